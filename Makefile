@@ -1,0 +1,40 @@
+# dailypapers: `make demo` runs the site with demo data; `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-deps lint serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, as the CPU build: a bare requirement would pull a multi-GB GPU build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/dailypapers demo
+
+serve: install
+	$(BIN)/dailypapers serve
+
+# Debian packages the tests need (Chromium for browser tests, wrk for load benchmarks); only as root.
+test-deps:
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  need=""; \
+	  command -v chromium >/dev/null || need="$$need chromium"; \
+	  if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check dailypapers tests benchmarks
+
+test: install test-deps lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,26 @@
+"""The Typer application; each module in this package adds the commands of one area."""
+
+import sys
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="dailypapers",
+    help="dailypapers: your own research-paper feed with hybrid search and email digests.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+# Progress bars and notes go to stderr so stdout stays clean for --json output.
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def print_json(data) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,42 @@
+"""`dailypapers demo` and `dailypapers serve`."""
+
+from __future__ import annotations
+
+import typer
+
+from dailypapers.commands import app, err
+from dailypapers.store.db import session_scope
+
+
+@app.command("demo")
+def demo_command(
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the site after loading."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Load the 64 demo papers into the daily feed (idempotent), then start the site."""
+    from dailypapers.demo import load_demo
+
+    with session_scope() as session:
+        result, added = load_demo(session)
+    err.print(f"demo papers: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged; "
+              f"{added} new feed entries")
+    if serve:
+        serve_command(host=host, port=port)
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+) -> None:
+    """Serve the web site and the JSON API."""
+    import uvicorn
+
+    from dailypapers.store.db import get_engine
+
+    get_engine()  # migrate before the first request
+    err.print(f"dailypapers at http://{host}:{port}/")
+    uvicorn.run("dailypapers.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)

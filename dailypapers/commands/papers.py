@@ -1,0 +1,71 @@
+"""Commands that move papers in and out of the store: import, export, stats, db upgrade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from dailypapers.commands import app, db_app, err, print_json
+from dailypapers.config import get_settings
+from dailypapers.errors import InvalidInput
+from dailypapers.importer import export_file, import_file
+from dailypapers.store.db import current_revision, get_engine, session_scope
+from dailypapers.store.papers import count_daily_entries, count_papers
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or apply pending migrations."""
+    engine = get_engine()  # migrates on first use
+    err.print(f"database at revision {current_revision(engine)}")
+
+
+@app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="JSON lines: the arXiv metadata snapshot or a dailypapers export; .gz ok."),
+    rejects: Path | None = typer.Option(None, help="Where malformed records go (default: data dir/rejects/)."),
+    batch_size: int = typer.Option(5000, min=1, help="Records per transaction."),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Import papers from a snapshot or export file. Idempotent; an interrupted import resumes on rerun."""
+    from dailypapers.commands.progress import byte_progress
+
+    settings = get_settings()
+    if not file.is_file():
+        raise InvalidInput(f"no such file: {file}")
+    if rejects is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        rejects = settings.data_dir / "rejects" / f"{file.name}.{stamp}.rejects.jsonl"
+    engine = get_engine()
+    with byte_progress(f"importing {file.name}") as progress:
+        report = import_file(engine, file, rejects, batch_size=batch_size, progress=progress)
+    if json_output:
+        print_json(report.as_dict())
+        return
+    r = report.result
+    err.print(
+        f"{report.lines} records in {report.seconds:.1f}s ({report.rate:,.0f}/s): {r.inserted} new, "
+        f"{r.updated} updated, {r.unchanged} unchanged, {report.rejected} rejected"
+        + (f" (reasons in {rejects})" if report.rejected else "")
+    )
+
+
+@app.command("export")
+def export_command(file: Path = typer.Argument(..., help="Where to write the JSON lines.")) -> None:
+    """Export every paper as JSON lines that `dailypapers import` reads back unchanged."""
+    count = export_file(get_engine(), file)
+    err.print(f"exported {count} papers to {file}")
+
+
+@app.command("stats")
+def stats_command(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Counts of what the store holds."""
+    with session_scope() as session:
+        data = {"papers": count_papers(session), "daily_entries": count_daily_entries(session)}
+    if json_output:
+        print_json(data)
+    else:
+        for key, value in data.items():
+            print(f"{key}: {value}")

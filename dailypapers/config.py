@@ -1,0 +1,73 @@
+"""The one settings object, read from DAILYPAPERS_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DAILYPAPERS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+
+    # arXiv sources: endpoints and pace are settings so tests and mirrors can point elsewhere.
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_oai_url: str = "https://oaipmh.arxiv.org/oai"
+    arxiv_delay: float = 3.0
+    arxiv_timeout: float = 30.0
+    arxiv_retries: int = 5
+    arxiv_batch_size: int = 100
+
+    # The site
+    base_url: str = "http://127.0.0.1:8000"
+    site_name: str = "dailypapers"
+    secret_key: str | None = None
+    feed_window_days: int = 14
+
+    # Search
+    embedding_model: str = "minilm"
+
+    # Email
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: float = 30.0
+    mail_from: str = "dailypapers <digest@localhost>"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dailypapers.db').resolve()}"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def get_secret_key(self) -> str:
+        """The signing key: from settings, else one generated once and kept in the data dir (never in the repo)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

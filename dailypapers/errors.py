@@ -1,0 +1,21 @@
+"""The error types of dailypapers: one per layer, each carrying a message fit for a person."""
+
+
+class DailyPapersError(Exception):
+    """Base: a problem we can explain in one line (bad input, unreachable server, ...)."""
+
+
+class InvalidInput(DailyPapersError):
+    """Something a user typed or sent is not acceptable."""
+
+
+class SourceError(DailyPapersError):
+    """An upstream source (arXiv API, OAI-PMH) failed or answered with an error."""
+
+
+class StoreError(DailyPapersError):
+    """The database refused or failed an operation."""
+
+
+class NotFound(DailyPapersError):
+    """The thing asked for does not exist."""

@@ -1,0 +1,1 @@
+"""Ranking: trending and per-user recommendations."""

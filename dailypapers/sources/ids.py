@@ -1,0 +1,64 @@
+"""arXiv identifiers: parse and normalise every form a person pastes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dailypapers.errors import InvalidInput
+
+# New style since 2007-04: YYMM.NNNN (to 2014) or YYMM.NNNNN (from 2015).
+_NEW = r"(?P<new>\d{4}\.\d{4,5})"
+# Old style: archive(.SUBJECT-CLASS)/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136.
+_OLD = r"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/\d{7})"
+_ID = rf"(?:{_NEW}|{_OLD})(?:v(?P<version>\d+))?"
+_URL_PREFIX = r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+_PATTERN = re.compile(rf"^(?:arxiv:|{_URL_PREFIX})?{_ID}(?:\.pdf)?/?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ArxivId:
+    id: str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        return self.id if self.version is None else f"{self.id}v{self.version}"
+
+
+def parse_arxiv_id(text: str) -> ArxivId:
+    """Parse `2505.13508`, `2505.13508v2`, `arXiv:2505.13508`, abs/pdf URLs and old-style ids.
+
+    Raises InvalidInput with a message that names the bad input.
+    """
+    raw = (text or "").strip()
+    match = _PATTERN.match(raw.split("?")[0].split("#")[0])
+    if not match:
+        raise InvalidInput(f"not an arXiv id or URL: {raw!r}")
+    if match["new"]:
+        canonical = match["new"]
+        yymm = int(canonical[2:4])
+        if not 1 <= yymm <= 12:
+            raise InvalidInput(f"not an arXiv id or URL: {raw!r} (month {yymm:02d} does not exist)")
+    else:
+        archive, number = match["old"].split("/")
+        # The archive is lower case; the subject class (math.GT) keeps its capitals.
+        if "." in archive:
+            name, subject = archive.split(".")
+            archive = f"{name.lower()}.{subject.upper()}"
+        else:
+            archive = archive.lower()
+        canonical = f"{archive}/{number}"
+    version = int(match["version"]) if match["version"] else None
+    if version == 0:
+        raise InvalidInput(f"not an arXiv id or URL: {raw!r} (versions start at v1)")
+    return ArxivId(canonical, version)
+
+
+def normalize_arxiv_id(text: str) -> str:
+    """The canonical id without version."""
+    return parse_arxiv_id(text).id
+
+
+def split_versioned(text: str) -> tuple[str, int | None]:
+    parsed = parse_arxiv_id(text)
+    return parsed.id, parsed.version

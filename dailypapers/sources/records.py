@@ -1,0 +1,92 @@
+"""PaperRecord: the one currency between every source and the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from dailypapers.errors import InvalidInput
+from dailypapers.sources.ids import parse_arxiv_id
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str | None:
+    """Collapse the hard line wraps and runs of spaces arXiv metadata carries."""
+    if value is None:
+        return None
+    text = _SPACES.sub(" ", str(value)).strip()
+    return text or None
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    arxiv_id: str
+    version: int
+    title: str
+    abstract: str
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    primary_category: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    submitter: str | None = None
+    report_no: str | None = None
+    code_url: str | None = None
+    project_page: str | None = None
+
+    def validate(self) -> PaperRecord:
+        """Normalise in place and raise InvalidInput when the record cannot be stored."""
+        parsed = parse_arxiv_id(self.arxiv_id)
+        self.arxiv_id = parsed.id
+        if self.version is None:
+            self.version = parsed.version or 1
+        if not isinstance(self.version, int) or self.version < 1:
+            raise InvalidInput(f"{self.arxiv_id}: bad version {self.version!r}")
+        self.title = clean_text(self.title) or ""
+        self.abstract = clean_text(self.abstract) or ""
+        if not self.title:
+            raise InvalidInput(f"{self.arxiv_id}: missing title")
+        if not isinstance(self.authors, list) or not all(isinstance(a, str) for a in self.authors):
+            raise InvalidInput(f"{self.arxiv_id}: authors must be a list of names")
+        self.authors = [a for a in (clean_text(a) for a in self.authors) if a]
+        self.categories = [c for c in self.categories if c]
+        if self.primary_category is None and self.categories:
+            self.primary_category = self.categories[0]
+        if self.primary_category and self.primary_category not in self.categories:
+            self.categories.insert(0, self.primary_category)
+        for name in ("published_at", "updated_at"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, datetime):
+                raise InvalidInput(f"{self.arxiv_id}: {name} is not a date")
+            if value is not None and value.tzinfo is None:
+                setattr(self, name, value.replace(tzinfo=UTC))
+        if self.updated_at is None:
+            self.updated_at = self.published_at
+        for name in ("comments", "journal_ref", "doi", "license", "submitter", "report_no"):
+            setattr(self, name, clean_text(getattr(self, name)))
+        return self
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    def content_hash(self) -> str:
+        """A digest of what arXiv says about the paper; unchanged metadata means no write."""
+        data = asdict(self)
+        data.pop("code_url")
+        data.pop("project_page")
+        for key in ("published_at", "updated_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()

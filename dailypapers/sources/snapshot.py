@@ -1,0 +1,214 @@
+"""JSON-lines paper files: the arXiv metadata snapshot format, our own export format and the seed list.
+
+Each parser is a pure function of one decoded JSON object; reading files stays in `iter_jsonl`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import IO, Any
+
+from dailypapers.errors import InvalidInput
+from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.sources.records import PaperRecord
+
+EXPORT_FORMAT = "dailypapers/1"
+
+
+def parse_date(value: Any, field: str) -> datetime | None:
+    """Dates as arXiv writes them: RFC 2822 ('Sat, 31 Mar 2007 02:26:18 GMT'), ISO 8601 or YYYY-MM-DD."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field}: not a date: {value!r}")
+    try:
+        if value[:1].isdigit():
+            if len(value) == 10:
+                return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        else:
+            parsed = parsedate_to_datetime(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"{field}: not a date: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _version_number(text: Any) -> int:
+    if isinstance(text, int):
+        return text
+    if isinstance(text, str) and text.lower().startswith("v") and text[1:].isdigit():
+        return int(text[1:])
+    raise InvalidInput(f"bad version label {text!r}")
+
+
+def split_authors(authors: str) -> list[str]:
+    """The snapshot's one-string author list: 'A, B and C' (sometimes with newlines)."""
+    text = " ".join(authors.split())
+    parts: list[str] = []
+    for chunk in text.split(","):
+        for name in chunk.split(" and "):
+            name = name.strip()
+            if name:
+                parts.append(name)
+    return parts
+
+
+def _authors_from_parsed(parsed: Any) -> list[str] | None:
+    if not isinstance(parsed, list) or not parsed:
+        return None
+    names = []
+    for entry in parsed:
+        if not isinstance(entry, list) or not entry:
+            return None
+        last, first, suffix = (list(entry) + ["", "", ""])[:3]
+        name = " ".join(p for p in (first, last, suffix) if p)
+        if name:
+            names.append(name)
+    return names or None
+
+
+def parse_snapshot_record(obj: dict) -> PaperRecord:
+    """One line of arxiv-metadata-oai-snapshot.json."""
+    arxiv_id = parse_arxiv_id(_require_str(obj, "id")).id
+    versions = obj.get("versions") or []
+    if not isinstance(versions, list) or not versions:
+        raise InvalidInput("no versions")
+    numbers = [(_version_number(v.get("version")), v.get("created")) for v in versions]
+    numbers.sort()
+    first = next((created for n, created in numbers if n == 1), None)
+    latest_number, latest_created = numbers[-1]
+    authors = _authors_from_parsed(obj.get("authors_parsed"))
+    if authors is None:
+        raw = obj.get("authors")
+        if not isinstance(raw, str):
+            raise InvalidInput("no authors")
+        authors = split_authors(raw)
+    categories = (obj.get("categories") or "").split()
+    updated = parse_date(latest_created, "versions.created")
+    update_date = parse_date(obj.get("update_date"), "update_date")
+    if update_date and (updated is None or update_date > updated):
+        updated = update_date
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=latest_number,
+        title=_require_str(obj, "title"),
+        abstract=obj.get("abstract") or "",
+        authors=authors,
+        categories=categories,
+        primary_category=categories[0] if categories else None,
+        published_at=parse_date(first, "versions.created") if first else None,
+        updated_at=updated,
+        comments=obj.get("comments"),
+        journal_ref=obj.get("journal-ref"),
+        doi=obj.get("doi"),
+        license=obj.get("license"),
+        submitter=obj.get("submitter"),
+        report_no=obj.get("report-no"),
+    ).validate()
+
+
+def parse_export_record(obj: dict) -> PaperRecord:
+    """Our own export format (also the demo seed's shape: arxiv_id, title, authors, published, ...)."""
+    authors = obj.get("authors") or []
+    categories = obj.get("categories") or []
+    if isinstance(categories, str):
+        categories = categories.split()
+    return PaperRecord(
+        arxiv_id=_require_str(obj, "arxiv_id"),
+        version=obj.get("version") or 1,
+        title=_require_str(obj, "title"),
+        abstract=obj.get("abstract") or "",
+        authors=authors,
+        categories=list(categories),
+        primary_category=obj.get("primary_category"),
+        published_at=parse_date(obj.get("published_at", obj.get("published")), "published_at"),
+        updated_at=parse_date(obj.get("updated_at"), "updated_at"),
+        comments=obj.get("comments"),
+        journal_ref=obj.get("journal_ref"),
+        doi=obj.get("doi"),
+        license=obj.get("license"),
+        submitter=obj.get("submitter"),
+        report_no=obj.get("report_no"),
+        code_url=obj.get("code_url"),
+        project_page=obj.get("project_page"),
+    ).validate()
+
+
+def parse_any_record(obj: Any) -> PaperRecord:
+    """Pick the parser by shape: snapshot lines carry `id` and `versions`, ours carry `arxiv_id`."""
+    if not isinstance(obj, dict):
+        raise InvalidInput("not a JSON object")
+    if "arxiv_id" in obj:
+        return parse_export_record(obj)
+    if "id" in obj:
+        return parse_snapshot_record(obj)
+    raise InvalidInput("neither a snapshot record (id) nor an export record (arxiv_id)")
+
+
+def record_to_export(record: PaperRecord) -> dict:
+    return {
+        "format": EXPORT_FORMAT,
+        "arxiv_id": record.arxiv_id,
+        "version": record.version,
+        "title": record.title,
+        "abstract": record.abstract,
+        "authors": record.authors,
+        "categories": record.categories,
+        "primary_category": record.primary_category,
+        "published_at": record.published_at.isoformat() if record.published_at else None,
+        "updated_at": record.updated_at.isoformat() if record.updated_at else None,
+        "comments": record.comments,
+        "journal_ref": record.journal_ref,
+        "doi": record.doi,
+        "license": record.license,
+        "submitter": record.submitter,
+        "report_no": record.report_no,
+        "code_url": record.code_url,
+        "project_page": record.project_page,
+    }
+
+
+def _require_str(obj: dict, key: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"missing {key}")
+    return value
+
+
+@dataclass(slots=True)
+class Line:
+    number: int
+    text: str
+    record: PaperRecord | None
+    error: str | None
+
+
+def open_lines(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """Open a (possibly gzipped) JSON-lines file as bytes; also return the raw file so progress can follow it."""
+    raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
+    if raw.peek(2)[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw), raw
+    return raw, raw
+
+
+def iter_jsonl(stream: IO[bytes]) -> Iterator[Line]:
+    """Parse a JSON-lines byte stream lazily; a bad line becomes a Line with its error, never an exception."""
+    for number, data in enumerate(stream, start=1):
+        if not data.strip():
+            continue
+        text = data.decode("utf-8", errors="replace")
+        try:
+            record = parse_any_record(json.loads(data))
+            yield Line(number, text, record, None)
+        except json.JSONDecodeError as exc:
+            yield Line(number, text, None, f"invalid JSON: {exc.msg} at column {exc.colno}")
+        except InvalidInput as exc:
+            yield Line(number, text, None, str(exc))
+        except UnicodeDecodeError as exc:
+            yield Line(number, text, None, f"not UTF-8: {exc.reason}")

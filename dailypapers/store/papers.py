@@ -1,0 +1,197 @@
+"""Paper writes and reads. `upsert_papers` is the only way papers get written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.sources.records import PaperRecord
+from dailypapers.store.models import DailyEntry, Paper
+
+PAPERS = Paper.__table__
+# Metadata arXiv may omit in one source but give in another: a missing value never erases a known one.
+_KEEP_IF_MISSING = ("comments", "journal_ref", "doi", "license", "submitter", "report_no", "primary_category",
+                    "published_at", "code_url", "project_page")
+_LOOKUP_CHUNK = 500
+
+
+@dataclass
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def _row(record: PaperRecord, digest: str, now: datetime) -> dict:
+    return {
+        "arxiv_id": record.arxiv_id,
+        "version": record.version,
+        "title": record.title,
+        "abstract": record.abstract,
+        "authors": record.authors,
+        "categories": " ".join(record.categories),
+        "primary_category": record.primary_category,
+        "published_at": record.published_at,
+        "updated_at": record.updated_at,
+        "comments": record.comments,
+        "journal_ref": record.journal_ref,
+        "doi": record.doi,
+        "license": record.license,
+        "submitter": record.submitter,
+        "report_no": record.report_no,
+        "code_url": record.code_url,
+        "project_page": record.project_page,
+        "content_hash": digest,
+        "modified_at": now,
+    }
+
+
+def _is_newer(record: PaperRecord, digest: str, existing) -> bool:
+    """A newer version always wins; the same version wins only when its metadata differs and is not older."""
+    if record.version != existing.version:
+        return record.version > existing.version
+    if digest == existing.content_hash:
+        return False
+    if record.updated_at and existing.updated_at:
+        current = existing.updated_at if existing.updated_at.tzinfo else existing.updated_at.replace(tzinfo=UTC)
+        return record.updated_at >= current
+    return True
+
+
+def upsert_papers(conn: Connection, records: Iterable[PaperRecord]) -> UpsertResult:
+    """Insert new papers, update changed ones, leave the rest untouched (so a re-run writes nothing).
+
+    Runs inside the caller's transaction: a batch is written whole or not at all.
+    """
+    latest: dict[str, PaperRecord] = {}
+    for record in records:
+        seen = latest.get(record.arxiv_id)
+        if seen is None or (record.version, record.updated_at or datetime.min.replace(tzinfo=UTC)) >= (
+            seen.version, seen.updated_at or datetime.min.replace(tzinfo=UTC)):
+            latest[record.arxiv_id] = record
+    result = UpsertResult(unchanged=0)
+    if not latest:
+        return result
+    ids = list(latest)
+    existing = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start:start + _LOOKUP_CHUNK]
+        rows = conn.execute(
+            select(PAPERS.c.arxiv_id, PAPERS.c.version, PAPERS.c.content_hash, PAPERS.c.updated_at)
+            .where(PAPERS.c.arxiv_id.in_(chunk))
+        )
+        existing.update({row.arxiv_id: row for row in rows})
+    now = datetime.now(UTC)
+    inserts, updates = [], []
+    for arxiv_id, record in latest.items():
+        digest = record.content_hash()
+        row = existing.get(arxiv_id)
+        if row is None:
+            inserts.append(_row(record, digest, now))
+        elif _is_newer(record, digest, row):
+            updates.append(_row(record, digest, now))
+        else:
+            result.unchanged += 1
+    if inserts:
+        conn.execute(_insert_ignoring_conflicts(conn), inserts)
+        result.inserted = len(inserts)
+    if updates:
+        conn.execute(_update_statement(), [{"key": r["arxiv_id"], **r} for r in updates])
+        result.updated = len(updates)
+    return result
+
+
+def _insert_ignoring_conflicts(conn: Connection):
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(PAPERS).on_conflict_do_nothing(index_elements=["arxiv_id"])
+
+
+def _update_statement():
+    from sqlalchemy import bindparam
+
+    values = {}
+    for column in PAPERS.c:
+        name = column.name
+        if name in ("id", "arxiv_id", "upvotes", "num_comments", "hidden", "created_at"):
+            continue
+        if name in _KEEP_IF_MISSING:
+            values[name] = func.coalesce(bindparam(name, type_=column.type), column)
+        else:
+            values[name] = bindparam(name, type_=column.type)
+    return update(PAPERS).where(PAPERS.c.arxiv_id == bindparam("key")).values(values)
+
+
+def paper_to_record(paper: Paper) -> PaperRecord:
+    return PaperRecord(
+        arxiv_id=paper.arxiv_id,
+        version=paper.version,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=list(paper.authors or []),
+        categories=paper.category_list,
+        primary_category=paper.primary_category,
+        published_at=paper.published_at,
+        updated_at=paper.updated_at,
+        comments=paper.comments,
+        journal_ref=paper.journal_ref,
+        doi=paper.doi,
+        license=paper.license,
+        submitter=paper.submitter,
+        report_no=paper.report_no,
+        code_url=paper.code_url,
+        project_page=paper.project_page,
+    )
+
+
+def iter_records(session, batch: int = 1000) -> Iterator[PaperRecord]:
+    """Every paper in id order, streamed in pages so memory stays flat."""
+    last = 0
+    while True:
+        page = session.scalars(select(Paper).where(Paper.id > last).order_by(Paper.id).limit(batch)).all()
+        if not page:
+            return
+        for paper in page:
+            yield paper_to_record(paper)
+        last = page[-1].id
+        session.expunge_all()
+
+
+def get_paper(session, arxiv_id: str) -> Paper:
+    paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
+    if paper is None:
+        raise NotFound(f"no paper {arxiv_id} in the store")
+    return paper
+
+
+def count_papers(session) -> int:
+    return session.scalar(select(func.count()).select_from(Paper)) or 0
+
+
+def count_daily_entries(session) -> int:
+    return session.scalar(select(func.count()).select_from(DailyEntry)) or 0
+
+
+def add_daily_entry(session, paper: Paper, on: date, submitted_by_id: int | None = None,
+                    is_demo: bool = False) -> DailyEntry:
+    """Put a paper on the daily feed; a paper enters the feed once."""
+    if paper.daily_entry is not None:
+        raise InvalidInput(f"{paper.arxiv_id} is already on the daily feed of {paper.daily_entry.date.isoformat()}")
+    entry = DailyEntry(paper=paper, date=on, submitted_by_id=submitted_by_id, is_demo=is_demo)
+    session.add(entry)
+    session.flush()
+    return entry

@@ -1,0 +1,25 @@
+"""Small durable key/value state (harvest resumption tokens and the like)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dailypapers.store.models import KeyValue, utcnow
+
+
+def get_state(session, key: str) -> dict | None:
+    row = session.scalar(select(KeyValue).where(KeyValue.key == key))
+    return row.value if row else None
+
+
+def set_state(session, key: str, value: dict | None) -> None:
+    row = session.get(KeyValue, key)
+    if value is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        session.add(KeyValue(key=key, value=value, updated_at=utcnow()))
+    else:
+        row.value = value
+        row.updated_at = utcnow()

@@ -1,0 +1,1 @@
+"""The web site, the JSON API and the feeds."""
