@@ -99,3 +99,23 @@ def _mark(snippet: str | None) -> str | None:
     if snippet is None:
         return None
     return html.escape(snippet).replace("\x02", "<mark>").replace("\x03", "</mark>")
+
+
+def related(session: Session, paper_id: int, limit: int = 5) -> list[Hit]:
+    """Papers like this one. Keyword fallback (title words through bm25) until vectors exist."""
+    title = session.execute(text("SELECT title FROM papers WHERE id = :id"), {"id": paper_id}).scalar()
+    if title is None:
+        return []
+    words = [w for w in _WORD.findall(title.lower()) if len(w) > 3][:12]
+    if not words:
+        return []
+    match = " OR ".join(f'"{w}"' for w in words)
+    rows = session.execute(
+        text(
+            "SELECT p.id, p.arxiv_id, p.title, bm25(papers_fts, 10.0, 4.0, 1.0, 0.5) AS rank "
+            "FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
+            "WHERE papers_fts MATCH :match AND p.id != :id AND NOT p.hidden ORDER BY rank LIMIT :limit"
+        ),
+        {"match": match, "id": paper_id, "limit": limit},
+    ).all()
+    return [Hit(r.id, r.arxiv_id, r.title, -r.rank, {"keyword": i + 1}) for i, r in enumerate(rows)]

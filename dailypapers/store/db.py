@@ -78,7 +78,7 @@ def upgrade(engine: Engine) -> None:
     try:
         with engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")  # areas may add independent branches
     except OperationalError as exc:
         raise StoreError(f"cannot open or migrate the database: {exc.orig}") from exc
 
