@@ -1,0 +1,131 @@
+"""CSRF tokens and rate limits: the checks every form and every write goes through.
+
+CSRF is a signed double submit: each browser gets a random `dp_csrf` cookie (HttpOnly, SameSite=Lax)
+and every form carries HMAC(secret, cookie). A forged request from another site can neither read the
+cookie nor compute the HMAC, so `verify_csrf` rejects it with 403.
+
+Rate limits keep their events in the `rate_events` table, not in memory: the site runs several
+worker processes, and a limit kept per process would multiply by the worker count and reset on restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import time
+from functools import lru_cache
+
+from fastapi import HTTPException, Request
+from sqlalchemy import delete, func, insert, select
+
+from dailypapers.config import get_settings
+from dailypapers.store.db import get_engine
+from dailypapers.store.models import RateEvent
+
+CSRF_COOKIE = "dp_csrf"
+CSRF_FIELD = "csrf_token"  # form field name
+CSRF_HEADER = "x-csrf-token"  # header name for scripts (fetch/htmx)
+_STATE_NEW_COOKIE = "csrf_new_cookie"
+
+
+@lru_cache(maxsize=4)
+def _key(secret: str) -> bytes:
+    return hashlib.sha256(b"dailypapers-csrf:" + secret.encode()).digest()
+
+
+def _sign(cookie: str) -> str:
+    return hmac.new(_key(get_settings().get_secret_key()), cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def _cookie_value(request: Request) -> str:
+    value = request.cookies.get(CSRF_COOKIE)
+    if value and 16 <= len(value) <= 64:
+        return value
+    value = getattr(request.state, _STATE_NEW_COOKIE, None)
+    if value is None:
+        value = secrets.token_urlsafe(24)
+        setattr(request.state, _STATE_NEW_COOKIE, value)  # CsrfCookieMiddleware sets it on the response
+    return value
+
+
+def csrf_token(request: Request) -> str:
+    """The token to put in a form's hidden `csrf_token` field (or an `X-CSRF-Token` header)."""
+    return _sign(_cookie_value(request))
+
+
+def verify_csrf(request: Request, token: str | None) -> None:
+    """Raise 403 unless `token` was made by `csrf_token` for this browser's cookie."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not token or not hmac.compare_digest(_sign(cookie), str(token)):
+        raise HTTPException(403, "the form has expired or did not come from this site (CSRF check failed); "
+                                 "reload the page and try again")
+
+
+async def csrf_from_request(request: Request) -> str | None:
+    """The token a request carries: the X-CSRF-Token header, else the csrf_token form field."""
+    token = request.headers.get(CSRF_HEADER)
+    if token:
+        return token
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+class CsrfCookieMiddleware:
+    """Pure ASGI: when a handler minted a CSRF cookie for a new browser, set it on the response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start":
+                value = scope.get("state", {}).get(_STATE_NEW_COOKIE)
+                if value:
+                    secure = "; Secure" if is_https(scope) else ""
+                    cookie = f"{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"], (b"set-cookie", cookie.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def is_https(scope) -> bool:
+    """True when the browser talks HTTPS to us (directly, or through a proxy uvicorn trusts)."""
+    return scope.get("scheme") == "https" or get_settings().base_url.startswith("https://")
+
+
+def rate_limit(key: str, limit: int, per_seconds: float) -> None:
+    """Allow `limit` events per `per_seconds` for `key` (e.g. "login:ip:1.2.3.4"); raise 429 beyond it.
+
+    The event is written first, then counted, in one transaction: the insert takes SQLite's write lock,
+    so concurrent workers are serialised and cannot both slip under the limit. A refused attempt is
+    rolled back and does not count.
+    """
+    now = time.time()
+    since = now - per_seconds
+    with get_engine().begin() as conn:
+        conn.execute(delete(RateEvent).where(RateEvent.key == key, RateEvent.at < since))
+        if secrets.randbelow(100) == 0:  # now and then, forget every key's events older than a day
+            conn.execute(delete(RateEvent).where(RateEvent.at < now - 86400))
+        conn.execute(insert(RateEvent).values(key=key, at=now))
+        count, oldest = conn.execute(
+            select(func.count(), func.min(RateEvent.at)).where(RateEvent.key == key, RateEvent.at >= since)
+        ).one()
+        if count > limit:  # raising inside the block rolls this attempt back
+            retry = max(1, math.ceil((oldest + per_seconds) - now))
+            raise HTTPException(429, f"too many requests; try again in {retry} seconds",
+                                headers={"Retry-After": str(retry)})
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,62 @@
+"""Page rendering shared by every router: one Jinja2 environment, one `render` helper.
+
+`render(request, "name.html", **ctx)` gives each template `request`, `current_user` (a User or None),
+`settings`, `site_name`, `csrf_token()` (call it: the token string) and `csrf_field()` (the hidden
+input, ready to drop in a form). Templates extend `base.html` and fill the blocks `title` and `content`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from dailypapers.config import get_settings
+from dailypapers.web.auth import current_user
+from dailypapers.web.security import CSRF_FIELD, csrf_token
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.auto_reload = False  # templates are compiled once per process
+
+
+def _ago(moment: datetime | None, now: datetime | None = None) -> str:
+    if moment is None:
+        return ""
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def _day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def _iso(value: date | datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+templates.env.filters["ago"] = _ago
+templates.env.filters["day"] = _day
+templates.env.filters["iso"] = _iso
+
+
+def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
+    """A TemplateResponse with the shared context filled in."""
+    settings = get_settings()
+    context.setdefault("current_user", current_user(request))
+
+    def csrf_field() -> Markup:
+        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
+
+    context.update(settings=settings, site_name=settings.site_name, csrf_token=lambda: csrf_token(request),
+                   csrf_field=csrf_field)
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
