@@ -5,6 +5,7 @@ Errors a person can act on end as one line on stderr and a non-zero exit, never 
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -14,7 +15,7 @@ from dailypapers.commands import app
 from dailypapers.errors import DailyPapersError
 
 # Importing a command module registers its commands on `app`.
-from dailypapers.commands import demo, papers  # noqa: E402,F401  isort: skip
+from dailypapers.commands import arxiv, demo, papers, search  # noqa: E402,F401  isort: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug or an unexpected failure: still one line, the traceback on request
+        if os.environ.get("DAILYPAPERS_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"error: unexpected {type(exc).__name__}: {first[:300]} (set DAILYPAPERS_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 70
     return 0
 
 

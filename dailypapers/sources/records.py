@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from dailypapers.errors import InvalidInput
 from dailypapers.sources.ids import parse_arxiv_id
 
-_SPACES = re.compile(r"\s+")
-
-
 def clean_text(value: str | None) -> str | None:
     """Collapse the hard line wraps and runs of spaces arXiv metadata carries."""
     if value is None:
         return None
-    text = _SPACES.sub(" ", str(value)).strip()
-    return text or None
+    return " ".join(str(value).split()) or None
 
 
 @dataclass(slots=True)
@@ -84,9 +79,10 @@ class PaperRecord:
 
     def content_hash(self) -> str:
         """A digest of what arXiv says about the paper; unchanged metadata means no write."""
-        data = asdict(self)
-        data.pop("code_url")
-        data.pop("project_page")
-        for key in ("published_at", "updated_at"):
-            data[key] = data[key].isoformat() if data[key] else None
-        return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
+        values = [getattr(self, name) for name in _HASHED_FIELDS]
+        text = json.dumps(values, default=datetime.isoformat, ensure_ascii=False)
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+# Everything arXiv says about a paper; code_url and project_page come from our users, not arXiv.
+_HASHED_FIELDS = tuple(f.name for f in fields(PaperRecord) if f.name not in ("code_url", "project_page"))
