@@ -111,8 +111,9 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rate = lambda t: n / t  # noqa: E731
     print(f"{'step':<28}{'seconds':>9}{'papers/s':>11}{'vs parse':>10}")
-    for name, t in [("parse only (baseline)", t_parse), ("store, no FTS", t_nofts), ("full import (FTS in txn)", t_full),
-                    ("second run (unchanged)", t_again)]:
+    steps = [("parse only (baseline)", t_parse), ("store, no FTS", t_nofts), ("full import (FTS in txn)", t_full),
+             ("second run (unchanged)", t_again)]
+    for name, t in steps:
         print(f"{name:<28}{t:>9.2f}{rate(t):>11,.0f}{t / t_parse:>9.2f}x")
     print(f"full import report: {report}")
     print(f"stats after 1st run {stats1}, after 2nd run {stats2}")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from dailypapers.errors import InvalidInput
 from dailypapers.sources.ids import parse_arxiv_id
 
+
 def clean_text(value: str | None) -> str | None:
     """Collapse the hard line wraps and runs of spaces arXiv metadata carries."""
     if value is None:
