@@ -1,0 +1,106 @@
+"""Commands that fetch papers from arXiv: ingest (API, by id or by category) and harvest (OAI-PMH)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dailypapers.commands import app, err, print_json
+from dailypapers.config import get_settings
+from dailypapers.errors import InvalidInput
+from dailypapers.ingest import IngestReport, harvest, ingest_category, ingest_ids
+from dailypapers.sources.oai import normalize_format
+from dailypapers.store.db import get_engine
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+@contextmanager
+def item_progress(description: str):
+    """Yields update(done, total) for work counted in papers, whose total may become known on the way."""
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+        task = progress.add_task(description, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+def _summary(report: IngestReport) -> str:
+    r = report.result
+    text = (f"{report.records} papers from {report.pages} page{'s' if report.pages != 1 else ''} "
+            f"in {report.seconds:.1f}s: {r.inserted} new, {r.updated} updated, {r.unchanged} unchanged, "
+            f"{report.rejected} rejected")
+    if report.rejected:
+        text += f" (reasons in {report.rejects_path})"
+    if report.deleted:
+        text += f", {report.deleted} deleted upstream (kept)"
+    return text
+
+
+@app.command("ingest")
+def ingest_command(
+    ids: list[str] | None = typer.Argument(
+        None, help="arXiv ids or abs/pdf URLs, e.g. 2505.13508 or arXiv:2505.13508v2."),
+    category: list[str] | None = typer.Option(None, "--category", "-c",
+                                              help="A category such as cs.LG; repeat for several."),
+    since: str | None = typer.Option(None, help="With --category: submissions from this day on (YYYY-MM-DD, UTC; "
+                                                "default yesterday)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Fetch papers from the arXiv API by id, or the new submissions of categories since a date."""
+    if ids and category:
+        raise InvalidInput("give arXiv ids or --category, not both")
+    if since and not category:
+        raise InvalidInput("--since goes with --category")
+    engine = get_engine()
+    settings = get_settings()
+    if category:
+        day = parse_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
+        with item_progress(f"ingesting {', '.join(category)} since {day.isoformat()}") as progress:
+            report = ingest_category(engine, category, day, settings=settings, progress=progress)
+    elif ids:
+        with item_progress("ingesting papers") as progress:
+            report = ingest_ids(engine, ids, settings=settings, progress=progress)
+    else:
+        raise InvalidInput("give arXiv ids, or --category CATEGORY [--since YYYY-MM-DD]")
+    if json_output:
+        print_json(report.as_dict())
+    else:
+        err.print(_summary(report))
+    if report.not_found:
+        err.print(f"error: not found on arXiv: {', '.join(report.not_found)}")
+        raise typer.Exit(1)
+
+
+@app.command("harvest")
+def harvest_command(
+    set_spec: str | None = typer.Option(None, "--set", help="OAI-PMH set, e.g. cs, math, physics:hep-th "
+                                                             "(default: all of arXiv)."),
+    from_: str | None = typer.Option(None, "--from", help="Records changed on or after this day (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, help="Records changed on or before this day (YYYY-MM-DD)."),
+    metadata_format: str = typer.Option("arXivRaw", "--format",
+                                        help="arXivRaw (exact versions, the default) or arXiv."),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Harvest papers over OAI-PMH. Interrupted? Run the same command again to resume where it stopped."""
+    prefix = normalize_format(metadata_format)
+    start, end = parse_day(from_, "--from"), parse_day(until, "--until")
+    engine = get_engine()
+    with item_progress(f"harvesting {set_spec or 'arXiv'} ({prefix})") as progress:
+        report = harvest(engine, set_spec, start, prefix, until=end, settings=get_settings(), progress=progress)
+    if json_output:
+        print_json(report.as_dict())
+    else:
+        if report.resumed_from:
+            err.print(f"resumed from token {report.resumed_from}"
+                      + (" (expired; started over)" if report.restarted else ""))
+        err.print(_summary(report))

@@ -1,0 +1,214 @@
+"""The arXiv API (export.arxiv.org/api/query): Atom feeds parsed into PaperRecords, and a client for
+fetching papers by id and listing new submissions of categories.
+
+`parse_feed` is a pure function of the response bytes; the client only adds fetching and paging.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from defusedxml import ElementTree as SafeET
+
+from dailypapers.config import Settings, get_settings
+from dailypapers.errors import DailyPapersError, SourceError
+from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
+from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.sources.records import PaperRecord, clean_text
+from dailypapers.sources.snapshot import parse_date
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+ARXIV = "{http://arxiv.org/schemas/atom}"
+OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+# Old-style ids carry a subject class for information only (math.GT/0309136); arXiv's id is math/0309136.
+_SUBJECT_CLASS = re.compile(r"^([a-z-]+)\.[A-Za-z]{2}/")
+# arXiv category names: cs.LG, hep-th, astro-ph.CO, math.GT, q-bio.NC, physics.atom-ph.
+CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
+# The API's listing walks stop after this many empty pages in a row that totalResults says should not be
+# empty (a known arXiv API hiccup: an empty page now, the entries on the next try).
+EMPTY_PAGE_TRIES = 3
+
+
+@dataclass(slots=True)
+class EntryError:
+    """An entry we could not turn into a record: skipped, counted and written to the reject file."""
+
+    arxiv_id: str | None
+    reason: str
+    xml: str
+
+
+@dataclass(slots=True)
+class AtomPage:
+    records: list[PaperRecord] = field(default_factory=list)
+    errors: list[EntryError] = field(default_factory=list)
+    total_results: int | None = None
+    start_index: int | None = None
+    items_per_page: int | None = None
+
+    @property
+    def entries(self) -> int:
+        return len(self.records) + len(self.errors)
+
+
+def api_id(arxiv_id: str) -> str:
+    """The id as the API knows it: without an old-style subject class."""
+    return _SUBJECT_CLASS.sub(r"\1/", arxiv_id)
+
+
+def _text(element: ET.Element, path: str) -> str | None:
+    found = element.find(path)
+    return clean_text(found.text) if found is not None and found.text else None
+
+
+def _int(element: ET.Element, path: str) -> int | None:
+    value = _text(element, path)
+    return int(value) if value and value.isdigit() else None
+
+
+def _entry_id(entry: ET.Element) -> str:
+    raw = _text(entry, f"{ATOM}id") or ""
+    return raw.rsplit("/abs/", 1)[-1] if "/abs/" in raw else raw
+
+
+def parse_entry(entry: ET.Element) -> PaperRecord:
+    """One Atom <entry>. Raises DailyPapersError (InvalidInput) when it cannot be a paper."""
+    parsed = parse_arxiv_id(_entry_id(entry))
+    categories: list[str] = []
+    primary = entry.find(f"{ARXIV}primary_category")
+    if primary is not None and primary.get("term"):
+        categories.append(primary.get("term"))
+    for category in entry.findall(f"{ATOM}category"):
+        term = category.get("term")
+        # Older entries also list MSC/ACM classes (53C, F.2.2) as categories: keep arXiv's own only.
+        if term and CATEGORY.match(term) and term not in categories:
+            categories.append(term)
+    return PaperRecord(
+        arxiv_id=parsed.id,
+        version=parsed.version or 1,
+        title=_text(entry, f"{ATOM}title") or "",
+        abstract=_text(entry, f"{ATOM}summary") or "",
+        authors=[name for a in entry.findall(f"{ATOM}author") if (name := _text(a, f"{ATOM}name"))],
+        categories=categories,
+        primary_category=categories[0] if categories else None,
+        published_at=parse_date(_text(entry, f"{ATOM}published"), "published"),
+        updated_at=parse_date(_text(entry, f"{ATOM}updated"), "updated"),
+        comments=_text(entry, f"{ARXIV}comment"),
+        journal_ref=_text(entry, f"{ARXIV}journal_ref"),
+        doi=_text(entry, f"{ARXIV}doi"),
+    ).validate()
+
+
+def _is_error_entry(entry: ET.Element) -> bool:
+    return "/api/errors" in (_text(entry, f"{ATOM}id") or "")
+
+
+def parse_feed(data: bytes) -> AtomPage:
+    """An API response body -> records, per-entry errors and the OpenSearch paging numbers.
+
+    Raises SourceError when the body is not an Atom feed or is the API's error feed.
+    """
+    try:
+        root = SafeET.fromstring(data)
+    except (ET.ParseError, ValueError) as exc:
+        raise SourceError(f"the arXiv API answered with something that is not XML ({exc})") from exc
+    except SafeET.DefusedXmlException as exc:
+        raise SourceError(f"the arXiv API answer was refused as unsafe XML ({type(exc).__name__})") from exc
+    if root.tag != f"{ATOM}feed":
+        raise SourceError(f"the arXiv API answered with <{root.tag}>, not an Atom feed")
+    page = AtomPage(
+        total_results=_int(root, f"{OPENSEARCH}totalResults"),
+        start_index=_int(root, f"{OPENSEARCH}startIndex"),
+        items_per_page=_int(root, f"{OPENSEARCH}itemsPerPage"),
+    )
+    for entry in root.findall(f"{ATOM}entry"):
+        if _is_error_entry(entry):
+            raise SourceError(f"arXiv API error: {_text(entry, f'{ATOM}summary') or 'unexplained error'}")
+        try:
+            page.records.append(parse_entry(entry))
+        except (DailyPapersError, ValueError, TypeError) as exc:
+            page.errors.append(EntryError(_entry_id(entry) or None, str(exc), ET.tostring(entry, "unicode")))
+    return page
+
+
+def _error_from_body(exc: UpstreamHTTPError) -> SourceError:
+    """The API answers bad queries with HTTP 400 and an error feed: prefer its explanation."""
+    try:
+        parse_feed(exc.body)
+    except SourceError as explained:
+        if str(explained).startswith("arXiv API error"):
+            return explained
+    return exc
+
+
+@dataclass(slots=True)
+class IdBatch:
+    ids: list[str]
+    page: AtomPage
+
+
+class ArxivAPI:
+    """Fetches from the arXiv API at the polite pace; yields one parsed page per request."""
+
+    def __init__(self, settings: Settings | None = None, http: PoliteClient | None = None):
+        self.settings = settings or get_settings()
+        self.url = self.settings.arxiv_api_url
+        self.http = http or PoliteClient(self.settings)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def fetch_page(self, params: dict) -> AtomPage:
+        try:
+            return parse_feed(self.http.get(self.url, params))
+        except UpstreamHTTPError as exc:
+            raise _error_from_body(exc) from None
+
+    def fetch_ids(self, ids: Iterable[str], batch_size: int | None = None) -> Iterator[IdBatch]:
+        """Canonical ids (no version) in batches of `id_list`; the latest version of each comes back."""
+        ids = list(ids)
+        size = batch_size or self.settings.arxiv_batch_size
+        for start in range(0, len(ids), size):
+            batch = ids[start:start + size]
+            # max_results must cover the batch: the API's default page is 10 entries.
+            params = {"id_list": ",".join(api_id(i) for i in batch), "start": 0, "max_results": len(batch)}
+            yield IdBatch(batch, self.fetch_page(params))
+
+    def list_category(self, categories: Iterable[str], since: date,
+                      page_size: int | None = None) -> Iterator[AtomPage]:
+        """New submissions of the categories from `since` (UTC day, inclusive) on, newest first.
+
+        We sort by submittedDate descending and stop at the first entry older than `since`, rather than
+        asking for a `submittedDate:[... TO ...]` range: the walk then ends on our own clock, a mirror that
+        implements only the basic query and sorting serves it too, and we never page past what we need.
+        Each yielded page holds only the records on or after `since`.
+        """
+        query = " OR ".join(f"cat:{c}" for c in categories)
+        size = page_size or self.settings.arxiv_batch_size
+        cutoff = datetime.combine(since, datetime.min.time(), UTC)
+        start, empty_tries = 0, 0
+        while True:
+            params = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending",
+                      "start": start, "max_results": size}
+            page = self.fetch_page(params)
+            total = page.total_results or 0
+            if page.entries == 0:
+                if start >= total:
+                    return
+                empty_tries += 1
+                if empty_tries >= EMPTY_PAGE_TRIES:
+                    raise SourceError(
+                        f"the arXiv API keeps returning an empty page at {start} of {total} results; "
+                        "try again later, or use `dailypapers harvest` for large backfills")
+                continue
+            empty_tries = 0
+            older = [r for r in page.records if r.published_at and r.published_at < cutoff]
+            page.records = [r for r in page.records if not (r.published_at and r.published_at < cutoff)]
+            yield page
+            start += page.entries
+            if older or start >= total:
+                return

@@ -1,0 +1,244 @@
+"""arXiv's OAI-PMH interface: ListRecords pages in the `arXiv` and `arXivRaw` metadata formats, parsed into
+PaperRecords, and a client that follows resumption tokens.
+
+`parse_list_records` is a pure function of the response bytes. Storing pages and the resumption token
+(so an interrupted harvest resumes) is the caller's job: see `dailypapers.ingest.harvest`.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from defusedxml import ElementTree as SafeET
+
+from dailypapers.config import Settings, get_settings
+from dailypapers.errors import DailyPapersError, InvalidInput, SourceError
+from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
+from dailypapers.sources.records import PaperRecord, clean_text
+from dailypapers.sources.snapshot import parse_date, split_authors
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+RAW = "{http://arxiv.org/OAI/arXivRaw/}"
+ARXIV = "{http://arxiv.org/OAI/arXiv/}"
+FORMATS = ("arXivRaw", "arXiv")
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+class OAIError(SourceError):
+    """An OAI-PMH <error code="...">; the code tells a bad token from a bad argument."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"OAI-PMH error {code}: {message}")
+        self.code = code
+
+
+@dataclass(slots=True)
+class RecordError:
+    identifier: str | None
+    reason: str
+    xml: str
+
+
+@dataclass(slots=True)
+class OAIPage:
+    records: list[PaperRecord] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    token: str | None = None  # None: the list is complete
+    complete_list_size: int | None = None
+    cursor: int | None = None
+
+
+def normalize_format(name: str) -> str:
+    """'arxivraw' -> 'arXivRaw'; anything else is a one-line InvalidInput."""
+    for known in FORMATS:
+        if name.lower() == known.lower():
+            return known
+    raise InvalidInput(f"unknown metadata format {name!r} (use {' or '.join(FORMATS)})")
+
+
+def _text(element: ET.Element, path: str) -> str | None:
+    found = element.find(path)
+    return clean_text(found.text) if found is not None and found.text else None
+
+
+def _raw_authors(text: str) -> list[str]:
+    """arXivRaw authors are one string: 'A (Inst, City), B and C'. Affiliations go; names stay in order."""
+    previous = None
+    while previous != text:
+        previous, text = text, _PARENTHESES.sub("", text)
+    return split_authors(text)
+
+
+def parse_arxivraw(meta: ET.Element) -> PaperRecord:
+    """<arXivRaw>: every version with its date, so the version number and both times are exact."""
+    versions = []
+    for element in meta.findall(f"{RAW}version"):
+        label = element.get("version") or ""
+        if not (label[:1] == "v" and label[1:].isdigit()):
+            raise InvalidInput(f"bad version label {label!r}")
+        versions.append((int(label[1:]), parse_date(_text(element, f"{RAW}date"), "version date")))
+    if not versions:
+        raise InvalidInput("no versions")
+    versions.sort(key=lambda v: v[0])
+    first = next((when for number, when in versions if number == 1), versions[0][1])
+    categories = (_text(meta, f"{RAW}categories") or "").split()
+    return PaperRecord(
+        arxiv_id=_text(meta, f"{RAW}id") or "",
+        version=versions[-1][0],
+        title=_text(meta, f"{RAW}title") or "",
+        abstract=_text(meta, f"{RAW}abstract") or "",
+        authors=_raw_authors(_text(meta, f"{RAW}authors") or ""),
+        categories=categories,
+        primary_category=categories[0] if categories else None,  # arXiv lists the primary first
+        published_at=first,
+        updated_at=versions[-1][1],
+        comments=_text(meta, f"{RAW}comments"),
+        journal_ref=_text(meta, f"{RAW}journal-ref"),
+        doi=_text(meta, f"{RAW}doi"),
+        license=_text(meta, f"{RAW}license"),
+        submitter=_text(meta, f"{RAW}submitter"),
+        report_no=_text(meta, f"{RAW}report-no"),
+    ).validate()
+
+
+def parse_arxiv(meta: ET.Element) -> PaperRecord:
+    """<arXiv>: structured authors, but only dates (created, updated) and no version numbers.
+
+    The version is a lower bound: 1 when the paper was never updated, else 2. The store never lowers a
+    version, so a later arXivRaw harvest or API ingest sets the exact number.
+    """
+    authors = []
+    for author in meta.findall(f"{ARXIV}authors/{ARXIV}author"):
+        parts = [_text(author, f"{ARXIV}{name}") for name in ("forenames", "keyname", "suffix")]
+        name = " ".join(p for p in parts if p)
+        if name:
+            authors.append(name)
+    categories = (_text(meta, f"{ARXIV}categories") or "").split()
+    created = parse_date(_text(meta, f"{ARXIV}created"), "created")
+    updated = parse_date(_text(meta, f"{ARXIV}updated"), "updated")
+    return PaperRecord(
+        arxiv_id=_text(meta, f"{ARXIV}id") or "",
+        version=2 if updated else 1,
+        title=_text(meta, f"{ARXIV}title") or "",
+        abstract=_text(meta, f"{ARXIV}abstract") or "",
+        authors=authors,
+        categories=categories,
+        primary_category=categories[0] if categories else None,
+        published_at=created,
+        updated_at=updated or created,
+        comments=_text(meta, f"{ARXIV}comments"),
+        journal_ref=_text(meta, f"{ARXIV}journal-ref"),
+        doi=_text(meta, f"{ARXIV}doi"),
+        license=_text(meta, f"{ARXIV}license"),
+        report_no=_text(meta, f"{ARXIV}report-no"),
+    ).validate()
+
+
+def _parse_record(record: ET.Element) -> PaperRecord:
+    meta = record.find(f"{OAI}metadata")
+    if meta is None or len(meta) == 0:
+        raise InvalidInput("record without metadata")
+    payload = meta[0]
+    if payload.tag == f"{RAW}arXivRaw":
+        return parse_arxivraw(payload)
+    if payload.tag == f"{ARXIV}arXiv":
+        return parse_arxiv(payload)
+    raise InvalidInput(f"unsupported metadata format <{payload.tag}>")
+
+
+def _identifier(header: ET.Element | None) -> str | None:
+    if header is None:
+        return None
+    identifier = _text(header, f"{OAI}identifier")
+    return identifier.rsplit(":", 1)[-1] if identifier and identifier.startswith("oai:arXiv.org:") else identifier
+
+
+def parse_list_records(data: bytes) -> OAIPage:
+    """An OAI-PMH response body -> records, per-record errors, deleted ids and the resumption token.
+
+    `noRecordsMatch` is an empty, complete list; any other OAI error raises OAIError naming its code.
+    """
+    try:
+        root = SafeET.fromstring(data)
+    except (ET.ParseError, ValueError) as exc:
+        raise SourceError(f"the OAI-PMH server answered with something that is not XML ({exc})") from exc
+    except SafeET.DefusedXmlException as exc:
+        raise SourceError(f"the OAI-PMH answer was refused as unsafe XML ({type(exc).__name__})") from exc
+    if root.tag != f"{OAI}OAI-PMH":
+        raise SourceError(f"the OAI-PMH server answered with <{root.tag}>, not an OAI-PMH response")
+    page = OAIPage()
+    error = root.find(f"{OAI}error")
+    if error is not None:
+        code = error.get("code") or "unknown"
+        if code == "noRecordsMatch":
+            return page
+        raise OAIError(code, clean_text(error.text) or "no explanation given")
+    for record in root.iter(f"{OAI}record"):
+        header = record.find(f"{OAI}header")
+        identifier = _identifier(header)
+        if header is not None and header.get("status") == "deleted":
+            page.deleted.append(identifier or "?")
+            continue
+        try:
+            page.records.append(_parse_record(record))
+        except (DailyPapersError, ValueError, TypeError) as exc:
+            page.errors.append(RecordError(identifier, str(exc), ET.tostring(record, "unicode")))
+    token = root.find(f"{OAI}ListRecords/{OAI}resumptionToken")
+    if token is not None:
+        page.token = (token.text or "").strip() or None
+        size, cursor = token.get("completeListSize"), token.get("cursor")
+        page.complete_list_size = int(size) if size and size.isdigit() else None
+        page.cursor = int(cursor) if cursor and cursor.isdigit() else None
+    return page
+
+
+class OAIClient:
+    """ListRecords at the polite pace, one parsed page per request, following resumption tokens."""
+
+    def __init__(self, settings: Settings | None = None, http: PoliteClient | None = None):
+        self.settings = settings or get_settings()
+        self.url = self.settings.arxiv_oai_url
+        self.http = http or PoliteClient(self.settings)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def fetch(self, params: dict) -> OAIPage:
+        try:
+            return parse_list_records(self.http.get(self.url, params))
+        except UpstreamHTTPError as exc:
+            # Some OAI servers send their <error> with a 4xx status: prefer the OAI explanation.
+            try:
+                parse_list_records(exc.body)
+            except OAIError as explained:
+                raise explained from None
+            except SourceError:
+                pass
+            raise
+
+    def list_records(self, metadata_prefix: str, set_spec: str | None = None, from_date: date | None = None,
+                     until: date | None = None, resume_token: str | None = None) -> Iterator[OAIPage]:
+        """Pages of ListRecords; starts from `resume_token` when given (the other arguments are then
+        carried by the token, as OAI-PMH requires)."""
+        token = resume_token
+        while True:
+            if token:
+                params = {"verb": "ListRecords", "resumptionToken": token}
+            else:
+                params = {"verb": "ListRecords", "metadataPrefix": normalize_format(metadata_prefix)}
+                if set_spec:
+                    params["set"] = set_spec
+                if from_date:
+                    params["from"] = from_date.isoformat()
+                if until:
+                    params["until"] = until.isoformat()
+            page = self.fetch(params)
+            yield page
+            if not page.token:
+                return
+            token = page.token
