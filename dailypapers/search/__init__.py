@@ -1,5 +1,5 @@
 """Search: one `search(SearchQuery) -> list[Hit]` used by the web pages, the API, the CLI and the digests."""
 
-from dailypapers.search.query import Hit, SearchQuery, related, search
+from dailypapers.search.query import Hit, SearchQuery, SearchResult, related, search, search_detailed
 
-__all__ = ["Hit", "SearchQuery", "related", "search"]
+__all__ = ["Hit", "SearchQuery", "SearchResult", "related", "search", "search_detailed"]

@@ -1,21 +1,25 @@
-"""The search seam. This first version is keyword-only (FTS5 bm25); the hybrid search replaces the inside.
+"""The search seam: `search(session, SearchQuery) -> list[Hit]`, used by the web pages, the API, the CLI and
+the digests. Hybrid by default: FTS5 bm25 and vector similarity, fused (see fusion.py).
 
-Callers rely only on SearchQuery, Hit and search().
+When vectors are missing (right after an import, before `dailypapers index`), semantic and hybrid searches
+fall back to keyword matches and say so in `SearchResult.notes`; a web request only ever embeds the query.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
 
 MAX_QUERY_CHARS = 250
+MAX_OFFSET = 1000
 MODES = ("hybrid", "keyword", "semantic")
+CANDIDATE_DEPTH = 100  # results taken from each retriever before fusing
 
 
 @dataclass
@@ -29,6 +33,8 @@ class SearchQuery:
     date_from: date | None = None
     date_to: date | None = None
     has_code: bool = False
+    model: str | None = None  # embedding model name; None: the embedding_model setting
+    fusion: object | None = None  # a search.fusion.Fusion; None: the measured default for the model
 
     def validate(self) -> SearchQuery:
         self.text = (self.text or "").strip()
@@ -40,8 +46,14 @@ class SearchQuery:
             raise InvalidInput(f"unknown search mode {self.mode!r}; use one of {', '.join(MODES)}")
         if not 1 <= self.limit <= 200:
             raise InvalidInput("limit must be between 1 and 200")
-        if self.offset < 0:
-            raise InvalidInput("offset must not be negative")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InvalidInput("the date range is empty: the start is after the end")
+        if self.category is not None and not self.category.strip():
+            self.category = None
+        if self.author is not None and not self.author.strip():
+            self.author = None
         return self
 
 
@@ -55,67 +67,47 @@ class Hit:
     snippet: str | None = None  # HTML-safe: text escaped, matches wrapped in <mark>
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_match_expression(query: str) -> str:
-    """A safe FTS5 MATCH string: "quoted phrases" kept, words quoted, a trailing * kept as prefix."""
-    parts = []
-    for phrase, word in re.findall(r'"([^"]+)"|(\S+)', query):
-        if phrase:
-            words = _WORD.findall(phrase)
-            if words:
-                parts.append('"' + " ".join(words) + '"')
-        else:
-            prefix = word.endswith("*")
-            for token in _WORD.findall(word):
-                parts.append(f'"{token}"' + ("*" if prefix else ""))
-    if not parts:
-        raise InvalidInput("the search query has no words to look for")
-    return " OR ".join(parts)
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    mode: str  # the mode that actually ran (hybrid may fall back to keyword)
+    notes: list[str] = field(default_factory=list)
 
 
 def search(session: Session, query: SearchQuery) -> list[Hit]:
+    return search_detailed(session, query).hits
+
+
+def search_detailed(session: Session, query: SearchQuery) -> SearchResult:
+    from dailypapers.search import hybrid
+
     query.validate()
-    match = fts_match_expression(query.text)
-    rows = session.execute(
-        text(
-            "SELECT p.id, p.arxiv_id, p.title, bm25(papers_fts, 10.0, 4.0, 1.0, 0.5) AS rank, "
-            "snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip "
-            "FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
-            "WHERE papers_fts MATCH :match AND NOT p.hidden ORDER BY rank LIMIT :limit OFFSET :offset"
-        ),
-        {"match": match, "limit": query.limit, "offset": query.offset},
-    ).all()
-    return [
-        Hit(row.id, row.arxiv_id, row.title, -row.rank, {"keyword": query.offset + i + 1}, _mark(row.snip))
-        for i, row in enumerate(rows)
-    ]
-
-
-def _mark(snippet: str | None) -> str | None:
-    import html
-
-    if snippet is None:
-        return None
-    return html.escape(snippet).replace("\x02", "<mark>").replace("\x03", "</mark>")
+    try:
+        return hybrid.run(session, query)
+    except OperationalError as exc:  # e.g. an FTS5 expression SQLite refuses: the user's input, not a crash
+        raise InvalidInput(f"cannot search for {query.text!r}: {exc.orig}") from exc
 
 
 def related(session: Session, paper_id: int, limit: int = 5) -> list[Hit]:
-    """Papers like this one. Keyword fallback (title words through bm25) until vectors exist."""
-    title = session.execute(text("SELECT title FROM papers WHERE id = :id"), {"id": paper_id}).scalar()
-    if title is None:
+    """Papers like this one: nearest neighbours by vector, excluding itself (title words until vectors exist)."""
+    from dailypapers.search.related import related_papers
+
+    return related_papers(session, paper_id, limit)
+
+
+def load_hits(session: Session, scored: list[tuple[int, float]], ranks: dict[str, dict[int, int]],
+              snippets: dict[int, str] | None = None) -> list[Hit]:
+    """Hits for (paper id, score) pairs in that order, skipping papers that are gone or hidden."""
+    if not scored:
         return []
-    words = [w for w in _WORD.findall(title.lower()) if len(w) > 3][:12]
-    if not words:
-        return []
-    match = " OR ".join(f'"{w}"' for w in words)
-    rows = session.execute(
-        text(
-            "SELECT p.id, p.arxiv_id, p.title, bm25(papers_fts, 10.0, 4.0, 1.0, 0.5) AS rank "
-            "FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
-            "WHERE papers_fts MATCH :match AND p.id != :id AND NOT p.hidden ORDER BY rank LIMIT :limit"
-        ),
-        {"match": match, "id": paper_id, "limit": limit},
-    ).all()
-    return [Hit(r.id, r.arxiv_id, r.title, -r.rank, {"keyword": i + 1}) for i, r in enumerate(rows)]
+    ids = ",".join(str(int(pid)) for pid, _ in scored)
+    rows = {r.id: r for r in session.execute(
+        text(f"SELECT id, arxiv_id, title FROM papers WHERE id IN ({ids}) AND NOT hidden")).all()}
+    hits = []
+    for pid, score in scored:
+        row = rows.get(pid)
+        if row is None:
+            continue
+        hit_ranks = {name: r[pid] for name, r in ranks.items() if pid in r}
+        hits.append(Hit(pid, row.arxiv_id, row.title, float(score), hit_ranks, (snippets or {}).get(pid)))
+    return hits

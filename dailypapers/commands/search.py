@@ -1,0 +1,155 @@
+"""`dailypapers index`, `dailypapers search` and `dailypapers related`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import typer
+
+from dailypapers.commands import app, err, out, print_json
+from dailypapers.errors import InvalidInput
+
+
+@app.command("index")
+def index_command(
+    model: list[str] = typer.Option(None, "--model", "-m",
+                                    help="Embedding model(s) to index (default: the embedding_model setting)."),
+    batch_size: int = typer.Option(256, min=1, max=4096, help="Papers embedded per committed batch."),
+    rebuild_keyword: bool = typer.Option(False, "--rebuild-keyword", help="Rebuild the keyword index from scratch."),
+) -> None:
+    """Build or refresh every search index: keyword (FTS5), vectors of new or changed papers, vector index.
+
+    Incremental and resumable: an interrupted run keeps its finished batches; rerun it to finish.
+    """
+    from dailypapers.search.build import build_index
+
+    report = build_index(models=model or None, batch_size=batch_size, rebuild_keyword=rebuild_keyword,
+                         progress=_progress)
+    for line in report.lines():
+        err.print(line)
+
+
+def _progress(description: str, total: int):
+    from dailypapers.commands.progress import count_progress
+
+    return count_progress(description, total)
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise InvalidInput(f"{option} must be a date like 2024-05-31, not {value!r}") from None
+
+
+def _hit_json(hit) -> dict:
+    return {"id": hit.arxiv_id, "title": hit.title, "score": round(hit.score, 6), "ranks": hit.ranks,
+            "snippet": hit.snippet, "url": f"https://arxiv.org/abs/{hit.arxiv_id}"}
+
+
+@app.command("search")
+def search_command(
+    query: str = typer.Argument(None, help="What to look for: words, \"a phrase\", or prefix*."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid | keyword | semantic"),
+    limit: int = typer.Option(10, "--limit", "-n", help="Results per page (1-200)."),
+    offset: int = typer.Option(0, "--offset", help="Skip this many results (pagination)."),
+    category: str = typer.Option(None, "--category", help="Only this category (cs.CL) or archive (cs)."),
+    author: str = typer.Option(None, "--author", help="Only papers with this author."),
+    since: str = typer.Option(None, "--from", help="Published on or after this day (YYYY-MM-DD)."),
+    until: str = typer.Option(None, "--to", help="Published on or before this day (YYYY-MM-DD)."),
+    has_code: bool = typer.Option(False, "--has-code", help="Only papers with a code link."),
+    model: str = typer.Option(None, "--model", help="Embedding model (default: the embedding_model setting)."),
+    queries_file: Path = typer.Option(None, "--queries-file", help="Answer one query per line of this file.",
+                                      dir_okay=False),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of hits (one list per query line)."),
+) -> None:
+    """Search papers by words and by meaning."""
+    from dailypapers.search import SearchQuery, search_detailed
+    from dailypapers.store.db import session_scope
+
+    if (query is None) == (queries_file is None):
+        raise InvalidInput("give a query or --queries-file, not both" if query is not None
+                           else "give a query, e.g. dailypapers search \"graph neural networks\"")
+    options = dict(mode=mode, limit=limit, offset=offset, category=category, author=author,
+                   date_from=_parse_day(since, "--from"), date_to=_parse_day(until, "--to"), has_code=has_code,
+                   model=model)
+    if queries_file is None:
+        with session_scope() as session:
+            result = search_detailed(session, SearchQuery(query, **options))
+        for note in result.notes:
+            err.print(f"note: {note}")
+        if as_json:
+            print_json([_hit_json(h) for h in result.hits])
+        else:
+            _print_hits(result.hits)
+        return
+    _answer_file(queries_file, options, as_json)
+
+
+def _answer_file(path: Path, options: dict, as_json: bool) -> None:
+    """One answer line per query line; a bad line gets {"error": ...} so answers stay aligned with queries."""
+    from dailypapers.search import SearchQuery, search_detailed
+    from dailypapers.store.db import session_scope
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    failed, notes = [], set()
+    with session_scope() as session:
+        for number, line in enumerate(lines, start=1):
+            try:
+                result = search_detailed(session, SearchQuery(line, **options))
+            except InvalidInput as exc:
+                failed.append(number)
+                print_json({"error": f"line {number}: {exc}"}) if as_json else out.print(f"line {number}: {exc}")
+                continue
+            notes.update(result.notes)
+            if as_json:
+                print_json([_hit_json(h) for h in result.hits])
+            else:
+                out.print(f"[bold]{line}[/bold]")
+                _print_hits(result.hits)
+    for note in sorted(notes):
+        err.print(f"note: {note}")
+    if failed:
+        raise InvalidInput(f"{len(failed)} of {len(lines)} queries could not be run (lines "
+                           f"{', '.join(map(str, failed[:10]))}{', ...' if len(failed) > 10 else ''})")
+
+
+def _print_hits(hits) -> None:
+    import html
+
+    from rich.markup import escape
+
+    if not hits:
+        out.print("no results")
+    for n, hit in enumerate(hits, start=1):
+        ranks = " ".join(f"{k}#{v}" for k, v in hit.ranks.items())
+        out.print(f"{n:>3}. [bold]{escape(hit.title)}[/bold]  {hit.arxiv_id}  score {hit.score:.4f}  {ranks}")
+        if hit.snippet:
+            marked = html.unescape(hit.snippet.replace("<mark>", "\x02").replace("</mark>", "\x03"))
+            out.print("     " + escape(marked).replace("\x02", "[reverse]").replace("\x03", "[/reverse]"))
+
+
+@app.command("related")
+def related_command(
+    paper: str = typer.Argument(..., help="arXiv id or URL of a paper in the store."),
+    limit: int = typer.Option(5, "--limit", "-n", min=1, max=100, help="How many related papers."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of papers."),
+) -> None:
+    """Papers most similar in meaning to this one (itself excluded)."""
+    from dailypapers.search import related
+    from dailypapers.sources.ids import parse_arxiv_id
+    from dailypapers.store.db import session_scope
+    from dailypapers.store.papers import get_paper
+
+    arxiv_id = parse_arxiv_id(paper).id
+    with session_scope() as session:
+        target = get_paper(session, arxiv_id)
+        hits = related(session, target.id, limit)
+    if as_json:
+        print_json([_hit_json(h) for h in hits])
+    else:
+        out.print(f"related to {arxiv_id}:")
+        _print_hits(hits)

@@ -1,0 +1,1 @@
+"""Search indexes: keyword (FTS5), embeddings, vectors (exact scan or HNSW)."""

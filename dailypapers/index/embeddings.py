@@ -1,0 +1,108 @@
+"""Stored vectors: embed the papers that are new or changed since their last vector, in committed batches.
+
+The `embeddings` table is the source of truth (one row per paper and model, with the paper's content hash
+at embedding time); the vector index files are rebuilt from it. Each batch is committed on its own, so a
+killed run keeps what it finished and the next run picks up the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dailypapers.index.embed import Embedder, paper_text
+from dailypapers.store.models import Embedding, utcnow
+
+EMBEDDINGS = Embedding.__table__
+
+_PENDING = (
+    "SELECT p.id, p.title, p.abstract, p.content_hash FROM papers p "
+    "LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = :model "
+    "WHERE p.id > :after AND (e.paper_id IS NULL OR e.content_hash != p.content_hash) "
+    "ORDER BY p.id LIMIT :limit"
+)
+
+
+@dataclass
+class EmbedResult:
+    embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds else 0.0
+
+
+def count_pending(engine: Engine, model: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count(*) FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = :model "
+                 "WHERE e.paper_id IS NULL OR e.content_hash != p.content_hash"),
+            {"model": model},
+        ).scalar() or 0
+
+
+def iter_pending(engine: Engine, model: str, batch_size: int) -> Iterator[list]:
+    after = 0
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(text(_PENDING), {"model": model, "after": after, "limit": batch_size}).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].id
+
+
+def embed_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
+                  advance: Callable[[int], None] | None = None, max_batches: int | None = None) -> EmbedResult:
+    """Embed every paper without a current vector for this model; returns how many were embedded."""
+    import time
+
+    result = EmbedResult()
+    started = time.perf_counter()
+    for number, rows in enumerate(iter_pending(engine, embedder.name, batch_size)):
+        if max_batches is not None and number >= max_batches:
+            break
+        vectors = embedder.embed([paper_text(row.title, row.abstract) for row in rows])
+        save_vectors(engine, embedder.name, [(row.id, row.content_hash) for row in rows], vectors)
+        result.embedded += len(rows)
+        if advance:
+            advance(len(rows))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def save_vectors(engine: Engine, model: str, keys: list[tuple[int, str]], vectors: np.ndarray) -> None:
+    """Insert or replace the vectors of these (paper id, content hash) pairs in one transaction."""
+    now = utcnow()
+    rows = [{"paper_id": pid, "model": model, "content_hash": digest, "created_at": now,
+             "vector": np.ascontiguousarray(vec, dtype="<f4").tobytes()}
+            for (pid, digest), vec in zip(keys, vectors, strict=True)]
+    if not rows:
+        return
+    with engine.begin() as conn:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(EMBEDDINGS)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["paper_id", "model"],
+            set_={"content_hash": stmt.excluded.content_hash, "vector": stmt.excluded.vector,
+                  "created_at": stmt.excluded.created_at},
+        )
+        conn.execute(stmt, rows)
+
+
+def vector_of(conn, paper_id: int, model: str) -> np.ndarray | None:
+    blob = conn.execute(text("SELECT vector FROM embeddings WHERE paper_id = :id AND model = :model"),
+                        {"id": paper_id, "model": model}).scalar()
+    return None if blob is None else np.frombuffer(blob, dtype="<f4")
+
+
+def embedding_stats(conn, model: str) -> tuple[int, int]:
+    """(vectors stored for this model, the largest paper id among them): a cheap fingerprint of the set."""
+    row = conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0) FROM embeddings WHERE model = :model"),
+                       {"model": model}).one()
+    return int(row[0]), int(row[1])

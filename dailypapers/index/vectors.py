@@ -1,0 +1,272 @@
+"""The vector index: every stored vector of one model in a float32 matrix file beside the database, plus an
+HNSW graph (usearch) once the collection is large enough for an exact scan to be slow.
+
+Files live in `<data dir>/vectors/<model>/<generation>/`; `current.json` names the live generation and is
+replaced atomically, so a reader sees either the old index or the new one, never half of one. Readers reload
+when `current.json` changes. Approximate candidates are re-scored exactly from the float32 matrix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, text
+
+# Below this many vectors an exact scan is faster than the graph (see benchmarks/RESULTS.md, search_scale).
+ANN_MIN_VECTORS = 50_000
+# HNSW settings chosen by benchmarks/search_scale.py: recall@10 >= 0.95 against exact search on real vectors.
+HNSW_CONNECTIVITY = 16
+HNSW_EXPANSION_ADD = 128
+HNSW_EXPANSION_SEARCH = 96
+HNSW_DTYPE = "i8"
+RESCORE_FACTOR = 4  # approximate candidates fetched per wanted result, then re-scored exactly
+# A collection without index files, but with vectors in the database, is read straight from it up to this size.
+DB_FALLBACK_MAX = 50_000
+_STREAM_CHUNK = 5_000
+
+
+@dataclass
+class BuiltIndex:
+    count: int
+    ann: bool
+    rebuilt: bool
+
+
+def model_dir(data_dir: Path, model: str) -> Path:
+    return Path(data_dir) / "vectors" / re.sub(r"[^A-Za-z0-9._-]+", "_", model)
+
+
+def read_manifest(data_dir: Path, model: str) -> dict | None:
+    try:
+        return json.loads((model_dir(data_dir, model) / "current.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _fingerprint(conn, model: str) -> dict:
+    row = conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0), coalesce(max(created_at), '') "
+                            "FROM embeddings WHERE model = :model"), {"model": model}).one()
+    return {"count": int(row[0]), "max_paper_id": int(row[1]), "last_embedded": str(row[2])}
+
+
+def build_vector_index(engine: Engine, data_dir: Path, model: str, dim: int, force: bool = False,
+                       ann_min: int = ANN_MIN_VECTORS) -> BuiltIndex:
+    """Write the matrix (and the graph when large) from the embeddings table, unless it is already current."""
+    folder = model_dir(data_dir, model)
+    current = read_manifest(data_dir, model)
+    with engine.connect() as conn:
+        fingerprint = _fingerprint(conn, model)
+        if current and not force and current.get("fingerprint") == fingerprint and current.get("dim") == dim:
+            return BuiltIndex(current["count"], current["ann"], rebuilt=False)
+        generation = f"g{time.time_ns()}"
+        staging = folder / generation
+        staging.mkdir(parents=True, exist_ok=True)
+        count = _write_matrix(conn, model, dim, staging, fingerprint["count"])
+    ann = count >= ann_min
+    if ann:
+        _write_graph(staging, dim)
+    manifest = {"model": model, "dim": dim, "count": count, "ann": ann, "generation": generation,
+                "fingerprint": fingerprint, "built_at": time.time()}
+    tmp = folder / f".current-{os.getpid()}.json"
+    tmp.write_text(json.dumps(manifest))
+    os.replace(tmp, folder / "current.json")
+    _remove_old_generations(folder, keep={generation, (current or {}).get("generation")})
+    return BuiltIndex(count, ann, rebuilt=True)
+
+
+def _write_matrix(conn, model: str, dim: int, folder: Path, expected: int) -> int:
+    """Stream vectors in paper-id order into a memory-mapped file: memory stays flat at any size."""
+    matrix = np.lib.format.open_memmap(folder / "vectors.npy", mode="w+", dtype=np.float32, shape=(expected, dim))
+    ids = np.zeros(expected, dtype=np.int64)
+    n, after = 0, 0
+    while n < expected:
+        rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :model AND paper_id > :after "
+                                 "ORDER BY paper_id LIMIT :limit"),
+                            {"model": model, "after": after, "limit": min(_STREAM_CHUNK, expected - n)}).all()
+        if not rows:
+            break
+        block = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim)
+        matrix[n:n + len(rows)] = block
+        ids[n:n + len(rows)] = [r.paper_id for r in rows]
+        n += len(rows)
+        after = rows[-1].paper_id
+    matrix.flush()
+    del matrix
+    if n < expected:  # rows vanished while we read (papers deleted): keep what we have
+        matrix = np.load(folder / "vectors.npy", mmap_mode="r")[:n].copy()
+        np.save(folder / "vectors.npy", matrix)
+    np.save(folder / "ids.npy", ids[:n])
+    return n
+
+
+def _write_graph(folder: Path, dim: int) -> None:
+    from usearch.index import Index
+
+    matrix = np.load(folder / "vectors.npy", mmap_mode="r")
+    ids = np.load(folder / "ids.npy")
+    graph = Index(ndim=dim, metric="ip", dtype=HNSW_DTYPE, connectivity=HNSW_CONNECTIVITY,
+                  expansion_add=HNSW_EXPANSION_ADD, expansion_search=HNSW_EXPANSION_SEARCH)
+    graph.reserve(len(ids))
+    step = 50_000
+    for start in range(0, len(ids), step):
+        graph.add(ids[start:start + step].astype(np.uint64), np.ascontiguousarray(matrix[start:start + step]))
+    graph.save(str(folder / "graph.usearch"))
+
+
+def _remove_old_generations(folder: Path, keep: set) -> None:
+    for child in folder.iterdir():
+        if child.is_dir() and child.name.startswith("g") and child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+class VectorIndex:
+    """Nearest papers by cosine similarity (vectors are unit length, so a dot product)."""
+
+    def __init__(self, model: str, ids: np.ndarray, matrix: np.ndarray, graph=None):
+        self.model = model
+        self.ids = ids  # sorted paper ids
+        self.matrix = matrix  # row i is the vector of ids[i]
+        self.graph = graph
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def vector(self, paper_id: int) -> np.ndarray | None:
+        pos = int(np.searchsorted(self.ids, paper_id))
+        if pos < len(self.ids) and self.ids[pos] == paper_id:
+            return np.asarray(self.matrix[pos], dtype=np.float32)
+        return None
+
+    def search(self, query: np.ndarray, k: int,
+               keep: Callable[[np.ndarray], np.ndarray] | None = None,
+               allowed: Callable[[], np.ndarray] | None = None) -> list[tuple[int, float]]:
+        """The k best (paper id, similarity).
+
+        `keep(ids) -> ids` drops candidates that fail the filters; `allowed() -> ids` lists every paper that
+        passes them, used for an exact scan of that subset when the graph's candidates run out.
+        """
+        if len(self.ids) == 0 or k <= 0:
+            return []
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        if self.graph is None:
+            if keep is None:
+                return self._exact(query, k)
+            subset = allowed() if allowed is not None else None
+            return self._exact(query, k, subset)
+        wanted = k if keep is None else max(10 * k, 200)
+        candidates = self._approximate(query, wanted)
+        if keep is not None:
+            passed = set(keep(np.array([c for c, _ in candidates], dtype=np.int64)).tolist())
+            candidates = [(c, s) for c, s in candidates if c in passed]
+            if len(candidates) < k and allowed is not None:
+                return self._exact(query, k, allowed())
+        return candidates[:k]
+
+    def _positions(self, paper_ids: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(self.ids, paper_ids)
+        pos = np.clip(pos, 0, max(len(self.ids) - 1, 0))
+        return pos[self.ids[pos] == paper_ids]
+
+    def _exact(self, query: np.ndarray, k: int, subset: np.ndarray | None = None) -> list[tuple[int, float]]:
+        if subset is None:
+            scores = self.matrix @ query
+            ids = self.ids
+        else:
+            pos = self._positions(np.asarray(subset, dtype=np.int64))
+            if len(pos) == 0:
+                return []
+            scores = self.matrix[pos] @ query
+            ids = self.ids[pos]
+        return _top(ids, scores, k)
+
+    def _approximate(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        found = self.graph.search(query, min(k * RESCORE_FACTOR, len(self.ids)))
+        keys = np.asarray(found.keys, dtype=np.int64)
+        pos = self._positions(keys)
+        if len(pos) == 0:
+            return []
+        scores = np.asarray(self.matrix[np.sort(pos)], dtype=np.float32) @ query
+        return _top(self.ids[np.sort(pos)], scores, k)
+
+
+def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    k = min(k, len(ids))
+    if k == 0:
+        return []
+    best = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(ids[i]), float(scores[i])) for i in best]
+
+
+_cache: dict[str, tuple] = {}
+_cache_lock = threading.Lock()
+
+
+def load_vector_index(engine: Engine, data_dir: Path, model: str) -> VectorIndex | None:
+    """The current index of a model, loaded once per process and reloaded when `dailypapers index` rebuilds it.
+
+    Without index files, a small collection is read straight from the embeddings table; None when there is
+    nothing to search (no vectors yet, or a large collection that `dailypapers index` has not finished).
+    """
+    folder = model_dir(data_dir, model)
+    key = f"{engine.url}|{folder}"
+    try:
+        stamp = (folder / "current.json").stat().st_mtime_ns
+    except FileNotFoundError:
+        stamp = None
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached and cached[0] == stamp and (stamp is not None or time.monotonic() - cached[2] < 5):
+            return cached[1]
+        index = _open_files(data_dir, model) if stamp is not None else _from_database(engine, model)
+        _cache[key] = (stamp, index, time.monotonic())
+        return index
+
+
+def _open_files(data_dir: Path, model: str) -> VectorIndex | None:
+    manifest = read_manifest(data_dir, model)
+    if manifest is None:
+        return None
+    folder = model_dir(data_dir, model) / manifest["generation"]
+    try:
+        ids = np.load(folder / "ids.npy")
+        matrix = np.load(folder / "vectors.npy", mmap_mode="r")
+        graph = None
+        if manifest["ann"]:
+            from usearch.index import Index
+
+            graph = Index.restore(str(folder / "graph.usearch"), view=True)
+            graph.expansion_search = HNSW_EXPANSION_SEARCH
+    except FileNotFoundError:
+        return None
+    return VectorIndex(model, ids, matrix, graph)
+
+
+def _from_database(engine: Engine, model: str) -> VectorIndex | None:
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM embeddings WHERE model = :model"), {"model": model}).scalar()
+        if not count or count > DB_FALLBACK_MAX:
+            return None
+        rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :model ORDER BY paper_id"),
+                            {"model": model}).all()
+    ids = np.array([r.paper_id for r in rows], dtype=np.int64)
+    matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), -1)
+    return VectorIndex(model, ids, matrix)
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

@@ -1,0 +1,63 @@
+"""Build or refresh every search index: the one function behind `dailypapers index` and the demo."""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+from dailypapers.config import get_settings
+from dailypapers.index import keyword
+from dailypapers.index.embed import get_embedder
+from dailypapers.index.embeddings import count_pending, embed_pending
+from dailypapers.index.vectors import build_vector_index
+from dailypapers.store.db import get_engine
+
+
+@dataclass
+class ModelReport:
+    model: str
+    embedded: int
+    embed_seconds: float
+    vectors: int
+    ann: bool
+    index_seconds: float
+    rebuilt: bool
+
+
+@dataclass
+class IndexReport:
+    keyword_rows: int
+    keyword_seconds: float
+    models: list[ModelReport] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [f"keyword index: {self.keyword_rows} papers ({self.keyword_seconds:.1f} s)"]
+        for m in self.models:
+            rate = f", {m.embedded / m.embed_seconds:.0f}/s" if m.embedded and m.embed_seconds else ""
+            kind = "ANN (usearch HNSW)" if m.ann else "exact scan"
+            state = f"rebuilt in {m.index_seconds:.1f} s" if m.rebuilt else "up to date"
+            lines.append(f"{m.model}: {m.embedded} papers embedded ({m.embed_seconds:.1f} s{rate}); "
+                         f"vector index {m.vectors} vectors, {kind}, {state}")
+        return lines
+
+
+def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_keyword: bool = False,
+                progress=None, settings=None) -> IndexReport:
+    """Keyword index check (or rebuild), then for each model: embed what is new or changed, refresh the vectors."""
+    settings = settings or get_settings()
+    engine = get_engine(settings)
+    started = time.perf_counter()
+    rows = keyword.refresh(engine, rebuild=rebuild_keyword)
+    report = IndexReport(keyword_rows=rows, keyword_seconds=time.perf_counter() - started)
+    for name in models or [settings.embedding_model]:
+        embedder = get_embedder(name, settings.data_dir)
+        pending = count_pending(engine, embedder.name)
+        bar = progress(f"embedding ({name})", pending) if (progress and pending) else nullcontext(None)
+        with bar as advance:
+            result = embed_pending(engine, embedder, batch_size=batch_size, advance=advance)
+        started = time.perf_counter()
+        built = build_vector_index(engine, settings.data_dir, embedder.name, embedder.dim)
+        report.models.append(ModelReport(name, result.embedded, result.seconds, built.count, built.ann,
+                                         time.perf_counter() - started, built.rebuilt))
+    return report

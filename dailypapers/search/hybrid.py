@@ -1,0 +1,95 @@
+"""Keyword, semantic and hybrid retrieval behind `search()`."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dailypapers.config import get_settings
+from dailypapers.errors import InvalidInput
+from dailypapers.index import keyword
+from dailypapers.index.embed import get_embedder, model_label
+from dailypapers.index.vectors import VectorIndex, load_vector_index
+from dailypapers.search.filters import Filters, all_matching, build_filters, keep_matching
+from dailypapers.search.fusion import fuse, fusion_for
+from dailypapers.search.query import CANDIDATE_DEPTH, SearchQuery, SearchResult, load_hits
+
+NO_VECTORS = ("the semantic index is not built yet, so these are keyword matches only "
+              "(run `dailypapers index`)")
+
+
+def run(session: Session, query: SearchQuery) -> SearchResult:
+    filters = build_filters(query)
+    notes: list[str] = []
+    try:
+        match = keyword.match_expression(query.text)
+    except InvalidInput:
+        if query.mode == "keyword":
+            raise
+        match = None  # only punctuation or symbols: meaning may still find something
+    if query.mode == "keyword":
+        return _keyword_only(session, query, match, filters)
+
+    index = semantic_index(session, query.model)
+    if index is None:
+        if match is None:
+            raise InvalidInput(f"{NO_VECTORS.split(',')[0]}, and the query has no words to look for")
+        result = _keyword_only(session, query, match, filters)
+        result.notes.append(NO_VECTORS)
+        return result
+    notes.extend(coverage_notes(session, index))
+
+    depth = max(CANDIDATE_DEPTH, query.offset + query.limit)
+    semantic = semantic_candidates(session, index, query, filters, depth)
+    if query.mode == "semantic" or match is None:
+        page = semantic[query.offset:query.offset + query.limit]
+        ranks = {"semantic": {pid: i + 1 for i, (pid, _) in enumerate(semantic)}}
+        snips = keyword.snippets(session.connection(), match, [p for p, _ in page]) if match else {}
+        return SearchResult(load_hits(session, page, ranks, snips), "semantic" if query.mode == "semantic"
+                            else "hybrid", notes)
+
+    kw_hits = keyword.search(session.connection(), filters.with_fts(match), filters.where, filters.params, depth)
+    kw = [(h.paper_id, h.score) for h in kw_hits]
+    fused = fuse(kw, semantic, query.fusion or fusion_for(index.model))
+    page = fused[query.offset:query.offset + query.limit]
+    ranks = {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(kw)},
+             "semantic": {pid: i + 1 for i, (pid, _) in enumerate(semantic)}}
+    snips = {h.paper_id: h.snippet for h in kw_hits}
+    missing = [pid for pid, _ in page if pid not in snips]
+    snips.update(keyword.snippets(session.connection(), match, missing))
+    return SearchResult(load_hits(session, page, ranks, snips), "hybrid", notes)
+
+
+def _keyword_only(session: Session, query: SearchQuery, match: str, filters: Filters) -> SearchResult:
+    kw_hits = keyword.search(session.connection(), filters.with_fts(match), filters.where, filters.params,
+                             query.limit, query.offset)
+    scored = [(h.paper_id, h.score) for h in kw_hits]
+    ranks = {"keyword": {h.paper_id: query.offset + i + 1 for i, h in enumerate(kw_hits)}}
+    return SearchResult(load_hits(session, scored, ranks, {h.paper_id: h.snippet for h in kw_hits}), "keyword")
+
+
+def semantic_index(session: Session, model: str | None = None) -> VectorIndex | None:
+    settings = get_settings()
+    return load_vector_index(session.get_bind(), settings.data_dir, model_label(model or settings.embedding_model))
+
+
+def embed_query(text_: str, model: str | None = None) -> np.ndarray:
+    settings = get_settings()
+    return get_embedder(model or settings.embedding_model, settings.data_dir).embed([text_])[0]
+
+
+def semantic_candidates(session: Session, index: VectorIndex, query: SearchQuery, filters: Filters,
+                        depth: int) -> list[tuple[int, float]]:
+    vector = embed_query(query.text, query.model)
+    conn = session.connection()
+    return index.search(vector, depth, keep=lambda ids: keep_matching(conn, filters, ids),
+                        allowed=lambda: all_matching(conn, filters))
+
+
+def coverage_notes(session: Session, index: VectorIndex) -> list[str]:
+    """A note when papers were added after the vectors were built (they are found by keyword only)."""
+    newest = session.execute(text("SELECT max(id) FROM papers")).scalar() or 0
+    if len(index) and newest > int(index.ids[-1]):
+        return ["papers added since the last `dailypapers index` are found by keyword only"]
+    return []

@@ -1,0 +1,58 @@
+"""Related papers: a paper's nearest neighbours by vector, excluding itself."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dailypapers.index.embeddings import vector_of
+from dailypapers.search.filters import Filters, keep_matching
+from dailypapers.search.hybrid import semantic_index
+from dailypapers.search.query import Hit, load_hits
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def related_papers(session: Session, paper_id: int, limit: int = 5, model: str | None = None) -> list[Hit]:
+    if limit <= 0:
+        return []
+    index = semantic_index(session, model)
+    vector = None
+    if index is not None:
+        vector = index.vector(paper_id)
+        if vector is None:  # embedded after the index files were written
+            vector = vector_of(session.connection(), paper_id, index.model)
+    if vector is None:
+        return _by_title_words(session, paper_id, limit)
+    conn = session.connection()
+    no_filters = Filters()
+
+    def keep(ids: np.ndarray) -> np.ndarray:
+        return keep_matching(conn, no_filters, ids[ids != paper_id])
+
+    found = index.search(vector, limit + 1, keep=keep)
+    found = [(pid, score) for pid, score in found if pid != paper_id][:limit]
+    return load_hits(session, found, {"semantic": {pid: i + 1 for i, (pid, _) in enumerate(found)}})
+
+
+def _by_title_words(session: Session, paper_id: int, limit: int) -> list[Hit]:
+    """Before vectors exist: papers sharing the title's longer words, by bm25."""
+    from dailypapers.index.keyword import BM25
+
+    title = session.execute(text("SELECT title FROM papers WHERE id = :id"), {"id": paper_id}).scalar()
+    if title is None:
+        return []
+    words = list(dict.fromkeys(w for w in _WORD.findall(title.lower()) if len(w) > 3))[:12]
+    if not words:
+        return []
+    match = " OR ".join(f'"{w}"' for w in words)
+    rows = session.execute(
+        text(f"SELECT p.id, {BM25} AS rank FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
+             "WHERE papers_fts MATCH :match AND p.id != :id AND NOT p.hidden ORDER BY rank LIMIT :limit"),
+        {"match": match, "id": paper_id, "limit": limit},
+    ).all()
+    scored = [(r.id, -r.rank) for r in rows]
+    return load_hits(session, scored, {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(scored)}})
