@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     site_name: str = "dailypapers"
     secret_key: str | None = None
     feed_window_days: int = 14
+    rate_limit_writes: int = 30  # writes (votes, comments, submissions) per user per minute
+    rate_limit_logins: int = 10  # login attempts per address, and per username, per 5 minutes
 
     # Search
     embedding_model: str = "minilm"

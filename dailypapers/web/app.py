@@ -1,36 +1,99 @@
-"""The application factory. A plain feed page until the full site lands."""
+"""The application factory: routers, static files, error pages, and the CSRF cookie middleware.
+
+`dailypapers serve` runs `create_app()` under uvicorn. Routers are split by resource: pages (reading),
+accounts, actions (the writes behind buttons), api (JSON), feeds (RSS/Atom).
+"""
 
 from __future__ import annotations
 
-import html
+from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dailypapers.store.db import session_scope
-from dailypapers.store.models import DailyEntry
+from dailypapers.errors import DailyPapersError, InvalidInput, NotFound, SourceError
+from dailypapers.web import accounts, actions, api, feeds, pages
+from dailypapers.web.auth import LoginRequired
+from dailypapers.web.responses import json_error, wants_json
+from dailypapers.web.security import CsrfCookieMiddleware
+from dailypapers.web.templating import render
+
+STATIC_DIR = Path(__file__).parent / "static"
+TITLES = {400: "Bad request", 401: "Please log in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
+          409: "Conflict", 422: "Bad request", 429: "Slow down", 500: "Server error", 502: "Source unavailable",
+          503: "Unavailable"}
+
+
+def _status_for(exc: DailyPapersError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, InvalidInput):
+        return 400
+    if isinstance(exc, SourceError):
+        return 502
+    return 503
+
+
+def error_response(request: Request, status: int, message: str, headers: dict | None = None):
+    if wants_json(request):
+        return json_error(status, message, headers)
+    try:
+        return render(request, "error.html", status_code=status, headers=headers,
+                      title=TITLES.get(status, "Error"), message=message)
+    except HTTPException:  # e.g. a bad Bearer token while rendering the page's header
+        return json_error(status, message, headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body", "path"))
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DailyPapersError)
+    async def domain_error(request: Request, exc: DailyPapersError):
+        return error_response(request, _status_for(exc), str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "error")
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"nothing at {request.url.path}"
+        return error_response(request, exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        return error_response(request, 400, _validation_message(exc))
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        if wants_json(request):
+            return json_error(401, "log in, or send a personal API token as 'Authorization: Bearer <token>'",
+                              {"WWW-Authenticate": "Bearer"})
+        target = request.url.path if request.method == "GET" else request.headers.get("referer", "/papers")
+        from urllib.parse import quote
+
+        from dailypapers.web.responses import safe_next
+
+        return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="dailypapers")
-
-    @app.get("/", include_in_schema=False)
-    def root():
-        return RedirectResponse("/papers")
-
-    @app.get("/papers", response_class=HTMLResponse)
-    def feed():
-        with session_scope() as session:
-            entries = session.scalars(
-                select(DailyEntry).options(joinedload(DailyEntry.paper)).order_by(DailyEntry.date.desc())
-            ).all()
-            items = "".join(
-                f"<li>{e.date} · {e.paper.upvotes} ▲ · <a href='{html.escape(e.paper.abs_url)}'>"
-                f"{html.escape(e.paper.title)}</a></li>"
-                for e in entries
-            )
-        return f"<!doctype html><title>dailypapers</title><h1>Daily papers</h1><ul>{items}</ul>"
-
+    app = FastAPI(title="dailypapers", version="1",
+                  description="Daily papers feed, search and discussion. The read endpoints follow the Hugging "
+                              "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
+    install_error_handlers(app)
+    app.add_middleware(CsrfCookieMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(feeds.router)  # before pages: /papers/feed.xml is not a paper id
+    app.include_router(accounts.router)
+    app.include_router(actions.router)
+    app.include_router(pages.router)
     return app

@@ -49,14 +49,24 @@ templates.env.filters["day"] = _day
 templates.env.filters["iso"] = _iso
 
 
-def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
-    """A TemplateResponse with the shared context filled in."""
+def _context(request: Request, context: dict) -> dict:
     settings = get_settings()
     context.setdefault("current_user", current_user(request))
 
     def csrf_field() -> Markup:
         return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
 
-    context.update(settings=settings, site_name=settings.site_name, csrf_token=lambda: csrf_token(request),
-                   csrf_field=csrf_field)
-    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
+    context.update(request=request, settings=settings, site_name=settings.site_name,
+                   csrf_token=lambda: csrf_token(request), csrf_field=csrf_field)
+    return context
+
+
+def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
+    """A TemplateResponse with the shared context filled in."""
+    return templates.TemplateResponse(request, name, _context(request, context), status_code=status_code,
+                                      headers=headers)
+
+
+def render_fragment(request: Request, name: str, **context) -> str:
+    """A template rendered to a string (a piece of a page that a script inserts)."""
+    return templates.get_template(name).render(_context(request, context))

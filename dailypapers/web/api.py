@@ -1,0 +1,259 @@
+"""The JSON API, compatible with the Hugging Face papers API (`huggingface_hub.HfApi(endpoint=...)` works).
+
+Reads: /api/daily_papers, /api/papers/search, /api/papers (cursor-paged), /api/papers/{id}, and
+/papers/{id}.md (in pages.py). Writes take a personal token (`Authorization: Bearer dp_...`), or the
+session cookie plus an `X-CSRF-Token` header. Errors are JSON `{"error": ...}` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from dailypapers.config import get_settings
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.search import SearchQuery, related, search
+from dailypapers.store.db import session_scope
+from dailypapers.store.models import Paper, User, Vote
+from dailypapers.web import comments as comment_ops
+from dailypapers.web import queries, schemas
+from dailypapers.web.auth import SESSION_COOKIE, current_user, require_admin, require_user
+from dailypapers.web.periods import parse_day, parse_period
+from dailypapers.web.security import CSRF_HEADER, rate_limit, verify_csrf
+from dailypapers.web.submit import ensure_paper, submit_paper
+from dailypapers.web.votes import set_vote
+
+router = APIRouter(prefix="/api", tags=["papers"])
+MAX_DAILY_LIMIT = 100
+MAX_SEARCH_LIMIT = 120
+MAX_LIST_LIMIT = 100
+
+
+class PaperRef(BaseModel):
+    arxivId: str = Field(..., max_length=300, description="An arXiv id or URL, e.g. 2501.01234")
+
+
+class CommentIn(BaseModel):
+    comment: str = Field(..., description="Markdown subset; rendered to sanitised HTML")
+    parentId: str | None = Field(None, description="The comment this one replies to")
+
+
+class HiddenIn(BaseModel):
+    hidden: bool = True
+
+
+def _limit(value: int, maximum: int) -> int:
+    if not 1 <= value <= maximum:
+        raise InvalidInput(f"limit must be between 1 and {maximum}, not {value}")
+    return value
+
+
+def api_writer(request: Request) -> User:
+    """A token holder, or a signed-in browser that sent the CSRF header; rate-limited per user."""
+    if not request.headers.get("authorization") and request.cookies.get(SESSION_COOKIE):
+        verify_csrf(request, request.headers.get(CSRF_HEADER))
+    user = require_user(request)
+    rate_limit(f"write:user:{user.id}", get_settings().rate_limit_writes, 60)
+    return user
+
+
+@router.get("/daily_papers", summary="The daily feed (Hugging Face compatible)")
+def daily_papers(
+    p: int = Query(0, ge=0, le=100_000, description="Page number, from 0"),
+    limit: int = Query(50, description=f"Papers per page, 1 to {MAX_DAILY_LIMIT}"),
+    date: str | None = Query(None, description="A day, YYYY-MM-DD"),
+    week: str | None = Query(None, description="An ISO week, YYYY-Www"),
+    month: str | None = Query(None, description="A month, YYYY-MM"),
+    submitter: str | None = Query(None, max_length=40, description="Only papers submitted by this user"),
+    sort: str | None = Query(None, description="publishedAt (newest on the feed first) or trending"),
+):
+    _limit(limit, MAX_DAILY_LIMIT)
+    given = [(kind, value) for kind, value in (("date", date), ("week", week), ("month", month)) if value]
+    if len(given) > 1:
+        raise InvalidInput("give at most one of date, week and month")
+    period = parse_period(*given[0]) if given else None
+    if sort is not None and sort not in queries.API_SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}; use publishedAt or trending")
+    order = sort or ("upvotes" if period else "publishedAt")
+    with session_scope() as session:
+        rows = queries.feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
+                                 submitter=submitter)
+        return [schemas.daily_json(row) for row in rows]
+
+
+@router.get("/papers/search", summary="Search papers (Hugging Face compatible, plus mode and filters)")
+def search_papers(
+    q: str = Query("", description="The query, at most 250 characters"),
+    limit: int = Query(50, description=f"Results, 1 to {MAX_SEARCH_LIMIT}"),
+    mode: str = Query("hybrid", description="hybrid, keyword or semantic"),
+    category: str | None = Query(None, max_length=32),
+    author: str | None = Query(None, max_length=120),
+    date_from: str | None = Query(None, alias="from", description="Published on or after, YYYY-MM-DD"),
+    date_to: str | None = Query(None, alias="to", description="Published on or before, YYYY-MM-DD"),
+    has_code: bool = False,
+):
+    _limit(limit, MAX_SEARCH_LIMIT)
+    query = SearchQuery(text=q, mode=mode, limit=limit, category=category or None, author=author or None,
+                        date_from=parse_day(date_from) if date_from else None,
+                        date_to=parse_day(date_to) if date_to else None, has_code=has_code).validate()
+    with session_scope() as session:
+        hits = search(session, query)
+        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        return [schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks)
+                for h in hits if h.paper_id in papers]
+
+
+@router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
+def list_papers(request: Request, response: Response,
+                cursor: str | None = Query(None, max_length=20, description="From the previous page's Link"),
+                limit: int = Query(50, description=f"Papers per page, 1 to {MAX_LIST_LIMIT}")):
+    _limit(limit, MAX_LIST_LIMIT)
+    after = 0
+    if cursor:
+        if not cursor.isdigit():
+            raise InvalidInput(f"not a cursor: {cursor!r}; use the one from the Link header")
+        after = int(cursor)
+    with session_scope() as session:
+        papers = queries.papers_page(session, after_id=after, limit=limit)
+        body = [schemas.paper_json(paper) for paper in papers]
+    if len(papers) == limit:
+        url = request.url.include_query_params(cursor=str(papers[-1].id), limit=limit)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return body
+
+
+@router.post("/papers/index", status_code=201, summary="Fetch a paper from arXiv into the store")
+def index_paper(ref: PaperRef, request: Request):
+    api_writer(request)
+    from dailypapers.sources.ids import parse_arxiv_id
+
+    arxiv_id = parse_arxiv_id(ref.arxivId).id
+    fetched = ensure_paper(arxiv_id)
+    with session_scope() as session:
+        view = queries.paper_view(session, arxiv_id)
+        return JSONResponse(schemas.paper_view_json(view), status_code=201 if fetched else 200)
+
+
+@router.post("/daily_papers", status_code=201, summary="Submit a paper to today's daily feed")
+def submit_daily(ref: PaperRef, request: Request):
+    user = api_writer(request)
+    paper, _entry = submit_paper(user, ref.arxivId)
+    with session_scope() as session:
+        return schemas.paper_view_json(queries.paper_view(session, paper.arxiv_id))
+
+
+def _paper(session, arxiv_id: str) -> Paper:
+    paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id, Paper.hidden.is_(False)))
+    if paper is None:
+        raise NotFound(f"no paper {arxiv_id}")
+    return paper
+
+
+@router.post("/papers/{arxiv_id:path}/upvote", summary="Upvote a paper (idempotent)")
+def upvote(arxiv_id: str, request: Request):
+    user = api_writer(request)
+    with session_scope() as session:
+        count = set_vote(session, user, _paper(session, arxiv_id), True)
+    return {"id": arxiv_id, "upvoted": True, "upvotes": count}
+
+
+@router.delete("/papers/{arxiv_id:path}/upvote", summary="Remove your upvote (idempotent)")
+def remove_upvote(arxiv_id: str, request: Request):
+    user = api_writer(request)
+    with session_scope() as session:
+        count = set_vote(session, user, _paper(session, arxiv_id), False)
+    return {"id": arxiv_id, "upvoted": False, "upvotes": count}
+
+
+@router.get("/papers/{arxiv_id:path}/comments", summary="The discussion of a paper")
+def list_comments(arxiv_id: str):
+    with session_scope() as session:
+        paper = _paper(session, arxiv_id)
+        return [schemas.comment_json(c, str(comment_ops.render_markdown(c.body)))
+                for c in queries.visible_comments(session, paper.id)]
+
+
+@router.post("/papers/{arxiv_id:path}/comment", status_code=201, summary="Comment on a paper")
+def add_comment(arxiv_id: str, body: CommentIn, request: Request):
+    user = api_writer(request)
+    parent = None
+    if body.parentId is not None:
+        if not body.parentId.isdigit():
+            raise InvalidInput(f"not a comment id: {body.parentId!r}")
+        parent = int(body.parentId)
+    with session_scope() as session:
+        new = comment_ops.add_comment(session, user, _paper(session, arxiv_id), body.comment, parent)
+        return schemas.comment_json(new, str(comment_ops.render_markdown(new.body)))
+
+
+@router.patch("/comments/{comment_id}", summary="Edit your comment")
+def edit_comment(comment_id: int, body: CommentIn, request: Request):
+    user = api_writer(request)
+    with session_scope() as session:
+        edited = comment_ops.edit_comment(session, user, comment_id, body.comment)
+        return schemas.comment_json(edited, str(comment_ops.render_markdown(edited.body)))
+
+
+@router.delete("/comments/{comment_id}", summary="Delete your comment")
+def delete_comment(comment_id: int, request: Request):
+    user = api_writer(request)
+    with session_scope() as session:
+        comment_ops.delete_comment(session, user, comment_id)
+    return {"id": str(comment_id), "deleted": True}
+
+
+@router.post("/papers/{arxiv_id:path}/hide", summary="Hide or unhide a paper (administrators)")
+def hide_paper(arxiv_id: str, body: HiddenIn, request: Request):
+    api_writer(request)
+    require_admin(request)
+    with session_scope() as session:
+        paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
+        if paper is None:
+            raise NotFound(f"no paper {arxiv_id}")
+        paper.hidden = body.hidden
+    return {"id": arxiv_id, "hidden": body.hidden}
+
+
+@router.post("/comments/{comment_id}/hide", summary="Hide or unhide a comment (administrators)")
+def hide_comment(comment_id: int, body: HiddenIn, request: Request):
+    api_writer(request)
+    require_admin(request)
+    with session_scope() as session:
+        comment_ops.set_comment_hidden(session, comment_id, body.hidden)
+    return {"id": str(comment_id), "hidden": body.hidden}
+
+
+@router.get("/papers/{arxiv_id:path}/related", summary="Papers like this one")
+def related_papers(arxiv_id: str, limit: int = Query(5)):
+    _limit(limit, 50)
+    with session_scope() as session:
+        paper = _paper(session, arxiv_id)
+        hits = related(session, paper.id, limit)
+        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        return [schemas.paper_json(papers[h.paper_id]) for h in hits if h.paper_id in papers]
+
+
+@router.get("/papers/{arxiv_id:path}", summary="One paper (Hugging Face compatible)")
+def paper_info(arxiv_id: str, request: Request):
+    user = current_user(request)
+    with session_scope() as session:
+        view = queries.paper_view(session, arxiv_id, include_hidden=bool(user and user.is_admin))
+        data = schemas.paper_view_json(view)
+        if user is not None:
+            data["isUpvoted"] = session.get(Vote, (user.id, view.paper.id)) is not None
+        return data
+
+
+@router.get("/users/{username}", summary="A user's submissions and upvotes")
+def user_info(username: str):
+    from dailypapers.web.auth import get_user
+
+    with session_scope() as session:
+        user = get_user(session, username)
+        if user.is_demo:
+            raise NotFound(f"no user {username!r}")
+        return {**schemas.user_json(user),
+                "submitted": [schemas.daily_json(r) for r in queries.submitted_rows(session, user)],
+                "upvoted": [schemas.paper_json(p) for p in queries.upvoted_papers(session, user.id)]}

@@ -1,0 +1,167 @@
+"""RSS 2.0 and Atom feeds: the daily feed, trending, and any search. Built with ElementTree, so every
+title and abstract is escaped by the XML writer."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from dailypapers.config import get_settings
+from dailypapers.search import SearchQuery, search
+from dailypapers.store.db import session_scope
+from dailypapers.store.models import Paper
+from dailypapers.web import queries
+
+router = APIRouter(include_in_schema=False)
+FEED_SIZE = 50
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+@dataclass
+class Item:
+    paper: Paper
+    when: datetime  # when it entered this feed (submission) or was published
+
+
+@dataclass
+class Channel:
+    title: str
+    path: str  # the HTML page this feed mirrors
+    feed_path: str
+    description: str
+    items: list[Item]
+
+
+def _base() -> str:
+    return get_settings().base_url.rstrip("/")
+
+
+def _text(parent, tag: str, value: str | None, **attrs) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    element.text = value or ""
+    return element
+
+
+def _summary(paper: Paper) -> str:
+    authors = ", ".join(paper.authors or [])
+    return f"{authors}\n\n{paper.abstract}" if authors else paper.abstract
+
+
+def atom(channel: Channel) -> Response:
+    base = _base()
+    feed = ET.Element("feed", {"xmlns": ATOM})
+    _text(feed, "title", channel.title)
+    _text(feed, "subtitle", channel.description)
+    _text(feed, "id", base + channel.feed_path)
+    ET.SubElement(feed, "link", {"href": base + channel.path, "rel": "alternate", "type": "text/html"})
+    ET.SubElement(feed, "link", {"href": base + channel.feed_path, "rel": "self"})
+    updated = max((item.when for item in channel.items), default=datetime.now(UTC))
+    _text(feed, "updated", updated.isoformat())
+    _text(feed, "generator", "dailypapers")
+    for item in channel.items:
+        paper = item.paper
+        entry = ET.SubElement(feed, "entry")
+        _text(entry, "title", paper.title)
+        _text(entry, "id", f"{base}/papers/{paper.arxiv_id}")
+        ET.SubElement(entry, "link", {"href": f"{base}/papers/{paper.arxiv_id}", "rel": "alternate"})
+        ET.SubElement(entry, "link", {"href": paper.pdf_url, "rel": "related", "type": "application/pdf"})
+        _text(entry, "updated", item.when.isoformat())
+        if paper.published_at:
+            _text(entry, "published", paper.published_at.isoformat())
+        for name in paper.authors or []:
+            _text(ET.SubElement(entry, "author"), "name", name)
+        for category in paper.category_list:
+            ET.SubElement(entry, "category", {"term": category})
+        _text(entry, "summary", _summary(paper), type="text")
+    body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
+                    media_type="application/atom+xml; charset=utf-8")
+
+
+def rss(channel: Channel) -> Response:
+    base = _base()
+    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM})
+    ch = ET.SubElement(root, "channel")
+    _text(ch, "title", channel.title)
+    _text(ch, "link", base + channel.path)
+    _text(ch, "description", channel.description)
+    ET.SubElement(ch, "atom:link", {"href": base + channel.feed_path, "rel": "self", "type": "application/rss+xml"})
+    _text(ch, "generator", "dailypapers")
+    for item in channel.items:
+        paper = item.paper
+        node = ET.SubElement(ch, "item")
+        _text(node, "title", paper.title)
+        _text(node, "link", f"{base}/papers/{paper.arxiv_id}")
+        _text(node, "guid", f"{base}/papers/{paper.arxiv_id}", isPermaLink="true")
+        _text(node, "pubDate", format_datetime(item.when.astimezone(UTC), usegmt=True))
+        _text(node, "description", _summary(paper))
+        for category in paper.category_list:
+            _text(node, "category", category)
+    body = ET.tostring(root, encoding="unicode", xml_declaration=False)
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
+                    media_type="application/rss+xml; charset=utf-8")
+
+
+def daily_channel(feed_path: str) -> Channel:
+    with session_scope() as session:
+        rows = queries.feed_rows(session, sort="publishedAt", limit=FEED_SIZE)
+    site = get_settings().site_name
+    return Channel(f"{site}: daily papers", "/papers", feed_path, "Papers as they enter the daily feed",
+                   [Item(r.paper, r.submitted_at) for r in rows])
+
+
+def trending_channel(feed_path: str) -> Channel:
+    with session_scope() as session:
+        rows = queries.feed_rows(session, sort="trending", limit=FEED_SIZE)
+    site = get_settings().site_name
+    return Channel(f"{site}: trending papers", "/papers/trending", feed_path,
+                   "The papers with the highest trending score", [Item(r.paper, r.submitted_at) for r in rows])
+
+
+def search_channel(feed_path: str, q: str, mode: str) -> Channel:
+    query = SearchQuery(text=q, mode=mode, limit=FEED_SIZE).validate()
+    with session_scope() as session:
+        hits = search(session, query)
+        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+    items = [Item(papers[h.paper_id], papers[h.paper_id].published_at or papers[h.paper_id].created_at)
+             for h in hits if h.paper_id in papers]
+    site = get_settings().site_name
+    params = urlencode({"q": q, "mode": mode})
+    return Channel(f"{site}: search “{query.text}”", f"/search?{params}", f"{feed_path}?{params}",
+                   f"Papers matching “{query.text}”", items)
+
+
+@router.get("/papers/feed.xml")
+def daily_atom():
+    return atom(daily_channel("/papers/feed.xml"))
+
+
+@router.get("/papers/rss.xml")
+def daily_rss():
+    return rss(daily_channel("/papers/rss.xml"))
+
+
+@router.get("/papers/trending/feed.xml")
+def trending_atom():
+    return atom(trending_channel("/papers/trending/feed.xml"))
+
+
+@router.get("/papers/trending/rss.xml")
+def trending_rss():
+    return rss(trending_channel("/papers/trending/rss.xml"))
+
+
+@router.get("/search/feed.xml")
+def search_atom(q: str = Query(""), mode: str = "hybrid"):
+    return atom(search_channel("/search/feed.xml", q, mode))
+
+
+@router.get("/search/rss.xml")
+def search_rss(q: str = Query(""), mode: str = "hybrid"):
+    return rss(search_channel("/search/rss.xml", q, mode))

@@ -1,0 +1,173 @@
+"""The reading pages: daily feed (day, week, month), trending, paper page, search, user page, about."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse
+
+from dailypapers.config import get_settings
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
+from dailypapers.search import SearchQuery, related, search
+from dailypapers.store.db import session_scope
+from dailypapers.web import queries
+from dailypapers.web.auth import current_user, get_user
+from dailypapers.web.comments import render_markdown
+from dailypapers.web.periods import Period, day_period, parse_day, parse_period
+from dailypapers.web.schemas import paper_markdown
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 100
+SEARCH_PAGE_SIZE = 20
+
+
+def _sort(value: str | None) -> str:
+    value = value or "upvotes"
+    if value not in ("upvotes", "newest"):
+        raise InvalidInput(f"unknown sort {value!r}; use upvotes or newest")
+    return value
+
+
+def _page(value: int) -> int:
+    if value < 0 or value > 10_000:
+        raise InvalidInput("the page number must be between 0 and 10000")
+    return value
+
+
+@router.get("/")
+def home():
+    return RedirectResponse("/papers", status_code=307)
+
+
+def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, latest: bool = False):
+    user = current_user(request)
+    with session_scope() as session:
+        if period is None:  # today, or the latest day that has papers
+            today = datetime.now(UTC).date()
+            period = day_period(queries.latest_feed_date(session, on_or_before=today) or today)
+        rows = queries.feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE)
+        before, after = queries.neighbour_dates(session, period)
+        voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
+    more = len(rows) > PAGE_SIZE
+    if period.kind == "date":
+        prev_path = f"/papers/date/{before.isoformat()}" if before else None
+        next_path = f"/papers/date/{after.isoformat()}" if after else None
+    else:
+        prev_path = period.shifted(-1).path if before else None
+        next_path = period.shifted(1).path if after else None
+    return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
+                  prev_path=prev_path, next_path=next_path, voted=voted, latest=latest,
+                  base_path=request.url.path)
+
+
+@router.get("/papers")
+def feed_latest(request: Request, sort: str | None = None, p: int = 0, date: str | None = None):
+    if date is not None:  # Hugging Face style /papers?date=YYYY-MM-DD
+        return RedirectResponse(f"/papers/date/{parse_day(date).isoformat()}", status_code=307)
+    return _feed_page(request, None, _sort(sort), _page(p), latest=True)
+
+
+@router.get("/papers/date/{value}")
+def feed_day(request: Request, value: str, sort: str | None = None, p: int = 0):
+    return _feed_page(request, parse_period("date", value), _sort(sort), _page(p))
+
+
+@router.get("/papers/week/{value}")
+def feed_week(request: Request, value: str, sort: str | None = None, p: int = 0):
+    return _feed_page(request, parse_period("week", value), _sort(sort), _page(p))
+
+
+@router.get("/papers/month/{value}")
+def feed_month(request: Request, value: str, sort: str | None = None, p: int = 0):
+    return _feed_page(request, parse_period("month", value), _sort(sort), _page(p))
+
+
+@router.get("/papers/trending")
+def trending_page(request: Request, p: int = 0):
+    p = _page(p)
+    user = current_user(request)
+    with session_scope() as session:
+        rows = queries.feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE)
+        voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
+    return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=voted)
+
+
+@router.get("/about")
+def about_page(request: Request):
+    return render(request, "about.html", gravity=GRAVITY, offset=OFFSET_HOURS,
+                  window=get_settings().feed_window_days)
+
+
+@router.get("/search")
+def search_page(request: Request, q: str = "", mode: str = "hybrid", category: str = "", author: str = "",
+                date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
+                has_code: bool = False, p: int = 0):
+    p = _page(p)
+    filters = {"mode": mode, "category": category.strip(), "author": author.strip(), "from": date_from.strip(),
+               "to": date_to.strip(), "has_code": has_code}
+    hits, papers, error = [], {}, None
+    if q.strip():
+        try:
+            query = SearchQuery(
+                text=q, mode=mode, limit=SEARCH_PAGE_SIZE + 1, offset=p * SEARCH_PAGE_SIZE,
+                category=filters["category"] or None, author=filters["author"] or None,
+                date_from=parse_day(filters["from"]) if filters["from"] else None,
+                date_to=parse_day(filters["to"]) if filters["to"] else None, has_code=has_code)
+            with session_scope() as session:
+                hits = search(session, query)
+                papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        except InvalidInput as exc:
+            error = str(exc)
+    status = 400 if error else 200
+    return render(request, "search.html", status_code=status, q=q, nav_query=q, filters=filters, error=error,
+                  hits=[h for h in hits[:SEARCH_PAGE_SIZE] if h.paper_id in papers], papers=papers,
+                  more=len(hits) > SEARCH_PAGE_SIZE, p=p, modes=("hybrid", "keyword", "semantic"))
+
+
+@router.get("/users/{username}")
+def user_page(request: Request, username: str):
+    with session_scope() as session:
+        profile = get_user(session, username)
+        if profile.is_demo:
+            raise NotFound(f"no user {username!r}")
+        submitted = queries.submitted_rows(session, profile)
+        upvoted = queries.upvoted_papers(session, profile.id)
+        session.expunge(profile)
+    return render(request, "user.html", profile=profile, submitted=submitted, upvoted=upvoted)
+
+
+def paper_page(request: Request, arxiv_id: str):
+    user = current_user(request)
+    is_admin = bool(user and user.is_admin)
+    with session_scope() as session:
+        view = queries.paper_view(session, arxiv_id, include_hidden=is_admin)
+        comments = queries.visible_comments(session, view.paper.id, include_hidden=is_admin)
+        voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
+        hits = related(session, view.paper.id, 6)
+        related_papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+    related_list = [related_papers[h.paper_id] for h in hits if h.paper_id in related_papers]
+    rendered = {c.id: render_markdown(c.body) for c in comments}
+    return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
+                  voted=voted, related=related_list, is_admin=is_admin)
+
+
+def paper_markdown_page(arxiv_id: str):
+    with session_scope() as session:
+        view = queries.paper_view(session, arxiv_id)
+        text = paper_markdown(view.paper, get_settings().base_url)
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+
+
+@router.get("/papers/{arxiv_id:path}")
+def paper_or_markdown(request: Request, arxiv_id: str):
+    """`/papers/{id}` is the page, `/papers/{id}.md` its Markdown; old-style ids contain a slash."""
+    if arxiv_id.endswith(".md"):
+        return paper_markdown_page(arxiv_id[:-3])
+    return paper_page(request, arxiv_id)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()

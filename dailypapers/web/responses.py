@@ -1,0 +1,40 @@
+"""Helpers shared by routers: does the caller want JSON, where to send a browser back to."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+
+def wants_json(request: Request) -> bool:
+    """API paths and scripts (fetch/htmx asking for JSON) get JSON; browsers get pages."""
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def safe_next(target: str | None, default: str = "/papers") -> str:
+    """Only same-site paths: an open redirect to another site would help phishing."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def back(request: Request, default: str) -> RedirectResponse:
+    """303 to the page the form was on (same site only), after a form post without JavaScript."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    target = default
+    if referer and parts.netloc == request.url.netloc:
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return RedirectResponse(safe_next(target, default), status_code=303)
+
+
+def json_error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)

@@ -1,0 +1,133 @@
+"""JSON shapes of the API, as the Hugging Face papers API writes them, built from store rows in one place.
+
+Field names follow huggingface_hub's `PaperInfo` parser: a daily entry is
+`{paper: {id, authors: [{name}], publishedAt, summary, upvotes, discussionId, ...}, publishedAt (the
+feed submission), title, summary, numComments, submittedBy, ...}`; a single paper is the flat object.
+Fields of our own (trendingScore, categories, arxivUrl, ...) are extra keys that the client keeps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dailypapers.ranking.trending import trending_score_value
+from dailypapers.store.models import Comment, Paper, User
+from dailypapers.web.queries import FeedRow, PaperView
+
+
+def hf_datetime(value: datetime | None) -> str | None:
+    """`2025-03-07T12:34:56.000Z`: the one format huggingface_hub's parse_datetime reads."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def user_json(user: User | None) -> dict | None:
+    if user is None:
+        return None
+    return {"_id": str(user.id), "avatarUrl": "/static/avatar.svg", "fullname": user.fullname or user.username,
+            "name": user.username, "user": user.username, "type": "user", "isPro": False}
+
+
+def authors_json(paper: Paper) -> list[dict]:
+    return [{"_id": f"{paper.id}-{i}", "name": name, "hidden": False} for i, name in enumerate(paper.authors or [])]
+
+
+def paper_json(paper: Paper, *, submitted_at: datetime | None = None, submitter: User | None = None,
+               trending: float | None = None) -> dict:
+    """The paper object (inside a daily entry, and the whole answer of /api/papers/{id})."""
+    data = {
+        "id": paper.arxiv_id,
+        "authors": authors_json(paper),
+        "publishedAt": hf_datetime(paper.published_at),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": paper.upvotes,
+        "discussionId": str(paper.id),
+        "numComments": paper.num_comments,
+        "projectPage": paper.project_page,
+        "githubRepo": paper.code_url,
+        # dailypapers' own fields
+        "version": paper.version,
+        "updatedAt": hf_datetime(paper.updated_at),
+        "categories": paper.category_list,
+        "primaryCategory": paper.primary_category,
+        "comments": paper.comments,
+        "journalRef": paper.journal_ref,
+        "doi": paper.doi,
+        "arxivUrl": paper.abs_url,
+        "pdfUrl": paper.pdf_url,
+    }
+    if submitted_at is not None:
+        data["submittedOnDailyAt"] = hf_datetime(submitted_at)
+        data["submittedOnDailyBy"] = user_json(submitter)
+        data["trendingScore"] = trending if trending is not None else _trending_now(paper.upvotes, submitted_at)
+    return data
+
+
+def _trending_now(upvotes: int, submitted_at: datetime) -> float:
+    return trending_score_value(upvotes, (datetime.now(UTC) - submitted_at).total_seconds() / 3600)
+
+
+def paper_view_json(view: PaperView) -> dict:
+    entry = view.entry
+    return paper_json(view.paper, submitted_at=entry.submitted_at if entry else None, submitter=view.submitter)
+
+
+def daily_json(row: FeedRow) -> dict:
+    """One entry of /api/daily_papers."""
+    paper = row.paper
+    return {
+        "paper": paper_json(paper, submitted_at=row.submitted_at, submitter=row.submitter, trending=row.trending),
+        "publishedAt": hf_datetime(row.submitted_at),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "numComments": paper.num_comments,
+        "upvotes": paper.upvotes,
+        "submittedBy": user_json(row.submitter),
+        "projectPage": paper.project_page,
+        "githubRepo": paper.code_url,
+        "isAuthorParticipating": False,
+        "trendingScore": row.trending,
+        "dailyDate": row.date.isoformat(),
+    }
+
+
+def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict) -> dict:
+    """One search result: shaped like a daily entry, plus how it matched."""
+    return {
+        "paper": paper_json(paper),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "numComments": paper.num_comments,
+        "upvotes": paper.upvotes,
+        "projectPage": paper.project_page,
+        "githubRepo": paper.code_url,
+        "score": score,
+        "ranks": ranks,
+        "highlight": snippet,
+    }
+
+
+def comment_json(comment: Comment, html: str) -> dict:
+    return {"id": str(comment.id), "paperId": None, "author": user_json(comment.user), "body": comment.body,
+            "html": html, "createdAt": hf_datetime(comment.created_at), "editedAt": hf_datetime(comment.edited_at),
+            "parentId": str(comment.parent_id) if comment.parent_id else None, "hidden": comment.hidden}
+
+
+def paper_markdown(paper: Paper, base_url: str) -> str:
+    """The paper page as Markdown (GET /papers/{id}.md, read by `HfApi.read_paper`)."""
+    lines = [f"# {paper.title}", ""]
+    if paper.authors:
+        lines += [f"Authors: {', '.join(paper.authors)}", ""]
+    if paper.published_at:
+        lines += [f"Published: {paper.published_at.date().isoformat()}", ""]
+    lines += [f"arXiv: [{paper.arxiv_id}]({paper.abs_url}) · PDF: {paper.pdf_url}"]
+    if paper.code_url:
+        lines += [f"Code: {paper.code_url}"]
+    if paper.project_page:
+        lines += [f"Project page: {paper.project_page}"]
+    lines += ["", f"Upvotes: {paper.upvotes} · Comments: {paper.num_comments}", "", "## Abstract", "",
+              paper.abstract.strip(), "", f"Discussion: {base_url.rstrip('/')}/papers/{paper.arxiv_id}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+// dailypapers: upvotes and comments without a page reload. Every form also works without this script.
+(function () {
+  "use strict";
+
+  function post(form) {
+    return fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin",
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) { throw new Error(data.error || ("request failed (" + response.status + ")")); }
+        return data;
+      });
+    });
+  }
+
+  function showError(form, message) {
+    var box = form.querySelector(".form-error");
+    if (box) { box.textContent = message; box.hidden = false; } else { window.alert(message); }
+  }
+
+  function updateCount(delta) {
+    var count = document.getElementById("comment-count");
+    if (count && typeof delta === "number") { count.textContent = String(delta); }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.classList.contains("upvote-form")) {
+      event.preventDefault();
+      var button = form.querySelector("button");
+      button.disabled = true;
+      post(form).then(function (data) {
+        var input = form.querySelector("input[name=vote]");
+        input.value = data.upvoted ? "0" : "1";
+        button.classList.toggle("voted", data.upvoted);
+        button.setAttribute("aria-pressed", data.upvoted ? "true" : "false");
+        var label = button.getAttribute("aria-label").replace(/^(Remove upvote from|Upvote) /, "");
+        button.setAttribute("aria-label", (data.upvoted ? "Remove upvote from " : "Upvote ") + label);
+        form.querySelector("[data-count]").textContent = String(data.upvotes);
+      }).catch(function (error) { showError(form, error.message); })
+        .finally(function () { button.disabled = false; });
+    } else if (form.id === "comment-form") {
+      event.preventDefault();
+      post(form).then(function (data) {
+        var list = document.getElementById("comments");
+        list.insertAdjacentHTML("beforeend", data.html);
+        form.querySelector("textarea").value = "";
+        var box = form.querySelector(".form-error"); if (box) { box.hidden = true; }
+        updateCount(data.numComments);
+      }).catch(function (error) { showError(form, error.message); });
+    } else if (form.classList.contains("comment-edit-form")) {
+      event.preventDefault();
+      post(form).then(function (data) {
+        var item = form.closest(".comment");
+        item.querySelector(".comment-body").innerHTML = data.html;  // sanitised on the server
+        form.closest("details").open = false;
+      }).catch(function (error) { showError(form, error.message); });
+    } else if (form.classList.contains("comment-delete-form")) {
+      event.preventDefault();
+      if (!window.confirm("Delete this comment?")) { return; }
+      post(form).then(function (data) {
+        form.closest(".comment").remove();
+        updateCount(data.numComments);
+      }).catch(function (error) { showError(form, error.message); });
+    }
+  });
+})();

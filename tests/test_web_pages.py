@@ -1,0 +1,166 @@
+"""The reading pages on a real SQLite store: feed periods, trending, paper page, search, feeds, escaping."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.web_helpers import add_papers, client, record
+
+
+@pytest.fixture
+def site(session):
+    today = datetime.now(UTC).date()
+    add_papers(session, [record("2501.00001", "Sparse attention for long documents", abstract="Attention is sparse."),
+                         record("2501.00002", "Tokenizers revisited", abstract="We revisit tokenizers.")], on=today)
+    add_papers(session, [record("2501.00003", "Older diffusion paper", abstract="Diffusion models denoise.")],
+               on=today - timedelta(days=3))
+    from sqlalchemy import update
+
+    from dailypapers.store.models import Paper
+
+    session.execute(update(Paper).where(Paper.arxiv_id == "2501.00002").values(upvotes=7))
+    session.commit()
+    return client()
+
+
+def test_feed_shows_latest_day_sorted_by_upvotes(site):
+    html = site.get("/papers").text
+    assert html.index("Tokenizers revisited") < html.index("Sparse attention for long documents")
+    assert "Older diffusion paper" not in html
+    assert 'id="prev-period"' in html  # three days earlier has papers
+    newest = site.get("/papers?sort=newest")
+    assert newest.status_code == 200 and 'aria-current="true" id="sort-newest"' in newest.text
+
+
+def test_feed_falls_back_to_latest_day_with_papers(session):
+    add_papers(session, [record("2501.00009", "Only paper")], on=datetime.now(UTC).date() - timedelta(days=5))
+    html = client().get("/papers").text
+    assert "Only paper" in html
+
+
+def test_day_week_month_pages_and_neighbours(site):
+    today = datetime.now(UTC).date()
+    earlier = today - timedelta(days=3)
+    day = site.get(f"/papers/date/{earlier.isoformat()}")
+    assert day.status_code == 200 and "Older diffusion paper" in day.text and "Tokenizers" not in day.text
+    assert f'href="/papers/date/{today.isoformat()}" rel="next"' in day.text
+    year, week, _ = today.isocalendar()
+    assert site.get(f"/papers/week/{year}-W{week:02d}").status_code == 200
+    month = site.get(f"/papers/month/{today.year}-{today.month:02d}")
+    assert month.status_code == 200 and "Tokenizers revisited" in month.text
+    empty = site.get("/papers/date/2001-01-01")
+    assert empty.status_code == 200 and 'id="feed-empty"' in empty.text
+
+
+@pytest.mark.parametrize("path", ["/papers/date/2025-13-01", "/papers/date/2025-02-30", "/papers/date/yesterday",
+                                  "/papers/week/2025-W60", "/papers/week/2025-9", "/papers/month/2025-00",
+                                  "/papers/month/25-01", "/papers?sort=random", "/papers?date=2025/01/01",
+                                  "/papers?p=-1"])
+def test_malformed_periods_and_options_are_400_pages(site, path):
+    response = site.get(path)
+    assert response.status_code == 400
+    assert 'id="error-message"' in response.text and "Traceback" not in response.text
+
+
+def test_trending_page_orders_by_score(session):
+    now = datetime.now(UTC)
+    add_papers(session, [record("2501.00011", "Fresh paper")], submitted_at=now - timedelta(hours=1))
+    add_papers(session, [record("2501.00012", "Old popular paper")], on=(now - timedelta(days=3)).date(),
+               submitted_at=now - timedelta(days=3))
+    from sqlalchemy import update
+
+    from dailypapers.store.models import Paper
+
+    # 10 votes at 72h: 10/74^1.5 = 0.016; 2 votes at 1h: 2/3^1.5 = 0.38 -> the fresh paper trends higher.
+    session.execute(update(Paper).where(Paper.arxiv_id == "2501.00012").values(upvotes=10))
+    session.execute(update(Paper).where(Paper.arxiv_id == "2501.00011").values(upvotes=2))
+    session.commit()
+    html = client().get("/papers/trending").text
+    assert html.index("Fresh paper") < html.index("Old popular paper")
+
+
+def test_paper_page_shows_everything(site):
+    response = site.get("/papers/2501.00001")
+    assert response.status_code == 200
+    html = response.text
+    for needle in ("Sparse attention for long documents", "Ada Lovelace, Alan Turing", "Attention is sparse.",
+                   'href="https://arxiv.org/abs/2501.00001"', 'href="https://arxiv.org/pdf/2501.00001"',
+                   'id="discussion"', 'class="upvote-count" data-count>0<'):
+        assert needle in html
+
+
+def test_unknown_and_malformed_paper_ids_are_404(site):
+    assert site.get("/papers/2501.99999").status_code == 404
+    assert site.get("/papers/not-an-id").status_code == 404
+    assert site.get("/papers/2501.99999.md").status_code == 404
+
+
+def test_markdown_view(site):
+    response = site.get("/papers/2501.00001.md")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/markdown")
+    assert response.text.startswith("# Sparse attention for long documents\n")
+
+
+def test_html_in_paper_metadata_is_escaped(session):
+    add_papers(session, [record("2501.00020", "<script>alert(1)</script> Title", authors=["<b>Eve</b>"],
+                                abstract="<img src=x onerror=alert(1)>")])
+    c = client()
+    for path in ("/papers", "/papers/2501.00020"):
+        html = c.get(path).text
+        assert "<script>alert(1)</script>" not in html and "<img src=x" not in html and "<b>Eve</b>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Title" in html
+
+
+def test_search_highlights_matches_and_reports_bad_queries(site):
+    html = site.get("/search", params={"q": "tokenizers"}).text
+    assert "Tokenizers revisited" in html and "<mark>" in html
+    too_long = site.get("/search", params={"q": "x" * 251})
+    assert too_long.status_code == 400 and "limit is 250" in too_long.text
+    bad_date = site.get("/search", params={"q": "tokenizers", "from": "2025-99-99"})
+    assert bad_date.status_code == 400 and "not a date" in bad_date.text
+    assert site.get("/search").status_code == 200  # the empty form
+
+
+def test_about_page_documents_the_trending_formula(site):
+    html = site.get("/about").text
+    assert "trendingScore = upvotes / (age_hours + 2) ^ 1.5" in html
+
+
+def test_nav_has_subscribe_link_and_static_files_are_served(site):
+    html = site.get("/papers").text
+    assert 'href="/subscribe"' in html
+    assert site.get("/static/site.css").status_code == 200
+    assert site.get("/static/app.js").status_code == 200
+
+
+@pytest.mark.parametrize("path,root", [("/papers/feed.xml", "{http://www.w3.org/2005/Atom}feed"),
+                                       ("/papers/rss.xml", "rss"),
+                                       ("/papers/trending/feed.xml", "{http://www.w3.org/2005/Atom}feed"),
+                                       ("/papers/trending/rss.xml", "rss"),
+                                       ("/search/feed.xml?q=tokenizers", "{http://www.w3.org/2005/Atom}feed"),
+                                       ("/search/rss.xml?q=tokenizers", "rss")])
+def test_feeds_are_well_formed(site, path, root):
+    response = site.get(path)
+    assert response.status_code == 200
+    tree = ET.fromstring(response.content)
+    assert tree.tag == root
+    assert b"Tokenizers revisited" in response.content
+
+
+def test_feed_titles_with_markup_stay_text(session):
+    add_papers(session, [record("2501.00030", "A <b>bold</b> & brave title")])
+    tree = ET.fromstring(client().get("/papers/rss.xml").content)
+    assert tree.find("channel/item/title").text == "A <b>bold</b> & brave title"
+
+
+def test_search_feed_rejects_bad_query(site):
+    response = site.get("/search/rss.xml", params={"q": "y" * 300})
+    assert response.status_code == 400
+
+
+def test_unknown_path_is_a_404_page(site):
+    response = site.get("/nowhere")
+    assert response.status_code == 404 and 'id="error-message"' in response.text

@@ -1,0 +1,108 @@
+"""Helpers for the web tests: an in-process client, a real uvicorn server on a free port, and sign-up."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+from dailypapers.sources.records import PaperRecord
+
+_CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+PASSWORD = "correct horse battery"
+
+
+def client():
+    from fastapi.testclient import TestClient
+
+    from dailypapers.web.app import create_app
+
+    return TestClient(create_app(), follow_redirects=False)
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page has no CSRF field"
+    return match[1]
+
+
+def csrf(c, path: str = "/login") -> str:
+    return csrf_from(c.get(path).text)
+
+
+def signup(c, username: str = "alice", password: str = PASSWORD, **extra):
+    response = c.post("/signup", data={"username": username, "password": password, "csrf_token": csrf(c, "/signup"),
+                                       **extra})
+    assert response.status_code == 303, response.text
+    return response
+
+
+def record(arxiv_id: str, title: str = "A paper", *, days_old: float = 1.0, abstract: str = "We study things.",
+           authors=("Ada Lovelace", "Alan Turing"), **extra) -> PaperRecord:
+    published = datetime.now(UTC) - timedelta(days=days_old)
+    return PaperRecord(arxiv_id=arxiv_id, version=1, title=title, abstract=abstract, authors=list(authors),
+                       categories=["cs.CL"], primary_category="cs.CL", published_at=published,
+                       updated_at=published, **extra)
+
+
+def add_papers(session, records, *, on: date | None = None, feed: bool = True, submitted_at=None):
+    """Store papers (through upsert_papers) and put them on the feed of `on` (today by default)."""
+    from sqlalchemy import select
+
+    from dailypapers.store.models import Paper
+    from dailypapers.store.papers import add_daily_entry, upsert_papers
+
+    upsert_papers(session.connection(), records)
+    papers = []
+    for rec in records:
+        paper = session.scalar(select(Paper).where(Paper.arxiv_id == rec.arxiv_id))
+        if feed:
+            entry = add_daily_entry(session, paper, on or datetime.now(UTC).date())
+            if submitted_at is not None:
+                entry.submitted_at = submitted_at
+        papers.append(paper)
+    session.commit()
+    return papers
+
+
+def make_admin(username: str) -> None:
+    from sqlalchemy import update
+
+    from dailypapers.store.db import session_scope
+    from dailypapers.store.models import User
+
+    with session_scope() as session:
+        session.execute(update(User).where(User.username == username).values(is_admin=True))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def live_server():
+    """The real app under uvicorn on 127.0.0.1 in a thread; yields its base URL."""
+    import uvicorn
+
+    from dailypapers.web.app import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
