@@ -1,0 +1,128 @@
+"""Fixtures for the browser tests: Debian's Chromium through Playwright, one live site and one SMTP
+server per test session, and a check on every page for console errors and 5xx answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import UTC, datetime
+
+import pytest
+
+from dailypapers.sources.records import PaperRecord
+from dailypapers.sources.snapshot import record_to_export
+from tests.e2e.harness import CHROMIUM_FLAGS, LiveSite, Mailbox, PageProblems, find_chromium
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        message = "Debian's chromium is not installed (make test-deps installs it as root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, chromium_path) -> dict:
+    """pytest-playwright takes no executable path on the command line: launch the system Chromium here."""
+    return {**browser_type_launch_args, "executable_path": chromium_path, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, mailbox, chromium_path):
+    """The whole site, served by `dailypapers serve` from a fresh data dir loaded with the demo."""
+    root = tmp_path_factory.mktemp("site")
+    live = LiveSite(root / "data", mailbox, root / "server.log")
+    live.cli("demo", "--no-serve")
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(site) -> str:
+    """Every browser context opens pages relative to the live site (page.goto("/papers"))."""
+    return site.url
+
+
+@pytest.fixture(autouse=True)
+def page_problems(request):
+    """Any test that uses `page` fails on a console error, an uncaught script error or a 5xx answer."""
+    if "page" not in request.fixturenames:
+        yield None
+        return
+    problems = PageProblems(request.getfixturevalue("page"))
+    yield problems
+    problems.check()
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def sign_up(page, username: str, password: str = PASSWORD, email: str = "") -> None:
+    """Create an account through the sign-up form; ends signed in, on the page the form sends to."""
+    page.goto("/signup")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    if email:
+        page.get_by_label("E-mail").fill(email)
+    page.locator("#signup-submit").click()
+    page.wait_for_url(lambda url: "/signup" not in url)
+    assert page.locator("#nav-user").inner_text() == username
+
+
+@pytest.fixture(scope="session")
+def account(browser, base_url) -> dict:
+    """One signed-up user for the session: {"username", "password", "state"} (state: cookies to reuse)."""
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    username = unique_name("reader")
+    sign_up(page, username)
+    state = context.storage_state()
+    context.close()
+    return {"username": username, "password": PASSWORD, "state": state}
+
+
+@pytest.fixture
+def signed_in_page(new_context, account):
+    """A page whose browser is signed in as `account`, watched like `page`."""
+    page = new_context(storage_state=account["state"]).new_page()
+    problems = PageProblems(page)
+    page.problems = problems
+    yield page
+    problems.check()
+
+
+@pytest.fixture(scope="session")
+def fresh_paper(site, tmp_path_factory) -> PaperRecord:
+    """A paper first published on arXiv today, in the store but not on the feed: it can be submitted.
+
+    Imported with `dailypapers import` from a JSON-lines file in the export format.
+    """
+    now = datetime.now(UTC)
+    record = PaperRecord(
+        arxiv_id=f"{now:%y%m}.{secrets.randbelow(90000) + 10000:05d}", version=1,
+        title="Submitting Papers Through the Browser: an End-to-End Check of the Daily Feed",
+        abstract="A record made by the dailypapers browser tests. It is published today, so it may enter "
+                 "the daily feed, and nobody has submitted it yet.",
+        authors=["Ada Tester", "Grace Checker"], categories=["cs.SE"], primary_category="cs.SE",
+        published_at=now, updated_at=now,
+    )
+    path = tmp_path_factory.mktemp("import") / "fresh.jsonl"
+    path.write_text(json.dumps(record_to_export(record)) + "\n")
+    site.cli("import", str(path))
+    return record
