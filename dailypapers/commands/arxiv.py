@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dailypapers.commands import app, err, print_json
 from dailypapers.config import get_settings
-from dailypapers.errors import InvalidInput
-from dailypapers.ingest import IngestReport, harvest, ingest_category, ingest_ids
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.ingest import IngestReport, harvest, ingest_category, ingest_ids, normalize_categories, normalize_ids
 from dailypapers.sources.oai import normalize_format
 from dailypapers.store.db import get_engine
 
@@ -61,24 +61,24 @@ def ingest_command(
         raise InvalidInput("give arXiv ids or --category, not both")
     if since and not category:
         raise InvalidInput("--since goes with --category")
-    engine = get_engine()
+    if not ids and not category:
+        raise InvalidInput("give arXiv ids, or --category CATEGORY [--since YYYY-MM-DD]")
     settings = get_settings()
     if category:
+        normalize_categories(category)
         day = parse_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
         with item_progress(f"ingesting {', '.join(category)} since {day.isoformat()}") as progress:
-            report = ingest_category(engine, category, day, settings=settings, progress=progress)
-    elif ids:
-        with item_progress("ingesting papers") as progress:
-            report = ingest_ids(engine, ids, settings=settings, progress=progress)
+            report = ingest_category(get_engine(), category, day, settings=settings, progress=progress)
     else:
-        raise InvalidInput("give arXiv ids, or --category CATEGORY [--since YYYY-MM-DD]")
+        normalize_ids(ids)  # bad ids fail here, before the database or the network is touched
+        with item_progress("ingesting papers") as progress:
+            report = ingest_ids(get_engine(), ids, settings=settings, progress=progress)
     if json_output:
         print_json(report.as_dict())
     else:
         err.print(_summary(report))
     if report.not_found:
-        err.print(f"error: not found on arXiv: {', '.join(report.not_found)}")
-        raise typer.Exit(1)
+        raise NotFound(f"not found on arXiv: {', '.join(report.not_found)}")
 
 
 @app.command("harvest")
@@ -94,6 +94,8 @@ def harvest_command(
     """Harvest papers over OAI-PMH. Interrupted? Run the same command again to resume where it stopped."""
     prefix = normalize_format(metadata_format)
     start, end = parse_day(from_, "--from"), parse_day(until, "--until")
+    if start and end and end < start:
+        raise InvalidInput(f"--until {end.isoformat()} is before --from {start.isoformat()}")
     engine = get_engine()
     with item_progress(f"harvesting {set_spec or 'arXiv'} ({prefix})") as progress:
         report = harvest(engine, set_spec, start, prefix, until=end, settings=get_settings(), progress=progress)

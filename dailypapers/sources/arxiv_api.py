@@ -103,6 +103,13 @@ def parse_entry(entry: ET.Element) -> PaperRecord:
     ).validate()
 
 
+def _canonical_or_raw(entry_id: str) -> str | None:
+    try:
+        return parse_arxiv_id(entry_id).id
+    except DailyPapersError:
+        return entry_id or None
+
+
 def _is_error_entry(entry: ET.Element) -> bool:
     return "/api/errors" in (_text(entry, f"{ATOM}id") or "")
 
@@ -128,10 +135,14 @@ def parse_feed(data: bytes) -> AtomPage:
     for entry in root.findall(f"{ATOM}entry"):
         if _is_error_entry(entry):
             raise SourceError(f"arXiv API error: {_text(entry, f'{ATOM}summary') or 'unexplained error'}")
+        if not _text(entry, f"{ATOM}id") and not _text(entry, f"{ATOM}title"):
+            # The API has answered an id_list of a well-formed id it does not know with an empty <entry>:
+            # that is "not found" (the caller sees the id missing), not a malformed paper.
+            continue
         try:
             page.records.append(parse_entry(entry))
         except (DailyPapersError, ValueError, TypeError) as exc:
-            page.errors.append(EntryError(_entry_id(entry) or None, str(exc), ET.tostring(entry, "unicode")))
+            page.errors.append(EntryError(_canonical_or_raw(_entry_id(entry)), str(exc), ET.tostring(entry, "unicode")))
     return page
 
 
