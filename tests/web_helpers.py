@@ -15,12 +15,12 @@ _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 PASSWORD = "correct horse battery"
 
 
-def client():
+def client(base_url: str = "http://testserver"):
     from fastapi.testclient import TestClient
 
     from dailypapers.web.app import create_app
 
-    return TestClient(create_app(), follow_redirects=False)
+    return TestClient(create_app(), base_url=base_url, follow_redirects=False)
 
 
 def csrf_from(html: str) -> str:

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers.errors import DailyPapersError, InvalidInput, NotFound, SourceError
-from dailypapers.web import accounts, actions, api, feeds, pages
+from dailypapers.web import accounts, actions, api, feeds, pages, subscriptions
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.responses import json_error, wants_json
 from dailypapers.web.security import CsrfCookieMiddleware
@@ -95,5 +95,6 @@ def create_app() -> FastAPI:
     app.include_router(feeds.router)  # before pages: /papers/feed.xml is not a paper id
     app.include_router(accounts.router)
     app.include_router(actions.router)
+    app.include_router(subscriptions.router)
     app.include_router(pages.router)
     return app

@@ -1,0 +1,243 @@
+"""Digest subscriptions on the site: the subscribe form and API, confirm, manage, one-click unsubscribe.
+
+Links in emails carry a signed token (digest/tokens.py) instead of a login. Their GET pages never
+change anything, because mail scanners fetch links: confirming and unsubscribing happen on POST, from
+the page's button or, for unsubscribing, straight from the mail client (RFC 8058 one-click: a POST with
+`List-Unsubscribe=One-Click`, no cookies, no CSRF token; the signed token is the authority).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from dailypapers.digest.compose import compose_already_subscribed, compose_confirmation
+from dailypapers.digest.periods import FREQUENCIES
+from dailypapers.digest.send import DeliveryError, send_now
+from dailypapers.digest.subscribe import (
+    MAX_INTERESTS,
+    Preferences,
+    confirm,
+    is_active,
+    resubscribe,
+    start_subscription,
+    unsubscribe,
+    validate_preferences,
+)
+from dailypapers.digest.tokens import BadToken, subscriber_for_token, subscriber_links
+from dailypapers.errors import DailyPapersError, InvalidInput
+from dailypapers.store.db import session_scope
+from dailypapers.web.auth import current_user
+from dailypapers.web.responses import json_error
+from dailypapers.web.security import client_ip, rate_limit, verify_csrf
+from dailypapers.web.templating import render
+
+router = APIRouter()
+SUBSCRIBES_PER_IP_HOUR = 20
+MAILS_PER_ADDRESS_HOUR = 3  # confirmation mails to one address: the form must not become a mail bomb
+SENT_MESSAGE = ("If this address can be subscribed, a confirmation email is on its way to it. Follow the link in "
+                "it to start your digest; nothing is sent before that.")
+
+
+class MailFailed(DailyPapersError):
+    """The SMTP server did not take the confirmation email (maps to 503)."""
+
+
+def _request_subscription(request: Request, email: str, prefs: Preferences) -> None:
+    """Record the request and mail the confirmation (or, to a subscribed address, its manage link).
+
+    Answers the same whatever the address's state, so the form reveals nothing about who subscribes."""
+    rate_limit(f"subscribe:ip:{client_ip(request)}", SUBSCRIBES_PER_IP_HOUR, 3600)
+    with session_scope() as session:
+        subscriber, action = start_subscription(session, email, prefs)
+        message = compose_confirmation(subscriber) if action == "confirm" else compose_already_subscribed(subscriber)
+    rate_limit(f"subscribe:mail:{subscriber.email}", MAILS_PER_ADDRESS_HOUR, 3600)
+    try:
+        outcome = send_now(message)
+    except DeliveryError:
+        outcome = "failed"
+    if outcome == "bounced":
+        raise InvalidInput("the mail server refused this address; check it for typos")
+    if outcome != "sent":
+        raise MailFailed("the confirmation email could not be sent just now; please try again in a few minutes")
+
+
+def _form_context(prefs: Preferences | None = None, **extra) -> dict:
+    prefs = prefs or Preferences()
+    return dict(frequencies=FREQUENCIES, max_interests=MAX_INTERESTS, frequency=prefs.frequency,
+                interests="\n".join(prefs.interests), categories=" ".join(prefs.categories), **extra)
+
+
+@router.get("/subscribe", include_in_schema=False)
+def subscribe_form(request: Request):
+    user = current_user(request)
+    return render(request, "subscriptions/subscribe.html", **_form_context(email=(user.email if user else "") or ""))
+
+
+@router.post("/subscribe", include_in_schema=False)
+def subscribe_submit(request: Request, email: str = Form(""), frequency: str = Form("daily"),
+                     interests: str = Form(""), categories: str = Form(""), csrf_token: str = Form("")):
+    verify_csrf(request, csrf_token)
+    try:
+        prefs = validate_preferences(frequency, interests, categories)
+        _request_subscription(request, email, prefs)
+    except (InvalidInput, MailFailed) as exc:
+        status = 503 if isinstance(exc, MailFailed) else 400
+        form = Preferences(frequency if frequency in FREQUENCIES else "daily", interests.splitlines(),
+                           categories.split())
+        return render(request, "subscriptions/subscribe.html", status_code=status,
+                      **_form_context(form, email=email, error=str(exc)))
+    return render(request, "subscriptions/notice.html", title="Check your inbox", message=SENT_MESSAGE)
+
+
+@router.post("/api/subscriptions", status_code=202, tags=["subscriptions"])
+async def subscribe_api(request: Request):
+    """Subscribe an address to the digest: `{"email", "frequency": "daily"|"weekly", "interests": [..] or
+    text, "categories": [..] or text}`. A confirmation email goes out; nothing else is sent before it is
+    followed. The answer is the same whether or not the address was subscribed already."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return json_error(415, "send a JSON body with Content-Type: application/json")
+    try:
+        body = await request.json()
+    except ValueError:
+        return json_error(400, "the body is not valid JSON")
+    if not isinstance(body, dict):
+        return json_error(400, "the body must be a JSON object")
+    for name in ("email", "frequency"):
+        if name in body and not isinstance(body[name], str):
+            return json_error(400, f"{name} must be a string")
+    for name in ("interests", "categories"):
+        value = body.get(name)
+        if value is not None and not isinstance(value, str) and not (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return json_error(400, f"{name} must be a string or a list of strings")
+    prefs = validate_preferences(body.get("frequency"), body.get("interests"), body.get("categories"))
+    try:
+        await run_in_threadpool(_request_subscription, request, body.get("email") or "", prefs)
+    except MailFailed as exc:
+        return json_error(503, str(exc), {"Retry-After": "300"})
+    return JSONResponse({"status": "confirmation_sent", "message": SENT_MESSAGE}, status_code=202)
+
+
+def _bad_link(request: Request, exc: BadToken):
+    message = str(exc) + (". Your newest email has a fresh link; or subscribe again with the same address and, if "
+                          "it is subscribed, we email you a new link to manage or stop your digest."
+                          if exc.expired else ".")
+    return render(request, "subscriptions/notice.html", status_code=410 if exc.expired else 400,
+                  title="This link does not work", message=message, error=True)
+
+
+@router.get("/subscriptions/confirm/{token}", include_in_schema=False)
+def confirm_page(request: Request, token: str):
+    try:
+        with session_scope() as session:
+            subscriber = subscriber_for_token(session, token, "confirm")
+            done = is_active(subscriber) and subscriber.bounced_at is None
+            email = subscriber.email
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    if done:
+        return render(request, "subscriptions/notice.html", title="You are subscribed",
+                      message=f"{email} is subscribed already; nothing to do.")
+    return render(request, "subscriptions/notice.html", title="Confirm your subscription",
+                  message=f"Start sending the paper digest to {email}?", action=request.url.path,
+                  button="Confirm my subscription", button_id="confirm-button")
+
+
+@router.post("/subscriptions/confirm/{token}", include_in_schema=False)
+def confirm_submit(request: Request, token: str):
+    try:
+        with session_scope() as session:
+            subscriber = subscriber_for_token(session, token, "confirm")
+            confirm(subscriber)
+            email, frequency = subscriber.email, subscriber.frequency
+            manage = subscriber_links(subscriber)["manage"]
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    when = "each weekday" if frequency == "daily" else "each Monday"
+    return render(request, "subscriptions/notice.html", title="You are subscribed",
+                  message=f"{email} will get the {frequency} digest {when}.", manage_url=manage)
+
+
+@router.get("/subscriptions/manage/{token}", include_in_schema=False)
+def manage_page(request: Request, token: str, saved: int = 0):
+    try:
+        with session_scope() as session:
+            subscriber = subscriber_for_token(session, token, "manage")
+            state = _state(subscriber)
+            prefs = Preferences.of(subscriber)
+            email = subscriber.email
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    return render(request, "subscriptions/manage.html",
+                  **_form_context(prefs, email=email, state=state, action=request.url.path,
+                                  flash="Your preferences are saved." if saved else None))
+
+
+def _state(subscriber) -> str:
+    if subscriber.unsubscribed_at is not None:
+        return "unsubscribed"
+    if subscriber.bounced_at is not None:
+        return "bounced"
+    return "active" if subscriber.confirmed_at is not None else "unconfirmed"
+
+
+@router.post("/subscriptions/manage/{token}", include_in_schema=False)
+def manage_submit(request: Request, token: str, action: str = Form("save"), frequency: str = Form("daily"),
+                  interests: str = Form(""), categories: str = Form(""), csrf_token: str = Form("")):
+    verify_csrf(request, csrf_token)
+    try:
+        with session_scope() as session:
+            subscriber = subscriber_for_token(session, token, "manage")
+            email = subscriber.email
+            if action == "unsubscribe":
+                unsubscribe(subscriber)
+            elif action == "resubscribe":
+                resubscribe(subscriber)
+            elif action == "save":
+                try:
+                    validate_preferences(frequency, interests, categories).apply(subscriber)
+                except InvalidInput as exc:
+                    form = Preferences(frequency if frequency in FREQUENCIES else "daily", interests.splitlines(),
+                                       categories.split())
+                    return render(request, "subscriptions/manage.html", status_code=400,
+                                  **_form_context(form, email=email, state=_state(subscriber),
+                                                  action=request.url.path, error=str(exc)))
+            else:
+                raise InvalidInput(f"unknown action {action!r}")
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    return RedirectResponse(f"{request.url.path}?saved=1", status_code=303)
+
+
+@router.get("/subscriptions/unsubscribe/{token}", include_in_schema=False)
+def unsubscribe_page(request: Request, token: str):
+    try:
+        with session_scope() as session:
+            subscriber = subscriber_for_token(session, token, "unsubscribe")
+            email, gone = subscriber.email, subscriber.unsubscribed_at is not None
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    if gone:
+        return render(request, "subscriptions/notice.html", title="You are unsubscribed",
+                      message=f"{email} gets no more digests.")
+    return render(request, "subscriptions/notice.html", title="Unsubscribe",
+                  message=f"Stop sending the paper digest to {email}?", action=request.url.path,
+                  button="Unsubscribe", button_id="unsubscribe-button", one_click=True)
+
+
+@router.post("/subscriptions/unsubscribe/{token}", include_in_schema=False)
+def unsubscribe_submit(request: Request, token: str):
+    """The page's button and RFC 8058 one-click both land here; answering 200 (no redirect) either way."""
+    try:
+        with session_scope() as session:
+            subscriber = subscriber_for_token(session, token, "unsubscribe")
+            unsubscribe(subscriber)
+            email = subscriber.email
+            manage = subscriber_links(subscriber)["manage"]
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    return render(request, "subscriptions/notice.html", title="You are unsubscribed",
+                  message=f"{email} gets no more digests. Changed your mind? You can subscribe again from "
+                          "the preferences page.", manage_url=manage)

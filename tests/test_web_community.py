@@ -1,0 +1,264 @@
+"""Submissions, upvotes and comments, through the pages (form posts and the JSON the script asks for)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from dailypapers.store.db import session_scope
+from dailypapers.store.models import Comment, DailyEntry, Paper, Vote
+from tests.arxiv_server import serving_settings
+from tests.web_helpers import PASSWORD, add_papers, client, csrf, csrf_from, live_server, make_admin, record, signup
+
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def alice(settings):
+    c = client()
+    signup(c, "alice")
+    return c
+
+
+def token_of(c, path="/papers") -> str:
+    return csrf(c, path)
+
+
+# --- submission -----------------------------------------------------------------------------------------
+
+def test_submit_a_stored_paper_puts_it_on_todays_feed(alice, session):
+    add_papers(session, [record("2501.00101", "Stored paper", days_old=2)], feed=False)
+    response = alice.post("/submit", data={"paper": "https://arxiv.org/abs/2501.00101v1",
+                                           "csrf_token": token_of(alice, "/submit")})
+    assert response.status_code == 303 and response.headers["location"] == "/papers/2501.00101"
+    feed = alice.get("/papers").text
+    assert "Stored paper" in feed and "submitted by <a href=\"/users/alice\">alice</a>" in feed
+    assert "Stored paper" in alice.get("/users/alice").text
+
+
+@pytest.mark.parametrize("value,status,message", [
+    ("not an id", 400, "not an arXiv id or URL"),
+    ("2513.00001", 400, "month 13 does not exist"),
+])
+def test_submit_rejects_bad_ids(alice, value, status, message):
+    response = alice.post("/submit", data={"paper": value, "csrf_token": token_of(alice, "/submit")})
+    assert response.status_code == status and message in response.text
+
+
+def test_submit_rejects_papers_outside_the_window_and_duplicates(alice, session):
+    add_papers(session, [record("2501.00102", "Old paper", days_old=30)], feed=False)
+    add_papers(session, [record("2501.00103", "Already there", days_old=1)])
+    token = token_of(alice, "/submit")
+    old = alice.post("/submit", data={"paper": "2501.00102", "csrf_token": token})
+    assert old.status_code == 400 and "only papers from the last 14 days can be submitted" in old.text
+    dup = alice.post("/submit", data={"paper": "2501.00103", "csrf_token": token})
+    assert dup.status_code == 400 and "already on the daily feed" in dup.text
+    with session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(DailyEntry)) == 1
+
+
+def test_submit_needs_login_and_csrf(settings, session):
+    anonymous = client()
+    assert anonymous.get("/submit").status_code == 303
+    c = client()
+    signup(c, "alice")
+    assert c.post("/submit", data={"paper": "2501.00101", "csrf_token": "nope"}).status_code == 403
+
+
+def test_submit_fetches_unknown_papers_from_arxiv(alice, monkeypatch):
+    with serving_settings(monkeypatch, DAILYPAPERS_FEED_WINDOW_DAYS=100000) as (fake, _):
+        response = alice.post("/submit", data={"paper": "arXiv:1710.08557", "csrf_token": token_of(alice, "/submit")})
+        assert response.status_code == 303, response.text
+        assert any(r.path == "/api/query" for r in fake.requests)
+    page = alice.get("/papers/1710.08557").text
+    assert "On Neuromechanical Approaches for the Study of Biological Grasp and Manipulation" in page
+
+
+def test_submit_of_a_fetched_paper_outside_the_window_is_refused_but_stored(alice, monkeypatch):
+    with serving_settings(monkeypatch):
+        response = alice.post("/submit", data={"paper": "1710.08557", "csrf_token": token_of(alice, "/submit")})
+    assert response.status_code == 400 and "first appeared on arXiv on 2017-10-24" in response.text
+    with session_scope() as s:
+        assert s.scalar(select(Paper.title).where(Paper.arxiv_id == "1710.08557"))
+        assert s.scalar(select(func.count()).select_from(DailyEntry)) == 0
+
+
+def test_submit_of_a_paper_arxiv_does_not_have(alice, monkeypatch):
+    with serving_settings(monkeypatch):
+        response = alice.post("/submit", data={"paper": "2501.99999", "csrf_token": token_of(alice, "/submit")})
+    assert response.status_code == 404 and "arXiv has no paper 2501.99999" in response.text
+
+
+# --- upvotes --------------------------------------------------------------------------------------------
+
+def test_upvote_toggle_without_javascript(alice, session):
+    add_papers(session, [record("2501.00201", "Votable")])
+    token = token_of(alice)
+    up = alice.post("/papers/2501.00201/upvote", data={"vote": "1", "csrf_token": token},
+                    headers={"referer": "http://testserver/papers"})
+    assert up.status_code == 303 and up.headers["location"] == "/papers"
+    html = alice.get("/papers/2501.00201").text
+    assert 'aria-pressed="true"' in html and 'data-count>1<' in html
+    again = alice.post("/papers/2501.00201/upvote", data={"vote": "1", "csrf_token": token})  # idempotent
+    assert again.status_code == 303
+    assert 'data-count>1<' in alice.get("/papers/2501.00201").text
+    alice.post("/papers/2501.00201/upvote", data={"vote": "0", "csrf_token": token})
+    assert 'data-count>0<' in alice.get("/papers/2501.00201").text
+
+
+def test_upvote_json_for_the_script(alice, session):
+    add_papers(session, [record("2501.00202", "Votable")])
+    token = token_of(alice)
+    first = alice.post("/papers/2501.00202/upvote", data={"csrf_token": token}, headers=JSON)  # no value: toggle
+    assert first.json() == {"id": "2501.00202", "upvoted": True, "upvotes": 1}
+    second = alice.post("/papers/2501.00202/upvote", data={"csrf_token": token}, headers=JSON)
+    assert second.json() == {"id": "2501.00202", "upvoted": False, "upvotes": 0}
+
+
+def test_upvote_errors(alice, session):
+    add_papers(session, [record("2501.00203", "Votable")])
+    assert alice.post("/papers/2501.99999/upvote", data={"csrf_token": token_of(alice)}, headers=JSON).status_code \
+        == 404
+    forged = alice.post("/papers/2501.00203/upvote", data={"csrf_token": "x"}, headers=JSON)
+    assert forged.status_code == 403 and "CSRF" in forged.json()["error"]
+    anonymous = client()
+    anonymous.get("/papers")
+    response = anonymous.post("/papers/2501.00203/upvote", data={"csrf_token": csrf(anonymous, "/login")},
+                              headers=JSON)
+    assert response.status_code == 401
+
+
+def test_concurrent_upvotes_stay_counted_exactly(settings, session):
+    """20 users each send the same upvote 3 times at once over real HTTP: 20 votes, count 20."""
+    add_papers(session, [record("2501.00204", "Popular")])
+    with live_server() as base:
+        browsers = []
+        for n in range(20):
+            b = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+            token = csrf_from(b.get("/signup").text)
+            assert b.post("/signup", data={"username": f"user{n:02d}", "password": PASSWORD,
+                                           "csrf_token": token}).status_code == 303
+            browsers.append((b, csrf_from(b.get("/papers").text)))
+        barrier = threading.Barrier(60)
+        codes = []
+
+        def vote(b, token):
+            barrier.wait()
+            r = b.post("/papers/2501.00204/upvote", data={"vote": "1", "csrf_token": token}, headers=JSON)
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=vote, args=bt) for bt in browsers for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for b, _ in browsers:
+            b.close()
+    assert codes == [200] * 60
+    with session_scope() as s:
+        paper = s.scalar(select(Paper).where(Paper.arxiv_id == "2501.00204"))
+        assert paper.upvotes == 20 == s.scalar(select(func.count()).select_from(Vote).where(Vote.paper_id == paper.id))
+
+
+def test_writes_are_rate_limited(settings, session, monkeypatch):
+    from dailypapers.config import reset_settings
+
+    monkeypatch.setenv("DAILYPAPERS_RATE_LIMIT_WRITES", "5")
+    reset_settings()
+    add_papers(session, [record("2501.00205", "Votable")])
+    c = client()
+    signup(c)
+    token = token_of(c)
+    codes = [c.post("/papers/2501.00205/upvote", data={"csrf_token": token}, headers=JSON).status_code
+             for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+# --- comments -------------------------------------------------------------------------------------------
+
+def _comment(c, arxiv_id, body, **headers):
+    return c.post(f"/papers/{arxiv_id}/comments", data={"body": body, "csrf_token": token_of(c)}, headers=headers)
+
+
+def test_comment_markdown_is_rendered_and_sanitised(alice, session):
+    add_papers(session, [record("2501.00301", "Discussed")])
+    body = ("**Bold** and `code` [ok](https://example.org) [bad](javascript:alert(1)) "
+            "<script>alert(2)</script> <img src=x onerror=alert(3)>\n\n- item")
+    response = _comment(alice, "2501.00301", body)
+    assert response.status_code == 303 and response.headers["location"].startswith("/papers/2501.00301#comment-")
+    html = alice.get("/papers/2501.00301").text
+    section = html[html.index('id="discussion"'):]
+    assert "<strong>Bold</strong>" in section and "<code>code</code>" in section and "<li>item</li>" in section
+    assert 'href="https://example.org" rel="nofollow noopener noreferrer ugc"' in section
+    assert 'href="javascript' not in section.lower() and "<script>alert(2)" not in section and "<img" not in section
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in section  # shown as text, not run
+    with session_scope() as s:
+        assert s.scalar(select(Paper.num_comments).where(Paper.arxiv_id == "2501.00301")) == 1
+
+
+def test_comment_json_for_the_script(alice, session):
+    add_papers(session, [record("2501.00302", "Discussed")])
+    response = _comment(alice, "2501.00302", "Nice *result*", **JSON)
+    assert response.status_code == 201
+    data = response.json()
+    assert data["numComments"] == 1 and "<em>result</em>" in data["html"]
+    assert f'id="comment-{data["id"]}"' in data["html"]
+
+
+@pytest.mark.parametrize("body,message", [("   ", "the comment is empty"), ("x" * 10_001, "the limit is 10000")])
+def test_bad_comments_are_refused(alice, session, body, message):
+    add_papers(session, [record("2501.00303", "Discussed")])
+    response = _comment(alice, "2501.00303", body, **JSON)
+    assert response.status_code == 400 and message in response.json()["error"]
+    with session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_edit_and_delete_own_comment_only(alice, session):
+    add_papers(session, [record("2501.00304", "Discussed")])
+    cid = _comment(alice, "2501.00304", "first", **JSON).json()["id"]
+    edited = alice.post(f"/comments/{cid}/edit", data={"body": "second _take_", "csrf_token": token_of(alice)},
+                        headers=JSON)
+    assert edited.status_code == 200 and "<em>take</em>" in edited.json()["html"]
+    bob = client()
+    signup(bob, "bob")
+    assert bob.post(f"/comments/{cid}/edit", data={"body": "hijack", "csrf_token": token_of(bob)},
+                    headers=JSON).status_code == 403
+    assert bob.post(f"/comments/{cid}/delete", data={"csrf_token": token_of(bob)}, headers=JSON).status_code == 403
+    deleted = alice.post(f"/comments/{cid}/delete", data={"csrf_token": token_of(alice)}, headers=JSON)
+    assert deleted.json() == {"id": cid, "deleted": True, "numComments": 0}
+    assert "second" not in alice.get("/papers/2501.00304").text
+    assert alice.post(f"/comments/{cid}/delete", data={"csrf_token": token_of(alice)}, headers=JSON).status_code \
+        == 404
+
+
+# --- moderation -----------------------------------------------------------------------------------------
+
+def test_admin_hides_papers_and_comments(alice, session):
+    add_papers(session, [record("2501.00401", "Spam paper"), record("2501.00402", "Good paper")])
+    cid = _comment(alice, "2501.00402", "buy pills", **JSON).json()["id"]
+    assert alice.post("/papers/2501.00401/hide", data={"csrf_token": token_of(alice)}).status_code == 403
+    admin = client()
+    signup(admin, "root")
+    make_admin("root")
+    token = token_of(admin)
+    assert admin.post("/papers/2501.00401/hide", data={"hidden": "1", "csrf_token": token}).status_code == 303
+    assert admin.post(f"/comments/{cid}/hide", data={"hidden": "1", "csrf_token": token}).status_code == 303
+    visitor = client()
+    assert "Spam paper" not in visitor.get("/papers").text
+    assert visitor.get("/papers/2501.00401").status_code == 404
+    assert "buy pills" not in visitor.get("/papers/2501.00402").text
+    assert "Spam paper" in admin.get("/papers/2501.00401").text  # admins still see it, marked hidden
+    with session_scope() as s:
+        assert s.scalar(select(Paper.num_comments).where(Paper.arxiv_id == "2501.00402")) == 0
+
+
+def test_trending_feed_excludes_entries_older_than_the_window(settings, session):
+    now = datetime.now(UTC)
+    add_papers(session, [record("2501.00501", "Ancient")], on=(now - timedelta(days=60)).date(),
+               submitted_at=now - timedelta(days=60))
+    assert "Ancient" not in client().get("/papers/trending").text
