@@ -15,13 +15,14 @@ from dailypapers.commands import app
 from dailypapers.errors import DailyPapersError
 
 # Importing a command module registers its commands on `app`.
-from dailypapers.commands import arxiv, demo, papers, search  # noqa: E402,F401  isort: skip
+from dailypapers.commands import arxiv, demo, digest, papers, search  # noqa: E402,F401  isort: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="dailypapers", standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of a typer.Exit.
+        code = command.main(args=argv, prog_name="dailypapers", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__}: {first[:300]} (set DAILYPAPERS_DEBUG=1 for the traceback)",
               file=sys.stderr)
         return 70
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

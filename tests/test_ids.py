@@ -23,9 +23,11 @@ from dailypapers.sources.ids import ArxivId, parse_arxiv_id
         ("0704.0002", ArxivId("0704.0002")),
         ("hep-th/9901001", ArxivId("hep-th/9901001")),
         ("hep-th/9901001v2", ArxivId("hep-th/9901001", 2)),
-        ("math.GT/0309136", ArxivId("math.GT/0309136")),
-        ("math.gt/0309136", ArxivId("math.GT/0309136")),
-        ("https://arxiv.org/abs/math.GT/0309136v1", ArxivId("math.GT/0309136", 1)),
+        ("math.GT/0309136", ArxivId("math/0309136")),
+        ("math.gt/0309136", ArxivId("math/0309136")),
+        ("https://arxiv.org/abs/math.GT/0309136v1", ArxivId("math/0309136", 1)),
+        ("math/0309136", ArxivId("math/0309136")),
+        ("1412.1234", ArxivId("1412.1234")),
         ("arXiv:cond-mat/0211159", ArxivId("cond-mat/0211159")),
         ("https://arxiv.org/pdf/astro-ph/9812133.pdf", ArxivId("astro-ph/9812133")),
     ],
@@ -37,7 +39,7 @@ def test_parses_every_pasted_form(text, expected):
 @pytest.mark.parametrize(
     "text",
     ["", "not-an-id", "2505.135", "2505.1350867", "2513.13508", "2505.13508v0", "hep-th/990100",
-     "https://example.org/abs/2505.13508", "2505.13508 2505.13509", "12345.6789"],
+     "https://example.org/abs/2505.13508", "2505.13508 2505.13509", "12345.6789", "2501.0001", "1412.12345"],
 )
 def test_rejects_anything_else_naming_the_input(text):
     with pytest.raises(InvalidInput) as info:
@@ -47,4 +49,4 @@ def test_rejects_anything_else_naming_the_input(text):
 
 def test_str_keeps_version():
     assert str(parse_arxiv_id("arXiv:2505.13508v2")) == "2505.13508v2"
-    assert str(parse_arxiv_id("math.GT/0309136")) == "math.GT/0309136"
+    assert str(parse_arxiv_id("math.GT/0309136v2")) == "math/0309136v2"

@@ -36,18 +36,16 @@ def parse_arxiv_id(text: str) -> ArxivId:
         raise InvalidInput(f"not an arXiv id or URL: {raw!r}")
     if match["new"]:
         canonical = match["new"]
-        yymm = int(canonical[2:4])
-        if not 1 <= yymm <= 12:
-            raise InvalidInput(f"not an arXiv id or URL: {raw!r} (month {yymm:02d} does not exist)")
+        yymm, number = canonical.split(".")
+        if not 1 <= int(yymm[2:]) <= 12:
+            raise InvalidInput(f"not an arXiv id or URL: {raw!r} (month {yymm[2:]} does not exist)")
+        # Four-digit numbers until 2014-12, five from 2015-01.
+        if (len(number) == 5) != (yymm >= "1501"):
+            raise InvalidInput(f"not an arXiv id or URL: {raw!r} ({len(number)}-digit number in {yymm})")
     else:
+        # The subject class (math.GT) is not part of the identifier: arXiv files math.GT/0309136 as math/0309136.
         archive, number = match["old"].split("/")
-        # The archive is lower case; the subject class (math.GT) keeps its capitals.
-        if "." in archive:
-            name, subject = archive.split(".")
-            archive = f"{name.lower()}.{subject.upper()}"
-        else:
-            archive = archive.lower()
-        canonical = f"{archive}/{number}"
+        canonical = f"{archive.split('.')[0].lower()}/{number}"
     version = int(match["version"]) if match["version"] else None
     if version == 0:
         raise InvalidInput(f"not an arXiv id or URL: {raw!r} (versions start at v1)")
