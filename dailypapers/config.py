@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False
     smtp_timeout: float = 30.0
     mail_from: str = "dailypapers <digest@localhost>"
+    smtp_retries: int = 5  # attempts per message on transient failures (4xx, connection refused)
+    smtp_backoff: float = 2.0  # seconds before the first retry; doubles each time
+    digest_trending: int = 10  # trending papers per digest
+    digest_personal: int = 10  # personalised papers per digest
+    digest_search_mode: str = "hybrid"  # how interests are searched: hybrid | keyword | semantic
 
     @property
     def db_url(self) -> str:

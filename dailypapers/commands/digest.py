@@ -1,0 +1,231 @@
+"""Email digest commands: `subscribe`, `unsubscribe`, `digest send|status|preview`, and `scheduler`."""
+
+from __future__ import annotations
+
+import signal
+from datetime import UTC, date, datetime
+
+import typer
+
+from dailypapers.commands import app, err, print_json
+from dailypapers.config import get_settings
+from dailypapers.errors import InvalidInput, NotFound
+
+digest_app = typer.Typer(help="Email digests: send them, see what was sent, preview one.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+PERIOD_HELP = ("daily, weekly, daily:YYYY-MM-DD (the issue day, a weekday) or weekly:YYYY-Www; "
+               "default: every digest due today (daily on weekdays, and last week's weekly)")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _today(value: str | None) -> date:
+    if not value:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"--today: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+@app.command("subscribe")
+def subscribe_command(
+    email: str = typer.Argument(..., help="The subscriber's email address."),
+    interests: str | None = typer.Option(None, help="What to personalise on: free text; several searches "
+                                                    "separated by newlines or ';'."),
+    frequency: str = typer.Option("daily", help="daily (weekdays) or weekly."),
+    category: list[str] | None = typer.Option(None, "--category", "-c", help="An arXiv category such as cs.LG; "
+                                                                              "repeat for several."),
+    confirmed: bool = typer.Option(False, "--confirmed", help="Subscribe at once, without the confirmation email "
+                                                              "(only when the owner of the address asked you to)."),
+) -> None:
+    """Add or update a subscriber. Without --confirmed, a confirmation email goes out first."""
+    from dailypapers.digest.compose import compose_confirmation
+    from dailypapers.digest.send import send_now
+    from dailypapers.digest.subscribe import admin_subscribe, validate_preferences
+    from dailypapers.store.db import session_scope
+
+    lines = (interests or "").replace(";", "\n")
+    prefs = validate_preferences(frequency, lines, category or [])
+    with session_scope() as session:
+        subscriber, action = admin_subscribe(session, email, prefs, confirmed)
+        address = subscriber.email
+        message = compose_confirmation(subscriber) if action == "confirm" else None
+    if message is not None:
+        outcome = send_now(message)
+        if outcome != "sent":
+            raise InvalidInput(f"{address}: the confirmation email was {outcome} by the SMTP server; "
+                               "rerun later or use --confirmed")
+        err.print(f"{address}: confirmation email sent; digests start once the link in it is followed")
+    else:
+        err.print(f"{address}: {action}, {prefs.frequency} digest"
+                  + (f", interests: {'; '.join(prefs.interests)}" if prefs.interests else "")
+                  + (f", categories: {' '.join(prefs.categories)}" if prefs.categories else ""))
+
+
+@app.command("unsubscribe")
+def unsubscribe_command(email: str = typer.Argument(..., help="The subscriber's email address.")) -> None:
+    """Stop every email to a subscriber."""
+    from dailypapers.digest.subscribe import find_subscriber, unsubscribe
+    from dailypapers.store.db import session_scope
+
+    with session_scope() as session:
+        subscriber = find_subscriber(session, email)
+        if subscriber is None:
+            raise NotFound(f"no subscriber {email!r}")
+        changed = unsubscribe(subscriber)
+    err.print(f"{subscriber.email}: {'unsubscribed' if changed else 'was unsubscribed already'}")
+
+
+@digest_app.command("send")
+def send_command(
+    period: str | None = typer.Option(None, "--period", help=PERIOD_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Compose every digest and count them; send nothing, "
+                                                          "record nothing."),
+    today: str | None = typer.Option(None, help="Pretend today is this day (YYYY-MM-DD), for catching up."),
+    json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Send the digests that are due, each exactly once; rerun freely, or after a crash, to send the rest."""
+    from dailypapers.commands.progress import count_progress
+    from dailypapers.digest.periods import parse_periods
+    from dailypapers.digest.run import send_lock, send_period
+    from dailypapers.digest.send import DeliveryError
+
+    settings = get_settings()
+    periods = parse_periods(period, _today(today))
+    # `kill` / a service manager's stop: unwind like Ctrl-C, so the message on the wire is settled cleanly.
+    signal.signal(signal.SIGTERM, _interrupt)
+    results = []
+    with send_lock(settings):
+        for p in periods:
+            with count_progress(f"{'composing' if dry_run else 'sending'} {p.key}") as advance:
+                state = {}
+
+                def started(total: int, state=state) -> None:
+                    state["total"] = total
+
+                try:
+                    result = send_period(p, dry_run=dry_run, settings=settings, on_start=started,
+                                         on_done=lambda item, outcome: advance())
+                except DeliveryError as exc:
+                    sent = getattr(getattr(exc, "report", None), "sent", 0)
+                    raise DeliveryError(f"{p.key}: {exc} ({sent} digests sent before stopping; rerun to send the "
+                                        "rest)") from None
+            results.append(result)
+            if not json_output:
+                err.print(_summary(result, dry_run))
+    if json_output:
+        print_json([r.as_dict() for r in results])
+
+
+def _summary(result, dry_run: bool) -> str:
+    if result.empty_period:
+        return f"{result.period}: no papers in this period; nothing sent"
+    r = result.report
+    parts = [f"{result.subscribers} subscribers", f"{result.already} sent before"]
+    if dry_run:
+        parts.append(f"{result.composed} would be sent")
+    else:
+        parts.append(f"{r.sent} sent now")
+    if result.empty:
+        parts.append(f"{result.empty} empty (skipped)")
+    if r.bounced:
+        parts.append(f"{len(r.bounced)} bounced (no more mail to them)")
+    if r.failed:
+        parts.append(f"{len(r.failed)} deferred by the server (retried on the next run)")
+    in_doubt = result.in_doubt + len(r.unknown)
+    if in_doubt:
+        parts.append(f"{in_doubt} in doubt after an interrupted run (not resent; see `digest status`)")
+    return f"{result.period}: " + ", ".join(parts)
+
+
+@digest_app.command("status")
+def status_command(
+    period: str | None = typer.Option(None, "--period", help=PERIOD_HELP),
+    json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """What was recorded for each period: sent, failed, bounced, in doubt."""
+    from sqlalchemy import func, select
+
+    from dailypapers.digest.periods import parse_periods
+    from dailypapers.store.db import session_scope
+    from dailypapers.store.models import DigestDelivery, Subscriber
+
+    keys = [p.key for p in parse_periods(period, datetime.now(UTC).date())] if period else None
+    with session_scope() as session:
+        query = select(DigestDelivery.period, DigestDelivery.status, func.count()).group_by(
+            DigestDelivery.period, DigestDelivery.status).order_by(DigestDelivery.period)
+        if keys:
+            query = query.where(DigestDelivery.period.in_(keys))
+        counts: dict[str, dict[str, int]] = {}
+        for key, status, n in session.execute(query):
+            counts.setdefault(key, {})[status] = n
+        doubt = session.execute(select(DigestDelivery.period, Subscriber.email, DigestDelivery.error)
+                                .join(Subscriber, Subscriber.id == DigestDelivery.subscriber_id)
+                                .where(DigestDelivery.status.in_(("unknown", "sending")))).all()
+        active = session.scalar(select(func.count()).select_from(Subscriber).where(
+            Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None),
+            Subscriber.bounced_at.is_(None))) or 0
+    if json_output:
+        print_json({"active_subscribers": active, "periods": counts,
+                    "in_doubt": [{"period": p, "email": e, "error": m} for p, e, m in doubt]})
+        return
+    err.print(f"{active} active subscribers")
+    for key, by_status in counts.items():
+        err.print(f"{key}: " + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())))
+    for key, email, error in doubt:
+        err.print(f"in doubt: {key} {email}: {error}")
+
+
+@digest_app.command("preview")
+def preview_command(
+    email: str = typer.Argument(..., help="A subscriber's email address."),
+    period: str | None = typer.Option(None, "--period", help=PERIOD_HELP),
+    html: bool = typer.Option(False, "--html", help="Print only the HTML part (to open in a browser)."),
+) -> None:
+    """Print the digest a subscriber would get (the whole email, or its HTML), without sending or recording."""
+    import sys
+
+    from sqlalchemy.orm import Session
+
+    from dailypapers.digest.compose import compose
+    from dailypapers.digest.content import Personaliser, load_period
+    from dailypapers.digest.periods import parse_periods
+    from dailypapers.digest.subscribe import category_list, find_subscriber, interest_lines
+    from dailypapers.store.db import get_engine
+
+    settings = get_settings()
+    with Session(get_engine(settings)) as session:
+        subscriber = find_subscriber(session, email)
+        if subscriber is None:
+            raise NotFound(f"no subscriber {email!r}")
+        periods = parse_periods(period or subscriber.frequency, datetime.now(UTC).date())
+        p = periods[0]
+        papers = load_period(session, p, settings)
+        personal = Personaliser(session, papers, settings).picks(interest_lines(subscriber.interests),
+                                                                 category_list(subscriber.categories))
+        message = compose(subscriber, p, papers.trending, personal, settings=settings)
+    if message is None:
+        raise NotFound(f"{p.key}: no papers for {subscriber.email} in this period; nothing would be sent")
+    if html:
+        sys.stdout.write(message.get_body(("html",)).get_content())
+    else:
+        sys.stdout.buffer.write(message.as_bytes())
+
+
+@app.command("scheduler")
+def scheduler_command(
+    category: list[str] | None = typer.Option(None, "--category", "-c",
+                                              help="Categories to ingest from arXiv; repeat for several."),
+    ingest_every: float = typer.Option(6.0, help="Hours between ingestion runs (with --category)."),
+    digest_at: str = typer.Option("07:00", help="When digests go out each day, HH:MM in UTC."),
+    once: bool = typer.Option(False, "--once", help="Run every job once now, then exit (for cron)."),
+) -> None:
+    """Run ingestion, indexing and digests on a schedule, in the foreground (or once, with --once)."""
+    from dailypapers.scheduler import Scheduler, parse_clock
+
+    Scheduler(categories=category or [], ingest_every_hours=ingest_every, digest_at=parse_clock(digest_at)).run(
+        once=once, log=err.print)

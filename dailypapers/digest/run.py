@@ -1,0 +1,168 @@
+"""`dailypapers digest send`: for each period, find the subscribers due a digest, compose it, deliver it.
+
+Who is due: confirmed, not unsubscribed, not bounced, of the period's frequency, confirmed before the
+end of the period's issue day (a new subscriber does not get last week's digest days late), and with
+no delivery row for the period other than a retryable `failed` one. Messages are composed lazily,
+one at a time, as the SMTP connection takes them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings, get_settings
+from dailypapers.digest.compose import compose
+from dailypapers.digest.content import PeriodPapers, Personaliser, load_period
+from dailypapers.digest.periods import DigestPeriod
+from dailypapers.digest.send import IN_DOUBT, RETRYABLE, DeliveryError, DeliveryReport, Outgoing, deliver
+from dailypapers.digest.subscribe import category_list, interest_lines
+from dailypapers.store.models import DigestDelivery, Subscriber
+
+
+@dataclass
+class PeriodResult:
+    period: str
+    subscribers: int = 0  # confirmed subscribers of this frequency, due or not
+    due: int = 0  # without a digest for this period yet
+    empty: int = 0  # would hold no paper: nothing sent
+    already: int = 0  # sent before
+    in_doubt: int = 0  # a killed run may have sent it: not sent again
+    composed: int = 0
+    searches: int = 0  # distinct interests searched
+    empty_period: bool = False
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+
+    def as_dict(self) -> dict:
+        r = self.report
+        return dict(period=self.period, subscribers=self.subscribers, due=self.due, composed=self.composed,
+                    sent=r.sent, empty=self.empty, already_sent=self.already, in_doubt=self.in_doubt + len(r.unknown),
+                    bounced=len(r.bounced), failed=len(r.failed), attempts=r.attempts, searches=self.searches,
+                    empty_period=self.empty_period)
+
+
+@contextmanager
+def send_lock(settings: Settings) -> Iterator[None]:
+    """One `digest send` at a time per data dir: a second run would race the first for the same rows.
+
+    An OS file lock, so a killed run never leaves it held."""
+    path = settings.ensure_data_dir() / "digest-send.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise DeliveryError(f"another `dailypapers digest send` is running (pid {holder}); "
+                                "wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def issue_deadline(period: DigestPeriod) -> datetime:
+    return datetime.combine(period.issue_day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def subscribers_of(session: Session, period: DigestPeriod) -> list[Subscriber]:
+    return list(session.scalars(
+        select(Subscriber).where(
+            Subscriber.frequency == period.frequency, Subscriber.confirmed_at.is_not(None),
+            Subscriber.confirmed_at < issue_deadline(period), Subscriber.unsubscribed_at.is_(None),
+            Subscriber.bounced_at.is_(None),
+        ).order_by(Subscriber.id)
+    ))
+
+
+def recorded(session: Session, period: DigestPeriod) -> dict[int, str]:
+    rows = session.execute(select(DigestDelivery.subscriber_id, DigestDelivery.status)
+                           .where(DigestDelivery.period == period.key))
+    return {row.subscriber_id: row.status for row in rows}
+
+
+def _mark_in_doubt(session: Session, period: DigestPeriod) -> None:
+    """Rows a killed run left `sending` become `unknown`: the server may have the message."""
+    from sqlalchemy import update
+
+    session.execute(update(DigestDelivery).where(DigestDelivery.period == period.key,
+                                                 DigestDelivery.status == "sending")
+                    .values(status="unknown", error="the run was interrupted after the message body was sent; "
+                                                    "the server may have accepted it, so it is not sent again"))
+    session.commit()
+
+
+def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, result: PeriodResult,
+                settings: Settings, now: datetime) -> Iterator[Outgoing]:
+    """Compose each due subscriber's digest, one at a time."""
+    personaliser = Personaliser(session, papers, settings)
+    subscribers = subscribers_of(session, period)
+    statuses = recorded(session, period)
+    result.subscribers = len(subscribers)
+    due = []
+    for subscriber in subscribers:
+        status = statuses.get(subscriber.id)
+        if status is None or status in RETRYABLE:
+            due.append(subscriber)
+        elif status in IN_DOUBT:
+            result.in_doubt += 1
+        else:
+            result.already += 1
+    result.due = len(due)
+    for subscriber in due:
+        personal = personaliser.picks(interest_lines(subscriber.interests), category_list(subscriber.categories))
+        result.searches = personaliser.searches
+        message = compose(subscriber, period, papers.trending, personal, settings=settings, now=now)
+        if message is None:
+            result.empty += 1
+            continue
+        result.composed += 1
+        yield Outgoing(message, subscriber.id, period.key, len(papers.trending) + len(personal))
+
+
+def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settings | None = None,
+                now: datetime | None = None, on_start: Callable[[int], None] | None = None,
+                on_done: Callable[[Outgoing, str], None] | None = None) -> PeriodResult:
+    from dailypapers.store.db import get_engine
+
+    settings = settings or get_settings()
+    now = now or datetime.now(UTC)
+    result = PeriodResult(period.key)
+    engine = get_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        papers = load_period(session, period, settings)
+        if papers.is_empty:
+            result.empty_period = True  # nothing recorded: a later run sends once the period has papers
+            return result
+        if not dry_run:
+            _mark_in_doubt(session, period)
+        messages = due_digests(session, period, papers, result, settings, now)
+        first = next(messages, None)
+        if on_start:
+            on_start(result.due)
+        if first is None:
+            return result
+        stream = _chain(first, messages)
+        if dry_run:
+            for item in stream:
+                if on_done:
+                    on_done(item, "composed")
+            return result
+        result.report = deliver(stream, engine=engine, settings=settings, on_done=on_done)
+    return result
+
+
+def _chain(first: Outgoing, rest: Iterator[Outgoing]) -> Iterator[Outgoing]:
+    yield first
+    yield from rest

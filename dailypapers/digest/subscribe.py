@@ -1,0 +1,186 @@
+"""Subscriptions: validate preferences, double opt-in, confirm, change preferences, unsubscribe.
+
+These functions change rows only; the caller commits and then mails what `start_subscription` asks for
+(a confirmation, or a note to an address that is subscribed already). Nothing but a confirmation is
+ever mailed to an unconfirmed address: digests select confirmed subscribers only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.digest.periods import FREQUENCIES
+from dailypapers.errors import InvalidInput
+from dailypapers.search.query import MAX_QUERY_CHARS
+from dailypapers.store.models import Subscriber
+
+MAX_INTERESTS = 10
+MAX_CATEGORIES = 20
+# Deliberately plain: an ASCII address with no spaces, quotes or line breaks (those would let a caller
+# smuggle extra mail headers), and a domain with at least one dot.
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+# arXiv categories: cs.LG, hep-th, astro-ph.CO, cond-mat.stat-mech, q-bio.NC, physics.optics, ...
+_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[a-z]+(?:-[a-z]+)?)?$")
+_LOWERCASE_SUBJECTS = ("physics", "cond-mat")  # archives whose subject classes are written in lower case
+
+
+@dataclass
+class Preferences:
+    frequency: str = "daily"
+    interests: list[str] = field(default_factory=list)  # each line one saved search
+    categories: list[str] = field(default_factory=list)
+
+    def apply(self, subscriber: Subscriber) -> None:
+        subscriber.frequency = self.frequency
+        subscriber.interests = "\n".join(self.interests)
+        subscriber.categories = " ".join(self.categories)
+
+    @classmethod
+    def of(cls, subscriber: Subscriber) -> Preferences:
+        return cls(subscriber.frequency, interest_lines(subscriber.interests), category_list(subscriber.categories))
+
+
+def normalize_email(email: str) -> str:
+    address = (email or "").strip()
+    if not address:
+        raise InvalidInput("the email address is empty")
+    if len(address) > 254 or not _EMAIL.match(address) or ".." in address:
+        raise InvalidInput(f"not an email address we can send to: {address[:80]!r}")
+    return address.lower()
+
+
+def interest_lines(text: str | list[str] | None) -> list[str]:
+    lines = text if isinstance(text, list) else (text or "").splitlines()
+    return [" ".join(line.split()) for line in lines if line and line.strip()]
+
+
+def category_list(text: str | list[str] | None) -> list[str]:
+    items = text if isinstance(text, list) else re.split(r"[\s,]+", text or "")
+    return [item.strip() for item in items if item and item.strip()]
+
+
+def normalize_category(text: str) -> str:
+    lowered = text.strip().lower()
+    if not _CATEGORY.match(lowered):
+        raise InvalidInput(f"not an arXiv category: {text[:40]!r} (e.g. cs.LG, hep-th, astro-ph.CO)")
+    archive, _, subject = lowered.partition(".")
+    if subject and archive not in _LOWERCASE_SUBJECTS:
+        subject = subject.upper()
+    return f"{archive}.{subject}" if subject else archive
+
+
+def validate_preferences(frequency: str | None, interests: str | list[str] | None,
+                         categories: str | list[str] | None) -> Preferences:
+    frequency = (frequency or "daily").strip().lower()
+    if frequency not in FREQUENCIES:
+        raise InvalidInput(f"unknown frequency {frequency!r}; use daily (weekdays) or weekly")
+    lines = interest_lines(interests)
+    if len(lines) > MAX_INTERESTS:
+        raise InvalidInput(f"{len(lines)} interests given; the limit is {MAX_INTERESTS} (one per line)")
+    for line in lines:
+        if len(line) > MAX_QUERY_CHARS:
+            raise InvalidInput(f"an interest is {len(line)} characters long; the limit is {MAX_QUERY_CHARS}")
+        if not re.search(r"\w", line):
+            raise InvalidInput(f"the interest {line!r} has no words to search for")
+    cats = list(dict.fromkeys(normalize_category(c) for c in category_list(categories)))
+    if len(cats) > MAX_CATEGORIES:
+        raise InvalidInput(f"{len(cats)} categories given; the limit is {MAX_CATEGORIES}")
+    return Preferences(frequency, list(dict.fromkeys(lines)), cats)
+
+
+def find_subscriber(session: Session, email: str) -> Subscriber | None:
+    return session.scalar(select(Subscriber).where(Subscriber.email == normalize_email(email)))
+
+
+def is_active(subscriber: Subscriber) -> bool:
+    return subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None
+
+
+def start_subscription(session: Session, email: str, prefs: Preferences) -> tuple[Subscriber, str]:
+    """Record a request to subscribe. Returns the subscriber and what to mail:
+
+    - "confirm": a confirmation link (new, unconfirmed, unsubscribed or bounced address);
+    - "already": the address is subscribed; preferences are NOT changed from an unauthenticated form,
+      the owner gets a link to the page where they can change them.
+
+    The caller shows the same answer either way, so the form does not reveal who is subscribed.
+    """
+    address = normalize_email(email)
+    subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
+    if subscriber is None:
+        subscriber = Subscriber(email=address, token_version=1)
+        prefs.apply(subscriber)
+        session.add(subscriber)
+        session.flush()
+        return subscriber, "confirm"
+    if is_active(subscriber) and subscriber.bounced_at is None:
+        return subscriber, "already"
+    if subscriber.unsubscribed_at is not None:
+        # A new opt-in cycle: links mailed during the old subscription stop working.
+        subscriber.token_version += 1
+        subscriber.confirmed_at = None
+    prefs.apply(subscriber)
+    session.flush()
+    return subscriber, "confirm"
+
+
+def confirm(subscriber: Subscriber, now: datetime | None = None) -> bool:
+    """Mark the address confirmed (again); returns False when it already was and nothing changed."""
+    now = now or datetime.now(UTC)
+    if is_active(subscriber) and subscriber.bounced_at is None:
+        return False
+    subscriber.confirmed_at = subscriber.confirmed_at if is_active(subscriber) else now
+    subscriber.unsubscribed_at = None
+    subscriber.bounced_at = None  # they clicked a link we mailed: the address works
+    subscriber.bounce_reason = None
+    return True
+
+
+def unsubscribe(subscriber: Subscriber, now: datetime | None = None) -> bool:
+    """Stop all mail to this subscriber; returns False when they were unsubscribed already."""
+    if subscriber.unsubscribed_at is not None:
+        return False
+    subscriber.unsubscribed_at = now or datetime.now(UTC)
+    return True
+
+
+def resubscribe(subscriber: Subscriber, now: datetime | None = None) -> None:
+    """Undo an unsubscribe from the manage page (its link came by email, so the address is proven)."""
+    now = now or datetime.now(UTC)
+    subscriber.unsubscribed_at = None
+    subscriber.confirmed_at = subscriber.confirmed_at or now
+    subscriber.bounced_at = None
+    subscriber.bounce_reason = None
+
+
+def admin_subscribe(session: Session, email: str, prefs: Preferences, confirmed: bool,
+                    now: datetime | None = None) -> tuple[Subscriber, str]:
+    """`dailypapers subscribe`: create or update a subscriber with these preferences.
+
+    Returns (subscriber, action) where action is "confirmed", "updated" or "confirm" (mail a confirmation).
+    """
+    now = now or datetime.now(UTC)
+    address = normalize_email(email)
+    subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
+    if subscriber is None:
+        subscriber = Subscriber(email=address, token_version=1)
+        session.add(subscriber)
+    prefs.apply(subscriber)
+    if confirmed:
+        changed = confirm(subscriber, now)
+        session.flush()
+        return subscriber, "confirmed" if changed else "updated"
+    if is_active(subscriber) and subscriber.bounced_at is None:
+        session.flush()
+        return subscriber, "updated"
+    if subscriber.unsubscribed_at is not None:
+        subscriber.token_version += 1
+        subscriber.confirmed_at = None
+    session.flush()
+    return subscriber, "confirm"

@@ -1,0 +1,93 @@
+"""Signed, expiring links for subscribers, so confirming, managing and unsubscribing need no login.
+
+A token is `itsdangerous` URL-safe and timed, signed with the site's secret key, salted per purpose
+(a manage token cannot confirm), and carries the subscriber id and `token_version`: bumping the version
+(on a new opt-in cycle) retires every link mailed before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings, get_settings
+from dailypapers.errors import InvalidInput
+from dailypapers.store.models import Subscriber
+
+DAY = 86400
+# How long a link works. Confirmation is short (it proves control of the address now); manage and
+# unsubscribe links sit in old emails people still click months later.
+MAX_AGE = {"confirm": 7 * DAY, "manage": 180 * DAY, "unsubscribe": 365 * DAY}
+PURPOSES = tuple(MAX_AGE)
+
+
+class BadToken(InvalidInput):
+    """A link that is forged, damaged, for another purpose, retired, or expired (`expired` says which)."""
+
+    def __init__(self, message: str, expired: bool = False):
+        super().__init__(message)
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class TokenSubject:
+    """What a token needs from a subscriber (a Subscriber row qualifies)."""
+
+    id: int
+    token_version: int
+
+
+def _serializer(purpose: str, settings: Settings) -> URLSafeTimedSerializer:
+    if purpose not in MAX_AGE:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    return URLSafeTimedSerializer(settings.get_secret_key(), salt=f"dailypapers.digest.{purpose}")
+
+
+def make_token(subscriber: TokenSubject | Subscriber, purpose: str, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    return _serializer(purpose, settings).dumps([subscriber.id, subscriber.token_version])
+
+
+def read_token(token: str, purpose: str, settings: Settings | None = None) -> tuple[int, int]:
+    """(subscriber id, token version) of a valid token; BadToken otherwise."""
+    settings = settings or get_settings()
+    serializer = _serializer(purpose, settings)
+    try:
+        payload = serializer.loads(token or "", max_age=MAX_AGE[purpose])
+    except SignatureExpired:
+        raise BadToken(f"this {purpose} link has expired", expired=True) from None
+    except BadSignature:
+        raise BadToken(f"this {purpose} link is not valid (damaged, or not made by this site)") from None
+    if not (isinstance(payload, list) and len(payload) == 2 and all(isinstance(v, int) for v in payload)):
+        raise BadToken(f"this {purpose} link is not valid")
+    return payload[0], payload[1]
+
+
+def subscriber_for_token(session: Session, token: str, purpose: str, settings: Settings | None = None) -> Subscriber:
+    """The subscriber a link belongs to; BadToken if the link is invalid, expired or retired."""
+    subscriber_id, version = read_token(token, purpose, settings)
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None or subscriber.token_version != version:
+        raise BadToken(f"this {purpose} link is no longer valid; use the link in your most recent email")
+    return subscriber
+
+
+def link(path: str, token: str, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    return f"{settings.base_url.rstrip('/')}{path}/{token}"
+
+
+def subscriber_links(subscriber: TokenSubject | Subscriber, settings: Settings | None = None) -> dict[str, str]:
+    """The manage and unsubscribe URLs every email carries."""
+    settings = settings or get_settings()
+    return {
+        "manage": link("/subscriptions/manage", make_token(subscriber, "manage", settings), settings),
+        "unsubscribe": link("/subscriptions/unsubscribe", make_token(subscriber, "unsubscribe", settings), settings),
+    }
+
+
+def confirm_link(subscriber: TokenSubject | Subscriber, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    return link("/subscriptions/confirm", make_token(subscriber, "confirm", settings), settings)
