@@ -1,0 +1,51 @@
+"""Commenting on a paper: the comment appears in place, Markdown is rendered, HTML is shown as text."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PAPER = "2410.06241"  # a demo paper
+HOSTILE = ('Worth reading, *really*. <img src=x onerror="window.__injected=1">'
+           '<script>window.__injected=2</script><b id="injected">bold?</b>')
+LITERAL = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script><b id="injected">bold?</b>'
+
+
+def assert_comment_is_inert(page, comment) -> None:
+    body = comment.locator(".comment-body")
+    expect(body).to_contain_text(LITERAL)  # the markup is shown, character for character
+    expect(body.locator("em")).to_have_text("really")  # while Markdown still works
+    for selector in ("img", "script", "b", "#injected"):
+        expect(page.locator(f"#comments {selector}")).to_have_count(0)
+    assert page.evaluate("window.__injected === undefined"), "a script from the comment ran"
+
+
+def test_comment_with_html_is_shown_escaped(signed_in_page, account):
+    page = signed_in_page
+    page.goto(f"/papers/{PAPER}")
+    count = int(page.locator("#comment-count").inner_text())
+    page.get_by_label("Add a comment").fill(HOSTILE)
+    page.evaluate("window.__notReloaded = true")
+    page.locator("#comment-submit").click()
+
+    comment = page.locator("#comments .comment").last
+    expect(comment.locator(".comment-meta")).to_contain_text(account["username"])
+    expect(page.locator("#comment-count")).to_have_text(str(count + 1))
+    expect(page.get_by_label("Add a comment")).to_have_value("")
+    assert_comment_is_inert(page, comment)
+    assert page.evaluate("window.__notReloaded === true"), "the page reloaded to show the comment"
+
+    page.reload()  # the server's own rendering of the same comment
+    comment = page.locator("#comments .comment", has_text=account["username"]).last
+    expect(page.locator("#comment-count")).to_have_text(str(count + 1))
+    assert_comment_is_inert(page, comment)
+
+
+def test_signed_out_readers_are_asked_to_log_in(page):
+    page.goto(f"/papers/{PAPER}")
+    expect(page.locator("#comment-form")).to_have_count(0)
+    page.locator("#discussion").get_by_role("link", name="Log in").click()
+    expect(page.locator("main h1")).to_have_text("Log in")
+    expect(page.locator("input[name=next]")).to_have_value(f"/papers/{PAPER}#discussion")

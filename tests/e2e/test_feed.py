@@ -1,0 +1,68 @@
+"""Browsing the daily feed and moving between days, weeks and months."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from dailypapers.demo import PAPERS_PER_DAY, demo_records
+
+pytestmark = pytest.mark.browser
+
+
+def demo_titles_of_day(days_ago: int) -> set[str]:
+    """The demo puts its papers on the feed PAPERS_PER_DAY a day, newest day first."""
+    records = demo_records()[days_ago * PAPERS_PER_DAY:(days_ago + 1) * PAPERS_PER_DAY]
+    return {r.title for r in records}
+
+
+def card_titles(page) -> set[str]:
+    return {t.strip() for t in page.locator("#feed .card-title").all_inner_texts()}
+
+
+def test_feed_moves_between_days(page):
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+
+    page.goto("/")
+    expect(page).to_have_url("/papers")  # the home page is the latest day of the feed
+    expect(page.locator("main h1")).to_contain_text(f"{today:%B} {today.day}, {today.year}")
+    shown_today = card_titles(page)
+    assert demo_titles_of_day(0) <= shown_today
+
+    page.locator("#prev-period").click()
+    expect(page).to_have_url(f"/papers/date/{yesterday.isoformat()}")
+    expect(page.locator("main h1")).to_contain_text(f"{yesterday:%A}, {yesterday:%B} {yesterday.day}")
+    assert card_titles(page) == demo_titles_of_day(1)
+
+    page.locator("#next-period").click()
+    expect(page).to_have_url(f"/papers/date/{today.isoformat()}")
+    assert card_titles(page) == shown_today
+
+
+def test_first_day_has_no_previous_and_week_collects_days(page):
+    first = datetime.now(UTC).date() - timedelta(days=7)  # the demo fills 8 days
+    page.goto(f"/papers/date/{first.isoformat()}")
+    assert card_titles(page) == demo_titles_of_day(7)
+    expect(page.locator("#prev-period")).to_have_count(0)
+    expect(page.locator(".period-nav .disabled", has_text="Previous")).to_be_visible()
+
+    page.locator("#period-week").click()
+    year, week, _ = first.isocalendar()
+    expect(page).to_have_url(f"/papers/week/{year}-W{week:02d}")
+    expect(page.locator("main h1")).to_contain_text(f"Week {week} of {year}")
+    assert demo_titles_of_day(7) <= card_titles(page)
+
+
+def test_sort_by_newest_and_open_a_paper(page):
+    page.goto("/papers")
+    page.locator("#sort-newest").click()
+    expect(page).to_have_url("/papers?sort=newest")
+    expect(page.locator("#sort-newest")).to_have_attribute("aria-current", "true")
+    first_card = page.locator("#feed .card-title a").first
+    title = first_card.inner_text().strip()
+    first_card.click()
+    expect(page.locator("#paper-title")).to_have_text(title)
+    expect(page.locator("#paper-abstract")).not_to_be_empty()
