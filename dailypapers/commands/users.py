@@ -1,0 +1,92 @@
+"""`dailypapers users ...`: accounts from the command line (the first administrator, tokens for scripts)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from dailypapers.commands import app, err, out, print_json
+from dailypapers.errors import InvalidInput
+from dailypapers.store.db import session_scope
+
+users_app = typer.Typer(help="User accounts: create, list, make administrators, API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise InvalidInput("no password on standard input")
+        return password
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("create")
+def create(
+    username: str = typer.Argument(..., help="3 to 40 letters, digits, - or _."),
+    admin: bool = typer.Option(False, "--admin", help="Make the user an administrator."),
+    email: str | None = typer.Option(None, help="E-mail address (optional)."),
+    fullname: str | None = typer.Option(None, help="Full name (optional)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Create an account (asks for the password unless --password-stdin)."""
+    from dailypapers.web.auth import create_user, validate_password, validate_username
+
+    validate_username(username)
+    password = validate_password(_read_password(password_stdin))
+    with session_scope() as session:
+        user = create_user(session, username, password, email=email, fullname=fullname, is_admin=admin)
+        err.print(f"created {'administrator' if user.is_admin else 'user'} {user.username}")
+
+
+@users_app.command("list")
+def list_users(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the accounts (demo voters left out)."""
+    from sqlalchemy import select
+
+    from dailypapers.store.models import User
+
+    with session_scope() as session:
+        users = session.scalars(select(User).where(User.is_demo.is_(False)).order_by(User.id)).all()
+        rows = [{"username": u.username, "email": u.email, "admin": u.is_admin, "created": u.created_at.isoformat()}
+                for u in users]
+    if json_output:
+        print_json(rows)
+        return
+    for row in rows:
+        out.print(f"{row['username']}{' (admin)' if row['admin'] else ''}  {row['email'] or ''}")
+
+
+@users_app.command("admin")
+def set_admin(username: str, revoke: bool = typer.Option(False, "--revoke", help="Take the role away.")) -> None:
+    """Make a user an administrator (or, with --revoke, no longer one)."""
+    from dailypapers.web.auth import get_user
+
+    with session_scope() as session:
+        user = get_user(session, username)
+        user.is_admin = not revoke
+    err.print(f"{username} is {'no longer ' if revoke else ''}an administrator")
+
+
+@users_app.command("password")
+def set_password(username: str, password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
+    """Set a new password (ends the user's other sessions)."""
+    from dailypapers.web.auth import get_user, hash_password, validate_password
+
+    password = validate_password(_read_password(password_stdin))
+    with session_scope() as session:
+        get_user(session, username).password_hash = hash_password(password)
+    err.print(f"password of {username} changed")
+
+
+@users_app.command("token")
+def token(username: str, name: str = typer.Option("cli", help="A name to recognise the token by.")) -> None:
+    """Create a personal API token and print it (only once) on standard output."""
+    from dailypapers.web.auth import create_api_token, get_user
+
+    with session_scope() as session:
+        value = create_api_token(session, get_user(session, username), name)
+    sys.stdout.write(value + "\n")
+    err.print("use it as 'Authorization: Bearer <token>'; it is not shown again")

@@ -1,0 +1,57 @@
+"""`dailypapers users ...` through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.web_helpers import PASSWORD
+
+
+@pytest.fixture
+def cli(settings):
+    """The real CLI in a subprocess against this test's data dir, with text for its standard input."""
+    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
+
+    def run(*args: str, input: str | None = None):
+        return subprocess.run([sys.executable, "-m", "dailypapers.cli", *args], input=input, capture_output=True,
+                              text=True, env=env, timeout=120)
+
+    return run
+
+
+def test_create_admin_and_token(cli):
+    created = cli("users", "create", "root", "--admin", "--password-stdin", input=PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    assert "created administrator root" in created.stderr
+    listed = json.loads(cli("users", "list", "--json").stdout)
+    assert [(u["username"], u["admin"]) for u in listed] == [("root", True)]
+    token = cli("users", "token", "root", "--name", "ci")
+    assert token.returncode == 0 and token.stdout.startswith("dp_") and len(token.stdout.strip()) > 30
+    assert cli("users", "admin", "root", "--revoke").returncode == 0
+    assert json.loads(cli("users", "list", "--json").stdout)[0]["admin"] is False
+
+
+def test_token_works_against_the_api(cli, settings):
+    from tests.web_helpers import client
+
+    cli("users", "create", "alice", "--password-stdin", input=PASSWORD + "\n")
+    token = cli("users", "token", "alice").stdout.strip()
+    response = client().post("/api/papers/2501.00001/upvote", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404  # authenticated; the paper does not exist
+
+
+def test_bad_input_is_one_line_errors(cli):
+    bad_name = cli("users", "create", "x", "--password-stdin", input=PASSWORD + "\n")
+    assert bad_name.returncode == 1 and bad_name.stderr.startswith("error: a username has 3 to 40")
+    short = cli("users", "create", "bob", "--password-stdin", input="short\n")
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr and "Traceback" not in short.stderr
+    cli("users", "create", "bob", "--password-stdin", input=PASSWORD + "\n")
+    taken = cli("users", "create", "bob", "--password-stdin", input=PASSWORD + "\n")
+    assert taken.returncode == 1 and "is taken" in taken.stderr
+    missing = cli("users", "token", "nobody")
+    assert missing.returncode == 1 and missing.stderr.strip() == "error: no user 'nobody'"
