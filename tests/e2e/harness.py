@@ -25,7 +25,9 @@ from aiosmtpd.controller import Controller
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                  # Offline by construction: every host name but the local servers' fails to resolve.
+                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 
 

@@ -6,6 +6,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.harness import PageProblems, assert_page_ok
 
@@ -69,3 +70,12 @@ def test_a_healthy_page_passes(browser, broken_site):
 def test_a_broken_page_fails(browser, broken_site, path, reason):
     with pytest.raises(AssertionError, match=reason):
         _check(browser, broken_site + path)
+
+
+def test_the_browser_cannot_reach_the_internet(browser):
+    context = browser.new_context()
+    try:
+        with pytest.raises(PlaywrightError, match="ERR_NAME_NOT_RESOLVED"):
+            context.new_page().goto("https://cdn.jsdelivr.net/", timeout=10_000)
+    finally:
+        context.close()

@@ -1,0 +1,78 @@
+"""Every main page loads cleanly at phone and desktop width, with no horizontal scroll on a phone.
+
+A page passes when it answers 2xx, shows one main heading, logs no console error and gets no 5xx for any
+of its resources; so a template error (a 500) on any of these pages fails here. Each page is saved as a
+full-page screenshot under test-artifacts/screenshots/<page>-<width>.png.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.e2e.harness import PageProblems, assert_page_ok, horizontal_overflow, screenshot
+
+pytestmark = pytest.mark.browser
+
+PHONE, DESKTOP = 375, 1280
+YESTERDAY = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+# (name, path, signed in)
+PAGE_LIST = [
+    ("feed", "/papers", False),
+    ("feed-day", f"/papers/date/{YESTERDAY}", False),
+    ("feed-week", "/papers/week/{week}", False),
+    ("feed-month", "/papers/month/{month}", False),
+    ("trending", "/papers/trending", False),
+    ("paper", "/papers/2410.06241", False),
+    ("paper-signed-in", "/papers/2410.06241", True),
+    ("search", "/search?q=video+generation", False),
+    ("about", "/about", False),
+    ("login", "/login", False),
+    ("signup", "/signup", False),
+    ("subscribe", "/subscribe", False),
+    ("submit", "/submit", True),
+    ("settings", "/settings", True),
+    ("user", "/users/{username}", True),
+]
+OFFLINE_DOCS = pytest.mark.xfail(
+    strict=True, reason="FastAPI's default /docs loads Swagger UI from a CDN, which an offline site cannot reach")
+PAGES = [pytest.param(*page, id=page[0]) for page in PAGE_LIST]
+PAGES.append(pytest.param("api-docs", "/docs", False, id="api-docs", marks=OFFLINE_DOCS))
+
+
+def _path(template: str, username: str) -> str:
+    day = datetime.now(UTC).date()
+    year, week, _ = day.isocalendar()
+    return template.format(week=f"{year}-W{week:02d}", month=f"{day:%Y-%m}", username=username)
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+@pytest.mark.parametrize("name, path, signed_in", PAGES, )
+def test_main_page(new_context, account, name, path, signed_in, width):
+    context = new_context(viewport={"width": width, "height": 800},
+                          storage_state=account["state"] if signed_in else None)
+    page = context.new_page()
+    problems = PageProblems(page)
+    response = page.goto(_path(path, account["username"]))
+    page.wait_for_load_state("load")
+    assert_page_ok(page, response, problems)
+    if signed_in:
+        assert page.locator("#nav-user").inner_text() == account["username"]
+    screenshot(page, f"{name}-{width}")
+    if width == PHONE:
+        overflow = horizontal_overflow(page)
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {PHONE}px wide"
+
+
+def test_not_found_page(new_context):
+    page = new_context(viewport={"width": PHONE, "height": 800}).new_page()
+    problems = PageProblems(page)
+    problems.allow_status(404)
+    response = page.goto("/papers/2101.99999")
+    assert response.status == 404
+    assert page.locator("main h1").inner_text() == "Not found"
+    assert "2101.99999" in page.locator("#error-message").inner_text()
+    problems.check()
+    screenshot(page, f"not-found-{PHONE}")
+    assert horizontal_overflow(page) <= 0
