@@ -56,14 +56,18 @@ class SmtpSink:
         self.port = port
         self.loop = asyncio.new_event_loop()
         self.server = None
+        self.connections = 0  # SMTP sessions opened (to check that one connection is reused)
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def start(self) -> SmtpSink:
         self.thread.start()
 
+        def session():
+            self.connections += 1
+            return SMTP(self.handler, hostname="sink.test")
+
         async def serve():
-            return await self.loop.create_server(lambda: SMTP(self.handler, hostname="sink.test"),
-                                                 "127.0.0.1", self.port)
+            return await self.loop.create_server(session, "127.0.0.1", self.port)
 
         self.server = asyncio.run_coroutine_threadsafe(serve(), self.loop).result(10)
         self.port = self.server.sockets[0].getsockname()[1]

@@ -18,6 +18,11 @@ PERIOD_HELP = ("daily, weekly, daily:YYYY-MM-DD (the issue day, a weekday) or we
                "default: every digest due today (daily on weekdays, and last week's weekly)")
 
 
+def say(text: str) -> None:
+    """A line on stderr, never wrapped (scripts and logs read whole lines)."""
+    err.print(text, soft_wrap=True, markup=False)
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -59,9 +64,9 @@ def subscribe_command(
         if outcome != "sent":
             raise InvalidInput(f"{address}: the confirmation email was {outcome} by the SMTP server; "
                                "rerun later or use --confirmed")
-        err.print(f"{address}: confirmation email sent; digests start once the link in it is followed")
+        say(f"{address}: confirmation email sent; digests start once the link in it is followed")
     else:
-        err.print(f"{address}: {action}, {prefs.frequency} digest"
+        say(f"{address}: {action}, {prefs.frequency} digest"
                   + (f", interests: {'; '.join(prefs.interests)}" if prefs.interests else "")
                   + (f", categories: {' '.join(prefs.categories)}" if prefs.categories else ""))
 
@@ -77,7 +82,7 @@ def unsubscribe_command(email: str = typer.Argument(..., help="The subscriber's 
         if subscriber is None:
             raise NotFound(f"no subscriber {email!r}")
         changed = unsubscribe(subscriber)
-    err.print(f"{subscriber.email}: {'unsubscribed' if changed else 'was unsubscribed already'}")
+    say(f"{subscriber.email}: {'unsubscribed' if changed else 'was unsubscribed already'}")
 
 
 @digest_app.command("send")
@@ -116,7 +121,7 @@ def send_command(
                                         "rest)") from None
             results.append(result)
             if not json_output:
-                err.print(_summary(result, dry_run))
+                say(_summary(result, dry_run))
     if json_output:
         print_json([r.as_dict() for r in results])
 
@@ -173,11 +178,11 @@ def status_command(
         print_json({"active_subscribers": active, "periods": counts,
                     "in_doubt": [{"period": p, "email": e, "error": m} for p, e, m in doubt]})
         return
-    err.print(f"{active} active subscribers")
+    say(f"{active} active subscribers")
     for key, by_status in counts.items():
-        err.print(f"{key}: " + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())))
+        say(f"{key}: " + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())))
     for key, email, error in doubt:
-        err.print(f"in doubt: {key} {email}: {error}")
+        say(f"in doubt: {key} {email}: {error}")
 
 
 @digest_app.command("preview")
@@ -228,4 +233,4 @@ def scheduler_command(
     from dailypapers.scheduler import Scheduler, parse_clock
 
     Scheduler(categories=category or [], ingest_every_hours=ingest_every, digest_at=parse_clock(digest_at)).run(
-        once=once, log=err.print)
+        once=once, log=say)

@@ -26,6 +26,7 @@ from dailypapers.store.models import DailyEntry, Paper
 ABSTRACT_CHARS = 280
 SEARCH_LOOKBACK_DAYS = 30
 SEARCH_DEPTH = 200  # hits asked of the search engine per interest, before keeping the period's papers
+SEMANTIC_ONLY_TOP = 3  # a paper found by meaning alone is picked only this near the top
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
@@ -137,13 +138,23 @@ def _words(snippet: str | None) -> list[str]:
 
 
 def why_line(interest: str, hit: Hit) -> str:
-    """'Matches your interest “video diffusion”: keyword #3, semantic #1; words: video, diffusion'."""
-    parts = [f"{name} #{rank}" for name, rank in sorted(hit.ranks.items(), key=lambda kv: kv[1])]
+    """'Matches your interest “video diffusion”: words video, diffusion (keyword #3, semantic #1)'."""
+    ranks = ", ".join(f"{name} #{rank}" for name, rank in sorted(hit.ranks.items(), key=lambda kv: (kv[1], kv[0])))
     words = _words(hit.snippet)
+    line = f"Matches your interest “{interest}”"
     if words:
-        parts.append("words: " + ", ".join(words))
-    detail = f": {'; '.join(parts)}" if parts else ""
-    return f"Matches your interest “{interest}”{detail}"
+        line += ": words " + ", ".join(words)
+    elif "keyword" not in hit.ranks:
+        line += " in meaning"
+    return f"{line} ({ranks})" if ranks else line
+
+
+def relevant(hit: Hit, pool_size: int) -> bool:
+    """Keyword matches always count. Nearest neighbours by meaning exist for any query, so a paper found by
+    meaning alone counts only at the very top (the best 3, and the best 5% of the period): a handful of
+    papers about galaxies must not go to someone who follows graph networks because nothing closer came out."""
+    top = min(SEMANTIC_ONLY_TOP, pool_size // 20)
+    return "keyword" in hit.ranks or hit.ranks.get("semantic", top + 1) <= top
 
 
 class Personaliser:
@@ -169,7 +180,8 @@ class Personaliser:
             except DailyPapersError as exc:  # one odd interest must not stop everyone's digest
                 self.failed[interest] = str(exc)
                 hits = []
-            self._hits[key] = [h for h in hits if h.paper_id in self.papers.pool]
+            self._hits[key] = [h for h in hits if h.paper_id in self.papers.pool
+                               and relevant(h, len(self.papers.pool))]
         return self._hits[key]
 
     def picks(self, interests: list[str], categories: list[str], limit: int | None = None) -> list[DigestPaper]:

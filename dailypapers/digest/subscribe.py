@@ -28,6 +28,12 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za
 # arXiv categories: cs.LG, hep-th, astro-ph.CO, cond-mat.stat-mech, q-bio.NC, physics.optics, ...
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[a-z]+(?:-[a-z]+)?)?$")
 _LOWERCASE_SUBJECTS = ("physics", "cond-mat")  # archives whose subject classes are written in lower case
+# arXiv's archives, current and retired (a category is ARCHIVE or ARCHIVE.SUBJECT).
+ARCHIVES = frozenset("""
+acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg comp-gas cond-mat cs dg-ga
+econ eess funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph mtrl-th nlin nucl-ex nucl-th patt-sol physics
+plasm-ph q-alg q-bio q-fin quant-ph solv-int stat supr-con
+""".split())
 
 
 @dataclass
@@ -67,7 +73,7 @@ def category_list(text: str | list[str] | None) -> list[str]:
 
 def normalize_category(text: str) -> str:
     lowered = text.strip().lower()
-    if not _CATEGORY.match(lowered):
+    if not _CATEGORY.match(lowered) or lowered.partition(".")[0] not in ARCHIVES:
         raise InvalidInput(f"not an arXiv category: {text[:40]!r} (e.g. cs.LG, hep-th, astro-ph.CO)")
     archive, _, subject = lowered.partition(".")
     if subject and archive not in _LOWERCASE_SUBJECTS:

@@ -30,7 +30,7 @@ from dailypapers.errors import DailyPapersError, InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import current_user
 from dailypapers.web.responses import json_error
-from dailypapers.web.security import client_ip, rate_limit, verify_csrf
+from dailypapers.web.security import client_ip, csrf_token, rate_limit, verify_csrf
 from dailypapers.web.templating import render
 
 router = APIRouter()
@@ -120,11 +120,18 @@ async def subscribe_api(request: Request):
     return JSONResponse({"status": "confirmation_sent", "message": SENT_MESSAGE}, status_code=202)
 
 
+def _page(request: Request, name: str, status_code: int = 200, **context):
+    """A page behind a signed link: it shows an address and its state, so no cache may keep it (neither
+    browsers and proxies, nor the site's own micro-cache, which skips per-browser pages)."""
+    csrf_token(request)  # marks the response as per-browser
+    return render(request, name, status_code=status_code, headers={"Cache-Control": "no-store"}, **context)
+
+
 def _bad_link(request: Request, exc: BadToken):
     message = str(exc) + (". Your newest email has a fresh link; or subscribe again with the same address and, if "
                           "it is subscribed, we email you a new link to manage or stop your digest."
                           if exc.expired else ".")
-    return render(request, "subscriptions/notice.html", status_code=410 if exc.expired else 400,
+    return _page(request, "subscriptions/notice.html", status_code=410 if exc.expired else 400,
                   title="This link does not work", message=message, error=True)
 
 
@@ -138,9 +145,9 @@ def confirm_page(request: Request, token: str):
     except BadToken as exc:
         return _bad_link(request, exc)
     if done:
-        return render(request, "subscriptions/notice.html", title="You are subscribed",
+        return _page(request, "subscriptions/notice.html", title="You are subscribed",
                       message=f"{email} is subscribed already; nothing to do.")
-    return render(request, "subscriptions/notice.html", title="Confirm your subscription",
+    return _page(request, "subscriptions/notice.html", title="Confirm your subscription",
                   message=f"Start sending the paper digest to {email}?", action=request.url.path,
                   button="Confirm my subscription", button_id="confirm-button")
 
@@ -156,7 +163,7 @@ def confirm_submit(request: Request, token: str):
     except BadToken as exc:
         return _bad_link(request, exc)
     when = "each weekday" if frequency == "daily" else "each Monday"
-    return render(request, "subscriptions/notice.html", title="You are subscribed",
+    return _page(request, "subscriptions/notice.html", title="You are subscribed",
                   message=f"{email} will get the {frequency} digest {when}.", manage_url=manage)
 
 
@@ -170,7 +177,7 @@ def manage_page(request: Request, token: str, saved: int = 0):
             email = subscriber.email
     except BadToken as exc:
         return _bad_link(request, exc)
-    return render(request, "subscriptions/manage.html",
+    return _page(request, "subscriptions/manage.html",
                   **_form_context(prefs, email=email, state=state, action=request.url.path,
                                   flash="Your preferences are saved." if saved else None))
 
@@ -201,7 +208,7 @@ def manage_submit(request: Request, token: str, action: str = Form("save"), freq
                 except InvalidInput as exc:
                     form = Preferences(frequency if frequency in FREQUENCIES else "daily", interests.splitlines(),
                                        categories.split())
-                    return render(request, "subscriptions/manage.html", status_code=400,
+                    return _page(request, "subscriptions/manage.html", status_code=400,
                                   **_form_context(form, email=email, state=_state(subscriber),
                                                   action=request.url.path, error=str(exc)))
             else:
@@ -220,9 +227,9 @@ def unsubscribe_page(request: Request, token: str):
     except BadToken as exc:
         return _bad_link(request, exc)
     if gone:
-        return render(request, "subscriptions/notice.html", title="You are unsubscribed",
+        return _page(request, "subscriptions/notice.html", title="You are unsubscribed",
                       message=f"{email} gets no more digests.")
-    return render(request, "subscriptions/notice.html", title="Unsubscribe",
+    return _page(request, "subscriptions/notice.html", title="Unsubscribe",
                   message=f"Stop sending the paper digest to {email}?", action=request.url.path,
                   button="Unsubscribe", button_id="unsubscribe-button", one_click=True)
 
@@ -238,6 +245,6 @@ def unsubscribe_submit(request: Request, token: str):
             manage = subscriber_links(subscriber)["manage"]
     except BadToken as exc:
         return _bad_link(request, exc)
-    return render(request, "subscriptions/notice.html", title="You are unsubscribed",
+    return _page(request, "subscriptions/notice.html", title="You are unsubscribed",
                   message=f"{email} gets no more digests. Changed your mind? You can subscribe again from "
                           "the preferences page.", manage_url=manage)

@@ -1,0 +1,168 @@
+"""What a digest holds and how it is built: trending then personalised papers with a reason each, both MIME
+parts, the headers mail clients act on, and HTML that survives hostile titles and mail clients."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from sqlalchemy import update
+
+from dailypapers.digest.compose import compose, compose_confirmation
+from dailypapers.digest.content import Personaliser, load_period
+from dailypapers.digest.periods import parse_periods
+from dailypapers.digest.subscribe import category_list, interest_lines
+from dailypapers.store.models import Paper
+from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, links_in, seed_feed, use_smtp
+
+NEW_IDS = {"2611.00001", "2611.00002", "2611.00003", "2611.00004", "2611.00005"}
+
+
+@pytest.fixture
+def feed(session, monkeypatch):
+    use_smtp(monkeypatch, 25)
+    seed_feed(session)
+    return session
+
+
+def digest_for(session, subscriber, key: str = PERIOD):
+    period = parse_periods(key, ISSUE_DAY)[0]
+    papers = load_period(session, period)
+    personal = Personaliser(session, papers).picks(interest_lines(subscriber.interests),
+                                                   category_list(subscriber.categories))
+    return compose(subscriber, period, papers.trending, personal), papers, personal
+
+
+def test_trending_comes_first_ranked_by_score_and_personal_picks_skip_trending(feed):
+    subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks\nspeech")
+    message, papers, personal = digest_for(feed, subscriber)
+    assert len(papers.trending) == 8  # the 8 papers on Monday's feed
+    votes = [p.upvotes for p in papers.trending]
+    assert votes == sorted(votes, reverse=True)  # same submission time: the score orders by votes
+    assert {p.arxiv_id for p in personal} == {"2611.00001", "2611.00002", "2611.00003", "2611.00005"}
+    assert not {p.paper_id for p in personal} & {p.paper_id for p in papers.trending}
+    # Interests take turns: the best match of each interest comes before the second of either.
+    assert {personal[0].arxiv_id, personal[1].arxiv_id} == {"2611.00002", "2611.00005"}
+    text = message.get_body(("plain",)).get_content()
+    assert text.index("TRENDING") < text.index("PICKED FOR YOU")
+    assert text.index(papers.trending[0].title.split()[0]) < text.index(papers.trending[1].title.split()[0])
+
+
+def test_every_personal_pick_says_why(feed):
+    subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks")
+    message, _, personal = digest_for(feed, subscriber)
+    by_id = {p.arxiv_id: p for p in personal}
+    assert set(by_id) == {"2611.00001", "2611.00002"}  # the galaxy paper matches nothing
+    assert by_id["2611.00002"].why.startswith("Matches your interest “graph networks”: words graph")
+    assert "keyword #" in by_id["2611.00002"].why
+    html = message.get_body(("html",)).get_content()
+    assert html.count("Why you got this:") == 2
+    assert "Matches your interest &ldquo;graph networks&rdquo;" in html or "Matches your interest “graph" in html
+
+
+def test_categories_narrow_the_picks_and_work_without_interests(feed):
+    speech_only = add_subscriber(feed, "b@example.org", interests="speech", categories="eess.AS")
+    _, _, personal = digest_for(feed, speech_only)
+    assert {p.arxiv_id for p in personal} == {"2611.00003", "2611.00005"}
+    bio = add_subscriber(feed, "c@example.org", interests="graph networks", categories="q-bio.BM")
+    assert [p.arxiv_id for p in digest_for(feed, bio)[2]] == ["2611.00002"]
+    astro = add_subscriber(feed, "d@example.org", categories="astro-ph.CO")
+    _, _, personal = digest_for(feed, astro)
+    assert [p.arxiv_id for p in personal] == ["2611.00004"]
+    assert personal[0].why == "New in astro-ph.CO, which you follow"
+
+
+def test_both_parts_and_the_headers_mail_clients_act_on(feed):
+    subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks")
+    message, papers, personal = digest_for(feed, subscriber)
+    parsed = message_from_bytes(message.as_bytes(), policy=default)  # what the recipient's client sees
+    assert parsed.get_content_type() == "multipart/alternative"
+    parts = [part.get_content_type() for part in parsed.iter_parts()]
+    assert parts == ["text/plain", "text/html"]  # plain first: clients show the last one they can render
+    assert all(part.get_content_charset() == "utf-8" for part in parsed.iter_parts())
+    count = len(papers.trending) + len(personal)
+    assert parsed["Subject"] == f"dailypapers daily · Tue, Nov 24, 2026 · {count} papers"
+    assert parsed["From"] == "dailypapers <digest@papers.test>" and parsed["To"] == "ada@example.org"
+    assert parsed["Date"] and re.fullmatch(r"<digest\.[0-9a-f]{20}@papers\.test>", parsed["Message-ID"])
+    unsubscribe = parsed["List-Unsubscribe"]
+    assert re.fullmatch(r"<http://testserver/subscriptions/unsubscribe/[\w.-]+>", unsubscribe)
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed["List-Id"] == "dailypapers digest <digest.papers.test>"
+    assert parsed["Auto-Submitted"] == "auto-generated" and parsed["Precedence"] == "bulk"
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    for paper in papers.trending + personal:
+        assert paper.url in text and paper.url in html
+    assert unsubscribe.strip("<>") in text and unsubscribe.strip("<>") in html  # the visible link too
+    assert "Manage your preferences: http://testserver/subscriptions/manage/" in text
+    # The same digest composed again keeps its Message-ID (so a duplicate, were there one, collapses).
+    assert digest_for(feed, subscriber)[0]["Message-ID"] == message["Message-ID"]
+
+
+def test_html_is_inline_styled_absolute_and_escaped(feed):
+    feed.execute(update(Paper).where(Paper.arxiv_id == "2611.00001").values(
+        title="Graph networks <script>alert(1)</script> & <b>friends</b>"))
+    feed.commit()
+    subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks")
+    html = digest_for(feed, subscriber)[0].get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;friends" in html
+    assert "<style" not in html and "<link" not in html and "class=" not in html  # clients drop those
+    assert 'width="600"' in html and "max-width:600px" in html
+    assert all(url.startswith(("http://testserver", "https://arxiv.org/")) for url in links_in(html))
+    assert html.count("style=") > 20
+
+
+def test_an_empty_period_composes_nothing(feed):
+    subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks")
+    message, papers, _ = digest_for(feed, subscriber, "daily:2026-12-15")
+    assert message is None and papers.is_empty
+
+
+def test_one_paper_subject_and_weekly_label(feed):
+    subscriber = add_subscriber(feed, "ada@example.org", frequency="weekly")
+    message, papers, _ = digest_for(feed, subscriber, "weekly:2026-W47")
+    assert message["Subject"] == f"dailypapers weekly · Nov 16 – Nov 22, 2026 · {len(papers.trending)} papers"
+    period = parse_periods(PERIOD, ISSUE_DAY)[0]
+    one = compose(subscriber, period, papers.trending[:1], [])
+    assert one["Subject"].endswith("· 1 paper")
+
+
+def test_a_broken_interest_does_not_stop_the_digest(feed, monkeypatch):
+    from dailypapers.digest import content
+    from dailypapers.errors import InvalidInput
+
+    real = content.search
+
+    def picky(session, query):
+        if query.text == "broken":
+            raise InvalidInput("cannot search for 'broken'")
+        return real(session, query)
+
+    monkeypatch.setattr(content, "search", picky)
+    subscriber = add_subscriber(feed, "ada@example.org", interests="broken\nspeech")
+    period = parse_periods(PERIOD, ISSUE_DAY)[0]
+    personaliser = Personaliser(feed, load_period(feed, period))
+    picks = personaliser.picks(["broken", "speech"], [])
+    assert {p.arxiv_id for p in picks} == {"2611.00003", "2611.00005"}
+    assert personaliser.failed == {"broken": "cannot search for 'broken'"}
+    assert subscriber.email == "ada@example.org"
+
+
+def test_each_distinct_interest_is_searched_once_per_period(feed):
+    period = parse_periods(PERIOD, ISSUE_DAY)[0]
+    personaliser = Personaliser(feed, load_period(feed, period))
+    for _ in range(50):
+        personaliser.picks(["graph networks", "Speech"], [])
+        personaliser.picks(["speech", "galaxy clusters"], ["astro-ph.CO"])
+    assert personaliser.searches == 3  # "Speech" and "speech" are one interest
+
+
+def test_the_confirmation_email_has_the_link_and_no_list_headers(feed):
+    subscriber = add_subscriber(feed, "new@example.org", confirmed=False)
+    message = compose_confirmation(subscriber)
+    text = message.get_body(("plain",)).get_content()
+    assert re.search(r"http://testserver/subscriptions/confirm/[\w.-]+", text)
+    assert "Nothing will be sent until you confirm" in message.get_body(("html",)).get_content()
+    assert message["List-Unsubscribe"] is None  # not a list mail: there is nothing to unsubscribe from yet
