@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     rate_limit_logins: int = 10  # login attempts per address, and per username, per 5 minutes
 
     # Search
-    embedding_model: str = "minilm"
+    embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH
+    embedding_device: str = "auto"  # auto: the GPU when torch sees one
 
     # Email
     smtp_host: str = "127.0.0.1"

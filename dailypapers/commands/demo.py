@@ -13,14 +13,20 @@ def demo_command(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the site after loading."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    index: bool = typer.Option(True, "--index/--no-index", help="Build the search indexes (a few seconds)."),
 ) -> None:
-    """Load the 64 demo papers into the daily feed (idempotent), then start the site."""
+    """Load the 64 demo papers into the daily feed (idempotent), index them for search, then start the site."""
     from dailypapers.demo import load_demo
 
     with session_scope() as session:
         result, added = load_demo(session)
     err.print(f"demo papers: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged; "
               f"{added} new feed entries")
+    if index:
+        from dailypapers.search.build import build_index
+
+        for line in build_index().lines():
+            err.print(line)
     if serve:
         serve_command(host=host, port=port)
 

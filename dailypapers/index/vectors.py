@@ -109,17 +109,20 @@ def _write_matrix(conn, model: str, dim: int, folder: Path, expected: int) -> in
 
 
 def _write_graph(folder: Path, dim: int) -> None:
+    matrix = np.load(folder / "vectors.npy", mmap_mode="r")
+    make_graph(np.load(folder / "ids.npy"), matrix).save(str(folder / "graph.usearch"))
+
+
+def make_graph(ids: np.ndarray, matrix: np.ndarray):
+    """An HNSW graph (usearch) over these vectors, keyed by paper id."""
     from usearch.index import Index
 
-    matrix = np.load(folder / "vectors.npy", mmap_mode="r")
-    ids = np.load(folder / "ids.npy")
-    graph = Index(ndim=dim, metric="ip", dtype=HNSW_DTYPE, connectivity=HNSW_CONNECTIVITY,
+    graph = Index(ndim=matrix.shape[1], metric="ip", dtype=HNSW_DTYPE, connectivity=HNSW_CONNECTIVITY,
                   expansion_add=HNSW_EXPANSION_ADD, expansion_search=HNSW_EXPANSION_SEARCH)
-    graph.reserve(len(ids))
     step = 50_000
     for start in range(0, len(ids), step):
         graph.add(ids[start:start + step].astype(np.uint64), np.ascontiguousarray(matrix[start:start + step]))
-    graph.save(str(folder / "graph.usearch"))
+    return graph
 
 
 def _remove_old_generations(folder: Path, keep: set) -> None:
@@ -161,18 +164,13 @@ class VectorIndex:
         if len(self.ids) == 0 or k <= 0:
             return []
         query = np.asarray(query, dtype=np.float32).reshape(-1)
-        if self.graph is None:
-            if keep is None:
-                return self._exact(query, k)
-            subset = allowed() if allowed is not None else None
-            return self._exact(query, k, subset)
         wanted = k if keep is None else max(10 * k, 200)
-        candidates = self._approximate(query, wanted)
+        candidates = self._exact(query, wanted) if self.graph is None else self._approximate(query, wanted)
         if keep is not None:
             passed = set(keep(np.array([c for c, _ in candidates], dtype=np.int64)).tolist())
             candidates = [(c, s) for c, s in candidates if c in passed]
-            if len(candidates) < k and allowed is not None:
-                return self._exact(query, k, allowed())
+            if len(candidates) < k and len(passed) < wanted and allowed is not None:
+                return self._exact(query, k, allowed())  # selective filters: scan just the papers that pass
         return candidates[:k]
 
     def _positions(self, paper_ids: np.ndarray) -> np.ndarray:
