@@ -12,9 +12,23 @@ import pytest
 
 from dailypapers.sources.records import PaperRecord
 from dailypapers.sources.snapshot import record_to_export
-from tests.e2e.harness import CHROMIUM_FLAGS, LiveSite, Mailbox, PageProblems, find_chromium
+from tests.e2e.harness import (
+    CHROMIUM_FLAGS,
+    PASSWORD,
+    LiveSite,
+    Mailbox,
+    PageProblems,
+    find_chromium,
+    sign_up,
+    unique_name,
+)
 
-PASSWORD = "correct horse battery staple"
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run after all the others: Playwright's sync API keeps an asyncio loop running in the
+    main thread from its first use to the end of the session, so an `asyncio.run()` in any later test
+    would fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -67,22 +81,6 @@ def page_problems(request):
     problems = PageProblems(request.getfixturevalue("page"))
     yield problems
     problems.check()
-
-
-def unique_name(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(3)}"
-
-
-def sign_up(page, username: str, password: str = PASSWORD, email: str = "") -> None:
-    """Create an account through the sign-up form; ends signed in, on the page the form sends to."""
-    page.goto("/signup")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    if email:
-        page.get_by_label("E-mail").fill(email)
-    page.locator("#signup-submit").click()
-    page.wait_for_url(lambda url: "/signup" not in url)
-    assert page.locator("#nav-user").inner_text() == username
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                  "--disable-dev-shm-usage",  # containers often give /dev/shm only 64 MB
                   # Offline by construction: every host name but the local servers' fails to resolve.
                   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
@@ -199,6 +201,27 @@ class LiveSite:
                 self.process.wait(5)
         if getattr(self, "_log", None):
             self._log.close()
+
+
+# --- accounts ---------------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def sign_up(page, username: str, password: str = PASSWORD, email: str = "") -> None:
+    """Create an account through the sign-up form; ends signed in, on the page the form sends to."""
+    page.goto("/signup")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    if email:
+        page.get_by_label("E-mail").fill(email)
+    page.locator("#signup-submit").click()
+    page.wait_for_url(lambda url: "/signup" not in url)
+    assert page.locator("#nav-user").inner_text() == username
 
 
 # --- what every page must satisfy -------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD, sign_up, unique_name
+from tests.e2e.harness import PASSWORD, sign_up, unique_name
 
 pytestmark = pytest.mark.browser
 

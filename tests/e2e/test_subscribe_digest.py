@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dailypapers.demo import PAPERS_PER_DAY, demo_records
-from tests.e2e.conftest import unique_name
+from tests.e2e.harness import unique_name
 
 pytestmark = pytest.mark.browser
 
