@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from dailypapers.errors import StoreError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()  # web workers serve requests in threads: migrate once, not once per thread
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -38,13 +40,17 @@ def get_engine(settings: Settings | None = None) -> Engine:
     """The engine for the configured database, created (and migrated) once per process."""
     settings = settings or get_settings()
     url = settings.db_url
-    if url not in _engines:
-        if url.startswith("sqlite"):
-            settings.ensure_data_dir()
-        engine = make_engine(url)
-        upgrade(engine)
-        _engines[url] = engine
-    return _engines[url]
+    engine = _engines.get(url)
+    if engine is not None:
+        return engine
+    with _engines_lock:
+        if url not in _engines:
+            if url.startswith("sqlite"):
+                settings.ensure_data_dir()
+            engine = make_engine(url)
+            upgrade(engine)
+            _engines[url] = engine
+        return _engines[url]
 
 
 def dispose_engines() -> None:
