@@ -80,7 +80,7 @@ def daily_papers(
     with session_scope() as session:
         rows = queries.feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
                                  submitter=submitter)
-        return [schemas.daily_json(row) for row in rows]
+        return JSONResponse([schemas.daily_json(row) for row in rows])  # plain JSON types: no encoder pass
 
 
 @router.get("/papers/search", summary="Search papers (Hugging Face compatible, plus mode and filters)")
@@ -101,8 +101,8 @@ def search_papers(
     with session_scope() as session:
         hits = search(session, query)
         papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
-        return [schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks)
-                for h in hits if h.paper_id in papers]
+        return JSONResponse([schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks)
+                             for h in hits if h.paper_id in papers])
 
 
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
@@ -243,7 +243,7 @@ def paper_info(arxiv_id: str, request: Request):
         data = schemas.paper_view_json(view)
         if user is not None:
             data["isUpvoted"] = session.get(Vote, (user.id, view.paper.id)) is not None
-        return data
+        return JSONResponse(data)
 
 
 @router.get("/users/{username}", summary="A user's submissions and upvotes")

@@ -146,6 +146,9 @@ def paper_page(request: Request, arxiv_id: str):
         view = queries.paper_view(session, arxiv_id, include_hidden=is_admin)
         comments = queries.visible_comments(session, view.paper.id, include_hidden=is_admin)
         voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
+    # A second session, opened with no connection held: the vector index may read the database through a
+    # connection of its own, and holding one here while waiting for another can starve the pool under load.
+    with session_scope() as session:
         hits = related(session, view.paper.id, 6)
         related_papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
     related_list = [related_papers[h.paper_id] for h in hits if h.paper_id in related_papers]

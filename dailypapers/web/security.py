@@ -52,6 +52,7 @@ def _cookie_value(request: Request) -> str:
 
 def csrf_token(request: Request) -> str:
     """The token to put in a form's hidden `csrf_token` field (or an `X-CSRF-Token` header)."""
+    request.state.csrf_used = True  # the page is now per-browser: the micro-cache must not keep it
     return _sign(_cookie_value(request))
 
 

@@ -1,0 +1,90 @@
+"""A micro-cache for anonymous reads: the same page for everyone, kept for about a second.
+
+Signed-in visitors (session cookie or Bearer token) always get a fresh page, since it shows their own
+votes. For everyone else a GET of a page, feed or API read is served from memory for `page_cache_seconds`
+(default 1 s; 0 turns it off), so a burst of visitors costs one render per worker per second. A write
+through this worker empties its cache at once; other workers catch up within the same second. Responses
+that set a cookie or carry a per-browser CSRF token are never stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+from dailypapers.config import get_settings
+
+MAX_ENTRIES = 4096
+_SKIP_PREFIXES = ("/static/", "/docs", "/openapi.json", "/redoc")
+_CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
+
+
+class MicroCache:
+    """Pure ASGI middleware (no per-request task switching, unlike BaseHTTPMiddleware)."""
+
+    def __init__(self, app, seconds: float | None = None):
+        self.app = app
+        self.seconds = get_settings().page_cache_seconds if seconds is None else seconds
+        self.entries: OrderedDict[tuple, tuple[float, int, list, bytes]] = OrderedDict()
+        self.refreshing: set[tuple] = set()
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+    @staticmethod
+    def _anonymous(scope) -> bool:
+        for name, value in scope["headers"]:
+            if name == b"authorization" or (name == b"cookie" and b"dp_session=" in value):
+                return False
+        return True
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or self.seconds <= 0:
+            return await self.app(scope, receive, send)
+        method = scope["method"]
+        if method not in ("GET", "HEAD"):
+            self.clear()  # a write is coming: do not serve what it changes from this worker's memory
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        if path.startswith(_SKIP_PREFIXES) or not self._anonymous(scope):
+            return await self.app(scope, receive, send)
+        accept = next((v for n, v in scope["headers"] if n == b"accept"), b"")
+        key = (method, path, scope["query_string"], accept)
+        now = time.monotonic()
+        hit = self.entries.get(key)
+        # Fresh, or stale while another request of this worker renders the new one: no stampede of renders.
+        if hit is not None and (now - hit[0] < self.seconds or key in self.refreshing):
+            _, status, headers, body = hit
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.refreshing.add(key)
+        try:
+            await self._render(scope, receive, send, key, now)
+        finally:
+            self.refreshing.discard(key)
+
+    async def _render(self, scope, receive, send, key, now: float) -> None:
+        captured: dict = {"body": []}
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+                if not message.get("more_body"):
+                    self._store(scope, key, now, captured)
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _store(self, scope, key, now: float, captured: dict) -> None:
+        if captured.get("status") != 200 or scope.get("state", {}).get(_CSRF_USED):
+            return
+        if any(name == b"set-cookie" for name, _ in captured["headers"]):
+            return
+        self.entries[key] = (now, 200, captured["headers"], b"".join(captured["body"]))
+        self.entries.move_to_end(key)
+        while len(self.entries) > MAX_ENTRIES:
+            self.entries.popitem(last=False)

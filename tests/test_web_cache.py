@@ -1,0 +1,72 @@
+"""The anonymous micro-cache: what it keeps, for whom, and when it lets go."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.web_helpers import add_papers, client, csrf, csrf_from, record, signup
+
+
+@pytest.fixture
+def short_cache(settings, monkeypatch):
+    from dailypapers.config import reset_settings
+
+    monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "3")
+    reset_settings()
+
+
+def test_anonymous_pages_are_kept_briefly_then_refreshed(short_cache, session):
+    add_papers(session, [record("2501.00001", "First paper")])
+    c = client()
+    assert "First paper" in c.get("/papers").text
+    add_papers(session, [record("2501.00002", "Second paper")])  # written behind the app's back
+    assert "Second paper" not in c.get("/papers").text  # served from memory
+    assert "Second paper" in c.get("/papers?sort=newest").text  # another URL is another entry
+    time.sleep(3.1)
+    c.get("/papers")  # the stale copy may be served once while this request refreshes it
+    assert "Second paper" in c.get("/papers").text
+
+
+def test_signed_in_visitors_always_get_fresh_pages(short_cache, session):
+    add_papers(session, [record("2501.00001", "First paper")])
+    c = client()
+    signup(c)
+    c.get("/papers")
+    add_papers(session, [record("2501.00002", "Second paper")])
+    assert "Second paper" in c.get("/papers").text
+
+
+def test_a_write_empties_the_cache(short_cache, session):
+    import re
+
+    add_papers(session, [record("2501.00001", "First paper")])
+    other = client()
+    signup(other)
+    page = other.post("/settings/tokens", data={"name": "t", "csrf_token": csrf(other, "/settings")})
+    token = re.search(r'id="new-token">(dp_[^<]+)<', page.text)[1]
+    c = client()
+    assert 'data-count>0<' in c.get("/papers/2501.00001").text  # now in c's cache
+    voted = c.post("/api/papers/2501.00001/upvote", headers={"Authorization": f"Bearer {token}"})
+    assert voted.json()["upvotes"] == 1
+    assert 'data-count>1<' in c.get("/papers/2501.00001").text
+
+
+def test_pages_with_forms_are_never_shared(short_cache):
+    first, second = client(), client()
+    assert csrf_from(first.get("/login").text) != csrf_from(second.get("/login").text)
+    a = client()
+    assert csrf_from(a.get("/login").text) == csrf_from(a.get("/login").text)  # same browser, same token
+
+
+def test_cache_can_be_turned_off(settings, monkeypatch, session):
+    from dailypapers.config import reset_settings
+
+    monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")
+    reset_settings()
+    add_papers(session, [record("2501.00001", "First paper")])
+    c = client()
+    c.get("/papers")
+    add_papers(session, [record("2501.00002", "Second paper")])
+    assert "Second paper" in c.get("/papers").text
