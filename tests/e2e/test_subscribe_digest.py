@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from dailypapers.demo import PAPERS_PER_DAY, demo_records
-from tests.e2e.harness import unique_name
+from tests.e2e.harness import PageProblems, horizontal_overflow, screenshot, unique_name
 
 pytestmark = pytest.mark.browser
+PHONE = 375
 
 
 def issue_day():
@@ -32,7 +33,18 @@ def demo_ids_of(days) -> set[str]:
     return ids
 
 
-def test_subscribe_confirm_receive_and_unsubscribe(page, site, mailbox):
+def show_email(new_context, mail, name: str) -> None:
+    """The email's HTML part as a phone's mail app would show it: saved as a screenshot, no sideways scroll."""
+    page = new_context(viewport={"width": PHONE, "height": 800}).new_page()
+    problems = PageProblems(page)
+    page.set_content(mail.html())
+    problems.check()
+    screenshot(page, f"{name}-{PHONE}")
+    overflow = horizontal_overflow(page)
+    assert overflow <= 0, f"the {name} scrolls sideways by {overflow}px at {PHONE}px wide"
+
+
+def test_subscribe_confirm_receive_and_unsubscribe(page, new_context, site, mailbox):
     address = f"{unique_name('reader')}@example.org"
     page.goto("/papers")
     page.locator("#nav-subscribe").click()
@@ -46,6 +58,7 @@ def test_subscribe_confirm_receive_and_unsubscribe(page, site, mailbox):
 
     confirmation = mailbox.wait_for(address, "Confirm your")
     [confirm_url] = confirmation.links("/subscriptions/confirm/")
+    show_email(new_context, confirmation, "confirmation-email")
     assert confirm_url.startswith(site.url)
     page.goto(confirm_url)
     expect(page.locator("main h1")).to_have_text("Confirm your subscription")
@@ -61,6 +74,8 @@ def test_subscribe_confirm_receive_and_unsubscribe(page, site, mailbox):
     linked = set(re.findall(re.escape(site.url) + r"/papers/(\d{4}\.\d{4,5})", digest.text()))
     assert linked & demo_ids_of(days_covered), f"the digest links none of the papers of {days_covered}"
     assert digest.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    show_email(new_context, digest, "digest-email")
 
     paper_id = sorted(linked & demo_ids_of(days_covered))[0]  # a paper link in the digest opens its page
     page.goto(f"{site.url}/papers/{paper_id}")
