@@ -62,3 +62,13 @@ def test_wrong_password_is_refused(page, page_problems, account):
     page.locator("#login-submit").click()
     expect(page.locator("#form-error")).to_have_text("wrong username or password")
     expect(page.locator("#nav-login")).to_be_visible()
+
+
+def test_signed_out_upvote_asks_to_log_in(page):
+    page.goto("/papers")
+    card = page.locator("#feed .card").first
+    title = card.locator(".card-title").inner_text().strip()
+    arxiv_id = card.locator(".upvote").get_attribute("data-paper")
+    card.get_by_role("link", name=f"Log in to upvote {title}").click()
+    expect(page.locator("main h1")).to_have_text("Log in")
+    expect(page.locator("input[name=next]")).to_have_value(f"/papers/{arxiv_id}")

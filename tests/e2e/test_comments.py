@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-PAPER = "2410.06241"  # a demo paper
+PAPER = "2410.06241"  # demo papers
+OTHER_PAPER = "2402.15567"
 HOSTILE = ('Worth reading, *really*. <img src=x onerror="window.__injected=1">'
            '<script>window.__injected=2</script><b id="injected">bold?</b>')
 LITERAL = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script><b id="injected">bold?</b>'
@@ -43,9 +44,40 @@ def test_comment_with_html_is_shown_escaped(signed_in_page, account):
     assert_comment_is_inert(page, comment)
 
 
-def test_signed_out_readers_are_asked_to_log_in(page):
+def test_edit_and_delete_a_comment_in_place(signed_in_page):
+    page = signed_in_page
+    page.goto(f"/papers/{OTHER_PAPER}")
+    count = int(page.locator("#comment-count").inner_text())
+    page.get_by_label("Add a comment").fill("First thoughts: the ablation in section 4 is thin.")
+    page.locator("#comment-submit").click()
+    comment = page.locator("#comments .comment", has_text="First thoughts")
+    expect(comment).to_have_count(1)
+    page.evaluate("window.__notReloaded = true")
+
+    comment.locator("summary", has_text="Edit").click()
+    comment.get_by_label("Edit your comment").fill("Second thoughts: section 4 is **fine**.")
+    comment.get_by_role("button", name="Save").click()
+    expect(comment.locator(".comment-body strong")).to_have_text("fine")
+    expect(comment.locator(".comment-body")).to_contain_text("Second thoughts: section 4 is fine.")
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "Delete this comment?"
+    comment.get_by_role("button", name="Delete comment").click()
+    expect(comment).to_have_count(0)
+    expect(page.locator("#comment-count")).to_have_text(str(count))
+    assert page.evaluate("window.__notReloaded === true"), "the page reloaded to edit or delete"
+
+    page.reload()
+    expect(page.locator("#comments .comment", has_text="thoughts")).to_have_count(0)
+    expect(page.locator("#comment-count")).to_have_text(str(count))
+
+
+def test_signed_out_readers_log_in_and_come_back_to_the_discussion(page, account):
     page.goto(f"/papers/{PAPER}")
     expect(page.locator("#comment-form")).to_have_count(0)
     page.locator("#discussion").get_by_role("link", name="Log in").click()
     expect(page.locator("main h1")).to_have_text("Log in")
-    expect(page.locator("input[name=next]")).to_have_value(f"/papers/{PAPER}#discussion")
+    page.get_by_label("Username").fill(account["username"])
+    page.get_by_label("Password").fill(account["password"])
+    page.locator("#login-submit").click()
+    expect(page).to_have_url(f"/papers/{PAPER}#discussion")
+    expect(page.get_by_label("Add a comment")).to_be_visible()
