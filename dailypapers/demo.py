@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 
 from sqlalchemy import func, select
@@ -39,7 +39,9 @@ def load_demo(session: Session, today=None) -> tuple[UpsertResult, int]:
         if paper.daily_entry is not None:
             continue
         day = today - timedelta(days=index // PAPERS_PER_DAY)
-        add_daily_entry(session, paper, day, is_demo=True)
+        entry = add_daily_entry(session, paper, day, is_demo=True)
+        # Submitted on that day (not all at load time), so trending ages older demo days as it would real ones.
+        entry.submitted_at = min(datetime.now(UTC), datetime.combine(day, time(8), UTC))
         added += 1
         for voter in voters[: _demo_votes(record.arxiv_id)]:
             session.add(Vote(user_id=voter.id, paper_id=paper.id, is_demo=True))

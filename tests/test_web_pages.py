@@ -164,3 +164,10 @@ def test_search_feed_rejects_bad_query(site):
 def test_unknown_path_is_a_404_page(site):
     response = site.get("/nowhere")
     assert response.status_code == 404 and 'id="error-message"' in response.text
+
+
+def test_versioned_ids_redirect_to_the_paper(site):
+    response = site.get("/papers/2501.00001v3")
+    assert response.status_code == 301 and response.headers["location"] == "/papers/2501.00001"
+    assert site.get("/papers/arXiv:2501.00001.md").headers["location"] == "/papers/2501.00001.md"
+    assert site.get("/api/papers/2501.00001v2").json()["id"] == "2501.00001"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -167,10 +167,10 @@ def paper_markdown_page(arxiv_id: str):
 @router.get("/papers/{arxiv_id:path}")
 def paper_or_markdown(request: Request, arxiv_id: str):
     """`/papers/{id}` is the page, `/papers/{id}.md` its Markdown; old-style ids contain a slash."""
-    if arxiv_id.endswith(".md"):
-        return paper_markdown_page(arxiv_id[:-3])
-    return paper_page(request, arxiv_id)
+    markdown = arxiv_id.endswith(".md")
+    raw = arxiv_id[:-3] if markdown else arxiv_id
+    canonical = queries.canonical_id(raw)
+    if canonical != raw:  # a version or a prefix: one address per paper
+        return RedirectResponse(f"/papers/{canonical}{'.md' if markdown else ''}", status_code=301)
+    return paper_markdown_page(canonical) if markdown else paper_page(request, canonical)
 
-
-def today() -> date:
-    return datetime.now(UTC).date()

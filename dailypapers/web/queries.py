@@ -87,7 +87,18 @@ class PaperView:
     submitter: User | None
 
 
+def canonical_id(text: str) -> str:
+    """`2501.00001v2`, `arXiv:2501.00001` -> `2501.00001`; anything else is a paper we do not have."""
+    from dailypapers.sources.ids import parse_arxiv_id
+
+    try:
+        return parse_arxiv_id(text).id
+    except InvalidInput:
+        raise NotFound(f"no paper {text}") from None
+
+
 def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False) -> PaperView:
+    arxiv_id = canonical_id(arxiv_id)
     row = session.execute(
         select(Paper, DailyEntry, User)
         .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
