@@ -59,7 +59,9 @@ def test_errors_are_json_with_a_4xx_status(settings, path, status):
 
 def test_openapi_docs_are_served(settings):
     c = client()
-    assert c.get("/docs").status_code == 200
+    docs = c.get("/docs")
+    assert docs.status_code == 200 and "GET /api/daily_papers" in docs.text and "POST /api/papers/index" in docs.text
+    assert not re.search(r'(src|href)="(https?:)?//', docs.text)  # nothing fetched from another site
     spec = c.get("/openapi.json").json()
     assert "/api/daily_papers" in spec["paths"] and "/api/papers/search" in spec["paths"]
 

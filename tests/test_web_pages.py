@@ -171,3 +171,12 @@ def test_versioned_ids_redirect_to_the_paper(site):
     assert response.status_code == 301 and response.headers["location"] == "/papers/2501.00001"
     assert site.get("/papers/arXiv:2501.00001.md").headers["location"] == "/papers/2501.00001.md"
     assert site.get("/api/papers/2501.00001v2").json()["id"] == "2501.00001"
+
+
+def test_pages_load_nothing_from_other_sites(site):
+    import re
+
+    for path in ("/papers", "/papers/2501.00001", "/search?q=tokenizers", "/about", "/login", "/docs"):
+        html = site.get(path).text
+        for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", html):
+            assert not re.search(r'(src|href)="(https?:)?//', tag), (path, tag)

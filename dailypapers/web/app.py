@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers.errors import DailyPapersError, InvalidInput, NotFound, SourceError
 from dailypapers.store.db import get_engine
-from dailypapers.web import accounts, actions, api, feeds, pages, subscriptions
+from dailypapers.web import accounts, actions, api, docs, feeds, pages, subscriptions
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
 from dailypapers.web.responses import json_error, wants_json
@@ -87,7 +87,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="dailypapers", version="1",
+    app = FastAPI(title="dailypapers", version="1", docs_url=None, redoc_url=None,  # /docs is ours: no CDN
                   description="Daily papers feed, search and discussion. The read endpoints follow the Hugging "
                               "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
     get_engine()  # open and migrate the database now, not inside the first requests' threads
@@ -96,6 +96,7 @@ def create_app() -> FastAPI:
     app.add_middleware(MicroCache)  # added last, so it runs first: a cache hit skips everything else
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
+    app.include_router(docs.router)
     app.include_router(feeds.router)  # before pages: /papers/feed.xml is not a paper id
     app.include_router(accounts.router)
     app.include_router(actions.router)
