@@ -84,15 +84,15 @@ def comment(request: Request, arxiv_id: str, body: str = Form(""), parent: int |
         new = comment_ops.add_comment(session, user, paper, body, parent)
         session.refresh(paper)
         count = paper.num_comments
-        html = _comment_html(request, new) if wants_json(request) else None
+        html = _comment_html(request, new, paper, comment_ops.depth_of(session, new)) if wants_json(request) else None
     if html is not None:
         return JSONResponse({"id": new.id, "html": html, "numComments": count}, status_code=201)
     return RedirectResponse(f"/papers/{arxiv_id}#comment-{new.id}", status_code=303)
 
 
-def _comment_html(request: Request, comment) -> str:
+def _comment_html(request: Request, comment, paper: Paper, depth: int) -> str:
     """The comment's list item, rendered by the same template as the page, for the script to insert."""
-    return render_fragment(request, "_comment.html", comment=comment,
+    return render_fragment(request, "_comment.html", comment=comment, paper=paper, depth=depth,
                            rendered={comment.id: comment_ops.render_markdown(comment.body)})
 
 

@@ -34,6 +34,37 @@ def render_markdown(body: str) -> Markup:
     return Markup(clean)
 
 
+MAX_DEPTH = 4  # deeper replies are shown at this indent
+
+
+def thread_order(comments: list[Comment]) -> list[tuple[Comment, int]]:
+    """Comments in reading order: each reply right under what it answers, with its depth.
+
+    A reply whose parent is gone (deleted or hidden) stands at the top level.
+    """
+    present = {c.id for c in comments}
+    children: dict[int | None, list[Comment]] = {}
+    for comment in comments:  # already in time order
+        parent = comment.parent_id if comment.parent_id in present else None
+        children.setdefault(parent, []).append(comment)
+    ordered: list[tuple[Comment, int]] = []
+    stack = [(c, 0) for c in reversed(children.get(None, []))]
+    while stack:
+        comment, depth = stack.pop()
+        ordered.append((comment, depth))
+        stack.extend((c, min(depth + 1, MAX_DEPTH)) for c in reversed(children.get(comment.id, [])))
+    return ordered
+
+
+def depth_of(session: Session, comment: Comment) -> int:
+    """How deep a new comment sits in its thread (for the script that inserts it)."""
+    depth, parent_id = 0, comment.parent_id
+    while parent_id is not None and depth < MAX_DEPTH:
+        depth += 1
+        parent_id = session.scalar(select(Comment.parent_id).where(Comment.id == parent_id))
+    return depth
+
+
 def _validate_body(body: str) -> str:
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:

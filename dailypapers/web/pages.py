@@ -14,7 +14,7 @@ from dailypapers.search import SearchQuery, related, search
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user, get_user
-from dailypapers.web.comments import render_markdown
+from dailypapers.web.comments import render_markdown, thread_order
 from dailypapers.web.periods import Period, day_period, parse_day, parse_period
 from dailypapers.web.schemas import paper_markdown
 from dailypapers.web.templating import render
@@ -154,6 +154,7 @@ def paper_page(request: Request, arxiv_id: str):
     related_list = [related_papers[h.paper_id] for h in hits if h.paper_id in related_papers]
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
+                  thread=thread_order(comments),
                   voted=voted, related=related_list, is_admin=is_admin)
 
 

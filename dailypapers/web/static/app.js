@@ -51,6 +51,21 @@
         var box = form.querySelector(".form-error"); if (box) { box.hidden = true; }
         updateCount(data.numComments);
       }).catch(function (error) { showError(form, error.message); });
+    } else if (form.classList.contains("reply-form")) {
+      event.preventDefault();
+      post(form).then(function (data) {
+        // After the parent and its existing replies (every following item that is deeper than the parent).
+        var parent = form.closest(".comment");
+        var depth = Number(parent.dataset.depth || 0);
+        var last = parent;
+        while (last.nextElementSibling && Number(last.nextElementSibling.dataset.depth || 0) > depth) {
+          last = last.nextElementSibling;
+        }
+        last.insertAdjacentHTML("afterend", data.html);
+        form.querySelector("textarea").value = "";
+        form.closest("details").open = false;
+        updateCount(data.numComments);
+      }).catch(function (error) { showError(form, error.message); });
     } else if (form.classList.contains("comment-edit-form")) {
       event.preventDefault();
       post(form).then(function (data) {
