@@ -48,7 +48,7 @@ def test_papers_listing_pages_with_a_cursor(settings, session):
     ("/api/papers/2501.99999", 404), ("/api/papers/garbage", 404), ("/api/daily_papers?date=2025-1-1", 400),
     ("/api/daily_papers?p=abc", 400), ("/api/papers/search?q=" + "a" * 251, 400),
     ("/api/papers/search?q=x&limit=121", 400), ("/api/papers/search?q=x&mode=magic", 400),
-    ("/api/papers/search?q=", 400), ("/api/nothing", 404), ("/api/users/nobody", 404),
+    ("/api/papers/search?q=%20%22%22", 400), ("/api/nothing", 404), ("/api/users/nobody", 404),
 ])
 def test_errors_are_json_with_a_4xx_status(settings, path, status):
     response = client().get(path)

@@ -95,6 +95,7 @@ def test_list_papers_searches(hub):
     found = list(api.list_papers(query="tokenizers", token=False))
     assert found and found[0].id == "2501.00002" and found[0].title == "Tokenizers revisited"
     assert len(list(api.list_papers(query="attention", limit=1, token=False))) == 1
+    assert [p.id for p in api.list_papers(token=False)][:1] == ["2501.00002"]  # no query: newest on the feed
     with pytest.raises(HfHubHTTPError) as info:
         list(api.list_papers(query="q" * 251, token=False))
     assert info.value.response.status_code == 400 and "250" in info.value.response.json()["error"]

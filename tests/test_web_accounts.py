@@ -134,3 +134,21 @@ def test_api_tokens_are_shown_once_and_stored_hashed(settings):
 def test_settings_needs_login(settings):
     response = client().get("/settings")
     assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
+
+
+def test_password_change_ends_other_sessions(settings):
+    laptop, phone = client(), client()
+    signup(laptop, "alice")
+    phone.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf(phone)})
+    assert 'id="nav-user"' in phone.get("/settings").text
+    wrong = laptop.post("/settings/password", data={"current": "nope nope", "new": "another password",
+                                                    "csrf_token": csrf(laptop, "/settings")})
+    assert wrong.status_code == 400 and "the current password is wrong" in wrong.text
+    changed = laptop.post("/settings/password", data={"current": PASSWORD, "new": "another password",
+                                                      "csrf_token": csrf(laptop, "/settings")})
+    assert changed.status_code == 200 and "Password changed." in changed.text
+    assert laptop.get("/settings").status_code == 200  # this browser got a fresh cookie
+    assert phone.get("/settings").status_code == 303  # the other one is logged out
+    fresh = client()
+    ok = fresh.post("/login", data={"username": "alice", "password": "another password", "csrf_token": csrf(fresh)})
+    assert ok.status_code == 303

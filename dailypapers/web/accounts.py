@@ -8,15 +8,19 @@ from fastapi.responses import RedirectResponse
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
+from dailypapers.store.models import User
 from dailypapers.web.auth import (
     authenticate,
     create_api_token,
     create_user,
+    hash_password,
     list_api_tokens,
     log_in,
     log_out,
     require_user,
     revoke_api_token,
+    validate_password,
+    verify_password,
 )
 from dailypapers.web.responses import safe_next
 from dailypapers.web.security import client_ip, rate_limit, verify_csrf
@@ -95,6 +99,30 @@ def new_token(request: Request, name: str = Form("api"), csrf_token: str = Form(
         token = create_api_token(session, user, name)
         tokens = list_api_tokens(session, user)
     return render(request, "settings.html", tokens=tokens, new_token=token)
+
+
+@router.post("/settings/password")
+def change_password(request: Request, current: str = Form(""), new: str = Form(""), csrf_token: str = Form("")):
+    """A new password; other browsers' sessions end (their cookies carry the old password's fingerprint)."""
+    verify_csrf(request, csrf_token)
+    user = require_user(request)
+    rate_limit(f"login:user:{user.username.lower()}", get_settings().rate_limit_logins, LOGIN_WINDOW)
+    with session_scope() as session:
+        tokens = list_api_tokens(session, user)
+        account = session.get(User, user.id)
+        if not verify_password(account.password_hash, current):
+            return render(request, "settings.html", status_code=400, tokens=tokens, new_token=None,
+                          password_error="the current password is wrong")
+        try:
+            account.password_hash = hash_password(validate_password(new))
+        except InvalidInput as exc:
+            return render(request, "settings.html", status_code=400, tokens=tokens, new_token=None,
+                          password_error=str(exc))
+        session.flush()
+        session.expunge(account)
+    response = render(request, "settings.html", tokens=tokens, new_token=None, flash="Password changed.")
+    log_in(request, response, account)
+    return response
 
 
 @router.post("/settings/tokens/{token_id}/delete")

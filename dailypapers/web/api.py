@@ -85,7 +85,7 @@ def daily_papers(
 
 @router.get("/papers/search", summary="Search papers (Hugging Face compatible, plus mode and filters)")
 def search_papers(
-    q: str = Query("", description="The query, at most 250 characters"),
+    q: str = Query("", description="The query, at most 250 characters; none lists the newest feed papers"),
     limit: int = Query(50, description=f"Results, 1 to {MAX_SEARCH_LIMIT}"),
     mode: str = Query("hybrid", description="hybrid, keyword or semantic"),
     category: str | None = Query(None, max_length=32),
@@ -95,6 +95,10 @@ def search_papers(
     has_code: bool = False,
 ):
     _limit(limit, MAX_SEARCH_LIMIT)
+    if not q.strip():  # `HfApi.list_papers()` without a query: the newest papers of the feed
+        with session_scope() as session:
+            rows = queries.feed_rows(session, sort="publishedAt", limit=limit)
+            return JSONResponse([schemas.daily_json(row) for row in rows])
     query = SearchQuery(text=q, mode=mode, limit=limit, category=category or None, author=author or None,
                         date_from=parse_day(date_from) if date_from else None,
                         date_to=parse_day(date_to) if date_to else None, has_code=has_code).validate()

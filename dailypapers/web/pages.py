@@ -98,7 +98,7 @@ def trending_page(request: Request, p: int = 0):
 @router.get("/about")
 def about_page(request: Request):
     return render(request, "about.html", gravity=GRAVITY, offset=OFFSET_HOURS,
-                  window=get_settings().feed_window_days)
+                  window=get_settings().feed_window_days, trending_window=queries.TRENDING_WINDOW_DAYS)
 
 
 @router.get("/search")
