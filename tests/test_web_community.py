@@ -276,3 +276,11 @@ def test_replies_sit_under_what_they_answer(alice, session):
     bad = alice.post("/papers/2501.00305/comments", data={"body": "x", "parent": "99999",
                                                           "csrf_token": token_of(alice)}, headers=JSON)
     assert bad.status_code == 400 and "does not exist" in bad.json()["error"]
+
+
+def test_anonymous_form_post_goes_to_login_and_back(settings, session):
+    add_papers(session, [record("2501.00601", "Votable")])
+    c = client()
+    response = c.post("/papers/2501.00601/upvote", data={"csrf_token": csrf(c, "/login")},
+                      headers={"referer": "http://testserver/papers/2501.00601"})
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/papers/2501.00601"

@@ -7,6 +7,7 @@ accounts, actions (the writes behind buttons), api (JSON), feeds (RSS/Atom).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,7 +20,7 @@ from dailypapers.store.db import get_engine
 from dailypapers.web import accounts, actions, api, docs, feeds, pages, subscriptions
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
-from dailypapers.web.responses import json_error, wants_json
+from dailypapers.web.responses import json_error, safe_next, wants_json
 from dailypapers.web.security import CsrfCookieMiddleware
 from dailypapers.web.templating import render
 
@@ -78,11 +79,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if wants_json(request):
             return json_error(401, "log in, or send a personal API token as 'Authorization: Bearer <token>'",
                               {"WWW-Authenticate": "Bearer"})
-        target = request.url.path if request.method == "GET" else request.headers.get("referer", "/papers")
-        from urllib.parse import quote
-
-        from dailypapers.web.responses import safe_next
-
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:  # back to the page the form was on, once logged in
+            target = urlsplit(request.headers.get("referer", "")).path or "/papers"
         return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
 
 
