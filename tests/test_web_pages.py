@@ -180,3 +180,29 @@ def test_pages_load_nothing_from_other_sites(site):
         html = site.get(path).text
         for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", html):
             assert not re.search(r'(src|href)="(https?:)?//', tag), (path, tag)
+
+
+def test_every_form_field_has_a_label(site):
+    import re
+
+    from tests.web_helpers import signup
+
+    signup(site, "labeller")
+    site.post("/papers/2501.00001/comments", data={"body": "hello", "csrf_token": _csrf(site)})
+    for path in ("/papers", "/papers/2501.00001", "/search?q=tokenizers", "/login", "/signup", "/submit",
+                 "/settings"):
+        html = site.get(path).text
+        labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
+        for field in re.findall(r"<(?:input|textarea|select)\b[^>]*>", html):
+            if 'type="hidden"' in field:
+                continue
+            ident = re.search(r'\bid="([^"]+)"', field)
+            assert "aria-label=" in field or (ident and ident[1] in labelled), (path, field)
+        for button in re.findall(r"<button\b[^>]*>(.*?)</button>", html, re.S):
+            assert re.sub(r"<[^>]+>", "", button).strip(), (path, "a button without text")
+
+
+def _csrf(c) -> str:
+    from tests.web_helpers import csrf
+
+    return csrf(c, "/papers")
