@@ -34,11 +34,15 @@ PAGE_LIST = [
     ("submit", "/submit", True),
     ("settings", "/settings", True),
     ("user", "/users/{username}", True),
+    ("api-docs", "/docs", False),
 ]
-OFFLINE_DOCS = pytest.mark.xfail(
-    strict=True, reason="FastAPI's default /docs loads Swagger UI from a CDN, which an offline site cannot reach")
 PAGES = [pytest.param(*page, id=page[0]) for page in PAGE_LIST]
-PAGES.append(pytest.param("api-docs", "/docs", False, id="api-docs", marks=OFFLINE_DOCS))
+# Pages known to scroll sideways on a phone, and why: they xfail on that check alone (every other check still
+# applies), and fail once fixed, so the entry is removed.
+SIDEWAYS_ON_PHONE = {
+    "api-docs": "the API reference scrolls sideways at 375 px: its long inline <code> examples do not wrap and "
+                "its parameter tables are wider than a phone",
+}
 
 
 def _path(template: str, username: str) -> str:
@@ -48,7 +52,7 @@ def _path(template: str, username: str) -> str:
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
-@pytest.mark.parametrize("name, path, signed_in", PAGES, )
+@pytest.mark.parametrize("name, path, signed_in", PAGES)
 def test_main_page(new_context, account, name, path, signed_in, width):
     context = new_context(viewport={"width": width, "height": 800},
                           storage_state=account["state"] if signed_in else None)
@@ -62,6 +66,9 @@ def test_main_page(new_context, account, name, path, signed_in, width):
     screenshot(page, f"{name}-{width}")
     if width == PHONE:
         overflow = horizontal_overflow(page)
+        if name in SIDEWAYS_ON_PHONE:
+            assert overflow > 0, f"{name} no longer scrolls sideways: remove it from SIDEWAYS_ON_PHONE"
+            pytest.xfail(SIDEWAYS_ON_PHONE[name])
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {PHONE}px wide"
 
 
