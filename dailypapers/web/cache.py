@@ -2,13 +2,16 @@
 
 Signed-in visitors (session cookie or Bearer token) always get a fresh page, since it shows their own
 votes. For everyone else a GET of a page, feed or API read is served from memory for `page_cache_seconds`
-(default 1 s; 0 turns it off), so a burst of visitors costs one render per worker per second. A write
-through this worker empties its cache at once; other workers catch up within the same second. Responses
-that set a cookie or carry a per-browser CSRF token are never stored.
+(default 1 s; 0 turns it off), so a burst of visitors costs one render per worker per second. When an entry
+expires, visitors keep getting it for up to one more period while a background task renders the new one
+(stale-while-revalidate), so no reader waits for a render. A write through this worker empties its cache
+at once; other workers catch up within the period. Responses that set a cookie or carry a per-browser
+CSRF token are never stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 
@@ -27,6 +30,7 @@ class MicroCache:
         self.seconds = get_settings().page_cache_seconds if seconds is None else seconds
         self.entries: OrderedDict[tuple, tuple[float, int, list, bytes]] = OrderedDict()
         self.refreshing: set[tuple] = set()
+        self.tasks: set[asyncio.Task] = set()  # keep references: the loop holds tasks only weakly
 
     def clear(self) -> None:
         self.entries.clear()
@@ -52,19 +56,40 @@ class MicroCache:
         key = (method, path, scope["query_string"], accept)
         now = time.monotonic()
         hit = self.entries.get(key)
-        # Fresh, or stale while another request of this worker renders the new one: no stampede of renders.
-        if hit is not None and (now - hit[0] < self.seconds or key in self.refreshing):
-            _, status, headers, body = hit
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
-        self.refreshing.add(key)
-        try:
-            await self._render(scope, receive, send, key, now)
-        finally:
-            self.refreshing.discard(key)
+        if hit is not None:
+            age = now - hit[0]
+            if age < self.seconds or (age < 2 * self.seconds and self._revalidate(scope, key)):
+                _, status, headers, body = hit
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self._render(scope, receive, send, key)
 
-    async def _render(self, scope, receive, send, key, now: float) -> None:
+    def _revalidate(self, scope, key) -> bool:
+        """Start (once) a background render of `key`; True while the stale copy may still be served."""
+        if key not in self.refreshing:
+            self.refreshing.add(key)
+            background = {**scope, "state": {}}  # a request of its own, nobody waiting on it
+
+            async def no_body():
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def discard(_message):
+                return None
+
+            async def refresh():
+                try:
+                    await self._render(background, no_body, discard, key)
+                finally:
+                    self.refreshing.discard(key)
+
+            task = asyncio.get_running_loop().create_task(refresh())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return True
+
+    async def _render(self, scope, receive, send, key) -> None:
+        started = time.monotonic()
         captured: dict = {"body": []}
 
         async def capture(message):
@@ -74,17 +99,17 @@ class MicroCache:
             elif message["type"] == "http.response.body":
                 captured["body"].append(message.get("body", b""))
                 if not message.get("more_body"):
-                    self._store(scope, key, now, captured)
+                    self._store(scope, key, started, captured)
             await send(message)
 
         await self.app(scope, receive, capture)
 
-    def _store(self, scope, key, now: float, captured: dict) -> None:
+    def _store(self, scope, key, started: float, captured: dict) -> None:
         if captured.get("status") != 200 or scope.get("state", {}).get(_CSRF_USED):
             return
         if any(name == b"set-cookie" for name, _ in captured["headers"]):
             return
-        self.entries[key] = (now, 200, captured["headers"], b"".join(captured["body"]))
+        self.entries[key] = (started, 200, captured["headers"], b"".join(captured["body"]))
         self.entries.move_to_end(key)
         while len(self.entries) > MAX_ENTRIES:
             self.entries.popitem(last=False)
