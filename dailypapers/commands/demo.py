@@ -26,7 +26,7 @@ def demo_command(
         from dailypapers.search.build import build_index
 
         for line in build_index().lines():
-            err.print(line)
+            err.print(line, soft_wrap=True)
     if serve:
         serve_command(host=host, port=port)
 

@@ -27,7 +27,7 @@ def index_command(
     report = build_index(models=model or None, batch_size=batch_size, rebuild_keyword=rebuild_keyword,
                          progress=_progress)
     for line in report.lines():
-        err.print(line)
+        err.print(line, soft_wrap=True)
 
 
 def _progress(description: str, total: int):

@@ -147,6 +147,10 @@ class VectorIndex:
     def dim(self) -> int:
         return int(self.matrix.shape[1])
 
+    def contains(self, paper_id: int) -> bool:
+        pos = int(np.searchsorted(self.ids, paper_id))
+        return pos < len(self.ids) and int(self.ids[pos]) == paper_id
+
     def vector(self, paper_id: int) -> np.ndarray | None:
         pos = int(np.searchsorted(self.ids, paper_id))
         if pos < len(self.ids) and self.ids[pos] == paper_id:

@@ -22,9 +22,14 @@ class Fusion:
         return f"{self.method}(semantic={self.semantic_weight:.2f}{extra})"
 
 
+# For models nobody has measured: plain rank fusion, which needs no score calibration.
 DEFAULT_FUSION = Fusion("rrf", 0.5, 60)
-# Chosen per model by measurement (benchmarks/relevance.py --sweep); a weak model gets a smaller say.
-FUSION_BY_MODEL: dict[str, Fusion] = {}
+# The best of 45 settings per model by nDCG@10 on the distractor run (benchmarks/relevance.py --sweep).
+# The static tier is weaker than bm25 on its own, so it gets the smaller say.
+FUSION_BY_MODEL: dict[str, Fusion] = {
+    "all-MiniLM-L6-v2": Fusion("convex", 0.5),
+    "all-MiniLM-L6-v2-static256": Fusion("convex", 0.4),
+}
 
 
 def fusion_for(model: str) -> Fusion:
@@ -34,22 +39,27 @@ def fusion_for(model: str) -> Fusion:
 Ranked = list[tuple[int, float]]
 
 
-def fuse(keyword: Ranked, semantic: Ranked, fusion: Fusion) -> Ranked:
-    """(paper id, fused score), best first. Each input is (paper id, retriever score), best first."""
+def fuse(keyword: Ranked, semantic: Ranked, fusion: Fusion, unembedded: set[int] | frozenset = frozenset()) -> Ranked:
+    """(paper id, fused score), best first. Each input is (paper id, retriever score), best first.
+
+    Papers in `unembedded` have no vector yet (added since the last index run): the semantic retriever cannot
+    judge them, so their keyword evidence counts in full rather than losing the semantic share.
+    """
     weights = (1.0 - fusion.semantic_weight, fusion.semantic_weight)
     scores: dict[int, float] = {}
-    for weight, ranked in zip(weights, (keyword, semantic), strict=True):
+    for retriever, (weight, ranked) in enumerate(zip(weights, (keyword, semantic), strict=True)):
         if not ranked or weight <= 0:
             continue
         if fusion.method == "rrf":
-            for rank, (pid, _) in enumerate(ranked, start=1):
-                scores[pid] = scores.get(pid, 0.0) + weight / (fusion.k + rank)
+            contributions = [(pid, 1.0 / (fusion.k + rank)) for rank, (pid, _) in enumerate(ranked, start=1)]
         elif fusion.method == "convex":
             values = [s for _, s in ranked]
             low, high = min(values), max(values)
-            span = (high - low) or 1.0
-            for pid, s in ranked:
-                scores[pid] = scores.get(pid, 0.0) + weight * (s - low) / span
+            # All equal (a single hit, say): each is as good as the best.
+            contributions = [(pid, (s - low) / (high - low) if high > low else 1.0) for pid, s in ranked]
         else:
             raise ValueError(f"unknown fusion method {fusion.method}")
+        for pid, value in contributions:
+            share = 1.0 if retriever == 0 and pid in unembedded else weight
+            scores[pid] = scores.get(pid, 0.0) + share * value
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))

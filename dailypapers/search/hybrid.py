@@ -51,7 +51,8 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
 
     kw_hits = keyword.search(session.connection(), filters.with_fts(match), filters.where, filters.params, depth)
     kw = [(h.paper_id, h.score) for h in kw_hits]
-    fused = fuse(kw, semantic, query.fusion or fusion_for(index.model))
+    unembedded = {pid for pid, _ in kw if not index.contains(pid)}
+    fused = fuse(kw, semantic, query.fusion or fusion_for(index.model), unembedded)
     page = fused[query.offset:query.offset + query.limit]
     ranks = {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(kw)},
              "semantic": {pid: i + 1 for i, (pid, _) in enumerate(semantic)}}

@@ -1,0 +1,304 @@
+"""Hybrid search over the 64 demo papers: retrievers, filters, pagination, snippets, fallbacks, related papers."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dailypapers.errors import InvalidInput
+from dailypapers.search import SearchQuery, related, search, search_detailed
+from dailypapers.search.fusion import Fusion, fuse
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    """The demo papers with every index built (MiniLM), shared by this module's tests."""
+    from dailypapers.config import reset_settings
+    from dailypapers.demo import load_demo
+    from dailypapers.search.build import build_index
+    from dailypapers.store.db import dispose_engines, session_scope
+
+    data_dir = tmp_path_factory.mktemp("search-demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAILYPAPERS_DATA_DIR", str(data_dir))
+        reset_settings()
+        dispose_engines()
+        with session_scope() as session:
+            load_demo(session)
+        report = build_index(models=["minilm"])
+        assert report.models[0].vectors == 64
+        dispose_engines()
+        reset_settings()
+    return data_dir
+
+
+@pytest.fixture
+def session(demo_dir, monkeypatch):
+    from dailypapers.config import reset_settings
+    from dailypapers.store.db import dispose_engines, get_engine
+
+    monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(demo_dir))
+    reset_settings()
+    dispose_engines()
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+        s.rollback()  # tests may change papers inside their transaction; the module's data stays as loaded
+    dispose_engines()
+    reset_settings()
+
+
+def ids(hits) -> list[str]:
+    return [h.arxiv_id for h in hits]
+
+
+BANDITS = {"2305.02955", "2306.00338", "2211.08997"}
+
+
+def test_meaning_finds_what_words_miss(session):
+    query = "gambling machines with changing payouts"  # the bandit papers never say so
+    assert set(ids(search(session, SearchQuery(query, mode="semantic", limit=3)))) == BANDITS
+    assert not BANDITS & set(ids(search(session, SearchQuery(query, mode="keyword", limit=3))))
+
+
+def test_hybrid_fuses_both_retrievers(session):
+    query = "teaching a model to fix its own mistakes with multi-turn reinforcement learning"
+    assert ids(search(session, SearchQuery(query, mode="semantic", limit=1))) == ["2409.12917"]
+    hybrid = search(session, SearchQuery(query, mode="hybrid", limit=5))
+    assert "2409.12917" in ids(hybrid)[:2]
+    assert any(set(h.ranks) == {"keyword", "semantic"} for h in hybrid)
+    assert [h.score for h in hybrid] == sorted((h.score for h in hybrid), reverse=True)
+
+
+def test_title_outranks_abstract_and_snippets_mark_the_matches(session):
+    hits = search(session, SearchQuery("bandits", mode="keyword", limit=10))
+    assert hits and all("bandit" in h.title.lower() for h in hits[:3])  # title matches first
+    assert all(h.ranks == {"keyword": i + 1} for i, h in enumerate(hits))
+    assert "<mark>" in hits[0].snippet
+
+
+def test_snippets_are_html_safe(session):
+    paper_id = session.execute(text("SELECT id FROM papers WHERE arxiv_id = '2505.05522'")).scalar()
+    session.execute(text("UPDATE papers SET abstract = '<script>alert(1)</script> zebrafish neurons' WHERE id = :id"),
+                    {"id": paper_id})
+    hit = search(session, SearchQuery("zebrafish", mode="keyword"))[0]
+    assert hit.arxiv_id == "2505.05522"
+    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+    assert "<mark>zebrafish</mark>" in hit.snippet
+
+
+def test_phrase_and_prefix_queries(session):
+    phrase = search(session, SearchQuery('"theory of mind"', mode="keyword", limit=20))
+    assert phrase
+    for hit in phrase:
+        title, abstract = session.execute(text("SELECT title, abstract FROM papers WHERE id = :id"),
+                                          {"id": hit.paper_id}).one()
+        assert "theory of mind" in f"{title} {abstract}".lower().replace("-", " ")
+    words = set(ids(search(session, SearchQuery("theory mind", mode="keyword", limit=50))))
+    assert set(ids(phrase)) < words  # the phrase is stricter than its words
+    prefix = ids(search(session, SearchQuery("bandi*", mode="keyword", limit=20)))
+    exact = ids(search(session, SearchQuery("bandi", mode="keyword", limit=20)))
+    assert len(prefix) >= 3 and exact == []
+
+
+def test_filters_category_author_dates_and_code(session):
+    cl = search(session, SearchQuery("language models", category="cs.CL", limit=50))
+    assert cl and all("cs.CL" in c for c in _categories(session, cl))
+    archive = search(session, SearchQuery("language models", category="cs", limit=50))
+    assert len(archive) > len(cl)
+    by_author = search(session, SearchQuery("neural networks", author="Luke Darlow"))
+    assert ids(by_author) == ["2505.05522"]
+    assert search(session, SearchQuery("neural networks", author="Nobody Atall")) == []
+    in_2024 = search(session, SearchQuery("reinforcement learning", date_from=date(2024, 1, 1),
+                                          date_to=date(2024, 12, 31), limit=50))
+    years = session.execute(text(f"SELECT published_at FROM papers WHERE arxiv_id IN "
+                                 f"({','.join(repr(i) for i in ids(in_2024))})")).scalars().all()
+    assert in_2024 and all(str(y).startswith("2024") for y in years)
+    session.execute(text("UPDATE papers SET code_url = 'https://github.com/x/y' WHERE arxiv_id = '2409.12917'"))
+    for mode in ("hybrid", "keyword", "semantic"):
+        with_code = search(session, SearchQuery("self-correction with reinforcement learning", has_code=True,
+                                                mode=mode))
+        assert ids(with_code) == ["2409.12917"]
+
+
+def _categories(session, hits) -> list[str]:
+    rows = session.execute(text("SELECT id, categories FROM papers")).all()
+    found = dict(rows)
+    return [found[h.paper_id] for h in hits]
+
+
+def test_pagination_pages_do_not_overlap_and_continue_the_ranking(session):
+    for mode in ("hybrid", "keyword", "semantic"):
+        everything = ids(search(session, SearchQuery("reinforcement learning agents", mode=mode, limit=30)))
+        first = ids(search(session, SearchQuery("reinforcement learning agents", mode=mode, limit=10)))
+        second = ids(search(session, SearchQuery("reinforcement learning agents", mode=mode, limit=10, offset=10)))
+        assert first == everything[:10] and second == everything[10:20], mode
+
+
+def test_hidden_papers_never_show(session):
+    top = search(session, SearchQuery("continuous thought machines neurons timing"))[0]
+    session.execute(text("UPDATE papers SET hidden = 1 WHERE id = :id"), {"id": top.paper_id})
+    for mode in ("hybrid", "keyword", "semantic"):
+        assert top.paper_id not in [h.paper_id for h in search(session, SearchQuery(top.title, mode=mode))]
+    some = search(session, SearchQuery("temporal reasoning"))[0]
+    assert top.paper_id not in [h.paper_id for h in related(session, some.paper_id, 63)]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "empty"), ("   ", "empty"), ("x" * 251, "251 characters long; the limit is 250"),
+])
+def test_bad_queries_are_clear_errors(session, query, message):
+    with pytest.raises(InvalidInput, match=message):
+        search(session, SearchQuery(query))
+
+
+def test_bad_options_are_clear_errors(session):
+    with pytest.raises(InvalidInput, match="unknown search mode"):
+        search(session, SearchQuery("x", mode="fuzzy"))
+    with pytest.raises(InvalidInput, match="limit"):
+        search(session, SearchQuery("x", limit=0))
+    with pytest.raises(InvalidInput, match="offset"):
+        search(session, SearchQuery("x", offset=-1))
+    with pytest.raises(InvalidInput, match="date range is empty"):
+        search(session, SearchQuery("x", date_from=date(2025, 1, 2), date_to=date(2025, 1, 1)))
+    with pytest.raises(InvalidInput, match="no words"):
+        search(session, SearchQuery("?!", mode="keyword"))
+    assert len(search(session, SearchQuery("x" * 250, mode="keyword"))) == 0  # 250 is allowed
+
+
+def test_symbols_only_query_still_searches_by_meaning(session):
+    assert search(session, SearchQuery("∑ ∫ → ?", mode="hybrid"))  # no words for FTS5, but a vector
+
+
+def test_fts_syntax_in_the_query_is_just_text(session):
+    for query in ('NEAR(a b)', 'title:foo', '"unbalanced', "a AND OR NOT", "col : x", "*", "-"):
+        search(session, SearchQuery(query, mode="hybrid"))  # never an FTS5 syntax error
+
+
+def test_related_papers_are_nearest_neighbours_without_itself(session):
+    paper_id = session.execute(text("SELECT id FROM papers WHERE arxiv_id = '2305.02955'")).scalar()
+    hits = related(session, paper_id, 5)
+    assert len(hits) == 5 and paper_id not in [h.paper_id for h in hits]
+    assert {"2306.00338", "2211.08997"} & set(ids(hits[:3]))  # the other bandit papers
+    assert all(h.ranks.keys() == {"semantic"} for h in hits)
+    assert related(session, 10**9, 5) == []
+
+
+def test_fusion_rrf_and_convex():
+    keyword = [(1, 9.0), (2, 5.0), (3, 1.0)]
+    semantic = [(3, 0.9), (1, 0.8), (4, 0.1)]
+    rrf = fuse(keyword, semantic, Fusion("rrf", 0.5, 60))
+    assert rrf[0][0] == 1  # high in both lists
+    assert [p for p, _ in fuse(keyword, semantic, Fusion("rrf", 0.0, 60))] == [1, 2, 3]  # keyword only
+    convex = dict(fuse(keyword, semantic, Fusion("convex", 0.5)))
+    assert convex[1] == pytest.approx(0.5 * 1 + 0.5 * (0.8 - 0.1) / 0.8)
+    assert convex[4] == pytest.approx(0.0)
+    assert fuse([(7, 3.0)], [], Fusion("convex", 0.5)) == [(7, 0.5)]  # a lone hit is the best, not the worst
+    late = fuse([(8, 2.0), (9, 1.0)], [(9, 0.9)], Fusion("convex", 0.5), unembedded={8})
+    assert late[0] == (8, 1.0)  # no vector yet: its keyword evidence counts in full
+
+
+def test_search_without_vectors_falls_back_to_keyword_with_a_note(session_no_vectors):
+    for mode in ("hybrid", "semantic"):
+        result = search_detailed(session_no_vectors, SearchQuery("bandits", mode=mode))
+        assert result.mode == "keyword" and result.hits
+        assert "not built yet" in result.notes[0]
+    paper_id = result.hits[0].paper_id
+    hits = related(session_no_vectors, paper_id, 3)  # by title words until vectors exist
+    assert hits and paper_id not in [h.paper_id for h in hits] and hits[0].ranks.keys() == {"keyword"}
+
+
+def test_papers_added_after_indexing_are_found_by_keyword_with_a_note(session):
+    from dailypapers.sources.records import PaperRecord
+    from dailypapers.store.papers import upsert_papers
+
+    upsert_papers(session.connection(), [PaperRecord(arxiv_id="2601.00001", version=1, title="Quokka routing",
+                                                     abstract="A new paper about quokka routing.")])
+    result = search_detailed(session, SearchQuery("quokka routing"))
+    assert result.hits[0].arxiv_id == "2601.00001" and result.hits[0].ranks == {"keyword": 1}
+    assert any("since the last `dailypapers index`" in n for n in result.notes)
+
+
+@pytest.fixture
+def session_no_vectors(settings, engine):
+    from dailypapers.demo import load_demo
+
+    with Session(engine, expire_on_commit=False) as s:
+        load_demo(s)
+        s.commit()
+        yield s
+
+
+# --- the CLI -----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def demo_cli(demo_dir):
+    from tests.conftest import run_cli
+
+    def _run(*args: str):
+        return run_cli(*args, env={"DAILYPAPERS_DATA_DIR": str(demo_dir)})
+
+    return _run
+
+
+def test_cli_search_json(demo_cli):
+    import json
+
+    done = demo_cli("search", "bandits whose payoff depends on the last switch", "--json", "--limit", "3")
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)
+    assert len(hits) == 3 and {"id", "title", "score", "ranks", "snippet"} <= hits[0].keys()
+    assert hits[0]["id"] == "2306.00338"
+    keyword = json.loads(demo_cli("search", "bandits", "--mode", "keyword", "--json").stdout)
+    assert all(h["ranks"].keys() == {"keyword"} for h in keyword)
+
+
+def test_cli_queries_file_answers_one_line_per_query(demo_cli, tmp_path):
+    import json
+
+    queries = tmp_path / "queries.txt"
+    queries.write_text("bandits with switching costs\n\nteaching models to correct themselves\n" + "y" * 300 + "\n")
+    done = demo_cli("search", "--queries-file", str(queries), "--json", "--limit", "2")
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 4
+    answers = [json.loads(line) for line in lines]
+    assert len(answers[0]) == 2 and answers[0][0]["id"] in {"2306.00338", "2305.02955"}
+    assert "empty" in answers[1]["error"] and "300 characters" in answers[3]["error"]
+    assert answers[2][0]["id"] == "2409.12917"
+    assert done.returncode == 1 and done.stderr.strip().splitlines()[-1].startswith("error: 2 of 4 queries")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("search", ""), "the search query is empty"),
+    (("search", "z" * 251), "251 characters long"),
+    (("search",), "give a query"),
+    (("search", "x", "--mode", "fuzzy"), "unknown search mode"),
+    (("search", "x", "--from", "yesterday"), "--from must be a date like 2024-05-31"),
+    (("search", "--queries-file", "/nonexistent/queries.txt"), "queries.txt"),
+    (("related", "2101.99999"), "no paper 2101.99999"),
+    (("related", "not-an-id"), "not-an-id"),
+])
+def test_cli_errors_are_one_line(demo_cli, args, message):
+    done = demo_cli(*args)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_related(demo_cli):
+    import json
+
+    done = demo_cli("related", "https://arxiv.org/abs/2305.02955v2", "--json", "--limit", "3")
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)
+    assert len(hits) == 3 and "2305.02955" not in [h["id"] for h in hits]
+    text_out = demo_cli("related", "2305.02955")
+    assert text_out.returncode == 0 and "related to 2305.02955" in text_out.stdout
+
+
+def test_module_does_not_touch_the_network():
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
