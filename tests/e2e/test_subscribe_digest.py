@@ -90,7 +90,16 @@ def test_subscribe_confirm_receive_and_unsubscribe(page, new_context, site, mail
     expect(page.locator("#notice-message")).to_contain_text(f"{address} gets no more digests")
 
     page.locator("#manage-link").click()
+    expect(page.locator("main h1")).to_have_text("Your digest")
     expect(page.locator("#subscription-state")).to_contain_text("unsubscribed; no digests are sent")
+
+    page.locator("#resubscribe-button").click()  # changed their mind: back from the same page
+    expect(page.locator("#subscription-state")).to_have_text(f"{address}: subscribed.")
+    page.get_by_label("Weekly, on Mondays").check()
+    page.locator("#save-button").click()
+    expect(page.locator("#saved")).to_have_text("Your preferences are saved.")
+    expect(page.get_by_label("Weekly, on Mondays")).to_be_checked()
+    expect(page.get_by_label("Your interests")).to_have_value("video generation")
 
 
 def test_subscribe_form_refuses_a_bad_address(page, page_problems, mailbox):
