@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.harness import sign_up, unique_name
+
 pytestmark = pytest.mark.browser
 
 PAPER = "2410.06241"  # demo papers
@@ -81,3 +83,29 @@ def test_signed_out_readers_log_in_and_come_back_to_the_discussion(page, account
     page.locator("#login-submit").click()
     expect(page).to_have_url(f"/papers/{PAPER}#discussion")
     expect(page.get_by_label("Add a comment")).to_be_visible()
+
+
+def test_reply_to_another_readers_comment(signed_in_page, page, account):
+    paper = "2309.17382"  # a demo paper no other test comments on
+    signed_in_page.goto(f"/papers/{paper}")
+    signed_in_page.get_by_label("Add a comment").fill("Does the regret bound hold for continuous actions?")
+    signed_in_page.locator("#comment-submit").click()
+    expect(signed_in_page.locator("#comments .comment", has_text="regret bound")).to_have_count(1)
+
+    sign_up(page, unique_name("replier"))
+    page.goto(f"/papers/{paper}")
+    count = int(page.locator("#comment-count").inner_text())
+    question = page.locator("#comments .comment", has_text="regret bound")
+    question.locator("summary", has_text="Reply").click()
+    question.get_by_label(f"Reply to {account['username']}").fill("Only for finite ones, see *Appendix B*.")
+    question.get_by_role("button", name="Post reply").click()
+
+    answer = question.locator("xpath=following-sibling::li[1]")  # threaded right under the question
+    expect(answer).to_contain_text("Only for finite ones, see Appendix B.")
+    expect(answer).to_have_attribute("data-depth", "1")
+    expect(page.locator("#comment-count")).to_have_text(str(count + 1))
+
+    page.reload()
+    answer = page.locator("#comments .comment", has_text="regret bound").locator("xpath=following-sibling::li[1]")
+    expect(answer).to_have_attribute("data-depth", "1")
+    expect(answer.locator(".comment-body em")).to_have_text("Appendix B")
