@@ -170,6 +170,24 @@ def test_a_server_that_will_not_relay_stops_the_run_without_bouncing_anyone(feed
         sink.stop()
 
 
+class SyntaxError500(Inbox):
+    async def handle_DATA(self, server, session, envelope):
+        if "ada@example.org" in envelope.rcpt_tos:
+            return "500 5.5.2 Line too long"
+        return self.accept(envelope)
+
+
+def test_a_protocol_error_fails_the_message_but_does_not_bounce_the_address(feed, monkeypatch):
+    sink = start(monkeypatch, SyntaxError500())
+    try:
+        result = send_period(period())
+        assert result.report.sent == 3 and result.report.failed == ["ada@example.org"] and not result.report.bounced
+        assert rows(feed)["ada@example.org"].status == "failed"
+        assert feed.scalar(select(Subscriber.bounced_at).where(Subscriber.email == "ada@example.org")) is None
+    finally:
+        sink.stop()
+
+
 class RefusesSender(Inbox):
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         return "553 5.7.1 Sender address rejected: not owned by user"
@@ -229,6 +247,12 @@ def test_a_connection_lost_after_the_end_of_data_is_in_doubt_and_never_sent_twic
         assert again.report.sent == 0 and again.in_doubt == 1
         assert sorted(sink.handler.per_recipient().values()) == [1, 1, 1, 1]  # the server did get it: once
         assert rows(feed)[PEOPLE[1]].status == "unknown"
+        # The operator may resend it after checking the server's log; it keeps its Message-ID.
+        forced = send_period(period(), resend_in_doubt=True)
+        assert forced.report.sent == 1
+        first, second = sink.handler.to(PEOPLE[1])
+        assert first.message["Message-ID"] == second.message["Message-ID"]
+        assert rows(feed)[PEOPLE[1]].status == "sent" and rows(feed)[PEOPLE[1]].attempts == 2
     finally:
         sink.stop()
 

@@ -150,6 +150,7 @@ def test_manage_page_changes_preferences_and_refuses_bad_ones(site, sink, sessio
     url = local(link_in(sink.handler.to(ADDRESS)[-1].message, "/subscriptions/manage"))
     page = site.get(url)
     assert page.status_code == 200 and "graph networks" in page.text and "cs.LG eess.AS" in page.text
+    assert page.headers["cache-control"] == "no-store"  # an address and its settings: no cache keeps them
     token = csrf(site, url)
     saved = site.post(url, data={"action": "save", "frequency": "weekly", "interests": "galaxy clusters",
                                  "categories": "astro-ph.co", "csrf_token": token})

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import signal
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from dailypapers.commands import app, err, print_json
 from dailypapers.config import get_settings
@@ -91,10 +100,12 @@ def send_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Compose every digest and count them; send nothing, "
                                                           "record nothing."),
     today: str | None = typer.Option(None, help="Pretend today is this day (YYYY-MM-DD), for catching up."),
+    resend_in_doubt: bool = typer.Option(False, "--resend-in-doubt",
+                                         help="Also send digests a killed run left in doubt (check the SMTP "
+                                              "server's log first: it may have them)."),
     json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Send the digests that are due, each exactly once; rerun freely, or after a crash, to send the rest."""
-    from dailypapers.commands.progress import count_progress
     from dailypapers.digest.periods import parse_periods
     from dailypapers.digest.run import send_lock, send_period
     from dailypapers.digest.send import DeliveryError
@@ -106,15 +117,10 @@ def send_command(
     results = []
     with send_lock(settings):
         for p in periods:
-            with count_progress(f"{'composing' if dry_run else 'sending'} {p.key}") as advance:
-                state = {}
-
-                def started(total: int, state=state) -> None:
-                    state["total"] = total
-
+            with _progress(f"{'composing' if dry_run else 'sending'} {p.key}") as (set_total, advance):
                 try:
-                    result = send_period(p, dry_run=dry_run, settings=settings, on_start=started,
-                                         on_done=lambda item, outcome: advance())
+                    result = send_period(p, dry_run=dry_run, settings=settings, on_start=set_total,
+                                         on_done=lambda item, outcome: advance(), resend_in_doubt=resend_in_doubt)
                 except DeliveryError as exc:
                     sent = getattr(getattr(exc, "report", None), "sent", 0)
                     raise DeliveryError(f"{p.key}: {exc} ({sent} digests sent before stopping; rerun to send the "
@@ -124,6 +130,16 @@ def send_command(
                 say(_summary(result, dry_run))
     if json_output:
         print_json([r.as_dict() for r in results])
+
+
+@contextmanager
+def _progress(description: str):
+    """Yields (set_total, advance): the number of due digests is known only once the run has looked."""
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn()]
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+        task = progress.add_task(description, total=None)
+        yield (lambda total: progress.update(task, total=total)), (lambda: progress.advance(task))
 
 
 def _summary(result, dry_run: bool) -> str:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -25,7 +28,7 @@ from dailypapers.store.models import DailyEntry, Paper
 
 ABSTRACT_CHARS = 280
 SEARCH_LOOKBACK_DAYS = 30
-SEARCH_DEPTH = 200  # hits asked of the search engine per interest, before keeping the period's papers
+SEARCH_DEPTH = 100  # hits asked of the search engine per interest, before keeping the period's papers
 SEMANTIC_ONLY_TOP = 3  # a paper found by meaning alone is picked only this near the top
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -158,30 +161,74 @@ def relevant(hit: Hit, pool_size: int) -> bool:
 
 
 class Personaliser:
-    """Ranks a period's pool against a subscriber's interests, searching each distinct interest once."""
+    """Ranks a period's pool against a subscriber's interests, searching each distinct interest once.
+
+    `prefetch` starts the searches of interests about to be needed in background threads, each with its own
+    database session: SQLite (and the embedding model) run without Python's GIL, so the searches overlap
+    with composing and sending on the main thread.
+    """
 
     def __init__(self, session: Session, papers: PeriodPapers, settings: Settings | None = None):
         self.session = session
         self.papers = papers
         self.settings = settings or get_settings()
         self._hits: dict[str, list[Hit]] = {}
+        self._pending: dict[str, Future] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._sessions: list[Session] = []
+        self._lock = threading.Lock()
         self.searches = 0  # distinct interests searched (the expensive part)
         self.failed: dict[str, str] = {}  # interest -> why the search engine refused it
+
+    def _search(self, session: Session, interest: str) -> list[Hit]:
+        period = self.papers.period
+        query = SearchQuery(text=interest, mode=self.settings.digest_search_mode, limit=SEARCH_DEPTH,
+                            date_from=self.papers.search_from or period.first_day, date_to=period.last_day)
+        try:
+            hits = search(session, query)
+        except DailyPapersError as exc:  # one odd interest must not stop everyone's digest
+            with self._lock:
+                self.failed[interest] = str(exc)
+            hits = []
+        with self._lock:
+            self.searches += 1
+        return [h for h in hits if h.paper_id in self.papers.pool and relevant(h, len(self.papers.pool))]
+
+    def _search_in_thread(self, interest: str) -> list[Hit]:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = Session(self.session.get_bind())
+            with self._lock:
+                self._sessions.append(session)
+        try:
+            return self._search(session, interest)
+        finally:
+            session.rollback()  # end the read transaction: no snapshot held between searches
+
+    def prefetch(self, interest_lists: Iterable[list[str]], threads: int = 2) -> None:
+        """Search these interests in the background, in this order (the order subscribers will be served)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(threads, thread_name_prefix="digest-search")
+        for interests in interest_lists:
+            for interest in interests:
+                key = interest.casefold()
+                if key not in self._pending and key not in self._hits:
+                    self._pending[key] = self._executor.submit(self._search_in_thread, interest)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        for session in self._sessions:
+            session.close()
+        self._sessions.clear()
 
     def _pool_hits(self, interest: str) -> list[Hit]:
         key = interest.casefold()
         if key not in self._hits:
-            self.searches += 1
-            period = self.papers.period
-            query = SearchQuery(text=interest, mode=self.settings.digest_search_mode, limit=SEARCH_DEPTH,
-                                date_from=self.papers.search_from or period.first_day, date_to=period.last_day)
-            try:
-                hits = search(self.session, query)
-            except DailyPapersError as exc:  # one odd interest must not stop everyone's digest
-                self.failed[interest] = str(exc)
-                hits = []
-            self._hits[key] = [h for h in hits if h.paper_id in self.papers.pool
-                               and relevant(h, len(self.papers.pool))]
+            pending = self._pending.pop(key, None)
+            self._hits[key] = pending.result() if pending is not None else self._search(self.session, interest)
         return self._hits[key]
 
     def picks(self, interests: list[str], categories: list[str], limit: int | None = None) -> list[DigestPaper]:

@@ -104,7 +104,7 @@ def _mark_in_doubt(session: Session, period: DigestPeriod) -> None:
 
 
 def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, result: PeriodResult,
-                settings: Settings, now: datetime) -> Iterator[Outgoing]:
+                settings: Settings, now: datetime, resend_in_doubt: bool = False) -> Iterator[Outgoing]:
     """Compose each due subscriber's digest, one at a time."""
     personaliser = Personaliser(session, papers, settings)
     subscribers = subscribers_of(session, period)
@@ -113,27 +113,34 @@ def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, re
     due = []
     for subscriber in subscribers:
         status = statuses.get(subscriber.id)
-        if status is None or status in RETRYABLE:
+        if status is None or status in RETRYABLE or (resend_in_doubt and status in IN_DOUBT):
             due.append(subscriber)
         elif status in IN_DOUBT:
             result.in_doubt += 1
         else:
             result.already += 1
     result.due = len(due)
-    for subscriber in due:
-        personal = personaliser.picks(interest_lines(subscriber.interests), category_list(subscriber.categories))
-        result.searches = personaliser.searches
-        message = compose(subscriber, period, papers.trending, personal, settings=settings, now=now)
-        if message is None:
-            result.empty += 1
-            continue
-        result.composed += 1
-        yield Outgoing(message, subscriber.id, period.key, len(papers.trending) + len(personal))
+    try:
+        personaliser.prefetch(interest_lines(s.interests) for s in due)
+        for subscriber in due:
+            personal = personaliser.picks(interest_lines(subscriber.interests), category_list(subscriber.categories))
+            result.searches = personaliser.searches
+            message = compose(subscriber, period, papers.trending, personal, settings=settings, now=now)
+            if message is None:
+                result.empty += 1
+                continue
+            result.composed += 1
+            yield Outgoing(message, subscriber.id, period.key, len(papers.trending) + len(personal))
+    finally:
+        personaliser.close()
 
 
 def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settings | None = None,
                 now: datetime | None = None, on_start: Callable[[int], None] | None = None,
-                on_done: Callable[[Outgoing, str], None] | None = None) -> PeriodResult:
+                on_done: Callable[[Outgoing, str], None] | None = None,
+                resend_in_doubt: bool = False) -> PeriodResult:
+    """Send the period's due digests. `resend_in_doubt` also sends those a killed run left in doubt (the
+    operator checked the server's log: it never got them); they keep their Message-ID."""
     from dailypapers.store.db import get_engine
 
     settings = settings or get_settings()
@@ -147,19 +154,23 @@ def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settin
             return result
         if not dry_run:
             _mark_in_doubt(session, period)
-        messages = due_digests(session, period, papers, result, settings, now)
-        first = next(messages, None)
-        if on_start:
-            on_start(result.due)
-        if first is None:
-            return result
-        stream = _chain(first, messages)
-        if dry_run:
-            for item in stream:
-                if on_done:
-                    on_done(item, "composed")
-            return result
-        result.report = deliver(stream, engine=engine, settings=settings, on_done=on_done)
+        messages = due_digests(session, period, papers, result, settings, now, resend_in_doubt)
+        try:
+            first = next(messages, None)
+            if on_start:
+                on_start(result.due)
+            if first is None:
+                return result
+            stream = _chain(first, messages)
+            if dry_run:
+                for item in stream:
+                    if on_done:
+                        on_done(item, "composed")
+                return result
+            result.report = deliver(stream, engine=engine, settings=settings, on_done=on_done,
+                                    resend_in_doubt=resend_in_doubt)
+        finally:
+            messages.close()  # stops the background searches too, if delivery stopped early
     return result
 
 

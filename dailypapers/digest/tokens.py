@@ -8,6 +8,7 @@ A token is `itsdangerous` URL-safe and timed, signed with the site's secret key,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -39,10 +40,26 @@ class TokenSubject:
     token_version: int
 
 
+_secrets: dict[tuple, str] = {}
+
+
+def secret_of(settings: Settings) -> str:
+    """The signing key, read once per process (a digest run signs two links per email)."""
+    key = (settings.secret_key, str(settings.data_dir))
+    if key not in _secrets:
+        _secrets[key] = settings.get_secret_key()
+    return _secrets[key]
+
+
+@lru_cache(maxsize=16)
+def _serializer_for(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=f"dailypapers.digest.{purpose}")
+
+
 def _serializer(purpose: str, settings: Settings) -> URLSafeTimedSerializer:
     if purpose not in MAX_AGE:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeTimedSerializer(settings.get_secret_key(), salt=f"dailypapers.digest.{purpose}")
+    return _serializer_for(secret_of(settings), purpose)
 
 
 def make_token(subscriber: TokenSubject | Subscriber, purpose: str, settings: Settings | None = None) -> str:

@@ -20,6 +20,7 @@ from dailypapers.digest.subscribe import (
     Preferences,
     confirm,
     is_active,
+    normalize_email,
     resubscribe,
     start_subscription,
     unsubscribe,
@@ -48,11 +49,12 @@ def _request_subscription(request: Request, email: str, prefs: Preferences) -> N
     """Record the request and mail the confirmation (or, to a subscribed address, its manage link).
 
     Answers the same whatever the address's state, so the form reveals nothing about who subscribes."""
+    address = normalize_email(email)
     rate_limit(f"subscribe:ip:{client_ip(request)}", SUBSCRIBES_PER_IP_HOUR, 3600)
+    rate_limit(f"subscribe:mail:{address}", MAILS_PER_ADDRESS_HOUR, 3600)
     with session_scope() as session:
-        subscriber, action = start_subscription(session, email, prefs)
+        subscriber, action = start_subscription(session, address, prefs)
         message = compose_confirmation(subscriber) if action == "confirm" else compose_already_subscribed(subscriber)
-    rate_limit(f"subscribe:mail:{subscriber.email}", MAILS_PER_ADDRESS_HOUR, 3600)
     try:
         outcome = send_now(message)
     except DeliveryError:
