@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, literal
+from sqlalchemy import case, extract, func, literal
 
 from dailypapers.store.models import DailyEntry, Paper
 
@@ -20,15 +20,16 @@ OFFSET_HOURS = 2.0
 
 
 def age_hours(now: datetime):
-    """SQL expression: hours since the paper entered the daily feed."""
+    """SQL expression: hours since the paper entered the daily feed (SQLite and PostgreSQL alike)."""
     now_epoch = now.astimezone(UTC).timestamp()
-    return (literal(now_epoch) - func.strftime("%s", DailyEntry.submitted_at)) / 3600.0
+    return (literal(now_epoch) - extract("epoch", DailyEntry.submitted_at)) / 3600.0
 
 
 def trending_score(now: datetime | None = None):
     """SQL expression for trendingScore (select from DailyEntry joined to Paper)."""
     now = now or datetime.now(UTC)
-    age = func.max(age_hours(now), 0.0)
+    age = age_hours(now)
+    age = case((age > 0, age), else_=literal(0.0))  # a clock a little behind a submission is not negative age
     return Paper.upvotes / func.pow(age + OFFSET_HOURS, GRAVITY)
 
 
