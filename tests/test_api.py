@@ -179,3 +179,21 @@ def test_comment_html_never_carries_script(body):
         assert name in ("href", "rel", "title"), name
         if name == "href":
             assert value.split(":")[0].lower() in ("http", "https", "mailto"), value
+
+
+def test_unexpected_errors_are_a_500_without_a_traceback(settings, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from dailypapers.web import api as api_module
+    from dailypapers.web.app import create_app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api_module.queries, "feed_rows", broken)
+    c = TestClient(create_app(), raise_server_exceptions=False)
+    response = c.get("/api/daily_papers")
+    assert response.status_code == 500 and response.json() == {
+        "error": "something went wrong on our side; the error has been logged"}
+    page = c.get("/papers")
+    assert page.status_code == 500 and "Traceback" not in page.text and 'id="error-message"' in page.text

@@ -74,6 +74,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         return error_response(request, 400, _validation_message(exc))
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception):
+        # Starlette logs the traceback after this handler answers; the visitor gets a page, not a stack.
+        return error_response(request, 500, "something went wrong on our side; the error has been logged")
+
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
         if wants_json(request):
