@@ -206,3 +206,16 @@ def _csrf(c) -> str:
     from tests.web_helpers import csrf
 
     return csrf(c, "/papers")
+
+
+def test_week_and_month_navigation_skips_empty_periods(session):
+    from datetime import date
+
+    add_papers(session, [record("2501.00041", "January paper")], on=date(2025, 1, 15))
+    add_papers(session, [record("2501.00042", "April paper")], on=date(2025, 4, 2))
+    c = client()
+    april = c.get("/papers/month/2025-04").text
+    assert 'href="/papers/month/2025-01" rel="prev"' in april and 'id="next-period"' not in april
+    week = c.get("/papers/week/2025-W14").text  # 2025-03-31 .. 2025-04-06
+    assert 'href="/papers/week/2025-W03" rel="prev"' in week
+    assert 'href="/papers/week/2025-W14" rel="next"' in c.get("/papers/week/2025-W03").text

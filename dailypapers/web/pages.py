@@ -15,7 +15,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user, get_user
 from dailypapers.web.comments import render_markdown, thread_order
-from dailypapers.web.periods import Period, day_period, parse_day, parse_period
+from dailypapers.web.periods import Period, day_period, month_period, parse_day, parse_period, week_period
 from dailypapers.web.schemas import paper_markdown
 from dailypapers.web.templating import render
 
@@ -52,15 +52,20 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
         before, after = queries.neighbour_dates(session, period)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
-    if period.kind == "date":
-        prev_path = f"/papers/date/{before.isoformat()}" if before else None
-        next_path = f"/papers/date/{after.isoformat()}" if after else None
-    else:
-        prev_path = period.shifted(-1).path if before else None
-        next_path = period.shifted(1).path if after else None
+    # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
+    prev_path = _period_of(period.kind, before).path if before else None
+    next_path = _period_of(period.kind, after).path if after else None
     return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
                   prev_path=prev_path, next_path=next_path, voted=voted, latest=latest,
                   base_path=request.url.path)
+
+
+def _period_of(kind: str, day) -> Period:
+    if kind == "week":
+        return week_period(day)
+    if kind == "month":
+        return month_period(day.year, day.month)
+    return day_period(day)
 
 
 @router.get("/papers")
