@@ -31,6 +31,18 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+_running_sites: list[LiveSite] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing browser test shows the end of the server's log (a 500's traceback is there)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _running_sites and item.get_closest_marker("browser"):
+        report.sections.append(("dailypapers server log (last lines)", _running_sites[-1].log()))
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = find_chromium()
@@ -62,7 +74,9 @@ def site(tmp_path_factory, mailbox, chromium_path):
     live = LiveSite(root / "data", mailbox, root / "server.log")
     live.cli("demo", "--no-serve")
     live.start()
+    _running_sites.append(live)
     yield live
+    _running_sites.remove(live)
     live.stop()
 
 
