@@ -28,7 +28,7 @@ def demo_command(
         for line in build_index().lines():
             err.print(line, soft_wrap=True)
     if serve:
-        serve_command(host=host, port=port)
+        serve_command(host=host, port=port, workers=1)
 
 
 @app.command("serve")
