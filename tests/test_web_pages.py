@@ -219,3 +219,11 @@ def test_week_and_month_navigation_skips_empty_periods(session):
     week = c.get("/papers/week/2025-W14").text  # 2025-03-31 .. 2025-04-06
     assert 'href="/papers/week/2025-W03" rel="prev"' in week
     assert 'href="/papers/week/2025-W14" rel="next"' in c.get("/papers/week/2025-W03").text
+
+
+def test_head_requests_get_headers_without_a_body(site):
+    for path in ("/papers", "/api/daily_papers", "/papers/feed.xml", "/papers/2501.00001"):
+        response = site.head(path)
+        assert response.status_code == 200 and response.content == b"", path
+        assert int(response.headers["content-length"]) > 0
+    assert site.head("/papers/2501.99999").status_code == 404

@@ -20,6 +20,7 @@ from dailypapers.store.db import get_engine
 from dailypapers.web import accounts, actions, api, docs, feeds, pages, subscriptions
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
+from dailypapers.web.head import HeadAsGet
 from dailypapers.web.responses import json_error, safe_next, wants_json
 from dailypapers.web.security import CsrfCookieMiddleware
 from dailypapers.web.templating import render
@@ -98,7 +99,8 @@ def create_app() -> FastAPI:
     get_engine()  # open and migrate the database now, not inside the first requests' threads
     install_error_handlers(app)
     app.add_middleware(CsrfCookieMiddleware)
-    app.add_middleware(MicroCache)  # added last, so it runs first: a cache hit skips everything else
+    app.add_middleware(MicroCache)  # added late, so it runs early: a cache hit skips everything inside it
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(docs.router)
