@@ -284,3 +284,21 @@ def test_anonymous_form_post_goes_to_login_and_back(settings, session):
     response = c.post("/papers/2501.00601/upvote", data={"csrf_token": csrf(c, "/login")},
                       headers={"referer": "http://testserver/papers/2501.00601"})
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/papers/2501.00601"
+
+
+def test_moderation_page_lists_hidden_things_for_admins_only(alice, session):
+    add_papers(session, [record("2501.00701", "Spam paper"), record("2501.00702", "Good paper")])
+    cid = _comment(alice, "2501.00702", "buy pills", **JSON).json()["id"]
+    assert alice.get("/admin").status_code == 403
+    admin = client()
+    signup(admin, "root")
+    make_admin("root")
+    token = token_of(admin)
+    admin.post("/papers/2501.00701/hide", data={"hidden": "1", "csrf_token": token})
+    admin.post(f"/comments/{cid}/hide", data={"hidden": "1", "csrf_token": token})
+    page = admin.get("/admin")
+    assert page.status_code == 200 and 'id="nav-admin"' in page.text
+    hidden = page.text[page.text.index('id="hidden-papers"'):]
+    assert "Spam paper" in hidden and "Good paper" not in hidden.split("</ul>")[0]
+    assert f'id="comment-{cid}"' in page.text and "<strong>hidden</strong>" in page.text
+    assert client().get("/admin").status_code == 303  # anonymous: to the login page

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers.errors import DailyPapersError, InvalidInput, NotFound, SourceError
 from dailypapers.store.db import get_engine
-from dailypapers.web import accounts, actions, api, docs, feeds, pages, subscriptions
+from dailypapers.web import accounts, actions, admin, api, docs, feeds, pages, subscriptions
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
 from dailypapers.web.head import HeadAsGet
@@ -107,6 +107,7 @@ def create_app() -> FastAPI:
     app.include_router(feeds.router)  # before pages: /papers/feed.xml is not a paper id
     app.include_router(accounts.router)
     app.include_router(actions.router)
+    app.include_router(admin.router)
     app.include_router(subscriptions.router)
     app.include_router(pages.router)
     return app
