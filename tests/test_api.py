@@ -197,3 +197,19 @@ def test_unexpected_errors_are_a_500_without_a_traceback(settings, monkeypatch):
         "error": "something went wrong on our side; the error has been logged"}
     page = c.get("/papers")
     assert page.status_code == 500 and "Traceback" not in page.text and 'id="error-message"' in page.text
+
+
+def test_oversized_bodies_are_refused_before_parsing(api, session):
+    add_papers(session, [record("2501.00001", "Paper")])
+    huge = api.post("/api/papers/2501.00001/comment", json={"comment": "x" * 300_000})
+    assert huge.status_code == 413 and "larger than 256 KB" in huge.json()["error"]
+
+    def chunks():
+        for _ in range(40):
+            yield b"a" * 10_000
+
+    streamed = api.post("/api/papers/2501.00001/comment", content=chunks(),
+                        headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+    with session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Paper).where(Paper.num_comments > 0)) == 0

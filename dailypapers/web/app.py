@@ -21,6 +21,7 @@ from dailypapers.web import accounts, actions, admin, api, docs, feeds, pages, s
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
 from dailypapers.web.head import HeadAsGet
+from dailypapers.web.limits import BodyLimit
 from dailypapers.web.responses import json_error, safe_next, wants_json
 from dailypapers.web.security import CsrfCookieMiddleware
 from dailypapers.web.templating import render
@@ -101,6 +102,7 @@ def create_app() -> FastAPI:
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(MicroCache)  # added late, so it runs early: a cache hit skips everything inside it
     app.add_middleware(HeadAsGet)
+    app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(docs.router)
