@@ -17,7 +17,7 @@ Measured in the same run, against the same SMTP server (aiosmtpd in its own proc
   server count            messages the server accepted, distinct recipients, most to one recipient
 
 Usage:
-  .venv/bin/python benchmarks/digest_bench.py [--subscribers 10000] [--mode keyword|hybrid]
+  .venv/bin/python benchmarks/digest_bench.py [--subscribers 10000] [--mode keyword|hybrid] [--model minilm-static]
 
 --mode hybrid searches interests by keywords and MiniLM vectors; it needs the vector index, reused from
 benchmarks/out/distractors (made by benchmarks/relevance.py) when present, else built here (slow on CPU).
@@ -269,6 +269,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--mode", choices=("keyword", "hybrid"), default="keyword")
+    parser.add_argument("--model", default="minilm", help="embedding model for --mode hybrid: minilm (default) or "
+                                                          "minilm-static (the fast static tier)")
     parser.add_argument("--serve-smtp", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_smtp:
@@ -294,9 +296,11 @@ def run(args, work: Path, server: SmtpServer) -> None:
 
     data_dir = work / "data"
     data_dir.mkdir()
+    os.environ["DAILYPAPERS_EMBEDDING_MODEL"] = args.model
     use(data_dir, server.port, args.mode)
-    print(f"dailypapers digest benchmark: {args.subscribers:,} subscribers, interests searched in {args.mode} mode, "
-          f"{os.cpu_count()} CPUs")
+    model = f" ({args.model} vectors)" if args.mode == "hybrid" else ""
+    print(f"dailypapers digest benchmark: {args.subscribers:,} subscribers, interests searched in {args.mode} mode"
+          f"{model}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     prepare(data_dir, args.mode)
     rng = random.Random(SEED)
     with Session(get_engine()) as session:

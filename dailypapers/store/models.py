@@ -185,7 +185,7 @@ class DigestDelivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(32))  # e.g. daily:2026-11-26, weekly:2026-W48
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed | empty
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # see digest/send.py: sending, sent, failed, ...
     message_id: Mapped[str | None] = mapped_column(String(255))
     num_papers: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
