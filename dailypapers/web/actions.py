@@ -11,12 +11,12 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 
 from dailypapers.config import get_settings
-from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
+from dailypapers.errors import DailyPapersError, NotFound
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper, User, Vote
 from dailypapers.web import comments as comment_ops
 from dailypapers.web.auth import require_admin, require_user
-from dailypapers.web.responses import back, wants_json
+from dailypapers.web.responses import back, status_for, wants_json
 from dailypapers.web.security import rate_limit, verify_csrf
 from dailypapers.web.submit import submit_paper
 from dailypapers.web.templating import render, render_fragment
@@ -54,8 +54,7 @@ def submit(request: Request, paper: str = Form(""), csrf_token: str = Form("")):
     except DailyPapersError as exc:
         if wants_json(request):
             raise
-        status = 404 if isinstance(exc, NotFound) else 502 if not isinstance(exc, InvalidInput) else 400
-        return render(request, "submit.html", status_code=status, error=str(exc), value=paper,
+        return render(request, "submit.html", status_code=status_for(exc), error=str(exc), value=paper,
                       window=get_settings().feed_window_days)
     if wants_json(request):
         return JSONResponse({"id": added.arxiv_id, "date": entry.date.isoformat()}, status_code=201)

@@ -15,14 +15,14 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dailypapers.errors import DailyPapersError, InvalidInput, NotFound, SourceError
+from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import get_engine
 from dailypapers.web import accounts, actions, admin, api, docs, feeds, pages, subscriptions
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
 from dailypapers.web.head import HeadAsGet
 from dailypapers.web.limits import BodyLimit
-from dailypapers.web.responses import json_error, safe_next, wants_json
+from dailypapers.web.responses import json_error, safe_next, status_for, wants_json
 from dailypapers.web.security import CsrfCookieMiddleware
 from dailypapers.web.templating import render
 
@@ -30,16 +30,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 TITLES = {400: "Bad request", 401: "Please log in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
           409: "Conflict", 422: "Bad request", 429: "Slow down", 500: "Server error", 502: "Source unavailable",
           503: "Unavailable"}
-
-
-def _status_for(exc: DailyPapersError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, InvalidInput):
-        return 400
-    if isinstance(exc, SourceError):
-        return 502
-    return 503
 
 
 def error_response(request: Request, status: int, message: str, headers: dict | None = None):
@@ -63,7 +53,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DailyPapersError)
     async def domain_error(request: Request, exc: DailyPapersError):
-        return error_response(request, _status_for(exc), str(exc))
+        return error_response(request, status_for(exc), str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

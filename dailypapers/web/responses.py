@@ -36,5 +36,18 @@ def back(request: Request, default: str) -> RedirectResponse:
     return RedirectResponse(safe_next(target, default), status_code=303)
 
 
+def status_for(exc) -> int:
+    """The HTTP status of a dailypapers error: 404 not found, 400 bad input, 502 upstream, 503 store."""
+    from dailypapers.errors import InvalidInput, NotFound, SourceError
+
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, InvalidInput):
+        return 400
+    if isinstance(exc, SourceError):
+        return 502
+    return 503
+
+
 def json_error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)

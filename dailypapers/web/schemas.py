@@ -111,7 +111,7 @@ def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict)
 
 
 def comment_json(comment: Comment, html: str) -> dict:
-    return {"id": str(comment.id), "paperId": None, "author": user_json(comment.user), "body": comment.body,
+    return {"id": str(comment.id), "author": user_json(comment.user), "body": comment.body,
             "html": html, "createdAt": hf_datetime(comment.created_at), "editedAt": hf_datetime(comment.edited_at),
             "parentId": str(comment.parent_id) if comment.parent_id else None, "hidden": comment.hidden}
 
