@@ -162,10 +162,11 @@ class LiveSite:
         self.env.pop("DAILYPAPERS_DATABASE_URL", None)
         self.process: subprocess.Popen | None = None
 
-    def cli(self, *args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, input: str | None = None, timeout: float = 300,
+            check: bool = True) -> subprocess.CompletedProcess:
         """The real `dailypapers` command against the site's data dir and mail server."""
         done = subprocess.run([sys.executable, "-m", "dailypapers.cli", *args], capture_output=True, text=True,
-                              env=self.env, cwd=ROOT, timeout=timeout)
+                              input=input, env=self.env, cwd=ROOT, timeout=timeout)
         if check and done.returncode != 0:
             raise AssertionError(f"dailypapers {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
         return done
