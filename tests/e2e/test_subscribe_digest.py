@@ -44,6 +44,16 @@ def show_email(new_context, mail, name: str) -> None:
     assert overflow <= 0, f"the {name} scrolls sideways by {overflow}px at {PHONE}px wide"
 
 
+def phone_check(page, name: str) -> None:
+    """The page as it is now, on a phone: saved as a screenshot, no sideways scroll; then back to desktop."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    screenshot(page, f"{name}-{PHONE}")
+    overflow = horizontal_overflow(page)
+    page.set_viewport_size(size)
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {PHONE}px wide"
+
+
 def test_subscribe_confirm_receive_and_unsubscribe(page, new_context, site, mailbox):
     address = f"{unique_name('reader')}@example.org"
     page.goto("/papers")
@@ -54,6 +64,7 @@ def test_subscribe_confirm_receive_and_unsubscribe(page, new_context, site, mail
     page.get_by_label("Your interests").fill("video generation")
     page.locator("#subscribe-submit").click()
     expect(page.locator("main h1")).to_have_text("Check your inbox")
+    phone_check(page, "subscribe-sent")
     expect(page.locator("#notice-message")).to_contain_text("a confirmation email is on its way")
 
     confirmation = mailbox.wait_for(address, "Confirm your")
@@ -87,6 +98,7 @@ def test_subscribe_confirm_receive_and_unsubscribe(page, new_context, site, mail
     expect(page.locator("main h1")).to_have_text("Unsubscribe")
     page.locator("#unsubscribe-button").click()
     expect(page.locator("main h1")).to_have_text("You are unsubscribed")
+    phone_check(page, "unsubscribed")
     expect(page.locator("#notice-message")).to_contain_text(f"{address} gets no more digests")
 
     page.locator("#manage-link").click()
@@ -98,6 +110,7 @@ def test_subscribe_confirm_receive_and_unsubscribe(page, new_context, site, mail
     page.get_by_label("Weekly, on Mondays").check()
     page.locator("#save-button").click()
     expect(page.locator("#saved")).to_have_text("Your preferences are saved.")
+    phone_check(page, "subscription-manage")
     expect(page.get_by_label("Weekly, on Mondays")).to_be_checked()
     expect(page.get_by_label("Your interests")).to_have_value("video generation")
 
