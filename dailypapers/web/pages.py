@@ -42,6 +42,11 @@ def home():
     return RedirectResponse("/papers", status_code=307)
 
 
+@router.get("/favicon.ico")
+def favicon():
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, latest: bool = False):
     user = current_user(request)
     with session_scope() as session:
