@@ -229,3 +229,25 @@ def test_head_requests_get_headers_without_a_body(site):
         assert response.status_code == 200 and response.content == b"", path
         assert int(response.headers["content-length"]) > 0
     assert site.head("/papers/2501.99999").status_code == 404
+
+
+def test_category_filter_on_feed_trending_and_api(session):
+    add_papers(session, [record("2501.00051", "Language paper"),
+                         PaperRecordLike("2501.00052", "Vision paper", ["cs.CV", "cs.LG"]),
+                         PaperRecordLike("2501.00053", "Physics paper", ["hep-th"])])
+    c = client()
+    cl = c.get("/papers", params={"category": "cs.CL"}).text
+    assert "Language paper" in cl and "Vision paper" not in cl and 'value="cs.CL"' in cl
+    cs = c.get("/papers/trending", params={"category": "cs"}).text  # a whole archive
+    assert "Language paper" in cs and "Vision paper" in cs and "Physics paper" not in cs
+    lg = c.get("/api/daily_papers", params={"category": "cs.LG"}).json()  # a cross-list counts
+    assert [d["paper"]["id"] for d in lg] == ["2501.00052"]
+    for bad in ("cs.CL%", "x" * 40, "a b"):
+        assert c.get("/papers", params={"category": bad}).status_code == 400
+        assert c.get("/api/daily_papers", params={"category": bad}).status_code == 400
+
+
+def PaperRecordLike(arxiv_id, title, categories):  # noqa: N802 - reads like the record it builds
+    rec = record(arxiv_id, title)
+    rec.categories, rec.primary_category = list(categories), categories[0]
+    return rec

@@ -68,6 +68,7 @@ def daily_papers(
     month: str | None = Query(None, description="A month, YYYY-MM"),
     submitter: str | None = Query(None, max_length=40, description="Only papers submitted by this user"),
     sort: str | None = Query(None, description="publishedAt (newest on the feed first) or trending"),
+    category: str | None = Query(None, description="Only papers in this arXiv category (cs.CL) or archive (cs)"),
 ):
     _limit(limit, MAX_DAILY_LIMIT)
     given = [(kind, value) for kind, value in (("date", date), ("week", week), ("month", month)) if value]
@@ -79,7 +80,7 @@ def daily_papers(
     order = sort or ("upvotes" if period else "publishedAt")
     with session_scope() as session:
         rows = queries.feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
-                                 submitter=submitter)
+                                 submitter=submitter, category=queries.parse_category(category))
         return JSONResponse([schemas.daily_json(row) for row in rows])  # plain JSON types: no encoder pass
 
 

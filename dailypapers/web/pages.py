@@ -47,13 +47,16 @@ def favicon():
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, latest: bool = False):
+def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, latest: bool = False,
+               category: str | None = None):
     user = current_user(request)
+    category = queries.parse_category(category)
     with session_scope() as session:
         if period is None:  # today, or the latest day that has papers
             today = datetime.now(UTC).date()
             period = day_period(queries.latest_feed_date(session, on_or_before=today) or today)
-        rows = queries.feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE)
+        rows = queries.feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
+                                 category=category)
         before, after = queries.neighbour_dates(session, period)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
@@ -61,7 +64,7 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
     prev_path = _period_of(period.kind, before).path if before else None
     next_path = _period_of(period.kind, after).path if after else None
     return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
-                  prev_path=prev_path, next_path=next_path, voted=voted, latest=latest,
+                  prev_path=prev_path, next_path=next_path, voted=voted, latest=latest, category=category or "",
                   base_path=request.url.path)
 
 
@@ -74,35 +77,39 @@ def _period_of(kind: str, day) -> Period:
 
 
 @router.get("/papers")
-def feed_latest(request: Request, sort: str | None = None, p: int = 0, date: str | None = None):
+def feed_latest(request: Request, sort: str | None = None, p: int = 0, date: str | None = None,
+                category: str | None = None):
     if date is not None:  # Hugging Face style /papers?date=YYYY-MM-DD
         return RedirectResponse(f"/papers/date/{parse_day(date).isoformat()}", status_code=307)
-    return _feed_page(request, None, _sort(sort), _page(p), latest=True)
+    return _feed_page(request, None, _sort(sort), _page(p), latest=True, category=category)
 
 
 @router.get("/papers/date/{value}")
-def feed_day(request: Request, value: str, sort: str | None = None, p: int = 0):
-    return _feed_page(request, parse_period("date", value), _sort(sort), _page(p))
+def feed_day(request: Request, value: str, sort: str | None = None, p: int = 0, category: str | None = None):
+    return _feed_page(request, parse_period("date", value), _sort(sort), _page(p), category=category)
 
 
 @router.get("/papers/week/{value}")
-def feed_week(request: Request, value: str, sort: str | None = None, p: int = 0):
-    return _feed_page(request, parse_period("week", value), _sort(sort), _page(p))
+def feed_week(request: Request, value: str, sort: str | None = None, p: int = 0, category: str | None = None):
+    return _feed_page(request, parse_period("week", value), _sort(sort), _page(p), category=category)
 
 
 @router.get("/papers/month/{value}")
-def feed_month(request: Request, value: str, sort: str | None = None, p: int = 0):
-    return _feed_page(request, parse_period("month", value), _sort(sort), _page(p))
+def feed_month(request: Request, value: str, sort: str | None = None, p: int = 0, category: str | None = None):
+    return _feed_page(request, parse_period("month", value), _sort(sort), _page(p), category=category)
 
 
 @router.get("/papers/trending")
-def trending_page(request: Request, p: int = 0):
+def trending_page(request: Request, p: int = 0, category: str | None = None):
     p = _page(p)
+    category = queries.parse_category(category)
     user = current_user(request)
     with session_scope() as session:
-        rows = queries.feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE)
+        rows = queries.feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
+                                 category=category)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
-    return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=voted)
+    return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=voted,
+                  category=category or "")
 
 
 @router.get("/about")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from dailypapers.errors import InvalidInput, NotFound
@@ -41,15 +42,37 @@ def _feed_select(now: datetime):
     return stmt, SUBMITTER, score
 
 
+CATEGORY = re.compile(r"^[A-Za-z-]+(\.[A-Za-z-]+)?$")  # cs, cs.CL, hep-th, astro-ph.GA
+
+
+def parse_category(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) > 32 or not CATEGORY.match(text):
+        raise InvalidInput(f"not an arXiv category: {text!r}; e.g. cs.CL, or cs for all of computer science")
+    return text
+
+
 def feed_rows(session: Session, *, period: Period | None = None, sort: str = "upvotes", limit: int = 50,
-              offset: int = 0, submitter: str | None = None, now: datetime | None = None) -> list[FeedRow]:
-    """Entries of the daily feed in `period` (all days when None), sorted by `sort`."""
+              offset: int = 0, submitter: str | None = None, category: str | None = None,
+              now: datetime | None = None) -> list[FeedRow]:
+    """Entries of the daily feed in `period` (all days when None), sorted by `sort`.
+
+    `category` keeps papers listed in it (cs.CL), or in any of an archive's categories (cs).
+    """
     now = now or datetime.now(UTC)
     stmt, submitter_table, score = _feed_select(now)
     if period is not None:
         stmt = stmt.where(DailyEntry.date >= period.start, DailyEntry.date <= period.end)
     if submitter:
         stmt = stmt.where(submitter_table.username == submitter)
+    if category:
+        padded = literal(" ") + Paper.categories + literal(" ")
+        wanted = padded.contains(f" {category} ", autoescape=True)
+        if "." not in category:
+            wanted = wanted | padded.contains(f" {category}.", autoescape=True)
+        stmt = stmt.where(wanted)
     if sort == "upvotes":
         stmt = stmt.order_by(Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc())
     elif sort == "newest":
