@@ -251,3 +251,16 @@ def PaperRecordLike(arxiv_id, title, categories):  # noqa: N802 - reads like the
     rec = record(arxiv_id, title)
     rec.categories, rec.primary_category = list(categories), categories[0]
     return rec
+
+
+def test_feeds_filter_by_category(session):
+    add_papers(session, [record("2501.00061", "Language paper"),
+                         PaperRecordLike("2501.00062", "Vision paper", ["cs.CV"])])
+    c = client()
+    rss = ET.fromstring(c.get("/papers/rss.xml", params={"category": "cs.CV"}).content)
+    assert [i.text for i in rss.findall("channel/item/title")] == ["Vision paper"]
+    assert rss.find("channel/title").text.endswith("daily papers in cs.CV")
+    atom_feed = ET.fromstring(c.get("/papers/trending/feed.xml", params={"category": "cs.CL"}).content)
+    titles = [e.text for e in atom_feed.findall("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title")]
+    assert titles == ["Language paper"]
+    assert c.get("/papers/rss.xml", params={"category": "bad category"}).status_code == 400

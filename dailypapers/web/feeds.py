@@ -108,20 +108,29 @@ def rss(channel: Channel) -> Response:
                     media_type="application/rss+xml; charset=utf-8")
 
 
-def daily_channel(feed_path: str) -> Channel:
-    with session_scope() as session:
-        rows = queries.feed_rows(session, sort="publishedAt", limit=FEED_SIZE)
-    site = get_settings().site_name
-    return Channel(f"{site}: daily papers", "/papers", feed_path, "Papers as they enter the daily feed",
-                   [Item(r.paper, r.submitted_at) for r in rows])
+def _suffix(category: str | None) -> tuple[str, str]:
+    """(query string, title suffix) for a category-filtered feed."""
+    return (f"?{urlencode({'category': category})}", f" in {category}") if category else ("", "")
 
 
-def trending_channel(feed_path: str) -> Channel:
+def daily_channel(feed_path: str, category: str | None = None) -> Channel:
+    category = queries.parse_category(category)
     with session_scope() as session:
-        rows = queries.feed_rows(session, sort="trending", limit=FEED_SIZE)
+        rows = queries.feed_rows(session, sort="publishedAt", limit=FEED_SIZE, category=category)
     site = get_settings().site_name
-    return Channel(f"{site}: trending papers", "/papers/trending", feed_path,
-                   "The papers with the highest trending score", [Item(r.paper, r.submitted_at) for r in rows])
+    query, suffix = _suffix(category)
+    return Channel(f"{site}: daily papers{suffix}", f"/papers{query}", feed_path + query,
+                   f"Papers{suffix} as they enter the daily feed", [Item(r.paper, r.submitted_at) for r in rows])
+
+
+def trending_channel(feed_path: str, category: str | None = None) -> Channel:
+    category = queries.parse_category(category)
+    with session_scope() as session:
+        rows = queries.feed_rows(session, sort="trending", limit=FEED_SIZE, category=category)
+    site = get_settings().site_name
+    query, suffix = _suffix(category)
+    return Channel(f"{site}: trending papers{suffix}", f"/papers/trending{query}", feed_path + query,
+                   f"The papers{suffix} with the highest trending score", [Item(r.paper, r.submitted_at) for r in rows])
 
 
 def search_channel(feed_path: str, q: str, mode: str) -> Channel:
@@ -138,23 +147,23 @@ def search_channel(feed_path: str, q: str, mode: str) -> Channel:
 
 
 @router.get("/papers/feed.xml")
-def daily_atom():
-    return atom(daily_channel("/papers/feed.xml"))
+def daily_atom(category: str | None = None):
+    return atom(daily_channel("/papers/feed.xml", category))
 
 
 @router.get("/papers/rss.xml")
-def daily_rss():
-    return rss(daily_channel("/papers/rss.xml"))
+def daily_rss(category: str | None = None):
+    return rss(daily_channel("/papers/rss.xml", category))
 
 
 @router.get("/papers/trending/feed.xml")
-def trending_atom():
-    return atom(trending_channel("/papers/trending/feed.xml"))
+def trending_atom(category: str | None = None):
+    return atom(trending_channel("/papers/trending/feed.xml", category))
 
 
 @router.get("/papers/trending/rss.xml")
-def trending_rss():
-    return rss(trending_channel("/papers/trending/rss.xml"))
+def trending_rss(category: str | None = None):
+    return rss(trending_channel("/papers/trending/rss.xml", category))
 
 
 @router.get("/search/feed.xml")
