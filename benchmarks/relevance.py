@@ -167,11 +167,40 @@ def sweep(path: Path, queries: list[dict]) -> dict:
     return table
 
 
+def prune_sweep(path: Path, queries: list[dict]) -> dict:
+    """Hybrid quality when its keyword side keeps only words found in at most a share of the papers.
+
+    Which words a share removes does not depend on the collection's size (the 100k and 1M collections are
+    resampled from this sample), so the judged 20k run tells what the pruning used at scale costs.
+    """
+    from dailypapers.config import get_settings
+
+    use_data_dir(path)
+    table = {}
+    try:
+        with session_scope() as session:
+            for share in (None, 0.05, 0.02, 0.01, 0.005, 0.002):
+                get_settings().search_keyword_max_share = share or 1.0
+                for model in MODELS:
+                    ranked = run_queries(session, [q["query"] for q in queries], {"mode": "hybrid", "model": model})
+                    ndcg = [ndcg_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]
+                    recall = [recall_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]
+                    table[f"{share or 'off'} [{model}]"] = (sum(ndcg) / len(ndcg), sum(recall) / len(recall))
+    finally:
+        get_settings().search_keyword_max_share = 1.0
+    print("\n#### hybrid with common words pruned from its keyword side (distractor run)\n")
+    print("| keep words in at most this share of papers | nDCG@10 | recall@10 |\n|---|---|---|")
+    for name, (ndcg, recall) in table.items():
+        print(f"| {name} | {ndcg:.3f} | {recall:.3f} |")
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=Path, default=SAMPLE, help="Distractor papers (snapshot JSON lines).")
     parser.add_argument("--out", type=Path, default=OUT, help="Where the benchmark databases are kept.")
     parser.add_argument("--sweep", action="store_true", help="Also measure fusion settings.")
+    parser.add_argument("--prune", action="store_true", help="Also measure pruning common words (used at scale).")
     parser.add_argument("--json", type=Path, help="Write every number here as JSON.")
     args = parser.parse_args(argv)
 
@@ -190,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     report["distractors"] = evaluate(runs["distractors"][0], "64 demo papers + 19,995 distractors", judged, titles)
     if args.sweep:
         report["sweep"] = sweep(runs["distractors"][0], judged)
+    if args.prune:
+        report["prune"] = prune_sweep(runs["distractors"][0], judged)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     return 0

@@ -53,6 +53,7 @@ def static_dir(tmp_path_factory):
     return data_dir
 
 
+@pytest.mark.timeout(900)  # distillation takes about a minute on 2 idle cores, several on busy ones
 def test_static_tier_is_distilled_into_the_data_dir_and_reused(static_dir):
     folder = embed.static_model_dir(static_dir)
     assert (folder / "config.json").exists() and (folder / "model.safetensors").exists()
@@ -62,6 +63,7 @@ def test_static_tier_is_distilled_into_the_data_dir_and_reused(static_dir):
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".distill-")]  # no leftovers
 
 
+@pytest.mark.timeout(900)
 def test_static_tier_embeds_fast_with_meaning(static_dir, settings):
     static = embed.get_embedder("minilm-static", static_dir)
     assert static.name == "all-MiniLM-L6-v2-static256" == embed.model_label("minilm-static")

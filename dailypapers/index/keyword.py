@@ -39,11 +39,11 @@ class KeywordHit:
     snippet: str | None
 
 
-def match_expression(query: str) -> str:
-    """A safe FTS5 MATCH string from what a person typed.
+def match_terms(query: str) -> list[str]:
+    """Safe FTS5 terms from what a person typed.
 
-    "quoted phrases" stay phrases, a trailing * makes a prefix query, other words are ORed (bm25 rewards
-    papers that have more of them). Stopwords are dropped unless nothing else is left.
+    "quoted phrases" stay phrases, a trailing * makes a prefix query, other words are quoted one by one.
+    Stopwords are dropped unless nothing else is left.
     """
     phrases, words = [], []
     for phrase, word in _PART.findall(query):
@@ -64,7 +64,31 @@ def match_expression(query: str) -> str:
             parts.append(term)
     if not parts:
         raise InvalidInput("the search query has no words to look for")
-    return " OR ".join(parts)
+    return parts
+
+
+def match_expression(query: str) -> str:
+    """The terms ORed: bm25 rewards papers that have more of them, and rarer ones."""
+    return " OR ".join(match_terms(query))
+
+
+def without_common_terms(conn, terms: list[str], max_docs: int) -> list[str]:
+    """The terms found in at most `max_docs` papers (phrases always stay).
+
+    On a large collection bm25 over an OR of common words scores most of the collection for every query;
+    the rare words carry the lexical evidence that meaning-based search lacks. Counting stops at the cap,
+    so the probe stays cheap.
+    """
+    kept = []
+    for term in terms:
+        if " " in term:  # a phrase: specific by nature
+            kept.append(term)
+            continue
+        found = conn.execute(text("SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :t "
+                                  "LIMIT :cap)"), {"t": term, "cap": max_docs + 1}).scalar()
+        if found <= max_docs:
+            kept.append(term)
+    return kept
 
 
 def column_phrase(column: str, value: str) -> str | None:

@@ -38,7 +38,8 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
         result = _keyword_only(session, query, match, filters)
         result.notes.append(NO_VECTORS)
         return result
-    notes.extend(coverage_notes(session, index))
+    newest = session.execute(text("SELECT max(id) FROM papers")).scalar() or 0
+    notes.extend(coverage_notes(index, newest))
 
     depth = max(CANDIDATE_DEPTH, query.offset + query.limit)
     semantic = semantic_candidates(session, index, query, filters, depth)
@@ -49,7 +50,14 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
         return SearchResult(load_hits(session, page, ranks, snips), "semantic" if query.mode == "semantic"
                             else "hybrid", notes)
 
-    kw_hits = keyword.search(session.connection(), filters.with_fts(match), filters.where, filters.params, depth)
+    kw_match = match
+    share = get_settings().search_keyword_max_share
+    if share < 1.0:  # opt-in speed for very large collections; costs relevance (benchmarks/RESULTS.md)
+        terms = keyword.without_common_terms(session.connection(), keyword.match_terms(query.text),
+                                             int(share * newest))
+        kw_match = " OR ".join(terms) if terms else None
+    kw_hits = keyword.search(session.connection(), filters.with_fts(kw_match), filters.where, filters.params,
+                             depth) if kw_match else []
     kw = [(h.paper_id, h.score) for h in kw_hits]
     unembedded = {pid for pid, _ in kw if not index.contains(pid)}
     fused = fuse(kw, semantic, query.fusion or fusion_for(index.model), unembedded)
@@ -88,9 +96,8 @@ def semantic_candidates(session: Session, index: VectorIndex, query: SearchQuery
                         allowed=lambda: all_matching(conn, filters))
 
 
-def coverage_notes(session: Session, index: VectorIndex) -> list[str]:
+def coverage_notes(index: VectorIndex, newest: int) -> list[str]:
     """A note when papers were added after the vectors were built (they are found by keyword only)."""
-    newest = session.execute(text("SELECT max(id) FROM papers")).scalar() or 0
     if len(index) and newest > int(index.ids[-1]):
         return ["papers added since the last `dailypapers index` are found by keyword only"]
     return []

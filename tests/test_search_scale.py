@@ -1,0 +1,89 @@
+"""Scale checks (slow): HNSW recall on real embeddings, and the scale benchmark end to end.
+
+CI runs them small: 300 real sample abstracts embedded with MiniLM, grown to 5,000 vectors with the
+benchmark's synthetic neighbours. DAILYPAPERS_FULL_SCALE=1 uses the 20k real vectors cached by
+benchmarks/relevance.py and 100,000 vectors.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_20K
+
+FULL = os.environ.get("DAILYPAPERS_FULL_SCALE") == "1"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def sample_records(n: int):
+    from dailypapers.sources.snapshot import iter_jsonl
+
+    records = []
+    with gzip.open(SAMPLE_20K, "rb") as stream:
+        for line in iter_jsonl(stream):
+            if line.record is not None:
+                records.append(line.record)
+            if len(records) == n:
+                break
+    return records
+
+
+def real_vectors(settings):
+    """(records, MiniLM vectors) of real papers."""
+    from dailypapers.index.embed import get_embedder, paper_text
+
+    if FULL:
+        from search_scale import real_corpus
+
+        corpus = real_corpus()
+        return corpus.records, corpus.vectors
+    records = sample_records(300)
+    vectors = get_embedder("minilm").embed([paper_text(r.title, r.abstract) for r in records])
+    return records, vectors
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_hnsw_recall_at_10_is_at_least_095_on_real_embeddings(settings):
+    from synthetic import RealCorpus, generate, nearest_neighbours
+
+    from dailypapers.index.vectors import VectorIndex, make_graph
+
+    records, vectors = real_vectors(settings)
+    corpus = RealCorpus(records, vectors, nearest_neighbours(vectors))
+    size = 100_000 if FULL else 5_000
+    matrix = np.concatenate([v for _, v in generate(corpus, size - len(vectors))] + [vectors])
+    ids = np.arange(1, len(matrix) + 1, dtype=np.int64)
+    index = VectorIndex("minilm", ids, matrix, make_graph(ids, matrix))
+    rng = np.random.default_rng(3)
+    queries = vectors[rng.choice(len(vectors), 100, replace=False)]
+    queries = queries + rng.normal(0, 0.02, queries.shape).astype(np.float32)  # near, not equal, to a paper
+    graph, recalls = index.graph, []
+    for q in queries / np.linalg.norm(queries, axis=1, keepdims=True):
+        approximate = {p for p, _ in index.search(q, 10)}
+        index.graph = None
+        exact = {p for p, _ in index.search(q, 10)}
+        index.graph = graph
+        recalls.append(len(approximate & exact) / 10)
+    assert np.mean(recalls) >= 0.95
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_scale_benchmark_runs_end_to_end_at_a_small_size():
+    if not (ROOT / "benchmarks" / "out" / "distractors" / "dailypapers.db").exists():
+        pytest.skip("needs the 20k real vectors that benchmarks/relevance.py caches (16 CPU-minutes to make)")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "search_scale.py"), "--sizes", "5k",
+                           "--queries", "20", "--rebuild"], capture_output=True, text=True, timeout=1700)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| 5,000 | hybrid (HNSW)" in done.stdout
+    row = json.loads(Path(ROOT / "benchmarks" / "out" / "search_scale-5k.json").read_text())["5k"]
+    assert row["ann_recall@10"] >= 0.95 and row["count"] == 5000
