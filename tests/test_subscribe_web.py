@@ -220,6 +220,14 @@ def test_subscribing_a_subscribed_address_changes_nothing_and_tells_its_owner(si
         ("plain",)).get_content()
 
 
+def test_a_search_can_be_saved_as_an_interest(site, sink, session):
+    page = site.get("/subscribe", params={"q": '"speech recognition" streaming', "category": "eess.AS",
+                                          "frequency": "weekly"})
+    assert page.status_code == 200
+    assert '&#34;speech recognition&#34; streaming</textarea>' in page.text
+    assert 'value="eess.AS"' in page.text and 'value="weekly" id="frequency-weekly" checked' in page.text
+
+
 def test_form_errors_are_shown_and_nothing_is_stored(site, sink, session):
     for fields, message in [({"email": "not-an-address"}, "not an email address"),
                             ({"email": "a@b.org\r\nBcc: victim@example.org"}, "not an email address"),

@@ -72,9 +72,14 @@ def _form_context(prefs: Preferences | None = None, **extra) -> dict:
 
 
 @router.get("/subscribe", include_in_schema=False)
-def subscribe_form(request: Request):
+def subscribe_form(request: Request, q: str = "", category: str = "", frequency: str = "daily"):
+    """The form; `?q=...&category=...` (the search page's own parameters) fills it in, so a search can be
+    saved as an interest: "get these by email"."""
     user = current_user(request)
-    return render(request, "subscriptions/subscribe.html", **_form_context(email=(user.email if user else "") or ""))
+    form = Preferences(frequency if frequency in FREQUENCIES else "daily", [q[:250]] if q.strip() else [],
+                       category.split()[:5])
+    return render(request, "subscriptions/subscribe.html", **_form_context(form, email=(user.email if user else "")
+                                                                           or ""))
 
 
 @router.post("/subscribe", include_in_schema=False)
