@@ -73,6 +73,18 @@ def test_smtp_down_stops_the_run_records_nothing_and_a_rerun_sends_everything(fe
         assert set(sink.handler.per_recipient().values()) == {1}
 
 
+def test_retries_back_off_exponentially(settings, monkeypatch):
+    from dailypapers.digest.send import SmtpClient
+
+    settings = use_smtp(monkeypatch, free_port(), DAILYPAPERS_SMTP_RETRIES="4", DAILYPAPERS_SMTP_BACKOFF="1.5")
+    waits = []
+    client = SmtpClient(settings, sleep=waits.append)
+    with pytest.raises(DeliveryError, match="after 4 attempts.*Connection refused"):
+        client.send("ada@example.org", b"Subject: x\r\n\r\nbody\r\n")
+    assert waits == [1.5, 3.0, 6.0]  # between the 4 attempts, doubling
+    assert client.attempts == 4
+
+
 class DeferOnce(Inbox):
     """451 at the end of data the first time each recipient is tried, then OK."""
 
