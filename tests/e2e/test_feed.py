@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,3 +67,29 @@ def test_sort_by_newest_and_open_a_paper(page):
     first_card.click()
     expect(page.locator("#paper-title")).to_have_text(title)
     expect(page.locator("#paper-abstract")).not_to_be_empty()
+
+
+def test_category_filter_follows_the_day_navigation(page):
+    def demo_titles_in(days_ago: int, category: str) -> set[str]:
+        records = demo_records()[days_ago * PAPERS_PER_DAY:(days_ago + 1) * PAPERS_PER_DAY]
+        return {r.title for r in records if category in r.categories}
+
+    page.goto("/papers")
+    page.get_by_label("Category").fill("cs.CL")
+    page.locator("#category-apply").click()
+    expect(page).to_have_url(re.compile(r"/papers\?(.*&)?category=cs\.CL"))
+    expected = demo_titles_in(0, "cs.CL")
+    assert expected, "the demo's newest day has cs.CL papers"
+    assert card_titles(page) == expected
+
+    page.locator("#prev-period").click()  # the filter stays on
+    expect(page).to_have_url(re.compile(r"/papers/date/\d{4}-\d{2}-\d{2}\?category=cs\.CL$"))
+    expected = demo_titles_in(1, "cs.CL")
+    if expected:
+        assert card_titles(page) == expected
+    else:
+        expect(page.locator("#feed-empty")).to_contain_text("No papers in cs.CL")
+
+    page.locator("#category-clear").click()
+    expect(page.get_by_label("Category")).to_have_value("")
+    assert card_titles(page) == demo_titles_of_day(1)
