@@ -9,6 +9,7 @@ import secrets
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from dailypapers.sources.records import PaperRecord
 from dailypapers.sources.snapshot import record_to_export
@@ -30,6 +31,10 @@ def pytest_collection_modifyitems(config, items):
     would fail."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
+
+# Assertions wait up to 15 s (Playwright's default is 5): on a busy CI machine the site's first search loads
+# the embedding model, and a digest run starts a whole process.
+expect.set_options(timeout=15_000)
 
 _running_sites: list[LiveSite] = []
 
