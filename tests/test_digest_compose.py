@@ -166,3 +166,21 @@ def test_the_confirmation_email_has_the_link_and_no_list_headers(feed):
     assert re.search(r"http://testserver/subscriptions/confirm/[\w.-]+", text)
     assert "Nothing will be sent until you confirm" in message.get_body(("html",)).get_content()
     assert message["List-Unsubscribe"] is None  # not a list mail: there is nothing to unsubscribe from yet
+
+
+def test_the_fast_wire_form_reads_back_exactly_like_the_email_packages_own(feed):
+    from dailypapers.digest.send import wire_bytes
+
+    subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks")
+    message = digest_for(feed, subscriber)[0]
+    fast = wire_bytes(message)
+    generic = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    assert fast != generic and b"\n" not in fast.replace(b"\r\n", b"")  # CRLF only
+    assert max(len(line) for line in fast.split(b"\r\n")) <= 998  # SMTP's line limit
+    ours, theirs = (message_from_bytes(data, policy=default) for data in (fast, generic))
+    assert ours.items() == theirs.items()
+    for kind in ("plain", "html"):
+        assert ours.get_body((kind,)).get_content() == theirs.get_body((kind,)).get_content()
+    message["X-Extra"] = "ünïcode header"  # changed after composing: the email package writes it
+    assert message.wire() is None
+    assert message_from_bytes(wire_bytes(message), policy=default)["X-Extra"] == "ünïcode header"

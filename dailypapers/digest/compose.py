@@ -90,6 +90,38 @@ def _encoded(value: str, name: str) -> str:
     return value if value.isascii() else Header(value, "utf-8", header_name=name).encode()
 
 
+class DigestMessage(EmailMessage):
+    """An EmailMessage whose headers and parts compose.py wrote as ready 7-bit text, so it can be put on the
+    wire as it is (`wire`), without the email package's generator re-parsing every header."""
+
+    def wire(self) -> bytes | None:
+        """The bytes to send (CRLF lines), or None if the message was changed into something this cannot
+        write (then the caller uses the email package's generator)."""
+        def header_block(message) -> list[str] | None:
+            lines = []
+            for name, value in message.raw_items():
+                if type(value) is not str or not value.isascii():  # a parsed header: let the generator fold it
+                    return None
+                lines.append(f"{name}: {value}")
+            return lines
+
+        head = header_block(self)
+        parts = self.get_payload()
+        if head is None or not isinstance(parts, list) or self.get_content_subtype() != "alternative":
+            return None
+        boundary = self.get_boundary()
+        out = head + ["", ""]
+        for part in parts:
+            part_head = header_block(part)
+            payload = part.get_payload()
+            if part_head is None or not isinstance(payload, str) or not payload.isascii():
+                return None
+            out += [f"--{boundary}", *part_head, "", payload.rstrip("\n")]
+        out += [f"--{boundary}--", ""]
+        text = "\n".join(out)
+        return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
+
+
 def _text_part(content: str, subtype: str) -> EmailMessage:
     part = EmailMessage(policy=SMTP)
     part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
@@ -106,7 +138,7 @@ def _message(settings: Settings, to: str, subject: str, text: str, html: str, ms
     email package's header parser: a digest run builds thousands, and parsing was most of their cost.
     Reading a header back (message["Subject"]) still gives the decoded value."""
     name, address = parseaddr(settings.mail_from)
-    message = EmailMessage(policy=SMTP)
+    message = DigestMessage(policy=SMTP)
     message.set_raw("From", formataddr((name, address), charset="utf-8"))
     message.set_raw("To", to)
     message.set_raw("Subject", _encoded(subject, "Subject"))

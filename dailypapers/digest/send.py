@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
+from functools import cached_property
 
 from sqlalchemy import Connection, Engine, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -60,9 +61,21 @@ class Outgoing:
     period: str | None = None
     num_papers: int = 0
 
-    @property
+    @cached_property
     def recipient(self) -> str:
-        return parseaddr(str(self.message["To"]))[1]
+        return parseaddr(_raw_header(self.message, "To"))[1]
+
+    @cached_property
+    def message_id(self) -> str:
+        return _raw_header(self.message, "Message-ID")
+
+
+def _raw_header(message: EmailMessage, name: str) -> str:
+    """A header's value as stored: message[name] would run the header parser, costly at thousands a run."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return str(value)
+    return ""
 
 
 @dataclass
@@ -115,8 +128,12 @@ def _reply_text(reply: bytes | str) -> str:
 
 
 def wire_bytes(message: EmailMessage) -> bytes:
-    """The message with CRLF line ends, whatever policy it was built with (a bare LF is not a line in SMTP)."""
-    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    """The message with CRLF line ends, whatever policy it was built with (a bare LF is not a line in SMTP).
+
+    Messages compose.py builds (all 7-bit, raw headers) have a fast path of their own."""
+    fast = getattr(message, "wire", None)
+    data = fast() if fast is not None else None
+    return data if data is not None else message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
 
 def _dot_stuffed(data: bytes) -> bytes:
@@ -285,7 +302,7 @@ class _DigestRecorder(_Recorder):
         self.key = (DELIVERIES.c.subscriber_id == item.subscriber_id) & (DELIVERIES.c.period == item.period)
 
     def sending(self) -> None:
-        values = dict(status="sending", message_id=str(self.item.message["Message-ID"]),
+        values = dict(status="sending", message_id=self.item.message_id,
                       num_papers=self.item.num_papers, error=None)
         claimed = self.conn.execute(update(DELIVERIES).where(self.key, DELIVERIES.c.status.in_(self.claimable))
                                     .values(attempts=DELIVERIES.c.attempts + 1, **values)).rowcount
@@ -302,7 +319,7 @@ class _DigestRecorder(_Recorder):
     def finish(self, status: str, error: str | None = None) -> None:
         now = datetime.now(UTC)
         values = dict(status=status, error=error, num_papers=self.item.num_papers,
-                      message_id=str(self.item.message["Message-ID"]))
+                      message_id=self.item.message_id)
         if status == "sent":
             values["sent_at"] = now
         done = self.conn.execute(update(DELIVERIES).where(self.key).values(**values)).rowcount
