@@ -74,6 +74,13 @@ def test_categories_narrow_the_picks_and_work_without_interests(feed):
     assert personal[0].why == "New in astro-ph.CO, which you follow"
 
 
+def test_categories_fill_in_when_no_interest_matches(feed):
+    subscriber = add_subscriber(feed, "e@example.org", interests="topological quantum codes",
+                                categories="astro-ph.CO")
+    personal = digest_for(feed, subscriber)[2]
+    assert [p.arxiv_id for p in personal] == ["2611.00004"] and "which you follow" in personal[0].why
+
+
 def test_both_parts_and_the_headers_mail_clients_act_on(feed):
     subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks")
     message, papers, personal = digest_for(feed, subscriber)

@@ -157,6 +157,10 @@ def _summary(result, dry_run: bool) -> str:
         parts.append(f"{len(r.bounced)} bounced (no more mail to them)")
     if r.failed:
         parts.append(f"{len(r.failed)} deferred by the server (retried on the next run)")
+    if result.search_errors:
+        interest, why = next(iter(result.search_errors.items()))
+        parts.append(f"{len(result.search_errors)} interests could not be searched (e.g. {interest!r}: {why}); "
+                     "those subscribers got the trending papers")
     in_doubt = result.in_doubt + len(r.unknown)
     if in_doubt:
         parts.append(f"{in_doubt} in doubt after an interrupted run (not resent; see `digest status`)")

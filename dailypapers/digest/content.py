@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings, get_settings
@@ -187,9 +188,12 @@ class Personaliser:
                             date_from=self.papers.search_from or period.first_day, date_to=period.last_day)
         try:
             hits = search(session, query)
-        except DailyPapersError as exc:  # one odd interest must not stop everyone's digest
+        except (DailyPapersError, SQLAlchemyError) as exc:
+            # One odd interest, or a search index this database lacks, must not stop everyone's digest:
+            # the subscriber still gets the trending papers, and the run reports what failed.
+            session.rollback()
             with self._lock:
-                self.failed[interest] = str(exc)
+                self.failed[interest] = str(exc).splitlines()[0][:300]
             hits = []
         with self._lock:
             self.searches += 1
@@ -228,7 +232,7 @@ class Personaliser:
         key = interest.casefold()
         if key not in self._hits:
             pending = self._pending.pop(key, None)
-            self._hits[key] = pending.result() if pending is not None else self._search(self.session, interest)
+            self._hits[key] = pending.result() if pending is not None else self._search_in_thread(interest)
         return self._hits[key]
 
     def picks(self, interests: list[str], categories: list[str], limit: int | None = None) -> list[DigestPaper]:
@@ -251,7 +255,7 @@ class Personaliser:
                     queues.remove(entry)
                 if len(chosen) >= limit:
                     break
-        if not interests and wanted:
+        if not chosen and wanted:  # no interests, or none matched: the period's best in their categories
             chosen = {p.paper_id: p for p in self._category_picks(wanted, limit)}
         return list(chosen.values())
 

@@ -37,6 +37,7 @@ class PeriodResult:
     in_doubt: int = 0  # a killed run may have sent it: not sent again
     composed: int = 0
     searches: int = 0  # distinct interests searched
+    search_errors: dict[str, str] = field(default_factory=dict)  # interest -> why it could not be searched
     empty_period: bool = False
     report: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -45,7 +46,7 @@ class PeriodResult:
         return dict(period=self.period, subscribers=self.subscribers, due=self.due, composed=self.composed,
                     sent=r.sent, empty=self.empty, already_sent=self.already, in_doubt=self.in_doubt + len(r.unknown),
                     bounced=len(r.bounced), failed=len(r.failed), attempts=r.attempts, searches=self.searches,
-                    empty_period=self.empty_period)
+                    search_errors=len(self.search_errors), empty_period=self.empty_period)
 
 
 @contextmanager
@@ -133,6 +134,7 @@ def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, re
             yield Outgoing(message, subscriber.id, period.key, len(papers.trending) + len(personal))
     finally:
         personaliser.close()
+        result.search_errors = dict(personaliser.failed)
 
 
 def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settings | None = None,
