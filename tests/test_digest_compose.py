@@ -172,6 +172,7 @@ def test_the_confirmation_email_has_the_link_and_no_list_headers(feed):
     text = message.get_body(("plain",)).get_content()
     assert re.search(r"http://testserver/subscriptions/confirm/[\w.-]+", text)
     assert "Nothing will be sent until you confirm" in message.get_body(("html",)).get_content()
+    assert re.search(r"Change what you asked for: http://testserver/subscriptions/manage/[\w.-]+", text)
     assert message["List-Unsubscribe"] is None  # not a list mail: there is nothing to unsubscribe from yet
 
 

@@ -83,6 +83,8 @@ def test_subscribe_confirm_and_nothing_is_sent_before_confirmation(site, sink, s
     assert send().report.sent == 0  # unconfirmed: no digest
     assert len(sink.handler.to(ADDRESS)) == 1
 
+    manage = site.get(local(link_in(confirmation.message, "/subscriptions/manage")))
+    assert manage.status_code == 200 and "waiting for you to follow the link" in manage.text
     url = link_in(confirmation.message, "/subscriptions/confirm")
     page = site.get(local(url))  # a mail scanner fetching the link must not confirm
     assert page.status_code == 200 and 'id="confirm-button"' in page.text

@@ -214,7 +214,8 @@ def compose_confirmation(subscriber: Subscriber, *, settings: Settings | None = 
     context = dict(subject=subject, preheader="One click to start receiving papers; nothing is sent until then.",
                    email=subscriber.email, site_name=settings.site_name, home_url=settings.base_url.rstrip("/"),
                    frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
-                   confirm_url=confirm_link(subscriber, settings), confirm_days=MAX_AGE["confirm"] // 86400)
+                   confirm_url=confirm_link(subscriber, settings), confirm_days=MAX_AGE["confirm"] // 86400,
+                   manage_url=subscriber_links(subscriber, settings)["manage"])
     now = now or datetime.now(UTC)
     return _message(settings, subscriber.email, subject, _render("confirm.txt", **context),
                     _render("confirm.html", **context),
