@@ -195,6 +195,34 @@ def prune_sweep(path: Path, queries: list[dict]) -> dict:
     return table
 
 
+def throughput(sample: Path, n: int) -> dict:
+    """Abstracts embedded per second by each tier, on the first n papers of the sample, in this process."""
+    import gzip
+
+    from dailypapers.index.embed import get_embedder, paper_text
+    from dailypapers.sources.snapshot import iter_jsonl
+
+    texts = []
+    with gzip.open(sample, "rb") as stream:
+        for line in iter_jsonl(stream):
+            if line.record is not None:
+                texts.append(paper_text(line.record.title, line.record.abstract))
+            if len(texts) == n:
+                break
+    rates = {}
+    print(f"\n#### embedding throughput ({n} abstracts of the sample)\n")
+    print("| tier | device | abstracts/s |\n|---|---|---|")
+    for model in MODELS:
+        embedder = get_embedder(model, OUT / "distractors")
+        embedder.embed(texts[:16])  # warm up
+        started = time.perf_counter()
+        for start in range(0, len(texts), 64):
+            embedder.embed(texts[start:start + 64])
+        rates[model] = len(texts) / (time.perf_counter() - started)
+        print(f"| {model} | {getattr(embedder, 'device', 'cpu (numpy)')} | {rates[model]:.1f} |")
+    return rates
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=Path, default=SAMPLE, help="Distractor papers (snapshot JSON lines).")
@@ -202,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="Also measure fusion settings.")
     parser.add_argument("--prune", action="store_true", help="Also measure pruning common words (used at scale).")
     parser.add_argument("--json", type=Path, help="Write every number here as JSON.")
+    parser.add_argument("--throughput", type=int, metavar="N", help="Only measure embedding speed on N abstracts.")
     args = parser.parse_args(argv)
+    if args.throughput:
+        throughput(args.sample, args.throughput)
+        return 0
 
     judged = json.loads(JUDGMENTS.read_text())["queries"]
     from dailypapers.demo import demo_records

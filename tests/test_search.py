@@ -302,3 +302,20 @@ def test_cli_related(demo_cli):
 
 def test_module_does_not_touch_the_network():
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+
+def test_highlight_marks_query_words_and_escapes_html():
+    from dailypapers.search.explain import highlight
+
+    abstract = "We train <b>agents</b> with rewards. " + "filler " * 40 + "Rewarding agents is hard."
+    snippet = highlight("rewarded agent training", "A title", abstract)
+    assert "<mark>train</mark>" in snippet and "<mark>agents</mark>" in snippet
+    assert "&lt;b&gt;" in snippet and "<b>" not in snippet
+    assert highlight("the of and", "t", "a b c") is None  # only stopwords: nothing to show
+    assert highlight("zebra", "Zebra stripes", "nothing here") == "<mark>Zebra</mark> stripes"
+    assert highlight("zebra", "Plain", "nothing here") is None
+
+
+def test_hybrid_snippets_show_why_it_matched(session):
+    hits = search(session, SearchQuery("bandits with switching costs", mode="hybrid", limit=3))
+    assert all("<mark>" in h.snippet for h in hits if "keyword" in h.ranks)

@@ -98,30 +98,22 @@ def column_phrase(column: str, value: str) -> str | None:
 
 
 def search(conn, match: str, where: str = "", params: dict | None = None, limit: int = 100,
-           offset: int = 0) -> list[KeywordHit]:
-    """bm25-ranked papers for a MATCH expression, with extra SQL conditions on `p` (papers)."""
+           offset: int = 0, with_snippets: bool = True) -> list[KeywordHit]:
+    """bm25-ranked papers for a MATCH expression, with extra SQL conditions on `p` (papers).
+
+    Snippets cost more than the ranking itself; leave them out for candidate lists.
+    """
+    extras = (", snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
+              "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked") if with_snippets else ""
     sql = (
-        f"SELECT p.id, {BM25} AS rank, snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
-        "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked "
+        f"SELECT p.id, {BM25} AS rank{extras} "
         "FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
         f"WHERE papers_fts MATCH :match AND NOT p.hidden {where} ORDER BY rank LIMIT :limit OFFSET :offset"
     )
     rows = conn.execute(text(sql), {**(params or {}), "match": match, "limit": limit, "offset": offset}).all()
+    if not with_snippets:
+        return [KeywordHit(r.id, -r.rank, None) for r in rows]
     return [KeywordHit(r.id, -r.rank, mark(r.snip if "\x02" in (r.snip or "") else r.title_marked)) for r in rows]
-
-
-def snippets(conn, match: str, paper_ids: list[int]) -> dict[int, str]:
-    """Highlighted abstract snippets of these papers for a MATCH expression (only those that match it)."""
-    if not paper_ids:
-        return {}
-    ids = ",".join(str(int(i)) for i in paper_ids)
-    rows = conn.execute(
-        text("SELECT rowid, snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
-             "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked "
-             f"FROM papers_fts WHERE papers_fts MATCH :match AND rowid IN ({ids})"),
-        {"match": match},
-    ).all()
-    return {r.rowid: mark(r.snip if "\x02" in (r.snip or "") else r.title_marked) for r in rows}
 
 
 def mark(snippet: str | None) -> str | None:

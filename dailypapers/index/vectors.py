@@ -26,7 +26,7 @@ ANN_MIN_VECTORS = 50_000
 # HNSW settings chosen by benchmarks/search_scale.py: recall@10 >= 0.95 against exact search on real vectors.
 HNSW_CONNECTIVITY = 16
 HNSW_EXPANSION_ADD = 128
-HNSW_EXPANSION_SEARCH = 96
+HNSW_EXPANSION_SEARCH = 400  # recall@10 0.97 at 200, 0.99 at 400 on 1M synthetic vectors; under 1 ms
 HNSW_DTYPE = "i8"
 RESCORE_FACTOR = 4  # approximate candidates fetched per wanted result, then re-scored exactly
 # A collection without index files, but with vectors in the database, is read straight from it up to this size.
@@ -250,7 +250,7 @@ def _open_files(data_dir: Path, model: str) -> VectorIndex | None:
         if manifest["ann"]:
             from usearch.index import Index
 
-            graph = Index.restore(str(folder / "graph.usearch"), view=True)
+            graph = Index.restore(str(folder / "graph.usearch"), view=False)  # in memory: no page faults
             graph.expansion_search = HNSW_EXPANSION_SEARCH
     except FileNotFoundError:
         return None

@@ -46,9 +46,8 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
     if query.mode == "semantic" or match is None:
         page = semantic[query.offset:query.offset + query.limit]
         ranks = {"semantic": {pid: i + 1 for i, (pid, _) in enumerate(semantic)}}
-        snips = keyword.snippets(session.connection(), match, [p for p, _ in page]) if match else {}
-        return SearchResult(load_hits(session, page, ranks, snips), "semantic" if query.mode == "semantic"
-                            else "hybrid", notes)
+        return SearchResult(load_hits(session, page, ranks, highlight_query=query.text),
+                            "semantic" if query.mode == "semantic" else "hybrid", notes)
 
     kw_match = match
     share = get_settings().search_keyword_max_share
@@ -57,17 +56,14 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
                                              int(share * newest))
         kw_match = " OR ".join(terms) if terms else None
     kw_hits = keyword.search(session.connection(), filters.with_fts(kw_match), filters.where, filters.params,
-                             depth) if kw_match else []
+                             depth, with_snippets=False) if kw_match else []
     kw = [(h.paper_id, h.score) for h in kw_hits]
     unembedded = {pid for pid, _ in kw if not index.contains(pid)}
     fused = fuse(kw, semantic, query.fusion or fusion_for(index.model), unembedded)
     page = fused[query.offset:query.offset + query.limit]
     ranks = {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(kw)},
              "semantic": {pid: i + 1 for i, (pid, _) in enumerate(semantic)}}
-    snips = {h.paper_id: h.snippet for h in kw_hits}
-    missing = [pid for pid, _ in page if pid not in snips]
-    snips.update(keyword.snippets(session.connection(), match, missing))
-    return SearchResult(load_hits(session, page, ranks, snips), "hybrid", notes)
+    return SearchResult(load_hits(session, page, ranks, highlight_query=query.text), "hybrid", notes)
 
 
 def _keyword_only(session: Session, query: SearchQuery, match: str, filters: Filters) -> SearchResult:
