@@ -70,14 +70,6 @@ class PaperRecord:
             setattr(self, name, clean_text(getattr(self, name)))
         return self
 
-    @property
-    def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
-
-    @property
-    def pdf_url(self) -> str:
-        return f"https://arxiv.org/pdf/{self.arxiv_id}"
-
     def content_hash(self) -> str:
         """A digest of what arXiv says about the paper; unchanged metadata means no write."""
         values = [getattr(self, name) for name in _HASHED_FIELDS]
