@@ -70,5 +70,38 @@ def test_cli_against_postgres(pg_engine, pg_url, cli):
     env = {"DAILYPAPERS_DATABASE_URL": pg_url}
     assert cli("demo", "--no-serve", env=env).returncode == 0
     assert json.loads(cli("stats", "--json", env=env).stdout) == {"papers": 64, "daily_entries": 64}
+    hybrid = cli("search", "making videos from text without any extra training", "--json", env=env)
+    assert hybrid.returncode == 0, hybrid.stderr
+    assert "2410.06241" in [h["id"] for h in json.loads(hybrid.stdout)[:3]]
     assert cli("demo", "--no-serve", env=env).returncode == 0
     assert json.loads(cli("stats", "--json", env=env).stdout) == {"papers": 64, "daily_entries": 64}
+
+
+def test_search_on_postgres(pg_engine, pg_url, cli):
+    """Keyword search through the tsvector index (migration 0002): ranking, phrases, prefixes, filters, snippets."""
+    from sqlalchemy.orm import Session
+
+    from dailypapers.search import SearchQuery, related, search
+
+    env = {"DAILYPAPERS_DATABASE_URL": pg_url}
+    assert cli("demo", "--no-serve", "--no-index", env=env).returncode == 0
+    with Session(pg_engine) as session:
+        hits = search(session, SearchQuery("text-to-video generation training-free", mode="keyword", limit=5))
+        assert hits[0].arxiv_id == "2410.06241"  # BroadWay: the words are in its title
+        assert "<mark>" in (hits[0].snippet or "")
+        phrase = search(session, SearchQuery('"temporal attention maps"', mode="keyword"))
+        assert [h.arxiv_id for h in phrase] == ["2410.06241"]
+        prefix = search(session, SearchQuery("reinforc*", mode="keyword", limit=50))
+        assert len(prefix) >= 5 and all("einforc" in h.title + (h.snippet or "") or h.snippet for h in prefix)
+        by_author = search(session, SearchQuery("video", mode="keyword", author="Jiazi Bu"))
+        assert [h.arxiv_id for h in by_author] == ["2410.06241"]
+        paper_id = hits[0].paper_id
+        assert all(h.paper_id != paper_id for h in related(session, paper_id, 5))
+    result = cli("search", "temporal reasoning in LLMs", "--mode", "keyword", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["id"] == "2505.13508"  # Time-R1
+    # The index follows writes in the same statement: a new title is found at once.
+    with pg_engine.begin() as conn:
+        conn.execute(text("UPDATE papers SET title = 'Walrus choreography' WHERE arxiv_id = '2505.13508'"))
+    with Session(pg_engine) as session:
+        assert [h.arxiv_id for h in search(session, SearchQuery("walrus", mode="keyword"))] == ["2505.13508"]

@@ -22,10 +22,7 @@ def demo_command(
         result, added = load_demo(session)
     err.print(f"demo papers: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged; "
               f"{added} new feed entries")
-    if index and get_engine().dialect.name != "sqlite":
-        # The keyword index is SQLite FTS5 for now; the PostgreSQL full-text backend is not built yet.
-        err.print("search index: skipped (search needs the SQLite database for now)")
-    elif index:
+    if index:
         from dailypapers.search.build import build_index
 
         for line in build_index().lines():

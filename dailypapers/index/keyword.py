@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 
 from dailypapers.errors import InvalidInput
+from dailypapers.index import keyword_postgres
 
 # bm25 weights per FTS column: title, authors, abstract, categories.
 FIELD_WEIGHTS = (10.0, 4.0, 1.0, 0.5)
@@ -84,8 +85,13 @@ def without_common_terms(conn, terms: list[str], max_docs: int) -> list[str]:
         if " " in term:  # a phrase: specific by nature
             kept.append(term)
             continue
-        found = conn.execute(text("SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :t "
-                                  "LIMIT :cap)"), {"t": term, "cap": max_docs + 1}).scalar()
+        if conn.dialect.name == "postgresql":
+            found = conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM papers WHERE search_vector @@ "
+                                      "to_tsquery('english', :t) LIMIT :cap) AS f"),
+                                 {"t": keyword_postgres.to_tsquery_text(term), "cap": max_docs + 1}).scalar()
+        else:
+            found = conn.execute(text("SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :t "
+                                      "LIMIT :cap)"), {"t": term, "cap": max_docs + 1}).scalar()
         if found <= max_docs:
             kept.append(term)
     return kept
@@ -103,14 +109,20 @@ def search(conn, match: str, where: str = "", params: dict | None = None, limit:
 
     Snippets cost more than the ranking itself; leave them out for candidate lists.
     """
-    extras = (", snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
-              "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked") if with_snippets else ""
-    sql = (
-        f"SELECT p.id, {BM25} AS rank{extras} "
-        "FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
-        f"WHERE papers_fts MATCH :match AND NOT p.hidden {where} ORDER BY rank LIMIT :limit OFFSET :offset"
-    )
-    rows = conn.execute(text(sql), {**(params or {}), "match": match, "limit": limit, "offset": offset}).all()
+    if conn.dialect.name == "postgresql":
+        extras = keyword_postgres.SNIPPET_COLUMNS if with_snippets else ""
+        rows = conn.execute(text(keyword_postgres.search_sql(extras, where)),
+                            {**(params or {}), "tsquery": keyword_postgres.to_tsquery_text(match), "limit": limit,
+                             "offset": offset}).all()
+    else:
+        extras = (", snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
+                  "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked") if with_snippets else ""
+        sql = (
+            f"SELECT p.id, {BM25} AS rank{extras} "
+            "FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
+            f"WHERE papers_fts MATCH :match AND NOT p.hidden {where} ORDER BY rank LIMIT :limit OFFSET :offset"
+        )
+        rows = conn.execute(text(sql), {**(params or {}), "match": match, "limit": limit, "offset": offset}).all()
     if not with_snippets:
         return [KeywordHit(r.id, -r.rank, None) for r in rows]
     return [KeywordHit(r.id, -r.rank, mark(r.snip if "\x02" in (r.snip or "") else r.title_marked)) for r in rows]
@@ -126,8 +138,8 @@ def mark(snippet: str | None) -> str | None:
 def refresh(engine: Engine, rebuild: bool = False) -> int:
     """Rebuild (on request) and merge the FTS5 segments so queries stay fast; returns the number of papers."""
     with engine.begin() as conn:
-        if conn.dialect.name != "sqlite":
-            raise InvalidInput("the keyword index needs SQLite (FTS5); PostgreSQL full-text is not built yet")
+        if conn.dialect.name == "postgresql":  # a generated column (migration 0002): nothing to merge
+            return conn.execute(text("SELECT count(*) FROM papers")).scalar() or 0
         if rebuild:
             conn.execute(text("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')"))
         conn.execute(text("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')"))

@@ -53,9 +53,9 @@ def read_manifest(data_dir: Path, model: str) -> dict | None:
 
 
 def _fingerprint(conn, model: str) -> dict:
-    row = conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0), coalesce(max(created_at), '') "
+    row = conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0), max(created_at) "
                             "FROM embeddings WHERE model = :model"), {"model": model}).one()
-    return {"count": int(row[0]), "max_paper_id": int(row[1]), "last_embedded": str(row[2])}
+    return {"count": int(row[0]), "max_paper_id": int(row[1]), "last_embedded": str(row[2] or "")}
 
 
 def build_vector_index(engine: Engine, data_dir: Path, model: str, dim: int, force: bool = False,

@@ -9,6 +9,7 @@ import numpy as np
 from sqlalchemy import text
 
 from dailypapers.index.keyword import column_phrase
+from dailypapers.index.keyword_postgres import to_tsquery_text
 
 
 @dataclass
@@ -25,12 +26,16 @@ class Filters:
         """A keyword MATCH expression narrowed by the column filters."""
         return " AND ".join([f"({match})", *self.fts]) if self.fts else match
 
-    def fts_where(self) -> tuple[str, dict]:
+    def fts_where(self, dialect: str = "sqlite") -> tuple[str, dict]:
         """The column filters as an SQL condition, for retrievers that do not MATCH."""
         if not self.fts:
             return "", {}
+        match = " AND ".join(self.fts)
+        if dialect == "postgresql":
+            return (" AND p.search_vector @@ to_tsquery('english', :filter_match)",
+                    {"filter_match": to_tsquery_text(match)})
         return (" AND p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :filter_match)",
-                {"filter_match": " AND ".join(self.fts)})
+                {"filter_match": match})
 
 
 def build_filters(query) -> Filters:
@@ -67,7 +72,7 @@ def keep_matching(conn, filters: Filters, paper_ids: np.ndarray) -> np.ndarray:
     if len(paper_ids) == 0:
         return paper_ids
     ids = ",".join(str(int(i)) for i in paper_ids)
-    extra, params = filters.fts_where()
+    extra, params = filters.fts_where(conn.dialect.name)
     rows = conn.execute(text(f"SELECT p.id FROM papers p WHERE p.id IN ({ids}) AND NOT p.hidden "
                              f"{filters.where}{extra}"), {**filters.params, **params}).scalars().all()
     return np.array(rows, dtype=np.int64)
@@ -75,7 +80,7 @@ def keep_matching(conn, filters: Filters, paper_ids: np.ndarray) -> np.ndarray:
 
 def all_matching(conn, filters: Filters) -> np.ndarray:
     """Every visible paper that passes the filters, in id order."""
-    extra, params = filters.fts_where()
+    extra, params = filters.fts_where(conn.dialect.name)
     rows = conn.execute(text(f"SELECT p.id FROM papers p WHERE NOT p.hidden {filters.where}{extra} ORDER BY p.id"),
                         {**filters.params, **params}).scalars().all()
     return np.array(rows, dtype=np.int64)

@@ -8,6 +8,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from dailypapers.index import keyword
 from dailypapers.index.embeddings import vector_of
 from dailypapers.search.filters import Filters, keep_matching
 from dailypapers.search.hybrid import semantic_index
@@ -40,8 +41,6 @@ def related_papers(session: Session, paper_id: int, limit: int = 5, model: str |
 
 def _by_title_words(session: Session, paper_id: int, limit: int) -> list[Hit]:
     """Before vectors exist: papers sharing the title's longer words, by bm25."""
-    from dailypapers.index.keyword import BM25
-
     title = session.execute(text("SELECT title FROM papers WHERE id = :id"), {"id": paper_id}).scalar()
     if title is None:
         return []
@@ -49,10 +48,7 @@ def _by_title_words(session: Session, paper_id: int, limit: int) -> list[Hit]:
     if not words:
         return []
     match = " OR ".join(f'"{w}"' for w in words)
-    rows = session.execute(
-        text(f"SELECT p.id, {BM25} AS rank FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
-             "WHERE papers_fts MATCH :match AND p.id != :id AND NOT p.hidden ORDER BY rank LIMIT :limit"),
-        {"match": match, "id": paper_id, "limit": limit},
-    ).all()
-    scored = [(r.id, -r.rank) for r in rows]
+    hits = keyword.search(session.connection(), match, "AND p.id != :id", {"id": paper_id}, limit,
+                          with_snippets=False)
+    scored = [(h.paper_id, h.score) for h in hits]
     return load_hits(session, scored, {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(scored)}})
