@@ -319,3 +319,13 @@ def test_highlight_marks_query_words_and_escapes_html():
 def test_hybrid_snippets_show_why_it_matched(session):
     hits = search(session, SearchQuery("bandits with switching costs", mode="hybrid", limit=3))
     assert all("<mark>" in h.snippet for h in hits if "keyword" in h.ranks)
+
+
+def test_related_stays_the_function_whatever_was_imported_first():
+    """A submodule named like a package-level function would replace it once imported (order-dependent bug)."""
+    import importlib
+
+    import dailypapers.search as package
+
+    importlib.import_module("dailypapers.search.neighbours")
+    assert callable(package.related) and package.related.__module__ == "dailypapers.search.query"

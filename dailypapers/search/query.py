@@ -90,7 +90,7 @@ def search_detailed(session: Session, query: SearchQuery) -> SearchResult:
 
 def related(session: Session, paper_id: int, limit: int = 5) -> list[Hit]:
     """Papers like this one: nearest neighbours by vector, excluding itself (title words until vectors exist)."""
-    from dailypapers.search.related import related_papers
+    from dailypapers.search.neighbours import related_papers  # not "related": that name is the function
 
     return related_papers(session, paper_id, limit)
 
