@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
-from dailypapers.sources.arxiv_api import CATEGORY, ArxivAPI, api_id
+from dailypapers.sources.arxiv_api import CATEGORY, ArxivAPI
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.sources.oai import OAIClient, OAIError, normalize_format
 from dailypapers.sources.records import PaperRecord
@@ -109,7 +109,7 @@ def normalize_ids(ids: Iterable[str]) -> list[str]:
     canonical, bad = [], []
     for text in ids:
         try:
-            arxiv_id = api_id(parse_arxiv_id(text).id)
+            arxiv_id = parse_arxiv_id(text).id
         except InvalidInput:
             bad.append(text)
             continue
@@ -144,7 +144,7 @@ def ingest_ids(engine: Engine, ids: list[str], *, settings: Settings | None = No
             rejects.write(page.errors)
             report.pages += 1
             report.records += len(page.records)
-            seen = {r.arxiv_id for r in page.records} | {api_id(e.arxiv_id or "") for e in page.errors}
+            seen = {r.arxiv_id for r in page.records} | {e.arxiv_id for e in page.errors}
             report.not_found += [i for i in batch.ids if i not in seen]
             done += len(batch.ids)
             if progress:

@@ -66,3 +66,14 @@ def cli(settings):
         return run_cli(*args, env={**env, **kwargs.pop("env", {})}, **kwargs)
 
     return _run
+
+
+@pytest.fixture
+def sink(settings, monkeypatch):
+    """A real SMTP server on 127.0.0.1 that the settings point at; it collects every message."""
+    from tests.digest_helpers import use_smtp
+    from tests.smtp_sink import SmtpSink
+
+    with SmtpSink() as server:
+        use_smtp(monkeypatch, server.port)
+        yield server

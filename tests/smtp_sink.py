@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from aiosmtpd.smtp import SMTP
 
+from tests.web_helpers import free_port  # noqa: F401  (tests import it from here: a port nothing listens on)
+
 
 @dataclass
 class Received:
@@ -94,10 +96,4 @@ class SmtpSink:
         self.stop()
 
 
-def free_port() -> int:
-    """A port nothing listens on (for "the SMTP server is down")."""
-    import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

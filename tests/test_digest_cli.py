@@ -17,17 +17,10 @@ import pytest
 from sqlalchemy import select, update
 
 from dailypapers.store.models import DigestDelivery, Subscriber
-from tests.digest_helpers import CONFIRMED_AT, PERIOD, add_subscriber, seed_feed, subprocess_env, use_smtp
-from tests.smtp_sink import Inbox, SmtpSink, free_port
+from tests.digest_helpers import CONFIRMED_AT, PERIOD, add_subscriber, seed_feed, subprocess_env
+from tests.smtp_sink import Inbox, free_port
 
 MANY = 40
-
-
-@pytest.fixture
-def sink(settings, monkeypatch):
-    with SmtpSink() as server:
-        use_smtp(monkeypatch, server.port)
-        yield server
 
 
 @pytest.fixture

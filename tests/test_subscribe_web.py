@@ -13,17 +13,10 @@ from dailypapers.digest.periods import parse_periods
 from dailypapers.digest.run import send_period
 from dailypapers.store.models import Subscriber
 from tests.digest_helpers import CONFIRMED_AT, ISSUE_DAY, PERIOD, links_in, seed_feed, use_smtp
-from tests.smtp_sink import SmtpSink, free_port
+from tests.smtp_sink import free_port
 from tests.web_helpers import client, csrf
 
 ADDRESS = "reader@example.org"
-
-
-@pytest.fixture
-def sink(settings, monkeypatch):
-    with SmtpSink() as server:
-        use_smtp(monkeypatch, server.port)
-        yield server
 
 
 @pytest.fixture

@@ -24,8 +24,6 @@ from dailypapers.sources.snapshot import parse_date
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
-# Old-style ids carry a subject class for information only (math.GT/0309136); arXiv's id is math/0309136.
-_SUBJECT_CLASS = re.compile(r"^([a-z-]+)\.[A-Za-z]{2}/")
 # arXiv category names: cs.LG, hep-th, astro-ph.CO, math.GT, q-bio.NC, physics.atom-ph.
 CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 # The API's listing walks stop after this many empty pages in a row that totalResults says should not be
@@ -53,11 +51,6 @@ class AtomPage:
     @property
     def entries(self) -> int:
         return len(self.records) + len(self.errors)
-
-
-def api_id(arxiv_id: str) -> str:
-    """The id as the API knows it: without an old-style subject class."""
-    return _SUBJECT_CLASS.sub(r"\1/", arxiv_id)
 
 
 def _text(element: ET.Element, path: str) -> str | None:
@@ -186,7 +179,7 @@ class ArxivAPI:
         for start in range(0, len(ids), size):
             batch = ids[start:start + size]
             # max_results must cover the batch: the API's default page is 10 entries.
-            params = {"id_list": ",".join(api_id(i) for i in batch), "start": 0, "max_results": len(batch)}
+            params = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
             yield IdBatch(batch, self.fetch_page(params))
 
     def list_category(self, categories: Iterable[str], since: date,

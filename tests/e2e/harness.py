@@ -10,7 +10,6 @@ import email
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import httpx
 from aiosmtpd.controller import Controller
+
+from tests.web_helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -45,12 +46,6 @@ def find_chromium() -> str | None:
         if path:
             return path
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- mail -------------------------------------------------------------------------------------------
