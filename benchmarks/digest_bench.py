@@ -115,7 +115,7 @@ def prepare(data_dir: Path, mode: str) -> None:
         shutil.copytree(PREPARED, data_dir, dirs_exist_ok=True)
         print(f"  data: copied the prepared sample from {PREPARED.relative_to(ROOT)}")
         return
-    from dailypapers.importer import import_file
+    from dailypapers.ingest.snapshot import import_file
     from dailypapers.store.db import get_engine
 
     started = time.perf_counter()

@@ -46,8 +46,8 @@ def use_data_dir(path: Path) -> None:
 
 def prepare(path: Path, sample: Path | None) -> None:
     """Demo papers (+ the sample), then every index, incrementally: cached vectors are reused."""
-    from dailypapers.demo import load_demo
-    from dailypapers.importer import import_file
+    from dailypapers.ingest.demo import load_demo
+    from dailypapers.ingest.snapshot import import_file
     from dailypapers.search.build import build_index
 
     use_data_dir(path)
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     judged = json.loads(JUDGMENTS.read_text())["queries"]
-    from dailypapers.demo import demo_records
+    from dailypapers.ingest.demo import demo_records
 
     titles = {r.arxiv_id: r.title for r in demo_records()}
     print(f"{len(judged)} judged queries, {sum(len(q['relevant']) for q in judged)} judgments; "

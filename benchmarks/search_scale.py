@@ -162,7 +162,7 @@ def build_real() -> dict:
 
 def query_texts(limit: int) -> list[str]:
     """The judged queries, the demo titles, then real titles of the sample: paraphrases and known items."""
-    from dailypapers.demo import demo_records
+    from dailypapers.ingest.demo import demo_records
 
     judged = [q["query"] for q in json.loads((ROOT / "benchmarks" / "relevance_judgments.json").read_text())["queries"]]
     texts = judged + [r.title for r in demo_records()]

@@ -41,7 +41,7 @@ def new_records() -> list[PaperRecord]:
 
 def seed_feed(session) -> None:
     """The demo feed around FEED_DAY plus the new papers; committed."""
-    from dailypapers.demo import load_demo
+    from dailypapers.ingest.demo import load_demo
     from dailypapers.store.papers import upsert_papers
 
     load_demo(session, today=FEED_DAY)

@@ -10,9 +10,11 @@ from email.utils import format_datetime
 import pytest
 
 from dailypapers import USER_AGENT
+from dailypapers.config import get_settings
 from dailypapers.errors import SourceError
+from dailypapers.ingest.clients import arxiv_api, polite_client
 from dailypapers.sources.arxiv_api import ArxivAPI, parse_feed
-from dailypapers.sources.http import PoliteClient, UpstreamHTTPError, retry_after_seconds
+from dailypapers.sources.http import UpstreamHTTPError, retry_after_seconds
 from tests.arxiv_server import API, Reply, atom_feed, recorded_entries, serving_settings
 
 
@@ -27,7 +29,7 @@ def server(settings, monkeypatch):
 
 
 def api() -> ArxivAPI:
-    return ArxivAPI()
+    return arxiv_api(get_settings())
 
 
 # --- the parser, on each recorded feed -------------------------------------------------------------------
@@ -189,7 +191,7 @@ def test_persistent_5xx_gives_up_with_one_line(server):
 
 
 def test_other_4xx_is_not_retried(server):
-    with PoliteClient() as client, pytest.raises(UpstreamHTTPError) as caught:
+    with polite_client(get_settings()) as client, pytest.raises(UpstreamHTTPError) as caught:
         client.get(server.base + "/nowhere")
     assert caught.value.status == 404 and len(server.requests) == 1
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from dailypapers.importer import import_file
+from dailypapers.ingest.snapshot import import_file
 from dailypapers.store.models import Paper
 from tests.conftest import SAMPLE_20K
 

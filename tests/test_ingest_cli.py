@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
-from dailypapers.ingest import ingest_category, ingest_ids
+from dailypapers.ingest.arxiv import ingest_category, ingest_ids
 from dailypapers.store.models import Paper
 from tests.arxiv_server import serving_settings
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput, SourceError
-from dailypapers.ingest import harvest, harvest_key
+from dailypapers.ingest.harvest import harvest, harvest_key
 from dailypapers.sources.oai import OAIError, normalize_format, parse_list_records
 from dailypapers.store.models import Paper
 from dailypapers.store.state import get_state, set_state
@@ -114,7 +114,7 @@ def test_final_page_has_no_token():
 def test_malformed_records_are_reported_one_by_one():
     parsed = page("built--ListRecords-arXivRaw-malformed-records.xml")
     assert [r.arxiv_id for r in parsed.records] == ["0704.0716"]
-    reasons = {e.identifier: e.reason for e in parsed.errors}
+    reasons = {e.arxiv_id: e.reason for e in parsed.errors}
     assert reasons == {
         "0704.0874": "0704.0874: missing title",
         "0704.1109": "not an arXiv id or URL: 'not-an-id'",

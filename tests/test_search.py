@@ -18,7 +18,7 @@ from dailypapers.search.fusion import Fusion, fuse
 def demo_dir(tmp_path_factory):
     """The demo papers with every index built (MiniLM), shared by this module's tests."""
     from dailypapers.config import reset_settings
-    from dailypapers.demo import load_demo
+    from dailypapers.ingest.demo import load_demo
     from dailypapers.search.build import build_index
     from dailypapers.store.db import dispose_engines, session_scope
 
@@ -224,7 +224,7 @@ def test_papers_added_after_indexing_are_found_by_keyword_with_a_note(session):
 
 @pytest.fixture
 def session_no_vectors(settings, engine):
-    from dailypapers.demo import load_demo
+    from dailypapers.ingest.demo import load_demo
 
     with Session(engine, expire_on_commit=False) as s:
         load_demo(s)

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from dailypapers.importer import export_file, import_file
+from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.store.models import Paper
 from tests.conftest import SAMPLE_20K
 from tests.postgres import postgres_server

@@ -1,5 +1,6 @@
 """The Typer application; each module in this package adds the commands of one area."""
 
+import json
 import sys
 
 import typer
@@ -21,6 +22,4 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 def print_json(data) -> None:
-    import json
-
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")

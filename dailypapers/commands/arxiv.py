@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dailypapers.commands import app, err, print_json
+from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.ingest import IngestReport, harvest, ingest_category, ingest_ids, normalize_categories, normalize_ids
+from dailypapers.ingest.arxiv import ingest_category, ingest_ids, normalize_categories, normalize_ids
+from dailypapers.ingest.harvest import harvest
 from dailypapers.sources.oai import normalize_format
 from dailypapers.store.db import get_engine
 
@@ -23,27 +23,6 @@ def parse_day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
-
-
-@contextmanager
-def item_progress(description: str):
-    """Yields update(done, total) for work counted in papers, whose total may become known on the way."""
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-        task = progress.add_task(description, total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total)
-
-
-def _summary(report: IngestReport) -> str:
-    r = report.result
-    text = (f"{report.records} papers from {report.pages} page{'s' if report.pages != 1 else ''} "
-            f"in {report.seconds:.1f}s: {r.inserted} new, {r.updated} updated, {r.unchanged} unchanged, "
-            f"{report.rejected} rejected")
-    if report.rejected:
-        text += f" (reasons in {report.rejects_path})"
-    if report.deleted:
-        text += f", {report.deleted} deleted upstream (kept)"
-    return text
 
 
 @app.command("ingest")
@@ -67,16 +46,16 @@ def ingest_command(
     if category:
         normalize_categories(category)
         day = parse_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
-        with item_progress(f"ingesting {', '.join(category)} since {day.isoformat()}") as progress:
-            report = ingest_category(get_engine(), category, day, settings=settings, progress=progress)
+        with progress_bar(f"ingesting {', '.join(category)} since {day.isoformat()}") as bar:
+            report = ingest_category(get_engine(), category, day, settings=settings, progress=bar.update)
     else:
         normalize_ids(ids)  # bad ids fail here, before the database or the network is touched
-        with item_progress("ingesting papers") as progress:
-            report = ingest_ids(get_engine(), ids, settings=settings, progress=progress)
+        with progress_bar("ingesting papers") as bar:
+            report = ingest_ids(get_engine(), ids, settings=settings, progress=bar.update)
     if json_output:
         print_json(report.as_dict())
     else:
-        err.print(_summary(report))
+        err.print(report.summary())
     if report.not_found:
         raise NotFound(f"not found on arXiv: {', '.join(report.not_found)}")
 
@@ -97,12 +76,12 @@ def harvest_command(
     if start and end and end < start:
         raise InvalidInput(f"--until {end.isoformat()} is before --from {start.isoformat()}")
     engine = get_engine()
-    with item_progress(f"harvesting {set_spec or 'arXiv'} ({prefix})") as progress:
-        report = harvest(engine, set_spec, start, prefix, until=end, settings=get_settings(), progress=progress)
+    with progress_bar(f"harvesting {set_spec or 'arXiv'} ({prefix})") as bar:
+        report = harvest(engine, set_spec, start, prefix, until=end, settings=get_settings(), progress=bar.update)
     if json_output:
         print_json(report.as_dict())
     else:
         if report.resumed_from:
             err.print(f"resumed from token {report.resumed_from}"
                       + (" (expired; started over)" if report.restarted else ""))
-        err.print(_summary(report))
+        err.print(report.summary())

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import typer
+import uvicorn
 
 from dailypapers.commands import app, err
+from dailypapers.ingest.demo import load_demo
+from dailypapers.search.build import build_index
 from dailypapers.store.db import get_engine, session_scope
 
 
@@ -16,15 +19,11 @@ def demo_command(
     index: bool = typer.Option(True, "--index/--no-index", help="Build the search indexes (a few seconds)."),
 ) -> None:
     """Load the 64 demo papers into the daily feed (idempotent), index them for search, then start the site."""
-    from dailypapers.demo import load_demo
-
     with session_scope() as session:
         result, added = load_demo(session)
     err.print(f"demo papers: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged; "
               f"{added} new feed entries")
     if index:
-        from dailypapers.search.build import build_index
-
         for line in build_index().lines():
             err.print(line, soft_wrap=True)
     if serve:
@@ -38,8 +37,6 @@ def serve_command(
     workers: int = typer.Option(1, min=1, help="Worker processes."),
 ) -> None:
     """Serve the web site and the JSON API."""
-    import uvicorn
-
     get_engine()  # migrate before the first request
     err.print(f"dailypapers at http://{host}:{port}/")
     uvicorn.run("dailypapers.web.app:create_app", factory=True, host=host, port=port, workers=workers,

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import signal
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from dailypapers.commands import app, err, print_json
+from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput, NotFound
 
@@ -117,10 +109,12 @@ def send_command(
     results = []
     with send_lock(settings):
         for p in periods:
-            with _progress(f"{'composing' if dry_run else 'sending'} {p.key}") as (set_total, advance):
+            # The number of due digests is known only once the run has looked: on_start sets the total.
+            with progress_bar(f"{'composing' if dry_run else 'sending'} {p.key}") as bar:
                 try:
-                    result = send_period(p, dry_run=dry_run, settings=settings, on_start=set_total,
-                                         on_done=lambda item, outcome: advance(), resend_in_doubt=resend_in_doubt)
+                    result = send_period(p, dry_run=dry_run, settings=settings, on_start=bar.set_total,
+                                         on_done=lambda item, outcome: bar.advance(),
+                                         resend_in_doubt=resend_in_doubt)
                 except DeliveryError as exc:
                     sent = getattr(getattr(exc, "report", None), "sent", 0)
                     raise DeliveryError(f"{p.key}: {exc} ({sent} digests sent before stopping; rerun to send the "
@@ -130,16 +124,6 @@ def send_command(
                 say(_summary(result, dry_run))
     if json_output:
         print_json([r.as_dict() for r in results])
-
-
-@contextmanager
-def _progress(description: str):
-    """Yields (set_total, advance): the number of due digests is known only once the run has looked."""
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn()]
-    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-        task = progress.add_task(description, total=None)
-        yield (lambda total: progress.update(task, total=total)), (lambda: progress.advance(task))
 
 
 def _summary(result, dry_run: bool) -> str:

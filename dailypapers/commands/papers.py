@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
 from dailypapers.commands import app, db_app, err, print_json
-from dailypapers.config import get_settings
+from dailypapers.commands.progress import progress_bar
 from dailypapers.errors import InvalidInput
-from dailypapers.importer import export_file, import_file
+from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.store.db import current_revision, get_engine, session_scope
 from dailypapers.store.papers import count_daily_entries, count_papers
 
@@ -30,26 +29,15 @@ def import_command(
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import papers from a snapshot or export file. Idempotent; an interrupted import resumes on rerun."""
-    from dailypapers.commands.progress import byte_progress
-
-    settings = get_settings()
-    if not file.is_file():
+    if not file.is_file():  # before get_engine() creates a database for nothing
         raise InvalidInput(f"no such file: {file}")
-    if rejects is None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        rejects = settings.data_dir / "rejects" / f"{file.name}.{stamp}.rejects.jsonl"
     engine = get_engine()
-    with byte_progress(f"importing {file.name}") as progress:
-        report = import_file(engine, file, rejects, batch_size=batch_size, progress=progress)
+    with progress_bar(f"importing {file.name}", in_bytes=True) as bar:
+        report = import_file(engine, file, rejects, batch_size=batch_size, progress=bar.update)
     if json_output:
         print_json(report.as_dict())
-        return
-    r = report.result
-    err.print(
-        f"{report.lines} records in {report.seconds:.1f}s ({report.rate:,.0f}/s): {r.inserted} new, "
-        f"{r.updated} updated, {r.unchanged} unchanged, {report.rejected} rejected"
-        + (f" (reasons in {rejects})" if report.rejected else "")
-    )
+    else:
+        err.print(report.summary())
 
 
 @app.command("export")

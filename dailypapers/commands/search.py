@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import html
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from dailypapers.commands import app, err, out, print_json
+from dailypapers.commands.progress import progress_bar
 from dailypapers.errors import InvalidInput
+from dailypapers.search import SearchQuery, related, search_detailed
+from dailypapers.search.build import build_index
+from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.store.db import session_scope
+from dailypapers.store.papers import get_paper
 
 
 @app.command("index")
@@ -22,18 +31,17 @@ def index_command(
 
     Incremental and resumable: an interrupted run keeps its finished batches; rerun it to finish.
     """
-    from dailypapers.search.build import build_index
-
     report = build_index(models=model or None, batch_size=batch_size, rebuild_keyword=rebuild_keyword,
                          progress=_progress)
     for line in report.lines():
         err.print(line, soft_wrap=True)
 
 
+@contextmanager
 def _progress(description: str, total: int):
-    from dailypapers.commands.progress import count_progress
-
-    return count_progress(description, total)
+    """build_index's progress protocol: a context manager per model that yields advance(n)."""
+    with progress_bar(description, total) as bar:
+        yield bar.advance
 
 
 def _parse_day(value: str | None, option: str) -> date | None:
@@ -67,9 +75,6 @@ def search_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of hits (one list per query line)."),
 ) -> None:
     """Search papers by words and by meaning."""
-    from dailypapers.search import SearchQuery, search_detailed
-    from dailypapers.store.db import session_scope
-
     if (query is None) == (queries_file is None):
         raise InvalidInput("give a query or --queries-file, not both" if query is not None
                            else "give a query, e.g. dailypapers search \"graph neural networks\"")
@@ -91,9 +96,6 @@ def search_command(
 
 def _answer_file(path: Path, options: dict, as_json: bool) -> None:
     """One answer line per query line; a bad line gets {"error": ...} so answers stay aligned with queries."""
-    from dailypapers.search import SearchQuery, search_detailed
-    from dailypapers.store.db import session_scope
-
     lines = path.read_text(encoding="utf-8").splitlines()
     failed, notes = [], set()
     with session_scope() as session:
@@ -118,10 +120,6 @@ def _answer_file(path: Path, options: dict, as_json: bool) -> None:
 
 
 def _print_hits(hits) -> None:
-    import html
-
-    from rich.markup import escape
-
     if not hits:
         out.print("no results")
     for n, hit in enumerate(hits, start=1):
@@ -139,11 +137,6 @@ def related_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of papers."),
 ) -> None:
     """Papers most similar in meaning to this one (itself excluded)."""
-    from dailypapers.search import related
-    from dailypapers.sources.ids import parse_arxiv_id
-    from dailypapers.store.db import session_scope
-    from dailypapers.store.papers import get_paper
-
     arxiv_id = parse_arxiv_id(paper).id
     with session_scope() as session:
         target = get_paper(session, arxiv_id)

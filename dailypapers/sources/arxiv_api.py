@@ -14,11 +14,10 @@ from datetime import UTC, date, datetime
 
 from defusedxml import ElementTree as SafeET
 
-from dailypapers.config import Settings, get_settings
 from dailypapers.errors import DailyPapersError, SourceError
 from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
 from dailypapers.sources.ids import parse_arxiv_id
-from dailypapers.sources.records import PaperRecord, clean_text
+from dailypapers.sources.records import PaperRecord, RecordError, clean_text
 from dailypapers.sources.snapshot import parse_date
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -32,18 +31,9 @@ EMPTY_PAGE_TRIES = 3
 
 
 @dataclass(slots=True)
-class EntryError:
-    """An entry we could not turn into a record: skipped, counted and written to the reject file."""
-
-    arxiv_id: str | None
-    reason: str
-    xml: str
-
-
-@dataclass(slots=True)
 class AtomPage:
     records: list[PaperRecord] = field(default_factory=list)
-    errors: list[EntryError] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
     total_results: int | None = None
     start_index: int | None = None
     items_per_page: int | None = None
@@ -135,7 +125,8 @@ def parse_feed(data: bytes) -> AtomPage:
         try:
             page.records.append(parse_entry(entry))
         except (DailyPapersError, ValueError, TypeError) as exc:
-            page.errors.append(EntryError(_canonical_or_raw(_entry_id(entry)), str(exc), ET.tostring(entry, "unicode")))
+            xml = ET.tostring(entry, "unicode")
+            page.errors.append(RecordError(_canonical_or_raw(_entry_id(entry)), str(exc), xml))
     return page
 
 
@@ -158,10 +149,10 @@ class IdBatch:
 class ArxivAPI:
     """Fetches from the arXiv API at the polite pace; yields one parsed page per request."""
 
-    def __init__(self, settings: Settings | None = None, http: PoliteClient | None = None):
-        self.settings = settings or get_settings()
-        self.url = self.settings.arxiv_api_url
-        self.http = http or PoliteClient(self.settings)
+    def __init__(self, url: str, http: PoliteClient, batch_size: int):
+        self.url = url
+        self.http = http
+        self.batch_size = batch_size
 
     def close(self) -> None:
         self.http.close()
@@ -175,7 +166,7 @@ class ArxivAPI:
     def fetch_ids(self, ids: Iterable[str], batch_size: int | None = None) -> Iterator[IdBatch]:
         """Canonical ids (no version) in batches of `id_list`; the latest version of each comes back."""
         ids = list(ids)
-        size = batch_size or self.settings.arxiv_batch_size
+        size = batch_size or self.batch_size
         for start in range(0, len(ids), size):
             batch = ids[start:start + size]
             # max_results must cover the batch: the API's default page is 10 entries.
@@ -192,7 +183,7 @@ class ArxivAPI:
         Each yielded page holds only the records on or after `since`.
         """
         query = " OR ".join(f"cat:{c}" for c in categories)
-        size = page_size or self.settings.arxiv_batch_size
+        size = page_size or self.batch_size
         cutoff = datetime.combine(since, datetime.min.time(), UTC)
         start, empty_tries = 0, 0
         while True:

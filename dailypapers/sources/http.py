@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from dailypapers import USER_AGENT
-from dailypapers.config import Settings, get_settings
 from dailypapers.errors import SourceError
 
 log = logging.getLogger(__name__)
@@ -86,12 +85,9 @@ def _retryable_status(status: int) -> bool:
 class PoliteClient:
     """GET with pacing, retries (exponential backoff with jitter, Retry-After honoured) and one-line errors."""
 
-    def __init__(self, settings: Settings | None = None, *, delay: float | None = None,
-                 retries: int | None = None, timeout: float | None = None):
-        settings = settings or get_settings()
-        self.delay = settings.arxiv_delay if delay is None else delay
-        self.retries = settings.arxiv_retries if retries is None else retries
-        timeout = settings.arxiv_timeout if timeout is None else timeout
+    def __init__(self, *, delay: float, retries: int, timeout: float):
+        self.delay = delay
+        self.retries = retries
         self._client = httpx.Client(headers={"User-Agent": USER_AGENT}, timeout=timeout, follow_redirects=True)
 
     def close(self) -> None:

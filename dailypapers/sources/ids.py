@@ -50,13 +50,3 @@ def parse_arxiv_id(text: str) -> ArxivId:
     if version == 0:
         raise InvalidInput(f"not an arXiv id or URL: {raw!r} (versions start at v1)")
     return ArxivId(canonical, version)
-
-
-def normalize_arxiv_id(text: str) -> str:
-    """The canonical id without version."""
-    return parse_arxiv_id(text).id
-
-
-def split_versioned(text: str) -> tuple[str, int | None]:
-    parsed = parse_arxiv_id(text)
-    return parsed.id, parsed.version

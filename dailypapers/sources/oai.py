@@ -15,10 +15,9 @@ from datetime import date
 
 from defusedxml import ElementTree as SafeET
 
-from dailypapers.config import Settings, get_settings
 from dailypapers.errors import DailyPapersError, InvalidInput, SourceError
 from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
-from dailypapers.sources.records import PaperRecord, clean_text
+from dailypapers.sources.records import PaperRecord, RecordError, clean_text
 from dailypapers.sources.snapshot import parse_date, split_authors
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -34,13 +33,6 @@ class OAIError(SourceError):
     def __init__(self, code: str, message: str):
         super().__init__(f"OAI-PMH error {code}: {message}")
         self.code = code
-
-
-@dataclass(slots=True)
-class RecordError:
-    identifier: str | None
-    reason: str
-    xml: str
 
 
 @dataclass(slots=True)
@@ -200,10 +192,9 @@ def parse_list_records(data: bytes) -> OAIPage:
 class OAIClient:
     """ListRecords at the polite pace, one parsed page per request, following resumption tokens."""
 
-    def __init__(self, settings: Settings | None = None, http: PoliteClient | None = None):
-        self.settings = settings or get_settings()
-        self.url = self.settings.arxiv_oai_url
-        self.http = http or PoliteClient(self.settings)
+    def __init__(self, url: str, http: PoliteClient):
+        self.url = url
+        self.http = http
 
     def close(self) -> None:
         self.http.close()

@@ -19,6 +19,15 @@ def clean_text(value: str | None) -> str | None:
 
 
 @dataclass(slots=True)
+class RecordError:
+    """An entry a source sent that we could not turn into a record: skipped, counted and kept as a reject."""
+
+    arxiv_id: str | None
+    reason: str
+    xml: str
+
+
+@dataclass(slots=True)
 class PaperRecord:
     arxiv_id: str
     version: int

@@ -31,7 +31,7 @@ def ensure_paper(arxiv_id: str) -> bool:
     if _stored(arxiv_id):
         return False
     try:
-        from dailypapers.ingest import ingest_ids
+        from dailypapers.ingest.arxiv import ingest_ids
     except ImportError as exc:  # an install without the arXiv client
         raise SourceError(f"{arxiv_id} is not in the store and fetching from arXiv is not available") from exc
     ingest_ids(get_engine(), [arxiv_id])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from dailypapers.demo import demo_records
+from dailypapers.ingest.demo import demo_records
 from tests.e2e.harness import PASSWORD, PageProblems, screenshot, sign_up, unique_name
 
 pytestmark = pytest.mark.browser

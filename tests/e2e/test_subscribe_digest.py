@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from dailypapers.demo import PAPERS_PER_DAY, demo_records
+from dailypapers.ingest.demo import PAPERS_PER_DAY, demo_records
 from tests.e2e.harness import PageProblems, horizontal_overflow, screenshot, unique_name
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.sources.snapshot import iter_jsonl
-from dailypapers.store.models import DailyEntry, Paper, User, Vote
+from dailypapers.store.models import Paper, User, Vote
 from dailypapers.store.papers import UpsertResult, add_daily_entry, upsert_papers
 
 PAPERS_PER_DAY = 8
@@ -62,6 +62,3 @@ def _demo_voters(session: Session) -> list[User]:
     session.flush()
     return voters
 
-
-def demo_entry_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(DailyEntry).where(DailyEntry.is_demo)) or 0

@@ -16,11 +16,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
+from dailypapers.ingest.batches import write_batch
+from dailypapers.ingest.rejects import RejectFile, reject_path
 from dailypapers.sources.snapshot import iter_jsonl, open_lines, record_to_export
-from dailypapers.store.papers import UpsertResult, iter_records, upsert_papers
+from dailypapers.store.papers import UpsertResult, iter_records
 
-Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+ByteProgress = Callable[[int, int], None]  # (bytes done, bytes total)
 
 
 @dataclass
@@ -47,63 +50,48 @@ class ImportReport:
             "papers_per_second": round(self.rate),
         }
 
-
-class RejectLog:
-    """Malformed records with their reasons, one JSON object a line; the file is made on the first reject."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._file = None
-
-    def write(self, line: int, reason: str, text: str) -> None:
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        self._file.write(json.dumps({"line": line, "reason": reason, "record": text.rstrip("\n")}) + "\n")
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
+    def summary(self) -> str:
+        r = self.result
+        return (f"{self.lines} records in {self.seconds:.1f}s ({self.rate:,.0f}/s): {r.inserted} new, "
+                f"{r.updated} updated, {r.unchanged} unchanged, {self.rejected} rejected"
+                + (f" (reasons in {self.rejects_path})" if self.rejected else ""))
 
 
-def import_file(engine: Engine, path: Path, rejects_path: Path, batch_size: int = 5000,
-                progress: Progress | None = None) -> ImportReport:
+def import_file(engine: Engine, path: Path, rejects_path: Path | None = None, batch_size: int = 5000,
+                progress: ByteProgress | None = None, *, settings: Settings | None = None) -> ImportReport:
+    """Import every record of the file; malformed lines go to `rejects_path` (default: the data dir's)."""
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}")
+    if rejects_path is None:
+        rejects_path = reject_path((settings or get_settings()).data_dir, path.name)
     report = ImportReport(rejects_path=rejects_path)
-    rejects = RejectLog(rejects_path)
     total = os.path.getsize(path)
     started = time.perf_counter()
     stream, raw = open_lines(path)
     try:
-        batch = []
-        for line in iter_jsonl(stream):
-            report.lines += 1
-            if line.record is None:
-                report.rejected += 1
-                rejects.write(line.number, line.error or "invalid", line.text)
-                continue
-            batch.append(line.record)
-            if len(batch) >= batch_size:
-                report.result += _write(engine, batch)
-                batch = []
-                if progress:
-                    progress(raw.tell(), total)
-        if batch:
-            report.result += _write(engine, batch)
-        if progress:
-            progress(total, total)
+        with RejectFile(rejects_path) as rejects:
+            batch = []
+            for line in iter_jsonl(stream):
+                report.lines += 1
+                if line.record is None:
+                    rejects.add(line.error or "invalid", line.text.rstrip("\n"), line=line.number)
+                    continue
+                batch.append(line.record)
+                if len(batch) >= batch_size:
+                    report.result += write_batch(engine, batch)
+                    batch = []
+                    if progress:
+                        progress(raw.tell(), total)
+            if batch:
+                report.result += write_batch(engine, batch)
+            if progress:
+                progress(total, total)
     finally:
         stream.close()
         raw.close()
-        rejects.close()
+    report.rejected = rejects.count
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _write(engine: Engine, batch) -> UpsertResult:
-    with engine.begin() as conn:
-        return upsert_papers(conn, batch)
 
 
 def export_file(engine: Engine, path: Path, progress: Callable[[int], None] | None = None) -> int:
