@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import pytest
 
 from dailypapers import USER_AGENT
-from dailypapers.config import get_settings
+from dailypapers.config import get_settings, reset_settings
 from dailypapers.errors import SourceError
 from dailypapers.ingest.clients import arxiv_api, polite_client
 from dailypapers.sources.arxiv_api import ArxivAPI, parse_feed
@@ -219,8 +219,6 @@ def test_unreachable_server_is_a_source_error(settings, monkeypatch):
         port = sock.getsockname()[1]  # closed when the block ends: nothing listens there
     monkeypatch.setenv("DAILYPAPERS_ARXIV_API_URL", f"http://127.0.0.1:{port}/api/query")
     monkeypatch.setenv("DAILYPAPERS_ARXIV_RETRIES", "1")
-    from dailypapers.config import reset_settings
-
     reset_settings()
     started = time.monotonic()
     with pytest.raises(SourceError, match=r"cannot connect .*gave up after 2 attempts"):

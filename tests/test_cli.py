@@ -1,4 +1,5 @@
 import json
+import sqlite3
 
 
 def test_every_command_has_help(cli):
@@ -29,8 +30,6 @@ def test_demo_loads_idempotently_with_marked_votes(cli, settings):
     assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
     assert cli("demo", "--no-serve").returncode == 0
     assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
-
-    import sqlite3
 
     db = sqlite3.connect(settings.data_dir / "dailypapers.db")
     assert db.execute("SELECT count(*) FROM votes WHERE NOT is_demo").fetchone()[0] == 0

@@ -2,12 +2,13 @@ import gzip
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from dailypapers.ingest.snapshot import import_file
 from dailypapers.store.models import Paper
@@ -67,8 +68,6 @@ def test_malformed_records_are_skipped_counted_and_logged(engine, tmp_path, sess
 
 
 def test_gzip_and_fts_in_step(engine, tmp_path, session):
-    from sqlalchemy import text
-
     path = tmp_path / "a.jsonl.gz"
     with gzip.open(path, "wt") as f:
         f.write(snapshot_line("2401.00001", title="Quantum walrus optimisation") + "\n")
@@ -109,8 +108,6 @@ def test_killed_import_then_rerun_gives_exact_counts(settings, tmp_path):
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     db = settings.data_dir / "dailypapers.db"
     deadline = time.time() + 60
-    import sqlite3
-
     count = 0
     while time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)

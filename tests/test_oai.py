@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -251,8 +252,6 @@ def test_killed_harvest_command_resumes_where_it_stopped(server, settings):
         process.communicate(timeout=10)
     hold.set()
     del server.page_failures["726959|1001"]
-
-    import sqlite3
 
     db = sqlite3.connect(settings.data_dir / "dailypapers.db")
     assert sorted(i for (i,) in db.execute("SELECT arxiv_id FROM papers")) == RAW_CHAIN_IDS[:6]

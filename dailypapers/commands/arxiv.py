@@ -11,8 +11,7 @@ from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ingest.arxiv import ingest_category, ingest_ids, normalize_categories, normalize_ids
-from dailypapers.ingest.harvest import harvest
-from dailypapers.sources.oai import normalize_format
+from dailypapers.ingest.harvest import harvest, harvest_request
 from dailypapers.store.db import get_engine
 
 
@@ -71,10 +70,8 @@ def harvest_command(
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Harvest papers over OAI-PMH. Interrupted? Run the same command again to resume where it stopped."""
-    prefix = normalize_format(metadata_format)
     start, end = parse_day(from_, "--from"), parse_day(until, "--until")
-    if start and end and end < start:
-        raise InvalidInput(f"--until {end.isoformat()} is before --from {start.isoformat()}")
+    prefix = harvest_request(set_spec, start, end, metadata_format).metadata_prefix  # checked before the database
     engine = get_engine()
     with progress_bar(f"harvesting {set_spec or 'arXiv'} ({prefix})") as bar:
         report = harvest(engine, set_spec, start, prefix, until=end, settings=get_settings(), progress=bar.update)

@@ -41,6 +41,15 @@ def harvest_key(set_spec: str | None, from_date: date | None, until: date | None
     return "harvest:" + ":".join(parts)
 
 
+def harvest_request(set_spec: str | None, from_date: date | None, until: date | None,
+                    metadata_prefix: str) -> HarvestRequest:
+    """The checked request; bad arguments fail here, before any request or database write."""
+    prefix = normalize_format(metadata_prefix)
+    if from_date and until and until < from_date:
+        raise InvalidInput(f"--until {until.isoformat()} is before --from {from_date.isoformat()}")
+    return HarvestRequest(harvest_key(set_spec, from_date, until, prefix), prefix, set_spec, from_date, until)
+
+
 def harvest(engine: Engine, set_spec: str | None, from_date: date | None, metadata_prefix: str = "arXivRaw", *,
             until: date | None = None, settings: Settings | None = None, progress: Progress | None = None,
             client: OAIClient | None = None) -> IngestReport:
@@ -50,10 +59,7 @@ def harvest(engine: Engine, set_spec: str | None, from_date: date | None, metada
     restarts the harvest from the beginning, which is safe because writes are idempotent.
     """
     settings = settings or get_settings()
-    prefix = normalize_format(metadata_prefix)
-    if from_date and until and until < from_date:
-        raise InvalidInput(f"--until {until.isoformat()} is before --from {from_date.isoformat()}")
-    request = HarvestRequest(harvest_key(set_spec, from_date, until, prefix), prefix, set_spec, from_date, until)
+    request = harvest_request(set_spec, from_date, until, metadata_prefix)
     with Session(engine) as session:
         state = get_state(session, request.key) or {}
     report = IngestReport(source="harvest", rejects_path=reject_path(settings.data_dir, "harvest"))
