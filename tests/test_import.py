@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -65,6 +66,20 @@ def test_malformed_records_are_skipped_counted_and_logged(engine, tmp_path, sess
     assert "invalid JSON" in rejects[0]["reason"] and "not an arXiv id" in rejects[1]["reason"]
     assert "missing title" in rejects[3]["reason"]
     assert {p.arxiv_id for p in session.scalars(select(Paper))} == {"2401.00001", "2401.00004"}
+
+
+def test_cli_import_rejects_go_to_the_data_dir_named_by_the_file(cli, settings, tmp_path):
+    src = write_lines(tmp_path / "mixed.jsonl", [snapshot_line("2401.00001"), "{not json"])
+    result = cli("import", str(src), "--json")
+    assert result.returncode == 0, result.stderr
+    path = Path(json.loads(result.stdout)["rejects_file"])
+    assert path.parent == settings.data_dir / "rejects"
+    assert path.name.startswith("mixed.jsonl.") and path.name.endswith(".rejects.jsonl")
+    [reject] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert (reject["line"], reject["record"]) == (2, "{not json")
+    clean = write_lines(tmp_path / "clean.jsonl", [snapshot_line("2401.00002")])
+    assert json.loads(cli("import", str(clean), "--json").stdout)["rejects_file"] is None
+    assert list(path.parent.iterdir()) == [path]  # a clean run leaves no reject file
 
 
 def test_gzip_and_fts_in_step(engine, tmp_path, session):
