@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from dailypapers.community.comments import render_markdown
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.web.comments import render_markdown
 from tests.arxiv_server import serving_settings
 from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup
 
