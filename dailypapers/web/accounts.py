@@ -12,8 +12,7 @@ from dailypapers.community.users import authenticate, change_password, create_us
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
-from dailypapers.store.models import User
-from dailypapers.web.auth import checked_csrf, log_in, log_out, require_user, writer
+from dailypapers.web.auth import Writer, checked_csrf, log_in, log_out, require_user
 from dailypapers.web.inputs import LoginForm, PasswordForm, SignupForm, TokenForm
 from dailypapers.web.responses import safe_next
 from dailypapers.web.security import client_ip, rate_limit
@@ -22,7 +21,6 @@ from dailypapers.web.templating import render
 router = APIRouter(include_in_schema=False)
 LOGIN_WINDOW = 300.0
 SIGNUPS_PER_HOUR = 20
-Writer = Annotated[User, Depends(writer)]
 CSRF_CHECKED = [Depends(checked_csrf)]  # a form post by someone not signed in (yet)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from dailypapers.community import comments, moderation
@@ -18,14 +18,13 @@ from dailypapers.community.votes import vote
 from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import session_scope
-from dailypapers.store.models import Comment, Paper, User
-from dailypapers.web.auth import require_user, writer
+from dailypapers.store.models import Comment, Paper
+from dailypapers.web.auth import Writer, require_user
 from dailypapers.web.inputs import CommentForm, HideForm, SubmitForm, VoteForm
 from dailypapers.web.responses import back, status_for, wants_json
 from dailypapers.web.templating import render, render_fragment
 
 router = APIRouter(include_in_schema=False)
-Writer = Annotated[User, Depends(writer)]
 
 
 @router.get("/submit")

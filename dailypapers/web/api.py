@@ -7,9 +7,7 @@ session cookie plus an `X-CSRF-Token` header. Errors are JSON `{"error": ...}` w
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dailypapers.community import comments, moderation
@@ -21,9 +19,8 @@ from dailypapers.errors import InvalidInput
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import session_scope
-from dailypapers.store.models import User
 from dailypapers.web import queries, schemas
-from dailypapers.web.auth import current_user, writer
+from dailypapers.web.auth import Writer, current_user
 from dailypapers.web.inputs import CommentIn, HiddenIn, PaperRef
 from dailypapers.web.periods import parse_day, parse_period
 
@@ -31,7 +28,6 @@ router = APIRouter(prefix="/api", tags=["papers"])
 MAX_DAILY_LIMIT = 100
 MAX_SEARCH_LIMIT = 120
 MAX_LIST_LIMIT = 100
-Writer = Annotated[User, Depends(writer)]
 
 
 def _limit(value: int, maximum: int) -> int:

@@ -9,6 +9,7 @@ API, goes through the one guard `writer`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -98,3 +99,6 @@ def writer(request: Request, _csrf: None = Depends(checked_csrf)) -> User:
     user = require_user(request)
     rate_limit(f"write:user:{user.id}", get_settings().rate_limit_writes, WRITE_WINDOW)
     return user
+
+
+Writer = Annotated[User, Depends(writer)]  # a route parameter `user: Writer` puts the route behind the guard
