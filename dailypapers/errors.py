@@ -19,3 +19,7 @@ class StoreError(DailyPapersError):
 
 class NotFound(DailyPapersError):
     """The thing asked for does not exist."""
+
+
+class NotAllowed(DailyPapersError):
+    """The user may not do this (someone else's comment, an administrator's action)."""

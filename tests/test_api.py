@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from dailypapers.community.comments import render_markdown
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.web.comments import render_markdown
-from tests.arxiv_server import serving_settings
+from dailypapers.web import api as api_module
+from dailypapers.web.app import create_app
+from tests.arxiv_server import Reply, serving_settings
 from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup
 
 
@@ -136,8 +140,6 @@ def test_index_fetches_from_arxiv(api, monkeypatch):
 
 def test_index_when_arxiv_is_down_is_a_502(api, monkeypatch):
     with serving_settings(monkeypatch, DAILYPAPERS_ARXIV_RETRIES=1, DAILYPAPERS_ARXIV_TIMEOUT=2) as (fake, _):
-        from tests.arxiv_server import Reply
-
         fake.script.extend([Reply(503, b"down")] * 5)
         response = api.post("/api/papers/index", json={"arxivId": "1710.08557"})
     assert response.status_code == 502 and response.json()["error"]
@@ -163,8 +165,6 @@ def test_admin_hides_through_the_api(settings, session):
     "<script>alert(1)</script>", "<iframe src=//evil>", "![img](https://evil/x.png)", '<p onclick="x()">p</p>',
 ])
 def test_comment_html_never_carries_script(body):
-    from html.parser import HTMLParser
-
     class Audit(HTMLParser):
         tags, attrs = [], []
 
@@ -182,11 +182,6 @@ def test_comment_html_never_carries_script(body):
 
 
 def test_unexpected_errors_are_a_500_without_a_traceback(settings, monkeypatch):
-    from fastapi.testclient import TestClient
-
-    from dailypapers.web import api as api_module
-    from dailypapers.web.app import create_app
-
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 

@@ -6,10 +6,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+import huggingface_hub.constants
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
+from sqlalchemy import select, update
 
+from dailypapers.store.models import DailyEntry, Paper, User
 from tests.web_helpers import add_papers, client, live_server, record, signup
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf-papers"
@@ -18,15 +22,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "hf-papers"
 @pytest.fixture
 def hub(settings, session, monkeypatch):
     """Three days of feed, a submitter, and an HfApi pointed at a live server."""
-    import huggingface_hub.constants
-
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # only 127.0.0.1 is contacted
     now = datetime.now(UTC)
     signup(client(), "alice")
-    from sqlalchemy import select, update
-
-    from dailypapers.store.models import DailyEntry, Paper, User
-
     add_papers(session, [record("2501.00001", "Sparse attention for long documents", days_old=2,
                                 code_url="https://github.com/example/sparse", project_page="https://example.org/s"),
                          record("2501.00002", "Tokenizers revisited", days_old=1)],
@@ -136,8 +134,6 @@ PARSED_PAPER = ["id", "authors", "publishedAt", "summary", "upvotes", "discussio
 def test_daily_entries_have_the_recorded_shape(hub, recorded):
     _, base = hub
     real = json.loads((FIXTURES / recorded).read_text())
-    import httpx
-
     ours = httpx.get(f"{base}/api/daily_papers", params={"submitter": "alice"}).json()
     assert ours
     for theirs, mine in zip(real, ours * len(real), strict=False):

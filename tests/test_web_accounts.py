@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from dailypapers.config import reset_settings
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import ApiToken, User
 from tests.web_helpers import PASSWORD, client, csrf, signup
@@ -30,8 +31,6 @@ def test_session_cookie_flags(settings):
 
 
 def test_session_cookie_is_secure_behind_https(settings, monkeypatch):
-    from dailypapers.config import reset_settings
-
     monkeypatch.setenv("DAILYPAPERS_BASE_URL", "https://papers.example.org")
     reset_settings()
     c = client("https://papers.example.org")
@@ -102,8 +101,6 @@ def test_csrf_token_of_another_browser_is_refused(settings):
 
 
 def test_login_attempts_are_rate_limited(settings, monkeypatch):
-    from dailypapers.config import reset_settings
-
     monkeypatch.setenv("DAILYPAPERS_RATE_LIMIT_LOGINS", "3")
     reset_settings()
     signup(client(), "alice")

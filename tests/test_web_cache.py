@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import time
 
+import httpx
 import pytest
 
-from tests.web_helpers import add_papers, client, csrf, csrf_from, record, signup
+from dailypapers.config import reset_settings
+from tests.web_helpers import add_papers, client, csrf, csrf_from, live_server, record, signup
 
 
 @pytest.fixture
 def short_cache(settings, monkeypatch):
-    from dailypapers.config import reset_settings
-
     monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "3")
     reset_settings()
 
@@ -38,8 +39,6 @@ def test_signed_in_visitors_always_get_fresh_pages(short_cache, session):
 
 
 def test_a_write_empties_the_cache(short_cache, session):
-    import re
-
     add_papers(session, [record("2501.00001", "First paper")])
     other = client()
     signup(other)
@@ -60,8 +59,6 @@ def test_pages_with_forms_are_never_shared(short_cache):
 
 
 def test_cache_can_be_turned_off(settings, monkeypatch, session):
-    from dailypapers.config import reset_settings
-
     monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")
     reset_settings()
     add_papers(session, [record("2501.00001", "First paper")])
@@ -72,11 +69,6 @@ def test_cache_can_be_turned_off(settings, monkeypatch, session):
 
 
 def test_expired_pages_are_refreshed_in_the_background(settings, monkeypatch, session):
-    import httpx
-
-    from dailypapers.config import reset_settings
-    from tests.web_helpers import live_server
-
     monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "2")
     reset_settings()
     add_papers(session, [record("2501.00001", "First paper")])

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from dailypapers.config import reset_settings
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Comment, DailyEntry, Paper, Vote
 from tests.arxiv_server import serving_settings
@@ -168,8 +169,6 @@ def test_concurrent_upvotes_stay_counted_exactly(settings, session):
 
 
 def test_writes_are_rate_limited(settings, session, monkeypatch):
-    from dailypapers.config import reset_settings
-
     monkeypatch.setenv("DAILYPAPERS_RATE_LIMIT_WRITES", "5")
     reset_settings()
     add_papers(session, [record("2501.00205", "Votable")])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
-from tests.web_helpers import add_papers, client, record
+from dailypapers.store.models import Paper
+from tests.web_helpers import add_papers, client, csrf, record, signup
 
 
 @pytest.fixture
@@ -17,9 +20,6 @@ def site(session):
                          record("2501.00002", "Tokenizers revisited", abstract="We revisit tokenizers.")], on=today)
     add_papers(session, [record("2501.00003", "Older diffusion paper", abstract="Diffusion models denoise.")],
                on=today - timedelta(days=3))
-    from sqlalchemy import update
-
-    from dailypapers.store.models import Paper
 
     session.execute(update(Paper).where(Paper.arxiv_id == "2501.00002").values(upvotes=7))
     session.commit()
@@ -70,9 +70,6 @@ def test_trending_page_orders_by_score(session):
     add_papers(session, [record("2501.00011", "Fresh paper")], submitted_at=now - timedelta(hours=1))
     add_papers(session, [record("2501.00012", "Old popular paper")], on=(now - timedelta(days=3)).date(),
                submitted_at=now - timedelta(days=3))
-    from sqlalchemy import update
-
-    from dailypapers.store.models import Paper
 
     # 10 votes at 72h: 10/74^1.5 = 0.016; 2 votes at 1h: 2/3^1.5 = 0.38 -> the fresh paper trends higher.
     session.execute(update(Paper).where(Paper.arxiv_id == "2501.00012").values(upvotes=10))
@@ -174,8 +171,6 @@ def test_versioned_ids_redirect_to_the_paper(site):
 
 
 def test_pages_load_nothing_from_other_sites(site):
-    import re
-
     for path in ("/papers", "/papers/2501.00001", "/search?q=tokenizers", "/about", "/login", "/docs"):
         html = site.get(path).text
         for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", html):
@@ -185,10 +180,6 @@ def test_pages_load_nothing_from_other_sites(site):
 
 
 def test_every_form_field_has_a_label(site):
-    import re
-
-    from tests.web_helpers import signup
-
     signup(site, "labeller")
     site.post("/papers/2501.00001/comments", data={"body": "hello", "csrf_token": _csrf(site)})
     for path in ("/papers", "/papers/2501.00001", "/search?q=tokenizers", "/login", "/signup", "/submit",
@@ -205,14 +196,10 @@ def test_every_form_field_has_a_label(site):
 
 
 def _csrf(c) -> str:
-    from tests.web_helpers import csrf
-
     return csrf(c, "/papers")
 
 
 def test_week_and_month_navigation_skips_empty_periods(session):
-    from datetime import date
-
     add_papers(session, [record("2501.00041", "January paper")], on=date(2025, 1, 15))
     add_papers(session, [record("2501.00042", "April paper")], on=date(2025, 4, 2))
     c = client()

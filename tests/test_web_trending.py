@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from dailypapers.ranking.trending import trending_score, trending_score_value
 from dailypapers.store.models import DailyEntry, Paper
@@ -45,7 +46,6 @@ def test_sql_matches_the_formula_on_sqlite(session):
 
 @pytest.mark.postgres
 def test_sql_matches_the_formula_on_postgres(pg_engine):  # noqa: F811  (the imported fixture)
-    from sqlalchemy.orm import Session
 
     with Session(pg_engine, expire_on_commit=False) as session:
         check(session)
@@ -54,8 +54,6 @@ def test_sql_matches_the_formula_on_postgres(pg_engine):  # noqa: F811  (the imp
 @pytest.mark.postgres
 def test_site_and_api_on_postgres(pg_engine):  # noqa: F811  (the imported fixture)
     """The pages, the HF-shaped API and votes on PostgreSQL (SQLite is covered everywhere else)."""
-    from sqlalchemy.orm import Session
-
     with Session(pg_engine, expire_on_commit=False) as session:
         add_papers(session, [record("2501.00001", "Postgres paper"), record("2501.00002", "Another one")])
     c = client()

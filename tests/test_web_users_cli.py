@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.web_helpers import PASSWORD
+from tests.web_helpers import PASSWORD, client
 
 
 @pytest.fixture
@@ -37,8 +37,6 @@ def test_create_admin_and_token(cli):
 
 
 def test_token_works_against_the_api(cli, settings):
-    from tests.web_helpers import client
-
     cli("users", "create", "alice", "--password-stdin", input=PASSWORD + "\n")
     token = cli("users", "token", "alice").stdout.strip()
     response = client().post("/api/papers/2501.00001/upvote", headers={"Authorization": f"Bearer {token}"})

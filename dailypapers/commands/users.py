@@ -7,6 +7,16 @@ import sys
 import typer
 
 from dailypapers.commands import app, err, out, print_json
+from dailypapers.community.tokens import create_api_token
+from dailypapers.community.users import (
+    create_user,
+    get_user,
+    list_users,
+    set_admin,
+    set_password,
+    validate_password,
+    validate_username,
+)
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 
@@ -32,9 +42,7 @@ def create(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
 ) -> None:
     """Create an account (asks for the password unless --password-stdin)."""
-    from dailypapers.web.auth import create_user, validate_password, validate_username
-
-    validate_username(username)
+    validate_username(username)  # before asking for a password
     password = validate_password(_read_password(password_stdin))
     with session_scope() as session:
         user = create_user(session, username, password, email=email, fullname=fullname, is_admin=admin)
@@ -42,16 +50,11 @@ def create(
 
 
 @users_app.command("list")
-def list_users(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_accounts(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the accounts (demo voters left out)."""
-    from sqlalchemy import select
-
-    from dailypapers.store.models import User
-
     with session_scope() as session:
-        users = session.scalars(select(User).where(User.is_demo.is_(False)).order_by(User.id)).all()
         rows = [{"username": u.username, "email": u.email, "admin": u.is_admin, "created": u.created_at.isoformat()}
-                for u in users]
+                for u in list_users(session)]
     if json_output:
         print_json(rows)
         return
@@ -60,32 +63,25 @@ def list_users(json_output: bool = typer.Option(False, "--json", help="Print JSO
 
 
 @users_app.command("admin")
-def set_admin(username: str, revoke: bool = typer.Option(False, "--revoke", help="Take the role away.")) -> None:
+def make_admin(username: str, revoke: bool = typer.Option(False, "--revoke", help="Take the role away.")) -> None:
     """Make a user an administrator (or, with --revoke, no longer one)."""
-    from dailypapers.web.auth import get_user
-
     with session_scope() as session:
-        user = get_user(session, username)
-        user.is_admin = not revoke
+        set_admin(session, username, not revoke)
     err.print(f"{username} is {'no longer ' if revoke else ''}an administrator")
 
 
 @users_app.command("password")
-def set_password(username: str, password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
+def change_password(username: str, password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
     """Set a new password (ends the user's other sessions)."""
-    from dailypapers.web.auth import get_user, hash_password, validate_password
-
     password = validate_password(_read_password(password_stdin))
     with session_scope() as session:
-        get_user(session, username).password_hash = hash_password(password)
+        set_password(session, get_user(session, username), password)
     err.print(f"password of {username} changed")
 
 
 @users_app.command("token")
 def token(username: str, name: str = typer.Option("cli", help="A name to recognise the token by.")) -> None:
     """Create a personal API token and print it (only once) on standard output."""
-    from dailypapers.web.auth import create_api_token, get_user
-
     with session_scope() as session:
         value = create_api_token(session, get_user(session, username), name)
     sys.stdout.write(value + "\n")

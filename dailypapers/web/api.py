@@ -9,21 +9,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from dailypapers.config import get_settings
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.community import comments, moderation
+from dailypapers.community.papers import load_paper
+from dailypapers.community.submissions import ensure_paper, submit_paper
+from dailypapers.community.users import public_user
+from dailypapers.community.votes import vote
+from dailypapers.errors import InvalidInput
 from dailypapers.search import SearchQuery, related, search
+from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import session_scope
-from dailypapers.store.models import Paper, User, Vote
-from dailypapers.web import comments as comment_ops
 from dailypapers.web import queries, schemas
-from dailypapers.web.auth import SESSION_COOKIE, current_user, require_admin, require_user
+from dailypapers.web.auth import Writer, current_user
+from dailypapers.web.inputs import CommentIn, HiddenIn, PaperRef
 from dailypapers.web.periods import parse_day, parse_period
-from dailypapers.web.security import CSRF_HEADER, rate_limit, verify_csrf
-from dailypapers.web.submit import ensure_paper, submit_paper
-from dailypapers.web.votes import set_vote
 
 router = APIRouter(prefix="/api", tags=["papers"])
 MAX_DAILY_LIMIT = 100
@@ -31,32 +30,10 @@ MAX_SEARCH_LIMIT = 120
 MAX_LIST_LIMIT = 100
 
 
-class PaperRef(BaseModel):
-    arxivId: str = Field(..., max_length=300, description="An arXiv id or URL, e.g. 2501.01234")
-
-
-class CommentIn(BaseModel):
-    comment: str = Field(..., description="Markdown subset; rendered to sanitised HTML")
-    parentId: str | None = Field(None, description="The comment this one replies to")
-
-
-class HiddenIn(BaseModel):
-    hidden: bool = True
-
-
 def _limit(value: int, maximum: int) -> int:
     if not 1 <= value <= maximum:
         raise InvalidInput(f"limit must be between 1 and {maximum}, not {value}")
     return value
-
-
-def api_writer(request: Request) -> User:
-    """A token holder, or a signed-in browser that sent the CSRF header; rate-limited per user."""
-    if not request.headers.get("authorization") and request.cookies.get(SESSION_COOKIE):
-        verify_csrf(request, request.headers.get(CSRF_HEADER))
-    user = require_user(request)
-    rate_limit(f"write:user:{user.id}", get_settings().rate_limit_writes, 60)
-    return user
 
 
 @router.get("/daily_papers", summary="The daily feed (Hugging Face compatible)")
@@ -130,10 +107,7 @@ def list_papers(request: Request, response: Response,
 
 
 @router.post("/papers/index", status_code=201, summary="Fetch a paper from arXiv into the store")
-def index_paper(ref: PaperRef, request: Request):
-    api_writer(request)
-    from dailypapers.sources.ids import parse_arxiv_id
-
+def index_paper(ref: PaperRef, _user: Writer):
     arxiv_id = parse_arxiv_id(ref.arxivId).id
     fetched = ensure_paper(arxiv_id)
     with session_scope() as session:
@@ -142,91 +116,67 @@ def index_paper(ref: PaperRef, request: Request):
 
 
 @router.post("/daily_papers", status_code=201, summary="Submit a paper to today's daily feed")
-def submit_daily(ref: PaperRef, request: Request):
-    user = api_writer(request)
+def submit_daily(ref: PaperRef, user: Writer):
     paper, _entry = submit_paper(user, ref.arxivId)
     with session_scope() as session:
         return schemas.paper_view_json(queries.paper_view(session, paper.arxiv_id))
 
 
-def _paper(session, arxiv_id: str) -> Paper:
-    paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id, Paper.hidden.is_(False)))
-    if paper is None:
-        raise NotFound(f"no paper {arxiv_id}")
-    return paper
-
-
 @router.post("/papers/{arxiv_id:path}/upvote", summary="Upvote a paper (idempotent)")
-def upvote(arxiv_id: str, request: Request):
-    user = api_writer(request)
+def upvote(arxiv_id: str, user: Writer):
     with session_scope() as session:
-        count = set_vote(session, user, _paper(session, arxiv_id), True)
-    return {"id": arxiv_id, "upvoted": True, "upvotes": count}
+        state = vote(session, user, arxiv_id, True)
+    return {"id": arxiv_id, "upvoted": True, "upvotes": state.upvotes}
 
 
 @router.delete("/papers/{arxiv_id:path}/upvote", summary="Remove your upvote (idempotent)")
-def remove_upvote(arxiv_id: str, request: Request):
-    user = api_writer(request)
+def remove_upvote(arxiv_id: str, user: Writer):
     with session_scope() as session:
-        count = set_vote(session, user, _paper(session, arxiv_id), False)
-    return {"id": arxiv_id, "upvoted": False, "upvotes": count}
+        state = vote(session, user, arxiv_id, False)
+    return {"id": arxiv_id, "upvoted": False, "upvotes": state.upvotes}
+
+
+def _comment_json(comment) -> dict:
+    return schemas.comment_json(comment, str(comments.render_markdown(comment.body)))
 
 
 @router.get("/papers/{arxiv_id:path}/comments", summary="The discussion of a paper")
 def list_comments(arxiv_id: str):
     with session_scope() as session:
-        paper = _paper(session, arxiv_id)
-        return [schemas.comment_json(c, str(comment_ops.render_markdown(c.body)))
-                for c in queries.visible_comments(session, paper.id)]
+        paper = load_paper(session, arxiv_id)
+        return [_comment_json(c) for c in queries.visible_comments(session, paper.id)]
 
 
 @router.post("/papers/{arxiv_id:path}/comment", status_code=201, summary="Comment on a paper")
-def add_comment(arxiv_id: str, body: CommentIn, request: Request):
-    user = api_writer(request)
-    parent = None
-    if body.parentId is not None:
-        if not body.parentId.isdigit():
-            raise InvalidInput(f"not a comment id: {body.parentId!r}")
-        parent = int(body.parentId)
+def add_comment(arxiv_id: str, body: CommentIn, user: Writer):
     with session_scope() as session:
-        new = comment_ops.add_comment(session, user, _paper(session, arxiv_id), body.comment, parent)
-        return schemas.comment_json(new, str(comment_ops.render_markdown(new.body)))
+        return _comment_json(comments.add_comment(session, user, arxiv_id, body.comment, body.parent_id))
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your comment")
-def edit_comment(comment_id: int, body: CommentIn, request: Request):
-    user = api_writer(request)
+def edit_comment(comment_id: int, body: CommentIn, user: Writer):
     with session_scope() as session:
-        edited = comment_ops.edit_comment(session, user, comment_id, body.comment)
-        return schemas.comment_json(edited, str(comment_ops.render_markdown(edited.body)))
+        return _comment_json(comments.edit_comment(session, user, comment_id, body.comment))
 
 
 @router.delete("/comments/{comment_id}", summary="Delete your comment")
-def delete_comment(comment_id: int, request: Request):
-    user = api_writer(request)
+def delete_comment(comment_id: int, user: Writer):
     with session_scope() as session:
-        comment_ops.delete_comment(session, user, comment_id)
+        comments.delete_comment(session, user, comment_id)
     return {"id": str(comment_id), "deleted": True}
 
 
 @router.post("/papers/{arxiv_id:path}/hide", summary="Hide or unhide a paper (administrators)")
-def hide_paper(arxiv_id: str, body: HiddenIn, request: Request):
-    api_writer(request)
-    require_admin(request)
+def hide_paper(arxiv_id: str, body: HiddenIn, user: Writer):
     with session_scope() as session:
-        paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
-        if paper is None:
-            raise NotFound(f"no paper {arxiv_id}")
-        paper.hidden = body.hidden
+        moderation.set_paper_hidden(session, user, arxiv_id, body.hidden)
     return {"id": arxiv_id, "hidden": body.hidden}
 
 
 @router.post("/comments/{comment_id}/hide", summary="Hide or unhide a comment (administrators)")
-def hide_comment(comment_id: int, body: HiddenIn, request: Request):
-    api_writer(request)
-    require_admin(request)
+def hide_comment(comment_id: int, body: HiddenIn, user: Writer):
     with session_scope() as session:
-        comment_ops.set_comment_hidden(session, comment_id, body.hidden)
+        moderation.set_comment_hidden(session, user, comment_id, body.hidden)
     return {"id": str(comment_id), "hidden": body.hidden}
 
 
@@ -234,7 +184,7 @@ def hide_comment(comment_id: int, body: HiddenIn, request: Request):
 def related_papers(arxiv_id: str, limit: int = Query(5)):
     _limit(limit, 50)
     with session_scope() as session:
-        paper = _paper(session, arxiv_id)
+        paper = load_paper(session, arxiv_id)
         hits = related(session, paper.id, limit)
         papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
         return [schemas.paper_json(papers[h.paper_id]) for h in hits if h.paper_id in papers]
@@ -247,18 +197,14 @@ def paper_info(arxiv_id: str, request: Request):
         view = queries.paper_view(session, arxiv_id, include_hidden=bool(user and user.is_admin))
         data = schemas.paper_view_json(view)
         if user is not None:
-            data["isUpvoted"] = session.get(Vote, (user.id, view.paper.id)) is not None
+            data["isUpvoted"] = bool(queries.has_voted(session, user.id, [view.paper.id]))
         return JSONResponse(data)
 
 
 @router.get("/users/{username}", summary="A user's submissions and upvotes")
 def user_info(username: str):
-    from dailypapers.web.auth import get_user
-
     with session_scope() as session:
-        user = get_user(session, username)
-        if user.is_demo:
-            raise NotFound(f"no user {username!r}")
+        user = public_user(session, username)
         return {**schemas.user_json(user),
                 "submitted": [schemas.daily_json(r) for r in queries.submitted_rows(session, user)],
                 "upvoted": [schemas.paper_json(p) for p in queries.upvoted_papers(session, user.id)]}

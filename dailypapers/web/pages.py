@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
+from dailypapers.community.comments import render_markdown, thread_order
+from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.errors import InvalidInput
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries
-from dailypapers.web.auth import current_user, get_user
-from dailypapers.web.comments import render_markdown, thread_order
+from dailypapers.web.auth import current_user
 from dailypapers.web.periods import Period, day_period, month_period, parse_day, parse_period, week_period
 from dailypapers.web.schemas import paper_markdown
 from dailypapers.web.templating import render
@@ -147,9 +148,7 @@ def search_page(request: Request, q: str = "", mode: str = "hybrid", category: s
 @router.get("/users/{username}")
 def user_page(request: Request, username: str):
     with session_scope() as session:
-        profile = get_user(session, username)
-        if profile.is_demo:
-            raise NotFound(f"no user {username!r}")
+        profile = public_user(session, username)
         submitted = queries.submitted_rows(session, profile)
         upvoted = queries.upvoted_papers(session, profile.id)
         session.expunge(profile)

@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ranking.trending import trending_score
+from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.models import Comment, DailyEntry, Paper, User, Vote
 from dailypapers.web.periods import Period
 
@@ -112,8 +114,6 @@ class PaperView:
 
 def canonical_id(text: str) -> str:
     """`2501.00001v2`, `arXiv:2501.00001` -> `2501.00001`; anything else is a paper we do not have."""
-    from dailypapers.sources.ids import parse_arxiv_id
-
     try:
         return parse_arxiv_id(text).id
     except InvalidInput:
@@ -121,16 +121,10 @@ def canonical_id(text: str) -> str:
 
 
 def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False) -> PaperView:
-    arxiv_id = canonical_id(arxiv_id)
-    row = session.execute(
-        select(Paper, DailyEntry, User)
-        .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .outerjoin(User, User.id == DailyEntry.submitted_by_id)
-        .where(Paper.arxiv_id == arxiv_id)
-    ).first()
-    if row is None or (row[0].hidden and not include_hidden):
-        raise NotFound(f"no paper {arxiv_id}")
-    return PaperView(row[0], row[1], row[2])
+    """A paper page's data: the paper (any spelling of its id), its feed entry and who submitted it."""
+    paper = load_paper(session, canonical_id(arxiv_id), include_hidden=include_hidden)
+    entry = paper.daily_entry
+    return PaperView(paper, entry, entry.submitted_by if entry else None)
 
 
 def visible_comments(session: Session, paper_id: int, *, include_hidden: bool = False) -> list[Comment]:

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from dailypapers.errors import InvalidInput, NotAllowed, NotFound, SourceError
+
 
 def wants_json(request: Request) -> bool:
     """API paths and scripts (fetch/htmx asking for JSON) get JSON; browsers get pages."""
@@ -37,11 +39,12 @@ def back(request: Request, default: str) -> RedirectResponse:
 
 
 def status_for(exc) -> int:
-    """The HTTP status of a dailypapers error: 404 not found, 400 bad input, 502 upstream, 503 store."""
-    from dailypapers.errors import InvalidInput, NotFound, SourceError
-
+    """The HTTP status of a dailypapers error: 404 not found, 400 bad input, 403 not allowed, 502 upstream,
+    503 store."""
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, NotAllowed):
+        return 403
     if isinstance(exc, InvalidInput):
         return 400
     if isinstance(exc, SourceError):

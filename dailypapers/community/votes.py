@@ -3,14 +3,31 @@ transaction, so `papers.upvotes` always equals count(votes) even when requests r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from dailypapers.community.papers import load_paper
 from dailypapers.store.models import Paper, User, Vote
 
 
-def set_vote(session: Session, user: User, paper: Paper, up: bool) -> int:
+@dataclass(frozen=True)
+class VoteState:
+    upvoted: bool
+    upvotes: int  # the paper's count after the vote
+
+
+def vote(session: Session, user: User, arxiv_id: str, up: bool | None = None) -> VoteState:
+    """Make the user's vote on a visible paper `up` (or absent); None toggles the current vote."""
+    paper = load_paper(session, arxiv_id)
+    if up is None:
+        up = session.get(Vote, (user.id, paper.id)) is None
+    return VoteState(up, _set_vote(session, user, paper, up))
+
+
+def _set_vote(session: Session, user: User, paper: Paper, up: bool) -> int:
     """Make the user's vote on the paper `up` (or absent); returns the paper's new upvote count."""
     if up:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -24,11 +41,3 @@ def set_vote(session: Session, user: User, paper: Paper, up: bool) -> int:
     paper.upvotes = upvotes
     return upvotes
 
-
-def parse_vote_value(value: str | None, currently: bool) -> bool:
-    """The form sends the wanted state ("1"/"0"), so a double submit cannot flip it back; no value toggles."""
-    if value in ("1", "true", "up", "on"):
-        return True
-    if value in ("0", "false", "down", "off"):
-        return False
-    return not currently

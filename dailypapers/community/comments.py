@@ -1,4 +1,4 @@
-"""Comments: a Markdown subset rendered to sanitised HTML, and their writes (add, edit, delete, hide).
+"""Comments: a Markdown subset rendered to sanitised HTML, threads, and their writes (add, edit, delete).
 
 Markdown goes through markdown-it-py with raw HTML off, then nh3 with an allow-list of tags and of URL
 schemes (http, https, mailto): no script, no event handlers, no `javascript:` links, even if a parser
@@ -16,7 +16,8 @@ from markupsafe import Markup
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.community.papers import load_paper
+from dailypapers.errors import InvalidInput, NotAllowed, NotFound
 from dailypapers.store.models import Comment, Paper, User
 
 MAX_COMMENT_CHARS = 10_000
@@ -74,14 +75,17 @@ def _validate_body(body: str) -> str:
     return body
 
 
-def _recount(session: Session, paper_id: int) -> None:
+def recount(session: Session, paper_id: int) -> None:
+    """Keep `papers.num_comments` equal to the comments everyone sees."""
     count = (select(func.count()).select_from(Comment)
              .where(Comment.paper_id == paper_id, Comment.deleted.is_(False), Comment.hidden.is_(False))
              .scalar_subquery())
     session.execute(update(Paper).where(Paper.id == paper_id).values(num_comments=count))
 
 
-def add_comment(session: Session, user: User, paper: Paper, body: str, parent_id: int | None = None) -> Comment:
+def add_comment(session: Session, user: User, arxiv_id: str, body: str, parent_id: int | None = None) -> Comment:
+    """A new comment on a visible paper, or a reply to one of its comments."""
+    paper = load_paper(session, arxiv_id)
     body = _validate_body(body)
     if parent_id is not None:
         parent = session.get(Comment, parent_id)
@@ -90,9 +94,14 @@ def add_comment(session: Session, user: User, paper: Paper, body: str, parent_id
     comment = Comment(paper_id=paper.id, user_id=user.id, body=body, parent_id=parent_id)
     session.add(comment)
     session.flush()
-    _recount(session, paper.id)
+    recount(session, paper.id)
     comment.user = session.get(User, user.id)
     return comment
+
+
+def paper_of(session: Session, comment: Comment) -> Paper:
+    """The paper a comment belongs to (already in the session after a write: no query)."""
+    return session.get(Paper, comment.paper_id)
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
@@ -103,10 +112,8 @@ def get_comment(session: Session, comment_id: int) -> Comment:
 
 
 def _own(comment: Comment, user: User) -> None:
-    from fastapi import HTTPException
-
     if comment.user_id != user.id:
-        raise HTTPException(403, "you can only change your own comments")
+        raise NotAllowed("you can only change your own comments")
 
 
 def edit_comment(session: Session, user: User, comment_id: int, body: str) -> Comment:
@@ -119,19 +126,12 @@ def edit_comment(session: Session, user: User, comment_id: int, body: str) -> Co
 
 
 def delete_comment(session: Session, user: User, comment_id: int) -> Comment:
+    """The author's delete, or an administrator's."""
     comment = get_comment(session, comment_id)
     if not user.is_admin:
         _own(comment, user)
     comment.deleted = True
     session.flush()
-    _recount(session, comment.paper_id)
+    recount(session, comment.paper_id)
     return comment
 
-
-def set_comment_hidden(session: Session, comment_id: int, hidden: bool) -> Comment:
-    """An administrator's moderation: a hidden comment is shown to nobody but administrators."""
-    comment = get_comment(session, comment_id)
-    comment.hidden = hidden
-    session.flush()
-    _recount(session, comment.paper_id)
-    return comment

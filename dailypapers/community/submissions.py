@@ -1,6 +1,7 @@
 """Submitting a paper to the daily feed: from the store, or fetched from arXiv through the sources.
 
-A paper enters the feed once, and only within `feed_window_days` of its first arXiv version.
+A paper enters the feed once, and only within `feed_window_days` of its first arXiv version. These
+functions open their own sessions: fetching from arXiv must happen with no transaction open.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from dailypapers.community.papers import load_paper
 from dailypapers.config import get_settings
-from dailypapers.errors import InvalidInput, NotFound, SourceError
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.ingest.arxiv import ingest_ids
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import DailyEntry, Paper, User
@@ -30,10 +33,6 @@ def ensure_paper(arxiv_id: str) -> bool:
     """
     if _stored(arxiv_id):
         return False
-    try:
-        from dailypapers.ingest.arxiv import ingest_ids
-    except ImportError as exc:  # an install without the arXiv client
-        raise SourceError(f"{arxiv_id} is not in the store and fetching from arXiv is not available") from exc
     ingest_ids(get_engine(), [arxiv_id])
     if not _stored(arxiv_id):
         raise NotFound(f"arXiv has no paper {arxiv_id}")
@@ -48,7 +47,7 @@ def submit_paper(user: User, text: str, now: datetime | None = None) -> tuple[Pa
     ensure_paper(arxiv_id)
     try:
         with session_scope() as session:
-            paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
+            paper = load_paper(session, arxiv_id, include_hidden=True)
             if paper.hidden:
                 raise InvalidInput(f"{arxiv_id} was hidden by an administrator and cannot be submitted")
             if paper.daily_entry is not None:

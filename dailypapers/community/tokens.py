@@ -1,0 +1,54 @@
+"""Personal API tokens: `dp_...` secrets for scripts. Only a token's hash is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.errors import NotFound
+from dailypapers.store.models import ApiToken, User
+
+TOKEN_PREFIX = "dp_"
+MAX_TOKEN_CHARS = 100
+LAST_USED_STEP = timedelta(minutes=5)  # coarse, so reads through the API do not write on every call
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, user: User, name: str = "api") -> str:
+    """A new personal token; only its hash is stored, so the caller must show the token now or never."""
+    name = (name or "").strip()[:80] or "api"
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token)))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The owner of a token, or None for an unknown one; notes (coarsely) when the token was last used."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_CHARS:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None:
+        return None
+    now = datetime.now(UTC)
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_STEP:
+        row.last_used_at = now
+    return session.get(User, row.user_id)
+
+
+def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("no such token")
+    session.delete(row)

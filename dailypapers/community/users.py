@@ -1,0 +1,116 @@
+"""Accounts: names, e-mail addresses, argon2 password hashes, the administrator role."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.store.models import User
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,38}[A-Za-z0-9]$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def validate_username(username: str) -> str:
+    username = (username or "").strip()
+    if not USERNAME.match(username):
+        raise InvalidInput("a username has 3 to 40 letters, digits, '-' or '_', and starts and ends with a "
+                           "letter or digit")
+    return username
+
+
+def validate_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput(f"the password must have at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"the password must have at most {MAX_PASSWORD} characters")
+    return password
+
+
+def create_user(session: Session, username: str, password: str | None, *, email: str | None = None,
+                fullname: str | None = None, is_admin: bool = False) -> User:
+    """A new account; raises InvalidInput for a bad or taken name or e-mail."""
+    username = validate_username(username)
+    email = (email or "").strip() or None
+    if email and (len(email) > 255 or not EMAIL.match(email)):
+        raise InvalidInput(f"not an e-mail address: {email!r}")
+    fullname = (fullname or "").strip()[:120] or None
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise InvalidInput(f"the username {username!r} is taken")
+    if email and session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
+        raise InvalidInput("an account with this e-mail address exists already")
+    user = User(username=username, email=email, fullname=fullname, is_admin=is_admin,
+                password_hash=hash_password(validate_password(password)) if password is not None else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def public_user(session: Session, username: str) -> User:
+    """A user whose page anyone may see: demo voters have none."""
+    user = get_user(session, username)
+    if user.is_demo:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every account but the demo voters, oldest first."""
+    return list(session.scalars(select(User).where(User.is_demo.is_(False)).order_by(User.id)))
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    if user is None:
+        _hasher.hash(password or "x")  # spend the same time, so timing does not reveal which names exist
+        return None
+    return user if verify_password(user.password_hash, password or "") else None
+
+
+def set_password(session: Session, user: User, password: str) -> User:
+    """A new password hash; sessions signed with the old one's fingerprint stop working."""
+    user.password_hash = hash_password(validate_password(password))
+    session.flush()
+    return user
+
+
+def change_password(session: Session, user_id: int, current: str, new: str) -> User:
+    """The user's own change: the current password must be right (InvalidInput otherwise)."""
+    account = session.get(User, user_id)
+    if account is None or not verify_password(account.password_hash, current):
+        raise InvalidInput("the current password is wrong")
+    return set_password(session, account, new)
+
+
+def set_admin(session: Session, username: str, is_admin: bool) -> User:
+    user = get_user(session, username)
+    user.is_admin = is_admin
+    return user
