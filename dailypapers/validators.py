@@ -12,9 +12,9 @@ MAX_URL_CHARS = 500  # the width of the store's link columns
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def xml_safe(text: str) -> str:
-    """The text without the characters XML 1.0 forbids (one would make a whole feed malformed)."""
-    return _XML_FORBIDDEN.sub("", text)
+def xml_safe(text: str, replacement: str = "") -> str:
+    """The text with each character XML 1.0 forbids (one makes a whole feed malformed) replaced."""
+    return _XML_FORBIDDEN.sub(replacement, text)
 
 
 def http_url(value: object) -> str | None:

@@ -19,7 +19,7 @@ def clean_text(value: str | None) -> str | None:
     """Collapse the hard line wraps and runs of spaces arXiv metadata carries; drop what XML cannot hold."""
     if value is None:
         return None
-    return " ".join(xml_safe(str(value)).split()) or None
+    return " ".join(xml_safe(str(value), " ").split()) or None
 
 
 @dataclass(slots=True)
