@@ -20,7 +20,7 @@ def xml_safe(text: str, replacement: str = "") -> str:
 def http_url(value: object) -> str | None:
     """The link if it is an absolute http(s) URL with a host, else None.
 
-    javascript:, data: and every other scheme would run or load something when a reader clicks the link.
+    Every other scheme is refused: javascript: and data: links run or load code when a reader clicks them.
     """
     if not isinstance(value, str):
         return None
