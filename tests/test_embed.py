@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import socket
 
 import numpy as np
 import pytest
@@ -11,8 +11,13 @@ from dailypapers.errors import InvalidInput
 from dailypapers.index import embed
 
 
-def test_minilm_is_loaded_once_offline_and_gives_unit_vectors(settings):
-    assert os.environ["HF_HUB_OFFLINE"] == "1"
+def _refuse(*args, **kwargs):
+    raise OSError("the embedder tried the network")
+
+
+def test_minilm_is_loaded_once_offline_and_gives_unit_vectors(settings, monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _refuse)  # any download would end here
+    embed._load.cache_clear()  # loaded for real in this test, not taken from an earlier one's cache
     first = embed.get_embedder("minilm")
     assert embed.get_embedder("minilm") is first  # one load per process
     assert first.name == "all-MiniLM-L6-v2" == embed.model_label("minilm")

@@ -4,12 +4,15 @@ import json
 
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 
 from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.store.models import Paper
 from tests.conftest import SAMPLE_20K
 from tests.postgres import postgres_server
+from tests.test_hostile_corpus import FEEDS, HOSTILE, assert_no_live_script, assert_well_formed_feed
 from tests.test_import import snapshot_line, write_lines
+from tests.web_helpers import client
 
 pytestmark = pytest.mark.postgres
 
@@ -79,8 +82,6 @@ def test_cli_against_postgres(pg_engine, pg_url, cli):
 
 def test_search_on_postgres(pg_engine, pg_url, cli):
     """Keyword search through the tsvector index (migration 0002): ranking, phrases, prefixes, filters, snippets."""
-    from sqlalchemy.orm import Session
-
     from dailypapers.search import SearchQuery, related, search
 
     env = {"DAILYPAPERS_DATABASE_URL": pg_url}
@@ -92,7 +93,7 @@ def test_search_on_postgres(pg_engine, pg_url, cli):
         phrase = search(session, SearchQuery('"temporal attention maps"', mode="keyword"))
         assert [h.arxiv_id for h in phrase] == ["2410.06241"]
         prefix = search(session, SearchQuery("reinforc*", mode="keyword", limit=50))
-        assert len(prefix) >= 5 and all("einforc" in h.title + (h.snippet or "") or h.snippet for h in prefix)
+        assert len(prefix) >= 5 and all("reinforc" in (h.title + (h.snippet or "")).lower() for h in prefix)
         by_author = search(session, SearchQuery("video", mode="keyword", author="Jiazi Bu"))
         assert [h.arxiv_id for h in by_author] == ["2410.06241"]
         paper_id = hits[0].paper_id
@@ -105,3 +106,19 @@ def test_search_on_postgres(pg_engine, pg_url, cli):
         conn.execute(text("UPDATE papers SET title = 'Walrus choreography' WHERE arxiv_id = '2505.13508'"))
     with Session(pg_engine) as session:
         assert [h.arxiv_id for h in search(session, SearchQuery("walrus", mode="keyword"))] == ["2505.13508"]
+
+
+def test_the_hostile_corpus_imports_and_renders_on_postgresql(pg_engine, tmp_path):
+    """PostgreSQL refuses NUL characters, lone surrogates and over-long values with an error for the whole
+    batch: the records must be cleaned or rejected one by one before they get there."""
+    report = import_file(pg_engine, HOSTILE, tmp_path / "rejects.jsonl")
+    assert (report.result.inserted, report.rejected) == (13, 9)
+    site = client()
+    with Session(pg_engine) as session:
+        ids = session.scalars(select(Paper.arxiv_id)).all()
+    for arxiv_id in ids:
+        page = site.get(f"/papers/{arxiv_id}")
+        assert page.status_code == 200, arxiv_id
+        assert_no_live_script(page.text)
+    for path in FEEDS:
+        assert_well_formed_feed(site.get(path).content)

@@ -9,13 +9,17 @@ from datetime import UTC, datetime
 
 from dailypapers.errors import InvalidInput
 from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.validators import http_url, xml_safe
+
+# The store's column widths for the bounded fields: a longer value would fail the whole batch on PostgreSQL.
+MAX_CHARS = {"primary_category": 32, "doi": 255, "license": 255, "submitter": 255, "report_no": 255}
 
 
 def clean_text(value: str | None) -> str | None:
-    """Collapse the hard line wraps and runs of spaces arXiv metadata carries."""
+    """Collapse the hard line wraps and runs of spaces arXiv metadata carries; drop what XML cannot hold."""
     if value is None:
         return None
-    return " ".join(str(value).split()) or None
+    return " ".join(xml_safe(str(value), " ").split()) or None
 
 
 @dataclass(slots=True)
@@ -62,7 +66,10 @@ class PaperRecord:
         if not isinstance(self.authors, list) or not all(isinstance(a, str) for a in self.authors):
             raise InvalidInput(f"{self.arxiv_id}: authors must be a list of names")
         self.authors = [a for a in (clean_text(a) for a in self.authors) if a]
-        self.categories = [c for c in self.categories if c]
+        if not isinstance(self.categories, list) or not all(isinstance(c, str) for c in self.categories):
+            raise InvalidInput(f"{self.arxiv_id}: categories must be a list of names")
+        self.categories = [c for c in (clean_text(c) for c in self.categories) if c]
+        self.primary_category = clean_text(self.primary_category)
         if self.primary_category is None and self.categories:
             self.primary_category = self.categories[0]
         if self.primary_category and self.primary_category not in self.categories:
@@ -77,6 +84,12 @@ class PaperRecord:
             self.updated_at = self.published_at
         for name in ("comments", "journal_ref", "doi", "license", "submitter", "report_no"):
             setattr(self, name, clean_text(getattr(self, name)))
+        for name, limit in MAX_CHARS.items():
+            if len(getattr(self, name) or "") > limit:
+                raise InvalidInput(f"{self.arxiv_id}: {name} is longer than {limit} characters")
+        # Links come from users and outside sites: one that is not http(s) is dropped, the paper kept.
+        self.code_url = http_url(self.code_url)
+        self.project_page = http_url(self.project_page)
         return self
 
     def content_hash(self) -> str:

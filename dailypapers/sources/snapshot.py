@@ -64,7 +64,7 @@ def _authors_from_parsed(parsed: Any) -> list[str] | None:
         return None
     names = []
     for entry in parsed:
-        if not isinstance(entry, list) or not entry:
+        if not isinstance(entry, list) or not entry or not all(isinstance(part, str) for part in entry):
             return None
         last, first, suffix = (list(entry) + ["", "", ""])[:3]
         name = " ".join(p for p in (first, last, suffix) if p)
@@ -77,10 +77,10 @@ def parse_snapshot_record(obj: dict) -> PaperRecord:
     """One line of arxiv-metadata-oai-snapshot.json."""
     arxiv_id = parse_arxiv_id(_require_str(obj, "id")).id
     versions = obj.get("versions") or []
-    if not isinstance(versions, list) or not versions:
+    if not isinstance(versions, list) or not versions or not all(isinstance(v, dict) for v in versions):
         raise InvalidInput("no versions")
     numbers = [(_version_number(v.get("version")), v.get("created")) for v in versions]
-    numbers.sort()
+    numbers.sort(key=lambda pair: pair[0])  # by number alone: the dates may be of any JSON type
     first = next((created for n, created in numbers if n == 1), None)
     latest_number, latest_created = numbers[-1]
     authors = _authors_from_parsed(obj.get("authors_parsed"))
@@ -89,7 +89,10 @@ def parse_snapshot_record(obj: dict) -> PaperRecord:
         if not isinstance(raw, str):
             raise InvalidInput("no authors")
         authors = split_authors(raw)
-    categories = (obj.get("categories") or "").split()
+    categories = obj.get("categories") or ""
+    if not isinstance(categories, str):
+        raise InvalidInput("categories must be one space-separated string")
+    categories = categories.split()
     updated = parse_date(latest_created, "versions.created")
     update_date = parse_date(obj.get("update_date"), "update_date")
     if update_date and (updated is None or update_date > updated):
@@ -125,7 +128,7 @@ def parse_export_record(obj: dict) -> PaperRecord:
         title=_require_str(obj, "title"),
         abstract=obj.get("abstract") or "",
         authors=authors,
-        categories=list(categories),
+        categories=categories,  # validate() refuses anything but a list of names
         primary_category=obj.get("primary_category"),
         published_at=parse_date(obj.get("published_at", obj.get("published")), "published_at"),
         updated_at=parse_date(obj.get("updated_at"), "updated_at"),
@@ -212,3 +215,5 @@ def iter_jsonl(stream: IO[bytes]) -> Iterator[Line]:
             yield Line(number, text, None, str(exc))
         except UnicodeDecodeError as exc:
             yield Line(number, text, None, f"not UTF-8: {exc.reason}")
+        except (ValueError, RecursionError) as exc:  # json refuses 5000-digit numbers and arrays nested too deep
+            yield Line(number, text, None, f"invalid JSON: {str(exc).split(';')[0]}")

@@ -7,12 +7,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.validators import http_url
 
 PAPERS = Paper.__table__
 # Metadata arXiv may omit in one source but give in another: a missing value never erases a known one.
@@ -55,8 +56,9 @@ def _row(record: PaperRecord, digest: str, now: datetime) -> dict:
         "license": record.license,
         "submitter": record.submitter,
         "report_no": record.report_no,
-        "code_url": record.code_url,
-        "project_page": record.project_page,
+        # Checked again here, whatever built the record: only http(s) links get into the store.
+        "code_url": http_url(record.code_url),
+        "project_page": http_url(record.project_page),
         "content_hash": digest,
         "modified_at": now,
     }
@@ -148,8 +150,6 @@ def _insert_ignoring_conflicts(conn: Connection):
 
 
 def _update_statement():
-    from sqlalchemy import bindparam
-
     values = {}
     for column in PAPERS.c:
         name = column.name

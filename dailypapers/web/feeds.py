@@ -1,5 +1,5 @@
 """RSS 2.0 and Atom feeds: the daily feed, trending, and any search. Built with ElementTree, so every
-title and abstract is escaped by the XML writer."""
+title and abstract is escaped by the XML writer; the characters XML 1.0 cannot hold at all are dropped."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dailypapers.config import get_settings
 from dailypapers.search import SearchQuery, search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper
+from dailypapers.validators import xml_safe
 from dailypapers.web import queries
 
 router = APIRouter(include_in_schema=False)
@@ -42,9 +43,14 @@ def _base() -> str:
     return get_settings().base_url.rstrip("/")
 
 
+def _element(parent, tag: str, attrs: dict[str, str] | None = None) -> ET.Element:
+    # ElementTree writes control characters as they are, which would make the whole feed malformed.
+    return ET.SubElement(parent, tag, {name: xml_safe(value) for name, value in (attrs or {}).items()})
+
+
 def _text(parent, tag: str, value: str | None, **attrs) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
-    element.text = value or ""
+    element = _element(parent, tag, attrs)
+    element.text = xml_safe(value or "")
     return element
 
 
@@ -59,25 +65,25 @@ def atom(channel: Channel) -> Response:
     _text(feed, "title", channel.title)
     _text(feed, "subtitle", channel.description)
     _text(feed, "id", base + channel.feed_path)
-    ET.SubElement(feed, "link", {"href": base + channel.path, "rel": "alternate", "type": "text/html"})
-    ET.SubElement(feed, "link", {"href": base + channel.feed_path, "rel": "self"})
+    _element(feed, "link", {"href": base + channel.path, "rel": "alternate", "type": "text/html"})
+    _element(feed, "link", {"href": base + channel.feed_path, "rel": "self"})
     updated = max((item.when for item in channel.items), default=datetime.now(UTC))
     _text(feed, "updated", updated.isoformat())
     _text(feed, "generator", "dailypapers")
     for item in channel.items:
         paper = item.paper
-        entry = ET.SubElement(feed, "entry")
+        entry = _element(feed, "entry")
         _text(entry, "title", paper.title)
         _text(entry, "id", f"{base}/papers/{paper.arxiv_id}")
-        ET.SubElement(entry, "link", {"href": f"{base}/papers/{paper.arxiv_id}", "rel": "alternate"})
-        ET.SubElement(entry, "link", {"href": paper.pdf_url, "rel": "related", "type": "application/pdf"})
+        _element(entry, "link", {"href": f"{base}/papers/{paper.arxiv_id}", "rel": "alternate"})
+        _element(entry, "link", {"href": paper.pdf_url, "rel": "related", "type": "application/pdf"})
         _text(entry, "updated", item.when.isoformat())
         if paper.published_at:
             _text(entry, "published", paper.published_at.isoformat())
         for name in paper.authors or []:
-            _text(ET.SubElement(entry, "author"), "name", name)
+            _text(_element(entry, "author"), "name", name)
         for category in paper.category_list:
-            ET.SubElement(entry, "category", {"term": category})
+            _element(entry, "category", {"term": category})
         _text(entry, "summary", _summary(paper), type="text")
     body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
     return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
@@ -87,15 +93,15 @@ def atom(channel: Channel) -> Response:
 def rss(channel: Channel) -> Response:
     base = _base()
     root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM})
-    ch = ET.SubElement(root, "channel")
+    ch = _element(root, "channel")
     _text(ch, "title", channel.title)
     _text(ch, "link", base + channel.path)
     _text(ch, "description", channel.description)
-    ET.SubElement(ch, "atom:link", {"href": base + channel.feed_path, "rel": "self", "type": "application/rss+xml"})
+    _element(ch, "atom:link", {"href": base + channel.feed_path, "rel": "self", "type": "application/rss+xml"})
     _text(ch, "generator", "dailypapers")
     for item in channel.items:
         paper = item.paper
-        node = ET.SubElement(ch, "item")
+        node = _element(ch, "item")
         _text(node, "title", paper.title)
         _text(node, "link", f"{base}/papers/{paper.arxiv_id}")
         _text(node, "guid", f"{base}/papers/{paper.arxiv_id}", isPermaLink="true")

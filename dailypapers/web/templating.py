@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from dailypapers.config import get_settings
+from dailypapers.validators import http_url
 from dailypapers.web.auth import current_user
 from dailypapers.web.security import CSRF_FIELD, csrf_token
 
@@ -47,6 +48,8 @@ def _iso(value: date | datetime | None) -> str:
 templates.env.filters["ago"] = _ago
 templates.env.filters["day"] = _day
 templates.env.filters["iso"] = _iso
+# Outside links are rendered only when http(s), even if an older row slipped past the store's check.
+templates.env.filters["http_url"] = http_url
 
 
 def _context(request: Request, context: dict) -> dict:
