@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from dailypapers.ranking.trending import trending_score_value
 from dailypapers.store.models import Comment, Paper, User
+from dailypapers.validators import http_url
 from dailypapers.web.queries import FeedRow, PaperView
 
 
@@ -46,8 +47,8 @@ def paper_json(paper: Paper, *, submitted_at: datetime | None = None, submitter:
         "upvotes": paper.upvotes,
         "discussionId": str(paper.id),
         "numComments": paper.num_comments,
-        "projectPage": paper.project_page,
-        "githubRepo": paper.code_url,
+        "projectPage": http_url(paper.project_page),
+        "githubRepo": http_url(paper.code_url),
         # dailypapers' own fields
         "version": paper.version,
         "updatedAt": hf_datetime(paper.updated_at),
@@ -86,8 +87,8 @@ def daily_json(row: FeedRow) -> dict:
         "numComments": paper.num_comments,
         "upvotes": paper.upvotes,
         "submittedBy": user_json(row.submitter),
-        "projectPage": paper.project_page,
-        "githubRepo": paper.code_url,
+        "projectPage": http_url(paper.project_page),
+        "githubRepo": http_url(paper.code_url),
         "isAuthorParticipating": False,
         "trendingScore": row.trending,
         "dailyDate": row.date.isoformat(),
@@ -102,8 +103,8 @@ def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict)
         "summary": paper.abstract,
         "numComments": paper.num_comments,
         "upvotes": paper.upvotes,
-        "projectPage": paper.project_page,
-        "githubRepo": paper.code_url,
+        "projectPage": http_url(paper.project_page),
+        "githubRepo": http_url(paper.code_url),
         "score": score,
         "ranks": ranks,
         "highlight": snippet,
@@ -124,9 +125,9 @@ def paper_markdown(paper: Paper, base_url: str) -> str:
     if paper.published_at:
         lines += [f"Published: {paper.published_at.date().isoformat()}", ""]
     lines += [f"arXiv: [{paper.arxiv_id}]({paper.abs_url}) · PDF: {paper.pdf_url}"]
-    if paper.code_url:
+    if http_url(paper.code_url):
         lines += [f"Code: {paper.code_url}"]
-    if paper.project_page:
+    if http_url(paper.project_page):
         lines += [f"Project page: {paper.project_page}"]
     lines += ["", f"Upvotes: {paper.upvotes} · Comments: {paper.num_comments}", "", "## Abstract", "",
               paper.abstract.strip(), "", f"Discussion: {base_url.rstrip('/')}/papers/{paper.arxiv_id}", ""]
