@@ -122,7 +122,7 @@ def prepare(data_dir: Path, mode: str) -> None:
     import_file(get_engine(), SAMPLE, data_dir / "rejects.jsonl")
     print(f"  data: imported {SAMPLE.name} in {time.perf_counter() - started:.0f}s")
     if mode != "keyword":
-        from dailypapers.search.build import build_index
+        from dailypapers.index.build import build_index
 
         started = time.perf_counter()
         build_index()
@@ -132,7 +132,7 @@ def prepare(data_dir: Path, mode: str) -> None:
 def busiest_week(session):
     from sqlalchemy import func, select
 
-    from dailypapers.digest.periods import weekly_period
+    from dailypapers.digest.schedule import weekly_period
     from dailypapers.store.models import Paper
 
     week = func.strftime("%Y-%W", Paper.published_at)

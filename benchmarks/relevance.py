@@ -48,7 +48,7 @@ def prepare(path: Path, sample: Path | None) -> None:
     """Demo papers (+ the sample), then every index, incrementally: cached vectors are reused."""
     from dailypapers.demo import load_demo
     from dailypapers.importer import import_file
-    from dailypapers.search.build import build_index
+    from dailypapers.index.build import build_index
 
     use_data_dir(path)
     with session_scope() as session:
@@ -199,7 +199,7 @@ def throughput(sample: Path, n: int) -> dict:
     """Abstracts embedded per second by each tier, on the first n papers of the sample, in this process."""
     import gzip
 
-    from dailypapers.index.embed import get_embedder, paper_text
+    from dailypapers.index.embedders import get_embedder, paper_text
     from dailypapers.sources.snapshot import iter_jsonl
 
     texts = []

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from dailypapers.digest.compose import compose, compose_confirmation
 from dailypapers.digest.content import Personaliser, load_period
-from dailypapers.digest.periods import parse_periods
+from dailypapers.digest.schedule import parse_periods
 from dailypapers.digest.subscribe import category_list, interest_lines
 from dailypapers.store.models import Paper
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, links_in, seed_feed, use_smtp

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from dailypapers.digest.periods import parse_periods
+from dailypapers.digest.schedule import parse_periods
 from dailypapers.digest.run import send_lock, send_period
 from dailypapers.digest.send import DeliveryError
 from dailypapers.store.models import DigestDelivery, Subscriber

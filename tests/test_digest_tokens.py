@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from dailypapers.digest.periods import current_periods, daily_period, parse_periods, weekly_period
+from dailypapers.digest.schedule import current_periods, daily_period, parse_periods, weekly_period
 from dailypapers.digest.tokens import BadToken, make_token, read_token, subscriber_for_token
 from dailypapers.errors import InvalidInput
 from dailypapers.store.models import Subscriber

@@ -19,7 +19,7 @@ def demo_dir(tmp_path_factory):
     """The demo papers with every index built (MiniLM), shared by this module's tests."""
     from dailypapers.config import reset_settings
     from dailypapers.demo import load_demo
-    from dailypapers.search.build import build_index
+    from dailypapers.index.build import build_index
     from dailypapers.store.db import dispose_engines, session_scope
 
     data_dir = tmp_path_factory.mktemp("search-demo")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from dailypapers.digest.periods import parse_periods
+from dailypapers.digest.schedule import parse_periods
 from dailypapers.digest.run import send_period
 from dailypapers.store.models import Subscriber
 from tests.digest_helpers import CONFIRMED_AT, ISSUE_DAY, PERIOD, links_in, seed_feed, use_smtp

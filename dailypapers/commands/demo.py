@@ -23,7 +23,7 @@ def demo_command(
     err.print(f"demo papers: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged; "
               f"{added} new feed entries")
     if index:
-        from dailypapers.search.build import build_index
+        from dailypapers.index.build import build_index
 
         for line in build_index().lines():
             err.print(line, soft_wrap=True)

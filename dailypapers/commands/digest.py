@@ -106,7 +106,7 @@ def send_command(
     json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Send the digests that are due, each exactly once; rerun freely, or after a crash, to send the rest."""
-    from dailypapers.digest.periods import parse_periods
+    from dailypapers.digest.schedule import parse_periods
     from dailypapers.digest.run import send_lock, send_period
     from dailypapers.digest.send import DeliveryError
 
@@ -175,7 +175,7 @@ def status_command(
     """What was recorded for each period: sent, failed, bounced, in doubt."""
     from sqlalchemy import func, select
 
-    from dailypapers.digest.periods import parse_periods
+    from dailypapers.digest.schedule import parse_periods
     from dailypapers.store.db import session_scope
     from dailypapers.store.models import DigestDelivery, Subscriber
 
@@ -218,7 +218,7 @@ def preview_command(
 
     from dailypapers.digest.compose import compose
     from dailypapers.digest.content import Personaliser, load_period
-    from dailypapers.digest.periods import parse_periods
+    from dailypapers.digest.schedule import parse_periods
     from dailypapers.digest.subscribe import category_list, find_subscriber, interest_lines
     from dailypapers.store.db import get_engine
 

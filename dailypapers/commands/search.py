@@ -22,7 +22,7 @@ def index_command(
 
     Incremental and resumable: an interrupted run keeps its finished batches; rerun it to finish.
     """
-    from dailypapers.search.build import build_index
+    from dailypapers.index.build import build_index
 
     report = build_index(models=model or None, batch_size=batch_size, rebuild_keyword=rebuild_keyword,
                          progress=_progress)

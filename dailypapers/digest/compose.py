@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.content import DigestPaper
-from dailypapers.digest.periods import DigestPeriod
+from dailypapers.digest.schedule import DigestPeriod
 from dailypapers.digest.tokens import MAX_AGE, confirm_link, secret_of, subscriber_links
 from dailypapers.store.models import Subscriber
 

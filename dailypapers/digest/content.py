@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings, get_settings
-from dailypapers.digest.periods import DigestPeriod
+from dailypapers.digest.schedule import DigestPeriod
 from dailypapers.errors import DailyPapersError
 from dailypapers.ranking.trending import trending_score_value
 from dailypapers.search import Hit, SearchQuery, search

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.compose import compose
 from dailypapers.digest.content import PeriodPapers, Personaliser, load_period
-from dailypapers.digest.periods import DigestPeriod
+from dailypapers.digest.schedule import DigestPeriod
 from dailypapers.digest.send import IN_DOUBT, RETRYABLE, DeliveryError, DeliveryReport, Outgoing, deliver
 from dailypapers.digest.subscribe import category_list, interest_lines
 from dailypapers.store.models import DigestDelivery, Subscriber

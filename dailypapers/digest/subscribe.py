@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dailypapers.digest.periods import FREQUENCIES
+from dailypapers.digest.schedule import FREQUENCIES
 from dailypapers.errors import InvalidInput
 from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.store.models import Subscriber

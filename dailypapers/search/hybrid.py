@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index import keyword
-from dailypapers.index.embed import get_embedder, model_label
+from dailypapers.index.embedders import get_embedder, model_label
 from dailypapers.index.vectors import VectorIndex, load_vector_index
 from dailypapers.search.filters import Filters, all_matching, build_filters, keep_matching
 from dailypapers.search.fusion import fuse, fusion_for

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from dailypapers.config import get_settings
+from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.store.db import session_scope
@@ -20,7 +21,7 @@ from dailypapers.store.models import Paper, User, Vote
 from dailypapers.web import comments as comment_ops
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import SESSION_COOKIE, current_user, require_admin, require_user
-from dailypapers.web.periods import parse_day, parse_period
+from dailypapers.web.feed_periods import parse_period
 from dailypapers.web.security import CSRF_HEADER, rate_limit, verify_csrf
 from dailypapers.web.submit import ensure_paper, submit_paper
 from dailypapers.web.votes import set_vote

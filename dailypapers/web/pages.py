@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from dailypapers.config import get_settings
+from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
 from dailypapers.search import SearchQuery, related, search
@@ -15,7 +16,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user, get_user
 from dailypapers.web.comments import render_markdown, thread_order
-from dailypapers.web.periods import Period, day_period, month_period, parse_day, parse_period, week_period
+from dailypapers.web.feed_periods import Period, day_period, month_period, parse_period, week_period
 from dailypapers.web.schemas import paper_markdown
 from dailypapers.web.templating import render
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ranking.trending import trending_score
 from dailypapers.store.models import Comment, DailyEntry, Paper, User, Vote
-from dailypapers.web.periods import Period
+from dailypapers.web.feed_periods import Period
 
 PAGE_SORTS = ("upvotes", "newest", "trending")
 API_SORTS = ("publishedAt", "trending")

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from dailypapers.digest.compose import compose_already_subscribed, compose_confirmation
-from dailypapers.digest.periods import FREQUENCIES
+from dailypapers.digest.schedule import FREQUENCIES
 from dailypapers.digest.send import DeliveryError, send_now
 from dailypapers.digest.subscribe import (
     MAX_INTERESTS,

@@ -110,11 +110,3 @@ def parse_periods(text: str | None, today: date) -> list[DigestPeriod]:
             raise InvalidInput(f"not an ISO week in period {text!r}") from None
         return [weekly_period(monday)]
     raise InvalidInput(f"unknown period {text!r}; use daily, weekly, daily:YYYY-MM-DD or weekly:YYYY-Www")
-
-
-def parse_period_key(key: str) -> DigestPeriod:
-    """The period of a delivery record's key (the inverse of DigestPeriod.key)."""
-    periods = parse_periods(key, date.today())
-    if len(periods) != 1 or ":" not in key:
-        raise InvalidInput(f"not a period key: {key!r}")
-    return periods[0]
