@@ -132,8 +132,8 @@ def sweep(path: Path, queries: list[dict]) -> dict:
     from dailypapers.search import SearchQuery
     from dailypapers.search.filters import build_filters
     from dailypapers.search.fusion import Fusion, fuse
-    from dailypapers.search.hybrid import semantic_candidates, semantic_index
     from dailypapers.search.query import CANDIDATE_DEPTH
+    from dailypapers.search.semantic import semantic_candidates, semantic_index
 
     use_data_dir(path)
     settings = [Fusion("rrf", w / 10, k) for k in (5, 10, 20, 60) for w in range(1, 10)]

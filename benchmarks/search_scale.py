@@ -180,7 +180,7 @@ def measure(size: str, n_queries: int) -> dict:
     from dailypapers.config import get_settings
     from dailypapers.index.vectors import make_graph
     from dailypapers.search import SearchQuery, search
-    from dailypapers.search.hybrid import embed_query, semantic_index
+    from dailypapers.search.semantic import embed_query, semantic_index
     from dailypapers.store.db import session_scope
 
     path = data_dir(size)

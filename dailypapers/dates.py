@@ -48,3 +48,8 @@ def parse_month(text: str | None, label: str | None = None) -> date:
     if match and 1 <= int(match[2]) <= 12 and int(match[1]) >= 1:
         return date(int(match[1]), int(match[2]), 1)
     raise _fail(label, f"not a month (YYYY-MM, e.g. 2025-02): {text!r}")
+
+
+def optional_day(text: str | None, label: str | None = None) -> date | None:
+    """An optional YYYY-MM-DD (a command-line option, say): None when not given."""
+    return parse_day(text, label) if text else None

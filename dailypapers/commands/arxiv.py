@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dailypapers.commands import app, err, print_json
 from dailypapers.config import get_settings
+from dailypapers.dates import optional_day
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ingest import IngestReport, harvest, ingest_category, ingest_ids, normalize_categories, normalize_ids
 from dailypapers.sources.oai import normalize_format
 from dailypapers.store.db import get_engine
-
-
-def parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
 
 
 @contextmanager
@@ -66,7 +58,7 @@ def ingest_command(
     settings = get_settings()
     if category:
         normalize_categories(category)
-        day = parse_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
+        day = optional_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
         with item_progress(f"ingesting {', '.join(category)} since {day.isoformat()}") as progress:
             report = ingest_category(get_engine(), category, day, settings=settings, progress=progress)
     else:
@@ -93,7 +85,7 @@ def harvest_command(
 ) -> None:
     """Harvest papers over OAI-PMH. Interrupted? Run the same command again to resume where it stopped."""
     prefix = normalize_format(metadata_format)
-    start, end = parse_day(from_, "--from"), parse_day(until, "--until")
+    start, end = optional_day(from_, "--from"), optional_day(until, "--until")
     if start and end and end < start:
         raise InvalidInput(f"--until {end.isoformat()} is before --from {start.isoformat()}")
     engine = get_engine()

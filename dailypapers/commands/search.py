@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
 
 from dailypapers.commands import app, err, out, print_json
+from dailypapers.dates import optional_day
 from dailypapers.errors import InvalidInput
 
 
@@ -34,15 +34,6 @@ def _progress(description: str, total: int):
     from dailypapers.commands.progress import count_progress
 
     return count_progress(description, total)
-
-
-def _parse_day(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise InvalidInput(f"{option} must be a date like 2024-05-31, not {value!r}") from None
 
 
 def _hit_json(hit) -> dict:
@@ -74,7 +65,7 @@ def search_command(
         raise InvalidInput("give a query or --queries-file, not both" if query is not None
                            else "give a query, e.g. dailypapers search \"graph neural networks\"")
     options = dict(mode=mode, limit=limit, offset=offset, category=category, author=author,
-                   date_from=_parse_day(since, "--from"), date_to=_parse_day(until, "--to"), has_code=has_code,
+                   date_from=optional_day(since, "--from"), date_to=optional_day(until, "--to"), has_code=has_code,
                    model=model)
     if queries_file is None:
         with session_scope() as session:
