@@ -213,7 +213,7 @@ def personalise(period, limit: int | None = None, cached: bool = True) -> tuple[
     """(seconds, subscribers, searches) for picking every subscriber's papers."""
     from sqlalchemy.orm import Session
 
-    from dailypapers.digest.content import Personaliser, load_period
+    from dailypapers.digest.content import load_period, personaliser_for
     from dailypapers.digest.run import subscribers_of
     from dailypapers.digest.subscribe import category_list, interest_lines
     from dailypapers.store.db import get_engine
@@ -221,12 +221,12 @@ def personalise(period, limit: int | None = None, cached: bool = True) -> tuple[
     with Session(get_engine()) as session:
         papers = load_period(session, period)
         subscribers = subscribers_of(session, period)[:limit]
-        Personaliser(session, papers).picks(["warm up"], [])  # load the query model and vectors untimed
+        personaliser_for(session, papers).picks(["warm up"], [])  # load the query model and vectors untimed
         started = time.perf_counter()
-        shared = Personaliser(session, papers)
+        shared = personaliser_for(session, papers)
         searches = 0
         for s in subscribers:
-            personaliser = shared if cached else Personaliser(session, papers)
+            personaliser = shared if cached else personaliser_for(session, papers)
             personaliser.picks(interest_lines(s.interests), category_list(s.categories))
             searches += 0 if cached else personaliser.searches
         return time.perf_counter() - started, len(subscribers), shared.searches if cached else searches

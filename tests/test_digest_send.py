@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from dailypapers.digest.schedule import parse_periods
 from dailypapers.digest.run import send_lock, send_period
+from dailypapers.digest.schedule import parse_periods
 from dailypapers.digest.send import DeliveryError
 from dailypapers.store.models import DigestDelivery, Subscriber
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed, use_smtp
