@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import itsdangerous.timed
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from dailypapers.digest.schedule import current_periods, daily_period, parse_periods, weekly_period
 from dailypapers.digest.tokens import BadToken, make_token, read_token, subscriber_for_token
@@ -77,16 +79,12 @@ def test_forged_and_damaged_tokens_are_refused(session, settings, monkeypatch):
             read_token(forged, "unsubscribe", SECRET)
         assert not info.value.expired
     # A token signed with another site's key is as good as forged.
-    from itsdangerous import URLSafeTimedSerializer
-
     foreign = URLSafeTimedSerializer("another key", salt="dailypapers.digest.unsubscribe").dumps([subscriber.id, 1])
     with pytest.raises(BadToken):
         read_token(foreign, "unsubscribe", SECRET)
 
 
 def test_expired_tokens_are_refused_and_say_so(session, monkeypatch):
-    import itsdangerous.timed
-
     subscriber = _subscriber(session)
     real_time = itsdangerous.timed.time.time
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 8 * 86400)
