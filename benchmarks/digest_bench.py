@@ -122,7 +122,7 @@ def prepare(data_dir: Path, mode: str) -> None:
     import_file(get_engine(), SAMPLE, data_dir / "rejects.jsonl")
     print(f"  data: imported {SAMPLE.name} in {time.perf_counter() - started:.0f}s")
     if mode != "keyword":
-        from dailypapers.search.build import build_index
+        from dailypapers.index.build import build_index
 
         started = time.perf_counter()
         build_index()
@@ -132,7 +132,7 @@ def prepare(data_dir: Path, mode: str) -> None:
 def busiest_week(session):
     from sqlalchemy import func, select
 
-    from dailypapers.digest.periods import weekly_period
+    from dailypapers.digest.schedule import weekly_period
     from dailypapers.store.models import Paper
 
     week = func.strftime("%Y-%W", Paper.published_at)
@@ -213,7 +213,7 @@ def personalise(period, limit: int | None = None, cached: bool = True) -> tuple[
     """(seconds, subscribers, searches) for picking every subscriber's papers."""
     from sqlalchemy.orm import Session
 
-    from dailypapers.digest.content import Personaliser, load_period
+    from dailypapers.digest.content import load_period, personaliser_for
     from dailypapers.digest.run import subscribers_of
     from dailypapers.digest.subscribe import category_list, interest_lines
     from dailypapers.store.db import get_engine
@@ -221,12 +221,12 @@ def personalise(period, limit: int | None = None, cached: bool = True) -> tuple[
     with Session(get_engine()) as session:
         papers = load_period(session, period)
         subscribers = subscribers_of(session, period)[:limit]
-        Personaliser(session, papers).picks(["warm up"], [])  # load the query model and vectors untimed
+        personaliser_for(session, papers).picks(["warm up"], [])  # load the query model and vectors untimed
         started = time.perf_counter()
-        shared = Personaliser(session, papers)
+        shared = personaliser_for(session, papers)
         searches = 0
         for s in subscribers:
-            personaliser = shared if cached else Personaliser(session, papers)
+            personaliser = shared if cached else personaliser_for(session, papers)
             personaliser.picks(interest_lines(s.interests), category_list(s.categories))
             searches += 0 if cached else personaliser.searches
         return time.perf_counter() - started, len(subscribers), shared.searches if cached else searches

@@ -46,9 +46,9 @@ def use_data_dir(path: Path) -> None:
 
 def prepare(path: Path, sample: Path | None) -> None:
     """Demo papers (+ the sample), then every index, incrementally: cached vectors are reused."""
+    from dailypapers.index.build import build_index
     from dailypapers.ingest.demo import load_demo
     from dailypapers.ingest.snapshot import import_file
-    from dailypapers.search.build import build_index
 
     use_data_dir(path)
     with session_scope() as session:
@@ -132,8 +132,8 @@ def sweep(path: Path, queries: list[dict]) -> dict:
     from dailypapers.search import SearchQuery
     from dailypapers.search.filters import build_filters
     from dailypapers.search.fusion import Fusion, fuse
-    from dailypapers.search.hybrid import semantic_candidates, semantic_index
     from dailypapers.search.query import CANDIDATE_DEPTH
+    from dailypapers.search.semantic import semantic_candidates, semantic_index
 
     use_data_dir(path)
     settings = [Fusion("rrf", w / 10, k) for k in (5, 10, 20, 60) for w in range(1, 10)]
@@ -199,7 +199,7 @@ def throughput(sample: Path, n: int) -> dict:
     """Abstracts embedded per second by each tier, on the first n papers of the sample, in this process."""
     import gzip
 
-    from dailypapers.index.embed import get_embedder, paper_text
+    from dailypapers.index.embedders import get_embedder, paper_text
     from dailypapers.sources.snapshot import iter_jsonl
 
     texts = []

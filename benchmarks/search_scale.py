@@ -61,7 +61,7 @@ def real_corpus():
     from sqlalchemy import text
     from synthetic import RealCorpus, nearest_neighbours
 
-    from dailypapers.index.embed import model_label
+    from dailypapers.index.embedders import model_label
     from dailypapers.store.db import get_engine
     from dailypapers.store.models import Paper
     from dailypapers.store.papers import paper_to_record
@@ -87,8 +87,8 @@ def build(size: str) -> dict:
     from synthetic import generate
 
     from dailypapers.index import keyword
-    from dailypapers.index.embed import model_label
-    from dailypapers.index.embeddings import save_vectors
+    from dailypapers.index.embedders import model_label
+    from dailypapers.index.stored_vectors import save_vectors
     from dailypapers.index.vectors import build_vector_index
     from dailypapers.store.db import get_engine
     from dailypapers.store.papers import upsert_papers
@@ -135,7 +135,7 @@ def build(size: str) -> dict:
 def build_real() -> dict:
     """The 20k real collection: only the vector index is (re)built here, with and without the graph."""
     from dailypapers.index import keyword
-    from dailypapers.index.embed import model_label
+    from dailypapers.index.embedders import model_label
     from dailypapers.index.vectors import build_vector_index
     from dailypapers.store.db import get_engine
 
@@ -180,7 +180,7 @@ def measure(size: str, n_queries: int) -> dict:
     from dailypapers.config import get_settings
     from dailypapers.index.vectors import make_graph
     from dailypapers.search import SearchQuery, search
-    from dailypapers.search.hybrid import embed_query, semantic_index
+    from dailypapers.search.semantic import embed_query, semantic_index
     from dailypapers.store.db import session_scope
 
     path = data_dir(size)

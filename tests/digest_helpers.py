@@ -11,7 +11,11 @@ import os
 import re
 from datetime import UTC, date, datetime
 
+from dailypapers.config import get_settings, reset_settings
+from dailypapers.digest.subscribe import admin_subscribe, validate_preferences
+from dailypapers.ingest.demo import load_demo
 from dailypapers.sources.records import PaperRecord
+from dailypapers.store.papers import upsert_papers
 
 ISSUE_DAY = date(2026, 11, 24)
 FEED_DAY = date(2026, 11, 23)
@@ -41,9 +45,6 @@ def new_records() -> list[PaperRecord]:
 
 def seed_feed(session) -> None:
     """The demo feed around FEED_DAY plus the new papers; committed."""
-    from dailypapers.ingest.demo import load_demo
-    from dailypapers.store.papers import upsert_papers
-
     load_demo(session, today=FEED_DAY)
     upsert_papers(session.connection(), new_records())
     session.commit()
@@ -51,8 +52,6 @@ def seed_feed(session) -> None:
 
 def add_subscriber(session, email: str, interests: str = "", categories: str = "", frequency: str = "daily",
                    confirmed: bool = True):
-    from dailypapers.digest.subscribe import admin_subscribe, validate_preferences
-
     subscriber, _ = admin_subscribe(session, email, validate_preferences(frequency, interests, categories),
                                     confirmed, now=CONFIRMED_AT)
     session.commit()
@@ -61,8 +60,6 @@ def add_subscriber(session, email: str, interests: str = "", categories: str = "
 
 def use_smtp(monkeypatch, port: int, **extra: str):
     """Point the settings (and any CLI subprocess, through the environment) at an SMTP server."""
-    from dailypapers.config import get_settings, reset_settings
-
     env = {"DAILYPAPERS_SMTP_HOST": "127.0.0.1", "DAILYPAPERS_SMTP_PORT": str(port),
            "DAILYPAPERS_SMTP_BACKOFF": "0.01", "DAILYPAPERS_SMTP_RETRIES": "3", "DAILYPAPERS_SMTP_TIMEOUT": "10",
            "DAILYPAPERS_DIGEST_SEARCH_MODE": "keyword", "DAILYPAPERS_BASE_URL": "http://testserver",

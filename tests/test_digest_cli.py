@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from dailypapers.scheduler import Scheduler, parse_clock
 from dailypapers.store.models import DigestDelivery, Subscriber
 from tests.digest_helpers import CONFIRMED_AT, PERIOD, add_subscriber, seed_feed, subprocess_env
 from tests.smtp_sink import Inbox, free_port
@@ -215,8 +216,6 @@ def test_admin_subscribe_confirmed_gets_digests_and_unconfirmed_gets_a_confirmat
 
 
 def test_scheduler_runs_ingestion_every_few_hours_and_digests_at_their_time():
-    from dailypapers.scheduler import Scheduler, parse_clock
-
     clock = [datetime(2026, 11, 24, 5, 0, tzinfo=UTC)]
     ran = []
 

@@ -10,10 +10,15 @@ from email.policy import default
 import pytest
 from sqlalchemy import update
 
+from dailypapers.config import get_settings
 from dailypapers.digest.compose import compose, compose_confirmation
-from dailypapers.digest.content import Personaliser, load_period
-from dailypapers.digest.periods import parse_periods
+from dailypapers.digest.content import load_period, personaliser_for
+from dailypapers.digest.identity import mail_site
+from dailypapers.digest.schedule import parse_periods
+from dailypapers.digest.send import wire_bytes
 from dailypapers.digest.subscribe import category_list, interest_lines
+from dailypapers.errors import InvalidInput
+from dailypapers.ranking import interests
 from dailypapers.store.models import Paper
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, links_in, seed_feed, use_smtp
 
@@ -30,9 +35,9 @@ def feed(session, monkeypatch):
 def digest_for(session, subscriber, key: str = PERIOD):
     period = parse_periods(key, ISSUE_DAY)[0]
     papers = load_period(session, period)
-    personal = Personaliser(session, papers).picks(interest_lines(subscriber.interests),
-                                                   category_list(subscriber.categories))
-    return compose(subscriber, period, papers.trending, personal), papers, personal
+    personal = personaliser_for(session, papers).picks(interest_lines(subscriber.interests),
+                                                       category_list(subscriber.categories))
+    return compose(subscriber, period, papers.trending, personal, site=mail_site(get_settings())), papers, personal
 
 
 def test_trending_comes_first_ranked_by_score_and_personal_picks_skip_trending(feed):
@@ -132,26 +137,23 @@ def test_one_paper_subject_and_weekly_label(feed):
     message, papers, _ = digest_for(feed, subscriber, "weekly:2026-W47")
     assert message["Subject"] == f"dailypapers weekly · Nov 16 – Nov 22, 2026 · {len(papers.trending)} papers"
     period = parse_periods(PERIOD, ISSUE_DAY)[0]
-    one = compose(subscriber, period, papers.trending[:1], [])
+    one = compose(subscriber, period, papers.trending[:1], [], site=mail_site(get_settings()))
     assert one["Subject"].endswith("· 1 paper")
 
 
 def test_a_broken_interest_does_not_stop_the_digest(feed, monkeypatch):
-    from dailypapers.digest import content
-    from dailypapers.errors import InvalidInput
-
-    real = content.search
+    real = interests.search
 
     def picky(session, query):
         if query.text == "broken":
             raise InvalidInput("cannot search for 'broken'")
         return real(session, query)
 
-    monkeypatch.setattr(content, "search", picky)
+    monkeypatch.setattr(interests, "search", picky)
     subscriber = add_subscriber(feed, "ada@example.org", interests="broken\nspeech")
     period = parse_periods(PERIOD, ISSUE_DAY)[0]
     papers = load_period(feed, period)
-    personaliser = Personaliser(feed, papers)
+    personaliser = personaliser_for(feed, papers)
     picks = personaliser.picks(interest_lines(subscriber.interests), [])
     assert {p.arxiv_id for p in picks} == {"2611.00003", "2611.00005"}
     assert personaliser.failed == {"broken": "cannot search for 'broken'"}
@@ -163,7 +165,7 @@ def test_a_broken_interest_does_not_stop_the_digest(feed, monkeypatch):
 
 def test_each_distinct_interest_is_searched_once_per_period(feed):
     period = parse_periods(PERIOD, ISSUE_DAY)[0]
-    personaliser = Personaliser(feed, load_period(feed, period))
+    personaliser = personaliser_for(feed, load_period(feed, period))
     for _ in range(50):
         personaliser.picks(["graph networks", "Speech"], [])
         personaliser.picks(["speech", "galaxy clusters"], ["astro-ph.CO"])
@@ -172,7 +174,7 @@ def test_each_distinct_interest_is_searched_once_per_period(feed):
 
 def test_the_confirmation_email_has_the_link_and_no_list_headers(feed):
     subscriber = add_subscriber(feed, "new@example.org", confirmed=False)
-    message = compose_confirmation(subscriber)
+    message = compose_confirmation(subscriber, site=mail_site(get_settings()))
     text = message.get_body(("plain",)).get_content()
     assert re.search(r"http://testserver/subscriptions/confirm/[\w.-]+", text)
     assert "Nothing will be sent until you confirm" in message.get_body(("html",)).get_content()
@@ -181,8 +183,6 @@ def test_the_confirmation_email_has_the_link_and_no_list_headers(feed):
 
 
 def test_the_fast_wire_form_reads_back_exactly_like_the_email_packages_own(feed):
-    from dailypapers.digest.send import wire_bytes
-
     subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks")
     message = digest_for(feed, subscriber)[0]
     fast = wire_bytes(message)

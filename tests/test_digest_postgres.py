@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dailypapers.digest.periods import parse_periods
 from dailypapers.digest.run import send_period
+from dailypapers.digest.schedule import parse_periods
 from dailypapers.store.models import DigestDelivery, Subscriber
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed, use_smtp
 from tests.smtp_sink import SmtpSink

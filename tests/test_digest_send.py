@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from dailypapers.digest.periods import parse_periods
 from dailypapers.digest.run import send_lock, send_period
-from dailypapers.digest.send import DeliveryError
+from dailypapers.digest.schedule import parse_periods
+from dailypapers.digest.send import DeliveryError, SmtpClient
 from dailypapers.store.models import DigestDelivery, Subscriber
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed, use_smtp
 from tests.smtp_sink import Inbox, SmtpSink, free_port
@@ -74,8 +75,6 @@ def test_smtp_down_stops_the_run_records_nothing_and_a_rerun_sends_everything(fe
 
 
 def test_retries_back_off_exponentially(settings, monkeypatch):
-    from dailypapers.digest.send import SmtpClient
-
     settings = use_smtp(monkeypatch, free_port(), DAILYPAPERS_SMTP_RETRIES="4", DAILYPAPERS_SMTP_BACKOFF="1.5")
     waits = []
     client = SmtpClient(settings, sleep=waits.append)
@@ -270,8 +269,6 @@ def test_a_connection_lost_after_the_end_of_data_is_in_doubt_and_never_sent_twic
 
 
 def test_unconfirmed_unsubscribed_and_late_subscribers_get_nothing(feed, monkeypatch):
-    from datetime import UTC, datetime
-
     add_subscriber(feed, "pending@example.org", confirmed=False)
     gone = add_subscriber(feed, "gone@example.org")
     gone.unsubscribed_at = datetime(2026, 11, 21, tzinfo=UTC)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import string
 from datetime import date, timedelta
 
+import itsdangerous.timed
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
-from dailypapers.digest.periods import current_periods, daily_period, parse_periods, weekly_period
+from dailypapers.digest.schedule import current_periods, daily_period, parse_periods, weekly_period
 from dailypapers.digest.tokens import BadToken, make_token, read_token, subscriber_for_token
 from dailypapers.errors import InvalidInput
 from dailypapers.store.models import Subscriber
+
+SECRET = "the site's signing key"
 
 
 def test_daily_digests_cover_every_day_once_and_monday_covers_the_weekend():
@@ -56,63 +60,59 @@ def _subscriber(session, version: int = 1) -> Subscriber:
 
 def test_a_token_reads_back_only_for_its_purpose(session):
     subscriber = _subscriber(session)
-    token = make_token(subscriber, "manage")
-    assert read_token(token, "manage") == (subscriber.id, 1)
-    assert subscriber_for_token(session, token, "manage").id == subscriber.id
+    token = make_token(subscriber, "manage", SECRET)
+    assert read_token(token, "manage", SECRET) == (subscriber.id, 1)
+    assert subscriber_for_token(session, token, "manage", SECRET).id == subscriber.id
     with pytest.raises(BadToken, match="not valid"):
-        read_token(token, "unsubscribe")  # a manage link cannot unsubscribe or confirm
+        read_token(token, "unsubscribe", SECRET)  # a manage link cannot unsubscribe or confirm
     with pytest.raises(BadToken):
-        read_token(token, "confirm")
+        read_token(token, "confirm", SECRET)
 
 
 def test_forged_and_damaged_tokens_are_refused(session, settings, monkeypatch):
     subscriber = _subscriber(session)
-    token = make_token(subscriber, "unsubscribe")
+    token = make_token(subscriber, "unsubscribe", SECRET)
     payload, stamp, signature = token.split(".")
     other = "WzIsMV0"  # [2,1]: someone else's id with the original signature
     for forged in (f"{other}.{stamp}.{signature}", token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
                    "", "nonsense", f"{payload}.{stamp}"):
         with pytest.raises(BadToken) as info:
-            read_token(forged, "unsubscribe")
+            read_token(forged, "unsubscribe", SECRET)
         assert not info.value.expired
     # A token signed with another site's key is as good as forged.
-    from itsdangerous import URLSafeTimedSerializer
-
     foreign = URLSafeTimedSerializer("another key", salt="dailypapers.digest.unsubscribe").dumps([subscriber.id, 1])
     with pytest.raises(BadToken):
-        read_token(foreign, "unsubscribe")
+        read_token(foreign, "unsubscribe", SECRET)
 
 
 def test_only_the_exact_token_is_accepted_not_its_base64_twins(session):
     """The last character of a signature carries two unused bits: three other letters decode alike."""
     subscriber = _subscriber(session)
-    token = make_token(subscriber, "manage")
+    token = make_token(subscriber, "manage", SECRET)
     alphabet = string.ascii_letters + string.digits + "-_"
     twins = [token[:-1] + c for c in alphabet if c != token[-1]]
     for twin in twins + [token + "=", token[:5] + "!" + token[5:], token.replace(".", ".*", 1)]:
         with pytest.raises(BadToken, match="not valid"):
-            read_token(twin, "manage")
-    assert read_token(token, "manage") == (subscriber.id, 1)
+            read_token(twin, "manage", SECRET)
+    assert read_token(token, "manage", SECRET) == (subscriber.id, 1)
 
 
 def test_expired_tokens_are_refused_and_say_so(session, monkeypatch):
-    import itsdangerous.timed
-
     subscriber = _subscriber(session)
     real_time = itsdangerous.timed.time.time
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 8 * 86400)
-    token = make_token(subscriber, "confirm")  # made 8 days ago; confirmation links last 7
+    token = make_token(subscriber, "confirm", SECRET)  # made 8 days ago; confirmation links last 7
     monkeypatch.undo()
     with pytest.raises(BadToken, match="expired") as info:
-        read_token(token, "confirm")
+        read_token(token, "confirm", SECRET)
     assert info.value.expired
 
 
 def test_bumping_the_token_version_retires_old_links(session):
     subscriber = _subscriber(session)
-    token = make_token(subscriber, "manage")
+    token = make_token(subscriber, "manage", SECRET)
     subscriber.token_version += 1
     session.commit()
     with pytest.raises(BadToken, match="no longer valid"):
-        subscriber_for_token(session, token, "manage")
-    assert subscriber_for_token(session, make_token(subscriber, "manage"), "manage").id == subscriber.id
+        subscriber_for_token(session, token, "manage", SECRET)
+    assert subscriber_for_token(session, make_token(subscriber, "manage", SECRET), "manage", SECRET).id == subscriber.id

@@ -12,8 +12,8 @@ import numpy as np
 from sqlalchemy import text
 
 from dailypapers.index import vectors as vectors_mod
-from dailypapers.index.embed import get_embedder
-from dailypapers.index.embeddings import count_pending, embed_pending
+from dailypapers.index.embedders import get_embedder
+from dailypapers.index.stored_vectors import count_pending, embed_pending
 from dailypapers.index.vectors import build_vector_index, load_vector_index, read_manifest
 from dailypapers.ingest.demo import demo_records
 from dailypapers.store.papers import upsert_papers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,19 +12,22 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from dailypapers.config import reset_settings
 from dailypapers.errors import InvalidInput
+from dailypapers.index.build import build_index
+from dailypapers.ingest.demo import load_demo
 from dailypapers.search import SearchQuery, related, search, search_detailed
+from dailypapers.search.explain import highlight
 from dailypapers.search.fusion import Fusion, fuse
+from dailypapers.sources.records import PaperRecord
+from dailypapers.store.db import dispose_engines, get_engine, session_scope
+from dailypapers.store.papers import upsert_papers
+from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
     """The demo papers with every index built (MiniLM), shared by this module's tests."""
-    from dailypapers.config import reset_settings
-    from dailypapers.ingest.demo import load_demo
-    from dailypapers.search.build import build_index
-    from dailypapers.store.db import dispose_engines, session_scope
-
     data_dir = tmp_path_factory.mktemp("search-demo")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAILYPAPERS_DATA_DIR", str(data_dir))
@@ -40,9 +44,6 @@ def demo_dir(tmp_path_factory):
 
 @pytest.fixture
 def session(demo_dir, monkeypatch):
-    from dailypapers.config import reset_settings
-    from dailypapers.store.db import dispose_engines, get_engine
-
     monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(demo_dir))
     reset_settings()
     dispose_engines()
@@ -214,9 +215,6 @@ def test_search_without_vectors_falls_back_to_keyword_with_a_note(session_no_vec
 
 
 def test_papers_added_after_indexing_are_found_by_keyword_with_a_note(session):
-    from dailypapers.sources.records import PaperRecord
-    from dailypapers.store.papers import upsert_papers
-
     upsert_papers(session.connection(), [PaperRecord(arxiv_id="2601.00001", version=1, title="Quokka routing",
                                                      abstract="A new paper about quokka routing.")])
     result = search_detailed(session, SearchQuery("quokka routing"))
@@ -226,8 +224,6 @@ def test_papers_added_after_indexing_are_found_by_keyword_with_a_note(session):
 
 @pytest.fixture
 def session_no_vectors(settings, engine):
-    from dailypapers.ingest.demo import load_demo
-
     with Session(engine, expire_on_commit=False) as s:
         load_demo(s)
         s.commit()
@@ -238,8 +234,6 @@ def session_no_vectors(settings, engine):
 
 @pytest.fixture
 def demo_cli(demo_dir):
-    from tests.conftest import run_cli
-
     def _run(*args: str):
         return run_cli(*args, env={"DAILYPAPERS_DATA_DIR": str(demo_dir)})
 
@@ -247,8 +241,6 @@ def demo_cli(demo_dir):
 
 
 def test_cli_search_json(demo_cli):
-    import json
-
     done = demo_cli("search", "bandits whose payoff depends on the last switch", "--json", "--limit", "3")
     assert done.returncode == 0, done.stderr
     hits = json.loads(done.stdout)
@@ -259,8 +251,6 @@ def test_cli_search_json(demo_cli):
 
 
 def test_cli_queries_file_answers_one_line_per_query(demo_cli, tmp_path):
-    import json
-
     queries = tmp_path / "queries.txt"
     queries.write_text("bandits with switching costs\n\nteaching models to correct themselves\n" + "y" * 300 + "\n")
     done = demo_cli("search", "--queries-file", str(queries), "--json", "--limit", "2")
@@ -278,7 +268,7 @@ def test_cli_queries_file_answers_one_line_per_query(demo_cli, tmp_path):
     (("search", "z" * 251), "251 characters long"),
     (("search",), "give a query"),
     (("search", "x", "--mode", "fuzzy"), "unknown search mode"),
-    (("search", "x", "--from", "yesterday"), "--from must be a date like 2024-05-31"),
+    (("search", "x", "--from", "yesterday"), "--from: not a date (YYYY-MM-DD): 'yesterday'"),
     (("search", "--queries-file", "/nonexistent/queries.txt"), "queries.txt"),
     (("related", "2101.99999"), "no paper 2101.99999"),
     (("related", "not-an-id"), "not-an-id"),
@@ -292,8 +282,6 @@ def test_cli_errors_are_one_line(demo_cli, args, message):
 
 
 def test_cli_related(demo_cli):
-    import json
-
     done = demo_cli("related", "https://arxiv.org/abs/2305.02955v2", "--json", "--limit", "3")
     assert done.returncode == 0, done.stderr
     hits = json.loads(done.stdout)
@@ -334,8 +322,6 @@ def test_a_semantic_search_never_opens_a_connection(demo_dir):
 
 
 def test_highlight_marks_query_words_and_escapes_html():
-    from dailypapers.search.explain import highlight
-
     abstract = "We train <b>agents</b> with rewards. " + "filler " * 40 + "Rewarding agents is hard."
     snippet = highlight("rewarded agent training", "A title", abstract)
     assert "<mark>train</mark>" in snippet and "<mark>agents</mark>" in snippet
@@ -359,4 +345,4 @@ def test_related_stays_the_function_whatever_was_imported_first():
     import dailypapers.search as package
 
     importlib.import_module("dailypapers.search.neighbours")
-    assert callable(package.related) and package.related.__module__ == "dailypapers.search.query"
+    assert callable(package.related) and package.related.__module__ == "dailypapers.search"

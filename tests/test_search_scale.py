@@ -38,7 +38,7 @@ def sample_records(n: int):
 
 def real_vectors(settings):
     """(records, MiniLM vectors) of real papers."""
-    from dailypapers.index.embed import get_embedder, paper_text
+    from dailypapers.index.embedders import get_embedder, paper_text
 
     if FULL:
         from search_scale import real_corpus

@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import itsdangerous.timed
 import pytest
 from sqlalchemy import select, update
 
-from dailypapers.digest.periods import parse_periods
+from dailypapers.config import get_settings
+from dailypapers.digest.outbox import drain
 from dailypapers.digest.run import send_period
-from dailypapers.store.models import Subscriber
+from dailypapers.digest.schedule import parse_periods
+from dailypapers.digest.tokens import make_token, secret_of
+from dailypapers.store.models import OutboxMail, Subscriber
 from tests.digest_helpers import CONFIRMED_AT, ISSUE_DAY, PERIOD, links_in, seed_feed, use_smtp
 from tests.smtp_sink import free_port
 from tests.web_helpers import client, csrf
@@ -167,21 +171,19 @@ def test_manage_page_changes_preferences_and_refuses_bad_ones(site, sink, sessio
 
 @pytest.mark.parametrize("kind", ["confirm", "manage", "unsubscribe"])
 def test_forged_and_expired_links_are_refused(site, sink, session, monkeypatch, kind):
-    import itsdangerous.timed
-
-    from dailypapers.digest.tokens import make_token
-
     subscribe(site)
+    secret = secret_of(get_settings())
     stored = subscriber(session)
     form = {"csrf_token": csrf(site, "/subscribe"), "action": "unsubscribe"}  # the manage form needs one
-    for forged in ("WzEsMV0.aUOVpA.forgedforgedforgedforgedforg", "garbage", make_token(stored, "manage")[:-3] + "abc"):
+    damaged = make_token(stored, "manage", secret)[:-3] + "abc"
+    for forged in ("WzEsMV0.aUOVpA.forgedforgedforgedforgedforg", "garbage", damaged):
         for method in ("get", "post"):
             extra = {"data": form} if method == "post" else {}
             response = getattr(site, method)(f"/subscriptions/{kind}/{forged}", **extra)
             assert response.status_code == 400 and "does not work" in response.text, (forged, method)
     real_time = itsdangerous.timed.time.time
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 400 * 86400)
-    old = make_token(stored, kind)
+    old = make_token(stored, kind, secret)
     monkeypatch.undo()
     response = site.post(f"/subscriptions/{kind}/{old}", data=form)
     assert response.status_code == 410 and "expired" in response.text
@@ -254,15 +256,27 @@ def test_the_api_subscribes_with_json_and_answers_errors_in_json(site, sink, ses
     assert subscriber(session, "b@example.org") is None
 
 
-def test_smtp_down_gives_a_clear_503_and_a_retry_works(site, sink, session, monkeypatch):
+def queued(session, email: str = ADDRESS) -> list[tuple[str, str]]:
+    session.expire_all()
+    return session.execute(select(OutboxMail.kind, OutboxMail.status).where(OutboxMail.recipient == email)
+                           .order_by(OutboxMail.id)).all()
+
+
+def test_smtp_down_the_request_is_answered_and_the_queued_confirmation_goes_out_later(site, sink, session,
+                                                                                       monkeypatch):
     use_smtp(monkeypatch, free_port(), DAILYPAPERS_SMTP_RETRIES="1")
     down = site.post("/api/subscriptions", json={"email": ADDRESS})
-    assert down.status_code == 503 and "try again" in down.json()["error"]
+    assert down.status_code == 202  # the request never waits on the SMTP server
     form = subscribe(site)
-    assert form.status_code == 503 and "try again" in form.text
+    assert form.status_code == 200 and "Check your inbox" in form.text
+    assert sink.received == []
+    assert queued(session) == [("confirm", "pending")]  # the second request replaced the first's mail
     use_smtp(monkeypatch, sink.port)
-    assert site.post("/api/subscriptions", json={"email": ADDRESS}).status_code == 202
+    assert drain().sent == 1  # what `digest send` does first
     assert len(sink.handler.to(ADDRESS)) == 1
+    assert queued(session) == [("confirm", "sent")]
+    assert drain().sent == 0  # sent once
+    link_in(sink.handler.to(ADDRESS)[0].message, "/subscriptions/confirm")
 
 
 def test_confirmation_mails_to_one_address_are_rate_limited(site, sink, session):

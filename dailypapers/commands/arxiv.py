@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import typer
 
 from dailypapers.commands import app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
+from dailypapers.dates import optional_day
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ingest.arxiv import ingest_category, ingest_ids, normalize_categories, normalize_ids
 from dailypapers.ingest.harvest import harvest, harvest_request
 from dailypapers.store.db import get_engine
-
-
-def parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
 
 
 @app.command("ingest")
@@ -44,7 +36,7 @@ def ingest_command(
     settings = get_settings()
     if category:
         normalize_categories(category)
-        day = parse_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
+        day = optional_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
         with progress_bar(f"ingesting {', '.join(category)} since {day.isoformat()}") as bar:
             report = ingest_category(get_engine(), category, day, settings=settings, progress=bar.update)
     else:
@@ -70,7 +62,7 @@ def harvest_command(
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Harvest papers over OAI-PMH. Interrupted? Run the same command again to resume where it stopped."""
-    start, end = parse_day(from_, "--from"), parse_day(until, "--until")
+    start, end = optional_day(from_, "--from"), optional_day(until, "--until")
     prefix = harvest_request(set_spec, start, end, metadata_format).metadata_prefix  # checked before the database
     engine = get_engine()
     with progress_bar(f"harvesting {set_spec or 'arXiv'} ({prefix})") as bar:

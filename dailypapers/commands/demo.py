@@ -6,8 +6,8 @@ import typer
 import uvicorn
 
 from dailypapers.commands import app, err
+from dailypapers.index.build import build_index
 from dailypapers.ingest.demo import load_demo
-from dailypapers.search.build import build_index
 from dailypapers.store.db import get_engine, session_scope
 
 

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 import signal
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import typer
 
 from dailypapers.commands import app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
+from dailypapers.dates import optional_day
+from dailypapers.digest.identity import mail_site
+from dailypapers.digest.outbox import drain, queue_subscription_mail, status_of
+from dailypapers.digest.run import preview, send_lock, send_period
+from dailypapers.digest.schedule import parse_periods
+from dailypapers.digest.send import DeliveryError
+from dailypapers.digest.status import delivery_status
+from dailypapers.digest.subscribe import admin_subscribe, find_subscriber, unsubscribe, validate_preferences
 from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.scheduler import Scheduler, parse_clock
+from dailypapers.store.db import session_scope
 
 digest_app = typer.Typer(help="Email digests: send them, see what was sent, preview one.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
@@ -28,15 +39,6 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _today(value: str | None) -> date:
-    if not value:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"--today: not a date (YYYY-MM-DD): {value!r}") from None
-
-
 @app.command("subscribe")
 def subscribe_command(
     email: str = typer.Argument(..., help="The subscriber's email address."),
@@ -49,19 +51,19 @@ def subscribe_command(
                                                               "(only when the owner of the address asked you to)."),
 ) -> None:
     """Add or update a subscriber. Without --confirmed, a confirmation email goes out first."""
-    from dailypapers.digest.compose import compose_confirmation
-    from dailypapers.digest.send import send_now
-    from dailypapers.digest.subscribe import admin_subscribe, validate_preferences
-    from dailypapers.store.db import session_scope
-
     lines = (interests or "").replace(";", "\n")
     prefs = validate_preferences(frequency, lines, category or [])
+    settings = get_settings()
     with session_scope() as session:
         subscriber, action = admin_subscribe(session, email, prefs, confirmed)
         address = subscriber.email
-        message = compose_confirmation(subscriber) if action == "confirm" else None
-    if message is not None:
-        outcome = send_now(message)
+        queued = None
+        if action == "confirm":
+            queued = queue_subscription_mail(session, subscriber, action, mail_site(settings)).id
+    if queued is not None:
+        drain(settings)
+        with session_scope() as session:
+            outcome, _ = status_of(session, queued)
         if outcome != "sent":
             raise InvalidInput(f"{address}: the confirmation email was {outcome} by the SMTP server; "
                                "rerun later or use --confirmed")
@@ -75,9 +77,6 @@ def subscribe_command(
 @app.command("unsubscribe")
 def unsubscribe_command(email: str = typer.Argument(..., help="The subscriber's email address.")) -> None:
     """Stop every email to a subscriber."""
-    from dailypapers.digest.subscribe import find_subscriber, unsubscribe
-    from dailypapers.store.db import session_scope
-
     with session_scope() as session:
         subscriber = find_subscriber(session, email)
         if subscriber is None:
@@ -97,17 +96,18 @@ def send_command(
                                               "server's log first: it may have them)."),
     json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
-    """Send the digests that are due, each exactly once; rerun freely, or after a crash, to send the rest."""
-    from dailypapers.digest.periods import parse_periods
-    from dailypapers.digest.run import send_lock, send_period
-    from dailypapers.digest.send import DeliveryError
-
+    """Send the digests that are due, each exactly once; rerun freely, or after a crash, to send the rest.
+    Confirmations still queued (the SMTP server was down when they were asked for) go out first."""
     settings = get_settings()
-    periods = parse_periods(period, _today(today))
+    periods = parse_periods(period, optional_day(today, "--today") or datetime.now(UTC).date())
     # `kill` / a service manager's stop: unwind like Ctrl-C, so the message on the wire is settled cleanly.
     signal.signal(signal.SIGTERM, _interrupt)
     results = []
     with send_lock(settings):
+        if not dry_run:
+            queued = drain(settings)
+            if queued.sent or queued.failed or queued.bounced:
+                say(f"outbox: {queued.sent} sent, {len(queued.failed)} deferred, {len(queued.bounced)} bounced")
         for p in periods:
             # The number of due digests is known only once the run has looked: on_start sets the total.
             with progress_bar(f"{'composing' if dry_run else 'sending'} {p.key}") as bar:
@@ -157,36 +157,19 @@ def status_command(
     json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """What was recorded for each period: sent, failed, bounced, in doubt."""
-    from sqlalchemy import func, select
-
-    from dailypapers.digest.periods import parse_periods
-    from dailypapers.store.db import session_scope
-    from dailypapers.store.models import DigestDelivery, Subscriber
-
     keys = [p.key for p in parse_periods(period, datetime.now(UTC).date())] if period else None
     with session_scope() as session:
-        query = select(DigestDelivery.period, DigestDelivery.status, func.count()).group_by(
-            DigestDelivery.period, DigestDelivery.status).order_by(DigestDelivery.period)
-        if keys:
-            query = query.where(DigestDelivery.period.in_(keys))
-        counts: dict[str, dict[str, int]] = {}
-        for key, status, n in session.execute(query):
-            counts.setdefault(key, {})[status] = n
-        doubt = session.execute(select(DigestDelivery.period, Subscriber.email, DigestDelivery.error)
-                                .join(Subscriber, Subscriber.id == DigestDelivery.subscriber_id)
-                                .where(DigestDelivery.status.in_(("unknown", "sending")))).all()
-        active = session.scalar(select(func.count()).select_from(Subscriber).where(
-            Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None),
-            Subscriber.bounced_at.is_(None))) or 0
+        report = delivery_status(session, keys)
     if json_output:
-        print_json({"active_subscribers": active, "periods": counts,
-                    "in_doubt": [{"period": p, "email": e, "error": m} for p, e, m in doubt]})
+        print_json(report.as_dict())
         return
-    say(f"{active} active subscribers")
-    for key, by_status in counts.items():
+    say(f"{report.active_subscribers} active subscribers")
+    for key, by_status in report.periods.items():
         say(f"{key}: " + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())))
-    for key, email, error in doubt:
-        say(f"in doubt: {key} {email}: {error}")
+    for doubt in report.in_doubt:
+        say(f"in doubt: {doubt.period} {doubt.email}: {doubt.error}")
+    if report.outbox:
+        say("outbox: " + ", ".join(f"{n} {status}" for status, n in sorted(report.outbox.items())))
 
 
 @digest_app.command("preview")
@@ -196,29 +179,12 @@ def preview_command(
     html: bool = typer.Option(False, "--html", help="Print only the HTML part (to open in a browser)."),
 ) -> None:
     """Print the digest a subscriber would get (the whole email, or its HTML), without sending or recording."""
-    import sys
-
-    from sqlalchemy.orm import Session
-
-    from dailypapers.digest.compose import compose
-    from dailypapers.digest.content import Personaliser, load_period
-    from dailypapers.digest.periods import parse_periods
-    from dailypapers.digest.subscribe import category_list, find_subscriber, interest_lines
-    from dailypapers.store.db import get_engine
-
-    settings = get_settings()
-    with Session(get_engine(settings)) as session:
+    with session_scope() as session:
         subscriber = find_subscriber(session, email)
         if subscriber is None:
             raise NotFound(f"no subscriber {email!r}")
-        periods = parse_periods(period or subscriber.frequency, datetime.now(UTC).date())
-        p = periods[0]
-        papers = load_period(session, p, settings)
-        personal = Personaliser(session, papers, settings).picks(interest_lines(subscriber.interests),
-                                                                 category_list(subscriber.categories))
-        message = compose(subscriber, p, papers.trending, personal, settings=settings)
-    if message is None:
-        raise NotFound(f"{p.key}: no papers for {subscriber.email} in this period; nothing would be sent")
+        first = parse_periods(period or subscriber.frequency, datetime.now(UTC).date())[0]
+        message = preview(session, subscriber, first)
     if html:
         sys.stdout.write(message.get_body(("html",)).get_content())
     else:
@@ -234,7 +200,5 @@ def scheduler_command(
     once: bool = typer.Option(False, "--once", help="Run every job once now, then exit (for cron)."),
 ) -> None:
     """Run ingestion, indexing and digests on a schedule, in the foreground (or once, with --once)."""
-    from dailypapers.scheduler import Scheduler, parse_clock
-
     Scheduler(categories=category or [], ingest_every_hours=ingest_every, digest_at=parse_clock(digest_at)).run(
         once=once, log=say)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
@@ -12,9 +11,10 @@ from rich.markup import escape
 
 from dailypapers.commands import app, err, out, print_json
 from dailypapers.commands.progress import progress_bar
+from dailypapers.dates import optional_day
 from dailypapers.errors import InvalidInput
+from dailypapers.index.build import build_index
 from dailypapers.search import SearchQuery, related, search_detailed
-from dailypapers.search.build import build_index
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import session_scope
 from dailypapers.store.papers import get_paper
@@ -44,15 +44,6 @@ def _progress(description: str, total: int):
         yield bar.advance
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise InvalidInput(f"{option} must be a date like 2024-05-31, not {value!r}") from None
-
-
 def _hit_json(hit) -> dict:
     return {"id": hit.arxiv_id, "title": hit.title, "score": round(hit.score, 6), "ranks": hit.ranks,
             "snippet": hit.snippet, "url": f"https://arxiv.org/abs/{hit.arxiv_id}"}
@@ -79,7 +70,7 @@ def search_command(
         raise InvalidInput("give a query or --queries-file, not both" if query is not None
                            else "give a query, e.g. dailypapers search \"graph neural networks\"")
     options = dict(mode=mode, limit=limit, offset=offset, category=category, author=author,
-                   date_from=_parse_day(since, "--from"), date_to=_parse_day(until, "--to"), has_code=has_code,
+                   date_from=optional_day(since, "--from"), date_to=optional_day(until, "--to"), has_code=has_code,
                    model=model)
     if queries_file is None:
         with session_scope() as session:

@@ -1,6 +1,7 @@
 """Composing emails: pure functions from a subscriber and papers to an `EmailMessage`.
 
-No database and no network here: `deliver` (send.py) sends what these return. Every message has a
+No database, no network, no settings here: the caller passes the site (identity.py), and `deliver`
+(send.py) sends what these return. Every message has a
 plain-text part and an HTML alternative (inline CSS, table layout, 600px: what common mail clients
 render), and every message to a subscriber carries the manage and one-click unsubscribe links
 (RFC 8058 `List-Unsubscribe` + `List-Unsubscribe-Post`).
@@ -25,10 +26,10 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from dailypapers.config import Settings, get_settings
 from dailypapers.digest.content import DigestPaper
-from dailypapers.digest.periods import DigestPeriod
-from dailypapers.digest.tokens import MAX_AGE, confirm_link, secret_of, subscriber_links
+from dailypapers.digest.identity import MailSite
+from dailypapers.digest.schedule import DigestPeriod
+from dailypapers.digest.tokens import MAX_AGE, confirm_link, subscriber_links
 from dailypapers.store.models import Subscriber
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -72,17 +73,17 @@ def _rows(papers: list[DigestPaper], start: int, shared: bool) -> tuple[Markup, 
     return rendered
 
 
-def mail_domain(settings: Settings) -> str:
-    address = parseaddr(settings.mail_from)[1]
-    return address.rpartition("@")[2] or urlsplit(settings.base_url).hostname or "localhost"
+def mail_domain(site: MailSite) -> str:
+    address = parseaddr(site.mail_from)[1]
+    return address.rpartition("@")[2] or urlsplit(site.base_url).hostname or "localhost"
 
 
-def message_id(settings: Settings, kind: str, *parts: object) -> str:
+def message_id(site: MailSite, kind: str, *parts: object) -> str:
     """A Message-ID that is the same every time the same email is composed: were a digest ever sent
     twice, mail clients that collapse duplicates by Message-ID would show it once."""
     key = ":".join(str(p) for p in (kind, *parts))
-    tag = hmac.new(secret_of(settings).encode(), key.encode(), hashlib.sha256).hexdigest()[:20]
-    return f"<{kind}.{tag}@{mail_domain(settings)}>"
+    tag = hmac.new(site.secret.encode(), key.encode(), hashlib.sha256).hexdigest()[:20]
+    return f"<{kind}.{tag}@{mail_domain(site)}>"
 
 
 def _encoded(value: str, name: str) -> str:
@@ -130,14 +131,14 @@ def _text_part(content: str, subtype: str) -> EmailMessage:
     return part
 
 
-def _message(settings: Settings, to: str, subject: str, text: str, html: str, msgid: str,
+def _message(site: MailSite, to: str, subject: str, text: str, html: str, msgid: str,
              now: datetime | None) -> EmailMessage:
     """multipart/alternative: plain text first, HTML last (clients show the last part they can render).
 
     Built from ready 7-bit header values and C-encoded quoted-printable parts rather than through the
     email package's header parser: a digest run builds thousands, and parsing was most of their cost.
     Reading a header back (message["Subject"]) still gives the decoded value."""
-    name, address = parseaddr(settings.mail_from)
+    name, address = parseaddr(site.mail_from)
     message = DigestMessage(policy=SMTP)
     message.set_raw("From", formataddr((name, address), charset="utf-8"))
     message.set_raw("To", to)
@@ -155,8 +156,8 @@ def _boundary() -> str:
     return "=_dailypapers_" + secrets.token_hex(12)
 
 
-def _list_headers(message: EmailMessage, settings: Settings, links: dict[str, str]) -> None:
-    message.set_raw("List-Id", _encoded(f"{settings.site_name} digest <digest.{mail_domain(settings)}>", "List-Id"))
+def _list_headers(message: EmailMessage, site: MailSite, links: dict[str, str]) -> None:
+    message.set_raw("List-Id", _encoded(f"{site.name} digest <digest.{mail_domain(site)}>", "List-Id"))
     message.set_raw("List-Unsubscribe", f"<{links['unsubscribe']}>")
     message.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
     message.set_raw("Precedence", "bulk")
@@ -164,39 +165,36 @@ def _list_headers(message: EmailMessage, settings: Settings, links: dict[str, st
     message.set_raw("X-Auto-Response-Suppress", "OOF, AutoReply")
 
 
-def digest_subject(settings: Settings, period: DigestPeriod, count: int) -> str:
+def digest_subject(site: MailSite, period: DigestPeriod, count: int) -> str:
     noun = "paper" if count == 1 else "papers"
     kind = "daily" if period.frequency == "daily" else "weekly"
-    return f"{settings.site_name} {kind} · {period.label} · {count} {noun}"
+    return f"{site.name} {kind} · {period.label} · {count} {noun}"
 
 
 def compose(subscriber: Subscriber, period: DigestPeriod, trending: list[DigestPaper],
-            personal: list[DigestPaper], *, settings: Settings | None = None,
-            now: datetime | None = None) -> EmailMessage | None:
+            personal: list[DigestPaper], *, site: MailSite, now: datetime | None = None) -> EmailMessage | None:
     """The digest of `period` for `subscriber`, or None when it would hold no paper (nothing is sent)."""
-    settings = settings or get_settings()
     count = len(trending) + len(personal)
     if count == 0:
         return None
-    links = subscriber_links(subscriber, settings)
-    home = settings.base_url.rstrip("/")
-    subject = digest_subject(settings, period, count)
+    links = subscriber_links(subscriber, site.base_url, site.secret)
+    subject = digest_subject(site, period, count)
     heading = ("Daily papers" if period.frequency == "daily" else "This week's papers") + f" · {period.label}"
-    intro = f"Papers of {period.covers}: the {len(trending)} trending on {settings.site_name}"
+    intro = f"Papers of {period.covers}: the {len(trending)} trending on {site.name}"
     intro += f", then {len(personal)} picked for your interests." if personal else "."
     trending_html, trending_text = _rows(trending, 0, shared=True) if trending else ("", "")
     personal_html, personal_text = _rows(personal, len(trending), shared=False) if personal else ("", "")
     context = dict(
         subject=subject, heading=heading, intro=intro, preheader=_preheader(trending, personal),
-        email=subscriber.email, site_name=settings.site_name,
-        frequency_words=FREQUENCY_WORDS[period.frequency], home_url=home,
+        email=subscriber.email, site_name=site.name,
+        frequency_words=FREQUENCY_WORDS[period.frequency], home_url=site.base_url,
         manage_url=links["manage"], unsubscribe_url=links["unsubscribe"],
     )
-    message = _message(settings, subscriber.email, subject,
+    message = _message(site, subscriber.email, subject,
                        _render("digest.txt", trending_rows=trending_text, personal_rows=personal_text, **context),
                        _render("digest.html", trending_rows=trending_html, personal_rows=personal_html, **context),
-                       message_id(settings, "digest", period.key, subscriber.id), now)
-    _list_headers(message, settings, links)
+                       message_id(site, "digest", period.key, subscriber.id), now)
+    _list_headers(message, site, links)
     return message
 
 
@@ -206,36 +204,33 @@ def _preheader(trending: list[DigestPaper], personal: list[DigestPaper]) -> str:
     return " · ".join(titles)[:140]
 
 
-def compose_confirmation(subscriber: Subscriber, *, settings: Settings | None = None,
-                         now: datetime | None = None) -> EmailMessage:
+def compose_confirmation(subscriber: Subscriber, *, site: MailSite, now: datetime | None = None) -> EmailMessage:
     """The double opt-in email: the only email an unconfirmed address ever gets."""
-    settings = settings or get_settings()
-    subject = f"Confirm your {settings.site_name} digest subscription"
+    subject = f"Confirm your {site.name} digest subscription"
     context = dict(subject=subject, preheader="One click to start receiving papers; nothing is sent until then.",
-                   email=subscriber.email, site_name=settings.site_name, home_url=settings.base_url.rstrip("/"),
+                   email=subscriber.email, site_name=site.name, home_url=site.base_url,
                    frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
-                   confirm_url=confirm_link(subscriber, settings), confirm_days=MAX_AGE["confirm"] // 86400,
-                   manage_url=subscriber_links(subscriber, settings)["manage"])
+                   confirm_url=confirm_link(subscriber, site.base_url, site.secret),
+                   confirm_days=MAX_AGE["confirm"] // 86400,
+                   manage_url=subscriber_links(subscriber, site.base_url, site.secret)["manage"])
     now = now or datetime.now(UTC)
-    return _message(settings, subscriber.email, subject, _render("confirm.txt", **context),
+    return _message(site, subscriber.email, subject, _render("confirm.txt", **context),
                     _render("confirm.html", **context),
-                    message_id(settings, "confirm", subscriber.id, subscriber.token_version, now.timestamp()), now)
+                    message_id(site, "confirm", subscriber.id, subscriber.token_version, now.timestamp()), now)
 
 
-def compose_already_subscribed(subscriber: Subscriber, *, settings: Settings | None = None,
-                               now: datetime | None = None) -> EmailMessage:
+def compose_already_subscribed(subscriber: Subscriber, *, site: MailSite, now: datetime | None = None) -> EmailMessage:
     """Sent instead of a confirmation when the address is subscribed already: the owner learns of the
     attempt and gets the link to change preferences, the person at the form learns nothing."""
-    settings = settings or get_settings()
-    links = subscriber_links(subscriber, settings)
-    subject = f"You are already subscribed to {settings.site_name}"
+    links = subscriber_links(subscriber, site.base_url, site.secret)
+    subject = f"You are already subscribed to {site.name}"
     context = dict(subject=subject, preheader="Nothing changed; here is the link to your preferences.",
-                   email=subscriber.email, site_name=settings.site_name, home_url=settings.base_url.rstrip("/"),
+                   email=subscriber.email, site_name=site.name, home_url=site.base_url,
                    frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
                    manage_url=links["manage"], unsubscribe_url=links["unsubscribe"])
     now = now or datetime.now(UTC)
-    message = _message(settings, subscriber.email, subject, _render("already.txt", **context),
+    message = _message(site, subscriber.email, subject, _render("already.txt", **context),
                        _render("already.html", **context),
-                       message_id(settings, "notice", subscriber.id, now.timestamp()), now)
-    _list_headers(message, settings, links)
+                       message_id(site, "notice", subscriber.id, now.timestamp()), now)
+    _list_headers(message, site, links)
     return message

@@ -1,4 +1,5 @@
-"""`dailypapers digest send`: for each period, find the subscribers due a digest, compose it, deliver it.
+"""`dailypapers digest send`: for each period, find the subscribers due a digest, compose it, deliver it
+(and `digest preview`: compose one, send nothing).
 
 Who is due: confirmed, not unsubscribed, not bounced, of the period's frequency, confirmed before the
 end of the period's issue day (a new subscriber does not get last week's digest days late), and with
@@ -14,16 +15,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.compose import compose
-from dailypapers.digest.content import PeriodPapers, Personaliser, load_period
-from dailypapers.digest.periods import DigestPeriod
+from dailypapers.digest.content import PeriodPapers, load_period, personaliser_for
+from dailypapers.digest.identity import MailSite, mail_site
+from dailypapers.digest.schedule import DigestPeriod
 from dailypapers.digest.send import IN_DOUBT, RETRYABLE, DeliveryError, DeliveryReport, Outgoing, deliver
-from dailypapers.digest.subscribe import category_list, interest_lines
+from dailypapers.digest.subscribe import ACTIVE, category_list, interest_lines
+from dailypapers.errors import NotFound
+from dailypapers.ranking.interests import Personaliser
+from dailypapers.store.db import get_engine
 from dailypapers.store.models import DigestDelivery, Subscriber
 
 
@@ -79,11 +85,8 @@ def issue_deadline(period: DigestPeriod) -> datetime:
 
 def subscribers_of(session: Session, period: DigestPeriod) -> list[Subscriber]:
     return list(session.scalars(
-        select(Subscriber).where(
-            Subscriber.frequency == period.frequency, Subscriber.confirmed_at.is_not(None),
-            Subscriber.confirmed_at < issue_deadline(period), Subscriber.unsubscribed_at.is_(None),
-            Subscriber.bounced_at.is_(None),
-        ).order_by(Subscriber.id)
+        select(Subscriber).where(ACTIVE, Subscriber.frequency == period.frequency,
+                                 Subscriber.confirmed_at < issue_deadline(period)).order_by(Subscriber.id)
     ))
 
 
@@ -95,8 +98,6 @@ def recorded(session: Session, period: DigestPeriod) -> dict[int, str]:
 
 def _mark_in_doubt(session: Session, period: DigestPeriod) -> None:
     """Rows a killed run left `sending` become `unknown`: the server may have the message."""
-    from sqlalchemy import update
-
     session.execute(update(DigestDelivery).where(DigestDelivery.period == period.key,
                                                  DigestDelivery.status == "sending")
                     .values(status="unknown", error="the run was interrupted after the message body was sent; "
@@ -104,10 +105,19 @@ def _mark_in_doubt(session: Session, period: DigestPeriod) -> None:
     session.commit()
 
 
+def digest_of(subscriber: Subscriber, period: DigestPeriod, papers: PeriodPapers, personaliser: Personaliser,
+              site: MailSite, now: datetime | None = None) -> tuple[EmailMessage | None, int]:
+    """The subscriber's digest (None when it would be empty) and how many papers it holds."""
+    personal = personaliser.picks(interest_lines(subscriber.interests), category_list(subscriber.categories))
+    return (compose(subscriber, period, papers.trending, personal, site=site, now=now),
+            len(papers.trending) + len(personal))
+
+
 def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, result: PeriodResult,
                 settings: Settings, now: datetime, resend_in_doubt: bool = False) -> Iterator[Outgoing]:
     """Compose each due subscriber's digest, one at a time."""
-    personaliser = Personaliser(session, papers, settings)
+    personaliser = personaliser_for(session, papers, settings)
+    site = mail_site(settings)
     subscribers = subscribers_of(session, period)
     statuses = recorded(session, period)
     result.subscribers = len(subscribers)
@@ -124,14 +134,13 @@ def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, re
     try:
         personaliser.prefetch(interest_lines(s.interests) for s in due)
         for subscriber in due:
-            personal = personaliser.picks(interest_lines(subscriber.interests), category_list(subscriber.categories))
+            message, count = digest_of(subscriber, period, papers, personaliser, site, now)
             result.searches = personaliser.searches
-            message = compose(subscriber, period, papers.trending, personal, settings=settings, now=now)
             if message is None:
                 result.empty += 1
                 continue
             result.composed += 1
-            yield Outgoing(message, subscriber.id, period.key, len(papers.trending) + len(personal))
+            yield Outgoing.of(message, subscriber_id=subscriber.id, period=period.key, num_papers=count)
     finally:
         personaliser.close()
         result.search_errors = dict(personaliser.failed)
@@ -143,8 +152,6 @@ def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settin
                 resend_in_doubt: bool = False) -> PeriodResult:
     """Send the period's due digests. `resend_in_doubt` also sends those a killed run left in doubt (the
     operator checked the server's log: it never got them); they keep their Message-ID."""
-    from dailypapers.store.db import get_engine
-
     settings = settings or get_settings()
     now = now or datetime.now(UTC)
     result = PeriodResult(period.key)
@@ -179,3 +186,18 @@ def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settin
 def _chain(first: Outgoing, rest: Iterator[Outgoing]) -> Iterator[Outgoing]:
     yield first
     yield from rest
+
+
+def preview(session: Session, subscriber: Subscriber, period: DigestPeriod,
+            settings: Settings | None = None) -> EmailMessage:
+    """The digest `subscriber` would get for `period`, composed as `digest send` would; nothing sent or recorded."""
+    settings = settings or get_settings()
+    papers = load_period(session, period, settings)
+    personaliser = personaliser_for(session, papers, settings)
+    try:
+        message, _ = digest_of(subscriber, period, papers, personaliser, mail_site(settings))
+    finally:
+        personaliser.close()
+    if message is None:
+        raise NotFound(f"{period.key}: no papers for {subscriber.email} in this period; nothing would be sent")
+    return message

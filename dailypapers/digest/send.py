@@ -1,4 +1,5 @@
-"""Delivery: the only code that talks SMTP, and the only code that records which digests went out.
+"""Delivery: the only code that talks SMTP, and the only code that records what went out: each digest in
+`digest_deliveries`, each one-off email (outbox.py) in its `mail_outbox` row.
 
 One SMTP connection is reused for a whole run (reconnecting when the server drops it). Transient
 failures (4xx replies, refused or dropped connections) are retried with exponential backoff; a
@@ -17,7 +18,8 @@ one, and the rerun sends the digest. A `sending` row left by a killed run, or `u
 "." may have reached the server: we cannot ask the server, so the rerun does NOT send it again and
 reports it (at most once for that case: a missing digest is better than a duplicate). The window is
 the few microseconds between the commit and the write of "." plus one server round trip; with one
-message in flight at a time, at most one digest per killed run can be affected.
+message in flight at a time, at most one digest per killed run can be affected. Outbox rows go through
+the same states (they exist before sending, `pending`).
 """
 
 from __future__ import annotations
@@ -32,16 +34,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
-from functools import cached_property
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, Table, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import DailyPapersError
-from dailypapers.store.models import DigestDelivery, Subscriber
+from dailypapers.store.db import get_engine
+from dailypapers.store.models import DigestDelivery, OutboxMail, Subscriber
 
 DELIVERIES = DigestDelivery.__table__
+OUTBOX = OutboxMail.__table__
 SUBSCRIBERS = Subscriber.__table__
 RETRYABLE = ("failed", "pending")  # a row in these states may be sent (again)
 IN_DOUBT = ("sending", "unknown")  # the server may have the message: never sent again automatically
@@ -56,18 +59,21 @@ class DeliveryError(DailyPapersError):
 
 @dataclass
 class Outgoing:
-    message: EmailMessage
-    subscriber_id: int | None = None  # None: a one-off email (a confirmation), not a recorded digest
+    """One email as it goes on the wire, and where its outcome is recorded: a digest's row (`subscriber_id` and
+    `period`) or an outbox row (`outbox_id`)."""
+
+    recipient: str
+    message_id: str
+    data: bytes  # CRLF lines (wire_bytes)
+    subscriber_id: int | None = None
     period: str | None = None
     num_papers: int = 0
+    outbox_id: int | None = None
 
-    @cached_property
-    def recipient(self) -> str:
-        return parseaddr(_raw_header(self.message, "To"))[1]
-
-    @cached_property
-    def message_id(self) -> str:
-        return _raw_header(self.message, "Message-ID")
+    @classmethod
+    def of(cls, message: EmailMessage, **record) -> Outgoing:
+        return cls(parseaddr(_raw_header(message, "To"))[1], _raw_header(message, "Message-ID"), wire_bytes(message),
+                   **record)
 
 
 def _raw_header(message: EmailMessage, name: str) -> str:
@@ -293,50 +299,99 @@ class SmtpClient:
         raise Deferred(last)
 
 
-class _DigestRecorder(_Recorder):
-    """Writes the digest's row at each step, committing at once (each state must survive a crash)."""
+class _RowRecorder(_Recorder):
+    """Writes one message's row at each step, committing at once (each state must survive a crash)."""
+
+    table: Table
 
     def __init__(self, conn: Connection, item: Outgoing, resend_in_doubt: bool = False):
         self.conn, self.item = conn, item
         self.claimable = RETRYABLE + IN_DOUBT if resend_in_doubt else RETRYABLE
-        self.key = (DELIVERIES.c.subscriber_id == item.subscriber_id) & (DELIVERIES.c.period == item.period)
+
+    @property
+    def key(self):
+        raise NotImplementedError
+
+    def _values(self, **values) -> dict:
+        return dict(message_id=self.item.message_id, **values)
+
+    def _first_claim(self, values: dict) -> None:
+        """Called when no claimable row exists."""
+        raise _AlreadyRecorded()
 
     def sending(self) -> None:
-        values = dict(status="sending", message_id=self.item.message_id,
-                      num_papers=self.item.num_papers, error=None)
-        claimed = self.conn.execute(update(DELIVERIES).where(self.key, DELIVERIES.c.status.in_(self.claimable))
-                                    .values(attempts=DELIVERIES.c.attempts + 1, **values)).rowcount
+        values = self._values(status="sending", error=None)
+        claimed = self.conn.execute(update(self.table).where(self.key, self.table.c.status.in_(self.claimable))
+                                    .values(attempts=self.table.c.attempts + 1, **values)).rowcount
         if not claimed:
-            try:
-                self.conn.execute(insert(DELIVERIES).values(subscriber_id=self.item.subscriber_id,
-                                                            period=self.item.period, attempts=1,
-                                                            created_at=datetime.now(UTC), **values))
-            except IntegrityError:
-                self.conn.rollback()
-                raise _AlreadyRecorded() from None
+            self._first_claim(values)
         self.conn.commit()
 
     def finish(self, status: str, error: str | None = None) -> None:
         now = datetime.now(UTC)
-        values = dict(status=status, error=error, num_papers=self.item.num_papers,
-                      message_id=self.item.message_id)
+        values = self._values(status=status, error=error)
         if status == "sent":
             values["sent_at"] = now
-        done = self.conn.execute(update(DELIVERIES).where(self.key).values(**values)).rowcount
+        done = self.conn.execute(update(self.table).where(self.key).values(**values)).rowcount
         if not done:
-            self.conn.execute(insert(DELIVERIES).values(subscriber_id=self.item.subscriber_id, period=self.item.period,
-                                                        attempts=1, created_at=now, **values))
-        if status == "bounced":
+            self._missing(values, now)
+        if status == "bounced" and self.item.subscriber_id is not None:
             self.conn.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == self.item.subscriber_id)
                               .values(bounced_at=now, bounce_reason=error))
         self.conn.commit()
+
+    def _missing(self, values: dict, now: datetime) -> None:
+        """Called when the row to finish is gone."""
 
     def rejected(self, error: str) -> None:
         self.finish("failed", error)
 
 
+class _DigestRecorder(_RowRecorder):
+    """A digest's row, unique per (subscriber, period): created by the first attempt."""
+
+    table = DELIVERIES
+
+    @property
+    def key(self):
+        return (DELIVERIES.c.subscriber_id == self.item.subscriber_id) & (DELIVERIES.c.period == self.item.period)
+
+    def _values(self, **values) -> dict:
+        return super()._values(num_papers=self.item.num_papers, **values)
+
+    def _first_claim(self, values: dict) -> None:
+        try:
+            self.conn.execute(insert(DELIVERIES).values(subscriber_id=self.item.subscriber_id, period=self.item.period,
+                                                        attempts=1, created_at=datetime.now(UTC), **values))
+        except IntegrityError:
+            self.conn.rollback()
+            raise _AlreadyRecorded() from None
+
+    def _missing(self, values: dict, now: datetime) -> None:
+        self.conn.execute(insert(DELIVERIES).values(subscriber_id=self.item.subscriber_id, period=self.item.period,
+                                                    attempts=1, created_at=now, **values))
+
+
+class _OutboxRecorder(_RowRecorder):
+    """A queued email's row, which exists before it is sent (another drain may have claimed it)."""
+
+    table = OUTBOX
+
+    @property
+    def key(self):
+        return OUTBOX.c.id == self.item.outbox_id
+
+
 class _AlreadyRecorded(Exception):
     pass
+
+
+def _recorder(conn: Connection, item: Outgoing, resend_in_doubt: bool) -> _RowRecorder:
+    if item.outbox_id is not None:
+        return _OutboxRecorder(conn, item)  # a queued email in doubt is never resent
+    if item.subscriber_id is None or item.period is None:
+        raise ValueError("every email deliver() sends is recorded: a digest's or an outbox row")
+    return _DigestRecorder(conn, item, resend_in_doubt)
 
 
 def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings: Settings | None = None,
@@ -351,37 +406,30 @@ def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings
     client = client or SmtpClient(settings)
     report = DeliveryReport()
     conn = None
-    if engine is None:
-        from dailypapers.store.db import get_engine
-
-        engine = get_engine(settings)
+    engine = engine or get_engine(settings)
     deferred_in_a_row = 0
     try:
         conn = engine.connect()
         for item in items:
-            recorder = _DigestRecorder(conn, item, resend_in_doubt) if item.subscriber_id is not None else None
+            recorder = _recorder(conn, item, resend_in_doubt)
             outcome = "sent"
             try:
-                client.send(item.recipient, _dot_stuffed(wire_bytes(item.message)), recorder)
+                client.send(item.recipient, _dot_stuffed(item.data), recorder)
                 deferred_in_a_row = 0
-                if recorder:
-                    recorder.finish("sent")
+                recorder.finish("sent")
                 report.sent += 1
             except Bounced as exc:
                 outcome = "bounced"
                 report.bounced.append(item.recipient)
-                if recorder:
-                    recorder.finish("bounced", str(exc))
+                recorder.finish("bounced", str(exc))
             except Refused as exc:
                 outcome = "failed"
                 report.failed.append(item.recipient)
-                if recorder:
-                    recorder.finish("failed", f"refused: {exc}")
+                recorder.finish("failed", f"refused: {exc}")
             except Deferred as exc:
                 outcome = "failed"
                 report.failed.append(item.recipient)
-                if recorder:
-                    recorder.finish("failed", f"deferred after {client.retries} attempts: {exc}")
+                recorder.finish("failed", f"deferred after {client.retries} attempts: {exc}")
                 deferred_in_a_row += 1
                 if deferred_in_a_row >= MAX_DEFERRED_IN_A_ROW:
                     raise DeliveryError(f"the SMTP server at {client.where} deferred {deferred_in_a_row} messages "
@@ -389,8 +437,7 @@ def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings
             except _InDoubt as exc:
                 outcome = "unknown"
                 report.unknown.append(item.recipient)
-                if recorder:
-                    recorder.finish("unknown", str(exc))
+                recorder.finish("unknown", str(exc))
             except _AlreadyRecorded:
                 outcome = "skipped"
                 report.skipped.append(item.recipient)
@@ -405,19 +452,3 @@ def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings
         if conn is not None:
             conn.close()
     return report
-
-
-def send_now(message: EmailMessage, settings: Settings | None = None, retries: int = 2) -> str:
-    """Send one email that is not a digest (a confirmation): returns "sent", "bounced" or "failed"."""
-    settings = settings or get_settings()
-    client = SmtpClient(settings, retries=retries)
-    item = Outgoing(message)
-    try:
-        client.send(item.recipient, _dot_stuffed(wire_bytes(message)))
-        return "sent"
-    except Bounced:
-        return "bounced"
-    except (Deferred, Refused, _InDoubt):
-        return "failed"
-    finally:
-        client.close()

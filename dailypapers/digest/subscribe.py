@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from dailypapers.digest.periods import FREQUENCIES
+from dailypapers.digest.schedule import FREQUENCIES
 from dailypapers.errors import InvalidInput
 from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.store.models import Subscriber
@@ -104,8 +104,15 @@ def find_subscriber(session: Session, email: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.email == normalize_email(email)))
 
 
+# An active subscriber gets digests: confirmed, not unsubscribed, not bounced. The one definition, as SQL
+# (ACTIVE, for queries) and in Python (is_active, for a loaded row).
+ACTIVE = and_(Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None),
+              Subscriber.bounced_at.is_(None))
+
+
 def is_active(subscriber: Subscriber) -> bool:
-    return subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None
+    return (subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None
+            and subscriber.bounced_at is None)
 
 
 def start_subscription(session: Session, email: str, prefs: Preferences) -> tuple[Subscriber, str]:
@@ -125,7 +132,7 @@ def start_subscription(session: Session, email: str, prefs: Preferences) -> tupl
         session.add(subscriber)
         session.flush()
         return subscriber, "confirm"
-    if is_active(subscriber) and subscriber.bounced_at is None:
+    if is_active(subscriber):
         return subscriber, "already"
     if subscriber.unsubscribed_at is not None:
         # A new opt-in cycle: links mailed during the old subscription stop working.
@@ -139,9 +146,10 @@ def start_subscription(session: Session, email: str, prefs: Preferences) -> tupl
 def confirm(subscriber: Subscriber, now: datetime | None = None) -> bool:
     """Mark the address confirmed (again); returns False when it already was and nothing changed."""
     now = now or datetime.now(UTC)
-    if is_active(subscriber) and subscriber.bounced_at is None:
+    if is_active(subscriber):
         return False
-    subscriber.confirmed_at = subscriber.confirmed_at if is_active(subscriber) else now
+    # A bounced address keeps the date it first confirmed; a new opt-in cycle starts a new one.
+    subscriber.confirmed_at = (subscriber.unsubscribed_at is None and subscriber.confirmed_at) or now
     subscriber.unsubscribed_at = None
     subscriber.bounced_at = None  # they clicked a link we mailed: the address works
     subscriber.bounce_reason = None
@@ -182,7 +190,7 @@ def admin_subscribe(session: Session, email: str, prefs: Preferences, confirmed:
         changed = confirm(subscriber, now)
         session.flush()
         return subscriber, "confirmed" if changed else "updated"
-    if is_active(subscriber) and subscriber.bounced_at is None:
+    if is_active(subscriber):
         session.flush()
         return subscriber, "updated"
     if subscriber.unsubscribed_at is not None:

@@ -14,7 +14,7 @@ from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSe
 from itsdangerous.encoding import base64_decode, base64_encode
 from sqlalchemy.orm import Session
 
-from dailypapers.config import Settings, get_settings
+from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.models import Subscriber
 
@@ -45,7 +45,8 @@ _secrets: dict[tuple, str] = {}
 
 
 def secret_of(settings: Settings) -> str:
-    """The signing key, read once per process (a digest run signs two links per email)."""
+    """The signing key of these settings, read once per process (a digest run signs two links per email);
+    the one place settings become a key: everything below takes the key itself."""
     key = (settings.secret_key, str(settings.data_dir))
     if key not in _secrets:
         _secrets[key] = settings.get_secret_key()
@@ -57,15 +58,14 @@ def _serializer_for(secret: str, purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=f"dailypapers.digest.{purpose}")
 
 
-def _serializer(purpose: str, settings: Settings) -> URLSafeTimedSerializer:
+def _serializer(purpose: str, secret: str) -> URLSafeTimedSerializer:
     if purpose not in MAX_AGE:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return _serializer_for(secret_of(settings), purpose)
+    return _serializer_for(secret, purpose)
 
 
-def make_token(subscriber: TokenSubject | Subscriber, purpose: str, settings: Settings | None = None) -> str:
-    settings = settings or get_settings()
-    return _serializer(purpose, settings).dumps([subscriber.id, subscriber.token_version])
+def make_token(subscriber: TokenSubject | Subscriber, purpose: str, secret: str) -> str:
+    return _serializer(purpose, secret).dumps([subscriber.id, subscriber.token_version])
 
 
 def _is_canonical(token: str) -> bool:
@@ -77,10 +77,9 @@ def _is_canonical(token: str) -> bool:
         return False
 
 
-def read_token(token: str, purpose: str, settings: Settings | None = None) -> tuple[int, int]:
+def read_token(token: str, purpose: str, secret: str) -> tuple[int, int]:
     """(subscriber id, token version) of a valid token; BadToken otherwise."""
-    settings = settings or get_settings()
-    serializer = _serializer(purpose, settings)
+    serializer = _serializer(purpose, secret)
     if not _is_canonical(token or ""):
         raise BadToken(f"this {purpose} link is not valid (damaged, or not made by this site)")
     try:
@@ -94,29 +93,26 @@ def read_token(token: str, purpose: str, settings: Settings | None = None) -> tu
     return payload[0], payload[1]
 
 
-def subscriber_for_token(session: Session, token: str, purpose: str, settings: Settings | None = None) -> Subscriber:
+def subscriber_for_token(session: Session, token: str, purpose: str, secret: str) -> Subscriber:
     """The subscriber a link belongs to; BadToken if the link is invalid, expired or retired."""
-    subscriber_id, version = read_token(token, purpose, settings)
+    subscriber_id, version = read_token(token, purpose, secret)
     subscriber = session.get(Subscriber, subscriber_id)
     if subscriber is None or subscriber.token_version != version:
         raise BadToken(f"this {purpose} link is no longer valid; use the link in your most recent email")
     return subscriber
 
 
-def link(path: str, token: str, settings: Settings | None = None) -> str:
-    settings = settings or get_settings()
-    return f"{settings.base_url.rstrip('/')}{path}/{token}"
+def link(base_url: str, path: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}{path}/{token}"
 
 
-def subscriber_links(subscriber: TokenSubject | Subscriber, settings: Settings | None = None) -> dict[str, str]:
+def subscriber_links(subscriber: TokenSubject | Subscriber, base_url: str, secret: str) -> dict[str, str]:
     """The manage and unsubscribe URLs every email carries."""
-    settings = settings or get_settings()
     return {
-        "manage": link("/subscriptions/manage", make_token(subscriber, "manage", settings), settings),
-        "unsubscribe": link("/subscriptions/unsubscribe", make_token(subscriber, "unsubscribe", settings), settings),
+        "manage": link(base_url, "/subscriptions/manage", make_token(subscriber, "manage", secret)),
+        "unsubscribe": link(base_url, "/subscriptions/unsubscribe", make_token(subscriber, "unsubscribe", secret)),
     }
 
 
-def confirm_link(subscriber: TokenSubject | Subscriber, settings: Settings | None = None) -> str:
-    settings = settings or get_settings()
-    return link("/subscriptions/confirm", make_token(subscriber, "confirm", settings), settings)
+def confirm_link(subscriber: TokenSubject | Subscriber, base_url: str, secret: str) -> str:
+    return link(base_url, "/subscriptions/confirm", make_token(subscriber, "confirm", secret))

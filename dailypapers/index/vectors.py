@@ -115,7 +115,7 @@ def _write_graph(folder: Path, dim: int) -> None:
 
 def make_graph(ids: np.ndarray, matrix: np.ndarray):
     """An HNSW graph (usearch) over these vectors, keyed by paper id."""
-    from usearch.index import Index
+    from usearch.index import Index  # deferred: only large collections build a graph
 
     graph = Index(ndim=matrix.shape[1], metric="ip", dtype=HNSW_DTYPE, connectivity=HNSW_CONNECTIVITY,
                   expansion_add=HNSW_EXPANSION_ADD, expansion_search=HNSW_EXPANSION_SEARCH)
@@ -248,7 +248,7 @@ def _open_files(data_dir: Path, model: str) -> VectorIndex | None:
         matrix = np.load(folder / "vectors.npy", mmap_mode="r")
         graph = None
         if manifest["ann"]:
-            from usearch.index import Index
+            from usearch.index import Index  # deferred: only large collections have a graph
 
             graph = Index.restore(str(folder / "graph.usearch"), view=False)  # in memory: no page faults
             graph.expansion_search = HNSW_EXPANSION_SEARCH

@@ -1,5 +1,40 @@
-"""Search: one `search(SearchQuery) -> list[Hit]` used by the web pages, the API, the CLI and the digests."""
+"""Search: one `search(session, SearchQuery) -> list[Hit]` used by the web pages, the API, the CLI and the digests.
 
-from dailypapers.search.query import Hit, SearchQuery, SearchResult, related, search, search_detailed
+Hybrid by default: FTS5 bm25 and vector similarity, fused (see fusion.py). When vectors are missing (right after
+an import, before `dailypapers index`), semantic and hybrid searches fall back to keyword matches and say so in
+`SearchResult.notes`; a web request only ever embeds the query.
+
+    query.py       SearchQuery, Hit, SearchResult: the types every module below shares
+    filters.py     date, category, author, has-code filters as SQL
+    hybrid.py      keyword, semantic or both, fused (fusion.py)
+    semantic.py    the vector index and the query's vector
+    neighbours.py  related papers
+    hits.py        ranked ids -> Hits, with snippets (explain.py)
+"""
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from dailypapers.errors import InvalidInput
+from dailypapers.search import hybrid
+from dailypapers.search.neighbours import related_papers
+from dailypapers.search.query import Hit, SearchQuery, SearchResult
 
 __all__ = ["Hit", "SearchQuery", "SearchResult", "related", "search", "search_detailed"]
+
+
+def search(session: Session, query: SearchQuery) -> list[Hit]:
+    return search_detailed(session, query).hits
+
+
+def search_detailed(session: Session, query: SearchQuery) -> SearchResult:
+    query.validate()
+    try:
+        return hybrid.run(session, query)
+    except OperationalError as exc:  # e.g. an FTS5 expression SQLite refuses: the user's input, not a crash
+        raise InvalidInput(f"cannot search for {query.text!r}: {exc.orig}") from exc
+
+
+def related(session: Session, paper_id: int, limit: int = 5) -> list[Hit]:
+    """Papers like this one: nearest neighbours by vector, excluding itself (title words until vectors exist)."""
+    return related_papers(session, paper_id, limit)

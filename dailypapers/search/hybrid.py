@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index import keyword
-from dailypapers.index.embed import get_embedder, model_label
-from dailypapers.index.vectors import VectorIndex, load_vector_index
-from dailypapers.search.filters import Filters, all_matching, build_filters, keep_matching
+from dailypapers.search.filters import Filters, build_filters
 from dailypapers.search.fusion import fuse, fusion_for
-from dailypapers.search.query import CANDIDATE_DEPTH, SearchQuery, SearchResult, load_hits
+from dailypapers.search.hits import load_hits
+from dailypapers.search.query import CANDIDATE_DEPTH, SearchQuery, SearchResult
+from dailypapers.search.semantic import coverage_notes, semantic_candidates, semantic_index
 
 NO_VECTORS = ("the semantic index is not built yet, so these are keyword matches only "
               "(run `dailypapers index`)")
@@ -72,28 +71,3 @@ def _keyword_only(session: Session, query: SearchQuery, match: str, filters: Fil
     scored = [(h.paper_id, h.score) for h in kw_hits]
     ranks = {"keyword": {h.paper_id: query.offset + i + 1 for i, h in enumerate(kw_hits)}}
     return SearchResult(load_hits(session, scored, ranks, {h.paper_id: h.snippet for h in kw_hits}), "keyword")
-
-
-def semantic_index(session: Session, model: str | None = None) -> VectorIndex | None:
-    settings = get_settings()
-    return load_vector_index(session.get_bind(), settings.data_dir, model_label(model or settings.embedding_model))
-
-
-def embed_query(text_: str, model: str | None = None) -> np.ndarray:
-    settings = get_settings()
-    return get_embedder(model or settings.embedding_model, settings.data_dir).embed([text_])[0]
-
-
-def semantic_candidates(session: Session, index: VectorIndex, query: SearchQuery, filters: Filters,
-                        depth: int) -> list[tuple[int, float]]:
-    vector = embed_query(query.text, query.model)
-    conn = session.connection()
-    return index.search(vector, depth, keep=lambda ids: keep_matching(conn, filters, ids),
-                        allowed=lambda: all_matching(conn, filters))
-
-
-def coverage_notes(index: VectorIndex, newest: int) -> list[str]:
-    """A note when papers were added after the vectors were built (they are found by keyword only)."""
-    if len(index) and newest > int(index.ids[-1]):
-        return ["papers added since the last `dailypapers index` are found by keyword only"]
-    return []

@@ -9,10 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dailypapers.index import keyword
-from dailypapers.index.embeddings import vector_of
+from dailypapers.index.stored_vectors import vector_of
 from dailypapers.search.filters import Filters, keep_matching
-from dailypapers.search.hybrid import semantic_index
-from dailypapers.search.query import Hit, load_hits
+from dailypapers.search.hits import load_hits
+from dailypapers.search.query import Hit
+from dailypapers.search.semantic import semantic_index
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -196,6 +196,26 @@ class DigestDelivery(Base):
     __table_args__ = (UniqueConstraint("subscriber_id", "period", name="uq_delivery_subscriber_period"),)
 
 
+class OutboxMail(Base):
+    """A one-off email (a confirmation, a notice) queued for digest/send.py's `deliver`, and its outcome.
+
+    Stored as it goes on the wire, so it is sent byte for byte as composed; states as in DigestDelivery."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # confirm | notice
+    recipient: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255))
+    message: Mapped[bytes] = mapped_column(LargeBinary)  # CRLF lines, ready for SMTP DATA
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Embedding(Base):
     """A paper's vector under one model; `content_hash` tells when the paper changed and needs re-embedding."""
 

@@ -15,14 +15,15 @@ from dailypapers.community.papers import load_paper
 from dailypapers.community.submissions import ensure_paper, submit_paper
 from dailypapers.community.users import public_user
 from dailypapers.community.votes import vote
+from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user
+from dailypapers.web.feed_periods import parse_period
 from dailypapers.web.inputs import CommentIn, HiddenIn, PaperRef
-from dailypapers.web.periods import parse_day, parse_period
 
 router = APIRouter(prefix="/api", tags=["papers"])
 MAX_DAILY_LIMIT = 100

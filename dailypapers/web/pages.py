@@ -10,13 +10,14 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from dailypapers.community.comments import render_markdown, thread_order
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
+from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
-from dailypapers.web.periods import Period, day_period, month_period, parse_day, parse_period, week_period
+from dailypapers.web.feed_periods import Period, day_period, month_period, parse_period, week_period
 from dailypapers.web.schemas import paper_markdown
 from dailypapers.web.templating import render
 

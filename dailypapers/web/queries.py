@@ -14,7 +14,7 @@ from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ranking.trending import trending_score
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.models import Comment, DailyEntry, Paper, User, Vote
-from dailypapers.web.periods import Period
+from dailypapers.web.feed_periods import Period
 
 PAGE_SORTS = ("upvotes", "newest", "trending")
 API_SORTS = ("publishedAt", "trending")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from dailypapers.digest.compose import compose_already_subscribed, compose_confirmation
-from dailypapers.digest.periods import FREQUENCIES
-from dailypapers.digest.send import DeliveryError, send_now
+from dailypapers.config import get_settings
+from dailypapers.digest.identity import mail_site
+from dailypapers.digest.outbox import drain_quietly, queue_subscription_mail
+from dailypapers.digest.schedule import FREQUENCIES
 from dailypapers.digest.subscribe import (
     MAX_INTERESTS,
     Preferences,
@@ -26,8 +28,8 @@ from dailypapers.digest.subscribe import (
     unsubscribe,
     validate_preferences,
 )
-from dailypapers.digest.tokens import BadToken, subscriber_for_token, subscriber_links
-from dailypapers.errors import DailyPapersError, InvalidInput
+from dailypapers.digest.tokens import BadToken, secret_of, subscriber_for_token, subscriber_links
+from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import current_user
 from dailypapers.web.responses import json_error
@@ -41,12 +43,17 @@ SENT_MESSAGE = ("If this address can be subscribed, a confirmation email is on i
                 "it to start your digest; nothing is sent before that.")
 
 
-class MailFailed(DailyPapersError):
-    """The SMTP server did not take the confirmation email (maps to 503)."""
+def _secret() -> str:
+    return secret_of(get_settings())
+
+
+def _manage_link(subscriber) -> str:
+    return subscriber_links(subscriber, get_settings().base_url, _secret())["manage"]
 
 
 def _request_subscription(request: Request, email: str, prefs: Preferences) -> None:
-    """Record the request and mail the confirmation (or, to a subscribed address, its manage link).
+    """Record the request and queue the confirmation (or, to a subscribed address, its manage link) in the
+    same transaction; the response's background task sends it (`_send_queued`), `digest send` retries it.
 
     Answers the same whatever the address's state, so the form reveals nothing about who subscribes."""
     address = normalize_email(email)
@@ -54,15 +61,12 @@ def _request_subscription(request: Request, email: str, prefs: Preferences) -> N
     rate_limit(f"subscribe:mail:{address}", MAILS_PER_ADDRESS_HOUR, 3600)
     with session_scope() as session:
         subscriber, action = start_subscription(session, address, prefs)
-        message = compose_confirmation(subscriber) if action == "confirm" else compose_already_subscribed(subscriber)
-    try:
-        outcome = send_now(message)
-    except DeliveryError:
-        outcome = "failed"
-    if outcome == "bounced":
-        raise InvalidInput("the mail server refused this address; check it for typos")
-    if outcome != "sent":
-        raise MailFailed("the confirmation email could not be sent just now; please try again in a few minutes")
+        queue_subscription_mail(session, subscriber, action, mail_site(get_settings()))
+
+
+def _send_queued() -> BackgroundTask:
+    """Runs after the response has gone: the request never waits on the SMTP server."""
+    return BackgroundTask(drain_quietly)
 
 
 def _form_context(prefs: Preferences | None = None, **extra) -> dict:
@@ -89,13 +93,14 @@ def subscribe_submit(request: Request, email: str = Form(""), frequency: str = F
     try:
         prefs = validate_preferences(frequency, interests, categories)
         _request_subscription(request, email, prefs)
-    except (InvalidInput, MailFailed) as exc:
-        status = 503 if isinstance(exc, MailFailed) else 400
+    except InvalidInput as exc:
         form = Preferences(frequency if frequency in FREQUENCIES else "daily", interests.splitlines(),
                            categories.split())
-        return render(request, "subscriptions/subscribe.html", status_code=status,
+        return render(request, "subscriptions/subscribe.html", status_code=400,
                       **_form_context(form, email=email, error=str(exc)))
-    return render(request, "subscriptions/notice.html", title="Check your inbox", message=SENT_MESSAGE)
+    page = render(request, "subscriptions/notice.html", title="Check your inbox", message=SENT_MESSAGE)
+    page.background = _send_queued()
+    return page
 
 
 @router.post("/api/subscriptions", status_code=202, tags=["subscriptions"])
@@ -120,11 +125,9 @@ async def subscribe_api(request: Request):
                 isinstance(value, list) and all(isinstance(v, str) for v in value)):
             return json_error(400, f"{name} must be a string or a list of strings")
     prefs = validate_preferences(body.get("frequency"), body.get("interests"), body.get("categories"))
-    try:
-        await run_in_threadpool(_request_subscription, request, body.get("email") or "", prefs)
-    except MailFailed as exc:
-        return json_error(503, str(exc), {"Retry-After": "300"})
-    return JSONResponse({"status": "confirmation_sent", "message": SENT_MESSAGE}, status_code=202)
+    await run_in_threadpool(_request_subscription, request, body.get("email") or "", prefs)
+    return JSONResponse({"status": "confirmation_sent", "message": SENT_MESSAGE}, status_code=202,
+                        background=_send_queued())
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context):
@@ -146,8 +149,8 @@ def _bad_link(request: Request, exc: BadToken):
 def confirm_page(request: Request, token: str):
     try:
         with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "confirm")
-            done = is_active(subscriber) and subscriber.bounced_at is None
+            subscriber = subscriber_for_token(session, token, "confirm", _secret())
+            done = is_active(subscriber)
             email = subscriber.email
     except BadToken as exc:
         return _bad_link(request, exc)
@@ -163,10 +166,10 @@ def confirm_page(request: Request, token: str):
 def confirm_submit(request: Request, token: str):
     try:
         with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "confirm")
+            subscriber = subscriber_for_token(session, token, "confirm", _secret())
             confirm(subscriber)
             email, frequency = subscriber.email, subscriber.frequency
-            manage = subscriber_links(subscriber)["manage"]
+            manage = _manage_link(subscriber)
     except BadToken as exc:
         return _bad_link(request, exc)
     when = "each weekday" if frequency == "daily" else "each Monday"
@@ -178,7 +181,7 @@ def confirm_submit(request: Request, token: str):
 def manage_page(request: Request, token: str, saved: int = 0):
     try:
         with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "manage")
+            subscriber = subscriber_for_token(session, token, "manage", _secret())
             state = _state(subscriber)
             prefs = Preferences.of(subscriber)
             email = subscriber.email
@@ -203,7 +206,7 @@ def manage_submit(request: Request, token: str, action: str = Form("save"), freq
     verify_csrf(request, csrf_token)
     try:
         with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "manage")
+            subscriber = subscriber_for_token(session, token, "manage", _secret())
             email = subscriber.email
             if action == "unsubscribe":
                 unsubscribe(subscriber)
@@ -229,7 +232,7 @@ def manage_submit(request: Request, token: str, action: str = Form("save"), freq
 def unsubscribe_page(request: Request, token: str):
     try:
         with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "unsubscribe")
+            subscriber = subscriber_for_token(session, token, "unsubscribe", _secret())
             email, gone = subscriber.email, subscriber.unsubscribed_at is not None
     except BadToken as exc:
         return _bad_link(request, exc)
@@ -246,10 +249,10 @@ def unsubscribe_submit(request: Request, token: str):
     """The page's button and RFC 8058 one-click both land here; answering 200 (no redirect) either way."""
     try:
         with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "unsubscribe")
+            subscriber = subscriber_for_token(session, token, "unsubscribe", _secret())
             unsubscribe(subscriber)
             email = subscriber.email
-            manage = subscriber_links(subscriber)["manage"]
+            manage = _manage_link(subscriber)
     except BadToken as exc:
         return _bad_link(request, exc)
     return _page(request, "subscriptions/notice.html", title="You are unsubscribed",

