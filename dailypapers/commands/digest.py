@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 import signal
+import sys
 from datetime import UTC, datetime
 
 import typer
