@@ -14,7 +14,7 @@ from dailypapers.config import get_settings
 from dailypapers.digest.outbox import drain
 from dailypapers.digest.run import send_period
 from dailypapers.digest.schedule import parse_periods
-from dailypapers.digest.tokens import make_token, secret_of
+from dailypapers.digest.tokens import make_token
 from dailypapers.store.models import OutboxMail, Subscriber
 from tests.digest_helpers import CONFIRMED_AT, ISSUE_DAY, PERIOD, links_in, seed_feed, use_smtp
 from tests.smtp_sink import free_port
@@ -172,7 +172,7 @@ def test_manage_page_changes_preferences_and_refuses_bad_ones(site, sink, sessio
 @pytest.mark.parametrize("kind", ["confirm", "manage", "unsubscribe"])
 def test_forged_and_expired_links_are_refused(site, sink, session, monkeypatch, kind):
     subscribe(site)
-    secret = secret_of(get_settings())
+    secret = get_settings().signing_key
     stored = subscriber(session)
     form = {"csrf_token": csrf(site, "/subscribe"), "action": "unsubscribe"}  # the manage form needs one
     damaged = make_token(stored, "manage", secret)[:-3] + "abc"

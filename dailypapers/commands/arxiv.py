@@ -13,7 +13,7 @@ from dailypapers.dates import optional_day
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ingest.arxiv import ingest_category, ingest_ids, normalize_categories, normalize_ids
 from dailypapers.ingest.harvest import harvest, harvest_request
-from dailypapers.store.db import get_engine
+from dailypapers.store.db import migrate
 
 
 @app.command("ingest")
@@ -38,11 +38,11 @@ def ingest_command(
         normalize_categories(category)
         day = optional_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
         with progress_bar(f"ingesting {', '.join(category)} since {day.isoformat()}") as bar:
-            report = ingest_category(get_engine(), category, day, settings=settings, progress=bar.update)
+            report = ingest_category(migrate(), category, day, settings=settings, progress=bar.update)
     else:
         normalize_ids(ids)  # bad ids fail here, before the database or the network is touched
         with progress_bar("ingesting papers") as bar:
-            report = ingest_ids(get_engine(), ids, settings=settings, progress=bar.update)
+            report = ingest_ids(migrate(), ids, settings=settings, progress=bar.update)
     if json_output:
         print_json(report.as_dict())
     else:
@@ -64,7 +64,7 @@ def harvest_command(
     """Harvest papers over OAI-PMH. Interrupted? Run the same command again to resume where it stopped."""
     start, end = optional_day(from_, "--from"), optional_day(until, "--until")
     prefix = harvest_request(set_spec, start, end, metadata_format).metadata_prefix  # checked before the database
-    engine = get_engine()
+    engine = migrate()  # ingest and harvest may be the first commands run in a new data dir
     with progress_bar(f"harvesting {set_spec or 'arXiv'} ({prefix})") as bar:
         report = harvest(engine, set_spec, start, prefix, until=end, settings=get_settings(), progress=bar.update)
     if json_output:

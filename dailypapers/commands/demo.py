@@ -6,9 +6,10 @@ import typer
 import uvicorn
 
 from dailypapers.commands import app, err
+from dailypapers.config import get_settings
 from dailypapers.index.build import build_index
 from dailypapers.ingest.demo import load_demo
-from dailypapers.store.db import get_engine, session_scope
+from dailypapers.store.db import migrate, session_scope
 
 
 @app.command("demo")
@@ -19,6 +20,7 @@ def demo_command(
     index: bool = typer.Option(True, "--index/--no-index", help="Build the search indexes (a few seconds)."),
 ) -> None:
     """Load the 64 demo papers into the daily feed (idempotent), index them for search, then start the site."""
+    migrate()
     with session_scope() as session:
         result, added = load_demo(session)
     err.print(f"demo papers: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged; "
@@ -37,7 +39,8 @@ def serve_command(
     workers: int = typer.Option(1, min=1, help="Worker processes."),
 ) -> None:
     """Serve the web site and the JSON API."""
-    get_engine()  # migrate before the first request
+    migrate()  # before the first request, and before the workers start
+    get_settings().signing_key  # noqa: B018  created now, never while answering a request
     err.print(f"dailypapers at http://{host}:{port}/")
     uvicorn.run("dailypapers.web.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)

@@ -21,7 +21,7 @@ from dailypapers.digest.status import delivery_status
 from dailypapers.digest.subscribe import admin_subscribe, find_subscriber, unsubscribe, validate_preferences
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.scheduler import Scheduler, parse_clock
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import migrate, session_scope
 
 digest_app = typer.Typer(help="Email digests: send them, see what was sent, preview one.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
@@ -54,6 +54,7 @@ def subscribe_command(
     lines = (interests or "").replace(";", "\n")
     prefs = validate_preferences(frequency, lines, category or [])
     settings = get_settings()
+    migrate()
     with session_scope() as session:
         subscriber, action = admin_subscribe(session, email, prefs, confirmed)
         address = subscriber.email

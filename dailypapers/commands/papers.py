@@ -10,14 +10,14 @@ from dailypapers.commands import app, db_app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.errors import InvalidInput
 from dailypapers.ingest.snapshot import export_file, import_file
-from dailypapers.store.db import current_revision, get_engine, session_scope
+from dailypapers.store.db import current_revision, get_engine, migrate, session_scope
 from dailypapers.store.papers import count_daily_entries, count_papers
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the database or apply pending migrations."""
-    engine = get_engine()  # migrates on first use
+    engine = migrate()
     err.print(f"database at revision {current_revision(engine)}")
 
 
@@ -29,9 +29,9 @@ def import_command(
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import papers from a snapshot or export file. Idempotent; an interrupted import resumes on rerun."""
-    if not file.is_file():  # before get_engine() creates a database for nothing
+    if not file.is_file():  # before migrate() creates a database for nothing
         raise InvalidInput(f"no such file: {file}")
-    engine = get_engine()
+    engine = migrate()  # an import may be the first command run in a new data dir
     with progress_bar(f"importing {file.name}", in_bytes=True) as bar:
         report = import_file(engine, file, rejects, batch_size=batch_size, progress=bar.update)
     if json_output:

@@ -18,7 +18,7 @@ from dailypapers.community.users import (
     validate_username,
 )
 from dailypapers.errors import InvalidInput
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import migrate, session_scope
 
 users_app = typer.Typer(help="User accounts: create, list, make administrators, API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -44,6 +44,7 @@ def create(
     """Create an account (asks for the password unless --password-stdin)."""
     validate_username(username)  # before asking for a password
     password = validate_password(_read_password(password_stdin))
+    migrate()  # the first administrator is often made before anything else
     with session_scope() as session:
         user = create_user(session, username, password, email=email, fullname=fullname, is_admin=admin)
         err.print(f"created {'administrator' if user.is_admin else 'user'} {user.username}")

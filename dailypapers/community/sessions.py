@@ -30,13 +30,13 @@ def _fingerprint(user: User) -> str:
 
 def session_value(user: User) -> str:
     """The signed value to store in the user's session cookie."""
-    return _serializer(get_settings().get_secret_key()).dumps({"u": user.id, "f": _fingerprint(user)})
+    return _serializer(get_settings().signing_key).dumps({"u": user.id, "f": _fingerprint(user)})
 
 
 def user_for_session(session: Session, value: str) -> User | None:
     """The user a session cookie's value stands for; None when forged, expired, or from an old password."""
     try:
-        data = _serializer(get_settings().get_secret_key()).loads(value, max_age=SESSION_SECONDS)
+        data = _serializer(get_settings().signing_key).loads(value, max_age=SESSION_SECONDS)
     except BadSignature:
         return None
     if not isinstance(data, dict):

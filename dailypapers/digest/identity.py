@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dailypapers.config import Settings
-from dailypapers.digest.tokens import secret_of
 
 
 @dataclass(frozen=True)
@@ -18,4 +17,4 @@ class MailSite:
 
 def mail_site(settings: Settings) -> MailSite:
     """The site of these settings (the first call may create the key file in the data dir)."""
-    return MailSite(settings.site_name, settings.base_url.rstrip("/"), settings.mail_from, secret_of(settings))
+    return MailSite(settings.site_name, settings.base_url.rstrip("/"), settings.mail_from, settings.signing_key)

@@ -14,7 +14,6 @@ from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSe
 from itsdangerous.encoding import base64_decode, base64_encode
 from sqlalchemy.orm import Session
 
-from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.models import Subscriber
 
@@ -39,18 +38,6 @@ class TokenSubject:
 
     id: int
     token_version: int
-
-
-_secrets: dict[tuple, str] = {}
-
-
-def secret_of(settings: Settings) -> str:
-    """The signing key of these settings, read once per process (a digest run signs two links per email);
-    the one place settings become a key: everything below takes the key itself."""
-    key = (settings.secret_key, str(settings.data_dir))
-    if key not in _secrets:
-        _secrets[key] = settings.get_secret_key()
-    return _secrets[key]
 
 
 @lru_cache(maxsize=16)

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import get_engine
 from dailypapers.web import accounts, actions, admin, api, docs, feeds, pages, subscriptions
@@ -87,7 +88,8 @@ def create_app() -> FastAPI:
     app = FastAPI(title="dailypapers", version="1", docs_url=None, redoc_url=None,  # /docs is ours: no CDN
                   description="Daily papers feed, search and discussion. The read endpoints follow the Hugging "
                               "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
-    get_engine()  # open and migrate the database now, not inside the first requests' threads
+    get_engine()  # open and check the database now, not inside the first requests' threads
+    get_settings().signing_key  # noqa: B018  read (or created) at start: a request never writes the key file
     install_error_handlers(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(MicroCache)  # added late, so it runs early: a cache hit skips everything inside it

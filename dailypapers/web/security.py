@@ -36,7 +36,7 @@ def _key(secret: str) -> bytes:
 
 
 def _sign(cookie: str) -> str:
-    return hmac.new(_key(get_settings().get_secret_key()), cookie.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_key(get_settings().signing_key), cookie.encode(), hashlib.sha256).hexdigest()
 
 
 def _cookie_value(request: Request) -> str:

@@ -28,7 +28,7 @@ from dailypapers.digest.subscribe import (
     unsubscribe,
     validate_preferences,
 )
-from dailypapers.digest.tokens import BadToken, secret_of, subscriber_for_token, subscriber_links
+from dailypapers.digest.tokens import BadToken, subscriber_for_token, subscriber_links
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import current_user
@@ -44,7 +44,7 @@ SENT_MESSAGE = ("If this address can be subscribed, a confirmation email is on i
 
 
 def _secret() -> str:
-    return secret_of(get_settings())
+    return get_settings().signing_key
 
 
 def _manage_link(subscriber) -> str:
