@@ -20,7 +20,7 @@ from dailypapers.search import SearchQuery, related, search, search_detailed
 from dailypapers.search.explain import highlight
 from dailypapers.search.fusion import Fusion, fuse
 from dailypapers.sources.records import PaperRecord
-from dailypapers.store.db import dispose_engines, get_engine, session_scope
+from dailypapers.store.db import dispose_engines, get_engine, migrate, session_scope
 from dailypapers.store.papers import upsert_papers
 from tests.conftest import run_cli
 
@@ -33,6 +33,7 @@ def demo_dir(tmp_path_factory):
         mp.setenv("DAILYPAPERS_DATA_DIR", str(data_dir))
         reset_settings()
         dispose_engines()
+        migrate()
         with session_scope() as session:
             load_demo(session)
         report = build_index(models=["minilm"])

@@ -32,12 +32,12 @@ def pg_engine(pg_url, settings, monkeypatch):
         conn.execute(text("CREATE SCHEMA public"))
     admin.dispose()
     from dailypapers.config import reset_settings
-    from dailypapers.store.db import dispose_engines, get_engine
+    from dailypapers.store.db import dispose_engines, migrate
 
     monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", pg_url)
     reset_settings()
     dispose_engines()
-    engine = get_engine()
+    engine = migrate()  # the tests' explicit set-up
     assert engine.dialect.name == "postgresql"
     yield engine
     dispose_engines()
