@@ -157,7 +157,8 @@ def test_a_broken_interest_does_not_stop_the_digest(feed, monkeypatch):
     picks = personaliser.picks(interest_lines(subscriber.interests), [])
     assert {p.arxiv_id for p in picks} == {"2611.00003", "2611.00005"}
     assert personaliser.failed == {"broken": "cannot search for 'broken'"}
-    message = compose(subscriber, period, papers.trending, picks, site=mail_site(get_settings()))  # the digest still goes out, picks included
+    # the digest still goes out, picks included
+    message = compose(subscriber, period, papers.trending, picks, site=mail_site(get_settings()))
     text = message.get_body(("plain",)).get_content()
     picked = text[text.index("PICKED FOR YOU"):]
     assert all(p.title.split()[0] in picked for p in picks)
