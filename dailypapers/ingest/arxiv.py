@@ -7,7 +7,6 @@ half a page. Entries that cannot be parsed are skipped, counted and written with
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
@@ -76,23 +75,16 @@ def ingest_ids(engine: Engine, ids: list[str], *, settings: Settings | None = No
     wanted = normalize_ids(ids)
     report = IngestReport(source="ids", requested=len(wanted),
                           rejects_path=reject_path(settings.data_dir, "ingest-ids"))
-    started = time.perf_counter()
     api = client or arxiv_api(settings)
     done = 0
-    try:
-        with RejectFile(report.rejects_path) as rejects:
-            for batch in api.fetch_ids(wanted):
-                _store_page(engine, batch.page, report, rejects)
-                seen = {r.arxiv_id for r in batch.page.records} | {e.arxiv_id for e in batch.page.errors}
-                report.not_found += [i for i in batch.ids if i not in seen]
-                done += len(batch.ids)
-                if progress:
-                    progress(done, len(wanted))
-    finally:
-        if client is None:
-            api.close()
-    report.rejected = rejects.count
-    report.seconds = time.perf_counter() - started
+    with report.running(api, close=client is None) as rejects:
+        for batch in api.fetch_ids(wanted):
+            _store_page(engine, batch.page, report, rejects)
+            seen = {r.arxiv_id for r in batch.page.records} | {e.arxiv_id for e in batch.page.errors}
+            report.not_found += [i for i in batch.ids if i not in seen]
+            done += len(batch.ids)
+            if progress:
+                progress(done, len(wanted))
     return report
 
 
@@ -104,17 +96,10 @@ def ingest_category(engine: Engine, categories: list[str], since: date, *, setti
     if since > datetime.now(UTC).date():
         raise InvalidInput(f"--since {since.isoformat()} is in the future")
     report = IngestReport(source="category", rejects_path=reject_path(settings.data_dir, "ingest-category"))
-    started = time.perf_counter()
     api = client or arxiv_api(settings)
-    try:
-        with RejectFile(report.rejects_path) as rejects:
-            for page in api.list_category(names, since):
-                _store_page(engine, page, report, rejects)
-                if progress:
-                    progress(report.records, None)
-    finally:
-        if client is None:
-            api.close()
-    report.rejected = rejects.count
-    report.seconds = time.perf_counter() - started
+    with report.running(api, close=client is None) as rejects:
+        for page in api.list_category(names, since):
+            _store_page(engine, page, report, rejects)
+            if progress:
+                progress(report.records, None)
     return report

@@ -6,7 +6,6 @@ moment and started again with the same arguments resumes from the last committed
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -65,26 +64,19 @@ def harvest(engine: Engine, set_spec: str | None, from_date: date | None, metada
     report = IngestReport(source="harvest", rejects_path=reject_path(settings.data_dir, "harvest"))
     report.resumed_from = state.get("token")
     report.pages, report.records = state.get("pages", 0), state.get("records", 0)
-    started = time.perf_counter()
     oai = client or oai_client(settings)
-    try:
-        with RejectFile(report.rejects_path) as rejects:
-            token = report.resumed_from
-            while True:
-                try:
-                    _harvest_pages(engine, oai, request, token, report, rejects, progress)
-                    break
-                except OAIError as exc:
-                    if exc.code != "badResumptionToken" or not token or report.restarted:
-                        raise
-                    # The stored token expired: start over (idempotent writes make this safe).
-                    report.restarted, token = True, None
-                    report.pages, report.records = 0, 0
-    finally:
-        if client is None:
-            oai.close()
-    report.rejected = rejects.count
-    report.seconds = time.perf_counter() - started
+    with report.running(oai, close=client is None) as rejects:
+        token = report.resumed_from
+        while True:
+            try:
+                _harvest_pages(engine, oai, request, token, report, rejects, progress)
+                break
+            except OAIError as exc:
+                if exc.code != "badResumptionToken" or not token or report.restarted:
+                    raise
+                # The stored token expired: start over (idempotent writes make this safe).
+                report.restarted, token = True, None
+                report.pages, report.records = 0, 0
     return report
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from dailypapers.ingest.rejects import RejectFile
 from dailypapers.store.papers import UpsertResult
 
 Progress = Callable[[int, int | None], None]  # (items done, total if known)
+
+
+class Client(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -25,6 +33,19 @@ class IngestReport:
     restarted: bool = False
     seconds: float = 0.0
     result: UpsertResult = field(default_factory=UpsertResult)
+
+    @contextmanager
+    def running(self, client: Client, close: bool) -> Iterator[RejectFile]:
+        """Times the run and counts its rejects; closes the client when the run made it itself."""
+        started = time.perf_counter()
+        try:
+            with RejectFile(self.rejects_path) as rejects:
+                yield rejects
+        finally:
+            if close:
+                client.close()
+        self.rejected = rejects.count
+        self.seconds = time.perf_counter() - started
 
     def as_dict(self) -> dict:
         data = {
