@@ -1,4 +1,4 @@
-"""The Typer application; each module in this package adds the commands of one area."""
+"""Commands: the `dailypapers` CLI, a thin shell; each module adds the commands of one area."""
 
 import json
 import sys

@@ -1,5 +1,4 @@
-"""The community side of dailypapers: users and passwords, session cookies, API tokens, votes, comments,
-submissions to the daily feed, and moderation.
+"""Community: users, sessions, API tokens, votes, comments, submissions to the daily feed and moderation.
 
 Every write a person can make lives here once, and the site's forms, the JSON API and the CLI all call
 the same function. Functions take a SQLAlchemy Session and plain values, raise dailypapers.errors types,

@@ -1,4 +1,4 @@
-"""Search indexes and how they are built.
+"""Index: the keyword and vector indexes derived from the store, the embedders, and how they are built.
 
     keyword.py           SQLite FTS5 over title, authors, abstract, categories (bm25)
     keyword_postgres.py  the same match expressions on PostgreSQL (tsvector)

@@ -1,0 +1,124 @@
+"""The house rules, read from the code: which package may import which (ARCHITECTURE.md explains them).
+
+Data flows one way: sources -> ingest -> store -> index -> search/ranking -> web, digest. Each package may
+import the shared foundation and the packages listed for it, nothing else; nothing imports the CLI.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "dailypapers"
+
+# Small shared modules every layer may use: errors, settings, and the validated input types.
+FOUNDATION = {"errors", "config", "dates", "validators", "data"}
+
+# package -> the packages it may import (besides itself and the foundation), in data-flow order.
+ALLOWED: dict[str, set[str]] = {
+    "sources": set(),
+    "store": {"sources"},
+    "ingest": {"sources", "store"},
+    "index": {"store"},
+    "search": {"index", "store"},
+    "ranking": {"search", "index", "store"},
+    "community": {"ingest", "sources", "store", "index", "search", "ranking"},
+    "digest": {"community", "ranking", "search", "index", "store", "sources"},
+    "web": {"community", "digest", "ranking", "search", "index", "ingest", "sources", "store"},
+    "scheduler": {"digest", "index", "ingest", "store"},
+    "commands": {"community", "digest", "index", "ingest", "ranking", "scheduler", "search", "sources", "store",
+                 "web"},
+    "cli": {"commands"},
+}
+# Never imported by the data path (sources, store, index, search, ranking): the request and mail layers.
+UPPER = {"web", "digest", "community", "commands", "cli"}
+DATA_PATH = ("sources", "store", "index", "search", "ranking")
+
+
+def units() -> list[str]:
+    """Every package and top-level module of dailypapers, by name."""
+    found = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    found |= {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    return sorted(found)
+
+
+def imports_of(unit: str) -> dict[str, set[str]]:
+    """{file: the dailypapers units it imports}, module-level and deferred imports alike."""
+    path = PACKAGE / unit
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+    found = {}
+    for file in files:
+        targets = set()
+        for node in ast.walk(ast.parse(file.read_text(), str(file))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "dailypapers" and len(parts) > 1:
+                    targets.add(parts[1])
+        found[str(file.relative_to(ROOT))] = targets - {unit}
+    return found
+
+
+def test_every_unit_has_a_place_in_the_rules():
+    unlisted = [u for u in units() if u not in ALLOWED and u not in FOUNDATION]
+    assert not unlisted, f"add these to ALLOWED here and to ARCHITECTURE.md: {unlisted}"
+
+
+@pytest.mark.parametrize("unit", sorted(ALLOWED))
+def test_imports_follow_the_data_flow(unit):
+    allowed = ALLOWED[unit] | FOUNDATION
+    wrong = {file: sorted(t - allowed) for file, t in imports_of(unit).items() if t - allowed}
+    assert not wrong, f"{unit} may import only {sorted(ALLOWED[unit])} and the foundation: {wrong}"
+
+
+def test_the_foundation_imports_nothing_above_it():
+    for unit in FOUNDATION - {"data"}:
+        for file, targets in imports_of(unit).items():
+            assert targets <= FOUNDATION, f"{file} imports {sorted(targets - FOUNDATION)}"
+
+
+def test_the_data_path_never_imports_the_request_or_mail_layers():
+    for unit in DATA_PATH:
+        assert not ALLOWED[unit] & UPPER, unit  # the table itself keeps the rule
+
+
+def test_nothing_imports_the_cli():
+    for unit in units():
+        if unit in ("cli", "commands"):
+            continue
+        for file, targets in imports_of(unit).items():
+            assert not targets & {"cli", "commands"}, f"{file} imports the CLI"
+
+
+def test_an_import_inside_a_function_defers_a_heavy_library_and_says_so():
+    for file in PACKAGE.rglob("*.py"):
+        lines = file.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        line = lines[inner.lineno - 1]
+                        block = "\n".join(lines[max(0, inner.lineno - 4):inner.end_lineno])  # the comment above a group
+                        assert "dailypapers" not in line, f"{file}:{inner.lineno}: import dailypapers at the top"
+                        assert "deferred" in block, f"{file}:{inner.lineno}: say why the import is deferred"
+
+
+def test_the_readme_map_is_the_packages_own_words():
+    """README's "How it fits together" lists every package with the first line of its docstring."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## How it fits together", 1)[1].split("\n## ", 1)[0]
+    for unit in ALLOWED:
+        module = PACKAGE / unit / "__init__.py" if (PACKAGE / unit).is_dir() else PACKAGE / f"{unit}.py"
+        doc = ast.get_docstring(ast.parse(module.read_text()))
+        assert doc, f"{module} needs a docstring saying what it owns"
+        first = re.sub(r"\s+", " ", doc.split("\n\n")[0]).strip()
+        assert f"`{unit}/`" in section or f"`{unit}.py`" in section, f"README map misses {unit}"
+        assert first in re.sub(r"\s+", " ", section), f"README map: {unit} should say {first!r}"
