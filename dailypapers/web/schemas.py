@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dailypapers.ranking.trending import trending_score_value
 from dailypapers.community.claims import APPROVED
+from dailypapers.ranking.trending import trending_score_value
 from dailypapers.store.models import AuthorClaim, Comment, Paper, User
 from dailypapers.validators import http_url
 from dailypapers.web.queries import FeedRow, PaperView
