@@ -46,7 +46,8 @@ def _limit(limit: int) -> int:
     return limit
 
 
-def search_papers(query: str, mode: str = "hybrid", limit: int = 10, filters: SearchFilters | None = None) -> list[dict]:
+def search_papers(query: str, mode: str = "hybrid", limit: int = 10,
+                  filters: SearchFilters | None = None) -> list[dict]:
     """Search papers by keywords and meaning. mode: hybrid, keyword or semantic."""
     filters = filters or SearchFilters()
     wanted = SearchQuery(text=query, mode=mode, limit=_limit(limit), category=filters.category,
