@@ -34,3 +34,23 @@ def http_url(value: object) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return url
+
+
+# Hosts whose repository URLs are https://HOST/OWNER/REPO; any other forge is taken on its https URL alone.
+GITHUB_HOSTS = ("github.com", "www.github.com")
+FORGE_HOSTS = GITHUB_HOSTS + ("gitlab.com", "bitbucket.org", "codeberg.org", "git.sr.ht")
+
+
+def forge_url(value: object) -> str | None:
+    """The link if it names a code repository: https://github.com/OWNER/REPO, or another forge's https URL
+    with a path; else None."""
+    url = http_url(value)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.scheme.lower() != "https" or not segments:
+        return None
+    if parts.hostname in GITHUB_HOSTS and (len(segments) < 2 or parts.query or parts.fragment):
+        return None
+    return url

@@ -15,13 +15,7 @@ from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.web import api as api_module
 from dailypapers.web.app import create_app
 from tests.arxiv_server import Reply, serving_settings
-from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup
-
-
-def token_for(c, username="alice") -> str:
-    signup(c, username)
-    page = c.post("/settings/tokens", data={"name": "t", "csrf_token": csrf(c, "/settings")})
-    return re.search(r'id="new-token">(dp_[^<]+)<', page.text)[1]
+from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup, token_for
 
 
 @pytest.fixture

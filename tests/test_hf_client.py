@@ -13,8 +13,10 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from sqlalchemy import select, update
 
+from dailypapers.community.claims import claim_author, decide_claim
+from dailypapers.community.tokens import create_api_token
 from dailypapers.store.models import DailyEntry, Paper, User
-from tests.web_helpers import add_papers, client, live_server, record, signup
+from tests.web_helpers import add_papers, client, live_server, record, signup, token_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf-papers"
 
@@ -147,3 +149,27 @@ def test_daily_entries_have_the_recorded_shape(hub, recorded):
         if "submittedOnDailyBy" in theirs["paper"]:
             assert set(mine["paper"]["submittedOnDailyBy"]) >= {"_id", "fullname", "name", "user", "type"}
         assert mine["publishedAt"].endswith("Z") and theirs["publishedAt"].endswith("Z")
+
+
+def test_confirmed_links_and_a_claimed_author(hub, session):
+    api, base = hub
+    alice = session.scalar(select(User).where(User.username == "alice"))
+    session.execute(update(User).where(User.id == alice.id).values(is_admin=True))
+    session.commit()
+    claim = claim_author(session, alice, "2501.00002", 1)
+    decide_claim(session, session.get(User, alice.id), claim.id, approve=True)
+    session.commit()
+    token = token_for(client(base), "bob")
+    edited = httpx.post(f"{base}/api/papers/2501.00002/links", headers={"Authorization": f"Bearer {token}"},
+                        json={"githubRepo": "https://github.com/example/tok", "projectPage": "https://tok.example"})
+    assert edited.status_code == 403  # bob neither submitted it nor wrote it
+    alice_token = create_api_token(session, session.get(User, alice.id))
+    session.commit()
+    edited = httpx.post(f"{base}/api/papers/2501.00002/links", headers={"Authorization": f"Bearer {alice_token}"},
+                        json={"githubRepo": "https://github.com/example/tok", "projectPage": "https://tok.example"})
+    assert edited.status_code == 200, edited.text
+    info = api.paper_info("2501.00002")
+    assert info.github_repo == "https://github.com/example/tok" and info.project_page == "https://tok.example"
+    turing = info.authors[1]
+    assert turing.name == "Alan Turing" and turing.user.username == "alice" and turing.status == "claimed_verified"
+    assert info.authors[0].user is None

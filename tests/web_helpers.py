@@ -40,6 +40,13 @@ def signup(c, username: str = "alice", password: str = PASSWORD, **extra):
     return response
 
 
+def token_for(c, username: str = "alice") -> str:
+    """Sign up `username` on `c` and make a personal API token."""
+    signup(c, username)
+    page = c.post("/settings/tokens", data={"name": "t", "csrf_token": csrf(c, "/settings")})
+    return re.search(r'id="new-token">(dp_[^<]+)<', page.text)[1]
+
+
 def record(arxiv_id: str, title: str = "A paper", *, days_old: float = 1.0, abstract: str = "We study things.",
            authors=("Ada Lovelace", "Alan Turing"), **extra) -> PaperRecord:
     published = datetime.now(UTC) - timedelta(days=days_old)

@@ -69,8 +69,13 @@ class Paper(Base):
     license: Mapped[str | None] = mapped_column(String(255))
     submitter: Mapped[str | None] = mapped_column(String(255))
     report_no: Mapped[str | None] = mapped_column(String(255))
+    # Confirmed links (by the submitter, a claimed author or an administrator, or our own export): what the
+    # pages, the API and "has code" use. The suggested ones are found in arXiv's comments and abstract.
     code_url: Mapped[str | None] = mapped_column(String(500))
     project_page: Mapped[str | None] = mapped_column(String(500))
+    suggested_code_url: Mapped[str | None] = mapped_column(String(500))
+    suggested_project_page: Mapped[str | None] = mapped_column(String(500))
+    author_keys: Mapped[str] = mapped_column(Text, default="")  # names.author_keys_text(authors)
     content_hash: Mapped[str] = mapped_column(String(32))
     upvotes: Mapped[int] = mapped_column(Integer, default=0)  # kept equal to count(votes) in each vote's transaction
     num_comments: Mapped[int] = mapped_column(Integer, default=0)
@@ -158,6 +163,26 @@ class Comment(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # by an admin
 
     user: Mapped[User] = relationship()
+
+
+class AuthorClaim(Base):
+    """A user saying "this is me" of one author of one paper; an administrator approves or rejects it."""
+
+    __tablename__ = "author_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    author_index: Mapped[int] = mapped_column(Integer)  # position in Paper.authors
+    author_key: Mapped[str] = mapped_column(String(255), index=True)  # names.author_key of that name
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | rejected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+    paper: Mapped[Paper] = relationship()
+
+    __table_args__ = (UniqueConstraint("paper_id", "author_index", name="uq_claim_paper_author"),)
 
 
 class Subscriber(Base):

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.names import author_keys_text
+from dailypapers.sources.links import suggested_links
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.validators import http_url
@@ -40,6 +42,7 @@ class UpsertResult:
 
 
 def _row(record: PaperRecord, digest: str, now: datetime) -> dict:
+    suggested_code, suggested_project = suggested_links(record.comments, record.abstract)
     return {
         "arxiv_id": record.arxiv_id,
         "version": record.version,
@@ -59,6 +62,9 @@ def _row(record: PaperRecord, digest: str, now: datetime) -> dict:
         # Checked again here, whatever built the record: only http(s) links get into the store.
         "code_url": http_url(record.code_url),
         "project_page": http_url(record.project_page),
+        "suggested_code_url": suggested_code,
+        "suggested_project_page": suggested_project,
+        "author_keys": author_keys_text(record.authors),
         "content_hash": digest,
         "modified_at": now,
     }

@@ -1,4 +1,5 @@
-"""The writes behind the page buttons: submit, upvote, comment (add, edit, delete), and moderation.
+"""The writes behind the page buttons: submit, upvote, comment (add, edit, delete), links, author claims,
+and moderation.
 
 Each works as a plain form post (a 303 back to the page, so it works without JavaScript) and, when the
 script asks for JSON, answers JSON so the page updates in place. All go through the write guard
@@ -12,7 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from dailypapers.community import comments, moderation
+from dailypapers.community import claims, comments, moderation
+from dailypapers.community.links import set_links
 from dailypapers.community.submissions import submit_paper
 from dailypapers.community.votes import vote
 from dailypapers.config import get_settings
@@ -20,7 +22,7 @@ from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Comment, Paper
 from dailypapers.web.auth import Writer, require_user
-from dailypapers.web.inputs import CommentForm, HideForm, SubmitForm, VoteForm
+from dailypapers.web.inputs import ClaimForm, CommentForm, DecisionForm, HideForm, LinksForm, SubmitForm, VoteForm
 from dailypapers.web.responses import back, status_for, wants_json
 from dailypapers.web.templating import render, render_fragment
 
@@ -114,3 +116,35 @@ def hide_paper(request: Request, arxiv_id: str, user: Writer, form: Annotated[Hi
         return {"id": arxiv_id, "hidden": form.is_hidden}
     return RedirectResponse(f"/papers/{arxiv_id}", status_code=303)
 
+
+
+@router.post("/papers/{arxiv_id:path}/links")
+def edit_links(request: Request, arxiv_id: str, user: Writer, form: Annotated[LinksForm, Form()]):
+    with session_scope() as session:
+        paper = set_links(session, user, arxiv_id, github_repo=form.githubRepo, project_page=form.projectPage)
+        links = {"githubRepo": paper.code_url, "projectPage": paper.project_page}
+    if wants_json(request):
+        return {"id": arxiv_id, **links}
+    return RedirectResponse(f"/papers/{arxiv_id}#links", status_code=303)
+
+
+@router.post("/papers/{arxiv_id:path}/claim")
+def claim_author(request: Request, arxiv_id: str, user: Writer, form: Annotated[ClaimForm, Form()]):
+    with session_scope() as session:
+        if form.wanted:
+            claims.claim_author(session, user, arxiv_id, form.author)
+        else:
+            claims.unclaim_author(session, user, arxiv_id, form.author)
+    if wants_json(request):
+        return {"id": arxiv_id, "author": form.author, "claimed": form.wanted}
+    return RedirectResponse(f"/papers/{arxiv_id}#paper-authors", status_code=303)
+
+
+@router.post("/admin/claims/{claim_id}")
+def decide_claim(request: Request, claim_id: int, user: Writer, form: Annotated[DecisionForm, Form()]):
+    with session_scope() as session:
+        claim = claims.decide_claim(session, user, claim_id, form.decision == "approve")
+        status = claim.status
+    if wants_json(request):
+        return {"id": claim_id, "status": status}
+    return RedirectResponse("/admin/claims", status_code=303)

@@ -1,9 +1,11 @@
-"""The moderation page for administrators: hidden papers and comments, and the latest comments."""
+"""The moderation pages for administrators: hidden papers and comments, the latest comments, and the
+author claims waiting for a decision."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from dailypapers.community.claims import pending_claims
 from dailypapers.community.comments import render_markdown
 from dailypapers.community.moderation import moderation_queue
 from dailypapers.store.db import session_scope
@@ -20,3 +22,12 @@ def moderation(request: Request):
         queue = moderation_queue(session)
     return render(request, "admin.html", hidden_papers=queue.hidden_papers, comments=queue.comments,
                   papers=queue.papers, rendered={c.id: render_markdown(c.body) for c in queue.comments})
+
+
+@router.get("/admin/claims")
+def claims_queue(request: Request):
+    require_admin(request)
+    with session_scope() as session:
+        claims = pending_claims(session)
+        session.expunge_all()
+    return render(request, "admin_claims.html", claims=claims)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dailypapers.community import comments, moderation
+from dailypapers.community.links import set_links
 from dailypapers.community.papers import load_paper
 from dailypapers.community.submissions import ensure_paper, submit_paper
 from dailypapers.community.users import public_user
@@ -23,7 +24,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user
 from dailypapers.web.feed_periods import parse_period
-from dailypapers.web.inputs import CommentIn, HiddenIn, PaperRef
+from dailypapers.web.inputs import CommentIn, HiddenIn, LinksIn, PaperRef
 
 router = APIRouter(prefix="/api", tags=["papers"])
 MAX_DAILY_LIMIT = 100
@@ -135,6 +136,14 @@ def remove_upvote(arxiv_id: str, user: Writer):
     with session_scope() as session:
         state = vote(session, user, arxiv_id, False)
     return {"id": arxiv_id, "upvoted": False, "upvotes": state.upvotes}
+
+
+@router.post("/papers/{arxiv_id:path}/links", summary="Set or clear the code repository and project page")
+def edit_links(arxiv_id: str, body: LinksIn, user: Writer):
+    """For the submitter, a claimed author or an administrator; a null clears a link, a missing key keeps it."""
+    with session_scope() as session:
+        paper = set_links(session, user, arxiv_id, **body.changes())
+        return schemas.paper_view_json(queries.paper_view(session, paper.arxiv_id, include_hidden=user.is_admin))
 
 
 def _comment_json(comment) -> dict:

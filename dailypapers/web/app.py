@@ -6,6 +6,7 @@ accounts, actions (the writes behind buttons), api (JSON), feeds (RSS/Atom).
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -17,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError
+from dailypapers.mcp_server.server import build_server, http_app
 from dailypapers.store.db import get_engine
 from dailypapers.web import accounts, actions, admin, api, docs, feeds, pages, subscriptions
 from dailypapers.web.auth import LoginRequired
@@ -85,7 +87,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="dailypapers", version="1", docs_url=None, redoc_url=None,  # /docs is ours: no CDN
+    mcp = build_server()
+    mcp_app = http_app(mcp)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        async with mcp.session_manager.run():  # the MCP endpoint's task group lives as long as the app
+            yield
+
+    app = FastAPI(title="dailypapers", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,  # /docs: no CDN
                   description="Daily papers feed, search and discussion. The read endpoints follow the Hugging "
                               "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
     get_engine()  # open and check the database now, not inside the first requests' threads
@@ -104,4 +114,5 @@ def create_app() -> FastAPI:
     app.include_router(admin.router)
     app.include_router(subscriptions.router)
     app.include_router(pages.router)
+    app.router.routes.extend(mcp_app.routes)  # POST /mcp: the read-only MCP tools over streamable HTTP
     return app

@@ -37,6 +37,17 @@ class HiddenIn(BaseModel):
     hidden: bool = True
 
 
+class LinksIn(BaseModel):
+    """Hugging Face's shape; a key left out keeps its link, a null clears it."""
+
+    githubRepo: str | None = Field(None, max_length=2000, description="https://github.com/OWNER/REPO, or another forge")
+    projectPage: str | None = Field(None, max_length=2000, description="An http(s) URL")
+
+    def changes(self) -> dict:
+        names = {"githubRepo": "github_repo", "projectPage": "project_page"}
+        return {names[key]: getattr(self, key) for key in self.model_fields_set}
+
+
 # --- HTML forms ---------------------------------------------------------------------------------------
 
 
@@ -60,6 +71,24 @@ class VoteForm(BaseModel):
 class CommentForm(BaseModel):
     body: str = ""
     parent: int | None = None  # the comment this one replies to (new comments only)
+
+
+class LinksForm(BaseModel):
+    githubRepo: str = Field("", max_length=2000)  # empty clears the link
+    projectPage: str = Field("", max_length=2000)
+
+
+class ClaimForm(BaseModel):
+    author: int = Field(..., ge=0)  # the author's position on the paper, from 0
+    claim: str = "1"  # "1" claims the author, "0" withdraws the claim
+
+    @property
+    def wanted(self) -> bool:
+        return self.claim == "1"
+
+
+class DecisionForm(BaseModel):
+    decision: str = Field(..., pattern="^(approve|reject)$")
 
 
 class HideForm(BaseModel):

@@ -1,4 +1,5 @@
-"""The reading pages: daily feed (day, week, month), trending, paper page, search, user page, about."""
+"""The reading pages: daily feed (day, week, month), trending, paper page, author page, search, user page,
+about."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
+from dailypapers.community.authors import author_page
 from dailypapers.community.comments import render_markdown, thread_order
+from dailypapers.community.links import may_edit_links
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
 from dailypapers.dates import parse_day
@@ -156,6 +159,14 @@ def user_page(request: Request, username: str):
     return render(request, "user.html", profile=profile, submitted=submitted, upvoted=upvoted)
 
 
+@router.get("/authors/{name:path}")
+def author(request: Request, name: str):
+    with session_scope() as session:
+        page = author_page(session, name)
+        session.expunge_all()
+    return render(request, "author.html", page=page)
+
+
 def paper_page(request: Request, arxiv_id: str):
     user = current_user(request)
     is_admin = bool(user and user.is_admin)
@@ -163,6 +174,7 @@ def paper_page(request: Request, arxiv_id: str):
         view = queries.paper_view(session, arxiv_id, include_hidden=is_admin)
         comments = queries.visible_comments(session, view.paper.id, include_hidden=is_admin)
         voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
+        edits_links = may_edit_links(session, user, view.paper)
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
@@ -172,7 +184,7 @@ def paper_page(request: Request, arxiv_id: str):
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
                   thread=thread_order(comments),
-                  voted=voted, related=related_list, is_admin=is_admin)
+                  voted=voted, related=related_list, is_admin=is_admin, edits_links=edits_links)
 
 
 def paper_markdown_page(arxiv_id: str):

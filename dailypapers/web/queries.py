@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from dailypapers.community.claims import paper_claims
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ranking.trending import trending_score
 from dailypapers.sources.ids import parse_arxiv_id
-from dailypapers.store.models import Comment, DailyEntry, Paper, User, Vote
+from dailypapers.store.models import AuthorClaim, Comment, DailyEntry, Paper, User, Vote
 from dailypapers.web.feed_periods import Period
 
 PAGE_SORTS = ("upvotes", "newest", "trending")
@@ -110,6 +111,7 @@ class PaperView:
     paper: Paper
     entry: DailyEntry | None
     submitter: User | None
+    claims: dict[int, AuthorClaim]  # live claims by author index
 
 
 def canonical_id(text: str) -> str:
@@ -124,7 +126,8 @@ def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False)
     """A paper page's data: the paper (any spelling of its id), its feed entry and who submitted it."""
     paper = load_paper(session, canonical_id(arxiv_id), include_hidden=include_hidden)
     entry = paper.daily_entry
-    return PaperView(paper, entry, entry.submitted_by if entry else None)
+    claims = paper_claims(session, [paper.id]).get(paper.id, {})
+    return PaperView(paper, entry, entry.submitted_by if entry else None, claims)
 
 
 def visible_comments(session: Session, paper_id: int, *, include_hidden: bool = False) -> list[Comment]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from dailypapers.community.claims import APPROVED
 from dailypapers.ranking.trending import trending_score_value
-from dailypapers.store.models import Comment, Paper, User
+from dailypapers.store.models import AuthorClaim, Comment, Paper, User
 from dailypapers.validators import http_url
 from dailypapers.web.queries import FeedRow, PaperView
 
@@ -31,16 +32,25 @@ def user_json(user: User | None) -> dict | None:
             "name": user.username, "user": user.username, "type": "user", "isPro": False}
 
 
-def authors_json(paper: Paper) -> list[dict]:
-    return [{"_id": f"{paper.id}-{i}", "name": name, "hidden": False} for i, name in enumerate(paper.authors or [])]
+def authors_json(paper: Paper, claims: dict[int, AuthorClaim] | None = None) -> list[dict]:
+    """The author list; an author with an approved claim carries its user and status, as on Hugging Face."""
+    authors = []
+    for i, name in enumerate(paper.authors or []):
+        author = {"_id": f"{paper.id}-{i}", "name": name, "hidden": False}
+        claim = (claims or {}).get(i)
+        if claim is not None and claim.status == APPROVED:
+            author.update(user=user_json(claim.user), status="claimed_verified",
+                          statusLastChangedAt=hf_datetime(claim.decided_at))
+        authors.append(author)
+    return authors
 
 
 def paper_json(paper: Paper, *, submitted_at: datetime | None = None, submitter: User | None = None,
-               trending: float | None = None) -> dict:
+               trending: float | None = None, claims: dict[int, AuthorClaim] | None = None) -> dict:
     """The paper object (inside a daily entry, and the whole answer of /api/papers/{id})."""
     data = {
         "id": paper.arxiv_id,
-        "authors": authors_json(paper),
+        "authors": authors_json(paper, claims),
         "publishedAt": hf_datetime(paper.published_at),
         "title": paper.title,
         "summary": paper.abstract,
@@ -73,7 +83,8 @@ def _trending_now(upvotes: int, submitted_at: datetime) -> float:
 
 def paper_view_json(view: PaperView) -> dict:
     entry = view.entry
-    return paper_json(view.paper, submitted_at=entry.submitted_at if entry else None, submitter=view.submitter)
+    return paper_json(view.paper, submitted_at=entry.submitted_at if entry else None, submitter=view.submitter,
+                      claims=view.claims)
 
 
 def daily_json(row: FeedRow) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -50,6 +51,7 @@ templates.env.filters["day"] = _day
 templates.env.filters["iso"] = _iso
 # Outside links are rendered only when http(s), even if an older row slipped past the store's check.
 templates.env.filters["http_url"] = http_url
+templates.env.filters["author_path"] = lambda name: "/authors/" + quote(name, safe="")
 
 
 def _context(request: Request, context: dict) -> dict:

@@ -1,0 +1,55 @@
+"""A paper's code repository and project page, as its people confirm them.
+
+The submitter, an author whose claim was approved, or an administrator may set or clear them. Links that
+arXiv's text names stay suggestions (Paper.suggested_*) until one of them confirms a link.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.community.papers import load_paper
+from dailypapers.errors import InvalidInput, NotAllowed
+from dailypapers.store.models import AuthorClaim, Paper, User
+from dailypapers.validators import forge_url, http_url
+
+UNCHANGED = object()  # a link the request does not mention
+
+
+def may_edit_links(session: Session, user: User | None, paper: Paper) -> bool:
+    if user is None:
+        return False
+    if user.is_admin:
+        return True
+    entry = paper.daily_entry
+    if entry is not None and entry.submitted_by_id == user.id:
+        return True
+    return session.scalar(select(AuthorClaim.id).where(
+        AuthorClaim.paper_id == paper.id, AuthorClaim.user_id == user.id, AuthorClaim.status == "approved")) is not None
+
+
+def _checked(value: str | None, check, what: str, example: str) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        return None  # an empty value clears the link, as null does
+    url = check(text)
+    if url is None:
+        raise InvalidInput(f"not a {what}: {text[:100]!r}; give {example}")
+    return url
+
+
+def set_links(session: Session, user: User, arxiv_id: str, *, github_repo=UNCHANGED,
+              project_page=UNCHANGED) -> Paper:
+    """Set (a URL), clear (None or "") or keep (UNCHANGED) each link; NotAllowed for anyone else than the
+    submitter, a claimed author or an administrator; InvalidInput for a URL that is not one."""
+    paper = load_paper(session, arxiv_id, include_hidden=user.is_admin)
+    if not may_edit_links(session, user, paper):
+        raise NotAllowed("only the submitter, a claimed author or an administrator can edit this paper's links")
+    if github_repo is not UNCHANGED:
+        paper.code_url = _checked(github_repo, forge_url, "code repository",
+                                  "https://github.com/OWNER/REPO or another forge's https URL")
+    if project_page is not UNCHANGED:
+        paper.project_page = _checked(project_page, http_url, "web page", "an http:// or https:// URL")
+    session.flush()
+    return paper

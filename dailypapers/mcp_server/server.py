@@ -1,0 +1,120 @@
+"""The MCP tools: search, read and browse papers. Read-only: nothing here writes to the store.
+
+`build_server()` makes a fresh server each time: a streamable HTTP session manager runs only once, and
+every web app (and every test's app) needs its own.
+"""
+
+from __future__ import annotations
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import BaseModel, Field
+
+from dailypapers.community.papers import load_paper
+from dailypapers.config import get_settings
+from dailypapers.dates import parse_day
+from dailypapers.errors import InvalidInput
+from dailypapers.search import SearchQuery, related, search
+from dailypapers.store.db import session_scope
+from dailypapers.store.models import Paper
+from dailypapers.validators import http_url
+from dailypapers.web import queries
+from dailypapers.web.feed_periods import parse_period
+from dailypapers.web.schemas import hf_datetime, paper_markdown
+
+MAX_LIMIT = 50
+
+
+class SearchFilters(BaseModel):
+    category: str | None = Field(None, description="An arXiv category (cs.CL) or archive (cs)")
+    author: str | None = None
+    date_from: str | None = Field(None, description="Published on or after, YYYY-MM-DD")
+    date_to: str | None = Field(None, description="Published on or before, YYYY-MM-DD")
+    has_code: bool = False
+
+
+def _summary(paper: Paper) -> dict:
+    return {"id": paper.arxiv_id, "title": paper.title, "authors": list(paper.authors or []),
+            "publishedAt": hf_datetime(paper.published_at), "summary": paper.abstract, "upvotes": paper.upvotes,
+            "githubRepo": http_url(paper.code_url), "projectPage": http_url(paper.project_page),
+            "url": f"{get_settings().base_url.rstrip('/')}/papers/{paper.arxiv_id}"}
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    return limit
+
+
+def search_papers(query: str, mode: str = "hybrid", limit: int = 10,
+                  filters: SearchFilters | None = None) -> list[dict]:
+    """Search papers by keywords and meaning. mode: hybrid, keyword or semantic."""
+    filters = filters or SearchFilters()
+    wanted = SearchQuery(text=query, mode=mode, limit=_limit(limit), category=filters.category,
+                         author=filters.author, has_code=filters.has_code,
+                         date_from=parse_day(filters.date_from) if filters.date_from else None,
+                         date_to=parse_day(filters.date_to) if filters.date_to else None).validate()
+    with session_scope() as session:
+        hits = search(session, wanted)
+        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        return [{**_summary(papers[h.paper_id]), "score": h.score} for h in hits if h.paper_id in papers]
+
+
+def get_paper(id: str) -> dict:  # noqa: A002  the tool's argument name, as agents see it
+    """One paper's metadata by arXiv id."""
+    with session_scope() as session:
+        return _summary(queries.paper_view(session, id).paper)
+
+
+def read_paper(id: str) -> str:  # noqa: A002
+    """The paper page as Markdown: title, authors, links and abstract."""
+    with session_scope() as session:
+        return paper_markdown(queries.paper_view(session, id).paper, get_settings().base_url)
+
+
+def daily_papers(date: str | None = None, week: str | None = None, month: str | None = None,
+                 limit: int = 20) -> list[dict]:
+    """The daily feed of a day (YYYY-MM-DD), an ISO week (YYYY-Www) or a month (YYYY-MM); the latest if none."""
+    given = [(kind, value) for kind, value in (("date", date), ("week", week), ("month", month)) if value]
+    if len(given) > 1:
+        raise InvalidInput("give at most one of date, week and month")
+    period = parse_period(*given[0]) if given else None
+    with session_scope() as session:
+        rows = queries.feed_rows(session, period=period, sort="upvotes" if period else "publishedAt",
+                                 limit=_limit(limit))
+        return [{**_summary(r.paper), "dailyDate": r.date.isoformat()} for r in rows]
+
+
+def trending(limit: int = 10) -> list[dict]:
+    """The papers rising fastest on the feed now (upvotes decayed by age)."""
+    with session_scope() as session:
+        rows = queries.feed_rows(session, sort="trending", limit=_limit(limit))
+        return [{**_summary(r.paper), "trendingScore": r.trending} for r in rows]
+
+
+def related_papers(id: str, limit: int = 5) -> list[dict]:  # noqa: A002
+    """Papers close in meaning to this one."""
+    with session_scope() as session:
+        paper = load_paper(session, queries.canonical_id(id))
+        hits = related(session, paper.id, _limit(limit))
+        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        return [_summary(papers[h.paper_id]) for h in hits if h.paper_id in papers]
+
+
+TOOLS = (search_papers, get_paper, read_paper, daily_papers, trending, related_papers)
+
+
+def build_server() -> MCPServer:
+    server = MCPServer("dailypapers", instructions="Read-only access to a dailypapers site: search papers by "
+                       "keywords or meaning, read them, browse the daily feed and what is trending.")
+    for tool in TOOLS:
+        server.tool()(tool)
+    return server
+
+
+def http_app(server: MCPServer):
+    """The streamable HTTP app, answering at /mcp. Stateless: any worker answers any request. The data is
+    public and read-only, so requests from any host are served (no DNS-rebinding guard to configure)."""
+    return server.streamable_http_app(
+        streamable_http_path="/mcp", stateless_http=True, json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
