@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dailypapers"
 
 # Small shared modules every layer may use: errors, settings, and the validated input types.
-FOUNDATION = {"errors", "config", "dates", "validators", "data"}
+FOUNDATION = {"errors", "config", "dates", "validators", "names", "data"}
 
 # package -> the packages it may import (besides itself and the foundation), in data-flow order.
 ALLOWED: dict[str, set[str]] = {
@@ -28,10 +28,12 @@ ALLOWED: dict[str, set[str]] = {
     "ranking": {"search", "index", "store"},
     "community": {"ingest", "sources", "store", "index", "search", "ranking"},
     "digest": {"community", "ranking", "search", "index", "store", "sources"},
-    "web": {"community", "digest", "ranking", "search", "index", "ingest", "sources", "store"},
+    "web": {"community", "digest", "mcp_server", "ranking", "search", "index", "ingest", "sources", "store"},
+    # Agents read what the site shows: the feed queries and the markdown page are web's (read-only).
+    "mcp_server": {"web", "community", "ranking", "search", "index", "sources", "store"},
     "scheduler": {"digest", "index", "ingest", "store"},
-    "commands": {"community", "digest", "index", "ingest", "ranking", "scheduler", "search", "sources", "store",
-                 "web"},
+    "commands": {"community", "digest", "index", "ingest", "mcp_server", "ranking", "scheduler", "search", "sources",
+                 "store", "web"},
     "cli": {"commands"},
 }
 # Never imported by the data path (sources, store, index, search, ranking): the request and mail layers.
