@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.store.models import User
+from dailypapers.validators import email_address
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,38}[A-Za-z0-9]$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 _hasher = PasswordHasher()
@@ -52,9 +52,7 @@ def create_user(session: Session, username: str, password: str | None, *, email:
                 fullname: str | None = None, is_admin: bool = False) -> User:
     """A new account; raises InvalidInput for a bad or taken name or e-mail."""
     username = validate_username(username)
-    email = (email or "").strip() or None
-    if email and (len(email) > 255 or not EMAIL.match(email)):
-        raise InvalidInput(f"not an e-mail address: {email!r}")
+    email = email_address(email) if (email or "").strip() else None
     fullname = (fullname or "").strip()[:120] or None
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise InvalidInput(f"the username {username!r} is taken")

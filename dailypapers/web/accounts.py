@@ -13,7 +13,7 @@ from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import Writer, checked_csrf, log_in, log_out, require_user
-from dailypapers.web.inputs import LoginForm, PasswordForm, SignupForm, TokenForm
+from dailypapers.web.inputs import DbId, LoginForm, PasswordForm, SignupForm, TokenForm
 from dailypapers.web.responses import safe_next
 from dailypapers.web.security import client_ip, rate_limit
 from dailypapers.web.templating import render
@@ -104,7 +104,7 @@ def change_password_form(request: Request, user: Writer, form: Annotated[Passwor
 
 
 @router.post("/settings/tokens/{token_id}/delete")
-def delete_token(token_id: int, user: Writer):
+def delete_token(token_id: DbId, user: Writer):
     with session_scope() as session:
         revoke_api_token(session, user, token_id)
     return RedirectResponse("/settings", status_code=303)
