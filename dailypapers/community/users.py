@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dailypapers.community.sessions import end_all_sessions
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.store.models import User
 from dailypapers.validators import email_address
@@ -94,8 +95,9 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user: User, password: str) -> User:
-    """A new password hash; sessions signed with the old one's fingerprint stop working."""
+    """A new password hash; every session of the user ends (API tokens, made for scripts, keep working)."""
     user.password_hash = hash_password(validate_password(password))
+    end_all_sessions(session, user.id)
     session.flush()
     return user
 

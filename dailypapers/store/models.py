@@ -119,6 +119,16 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class LoginSession(Base):
+    """A signed-in browser: its cookie holds a random secret, this row the secret's sha256."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class DailyEntry(Base):
     """A paper on the daily feed: once per paper, on one date."""
 

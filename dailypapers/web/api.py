@@ -78,7 +78,8 @@ def search_papers(
         with session_scope() as session:
             rows = queries.feed_rows(session, sort="publishedAt", limit=limit)
             return JSONResponse([schemas.daily_json(row) for row in rows])
-    query = SearchQuery(text=q, mode=mode, limit=limit, category=queries.parse_category(category), author=author or None,
+    query = SearchQuery(text=q, mode=mode, limit=limit, category=queries.parse_category(category),
+                        author=author or None,
                         date_from=parse_day(date_from) if date_from else None,
                         date_to=parse_day(date_to) if date_to else None, has_code=has_code).validate()
     with session_scope() as session:
