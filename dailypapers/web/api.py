@@ -7,6 +7,8 @@ session cookie plus an `X-CSRF-Token` header. Errors are JSON `{"error": ...}` w
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -24,6 +26,7 @@ from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user
 from dailypapers.web.feed_periods import parse_period
 from dailypapers.web.inputs import CommentIn, Cursor, DbId, HiddenIn, PaperRef
+from dailypapers.web.openapi import error_response
 
 router = APIRouter(prefix="/api", tags=["papers"])
 MAX_DAILY_LIMIT = 100
@@ -91,11 +94,11 @@ def search_papers(
 
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
 def list_papers(request: Request, response: Response,
-                cursor: Cursor | None = Query(None, description="From the previous page's Link"),
+                cursor: Annotated[Cursor, Query(description="From the previous page's Link")] = 0,
                 limit: int = Query(50, description=f"Papers per page, 1 to {MAX_LIST_LIMIT}")):
     _limit(limit, MAX_LIST_LIMIT)
     with session_scope() as session:
-        papers = queries.papers_page(session, after_id=cursor or 0, limit=limit)
+        papers = queries.papers_page(session, after_id=cursor, limit=limit)
         body = [schemas.paper_json(paper) for paper in papers]
     if len(papers) == limit:
         url = request.url.include_query_params(cursor=str(papers[-1].id), limit=limit)
@@ -103,7 +106,8 @@ def list_papers(request: Request, response: Response,
     return body
 
 
-@router.post("/papers/index", status_code=201, summary="Fetch a paper from arXiv into the store")
+@router.post("/papers/index", status_code=201, summary="Fetch a paper from arXiv into the store",
+             responses={502: error_response(502)})
 def index_paper(ref: PaperRef, _user: Writer):
     arxiv_id = parse_arxiv_id(ref.arxivId).id
     fetched = ensure_paper(arxiv_id)

@@ -2,8 +2,8 @@
 dailypapers.community).
 
 The session cookie is HttpOnly, SameSite=Lax, and Secure when the site is reached over HTTPS. Its value
-is a random secret that community/sessions.py looks up server-side, so logging out ends it. Every write by a signed-in user, from a form, a script or the JSON
-API, goes through the one guard `writer`.
+is a random secret that community/sessions.py looks up server-side, so logging out ends it.
+Every write by a signed-in user, from a form, a script or the JSON API, goes through the one guard `writer`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
 from fastapi.responses import Response
+from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 
 from dailypapers.community import moderation
@@ -25,6 +26,8 @@ from dailypapers.web.security import csrf_from_request, is_https, rate_limit, ve
 
 SESSION_COOKIE = "dp_session"
 WRITE_WINDOW = 60  # seconds; `rate_limit_writes` writes per user in it
+# Declares the Bearer scheme in the OpenAPI document; `current_user` reads the header itself.
+BEARER = HTTPBearer(auto_error=False, description="A personal API token from the settings page: dp_...")
 
 
 class LoginRequired(Exception):
@@ -105,7 +108,7 @@ async def checked_csrf(request: Request) -> None:
         verify_csrf(request, await csrf_from_request(request))
 
 
-def writer(request: Request, _csrf: None = Depends(checked_csrf)) -> User:
+def writer(request: Request, _csrf: None = Depends(checked_csrf), _token: object = Security(BEARER)) -> User:
     """Dependency of every write by a signed-in user: the CSRF check, then the user, then the per-user
     write rate limit (429 beyond it)."""
     user = require_user(request)

@@ -19,10 +19,7 @@ _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def _ascii_int(value: object) -> object:
-    """Digits as text become an int only when they are ASCII digits: int() also reads "²" and "٣".
-    An empty text (an empty form field or ?cursor=) means not given."""
-    if value == "":
-        return None
+    """Digits as text become an int only when they are ASCII digits: int() also reads "²" and "٣"."""
     if isinstance(value, bool):
         raise ValueError("not a whole number: a boolean")
     if isinstance(value, str):
@@ -32,9 +29,14 @@ def _ascii_int(value: object) -> object:
     return value
 
 
+def _cursor(value: object) -> object:
+    return 0 if value == "" else _ascii_int(value)  # ?cursor= is the first page
+
+
 # Every id and cursor a request carries, in a path, a query or a body: huge or odd numbers answer 400.
-DbId = Annotated[int, BeforeValidator(_ascii_int), Ge(1), Le(MAX_DB_INT)]
-Cursor = Annotated[int, BeforeValidator(_ascii_int), Ge(0), Le(MAX_DB_INT)]
+# (The bounds come before the validator, so that the OpenAPI document shows them as minimum and maximum.)
+DbId = Annotated[int, Ge(1), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]
+Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_cursor)]
 
 # --- JSON API bodies --------------------------------------------------------------------------------
 
