@@ -1,8 +1,8 @@
 """Calendar values people type (a day, an ISO week, a month), parsed strictly in one place for the web, the
 digests and the CLI. Each parser raises InvalidInput naming the bad value and the expected form.
 
-Years run from 1 to 9998 only: a period's last day, the day after a range, or the next period must still
-be a `date`, and `date` ends on 9999-12-31."""
+Years run from 2 to 9998 only: a period's last day, the day after a range, and the periods before and after
+must still be a `date`, which runs from 0001-01-01 to 9999-12-31."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dailypapers.errors import InvalidInput
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.ASCII)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
-MIN_YEAR, MAX_YEAR = 1, 9998
+MIN_YEAR, MAX_YEAR = 2, 9998
 
 
 def _fail(label: str | None, message: str) -> InvalidInput:
