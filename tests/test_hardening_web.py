@@ -274,6 +274,20 @@ def test_a_new_password_ends_the_other_sessions_and_the_page_says_tokens_survive
     assert scripted.post(f"/api/papers/{PAPER}/upvote").status_code == 200
 
 
+def test_disabling_a_user_ends_their_sessions_and_tokens_and_stops_logins(paper, cli):
+    browser = client()
+    token = token_for(browser)
+    assert cli("users", "disable", "alice").returncode == 0
+    assert browser.get("/settings").status_code == 303
+    scripted = client()
+    scripted.headers["Authorization"] = f"Bearer {token}"
+    assert scripted.post(f"/api/papers/{PAPER}/upvote").status_code == 401
+    login = {"username": "alice", "password": PASSWORD}
+    assert browser.post("/login", data={**login, "csrf_token": csrf(browser)}).status_code == 400
+    assert cli("users", "disable", "alice", "--enable").returncode == 0
+    assert browser.post("/login", data={**login, "csrf_token": csrf(browser)}).status_code == 303
+
+
 # --- 11. no replies to hidden comments -------------------------------------------------------------------
 
 

@@ -1,8 +1,8 @@
 """Login sessions, kept server-side: the value of a browser's session cookie, and the user it stands for.
 
 The cookie holds a random secret and the `sessions` table its sha256, so a session ends when its row
-goes: on logout (this browser), on "log out everywhere" and on a new password (every browser of the
-user). Setting the cookie on a response is the web layer's job.
+goes: on logout (this browser), on "log out everywhere", on a new password and when an administrator
+disables the account (every browser of the user). Setting the cookie on a response is the web layer's job.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def user_for_session(session: Session, value: str) -> User | None:
     if row is None or row.created_at < datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS):
         return None
     user = session.get(User, row.user_id)
-    return None if user is None or user.is_demo else user
+    return None if user is None or user.is_demo or user.disabled_at is not None else user
 
 
 def end_session(session: Session, value: str) -> None:

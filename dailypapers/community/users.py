@@ -1,17 +1,18 @@
-"""Accounts: names, e-mail addresses, argon2 password hashes, the administrator role."""
+"""Accounts: names, e-mail addresses, argon2 password hashes, the administrator role, disabling."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.community.sessions import end_all_sessions
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.store.models import User
+from dailypapers.store.models import ApiToken, User
 from dailypapers.validators import email_address
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,38}[A-Za-z0-9]$")
@@ -91,7 +92,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None:
         _hasher.hash(password or "x")  # spend the same time, so timing does not reveal which names exist
         return None
-    return user if verify_password(user.password_hash, password or "") else None
+    verified = verify_password(user.password_hash, password or "")
+    return user if verified and user.disabled_at is None else None
 
 
 def set_password(session: Session, user: User, password: str) -> User:
@@ -108,6 +110,19 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> U
     if account is None or not verify_password(account.password_hash, current):
         raise InvalidInput("the current password is wrong")
     return set_password(session, account, new)
+
+
+def set_disabled(session: Session, username: str, disabled: bool) -> User:
+    """An administrator's stop to an account: it can no longer log in, its sessions end and its API tokens
+    are revoked. Enabling it again lets it log in; tokens must be made anew."""
+    user = get_user(session, username)
+    if not disabled:
+        user.disabled_at = None
+        return user
+    user.disabled_at = user.disabled_at or datetime.now(UTC)
+    end_all_sessions(session, user.id)
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    return user
 
 
 def set_admin(session: Session, username: str, is_admin: bool) -> User:

@@ -1,4 +1,4 @@
-"""Server-side login sessions
+"""Server-side login sessions, and disabled accounts
 
 Revision ID: 0004_sessions
 Revises: 0003_mail_outbox
@@ -6,7 +6,7 @@ Create Date: 2026-12-01
 
 The session cookie holds a random secret; this table holds its hash. Logging out deletes the row, so a
 cookie copied before logout opens nothing afterwards; "log out everywhere" and a new password delete all
-of a user's rows.
+of a user's rows, as does an administrator disabling the account (users.disabled_at).
 """
 
 import sqlalchemy as sa
@@ -28,8 +28,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash"),
     )
     op.create_index("ix_sessions_user_id", "sessions", ["user_id"])
+    op.add_column("users", sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:  # SQLite drops a column by copying the table
+        batch.drop_column("disabled_at")
     op.drop_index("ix_sessions_user_id", table_name="sessions")
     op.drop_table("sessions")
