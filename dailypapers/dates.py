@@ -1,5 +1,8 @@
 """Calendar values people type (a day, an ISO week, a month), parsed strictly in one place for the web, the
-digests and the CLI. Each parser raises InvalidInput naming the bad value and the expected form."""
+digests and the CLI. Each parser raises InvalidInput naming the bad value and the expected form.
+
+Years run from 2 to 9998 only: a period's last day, the day after a range, and the periods before and after
+must still be a `date`, which runs from 0001-01-01 to 9999-12-31."""
 
 from __future__ import annotations
 
@@ -8,13 +11,19 @@ from datetime import date
 
 from dailypapers.errors import InvalidInput
 
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits only: \d and int() also take other scripts' digits.
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.ASCII)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+MIN_YEAR, MAX_YEAR = 2, 9998
 
 
 def _fail(label: str | None, message: str) -> InvalidInput:
     return InvalidInput(f"{label}: {message}" if label else message)
+
+
+def _in_range(year: str) -> bool:
+    return MIN_YEAR <= int(year) <= MAX_YEAR
 
 
 def parse_day(text: str | None, label: str | None = None) -> date:
@@ -22,7 +31,7 @@ def parse_day(text: str | None, label: str | None = None) -> date:
     text = (text or "").strip()
     match = _DAY.match(text)
     try:
-        if match:
+        if match and _in_range(match[1]):
             return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         pass
@@ -34,7 +43,7 @@ def parse_week(text: str | None, label: str | None = None) -> date:
     text = (text or "").strip()
     match = _WEEK.match(text)
     try:
-        if match:
+        if match and _in_range(match[1]):
             return date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         pass
@@ -45,7 +54,7 @@ def parse_month(text: str | None, label: str | None = None) -> date:
     """YYYY-MM: the first day of that month."""
     text = (text or "").strip()
     match = _MONTH.match(text)
-    if match and 1 <= int(match[2]) <= 12 and int(match[1]) >= 1:
+    if match and _in_range(match[1]) and 1 <= int(match[2]) <= 12:
         return date(int(match[1]), int(match[2]), 1)
     raise _fail(label, f"not a month (YYYY-MM, e.g. 2025-02): {text!r}")
 

@@ -13,6 +13,7 @@ from dailypapers.community.users import (
     get_user,
     list_users,
     set_admin,
+    set_disabled,
     set_password,
     validate_password,
     validate_username,
@@ -69,6 +70,14 @@ def make_admin(username: str, revoke: bool = typer.Option(False, "--revoke", hel
     with session_scope() as session:
         set_admin(session, username, not revoke)
     err.print(f"{username} is {'no longer ' if revoke else ''}an administrator")
+
+
+@users_app.command("disable")
+def disable(username: str, enable: bool = typer.Option(False, "--enable", help="Let the user log in again.")) -> None:
+    """Disable an account: no more logins, its sessions end and its API tokens are revoked."""
+    with session_scope() as session:
+        set_disabled(session, username, not enable)
+    err.print(f"{username} is {'enabled' if enable else 'disabled; their sessions and API tokens have ended'}")
 
 
 @users_app.command("password")

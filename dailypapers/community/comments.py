@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotAllowed, NotFound
 from dailypapers.store.models import Comment, Paper, User
+from dailypapers.validators import plain_text
 
 MAX_COMMENT_CHARS = 10_000
 _TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr", "del"}
@@ -67,7 +68,7 @@ def depth_of(session: Session, comment: Comment) -> int:
 
 
 def _validate_body(body: str) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
+    body = plain_text((body or "").replace("\r\n", "\n"), "the comment").strip()
     if not body:
         raise InvalidInput("the comment is empty")
     if len(body) > MAX_COMMENT_CHARS:
@@ -89,7 +90,7 @@ def add_comment(session: Session, user: User, arxiv_id: str, body: str, parent_i
     body = _validate_body(body)
     if parent_id is not None:
         parent = session.get(Comment, parent_id)
-        if parent is None or parent.paper_id != paper.id or parent.deleted:
+        if parent is None or parent.paper_id != paper.id or parent.deleted or parent.hidden:
             raise InvalidInput("the comment you reply to does not exist on this paper")
     comment = Comment(paper_id=paper.id, user_id=user.id, body=body, parent_id=parent_id)
     session.add(comment)

@@ -1,47 +1,56 @@
-"""Signed sessions: the value of a browser's session cookie, and the user it stands for.
+"""Login sessions, kept server-side: the value of a browser's session cookie, and the user it stands for.
 
-The value is signed (itsdangerous) and carries the user id plus a fingerprint of the password hash, so
-changing a password ends every other session. Setting the cookie on a response is the web layer's job.
+The cookie holds a random secret and the `sessions` table its sha256, so a session ends when its row
+goes: on logout (this browser), on "log out everywhere", on a new password and when an administrator
+disables the account (every browser of the user). Setting the cookie on a response is the web layer's job.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+import secrets
+from datetime import UTC, datetime, timedelta
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dailypapers.config import get_settings
-from dailypapers.store.models import User
+from dailypapers.store.models import LoginSession, User
 
 SESSION_DAYS = 30
 SESSION_SECONDS = SESSION_DAYS * 86400
+MAX_VALUE_CHARS = 100
 
 
-@lru_cache(maxsize=4)
-def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="dailypapers-session")
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:12]
-
-
-def session_value(user: User) -> str:
-    """The signed value to store in the user's session cookie."""
-    return _serializer(get_settings().signing_key).dumps({"u": user.id, "f": _fingerprint(user)})
+def start_session(session: Session, user: User) -> str:
+    """A new session for the user; returns the value for the cookie (only its hash is stored)."""
+    expired = datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS)
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.created_at < expired))
+    value = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=_hash(value), user_id=user.id))
+    session.flush()
+    return value
 
 
 def user_for_session(session: Session, value: str) -> User | None:
-    """The user a session cookie's value stands for; None when forged, expired, or from an old password."""
-    try:
-        data = _serializer(get_settings().signing_key).loads(value, max_age=SESSION_SECONDS)
-    except BadSignature:
+    """The user a session cookie's value stands for; None when unknown, ended or expired."""
+    if not value or len(value) > MAX_VALUE_CHARS:
         return None
-    if not isinstance(data, dict):
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(value)))
+    if row is None or row.created_at < datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS):
         return None
-    user = session.get(User, data.get("u"))
-    if user is None or user.is_demo or _fingerprint(user) != data.get("f"):
-        return None
-    return user
+    user = session.get(User, row.user_id)
+    return None if user is None or user.is_demo or user.disabled_at is not None else user
+
+
+def end_session(session: Session, value: str) -> None:
+    """Log this browser out: its cookie's value opens nothing any more."""
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == _hash(value)))
+
+
+def end_all_sessions(session: Session, user_id: int) -> None:
+    """Log the user out on every browser (log out everywhere, a new password)."""
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))

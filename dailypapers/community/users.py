@@ -1,19 +1,21 @@
-"""Accounts: names, e-mail addresses, argon2 password hashes, the administrator role."""
+"""Accounts: names, e-mail addresses, argon2 password hashes, the administrator role, disabling."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from dailypapers.community.sessions import end_all_sessions
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.store.models import User
+from dailypapers.store.models import ApiToken, User
+from dailypapers.validators import email_address
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,38}[A-Za-z0-9]$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 _hasher = PasswordHasher()
@@ -52,9 +54,7 @@ def create_user(session: Session, username: str, password: str | None, *, email:
                 fullname: str | None = None, is_admin: bool = False) -> User:
     """A new account; raises InvalidInput for a bad or taken name or e-mail."""
     username = validate_username(username)
-    email = (email or "").strip() or None
-    if email and (len(email) > 255 or not EMAIL.match(email)):
-        raise InvalidInput(f"not an e-mail address: {email!r}")
+    email = email_address(email) if (email or "").strip() else None
     fullname = (fullname or "").strip()[:120] or None
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise InvalidInput(f"the username {username!r} is taken")
@@ -92,12 +92,14 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None:
         _hasher.hash(password or "x")  # spend the same time, so timing does not reveal which names exist
         return None
-    return user if verify_password(user.password_hash, password or "") else None
+    verified = verify_password(user.password_hash, password or "")
+    return user if verified and user.disabled_at is None else None
 
 
 def set_password(session: Session, user: User, password: str) -> User:
-    """A new password hash; sessions signed with the old one's fingerprint stop working."""
+    """A new password hash; every session of the user ends (API tokens, made for scripts, keep working)."""
     user.password_hash = hash_password(validate_password(password))
+    end_all_sessions(session, user.id)
     session.flush()
     return user
 
@@ -108,6 +110,19 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> U
     if account is None or not verify_password(account.password_hash, current):
         raise InvalidInput("the current password is wrong")
     return set_password(session, account, new)
+
+
+def set_disabled(session: Session, username: str, disabled: bool) -> User:
+    """An administrator's stop to an account: it can no longer log in, its sessions end and its API tokens
+    are revoked. Enabling it again lets it log in; tokens must be made anew."""
+    user = get_user(session, username)
+    if not disabled:
+        user.disabled_at = None
+        return user
+    user.disabled_at = user.disabled_at or datetime.now(UTC)
+    end_all_sessions(session, user.id)
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    return user
 
 
 def set_admin(session: Session, username: str, is_admin: bool) -> User:

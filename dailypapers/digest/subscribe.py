@@ -18,22 +18,10 @@ from dailypapers.digest.schedule import FREQUENCIES
 from dailypapers.errors import InvalidInput
 from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.store.models import Subscriber
+from dailypapers.validators import arxiv_category, email_address, plain_text
 
 MAX_INTERESTS = 10
 MAX_CATEGORIES = 20
-# Deliberately plain: an ASCII address with no spaces, quotes or line breaks (those would let a caller
-# smuggle extra mail headers), and a domain with at least one dot.
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-# arXiv categories: cs.LG, hep-th, astro-ph.CO, cond-mat.stat-mech, q-bio.NC, physics.optics, ...
-_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[a-z]+(?:-[a-z]+)?)?$")
-_LOWERCASE_SUBJECTS = ("physics", "cond-mat")  # archives whose subject classes are written in lower case
-# arXiv's archives, current and retired (a category is ARCHIVE or ARCHIVE.SUBJECT).
-ARCHIVES = frozenset("""
-acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg comp-gas cond-mat cs dg-ga
-econ eess funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph mtrl-th nlin nucl-ex nucl-th patt-sol physics
-plasm-ph q-alg q-bio q-fin quant-ph solv-int stat supr-con
-""".split())
 
 
 @dataclass
@@ -53,12 +41,8 @@ class Preferences:
 
 
 def normalize_email(email: str) -> str:
-    address = (email or "").strip()
-    if not address:
-        raise InvalidInput("the email address is empty")
-    if len(address) > 254 or not _EMAIL.match(address) or ".." in address:
-        raise InvalidInput(f"not an email address we can send to: {address[:80]!r}")
-    return address.lower()
+    """The address in lower case: one subscriber per mailbox, however it is typed."""
+    return email_address(email).lower()
 
 
 def interest_lines(text: str | list[str] | None) -> list[str]:
@@ -71,16 +55,6 @@ def category_list(text: str | list[str] | None) -> list[str]:
     return [item.strip() for item in items if item and item.strip()]
 
 
-def normalize_category(text: str) -> str:
-    lowered = text.strip().lower()
-    if not _CATEGORY.match(lowered) or lowered.partition(".")[0] not in ARCHIVES:
-        raise InvalidInput(f"not an arXiv category: {text[:40]!r} (e.g. cs.LG, hep-th, astro-ph.CO)")
-    archive, _, subject = lowered.partition(".")
-    if subject and archive not in _LOWERCASE_SUBJECTS:
-        subject = subject.upper()
-    return f"{archive}.{subject}" if subject else archive
-
-
 def validate_preferences(frequency: str | None, interests: str | list[str] | None,
                          categories: str | list[str] | None) -> Preferences:
     frequency = (frequency or "daily").strip().lower()
@@ -90,11 +64,12 @@ def validate_preferences(frequency: str | None, interests: str | list[str] | Non
     if len(lines) > MAX_INTERESTS:
         raise InvalidInput(f"{len(lines)} interests given; the limit is {MAX_INTERESTS} (one per line)")
     for line in lines:
+        plain_text(line, "an interest")
         if len(line) > MAX_QUERY_CHARS:
             raise InvalidInput(f"an interest is {len(line)} characters long; the limit is {MAX_QUERY_CHARS}")
         if not re.search(r"\w", line):
             raise InvalidInput(f"the interest {line!r} has no words to search for")
-    cats = list(dict.fromkeys(normalize_category(c) for c in category_list(categories)))
+    cats = list(dict.fromkeys(arxiv_category(c) for c in category_list(categories)))
     if len(cats) > MAX_CATEGORIES:
         raise InvalidInput(f"{len(cats)} categories given; the limit is {MAX_CATEGORIES}")
     return Preferences(frequency, list(dict.fromkeys(lines)), cats)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.errors import DailyPapersError
 from dailypapers.search import Hit, SearchQuery, search
+from dailypapers.validators import in_categories
 
 SEARCH_DEPTH = 100  # hits asked of the search engine per interest, before keeping the pool's papers
 SEMANTIC_ONLY_TOP = 3  # a paper found by meaning alone is picked only this near the top
@@ -147,7 +148,7 @@ class Personaliser(Generic[P]):
         interest does not crowd out the others; with categories set, only papers in one of them."""
         limit = self.limit if limit is None else limit
         wanted = set(categories)
-        allowed = (lambda p: bool(wanted.intersection(p.categories))) if wanted else (lambda p: True)
+        allowed = (lambda p: bool(in_categories(p.categories, wanted))) if wanted else (lambda p: True)
         chosen: dict[int, P] = {}
         queues = [(interest, iter(self._pool_hits(interest))) for interest in interests]
         while queues and len(chosen) < limit:
@@ -168,7 +169,7 @@ class Personaliser(Generic[P]):
 
     def _category_picks(self, wanted: set[str], limit: int) -> list[P]:
         """No interests, only categories: the pool's most upvoted papers in them."""
-        matching = [p for p in self.pool.values() if wanted.intersection(p.categories)]
+        matching = [p for p in self.pool.values() if in_categories(p.categories, wanted)]
         matching.sort(key=lambda p: (-p.upvotes, p.paper_id))
-        return [replace(p, why="New in " + ", ".join(c for c in p.categories if c in wanted) + ", which you follow")
+        return [replace(p, why="New in " + ", ".join(in_categories(p.categories, wanted)) + ", which you follow")
                 for p in matching[:limit]]

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from dailypapers.community.sessions import end_all_sessions
 from dailypapers.community.tokens import create_api_token, list_api_tokens, revoke_api_token
 from dailypapers.community.users import authenticate, change_password, create_user
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import Writer, checked_csrf, log_in, log_out, require_user
-from dailypapers.web.inputs import LoginForm, PasswordForm, SignupForm, TokenForm
+from dailypapers.web.inputs import DbId, LoginForm, PasswordForm, SignupForm, TokenForm
 from dailypapers.web.responses import safe_next
 from dailypapers.web.security import client_ip, rate_limit
 from dailypapers.web.templating import render
@@ -64,9 +65,19 @@ def login(request: Request, form: Annotated[LoginForm, Form()]):
 
 
 @router.post("/logout", dependencies=CSRF_CHECKED)
-def logout():
+def logout(request: Request):
     response = RedirectResponse("/papers", status_code=303)
-    log_out(response)
+    log_out(request, response)
+    return response
+
+
+@router.post("/settings/sessions/end")
+def logout_everywhere(request: Request, user: Writer):
+    """End every session of the user, this browser's too (a lost laptop, a shared computer)."""
+    with session_scope() as session:
+        end_all_sessions(session, user.id)
+    response = RedirectResponse("/login", status_code=303)
+    log_out(request, response)
     return response
 
 
@@ -88,7 +99,7 @@ def new_token(request: Request, user: Writer, form: Annotated[TokenForm, Form()]
 
 @router.post("/settings/password")
 def change_password_form(request: Request, user: Writer, form: Annotated[PasswordForm, Form()]):
-    """A new password; other browsers' sessions end (their cookies carry the old password's fingerprint)."""
+    """A new password; every session ends, and this browser gets a new one."""
     rate_limit(f"login:user:{user.username.lower()}", get_settings().rate_limit_logins, LOGIN_WINDOW)
     with session_scope() as session:
         tokens = list_api_tokens(session, user)
@@ -104,7 +115,7 @@ def change_password_form(request: Request, user: Writer, form: Annotated[Passwor
 
 
 @router.post("/settings/tokens/{token_id}/delete")
-def delete_token(token_id: int, user: Writer):
+def delete_token(token_id: DbId, user: Writer):
     with session_scope() as session:
         revoke_api_token(session, user, token_id)
     return RedirectResponse("/settings", status_code=303)

@@ -22,7 +22,7 @@ from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Comment, Paper
 from dailypapers.web.auth import Writer, require_user
-from dailypapers.web.inputs import ClaimForm, CommentForm, DecisionForm, HideForm, LinksForm, SubmitForm, VoteForm
+from dailypapers.web.inputs import ClaimForm, CommentForm, DbId, DecisionForm, HideForm, LinksForm, SubmitForm, VoteForm
 from dailypapers.web.responses import back, status_for, wants_json
 from dailypapers.web.templating import render, render_fragment
 
@@ -77,7 +77,7 @@ def _comment_html(request: Request, comment: Comment, paper: Paper, depth: int) 
 
 
 @router.post("/comments/{comment_id}/edit")
-def edit_comment(request: Request, comment_id: int, user: Writer, form: Annotated[CommentForm, Form()]):
+def edit_comment(request: Request, comment_id: DbId, user: Writer, form: Annotated[CommentForm, Form()]):
     with session_scope() as session:
         edited = comments.edit_comment(session, user, comment_id, form.body)
         arxiv_id = comments.paper_of(session, edited).arxiv_id
@@ -88,7 +88,7 @@ def edit_comment(request: Request, comment_id: int, user: Writer, form: Annotate
 
 
 @router.post("/comments/{comment_id}/delete")
-def delete_comment(request: Request, comment_id: int, user: Writer):
+def delete_comment(request: Request, comment_id: DbId, user: Writer):
     with session_scope() as session:
         deleted = comments.delete_comment(session, user, comment_id)
         paper = comments.paper_of(session, deleted)
@@ -99,7 +99,7 @@ def delete_comment(request: Request, comment_id: int, user: Writer):
 
 
 @router.post("/comments/{comment_id}/hide")
-def hide_comment(request: Request, comment_id: int, user: Writer, form: Annotated[HideForm, Form()]):
+def hide_comment(request: Request, comment_id: DbId, user: Writer, form: Annotated[HideForm, Form()]):
     with session_scope() as session:
         moderated = moderation.set_comment_hidden(session, user, comment_id, form.is_hidden)
         arxiv_id = comments.paper_of(session, moderated).arxiv_id

@@ -7,6 +7,8 @@ session cookie plus an `X-CSRF-Token` header. Errors are JSON `{"error": ...}` w
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -24,7 +26,8 @@ from dailypapers.store.db import session_scope
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user
 from dailypapers.web.feed_periods import parse_period
-from dailypapers.web.inputs import CommentIn, HiddenIn, LinksIn, PaperRef
+from dailypapers.web.inputs import CommentIn, Cursor, DbId, HiddenIn, LinksIn, PaperRef
+from dailypapers.web.openapi import error_response
 
 router = APIRouter(prefix="/api", tags=["papers"])
 MAX_DAILY_LIMIT = 100
@@ -79,7 +82,8 @@ def search_papers(
         with session_scope() as session:
             rows = queries.feed_rows(session, sort="publishedAt", limit=limit)
             return JSONResponse([schemas.daily_json(row) for row in rows])
-    query = SearchQuery(text=q, mode=mode, limit=limit, category=category or None, author=author or None,
+    query = SearchQuery(text=q, mode=mode, limit=limit, category=queries.parse_category(category),
+                        author=author or None,
                         date_from=parse_day(date_from) if date_from else None,
                         date_to=parse_day(date_to) if date_to else None, has_code=has_code).validate()
     with session_scope() as session:
@@ -91,16 +95,11 @@ def search_papers(
 
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
 def list_papers(request: Request, response: Response,
-                cursor: str | None = Query(None, max_length=20, description="From the previous page's Link"),
+                cursor: Annotated[Cursor, Query(description="From the previous page's Link")] = 0,
                 limit: int = Query(50, description=f"Papers per page, 1 to {MAX_LIST_LIMIT}")):
     _limit(limit, MAX_LIST_LIMIT)
-    after = 0
-    if cursor:
-        if not cursor.isdigit():
-            raise InvalidInput(f"not a cursor: {cursor!r}; use the one from the Link header")
-        after = int(cursor)
     with session_scope() as session:
-        papers = queries.papers_page(session, after_id=after, limit=limit)
+        papers = queries.papers_page(session, after_id=cursor, limit=limit)
         body = [schemas.paper_json(paper) for paper in papers]
     if len(papers) == limit:
         url = request.url.include_query_params(cursor=str(papers[-1].id), limit=limit)
@@ -108,7 +107,8 @@ def list_papers(request: Request, response: Response,
     return body
 
 
-@router.post("/papers/index", status_code=201, summary="Fetch a paper from arXiv into the store")
+@router.post("/papers/index", status_code=201, summary="Fetch a paper from arXiv into the store",
+             responses={502: error_response(502)})
 def index_paper(ref: PaperRef, _user: Writer):
     arxiv_id = parse_arxiv_id(ref.arxivId).id
     fetched = ensure_paper(arxiv_id)
@@ -164,13 +164,13 @@ def add_comment(arxiv_id: str, body: CommentIn, user: Writer):
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your comment")
-def edit_comment(comment_id: int, body: CommentIn, user: Writer):
+def edit_comment(comment_id: DbId, body: CommentIn, user: Writer):
     with session_scope() as session:
         return _comment_json(comments.edit_comment(session, user, comment_id, body.comment))
 
 
 @router.delete("/comments/{comment_id}", summary="Delete your comment")
-def delete_comment(comment_id: int, user: Writer):
+def delete_comment(comment_id: DbId, user: Writer):
     with session_scope() as session:
         comments.delete_comment(session, user, comment_id)
     return {"id": str(comment_id), "deleted": True}
@@ -184,7 +184,7 @@ def hide_paper(arxiv_id: str, body: HiddenIn, user: Writer):
 
 
 @router.post("/comments/{comment_id}/hide", summary="Hide or unhide a comment (administrators)")
-def hide_comment(comment_id: int, body: HiddenIn, user: Writer):
+def hide_comment(comment_id: DbId, body: HiddenIn, user: Writer):
     with session_scope() as session:
         moderation.set_comment_hidden(session, user, comment_id, body.hidden)
     return {"id": str(comment_id), "hidden": body.hidden}

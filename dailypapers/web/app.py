@@ -14,6 +14,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers.config import get_settings
@@ -25,7 +26,8 @@ from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
 from dailypapers.web.head import HeadAsGet
 from dailypapers.web.limits import BodyLimit
-from dailypapers.web.responses import json_error, safe_next, status_for, wants_json
+from dailypapers.web.openapi import truthful_openapi
+from dailypapers.web.responses import DISK_FULL_MESSAGE, is_disk_full, json_error, safe_next, status_for, wants_json
 from dailypapers.web.security import CsrfCookieMiddleware
 from dailypapers.web.templating import render
 
@@ -69,6 +71,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         return error_response(request, 400, _validation_message(exc))
 
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)
+    async def disk_full(request: Request, exc: Exception):
+        if not is_disk_full(exc):
+            raise exc  # on to `unexpected_error`, which answers 500 and has the traceback logged
+        return error_response(request, 503, DISK_FULL_MESSAGE, {"Retry-After": "300"})
+
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception):
         # Starlette logs the traceback after this handler answers; the visitor gets a page, not a stack.
@@ -100,6 +109,7 @@ def create_app() -> FastAPI:
                               "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
     get_engine()  # open and check the database now, not inside the first requests' threads
     get_settings().signing_key  # noqa: B018  read (or created) at start: a request never writes the key file
+    app.openapi = lambda: truthful_openapi(app)
     install_error_handlers(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(MicroCache)  # added late, so it runs early: a cache hit skips everything inside it

@@ -2,8 +2,8 @@
 dailypapers.community).
 
 The session cookie is HttpOnly, SameSite=Lax, and Secure when the site is reached over HTTPS. Its value
-is signed by community/sessions.py. Every write by a signed-in user, from a form, a script or the JSON
-API, goes through the one guard `writer`.
+is a random secret that community/sessions.py looks up server-side, so logging out ends it.
+Every write by a signed-in user, from a form, a script or the JSON API, goes through the one guard `writer`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
 from fastapi.responses import Response
+from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 
 from dailypapers.community import moderation
-from dailypapers.community.sessions import SESSION_SECONDS, session_value, user_for_session
+from dailypapers.community.sessions import SESSION_SECONDS, end_session, start_session, user_for_session
 from dailypapers.community.tokens import user_for_token
 from dailypapers.config import get_settings
 from dailypapers.store.db import session_scope
@@ -25,6 +26,8 @@ from dailypapers.web.security import csrf_from_request, is_https, rate_limit, ve
 
 SESSION_COOKIE = "dp_session"
 WRITE_WINDOW = 60  # seconds; `rate_limit_writes` writes per user in it
+# Declares the Bearer scheme in the OpenAPI document; `current_user` reads the header itself.
+BEARER = HTTPBearer(auto_error=False, description="A personal API token from the settings page: dp_...")
 
 
 class LoginRequired(Exception):
@@ -32,11 +35,18 @@ class LoginRequired(Exception):
 
 
 def log_in(request: Request, response: Response, user: User) -> None:
-    response.set_cookie(SESSION_COOKIE, session_value(user), max_age=SESSION_SECONDS, httponly=True,
+    with session_scope() as session:
+        value = start_session(session, user)
+    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_SECONDS, httponly=True,
                         samesite="lax", secure=is_https(request.scope), path="/")
 
 
-def log_out(response: Response) -> None:
+def log_out(request: Request, response: Response) -> None:
+    """End this browser's session on the server (a copy of the cookie opens nothing), and drop the cookie."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        with session_scope() as session:
+            end_session(session, cookie)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
@@ -54,9 +64,8 @@ def current_user(request: Request) -> User | None:
     if hasattr(request.state, "user"):
         return request.state.user
     user = None
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        user = _look_up(user_for_token, header[7:].strip())
+    if _bearer(request):
+        user = _look_up(user_for_token, request.headers["authorization"][7:].strip())
         if user is None:
             raise HTTPException(401, "the API token is not valid")
     else:
@@ -78,12 +87,18 @@ def require_admin(request: Request) -> User:
     return moderation.require_admin(require_user(request))
 
 
+def _bearer(request: Request) -> bool:
+    return request.headers.get("authorization", "").lower().startswith("bearer ")
+
+
 def _csrf_required(request: Request) -> bool:
     """Forms always carry the CSRF token. The JSON API needs it only when it rides on the session cookie:
-    a request with a Bearer token, or with no session, has no ambient authority another site could borrow."""
+    a request with no session has no ambient authority another site could borrow, and one with a Bearer
+    token is its user only if the token is valid (`current_user` answers 401 otherwise). Any other
+    Authorization header is no credential at all and replaces nothing."""
     if not request.url.path.startswith("/api/"):
         return True
-    return not request.headers.get("authorization") and bool(request.cookies.get(SESSION_COOKIE))
+    return not _bearer(request) and bool(request.cookies.get(SESSION_COOKIE))
 
 
 async def checked_csrf(request: Request) -> None:
@@ -93,7 +108,7 @@ async def checked_csrf(request: Request) -> None:
         verify_csrf(request, await csrf_from_request(request))
 
 
-def writer(request: Request, _csrf: None = Depends(checked_csrf)) -> User:
+def writer(request: Request, _csrf: None = Depends(checked_csrf), _token: object = Security(BEARER)) -> User:
     """Dependency of every write by a signed-in user: the CSRF check, then the user, then the per-user
     write rate limit (429 beyond it)."""
     user = require_user(request)

@@ -8,7 +8,35 @@ dailypapers.community.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+import re
+from typing import Annotated
+
+from annotated_types import Ge, Le
+from pydantic import BaseModel, BeforeValidator, Field
+
+MAX_DB_INT = 2**63 - 1  # the widest integer column of SQLite and PostgreSQL
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def _ascii_int(value: object) -> object:
+    """Digits as text become an int only when they are ASCII digits: int() also reads "²" and "٣"."""
+    if isinstance(value, bool):
+        raise ValueError("not a whole number: a boolean")
+    if isinstance(value, str):
+        if not _ASCII_DIGITS.fullmatch(value):
+            raise ValueError(f"not a whole number: {value[:30]!r}")
+        return int(value)
+    return value
+
+
+def _cursor(value: object) -> object:
+    return 0 if value == "" else _ascii_int(value)  # ?cursor= is the first page
+
+
+# Every id and cursor a request carries, in a path, a query or a body: huge or odd numbers answer 400.
+# (The bounds come before the validator, so that the OpenAPI document shows them as minimum and maximum.)
+DbId = Annotated[int, Ge(1), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]
+Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_cursor)]
 
 # --- JSON API bodies --------------------------------------------------------------------------------
 
@@ -19,18 +47,11 @@ class PaperRef(BaseModel):
 
 class CommentIn(BaseModel):
     comment: str = Field(..., description="Markdown subset; rendered to sanitised HTML")
-    parentId: str | None = Field(None, description="The comment this one replies to")
-
-    @field_validator("parentId")
-    @classmethod
-    def _comment_id(cls, value: str | None) -> str | None:
-        if value is not None and not value.isdigit():
-            raise ValueError(f"not a comment id: {value!r}")
-        return value
+    parentId: DbId | None = Field(None, description="The comment this one replies to (its id, a number or text)")
 
     @property
     def parent_id(self) -> int | None:
-        return int(self.parentId) if self.parentId is not None else None
+        return self.parentId
 
 
 class HiddenIn(BaseModel):
@@ -70,7 +91,7 @@ class VoteForm(BaseModel):
 
 class CommentForm(BaseModel):
     body: str = ""
-    parent: int | None = None  # the comment this one replies to (new comments only)
+    parent: DbId | None = None  # the comment this one replies to (new comments only)
 
 
 class LinksForm(BaseModel):

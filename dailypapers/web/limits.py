@@ -1,35 +1,55 @@
-"""A cap on request bodies: forms and JSON here are small, so a huge upload is refused before parsing."""
+"""Caps on request bodies: forms and JSON here are small and flat, so a huge upload, or JSON nested deeper
+than any request of ours needs (a parser recursing through 50,000 brackets would overflow the stack), is
+refused before anything parses it."""
 
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 
 MAX_BODY_BYTES = 256 * 1024  # a 10,000-character comment in UTF-8 is at most 40 KB
+MAX_JSON_DEPTH = 32  # our bodies nest two levels deep
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text; brackets inside strings do not count."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, delete=bytes(set(range(256)) - set(b"[]{}")))
+    return max(accumulate((1 if b in b"[{" else -1 for b in brackets), initial=0))
+
+
+def _is_json(headers: dict[bytes, bytes]) -> bool:
+    return headers.get(b"content-type", b"").split(b";")[0].strip().endswith(b"json")
 
 
 class BodyLimit:
-    """Pure ASGI: 413 when Content-Length says too much, or when a streamed body grows past the cap."""
+    """Pure ASGI: 413 when Content-Length says too much, or when a streamed body grows past the cap; 400 for
+    a JSON body nested deeper than MAX_JSON_DEPTH."""
 
     def __init__(self, app, max_bytes: int = MAX_BODY_BYTES):
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _refuse(self, send) -> None:
-        body = json.dumps({"error": f"the request body is larger than {self.max_bytes // 1024} KB"}).encode()
-        await send({"type": "http.response.start", "status": 413,
+    @staticmethod
+    async def _refuse(send, status: int, message: str) -> None:
+        body = json.dumps({"error": message}).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                return await self._refuse(send)
-        if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE") or any(
-                name == b"content-length" for name, _ in scope["headers"]):
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        too_big = f"the request body is larger than {self.max_bytes // 1024} KB"
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            return await self._refuse(send, 413, too_big)
+        if scope["method"] not in WRITE_METHODS or (length is not None and not _is_json(headers)):
             return await self.app(scope, receive, send)
-        # A streamed body of unknown length: read it here, up to the cap, then hand it on whole.
+        # A JSON body, or one of unknown length: read it here, up to the cap, then hand it on whole.
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -38,9 +58,11 @@ class BodyLimit:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.max_bytes:
-                return await self._refuse(send)
+                return await self._refuse(send, 413, too_big)
             more = message.get("more_body", False)
         body, delivered = b"".join(chunks), False
+        if _is_json(headers) and json_depth(body) > MAX_JSON_DEPTH:
+            return await self._refuse(send, 400, f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
 
         async def replay():
             nonlocal delivered

@@ -135,7 +135,7 @@ def search_page(request: Request, q: str = "", mode: str = "hybrid", category: s
         try:
             query = SearchQuery(
                 text=q, mode=mode, limit=SEARCH_PAGE_SIZE + 1, offset=p * SEARCH_PAGE_SIZE,
-                category=filters["category"] or None, author=filters["author"] or None,
+                category=queries.parse_category(filters["category"]), author=filters["author"] or None,
                 date_from=parse_day(filters["from"]) if filters["from"] else None,
                 date_to=parse_day(filters["to"]) if filters["to"] else None, has_code=has_code)
             with session_scope() as session:

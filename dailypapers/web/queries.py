@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,6 +14,7 @@ from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ranking.trending import trending_score
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.models import AuthorClaim, Comment, DailyEntry, Paper, User, Vote
+from dailypapers.validators import arxiv_category
 from dailypapers.web.feed_periods import Period
 
 PAGE_SORTS = ("upvotes", "newest", "trending")
@@ -45,16 +45,10 @@ def _feed_select(now: datetime):
     return stmt, SUBMITTER, score
 
 
-CATEGORY = re.compile(r"^[A-Za-z-]+(\.[A-Za-z-]+)?$")  # cs, cs.CL, hep-th, astro-ph.GA
-
-
 def parse_category(text: str | None) -> str | None:
+    """An optional category filter (cs.CL, or cs for all its categories): None when not given."""
     text = (text or "").strip()
-    if not text:
-        return None
-    if len(text) > 32 or not CATEGORY.match(text):
-        raise InvalidInput(f"not an arXiv category: {text!r}; e.g. cs.CL, or cs for all of computer science")
-    return text
+    return arxiv_category(text) if text else None
 
 
 def feed_rows(session: Session, *, period: Period | None = None, sort: str = "upvotes", limit: int = 50,

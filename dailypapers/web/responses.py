@@ -1,7 +1,9 @@
-"""Helpers shared by routers: does the caller want JSON, where to send a browser back to."""
+"""Helpers shared by routers: does the caller want JSON, where to send a browser back to, which status an
+error answers."""
 
 from __future__ import annotations
 
+import errno
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -50,6 +52,23 @@ def status_for(exc) -> int:
     if isinstance(exc, SourceError):
         return 502
     return 503
+
+
+DISK_FULL_MESSAGE = ("the server's disk is full, so nothing can be saved right now (reading still works); "
+                     "please try again later")
+_PG_DISK_FULL = "53100"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """A write refused for want of space: ENOSPC from a file, SQLite's "database or disk is full", or
+    PostgreSQL's disk_full. SQLAlchemy keeps the driver's error in `orig`."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    return ("database or disk is full" in str(orig)
+            or _PG_DISK_FULL in (getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None)))
 
 
 def json_error(status: int, message: str, headers: dict | None = None) -> JSONResponse:

@@ -32,6 +32,7 @@ from dailypapers.digest.tokens import BadToken, subscriber_for_token, subscriber
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import current_user
+from dailypapers.web.openapi import error_response
 from dailypapers.web.responses import json_error
 from dailypapers.web.security import client_ip, csrf_token, rate_limit, verify_csrf
 from dailypapers.web.templating import render
@@ -103,7 +104,17 @@ def subscribe_submit(request: Request, email: str = Form(""), frequency: str = F
     return page
 
 
-@router.post("/api/subscriptions", status_code=202, tags=["subscriptions"])
+_SUBSCRIPTION_BODY = {"type": "object", "properties": {
+    "email": {"type": "string"}, "frequency": {"type": "string", "enum": list(FREQUENCIES)},
+    "interests": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    "categories": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
+    "required": ["email"]}
+
+
+@router.post("/api/subscriptions", status_code=202, tags=["subscriptions"],
+             responses={415: error_response(415), 429: error_response(429)},
+             openapi_extra={"requestBody": {"required": True,
+                                            "content": {"application/json": {"schema": _SUBSCRIPTION_BODY}}}})
 async def subscribe_api(request: Request):
     """Subscribe an address to the digest: `{"email", "frequency": "daily"|"weekly", "interests": [..] or
     text, "categories": [..] or text}`. A confirmation email goes out; nothing else is sent before it is
