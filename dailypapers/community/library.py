@@ -1,5 +1,5 @@
 """A user's own signals beside upvotes: the private library (saves), "not interested" (dismissals), named
-collections, seeding from pasted ids or a BibTeX file, and the training signals of the personal feed.
+collections, and seeding the library from pasted ids or a BibTeX file (ranking/signals.py reads them all).
 
 Every write is idempotent (asking for the state you already have changes nothing), so a double submit or a
 retried API call is harmless.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import bibtexparser
 from sqlalchemy import delete, select
@@ -19,8 +18,7 @@ from sqlalchemy.orm import Session
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.sources.ids import parse_arxiv_id
-from dailypapers.store.models import Collection, CollectionItem, Dismissal, Paper, Save, User, Vote, utcnow
-from dailypapers.store.state import get_state, set_state
+from dailypapers.store.models import Collection, CollectionItem, Dismissal, Paper, Save, User, utcnow
 
 MAX_COLLECTION_NAME = 120
 MAX_SEED_REFERENCES = 2000
@@ -143,52 +141,6 @@ def collection_papers(session: Session, collection: Collection) -> list[Paper]:
     return list(session.scalars(select(Paper).join(CollectionItem, CollectionItem.paper_id == Paper.id)
                                 .where(CollectionItem.collection_id == collection.id, Paper.hidden.is_(False))
                                 .order_by(CollectionItem.created_at.desc(), Paper.id.desc())))
-
-
-# --- the personal feed's signals -----------------------------------------------------------------------
-
-
-@dataclass
-class Signals:
-    positives: list[int]  # paper ids the user liked (upvoted, saved, collected), newest first, no repeats
-    negatives: list[int]  # paper ids marked "not interested"
-    seen: set[int]  # every paper the feed must not show again, reset or not
-
-    @property
-    def key(self) -> tuple:
-        """Changes exactly when the training data does: the per-user model is retrained then."""
-        return tuple(self.positives), tuple(self.negatives)
-
-
-def _reset_key(user: User) -> str:
-    return f"feed_reset:{user.id}"
-
-
-def reset_feed(session: Session, user: User) -> None:
-    """Forget what the feed learned: signals from before now no longer train it. The library, collections,
-    upvotes and dismissals themselves stay, and papers already acted on stay out of the feed."""
-    set_state(session, _reset_key(user), {"at": utcnow().isoformat()})
-
-
-def user_signals(session: Session, user: User) -> Signals:
-    state = get_state(session, _reset_key(user))
-    since = datetime.fromisoformat(state["at"]) if state else None
-    collected = (select(CollectionItem.paper_id, CollectionItem.created_at)
-                 .join(Collection, Collection.id == CollectionItem.collection_id).where(Collection.user_id == user.id))
-    liked: list[tuple[int, datetime]] = []
-    for model in (Vote, Save):
-        liked += session.execute(select(model.paper_id, model.created_at).where(model.user_id == user.id)).all()
-    liked += session.execute(collected).all()
-    dismissed = session.execute(select(Dismissal.paper_id, Dismissal.created_at)
-                                .where(Dismissal.user_id == user.id)).all()
-    seen = {pid for pid, _ in liked} | {pid for pid, _ in dismissed}
-
-    def fresh(rows) -> list[int]:
-        rows = sorted((r for r in rows if since is None or r[1] >= since), key=lambda r: (r[1], r[0]), reverse=True)
-        return list(dict.fromkeys(pid for pid, _ in rows))
-
-    negatives = fresh(dismissed)
-    return Signals([p for p in fresh(liked) if p not in set(negatives)], negatives, seen)
 
 
 # --- seeding -------------------------------------------------------------------------------------------
