@@ -57,19 +57,28 @@ def dismiss(session: Session, user: User, arxiv_id: str, on: bool | None = None)
 
 @dataclass
 class CardState:
-    """What a page of cards shows per paper for the signed-in user: one query per kind for the whole page."""
+    """What the cards of a page show for the signed-in user, read in a few queries for the whole page."""
 
     saved: set[int] = field(default_factory=set)
     dismissed: set[int] = field(default_factory=set)
+    collections: list[tuple[int, str]] = field(default_factory=list)  # the user's (id, name), for "add to"
+    collected: set[tuple[int, int]] = field(default_factory=set)  # (collection id, paper id)
 
 
 def card_state(session: Session, user_id: int | None, paper_ids: list[int]) -> CardState:
     if user_id is None or not paper_ids:
         return CardState()
-    return CardState(
-        saved=set(session.scalars(select(Save.paper_id).where(Save.user_id == user_id, Save.paper_id.in_(paper_ids)))),
-        dismissed=set(session.scalars(select(Dismissal.paper_id).where(Dismissal.user_id == user_id,
-                                                                       Dismissal.paper_id.in_(paper_ids)))))
+
+    def marked(model) -> set[int]:
+        return set(session.scalars(select(model.paper_id).where(model.user_id == user_id,
+                                                                model.paper_id.in_(paper_ids))))
+
+    collections = session.execute(select(Collection.id, Collection.name).where(Collection.user_id == user_id)
+                                  .order_by(Collection.name)).all()
+    collected = session.execute(select(CollectionItem.collection_id, CollectionItem.paper_id)
+                                .join(Collection, Collection.id == CollectionItem.collection_id)
+                                .where(Collection.user_id == user_id, CollectionItem.paper_id.in_(paper_ids))).all()
+    return CardState(marked(Save), marked(Dismissal), [tuple(c) for c in collections], {tuple(c) for c in collected})
 
 
 def library_papers(session: Session, user: User) -> list[Paper]:

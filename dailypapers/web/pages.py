@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from dailypapers.community.comments import render_markdown, thread_order
+from dailypapers.community.library import card_state
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
 from dailypapers.dates import parse_day
@@ -61,12 +62,13 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
                                  category=category)
         before, after = queries.neighbour_dates(session, period)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
+        marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
     # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
     prev_path = _period_of(period.kind, before).path if before else None
     next_path = _period_of(period.kind, after).path if after else None
     return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
-                  prev_path=prev_path, next_path=next_path, voted=voted, latest=latest, category=category or "",
+                  prev_path=prev_path, next_path=next_path, voted=voted, marks=marks, latest=latest, category=category or "",
                   base_path=request.url.path)
 
 
@@ -110,7 +112,9 @@ def trending_page(request: Request, p: int = 0, category: str | None = None):
         rows = queries.feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
+        marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=voted,
+                  marks=marks,
                   category=category or "")
 
 
@@ -127,7 +131,8 @@ def search_page(request: Request, q: str = "", mode: str = "hybrid", category: s
     p = _page(p)
     filters = {"mode": mode, "category": category.strip(), "author": author.strip(), "from": date_from.strip(),
                "to": date_to.strip(), "has_code": has_code}
-    hits, papers, error = [], {}, None
+    hits, papers, error, marks = [], {}, None, None
+    user = current_user(request)
     if q.strip():
         try:
             query = SearchQuery(
@@ -138,12 +143,13 @@ def search_page(request: Request, q: str = "", mode: str = "hybrid", category: s
             with session_scope() as session:
                 hits = search(session, query)
                 papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+                marks = card_state(session, user.id if user else None, list(papers))
         except InvalidInput as exc:
             error = str(exc)
     status = 400 if error else 200
     return render(request, "search.html", status_code=status, q=q, nav_query=q, filters=filters, error=error,
                   hits=[h for h in hits[:SEARCH_PAGE_SIZE] if h.paper_id in papers], papers=papers,
-                  more=len(hits) > SEARCH_PAGE_SIZE, p=p, modes=("hybrid", "keyword", "semantic"))
+                  more=len(hits) > SEARCH_PAGE_SIZE, p=p, modes=("hybrid", "keyword", "semantic"), marks=marks)
 
 
 @router.get("/users/{username}")
@@ -163,6 +169,7 @@ def paper_page(request: Request, arxiv_id: str):
         view = queries.paper_view(session, arxiv_id, include_hidden=is_admin)
         comments = queries.visible_comments(session, view.paper.id, include_hidden=is_admin)
         voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
+        marks = card_state(session, user.id if user else None, [view.paper.id])
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
@@ -172,7 +179,7 @@ def paper_page(request: Request, arxiv_id: str):
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
                   thread=thread_order(comments),
-                  voted=voted, related=related_list, is_admin=is_admin)
+                  voted=voted, marks=marks, related=related_list, is_admin=is_admin)
 
 
 def paper_markdown_page(arxiv_id: str):
