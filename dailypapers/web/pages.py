@@ -68,8 +68,8 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
     prev_path = _period_of(period.kind, before).path if before else None
     next_path = _period_of(period.kind, after).path if after else None
     return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
-                  prev_path=prev_path, next_path=next_path, voted=voted, marks=marks, latest=latest, category=category or "",
-                  base_path=request.url.path)
+                  prev_path=prev_path, next_path=next_path, voted=voted, marks=marks, latest=latest,
+                  category=category or "", base_path=request.url.path)
 
 
 def _period_of(kind: str, day) -> Period:
