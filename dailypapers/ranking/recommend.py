@@ -25,10 +25,12 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sqlalchemy import select
+from threadpoolctl import threadpool_limits
 from sqlalchemy.orm import Session
 
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
+from dailypapers.index.embedders import model_label
 from dailypapers.index.vectors import VectorIndex, load_vector_index
 from dailypapers.ranking.signals import Signals, user_signals
 from dailypapers.store.db import get_engine
@@ -117,7 +119,8 @@ def fit_user_model(ids: np.ndarray, matrix: np.ndarray, positives: list[int], ne
     negative_weight = np.concatenate([np.full(len(neg_rows), DISMISSED_WEIGHT), np.ones(len(sampled))])
     weights = np.concatenate([np.full(len(pos_rows), negative_weight.sum() / len(pos_rows)), negative_weight])
     classifier = LogisticRegression(C=REGULARISATION, max_iter=200)
-    classifier.fit(np.asarray(matrix[rows], dtype=np.float32), labels, sample_weight=weights)
+    with threadpool_limits(1):  # a few hundred rows: thread start-up would cost more than the fit (x20 on 2 cores)
+        classifier.fit(np.asarray(matrix[rows], dtype=np.float32), labels, sample_weight=weights)
     corpus = np.asarray(matrix[sampled], dtype=np.float32)
     direction = _unit_spread(classifier.coef_[0], corpus) + _unit_spread(liked.mean(axis=0), corpus)
     return UserModel(liked, ids[pos_rows], direction.astype(np.float32), 0.0)
@@ -138,7 +141,7 @@ def _rows(ids: np.ndarray, paper_ids: list[int]) -> np.ndarray:
 def paper_vectors() -> VectorIndex | None:
     """The stored vectors of the site's embedding model: the one place the feed reads vectors from."""
     settings = get_settings()
-    return load_vector_index(get_engine(settings), settings.data_dir, settings.embedding_model)
+    return load_vector_index(get_engine(settings), settings.data_dir, model_label(settings.embedding_model))
 
 
 _models: OrderedDict[tuple, UserModel | None] = OrderedDict()
