@@ -25,8 +25,8 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sqlalchemy import select
-from threadpoolctl import threadpool_limits
 from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
 
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
