@@ -118,10 +118,6 @@ class CollectItemForm(BaseModel):
     on: str = "1"
 
 
-class SeedForm(BaseModel):
-    references: str = Field("", max_length=250_000, description="arXiv ids or URLs, or a BibTeX file's text")
-
-
 class CollectionIn(BaseModel):
     name: str = Field(..., max_length=200)
     public: bool = False

@@ -176,11 +176,11 @@ def for_you_page(request: Request, window: str = DEFAULT_WINDOW):
 
 
 @router.post("/for-you/seed")
-async def seed(request: Request, user: Writer, references: Annotated[str, Form()] = "",
-               bibfile: Annotated[UploadFile | None, File()] = None):
+def seed(request: Request, user: Writer, references: Annotated[str, Form()] = "",
+         bibfile: Annotated[UploadFile | None, File()] = None):
     text = references
     if bibfile is not None and bibfile.filename:
-        text += "\n" + (await bibfile.read(MAX_SEED_BYTES)).decode("utf-8", errors="replace")
+        text += "\n" + bibfile.file.read(MAX_SEED_BYTES).decode("utf-8", errors="replace")
     if not text.strip():
         raise InvalidInput("paste arXiv ids or links, or choose a .bib file")
     with session_scope() as session:
