@@ -141,3 +141,37 @@ class TokenForm(BaseModel):
 class PasswordForm(BaseModel):
     current: str = ""
     new: str = ""
+
+
+# --- library, collections and the personal feed (web/library.py) -------------------------------------------
+
+
+class MarkForm(BaseModel):
+    on: str | None = None  # "1" or "0": the wanted state, like VoteForm; absent toggles
+
+    @property
+    def wanted(self) -> bool | None:
+        return VoteForm(vote=self.on).up
+
+
+class CollectionForm(BaseModel):
+    name: str = ""
+    public: str | None = None  # a checkbox: present when ticked
+
+    @property
+    def is_public(self) -> bool:
+        return self.public in ("1", "on", "true")
+
+
+class CollectItemForm(BaseModel):
+    paper: str = Field("", max_length=300)
+    on: str = "1"
+
+
+class CollectionIn(BaseModel):
+    name: str = Field(..., max_length=200)
+    public: bool = False
+
+
+class SeedIn(BaseModel):
+    references: str = Field(..., max_length=250_000, description="arXiv ids or URLs, or the text of a .bib file")

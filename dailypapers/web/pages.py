@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from dailypapers.community.authors import author_page
 from dailypapers.community.comments import render_markdown, thread_order
+from dailypapers.community.library import card_state
 from dailypapers.community.links import may_edit_links
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
@@ -64,13 +65,14 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
                                  category=category)
         before, after = queries.neighbour_dates(session, period)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
+        marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
     # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
     prev_path = _period_of(period.kind, before).path if before else None
     next_path = _period_of(period.kind, after).path if after else None
     return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
-                  prev_path=prev_path, next_path=next_path, voted=voted, latest=latest, category=category or "",
-                  base_path=request.url.path)
+                  prev_path=prev_path, next_path=next_path, voted=voted, marks=marks, latest=latest,
+                  category=category or "", base_path=request.url.path)
 
 
 def _period_of(kind: str, day) -> Period:
@@ -113,7 +115,9 @@ def trending_page(request: Request, p: int = 0, category: str | None = None):
         rows = queries.feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
+        marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=voted,
+                  marks=marks,
                   category=category or "")
 
 
@@ -130,7 +134,8 @@ def search_page(request: Request, q: str = "", mode: str = "hybrid", category: s
     p = _page(p)
     filters = {"mode": mode, "category": category.strip(), "author": author.strip(), "from": date_from.strip(),
                "to": date_to.strip(), "has_code": has_code}
-    hits, papers, error = [], {}, None
+    hits, papers, error, marks = [], {}, None, None
+    user = current_user(request)
     if q.strip():
         try:
             query = SearchQuery(
@@ -141,12 +146,13 @@ def search_page(request: Request, q: str = "", mode: str = "hybrid", category: s
             with session_scope() as session:
                 hits = search(session, query)
                 papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+                marks = card_state(session, user.id if user else None, list(papers))
         except InvalidInput as exc:
             error = str(exc)
     status = 400 if error else 200
     return render(request, "search.html", status_code=status, q=q, nav_query=q, filters=filters, error=error,
                   hits=[h for h in hits[:SEARCH_PAGE_SIZE] if h.paper_id in papers], papers=papers,
-                  more=len(hits) > SEARCH_PAGE_SIZE, p=p, modes=("hybrid", "keyword", "semantic"))
+                  more=len(hits) > SEARCH_PAGE_SIZE, p=p, modes=("hybrid", "keyword", "semantic"), marks=marks)
 
 
 @router.get("/users/{username}")
@@ -175,6 +181,7 @@ def paper_page(request: Request, arxiv_id: str):
         comments = queries.visible_comments(session, view.paper.id, include_hidden=is_admin)
         voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
         edits_links = may_edit_links(session, user, view.paper)
+        marks = card_state(session, user.id if user else None, [view.paper.id])
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
@@ -184,7 +191,7 @@ def paper_page(request: Request, arxiv_id: str):
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
                   thread=thread_order(comments),
-                  voted=voted, related=related_list, is_admin=is_admin, edits_links=edits_links)
+                  voted=voted, marks=marks, related=related_list, is_admin=is_admin, edits_links=edits_links)
 
 
 def paper_markdown_page(arxiv_id: str):

@@ -1,0 +1,224 @@
+"""A user's own signals beside upvotes: the private library (saves), "not interested" (dismissals), named
+collections, and seeding the library from pasted ids or a BibTeX file (ranking/signals.py reads them all).
+
+Every write is idempotent (asking for the state you already have changes nothing), so a double submit or a
+retried API call is harmless.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import bibtexparser
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dailypapers.community.papers import load_paper
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.store.models import Collection, CollectionItem, Dismissal, Paper, Save, User, utcnow
+
+MAX_COLLECTION_NAME = 120
+MAX_SEED_REFERENCES = 2000
+# arXiv ids inside free text: a DOI 10.48550/arXiv.2501.01234, a URL, or "arXiv:2501.01234".
+_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[.:/]\s*|arxiv\.org/(?:abs|pdf)/)((?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})"
+                            r"(?:v\d+)?)", re.IGNORECASE)
+
+
+def _insert_once(session: Session, model, **values) -> None:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    keys = [c.name for c in model.__table__.primary_key.columns]
+    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+def _set_mark(session: Session, model, user: User, arxiv_id: str, on: bool | None) -> bool:
+    """Put the (user, paper) row of `model` in the wanted state (None toggles); returns the new state."""
+    paper = load_paper(session, arxiv_id)
+    if on is None:
+        on = session.get(model, (user.id, paper.id)) is None
+    if on:
+        _insert_once(session, model, user_id=user.id, paper_id=paper.id, created_at=utcnow())
+    else:
+        session.execute(delete(model).where(model.user_id == user.id, model.paper_id == paper.id))
+    return on
+
+
+def save(session: Session, user: User, arxiv_id: str, on: bool | None = None) -> bool:
+    """Keep the paper in (or take it out of) the user's private library."""
+    return _set_mark(session, Save, user, arxiv_id, on)
+
+
+def dismiss(session: Session, user: User, arxiv_id: str, on: bool | None = None) -> bool:
+    """Mark the paper "not interested" (or take the mark back)."""
+    return _set_mark(session, Dismissal, user, arxiv_id, on)
+
+
+@dataclass
+class CardState:
+    """What the cards of a page show for the signed-in user, read in a few queries for the whole page."""
+
+    saved: set[int] = field(default_factory=set)
+    dismissed: set[int] = field(default_factory=set)
+    collections: list[tuple[int, str]] = field(default_factory=list)  # the user's (id, name), for "add to"
+    collected: set[tuple[int, int]] = field(default_factory=set)  # (collection id, paper id)
+
+
+def card_state(session: Session, user_id: int | None, paper_ids: list[int]) -> CardState:
+    if user_id is None or not paper_ids:
+        return CardState()
+
+    def marked(model) -> set[int]:
+        return set(session.scalars(select(model.paper_id).where(model.user_id == user_id,
+                                                                model.paper_id.in_(paper_ids))))
+
+    collections = session.execute(select(Collection.id, Collection.name).where(Collection.user_id == user_id)
+                                  .order_by(Collection.name)).all()
+    collected = session.execute(select(CollectionItem.collection_id, CollectionItem.paper_id)
+                                .join(Collection, Collection.id == CollectionItem.collection_id)
+                                .where(Collection.user_id == user_id, CollectionItem.paper_id.in_(paper_ids))).all()
+    return CardState(marked(Save), marked(Dismissal), [tuple(c) for c in collections], {tuple(c) for c in collected})
+
+
+def library_papers(session: Session, user: User) -> list[Paper]:
+    """The user's saved papers, newest save first."""
+    return list(session.scalars(select(Paper).join(Save, Save.paper_id == Paper.id)
+                                .where(Save.user_id == user.id, Paper.hidden.is_(False))
+                                .order_by(Save.created_at.desc(), Paper.id.desc())))
+
+
+# --- collections ----------------------------------------------------------------------------------------
+
+
+def create_collection(session: Session, user: User, name: str, public: bool = False) -> Collection:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("a collection needs a name")
+    if len(name) > MAX_COLLECTION_NAME:
+        raise InvalidInput(f"a collection name has at most {MAX_COLLECTION_NAME} characters")
+    if session.scalar(select(Collection).where(Collection.user_id == user.id, Collection.name == name)):
+        raise InvalidInput(f"you already have a collection named {name!r}")
+    collection = Collection(user_id=user.id, name=name, public=public, created_at=utcnow())
+    session.add(collection)
+    session.flush()
+    return collection
+
+
+def get_collection(session: Session, viewer: User | None, collection_id: int) -> Collection:
+    """A public collection, or a private one its owner asks for; NotFound otherwise (a private collection
+    does not reveal that it exists)."""
+    collection = session.get(Collection, collection_id)
+    if collection is None or not (collection.public or (viewer is not None and viewer.id == collection.user_id)):
+        raise NotFound(f"no collection {collection_id}")
+    return collection
+
+
+def _own_collection(session: Session, user: User, collection_id: int) -> Collection:
+    collection = get_collection(session, user, collection_id)
+    if collection.user_id != user.id:
+        raise NotFound(f"no collection {collection_id}")
+    return collection
+
+
+def set_in_collection(session: Session, user: User, collection_id: int, arxiv_id: str, on: bool = True) -> bool:
+    collection = _own_collection(session, user, collection_id)
+    paper = load_paper(session, arxiv_id)
+    if on:
+        _insert_once(session, CollectionItem, collection_id=collection.id, paper_id=paper.id, created_at=utcnow())
+    else:
+        session.execute(delete(CollectionItem).where(CollectionItem.collection_id == collection.id,
+                                                     CollectionItem.paper_id == paper.id))
+    return on
+
+
+def update_collection(session: Session, user: User, collection_id: int, public: bool) -> Collection:
+    collection = _own_collection(session, user, collection_id)
+    collection.public = public
+    return collection
+
+
+def delete_collection(session: Session, user: User, collection_id: int) -> None:
+    session.delete(_own_collection(session, user, collection_id))
+
+
+def user_collections(session: Session, user: User) -> list[Collection]:
+    return list(session.scalars(select(Collection).where(Collection.user_id == user.id).order_by(Collection.name)))
+
+
+def collection_papers(session: Session, collection: Collection) -> list[Paper]:
+    return list(session.scalars(select(Paper).join(CollectionItem, CollectionItem.paper_id == Paper.id)
+                                .where(CollectionItem.collection_id == collection.id, Paper.hidden.is_(False))
+                                .order_by(CollectionItem.created_at.desc(), Paper.id.desc())))
+
+
+# --- seeding -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SeedReport:
+    added: list[str] = field(default_factory=list)  # arXiv ids now in the library
+    unmatched: list[str] = field(default_factory=list)  # what could not be matched, as the user wrote it
+
+
+def _bibtex_references(text: str) -> list[tuple[str, str | None]]:
+    """(label, arXiv id or None) per BibTeX entry: the id from eprint, url or doi, in that order."""
+    found = []
+    for entry in bibtexparser.parse_string(text).entries:
+        fields = {f.key.lower(): str(f.value) for f in entry.fields}
+        arxiv_id = None
+        for name in ("eprint", "url", "doi", "arxivid", "journal"):
+            value = fields.get(name, "").strip()
+            arxiv_id = _find_arxiv_id(value, bare=name in ("eprint", "arxivid"))
+            if arxiv_id:
+                break
+        found.append((fields.get("title") or entry.key, arxiv_id))
+    return found
+
+
+def _find_arxiv_id(text: str, bare: bool = False) -> str | None:
+    if not text:
+        return None
+    if bare:
+        try:
+            return parse_arxiv_id(text).id
+        except InvalidInput:
+            pass
+    match = _ARXIV_IN_TEXT.search(text)
+    if match:
+        try:
+            return parse_arxiv_id(match.group(1)).id
+        except InvalidInput:
+            return None
+    return None
+
+
+def parse_references(text: str) -> list[tuple[str, str | None]]:
+    """(label, arXiv id or None) for each reference in `text`: a BibTeX file, or ids and URLs one per line
+    (or separated by spaces or commas)."""
+    if "@" in text and re.search(r"@\w+\s*\{", text):
+        return _bibtex_references(text)
+    references = []
+    for token in re.split(r"[\s,;]+", text.strip()):
+        if token:
+            references.append((token, _find_arxiv_id(token, bare=True)))
+    return references
+
+
+def seed_library(session: Session, user: User, text: str) -> SeedReport:
+    """Save every referenced paper the store holds; report the references it could not match."""
+    references = parse_references(text)
+    if len(references) > MAX_SEED_REFERENCES:
+        raise InvalidInput(f"at most {MAX_SEED_REFERENCES} references at a time")
+    report = SeedReport()
+    ids = {arxiv_id for _, arxiv_id in references if arxiv_id}
+    known = {p.arxiv_id: p for p in session.scalars(select(Paper).where(Paper.arxiv_id.in_(ids),
+                                                                        Paper.hidden.is_(False)))} if ids else {}
+    for label, arxiv_id in references:
+        paper = known.get(arxiv_id or "")
+        if paper is None:
+            report.unmatched.append(label if arxiv_id is None else f"{label} (not in this site's papers)")
+        elif paper.arxiv_id not in report.added:
+            _insert_once(session, Save, user_id=user.id, paper_id=paper.id, created_at=utcnow())
+            report.added.append(paper.arxiv_id)
+    return report

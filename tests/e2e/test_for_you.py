@@ -1,0 +1,75 @@
+"""A new reader seeds a feed from a BibTeX file, reads For you with its reasons, dismisses a paper, collects
+one, and exports the collection as BibTeX that a reference manager imports."""
+
+from __future__ import annotations
+
+import bibtexparser
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.harness import screenshot, sign_up, unique_name
+
+pytestmark = pytest.mark.browser
+
+# Demo papers about language models improving their own reasoning, as a reference manager exports them.
+BIBTEX = """
+@article{selfrefine, title = {One}, author = {A. Author}, eprint = {2310.00533}, archivePrefix = {arXiv}}
+@misc{survey, title = {Two}, url = {https://arxiv.org/abs/2404.12253v1}}
+@article{reflect, title = {Three}, doi = {10.48550/arXiv.2409.12917}}
+@book{offline, title = {A Printed Book Without an arXiv Id}, author = {Some One}}
+"""
+
+
+def test_seed_for_you_dismiss_and_export(page, tmp_path):
+    sign_up(page, unique_name("seeder"))
+    page.locator("#nav-for-you").click()
+    expect(page.locator("main h1")).to_have_text("For you")
+    expect(page.locator("#for-you-empty")).to_be_visible()
+
+    bib = tmp_path / "library.bib"
+    bib.write_text(BIBTEX)
+    page.locator("#seed-file").set_input_files(str(bib))
+    page.locator("#seed-submit").click()
+    expect(page.locator("#seed-added-count")).to_have_text("3 papers added to your library.")
+    expect(page.locator("#seed-unmatched")).to_contain_text("A Printed Book Without an arXiv Id")
+
+    page.locator("#to-for-you").click()
+    page.locator("#window-all").click()  # the demo papers were first published long ago
+    cards = page.locator("#for-you .card")
+    expect(cards.first).to_be_visible()
+    why = cards.first.locator(".why")
+    expect(why).to_contain_text("Because you liked")
+    assert why.locator("a.because").get_attribute("href") in {
+        "/papers/2310.00533", "/papers/2404.12253", "/papers/2409.12917"}
+    expect(why.locator(".terms")).not_to_be_empty()
+    screenshot(page, "for-you")
+
+    first_title = cards.first.locator(".card-title").inner_text().strip()
+    cards.first.get_by_role("button", name=f"Not interested: {first_title}").click()
+    expect(page.locator("#for-you .card-title").first).not_to_have_text(first_title)
+    expect(page.locator("#for-you")).not_to_contain_text(first_title)
+
+    page.locator("#nav-library").click()
+    expect(page.locator("#library .card")).to_have_count(3)
+    page.get_by_label("New collection").fill("Self-improvement")
+    page.locator("#collection-public").check()
+    page.locator("#collection-create").click()
+    expect(page.locator("#collection-name")).to_have_text("Self-improvement")
+    collection_url = page.url
+
+    page.goto("/for-you?window=all")
+    pick = page.locator("#for-you .card").first
+    pick_title = pick.locator(".card-title").inner_text().strip()
+    pick.locator("details.collect summary").click()
+    pick.get_by_role("button", name="Self-improvement").click()
+    page.goto(collection_url)
+    expect(page.locator("#collection .card-title")).to_have_text([pick_title])
+
+    with page.expect_download() as download:
+        page.locator(".export-bib").click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks and len(library.entries) == 1
+    fields = {f.key: f.value for f in library.entries[0].fields}
+    assert fields["archivePrefix"] == "arXiv" and fields["eprint"] and fields["author"]
+    screenshot(page, "collection")

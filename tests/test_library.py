@@ -1,0 +1,334 @@
+"""Your own research feed: save, not interested, collections, seeding, For you with reasons, exports, the
+API and the CLI, on SQLite and on PostgreSQL.
+
+The papers get synthetic vectors (two tight topics among noise) under the configured model's label, so the
+tests exercise the product's model and vector reading without loading an embedding model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import bibtexparser
+import numpy as np
+import pytest
+from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source.json import CiteProcJSON
+from sqlalchemy import create_engine, select, text
+
+from dailypapers.community.library import parse_references
+from dailypapers.config import get_settings, reset_settings
+from dailypapers.index.embedders import model_label
+from dailypapers.index.stored_vectors import save_vectors
+from dailypapers.index.vectors import clear_cache
+from dailypapers.ranking.recommend import fit_user_model
+from dailypapers.store.db import dispose_engines, get_engine, migrate, session_scope
+from dailypapers.store.models import Paper
+from tests.postgres import postgres_server
+from tests.web_helpers import add_papers, client, csrf, record, signup
+
+JSON = {"Accept": "application/json"}
+GRAPHS = [f"2501.001{i:02d}" for i in range(8)]  # topic A
+PROTEINS = [f"2501.002{i:02d}" for i in range(8)]  # topic B
+NOISE = [f"2501.003{i:02d}" for i in range(12)]
+OLD_GRAPH = "2412.00999"  # topic A, first published 20 days ago
+DIM = 16
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request, settings, monkeypatch):
+    """The data dir of `settings`, on SQLite or on a fresh PostgreSQL schema."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        admin.dispose()
+        monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", url)
+        reset_settings()
+        dispose_engines()
+        migrate()
+    clear_cache()
+    yield request.param
+    clear_cache()
+    dispose_engines()
+
+
+def _topic_vector(rng, axis: int) -> np.ndarray:
+    vector = rng.normal(scale=0.25, size=DIM)
+    vector[axis] += 1.0
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture
+def corpus(backend):
+    """28 recent papers (two topics and noise) and an old one, each with a vector."""
+    rng = np.random.default_rng(0)
+    records = ([record(a, f"Graph neural networks for traffic {i}", abstract="Message passing on road graphs.",
+                       days_old=1 + i % 3) for i, a in enumerate(GRAPHS)]
+               + [record(a, f"Protein folding with diffusion {i}", abstract="Structures of proteins.",
+                         days_old=2) for i, a in enumerate(PROTEINS)]
+               + [record(a, f"Assorted topic {i}", abstract="Something else entirely.", days_old=3)
+                  for i, a in enumerate(NOISE)]
+               + [record(OLD_GRAPH, "Graph neural networks for rivers", abstract="Message passing on river graphs.",
+                         days_old=20, doi="10.1000/rivers")])
+    with session_scope() as session:
+        add_papers(session, records, feed=False)
+        papers = {p.arxiv_id: p for p in session.scalars(select(Paper))}
+        keys, vectors = [], []
+        for arxiv_id, paper in sorted(papers.items(), key=lambda kv: kv[1].id):
+            topic = 0 if arxiv_id in GRAPHS + [OLD_GRAPH] else 1 if arxiv_id in PROTEINS else None
+            axis = topic if topic is not None else 2 + int(rng.integers(DIM - 2))
+            keys.append((paper.id, paper.content_hash))
+            vectors.append(_topic_vector(rng, axis))
+    save_vectors(get_engine(), model_label(get_settings().embedding_model), keys, np.array(vectors))
+    return papers
+
+
+@pytest.fixture
+def alice(corpus):
+    c = client()
+    signup(c, "alice")
+    return c
+
+
+def _post(c, path: str, **data):
+    return c.post(path, data={**data, "csrf_token": csrf(c, "/papers")})
+
+
+def _api(c, method: str, path: str, **kwargs):
+    return c.request(method, path, headers={"X-CSRF-Token": csrf(c, "/papers")}, **kwargs)
+
+
+BIBTEX = """
+@article{kipf, title = {Graph neural networks for traffic 0}, author = {Ada Lovelace},
+  eprint = {2501.00100}, archivePrefix = {arXiv}}
+@misc{second, title = {Another}, url = {https://arxiv.org/abs/2501.00101v2}}
+@article{third, title = {A third}, doi = {10.48550/arXiv.2501.00102}}
+@book{nobody, title = {A book without any arXiv id}, author = {Some One}}
+@misc{elsewhere, title = {Not on this site}, eprint = {2301.99999}}
+"""
+
+
+# --- signals --------------------------------------------------------------------------------------------
+
+
+def test_save_dismiss_and_collect_are_one_form_each_and_idempotent(alice):
+    page = alice.get("/papers/2501.00200").text
+    assert "☆ Save" in page and "Not interested" in page and "New collection" in page
+    for _ in range(2):  # a double submit keeps the state
+        assert _post(alice, "/papers/2501.00200/save", on="1").status_code == 303
+    assert "★ Saved" in alice.get("/papers/2501.00200").text
+    assert "Protein folding with diffusion 0" in alice.get("/library").text
+    assert _post(alice, "/papers/2501.00200/save", on="0").status_code == 303
+    assert "library-empty" in alice.get("/library").text
+
+    assert _post(alice, "/papers/2501.00201/dismiss", on="1").status_code == 303
+    assert "Undo not interested" in alice.get("/papers/2501.00201").text
+
+    created = _post(alice, "/collections", name="Reading group", public="1")
+    assert created.status_code == 303
+    path = created.headers["location"]
+    collection_id = int(path.rsplit("/", 1)[1])
+    assert _post(alice, f"/collections/{collection_id}/papers", paper="2501.00202", on="1").status_code == 303
+    card = alice.get("/papers/2501.00202").text
+    assert "✓ Reading group" in card
+    shared = client().get(path)  # public: anyone with the link
+    assert shared.status_code == 200 and "Protein folding with diffusion 2" in shared.text
+    assert _post(alice, f"/collections/{collection_id}/visibility").status_code == 303  # now private
+    assert client().get(path).status_code == 404
+    assert alice.get(path).status_code == 200
+
+
+def test_signals_need_login_and_csrf(corpus):
+    c = client()
+    assert c.post("/papers/2501.00200/save", data={"on": "1"}).status_code == 403
+    assert c.get("/for-you").status_code == 303
+    assert c.get("/api/recommendations").status_code == 401
+    assert "☆ Save" not in c.get("/papers/2501.00200").text
+
+
+def test_json_api_for_library_collections_and_dismissals(alice):
+    assert _api(alice, "POST", "/api/papers/2501.00100/save").json() == {"id": "2501.00100", "saved": True}
+    assert _api(alice, "POST", "/api/papers/2501.00201/dismiss").json()["dismissed"] is True
+    created = _api(alice, "POST", "/api/collections", json={"name": "Graphs", "public": False})
+    assert created.status_code == 201
+    collection = created.json()
+    added = _api(alice, "POST", f"/api/collections/{collection['id']}/papers/2501.00101")
+    assert added.json()["inside"] is True
+    listing = alice.get("/api/library").json()
+    assert [p["id"] for p in listing["saved"]] == ["2501.00100"]
+    assert listing["collections"][0]["name"] == "Graphs" and listing["collections"][0]["public"] is False
+    assert [p["id"] for p in alice.get(f"/api/collections/{collection['id']}").json()["papers"]] == ["2501.00101"]
+    assert client().get(f"/api/collections/{collection['id']}").status_code == 404  # private
+    assert _api(alice, "DELETE", "/api/papers/2501.00100/save").json()["saved"] is False
+    duplicate = _api(alice, "POST", "/api/collections", json={"name": "Graphs"})
+    assert duplicate.status_code == 400 and "already" in duplicate.json()["error"]
+    assert _api(alice, "POST", "/api/papers/2501.99999/save").status_code == 404
+
+
+# --- seeding --------------------------------------------------------------------------------------------
+
+
+def test_references_come_from_eprint_url_doi_or_plain_ids():
+    assert parse_references(BIBTEX) == [
+        ("Graph neural networks for traffic 0", "2501.00100"), ("Another", "2501.00101"),
+        ("A third", "2501.00102"), ("A book without any arXiv id", None), ("Not on this site", "2301.99999")]
+    pasted = parse_references("2501.00100\nhttps://arxiv.org/pdf/2501.00101v1, arXiv:2501.00102 hello")
+    assert [arxiv_id for _, arxiv_id in pasted] == ["2501.00100", "2501.00101", "2501.00102", None]
+
+
+def test_seed_from_a_bibtex_upload_reports_what_it_could_not_match(alice):
+    token = csrf(alice, "/for-you")
+    response = alice.post("/for-you/seed", data={"csrf_token": token},
+                          files={"bibfile": ("refs.bib", BIBTEX.encode(), "text/x-bibtex")})
+    assert response.status_code == 200
+    assert "3 papers added" in response.text
+    assert "A book without any arXiv id" in response.text and "Not on this site (not in this site" in response.text
+    assert alice.get("/api/library").json()["saved"][0]["id"] in {"2501.00100", "2501.00101", "2501.00102"}
+
+
+# --- For you --------------------------------------------------------------------------------------------
+
+
+def _seed(c, *ids: str) -> None:
+    response = _api(c, "POST", "/api/library/seed", json={"references": "\n".join(ids)})
+    assert response.status_code == 200 and response.json()["unmatched"] == []
+
+
+def test_for_you_ranks_the_liked_topic_first_with_reasons(alice):
+    _seed(alice, *GRAPHS[:3])
+    picks = alice.get("/api/recommendations?limit=5").json()
+    assert [p["id"] for p in picks] and all(p["id"] in GRAPHS[3:] for p in picks)
+    assert set(picks[0]) == {"id", "title", "score", "because"}
+    assert all(p["because"] in GRAPHS[:3] for p in picks)
+    assert picks == sorted(picks, key=lambda p: -p["score"])
+
+    page = alice.get("/for-you").text
+    assert "Because you liked" in page and "shared terms:" in page and "traffic" in page
+    assert 'href="/papers/2501.001' in page
+    assert "Graph neural networks for rivers" not in page  # 20 days old: outside the week
+    assert "Graph neural networks for rivers" in alice.get("/for-you?window=month").text
+    assert OLD_GRAPH in [p["id"] for p in alice.get("/api/recommendations?limit=10&days=60").json()]
+    assert alice.get("/for-you?window=year").status_code == 400
+
+
+def test_dismissed_and_liked_papers_are_not_shown_again(alice):
+    _seed(alice, *GRAPHS[:3])
+    first = alice.get("/api/recommendations?limit=3").json()[0]["id"]
+    _post(alice, f"/papers/{first}/dismiss", on="1")
+    _api(alice, "POST", f"/api/papers/{GRAPHS[4]}/upvote")
+    shown = [p["id"] for p in alice.get("/api/recommendations?limit=50").json()]
+    assert first not in shown and GRAPHS[4] not in shown and not set(GRAPHS[:3]) & set(shown)
+
+
+def test_cold_start_ranks_by_similarity_to_one_paper(alice):
+    _seed(alice, PROTEINS[0])
+    picks = alice.get("/api/recommendations?limit=4").json()
+    assert [p["id"] for p in picks] and all(p["id"] in PROTEINS for p in picks)
+    assert {p["because"] for p in picks} == {PROTEINS[0]}
+
+
+def test_reset_forgets_the_training_signals_and_nothing_else(alice):
+    _seed(alice, *GRAPHS[:3])
+    assert alice.get("/api/recommendations").json()
+    assert _post(alice, "/for-you/reset").status_code == 303
+    assert alice.get("/api/recommendations").json() == []
+    assert len(alice.get("/api/library").json()["saved"]) == 3  # the library stays
+    _seed(alice, PROTEINS[0])  # a new signal after the reset trains the feed again
+    assert {p["because"] for p in alice.get("/api/recommendations").json()} == {PROTEINS[0]}
+
+
+def test_recommendations_with_a_bearer_token(alice):
+    _seed(alice, *GRAPHS[:3])
+    token = alice.post("/settings/tokens", data={"name": "script", "csrf_token": csrf(alice, "/settings")})
+    secret = re.search(r'<code id="new-token">([^<]+)</code>', token.text)[1]
+    picks = client().get("/api/recommendations?limit=2&days=7", headers={"Authorization": f"Bearer {secret}"})
+    assert picks.status_code == 200 and len(picks.json()) == 2
+
+
+def test_dismissals_push_a_nearby_topic_down():
+    rng = np.random.default_rng(1)
+    liked = [_topic_vector(rng, 0) for _ in range(5)]
+    near = [(_topic_vector(rng, 0) + _topic_vector(rng, 1)) / 1.4 for _ in range(6)]
+    noise = [_topic_vector(rng, 2 + i % (DIM - 2)) for i in range(300)]
+    matrix = np.array(liked + near + noise, dtype=np.float32)
+    ids = np.arange(1, len(matrix) + 1)
+    before = fit_user_model(ids, matrix, [1, 2, 3, 4, 5], [], seed=0).score(matrix)
+    after = fit_user_model(ids, matrix, [1, 2, 3, 4, 5], [6, 7, 8], seed=0).score(matrix)
+    assert (after[5:11] - after.mean()).mean() < (before[5:11] - before.mean()).mean()
+
+
+# --- exports --------------------------------------------------------------------------------------------
+
+
+def test_exports_parse_in_bibtexparser_and_citeproc(alice):
+    _seed(alice, OLD_GRAPH, GRAPHS[0])
+    bib = alice.get("/library/export.bib")
+    assert bib.status_code == 200 and bib.headers["content-type"].startswith("application/x-bibtex")
+    entries = {e.key: e for e in bibtexparser.parse_string(bib.text).entries}
+    entry = entries["arXiv_2412_00999"]
+    fields = {f.key: f.value for f in entry.fields}
+    assert entry.entry_type == "misc" and fields["eprint"] == "2412.00999" and fields["archivePrefix"] == "arXiv"
+    assert fields["primaryClass"] == "cs.CL" and fields["doi"] == "10.1000/rivers"
+    assert fields["author"] == "Ada Lovelace and Alan Turing" and fields["url"] == "https://arxiv.org/abs/2412.00999"
+    assert fields["title"] == "{Graph neural networks for rivers}" and fields["abstract"]
+    assert fields["year"].isdigit() and fields["month"] in {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                                             "sep", "oct", "nov", "dec"}
+    assert not bibtexparser.parse_string(bib.text).failed_blocks
+
+    ris = alice.get("/library/export.ris").text
+    assert ris.count("TY  - UNPB") == 2 and "AU  - Lovelace, Ada" in ris and "DO  - 10.1000/rivers" in ris
+    assert ris.count("ER  - ") == 2
+
+    items = alice.get("/library/export.json").json()
+    source = CiteProcJSON(items)
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, source, formatter.plain)
+    bibliography.register(Citation([CitationItem(OLD_GRAPH)]))
+    rendered = str(bibliography.bibliography()[0])
+    assert "Graph neural networks for rivers" in rendered and "Lovelace" in rendered
+
+    assert alice.get("/library/export.docx").status_code == 404
+
+
+def test_collection_and_search_exports(alice):
+    collection = _api(alice, "POST", "/api/collections", json={"name": "Shared", "public": True}).json()
+    _api(alice, "POST", f"/api/collections/{collection['id']}/papers/{PROTEINS[1]}")
+    shared = client().get(f"/collections/{collection['id']}/export.bib")
+    assert shared.status_code == 200 and PROTEINS[1] in shared.text
+    assert 'filename="collection-' in shared.headers["content-disposition"]
+    found = client().get("/search/export.json?q=protein+folding&mode=keyword")
+    assert found.status_code == 200 and {i["id"] for i in found.json()} == set(PROTEINS)
+    assert client().get("/search/export.bib").status_code == 400
+
+
+# --- the command line -----------------------------------------------------------------------------------
+
+
+def test_cli_sets_signals_and_recommends(alice, cli, tmp_path, backend):
+    env = {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))} \
+        if backend == "postgres" else {}
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIBTEX)
+    seeded = cli("library", "seed", "alice", str(bib), env=env)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "saved 3 papers" in seeded.stderr and "not matched: A book without any arXiv id" in seeded.stdout
+    assert cli("library", "add", "alice", GRAPHS[3], env=env).returncode == 0
+    assert cli("library", "dismiss", "alice", GRAPHS[4], env=env).returncode == 0
+    result = cli("recommend", "alice", "--limit", "3", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    picks = json.loads(result.stdout)
+    assert len(picks) == 3 and all(p["id"] in GRAPHS[5:] for p in picks)
+    assert all(p["because"] in GRAPHS[:4] for p in picks)
+    plain = cli("recommend", "alice", "--days", "60", env=env)
+    assert "because of" in plain.stdout
+    assert cli("recommend", "nobody", env=env).returncode == 1
