@@ -26,13 +26,14 @@ ALLOWED: dict[str, set[str]] = {
     "index": {"store"},
     "search": {"index", "store"},
     "ranking": {"search", "index", "store"},
+    "exports": {"store"},
     "community": {"ingest", "sources", "store", "index", "search", "ranking"},
     "digest": {"community", "ranking", "search", "index", "store", "sources"},
-    "web": {"community", "digest", "mcp_server", "ranking", "search", "index", "ingest", "sources", "store"},
+    "web": {"community", "digest", "exports", "mcp_server", "ranking", "search", "index", "ingest", "sources", "store"},
     # Agents read what the site shows: the feed queries and the markdown page are web's (read-only).
     "mcp_server": {"web", "community", "ranking", "search", "index", "sources", "store"},
     "scheduler": {"digest", "index", "ingest", "store"},
-    "commands": {"community", "digest", "index", "ingest", "mcp_server", "ranking", "scheduler", "search", "sources",
+    "commands": {"community", "digest", "exports", "index", "ingest", "mcp_server", "ranking", "scheduler", "search", "sources",
                  "store", "web"},
     "cli": {"commands"},
 }

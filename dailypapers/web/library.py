@@ -23,7 +23,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.store.models import Collection, Paper, User
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user, require_user
-from dailypapers.web.inputs import CollectionForm, CollectionIn, CollectItemForm, MarkForm, SeedIn
+from dailypapers.web.inputs import CollectionForm, CollectionIn, CollectItemForm, DbId, MarkForm, SeedIn
 from dailypapers.web.responses import back, wants_json
 from dailypapers.web.templating import render
 
@@ -75,7 +75,7 @@ def dismiss(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkF
 
 
 @router.post("/collections/{collection_id}/papers")
-def collect(request: Request, collection_id: int, user: Writer, form: Annotated[CollectItemForm, Form()]):
+def collect(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectItemForm, Form()]):
     with session_scope() as session:
         inside = library.set_in_collection(session, user, collection_id, form.paper, form.on == "1")
     if wants_json(request):
@@ -113,7 +113,7 @@ def create_collection(request: Request, user: Writer, form: Annotated[Collection
 
 
 @router.get("/collections/{collection_id}")
-def collection_page(request: Request, collection_id: int):
+def collection_page(request: Request, collection_id: DbId):
     user = current_user(request)
     with session_scope() as session:
         collection = library.get_collection(session, user, collection_id)
@@ -124,21 +124,21 @@ def collection_page(request: Request, collection_id: int):
 
 
 @router.get("/collections/{collection_id}/export.{fmt}")
-def collection_export(request: Request, collection_id: int, fmt: str):
+def collection_export(request: Request, collection_id: DbId, fmt: str):
     with session_scope() as session:
         collection = library.get_collection(session, current_user(request), collection_id)
         return _export(library.collection_papers(session, collection), fmt, f"collection-{collection_id}")
 
 
 @router.post("/collections/{collection_id}/visibility")
-def collection_visibility(request: Request, collection_id: int, user: Writer, form: Annotated[CollectionForm, Form()]):
+def collection_visibility(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectionForm, Form()]):
     with session_scope() as session:
         library.update_collection(session, user, collection_id, form.is_public)
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
 
 @router.post("/collections/{collection_id}/delete")
-def collection_delete(request: Request, collection_id: int, user: Writer):
+def collection_delete(request: Request, collection_id: DbId, user: Writer):
     with session_scope() as session:
         library.delete_collection(session, user, collection_id)
     return RedirectResponse("/library", status_code=303)
@@ -270,21 +270,21 @@ def create_collection_json(body: CollectionIn, user: Writer):
 
 
 @api.get("/collections/{collection_id}", summary="A collection (public, or yours)")
-def collection_json(request: Request, collection_id: int):
+def collection_json(request: Request, collection_id: DbId):
     with session_scope() as session:
         collection = library.get_collection(session, current_user(request), collection_id)
         return _collection_json(collection, library.collection_papers(session, collection))
 
 
 @api.post("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Add a paper to your collection")
-def collect_json(collection_id: int, arxiv_id: str, user: Writer):
+def collect_json(collection_id: DbId, arxiv_id: str, user: Writer):
     with session_scope() as session:
         return {"collection": collection_id, "id": arxiv_id,
                 "inside": library.set_in_collection(session, user, collection_id, arxiv_id, True)}
 
 
 @api.delete("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Take a paper out of your collection")
-def uncollect_json(collection_id: int, arxiv_id: str, user: Writer):
+def uncollect_json(collection_id: DbId, arxiv_id: str, user: Writer):
     with session_scope() as session:
         return {"collection": collection_id, "id": arxiv_id,
                 "inside": library.set_in_collection(session, user, collection_id, arxiv_id, False)}
