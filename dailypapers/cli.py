@@ -15,7 +15,7 @@ from dailypapers.commands import app
 from dailypapers.errors import DailyPapersError
 
 # Importing a command module registers its commands on `app`.
-from dailypapers.commands import arxiv, demo, digest, papers, search, users  # noqa: E402,F401  isort: skip
+from dailypapers.commands import arxiv, demo, digest, jobs, migrate, papers, search, users  # noqa: E402,F401  isort: skip
 
 
 def main(argv: list[str] | None = None) -> int:
