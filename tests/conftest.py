@@ -96,6 +96,15 @@ def _admin(url: str, *statements: str) -> None:
 
 
 @pytest.fixture
+def empty_postgres(postgres_url) -> str:
+    """The URL of an empty database on the test server (not migrated), dropped after the test."""
+    name = f"empty_{os.getpid()}_{next(_databases)}"
+    _admin(postgres_url, f"CREATE DATABASE {name}")
+    yield _with_database(postgres_url, name)
+    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
 def backend(request, tmp_path, migrated_sqlite) -> str:
     """The store this test runs on: a fresh migrated database, its URL in DAILYPAPERS_DATABASE_URL for
     PostgreSQL, the data dir's `dailypapers.db` for SQLite."""
