@@ -33,7 +33,7 @@ def worker_command(
     get_engine(settings)  # the schema, the queue's tables included, is current
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     clock = parse_clock(digest_at)
-    schedule = Schedule(categories=tuple(normalize_categories(category or [])), ingest_cron=ingest_cron,
+    schedule = Schedule(categories=tuple(normalize_categories(category) if category else ()), ingest_cron=ingest_cron,
                         digest_cron=f"{clock.minute} {clock.hour} * * *")
     job_app(settings, None if once else schedule).run_worker(wait=not once)
 
