@@ -35,7 +35,7 @@ def test_cli_against_postgres(engine, cli):
     hybrid = cli("search", "making videos from text without any extra training", "--json")
     assert hybrid.returncode == 0, hybrid.stderr
     assert "2410.06241" in [h["id"] for h in json.loads(hybrid.stdout)[:3]]
-    assert cli("demo", "--no-serve").returncode == 0
+    assert cli("demo", "--no-serve", "--no-index").returncode == 0
     assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
 
 
