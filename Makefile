@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/ruff check dailypapers tests benchmarks
 
 test: install test-deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 clean:
 	rm -rf $(VENV) build *.egg-info

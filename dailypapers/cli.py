@@ -15,7 +15,9 @@ from dailypapers.commands import app
 from dailypapers.errors import DailyPapersError
 
 # Importing a command module registers its commands on `app`.
-from dailypapers.commands import arxiv, demo, digest, library, mcp, papers, search, users  # noqa: E402,F401  isort: skip
+from dailypapers.commands import (  # noqa: E402,F401  isort: skip
+    arxiv, demo, digest, jobs, library, mcp, migrate, papers, search, users,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

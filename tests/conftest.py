@@ -1,7 +1,14 @@
-"""Shared fixtures: every test gets its own data dir and a real SQLite database in it."""
+"""Shared fixtures: every test gets its own data dir and a real, migrated database, once on each backend.
+
+A test that uses the store (`settings`, `engine`, `session`, `cli`) runs twice: on SQLite (a copy of a
+database migrated once per process) and on PostgreSQL (a database created from a migrated template, one
+server per process, started only when a PostgreSQL test runs). `@pytest.mark.sqlite_only("why")` keeps a
+test on SQLite alone, `@pytest.mark.postgresql_only` on PostgreSQL alone; the browser tests stay on SQLite.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -9,6 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from tests.postgres import postgres_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -16,6 +26,27 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_20K = ROOT / "benchmarks" / "data" / "arxiv-sample-20k.jsonl.gz"
+BACKENDS = ("sqlite", "postgresql")
+_databases = itertools.count()
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" not in metafunc.fixturenames:
+        return
+    definition = metafunc.definition
+    if definition.get_closest_marker("sqlite_only") or definition.get_closest_marker("browser"):
+        backends = ["sqlite"]
+    elif definition.get_closest_marker("postgresql_only"):
+        backends = ["postgresql"]
+    else:
+        backends = BACKENDS
+    metafunc.parametrize("backend", backends, indirect=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if getattr(item, "callspec", None) and item.callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session")
@@ -30,17 +61,78 @@ def migrated_sqlite(tmp_path_factory) -> Path:
     return data_dir / "dailypapers.db"
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The `postgres` database of a server started once per test process, on first use."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_url) -> str:
+    """The name of a template database migrated once per test process; each test gets a copy of it."""
+    from dailypapers.config import Settings
+    from dailypapers.store.db import dispose_engines, migrate
+
+    name = f"template_{os.getpid()}"
+    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    migrate(Settings(database_url=_with_database(postgres_url, name)))
+    dispose_engines()  # CREATE DATABASE ... TEMPLATE needs the template without connections
+    return name
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _admin(url: str, *statements: str) -> None:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture
-def settings(tmp_path, monkeypatch, migrated_sqlite):
-    """Settings pointing at a fresh data dir holding a migrated database (the tests' explicit set-up)."""
+def empty_postgres(postgres_url) -> str:
+    """The URL of an empty database on the test server (not migrated), dropped after the test."""
+    name = f"empty_{os.getpid()}_{next(_databases)}"
+    _admin(postgres_url, f"CREATE DATABASE {name}")
+    yield _with_database(postgres_url, name)
+    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def backend(request, tmp_path, migrated_sqlite) -> str:
+    """The store this test runs on: a fresh migrated database, its URL in DAILYPAPERS_DATABASE_URL for
+    PostgreSQL, the data dir's `dailypapers.db` for SQLite."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if request.param == "sqlite":
+        shutil.copyfile(migrated_sqlite, data_dir / "dailypapers.db")
+        yield "sqlite"
+        return
+    server = request.getfixturevalue("postgres_url")
+    template = request.getfixturevalue("migrated_postgres")
+    name = f"t_{os.getpid()}_{next(_databases)}"
+    _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", _with_database(server, name))
+    yield "postgresql"
+    _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def settings(backend, tmp_path, monkeypatch):
+    """Settings pointing at a fresh data dir and a migrated database (the tests' explicit set-up)."""
     from dailypapers.config import get_settings, reset_settings
     from dailypapers.store.db import dispose_engines
 
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copyfile(migrated_sqlite, data_dir / "dailypapers.db")
-    monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("DAILYPAPERS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(tmp_path / "data"))
+    if backend == "sqlite":
+        monkeypatch.delenv("DAILYPAPERS_DATABASE_URL", raising=False)
     monkeypatch.setenv("DAILYPAPERS_ARXIV_DELAY", "0")
     reset_settings()
     dispose_engines()

@@ -33,7 +33,8 @@ ALLOWED: dict[str, set[str]] = {
     # Agents read what the site shows: the feed queries and the markdown page are web's (read-only).
     "mcp_server": {"web", "community", "ranking", "search", "index", "sources", "store"},
     "scheduler": {"digest", "index", "ingest", "store"},
-    "commands": {"community", "digest", "exports", "index", "ingest", "mcp_server", "ranking", "scheduler",
+    "jobs": {"digest", "index", "ingest", "store"},
+    "commands": {"community", "digest", "exports", "index", "ingest", "jobs", "mcp_server", "ranking", "scheduler",
                  "search", "sources", "store", "web"},
     "cli": {"commands"},
 }

@@ -1,6 +1,8 @@
 import json
 import sqlite3
 
+import pytest
+
 
 def test_every_command_has_help(cli):
     top = cli("--help")
@@ -24,6 +26,7 @@ def test_bad_database_url_is_one_line_error(cli, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.sqlite_only("reads the SQLite file directly")
 def test_demo_loads_idempotently_with_marked_votes(cli, settings):
     first = cli("demo", "--no-serve")
     assert first.returncode == 0, first.stderr

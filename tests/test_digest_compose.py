@@ -40,6 +40,7 @@ def digest_for(session, subscriber, key: str = PERIOD):
     return compose(subscriber, period, papers.trending, personal, site=mail_site(get_settings())), papers, personal
 
 
+@pytest.mark.sqlite_only("expects FTS5's bm25 ranking of the interests")
 def test_trending_comes_first_ranked_by_score_and_personal_picks_skip_trending(feed):
     subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks\nspeech")
     message, papers, personal = digest_for(feed, subscriber)

@@ -82,6 +82,7 @@ def test_cli_import_rejects_go_to_the_data_dir_named_by_the_file(cli, settings, 
     assert list(path.parent.iterdir()) == [path]  # a clean run leaves no reject file
 
 
+@pytest.mark.sqlite_only("FTS5 internals")
 def test_gzip_and_fts_in_step(engine, tmp_path, session):
     path = tmp_path / "a.jsonl.gz"
     with gzip.open(path, "wt") as f:
@@ -114,6 +115,7 @@ def test_full_real_sample_imports_and_reimports_unchanged(cli, tmp_path):
     assert (third["inserted"], third["updated"], third["unchanged"]) == (0, 0, 19995)
 
 
+@pytest.mark.sqlite_only("reads the SQLite file directly")
 def test_killed_import_then_rerun_gives_exact_counts(settings, tmp_path):
     """SIGKILL an import mid-way; the rerun ends with exactly the right rows."""
     src = tmp_path / "big.jsonl"

@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 from sqlalchemy import text
 
 from dailypapers.index import vectors as vectors_mod
@@ -24,6 +25,7 @@ def fts_ids(conn, match: str) -> list[str]:
                              "WHERE papers_fts MATCH :m"), {"m": match}).scalars().all()
 
 
+@pytest.mark.sqlite_only("FTS5 internals")
 def test_keyword_index_follows_every_upsert_in_the_same_transaction(engine):
     record = demo_records()[0]
     with engine.connect() as conn:

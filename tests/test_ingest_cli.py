@@ -116,6 +116,7 @@ def test_cli_ingest_not_an_id(cli, server):
     assert server.requests == []
 
 
+@pytest.mark.sqlite_only("reads the SQLite file directly")
 def test_cli_ingest_ids_json_then_stats(cli, server, settings):
     result = cli("ingest", "1710.08557", "arXiv:math/0211159", "--json", env=server.env())
     assert result.returncode == 0, result.stderr
@@ -146,6 +147,7 @@ def test_cli_unreachable_server_is_one_line(cli, settings):
     assert line.startswith(f"error: 127.0.0.1:{port}: cannot connect") and "gave up after 2 attempts" in line
 
 
+@pytest.mark.sqlite_only("reads the SQLite file directly")
 def test_cli_harvest_reports(cli, server, settings):
     result = cli("harvest", "--set", "physics", "--from", "2014-10-01", "--format", "arxivraw", env=server.env())
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,4 @@
-"""trendingScore: the SQL expression equals the documented formula, on SQLite and on PostgreSQL."""
+"""trendingScore: the SQL expression equals the documented formula (on each backend, as every store test)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from dailypapers.ranking.trending import trending_score, trending_score_value
 from dailypapers.store.models import DailyEntry, Paper
-from tests.test_store_postgres import pg_engine, pg_url  # noqa: F401  (fixtures)
 from tests.web_helpers import add_papers, client, csrf, record, signup
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -32,7 +30,7 @@ def scores(session) -> dict[str, float]:
     return {arxiv_id: score for arxiv_id, score in rows}
 
 
-def check(session):
+def test_sql_matches_the_formula(session):
     seed(session)
     got = scores(session)
     for arxiv_id, votes, hours in CASES:
@@ -40,34 +38,21 @@ def check(session):
     assert got["2501.00001"] == pytest.approx(10 / 2 ** 1.5)
 
 
-def test_sql_matches_the_formula_on_sqlite(session):
-    check(session)
-
-
-@pytest.mark.postgres
-def test_sql_matches_the_formula_on_postgres(pg_engine):  # noqa: F811  (the imported fixture)
-
-    with Session(pg_engine, expire_on_commit=False) as session:
-        check(session)
-
-
-@pytest.mark.postgres
-def test_site_and_api_on_postgres(pg_engine):  # noqa: F811  (the imported fixture)
-    """The pages, the HF-shaped API and votes on PostgreSQL (SQLite is covered everywhere else)."""
-    with Session(pg_engine, expire_on_commit=False) as session:
-        add_papers(session, [record("2501.00001", "Postgres paper"), record("2501.00002", "Another one")])
+def test_site_api_and_votes(session):
+    """The pages, the HF-shaped API, votes and comments, end to end through the app."""
+    add_papers(session, [record("2501.00001", "Stored paper"), record("2501.00002", "Another one")])
     c = client()
-    assert "Postgres paper" in c.get("/papers").text
-    assert "Postgres paper" in c.get("/papers/trending").text
+    assert "Stored paper" in c.get("/papers").text
+    assert "Stored paper" in c.get("/papers/trending").text
     daily = c.get("/api/daily_papers", params={"sort": "trending"}).json()
     assert {d["paper"]["id"] for d in daily} == {"2501.00001", "2501.00002"}
-    assert c.get("/api/papers/2501.00001").json()["title"] == "Postgres paper"
+    assert c.get("/api/papers/2501.00001").json()["title"] == "Stored paper"
     signup(c)
     token = csrf(c, "/papers")
     for _ in range(2):
         voted = c.post("/papers/2501.00001/upvote", data={"vote": "1", "csrf_token": token},
                        headers={"Accept": "application/json"})
         assert voted.json()["upvotes"] == 1
-    comment = c.post("/api/papers/2501.00001/comment", json={"comment": "on *postgres*"},
+    comment = c.post("/api/papers/2501.00001/comment", json={"comment": "on *the store*"},
                      headers={"X-CSRF-Token": token})
-    assert comment.status_code == 201 and "<em>postgres</em>" in comment.json()["html"]
+    assert comment.status_code == 201 and "<em>the store</em>" in comment.json()["html"]

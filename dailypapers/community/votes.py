@@ -29,6 +29,9 @@ def vote(session: Session, user: User, arxiv_id: str, up: bool | None = None) ->
 
 def _set_vote(session: Session, user: User, paper: Paper, up: bool) -> int:
     """Make the user's vote on the paper `up` (or absent); returns the paper's new upvote count."""
+    # PostgreSQL counts with the snapshot a statement started with: without the paper's row locked first, a
+    # racing vote that commits meanwhile is missed by the count (SQLite runs one writer at a time anyway).
+    session.execute(select(Paper.id).where(Paper.id == paper.id).with_for_update())
     if up:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         session.execute(dialect.insert(Vote).values(user_id=user.id, paper_id=paper.id)
