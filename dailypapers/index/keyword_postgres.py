@@ -88,7 +88,8 @@ class PostgresIndex:
     def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
         authors = author_match(filters)
         extra = " AND p.search_vector @@ to_tsquery('english', :authors)" if authors else ""
-        return matching_ids(self.engine, filters, among, extra, {"authors": to_tsquery_text(authors)} if authors else {})
+        params = {"authors": to_tsquery_text(authors)} if authors else {}
+        return matching_ids(self.engine, filters, among, extra, params)
 
     def sync(self) -> int:
         return 0  # a generated column, written with the row
