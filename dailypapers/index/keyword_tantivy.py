@@ -104,14 +104,23 @@ class TantivyIndex:
         return np.sort(np.array([value for value, _ in hits], dtype=np.int64))
 
     def _text_query(self, query: KeywordQuery):
-        clauses = []
-        words = [*query.terms, *('"' + " ".join(p) + '"' for p in query.phrases)]
-        if words:  # every word is \w+ and lowercase: no query syntax can get in
-            clauses.append((Occur.Should, self.index.parse_query(" ".join(words), ["text"])))
+        """The words ORed, as BM25 term queries on their stems: built directly, no query language involved."""
+        clauses = [Query.term_query(self.schema, "text", stem)
+                   for stem in dict.fromkeys(s for t in query.terms for s in self._stems(t))]
+        for phrase in query.phrases:
+            # Stopwords leave gaps in the indexed positions; the offsets keep them.
+            words = [(offset, stems[0]) for offset, stems in enumerate(map(self._stems, phrase)) if stems]
+            if len(words) > 1:
+                clauses.append(Query.phrase_query(self.schema, "text", words))
+            elif words:
+                clauses.append(Query.term_query(self.schema, "text", words[0][1]))
         for prefix in query.prefixes:
-            stem = (self.analyzers[TEXT_ANALYZER].analyze(prefix) or [prefix])[0]
-            clauses.append((Occur.Should, Query.regex_query(self.schema, "text", re.escape(stem) + ".*")))
-        return Query.boolean_query(clauses) if clauses else None
+            stem = (self._stems(prefix) or [prefix.lower()])[0]
+            clauses.append(Query.regex_query(self.schema, "text", re.escape(stem) + ".*"))
+        return Query.boolean_query([(Occur.Should, c) for c in clauses]) if clauses else None
+
+    def _stems(self, word: str) -> list[str]:
+        return self.analyzers[TEXT_ANALYZER].analyze(word)
 
     def _filtered(self, query, filters: Filters):
         conditions = []

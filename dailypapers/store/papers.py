@@ -132,11 +132,16 @@ def next_change_seq(conn: Connection) -> int:
     return (conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0) + 1
 
 
-def set_hidden(session, paper: Paper, hidden: bool) -> None:
-    """Hide or show a paper; its change number tells the keyword index to drop or restore it."""
-    paper.hidden = hidden
+def mark_changed(session, paper: Paper) -> None:
+    """Every paper write besides `upsert_papers` ends here: the new change number tells the keyword index."""
     paper.change_seq = next_change_seq(session.connection())
     session.flush()
+
+
+def set_hidden(session, paper: Paper, hidden: bool) -> None:
+    """Hide or show a paper; the keyword index drops or restores it."""
+    paper.hidden = hidden
+    mark_changed(session, paper)
 
 
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # the text form SQLAlchemy itself stores on SQLite
