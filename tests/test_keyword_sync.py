@@ -56,7 +56,8 @@ KILLED = textwrap.dedent("""
 
 
 def kill_while_writing(settings, where: str) -> None:
-    done = subprocess.run([sys.executable, "-c", KILLED, where], env={**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}, capture_output=True, text=True)
+    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
+    done = subprocess.run([sys.executable, "-c", KILLED, where], env=env, capture_output=True, text=True)
     assert done.returncode == 9, done.stderr
 
 
