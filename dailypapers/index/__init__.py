@@ -2,7 +2,7 @@
 
     seams.py             what a keyword engine and a vector index must do: read this first
     engines.py           which keyword engine serves a database
-    keyword_tantivy.py   tantivy (the default), files beside the database, kept in step by a watermark
+    keyword_tantivy.py   tantivy (the default on SQLite), files in the data dir, kept in step by a watermark
     keyword_fts5.py      SQLite FTS5 over title, authors, abstract, categories (bm25)
     keyword_postgres.py  the same match expressions on PostgreSQL (tsvector)
     keyword_sql.py       the filters as SQL, shared by the two in-database engines
