@@ -128,10 +128,11 @@ def evaluate(path: Path, label: str, queries: list[dict], titles: dict[str, str]
 
 def sweep(path: Path, queries: list[dict]) -> dict:
     """nDCG@10 of fusion settings on the same retriever outputs, per embedding model."""
-    from dailypapers.index import keyword
+    from dailypapers.index.engines import keyword_index
     from dailypapers.search import SearchQuery
     from dailypapers.search.filters import build_filters
     from dailypapers.search.fusion import Fusion, fuse
+    from dailypapers.search.keywords import parse_keyword_query
     from dailypapers.search.query import CANDIDATE_DEPTH
     from dailypapers.search.semantic import semantic_candidates, semantic_index
 
@@ -142,15 +143,16 @@ def sweep(path: Path, queries: list[dict]) -> dict:
     with session_scope() as session:
         conn = session.connection()
         arxiv = dict(conn.exec_driver_sql("SELECT id, arxiv_id FROM papers").all())
+        keywords = keyword_index(session.get_bind())
         for model in MODELS:
             index = semantic_index(session, model)
             lists = []
             for q in queries:
                 query = SearchQuery(q["query"], model=model).validate()
                 filters = build_filters(query)
-                kw = [(h.paper_id, h.score) for h in keyword.search(conn, keyword.match_expression(query.text),
-                                                                      limit=CANDIDATE_DEPTH)]
-                lists.append((kw, semantic_candidates(session, index, query, filters, CANDIDATE_DEPTH)))
+                hits = keywords.search(parse_keyword_query(query.text), filters, CANDIDATE_DEPTH)
+                kw = [(h.paper_id, h.score) for h in hits]
+                lists.append((kw, semantic_candidates(index, query, keywords, filters, CANDIDATE_DEPTH)))
             scores = {}
             for fusion in settings:
                 values = [ndcg_at([arxiv[p] for p, _ in fuse(kw, sem, fusion)[:K]], q["relevant"])

@@ -86,8 +86,8 @@ def build(size: str) -> dict:
     from sqlalchemy import bindparam, text
     from synthetic import generate
 
-    from dailypapers.index import keyword
     from dailypapers.index.embedders import model_label
+    from dailypapers.index.engines import keyword_index
     from dailypapers.index.stored_vectors import save_vectors
     from dailypapers.index.vectors import build_vector_index
     from dailypapers.store.db import get_engine
@@ -117,7 +117,7 @@ def build(size: str) -> dict:
         timings["vectors_table"] += time.perf_counter() - started
         print(f"  {size}: {len(ids)} more papers", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    keyword.refresh(engine)
+    keyword_index(engine).refresh()
     timings["keyword_optimize"] = time.perf_counter() - started
     started = time.perf_counter()
     build_vector_index(engine, path, label, corpus.vectors.shape[1], force=True, ann_min=10**12)
@@ -134,8 +134,8 @@ def build(size: str) -> dict:
 
 def build_real() -> dict:
     """The 20k real collection: only the vector index is (re)built here, with and without the graph."""
-    from dailypapers.index import keyword
     from dailypapers.index.embedders import model_label
+    from dailypapers.index.engines import keyword_index
     from dailypapers.index.vectors import build_vector_index
     from dailypapers.store.db import get_engine
 
@@ -144,7 +144,7 @@ def build_real() -> dict:
     label = model_label(MODEL)
     timings = {}
     started = time.perf_counter()
-    keyword.refresh(engine, rebuild=True)
+    keyword_index(engine).refresh(rebuild=True)
     timings["keyword_rebuild"] = time.perf_counter() - started
     started = time.perf_counter()
     build_vector_index(engine, REAL, label, 384, force=True, ann_min=10**12)

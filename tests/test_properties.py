@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from dailypapers.digest.tokens import BadToken, TokenSubject, make_token, read_token
 from dailypapers.errors import InvalidInput, SourceError
-from dailypapers.index.keyword import match_expression
+from dailypapers.index.keyword_fts5 import match_expression
 from dailypapers.index.keyword_postgres import to_tsquery_text
 from dailypapers.search import SearchQuery
 from dailypapers.search.filters import build_filters
+from dailypapers.search.keywords import parse_keyword_query
 from dailypapers.sources.arxiv_api import parse_feed
 from dailypapers.sources.ids import ArxivId, parse_arxiv_id
 from dailypapers.sources.oai import parse_list_records
@@ -295,7 +296,7 @@ def test_any_query_is_refused_cleanly_or_becomes_a_valid_match(fts, text, author
     try:
         query = SearchQuery(text=text, mode=mode, limit=limit, offset=offset, author=author,
                             category=category).validate()
-        match = build_filters(query).with_fts(match_expression(query.text))
+        match = match_expression(parse_keyword_query(query.text), build_filters(query))
     except InvalidInput:
         return
     fts.execute("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (match,)).fetchone()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -21,7 +23,7 @@ from dailypapers.search.explain import highlight
 from dailypapers.search.fusion import Fusion, fuse
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import dispose_engines, get_engine, migrate, session_scope
-from dailypapers.store.papers import upsert_papers
+from dailypapers.store.papers import get_paper, mark_changed, paper_to_record, upsert_papers
 from tests.conftest import run_cli
 
 
@@ -55,6 +57,19 @@ def session(demo_dir, monkeypatch):
     reset_settings()
 
 
+@pytest.fixture
+def own_session(demo_dir, tmp_path, monkeypatch):
+    """A session on a private copy of the demo, for tests that commit: the keyword index sees only commits."""
+    dispose_engines()
+    shutil.copytree(demo_dir, tmp_path / "data")
+    monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(tmp_path / "data"))
+    reset_settings()
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+    dispose_engines()
+    reset_settings()
+
+
 def ids(hits) -> list[str]:
     return [h.arxiv_id for h in hits]
 
@@ -84,10 +99,11 @@ def test_title_outranks_abstract_and_snippets_mark_the_matches(session):
     assert "<mark>" in hits[0].snippet
 
 
-def test_snippets_are_html_safe(session):
-    paper_id = session.execute(text("SELECT id FROM papers WHERE arxiv_id = '2505.05522'")).scalar()
-    session.execute(text("UPDATE papers SET abstract = '<script>alert(1)</script> zebrafish neurons' WHERE id = :id"),
-                    {"id": paper_id})
+def test_snippets_are_html_safe(own_session):
+    session = own_session
+    paper = paper_to_record(get_paper(session, "2505.05522"))
+    upsert_papers(session.connection(), [replace(paper, abstract="<script>alert(1)</script> zebrafish neurons")])
+    session.commit()
     hit = search(session, SearchQuery("zebrafish", mode="keyword"))[0]
     assert hit.arxiv_id == "2505.05522"
     assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
@@ -108,7 +124,8 @@ def test_phrase_and_prefix_queries(session):
     assert len(prefix) >= 3 and exact == []
 
 
-def test_filters_category_author_dates_and_code(session):
+def test_filters_category_author_dates_and_code(own_session):
+    session = own_session
     cl = search(session, SearchQuery("language models", category="cs.CL", limit=50))
     assert cl and all("cs.CL" in c for c in _categories(session, cl))
     archive = search(session, SearchQuery("language models", category="cs", limit=50))
@@ -121,7 +138,10 @@ def test_filters_category_author_dates_and_code(session):
     years = session.execute(text(f"SELECT published_at FROM papers WHERE arxiv_id IN "
                                  f"({','.join(repr(i) for i in ids(in_2024))})")).scalars().all()
     assert in_2024 and all(str(y).startswith("2024") for y in years)
-    session.execute(text("UPDATE papers SET code_url = 'https://github.com/x/y' WHERE arxiv_id = '2409.12917'"))
+    paper = get_paper(session, "2409.12917")
+    paper.code_url = "https://github.com/x/y"
+    mark_changed(session, paper)
+    session.commit()
     for mode in ("hybrid", "keyword", "semantic"):
         with_code = search(session, SearchQuery("self-correction with reinforcement learning", has_code=True,
                                                 mode=mode))
@@ -215,9 +235,11 @@ def test_search_without_vectors_falls_back_to_keyword_with_a_note(session_no_vec
     assert hits and paper_id not in [h.paper_id for h in hits] and hits[0].ranks.keys() == {"keyword"}
 
 
-def test_papers_added_after_indexing_are_found_by_keyword_with_a_note(session):
+def test_papers_added_after_indexing_are_found_by_keyword_with_a_note(own_session):
+    session = own_session
     upsert_papers(session.connection(), [PaperRecord(arxiv_id="2601.00001", version=1, title="Quokka routing",
                                                      abstract="A new paper about quokka routing.")])
+    session.commit()
     result = search_detailed(session, SearchQuery("quokka routing"))
     assert result.hits[0].arxiv_id == "2601.00001" and result.hits[0].ranks == {"keyword": 1}
     assert any("since the last `dailypapers index`" in n for n in result.notes)

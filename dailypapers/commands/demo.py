@@ -8,6 +8,7 @@ import uvicorn
 from dailypapers.commands import app, err
 from dailypapers.config import get_settings
 from dailypapers.index.build import build_index
+from dailypapers.index.engines import keyword_index
 from dailypapers.ingest.demo import load_demo
 from dailypapers.store.db import migrate, session_scope
 
@@ -39,7 +40,7 @@ def serve_command(
     workers: int = typer.Option(1, min=1, help="Worker processes."),
 ) -> None:
     """Serve the web site and the JSON API."""
-    migrate()  # before the first request, and before the workers start
+    keyword_index(migrate()).sync()  # before the first request; repairs an index a crash left behind
     get_settings().signing_key  # noqa: B018  created now, never while answering a request
     err.print(f"dailypapers at http://{host}:{port}/")
     uvicorn.run("dailypapers.web.app:create_app", factory=True, host=host, port=port, workers=workers,

@@ -15,6 +15,7 @@ from dailypapers.community.comments import get_comment, recount
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import NotAllowed
 from dailypapers.store.models import Comment, Paper, User
+from dailypapers.store.papers import set_hidden
 
 RECENT_COMMENTS = 50
 
@@ -28,8 +29,7 @@ def require_admin(user: User) -> User:
 def set_paper_hidden(session: Session, user: User, arxiv_id: str, hidden: bool) -> Paper:
     require_admin(user)
     paper = load_paper(session, arxiv_id, include_hidden=True)
-    paper.hidden = hidden
-    session.flush()
+    set_hidden(session, paper, hidden)
     return paper
 
 

@@ -7,8 +7,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from dailypapers.config import get_settings
-from dailypapers.index import keyword
 from dailypapers.index.embedders import get_embedder
+from dailypapers.index.engines import keyword_index
 from dailypapers.index.stored_vectors import count_pending, embed_pending
 from dailypapers.index.vectors import build_vector_index
 from dailypapers.store.db import get_engine
@@ -44,11 +44,11 @@ class IndexReport:
 
 def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_keyword: bool = False,
                 progress=None, settings=None) -> IndexReport:
-    """Keyword index check (or rebuild), then for each model: embed what is new or changed, refresh the vectors."""
+    """Keyword index catch-up (or rebuild), then for each model: embed what is new or changed, refresh the vectors."""
     settings = settings or get_settings()
     engine = get_engine(settings)
     started = time.perf_counter()
-    rows = keyword.refresh(engine, rebuild=rebuild_keyword)
+    rows = keyword_index(engine, settings).refresh(rebuild=rebuild_keyword)
     report = IndexReport(keyword_rows=rows, keyword_seconds=time.perf_counter() - started)
     for name in models or [settings.embedding_model]:
         embedder = get_embedder(name, settings.data_dir)

@@ -1,28 +1,39 @@
-"""The keyword index on PostgreSQL: the same match expressions as FTS5, answered by tsvector/tsquery.
+"""The PostgreSQL keyword engine: the FTS5 match expressions (keyword_fts5.py) answered by tsvector/tsquery.
 
-`keyword.match_terms` builds a small FTS5 language: "quoted words" (a term or phrase), a trailing * (prefix),
-`column : "words"` (authors or categories only), joined by OR and AND. Every token in it is \\w+, so
-translating it into a tsquery string is safe. Ranking is ts_rank over the weighted vector of migration
-0002 (title A > authors B > abstract C > categories D), matching FTS5's field weights.
+The match language is small: "quoted words" (a term or phrase), a trailing * (prefix), `column : "words"`
+(authors only), joined by OR and AND. Every token in it is \\w+, so translating it into a tsquery string is
+safe. Ranking is ts_rank over the weighted vector of migration 0002 (title A > authors B > abstract C >
+categories D), matching FTS5's field weights. The vector is a generated column: never stale.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
+from sqlalchemy import Engine, text
+
 from dailypapers.errors import InvalidInput
+from dailypapers.index.keyword_fts5 import author_match, mark, match_expression
+from dailypapers.index.keyword_sql import conditions, matching_ids
+from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
 
 # ts_rank weights for D, C, B, A: the FTS5 field weights 0.5, 1, 4, 10 scaled to at most 1.
 WEIGHTS = "'{0.05, 0.1, 0.4, 1.0}'"
 RANK = f"ts_rank({WEIGHTS}, p.search_vector, to_tsquery('english', :tsquery))"
 COLUMN_WEIGHT = {"title": "A", "authors": "B", "abstract": "C", "categories": "D"}
+SNIPPET_COLUMNS = (", ts_headline('english', p.abstract, to_tsquery('english', :tsquery), "
+                   "'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=1, "
+                   "FragmentDelimiter=…') AS snip, "
+                   "ts_headline('english', p.title, to_tsquery('english', :tsquery), "
+                   "'StartSel=\x02, StopSel=\x03, HighlightAll=true') AS title_marked")
 
 _TERM = re.compile(r'(?:(\w+)\s*:\s*)?"([^"]*)"(\*?)')
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def to_tsquery_text(match: str) -> str:
-    """Translate our FTS5 match expression into a to_tsquery() string."""
+    """Translate an FTS5 match expression into a to_tsquery() string."""
     out, pos = [], 0
     for found in _TERM.finditer(match):
         between = match[pos:found.start()].strip(" ()")
@@ -41,22 +52,48 @@ def to_tsquery_text(match: str) -> str:
     return " ".join(out)
 
 
-def _operator(text: str) -> str:
-    words = text.replace("(", " ").replace(")", " ").split()
+def _operator(text_: str) -> str:
+    words = text_.replace("(", " ").replace(")", " ").split()
     if words and all(w in ("AND", "OR") for w in words) and len(set(words)) == 1:
         return "|" if words[0] == "OR" else "&"
-    raise InvalidInput(f"cannot search for {text!r}")
+    raise InvalidInput(f"cannot search for {text_!r}")
 
 
-def search_sql(extras: str, where: str) -> str:
-    # Negated so that, as with FTS5's bm25(), smaller is better and callers share one convention.
-    return (f"SELECT p.id, -{RANK} AS rank{extras} FROM papers p "
-            "WHERE p.search_vector @@ to_tsquery('english', :tsquery) AND NOT p.hidden "
-            f"{where} ORDER BY rank, p.id LIMIT :limit OFFSET :offset")
+class PostgresIndex:
+    def __init__(self, engine: Engine):
+        self.engine = engine
 
+    def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
+               with_snippets: bool = False) -> list[KeywordHit]:
+        where, params = conditions(filters)
+        extras = SNIPPET_COLUMNS if with_snippets else ""
+        # Negated so that, as with FTS5's bm25(), smaller is better.
+        sql = (f"SELECT p.id, -{RANK} AS rank{extras} FROM papers p "
+               f"WHERE p.search_vector @@ to_tsquery('english', :tsquery) {where} "
+               "ORDER BY rank, p.id LIMIT :limit OFFSET :offset")
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql), {**params, "tsquery": to_tsquery_text(match_expression(query, filters)),
+                                            "limit": limit, "offset": offset}).all()
+        if not with_snippets:
+            return [KeywordHit(r.id, -r.rank, None) for r in rows]
+        return [KeywordHit(r.id, -r.rank, mark(r.snip if "\x02" in (r.snip or "") else r.title_marked))
+                for r in rows]
 
-SNIPPET_COLUMNS = (", ts_headline('english', p.abstract, to_tsquery('english', :tsquery), "
-                   "'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=1, "
-                   "FragmentDelimiter=…') AS snip, "
-                   "ts_headline('english', p.title, to_tsquery('english', :tsquery), "
-                   "'StartSel=\x02, StopSel=\x03, HighlightAll=true') AS title_marked")
+    def count(self, query: KeywordQuery, cap: int) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM papers WHERE search_vector @@ "
+                                     "to_tsquery('english', :t) LIMIT :cap) AS f"),
+                                {"t": to_tsquery_text(match_expression(query)), "cap": cap + 1}).scalar()
+
+    def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
+        authors = author_match(filters)
+        extra = " AND p.search_vector @@ to_tsquery('english', :authors)" if authors else ""
+        params = {"authors": to_tsquery_text(authors)} if authors else {}
+        return matching_ids(self.engine, filters, among, extra, params)
+
+    def sync(self) -> int:
+        return 0  # a generated column, written with the row
+
+    def refresh(self, rebuild: bool = False) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM papers")).scalar() or 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from dailypapers.index.engines import keyword_index
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.papers import UpsertResult, upsert_papers
 from dailypapers.store.state import set_state
@@ -17,4 +18,5 @@ def write_batch(engine: Engine, records: list[PaperRecord],
         result = upsert_papers(session.connection(), records)
         if state is not None:
             set_state(session, *state)
+    keyword_index(engine).sync()  # searchable at once; a crash before this is caught up by the next sync
     return result

@@ -1,11 +1,13 @@
 """Search: one `search(session, SearchQuery) -> list[Hit]` used by the web pages, the API, the CLI and the digests.
 
-Hybrid by default: FTS5 bm25 and vector similarity, fused (see fusion.py). When vectors are missing (right after
+Hybrid by default: keyword BM25 (index/engines.py picks the engine) and vector
+similarity, fused (see fusion.py). When vectors are missing (right after
 an import, before `dailypapers index`), semantic and hybrid searches fall back to keyword matches and say so in
 `SearchResult.notes`; a web request only ever embeds the query.
 
     query.py       SearchQuery, Hit, SearchResult: the types every module below shares
-    filters.py     date, category, author, has-code filters as SQL
+    keywords.py    the typed query -> terms, phrases, prefixes (index/seams.py KeywordQuery)
+    filters.py     date, category, author, has-code filters (index/seams.py Filters)
     hybrid.py      keyword, semantic or both, fused (fusion.py)
     semantic.py    the vector index and the query's vector
     neighbours.py  related papers

@@ -1,7 +1,8 @@
 """Why a paper matched: the query's words highlighted in its abstract (or title), HTML-safe.
 
-Keyword-only searches use FTS5's own snippet(); hybrid and semantic pages use this, because asking FTS5 for
-snippets of given papers re-runs the whole MATCH per paper, which is slow on large collections.
+Keyword-only searches use the engine's own snippet when it has one (FTS5, PostgreSQL); every other page uses
+this, because asking FTS5 for snippets of given papers re-runs the whole MATCH per paper, which is slow on
+large collections.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from dailypapers.index.keyword import STOPWORDS
+from dailypapers.search.keywords import STOPWORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 WINDOW = 24  # words shown, as in the FTS5 snippets

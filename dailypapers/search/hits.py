@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dailypapers.search.explain import highlight
 from dailypapers.search.query import Hit
+from dailypapers.store.reads import visible_papers
 
 
 def load_hits(session: Session, scored: list[tuple[int, float]], ranks: dict[str, dict[int, int]],
-              snippets: dict[int, str] | None = None, highlight_query: str | None = None) -> list[Hit]:
+              snippets: dict[int, str | None] | None = None, highlight_query: str | None = None) -> list[Hit]:
     """Hits for (paper id, score) pairs in that order, skipping papers that are gone or hidden.
 
-    With `highlight_query`, each hit's snippet shows that query's words in its abstract (search/explain.py).
+    With `highlight_query`, a hit without an engine's snippet shows that query's words in its abstract
+    (search/explain.py).
     """
-    if not scored:
-        return []
-    ids = ",".join(str(int(pid)) for pid, _ in scored)
-    abstract = ", abstract" if highlight_query else ""
-    rows = {r.id: r for r in session.execute(
-        text(f"SELECT id, arxiv_id, title{abstract} FROM papers WHERE id IN ({ids}) AND NOT hidden")).all()}
+    rows = visible_papers(session.connection(), [pid for pid, _ in scored], with_abstract=bool(highlight_query))
     hits = []
     for pid, score in scored:
         row = rows.get(pid)

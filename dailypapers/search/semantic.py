@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import get_embedder, model_label
-from dailypapers.index.vectors import VectorIndex, load_vector_index
-from dailypapers.search.filters import Filters, all_matching, keep_matching
+from dailypapers.index.seams import Filters, KeywordIndex, VectorIndex
+from dailypapers.index.vectors import load_vector_index
 from dailypapers.search.query import SearchQuery
 
 
@@ -22,12 +22,16 @@ def embed_query(text_: str, model: str | None = None) -> np.ndarray:
     return get_embedder(model or settings.embedding_model, settings.data_dir).embed([text_])[0]
 
 
-def semantic_candidates(session: Session, index: VectorIndex, query: SearchQuery, filters: Filters,
+def nearest(index: VectorIndex, vector: np.ndarray, k: int, keywords: KeywordIndex,
+            filters: Filters) -> list[tuple[int, float]]:
+    """The k nearest visible papers passing the filters."""
+    return index.search(vector, k, keep=lambda ids: keywords.matching(filters, ids),
+                        allowed=lambda: keywords.matching(filters))
+
+
+def semantic_candidates(index: VectorIndex, query: SearchQuery, keywords: KeywordIndex, filters: Filters,
                         depth: int) -> list[tuple[int, float]]:
-    vector = embed_query(query.text, query.model)
-    conn = session.connection()
-    return index.search(vector, depth, keep=lambda ids: keep_matching(conn, filters, ids),
-                        allowed=lambda: all_matching(conn, filters))
+    return nearest(index, embed_query(query.text, query.model), depth, keywords, filters)
 
 
 def coverage_notes(index: VectorIndex, newest: int) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -82,10 +83,11 @@ class Paper(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # bumped by every write: index watermark
 
     daily_entry: Mapped[DailyEntry | None] = relationship(back_populates="paper", uselist=False)
 
-    __table_args__ = (Index("ix_papers_published_at", "published_at"),)
+    __table_args__ = (Index("ix_papers_published_at", "published_at"), Index("ix_papers_change_seq", "change_seq"))
 
     @property
     def abs_url(self) -> str:

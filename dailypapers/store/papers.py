@@ -106,14 +106,15 @@ def upsert_papers(conn: Connection, records: Iterable[PaperRecord]) -> UpsertRes
         )
         existing.update({row.arxiv_id: row for row in rows})
     now = datetime.now(UTC)
+    seq = next_change_seq(conn)
     inserts, updates = [], []
     for arxiv_id, record in latest.items():
         digest = record.content_hash()
         row = existing.get(arxiv_id)
         if row is None:
-            inserts.append({**_row(record, digest, now), "created_at": now})
+            inserts.append({**_row(record, digest, now), "created_at": now, "change_seq": seq})
         elif _is_newer(record, digest, row):
-            updates.append(_row(record, digest, now))
+            updates.append({**_row(record, digest, now), "change_seq": seq})
         else:
             result.unchanged += 1
     if inserts:
@@ -126,6 +127,27 @@ def upsert_papers(conn: Connection, records: Iterable[PaperRecord]) -> UpsertRes
         conn.execute(_update_statement(), [{"key": r["arxiv_id"], **r} for r in updates])
         result.updated = len(updates)
     return result
+
+
+def next_change_seq(conn: Connection) -> int:
+    """A change number above every one committed: what keyword indexes outside the database catch up from.
+
+    Writers on SQLite take turns, so the number is unique; on PostgreSQL two concurrent writers may share one,
+    which is harmless (an index applies all papers of a number together).
+    """
+    return (conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0) + 1
+
+
+def mark_changed(session, paper: Paper) -> None:
+    """Every paper write besides `upsert_papers` ends here: the new change number tells the keyword index."""
+    paper.change_seq = next_change_seq(session.connection())
+    session.flush()
+
+
+def set_hidden(session, paper: Paper, hidden: bool) -> None:
+    """Hide or show a paper; the keyword index drops or restores it."""
+    paper.hidden = hidden
+    mark_changed(session, paper)
 
 
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # the text form SQLAlchemy itself stores on SQLite

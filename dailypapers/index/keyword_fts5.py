@@ -1,0 +1,88 @@
+"""The FTS5 keyword engine: SQLite FTS5 over title, authors, abstract and categories, ranked by bm25.
+
+The FTS5 table is external-content and kept in step with `papers` by triggers (migration 0001), so every
+upsert updates it in the same transaction: it is never stale. Field weights: title > authors > abstract.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+from sqlalchemy import Engine, text
+
+from dailypapers.index.keyword_sql import conditions, matching_ids
+from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
+
+# bm25 weights per FTS column: title, authors, abstract, categories.
+FIELD_WEIGHTS = (10.0, 4.0, 1.0, 0.5)
+BM25 = "bm25(papers_fts, {}, {}, {}, {})".format(*FIELD_WEIGHTS)
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def match_expression(query: KeywordQuery, filters: Filters = Filters()) -> str:
+    """The words ORed (bm25 rewards papers that have more of them, and rarer ones), ANDed with author filters.
+
+    Every token is \\w+ and quoted, so nothing a person types becomes FTS5 syntax.
+    """
+    parts = ['"' + " ".join(p) + '"' for p in query.phrases]
+    parts += [f'"{t}"' for t in query.terms] + [f'"{p}"*' for p in query.prefixes]
+    match = " OR ".join(parts)
+    authors = author_match(filters)
+    return f"({match}) AND {authors}" if authors else match
+
+
+def author_match(filters: Filters) -> str:
+    """authors : "geoffrey hinton" for each author filter, ANDed."""
+    phrases = [" ".join(_TOKEN.findall(a)) for a in filters.authors]
+    return " AND ".join(f'authors : "{p}"' for p in phrases if p)
+
+
+def mark(snippet: str | None) -> str | None:
+    """Escape for HTML, then turn the FTS5 markers into <mark> tags."""
+    if snippet is None:
+        return None
+    return html.escape(snippet).replace("\x02", "<mark>").replace("\x03", "</mark>")
+
+
+class Fts5Index:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
+               with_snippets: bool = False) -> list[KeywordHit]:
+        where, params = conditions(filters)
+        extras = (", snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
+                  "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked") if with_snippets else ""
+        sql = (f"SELECT p.id, {BM25} AS rank{extras} FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
+               f"WHERE papers_fts MATCH :match {where} ORDER BY rank LIMIT :limit OFFSET :offset")
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql), {**params, "match": match_expression(query, filters), "limit": limit,
+                                            "offset": offset}).all()
+        if not with_snippets:
+            return [KeywordHit(r.id, -r.rank, None) for r in rows]
+        return [KeywordHit(r.id, -r.rank, mark(r.snip if "\x02" in (r.snip or "") else r.title_marked))
+                for r in rows]
+
+    def count(self, query: KeywordQuery, cap: int) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :t "
+                                     "LIMIT :cap)"), {"t": match_expression(query), "cap": cap + 1}).scalar()
+
+    def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
+        authors = author_match(filters)
+        extra = " AND p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :authors)" if authors else ""
+        return matching_ids(self.engine, filters, among, extra, {"authors": authors} if authors else {})
+
+    def sync(self) -> int:
+        return 0  # the triggers wrote it in the same transaction
+
+    def refresh(self, rebuild: bool = False) -> int:
+        """Rebuild (on request) and merge the FTS5 segments so queries stay fast."""
+        with self.engine.begin() as conn:
+            if rebuild:
+                conn.execute(text("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')"))
+            conn.execute(text("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')"))
+            return conn.execute(text("SELECT count(*) FROM papers")).scalar() or 0

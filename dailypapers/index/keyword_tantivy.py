@@ -1,0 +1,200 @@
+"""The tantivy keyword engine: one stemmed text field (title + abstract) ranked by BM25, filters as fields.
+
+Files live in `<data dir>/keyword/`: the tantivy index and `watermark.json`, the last paper change number
+(`papers.change_seq`) it applied, written after each tantivy commit. `sync()` re-applies every paper changed
+after it (delete by id, then add unless hidden), so a crash between the database commit and the index
+commit, or between the index commit and the watermark, is repaired by the next sync: applying twice is
+harmless. Chosen by measurement (benchmarks/RESULTS.md): one field beats separate, boosted title fields.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+import tantivy
+from sqlalchemy import Engine
+from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+
+from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
+from dailypapers.store.reads import changed_since, last_change_seq
+
+TEXT_ANALYZER = "dp_text"
+NAME_ANALYZER = "dp_name"
+WRITER_HEAP = 256_000_000
+WRITER_THREADS = 2
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    text = (TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40)).filter(Filter.lowercase())
+            .filter(Filter.stopword("english")).filter(Filter.stemmer("english")).build())
+    names = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.lowercase()).build()
+    return {TEXT_ANALYZER: text, NAME_ANALYZER: names}
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("text", tokenizer_name=TEXT_ANALYZER)  # positions kept: phrases
+    builder.add_text_field("authors", tokenizer_name=NAME_ANALYZER)
+    builder.add_text_field("category", tokenizer_name="raw")  # each category and its archive, lowercased
+    builder.add_integer_field("published", indexed=True, fast=True)  # date ordinal
+    builder.add_integer_field("has_code", indexed=True)
+    return builder.build()
+
+
+def document(row) -> tantivy.Document:
+    """The indexed form of a paper row (store/reads.py INDEXED_COLUMNS)."""
+    categories = (row.categories or "").lower().split()
+    authors = row.authors if isinstance(row.authors, list) else json.loads(row.authors or "[]")
+    fields = {"id": int(row.id), "text": f"{row.title or ''} {row.abstract or ''}",
+              "authors": [" ".join(_TOKEN.findall(a)) for a in authors] or [""],
+              "category": sorted({*categories, *(c.split(".")[0] for c in categories)}) or [""],
+              "has_code": int(bool(row.code_url))}
+    if row.published_at is not None:
+        fields["published"] = row.published_at.date().toordinal()
+    return tantivy.Document(**fields)
+
+
+class TantivyIndex:
+    def __init__(self, engine: Engine, folder: Path):
+        self.engine = engine
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.schema = _schema()
+        self.index = tantivy.Index(self.schema, path=str(self.folder))
+        self.analyzers = _analyzers()
+        for name, analyzer in self.analyzers.items():
+            self.index.register_tokenizer(name, analyzer)
+        self._lock = threading.Lock()  # one writer per process; other processes are kept out by tantivy's lock
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
+               with_snippets: bool = False) -> list[KeywordHit]:
+        self.catch_up()
+        matched = self._text_query(query)
+        if matched is None:
+            return []
+        searcher = self.index.searcher()
+        found = searcher.search(self._filtered(matched, filters), limit, offset=offset).hits
+        # Snippets come from search/explain.py (HTML-escaped, <mark>), which knows the query's words.
+        return [KeywordHit(int(searcher.doc(address)["id"][0]), float(score), None) for score, address in found]
+
+    def count(self, query: KeywordQuery, cap: int) -> int:
+        matched = self._text_query(query)
+        return 0 if matched is None else min(self.index.searcher().search(matched, cap + 1).count, cap + 1)
+
+    def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
+        self.catch_up()
+        if among is not None:
+            if len(among) == 0:
+                return np.array([], dtype=np.int64)
+            scope = Query.term_set_query(self.schema, "id", [int(i) for i in among])
+        else:
+            scope = Query.all_query()
+        searcher = self.index.searcher()
+        limit = len(among) if among is not None else max(searcher.num_docs, 1)
+        hits = searcher.search(self._filtered(scope, filters), limit, order_by_field="id").hits
+        return np.sort(np.array([value for value, _ in hits], dtype=np.int64))
+
+    def _text_query(self, query: KeywordQuery):
+        """The words ORed, as BM25 term queries on their stems: built directly, no query language involved."""
+        clauses = [Query.term_query(self.schema, "text", stem)
+                   for stem in dict.fromkeys(s for t in query.terms for s in self._stems(t))]
+        for phrase in query.phrases:
+            # Stopwords leave gaps in the indexed positions; the offsets keep them.
+            words = [(offset, stems[0]) for offset, stems in enumerate(map(self._stems, phrase)) if stems]
+            if len(words) > 1:
+                clauses.append(Query.phrase_query(self.schema, "text", words))
+            elif words:
+                clauses.append(Query.term_query(self.schema, "text", words[0][1]))
+        for prefix in query.prefixes:
+            stem = (self._stems(prefix) or [prefix.lower()])[0]
+            clauses.append(Query.regex_query(self.schema, "text", re.escape(stem) + ".*"))
+        return Query.boolean_query([(Occur.Should, c) for c in clauses]) if clauses else None
+
+    def _stems(self, word: str) -> list[str]:
+        return self.analyzers[TEXT_ANALYZER].analyze(word)
+
+    def _filtered(self, query, filters: Filters):
+        conditions = []
+        for author in filters.authors:
+            tokens = _TOKEN.findall(author.lower())
+            if tokens:
+                conditions.append(Query.phrase_query(self.schema, "authors", tokens) if len(tokens) > 1
+                                  else Query.term_query(self.schema, "authors", tokens[0]))
+        if filters.category:
+            conditions.append(Query.term_query(self.schema, "category", filters.category.strip().lower()))
+        if filters.date_from or filters.date_to:
+            low = filters.date_from.toordinal() if filters.date_from else None
+            high = filters.date_to.toordinal() if filters.date_to else None
+            conditions.append(Query.range_query(self.schema, "published", FieldType.Integer, low, high))
+        if filters.has_code:
+            conditions.append(Query.term_query(self.schema, "has_code", 1))
+        clauses = [(Occur.Must, query)] + [(Occur.Must, Query.const_score_query(c, 0.0)) for c in conditions]
+        clauses += [(Occur.MustNot, Query.term_query(self.schema, "id", int(i))) for i in filters.exclude_ids]
+        return query if len(clauses) == 1 else Query.boolean_query(clauses)
+
+    # --- keeping in step ---------------------------------------------------------------------------------
+
+    @property
+    def watermark(self) -> int:
+        try:
+            return int(json.loads((self.folder / "watermark.json").read_text())["seq"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return 0
+
+    def _set_watermark(self, seq: int) -> None:
+        tmp = self.folder / f".watermark-{os.getpid()}.json"
+        tmp.write_text(json.dumps({"seq": seq}))
+        os.replace(tmp, self.folder / "watermark.json")
+
+    def catch_up(self) -> None:
+        """Before a read: apply what the store has and the index lacks (another process's write, a crash)."""
+        with self.engine.connect() as conn:
+            behind = last_change_seq(conn) > self.watermark
+        if behind:
+            self.sync()
+
+    def sync(self) -> int:
+        with self._lock:
+            try:
+                writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
+            except ValueError:  # another process holds the writer and will apply the changes itself
+                return 0
+            return self._apply(writer, self.watermark)
+
+    def _apply(self, writer, after: int) -> int:
+        applied, seq = 0, after
+        with self.engine.connect() as conn:
+            for rows in changed_since(conn, after):
+                for row in rows:
+                    writer.delete_documents_by_term("id", int(row.id))
+                    if not row.hidden:
+                        writer.add_document(document(row))
+                applied += len(rows)
+                seq = rows[-1].change_seq
+        if applied or after == 0:
+            writer.commit()
+        writer.wait_merging_threads()
+        if seq != after:
+            self._set_watermark(seq)
+        self.index.reload()
+        return applied
+
+    def refresh(self, rebuild: bool = False) -> int:
+        if not rebuild:
+            self.sync()
+            return self.index.searcher().num_docs
+        with self._lock:
+            writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
+            writer.delete_all_documents()
+            self._set_watermark(0)
+            self._apply(writer, 0)
+        return self.index.searcher().num_docs

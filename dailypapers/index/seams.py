@@ -1,0 +1,98 @@
+"""The two seams under search: what a keyword engine and a vector index must do. Read this file to add an engine.
+
+search/ speaks to the indexes only in the types below: a structured `KeywordQuery` (already split into
+terms, phrases and prefixes) and `Filters`. It writes no engine syntax and runs no SQL; each engine turns
+these into its own language (FTS5 MATCH, tsquery, tantivy queries).
+
+Keyword engines (chosen by `index/engines.py:keyword_index` from the `keyword_engine` setting and the
+database URL):
+    keyword_tantivy.py   tantivy files in `<data dir>/keyword/`, kept in step with the store by a watermark
+    keyword_fts5.py      SQLite FTS5, kept in step by triggers (same transaction as every write)
+    keyword_postgres.py  PostgreSQL tsvector, a generated column (same transaction as every write)
+
+Keeping in step: every paper write (upsert, hide, unhide) sets `papers.change_seq` to a number larger than
+any before (store/papers.py). An engine that lives outside the database records the last number it applied,
+with its own commit, and `sync()` applies every paper changed after it; so a crash between the database
+commit and the index commit is repaired by the next `sync()` (after each write, on `serve` start, on
+`dailypapers index`, and before a search when the store is ahead).
+
+Vector indexes: `index/vectors.py` (float32 matrix files, HNSW graph when large).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class KeywordQuery:
+    """Lowercased words: `terms` ORed (more and rarer ones rank higher), exact `phrases`, `prefixes` (word*)."""
+
+    terms: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    prefixes: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.phrases or self.prefixes)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Conditions every retriever applies the same way. Dates are inclusive; an archive ("cs") matches its
+    categories ("cs.CL"), a full category matches exactly; an author matches the words of a name, in order."""
+
+    authors: tuple[str, ...] = ()
+    category: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    has_code: bool = False
+    include_hidden: bool = False
+    exclude_ids: tuple[int, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.authors or self.category or self.date_from or self.date_to or self.has_code)
+
+
+@dataclass
+class KeywordHit:
+    paper_id: int
+    score: float  # larger is better; comparable only within one answer
+    snippet: str | None  # HTML-safe (<mark> around matches), or None: search/ highlights it itself
+
+
+class KeywordIndex(Protocol):
+    def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
+               with_snippets: bool = False) -> list[KeywordHit]:
+        """The best matches, best first. Snippets cost more than the ranking: candidate lists leave them out."""
+
+    def count(self, query: KeywordQuery, cap: int) -> int:
+        """How many visible papers match, counting stops past `cap` (cheap probes of common words)."""
+
+    def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
+        """Sorted ids of the visible papers passing the filters (of `among`, when given): semantic filtering."""
+
+    def sync(self) -> int:
+        """Apply every paper change the store committed since the last sync; returns how many were applied."""
+
+    def refresh(self, rebuild: bool = False) -> int:
+        """`dailypapers index`: sync (or rebuild from the store) and tidy; returns the papers indexed."""
+
+
+class VectorIndex(Protocol):
+    model: str  # the embedder's name: vectors of another model are never mixed in
+    ids: np.ndarray  # sorted paper ids
+
+    def __len__(self) -> int: ...
+
+    def contains(self, paper_id: int) -> bool: ...
+
+    def vector(self, paper_id: int) -> np.ndarray | None: ...
+
+    def search(self, query: np.ndarray, k: int, keep=None, allowed=None) -> list[tuple[int, float]]:
+        """The k best (paper id, similarity). `keep(ids) -> ids` drops candidates failing the filters;
+        `allowed() -> ids` lists all that pass, for an exact scan when selective filters starve the graph."""
