@@ -18,7 +18,7 @@ from dailypapers.index.embedders import Embedder, paper_text
 
 MIN_KEYWORDS, MAX_KEYWORDS = 3, 8
 MAX_WORDS = 3
-MAX_CANDIDATES = 60  # the most frequent ones, first seen first: bounds the embedding cost per paper
+MAX_CANDIDATES = 32  # the most frequent ones, first seen first: bounds the embedding cost per paper
 DIVERSITY = 0.5  # MMR weight of "unlike the keywords already picked" against "like the paper"
 RELATIVE_FLOOR = 0.6  # past the minimum, a keyword must score at least this share of the best one
 SUMMARY_CHARS = 250
