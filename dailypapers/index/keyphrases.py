@@ -46,7 +46,7 @@ whole work works
 """.split())
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
-_BREAK = re.compile(r"[^A-Za-z0-9\s'-]|\s-\s|'s\b")  # punctuation ends a phrase
+_BREAK = re.compile(r"[^A-Za-z0-9\s'-]|\s-\s|'s\b|'(?![A-Za-z0-9])|(?<![A-Za-z0-9])'")  # punctuation ends a phrase
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 
