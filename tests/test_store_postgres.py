@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from dailypapers.index.descriptions import describe_pending
+from dailypapers.index.embedders import get_embedder
 from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.store.models import Paper
 from tests.conftest import SAMPLE_20K
@@ -120,3 +122,12 @@ def test_the_hostile_corpus_imports_and_renders_on_postgresql(pg_engine, tmp_pat
         assert_no_live_script(page.text)
     for path in FEEDS:
         assert_well_formed_feed(site.get(path).content)
+
+
+def test_keywords_and_summary_on_postgres(pg_engine, tmp_path):
+    import_file(pg_engine, write_lines(tmp_path / "a.jsonl", [snapshot_line("2401.00001")]), tmp_path / "r")
+    assert describe_pending(pg_engine, get_embedder("minilm")) == 1
+    assert describe_pending(pg_engine, get_embedder("minilm")) == 0
+    with pg_engine.connect() as conn:
+        keywords, summary = conn.execute(select(Paper.ai_keywords, Paper.ai_summary)).one()
+    assert isinstance(keywords, list) and keywords and all(isinstance(k, str) for k in keywords) and summary
