@@ -119,7 +119,7 @@ def test_paper_info_and_read_paper(hub):
 
 def test_paper_info_reads_keywords_and_summary(hub, engine):
     api, _ = hub
-    assert api.paper_info("2501.00001").ai_keywords is None  # until `dailypapers index` computes them
+    assert api.paper_info("2501.00003").ai_keywords is None  # until `dailypapers index` computes them
     assert describe_pending(engine, get_embedder("minilm")) == 3
     info = api.paper_info("2501.00001")
     assert info.ai_summary == "We study things."  # the abstract's one sentence

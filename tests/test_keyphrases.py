@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from dailypapers.index.build import build_index
 from dailypapers.index.embedders import get_embedder
@@ -55,10 +57,12 @@ def test_the_index_run_fills_them_and_recomputes_after_an_abstract_change(engine
     assert all(MIN_KEYWORDS <= len(p.ai_keywords) <= MAX_KEYWORDS and p.ai_summary for p in papers)
     assert build_index(models=["minilm"]).described == 0  # nothing changed
     first = papers[0]
+    assert first.arxiv_id == demo_records()[0].arxiv_id
     before = list(first.ai_keywords)
-    session.execute(update(Paper).where(Paper.id == first.id).values(
-        abstract="Graph neural networks predict molecular properties. Message passing over atoms and bonds works."))
-    session.commit()
+    newer = replace(demo_records()[0], version=demo_records()[0].version + 1,
+                    abstract="Graph neural networks predict molecular properties. Message passing over atoms works.")
+    with engine.begin() as conn:
+        assert upsert_papers(conn, [newer]).updated == 1
     assert build_index(models=["minilm"]).described == 1
     session.expire_all()
     changed = session.get(Paper, first.id)
