@@ -9,18 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from dailypapers.ingest.demo import demo_records
-from tests.e2e.harness import PASSWORD, PageProblems, sign_up, unique_name
+from tests.e2e.harness import PASSWORD, PageProblems, log_in, sign_up, unique_name
 
 pytestmark = pytest.mark.browser
 REPO = "https://github.com/example/claimed-author-code"
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("#login-submit").click()
-    expect(page.locator("#nav-user")).to_have_text(username)
 
 
 def test_claim_an_author_get_approved_and_edit_the_links(page, new_context, site, tmp_path):
