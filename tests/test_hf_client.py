@@ -15,6 +15,8 @@ from sqlalchemy import select, update
 
 from dailypapers.community.claims import claim_author, decide_claim
 from dailypapers.community.tokens import create_api_token
+from dailypapers.index.descriptions import describe_pending
+from dailypapers.index.embedders import get_embedder
 from dailypapers.store.models import DailyEntry, Paper, User
 from tests.web_helpers import add_papers, client, live_server, record, signup, token_for
 
@@ -113,6 +115,20 @@ def test_paper_info_and_read_paper(hub):
         with pytest.raises(HfHubHTTPError) as info:
             call("2501.99999")
         assert info.value.response.status_code == 404
+
+
+def test_paper_info_reads_keywords_and_summary(hub, engine):
+    api, _ = hub
+    assert api.paper_info("2501.00003").ai_keywords is None  # until `dailypapers index` computes them
+    assert describe_pending(engine, get_embedder("minilm")) == 3
+    info = api.paper_info("2501.00001")
+    assert info.ai_summary == "We study things."  # the abstract's one sentence
+    assert 3 <= len(info.ai_keywords) <= 8 and all(isinstance(k, str) for k in info.ai_keywords)
+    assert {"Sparse attention", "long documents"} & set(info.ai_keywords), info.ai_keywords
+    daily = {p.id: p for p in api.list_daily_papers(token=False)}
+    assert daily["2501.00001"].ai_keywords == info.ai_keywords and daily["2501.00001"].ai_summary == info.ai_summary
+    [found] = [p for p in api.list_papers(query="tokenizers", token=False) if p.id == "2501.00002"]
+    assert found.ai_summary == "We study things." and found.ai_keywords
 
 
 def _shape(value):

@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from dailypapers.config import get_settings
+from dailypapers.index.descriptions import describe_pending
 from dailypapers.index.embedders import get_embedder
 from dailypapers.index.engines import keyword_index
 from dailypapers.index.stored_vectors import count_pending, embed_pending
@@ -30,6 +31,7 @@ class IndexReport:
     keyword_rows: int
     keyword_seconds: float
     models: list[ModelReport] = field(default_factory=list)
+    described: int = 0  # papers whose keywords and summary were (re)computed
 
     def lines(self) -> list[str]:
         lines = [f"keyword index: {self.keyword_rows} papers ({self.keyword_seconds:.1f} s)"]
@@ -39,18 +41,21 @@ class IndexReport:
             state = f"rebuilt in {m.index_seconds:.1f} s" if m.rebuilt else "up to date"
             lines.append(f"{m.model}: {m.embedded} papers embedded ({m.embed_seconds:.1f} s{rate}); "
                          f"vector index {m.vectors} vectors, {kind}, {state}")
+        lines.append(f"keywords and summary: {self.described} papers computed")
         return lines
 
 
 def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_keyword: bool = False,
                 progress=None, settings=None) -> IndexReport:
-    """Keyword index catch-up (or rebuild), then for each model: embed what is new or changed, refresh the vectors."""
+    """Keyword index catch-up (or rebuild), then for each model: embed what is new or changed, refresh the vectors;
+    last, the keywords and summary of new or changed papers, with the first model."""
     settings = settings or get_settings()
     engine = get_engine(settings)
     started = time.perf_counter()
     rows = keyword_index(engine, settings).refresh(rebuild=rebuild_keyword)
     report = IndexReport(keyword_rows=rows, keyword_seconds=time.perf_counter() - started)
-    for name in models or [settings.embedding_model]:
+    models = models or [settings.embedding_model]
+    for name in models:
         embedder = get_embedder(name, settings.data_dir)
         pending = count_pending(engine, embedder.name)
         bar = progress(f"embedding ({name})", pending) if (progress and pending) else nullcontext(None)
@@ -60,4 +65,5 @@ def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_
         built = build_vector_index(engine, settings.data_dir, embedder.name, embedder.dim)
         report.models.append(ModelReport(name, result.embedded, result.seconds, built.count, built.ann,
                                          time.perf_counter() - started, built.rebuilt))
+    report.described = describe_pending(engine, get_embedder(models[0], settings.data_dir), batch_size=batch_size)
     return report

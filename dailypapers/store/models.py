@@ -77,6 +77,10 @@ class Paper(Base):
     suggested_code_url: Mapped[str | None] = mapped_column(String(500))
     suggested_project_page: Mapped[str | None] = mapped_column(String(500))
     author_keys: Mapped[str] = mapped_column(Text, default="")  # names.author_keys_text(authors)
+    # Computed by `dailypapers index` (index/keyphrases.py) from the title and abstract whose hash is kept.
+    ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
+    ai_summary: Mapped[str | None] = mapped_column(Text)
+    ai_source_hash: Mapped[str | None] = mapped_column(String(32))
     content_hash: Mapped[str] = mapped_column(String(32))
     upvotes: Mapped[int] = mapped_column(Integer, default=0)  # kept equal to count(votes) in each vote's transaction
     num_comments: Mapped[int] = mapped_column(Integer, default=0)

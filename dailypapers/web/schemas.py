@@ -45,6 +45,14 @@ def authors_json(paper: Paper, claims: dict[int, AuthorClaim] | None = None) -> 
     return authors
 
 
+def ai_fields(paper: Paper) -> dict:
+    """Keywords and extractive summary, named as on Hugging Face (PaperInfo reads them at an object's top
+    level); absent until `dailypapers index` has computed them."""
+    if paper.ai_source_hash is None:
+        return {}
+    return {"ai_keywords": list(paper.ai_keywords or []), "ai_summary": paper.ai_summary or ""}
+
+
 def paper_json(paper: Paper, *, submitted_at: datetime | None = None, submitter: User | None = None,
                trending: float | None = None, claims: dict[int, AuthorClaim] | None = None) -> dict:
     """The paper object (inside a daily entry, and the whole answer of /api/papers/{id})."""
@@ -59,6 +67,7 @@ def paper_json(paper: Paper, *, submitted_at: datetime | None = None, submitter:
         "numComments": paper.num_comments,
         "projectPage": http_url(paper.project_page),
         "githubRepo": http_url(paper.code_url),
+        **ai_fields(paper),
         # dailypapers' own fields
         "version": paper.version,
         "updatedAt": hf_datetime(paper.updated_at),
@@ -101,6 +110,7 @@ def daily_json(row: FeedRow) -> dict:
         "projectPage": http_url(paper.project_page),
         "githubRepo": http_url(paper.code_url),
         "isAuthorParticipating": False,
+        **ai_fields(paper),
         "trendingScore": row.trending,
         "dailyDate": row.date.isoformat(),
     }
@@ -116,6 +126,7 @@ def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict)
         "upvotes": paper.upvotes,
         "projectPage": http_url(paper.project_page),
         "githubRepo": http_url(paper.code_url),
+        **ai_fields(paper),
         "score": score,
         "ranks": ranks,
         "highlight": snippet,

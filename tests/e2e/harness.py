@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 from aiosmtpd.controller import Controller
+from playwright.sync_api import expect
 
 from tests.web_helpers import free_port
 
@@ -218,6 +219,15 @@ def sign_up(page, username: str, password: str = PASSWORD, email: str = "") -> N
     page.locator("#signup-submit").click()
     page.wait_for_url(lambda url: "/signup" not in url)
     assert page.locator("#nav-user").inner_text() == username
+
+
+def log_in(page, username: str) -> None:
+    """Sign in through the login form as an existing account."""
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("#login-submit").click()
+    expect(page.locator("#nav-user")).to_have_text(username)
 
 
 # --- what every page must satisfy -------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dailypapers.ingest.demo import demo_records
-from tests.e2e.harness import PASSWORD, PageProblems, screenshot, sign_up, unique_name
+from tests.e2e.harness import PASSWORD, PageProblems, log_in, screenshot, sign_up, unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -17,14 +17,6 @@ def admin(site) -> str:
     username = unique_name("moderator")
     site.cli("users", "create", username, "--admin", "--password-stdin", input=PASSWORD + "\n")
     return username
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("#login-submit").click()
-    expect(page.locator("#nav-user")).to_have_text(username)
 
 
 def test_admin_hides_a_comment_and_a_paper(page, new_context, admin):

@@ -1,0 +1,141 @@
+"""Keywords and an extractive one-sentence summary of a paper, from its title and abstract (pure functions).
+
+Keywords are KeyBERT-style: candidate phrases (1-3 words, no stopwords) taken from the text,
+scored by the cosine between their embedding and the paper's, then picked with maximal marginal relevance so
+that they do not repeat each other. The summary is the abstract's most central sentence: the one closest
+to the centroid of its sentences' embeddings. Nothing is generated: every word comes from the paper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from dailypapers.index.embedders import Embedder, paper_text
+
+MIN_KEYWORDS, MAX_KEYWORDS = 3, 8
+MAX_WORDS = 3
+MAX_CANDIDATES = 32  # the most frequent ones, first seen first: bounds the embedding cost per paper
+DIVERSITY = 0.5  # MMR weight of "unlike the keywords already picked" against "like the paper"
+RELATIVE_FLOOR = 0.6  # past the minimum, a keyword must score at least this share of the best one
+SUMMARY_CHARS = 250
+
+# Function words and the boilerplate of abstracts: a phrase may contain neither at its ends.
+STOPWORDS = frozenset("""
+a about above across after again against all almost along also although always among an and another any
+are around as at be because been before being below between both but by can could did do does doing done
+due during each either enough especially etc even ever every few for from further had has have having here
+how however if in into is it its itself just least less many may might more most much must neither no nor
+not of off often on once one only onto or other others otherwise our ours out over own per perhaps rather
+same several shall she should since so some such than that the their theirs them themselves then there
+these they this those though through thus to too toward towards under until up upon us very via was we were
+what whatever when where whereas whether which while who whom whose why will with within without would yet
+you your
+
+abstract achieve achieved achieves address addresses allow allows apply applied approach approaches based
+believe better called consider considered demonstrate demonstrates describe described different existing
+experiment experiments find first further given good however improve improved improves introduce introduced
+introduces latter lead leads make makes method methods new novel obtain obtained outperform
+outperforms paper particular present presented presents previous problem problems propose proposed proposes
+provide provided provides recent recently result results second several show showed shown shows significant
+significantly study studied studies suggest task tasks three two use used uses using various well
+whole work works
+""".split())
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
+_BREAK = re.compile(r"[^A-Za-z0-9\s'-]|\s-\s|'s\b|'(?![A-Za-z0-9])|(?<![A-Za-z0-9])'")  # punctuation ends a phrase
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+
+
+@dataclass(frozen=True)
+class Description:
+    keywords: list[str]
+    summary: str
+
+
+def source_hash(title: str, abstract: str) -> str:
+    """What the keywords and summary were computed from: a changed title or abstract means recompute."""
+    return hashlib.md5(paper_text(title, abstract).encode()).hexdigest()
+
+
+def candidates(text: str) -> list[str]:
+    """Phrases of 1-3 words without stopwords (noun-phrase-like), most frequent first, then in reading order."""
+    counts: dict[str, int] = {}
+    surface: dict[str, str] = {}
+    for chunk in _BREAK.split(text):
+        words = _WORD.findall(chunk)
+        for start in range(len(words)):
+            for size in range(1, MAX_WORDS + 1):
+                phrase = words[start:start + size]
+                if len(phrase) < size or not all(map(_content, phrase)):
+                    break  # a longer phrase from here would hold the same stopword
+                key = " ".join(phrase).lower()
+                counts[key] = counts.get(key, 0) + 1
+                surface.setdefault(key, " ".join(phrase))
+    order = sorted(counts, key=lambda key: -counts[key])  # stable: ties stay in reading order
+    return [surface[key] for key in order[:MAX_CANDIDATES]]
+
+
+def _content(word: str) -> bool:
+    return len(word) > 1 and word.lower() not in STOPWORDS and not word.isdigit()
+
+
+def sentences(abstract: str) -> list[str]:
+    text = " ".join((abstract or "").split())
+    return [s for s in _SENTENCE_END.split(text) if s]
+
+
+def trim(sentence: str, limit: int = SUMMARY_CHARS) -> str:
+    """At most `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut}…"
+
+
+def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray) -> list[str]:
+    """Maximal marginal relevance over unit vectors: relevant to the paper, unlike the ones already kept."""
+    relevance = vectors @ paper
+    picked: list[int] = []
+    while len(picked) < min(MAX_KEYWORDS, len(phrases)):
+        redundancy = (vectors @ vectors[picked].T).max(axis=1) if picked else np.zeros(len(phrases))
+        score = (1 - DIVERSITY) * relevance - DIVERSITY * redundancy
+        score[picked] = -np.inf
+        for i in picked:  # a phrase inside a kept one (or around it) says nothing new
+            lowered = phrases[i].lower()
+            score[[j for j, p in enumerate(phrases) if p.lower() in lowered or lowered in p.lower()]] = -np.inf
+        best = int(np.argmax(score))
+        if score[best] == -np.inf:
+            break
+        if len(picked) >= MIN_KEYWORDS and relevance[best] < RELATIVE_FLOOR * relevance[picked[0]]:
+            break
+        picked.append(best)
+    return [phrases[i] for i in picked]
+
+
+def describe(papers: list[tuple[str, str]], embedder: Embedder) -> list[Description]:
+    """Keywords and summary of each (title, abstract), with one embedding call for the whole batch."""
+    plans = []
+    texts: list[str] = []
+    for title, abstract in papers:
+        phrases = candidates(f"{title}. {abstract}")
+        parts = sentences(abstract)
+        plans.append((len(texts), phrases, parts))
+        texts += [paper_text(title, abstract), *phrases, *parts]
+    vectors = embedder.embed(texts)
+    described = []
+    for start, phrases, parts in plans:
+        paper = vectors[start]
+        phrase_vectors = vectors[start + 1:start + 1 + len(phrases)]
+        sentence_vectors = vectors[start + 1 + len(phrases):start + 1 + len(phrases) + len(parts)]
+        keywords = pick_keywords(phrases, phrase_vectors, paper) if phrases else []
+        described.append(Description(keywords, trim(_central(parts, sentence_vectors)) if parts else ""))
+    return described
+
+
+def _central(parts: list[str], vectors: np.ndarray) -> str:
+    centroid = vectors.mean(axis=0)
+    return parts[int(np.argmax(vectors @ centroid))]
