@@ -28,7 +28,7 @@ _lock = threading.Lock()
 def keyword_index(engine: Engine, settings=None) -> KeywordIndex:
     """The keyword index of this database, opened once per process."""
     settings = settings or get_settings()
-    name = getattr(settings, "keyword_engine", None) or DEFAULTS.get(engine.dialect.name, "tantivy")
+    name = settings.keyword_engine or DEFAULTS.get(engine.dialect.name, "tantivy")
     dialect = _DIALECT_ENGINES.get(name)
     if name != "tantivy" and dialect is None:
         raise InvalidInput(f"unknown keyword engine {name!r}; use tantivy, fts5 or postgres")
