@@ -22,7 +22,7 @@ FOUNDATION = {"errors", "config", "dates", "validators", "names", "data"}
 ALLOWED: dict[str, set[str]] = {
     "sources": set(),
     "store": {"sources"},
-    "ingest": {"sources", "store"},
+    "ingest": {"sources", "store", "index"},  # hands each committed batch to the keyword index
     "index": {"store"},
     "search": {"index", "store"},
     "ranking": {"search", "index", "store"},

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from sqlalchemy.orm import Session
 
 from dailypapers.index.engines import forget_indexes, keyword_index
@@ -61,6 +62,7 @@ def kill_while_writing(settings, where: str) -> None:
     assert done.returncode == 9, done.stderr
 
 
+@pytest.mark.sqlite_only("tantivy, the SQLite default, commits apart from the database")
 def test_a_crash_between_the_two_commits_is_repaired_by_the_next_sync(settings, engine):
     index = keyword_index(engine)
     index.sync()
@@ -72,6 +74,7 @@ def test_a_crash_between_the_two_commits_is_repaired_by_the_next_sync(settings, 
     assert index.count(WOMBAT, 10) == 1
 
 
+@pytest.mark.sqlite_only("tantivy, the SQLite default, commits apart from the database")
 def test_a_crash_after_the_index_commit_applies_the_change_again_harmlessly(settings, engine):
     kill_while_writing(settings, "before-watermark")
     forget_indexes()

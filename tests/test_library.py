@@ -15,17 +15,16 @@ import numpy as np
 import pytest
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from dailypapers.community.library import parse_references
-from dailypapers.config import get_settings, reset_settings
+from dailypapers.config import get_settings
 from dailypapers.index.embedders import model_label
 from dailypapers.index.stored_vectors import save_vectors
 from dailypapers.index.vectors import clear_cache
 from dailypapers.ranking.recommend import fit_user_model
-from dailypapers.store.db import dispose_engines, get_engine, migrate, session_scope
+from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import Paper
-from tests.postgres import postgres_server
 from tests.web_helpers import add_papers, client, csrf, record, signup
 
 JSON = {"Accept": "application/json"}
@@ -36,30 +35,12 @@ OLD_GRAPH = "2412.00999"  # topic A, first published 20 days ago
 DIM = 16
 
 
-@pytest.fixture(scope="module")
-def pg_url():
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request, settings, monkeypatch):
-    """The data dir of `settings`, on SQLite or on a fresh PostgreSQL schema."""
-    if request.param == "postgres":
-        url = request.getfixturevalue("pg_url")
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        admin.dispose()
-        monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", url)
-        reset_settings()
-        dispose_engines()
-        migrate()
+@pytest.fixture
+def vectors_cache(settings):
+    """Each test reads the vectors of its own database."""
     clear_cache()
-    yield request.param
+    yield
     clear_cache()
-    dispose_engines()
 
 
 def _topic_vector(rng, axis: int) -> np.ndarray:
@@ -69,7 +50,7 @@ def _topic_vector(rng, axis: int) -> np.ndarray:
 
 
 @pytest.fixture
-def corpus(backend):
+def corpus(backend, vectors_cache):
     """28 recent papers (two topics and noise) and an old one, each with a vector."""
     rng = np.random.default_rng(0)
     records = ([record(a, f"Graph neural networks for traffic {i}", abstract="Message passing on road graphs.",
@@ -316,7 +297,7 @@ def test_collection_and_search_exports(alice):
 
 def test_cli_sets_signals_and_recommends(alice, cli, tmp_path, backend):
     env = {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))} \
-        if backend == "postgres" else {}
+        if backend == "postgresql" else {}
     bib = tmp_path / "refs.bib"
     bib.write_text(BIBTEX)
     seeded = cli("library", "seed", "alice", str(bib), env=env)

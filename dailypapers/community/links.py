@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotAllowed
 from dailypapers.store.models import AuthorClaim, Paper, User
+from dailypapers.store.papers import mark_changed
 from dailypapers.validators import forge_url, http_url
 
 UNCHANGED = object()  # a link the request does not mention
@@ -51,5 +52,5 @@ def set_links(session: Session, user: User, arxiv_id: str, *, github_repo=UNCHAN
                                   "https://github.com/OWNER/REPO or another forge's https URL")
     if project_page is not UNCHANGED:
         paper.project_page = _checked(project_page, http_url, "web page", "an http:// or https:// URL")
-    session.flush()
+    mark_changed(session, paper)  # "has code" is a keyword-index field: tell it
     return paper

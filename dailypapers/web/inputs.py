@@ -14,7 +14,7 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from pydantic import BaseModel, BeforeValidator, Field
 
-MAX_DB_INT = 2**63 - 1  # the widest integer column of SQLite and PostgreSQL
+MAX_DB_INT = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
