@@ -23,7 +23,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.store.models import Comment, Paper
 from dailypapers.web.auth import Writer, require_user
 from dailypapers.web.inputs import ClaimForm, CommentForm, DbId, DecisionForm, HideForm, LinksForm, SubmitForm, VoteForm
-from dailypapers.web.responses import back, status_for, wants_json
+from dailypapers.web.responses import answer, back, status_for, wants_json
 from dailypapers.web.templating import render, render_fragment
 
 router = APIRouter(include_in_schema=False)
@@ -53,9 +53,8 @@ def submit(request: Request, user: Writer, form: Annotated[SubmitForm, Form()]):
 def upvote(request: Request, arxiv_id: str, user: Writer, form: Annotated[VoteForm, Form()]):
     with session_scope() as session:
         state = vote(session, user, arxiv_id, form.up)
-    if wants_json(request):
-        return {"id": arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes}
-    return back(request, f"/papers/{arxiv_id}")
+    return answer(request, {"id": arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes},
+                  back(request, f"/papers/{arxiv_id}"))
 
 
 @router.post("/papers/{arxiv_id:path}/comments")
@@ -82,9 +81,7 @@ def edit_comment(request: Request, comment_id: DbId, user: Writer, form: Annotat
         edited = comments.edit_comment(session, user, comment_id, form.body)
         arxiv_id = comments.paper_of(session, edited).arxiv_id
         html = str(comments.render_markdown(edited.body))
-    if wants_json(request):
-        return {"id": comment_id, "html": html}
-    return RedirectResponse(f"/papers/{arxiv_id}#comment-{comment_id}", status_code=303)
+    return answer(request, {"id": comment_id, "html": html}, f"/papers/{arxiv_id}#comment-{comment_id}")
 
 
 @router.post("/comments/{comment_id}/delete")
@@ -93,9 +90,7 @@ def delete_comment(request: Request, comment_id: DbId, user: Writer):
         deleted = comments.delete_comment(session, user, comment_id)
         paper = comments.paper_of(session, deleted)
         arxiv_id, count = paper.arxiv_id, paper.num_comments
-    if wants_json(request):
-        return {"id": comment_id, "deleted": True, "numComments": count}
-    return RedirectResponse(f"/papers/{arxiv_id}#discussion", status_code=303)
+    return answer(request, {"id": comment_id, "deleted": True, "numComments": count}, f"/papers/{arxiv_id}#discussion")
 
 
 @router.post("/comments/{comment_id}/hide")
@@ -103,18 +98,14 @@ def hide_comment(request: Request, comment_id: DbId, user: Writer, form: Annotat
     with session_scope() as session:
         moderated = moderation.set_comment_hidden(session, user, comment_id, form.is_hidden)
         arxiv_id = comments.paper_of(session, moderated).arxiv_id
-    if wants_json(request):
-        return {"id": comment_id, "hidden": form.is_hidden}
-    return RedirectResponse(f"/papers/{arxiv_id}#comment-{comment_id}", status_code=303)
+    return answer(request, {"id": comment_id, "hidden": form.is_hidden}, f"/papers/{arxiv_id}#comment-{comment_id}")
 
 
 @router.post("/papers/{arxiv_id:path}/hide")
 def hide_paper(request: Request, arxiv_id: str, user: Writer, form: Annotated[HideForm, Form()]):
     with session_scope() as session:
         moderation.set_paper_hidden(session, user, arxiv_id, form.is_hidden)
-    if wants_json(request):
-        return {"id": arxiv_id, "hidden": form.is_hidden}
-    return RedirectResponse(f"/papers/{arxiv_id}", status_code=303)
+    return answer(request, {"id": arxiv_id, "hidden": form.is_hidden}, f"/papers/{arxiv_id}")
 
 
 
@@ -123,9 +114,7 @@ def edit_links(request: Request, arxiv_id: str, user: Writer, form: Annotated[Li
     with session_scope() as session:
         paper = set_links(session, user, arxiv_id, github_repo=form.githubRepo, project_page=form.projectPage)
         links = {"githubRepo": paper.code_url, "projectPage": paper.project_page}
-    if wants_json(request):
-        return {"id": arxiv_id, **links}
-    return RedirectResponse(f"/papers/{arxiv_id}#links", status_code=303)
+    return answer(request, {"id": arxiv_id, **links}, f"/papers/{arxiv_id}#links")
 
 
 @router.post("/papers/{arxiv_id:path}/claim")
@@ -135,9 +124,8 @@ def claim_author(request: Request, arxiv_id: str, user: Writer, form: Annotated[
             claims.claim_author(session, user, arxiv_id, form.author)
         else:
             claims.unclaim_author(session, user, arxiv_id, form.author)
-    if wants_json(request):
-        return {"id": arxiv_id, "author": form.author, "claimed": form.wanted}
-    return RedirectResponse(f"/papers/{arxiv_id}#paper-authors", status_code=303)
+    return answer(request, {"id": arxiv_id, "author": form.author, "claimed": form.wanted},
+                  f"/papers/{arxiv_id}#paper-authors")
 
 
 @router.post("/admin/claims/{claim_id}")
@@ -145,6 +133,4 @@ def decide_claim(request: Request, claim_id: int, user: Writer, form: Annotated[
     with session_scope() as session:
         claim = claims.decide_claim(session, user, claim_id, form.decision == "approve")
         status = claim.status
-    if wants_json(request):
-        return {"id": claim_id, "status": status}
-    return RedirectResponse("/admin/claims", status_code=303)
+    return answer(request, {"id": claim_id, "status": status}, "/admin/claims")

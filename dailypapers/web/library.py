@@ -24,7 +24,7 @@ from dailypapers.store.models import Collection, Paper, User
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user, require_user
 from dailypapers.web.inputs import CollectionForm, CollectionIn, CollectItemForm, DbId, MarkForm, SeedIn
-from dailypapers.web.responses import back, wants_json
+from dailypapers.web.responses import answer, back, wants_json
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -60,27 +60,22 @@ def _export(papers: list[Paper], fmt: str, name: str) -> Response:
 def save(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkForm, Form()]):
     with session_scope() as session:
         saved = library.save(session, user, arxiv_id, form.wanted)
-    if wants_json(request):
-        return {"id": arxiv_id, "saved": saved}
-    return back(request, f"/papers/{arxiv_id}")
+    return answer(request, {"id": arxiv_id, "saved": saved}, back(request, f"/papers/{arxiv_id}"))
 
 
 @router.post("/papers/{arxiv_id:path}/dismiss")
 def dismiss(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkForm, Form()]):
     with session_scope() as session:
         dismissed = library.dismiss(session, user, arxiv_id, form.wanted)
-    if wants_json(request):
-        return {"id": arxiv_id, "dismissed": dismissed}
-    return back(request, f"/papers/{arxiv_id}")
+    return answer(request, {"id": arxiv_id, "dismissed": dismissed}, back(request, f"/papers/{arxiv_id}"))
 
 
 @router.post("/collections/{collection_id}/papers")
 def collect(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectItemForm, Form()]):
     with session_scope() as session:
         inside = library.set_in_collection(session, user, collection_id, form.paper, form.on == "1")
-    if wants_json(request):
-        return {"collection": collection_id, "id": form.paper, "inside": inside}
-    return back(request, f"/collections/{collection_id}")
+    return answer(request, {"collection": collection_id, "id": form.paper, "inside": inside},
+                  back(request, f"/collections/{collection_id}"))
 
 
 # --- library and collections ----------------------------------------------------------------------------
@@ -107,9 +102,7 @@ def create_collection(request: Request, user: Writer, form: Annotated[Collection
     with session_scope() as session:
         collection = library.create_collection(session, user, form.name, form.is_public)
         collection_id = collection.id
-    if wants_json(request):
-        return {"id": collection_id}
-    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+    return answer(request, {"id": collection_id}, f"/collections/{collection_id}")
 
 
 @router.get("/collections/{collection_id}")
@@ -194,9 +187,7 @@ def seed(request: Request, user: Writer, references: Annotated[str, Form()] = ""
 def reset(request: Request, user: Writer):
     with session_scope() as session:
         reset_feed(session, user)
-    if wants_json(request):
-        return {"reset": True}
-    return RedirectResponse("/for-you", status_code=303)
+    return answer(request, {"reset": True}, "/for-you")
 
 
 # --- the JSON API ----------------------------------------------------------------------------------------

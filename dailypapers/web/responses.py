@@ -7,7 +7,7 @@ import errno
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from dailypapers.errors import InvalidInput, NotAllowed, NotFound, SourceError
 
@@ -73,3 +73,10 @@ def is_disk_full(exc: BaseException) -> bool:
 
 def json_error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def answer(request: Request, data: dict, then: str | Response) -> dict | Response:
+    """What a form post answers: `data` as JSON for scripts, else a 303 to `then` (or that response)."""
+    if wants_json(request):
+        return data
+    return then if isinstance(then, Response) else RedirectResponse(then, status_code=303)
