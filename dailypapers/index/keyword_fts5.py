@@ -6,13 +6,12 @@ upsert updates it in the same transaction: it is never stale. Field weights: tit
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
 from sqlalchemy import Engine, text
 
-from dailypapers.index.keyword_sql import conditions, matching_ids
+from dailypapers.index.keyword_sql import conditions, hits_from_rows, matching_ids
 from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
 
 # bm25 weights per FTS column: title, authors, abstract, categories.
@@ -40,13 +39,6 @@ def author_match(filters: Filters) -> str:
     return " AND ".join(f'authors : "{p}"' for p in phrases if p)
 
 
-def mark(snippet: str | None) -> str | None:
-    """Escape for HTML, then turn the FTS5 markers into <mark> tags."""
-    if snippet is None:
-        return None
-    return html.escape(snippet).replace("\x02", "<mark>").replace("\x03", "</mark>")
-
-
 class Fts5Index:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -61,10 +53,7 @@ class Fts5Index:
         with self.engine.connect() as conn:
             rows = conn.execute(text(sql), {**params, "match": match_expression(query, filters), "limit": limit,
                                             "offset": offset}).all()
-        if not with_snippets:
-            return [KeywordHit(r.id, -r.rank, None) for r in rows]
-        return [KeywordHit(r.id, -r.rank, mark(r.snip if "\x02" in (r.snip or "") else r.title_marked))
-                for r in rows]
+        return hits_from_rows(rows, with_snippets)
 
     def count(self, query: KeywordQuery, cap: int) -> int:
         with self.engine.connect() as conn:

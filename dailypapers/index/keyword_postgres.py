@@ -14,8 +14,8 @@ import numpy as np
 from sqlalchemy import Engine, text
 
 from dailypapers.errors import InvalidInput
-from dailypapers.index.keyword_fts5 import author_match, mark, match_expression
-from dailypapers.index.keyword_sql import conditions, matching_ids
+from dailypapers.index.keyword_fts5 import author_match, match_expression
+from dailypapers.index.keyword_sql import conditions, hits_from_rows, matching_ids
 from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
 
 # ts_rank weights for D, C, B, A: the FTS5 field weights 0.5, 1, 4, 10 scaled to at most 1.
@@ -74,10 +74,7 @@ class PostgresIndex:
         with self.engine.connect() as conn:
             rows = conn.execute(text(sql), {**params, "tsquery": to_tsquery_text(match_expression(query, filters)),
                                             "limit": limit, "offset": offset}).all()
-        if not with_snippets:
-            return [KeywordHit(r.id, -r.rank, None) for r in rows]
-        return [KeywordHit(r.id, -r.rank, mark(r.snip if "\x02" in (r.snip or "") else r.title_marked))
-                for r in rows]
+        return hits_from_rows(rows, with_snippets)
 
     def count(self, query: KeywordQuery, cap: int) -> int:
         with self.engine.connect() as conn:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import Engine, text
 
-from dailypapers.index.seams import Filters
+from dailypapers.index.seams import Filters, KeywordHit
 
 
 def conditions(filters: Filters) -> tuple[str, dict]:
@@ -44,3 +45,17 @@ def matching_ids(engine: Engine, filters: Filters, among: np.ndarray | None, ext
         rows = conn.execute(text(f"SELECT p.id FROM papers p WHERE 1=1 {where}{extra} ORDER BY p.id"),
                             {**base, **params}).scalars().all()
     return np.array(rows, dtype=np.int64)
+
+
+def hits_from_rows(rows, with_snippets: bool) -> list[KeywordHit]:
+    """Hits of rows (id, rank[, snip, title_marked]) whose snippets carry \x02/\x03 match markers."""
+    if not with_snippets:
+        return [KeywordHit(r.id, -r.rank, None) for r in rows]
+    return [KeywordHit(r.id, -r.rank, mark(r.snip if "\x02" in (r.snip or "") else r.title_marked)) for r in rows]
+
+
+def mark(snippet: str | None) -> str | None:
+    """Escape for HTML, then turn the engines' match markers into <mark> tags."""
+    if snippet is None:
+        return None
+    return html.escape(snippet).replace("\x02", "<mark>").replace("\x03", "</mark>")
