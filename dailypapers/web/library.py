@@ -223,27 +223,17 @@ def seed_json(body: SeedIn, user: Writer):
 
 
 @api.post("/papers/{arxiv_id:path}/save", summary="Save a paper to your library (idempotent)")
-def save_json(arxiv_id: str, user: Writer):
-    with session_scope() as session:
-        return {"id": arxiv_id, "saved": library.save(session, user, arxiv_id, True)}
-
-
 @api.delete("/papers/{arxiv_id:path}/save", summary="Remove a paper from your library (idempotent)")
-def unsave_json(arxiv_id: str, user: Writer):
+def save_json(request: Request, arxiv_id: str, user: Writer):
     with session_scope() as session:
-        return {"id": arxiv_id, "saved": library.save(session, user, arxiv_id, False)}
+        return {"id": arxiv_id, "saved": library.save(session, user, arxiv_id, request.method == "POST")}
 
 
 @api.post("/papers/{arxiv_id:path}/dismiss", summary="Mark a paper not interested (idempotent)")
-def dismiss_json(arxiv_id: str, user: Writer):
-    with session_scope() as session:
-        return {"id": arxiv_id, "dismissed": library.dismiss(session, user, arxiv_id, True)}
-
-
 @api.delete("/papers/{arxiv_id:path}/dismiss", summary="Take back not interested (idempotent)")
-def undismiss_json(arxiv_id: str, user: Writer):
+def dismiss_json(request: Request, arxiv_id: str, user: Writer):
     with session_scope() as session:
-        return {"id": arxiv_id, "dismissed": library.dismiss(session, user, arxiv_id, False)}
+        return {"id": arxiv_id, "dismissed": library.dismiss(session, user, arxiv_id, request.method == "POST")}
 
 
 def _collection_json(collection: Collection, papers: list[Paper] | None = None) -> dict:
