@@ -99,12 +99,9 @@ def start_subscription(session: Session, email: str, prefs: Preferences) -> tupl
 
     The caller shows the same answer either way, so the form does not reveal who is subscribed.
     """
-    address = normalize_email(email)
-    subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
-    if subscriber is None:
-        subscriber = Subscriber(email=address, token_version=1)
+    subscriber, new = _subscriber_of(session, email)
+    if new:
         prefs.apply(subscriber)
-        session.add(subscriber)
         session.flush()
         return subscriber, "confirm"
     if is_active(subscriber):
@@ -116,6 +113,17 @@ def start_subscription(session: Session, email: str, prefs: Preferences) -> tupl
     prefs.apply(subscriber)
     session.flush()
     return subscriber, "confirm"
+
+
+def _subscriber_of(session: Session, email: str) -> tuple[Subscriber, bool]:
+    """The subscriber of this address, and whether it was just added (not yet flushed)."""
+    address = normalize_email(email)
+    subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
+    if subscriber is not None:
+        return subscriber, False
+    subscriber = Subscriber(email=address, token_version=1)
+    session.add(subscriber)
+    return subscriber, True
 
 
 def confirm(subscriber: Subscriber, now: datetime | None = None) -> bool:
@@ -155,11 +163,7 @@ def admin_subscribe(session: Session, email: str, prefs: Preferences, confirmed:
     Returns (subscriber, action) where action is "confirmed", "updated" or "confirm" (mail a confirmation).
     """
     now = now or datetime.now(UTC)
-    address = normalize_email(email)
-    subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
-    if subscriber is None:
-        subscriber = Subscriber(email=address, token_version=1)
-        session.add(subscriber)
+    subscriber, _ = _subscriber_of(session, email)
     prefs.apply(subscriber)
     if confirmed:
         changed = confirm(subscriber, now)
