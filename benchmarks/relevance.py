@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from dailypapers.config import reset_settings  # noqa: E402
-from dailypapers.store.db import dispose_engines, get_engine, session_scope  # noqa: E402
+from dailypapers.store.db import dispose_engines, get_engine, migrate, session_scope  # noqa: E402
 
 JUDGMENTS = ROOT / "benchmarks" / "relevance_judgments.json"
 SAMPLE = ROOT / "benchmarks" / "data" / "arxiv-sample-20k.jsonl.gz"
@@ -51,6 +51,7 @@ def prepare(path: Path, sample: Path | None) -> None:
     from dailypapers.ingest.snapshot import import_file
 
     use_data_dir(path)
+    migrate()
     with session_scope() as session:
         load_demo(session)
     if sample is not None:
