@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from dailypapers.config import get_settings
 from dailypapers.index.descriptions import describe_pending
 from dailypapers.index.embedders import get_embedder
-from dailypapers.index.engines import keyword_index
+from dailypapers.index.engines import keyword_index, refresh_vector_index
 from dailypapers.index.stored_vectors import count_pending, embed_pending
-from dailypapers.index.vectors import build_vector_index
 from dailypapers.store.db import get_engine
 
 
@@ -22,6 +21,7 @@ class ModelReport:
     embed_seconds: float
     vectors: int
     ann: bool
+    ann_kind: str
     index_seconds: float
     rebuilt: bool
 
@@ -37,7 +37,7 @@ class IndexReport:
         lines = [f"keyword index: {self.keyword_rows} papers ({self.keyword_seconds:.1f} s)"]
         for m in self.models:
             rate = f", {m.embedded / m.embed_seconds:.0f}/s" if m.embedded and m.embed_seconds else ""
-            kind = "ANN (usearch HNSW)" if m.ann else "exact scan"
+            kind = f"ANN ({m.ann_kind})" if m.ann else "exact scan"
             state = f"rebuilt in {m.index_seconds:.1f} s" if m.rebuilt else "up to date"
             lines.append(f"{m.model}: {m.embedded} papers embedded ({m.embed_seconds:.1f} s{rate}); "
                          f"vector index {m.vectors} vectors, {kind}, {state}")
@@ -62,8 +62,8 @@ def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_
         with bar as advance:
             result = embed_pending(engine, embedder, batch_size=batch_size, advance=advance)
         started = time.perf_counter()
-        built = build_vector_index(engine, settings.data_dir, embedder.name, embedder.dim)
+        built = refresh_vector_index(engine, embedder.name, embedder.dim, settings)
         report.models.append(ModelReport(name, result.embedded, result.seconds, built.count, built.ann,
-                                         time.perf_counter() - started, built.rebuilt))
+                                         built.ann_kind, time.perf_counter() - started, built.rebuilt))
     report.described = describe_pending(engine, get_embedder(models[0], settings.data_dir), batch_size=batch_size)
     return report

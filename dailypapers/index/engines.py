@@ -1,8 +1,13 @@
-"""Which keyword engine serves a database, one per process: the `keyword_engine` setting, else the default of
-the database (tantivy beside SQLite; tsvector inside PostgreSQL, which several web hosts may share).
+"""Which keyword engine and which vector index serve a database: the one place search/ and ranking/ get them.
 
-`postgres` and `fts5` keep the index inside the database (the store's own engine must match); `tantivy`
-works on either store. Adding an engine: implement `seams.KeywordIndex` and name it here.
+Keyword engine, one per process: the `keyword_engine` setting, else the default of the database (tantivy
+beside SQLite; tsvector inside PostgreSQL, which several web hosts may share). `postgres` and `fts5` keep
+the index inside the database (the store's own engine must match); `tantivy` works on either store.
+
+Vector index: pgvector inside PostgreSQL, so every host on the database searches the same vectors; the
+matrix files (and HNSW graph) in the data dir beside SQLite.
+
+Adding an engine: implement `seams.KeywordIndex` or `seams.VectorIndex` and name it here.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from dailypapers.errors import InvalidInput
 from dailypapers.index.keyword_fts5 import Fts5Index
 from dailypapers.index.keyword_postgres import PostgresIndex
 from dailypapers.index.keyword_tantivy import TantivyIndex
-from dailypapers.index.seams import KeywordIndex
+from dailypapers.index.seams import KeywordIndex, VectorIndex
+from dailypapers.index.vectors import BuiltIndex, build_vector_index, load_vector_index
+from dailypapers.index.vectors_pgvector import forget_snapshots, load_pgvector_index, refresh_pgvector
 
 DEFAULTS = {"sqlite": "tantivy", "postgresql": "postgres"}
 _DIALECT_ENGINES = {"fts5": "sqlite", "postgres": "postgresql"}
@@ -43,7 +50,22 @@ def keyword_index(engine: Engine, settings=None) -> KeywordIndex:
         return _indexes[key]
 
 
+def vector_index(engine: Engine, model: str, settings=None) -> VectorIndex | None:
+    """The vector index of a model's stored vectors (its label), or None while there is nothing to search."""
+    if engine.dialect.name == "postgresql":
+        return load_pgvector_index(engine, model)
+    return load_vector_index(engine, (settings or get_settings()).data_dir, model)
+
+
+def refresh_vector_index(engine: Engine, model: str, dim: int, settings=None) -> BuiltIndex:
+    """`dailypapers index`, after embedding: bring the model's vector index up to date."""
+    if engine.dialect.name == "postgresql":
+        return refresh_pgvector(engine, model, dim)
+    return build_vector_index(engine, (settings or get_settings()).data_dir, model, dim)
+
+
 def forget_indexes() -> None:
-    """Close every open index (tests that swap data dirs)."""
+    """Close every open index (tests that swap data dirs or databases)."""
     with _lock:
         _indexes.clear()
+    forget_snapshots()

@@ -16,7 +16,9 @@ with its own commit, and `sync()` applies every paper changed after it; so a cra
 commit and the index commit is repaired by the next `sync()` (after each write, on `serve` start, on
 `dailypapers index`, and before a search when the store is ahead).
 
-Vector indexes: `index/vectors.py` (float32 matrix files, HNSW graph when large).
+Vector indexes (chosen by `index/engines.py:vector_index` from the database URL):
+    vectors.py           float32 matrix files in `<data dir>/vectors/`, HNSW graph (usearch) when large (SQLite)
+    vectors_pgvector.py  the `embedding` column of `embeddings`, an HNSW index per model (PostgreSQL)
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class KeywordIndex(Protocol):
 class VectorIndex(Protocol):
     model: str  # the embedder's name: vectors of another model are never mixed in
     ids: np.ndarray  # sorted paper ids
+    matrix: np.ndarray  # matrix[rows] are the vectors of ids[rows] (read on demand by an index in the database)
+    graph: object | None  # what answers approximate searches; None: every search is an exact scan
 
     def __len__(self) -> int: ...
 
@@ -93,6 +97,9 @@ class VectorIndex(Protocol):
 
     def vector(self, paper_id: int) -> np.ndarray | None: ...
 
-    def search(self, query: np.ndarray, k: int, keep=None, allowed=None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, keep=None, allowed=None,
+               filters: Filters | None = None) -> list[tuple[int, float]]:
         """The k best (paper id, similarity). `keep(ids) -> ids` drops candidates failing the filters;
-        `allowed() -> ids` lists all that pass, for an exact scan when selective filters starve the graph."""
+        `allowed() -> ids` lists all that pass, for an exact scan when selective filters starve the graph.
+        An index inside the database applies `filters` itself instead (then the callbacks are not called;
+        they must say the same thing)."""

@@ -1,8 +1,9 @@
 """Stored vectors: embed the papers that are new or changed since their last vector, in committed batches.
 
 The `embeddings` table is the source of truth (one row per paper and model, with the paper's content hash
-at embedding time); the vector index files are rebuilt from it. Each batch is committed on its own, so a
-killed run keeps what it finished and the next run picks up the rest.
+at embedding time). On PostgreSQL it is the vector index too (its pgvector column, written with the blob);
+beside SQLite the vector index files are rebuilt from it. Each batch is committed on its own, so a killed
+run keeps what it finished and the next run picks up the rest.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.index.embedders import Embedder, paper_text
 from dailypapers.store.models import Embedding, utcnow
+from dailypapers.store.pgvector import EMBEDDINGS_PG
 
 EMBEDDINGS = Embedding.__table__
 
@@ -79,14 +81,17 @@ def save_vectors(engine: Engine, model: str, keys: list[tuple[int, str]], vector
             for (pid, digest), vec in zip(keys, vectors, strict=True)]
     if not rows:
         return
+    changed = ["content_hash", "vector", "created_at"]
+    if engine.dialect.name == "postgresql":  # the pgvector copy, in the same statement (migration 0006)
+        stmt = postgresql.insert(EMBEDDINGS_PG)
+        changed.append("embedding")
+        for row in rows:
+            row["embedding"] = row["vector"]
+    else:
+        stmt = sqlite.insert(EMBEDDINGS)
+    stmt = stmt.on_conflict_do_update(index_elements=["paper_id", "model"],
+                                      set_={name: stmt.excluded[name] for name in changed})
     with engine.begin() as conn:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(EMBEDDINGS)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["paper_id", "model"],
-            set_={"content_hash": stmt.excluded.content_hash, "vector": stmt.excluded.vector,
-                  "created_at": stmt.excluded.created_at},
-        )
         conn.execute(stmt, rows)
 
 

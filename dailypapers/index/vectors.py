@@ -39,6 +39,7 @@ class BuiltIndex:
     count: int
     ann: bool
     rebuilt: bool
+    ann_kind: str = "usearch HNSW"  # what answers approximate searches
 
 
 def model_dir(data_dir: Path, model: str) -> Path:
@@ -159,11 +160,12 @@ class VectorIndex:
 
     def search(self, query: np.ndarray, k: int,
                keep: Callable[[np.ndarray], np.ndarray] | None = None,
-               allowed: Callable[[], np.ndarray] | None = None) -> list[tuple[int, float]]:
+               allowed: Callable[[], np.ndarray] | None = None, filters=None) -> list[tuple[int, float]]:
         """The k best (paper id, similarity).
 
         `keep(ids) -> ids` drops candidates that fail the filters; `allowed() -> ids` lists every paper that
-        passes them, used for an exact scan of that subset when the graph's candidates run out.
+        passes them, used for an exact scan of that subset when the graph's candidates run out. `filters`
+        is for indexes inside the database: files know nothing of papers, `keep` and `allowed` carry them.
         """
         if len(self.ids) == 0 or k <= 0:
             return []

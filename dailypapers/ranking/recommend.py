@@ -31,7 +31,8 @@ from threadpoolctl import threadpool_limits
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.embedders import model_label
-from dailypapers.index.vectors import VectorIndex, load_vector_index
+from dailypapers.index.engines import vector_index
+from dailypapers.index.seams import VectorIndex
 from dailypapers.ranking.signals import Signals, user_signals
 from dailypapers.store.db import get_engine
 from dailypapers.store.models import Paper, User
@@ -141,7 +142,7 @@ def _rows(ids: np.ndarray, paper_ids: list[int]) -> np.ndarray:
 def paper_vectors() -> VectorIndex | None:
     """The stored vectors of the site's embedding model: the one place the feed reads vectors from."""
     settings = get_settings()
-    return load_vector_index(get_engine(settings), settings.data_dir, model_label(settings.embedding_model))
+    return vector_index(get_engine(settings), model_label(settings.embedding_model), settings)
 
 
 _models: OrderedDict[tuple, UserModel | None] = OrderedDict()

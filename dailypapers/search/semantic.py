@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import get_embedder, model_label
+from dailypapers.index.engines import vector_index
 from dailypapers.index.seams import Filters, KeywordIndex, VectorIndex
-from dailypapers.index.vectors import load_vector_index
 from dailypapers.search.query import SearchQuery
 
 
 def semantic_index(session: Session, model: str | None = None) -> VectorIndex | None:
     settings = get_settings()
-    return load_vector_index(session.get_bind(), settings.data_dir, model_label(model or settings.embedding_model))
+    return vector_index(session.get_bind(), model_label(model or settings.embedding_model), settings)
 
 
 def embed_query(text_: str, model: str | None = None) -> np.ndarray:
@@ -24,9 +24,9 @@ def embed_query(text_: str, model: str | None = None) -> np.ndarray:
 
 def nearest(index: VectorIndex, vector: np.ndarray, k: int, keywords: KeywordIndex,
             filters: Filters) -> list[tuple[int, float]]:
-    """The k nearest visible papers passing the filters."""
+    """The k nearest visible papers passing the filters (an index inside the database applies them itself)."""
     return index.search(vector, k, keep=lambda ids: keywords.matching(filters, ids),
-                        allowed=lambda: keywords.matching(filters))
+                        allowed=lambda: keywords.matching(filters), filters=filters)
 
 
 def semantic_candidates(index: VectorIndex, query: SearchQuery, keywords: KeywordIndex, filters: Filters,

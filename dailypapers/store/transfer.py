@@ -2,8 +2,9 @@
 
 Every table of the models is copied (`tables()`, in foreign-key order), in batches, keeping the ids: a row already in
 the target is updated in place (upsert on the primary key), so a rerun after an interruption or a change
-adds no duplicates. PostgreSQL's id sequences are moved past the copied ids afterwards. Each table is then
-compared on both sides by row count and a checksum of its normalised rows.
+adds no duplicates. Into PostgreSQL, each vector blob also fills its pgvector column (migration 0006).
+PostgreSQL's id sequences are moved past the copied ids afterwards. Each table is then compared on both
+sides by row count and a checksum of its normalised rows.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import Engine, Integer, Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.store.models import Base
+from dailypapers.store.pgvector import EMBEDDINGS_PG
 
 BATCH = 1000
 Progress = Callable[[int, int], None]  # (rows copied so far, rows in the table)
@@ -47,14 +49,18 @@ def tables() -> list[Table]:
 def copy_table(source: Engine, target: Engine, table: Table, progress: Progress | None = None,
                batch: int = BATCH) -> None:
     """Upsert every row of `table` from `source` into `target` (migrated already), ids kept."""
-    upsert = _upsert(target, table)
+    with_vectors = table.name == EMBEDDINGS_PG.name and target.dialect.name == "postgresql"
+    upsert = _upsert(target, EMBEDDINGS_PG if with_vectors else table)
     with source.connect() as reading:
         total = reading.scalar(select(func.count()).select_from(table))
         done = 0
         rows = reading.execution_options(yield_per=batch).execute(select(table).order_by(*table.primary_key))
         for part in rows.partitions():
             with target.begin() as writing:  # one transaction a batch: an interrupted copy keeps what it did
-                writing.execute(upsert, [row._asdict() for row in part])
+                values = [row._asdict() for row in part]
+                if with_vectors:  # PostgreSQL searches the pgvector copy of each blob (migration 0006)
+                    values = [{**row, "embedding": row["vector"]} for row in values]
+                writing.execute(upsert, values)
             done += len(part)
             if progress:
                 progress(done, total)
