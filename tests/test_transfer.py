@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from dailypapers.config import reset_settings
@@ -84,6 +84,9 @@ def test_a_sqlite_instance_moves_to_postgresql_with_nothing_lost(session, cli, e
     with Session(target) as pg:
         vector = pg.scalar(select(Embedding.vector).order_by(Embedding.paper_id).limit(1))
         assert np.frombuffer(vector, dtype="<f4")[5] == 5.0
+        # the pgvector copy that PostgreSQL searches (migration 0006) holds the same floats as every blob
+        for blob, floats in pg.execute(text("SELECT vector, embedding::real[] FROM embeddings")):
+            assert np.array_equal(np.frombuffer(blob, dtype="<f4"), np.array(floats, dtype=np.float32))
         assert pg.scalar(select(Comment.created_at).where(Comment.parent_id.is_(None))) == WHEN
         # the sequences go on after the copied ids: a new row does not collide with a copied one
         pg.add(Comment(paper_id=pg.scalar(select(func.min(Paper.id))), user_id=pg.scalar(select(func.min(User.id))),

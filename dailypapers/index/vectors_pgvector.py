@@ -57,8 +57,15 @@ def _quoted(model: str) -> str:
     return "'" + model.replace("'", "''") + "'"  # standard_conforming_strings: doubling the quote is enough
 
 
-def _distance(dim: int) -> str:
-    return f"e.embedding::vector({int(dim)}) <=> CAST(:q AS vector({int(dim)}))"
+def nearest_sql(model: str, dim: int, where: str = "", exact: bool = False) -> str:
+    """The k nearest (:q, :k) of the model passing `where`, in exact order of their similarity."""
+    # The HNSW index serves only its own expression; the distance on the bare column is an exact scan.
+    distance = "e.embedding <=> CAST(:q AS vector)" if exact else \
+        f"e.embedding::vector({int(dim)}) <=> CAST(:q AS vector({int(dim)}))"
+    return (f"WITH found AS MATERIALIZED (SELECT e.paper_id, {distance} AS distance "
+            f"FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = {_quoted(model)} "
+            f"AND e.embedding IS NOT NULL{where} ORDER BY {distance} LIMIT :k) "
+            "SELECT paper_id, 1 - distance AS similarity FROM found ORDER BY distance, paper_id")
 
 
 def refresh_pgvector(engine: Engine, model: str, dim: int) -> BuiltIndex:
@@ -167,15 +174,10 @@ class PgVectorIndex:
 
     def _nearest(self, literal: str, k: int, where: str = "", params: dict | None = None,
                  exact: bool = False) -> list[tuple[int, float]]:
-        # Ordering by the distance on the column itself, not on the index's expression, makes it exact.
-        distance = _distance(self.dim) if not exact else "e.embedding <=> CAST(:q AS vector)"
-        sql = (f"WITH found AS MATERIALIZED (SELECT e.paper_id, {distance} AS distance "
-               f"FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = {_quoted(self.model)} "
-               f"AND e.embedding IS NOT NULL{where} ORDER BY {distance} LIMIT :k) "
-               "SELECT paper_id, 1 - distance AS similarity FROM found ORDER BY distance, paper_id")
         with self.engine.begin() as conn:
             conn.execute(text(_SCAN_SETTINGS), {"ef": str(min(max(EF_SEARCH, k), 1000))})
-            rows = conn.execute(text(sql), {**(params or {}), "q": literal, "k": k}).all()
+            rows = conn.execute(text(nearest_sql(self.model, self.dim, where, exact)),
+                                {**(params or {}), "q": literal, "k": k}).all()
         return [(int(r.paper_id), float(r.similarity)) for r in rows]
 
 
