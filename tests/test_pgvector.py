@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import reset_settings
 from dailypapers.index import vectors_pgvector
-from dailypapers.index.build import build_index
-from dailypapers.index.engines import forget_indexes, keyword_index, vector_index
+from dailypapers.index.embedders import get_embedder
+from dailypapers.index.engines import forget_indexes, keyword_index, refresh_vector_index, vector_index
 from dailypapers.index.seams import Filters
-from dailypapers.index.stored_vectors import save_vectors
+from dailypapers.index.stored_vectors import embed_pending, save_vectors
 from dailypapers.index.vectors_pgvector import (
     PgVectorIndex,
     hnsw_index_name,
@@ -158,8 +158,9 @@ def become_machine(monkeypatch, data_dir) -> None:
 def test_a_second_machine_with_an_empty_data_dir_serves_the_same_search(settings, session, tmp_path, monkeypatch):
     load_demo(session)
     session.commit()
-    report = build_index(models=["minilm"])  # machine A embeds, into the database
-    assert report.models[0].vectors == 64 and "pgvector HNSW" in report.lines()[1]
+    minilm = get_embedder("minilm")  # machine A embeds, into the database (`dailypapers index` less keyphrases)
+    assert embed_pending(get_engine(), minilm).embedded == 64
+    assert refresh_vector_index(get_engine(), minilm.name, minilm.dim).ann_kind == "pgvector HNSW"
     on_a = answers(session)
     assert all(mode != "keyword" for mode, _ in list(on_a.values())[:-1])  # semantic retrieval took part
     embedded = embeddings_state(get_engine())
