@@ -24,9 +24,15 @@ from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
 from dailypapers.config import Settings  # noqa: E402
 from dailypapers.index.seams import Filters  # noqa: E402
 from dailypapers.index.stored_vectors import save_vectors  # noqa: E402
-from dailypapers.index.vectors_pgvector import load_pgvector_index, refresh_pgvector  # noqa: E402
+from dailypapers.index.vectors_pgvector import (  # noqa: E402
+    hnsw_index_name,
+    load_pgvector_index,
+    nearest_sql,
+    refresh_pgvector,
+)
 from dailypapers.store.db import migrate  # noqa: E402
 from dailypapers.store.models import Paper  # noqa: E402
+from dailypapers.store.pgvector import vector_literal  # noqa: E402
 from tests.postgres import postgres_server  # noqa: E402
 
 MODEL, DIM, SEED = "bench-synthetic", 384, 20261201
@@ -82,7 +88,16 @@ def measure(engine: Engine, ids: np.ndarray, vectors: np.ndarray, n_queries: int
         out[name] = {"p50_ms": round(float(np.percentile(times, 50)), 2),
                      "p95_ms": round(float(np.percentile(times, 95)), 2),
                      "recall_at_10": round(float(np.mean(recalls)), 4)}
+    out["plain"]["uses_hnsw"] = uses_hnsw(engine, queries[0], k)
     return out
+
+
+def uses_hnsw(engine: Engine, query: np.ndarray, k: int) -> bool:
+    """Whether PostgreSQL's plan for an unfiltered query walks the HNSW index (or scans exactly)."""
+    with engine.connect() as conn:
+        plan = conn.execute(text("EXPLAIN " + nearest_sql(MODEL, DIM, " AND NOT p.hidden")),
+                            {"q": vector_literal(query), "k": k}).scalars().all()
+    return any(hnsw_index_name(MODEL, DIM) in line for line in plan)
 
 
 def run(url: str, size: int, n_queries: int) -> dict:
