@@ -4,6 +4,7 @@ A test that uses the store (`settings`, `engine`, `session`, `cli`) runs twice: 
 database migrated once per process) and on PostgreSQL (a database created from a migrated template, one
 server per process, started only when a PostgreSQL test runs). `@pytest.mark.sqlite_only("why")` keeps a
 test on SQLite alone, `@pytest.mark.postgresql_only` on PostgreSQL alone; the browser tests stay on SQLite.
+`demo` starts a test from a copy of the 64 demo papers, loaded and indexed once per process and backend.
 """
 
 from __future__ import annotations
