@@ -4,6 +4,7 @@ A test that uses the store (`settings`, `engine`, `session`, `cli`) runs twice: 
 database migrated once per process) and on PostgreSQL (a database created from a migrated template, one
 server per process, started only when a PostgreSQL test runs). `@pytest.mark.sqlite_only("why")` keeps a
 test on SQLite alone, `@pytest.mark.postgresql_only` on PostgreSQL alone; the browser tests stay on SQLite.
+`demo` starts a test from a copy of the 64 demo papers, loaded and indexed once per process and backend.
 """
 
 from __future__ import annotations
@@ -122,6 +123,56 @@ def backend(request, tmp_path, migrated_sqlite) -> str:
     monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", _with_database(server, name))
     yield "postgresql"
     _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def build_demo(data_dir: Path, database_url: str | None = None) -> None:
+    """`dailypapers demo --no-serve` into this data dir (and database): the demo papers, loaded and indexed."""
+    # built once for many tests: none of the settings of the test that happens to build it may leak in
+    env = {name: value for name, value in os.environ.items() if not name.startswith("DAILYPAPERS_")}
+    env.update({"DAILYPAPERS_DATA_DIR": str(data_dir), "DAILYPAPERS_ARXIV_DELAY": "0"})
+    if database_url:
+        env["DAILYPAPERS_DATABASE_URL"] = database_url
+    done = subprocess.run([sys.executable, "-m", "dailypapers.cli", "demo", "--no-serve"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory, migrated_sqlite) -> Path:
+    """A data dir holding the demo, loaded and indexed once per test process (an index run costs a minute)."""
+    data_dir = tmp_path_factory.mktemp("demo-sqlite") / "data"
+    data_dir.mkdir()
+    shutil.copyfile(migrated_sqlite, data_dir / "dailypapers.db")
+    build_demo(data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(tmp_path_factory, postgres_url, migrated_postgres) -> tuple[Path, str]:
+    """The same on PostgreSQL: the data dir (vector files) and the name of the database, used as a template."""
+    name = f"demo_{os.getpid()}"
+    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name} TEMPLATE {migrated_postgres}")
+    data_dir = tmp_path_factory.mktemp("demo-postgres") / "data"
+    data_dir.mkdir()
+    build_demo(data_dir, _with_database(postgres_url, name))
+    return data_dir, name
+
+
+@pytest.fixture
+def demo(request, backend, settings):
+    """This test's data dir and database start as a copy of the indexed demo; returns the settings."""
+    from dailypapers.store.db import dispose_engines
+
+    dispose_engines()
+    if backend == "sqlite":
+        shutil.copytree(request.getfixturevalue("demo_sqlite"), settings.data_dir, dirs_exist_ok=True)
+        return settings
+    data_dir, template = request.getfixturevalue("demo_postgres")
+    shutil.copytree(data_dir, settings.data_dir, dirs_exist_ok=True)
+    name = settings.database_url.rsplit("/", 1)[1]  # the same database name: the settings stay true
+    _admin(request.getfixturevalue("postgres_url"), f"DROP DATABASE {name} WITH (FORCE)",
+           f"CREATE DATABASE {name} TEMPLATE {template}")
+    return settings
 
 
 @pytest.fixture

@@ -22,10 +22,9 @@ MEANING = "teaching language models to reason about when events happened and to 
 
 
 @pytest.fixture
-def demo(settings, cli):
-    done = cli("demo", "--no-serve")
-    assert done.returncode == 0, done.stderr
-    return {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
+def demo_env(demo):
+    """The environment of a `dailypapers` process serving this test's copy of the indexed demo."""
+    return {**os.environ, "DAILYPAPERS_DATA_DIR": str(demo.data_dir)}
 
 
 def _data(result):
@@ -53,14 +52,14 @@ async def _exercise(target) -> None:
         assert missing.is_error
 
 
-def test_stdio(demo):
+def test_stdio(demo_env):
     asyncio.run(_exercise(StdioServerParameters(command=sys.executable, args=["-m", "dailypapers.cli", "mcp"],
-                                                env=demo)))
+                                                env=demo_env)))
 
 
-def test_streamable_http(demo):
+def test_streamable_http(demo_env):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)], env=demo,
+    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)], env=demo_env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -16,32 +16,24 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import reset_settings
 from dailypapers.errors import InvalidInput
-from dailypapers.index.build import build_index
+from dailypapers.index.embedders import model_label
+from dailypapers.index.vectors import read_manifest
 from dailypapers.ingest.demo import load_demo
 from dailypapers.search import SearchQuery, related, search, search_detailed
 from dailypapers.search.explain import highlight
 from dailypapers.search.fusion import Fusion, fuse
 from dailypapers.sources.records import PaperRecord
-from dailypapers.store.db import dispose_engines, get_engine, migrate, session_scope
+from dailypapers.store.db import dispose_engines, get_engine
 from dailypapers.store.papers import get_paper, mark_changed, paper_to_record, upsert_papers
 from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
+def demo_dir(tmp_path_factory, demo_sqlite):
     """The demo papers with every index built (MiniLM), shared by this module's tests."""
     data_dir = tmp_path_factory.mktemp("search-demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DAILYPAPERS_DATA_DIR", str(data_dir))
-        reset_settings()
-        dispose_engines()
-        migrate()
-        with session_scope() as session:
-            load_demo(session)
-        report = build_index(models=["minilm"])
-        assert report.models[0].vectors == 64
-        dispose_engines()
-        reset_settings()
+    shutil.copytree(demo_sqlite, data_dir, dirs_exist_ok=True)
+    assert read_manifest(data_dir, model_label("minilm"))["count"] == 64
     return data_dir
 
 

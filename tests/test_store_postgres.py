@@ -29,8 +29,8 @@ def test_real_sample_and_export_round_trip(engine, tmp_path, cli):
     assert paper.published_at.isoformat() == "2007-03-31T02:26:18+00:00"
 
 
-def test_cli_against_postgres(engine, cli):
-    assert cli("demo", "--no-serve").returncode == 0
+def test_cli_against_postgres(demo, engine, cli):
+    """On a copy of the demo that `dailypapers demo` loaded and indexed on PostgreSQL (the demo fixture)."""
     assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
     hybrid = cli("search", "making videos from text without any extra training", "--json")
     assert hybrid.returncode == 0, hybrid.stderr

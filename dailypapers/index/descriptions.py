@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+import numpy as np
+from sqlalchemy import Engine, select
 
 from dailypapers.index.embedders import Embedder
 from dailypapers.index.keyphrases import describe, source_hash
-from dailypapers.store.keyphrases import iter_paper_texts, save_keyphrases
+from dailypapers.index.stored_vectors import EMBEDDINGS
+from dailypapers.store.keyphrases import PAPERS, iter_paper_texts, save_keyphrases
 
 
 def describe_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
@@ -20,10 +22,23 @@ def describe_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
         stale = [(row, digest) for row, digest in stale if digest != row.ai_source_hash]
         if not stale:
             continue
-        described = describe([(row.title, row.abstract or "") for row, _ in stale], embedder)
+        stored = current_vectors(engine, embedder.name, [row.id for row, _ in stale])
+        described = describe([(row.title, row.abstract or "") for row, _ in stale], embedder,
+                             [stored.get(row.id) for row, _ in stale])
         save_keyphrases(engine, [{"key": row.id, "keywords": d.keywords, "summary": d.summary, "source_hash": digest}
                                  for (row, digest), d in zip(stale, described, strict=True)])
         done += len(stale)
         if advance:
             advance(len(stale))
     return done
+
+
+def current_vectors(engine: Engine, model: str, ids: list[int]) -> dict[int, np.ndarray]:
+    """The stored vectors of these papers under this model, where the paper is unchanged since it was embedded:
+    the index step has just encoded them, so the keywords reuse them instead of encoding every abstract again."""
+    query = (select(EMBEDDINGS.c.paper_id, EMBEDDINGS.c.vector)
+             .join(PAPERS, PAPERS.c.id == EMBEDDINGS.c.paper_id)
+             .where(EMBEDDINGS.c.model == model, EMBEDDINGS.c.paper_id.in_(ids),
+                    EMBEDDINGS.c.content_hash == PAPERS.c.content_hash))
+    with engine.connect() as conn:
+        return {paper_id: np.frombuffer(blob, dtype="<f4") for paper_id, blob in conn.execute(query)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,23 +117,28 @@ def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray) ->
     return [phrases[i] for i in picked]
 
 
-def describe(papers: list[tuple[str, str]], embedder: Embedder) -> list[Description]:
-    """Keywords and summary of each (title, abstract), with one embedding call for the whole batch."""
+def describe(papers: list[tuple[str, str]], embedder: Embedder,
+             paper_vectors: Sequence[np.ndarray | None] | None = None) -> list[Description]:
+    """Keywords and summary of each (title, abstract), with one embedding call for the whole batch.
+
+    `paper_vectors` are the papers' own vectors where the index has them already (None: encode that paper).
+    """
+    rows: dict[str, int] = {}  # each distinct text is encoded once: phrases like "language models" recur
+
+    def row(text: str) -> int:
+        return rows.setdefault(text, len(rows))
+
     plans = []
-    texts: list[str] = []
-    for title, abstract in papers:
-        phrases = candidates(f"{title}. {abstract}")
-        parts = sentences(abstract)
-        plans.append((len(texts), phrases, parts))
-        texts += [paper_text(title, abstract), *phrases, *parts]
-    vectors = embedder.embed(texts)
+    for (title, abstract), known in zip(papers, paper_vectors or [None] * len(papers), strict=True):
+        phrases, parts = candidates(f"{title}. {abstract}"), sentences(abstract)
+        own = row(paper_text(title, abstract)) if known is None else None
+        plans.append((known, own, phrases, [row(p) for p in phrases], parts, [row(s) for s in parts]))
+    vectors = embedder.embed(list(rows))
     described = []
-    for start, phrases, parts in plans:
-        paper = vectors[start]
-        phrase_vectors = vectors[start + 1:start + 1 + len(phrases)]
-        sentence_vectors = vectors[start + 1 + len(phrases):start + 1 + len(phrases) + len(parts)]
-        keywords = pick_keywords(phrases, phrase_vectors, paper) if phrases else []
-        described.append(Description(keywords, trim(_central(parts, sentence_vectors)) if parts else ""))
+    for known, own, phrases, phrase_rows, parts, part_rows in plans:
+        paper = vectors[own] if known is None else known
+        keywords = pick_keywords(phrases, vectors[phrase_rows], paper) if phrases else []
+        described.append(Description(keywords, trim(_central(parts, vectors[part_rows])) if parts else ""))
     return described
 
 

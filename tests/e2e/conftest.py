@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -73,11 +74,11 @@ def mailbox():
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory, mailbox, chromium_path):
+def site(tmp_path_factory, mailbox, chromium_path, demo_sqlite):
     """The whole site, served by `dailypapers serve` from a fresh data dir loaded with the demo."""
     root = tmp_path_factory.mktemp("site")
+    shutil.copytree(demo_sqlite, root / "data")
     live = LiveSite(root / "data", mailbox, root / "server.log")
-    live.cli("demo", "--no-serve")
     live.start()
     _running_sites.append(live)
     yield live
