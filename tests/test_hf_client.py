@@ -189,3 +189,9 @@ def test_confirmed_links_and_a_claimed_author(hub, session):
     turing = info.authors[1]
     assert turing.name == "Alan Turing" and turing.user.username == "alice" and turing.status == "claimed_verified"
     assert info.authors[0].user is None
+    # The list endpoints carry the same claims: a daily entry and a search result.
+    daily = next(p for p in api.list_daily_papers(token=False) if p.id == "2501.00002")
+    assert daily.authors[1].user.username == "alice" and daily.authors[1].status == "claimed_verified"
+    assert daily.authors[0].user is None
+    found = next(p for p in api.list_papers(query="tokenizers", token=False) if p.id == "2501.00002")
+    assert found.authors[1].user.username == "alice" and found.authors[1].status == "claimed_verified"

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dailypapers.community import comments, moderation
+from dailypapers.community.claims import paper_claims
 from dailypapers.community.links import set_links
 from dailypapers.community.papers import load_paper
 from dailypapers.community.reading import paper_view, papers_by_ids
@@ -43,6 +44,12 @@ def _limit(value: int, maximum: int) -> int:
     return value
 
 
+def _daily_entries(session, rows) -> list[dict]:
+    """Daily entries as JSON, each with its approved author claims (one query for the page)."""
+    claims = paper_claims(session, [row.paper.id for row in rows])
+    return [schemas.daily_json(row, claims.get(row.paper.id)) for row in rows]
+
+
 @router.get("/daily_papers", summary="The daily feed (Hugging Face compatible)")
 def daily_papers(
     p: int = Query(0, ge=0, le=100_000, description="Page number, from 0"),
@@ -64,8 +71,8 @@ def daily_papers(
     order = sort or ("upvotes" if period else "publishedAt")
     with session_scope() as session:
         rows = feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
-                                 submitter=submitter, category=queries.parse_category(category))
-        return JSONResponse([schemas.daily_json(row) for row in rows])  # plain JSON types: no encoder pass
+                         submitter=submitter, category=queries.parse_category(category))
+        return JSONResponse(_daily_entries(session, rows))  # plain JSON types: no encoder pass
 
 
 @router.get("/papers/search", summary="Search papers (Hugging Face compatible, plus mode and filters)")
@@ -82,8 +89,7 @@ def search_papers(
     _limit(limit, MAX_SEARCH_LIMIT)
     if not q.strip():  # `HfApi.list_papers()` without a query: the newest papers of the feed
         with session_scope() as session:
-            rows = feed_rows(session, sort="publishedAt", limit=limit)
-            return JSONResponse([schemas.daily_json(row) for row in rows])
+            return JSONResponse(_daily_entries(session, feed_rows(session, sort="publishedAt", limit=limit)))
     query = SearchQuery(text=q, mode=mode, limit=limit, category=queries.parse_category(category),
                         author=author or None,
                         date_from=parse_day(date_from) if date_from else None,
@@ -91,8 +97,9 @@ def search_papers(
     with session_scope() as session:
         hits = search(session, query)
         papers = papers_by_ids(session, [h.paper_id for h in hits])
-        return JSONResponse([schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks)
-                             for h in hits if h.paper_id in papers])
+        claims = paper_claims(session, list(papers))
+        return JSONResponse([schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks,
+                                                 claims=claims.get(h.paper_id)) for h in hits if h.paper_id in papers])
 
 
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
@@ -218,5 +225,5 @@ def user_info(username: str):
     with session_scope() as session:
         user = public_user(session, username)
         return {**schemas.user_json(user),
-                "submitted": [schemas.daily_json(r) for r in submitted_rows(session, user)],
+                "submitted": _daily_entries(session, submitted_rows(session, user)),
                 "upvoted": [schemas.paper_json(p) for p in queries.upvoted_papers(session, user.id)]}

@@ -90,11 +90,12 @@ def paper_view_json(view: PaperView) -> dict:
                       claims=view.claims)
 
 
-def daily_json(row: FeedRow) -> dict:
-    """One entry of /api/daily_papers."""
+def daily_json(row: FeedRow, claims: dict[int, AuthorClaim] | None = None) -> dict:
+    """One entry of /api/daily_papers; `claims` (by author index) name the authors who claimed the paper."""
     paper = row.paper
     return {
-        "paper": paper_json(paper, submitted_at=row.submitted_at, submitter=row.submitter, trending=row.trending),
+        "paper": paper_json(paper, submitted_at=row.submitted_at, submitter=row.submitter, trending=row.trending,
+                            claims=claims),
         "publishedAt": hf_datetime(row.submitted_at),
         "title": paper.title,
         "summary": paper.abstract,
@@ -110,10 +111,11 @@ def daily_json(row: FeedRow) -> dict:
     }
 
 
-def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict) -> dict:
+def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict,
+                claims: dict[int, AuthorClaim] | None = None) -> dict:
     """One search result: shaped like a daily entry, plus how it matched."""
     return {
-        "paper": paper_json(paper),
+        "paper": paper_json(paper, claims=claims),
         "title": paper.title,
         "summary": paper.abstract,
         "numComments": paper.num_comments,
