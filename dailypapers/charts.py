@@ -25,9 +25,9 @@ def trend_chart(months: list[str], series: list[tuple[str, list[float]]], fmt: s
     """A line per (query, shares of papers per month), shares as percentages; `fmt` is svg or png."""
     # deferred: matplotlib takes a noticeable time to import, and only charts need it
     import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
+
+    matplotlib.use("Agg")  # no display, ever: a server draws into files
 
     with matplotlib.rc_context(STYLE):
         figure = Figure(figsize=(8, 3.6), dpi=100, layout="constrained")
