@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 
-LEGEND_CHARS = 60  # a long query is shortened in the legend; the table below the chart shows it whole
+LEGEND_CHARS = 40  # a long query is shortened in the legend; the table below the chart shows it whole
 STYLE = {"svg.hashsalt": "dailypapers", "svg.fonttype": "none", "text.usetex": False, "font.size": 10,
          "axes.spines.top": False, "axes.spines.right": False}
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
@@ -30,7 +30,7 @@ def trend_chart(months: list[str], series: list[tuple[str, list[float]]], fmt: s
     matplotlib.use("Agg")  # no display, ever: a server draws into files
 
     with matplotlib.rc_context(STYLE):
-        figure = Figure(figsize=(8, 3.6), dpi=100, layout="constrained")
+        figure = Figure(figsize=(8, 4), dpi=100, layout="constrained")
         axes = figure.subplots()
         positions = range(len(months))
         lines = [axes.plot(positions, [100 * share for share in shares], marker="o", markersize=3, linewidth=2)[0]
@@ -40,7 +40,9 @@ def trend_chart(months: list[str], series: list[tuple[str, list[float]]], fmt: s
         axes.set_ylabel("share of the month's papers (%)")
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)
-        legend = axes.legend(lines, [_label(query) for query, _ in series], loc="upper left", frameon=False)
+        # Above the plot, not over the lines: a share can reach 100%.
+        legend = figure.legend(lines, [_label(query) for query, _ in series], loc="outside upper left",
+                               ncols=min(len(series), 2), frameon=False)
         for text in legend.get_texts():
             text.set_parse_math(False)
         buffer = io.BytesIO()
