@@ -119,17 +119,16 @@ def topic_trends(session: Session, texts: list[str], first: date | None = None, 
     totals = [0] * count
     for offset in month_of.values():
         totals[offset] += 1
+    keywords = keyword_index(session.get_bind())
+    filters = Filters(date_from=_month_start(start).date(),
+                      date_to=(_month_start(end + 1) - timedelta(days=1)).date())  # inclusive
     series = []
-    if published:
-        keywords = keyword_index(session.get_bind())
-        filters = Filters(date_from=_month_start(start).date(),
-                          date_to=(_month_start(end + 1) - timedelta(days=1)).date())  # inclusive
     for text, query in queries:
+        # The date filter keeps the hits within the window, so a limit of the window's papers loses none.
+        found = _matching(keywords, query, filters, len(published)) if published else set()
         counts = [0] * count
-        if published:
-            # The date filter keeps the hits within the window, so a limit of the window's papers loses none.
-            for pid in _matching(keywords, query, filters, len(published)) & month_of.keys():
-                counts[month_of[pid]] += 1
+        for pid in found & month_of.keys():
+            counts[month_of[pid]] += 1
         shares = [round(c / t, 6) if t else 0.0 for c, t in zip(counts, totals, strict=True)]
         series.append(Series(text, counts, shares))
     months = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(start, end + 1)]
