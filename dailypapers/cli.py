@@ -16,7 +16,7 @@ from dailypapers.errors import DailyPapersError
 
 # Importing a command module registers its commands on `app`.
 from dailypapers.commands import (  # noqa: E402,F401  isort: skip
-    arxiv, demo, digest, jobs, library, mcp, migrate, papers, search, users,
+    arxiv, demo, digest, jobs, library, mcp, migrate, papers, search, trends, users,
 )
 
 

@@ -1,5 +1,6 @@
 """Calendar values people type (a day, an ISO week, a month), parsed strictly in one place for the web, the
-digests and the CLI. Each parser raises InvalidInput naming the bad value and the expected form.
+digests and the CLI. Each parser raises InvalidInput naming the bad value and the expected form; and the
+one timestamp format the API and the MCP tools write (`hf_datetime`).
 
 Years run from 2 to 9998 only: a period's last day, the day after a range, and the periods before and after
 must still be a `date`, which runs from 0001-01-01 to 9999-12-31."""
@@ -7,7 +8,7 @@ must still be a `date`, which runs from 0001-01-01 to 9999-12-31."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from dailypapers.errors import InvalidInput
 
@@ -62,3 +63,11 @@ def parse_month(text: str | None, label: str | None = None) -> date:
 def optional_day(text: str | None, label: str | None = None) -> date | None:
     """An optional YYYY-MM-DD (a command-line option, say): None when not given."""
     return parse_day(text, label) if text else None
+
+
+def hf_datetime(value: datetime | None) -> str | None:
+    """`2025-03-07T12:34:56.000Z`: the one format huggingface_hub's parse_datetime reads."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -13,6 +13,7 @@ from dailypapers.community.comments import render_markdown
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.web import api as api_module
+from dailypapers.web import pages as pages_module
 from dailypapers.web.app import create_app
 from tests.arxiv_server import Reply, serving_settings
 from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup, token_for
@@ -179,7 +180,8 @@ def test_unexpected_errors_are_a_500_without_a_traceback(settings, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api_module.queries, "feed_rows", broken)
+    monkeypatch.setattr(api_module, "feed_rows", broken)
+    monkeypatch.setattr(pages_module, "feed_rows", broken)
     c = TestClient(create_app(), raise_server_exceptions=False)
     response = c.get("/api/daily_papers")
     assert response.status_code == 500 and response.json() == {

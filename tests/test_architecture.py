@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dailypapers"
 
 # Small shared modules every layer may use: errors, settings, and the validated input types.
-FOUNDATION = {"errors", "config", "dates", "validators", "names", "data"}
+FOUNDATION = {"errors", "config", "dates", "periods", "validators", "names", "data"}
 
 # package -> the packages it may import (besides itself and the foundation), in data-flow order.
 ALLOWED: dict[str, set[str]] = {
@@ -27,15 +27,19 @@ ALLOWED: dict[str, set[str]] = {
     "search": {"index", "store"},
     "ranking": {"search", "index", "store"},
     "exports": {"store"},
+    "paper_markdown": {"store"},
+    "charts": set(),  # pure drawing: numbers in, SVG or PNG bytes out
     "community": {"ingest", "sources", "store", "index", "search", "ranking"},
     "digest": {"community", "ranking", "search", "index", "store", "sources"},
-    "web": {"community", "digest", "exports", "mcp_server", "ranking", "search", "index", "ingest", "sources", "store"},
-    # Agents read what the site shows: the feed queries and the markdown page are web's (read-only).
-    "mcp_server": {"web", "community", "ranking", "search", "index", "sources", "store"},
+    "web": {"community", "digest", "exports", "paper_markdown", "charts", "mcp_server", "ranking", "search", "index",
+            "ingest", "sources", "store"},
+    # Agents read what the site shows through the same reads below web (the feed, paper views, the markdown
+    # page); never web itself.
+    "mcp_server": {"paper_markdown", "community", "ranking", "search", "index", "sources", "store"},
     "scheduler": {"digest", "index", "ingest", "store"},
     "jobs": {"digest", "index", "ingest", "store"},
-    "commands": {"community", "digest", "exports", "index", "ingest", "jobs", "mcp_server", "ranking", "scheduler",
-                 "search", "sources", "store", "web"},
+    "commands": {"charts", "community", "digest", "exports", "index", "ingest", "jobs", "mcp_server", "ranking",
+                 "scheduler", "search", "sources", "store", "web"},
     "cli": {"commands"},
 }
 # Never imported by the data path (sources, store, index, search, ranking): the request and mail layers.

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from dailypapers.dates import MAX_YEAR, MIN_YEAR, parse_day, parse_month, parse_week
 from dailypapers.errors import InvalidInput
-from dailypapers.web.feed_periods import month_period, parse_period, week_period
+from dailypapers.periods import month_period, parse_period, week_period
 
 days = st.dates(min_value=date(MIN_YEAR, 1, 1), max_value=date(MAX_YEAR, 12, 31))
 # Text that looks like a date more often than chance would: digits (of any script), dashes and a W.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import httpx
 import huggingface_hub.constants
@@ -129,6 +131,12 @@ def test_paper_info_reads_keywords_and_summary(hub, engine):
     assert daily["2501.00001"].ai_keywords == info.ai_keywords and daily["2501.00001"].ai_summary == info.ai_summary
     [found] = [p for p in api.list_papers(query="tokenizers", token=False) if p.id == "2501.00002"]
     assert found.ai_summary == "We study things." and found.ai_keywords
+    text = api.read_paper("2501.00001")  # the Markdown page names both, the summary labelled extractive
+    assert f"Keywords: {', '.join(info.ai_keywords)}" in text
+    assert "## Summary (extractive: sentences of the abstract)\n\nWe study things." in text
+    page = client(hub[1]).get("/papers/2501.00001").text  # its topics over time: up to three keywords
+    link = re.search(r'id="paper-trends" href="([^"]+)"', page)[1].replace("&amp;", "&")
+    assert link == "/trends?" + urlencode([("q", f'"{k}"') for k in info.ai_keywords[:3]], quote_via=quote)
 
 
 def _shape(value):
@@ -189,3 +197,9 @@ def test_confirmed_links_and_a_claimed_author(hub, session):
     turing = info.authors[1]
     assert turing.name == "Alan Turing" and turing.user.username == "alice" and turing.status == "claimed_verified"
     assert info.authors[0].user is None
+    # The list endpoints carry the same claims: a daily entry and a search result.
+    daily = next(p for p in api.list_daily_papers(token=False) if p.id == "2501.00002")
+    assert daily.authors[1].user.username == "alice" and daily.authors[1].status == "claimed_verified"
+    assert daily.authors[0].user is None
+    found = next(p for p in api.list_papers(query="tokenizers", token=False) if p.id == "2501.00002")
+    assert found.authors[1].user.username == "alice" and found.authors[1].status == "claimed_verified"

@@ -40,8 +40,11 @@ async def _exercise(target) -> None:
         assert TIME_R1 in [paper["id"] for paper in found][:3]
         paper = _data(await client.call_tool("get_paper", {"id": TIME_R1}))
         assert paper["title"].startswith("Time-R1")
+        assert paper["ai_keywords"] and paper["ai_summary"]  # `dailypapers demo` indexed it
         text = (await client.call_tool("read_paper", {"id": TIME_R1})).content[0].text
         assert text.startswith("# Time-R1") and "## Abstract" in text
+        assert f"Keywords: {', '.join(paper['ai_keywords'])}" in text
+        assert "## Summary (extractive" in text and paper["ai_summary"].strip() in text
         daily = _data(await client.call_tool("daily_papers", {}))
         assert len(daily.get("result", daily)) == 20
         trending = _data(await client.call_tool("trending", {"limit": 3}))

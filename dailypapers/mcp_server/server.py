@@ -11,16 +11,17 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import BaseModel, Field
 
 from dailypapers.community.papers import load_paper
+from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids
 from dailypapers.config import get_settings
-from dailypapers.dates import parse_day
+from dailypapers.dates import hf_datetime, parse_day
 from dailypapers.errors import InvalidInput
+from dailypapers.paper_markdown import paper_markdown
+from dailypapers.periods import parse_period
+from dailypapers.ranking.feed import feed_rows
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper
 from dailypapers.validators import http_url
-from dailypapers.web import queries
-from dailypapers.web.feed_periods import parse_period
-from dailypapers.web.schemas import hf_datetime, paper_markdown
 
 MAX_LIMIT = 50
 
@@ -56,20 +57,21 @@ def search_papers(query: str, mode: str = "hybrid", limit: int = 10,
                          date_to=parse_day(filters.date_to) if filters.date_to else None).validate()
     with session_scope() as session:
         hits = search(session, wanted)
-        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_by_ids(session, [h.paper_id for h in hits])
         return [{**_summary(papers[h.paper_id]), "score": h.score} for h in hits if h.paper_id in papers]
 
 
 def get_paper(id: str) -> dict:  # noqa: A002  the tool's argument name, as agents see it
-    """One paper's metadata by arXiv id."""
+    """One paper's metadata by arXiv id, with its keywords and extractive summary (empty until indexed)."""
     with session_scope() as session:
-        return _summary(queries.paper_view(session, id).paper)
+        paper = paper_view(session, id).paper
+        return {**_summary(paper), "ai_keywords": list(paper.ai_keywords or []), "ai_summary": paper.ai_summary or ""}
 
 
 def read_paper(id: str) -> str:  # noqa: A002
-    """The paper page as Markdown: title, authors, links and abstract."""
+    """The paper page as Markdown: title, authors, links, keywords, extractive summary and abstract."""
     with session_scope() as session:
-        return paper_markdown(queries.paper_view(session, id).paper, get_settings().base_url)
+        return paper_markdown(paper_view(session, id).paper, get_settings().base_url)
 
 
 def daily_papers(date: str | None = None, week: str | None = None, month: str | None = None,
@@ -80,7 +82,7 @@ def daily_papers(date: str | None = None, week: str | None = None, month: str | 
         raise InvalidInput("give at most one of date, week and month")
     period = parse_period(*given[0]) if given else None
     with session_scope() as session:
-        rows = queries.feed_rows(session, period=period, sort="upvotes" if period else "publishedAt",
+        rows = feed_rows(session, period=period, sort="upvotes" if period else "publishedAt",
                                  limit=_limit(limit))
         return [{**_summary(r.paper), "dailyDate": r.date.isoformat()} for r in rows]
 
@@ -88,16 +90,16 @@ def daily_papers(date: str | None = None, week: str | None = None, month: str | 
 def trending(limit: int = 10) -> list[dict]:
     """The papers rising fastest on the feed now (upvotes decayed by age)."""
     with session_scope() as session:
-        rows = queries.feed_rows(session, sort="trending", limit=_limit(limit))
+        rows = feed_rows(session, sort="trending", limit=_limit(limit))
         return [{**_summary(r.paper), "trendingScore": r.trending} for r in rows]
 
 
 def related_papers(id: str, limit: int = 5) -> list[dict]:  # noqa: A002
     """Papers close in meaning to this one."""
     with session_scope() as session:
-        paper = load_paper(session, queries.canonical_id(id))
+        paper = load_paper(session, canonical_id(id))
         hits = related(session, paper.id, _limit(limit))
-        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_by_ids(session, [h.paper_id for h in hits])
         return [_summary(papers[h.paper_id]) for h in hits if h.paper_id in papers]
 
 

@@ -1,8 +1,10 @@
-"""Paper reads for search and the indexes: hits by id, and the papers changed since an index's watermark."""
+"""Paper reads for search and the indexes: hits by id, the papers changed since an index's watermark, and the
+first-version dates that topic trends count by month."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, or_, select
 
@@ -48,3 +50,17 @@ def changed_since(conn: Connection, seq: int, batch: int = 5000) -> Iterator[lis
             return
         yield rows
         after = (rows[-1].change_seq, rows[-1].id)
+
+
+def published_span(conn: Connection) -> tuple[datetime | None, datetime | None]:
+    """When the first and the latest visible paper first appeared (None, None for an empty store)."""
+    row = conn.execute(select(func.min(PAPERS.c.published_at), func.max(PAPERS.c.published_at))
+                       .where(PAPERS.c.hidden.is_(False))).one()
+    return row[0], row[1]
+
+
+def published_between(conn: Connection, start: datetime, before: datetime) -> dict[int, datetime]:
+    """id -> first-version date of the visible papers first published on or after `start`, before `before`."""
+    rows = conn.execute(select(PAPERS.c.id, PAPERS.c.published_at).where(
+        PAPERS.c.hidden.is_(False), PAPERS.c.published_at >= start, PAPERS.c.published_at < before))
+    return {row.id: row.published_at for row in rows}

@@ -13,19 +13,22 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dailypapers.community import comments, moderation
+from dailypapers.community.claims import paper_claims
 from dailypapers.community.links import set_links
 from dailypapers.community.papers import load_paper
+from dailypapers.community.reading import paper_view, papers_by_ids
 from dailypapers.community.submissions import ensure_paper, submit_paper
 from dailypapers.community.users import public_user
 from dailypapers.community.votes import vote
 from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput
+from dailypapers.periods import parse_period
+from dailypapers.ranking.feed import API_SORTS, feed_rows, submitted_rows
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user
-from dailypapers.web.feed_periods import parse_period
 from dailypapers.web.inputs import CommentIn, Cursor, DbId, HiddenIn, LinksIn, PaperRef
 from dailypapers.web.openapi import error_response
 
@@ -39,6 +42,12 @@ def _limit(value: int, maximum: int) -> int:
     if not 1 <= value <= maximum:
         raise InvalidInput(f"limit must be between 1 and {maximum}, not {value}")
     return value
+
+
+def _daily_entries(session, rows) -> list[dict]:
+    """Daily entries as JSON, each with its approved author claims (one query for the page)."""
+    claims = paper_claims(session, [row.paper.id for row in rows])
+    return [schemas.daily_json(row, claims.get(row.paper.id)) for row in rows]
 
 
 @router.get("/daily_papers", summary="The daily feed (Hugging Face compatible)")
@@ -57,13 +66,13 @@ def daily_papers(
     if len(given) > 1:
         raise InvalidInput("give at most one of date, week and month")
     period = parse_period(*given[0]) if given else None
-    if sort is not None and sort not in queries.API_SORTS:
+    if sort is not None and sort not in API_SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use publishedAt or trending")
     order = sort or ("upvotes" if period else "publishedAt")
     with session_scope() as session:
-        rows = queries.feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
-                                 submitter=submitter, category=queries.parse_category(category))
-        return JSONResponse([schemas.daily_json(row) for row in rows])  # plain JSON types: no encoder pass
+        rows = feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
+                         submitter=submitter, category=queries.parse_category(category))
+        return JSONResponse(_daily_entries(session, rows))  # plain JSON types: no encoder pass
 
 
 @router.get("/papers/search", summary="Search papers (Hugging Face compatible, plus mode and filters)")
@@ -80,17 +89,17 @@ def search_papers(
     _limit(limit, MAX_SEARCH_LIMIT)
     if not q.strip():  # `HfApi.list_papers()` without a query: the newest papers of the feed
         with session_scope() as session:
-            rows = queries.feed_rows(session, sort="publishedAt", limit=limit)
-            return JSONResponse([schemas.daily_json(row) for row in rows])
+            return JSONResponse(_daily_entries(session, feed_rows(session, sort="publishedAt", limit=limit)))
     query = SearchQuery(text=q, mode=mode, limit=limit, category=queries.parse_category(category),
                         author=author or None,
                         date_from=parse_day(date_from) if date_from else None,
                         date_to=parse_day(date_to) if date_to else None, has_code=has_code).validate()
     with session_scope() as session:
         hits = search(session, query)
-        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
-        return JSONResponse([schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks)
-                             for h in hits if h.paper_id in papers])
+        papers = papers_by_ids(session, [h.paper_id for h in hits])
+        claims = paper_claims(session, list(papers))
+        return JSONResponse([schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks,
+                                                 claims=claims.get(h.paper_id)) for h in hits if h.paper_id in papers])
 
 
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
@@ -113,7 +122,7 @@ def index_paper(ref: PaperRef, _user: Writer):
     arxiv_id = parse_arxiv_id(ref.arxivId).id
     fetched = ensure_paper(arxiv_id)
     with session_scope() as session:
-        view = queries.paper_view(session, arxiv_id)
+        view = paper_view(session, arxiv_id)
         return JSONResponse(schemas.paper_view_json(view), status_code=201 if fetched else 200)
 
 
@@ -121,7 +130,7 @@ def index_paper(ref: PaperRef, _user: Writer):
 def submit_daily(ref: PaperRef, user: Writer):
     paper, _entry = submit_paper(user, ref.arxivId)
     with session_scope() as session:
-        return schemas.paper_view_json(queries.paper_view(session, paper.arxiv_id))
+        return schemas.paper_view_json(paper_view(session, paper.arxiv_id))
 
 
 @router.post("/papers/{arxiv_id:path}/upvote", summary="Upvote a paper (idempotent)")
@@ -143,7 +152,7 @@ def edit_links(arxiv_id: str, body: LinksIn, user: Writer):
     """For the submitter, a claimed author or an administrator; a null clears a link, a missing key keeps it."""
     with session_scope() as session:
         paper = set_links(session, user, arxiv_id, **body.changes())
-        return schemas.paper_view_json(queries.paper_view(session, paper.arxiv_id, include_hidden=user.is_admin))
+        return schemas.paper_view_json(paper_view(session, paper.arxiv_id, include_hidden=user.is_admin))
 
 
 def _comment_json(comment) -> dict:
@@ -196,7 +205,7 @@ def related_papers(arxiv_id: str, limit: int = Query(5)):
     with session_scope() as session:
         paper = load_paper(session, arxiv_id)
         hits = related(session, paper.id, limit)
-        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_by_ids(session, [h.paper_id for h in hits])
         return [schemas.paper_json(papers[h.paper_id]) for h in hits if h.paper_id in papers]
 
 
@@ -204,7 +213,7 @@ def related_papers(arxiv_id: str, limit: int = Query(5)):
 def paper_info(arxiv_id: str, request: Request):
     user = current_user(request)
     with session_scope() as session:
-        view = queries.paper_view(session, arxiv_id, include_hidden=bool(user and user.is_admin))
+        view = paper_view(session, arxiv_id, include_hidden=bool(user and user.is_admin))
         data = schemas.paper_view_json(view)
         if user is not None:
             data["isUpvoted"] = bool(queries.has_voted(session, user.id, [view.paper.id]))
@@ -216,5 +225,5 @@ def user_info(username: str):
     with session_scope() as session:
         user = public_user(session, username)
         return {**schemas.user_json(user),
-                "submitted": [schemas.daily_json(r) for r in queries.submitted_rows(session, user)],
+                "submitted": _daily_entries(session, submitted_rows(session, user)),
                 "upvoted": [schemas.paper_json(p) for p in queries.upvoted_papers(session, user.id)]}

@@ -21,7 +21,7 @@ from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.mcp_server.server import build_server, http_app
 from dailypapers.store.db import get_engine
-from dailypapers.web import accounts, actions, admin, api, docs, feeds, library, pages, subscriptions
+from dailypapers.web import accounts, actions, admin, api, docs, feeds, library, pages, subscriptions, trends
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
 from dailypapers.web.head import HeadAsGet
@@ -125,6 +125,7 @@ def create_app() -> FastAPI:
     app.include_router(library.router)
     app.include_router(admin.router)
     app.include_router(subscriptions.router)
+    app.include_router(trends.router)
     app.include_router(pages.router)
     app.router.routes.extend(mcp_app.routes)  # POST /mcp: the read-only MCP tools over streamable HTTP
     return app

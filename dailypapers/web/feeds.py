@@ -12,7 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from dailypapers.community.reading import papers_by_ids
 from dailypapers.config import get_settings
+from dailypapers.ranking.feed import feed_rows
 from dailypapers.search import SearchQuery, search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper
@@ -122,7 +124,7 @@ def _suffix(category: str | None) -> tuple[str, str]:
 def daily_channel(feed_path: str, category: str | None = None) -> Channel:
     category = queries.parse_category(category)
     with session_scope() as session:
-        rows = queries.feed_rows(session, sort="publishedAt", limit=FEED_SIZE, category=category)
+        rows = feed_rows(session, sort="publishedAt", limit=FEED_SIZE, category=category)
     site = get_settings().site_name
     query, suffix = _suffix(category)
     return Channel(f"{site}: daily papers{suffix}", f"/papers{query}", feed_path + query,
@@ -132,7 +134,7 @@ def daily_channel(feed_path: str, category: str | None = None) -> Channel:
 def trending_channel(feed_path: str, category: str | None = None) -> Channel:
     category = queries.parse_category(category)
     with session_scope() as session:
-        rows = queries.feed_rows(session, sort="trending", limit=FEED_SIZE, category=category)
+        rows = feed_rows(session, sort="trending", limit=FEED_SIZE, category=category)
     site = get_settings().site_name
     query, suffix = _suffix(category)
     return Channel(f"{site}: trending papers{suffix}", f"/papers/trending{query}", feed_path + query,
@@ -143,7 +145,7 @@ def search_channel(feed_path: str, q: str, mode: str) -> Channel:
     query = SearchQuery(text=q, mode=mode, limit=FEED_SIZE).validate()
     with session_scope() as session:
         hits = search(session, query)
-        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_by_ids(session, [h.paper_id for h in hits])
     items = [Item(papers[h.paper_id], papers[h.paper_id].published_at or papers[h.paper_id].created_at)
              for h in hits if h.paper_id in papers]
     site = get_settings().site_name

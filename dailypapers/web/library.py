@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from dailypapers.community import library
+from dailypapers.community.reading import papers_by_ids
 from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.exports import FORMATS
@@ -149,7 +150,7 @@ def search_export(fmt: str, q: str = "", mode: str = "hybrid", category: str = "
                         date_to=parse_day(date_to) if date_to.strip() else None, has_code=has_code)
     with session_scope() as session:
         hits = search(session, query)
-        papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_by_ids(session, [h.paper_id for h in hits])
         return _export([papers[h.paper_id] for h in hits if h.paper_id in papers], fmt, "search")
 
 

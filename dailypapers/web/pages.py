@@ -12,17 +12,19 @@ from dailypapers.community.authors import author_page
 from dailypapers.community.comments import render_markdown, thread_order
 from dailypapers.community.library import card_state
 from dailypapers.community.links import may_edit_links
+from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
 from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput
+from dailypapers.paper_markdown import paper_markdown
+from dailypapers.periods import Period, day_period, month_period, parse_period, week_period
+from dailypapers.ranking.feed import TRENDING_WINDOW_DAYS, feed_rows, latest_feed_date, neighbour_dates, submitted_rows
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
-from dailypapers.web.feed_periods import Period, day_period, month_period, parse_period, week_period
-from dailypapers.web.schemas import paper_markdown
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -60,10 +62,10 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
     with session_scope() as session:
         if period is None:  # today, or the latest day that has papers
             today = datetime.now(UTC).date()
-            period = day_period(queries.latest_feed_date(session, on_or_before=today) or today)
-        rows = queries.feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
+            period = day_period(latest_feed_date(session, on_or_before=today) or today)
+        rows = feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
-        before, after = queries.neighbour_dates(session, period)
+        before, after = neighbour_dates(session, period)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
@@ -112,7 +114,7 @@ def trending_page(request: Request, p: int = 0, category: str | None = None):
     category = queries.parse_category(category)
     user = current_user(request)
     with session_scope() as session:
-        rows = queries.feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
+        rows = feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
@@ -124,7 +126,7 @@ def trending_page(request: Request, p: int = 0, category: str | None = None):
 @router.get("/about")
 def about_page(request: Request):
     return render(request, "about.html", gravity=GRAVITY, offset=OFFSET_HOURS,
-                  window=get_settings().feed_window_days, trending_window=queries.TRENDING_WINDOW_DAYS)
+                  window=get_settings().feed_window_days, trending_window=TRENDING_WINDOW_DAYS)
 
 
 @router.get("/search")
@@ -145,7 +147,7 @@ def search_page(request: Request, q: str = "", mode: str = "hybrid", category: s
                 date_to=parse_day(filters["to"]) if filters["to"] else None, has_code=has_code)
             with session_scope() as session:
                 hits = search(session, query)
-                papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+                papers = papers_by_ids(session, [h.paper_id for h in hits])
                 marks = card_state(session, user.id if user else None, list(papers))
         except InvalidInput as exc:
             error = str(exc)
@@ -159,7 +161,7 @@ def search_page(request: Request, q: str = "", mode: str = "hybrid", category: s
 def user_page(request: Request, username: str):
     with session_scope() as session:
         profile = public_user(session, username)
-        submitted = queries.submitted_rows(session, profile)
+        submitted = submitted_rows(session, profile)
         upvoted = queries.upvoted_papers(session, profile.id)
         session.expunge(profile)
     return render(request, "user.html", profile=profile, submitted=submitted, upvoted=upvoted)
@@ -177,7 +179,7 @@ def paper_page(request: Request, arxiv_id: str):
     user = current_user(request)
     is_admin = bool(user and user.is_admin)
     with session_scope() as session:
-        view = queries.paper_view(session, arxiv_id, include_hidden=is_admin)
+        view = paper_view(session, arxiv_id, include_hidden=is_admin)
         comments = queries.visible_comments(session, view.paper.id, include_hidden=is_admin)
         voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
         edits_links = may_edit_links(session, user, view.paper)
@@ -186,7 +188,7 @@ def paper_page(request: Request, arxiv_id: str):
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
         hits = related(session, view.paper.id, 6)
-        related_papers = queries.papers_by_ids(session, [h.paper_id for h in hits])
+        related_papers = papers_by_ids(session, [h.paper_id for h in hits])
     related_list = [related_papers[h.paper_id] for h in hits if h.paper_id in related_papers]
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
@@ -196,7 +198,7 @@ def paper_page(request: Request, arxiv_id: str):
 
 def paper_markdown_page(arxiv_id: str):
     with session_scope() as session:
-        view = queries.paper_view(session, arxiv_id)
+        view = paper_view(session, arxiv_id)
         text = paper_markdown(view.paper, get_settings().base_url)
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
@@ -206,7 +208,7 @@ def paper_or_markdown(request: Request, arxiv_id: str):
     """`/papers/{id}` is the page, `/papers/{id}.md` its Markdown; old-style ids contain a slash."""
     markdown = arxiv_id.endswith(".md")
     raw = arxiv_id[:-3] if markdown else arxiv_id
-    canonical = queries.canonical_id(raw)
+    canonical = canonical_id(raw)
     if canonical != raw:  # a version or a prefix: one address per paper
         return RedirectResponse(f"/papers/{canonical}{'.md' if markdown else ''}", status_code=301)
     return paper_markdown_page(canonical) if markdown else paper_page(request, canonical)

@@ -11,18 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dailypapers.community.claims import APPROVED
+from dailypapers.community.reading import PaperView
+from dailypapers.dates import hf_datetime
+from dailypapers.ranking.feed import FeedRow
 from dailypapers.ranking.trending import trending_score_value
 from dailypapers.store.models import AuthorClaim, Comment, Paper, User
 from dailypapers.validators import http_url
-from dailypapers.web.queries import FeedRow, PaperView
-
-
-def hf_datetime(value: datetime | None) -> str | None:
-    """`2025-03-07T12:34:56.000Z`: the one format huggingface_hub's parse_datetime reads."""
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def user_json(user: User | None) -> dict | None:
@@ -96,11 +90,12 @@ def paper_view_json(view: PaperView) -> dict:
                       claims=view.claims)
 
 
-def daily_json(row: FeedRow) -> dict:
-    """One entry of /api/daily_papers."""
+def daily_json(row: FeedRow, claims: dict[int, AuthorClaim] | None = None) -> dict:
+    """One entry of /api/daily_papers; `claims` (by author index) name the authors who claimed the paper."""
     paper = row.paper
     return {
-        "paper": paper_json(paper, submitted_at=row.submitted_at, submitter=row.submitter, trending=row.trending),
+        "paper": paper_json(paper, submitted_at=row.submitted_at, submitter=row.submitter, trending=row.trending,
+                            claims=claims),
         "publishedAt": hf_datetime(row.submitted_at),
         "title": paper.title,
         "summary": paper.abstract,
@@ -116,10 +111,11 @@ def daily_json(row: FeedRow) -> dict:
     }
 
 
-def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict) -> dict:
+def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict,
+                claims: dict[int, AuthorClaim] | None = None) -> dict:
     """One search result: shaped like a daily entry, plus how it matched."""
     return {
-        "paper": paper_json(paper),
+        "paper": paper_json(paper, claims=claims),
         "title": paper.title,
         "summary": paper.abstract,
         "numComments": paper.num_comments,
@@ -137,20 +133,3 @@ def comment_json(comment: Comment, html: str) -> dict:
     return {"id": str(comment.id), "author": user_json(comment.user), "body": comment.body,
             "html": html, "createdAt": hf_datetime(comment.created_at), "editedAt": hf_datetime(comment.edited_at),
             "parentId": str(comment.parent_id) if comment.parent_id else None, "hidden": comment.hidden}
-
-
-def paper_markdown(paper: Paper, base_url: str) -> str:
-    """The paper page as Markdown (GET /papers/{id}.md, read by `HfApi.read_paper`)."""
-    lines = [f"# {paper.title}", ""]
-    if paper.authors:
-        lines += [f"Authors: {', '.join(paper.authors)}", ""]
-    if paper.published_at:
-        lines += [f"Published: {paper.published_at.date().isoformat()}", ""]
-    lines += [f"arXiv: [{paper.arxiv_id}]({paper.abs_url}) · PDF: {paper.pdf_url}"]
-    if http_url(paper.code_url):
-        lines += [f"Code: {paper.code_url}"]
-    if http_url(paper.project_page):
-        lines += [f"Project page: {paper.project_page}"]
-    lines += ["", f"Upvotes: {paper.upvotes} · Comments: {paper.num_comments}", "", "## Abstract", "",
-              paper.abstract.strip(), "", f"Discussion: {base_url.rstrip('/')}/papers/{paper.arxiv_id}", ""]
-    return "\n".join(lines)

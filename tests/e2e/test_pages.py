@@ -27,6 +27,7 @@ PAGE_LIST = [
     ("paper", "/papers/2410.06241", False),
     ("paper-signed-in", "/papers/2410.06241", True),
     ("search", "/search?q=video+generation", False),
+    ("trends", "/trends?q=language+models&q=diffusion&q=%22reinforcement+learning%22", False),
     ("about", "/about", False),
     ("login", "/login", False),
     ("signup", "/signup", False),

@@ -1,0 +1,44 @@
+"""What readers are shown of papers: a paper page's data (any spelling of its id) and visible papers by id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.community.claims import paper_claims
+from dailypapers.community.papers import load_paper
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.store.models import AuthorClaim, DailyEntry, Paper, User
+
+
+@dataclass
+class PaperView:
+    paper: Paper
+    entry: DailyEntry | None
+    submitter: User | None
+    claims: dict[int, AuthorClaim]  # live claims by author index
+
+
+def canonical_id(text: str) -> str:
+    """`2501.00001v2`, `arXiv:2501.00001` -> `2501.00001`; anything else is a paper we do not have."""
+    try:
+        return parse_arxiv_id(text).id
+    except InvalidInput:
+        raise NotFound(f"no paper {text}") from None
+
+
+def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False) -> PaperView:
+    """A paper page's data: the paper (any spelling of its id), its feed entry and who submitted it."""
+    paper = load_paper(session, canonical_id(arxiv_id), include_hidden=include_hidden)
+    entry = paper.daily_entry
+    claims = paper_claims(session, [paper.id]).get(paper.id, {})
+    return PaperView(paper, entry, entry.submitted_by if entry else None, claims)
+
+
+def papers_by_ids(session: Session, ids: list[int]) -> dict[int, Paper]:
+    if not ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids), Paper.hidden.is_(False)))}

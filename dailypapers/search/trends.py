@@ -1,0 +1,135 @@
+"""Topic trends: per month, how many papers (by first-version date) match each keyword query, and their share.
+
+A paper matches a query when it has every word, phrase and prefix of it (the search page ranks papers having
+any of them; a trend of "graph neural" should count papers about both). Matching goes through the keyword
+index, the months' totals through a store read: no SQL here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from dailypapers.errors import InvalidInput
+from dailypapers.index.engines import keyword_index
+from dailypapers.index.seams import Filters, KeywordIndex, KeywordQuery
+from dailypapers.search.keywords import parse_keyword_query, single_terms
+from dailypapers.search.query import MAX_QUERY_CHARS
+from dailypapers.store.reads import published_between, published_span
+
+MAX_QUERIES = 5
+DEFAULT_MONTHS = 36  # the default window: the store's span, at most its last three years
+MAX_MONTHS = 240
+
+
+@dataclass
+class Series:
+    query: str
+    counts: list[int]  # matching papers, month by month
+    shares: list[float]  # counts / the month's total (0.0 in a month without papers)
+
+
+@dataclass
+class Trends:
+    months: list[str]  # YYYY-MM, every month of the window, empty ones too
+    totals: list[int]  # all visible papers first published in each month
+    series: list[Series]
+
+    @property
+    def matched(self) -> bool:
+        return any(any(s.counts) for s in self.series)
+
+    @property
+    def lines(self) -> list[tuple[str, list[float]]]:
+        """What a chart draws: (query, shares) per series."""
+        return [(s.query, s.shares) for s in self.series]
+
+    def as_json(self) -> dict:
+        return {"months": self.months, "series": [{"query": s.query, "counts": s.counts, "shares": s.shares}
+                                                  for s in self.series], "totals": self.totals}
+
+
+def parse_queries(texts: list[str]) -> list[tuple[str, KeywordQuery]]:
+    """One to MAX_QUERIES queries, each with words to look for; InvalidInput says what is wrong."""
+    texts = [t.strip() for t in texts if t and t.strip()]
+    if not texts:
+        raise InvalidInput("give at least one query to draw")
+    if len(texts) > MAX_QUERIES:
+        raise InvalidInput(f"at most {MAX_QUERIES} queries at once, not {len(texts)}")
+    for text in texts:
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidInput(f"a query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    return [(text, parse_keyword_query(text)) for text in texts]
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_start(index: int) -> datetime:
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
+
+
+def _window(session: Session, first: date | None, last: date | None) -> tuple[int, int] | None:
+    """(first, last) month indexes: what was asked, else the store's span (at most its last DEFAULT_MONTHS);
+    None for an empty store asked for no months."""
+    earliest, latest = published_span(session.connection())
+    if last:
+        end = _month_index(last)
+    elif latest or first:
+        end = max(_month_index(d) for d in (latest, first) if d)
+    else:
+        return None
+    if first:
+        start = _month_index(first)
+    else:
+        start = min(end, max(_month_index(earliest) if earliest else end, end - DEFAULT_MONTHS + 1))
+    if start > end:
+        raise InvalidInput("the first month comes after the last")
+    if end - start + 1 > MAX_MONTHS:
+        raise InvalidInput(f"at most {MAX_MONTHS} months at once")
+    return start, end
+
+
+def _matching(keywords: KeywordIndex, query: KeywordQuery, filters: Filters, limit: int) -> set[int]:
+    """Ids of the papers having every part of the query (each part is one index search, unranked here)."""
+    parts = single_terms(query) + [KeywordQuery(phrases=(phrase,)) for phrase in query.phrases]
+    found: set[int] | None = None
+    for part in parts:
+        ids = {hit.paper_id for hit in keywords.search(part, filters, limit)}
+        found = ids if found is None else found & ids
+        if not found:
+            break
+    return found or set()
+
+
+def topic_trends(session: Session, texts: list[str], first: date | None = None, last: date | None = None) -> Trends:
+    """Month by month from `first` to `last` (the first days of months; None: the store's span), the papers
+    matching each query and all papers, by the month they were first published."""
+    queries = parse_queries(texts)
+    window = _window(session, first, last)
+    if window is None:  # an empty store: no months to draw
+        return Trends([], [], [Series(text, [], []) for text, _ in queries])
+    start, end = window
+    published = published_between(session.connection(), _month_start(start), _month_start(end + 1))
+    month_of = {pid: _month_index(when) - start for pid, when in published.items()}
+    count = end - start + 1
+    totals = [0] * count
+    for offset in month_of.values():
+        totals[offset] += 1
+    keywords = keyword_index(session.get_bind())
+    filters = Filters(date_from=_month_start(start).date(),
+                      date_to=(_month_start(end + 1) - timedelta(days=1)).date())  # inclusive
+    series = []
+    for text, query in queries:
+        # The date filter keeps the hits within the window, so a limit of the window's papers loses none.
+        found = _matching(keywords, query, filters, len(published)) if published else set()
+        counts = [0] * count
+        for pid in found & month_of.keys():
+            counts[month_of[pid]] += 1
+        shares = [round(c / t, 6) if t else 0.0 for c, t in zip(counts, totals, strict=True)]
+        series.append(Series(text, counts, shares))
+    months = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(start, end + 1)]
+    return Trends(months, totals, series)

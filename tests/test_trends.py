@@ -1,0 +1,133 @@
+"""Topic trends: the monthly counting on both stores, the /trends page and its SVG, and `dailypapers trends`."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from dailypapers.errors import InvalidInput
+from dailypapers.search.trends import topic_trends
+from dailypapers.sources.records import PaperRecord
+from dailypapers.store.models import Paper
+from dailypapers.store.papers import set_hidden
+from tests.web_helpers import add_papers, client
+
+PAPERS = [  # (id, title, first version): two papers in January, none in February, three (and a hidden one) in March
+    ("2501.00001", "Graph neural networks for molecules", datetime(2025, 1, 10, tzinfo=UTC)),
+    ("2501.00002", "Diffusion models for images", datetime(2025, 1, 31, 23, 30, tzinfo=UTC)),
+    ("2503.00003", "Graph transformers at scale", datetime(2025, 3, 1, tzinfo=UTC)),
+    ("2503.00004", "Neural graph diffusion", datetime(2025, 3, 15, tzinfo=UTC)),
+    ("2503.00005", "Speech recognition in noise", datetime(2025, 3, 31, 12, tzinfo=UTC)),
+    ("2503.00006", "Graph neural networks, hidden", datetime(2025, 3, 20, tzinfo=UTC)),
+]
+
+
+def _record(arxiv_id: str, title: str, published: datetime) -> PaperRecord:
+    return PaperRecord(arxiv_id=arxiv_id, version=1, title=title, abstract=f"{title}.", authors=["Ada Lovelace"],
+                       categories=["cs.LG"], primary_category="cs.LG", published_at=published,
+                       updated_at=published)
+
+
+@pytest.fixture
+def store(session):
+    add_papers(session, [_record(*paper) for paper in PAPERS], feed=False)
+    set_hidden(session, session.scalar(select(Paper).where(Paper.arxiv_id == "2503.00006")), True)
+    session.commit()
+    return session
+
+
+def test_counts_and_shares_per_month(store):
+    trends = topic_trends(store, ["graph neural", '"graph neural"', "diffusion", "graph*"])
+    assert trends.months == ["2025-01", "2025-02", "2025-03"]  # the store's span, the empty month too
+    assert trends.totals == [2, 0, 3]  # the hidden paper counts nowhere
+    counts = {s.query: s.counts for s in trends.series}
+    assert counts == {"graph neural": [1, 0, 1],  # every word: "neural graph diffusion" too
+                      '"graph neural"': [1, 0, 0],  # the phrase
+                      "diffusion": [1, 0, 1], "graph*": [1, 0, 2]}
+    assert trends.series[0].shares == [0.5, 0.0, 0.333333]
+    assert trends.as_json()["series"][2] == {"query": "diffusion", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]}
+
+    bounded = topic_trends(store, ["graph"], date(2025, 2, 1), date(2025, 4, 1))
+    assert bounded.months == ["2025-02", "2025-03", "2025-04"] and bounded.series[0].counts == [0, 2, 0]
+    assert topic_trends(store, ["speech"], date(2025, 1, 1), date(2025, 1, 1)).series[0].counts == [0]
+    assert not topic_trends(store, ["quantum"]).matched
+
+    for queries, first, last in ((["a", "b", "c", "d", "e", "f"], None, None), (["!!!"], None, None),
+                                 ([" "], None, None), (["graph"], date(2025, 3, 1), date(2025, 1, 1)),
+                                 (["graph"], date(2000, 1, 1), date(2025, 1, 1))):
+        with pytest.raises(InvalidInput):
+            topic_trends(store, queries, first, last)
+
+
+def test_an_empty_store_has_no_months(session):
+    trends = topic_trends(session, ["graph"])
+    assert trends.months == [] and trends.totals == [] and not trends.matched
+
+
+def _table(html: str) -> list[list[str]]:
+    body = html.split('id="trends-table"', 1)[1].split("</table>", 1)[0]
+    return [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_the_trends_page_draws_an_svg_above_the_numbers(store):
+    c = client()
+    page = c.get("/trends", params={"q": ["graph neural", "<script>alert(1)</script> $x_"]})
+    assert page.status_code == 200
+    html = page.text
+    chart = html.split('id="trends-chart"', 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in chart and "<?xml" not in chart and "<style" not in chart and "<script" not in chart
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; $x_" in chart  # the legend, escaped, no math parsing
+    assert "<script>alert" not in html
+    rows = _table(html)
+    assert rows[0][0] == "Month" and rows[0][-1] == "All papers"
+    assert rows[1:] == [["2025-01", "1", "50.0%", "0", "0.0%", "2"], ["2025-02", "0", "0.0%", "0", "0.0%", "0"],
+                        ["2025-03", "1", "33.3%", "0", "0.0%", "3"]]
+
+    svg = c.get("/trends.svg", params={"q": "graph neural"})
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    assert svg.text.startswith("<svg") and svg.content == c.get("/trends.svg?q=graph+neural").content  # deterministic
+
+    bounded = c.get("/trends?q=graph&from=2025-03&to=2025-03")
+    assert _table(bounded.text)[1:] == [["2025-03", "2", "66.7%", "3"]]
+    nothing = c.get("/trends?q=quantum")
+    assert nothing.status_code == 200 and 'id="trends-empty"' in nothing.text and "<svg" not in nothing.text
+    assert c.get("/trends.svg?q=quantum").status_code == 404
+    assert c.get("/trends").status_code == 200  # the form alone
+
+    too_many = c.get("/trends", params={"q": ["a", "b", "c", "d", "e", "f"]})
+    assert too_many.status_code == 400 and "at most 5 queries" in too_many.text and 'id="trends-error"' in too_many.text
+    assert c.get("/trends?q=graph&from=2025-13").status_code == 400
+    assert c.get("/trends.svg", params={"q": ["a"] * 6}).status_code == 400
+
+
+def test_an_empty_store_says_so(session):
+    page = client().get("/trends?q=graph")
+    assert page.status_code == 200 and 'id="trends-empty"' in page.text and "no papers yet" in page.text
+
+
+@pytest.mark.sqlite_only("the command is a thin shell over the counting tested on both stores")
+def test_the_trends_command(store, cli, tmp_path):
+    done = cli("trends", "graph neural", "diffusion", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "months": ["2025-01", "2025-02", "2025-03"], "totals": [2, 0, 3],
+        "series": [{"query": "graph neural", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]},
+                   {"query": "diffusion", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]}]}
+
+    chart = tmp_path / "trends.png"
+    done = cli("trends", "graph", "--from", "2025-01", "--to", "2025-03", "--png", str(chart))
+    assert done.returncode == 0, done.stderr
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["month", "graph", "share", "all", "papers"]
+    assert lines[1].split() == ["2025-01", "1", "50.0%", "2"] and lines[3].split() == ["2025-03", "2", "66.7%", "3"]
+
+    for args, message in ((["a", "b", "c", "d", "e", "f"], "at most 5 queries"),
+                          (["graph", "--from", "2025-1"], "--from: not a month")):
+        done = cli("trends", *args)
+        errors = done.stderr.strip().splitlines()
+        assert done.returncode != 0 and len(errors) == 1 and errors[0].startswith("error: ") and message in errors[0]
