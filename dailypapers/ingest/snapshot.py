@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -92,13 +93,24 @@ def _chunks(stream: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
         first += len(lines)
 
 
+def _exit_with(parent: int) -> None:
+    """In a pool process: exit when the import that started it is gone (killed), instead of waiting forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _parsed(stream: Iterable[bytes], parallel: bool) -> Iterator[ParsedChunk]:
     """The chunks of the file parsed, in file order; by the pool when `parallel`, a few chunks ahead."""
     if not parallel:
         yield from (parse_chunk(*chunk) for chunk in _chunks(stream))
         return
-    # spawn, not fork: a worker of a killed import then sees its pipe close and exits
-    with ProcessPoolExecutor(PARSE_WORKERS, mp_context=get_context("spawn")) as pool:
+    # spawn: a fresh interpreter, none of this process's threads and connections
+    with ProcessPoolExecutor(PARSE_WORKERS, mp_context=get_context("spawn"), initializer=_exit_with,
+                             initargs=(os.getpid(),)) as pool:
         ahead: deque = deque()
         for chunk in _chunks(stream):
             ahead.append(pool.submit(parse_chunk, *chunk))
