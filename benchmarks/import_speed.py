@@ -90,6 +90,13 @@ def parse_only(path: Path) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def papers_in(data_dir: Path) -> int:
+    try:
+        return sqlite3.connect(data_dir / "dailypapers.db").execute("SELECT count(*) FROM papers").fetchone()[0]
+    except sqlite3.OperationalError:  # busy, or not made yet
+        return 0
+
+
 def in_step(data_dir: Path, engine: str) -> bool:
     """The engine's watermark is the store's newest change, and a keyword search finds papers."""
     db = sqlite3.connect(data_dir / "dailypapers.db")
@@ -138,10 +145,13 @@ def main() -> None:
         env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(killed)}
         proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "import", str(src)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(t_tantivy / 2)
+        partial = 0
+        while partial < n // 2 and proc.poll() is None:  # killed while it writes, half-way
+            time.sleep(0.2)
+            partial = papers_in(killed)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        partial = sqlite3.connect(killed / "dailypapers.db").execute("SELECT count(*) FROM papers").fetchone()[0]
+        partial = papers_in(killed)
         cli(killed, "import", str(src), "--json")
         _, stats3 = cli(killed, "stats", "--json")
 
