@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from dailypapers.config import reset_settings
+from dailypapers.index.engines import keyword_index
+from dailypapers.index.seams import KeywordQuery
 from dailypapers.ingest.snapshot import import_file
+from dailypapers.store.db import get_engine
 from dailypapers.store.models import Paper
 from tests.conftest import SAMPLE_20K
 
@@ -83,7 +87,9 @@ def test_cli_import_rejects_go_to_the_data_dir_named_by_the_file(cli, settings, 
 
 
 @pytest.mark.sqlite_only("FTS5 internals")
-def test_gzip_and_fts_in_step(engine, tmp_path, session):
+def test_gzip_and_fts_in_step(engine, tmp_path, session, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_KEYWORD_ENGINE", "fts5")
+    reset_settings()
     path = tmp_path / "a.jsonl.gz"
     with gzip.open(path, "wt") as f:
         f.write(snapshot_line("2401.00001", title="Quantum walrus optimisation") + "\n")
@@ -148,4 +154,4 @@ def test_killed_import_then_rerun_gives_exact_counts(settings, tmp_path):
     assert report["inserted"] == 30000 - partial and report["unchanged"] == partial
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*), count(DISTINCT arxiv_id) FROM papers").fetchone() == (30000, 30000)
-    assert conn.execute("SELECT count(*) FROM papers_fts").fetchone()[0] == 30000
+    assert keyword_index(get_engine()).count(KeywordQuery(terms=("things",)), 30000) == 30000  # all searchable

@@ -1,4 +1,4 @@
-"""Indexes: the FTS5 keyword index in the upsert's transaction, incremental resumable embedding, vector files."""
+"""Indexes: the FTS5 keyword index kept by its sync, incremental resumable embedding, vector files."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from dailypapers.index import vectors as vectors_mod
 from dailypapers.index.embedders import get_embedder
+from dailypapers.index.keyword_fts5 import Fts5Index
 from dailypapers.index.stored_vectors import count_pending, embed_pending
 from dailypapers.index.vectors import build_vector_index, load_vector_index, read_manifest
 from dailypapers.ingest.demo import demo_records
@@ -26,22 +27,27 @@ def fts_ids(conn, match: str) -> list[str]:
 
 
 @pytest.mark.sqlite_only("FTS5 internals")
-def test_keyword_index_follows_every_upsert_in_the_same_transaction(engine):
+def test_fts5_index_follows_every_committed_upsert_through_its_sync(engine):
     record = demo_records()[0]
+    index = Fts5Index(engine)
     with engine.connect() as conn:
         tx = conn.begin()
         upsert_papers(conn, [record])
-        assert fts_ids(conn, '"broadway"') == [record.arxiv_id]  # visible inside the writing transaction
         tx.rollback()
-        assert fts_ids(conn, '"broadway"') == []  # and gone with it
+    assert index.sync() == 0  # a rolled-back write never reaches it
     with engine.begin() as conn:
         upsert_papers(conn, [record])
+    with engine.connect() as conn:
+        assert fts_ids(conn, '"broadway"') == []  # writes do not pay for FTS5
+    assert index.sync() == 1
     changed = dataclasses.replace(record, version=record.version + 1, title="Zyzzyva: a renamed paper")
     with engine.begin() as conn:
         upsert_papers(conn, [changed])
+    assert index.sync() == 1
     with engine.connect() as conn:
         assert fts_ids(conn, '"zyzzyva"') == [record.arxiv_id]
         assert fts_ids(conn, 'title : "broadway"') == []  # the old title is no longer indexed
+        conn.execute(text("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)"))
 
 
 def test_embedding_is_incremental_and_follows_changes(engine, settings):

@@ -1,5 +1,6 @@
-"""The tantivy keyword index stays in step with the store: writes reach it at once, and a process killed
-between the database commit and the index commit is repaired by the next sync (serve start, `index`)."""
+"""The keyword indexes kept by a watermark (tantivy, FTS5) stay in step with the store: writes reach them at
+once, and a process killed between the database commit and the index commit is repaired by the next sync
+(serve start, `index`); an FTS5 table of a database made before its watermark keeps working after upgrade."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import sys
 import textwrap
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from dailypapers.config import reset_settings
 from dailypapers.index.engines import forget_indexes, keyword_index
 from dailypapers.index.seams import Filters, KeywordQuery
 from dailypapers.ingest.batches import write_batch
 from dailypapers.sources.records import PaperRecord
+from dailypapers.store.db import _alembic_config, dispose_engines, migrate, open_engine
 from dailypapers.store.papers import get_paper, set_hidden
 
 WOMBAT = KeywordQuery(terms=("wombat",))
@@ -95,3 +100,49 @@ def test_index_rebuild_rebuilds_from_the_database(cli, engine):
     assert "keyword index: 2 papers" in done.stdout + done.stderr
     forget_indexes()
     assert len(found(engine)) == 2
+
+
+@pytest.fixture
+def fts5(settings, monkeypatch):
+    """The FTS5 engine instead of the default, here and in the processes a test starts."""
+    monkeypatch.setenv("DAILYPAPERS_KEYWORD_ENGINE", "fts5")
+    reset_settings()
+    forget_indexes()
+    yield
+    forget_indexes()
+
+
+@pytest.mark.sqlite_only("FTS5 is SQLite's")
+def test_fts5_follows_writes_hiding_and_a_crash_before_its_sync(fts5, settings, engine):
+    test_a_write_is_searchable_at_once_and_hiding_reaches_the_index(engine)
+    with Session(engine) as session, session.begin():
+        set_hidden(session, get_paper(session, "2601.00042"), True)
+    kill_while_writing(settings, "before-index-commit")  # a new version of the paper, never synced
+    index = keyword_index(engine)
+    assert index.count(WOMBAT, 10) == 0  # the change moved the paper out of the table; not back in yet
+    assert index.sync() == 1
+    assert index.count(WOMBAT, 10) == 1
+    assert found(engine) == []  # still hidden: the table keeps hidden papers, the search leaves them out
+
+
+@pytest.mark.sqlite_only("the FTS5 triggers of old databases")
+def test_upgrading_a_database_indexed_by_triggers_keeps_fts5_search(fts5, settings):
+    dispose_engines()
+    os.remove(settings.data_dir / "dailypapers.db")  # made again as the release before 0006 made it
+    engine = open_engine()
+    config = _alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004_keyword_watermark")
+        conn.execute(text("INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories, created_at, "
+                          "modified_at, content_hash, change_seq) VALUES ('2601.00042', 1, 'Wombat burrows', "
+                          "'How wombats dig.', '[]', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '', 7)"))
+    migrate()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT seq FROM keyword_fts5_watermark")).scalar() == 7  # the triggers' work
+    assert keyword_index(engine).sync() == 0
+    assert len(found(engine)) == 1
+    write_batch(engine, [PaperRecord(arxiv_id="2601.00042", version=2, title="Numbat burrows",
+                                     abstract="How numbats dig.")])
+    assert found(engine) == []
+    assert keyword_index(engine).count(KeywordQuery(terms=("numbat",)), 10) == 1

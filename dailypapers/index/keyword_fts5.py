@@ -1,7 +1,9 @@
 """The FTS5 keyword engine: SQLite FTS5 over title, authors, abstract and categories, ranked by bm25.
 
-The FTS5 table is external-content and kept in step with `papers` by triggers (migration 0001), so every
-upsert updates it in the same transaction: it is never stale. Field weights: title > authors > abstract.
+The FTS5 table is external-content over `papers`. Writes do not touch it: `sync()` indexes the papers changed
+after its watermark (`keyword_fts5_watermark`, migration 0006) and moves the watermark, in one transaction, so
+only the engine that serves search pays for indexing and a crash between the paper write and the sync is
+caught up by the next one. Field weights: title > authors > abstract.
 """
 
 from __future__ import annotations
@@ -13,10 +15,17 @@ from sqlalchemy import Engine, text
 
 from dailypapers.index.keyword_sql import conditions, hits_from_rows, matching_ids
 from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
+from dailypapers.store.reads import last_change_seq
 
 # bm25 weights per FTS column: title, authors, abstract, categories.
 FIELD_WEIGHTS = (10.0, 4.0, 1.0, 0.5)
 BM25 = "bm25(papers_fts, {}, {}, {}, {})".format(*FIELD_WEIGHTS)
+FTS_COLUMNS = "title, authors, abstract, categories"
+# A write statement first, so the transaction holds the write lock before it reads the watermark.
+_INDEX_CHANGED = (f"INSERT INTO papers_fts(rowid, {FTS_COLUMNS}) SELECT id, {FTS_COLUMNS} FROM papers "
+                  "WHERE change_seq > (SELECT seq FROM keyword_fts5_watermark)")
+_WATERMARK = "SELECT seq FROM keyword_fts5_watermark"
+_MOVE_WATERMARK = "UPDATE keyword_fts5_watermark SET seq = :seq"
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -45,6 +54,7 @@ class Fts5Index:
 
     def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
                with_snippets: bool = False) -> list[KeywordHit]:
+        self.catch_up()
         where, params = conditions(filters)
         extras = (", snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
                   "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked") if with_snippets else ""
@@ -61,17 +71,32 @@ class Fts5Index:
                                      "LIMIT :cap)"), {"t": match_expression(query), "cap": cap + 1}).scalar()
 
     def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
+        self.catch_up()
         authors = author_match(filters)
         extra = " AND p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :authors)" if authors else ""
         return matching_ids(self.engine, filters, among, extra, {"authors": authors} if authors else {})
 
+    def catch_up(self) -> None:
+        """Before a read: index what the store has and the table lacks (another process's write, a crash)."""
+        with self.engine.connect() as conn:
+            behind = last_change_seq(conn) > conn.execute(text(_WATERMARK)).scalar()
+        if behind:
+            self.sync()
+
     def sync(self) -> int:
-        return 0  # the triggers wrote it in the same transaction
+        with self.engine.begin() as conn:
+            applied = conn.execute(text(_INDEX_CHANGED)).rowcount
+            if applied:
+                conn.execute(text(_MOVE_WATERMARK), {"seq": last_change_seq(conn)})
+        return applied
 
     def refresh(self, rebuild: bool = False) -> int:
-        """Rebuild (on request) and merge the FTS5 segments so queries stay fast."""
+        """Sync, or rebuild from the store on request, and merge the FTS5 segments so queries stay fast."""
+        if not rebuild:
+            self.sync()
         with self.engine.begin() as conn:
             if rebuild:
                 conn.execute(text("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')"))
+                conn.execute(text(_MOVE_WATERMARK), {"seq": last_change_seq(conn)})
             conn.execute(text("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')"))
             return conn.execute(text("SELECT count(*) FROM papers")).scalar() or 0

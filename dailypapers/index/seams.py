@@ -7,7 +7,7 @@ these into its own language (FTS5 MATCH, tsquery, tantivy queries).
 Keyword engines (chosen by `index/engines.py:keyword_index` from the `keyword_engine` setting and the
 database URL):
     keyword_tantivy.py   tantivy files in `<data dir>/keyword/`, kept in step with the store by a watermark
-    keyword_fts5.py      SQLite FTS5, kept in step by triggers (same transaction as every write)
+    keyword_fts5.py      SQLite FTS5, kept in step by a watermark in the database (one transaction per sync)
     keyword_postgres.py  PostgreSQL tsvector, a generated column (same transaction as every write)
 
 Keeping in step: every paper write (upsert, hide, unhide) sets `papers.change_seq` to a number larger than

@@ -1,16 +1,22 @@
 """Bulk import of JSON-lines paper files (arXiv snapshot or our export) and export back to JSON lines.
 
 Streams the file in batches; each batch is one transaction, so a killed import keeps whole batches and
-a rerun completes the rest without duplicates (upserts are idempotent).
+a rerun completes the rest without duplicates (upserts are idempotent). A large file is parsed and validated
+by a pool of processes, chunk by chunk, while this one writes; the keyword index syncs at the end.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -18,12 +24,16 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
-from dailypapers.ingest.batches import write_batch
+from dailypapers.index.engines import keyword_index
+from dailypapers.ingest.batches import write_rows
 from dailypapers.ingest.rejects import RejectFile, reject_path
 from dailypapers.sources.snapshot import iter_jsonl, open_lines, record_to_export
-from dailypapers.store.papers import UpsertResult, iter_records
+from dailypapers.store.papers import UpsertResult, iter_records, paper_row
 
 ByteProgress = Callable[[int, int], None]  # (bytes done, bytes total)
+CHUNK_LINES = 5000
+PARSE_WORKERS = 2
+PARALLEL_FROM_BYTES = 8_000_000  # below this, starting the pool costs more than it saves
 
 
 @dataclass
@@ -57,6 +67,59 @@ class ImportReport:
                 + (f" (reasons in {self.rejects_path})" if self.rejected else ""))
 
 
+@dataclass
+class ParsedChunk:
+    lines: int  # non-blank lines read
+    rows: list[tuple]  # store/papers.py paper_row of each valid record
+    rejects: list[tuple[int, str, str]]  # (line number, reason, line)
+
+
+def parse_chunk(first: int, lines: list[bytes]) -> ParsedChunk:
+    """Parse, validate and make rows of lines numbered from `first`: the work the pool's processes do."""
+    chunk = ParsedChunk(0, [], [])
+    for line in iter_jsonl(lines):
+        chunk.lines += 1
+        if line.record is None:
+            chunk.rejects.append((first + line.number - 1, line.error or "invalid", line.text.rstrip("\n")))
+        else:
+            chunk.rows.append(paper_row(line.record))
+    return chunk
+
+
+def _chunks(stream: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+    first = 1
+    while lines := list(islice(stream, CHUNK_LINES)):
+        yield first, lines
+        first += len(lines)
+
+
+def _exit_with(parent: int) -> None:
+    """In a pool process: exit when the import that started it is gone (killed), instead of waiting forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _parsed(stream: Iterable[bytes], parallel: bool) -> Iterator[ParsedChunk]:
+    """The chunks of the file parsed, in file order; by the pool when `parallel`, a few chunks ahead."""
+    if not parallel:
+        yield from (parse_chunk(*chunk) for chunk in _chunks(stream))
+        return
+    # spawn: a fresh interpreter, none of this process's threads and connections
+    with ProcessPoolExecutor(PARSE_WORKERS, mp_context=get_context("spawn"), initializer=_exit_with,
+                             initargs=(os.getpid(),)) as pool:
+        ahead: deque = deque()
+        for chunk in _chunks(stream):
+            ahead.append(pool.submit(parse_chunk, *chunk))
+            if len(ahead) > 2 * PARSE_WORKERS:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
 def import_file(engine: Engine, path: Path, rejects_path: Path | None = None, batch_size: int = 5000,
                 progress: ByteProgress | None = None, *, settings: Settings | None = None) -> ImportReport:
     """Import every record of the file; malformed lines go to `rejects_path` (default: the data dir's)."""
@@ -70,25 +133,25 @@ def import_file(engine: Engine, path: Path, rejects_path: Path | None = None, ba
     stream, raw = open_lines(path)
     try:
         with RejectFile(rejects_path) as rejects:
-            batch = []
-            for line in iter_jsonl(stream):
-                report.lines += 1
-                if line.record is None:
-                    rejects.add(line.error or "invalid", line.text.rstrip("\n"), line=line.number)
-                    continue
-                batch.append(line.record)
-                if len(batch) >= batch_size:
-                    report.result += write_batch(engine, batch)
-                    batch = []
+            pending: list[tuple] = []
+            for chunk in _parsed(stream, parallel=total >= PARALLEL_FROM_BYTES):
+                report.lines += chunk.lines
+                for number, reason, text in chunk.rejects:
+                    rejects.add(reason, text, line=number)
+                pending += chunk.rows
+                while len(pending) >= batch_size:
+                    report.result += write_rows(engine, pending[:batch_size], index=False)
+                    del pending[:batch_size]
                     if progress:
                         progress(raw.tell(), total)
-            if batch:
-                report.result += write_batch(engine, batch)
-            if progress:
-                progress(total, total)
+            if pending:
+                report.result += write_rows(engine, pending, index=False)
     finally:
         stream.close()
         raw.close()
+    keyword_index(engine, settings).sync()  # once, at the end: searchable at once, counted in the rate
+    if progress:
+        progress(total, total)
     report.rejected = rejects.count
     report.seconds = time.perf_counter() - started
     return report

@@ -41,44 +41,36 @@ class UpsertResult:
         return self.inserted + self.updated + self.unchanged
 
 
-def _row(record: PaperRecord, digest: str, now: datetime) -> dict:
+# What a record writes, in this order: `paper_row` computes it once (in the import's parsing processes).
+ROW_COLUMNS = ("arxiv_id", "version", "title", "abstract", "authors", "categories", "primary_category",
+               "published_at", "updated_at", "comments", "journal_ref", "doi", "license", "submitter", "report_no",
+               "code_url", "project_page", "suggested_code_url", "suggested_project_page", "author_keys",
+               "content_hash")
+_ARXIV_ID, _VERSION, _UPDATED_AT, _HASH = (ROW_COLUMNS.index(c) for c in ("arxiv_id", "version", "updated_at",
+                                                                          "content_hash"))
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def paper_row(record: PaperRecord) -> tuple:
+    """The values of ROW_COLUMNS for a record: plain values, so they travel between processes cheaply."""
     suggested_code, suggested_project = suggested_links(record.comments, record.abstract)
-    return {
-        "arxiv_id": record.arxiv_id,
-        "version": record.version,
-        "title": record.title,
-        "abstract": record.abstract,
-        "authors": record.authors,
-        "categories": " ".join(record.categories),
-        "primary_category": record.primary_category,
-        "published_at": record.published_at,
-        "updated_at": record.updated_at,
-        "comments": record.comments,
-        "journal_ref": record.journal_ref,
-        "doi": record.doi,
-        "license": record.license,
-        "submitter": record.submitter,
-        "report_no": record.report_no,
-        # Checked again here, whatever built the record: only http(s) links get into the store.
-        "code_url": http_url(record.code_url),
-        "project_page": http_url(record.project_page),
-        "suggested_code_url": suggested_code,
-        "suggested_project_page": suggested_project,
-        "author_keys": author_keys_text(record.authors),
-        "content_hash": digest,
-        "modified_at": now,
-    }
+    # Links are checked again here, whatever built the record: only http(s) links get into the store.
+    return (record.arxiv_id, record.version, record.title, record.abstract, record.authors,
+            " ".join(record.categories), record.primary_category, record.published_at, record.updated_at,
+            record.comments, record.journal_ref, record.doi, record.license, record.submitter, record.report_no,
+            http_url(record.code_url), http_url(record.project_page), suggested_code, suggested_project,
+            author_keys_text(record.authors), record.content_hash())
 
 
-def _is_newer(record: PaperRecord, digest: str, existing) -> bool:
+def _is_newer(row: tuple, existing) -> bool:
     """A newer version always wins; the same version wins only when its metadata differs and is not older."""
-    if record.version != existing.version:
-        return record.version > existing.version
-    if digest == existing.content_hash:
+    if row[_VERSION] != existing.version:
+        return row[_VERSION] > existing.version
+    if row[_HASH] == existing.content_hash:
         return False
-    if record.updated_at and existing.updated_at:
+    if row[_UPDATED_AT] and existing.updated_at:
         current = existing.updated_at if existing.updated_at.tzinfo else existing.updated_at.replace(tzinfo=UTC)
-        return record.updated_at >= current
+        return row[_UPDATED_AT] >= current
     return True
 
 
@@ -87,46 +79,60 @@ def upsert_papers(conn: Connection, records: Iterable[PaperRecord]) -> UpsertRes
 
     Runs inside the caller's transaction: a batch is written whole or not at all.
     """
-    latest: dict[str, PaperRecord] = {}
-    for record in records:
-        seen = latest.get(record.arxiv_id)
-        if seen is None or (record.version, record.updated_at or datetime.min.replace(tzinfo=UTC)) >= (
-            seen.version, seen.updated_at or datetime.min.replace(tzinfo=UTC)):
-            latest[record.arxiv_id] = record
+    return upsert_rows(conn, [paper_row(record) for record in records])
+
+
+def upsert_rows(conn: Connection, rows: Iterable[tuple]) -> UpsertResult:
+    """`upsert_papers` of records already made `paper_row`s."""
+    latest: dict[str, tuple] = {}
+    for row in rows:
+        seen = latest.get(row[_ARXIV_ID])
+        if seen is None or (row[_VERSION], row[_UPDATED_AT] or _OLDEST) >= (seen[_VERSION],
+                                                                           seen[_UPDATED_AT] or _OLDEST):
+            latest[row[_ARXIV_ID]] = row
     result = UpsertResult(unchanged=0)
     if not latest:
         return result
-    ids = list(latest)
-    existing = {}
-    for start in range(0, len(ids), _LOOKUP_CHUNK):
-        chunk = ids[start:start + _LOOKUP_CHUNK]
-        rows = conn.execute(
-            select(PAPERS.c.arxiv_id, PAPERS.c.version, PAPERS.c.content_hash, PAPERS.c.updated_at)
-            .where(PAPERS.c.arxiv_id.in_(chunk))
-        )
-        existing.update({row.arxiv_id: row for row in rows})
+    existing = _existing(conn, list(latest))
     now = datetime.now(UTC)
     seq = next_change_seq(conn)
     inserts, updates = [], []
-    for arxiv_id, record in latest.items():
-        digest = record.content_hash()
-        row = existing.get(arxiv_id)
-        if row is None:
-            inserts.append({**_row(record, digest, now), "created_at": now, "change_seq": seq})
-        elif _is_newer(record, digest, row):
-            updates.append({**_row(record, digest, now), "change_seq": seq})
+    for arxiv_id, row in latest.items():
+        known = existing.get(arxiv_id)
+        if known is None:
+            inserts.append(row)
+        elif _is_newer(row, known):
+            updates.append(row)
         else:
             result.unchanged += 1
     if inserts:
         if conn.dialect.name == "sqlite":
-            _sqlite_insert(conn, inserts)
+            _sqlite_insert(conn, inserts, now, seq)
         else:
-            conn.execute(_insert_ignoring_conflicts(conn), inserts)
+            conn.execute(_insert_ignoring_conflicts(conn),
+                         [_params(row, created_at=now, modified_at=now, change_seq=seq) for row in inserts])
         result.inserted = len(inserts)
     if updates:
-        conn.execute(_update_statement(), [{"key": r["arxiv_id"], **r} for r in updates])
+        conn.execute(_update_statement(), [_params(row, key=row[_ARXIV_ID], modified_at=now, change_seq=seq)
+                                           for row in updates])
         result.updated = len(updates)
     return result
+
+
+def _params(row: tuple, **extra) -> dict:
+    return {**dict(zip(ROW_COLUMNS, row, strict=True)), **extra}
+
+
+def _existing(conn: Connection, arxiv_ids: list[str]) -> dict:
+    """arxiv_id -> (version, content_hash, updated_at) of those already stored."""
+    found = {}
+    for start in range(0, len(arxiv_ids), _LOOKUP_CHUNK):
+        rows = conn.execute(
+            select(PAPERS.c.arxiv_id, PAPERS.c.version, PAPERS.c.content_hash, PAPERS.c.updated_at)
+            .where(PAPERS.c.arxiv_id.in_(arxiv_ids[start:start + _LOOKUP_CHUNK]))
+        )
+        found.update({row.arxiv_id: row for row in rows})
+    return found
 
 
 def next_change_seq(conn: Connection) -> int:
@@ -153,23 +159,29 @@ def set_hidden(session, paper: Paper, hidden: bool) -> None:
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # the text form SQLAlchemy itself stores on SQLite
 
 
-def _sqlite_insert(conn: Connection, rows: list[dict]) -> None:
+def _sqlite_insert(conn: Connection, rows: list[tuple], now: datetime, seq: int) -> None:
     """Bulk insert straight through the driver: the import's hot path, 5x cheaper than the generic one.
 
     Values are written in exactly the forms the SQLAlchemy types write, so the ORM reads them back alike.
     """
-    names = list(rows[0])
+    names = (*ROW_COLUMNS, "created_at", "modified_at", "change_seq")
     sql = (f"INSERT INTO papers ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
            "ON CONFLICT(arxiv_id) DO NOTHING")
+    stamp = _sqlite_time(now)
+    authors, published, updated = (ROW_COLUMNS.index(c) for c in ("authors", "published_at", "updated_at"))
 
-    def value(v):
-        if isinstance(v, datetime):
-            return v.astimezone(UTC).strftime(_SQLITE_TIME)
-        if isinstance(v, list):
-            return json.dumps(v)
-        return v
+    def values(row: tuple) -> tuple:
+        out = list(row)
+        out[authors] = json.dumps(row[authors])
+        out[published] = row[published] and _sqlite_time(row[published])
+        out[updated] = row[updated] and _sqlite_time(row[updated])
+        return (*out, stamp, stamp, seq)
 
-    conn.exec_driver_sql(sql, [tuple(value(row[n]) for n in names) for row in rows])
+    conn.exec_driver_sql(sql, [values(row) for row in rows])
+
+
+def _sqlite_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_SQLITE_TIME)
 
 
 def _insert_ignoring_conflicts(conn: Connection):
