@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -53,6 +54,14 @@ class Pick:
     score: float
     because: Paper | None  # the user's paper it is closest to
     terms: list[str]  # words the two share
+
+    @property
+    def why(self) -> str | None:
+        """The card's reason as one line of text (the email digest's): 'Because you liked “…” · shared terms: …'."""
+        if self.because is None:
+            return None
+        line = f"Because you liked “{' '.join(self.because.title.split())}”"
+        return line + (f" · shared terms: {', '.join(self.terms)}" if self.terms else "")
 
 
 def window_days(window: str | int | None) -> int | None:
@@ -176,6 +185,13 @@ def recommend(session: Session, user: User, window: str | int | None = DEFAULT_W
     """The papers first published in the window that the user's model ranks highest, best first, without
     the papers the user already upvoted, saved, collected or dismissed."""
     days = window_days(window)
+    return rank_candidates(session, user, lambda: _window_ids(session, days, now or datetime.now(UTC)), limit)
+
+
+def rank_candidates(session: Session, user: User, candidates: Callable[[], np.ndarray] | np.ndarray,
+                    limit: int = 50) -> list[Pick]:
+    """The user's best papers among `candidates` (paper ids, or a function that reads them only if the user
+    has a model), best first, without the papers the user already acted on; [] without signals or vectors."""
     vectors = paper_vectors()
     if vectors is None or limit <= 0:
         return []
@@ -183,10 +199,9 @@ def recommend(session: Session, user: User, window: str | int | None = DEFAULT_W
     model = user_model(user, signals, vectors)
     if model is None:
         return []
-    candidates = _window_ids(session, days, now or datetime.now(UTC))
-    candidates = candidates[~np.isin(candidates, np.fromiter(signals.seen, dtype=np.int64, count=len(signals.seen)))]
-    best = _best(vectors, model, candidates, limit)
-    return _picks(session, vectors, model, best)
+    ids = np.asarray(candidates() if callable(candidates) else candidates, dtype=np.int64)
+    ids = ids[~np.isin(ids, np.fromiter(signals.seen, dtype=np.int64, count=len(signals.seen)))]
+    return _picks(session, vectors, model, _best(vectors, model, np.sort(ids), limit))
 
 
 def _best(vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:
