@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from dailypapers.digest.content import DigestPaper
+from dailypapers.digest.content import DigestPaper, DigestSection
 from dailypapers.digest.identity import MailSite
 from dailypapers.digest.schedule import DigestPeriod
 from dailypapers.digest.tokens import MAX_AGE, confirm_link, subscriber_links
@@ -172,9 +172,12 @@ def digest_subject(site: MailSite, period: DigestPeriod, count: int) -> str:
 
 
 def compose(subscriber: Subscriber, period: DigestPeriod, trending: list[DigestPaper],
-            personal: list[DigestPaper], *, site: MailSite, now: datetime | None = None) -> EmailMessage | None:
-    """The digest of `period` for `subscriber`, or None when it would hold no paper (nothing is sent)."""
-    count = len(trending) + len(personal)
+            personal: list[DigestPaper], *, site: MailSite, now: datetime | None = None,
+            sections: list[DigestSection] | None = None) -> EmailMessage | None:
+    """The digest of `period` for `subscriber`, or None when it would hold no paper (nothing is sent).
+    `sections` come after the shared ones: an account's saved searches and For you."""
+    sections = sections or []
+    count = len(trending) + len(personal) + sum(len(s.papers) for s in sections)
     if count == 0:
         return None
     links = subscriber_links(subscriber, site.base_url, site.secret)
@@ -184,6 +187,12 @@ def compose(subscriber: Subscriber, period: DigestPeriod, trending: list[DigestP
     intro += f", then {len(personal)} picked for your interests." if personal else "."
     trending_html, trending_text = _rows(trending, 0, shared=True) if trending else ("", "")
     personal_html, personal_text = _rows(personal, len(trending), shared=False) if personal else ("", "")
+    own_html, own_text, start = [], [], len(trending) + len(personal)
+    for section in sections:
+        rows_html, rows_text = _rows(section.papers, start, shared=False)
+        own_html.append((section.title, rows_html))
+        own_text.append((section.title, rows_text))
+        start += len(section.papers)
     context = dict(
         subject=subject, heading=heading, intro=intro, preheader=_preheader(trending, personal),
         email=subscriber.email, site_name=site.name,
@@ -191,8 +200,10 @@ def compose(subscriber: Subscriber, period: DigestPeriod, trending: list[DigestP
         manage_url=links["manage"], unsubscribe_url=links["unsubscribe"],
     )
     message = _message(site, subscriber.email, subject,
-                       _render("digest.txt", trending_rows=trending_text, personal_rows=personal_text, **context),
-                       _render("digest.html", trending_rows=trending_html, personal_rows=personal_html, **context),
+                       _render("digest.txt", trending_rows=trending_text, personal_rows=personal_text,
+                               sections=own_text, **context),
+                       _render("digest.html", trending_rows=trending_html, personal_rows=personal_html,
+                               sections=own_html, **context),
                        message_id(site, "digest", period.key, subscriber.id), now)
     _list_headers(message, site, links)
     return message

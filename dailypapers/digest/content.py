@@ -1,25 +1,33 @@
 """The papers of a digest: the period's top trending papers, then a section ranked against the
-subscriber's interests (ranking/interests.py), each with a one-line "why you got this".
+subscriber's interests (ranking/interests.py), each with a one-line "why you got this"; and for subscribers
+with an account, their saved searches' new papers and "For you" (`AccountSections`).
 
 The period's papers are read once per period (`load_period`) and shared by every digest of the period.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+import numpy as np
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from dailypapers.community.saved_searches import emailed_searches, search_query
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.schedule import DigestPeriod
+from dailypapers.errors import DailyPapersError
 from dailypapers.ranking.interests import Personaliser
+from dailypapers.ranking.recommend import rank_candidates
 from dailypapers.ranking.trending import trending_score_value
-from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.search import search
+from dailypapers.store.models import DailyEntry, Paper, SavedSearch, User
 
 ABSTRACT_CHARS = 280
 SEARCH_LOOKBACK_DAYS = 30
+SAVED_SEARCH_DEPTH = 100  # hits asked per saved search, before keeping the period's papers
 
 
 @dataclass
@@ -128,3 +136,71 @@ def personaliser_for(session: Session, papers: PeriodPapers, settings: Settings 
     settings = settings or get_settings()
     return Personaliser(session, papers.pool, papers.search_from or papers.period.first_day, papers.period.last_day,
                         mode=settings.digest_search_mode, limit=settings.digest_personal)
+
+
+@dataclass
+class DigestSection:
+    """A section of one subscriber's digest below the shared ones: "For you", or a saved search's new papers."""
+
+    title: str
+    papers: list[DigestPaper]
+
+
+class AccountSections:
+    """The sections a digest gets when its subscriber's email is a user account's: "New for your saved
+    search X" for each saved search marked for email, and "For you" from the per-user model
+    (ranking/recommend.py), with the card's "why" line.
+
+    Accounts and saved searches are read once per run; each distinct saved search is searched once and each
+    user's model trained once (the model cache), so subscribers without an account cost one dict lookup.
+    """
+
+    def __init__(self, session: Session, papers: PeriodPapers, settings: Settings | None = None):
+        settings = settings or get_settings()
+        self.session = session
+        self.limit = settings.digest_personal
+        self.period_papers = {p.paper_id: p for p in papers.trending} | dict(papers.pool)
+        self.date_from = papers.search_from or papers.period.first_day
+        self.date_to = papers.period.last_day
+        self.users = {u.email.casefold(): u for u in session.scalars(select(User).where(User.email.is_not(None),
+                                                                                        User.disabled_at.is_(None)))}
+        self.saved = emailed_searches(session) if self.users else {}
+        self._hits: dict[tuple, list[int]] = {}
+        self.failed: dict[str, str] = {}  # saved search name -> why it could not be searched
+
+    def sections(self, email: str, shown: set[int]) -> list[DigestSection]:
+        """The account sections of the digest to `email`; papers in `shown` (and in earlier sections) are left out."""
+        user = self.users.get(email.casefold())
+        if user is None:
+            return []
+        shown = set(shown)
+        found = []
+        for saved in self.saved.get(user.id, []):
+            papers = [self.period_papers[pid] for pid in self._matching(saved) if pid not in shown][: self.limit]
+            if papers:
+                found.append(DigestSection(f"New for your saved search “{saved.name}”", papers))
+                shown.update(p.paper_id for p in papers)
+        candidates = np.fromiter((pid for pid in self.period_papers if pid not in shown), dtype=np.int64)
+        picks = [replace(self.period_papers[p.paper.id], why=p.why)
+                 for p in rank_candidates(self.session, user, candidates, self.limit)]
+        if picks:
+            found.append(DigestSection("For you", picks))
+        return found
+
+    def _matching(self, saved: SavedSearch) -> list[int]:
+        """Ids of the period's papers the saved search finds, best first (searched once per run)."""
+        query = search_query(saved, SAVED_SEARCH_DEPTH)
+        query.date_from = max(filter(None, (query.date_from, self.date_from)))
+        query.date_to = min(filter(None, (query.date_to, self.date_to)))
+        key = (query.text.casefold(), query.mode, query.category, query.author, query.date_from, query.date_to,
+               query.has_code)
+        if key not in self._hits:
+            try:
+                hits = search(self.session, query) if query.date_from <= query.date_to else []
+            except (DailyPapersError, SQLAlchemyError) as exc:
+                # As with interests: one search the engine refuses must not stop everyone's digest.
+                self.session.rollback()
+                self.failed[saved.name] = str(exc).splitlines()[0][:300]
+                hits = []
+            self._hits[key] = [h.paper_id for h in hits if h.paper_id in self.period_papers]
+        return self._hits[key]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.compose import compose
-from dailypapers.digest.content import PeriodPapers, load_period, personaliser_for
+from dailypapers.digest.content import AccountSections, PeriodPapers, load_period, personaliser_for
 from dailypapers.digest.identity import MailSite, mail_site
 from dailypapers.digest.schedule import DigestPeriod
 from dailypapers.digest.send import IN_DOUBT, RETRYABLE, DeliveryError, DeliveryReport, Outgoing, deliver
@@ -106,17 +106,21 @@ def _mark_in_doubt(session: Session, period: DigestPeriod) -> None:
 
 
 def digest_of(subscriber: Subscriber, period: DigestPeriod, papers: PeriodPapers, personaliser: Personaliser,
-              site: MailSite, now: datetime | None = None) -> tuple[EmailMessage | None, int]:
+              site: MailSite, now: datetime | None = None,
+              accounts: AccountSections | None = None) -> tuple[EmailMessage | None, int]:
     """The subscriber's digest (None when it would be empty) and how many papers it holds."""
     personal = personaliser.picks(interest_lines(subscriber.interests), category_list(subscriber.categories))
-    return (compose(subscriber, period, papers.trending, personal, site=site, now=now),
-            len(papers.trending) + len(personal))
+    shown = {p.paper_id for p in papers.trending} | {p.paper_id for p in personal}
+    sections = accounts.sections(subscriber.email, shown) if accounts is not None else []
+    return (compose(subscriber, period, papers.trending, personal, site=site, now=now, sections=sections),
+            len(shown) + sum(len(s.papers) for s in sections))
 
 
 def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, result: PeriodResult,
                 settings: Settings, now: datetime, resend_in_doubt: bool = False) -> Iterator[Outgoing]:
     """Compose each due subscriber's digest, one at a time."""
     personaliser = personaliser_for(session, papers, settings)
+    accounts = AccountSections(session, papers, settings)
     site = mail_site(settings)
     subscribers = subscribers_of(session, period)
     statuses = recorded(session, period)
@@ -134,7 +138,7 @@ def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, re
     try:
         personaliser.prefetch(interest_lines(s.interests) for s in due)
         for subscriber in due:
-            message, count = digest_of(subscriber, period, papers, personaliser, site, now)
+            message, count = digest_of(subscriber, period, papers, personaliser, site, now, accounts)
             result.searches = personaliser.searches
             if message is None:
                 result.empty += 1
@@ -143,7 +147,7 @@ def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, re
             yield Outgoing.of(message, subscriber_id=subscriber.id, period=period.key, num_papers=count)
     finally:
         personaliser.close()
-        result.search_errors = dict(personaliser.failed)
+        result.search_errors = dict(personaliser.failed) | accounts.failed
 
 
 def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settings | None = None,
@@ -195,7 +199,8 @@ def preview(session: Session, subscriber: Subscriber, period: DigestPeriod,
     papers = load_period(session, period, settings)
     personaliser = personaliser_for(session, papers, settings)
     try:
-        message, _ = digest_of(subscriber, period, papers, personaliser, mail_site(settings))
+        message, _ = digest_of(subscriber, period, papers, personaliser, mail_site(settings), None,
+                               AccountSections(session, papers, settings))
     finally:
         personaliser.close()
     if message is None:

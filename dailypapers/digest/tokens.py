@@ -19,8 +19,9 @@ from dailypapers.store.models import Subscriber
 
 DAY = 86400
 # How long a link works. Confirmation is short (it proves control of the address now); manage and
-# unsubscribe links sit in old emails people still click months later.
-MAX_AGE = {"confirm": 7 * DAY, "manage": 180 * DAY, "unsubscribe": 365 * DAY}
+# unsubscribe links sit in old emails people still click months later. A saved search's feed link lives in a
+# feed reader for years (deleting the saved search retires it).
+MAX_AGE = {"confirm": 7 * DAY, "manage": 180 * DAY, "unsubscribe": 365 * DAY, "feed": 3650 * DAY}
 PURPOSES = tuple(MAX_AGE)
 
 

@@ -18,15 +18,17 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
@@ -54,6 +56,14 @@ class Pick:
     score: float
     because: Paper | None  # the user's paper it is closest to
     terms: list[str]  # words the two share
+
+    @property
+    def why(self) -> str | None:
+        """The card's reason as one line of text (the email digest's): 'Because you liked “…” · shared terms: …'."""
+        if self.because is None:
+            return None
+        line = f"Because you liked “{' '.join(self.because.title.split())}”"
+        return line + (f" · shared terms: {', '.join(self.terms)}" if self.terms else "")
 
 
 def window_days(window: str | int | None) -> int | None:
@@ -120,11 +130,22 @@ def fit_user_model(ids: np.ndarray, matrix: np.ndarray, positives: list[int], ne
     negative_weight = np.concatenate([np.full(len(neg_rows), DISMISSED_WEIGHT), np.ones(len(sampled))])
     weights = np.concatenate([np.full(len(pos_rows), negative_weight.sum() / len(pos_rows)), negative_weight])
     classifier = LogisticRegression(C=REGULARISATION, max_iter=200)
-    with threadpool_limits(1):  # a few hundred rows: thread start-up would cost more than the fit (x20 on 2 cores)
+    with one_blas_thread():
         classifier.fit(np.asarray(matrix[rows], dtype=np.float32), labels, sample_weight=weights)
     corpus = np.asarray(matrix[sampled], dtype=np.float32)
     direction = _unit_spread(classifier.coef_[0], corpus) + _unit_spread(liked.mean(axis=0), corpus)
     return UserModel(liked, ids[pos_rows], direction.astype(np.float32), 0.0)
+
+
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()  # finds the BLAS libraries once: `threadpool_limits` re-reads them every call (5 ms)
+
+
+def one_blas_thread():
+    """A few hundred rows to fit, or one matrix-vector product: thread start-up would cost more than the work
+    (x20 for the fit on 2 busy cores)."""
+    return _blas().limit(limits=1)
 
 
 def _unit_spread(direction: np.ndarray, corpus: np.ndarray) -> np.ndarray:
@@ -133,7 +154,7 @@ def _unit_spread(direction: np.ndarray, corpus: np.ndarray) -> np.ndarray:
     return direction / spread if spread > 0 else direction
 
 
-def _rows(ids: np.ndarray, paper_ids: list[int]) -> np.ndarray:
+def _rows(ids: np.ndarray, paper_ids: list[int] | np.ndarray) -> np.ndarray:
     wanted = np.asarray(paper_ids, dtype=np.int64)
     pos = np.clip(np.searchsorted(ids, wanted), 0, max(len(ids) - 1, 0))
     return pos[ids[pos] == wanted] if len(ids) else np.zeros(0, dtype=np.int64)
@@ -177,6 +198,13 @@ def recommend(session: Session, user: User, window: str | int | None = DEFAULT_W
     """The papers first published in the window that the user's model ranks highest, best first, without
     the papers the user already upvoted, saved, collected or dismissed."""
     days = window_days(window)
+    return rank_candidates(session, user, lambda: _window_ids(session, days, now or datetime.now(UTC)), limit)
+
+
+def rank_candidates(session: Session, user: User, candidates: Callable[[], np.ndarray] | np.ndarray,
+                    limit: int = 50) -> list[Pick]:
+    """The user's best papers among `candidates` (paper ids, or a function that reads them only if the user
+    has a model), best first, without the papers the user already acted on; [] without signals or vectors."""
     vectors = paper_vectors()
     if vectors is None or limit <= 0:
         return []
@@ -184,21 +212,25 @@ def recommend(session: Session, user: User, window: str | int | None = DEFAULT_W
     model = user_model(user, signals, vectors)
     if model is None:
         return []
-    candidates = _window_ids(session, days, now or datetime.now(UTC))
-    candidates = candidates[~np.isin(candidates, np.fromiter(signals.seen, dtype=np.int64, count=len(signals.seen)))]
-    best = _best(vectors, model, candidates, limit)
-    return _picks(session, vectors, model, best)
+    ids = np.asarray(candidates() if callable(candidates) else candidates, dtype=np.int64)
+    ids = ids[~np.isin(ids, np.fromiter(signals.seen, dtype=np.int64, count=len(signals.seen)))]
+    return _picks(session, vectors, model, _best(vectors, model, np.sort(ids), limit))
 
 
 def _best(vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:
-    rows = _rows(vectors.ids, candidates.tolist())
+    rows = _rows(vectors.ids, candidates)
     if len(rows) > EXACT_MAX and vectors.graph is not None:
         found = vectors.search(model.query, limit * 4, keep=lambda ids: ids[np.isin(ids, candidates)])
-        rows = _rows(vectors.ids, sorted(pid for pid, _ in found))
+        rows = _rows(vectors.ids, np.array(sorted(pid for pid, _ in found), dtype=np.int64))
     if len(rows) == 0:
         return []
-    scores = model.score(np.asarray(vectors.matrix[rows], dtype=np.float32))
-    order = np.argsort(-scores, kind="stable")[:limit]
+    with one_blas_thread():
+        if len(rows) * 4 > len(vectors.ids):  # most of the corpus: score it all in place rather than copy rows
+            scores = model.score(np.asarray(vectors.matrix, dtype=np.float32))[rows]
+        else:
+            scores = model.score(np.asarray(vectors.matrix[rows], dtype=np.float32))
+    top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
+    order = top[np.lexsort((rows[top], -scores[top]))]  # best first; ties by paper order, as a stable sort
     return [(int(vectors.ids[rows[i]]), float(scores[i])) for i in order]
 
 
@@ -206,7 +238,7 @@ def _picks(session: Session, vectors: VectorIndex, model: UserModel, best: list[
     if not best:
         return []
     picked = np.array([pid for pid, _ in best], dtype=np.int64)
-    closest = model.closest(np.asarray(vectors.matrix[_rows(vectors.ids, picked.tolist())], dtype=np.float32))
+    closest = model.closest(np.asarray(vectors.matrix[_rows(vectors.ids, picked)], dtype=np.float32))
     wanted = set(picked.tolist()) | set(closest.tolist())
     papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}
     picks = []

@@ -210,6 +210,28 @@ class CollectionItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class SavedSearch(Base):
+    """A search (query plus filters) a user keeps under a name: its own page, signed feeds, and optionally
+    a section of their email digest."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    query: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(16), default="hybrid")
+    category: Mapped[str | None] = mapped_column(String(64))
+    author: Mapped[str | None] = mapped_column(String(255))
+    date_from: Mapped[date | None] = mapped_column(Date)
+    date_to: Mapped[date | None] = mapped_column(Date)
+    has_code: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[bool] = mapped_column(Boolean, default=False)  # "email me new papers for this search"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_search_user_name"),)
+
+
 class Comment(Base):
     __tablename__ = "comments"
 

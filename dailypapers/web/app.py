@@ -21,7 +21,19 @@ from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.mcp_server.server import build_server, http_app
 from dailypapers.store.db import get_engine
-from dailypapers.web import accounts, actions, admin, api, docs, feeds, library, pages, subscriptions, trends
+from dailypapers.web import (
+    accounts,
+    actions,
+    admin,
+    api,
+    docs,
+    feeds,
+    library,
+    pages,
+    saved_searches,
+    subscriptions,
+    trends,
+)
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
 from dailypapers.web.head import HeadAsGet
@@ -118,11 +130,13 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(library.api)
+    app.include_router(saved_searches.api)
     app.include_router(docs.router)
     app.include_router(feeds.router)  # before pages: /papers/feed.xml is not a paper id
     app.include_router(accounts.router)
     app.include_router(actions.router)
     app.include_router(library.router)
+    app.include_router(saved_searches.router)
     app.include_router(admin.router)
     app.include_router(subscriptions.router)
     app.include_router(trends.router)

@@ -141,13 +141,18 @@ def trending_channel(feed_path: str, category: str | None = None) -> Channel:
                    f"The papers{suffix} with the highest trending score", [Item(r.paper, r.submitted_at) for r in rows])
 
 
-def search_channel(feed_path: str, q: str, mode: str) -> Channel:
-    query = SearchQuery(text=q, mode=mode, limit=FEED_SIZE).validate()
+def search_items(query: SearchQuery) -> list[Item]:
+    """The hits of a search as feed items, best first, each dated by its first publication."""
     with session_scope() as session:
         hits = search(session, query)
         papers = papers_by_ids(session, [h.paper_id for h in hits])
-    items = [Item(papers[h.paper_id], papers[h.paper_id].published_at or papers[h.paper_id].created_at)
-             for h in hits if h.paper_id in papers]
+    return [Item(papers[h.paper_id], papers[h.paper_id].published_at or papers[h.paper_id].created_at)
+            for h in hits if h.paper_id in papers]
+
+
+def search_channel(feed_path: str, q: str, mode: str) -> Channel:
+    query = SearchQuery(text=q, mode=mode, limit=FEED_SIZE).validate()
+    items = search_items(query)
     site = get_settings().site_name
     params = urlencode({"q": q, "mode": mode})
     return Channel(f"{site}: search “{query.text}”", f"/search?{params}", f"{feed_path}?{params}",

@@ -12,7 +12,11 @@ import re
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from dailypapers.dates import parse_day
+from dailypapers.search import SearchQuery
+from dailypapers.validators import arxiv_category
 
 MAX_DB_INT = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
@@ -171,6 +175,49 @@ class CollectItemForm(BaseModel):
 class CollectionIn(BaseModel):
     name: str = Field(..., max_length=200)
     public: bool = False
+
+
+class SearchForm(BaseModel):
+    """The search page's query and filters (GET /search), the search export's, and what a saved search keeps.
+    `query()` checks the values (the search page shows what is wrong beside the form)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    q: str = Field("", description="Words, phrases in quotes, or a question")
+    mode: str = Field("hybrid", description="hybrid, keyword or semantic")
+    category: str = Field("", description="An arXiv category (cs.CL) or archive (cs)")
+    author: str = ""
+    date_from: str = Field("", alias="from", description="First published on or after, YYYY-MM-DD")
+    date_to: str = Field("", alias="to", description="First published on or before, YYYY-MM-DD")
+    has_code: bool = False
+
+    @property
+    def filters(self) -> dict:
+        """What the search form shows again, by field name."""
+        return {"mode": self.mode, "category": self.category.strip(), "author": self.author.strip(),
+                "from": self.date_from.strip(), "to": self.date_to.strip(), "has_code": self.has_code}
+
+    def query(self, limit: int, offset: int = 0) -> SearchQuery:
+        """The search asked for; InvalidInput when a date, the category or the query is not acceptable."""
+        f = self.filters
+        return SearchQuery(text=self.q, mode=self.mode, limit=limit, offset=offset,
+                           category=arxiv_category(f["category"]) if f["category"] else None,
+                           author=f["author"] or None, date_from=parse_day(f["from"]) if f["from"] else None,
+                           date_to=parse_day(f["to"]) if f["to"] else None, has_code=self.has_code).validate()
+
+
+class SavedSearchForm(SearchForm):
+    name: str = ""
+    email: str | None = None  # a checkbox: "email me new papers for this search"
+
+    @property
+    def wants_email(self) -> bool:
+        return self.email in ("1", "on", "true")
+
+
+class SavedSearchIn(SearchForm):
+    name: str = Field(..., max_length=200, description="Unique among your saved searches")
+    email: bool = Field(False, description="Add its new papers to your email digest")
 
 
 class SeedIn(BaseModel):

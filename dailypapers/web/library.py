@@ -14,17 +14,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from dailypapers.community import library
 from dailypapers.community.reading import papers_by_ids
-from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.exports import FORMATS
 from dailypapers.ranking.recommend import DEFAULT_WINDOW, WINDOWS, Pick, recommend
 from dailypapers.ranking.signals import reset_feed, user_signals
-from dailypapers.search import SearchQuery, search
+from dailypapers.search import search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Collection, Paper, User
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user, require_user
-from dailypapers.web.inputs import CollectionForm, CollectionIn, CollectItemForm, DbId, MarkForm, SeedIn
+from dailypapers.web.inputs import CollectionForm, CollectionIn, CollectItemForm, DbId, MarkForm, SearchForm, SeedIn
 from dailypapers.web.responses import answer, back, wants_json
 from dailypapers.web.templating import render
 
@@ -139,17 +138,12 @@ def collection_delete(request: Request, collection_id: DbId, user: Writer):
 
 
 @router.get("/search/export.{fmt}")
-def search_export(fmt: str, q: str = "", mode: str = "hybrid", category: str = "", author: str = "",
-                  date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
-                  has_code: bool = False):
+def search_export(fmt: str, form: Annotated[SearchForm, Query()]):
     """The papers of a search page (its first 100 hits), with the page's query and filters."""
-    if not q.strip():
+    if not form.q.strip():
         raise InvalidInput("an export of a search needs the query: q=...")
-    query = SearchQuery(text=q, mode=mode, limit=EXPORT_SEARCH_SIZE, category=category.strip() or None,
-                        author=author.strip() or None, date_from=parse_day(date_from) if date_from.strip() else None,
-                        date_to=parse_day(date_to) if date_to.strip() else None, has_code=has_code)
     with session_scope() as session:
-        hits = search(session, query)
+        hits = search(session, form.query(EXPORT_SEARCH_SIZE))
         papers = papers_by_ids(session, [h.paper_id for h in hits])
         return _export([papers[h.paper_id] for h in hits if h.paper_id in papers], fmt, "search")
 

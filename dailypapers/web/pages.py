@@ -4,6 +4,7 @@ about."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -21,10 +22,11 @@ from dailypapers.paper_markdown import paper_markdown
 from dailypapers.periods import Period, day_period, month_period, parse_period, week_period
 from dailypapers.ranking.feed import TRENDING_WINDOW_DAYS, feed_rows, latest_feed_date, neighbour_dates, submitted_rows
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
-from dailypapers.search import SearchQuery, related, search
+from dailypapers.search import related, search
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
+from dailypapers.web.inputs import SearchForm
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -130,21 +132,14 @@ def about_page(request: Request):
 
 
 @router.get("/search")
-def search_page(request: Request, q: str = "", mode: str = "hybrid", category: str = "", author: str = "",
-                date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
-                has_code: bool = False, p: int = 0):
+def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int = 0):
     p = _page(p)
-    filters = {"mode": mode, "category": category.strip(), "author": author.strip(), "from": date_from.strip(),
-               "to": date_to.strip(), "has_code": has_code}
+    q, filters = form.q, form.filters
     hits, papers, error, marks = [], {}, None, None
     user = current_user(request)
     if q.strip():
         try:
-            query = SearchQuery(
-                text=q, mode=mode, limit=SEARCH_PAGE_SIZE + 1, offset=p * SEARCH_PAGE_SIZE,
-                category=queries.parse_category(filters["category"]), author=filters["author"] or None,
-                date_from=parse_day(filters["from"]) if filters["from"] else None,
-                date_to=parse_day(filters["to"]) if filters["to"] else None, has_code=has_code)
+            query = form.query(SEARCH_PAGE_SIZE + 1, p * SEARCH_PAGE_SIZE)
             with session_scope() as session:
                 hits = search(session, query)
                 papers = papers_by_ids(session, [h.paper_id for h in hits])

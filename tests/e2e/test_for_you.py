@@ -73,3 +73,16 @@ def test_seed_for_you_dismiss_and_export(page, tmp_path):
     fields = {f.key: f.value for f in library.entries[0].fields}
     assert fields["archivePrefix"] == "arXiv" and fields["eprint"] and fields["author"]
     screenshot(page, "collection")
+
+    # Save a search from the search page, with a filter, and open its page.
+    page.goto("/search?q=reasoning&mode=keyword&from=2000-01-01")
+    page.locator("#save-search-name").fill("Reasoning alerts")
+    page.locator("#save-search-email").check()
+    page.locator("#save-search-submit").click()
+    expect(page.locator("#saved-search-title")).to_have_text("Reasoning alerts")
+    expect(page.locator("#results .result").first).to_be_visible()
+    feed = page.request.get(page.locator("#saved-search-atom").get_attribute("href"))
+    assert feed.ok and "Reasoning alerts" in feed.text()
+    page.goto("/saved-searches")
+    expect(page.locator("#saved-searches .saved-search-name")).to_have_text(["Reasoning alerts"])
+    screenshot(page, "saved-searches")

@@ -1,0 +1,108 @@
+"""Saved searches: a user keeps any search (query plus filters) under a name, to reread it, follow its feeds,
+or get its new papers in the email digest. Private to their owner; the feeds are opened by a signed link.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.search import SearchQuery
+from dailypapers.store.models import SavedSearch, User, utcnow
+
+MAX_NAME = 120
+MAX_PER_USER = 50
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("a saved search needs a name")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"a saved search name has at most {MAX_NAME} characters")
+    return name
+
+
+def _check_name_free(session: Session, user: User, name: str, keep_id: int | None = None) -> None:
+    taken = session.scalar(select(SavedSearch.id).where(SavedSearch.user_id == user.id, SavedSearch.name == name))
+    if taken is not None and taken != keep_id:
+        raise InvalidInput(f"you already have a saved search named {name!r}; choose another name")
+
+
+def create_saved_search(session: Session, user: User, name: str, query: SearchQuery,
+                        email: bool = False) -> SavedSearch:
+    """Keep `query` (validated here) under `name`; at most MAX_PER_USER per user, names unique per user."""
+    name = _clean_name(name)
+    query.validate()
+    _check_name_free(session, user, name)
+    if len(user_saved_searches(session, user)) >= MAX_PER_USER:
+        raise InvalidInput(f"you have {MAX_PER_USER} saved searches, the most one can keep; delete one first")
+    saved = SavedSearch(user_id=user.id, name=name, query=query.text, mode=query.mode, category=query.category,
+                        author=query.author, date_from=query.date_from, date_to=query.date_to,
+                        has_code=query.has_code, email=email, created_at=utcnow())
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def user_saved_searches(session: Session, user: User) -> list[SavedSearch]:
+    return list(session.scalars(select(SavedSearch).where(SavedSearch.user_id == user.id)
+                                .order_by(SavedSearch.name, SavedSearch.id)))
+
+
+def get_saved_search(session: Session, user: User | None, saved_id: int) -> SavedSearch:
+    """The user's own saved search; NotFound for anyone else's (it does not reveal that it exists)."""
+    saved = session.get(SavedSearch, saved_id)
+    if saved is None or user is None or saved.user_id != user.id:
+        raise NotFound(f"no saved search {saved_id}")
+    return saved
+
+
+def rename_saved_search(session: Session, user: User, saved_id: int, name: str) -> SavedSearch:
+    saved = get_saved_search(session, user, saved_id)
+    name = _clean_name(name)
+    _check_name_free(session, user, name, keep_id=saved.id)
+    saved.name = name
+    return saved
+
+
+def set_email(session: Session, user: User, saved_id: int, on: bool) -> SavedSearch:
+    """Whether the digest carries a "New for your saved search" section for it."""
+    saved = get_saved_search(session, user, saved_id)
+    saved.email = on
+    return saved
+
+
+def delete_saved_search(session: Session, user: User, saved_id: int) -> None:
+    session.delete(get_saved_search(session, user, saved_id))
+
+
+def search_query(saved: SavedSearch, limit: int = 20, offset: int = 0) -> SearchQuery:
+    """The search it keeps, as `search()` takes it."""
+    return SearchQuery(text=saved.query, mode=saved.mode, limit=limit, offset=offset, category=saved.category,
+                       author=saved.author, date_from=saved.date_from, date_to=saved.date_to,
+                       has_code=saved.has_code)
+
+
+def search_url(saved: SavedSearch) -> str:
+    """The search page with the same query and filters."""
+    params = {"q": saved.query, "mode": saved.mode, "category": saved.category or "", "author": saved.author or "",
+              "from": saved.date_from.isoformat() if saved.date_from else "",
+              "to": saved.date_to.isoformat() if saved.date_to else ""}
+    params = {key: value for key, value in params.items() if value}
+    if saved.has_code:
+        params["has_code"] = "true"
+    return f"/search?{urlencode(params)}"
+
+
+def emailed_searches(session: Session) -> dict[int, list[SavedSearch]]:
+    """Every saved search its owner wants in their digest, by user id: one query for a whole digest run."""
+    found: dict[int, list[SavedSearch]] = defaultdict(list)
+    for saved in session.scalars(select(SavedSearch).where(SavedSearch.email.is_(True))
+                                 .order_by(SavedSearch.name, SavedSearch.id)):
+        found[saved.user_id].append(saved)
+    return dict(found)

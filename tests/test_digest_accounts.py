@@ -1,0 +1,77 @@
+"""The digest of a subscriber who has an account: "New for your saved search X" and "For you" (the per-user
+model, with the card's "why" line), delivered through a real SMTP server; subscribers without an account,
+or an account without signals, get neither."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from dailypapers.community import library, saved_searches
+from dailypapers.community.users import create_user
+from dailypapers.config import get_settings
+from dailypapers.digest.run import send_period
+from dailypapers.digest.schedule import parse_periods
+from dailypapers.index.embedders import model_label
+from dailypapers.index.stored_vectors import save_vectors
+from dailypapers.index.vectors import clear_cache
+from dailypapers.search import SearchQuery
+from dailypapers.store.db import get_engine
+from dailypapers.store.models import Paper
+from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed
+
+LIKED = "2611.00004"  # galaxy clusters: the account's one saved paper
+CLOSE = "2611.00001"  # given the same direction as LIKED: For you's pick
+
+
+@pytest.fixture
+def accounts(session):
+    """The demo feed, vectors for every paper, an account with a library and saved searches, two subscribers."""
+    clear_cache()
+    seed_feed(session)
+    papers = list(session.scalars(select(Paper).order_by(Paper.id)))
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(len(papers), 8))
+    for row, paper in enumerate(papers):
+        if paper.arxiv_id in (LIKED, CLOSE):
+            vectors[row] = np.eye(8)[0] + 0.01 * row
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    save_vectors(get_engine(), model_label(get_settings().embedding_model),
+                 [(p.id, p.content_hash) for p in papers], vectors)
+    ada = create_user(session, "ada", None, email="ada@example.org")
+    create_user(session, "grace", None, email="grace@example.org")  # an account with no signals at all
+    library.save(session, ada, LIKED)
+    saved_searches.create_saved_search(session, ada, "Speech <now>", SearchQuery(text="streaming speech",
+                                                                                 mode="keyword"), email=True)
+    saved_searches.create_saved_search(session, ada, "Lensing", SearchQuery(text="lensing", mode="keyword"))
+    session.commit()
+    for email in ("ada@example.org", "alan@example.org", "grace@example.org"):
+        add_subscriber(session, email)
+    yield session
+    clear_cache()
+
+
+def _parts(sink, address: str) -> tuple[str, str]:
+    message = sink.handler.to(address)[0].message
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    return text, message.get_body(("html",)).get_content()
+
+
+def test_an_account_gets_its_saved_searches_and_for_you_others_do_not(accounts, sink):
+    result = send_period(parse_periods(PERIOD, ISSUE_DAY)[0])
+    assert result.report.sent == 3 and not result.search_errors
+    text, html = _parts(sink, "ada@example.org")
+    assert "NEW FOR YOUR SAVED SEARCH “SPEECH <NOW>”" in text
+    assert "New for your saved search “Speech &lt;now&gt;”" in html  # the name is escaped in HTML
+    saved_part = text.split("NEW FOR YOUR SAVED SEARCH")[1].split("FOR YOU")[0]
+    assert "Streaming speech recognition on small devices" in saved_part
+    assert "“LENSING”" not in text  # not marked for email
+    for_you = text.split("\nFOR YOU\n")[1]
+    assert "Graph neural networks for molecular property prediction" in for_you.split("\n\n")[0]
+    assert "Because you liked “Galaxy cluster masses from weak lensing”" in " ".join(for_you.split())
+    assert "Why you got this:</b> Because you liked" in html
+    assert "Streaming speech recognition" not in for_you  # each paper once per digest
+    for other in ("alan@example.org", "grace@example.org"):
+        text, _ = _parts(sink, other)
+        assert "SAVED SEARCH" not in text and "FOR YOU" not in text
