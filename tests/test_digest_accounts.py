@@ -1,6 +1,6 @@
-"""The digest of a subscriber who has an account: "New for your saved search X" and "For you" (the per-user
-model, with the card's "why" line), delivered through a real SMTP server; subscribers without an account,
-or an account without signals, get neither."""
+"""The digest of a subscription linked to an account: "New for your saved search X" and "For you" (the
+per-user model, with the card's "why" line), delivered through a real SMTP server; subscribers without a
+linked account (even one with the same email), or an account without signals, get neither."""
 
 from __future__ import annotations
 
@@ -40,14 +40,20 @@ def accounts(session):
     save_vectors(get_engine(), model_label(get_settings().embedding_model),
                  [(p.id, p.content_hash) for p in papers], vectors)
     ada = create_user(session, "ada", None, email="ada@example.org")
-    create_user(session, "grace", None, email="grace@example.org")  # an account with no signals at all
+    grace = create_user(session, "grace", None, email="grace@example.org")  # an account with no signals at all
+    # An account that merely claims alan's address (account emails are not verified): never linked.
+    mallory = create_user(session, "mallory", None, email="alan@example.org")
+    library.save(session, mallory, LIKED)
+    saved_searches.create_saved_search(session, mallory, "Spam", SearchQuery(text="speech", mode="keyword"),
+                                       email=True)
     library.save(session, ada, LIKED)
     saved_searches.create_saved_search(session, ada, "Speech <now>", SearchQuery(text="streaming speech",
                                                                                  mode="keyword"), email=True)
     saved_searches.create_saved_search(session, ada, "Lensing", SearchQuery(text="lensing", mode="keyword"))
     session.commit()
-    for email in ("ada@example.org", "alan@example.org", "grace@example.org"):
-        add_subscriber(session, email)
+    for email, user in (("ada@example.org", ada), ("alan@example.org", None), ("grace@example.org", grace)):
+        add_subscriber(session, email).user_id = user.id if user else None
+    session.commit()
     yield session
     clear_cache()
 

@@ -18,7 +18,7 @@ from dailypapers.digest.tokens import make_token
 from dailypapers.store.models import OutboxMail, Subscriber
 from tests.digest_helpers import CONFIRMED_AT, ISSUE_DAY, PERIOD, links_in, seed_feed, use_smtp
 from tests.smtp_sink import free_port
-from tests.web_helpers import client, csrf
+from tests.web_helpers import client, csrf, signup
 
 ADDRESS = "reader@example.org"
 
@@ -285,3 +285,18 @@ def test_confirmation_mails_to_one_address_are_rate_limited(site, sink, session)
     limited = site.post("/api/subscriptions", json={"email": ADDRESS})
     assert limited.status_code == 429 and "too many" in limited.json()["error"]
     assert len(sink.handler.to(ADDRESS)) == 3
+
+
+def test_a_signed_in_subscription_links_the_account_and_a_form_never_relinks_an_active_one(site, sink, session):
+    signup(site, "ada")
+    assert subscribe(site).status_code in (200, 303)
+    ada_id = subscriber(session).user_id
+    assert ada_id is not None  # linked to the signed-in account asking (it takes effect once confirmed)
+    confirm(site, sink, session)
+    site.post("/logout", data={"csrf_token": csrf(site, "/subscribe")})
+    signup(site, "mallory")
+    assert subscribe(site).status_code in (200, 303)  # someone else asks for the same, active, address
+    assert subscriber(session).user_id == ada_id
+    with client() as anonymous:
+        assert subscribe(anonymous, "other@example.org").status_code in (200, 303)
+    assert subscriber(session, "other@example.org").user_id is None

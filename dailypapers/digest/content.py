@@ -1,6 +1,6 @@
 """The papers of a digest: the period's top trending papers, then a section ranked against the
 subscriber's interests (ranking/interests.py), each with a one-line "why you got this"; and for subscribers
-with an account, their saved searches' new papers and "For you" (`AccountSections`).
+whose subscription is linked to an account, their saved searches' new papers and "For you" (`AccountSections`).
 
 The period's papers are read once per period (`load_period`) and shared by every digest of the period.
 """
@@ -23,7 +23,7 @@ from dailypapers.ranking.interests import Personaliser
 from dailypapers.ranking.recommend import rank_candidates
 from dailypapers.ranking.trending import trending_score_value
 from dailypapers.search import search
-from dailypapers.store.models import DailyEntry, Paper, SavedSearch, User
+from dailypapers.store.models import DailyEntry, Paper, SavedSearch, Subscriber, User
 
 ABSTRACT_CHARS = 280
 SEARCH_LOOKBACK_DAYS = 30
@@ -147,7 +147,7 @@ class DigestSection:
 
 
 class AccountSections:
-    """The sections a digest gets when its subscriber's email is a user account's: "New for your saved
+    """The sections a digest gets when its subscription is linked to a user account: "New for your saved
     search X" for each saved search marked for email, and "For you" from the per-user model
     (ranking/recommend.py), with the card's "why" line.
 
@@ -162,15 +162,18 @@ class AccountSections:
         self.period_papers = {p.paper_id: p for p in papers.trending} | dict(papers.pool)
         self.date_from = papers.search_from or papers.period.first_day
         self.date_to = papers.period.last_day
-        self.users = {u.email.casefold(): u for u in session.scalars(select(User).where(User.email.is_not(None),
-                                                                                        User.disabled_at.is_(None)))}
+        # Linked by `subscribers.user_id` (set through a confirmed subscription), never by matching emails:
+        # an account's email is not verified, so it must not pull someone else's inbox into its digest.
+        linked = select(Subscriber.user_id).where(Subscriber.user_id.is_not(None))
+        self.users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(linked),
+                                                                          User.disabled_at.is_(None)))}
         self.saved = emailed_searches(session) if self.users else {}
         self._hits: dict[tuple, list[int]] = {}
         self.failed: dict[str, str] = {}  # saved search name -> why it could not be searched
 
-    def sections(self, email: str, shown: set[int]) -> list[DigestSection]:
-        """The account sections of the digest to `email`; papers in `shown` (and in earlier sections) are left out."""
-        user = self.users.get(email.casefold())
+    def sections(self, user_id: int | None, shown: set[int]) -> list[DigestSection]:
+        """The account sections of a digest linked to `user_id`; papers in `shown` (and earlier ones) are left out."""
+        user = self.users.get(user_id)
         if user is None:
             return []
         shown = set(shown)

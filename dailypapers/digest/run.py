@@ -111,7 +111,7 @@ def digest_of(subscriber: Subscriber, period: DigestPeriod, papers: PeriodPapers
     """The subscriber's digest (None when it would be empty) and how many papers it holds."""
     personal = personaliser.picks(interest_lines(subscriber.interests), category_list(subscriber.categories))
     shown = {p.paper_id for p in papers.trending} | {p.paper_id for p in personal}
-    sections = accounts.sections(subscriber.email, shown) if accounts is not None else []
+    sections = accounts.sections(subscriber.user_id, shown) if accounts is not None else []
     return (compose(subscriber, period, papers.trending, personal, site=site, now=now, sections=sections),
             len(shown) + sum(len(s.papers) for s in sections))
 

@@ -90,7 +90,8 @@ def is_active(subscriber: Subscriber) -> bool:
             and subscriber.bounced_at is None)
 
 
-def start_subscription(session: Session, email: str, prefs: Preferences) -> tuple[Subscriber, str]:
+def start_subscription(session: Session, email: str, prefs: Preferences,
+                       user_id: int | None = None) -> tuple[Subscriber, str]:
     """Record a request to subscribe. Returns the subscriber and what to mail:
 
     - "confirm": a confirmation link (new, unconfirmed, unsubscribed or bounced address);
@@ -98,10 +99,14 @@ def start_subscription(session: Session, email: str, prefs: Preferences) -> tupl
       the owner gets a link to the page where they can change them.
 
     The caller shows the same answer either way, so the form does not reveal who is subscribed.
+    `user_id` is the signed-in account asking: it links the subscription to that account (whose For you and
+    saved searches then join the digest) only through the confirmation, i.e. once the inbox owner agrees; an
+    active subscription is never re-linked from a form.
     """
     subscriber, new = _subscriber_of(session, email)
     if new:
         prefs.apply(subscriber)
+        subscriber.user_id = user_id
         session.flush()
         return subscriber, "confirm"
     if is_active(subscriber):
@@ -111,6 +116,7 @@ def start_subscription(session: Session, email: str, prefs: Preferences) -> tupl
         subscriber.token_version += 1
         subscriber.confirmed_at = None
     prefs.apply(subscriber)
+    subscriber.user_id = user_id
     session.flush()
     return subscriber, "confirm"
 

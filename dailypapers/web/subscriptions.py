@@ -61,7 +61,8 @@ def _request_subscription(request: Request, email: str, prefs: Preferences) -> N
     rate_limit(f"subscribe:ip:{client_ip(request)}", SUBSCRIBES_PER_IP_HOUR, 3600)
     rate_limit(f"subscribe:mail:{address}", MAILS_PER_ADDRESS_HOUR, 3600)
     with session_scope() as session:
-        subscriber, action = start_subscription(session, address, prefs)
+        user = current_user(request)
+        subscriber, action = start_subscription(session, address, prefs, user.id if user else None)
         queue_subscription_mail(session, subscriber, action, mail_site(get_settings()))
 
 
