@@ -204,7 +204,8 @@ def on_postgresql(path: Path, label: str, queries: list[dict], titles: dict[str,
             with target.connect() as conn:
                 dim = conn.execute(text("SELECT length(vector) / 4 FROM embeddings WHERE model = :m LIMIT 1"),
                                    {"m": model}).scalar()
-            build_vector_index(target, copy, model, dim, force=True)
+            if dim:
+                build_vector_index(target, copy, model, dim, force=True)
         results = evaluate(copy, label, queries, titles, url, keyword_engines=("postgres",))
         dispose_engines()
     return results
