@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from dailypapers.config import get_settings, reset_settings  # noqa: E402
-from dailypapers.index.build import build_index  # noqa: E402
 from dailypapers.index.embedders import get_embedder, model_label, paper_text  # noqa: E402
 from dailypapers.index.engines import keyword_index  # noqa: E402
+from dailypapers.index.stored_vectors import embed_pending  # noqa: E402
 from dailypapers.index.vectors import build_vector_index, clear_cache  # noqa: E402
 from dailypapers.ingest.demo import demo_records, load_demo  # noqa: E402
 from dailypapers.ingest.snapshot import import_file  # noqa: E402
@@ -86,8 +86,14 @@ def prepare(path: Path, sample: Path | None) -> None:
         print(f"  sample: {report.inserted if hasattr(report, 'inserted') else ''} {sample.name} imported",
               file=sys.stderr)
     started = time.perf_counter()
-    for line in build_index(models=list(MODELS)).lines():
-        print(f"  {line}", file=sys.stderr)
+    engine = get_engine()
+    keyword_index(engine).refresh()
+    # Not build_index(): its keywords-and-summary step costs hours at 20k and no retriever uses it.
+    for model in MODELS:
+        embedder = get_embedder(model, path)
+        embedded = embed_pending(engine, embedder).embedded
+        built = build_vector_index(engine, path, embedder.name, embedder.dim)
+        print(f"  {model}: {embedded} papers embedded, {built.count} vectors indexed", file=sys.stderr)
     print(f"  indexes ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
