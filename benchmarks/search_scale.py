@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
 
     load = os.getloadavg()
     with databases([f"scale_{s}" for s, b in plan if b == "postgresql"]) as urls:
-        rows = [run_size(size, backend, urls.get(f"scale_{size}"), args) for size, backend in plan]
+        rows = [run_size(size, backend, urls[f"scale_{size}"] if backend == "postgresql" else None, args)
+                for size, backend in plan]
     print(f"\nload average at the end: {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} now")
     print_tables(rows)
     name = "-".join(f"{s}{'' if b == 'sqlite' else '-pg'}" for s, b in plan)
