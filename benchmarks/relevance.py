@@ -2,10 +2,14 @@
 
     .venv/bin/python benchmarks/relevance.py                # both runs, every retriever and tier
     .venv/bin/python benchmarks/relevance.py --sweep        # also measure fusion settings (distractor run)
+    .venv/bin/python benchmarks/relevance.py --postgresql   # also PostgreSQL's tsvector engine (distractor run)
 
-Reports nDCG@10 and recall@10 for keyword (FTS5 bm25), semantic (MiniLM and its static tier) and hybrid,
-plus a known-item check (each demo title must find its own paper). Keyword search is the baseline measured
-in the same run. Judgments: benchmarks/relevance_judgments.json (grades 0-2, unlisted papers count 0).
+Reports nDCG@10 and recall@10 for each keyword engine (tantivy, the default; FTS5), semantic (MiniLM and its
+static tier) and hybrid (with the default keyword engine), plus a known-item check (each demo title must find
+its own paper), all through the product's search(). The baseline in the same run is bm25s over title +
+abstract with its default parameters. Judgments: benchmarks/relevance_judgments.json (grades 0-2, unlisted
+papers count 0). --postgresql copies the distractor database into a throwaway embedded PostgreSQL server
+(tests/postgres.py) and measures its tsvector keyword engine and hybrid search there.
 
 Databases and vectors are kept under benchmarks/out/ (git-ignored) and reused: the first distractor run
 embeds 20,050 papers with MiniLM (about 16 minutes on 2 CPU cores, seconds on a GPU); later runs embed nothing.
@@ -14,6 +18,7 @@ embeds 20,050 papers with MiniLM (about 16 minutes on 2 CPU cores, seconds on a 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import os
@@ -21,34 +26,56 @@ import sys
 import time
 from pathlib import Path
 
+import bm25s
+from sqlalchemy import select, text
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from dailypapers.config import reset_settings  # noqa: E402
+from dailypapers.config import get_settings, reset_settings  # noqa: E402
+from dailypapers.index.embedders import get_embedder, model_label, paper_text  # noqa: E402
+from dailypapers.index.engines import keyword_index  # noqa: E402
+from dailypapers.index.stored_vectors import embed_pending  # noqa: E402
+from dailypapers.index.vectors import build_vector_index, clear_cache  # noqa: E402
+from dailypapers.ingest.demo import demo_records, load_demo  # noqa: E402
+from dailypapers.ingest.snapshot import import_file  # noqa: E402
+from dailypapers.search import SearchQuery, search  # noqa: E402
+from dailypapers.search.filters import build_filters  # noqa: E402
+from dailypapers.search.fusion import Fusion, fuse  # noqa: E402
+from dailypapers.search.keywords import parse_keyword_query  # noqa: E402
+from dailypapers.search.query import CANDIDATE_DEPTH  # noqa: E402
+from dailypapers.search.semantic import semantic_candidates, semantic_index  # noqa: E402
+from dailypapers.sources.snapshot import iter_jsonl  # noqa: E402
 from dailypapers.store.db import dispose_engines, get_engine, migrate, session_scope  # noqa: E402
+from dailypapers.store.models import Paper  # noqa: E402
+from dailypapers.store.transfer import copy_table, fix_sequences, tables  # noqa: E402
+from tests.postgres import postgres_server  # noqa: E402
 
 JUDGMENTS = ROOT / "benchmarks" / "relevance_judgments.json"
 SAMPLE = ROOT / "benchmarks" / "data" / "arxiv-sample-20k.jsonl.gz"
 OUT = ROOT / "benchmarks" / "out"
 MODELS = ("minilm", "minilm-static")
+KEYWORD_ENGINES = ("tantivy", "fts5")  # on SQLite; tantivy is the default there
+BASELINE = "bm25s (title + abstract)"
 K = 10
 
 
-def use_data_dir(path: Path) -> None:
+def use_data_dir(path: Path, database_url: str | None = None) -> None:
+    """Point the settings at a data dir (and a database other than its SQLite file, when given)."""
     os.environ["DAILYPAPERS_DATA_DIR"] = str(path)
+    if database_url:
+        os.environ["DAILYPAPERS_DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DAILYPAPERS_DATABASE_URL", None)
     reset_settings()
     dispose_engines()
-    from dailypapers.index.vectors import clear_cache
 
     clear_cache()
 
 
 def prepare(path: Path, sample: Path | None) -> None:
     """Demo papers (+ the sample), then every index, incrementally: cached vectors are reused."""
-    from dailypapers.index.build import build_index
-    from dailypapers.ingest.demo import load_demo
-    from dailypapers.ingest.snapshot import import_file
 
     use_data_dir(path)
     migrate()
@@ -59,8 +86,14 @@ def prepare(path: Path, sample: Path | None) -> None:
         print(f"  sample: {report.inserted if hasattr(report, 'inserted') else ''} {sample.name} imported",
               file=sys.stderr)
     started = time.perf_counter()
-    for line in build_index(models=list(MODELS)).lines():
-        print(f"  {line}", file=sys.stderr)
+    engine = get_engine()
+    keyword_index(engine).refresh()
+    # Not build_index(): its keywords-and-summary step costs hours at 20k and no retriever uses it.
+    for model in MODELS:
+        embedder = get_embedder(model, path)
+        embedded = embed_pending(engine, embedder).embedded
+        built = build_vector_index(engine, path, embedder.name, embedder.dim)
+        print(f"  {model}: {embedded} papers embedded, {built.count} vectors indexed", file=sys.stderr)
     print(f"  indexes ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
@@ -80,9 +113,10 @@ def recall_at(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
 
 # --- retrievers --------------------------------------------------------------------------------------------
 
-def retrievers() -> dict[str, dict]:
-    """name -> SearchQuery options; every one goes through the product's search()."""
-    table = {"keyword (bm25)": {"mode": "keyword"}}
+def retrievers(keyword_engines=KEYWORD_ENGINES) -> dict[str, dict]:
+    """name -> SearchQuery options (and the keyword engine); every one goes through the product's search().
+    Semantic and hybrid use the database's default keyword engine (for filters and hybrid's keyword side)."""
+    table = {f"keyword [{engine}]": {"mode": "keyword", "engine": engine} for engine in keyword_engines}
     for model in MODELS:
         table[f"semantic [{model}]"] = {"mode": "semantic", "model": model}
     for model in MODELS:
@@ -91,51 +125,100 @@ def retrievers() -> dict[str, dict]:
 
 
 def run_queries(session, texts: list[str], options: dict, k: int = K) -> list[list[str]]:
-    from dailypapers.search import SearchQuery, search
 
-    return [[h.arxiv_id for h in search(session, SearchQuery(t, limit=k, **options))] for t in texts]
+    options = dict(options)
+    get_settings().keyword_engine = options.pop("engine", None)
+    try:
+        return [[h.arxiv_id for h in search(session, SearchQuery(t, limit=k, **options))] for t in texts]
+    finally:
+        get_settings().keyword_engine = None
 
 
-def evaluate(path: Path, label: str, queries: list[dict], titles: dict[str, str]) -> dict:
-    use_data_dir(path)
-    results = {}
+def scores(ranked: list[list[str]], known: list[list[str]], queries: list[dict], titles: dict[str, str],
+           seconds: float) -> dict:
+    """The metrics of one retriever: its answers to the judged queries and to the known-item titles."""
+    ndcg = [ndcg_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]
+    recall = [recall_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]
+    ranks = [r.index(arxiv_id) + 1 if arxiv_id in r else None for r, arxiv_id in zip(known, titles, strict=True)]
+    return {
+        "ndcg@10": sum(ndcg) / len(ndcg), "recall@10": sum(recall) / len(recall),
+        "known_item@1": sum(1 for r in ranks if r == 1) / len(ranks),
+        "known_item@10": sum(1 for r in ranks if r) / len(ranks),
+        "known_item_mrr": sum(1 / r for r in ranks if r) / len(ranks),
+        "ms_per_query": 1000 * seconds / len(queries),
+    }
+
+
+def bm25s_baseline(queries: list[dict], titles: dict[str, str]) -> dict:
+    """bm25s over title + abstract, default tokenizer (English stopwords, no stemmer) and BM25 parameters."""
     with session_scope() as session:
-        for name, options in retrievers().items():
+        rows = session.execute(select(Paper.arxiv_id, Paper.title, Paper.abstract).where(Paper.hidden.is_(False))
+                               .order_by(Paper.id)).all()
+    ids = [r.arxiv_id for r in rows]
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize([f"{r.title} {r.abstract or ''}" for r in rows], show_progress=False),
+                    show_progress=False)
+
+    def ranked(texts: list[str]) -> list[list[str]]:
+        found, _ = retriever.retrieve(bm25s.tokenize(texts, show_progress=False), k=K, show_progress=False)
+        return [[ids[i] for i in row] for row in found]
+
+    started = time.perf_counter()
+    answers = ranked([q["query"] for q in queries])
+    seconds = time.perf_counter() - started
+    return scores(answers, ranked(list(titles.values())), queries, titles, seconds)
+
+
+def evaluate(path: Path, label: str, queries: list[dict], titles: dict[str, str], database_url: str | None = None,
+             keyword_engines=KEYWORD_ENGINES) -> dict:
+    use_data_dir(path, database_url)
+    results = {BASELINE: bm25s_baseline(queries, titles)}
+    with session_scope() as session:
+        for name, options in retrievers(keyword_engines).items():
             started = time.perf_counter()
             ranked = run_queries(session, [q["query"] for q in queries], options)
             seconds = time.perf_counter() - started
-            ndcg = [ndcg_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]
-            recall = [recall_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]
             known = run_queries(session, list(titles.values()), options)
-            ranks = [r.index(arxiv_id) + 1 if arxiv_id in r else None
-                     for r, arxiv_id in zip(known, titles, strict=True)]
-            results[name] = {
-                "ndcg@10": sum(ndcg) / len(ndcg), "recall@10": sum(recall) / len(recall),
-                "known_item@1": sum(1 for r in ranks if r == 1) / len(ranks),
-                "known_item@10": sum(1 for r in ranks if r) / len(ranks),
-                "known_item_mrr": sum(1 / r for r in ranks if r) / len(ranks),
-                "ms_per_query": 1000 * seconds / len(queries),
-            }
+            results[name] = scores(ranked, known, queries, titles, seconds)
     print(f"\n### {label}\n")
-    base = results["keyword (bm25)"]["ndcg@10"]
-    print("| retriever | nDCG@10 | vs keyword | recall@10 | known-item @1 | @10 | MRR | ms/query |")
+    base = results[BASELINE]["ndcg@10"]
+    print("| retriever | nDCG@10 | vs bm25s | recall@10 | known-item @1 | @10 | MRR | ms/query |")
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         print(f"| {name} | {r['ndcg@10']:.3f} | {r['ndcg@10'] / base:.2f}x | {r['recall@10']:.3f} | "
               f"{r['known_item@1']:.3f} | {r['known_item@10']:.3f} | {r['known_item_mrr']:.3f} | "
-              f"{r['ms_per_query']:.1f} |")
+              f"{r['ms_per_query']:.1f} |", flush=True)
+    return results
+
+
+def on_postgresql(path: Path, label: str, queries: list[dict], titles: dict[str, str]) -> dict:
+    """The distractor run copied into a throwaway PostgreSQL server (ids kept), measured with tsvector."""
+
+    copy = path.parent / f"{path.name}-postgresql"
+    copy.mkdir(parents=True, exist_ok=True)
+    with postgres_server() as url:
+        use_data_dir(path)
+        source = get_engine()
+        use_data_dir(copy, url)
+        target = migrate()
+        started = time.perf_counter()
+        for table in tables():
+            copy_table(source, target, table)
+        fix_sequences(target)
+        print(f"  copied into PostgreSQL in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        for model in map(model_label, MODELS):  # this data dir's vector index, from the copied embeddings
+            with target.connect() as conn:
+                dim = conn.execute(text("SELECT length(vector) / 4 FROM embeddings WHERE model = :m LIMIT 1"),
+                                   {"m": model}).scalar()
+            if dim:
+                build_vector_index(target, copy, model, dim, force=True)
+        results = evaluate(copy, label, queries, titles, url, keyword_engines=("postgres",))
+        dispose_engines()
     return results
 
 
 def sweep(path: Path, queries: list[dict]) -> dict:
     """nDCG@10 of fusion settings on the same retriever outputs, per embedding model."""
-    from dailypapers.index.engines import keyword_index
-    from dailypapers.search import SearchQuery
-    from dailypapers.search.filters import build_filters
-    from dailypapers.search.fusion import Fusion, fuse
-    from dailypapers.search.keywords import parse_keyword_query
-    from dailypapers.search.query import CANDIDATE_DEPTH
-    from dailypapers.search.semantic import semantic_candidates, semantic_index
 
     use_data_dir(path)
     settings = [Fusion("rrf", w / 10, k) for k in (5, 10, 20, 60) for w in range(1, 10)]
@@ -176,7 +259,6 @@ def prune_sweep(path: Path, queries: list[dict]) -> dict:
     Which words a share removes does not depend on the collection's size (the 100k and 1M collections are
     resampled from this sample), so the judged 20k run tells what the pruning used at scale costs.
     """
-    from dailypapers.config import get_settings
 
     use_data_dir(path)
     table = {}
@@ -200,10 +282,7 @@ def prune_sweep(path: Path, queries: list[dict]) -> dict:
 
 def throughput(sample: Path, n: int) -> dict:
     """Abstracts embedded per second by each tier, on the first n papers of the sample, in this process."""
-    import gzip
 
-    from dailypapers.index.embedders import get_embedder, paper_text
-    from dailypapers.sources.snapshot import iter_jsonl
 
     texts = []
     with gzip.open(sample, "rb") as stream:
@@ -232,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help="Where the benchmark databases are kept.")
     parser.add_argument("--sweep", action="store_true", help="Also measure fusion settings.")
     parser.add_argument("--prune", action="store_true", help="Also measure pruning common words (used at scale).")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="Also measure the distractor run on PostgreSQL (tsvector keyword engine).")
     parser.add_argument("--json", type=Path, help="Write every number here as JSON.")
     parser.add_argument("--throughput", type=int, metavar="N", help="Only measure embedding speed on N abstracts.")
     args = parser.parse_args(argv)
@@ -240,7 +321,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     judged = json.loads(JUDGMENTS.read_text())["queries"]
-    from dailypapers.ingest.demo import demo_records
 
     titles = {r.arxiv_id: r.title for r in demo_records()}
     print(f"{len(judged)} judged queries, {sum(len(q['relevant']) for q in judged)} judgments; "
@@ -252,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         prepare(path, sample)
     report["demo"] = evaluate(runs["demo"][0], "64 demo papers", judged, titles)
     report["distractors"] = evaluate(runs["distractors"][0], "64 demo papers + 19,995 distractors", judged, titles)
+    if args.postgresql:
+        report["distractors_postgresql"] = on_postgresql(runs["distractors"][0], "the same on PostgreSQL (tsvector)",
+                                                         judged, titles)
     if args.sweep:
         report["sweep"] = sweep(runs["distractors"][0], judged)
     if args.prune:

@@ -82,8 +82,11 @@ def test_scale_benchmark_runs_end_to_end_at_a_small_size():
     if not (ROOT / "benchmarks" / "out" / "distractors" / "dailypapers.db").exists():
         pytest.skip("needs the 20k real vectors that benchmarks/relevance.py caches (16 CPU-minutes to make)")
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "search_scale.py"), "--sizes", "5k",
-                           "--queries", "20", "--rebuild"], capture_output=True, text=True, timeout=1700)
+                           "--postgres-sizes", "5k", "--queries", "20", "--rebuild"],
+                          capture_output=True, text=True, timeout=1700)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "| 5,000 | hybrid (HNSW)" in done.stdout
-    row = json.loads(Path(ROOT / "benchmarks" / "out" / "search_scale-5k.json").read_text())["5k"]
-    assert row["ann_recall@10"] >= 0.95 and row["count"] == 5000
+    assert "| 5,000 | sqlite | hybrid |" in done.stdout and "| 5,000 | postgresql | hybrid |" in done.stdout
+    rows = json.loads(Path(ROOT / "benchmarks" / "out" / "search_scale-5k-5k-pg.json").read_text())
+    assert [(r["backend"], r["count"]) for r in rows] == [("sqlite", 5000), ("postgresql", 5000)]
+    assert all(r["ann_recall@10"] >= 0.95 for r in rows)
+    assert {"fts5", "bm25s"} <= set(rows[0]["engines"])
