@@ -64,24 +64,37 @@ def source_hash(title: str, abstract: str) -> str:
 
 def candidates(text: str) -> list[str]:
     """Phrases of 1-3 words without stopwords (noun-phrase-like), most frequent first, then in reading order."""
+    return [phrase for phrase, _, _ in candidate_spans(text)]
+
+
+def candidate_spans(text: str) -> list[tuple[str, int, int]]:
+    """The candidates with where each is first written in `text`: (phrase, start, end)."""
     counts: dict[str, int] = {}
-    surface: dict[str, str] = {}
-    for chunk in _BREAK.split(text):
-        words = _WORD.findall(chunk)
-        for start in range(len(words)):
-            for size in range(1, MAX_WORDS + 1):
-                phrase = words[start:start + size]
-                if len(phrase) < size or not all(map(_content, phrase)):
+    first: dict[str, tuple[str, int, int]] = {}
+    for start, end in _chunks(text):
+        found = list(_WORD.finditer(text, start, end))
+        words = [m.group() for m in found]
+        lowered = [w.lower() for w in words]
+        content = [len(w) > 1 and low not in STOPWORDS and not w.isdigit() for w, low in zip(words, lowered)]
+        for i in range(len(words)):
+            for last in range(i, min(i + MAX_WORDS, len(words))):
+                if not content[last]:
                     break  # a longer phrase from here would hold the same stopword
-                key = " ".join(phrase).lower()
+                key = " ".join(lowered[i:last + 1])
                 counts[key] = counts.get(key, 0) + 1
-                surface.setdefault(key, " ".join(phrase))
+                if key not in first:
+                    first[key] = (" ".join(words[i:last + 1]), found[i].start(), found[last].end())
     order = sorted(counts, key=lambda key: -counts[key])  # stable: ties stay in reading order
-    return [surface[key] for key in order[:MAX_CANDIDATES]]
+    return [first[key] for key in order[:MAX_CANDIDATES]]
 
 
-def _content(word: str) -> bool:
-    return len(word) > 1 and word.lower() not in STOPWORDS and not word.isdigit()
+def _chunks(text: str):
+    """(start, end) of the stretches of `text` between punctuation: a phrase never crosses one."""
+    start = 0
+    for stop in _BREAK.finditer(text):
+        yield start, stop.start()
+        start = stop.end()
+    yield start, len(text)
 
 
 def sentences(abstract: str) -> list[str]:
@@ -100,20 +113,22 @@ def trim(sentence: str, limit: int = SUMMARY_CHARS) -> str:
 def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray) -> list[str]:
     """Maximal marginal relevance over unit vectors: relevant to the paper, unlike the ones already kept."""
     relevance = vectors @ paper
+    similarity = vectors @ vectors.T
+    lowered = [p.lower() for p in phrases]
+    redundancy = np.zeros(len(phrases))  # the highest similarity to a kept phrase
+    blocked = np.zeros(len(phrases), dtype=bool)
     picked: list[int] = []
     while len(picked) < min(MAX_KEYWORDS, len(phrases)):
-        redundancy = (vectors @ vectors[picked].T).max(axis=1) if picked else np.zeros(len(phrases))
-        score = (1 - DIVERSITY) * relevance - DIVERSITY * redundancy
-        score[picked] = -np.inf
-        for i in picked:  # a phrase inside a kept one (or around it) says nothing new
-            lowered = phrases[i].lower()
-            score[[j for j, p in enumerate(phrases) if p.lower() in lowered or lowered in p.lower()]] = -np.inf
+        score = np.where(blocked, -np.inf, (1 - DIVERSITY) * relevance - DIVERSITY * redundancy)
         best = int(np.argmax(score))
         if score[best] == -np.inf:
             break
         if len(picked) >= MIN_KEYWORDS and relevance[best] < RELATIVE_FLOOR * relevance[picked[0]]:
             break
         picked.append(best)
+        redundancy = similarity[best] if len(picked) == 1 else np.maximum(redundancy, similarity[best])
+        kept = lowered[best]  # a phrase inside a kept one (or around it) says nothing new
+        blocked |= [p in kept or kept in p for p in lowered]
     return [phrases[i] for i in picked]
 
 
