@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dailypapers.index.embedders import Embedder, paper_text
+from dailypapers.index.token_vectors import TokenVectors, span_vectors
 
 MIN_KEYWORDS, MAX_KEYWORDS = 3, 8
 MAX_WORDS = 3
@@ -75,7 +76,8 @@ def candidate_spans(text: str) -> list[tuple[str, int, int]]:
         found = list(_WORD.finditer(text, start, end))
         words = [m.group() for m in found]
         lowered = [w.lower() for w in words]
-        content = [len(w) > 1 and low not in STOPWORDS and not w.isdigit() for w, low in zip(words, lowered)]
+        content = [len(w) > 1 and low not in STOPWORDS and not w.isdigit()
+                   for w, low in zip(words, lowered, strict=True)]
         for i in range(len(words)):
             for last in range(i, min(i + MAX_WORDS, len(words))):
                 if not content[last]:
@@ -99,7 +101,16 @@ def _chunks(text: str):
 
 def sentences(abstract: str) -> list[str]:
     text = " ".join((abstract or "").split())
-    return [s for s in _SENTENCE_END.split(text) if s]
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a whitespace-normalised text."""
+    spans, start = [], 0
+    for gap in _SENTENCE_END.finditer(text):
+        spans.append((start, gap.start()))
+        start = gap.end()
+    return [(a, b) for a, b in [*spans, (start, len(text))] if b > a]
 
 
 def trim(sentence: str, limit: int = SUMMARY_CHARS) -> str:
@@ -157,6 +168,28 @@ def describe(papers: list[tuple[str, str]], embedder: Embedder,
     return described
 
 
+def describe_with_tokens(papers: list[tuple[str, str]], tokens: TokenVectors) -> list[Description]:
+    """The same keywords and summary, with static token vectors: a phrase, sentence or paper embeds as the sum of
+    its tokens, so each paper is tokenised once and all its spans are one matrix product (no model runs)."""
+    texts = [paper_text(title, abstract) for title, abstract in papers]
+    described = []
+    for (_, abstract), text, (starts, vectors) in zip(papers, texts, tokens.tokenize(texts), strict=True):
+        found = candidate_spans(text)
+        abstract_at = len(text) - len(" ".join((abstract or "").split()))  # paper_text ends with the abstract
+        parts = [(abstract_at + a, abstract_at + b) for a, b in sentence_spans(text[abstract_at:])]
+        spans = span_vectors(starts, vectors, [(0, len(text)), *((a, b) for _, a, b in found), *parts])
+        keywords = pick_keywords([p for p, _, _ in found], spans[1:len(found) + 1], spans[0]) if found else []
+        summary = ""
+        if parts:
+            start, end = parts[_central_row(spans[len(found) + 1:])]
+            summary = trim(text[start:end])
+        described.append(Description(keywords, summary))
+    return described
+
+
 def _central(parts: list[str], vectors: np.ndarray) -> str:
-    centroid = vectors.mean(axis=0)
-    return parts[int(np.argmax(vectors @ centroid))]
+    return parts[_central_row(vectors)]
+
+
+def _central_row(vectors: np.ndarray) -> int:
+    return int(np.argmax(vectors @ vectors.mean(axis=0)))

@@ -25,18 +25,22 @@ class TokenVectors:
     tokenizer: Tokenizer
     table: np.ndarray  # (vocabulary, dim) float32
 
-    def prefix_sums(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """For each text: the start offset of each token, and the running sums of their vectors (one row more)."""
-        found = []
-        for encoding in self.tokenizer.encode_batch(texts, add_special_tokens=False):
-            starts = np.array([start for start, _ in encoding.offsets], dtype=np.int64)
-            sums = np.zeros((len(starts) + 1, self.table.shape[1]), dtype=np.float32)
-            np.cumsum(self.table[encoding.ids], axis=0, out=sums[1:])
-            found.append((starts, sums))
-        return found
+    def tokenize(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each text: the start offset of each token, and the tokens' vectors."""
+        return [(np.array([start for start, _ in encoding.offsets], dtype=np.int64), self.table[encoding.ids])
+                for encoding in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
 
 
-@lru_cache(maxsize=2)
+def span_vectors(starts: np.ndarray, vectors: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Unit vectors of character spans of a tokenised text: each the sum of the tokens that start inside it."""
+    bounds = np.searchsorted(starts, np.asarray(spans, dtype=np.int64))
+    padded = np.vstack([vectors, np.zeros((1, vectors.shape[1]), dtype=vectors.dtype)])
+    summed = np.add.reduceat(padded, bounds.ravel(), axis=0)[::2]  # rows lo..hi-1 of each (lo, hi)
+    summed[bounds[:, 0] >= bounds[:, 1]] = 0  # reduceat gives row lo for an empty span
+    return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
+
+
+@lru_cache(maxsize=1)
 def minilm_token_vectors() -> TokenVectors:
     """MiniLM's input embeddings with SIF weights, loaded once per process."""
     folder = minilm_path()
