@@ -24,6 +24,9 @@ MAX_CANDIDATES = 32  # the most frequent ones, first seen first: bounds the embe
 DIVERSITY = 0.5  # MMR weight of "unlike the keywords already picked" against "like the paper"
 RELATIVE_FLOOR = 0.6  # past the minimum, a keyword must score at least this share of the best one
 SUMMARY_CHARS = 250
+# Static vectors rank single words too high (a word's vector is part of the paper's sum): multi-word phrases get
+# this much relevance on top, the value that agrees best with the MiniLM keywords (benchmarks/keyphrases.py).
+MULTIWORD_BONUS = 0.2
 
 # Function words and the boilerplate of abstracts: a phrase may contain neither at its ends.
 STOPWORDS = frozenset("""
@@ -121,9 +124,10 @@ def trim(sentence: str, limit: int = SUMMARY_CHARS) -> str:
     return f"{cut}…"
 
 
-def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray) -> list[str]:
-    """Maximal marginal relevance over unit vectors: relevant to the paper, unlike the ones already kept."""
-    relevance = vectors @ paper
+def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray,
+                  bonus: np.ndarray | float = 0.0) -> list[str]:
+    """Maximal marginal relevance over unit vectors: relevant to the paper (plus `bonus`), unlike the ones kept."""
+    relevance = vectors @ paper + bonus
     similarity = vectors @ vectors.T
     lowered = [p.lower() for p in phrases]
     redundancy = np.zeros(len(phrases))  # the highest similarity to a kept phrase
@@ -178,7 +182,9 @@ def describe_with_tokens(papers: list[tuple[str, str]], tokens: TokenVectors) ->
         abstract_at = len(text) - len(" ".join((abstract or "").split()))  # paper_text ends with the abstract
         parts = [(abstract_at + a, abstract_at + b) for a, b in sentence_spans(text[abstract_at:])]
         spans = span_vectors(starts, vectors, [(0, len(text)), *((a, b) for _, a, b in found), *parts])
-        keywords = pick_keywords([p for p, _, _ in found], spans[1:len(found) + 1], spans[0]) if found else []
+        phrases = [p for p, _, _ in found]
+        bonus = np.array([MULTIWORD_BONUS if " " in p else 0.0 for p in phrases])
+        keywords = pick_keywords(phrases, spans[1:len(found) + 1], spans[0], bonus) if found else []
         summary = ""
         if parts:
             start, end = parts[_central_row(spans[len(found) + 1:])]
