@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     embedding_device: str = "auto"  # auto: the GPU when torch sees one
     keyword_engine: str | None = None  # tantivy | fts5 | postgres; None: tantivy on SQLite, tsvector on PostgreSQL
     search_keyword_max_share: float = 1.0  # <1: hybrid skips words in more papers (faster at 1M, less relevant)
+    # keywords and summaries: minilm-tokens (static token vectors, default, fast) | minilm-static | any embedding
+    # model name (minilm: the transformer, as before; ~400x slower)
+    keyphrase_model: str = "minilm-tokens"
 
     # Email
     smtp_host: str = "127.0.0.1"

@@ -9,7 +9,18 @@ from sqlalchemy import select
 
 from dailypapers.index.build import build_index
 from dailypapers.index.embedders import get_embedder
-from dailypapers.index.keyphrases import MAX_KEYWORDS, MIN_KEYWORDS, STOPWORDS, candidates, describe, sentences, trim
+from dailypapers.index.keyphrases import (
+    MAX_KEYWORDS,
+    MIN_KEYWORDS,
+    STOPWORDS,
+    candidate_spans,
+    candidates,
+    describe,
+    describe_with_tokens,
+    sentences,
+    trim,
+)
+from dailypapers.index.token_vectors import minilm_token_vectors
 from dailypapers.ingest.demo import demo_records
 from dailypapers.store.models import Paper
 from dailypapers.store.papers import upsert_papers
@@ -17,13 +28,18 @@ from dailypapers.store.papers import upsert_papers
 PAPERS = [(r.title, r.abstract) for r in demo_records()[:4]]
 
 
-@pytest.fixture(scope="module")
-def minilm():
-    return get_embedder("minilm")
+@pytest.fixture(scope="module", params=["minilm-tokens", "minilm"])
+def describer(request):
+    """The default (static token vectors) and the transformer (keyphrase_model = "minilm")."""
+    if request.param == "minilm":
+        minilm = get_embedder("minilm")
+        return lambda papers: describe(papers, minilm)
+    tokens = minilm_token_vectors()
+    return lambda papers: describe_with_tokens(papers, tokens)
 
 
-def test_keywords_come_from_the_text_and_the_summary_is_its_most_central_sentence(minilm):
-    described = describe(PAPERS, minilm)
+def test_keywords_come_from_the_text_and_the_summary_is_its_most_central_sentence(describer):
+    described = describer(PAPERS)
     for (title, abstract), d in zip(PAPERS, described, strict=True):
         assert MIN_KEYWORDS <= len(d.keywords) <= MAX_KEYWORDS, d.keywords
         text = " ".join(f"{title}. {abstract}".split()).lower()
@@ -31,7 +47,14 @@ def test_keywords_come_from_the_text_and_the_summary_is_its_most_central_sentenc
         assert len({k.lower() for k in d.keywords}) == len(d.keywords)
         assert 0 < len(d.summary) <= 250
         assert any(s.startswith(d.summary.rstrip("…")) for s in sentences(abstract)), d.summary
-    assert describe(PAPERS, minilm) == described  # stable
+    assert describer(PAPERS) == described  # stable
+
+
+def test_static_keywords_are_topical():
+    [d] = describe_with_tokens([("Sparse attention for long documents",
+                                 "We study sparse attention. Long documents need memory-efficient transformers.")],
+                               minilm_token_vectors())
+    assert {"Sparse attention", "long documents", "Long documents"} & set(d.keywords), d.keywords
 
 
 def test_candidates_hold_no_stopwords_and_keep_the_written_case():
@@ -39,6 +62,8 @@ def test_candidates_hold_no_stopwords_and_keep_the_written_case():
     assert "Sparse Attention" in found and "long documents" in found
     assert all(w.lower() not in STOPWORDS for phrase in found for w in phrase.split())
     assert all(len(phrase.split()) <= 3 for phrase in found)
+    text = "We propose Sparse Attention for long documents, and show that it scales."
+    assert all(text[start:end] == phrase for phrase, start, end in candidate_spans(text))
 
 
 def test_trim_cuts_at_a_word_boundary():

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from dailypapers.config import get_settings
-from dailypapers.index.descriptions import describe_pending
+from dailypapers.index.descriptions import describe_pending, keyphrase_method
 from dailypapers.index.embedders import get_embedder
 from dailypapers.index.engines import keyword_index, refresh_vector_index
 from dailypapers.index.stored_vectors import count_pending, embed_pending
@@ -48,7 +48,7 @@ class IndexReport:
 def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_keyword: bool = False,
                 progress=None, settings=None) -> IndexReport:
     """Keyword index catch-up (or rebuild), then for each model: embed what is new or changed, refresh the vectors;
-    last, the keywords and summary of new or changed papers, with the first model."""
+    last, the keywords and summary of new or changed papers (settings.keyphrase_model says how)."""
     settings = settings or get_settings()
     engine = get_engine(settings)
     started = time.perf_counter()
@@ -65,5 +65,6 @@ def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_
         built = refresh_vector_index(engine, embedder.name, embedder.dim, settings)
         report.models.append(ModelReport(name, result.embedded, result.seconds, built.count, built.ann,
                                          built.ann_kind, time.perf_counter() - started, built.rebuilt))
-    report.described = describe_pending(engine, get_embedder(models[0], settings.data_dir), batch_size=batch_size)
+    method = keyphrase_method(settings.keyphrase_model, settings.data_dir)
+    report.described = describe_pending(engine, method, batch_size=batch_size)
     return report

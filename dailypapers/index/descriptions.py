@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine, select
 
-from dailypapers.index.embedders import Embedder
-from dailypapers.index.keyphrases import describe, source_hash
+from dailypapers.index.embedders import MINILM_STATIC, Embedder, ensure_static_model, get_embedder
+from dailypapers.index.keyphrases import describe, describe_with_tokens, source_hash
 from dailypapers.index.stored_vectors import EMBEDDINGS
+from dailypapers.index.token_vectors import TokenVectors, minilm_token_vectors, static_token_vectors
 from dailypapers.store.keyphrases import PAPERS, iter_paper_texts, save_keyphrases
 
+MINILM_TOKENS = "minilm-tokens"
 
-def describe_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
+
+def keyphrase_method(name: str, data_dir: Path) -> TokenVectors | Embedder:
+    """What computes keywords and summaries: static token vectors (fast), or an embedding model (as before)."""
+    if name == MINILM_TOKENS:
+        return minilm_token_vectors()
+    if name == MINILM_STATIC:
+        return static_token_vectors(ensure_static_model(data_dir))
+    return get_embedder(name, data_dir)
+
+
+def describe_pending(engine: Engine, method: TokenVectors | Embedder, batch_size: int = 256,
                      advance: Callable[[int], None] | None = None) -> int:
     """Compute and store keywords and summary where they are missing or stale; returns how many papers."""
     done = 0
@@ -22,9 +35,12 @@ def describe_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
         stale = [(row, digest) for row, digest in stale if digest != row.ai_source_hash]
         if not stale:
             continue
-        stored = current_vectors(engine, embedder.name, [row.id for row, _ in stale])
-        described = describe([(row.title, row.abstract or "") for row, _ in stale], embedder,
-                             [stored.get(row.id) for row, _ in stale])
+        papers = [(row.title, row.abstract or "") for row, _ in stale]
+        if isinstance(method, TokenVectors):
+            described = describe_with_tokens(papers, method)
+        else:
+            stored = current_vectors(engine, method.name, [row.id for row, _ in stale])
+            described = describe(papers, method, [stored.get(row.id) for row, _ in stale])
         save_keyphrases(engine, [{"key": row.id, "keywords": d.keywords, "summary": d.summary, "source_hash": digest}
                                  for (row, digest), d in zip(stale, described, strict=True)])
         done += len(stale)

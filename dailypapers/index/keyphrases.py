@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dailypapers.index.embedders import Embedder, paper_text
+from dailypapers.index.token_vectors import TokenVectors, span_vectors
 
 MIN_KEYWORDS, MAX_KEYWORDS = 3, 8
 MAX_WORDS = 3
@@ -23,6 +24,9 @@ MAX_CANDIDATES = 32  # the most frequent ones, first seen first: bounds the embe
 DIVERSITY = 0.5  # MMR weight of "unlike the keywords already picked" against "like the paper"
 RELATIVE_FLOOR = 0.6  # past the minimum, a keyword must score at least this share of the best one
 SUMMARY_CHARS = 250
+# Static vectors rank single words too high (a word's vector is part of the paper's sum): multi-word phrases get
+# this much relevance on top, the value that agrees best with the MiniLM keywords (benchmarks/keyphrases.py).
+MULTIWORD_BONUS = 0.2
 
 # Function words and the boilerplate of abstracts: a phrase may contain neither at its ends.
 STOPWORDS = frozenset("""
@@ -64,29 +68,52 @@ def source_hash(title: str, abstract: str) -> str:
 
 def candidates(text: str) -> list[str]:
     """Phrases of 1-3 words without stopwords (noun-phrase-like), most frequent first, then in reading order."""
+    return [phrase for phrase, _, _ in candidate_spans(text)]
+
+
+def candidate_spans(text: str) -> list[tuple[str, int, int]]:
+    """The candidates with where each is first written in `text`: (phrase, start, end)."""
     counts: dict[str, int] = {}
-    surface: dict[str, str] = {}
-    for chunk in _BREAK.split(text):
-        words = _WORD.findall(chunk)
-        for start in range(len(words)):
-            for size in range(1, MAX_WORDS + 1):
-                phrase = words[start:start + size]
-                if len(phrase) < size or not all(map(_content, phrase)):
+    first: dict[str, tuple[str, int, int]] = {}
+    for start, end in _chunks(text):
+        found = list(_WORD.finditer(text, start, end))
+        words = [m.group() for m in found]
+        lowered = [w.lower() for w in words]
+        content = [len(w) > 1 and low not in STOPWORDS and not w.isdigit()
+                   for w, low in zip(words, lowered, strict=True)]
+        for i in range(len(words)):
+            for last in range(i, min(i + MAX_WORDS, len(words))):
+                if not content[last]:
                     break  # a longer phrase from here would hold the same stopword
-                key = " ".join(phrase).lower()
+                key = " ".join(lowered[i:last + 1])
                 counts[key] = counts.get(key, 0) + 1
-                surface.setdefault(key, " ".join(phrase))
+                if key not in first:
+                    first[key] = (" ".join(words[i:last + 1]), found[i].start(), found[last].end())
     order = sorted(counts, key=lambda key: -counts[key])  # stable: ties stay in reading order
-    return [surface[key] for key in order[:MAX_CANDIDATES]]
+    return [first[key] for key in order[:MAX_CANDIDATES]]
 
 
-def _content(word: str) -> bool:
-    return len(word) > 1 and word.lower() not in STOPWORDS and not word.isdigit()
+def _chunks(text: str):
+    """(start, end) of the stretches of `text` between punctuation: a phrase never crosses one."""
+    start = 0
+    for stop in _BREAK.finditer(text):
+        yield start, stop.start()
+        start = stop.end()
+    yield start, len(text)
 
 
 def sentences(abstract: str) -> list[str]:
     text = " ".join((abstract or "").split())
-    return [s for s in _SENTENCE_END.split(text) if s]
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a whitespace-normalised text."""
+    spans, start = [], 0
+    for gap in _SENTENCE_END.finditer(text):
+        spans.append((start, gap.start()))
+        start = gap.end()
+    return [(a, b) for a, b in [*spans, (start, len(text))] if b > a]
 
 
 def trim(sentence: str, limit: int = SUMMARY_CHARS) -> str:
@@ -97,23 +124,26 @@ def trim(sentence: str, limit: int = SUMMARY_CHARS) -> str:
     return f"{cut}…"
 
 
-def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray) -> list[str]:
-    """Maximal marginal relevance over unit vectors: relevant to the paper, unlike the ones already kept."""
-    relevance = vectors @ paper
+def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray,
+                  bonus: np.ndarray | float = 0.0) -> list[str]:
+    """Maximal marginal relevance over unit vectors: relevant to the paper (plus `bonus`), unlike the ones kept."""
+    relevance = vectors @ paper + bonus
+    similarity = vectors @ vectors.T
+    lowered = [p.lower() for p in phrases]
+    redundancy = np.zeros(len(phrases))  # the highest similarity to a kept phrase
+    blocked = np.zeros(len(phrases), dtype=bool)
     picked: list[int] = []
     while len(picked) < min(MAX_KEYWORDS, len(phrases)):
-        redundancy = (vectors @ vectors[picked].T).max(axis=1) if picked else np.zeros(len(phrases))
-        score = (1 - DIVERSITY) * relevance - DIVERSITY * redundancy
-        score[picked] = -np.inf
-        for i in picked:  # a phrase inside a kept one (or around it) says nothing new
-            lowered = phrases[i].lower()
-            score[[j for j, p in enumerate(phrases) if p.lower() in lowered or lowered in p.lower()]] = -np.inf
+        score = np.where(blocked, -np.inf, (1 - DIVERSITY) * relevance - DIVERSITY * redundancy)
         best = int(np.argmax(score))
         if score[best] == -np.inf:
             break
         if len(picked) >= MIN_KEYWORDS and relevance[best] < RELATIVE_FLOOR * relevance[picked[0]]:
             break
         picked.append(best)
+        redundancy = similarity[best] if len(picked) == 1 else np.maximum(redundancy, similarity[best])
+        kept = lowered[best]  # a phrase inside a kept one (or around it) says nothing new
+        blocked |= [p in kept or kept in p for p in lowered]
     return [phrases[i] for i in picked]
 
 
@@ -142,6 +172,30 @@ def describe(papers: list[tuple[str, str]], embedder: Embedder,
     return described
 
 
+def describe_with_tokens(papers: list[tuple[str, str]], tokens: TokenVectors) -> list[Description]:
+    """The same keywords and summary, with static token vectors: a phrase, sentence or paper embeds as the sum of
+    its tokens, so each paper is tokenised once and all its spans are one matrix product (no model runs)."""
+    texts = [paper_text(title, abstract) for title, abstract in papers]
+    described = []
+    for (_, abstract), text, (starts, vectors) in zip(papers, texts, tokens.tokenize(texts), strict=True):
+        found = candidate_spans(text)
+        abstract_at = len(text) - len(" ".join((abstract or "").split()))  # paper_text ends with the abstract
+        parts = [(abstract_at + a, abstract_at + b) for a, b in sentence_spans(text[abstract_at:])]
+        spans = span_vectors(starts, vectors, [(0, len(text)), *((a, b) for _, a, b in found), *parts])
+        phrases = [p for p, _, _ in found]
+        bonus = np.array([MULTIWORD_BONUS if " " in p else 0.0 for p in phrases])
+        keywords = pick_keywords(phrases, spans[1:len(found) + 1], spans[0], bonus) if found else []
+        summary = ""
+        if parts:
+            start, end = parts[_central_row(spans[len(found) + 1:])]
+            summary = trim(text[start:end])
+        described.append(Description(keywords, summary))
+    return described
+
+
 def _central(parts: list[str], vectors: np.ndarray) -> str:
-    centroid = vectors.mean(axis=0)
-    return parts[int(np.argmax(vectors @ centroid))]
+    return parts[_central_row(vectors)]
+
+
+def _central_row(vectors: np.ndarray) -> int:
+    return int(np.argmax(vectors @ vectors.mean(axis=0)))

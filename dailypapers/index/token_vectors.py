@@ -1,0 +1,62 @@
+"""Static token vectors for keywords and summaries: any stretch of a text embeds as the sum of its tokens' vectors.
+
+The default table is MiniLM's own input token embeddings, weighted down for frequent tokens (SIF over the
+vocabulary's rank, as model2vec does): read from the packaged model in well under a second, no distillation.
+A model2vec static model (the `minilm-static` tier) gives a table the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from safetensors import safe_open
+from tokenizers import Tokenizer
+
+from dailypapers.index.embedders import minilm_path
+
+SIF = 1e-4  # model2vec's default: a token's weight is SIF / (SIF + its Zipf probability by vocabulary rank)
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    tokenizer: Tokenizer
+    table: np.ndarray  # (vocabulary, dim) float32
+
+    def tokenize(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each text: the start offset of each token, and the tokens' vectors."""
+        return [(np.array([start for start, _ in encoding.offsets], dtype=np.int64), self.table[encoding.ids])
+                for encoding in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+
+def span_vectors(starts: np.ndarray, vectors: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Unit vectors of character spans of a tokenised text: each the sum of the tokens that start inside it."""
+    bounds = np.searchsorted(starts, np.asarray(spans, dtype=np.int64))
+    padded = np.vstack([vectors, np.zeros((1, vectors.shape[1]), dtype=vectors.dtype)])
+    summed = np.add.reduceat(padded, bounds.ravel(), axis=0)[::2]  # rows lo..hi-1 of each (lo, hi)
+    summed[bounds[:, 0] >= bounds[:, 1]] = 0  # reduceat gives row lo for an empty span
+    return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
+
+
+@lru_cache(maxsize=1)
+def minilm_token_vectors() -> TokenVectors:
+    """MiniLM's input embeddings with SIF weights, loaded once per process."""
+    folder = minilm_path()
+    with safe_open(str(folder / "model.safetensors"), "np") as weights:
+        table = weights.get_tensor("embeddings.word_embeddings.weight").astype(np.float32)
+    probability = 1 / np.arange(2, len(table) + 2)
+    probability /= probability.sum()
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()
+    return TokenVectors(tokenizer, table * (SIF / (SIF + probability))[:, None])
+
+
+@lru_cache(maxsize=2)
+def static_token_vectors(model_dir: Path) -> TokenVectors:
+    """A model2vec model's tokenizer and table (its weights are already baked in), loaded once per process."""
+    from model2vec import StaticModel  # deferred: heavy, and only this choice needs it
+
+    model = StaticModel.from_pretrained(str(model_dir))
+    return TokenVectors(model.tokenizer, np.asarray(model.embedding, dtype=np.float32))
