@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # Search
     embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH
     embedding_device: str = "auto"  # auto: the GPU when torch sees one
-    keyword_engine: str | None = None  # tantivy | fts5 | postgres; None: tantivy on SQLite, tsvector on PostgreSQL
+    keyword_engine: str | None = None  # tantivy | fts5 | postgres; None: tantivy
     search_keyword_max_share: float = 1.0  # <1: hybrid skips words in more papers (faster at 1M, less relevant)
     # keywords and summaries: minilm-tokens (static token vectors, default, fast) | minilm-static | any embedding
     # model name (minilm: the transformer, as before; ~400x slower)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from dailypapers.config import reset_settings
 from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.store.models import Paper
 from tests.conftest import SAMPLE_20K
@@ -39,10 +40,12 @@ def test_cli_against_postgres(demo, engine, cli):
     assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
 
 
-def test_search_on_postgres(engine, cli):
+def test_search_on_postgres(engine, cli, monkeypatch):
     """Keyword search through the tsvector index (migration 0002): ranking, phrases, prefixes, filters, snippets."""
     from dailypapers.search import SearchQuery, related, search
 
+    monkeypatch.setenv("DAILYPAPERS_KEYWORD_ENGINE", "postgres")  # the opt-in engine; the default is tantivy
+    reset_settings()
     assert cli("demo", "--no-serve", "--no-index").returncode == 0
     with Session(engine) as session:
         hits = search(session, SearchQuery("text-to-video generation training-free", mode="keyword", limit=5))

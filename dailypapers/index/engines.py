@@ -1,8 +1,10 @@
 """Which keyword engine and which vector index serve a database: the one place search/ and ranking/ get them.
 
-Keyword engine, one per process: the `keyword_engine` setting, else the default of the database (tantivy
-beside SQLite; tsvector inside PostgreSQL, which several web hosts may share). `postgres` and `fts5` keep
-the index inside the database (the store's own engine must match); `tantivy` works on either store.
+Keyword engine, one per process: the `keyword_engine` setting, else tantivy on either store (measured
+against FTS5 and PostgreSQL's tsvector in benchmarks/RESULTS.md: more relevant and faster than both). On
+PostgreSQL each host keeps its own tantivy replica in its data dir, built from the database at start and kept
+fresh by the change numbers. `postgres` (tsvector) and `fts5` keep the index inside the database (the
+store's own engine must match).
 
 Vector index: pgvector inside PostgreSQL, so every host on the database searches the same vectors; the
 matrix files (and HNSW graph) in the data dir beside SQLite.
@@ -26,7 +28,7 @@ from dailypapers.index.seams import KeywordIndex, VectorIndex
 from dailypapers.index.vectors import BuiltIndex, build_vector_index, load_vector_index
 from dailypapers.index.vectors_pgvector import forget_snapshots, load_pgvector_index, refresh_pgvector
 
-DEFAULTS = {"sqlite": "tantivy", "postgresql": "postgres"}
+DEFAULT_ENGINE = "tantivy"
 _DIALECT_ENGINES = {"fts5": "sqlite", "postgres": "postgresql"}
 _indexes: dict[tuple, KeywordIndex] = {}
 _lock = threading.Lock()
@@ -35,7 +37,7 @@ _lock = threading.Lock()
 def keyword_index(engine: Engine, settings=None) -> KeywordIndex:
     """The keyword index of this database, opened once per process."""
     settings = settings or get_settings()
-    name = settings.keyword_engine or DEFAULTS.get(engine.dialect.name, "tantivy")
+    name = settings.keyword_engine or DEFAULT_ENGINE
     dialect = _DIALECT_ENGINES.get(name)
     if name != "tantivy" and dialect is None:
         raise InvalidInput(f"unknown keyword engine {name!r}; use tantivy, fts5 or postgres")
