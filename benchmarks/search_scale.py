@@ -49,7 +49,7 @@ from synthetic import RealCorpus, generate, nearest_neighbours  # noqa: E402
 
 from dailypapers.config import get_settings  # noqa: E402
 from dailypapers.index.embedders import model_label  # noqa: E402
-from dailypapers.index.engines import keyword_index  # noqa: E402
+from dailypapers.index.engines import keyword_index, refresh_vector_index  # noqa: E402
 from dailypapers.index.stored_vectors import save_vectors  # noqa: E402
 from dailypapers.index.vectors import VectorIndex, build_vector_index  # noqa: E402
 from dailypapers.ingest.demo import demo_records  # noqa: E402
@@ -102,6 +102,8 @@ def batches(corpus: RealCorpus, size: str):
 
 def build_vectors(engine, path: Path, dim: int, ann_min: int):
     """The vector index the product serves from this database (files beside it; in the database with pgvector)."""
+    if engine.dialect.name == "postgresql":
+        return refresh_vector_index(engine, model_label(MODEL), dim)
     return build_vector_index(engine, path, model_label(MODEL), dim, force=True, ann_min=ann_min)
 
 
@@ -159,7 +161,7 @@ def query_texts(limit: int) -> list[str]:
 def exact_twin(index, engine) -> VectorIndex:
     """The brute-force baseline: an exact scan over the same vectors (the index's own matrix when it has one)."""
     matrix = getattr(index, "matrix", None)
-    if matrix is None:
+    if not isinstance(matrix, np.ndarray):  # pgvector's rows are read on demand: scan the stored vectors
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :m ORDER BY paper_id"),
                                 {"m": index.model}).all()
