@@ -80,6 +80,7 @@ def data_dir(size: str, backend: str) -> Path:
 def real_corpus() -> RealCorpus:
     """The 20,050 real papers with their MiniLM vectors: the 20k collection and the seed of the synthetic ones."""
     use_data_dir(REAL)
+    migrate()  # the cached collection may come from an older version: it is ours to upgrade
     with session_scope() as session:
         rows = session.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :m ORDER BY paper_id"),
                                {"m": model_label(MODEL)}).all()

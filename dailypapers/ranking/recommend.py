@@ -225,7 +225,8 @@ def _best(vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit:
     if len(rows) == 0:
         return []
     with one_blas_thread():
-        if len(rows) * 4 > len(vectors.ids):  # most of the corpus: score it all in place rather than copy rows
+        # Most of an in-memory corpus: score it all in place rather than copy rows (pgvector reads rows on demand).
+        if len(rows) * 4 > len(vectors.ids) and isinstance(vectors.matrix, np.ndarray):
             scores = model.score(np.asarray(vectors.matrix, dtype=np.float32))[rows]
         else:
             scores = model.score(np.asarray(vectors.matrix[rows], dtype=np.float32))
