@@ -170,14 +170,24 @@ class VectorIndex:
         if len(self.ids) == 0 or k <= 0:
             return []
         query = np.asarray(query, dtype=np.float32).reshape(-1)
-        wanted = k if keep is None else max(10 * k, 200)
-        candidates = self._exact(query, wanted) if self.graph is None else self._approximate(query, wanted)
-        if keep is not None:
+        # Without active filters `keep` only drops hidden papers (few): a small margin does, and at 1M every
+        # extra graph candidate costs (a first draw of 10k took most of a semantic search's time).
+        selective = filters is None or filters.active
+        wanted = k if keep is None else max(10 * k, 200) if selective else k + k // 4 + 10
+        while True:
+            candidates = self._exact(query, wanted) if self.graph is None else self._approximate(query, wanted)
+            if keep is None:
+                return candidates[:k]
             passed = set(keep(np.array([c for c, _ in candidates], dtype=np.int64)).tolist())
-            candidates = [(c, s) for c, s in candidates if c in passed]
-            if len(candidates) < k and len(passed) < wanted and allowed is not None:
-                return self._exact(query, k, allowed())  # selective filters: scan just the papers that pass
-        return candidates[:k]
+            kept = [(c, s) for c, s in candidates if c in passed]
+            if len(kept) >= k:
+                return kept[:k]
+            if selective or wanted >= len(self.ids):
+                break
+            selective, wanted = True, max(10 * k, 200)  # more hidden papers than the margin: draw as if filtered
+        if allowed is not None:
+            return self._exact(query, k, allowed())  # selective filters: scan just the papers that pass
+        return kept[:k]
 
     def _positions(self, paper_ids: np.ndarray) -> np.ndarray:
         pos = np.searchsorted(self.ids, paper_ids)
