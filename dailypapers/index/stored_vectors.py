@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.index.embedders import Embedder, paper_text
@@ -95,7 +95,15 @@ def save_vectors(engine: Engine, model: str, keys: list[tuple[int, str]], vector
         conn.execute(stmt, rows)
 
 
+def vectors_of(conn, model: str, paper_ids: list[int]) -> dict[int, np.ndarray]:
+    """The stored vectors of these papers under this model (papers without one are left out)."""
+    if not paper_ids:
+        return {}
+    query = text("SELECT paper_id, vector FROM embeddings WHERE model = :model AND paper_id IN :ids").bindparams(
+        bindparam("ids", expanding=True))
+    rows = conn.execute(query, {"model": model, "ids": list(paper_ids)})
+    return {paper_id: np.frombuffer(blob, dtype="<f4") for paper_id, blob in rows}
+
+
 def vector_of(conn, paper_id: int, model: str) -> np.ndarray | None:
-    blob = conn.execute(text("SELECT vector FROM embeddings WHERE paper_id = :id AND model = :model"),
-                        {"id": paper_id, "model": model}).scalar()
-    return None if blob is None else np.frombuffer(blob, dtype="<f4")
+    return vectors_of(conn, model, [paper_id]).get(paper_id)

@@ -30,7 +30,7 @@ from dailypapers.index.keyword_fts5 import author_match
 from dailypapers.index.keyword_postgres import to_tsquery_text
 from dailypapers.index.keyword_sql import conditions
 from dailypapers.index.seams import Filters
-from dailypapers.index.stored_vectors import vector_of
+from dailypapers.index.stored_vectors import vector_of, vectors_of
 from dailypapers.index.vectors import BuiltIndex
 from dailypapers.store.pgvector import vector_literal
 
@@ -116,12 +116,10 @@ class StoredRows:
         if len(wanted) == 0:
             return out
         with self.index.engine.connect() as conn:
-            found = dict(conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :model "
-                                           "AND paper_id = ANY(:ids)"),
-                                      {"model": self.index.model, "ids": wanted.tolist()}).all())
+            found = vectors_of(conn, self.index.model, wanted.tolist())
         for i, pid in enumerate(wanted.tolist()):
             if pid in found:  # a paper deleted since the snapshot scores zero
-                out[i] = np.frombuffer(found[pid], dtype="<f4")
+                out[i] = found[pid]
         return out if np.ndim(rows) else out[0]
 
 
