@@ -5,6 +5,7 @@ Errors a person can act on end as one line on stderr and a non-zero exit, never 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -14,13 +15,27 @@ import typer
 from dailypapers.commands import app
 from dailypapers.errors import DailyPapersError
 
-# Importing a command module registers its commands on `app`.
-from dailypapers.commands import (  # noqa: E402,F401  isort: skip
-    arxiv, demo, digest, jobs, library, mcp, migrate, papers, search, trends, users,
-)
+# The module of dailypapers.commands that registers each top-level command (or group) on `app`. A command
+# imports only its own module: `import` does not pay for the digest's scikit-learn or the MCP SDK.
+COMMAND_MODULES = {
+    "ingest": "arxiv", "harvest": "arxiv", "demo": "demo", "serve": "demo", "digest": "digest",
+    "subscribe": "digest", "unsubscribe": "digest", "scheduler": "digest", "worker": "jobs", "jobs": "jobs",
+    "library": "library", "recommend": "library", "mcp": "mcp", "migrate": "migrate", "db": "papers",
+    "import": "papers", "export": "papers", "stats": "papers", "index": "search", "search": "search",
+    "related": "search", "trends": "trends", "users": "users",
+}
+
+
+def load_commands(argv: list[str]) -> None:
+    """Import the module of the command named in `argv`, or every module (help, a typo, no command)."""
+    name = next((arg for arg in argv if not arg.startswith("-")), None)
+    modules = [COMMAND_MODULES[name]] if name in COMMAND_MODULES else sorted(set(COMMAND_MODULES.values()))
+    for module in modules:
+        importlib.import_module(f"dailypapers.commands.{module}")
 
 
 def main(argv: list[str] | None = None) -> int:
+    load_commands(sys.argv[1:] if argv is None else argv)
     command = typer.main.get_command(app)
     try:
         # Without standalone mode click returns (not raises) the code of a typer.Exit.

@@ -14,8 +14,11 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 def author_key(name: str) -> str:
     """The normalised form of an author's name: lower case, no accents, words separated by one space."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if (name or "").isascii():  # most names: nothing to decompose, and casefold is lower
+        plain = (name or "").lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", name)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(_NOT_WORD.sub(" ", plain).split())
 
 

@@ -44,3 +44,20 @@ def test_demo_loads_idempotently_with_marked_votes(cli, settings):
     assert bad == 0
     days = db.execute("SELECT count(DISTINCT date) FROM daily_entries").fetchone()[0]
     assert days == 8
+
+
+def test_each_command_loads_only_from_the_module_that_registers_it():
+    import subprocess
+    import sys
+
+    from dailypapers.cli import COMMAND_MODULES, load_commands
+    from dailypapers.commands import app
+
+    load_commands([])  # every module
+    registered = {c.name: c.callback.__module__ for c in app.registered_commands}
+    registered |= {g.name: g.typer_instance.registered_commands[0].callback.__module__ for g in app.registered_groups}
+    assert {name: f"dailypapers.commands.{module}" for name, module in COMMAND_MODULES.items()} == registered
+    # and `import` does not pay for the digest's and the MCP server's libraries
+    probe = ("import sys; from dailypapers.cli import load_commands; load_commands(['import', 'x.jsonl']); "
+             "print(sorted(m for m in ('sklearn', 'mcp', 'dailypapers.commands.digest') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"

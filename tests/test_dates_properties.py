@@ -1,9 +1,13 @@
-"""Property tests of the day, week and month parsers: whatever the text, they answer a date or InvalidInput,
-and every period they accept, with its last day and its neighbours, stays inside the calendar."""
+"""Property tests of the date parsers (days, weeks, months; arXiv's version dates) and of author keys:
+whatever the text, they answer a date or InvalidInput, and every period they accept, with its last day and
+its neighbours, stays inside the calendar."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 from hypothesis import given
@@ -11,7 +15,9 @@ from hypothesis import strategies as st
 
 from dailypapers.dates import MAX_YEAR, MIN_YEAR, parse_day, parse_month, parse_week
 from dailypapers.errors import InvalidInput
+from dailypapers.names import author_key
 from dailypapers.periods import month_period, parse_period, week_period
+from dailypapers.sources.snapshot import parse_date
 
 days = st.dates(min_value=date(MIN_YEAR, 1, 1), max_value=date(MAX_YEAR, 12, 31))
 # Text that looks like a date more often than chance would: digits (of any script), dashes and a W.
@@ -67,3 +73,27 @@ def test_years_outside_the_range_are_bad_input(year, month):
 def test_no_other_digits_or_impossible_dates(text):
     with pytest.raises(InvalidInput):
         parse_day(text) if "W" not in text else parse_week(text)
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 12, 31)))
+def test_arxiv_version_dates_read_as_the_email_parser_reads_them(moment):
+    written = format_datetime(moment.replace(microsecond=0, tzinfo=UTC), usegmt=True)  # 'Sat, 31 Mar 2007 ... GMT'
+    assert parse_date(written, "created") == parsedate_to_datetime(written) == moment.replace(microsecond=0,
+                                                                                              tzinfo=UTC)
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789 :,GMTJanFebSat+-"), max_size=32))
+def test_any_version_date_text_is_a_date_or_invalid_input(value):
+    try:
+        parsed = parse_date(value, "created")
+    except InvalidInput:
+        return
+    assert parsed is None or parsed.tzinfo is not None
+
+
+@given(st.text(max_size=30))
+def test_an_author_key_does_not_depend_on_the_ascii_shortcut(name):
+    # the unicode path for every name must agree with the ASCII shortcut where both apply
+    slow = " ".join(re.sub(r"[\W_]+", " ", "".join(
+        c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()).split())
+    assert author_key(name) == slow

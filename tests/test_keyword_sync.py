@@ -146,3 +146,32 @@ def test_upgrading_a_database_indexed_by_triggers_keeps_fts5_search(fts5, settin
                                      abstract="How numbats dig.")])
     assert found(engine) == []
     assert keyword_index(engine).count(KeywordQuery(terms=("numbat",)), 10) == 1
+
+
+def test_the_database_built_documents_answer_every_filter(engine, monkeypatch):
+    from datetime import UTC, date, datetime
+    monkeypatch.setenv("DAILYPAPERS_KEYWORD_ENGINE", "tantivy")
+    forget_indexes()
+    dated = PaperRecord(arxiv_id="2601.00042", version=1, title="Wombat burrows", abstract="How wombats dig.",
+                        authors=["José O'Neil-Smith", "Ada Lovelace"], categories=["q-bio.PE", "cs.LG"],
+                        published_at=datetime(2025, 3, 4, 23, 30, tzinfo=UTC), code_url="https://github.com/a/b")
+    undated = PaperRecord(arxiv_id="2601.00043", version=1, title="Wombat diets", abstract="What wombats eat.")
+    write_batch(engine, [dated, undated])
+    index = keyword_index(engine)
+
+    def ids(**filters) -> set[str]:
+        with Session(engine) as session:
+            return {session.execute(text("SELECT arxiv_id FROM papers WHERE id = :i"), {"i": h.paper_id}).scalar()
+                    for h in index.search(WOMBAT, Filters(**filters), 10)}
+
+    assert ids() == {"2601.00042", "2601.00043"}
+    assert ids(authors=("josé o'neil smith",)) == ids(authors=("Lovelace",)) == {"2601.00042"}
+    assert ids(authors=("Ada Smith",)) == set()
+    assert ids(category="cs") == ids(category="q-bio") == ids(category="cs.LG") == {"2601.00042"}
+    assert ids(category="cs.CV") == ids(category="q") == set()
+    assert ids(date_from=date(2025, 3, 4), date_to=date(2025, 3, 4)) == {"2601.00042"}  # the UTC day
+    assert ids(date_from=date(2025, 3, 5)) == set()
+    assert ids(has_code=True) == {"2601.00042"}
+    write_batch(engine, [PaperRecord(arxiv_id="2601.00043", version=2, title="Wombat diets, revised",
+                                     abstract="What wombats eat.")])
+    assert ids() == {"2601.00042", "2601.00043"} and index.count(WOMBAT, 10) == 2  # replaced, not added

@@ -21,13 +21,12 @@ from sqlalchemy import Engine
 from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
-from dailypapers.store.reads import changed_since, last_change_seq
+from dailypapers.store.reads import changed_documents, last_change_seq
 
 TEXT_ANALYZER = "dp_text"
 NAME_ANALYZER = "dp_name"
 WRITER_HEAP = 256_000_000
 WRITER_THREADS = 2
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
@@ -46,19 +45,6 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("published", indexed=True, fast=True)  # date ordinal
     builder.add_integer_field("has_code", indexed=True)
     return builder.build()
-
-
-def document(row) -> tantivy.Document:
-    """The indexed form of a paper row (store/reads.py INDEXED_COLUMNS)."""
-    categories = (row.categories or "").lower().split()
-    authors = row.authors if isinstance(row.authors, list) else json.loads(row.authors or "[]")
-    fields = {"id": int(row.id), "text": f"{row.title or ''} {row.abstract or ''}",
-              "authors": [" ".join(_TOKEN.findall(a)) for a in authors] or [""],
-              "category": sorted({*categories, *(c.split(".")[0] for c in categories)}) or [""],
-              "has_code": int(bool(row.code_url))}
-    if row.published_at is not None:
-        fields["published"] = row.published_at.date().toordinal()
-    return tantivy.Document(**fields)
 
 
 class TantivyIndex:
@@ -125,12 +111,15 @@ class TantivyIndex:
     def _filtered(self, query, filters: Filters):
         conditions = []
         for author in filters.authors:
-            tokens = _TOKEN.findall(author.lower())
+            tokens = self.analyzers[NAME_ANALYZER].analyze(author)  # as the names were indexed
             if tokens:
                 conditions.append(Query.phrase_query(self.schema, "authors", tokens) if len(tokens) > 1
                                   else Query.term_query(self.schema, "authors", tokens[0]))
         if filters.category:
-            conditions.append(Query.term_query(self.schema, "category", filters.category.strip().lower()))
+            category = filters.category.strip().lower()
+            # "cs" is an archive: every "cs.*" category (and the bare name, as indexes before 2026-12 held it)
+            conditions.append(Query.term_query(self.schema, "category", category) if "." in category
+                              else Query.regex_query(self.schema, "category", re.escape(category) + r"(\..*)?"))
         if filters.date_from or filters.date_to:
             low = filters.date_from.toordinal() if filters.date_from else None
             high = filters.date_to.toordinal() if filters.date_to else None
@@ -172,12 +161,14 @@ class TantivyIndex:
 
     def _apply(self, writer, after: int) -> int:
         applied, seq = 0, after
+        empty = self.index.searcher().num_docs == 0  # nothing to replace: skip the deletes (a bulk load)
         with self.engine.connect() as conn:
-            for rows in changed_since(conn, after):
+            for rows in changed_documents(conn, after):
                 for row in rows:
-                    writer.delete_documents_by_term("id", int(row.id))
+                    if not empty:
+                        writer.delete_documents_by_term("id", row.id)
                     if not row.hidden:
-                        writer.add_document(document(row))
+                        writer.add_json(row.document)
                 applied += len(rows)
                 seq = rows[-1].change_seq
         if applied or after == 0:

@@ -33,10 +33,27 @@ def parse_date(value: Any, field: str) -> datetime | None:
                 return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         else:
-            parsed = parsedate_to_datetime(value)
+            parsed = _arxiv_date(value) or parsedate_to_datetime(value)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"{field}: not a date: {value!r}") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+
+
+def _arxiv_date(value: str) -> datetime | None:
+    """The one RFC 2822 shape arXiv writes ('Sat, 31 Mar 2007 02:26:18 GMT'), read without the email parser
+    (a fifth of its time, on every version of every paper); None for any other shape."""
+    parts = value.split()
+    if len(parts) != 6 or parts[5] != "GMT" or parts[2] not in _MONTHS:
+        return None
+    clock = parts[4].split(":")
+    if len(clock) != 3 or not (parts[1] + parts[3] + "".join(clock)).isdigit():
+        return None
+    return datetime(int(parts[3]), _MONTHS[parts[2]], int(parts[1]), int(clock[0]), int(clock[1]), int(clock[2]),
+                    tzinfo=UTC)
 
 
 def _version_number(text: Any) -> int:

@@ -6,14 +6,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, select, text
 
 from dailypapers.store.models import Paper
 
 PAPERS = Paper.__table__
-# What a keyword index needs of a paper.
-INDEXED_COLUMNS = (PAPERS.c.id, PAPERS.c.title, PAPERS.c.abstract, PAPERS.c.authors, PAPERS.c.categories,
-                   PAPERS.c.published_at, PAPERS.c.code_url, PAPERS.c.hidden, PAPERS.c.change_seq)
+# A paper as a keyword index takes it, one JSON object built by the database itself (no Python per paper):
+# {"id", "text": title and abstract, "authors": [names], "category": [lower-case categories],
+#  "has_code": 0 or 1, "published": the first version's proleptic day number (date.toordinal), when known}.
+# Categories are validated names (no quotes), so joining them into a JSON array as text is safe.
+_DOCUMENT = {
+    "sqlite": """json_object('id', id, 'text', title || ' ' || coalesce(abstract, ''),
+                 'authors', coalesce(json(authors), '[]'),
+                 'category', json('["' || replace(lower(categories), ' ', '","') || '"]'),
+                 'has_code', coalesce(code_url, '') != ''{published})""",
+    "postgresql": """json_build_object('id', id, 'text', title || ' ' || coalesce(abstract, ''),
+                 'authors', coalesce(authors, '[]'::json),
+                 'category', to_json(string_to_array(lower(categories), ' ')),
+                 'has_code', (coalesce(code_url, '') != '')::int{published})::text""",
+}
+_DAY_NUMBER = {
+    "sqlite": "CAST(julianday(date(published_at)) - 1721424.5 AS INTEGER)",
+    "postgresql": "((published_at AT TIME ZONE 'UTC')::date - DATE '0001-01-01' + 1)",
+}
 
 
 def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict:
@@ -38,14 +53,18 @@ def last_change_seq(conn: Connection) -> int:
     return conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0
 
 
-def changed_since(conn: Connection, seq: int, batch: int = 5000) -> Iterator[list]:
-    """Pages of papers (INDEXED_COLUMNS) changed after `seq`, in change order: an index's catch-up."""
+def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator[list]:
+    """Pages of (id, change_seq, hidden, document) of the papers changed after `seq`, in change order: a keyword
+    index's catch-up. `document` is the paper as a JSON object (see _DOCUMENT)."""
+    dialect = conn.dialect.name
+    fields = _DOCUMENT[dialect]
+    with_day = fields.format(published=f", 'published', {_DAY_NUMBER[dialect]}")  # tantivy refuses a null
+    document = f"CASE WHEN published_at IS NULL THEN {fields.format(published='')} ELSE {with_day} END"
+    page = text(f"SELECT id, change_seq, hidden, {document} AS document FROM papers "
+                "WHERE change_seq > :seq OR (change_seq = :seq AND id > :id) ORDER BY change_seq, id LIMIT :batch")
     after = (seq, 0)
     while True:
-        rows = conn.execute(select(*INDEXED_COLUMNS)
-                            .where(or_(PAPERS.c.change_seq > after[0],
-                                       and_(PAPERS.c.change_seq == after[0], PAPERS.c.id > after[1])))
-                            .order_by(PAPERS.c.change_seq, PAPERS.c.id).limit(batch)).all()
+        rows = conn.execute(page, {"seq": after[0], "id": after[1], "batch": batch}).all()
         if not rows:
             return
         yield rows
