@@ -16,7 +16,8 @@ by side (tantivy, the default, and FTS5, both through search()), with bm25s over
 
 20k = the 64 demo papers and the 19,995 real ones with their real MiniLM vectors (made by
 benchmarks/relevance.py, read from benchmarks/out/distractors); 100k and 1M = synthetic papers from
-benchmarks/synthetic.py (fixed seed). Both databases are filled through the store's write path
+benchmarks/synthetic.py (fixed seed) grown from them; 5k (the CI-sized check) = synthetic papers grown from 300
+real ones embedded on the spot, so that it needs no cache. Both databases are filled through the store's write path
 (upsert_papers, save_vectors). SQLite collections are kept in benchmarks/out/scale-N/ so reruns only measure
 (--rebuild builds again); PostgreSQL runs on a throwaway embedded server (tests/postgres.py) and is built
 every run. The vector index and keyword engine are the product's choice for each database (index/engines.py).
@@ -48,13 +49,14 @@ from sqlalchemy import bindparam, create_engine, select, text  # noqa: E402
 from synthetic import RealCorpus, generate, nearest_neighbours  # noqa: E402
 
 from dailypapers.config import get_settings  # noqa: E402
-from dailypapers.index.embedders import model_label  # noqa: E402
+from dailypapers.index.embedders import get_embedder, model_label, paper_text  # noqa: E402
 from dailypapers.index.engines import keyword_index, refresh_vector_index  # noqa: E402
 from dailypapers.index.stored_vectors import save_vectors  # noqa: E402
 from dailypapers.index.vectors import VectorIndex, build_vector_index  # noqa: E402
 from dailypapers.ingest.demo import demo_records  # noqa: E402
 from dailypapers.search import SearchQuery, hybrid, search  # noqa: E402
 from dailypapers.search.semantic import embed_query, semantic_index  # noqa: E402
+from dailypapers.sources.snapshot import iter_jsonl  # noqa: E402
 from dailypapers.store.db import migrate, session_scope  # noqa: E402
 from dailypapers.store.models import Paper  # noqa: E402
 from dailypapers.store.papers import paper_to_record, upsert_papers  # noqa: E402
@@ -62,6 +64,8 @@ from tests.postgres import postgres_server  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 REAL = OUT / "distractors"
+SAMPLE = ROOT / "benchmarks" / "data" / "arxiv-sample-20k.jsonl.gz"
+SEED_PAPERS = 300
 MODEL = "minilm"
 SIZES = {"5k": 5_000, "20k": 20_050, "100k": 100_000, "1m": 1_000_000}
 # FTS5 scores every paper holding any query word: seconds per query at 1M, so fewer queries time it there.
@@ -78,7 +82,7 @@ def data_dir(size: str, backend: str) -> Path:
 
 
 def real_corpus() -> RealCorpus:
-    """The 20,050 real papers with their MiniLM vectors: the 20k collection and the seed of the synthetic ones."""
+    """The 20,050 real papers with their MiniLM vectors: the 20k collection and the seed of 100k and 1M."""
     use_data_dir(REAL)
     migrate()  # the cached collection may come from an older version: it is ours to upgrade
     with session_scope() as session:
@@ -89,6 +93,26 @@ def real_corpus() -> RealCorpus:
         papers = {p.id: p for p in session.scalars(select(Paper))}
         records = [paper_to_record(papers[r.paper_id]) for r in rows]
     vectors = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), -1).copy()
+    return RealCorpus(records, vectors, nearest_neighbours(vectors))
+
+
+def seed_corpus() -> RealCorpus:
+    """The seed of the CI-sized 5k run: the first SEED_PAPERS papers of the sample, embedded with MiniLM now,
+    so that a fresh clone (without the 20k cache, 16 CPU-minutes to make) runs it."""
+    records = []
+    with gzip.open(SAMPLE, "rb") as stream:
+        for line in iter_jsonl(stream):
+            if line.record is not None:
+                records.append(line.record)
+            if len(records) == SEED_PAPERS:
+                break
+    cache = OUT / f"seed-{SEED_PAPERS}-{MODEL}.npy"  # one run builds 5k twice (SQLite, PostgreSQL): embed once
+    if cache.exists():
+        vectors = np.load(cache)
+    else:
+        vectors = get_embedder(MODEL).embed([paper_text(r.title, r.abstract) for r in records])
+        OUT.mkdir(parents=True, exist_ok=True)
+        np.save(cache, vectors)
     return RealCorpus(records, vectors, nearest_neighbours(vectors))
 
 
@@ -110,7 +134,7 @@ def build_vectors(engine, path: Path, dim: int, ann_min: int):
 
 def build(size: str, backend: str, database_url: str | None) -> dict:
     """Fill a fresh database through the store's write path, then build every index; returns the timings."""
-    corpus = real_corpus()
+    corpus = seed_corpus() if size == "5k" else real_corpus()
     path = data_dir(size, backend)
     path.mkdir(parents=True, exist_ok=True)
     for old in path.glob("dailypapers.db*"):
@@ -153,7 +177,7 @@ def query_texts(limit: int) -> list[str]:
     judged = [q["query"] for q in json.loads((ROOT / "benchmarks" / "relevance_judgments.json").read_text())["queries"]]
     texts = judged + [r.title for r in demo_records()]
     rng = np.random.default_rng(7)
-    with gzip.open(ROOT / "benchmarks" / "data" / "arxiv-sample-20k.jsonl.gz", "rt") as f:
+    with gzip.open(SAMPLE, "rt") as f:
         titles = [" ".join(json.loads(line)["title"].split()) for _, line in zip(range(3000), f, strict=False)]
     texts += [titles[i] for i in rng.permutation(len(titles))]
     return texts[:limit]

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # keywords and summaries: minilm-tokens (static token vectors, default, fast) | minilm-static | any embedding
     # model name (minilm: the transformer, as before; ~400x slower)
     keyphrase_model: str = "minilm-tokens"
+    # PostgreSQL's maintenance_work_mem while `dailypapers index` builds an HNSW index: pgvector builds the graph
+    # in memory, many times faster, while it fits (about 2 GB for 1M 384-d vectors); the server must have it.
+    pgvector_build_memory_mb: int = 1024
 
     # Email
     smtp_host: str = "127.0.0.1"

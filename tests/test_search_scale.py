@@ -1,8 +1,8 @@
 """Scale checks (slow): HNSW recall on real embeddings, and the scale benchmark end to end.
 
 CI runs them small: 300 real sample abstracts embedded with MiniLM, grown to 5,000 vectors with the
-benchmark's synthetic neighbours. DAILYPAPERS_FULL_SCALE=1 uses the 20k real vectors cached by
-benchmarks/relevance.py and 100,000 vectors.
+benchmark's synthetic neighbours (the benchmark's own 5k run seeds itself the same way).
+DAILYPAPERS_FULL_SCALE=1 uses the 20k real vectors cached by benchmarks/relevance.py and 100,000 vectors.
 """
 
 from __future__ import annotations
@@ -79,8 +79,6 @@ def test_hnsw_recall_at_10_is_at_least_095_on_real_embeddings(settings):
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_scale_benchmark_runs_end_to_end_at_a_small_size():
-    if not (ROOT / "benchmarks" / "out" / "distractors" / "dailypapers.db").exists():
-        pytest.skip("needs the 20k real vectors that benchmarks/relevance.py caches (16 CPU-minutes to make)")
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "search_scale.py"), "--sizes", "5k",
                            "--postgres-sizes", "5k", "--queries", "20", "--rebuild"],
                           capture_output=True, text=True, timeout=1700)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 from sqlalchemy import Engine, text
 
+from dailypapers.config import get_settings
 from dailypapers.index.keyword_fts5 import author_match
 from dailypapers.index.keyword_postgres import to_tsquery_text
 from dailypapers.index.keyword_sql import conditions
@@ -75,6 +76,9 @@ def refresh_pgvector(engine: Engine, model: str, dim: int) -> BuiltIndex:
     name = hnsw_index_name(model, dim)
     with engine.begin() as conn:
         existed = conn.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}).scalar()
+        if not existed:
+            conn.execute(text("SELECT set_config('maintenance_work_mem', :mem, true)"),
+                         {"mem": f"{max(64, int(get_settings().pgvector_build_memory_mb))}MB"})
         conn.execute(text(
             f"CREATE INDEX IF NOT EXISTS {name} ON embeddings USING hnsw ((embedding::vector({int(dim)})) "
             f"vector_cosine_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) "
