@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -26,9 +25,10 @@ from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.engines import keyword_index
 from dailypapers.ingest.batches import write_rows
+from dailypapers.ingest.parse import ParsedChunk, exit_with, parse_chunk
 from dailypapers.ingest.rejects import RejectFile, reject_path
-from dailypapers.sources.snapshot import iter_jsonl, open_lines, record_to_export
-from dailypapers.store.papers import UpsertResult, iter_records, paper_row
+from dailypapers.sources.snapshot import open_lines, record_to_export
+from dailypapers.store.papers import UpsertResult, iter_records
 
 ByteProgress = Callable[[int, int], None]  # (bytes done, bytes total)
 CHUNK_LINES = 5000
@@ -67,40 +67,11 @@ class ImportReport:
                 + (f" (reasons in {self.rejects_path})" if self.rejected else ""))
 
 
-@dataclass
-class ParsedChunk:
-    lines: int  # non-blank lines read
-    rows: list[tuple]  # store/papers.py paper_row of each valid record
-    rejects: list[tuple[int, str, str]]  # (line number, reason, line)
-
-
-def parse_chunk(first: int, lines: list[bytes]) -> ParsedChunk:
-    """Parse, validate and make rows of lines numbered from `first`: the work the pool's processes do."""
-    chunk = ParsedChunk(0, [], [])
-    for line in iter_jsonl(lines):
-        chunk.lines += 1
-        if line.record is None:
-            chunk.rejects.append((first + line.number - 1, line.error or "invalid", line.text.rstrip("\n")))
-        else:
-            chunk.rows.append(paper_row(line.record))
-    return chunk
-
-
 def _chunks(stream: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
     first = 1
     while lines := list(islice(stream, CHUNK_LINES)):
         yield first, lines
         first += len(lines)
-
-
-def _exit_with(parent: int) -> None:
-    """In a pool process: exit when the import that started it is gone (killed), instead of waiting forever."""
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def _parsed(stream: Iterable[bytes], parallel: bool) -> Iterator[ParsedChunk]:
@@ -109,7 +80,7 @@ def _parsed(stream: Iterable[bytes], parallel: bool) -> Iterator[ParsedChunk]:
         yield from (parse_chunk(*chunk) for chunk in _chunks(stream))
         return
     # spawn: a fresh interpreter, none of this process's threads and connections
-    with ProcessPoolExecutor(PARSE_WORKERS, mp_context=get_context("spawn"), initializer=_exit_with,
+    with ProcessPoolExecutor(PARSE_WORKERS, mp_context=get_context("spawn"), initializer=exit_with,
                              initargs=(os.getpid(),)) as pool:
         ahead: deque = deque()
         for chunk in _chunks(stream):
