@@ -32,7 +32,8 @@ from dailypapers.store.papers import UpsertResult, iter_records
 
 ByteProgress = Callable[[int, int], None]  # (bytes done, bytes total)
 CHUNK_LINES = 5000
-PARSE_WORKERS = 2
+# Parsing is most of an import's CPU: one process per core but the writer's, at least two, at most eight.
+PARSE_WORKERS = max(2, min(8, (os.cpu_count() or 2) - 1))
 PARALLEL_FROM_BYTES = 8_000_000  # below this, starting the pool costs more than it saves
 
 
