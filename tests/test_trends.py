@@ -40,7 +40,24 @@ def store(session):
     return session
 
 
-def test_counts_and_shares_per_month(store):
+@pytest.fixture(params=["tantivy", "sql"])
+def keyword_engine(request, monkeypatch, session):
+    """Each keyword engine of the backend: tantivy, and the database's own (FTS5 on SQLite, tsvector on PostgreSQL)."""
+    from dailypapers.index.engines import forget_indexes
+
+    sql = "fts5" if session.get_bind().dialect.name == "sqlite" else "postgres"
+    from dailypapers.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "keyword_engine", request.param if request.param == "tantivy" else sql)
+    forget_indexes()
+    yield request.param
+    forget_indexes()
+
+
+def test_counts_and_shares_per_month(store, keyword_engine):
+    from dailypapers.index.engines import keyword_index
+
+    assert (type(keyword_index(store.get_bind())).__name__ == "TantivyIndex") == (keyword_engine == "tantivy")
     trends = topic_trends(store, ["graph neural", '"graph neural"', "diffusion", "graph*"])
     assert trends.months == ["2025-01", "2025-02", "2025-03"]  # the store's span, the empty month too
     assert trends.totals == [2, 0, 3]  # the hidden paper counts nowhere

@@ -70,11 +70,14 @@ class Fts5Index:
             return conn.execute(text("SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :t "
                                      "LIMIT :cap)"), {"t": match_expression(query), "cap": cap + 1}).scalar()
 
-    def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
+    def matching(self, filters: Filters, among: np.ndarray | None = None,
+                 query: KeywordQuery | None = None) -> np.ndarray:
         self.catch_up()
-        authors = author_match(filters)
-        extra = " AND p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :authors)" if authors else ""
-        return matching_ids(self.engine, filters, among, extra, {"authors": authors} if authors else {})
+        match = match_expression(query, filters) if query is not None else author_match(filters)
+        if query is not None and not match_expression(query):
+            return np.array([], dtype=np.int64)
+        extra = " AND p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :match)" if match else ""
+        return matching_ids(self.engine, filters, among, extra, {"match": match} if match else {})
 
     def catch_up(self) -> None:
         """Before a read: index what the store has and the table lacks (another process's write, a crash)."""

@@ -82,10 +82,13 @@ class PostgresIndex:
                                      "to_tsquery('english', :t) LIMIT :cap) AS f"),
                                 {"t": to_tsquery_text(match_expression(query)), "cap": cap + 1}).scalar()
 
-    def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
-        authors = author_match(filters)
-        extra = " AND p.search_vector @@ to_tsquery('english', :authors)" if authors else ""
-        params = {"authors": to_tsquery_text(authors)} if authors else {}
+    def matching(self, filters: Filters, among: np.ndarray | None = None,
+                 query: KeywordQuery | None = None) -> np.ndarray:
+        match = match_expression(query, filters) if query is not None else author_match(filters)
+        if query is not None and not match_expression(query):
+            return np.array([], dtype=np.int64)
+        extra = " AND p.search_vector @@ to_tsquery('english', :match)" if match else ""
+        params = {"match": to_tsquery_text(match)} if match else {}
         return matching_ids(self.engine, filters, among, extra, params)
 
     def sync(self) -> int:

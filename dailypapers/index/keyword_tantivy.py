@@ -76,16 +76,22 @@ class TantivyIndex:
         matched = self._text_query(query)
         return 0 if matched is None else min(self.index.searcher().search(matched, cap + 1).count, cap + 1)
 
-    def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
+    def matching(self, filters: Filters, among: np.ndarray | None = None,
+                 query: KeywordQuery | None = None) -> np.ndarray:
         self.catch_up()
+        if among is not None and len(among) == 0:
+            return np.array([], dtype=np.int64)
+        scope = None if query is None else self._text_query(query)
+        if query is not None and scope is None:  # a query without a word to look for
+            return np.array([], dtype=np.int64)
         if among is not None:
-            if len(among) == 0:
-                return np.array([], dtype=np.int64)
-            scope = Query.term_set_query(self.schema, "id", [int(i) for i in among])
-        else:
+            listed = Query.term_set_query(self.schema, "id", [int(i) for i in among])
+            scope = listed if scope is None else Query.boolean_query([(Occur.Must, scope), (Occur.Must, listed)])
+        elif scope is None:
             scope = Query.all_query()
         searcher = self.index.searcher()
         limit = len(among) if among is not None else max(searcher.num_docs, 1)
+        # ordered by the id fast field: the ids come without reading a stored document per hit
         hits = searcher.search(self._filtered(scope, filters), limit, order_by_field="id").hits
         return np.sort(np.array([value for value, _ in hits], dtype=np.int64))
 

@@ -75,8 +75,10 @@ class KeywordIndex(Protocol):
     def count(self, query: KeywordQuery, cap: int) -> int:
         """How many visible papers match, counting stops past `cap` (cheap probes of common words)."""
 
-    def matching(self, filters: Filters, among: np.ndarray | None = None) -> np.ndarray:
-        """Sorted ids of the visible papers passing the filters (of `among`, when given): semantic filtering."""
+    def matching(self, filters: Filters, among: np.ndarray | None = None,
+                 query: KeywordQuery | None = None) -> np.ndarray:
+        """Sorted ids of the visible papers passing the filters (of `among`, when given) and, with `query`,
+        having any part of it: semantic filtering, and every match of a query, unranked (topic trends)."""
 
     def sync(self) -> int:
         """Apply every paper change the store committed since the last sync; returns how many were applied."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
@@ -17,7 +18,7 @@ from dailypapers.index.engines import keyword_index
 from dailypapers.index.seams import Filters, KeywordIndex, KeywordQuery
 from dailypapers.search.keywords import parse_keyword_query, single_terms
 from dailypapers.search.query import MAX_QUERY_CHARS
-from dailypapers.store.reads import published_between, published_span
+from dailypapers.store.reads import published_months, published_span
 
 MAX_QUERIES = 5
 DEFAULT_MONTHS = 36  # the default window: the store's span, at most its last three years
@@ -93,16 +94,16 @@ def _window(session: Session, first: date | None, last: date | None) -> tuple[in
     return start, end
 
 
-def _matching(keywords: KeywordIndex, query: KeywordQuery, filters: Filters, limit: int) -> set[int]:
-    """Ids of the papers having every part of the query (each part is one index search, unranked here)."""
+def _matching(keywords: KeywordIndex, query: KeywordQuery, filters: Filters) -> np.ndarray:
+    """Sorted ids of the papers having every part of the query (each part is one unranked index lookup)."""
     parts = single_terms(query) + [KeywordQuery(phrases=(phrase,)) for phrase in query.phrases]
-    found: set[int] | None = None
+    found: np.ndarray | None = None
     for part in parts:
-        ids = {hit.paper_id for hit in keywords.search(part, filters, limit)}
-        found = ids if found is None else found & ids
-        if not found:
+        ids = keywords.matching(filters, query=part)
+        found = ids if found is None else np.intersect1d(found, ids, assume_unique=True)
+        if not len(found):
             break
-    return found or set()
+    return found if found is not None else np.array([], dtype=np.int64)
 
 
 def topic_trends(session: Session, texts: list[str], first: date | None = None, last: date | None = None) -> Trends:
@@ -113,23 +114,20 @@ def topic_trends(session: Session, texts: list[str], first: date | None = None, 
     if window is None:  # an empty store: no months to draw
         return Trends([], [], [Series(text, [], []) for text, _ in queries])
     start, end = window
-    published = published_between(session.connection(), _month_start(start), _month_start(end + 1))
-    month_of = {pid: _month_index(when) - start for pid, when in published.items()}
+    ids, month_of = published_months(session.connection(), _month_start(start), _month_start(end + 1))
     count = end - start + 1
-    totals = [0] * count
-    for offset in month_of.values():
-        totals[offset] += 1
+    totals = np.bincount(month_of - start, minlength=count)
     keywords = keyword_index(session.get_bind())
     filters = Filters(date_from=_month_start(start).date(),
                       date_to=(_month_start(end + 1) - timedelta(days=1)).date())  # inclusive
     series = []
     for text, query in queries:
-        # The date filter keeps the hits within the window, so a limit of the window's papers loses none.
-        found = _matching(keywords, query, filters, len(published)) if published else set()
-        counts = [0] * count
-        for pid in found & month_of.keys():
-            counts[month_of[pid]] += 1
-        shares = [round(c / t, 6) if t else 0.0 for c, t in zip(counts, totals, strict=True)]
-        series.append(Series(text, counts, shares))
+        found = _matching(keywords, query, filters) if len(ids) else np.array([], dtype=np.int64)
+        # the months of the matches: each found id's place among the window's ids (both sorted)
+        place = np.searchsorted(ids, found)
+        place = place[(place < len(ids)) & (ids[np.minimum(place, len(ids) - 1)] == found)]
+        counts = np.bincount(month_of[place] - start, minlength=count)
+        shares = [round(int(c) / int(t), 6) if t else 0.0 for c, t in zip(counts, totals, strict=True)]
+        series.append(Series(text, [int(c) for c in counts], shares))
     months = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(start, end + 1)]
-    return Trends(months, totals, series)
+    return Trends(months, [int(t) for t in totals], series)

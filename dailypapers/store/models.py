@@ -91,7 +91,9 @@ class Paper(Base):
 
     daily_entry: Mapped[DailyEntry | None] = relationship(back_populates="paper", uselist=False)
 
-    __table_args__ = (Index("ix_papers_published_at", "published_at"), Index("ix_papers_change_seq", "change_seq"))
+    # published_at first: date ranges; hidden and id too, so trends' month counts need no table reads
+    __table_args__ = (Index("ix_papers_published_hidden_id", "published_at", "hidden", "id"),
+                      Index("ix_papers_change_seq", "change_seq"))
 
     @property
     def abs_url(self) -> str:

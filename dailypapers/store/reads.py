@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import Connection, func, select, text
 
 from dailypapers.store.models import Paper
@@ -78,8 +79,15 @@ def published_span(conn: Connection) -> tuple[datetime | None, datetime | None]:
     return row[0], row[1]
 
 
-def published_between(conn: Connection, start: datetime, before: datetime) -> dict[int, datetime]:
-    """id -> first-version date of the visible papers first published on or after `start`, before `before`."""
-    rows = conn.execute(select(PAPERS.c.id, PAPERS.c.published_at).where(
-        PAPERS.c.hidden.is_(False), PAPERS.c.published_at >= start, PAPERS.c.published_at < before))
-    return {row.id: row.published_at for row in rows}
+def published_months(conn: Connection, start: datetime, before: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, months) of the visible papers first published on or after `start`, before `before`: sorted ids
+    and each one's month as year * 12 + month - 1, computed by the database (a million rows in a second)."""
+    month = {"sqlite": "CAST(strftime('%Y', published_at) AS INTEGER) * 12 + CAST(strftime('%m', published_at) "
+                       "AS INTEGER) - 1",
+             "postgresql": "CAST(extract(year FROM published_at AT TIME ZONE 'UTC') * 12 "
+                           "+ extract(month FROM published_at AT TIME ZONE 'UTC') - 1 AS integer)"}[conn.dialect.name]
+    rows = conn.execute(select(PAPERS.c.id, text(month)).where(
+        PAPERS.c.hidden.is_(False), PAPERS.c.published_at >= start, PAPERS.c.published_at < before)).tuples().all()
+    pairs = np.fromiter((value for row in rows for value in row), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
+    order = np.argsort(pairs[:, 0], kind="stable")  # sorted here: cheaper than the database's sort
+    return pairs[order, 0], pairs[order, 1]
