@@ -325,13 +325,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     load = os.getloadavg()
+    name = "-".join(f"{s}{'' if b == 'sqlite' else '-pg'}" for s, b in plan)
+    rows: list[dict] = []
     with databases([f"scale_{s}" for s, b in plan if b == "postgresql"]) as urls:
-        rows = [run_size(size, backend, urls[f"scale_{size}"] if backend == "postgresql" else None, args)
-                for size, backend in plan]
+        for size, backend in plan:
+            rows.append({**run_size(size, backend, urls[f"scale_{size}"] if backend == "postgresql" else None, args),
+                         "load_average_after": os.getloadavg()[0]})
+            # written after each size, so that a failure later in a long run keeps what was measured
+            (OUT / f"search_scale-{name}.json").write_text(json.dumps(rows, indent=1))
     print(f"\nload average at the end: {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} now")
     print_tables(rows)
-    name = "-".join(f"{s}{'' if b == 'sqlite' else '-pg'}" for s, b in plan)
-    (OUT / f"search_scale-{name}.json").write_text(json.dumps(rows, indent=1))
     return 0
 
 
