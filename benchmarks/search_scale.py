@@ -216,6 +216,7 @@ def measure(size: str, backend: str, database_url: str | None, n_queries: int) -
     """Latency per mode (the product's index and the exact baseline), ANN recall@10, keyword engines side by side."""
     path = data_dir(size, backend)
     use_data_dir(path, database_url)
+    migrate()  # a collection built by an older version (or before a migration landed) is ours to upgrade
     texts = query_texts(n_queries)
     result = {"queries": len(texts), "engines": {}}
     with session_scope() as session:
