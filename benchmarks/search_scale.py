@@ -30,6 +30,7 @@ import gzip
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -139,6 +140,8 @@ def build(size: str, backend: str, database_url: str | None) -> dict:
     path.mkdir(parents=True, exist_ok=True)
     for old in path.glob("dailypapers.db*"):
         old.unlink()
+    # and the keyword index of an earlier build: its watermark would match the new database's change numbers
+    shutil.rmtree(path / "keyword", ignore_errors=True)
     use_data_dir(path, database_url)
     engine = migrate()
     label = model_label(MODEL)
