@@ -85,8 +85,8 @@ def _post(c, path: str, **data):
     return c.post(path, data={**data, "csrf_token": csrf(c, "/papers")})
 
 
-def _api(c, method: str, path: str, **kwargs):
-    return c.request(method, path, headers={"X-CSRF-Token": csrf(c, "/papers")}, **kwargs)
+def _api(c, method: str, path: str, headers: dict | None = None, **kwargs):
+    return c.request(method, path, headers={"X-CSRF-Token": csrf(c, "/papers"), **(headers or {})}, **kwargs)
 
 
 BIBTEX = """
@@ -154,6 +154,13 @@ def test_json_api_for_library_collections_and_dismissals(alice):
     duplicate = _api(alice, "POST", "/api/collections", json={"name": "Graphs"})
     assert duplicate.status_code == 400 and "already" in duplicate.json()["error"]
     assert _api(alice, "POST", "/api/papers/2501.99999/save").status_code == 404
+    # text no database can store (PostgreSQL refuses NUL) answers 400 at the boundary, for every body
+    for path, body in (("/api/collections", {"name": "Gra\x00phs"}), ("/api/collections", {"name": "\ud800"}),
+                       ("/api/saved-searches", {"name": "x", "q": "graph\x00"}),
+                       ("/api/papers/2501.00100/comment", {"comment": "nul \x00 here"})):
+        refused = _api(alice, "POST", path, content=json.dumps(body), headers={"Content-Type": "application/json"})
+        assert refused.status_code == 400 and refused.json()["error"].split(":")[0] in ("name", "q", "comment"), path
+    assert [c["name"] for c in alice.get("/api/library").json()["collections"]] == ["Graphs"]
 
 
 # --- seeding --------------------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ import re
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from dailypapers.dates import parse_day
 from dailypapers.search import SearchQuery
-from dailypapers.validators import arxiv_category
+from dailypapers.validators import arxiv_category, xml_safe
 
 MAX_DB_INT = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
@@ -42,14 +42,28 @@ def _cursor(value: object) -> object:
 DbId = Annotated[int, Ge(1), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]
 Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_cursor)]
 
+
+
+class Input(BaseModel):
+    """Every body and form: no text field may hold what no database can store (PostgreSQL refuses NUL) and no
+    page or feed can show (the other characters XML 1.0 forbids, lone surrogates)."""
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        if isinstance(value, str) and xml_safe(value) != value:
+            raise ValueError("holds a control character or a lone surrogate, which no page or database can keep")
+        return value
+
+
 # --- JSON API bodies --------------------------------------------------------------------------------
 
 
-class PaperRef(BaseModel):
+class PaperRef(Input):
     arxivId: str = Field(..., max_length=300, description="An arXiv id or URL, e.g. 2501.01234")
 
 
-class CommentIn(BaseModel):
+class CommentIn(Input):
     comment: str = Field(..., description="Markdown subset; rendered to sanitised HTML")
     parentId: DbId | None = Field(None, description="The comment this one replies to (its id, a number or text)")
 
@@ -58,11 +72,11 @@ class CommentIn(BaseModel):
         return self.parentId
 
 
-class HiddenIn(BaseModel):
+class HiddenIn(Input):
     hidden: bool = True
 
 
-class LinksIn(BaseModel):
+class LinksIn(Input):
     """Hugging Face's shape; a key left out keeps its link, a null clears it."""
 
     githubRepo: str | None = Field(None, max_length=2000, description="https://github.com/OWNER/REPO, or another forge")
@@ -76,11 +90,11 @@ class LinksIn(BaseModel):
 # --- HTML forms ---------------------------------------------------------------------------------------
 
 
-class SubmitForm(BaseModel):
+class SubmitForm(Input):
     paper: str = ""
 
 
-class VoteForm(BaseModel):
+class VoteForm(Input):
     vote: str | None = None
 
     @property
@@ -93,17 +107,17 @@ class VoteForm(BaseModel):
         return None
 
 
-class CommentForm(BaseModel):
+class CommentForm(Input):
     body: str = ""
     parent: DbId | None = None  # the comment this one replies to (new comments only)
 
 
-class LinksForm(BaseModel):
+class LinksForm(Input):
     githubRepo: str = Field("", max_length=2000)  # empty clears the link
     projectPage: str = Field("", max_length=2000)
 
 
-class ClaimForm(BaseModel):
+class ClaimForm(Input):
     author: int = Field(..., ge=0)  # the author's position on the paper, from 0
     claim: str = "1"  # "1" claims the author, "0" withdraws the claim
 
@@ -112,11 +126,11 @@ class ClaimForm(BaseModel):
         return self.claim == "1"
 
 
-class DecisionForm(BaseModel):
+class DecisionForm(Input):
     decision: str = Field(..., pattern="^(approve|reject)$")
 
 
-class HideForm(BaseModel):
+class HideForm(Input):
     hidden: str = "1"
 
     @property
@@ -124,7 +138,7 @@ class HideForm(BaseModel):
         return self.hidden == "1"
 
 
-class SignupForm(BaseModel):
+class SignupForm(Input):
     username: str = ""
     password: str = ""
     email: str = ""
@@ -132,17 +146,17 @@ class SignupForm(BaseModel):
     next: str = "/papers"
 
 
-class LoginForm(BaseModel):
+class LoginForm(Input):
     username: str = ""
     password: str = ""
     next: str = "/papers"
 
 
-class TokenForm(BaseModel):
+class TokenForm(Input):
     name: str = "api"
 
 
-class PasswordForm(BaseModel):
+class PasswordForm(Input):
     current: str = ""
     new: str = ""
 
@@ -150,7 +164,7 @@ class PasswordForm(BaseModel):
 # --- library, collections and the personal feed (web/library.py) -------------------------------------------
 
 
-class MarkForm(BaseModel):
+class MarkForm(Input):
     on: str | None = None  # "1" or "0": the wanted state, like VoteForm; absent toggles
 
     @property
@@ -158,7 +172,7 @@ class MarkForm(BaseModel):
         return VoteForm(vote=self.on).up
 
 
-class CollectionForm(BaseModel):
+class CollectionForm(Input):
     name: str = ""
     public: str | None = None  # a checkbox: present when ticked
 
@@ -167,17 +181,17 @@ class CollectionForm(BaseModel):
         return self.public in ("1", "on", "true")
 
 
-class CollectItemForm(BaseModel):
+class CollectItemForm(Input):
     paper: str = Field("", max_length=300)
     on: str = "1"
 
 
-class CollectionIn(BaseModel):
+class CollectionIn(Input):
     name: str = Field(..., max_length=200)
     public: bool = False
 
 
-class SearchForm(BaseModel):
+class SearchForm(Input):
     """The search page's query and filters (GET /search), the search export's, and what a saved search keeps.
     `query()` checks the values (the search page shows what is wrong beside the form)."""
 
@@ -220,5 +234,5 @@ class SavedSearchIn(SearchForm):
     email: bool = Field(False, description="Add its new papers to your email digest")
 
 
-class SeedIn(BaseModel):
+class SeedIn(Input):
     references: str = Field(..., max_length=250_000, description="arXiv ids or URLs, or the text of a .bib file")
