@@ -87,7 +87,7 @@ def published_months(conn: Connection, start: datetime, before: datetime) -> tup
              "postgresql": "CAST(extract(year FROM published_at AT TIME ZONE 'UTC') * 12 "
                            "+ extract(month FROM published_at AT TIME ZONE 'UTC') - 1 AS integer)"}[conn.dialect.name]
     rows = conn.execute(select(PAPERS.c.id, text(month)).where(
-        PAPERS.c.hidden.is_(False), PAPERS.c.published_at >= start, PAPERS.c.published_at < before)).tuples().all()
+        PAPERS.c.hidden.is_(False), PAPERS.c.published_at >= start, PAPERS.c.published_at < before)).all()
     pairs = np.fromiter((value for row in rows for value in row), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
     order = np.argsort(pairs[:, 0], kind="stable")  # sorted here: cheaper than the database's sort
     return pairs[order, 0], pairs[order, 1]
