@@ -55,7 +55,7 @@ KILLED = textwrap.dedent("""
     if where == "before-index-commit":  # the database has committed; the index never hears of it
         batches.keyword_index = lambda engine: os._exit(9)
     else:  # the index committed, its watermark was never written
-        keyword_tantivy.TantivyIndex._set_watermark = lambda self, seq: os._exit(9)
+        keyword_tantivy.TantivyIndex._set_watermark = lambda self, seq, database: os._exit(9)
     batches.write_batch(get_engine(), [PaperRecord(arxiv_id="2601.00042", version=1, title="Wombat burrows",
                                                    abstract="How wombats dig.")])
 """)
@@ -175,3 +175,30 @@ def test_the_database_built_documents_answer_every_filter(engine, monkeypatch):
     write_batch(engine, [PaperRecord(arxiv_id="2601.00043", version=2, title="Wombat diets, revised",
                                      abstract="What wombats eat.")])
     assert ids() == {"2601.00042", "2601.00043"} and index.count(WOMBAT, 10) == 2  # replaced, not added
+
+
+@pytest.mark.sqlite_only("two SQLite files stand for two databases at one URL over time")
+def test_an_index_of_another_database_or_ahead_of_a_restored_one_is_rebuilt(settings, engine, tmp_path):
+    from dailypapers.index.keyword_tantivy import TantivyIndex
+
+    folder = tmp_path / "keyword"
+    write_batch(engine, [record()])  # database A: the wombat paper
+    index = TantivyIndex(engine, folder)
+    index.sync()
+    assert index.count(WOMBAT, 10) == 1
+    other = migrate(settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'b.db'}"}))
+    for n in range(3):  # database B: as many changes and more, none of them about wombats
+        write_batch(other, [PaperRecord(arxiv_id=f"2601.0010{n}", version=1, title="Koala habits",
+                                        abstract="What koalas eat.")])
+    replica = TantivyIndex(other, folder)  # the same data dir, now pointed at B
+    assert replica.search(WOMBAT, Filters(), 10) == []  # A's paper is gone, B's are there
+    assert replica.count(KeywordQuery(terms=("koala",)), 10) == 3
+    # a restored backup of B from before its last two writes: the index is ahead of it, so it starts again
+    with Session(other) as session, session.begin():
+        session.execute(text("DELETE FROM papers WHERE arxiv_id != '2601.00100'"))
+        session.execute(text("UPDATE papers SET change_seq = 1"))
+    forget_indexes()
+    restored = TantivyIndex(other, folder)
+    assert restored.count(KeywordQuery(terms=("koala",)), 10) == 3  # stale until a read catches up
+    assert len(restored.search(KeywordQuery(terms=("koala",)), Filters(), 10)) == 1
+    assert restored.count(KeywordQuery(terms=("koala",)), 10) == 1 and restored.watermark == 1

@@ -1,10 +1,12 @@
 """The tantivy keyword engine: one stemmed text field (title + abstract) ranked by BM25, filters as fields.
 
 Files live in `<data dir>/keyword/`: the tantivy index and `watermark.json`, the last paper change number
-(`papers.change_seq`) it applied, written after each tantivy commit. `sync()` re-applies every paper changed
-after it (delete by id, then add unless hidden), so a crash between the database commit and the index
-commit, or between the index commit and the watermark, is repaired by the next sync: applying twice is
-harmless. Chosen by measurement (benchmarks/RESULTS.md): one field beats separate, boosted title fields.
+(`papers.change_seq`) it applied and the id of the database it came from, written after each tantivy commit.
+An index of another database, or one ahead of its store (a restored backup), is rebuilt. `sync()` re-applies
+every paper changed after it (delete by id, then add unless hidden), so a crash between the database commit
+and the index commit, or between the index commit and the watermark, is repaired by the next sync: applying
+twice is harmless. Chosen by measurement (benchmarks/RESULTS.md): one field beats separate, boosted title
+fields.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokeni
 
 from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
 from dailypapers.store.reads import changed_documents, last_change_seq
+from dailypapers.store.state import database_id
 
 TEXT_ANALYZER = "dp_text"
 NAME_ANALYZER = "dp_name"
@@ -58,6 +61,7 @@ class TantivyIndex:
         for name, analyzer in self.analyzers.items():
             self.index.register_tokenizer(name, analyzer)
         self._lock = threading.Lock()  # one writer per process; other processes are kept out by tantivy's lock
+        self._verified = False  # the index was built from this database
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -138,23 +142,36 @@ class TantivyIndex:
 
     # --- keeping in step ---------------------------------------------------------------------------------
 
+    def _mark(self) -> tuple[int, str | None]:
+        """(change number, database id) of the last sync; files of older versions carry no id."""
+        try:
+            mark = json.loads((self.folder / "watermark.json").read_text())
+            return int(mark["seq"]), mark.get("database")
+        except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
+            return 0, None
+
     @property
     def watermark(self) -> int:
-        try:
-            return int(json.loads((self.folder / "watermark.json").read_text())["seq"])
-        except (FileNotFoundError, ValueError, KeyError):
-            return 0
+        return self._mark()[0]
 
-    def _set_watermark(self, seq: int) -> None:
+    def _set_watermark(self, seq: int, database: str | None) -> None:
         tmp = self.folder / f".watermark-{os.getpid()}.json"
-        tmp.write_text(json.dumps({"seq": seq}))
+        tmp.write_text(json.dumps({"seq": seq, "database": database}))
         os.replace(tmp, self.folder / "watermark.json")
 
+    def _of_this_database(self, conn) -> bool:
+        """Whether the index was built from this database (checked once per process while it holds)."""
+        if not self._verified:
+            built_from = self._mark()[1]
+            self._verified = built_from is None or built_from == database_id(conn)
+        return self._verified
+
     def catch_up(self) -> None:
-        """Before a read: apply what the store has and the index lacks (another process's write, a crash)."""
+        """Before a read: apply what the store has and the index lacks (another process's write, a crash).
+        A store behind the index (a restored backup) or another database altogether means starting again."""
         with self.engine.connect() as conn:
-            behind = last_change_seq(conn) > self.watermark
-        if behind:
+            stale = last_change_seq(conn) != self.watermark or not self._of_this_database(conn)
+        if stale:
             self.sync()
 
     def sync(self) -> int:
@@ -163,9 +180,15 @@ class TantivyIndex:
                 writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
             except ValueError:  # another process holds the writer and will apply the changes itself
                 return 0
-            return self._apply(writer, self.watermark)
+            after, built_from = self._mark()
+            with self.engine.connect() as conn:
+                database, last = database_id(conn), last_change_seq(conn)
+            if (built_from is not None and built_from != database) or after > last:
+                writer.delete_all_documents()  # another database's index: its change numbers mean nothing here
+                after = 0
+            return self._apply(writer, after, database)
 
-    def _apply(self, writer, after: int) -> int:
+    def _apply(self, writer, after: int, database: str | None) -> int:
         applied, seq = 0, after
         empty = self.index.searcher().num_docs == 0  # nothing to replace: skip the deletes (a bulk load)
         with self.engine.connect() as conn:
@@ -180,8 +203,9 @@ class TantivyIndex:
         if applied or after == 0:
             writer.commit()
         writer.wait_merging_threads()
-        if seq != after:
-            self._set_watermark(seq)
+        if seq != after or after == 0:
+            self._set_watermark(seq, database)
+        self._verified = False  # checked again, against the mark just written
         self.index.reload()
         return applied
 
@@ -192,6 +216,8 @@ class TantivyIndex:
         with self._lock:
             writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
             writer.delete_all_documents()
-            self._set_watermark(0)
-            self._apply(writer, 0)
+            with self.engine.connect() as conn:
+                database = database_id(conn)
+            self._set_watermark(0, database)
+            self._apply(writer, 0, database)
         return self.index.searcher().num_docs

@@ -23,3 +23,9 @@ def set_state(session, key: str, value: dict | None) -> None:
     else:
         row.value = value
         row.updated_at = utcnow()
+
+
+def database_id(conn) -> str | None:
+    """The database's random id (migration 0006_database_id): what a replica outside it checks it came from."""
+    value = conn.scalar(select(KeyValue.value).where(KeyValue.key == "database_id"))
+    return value.get("id") if isinstance(value, dict) else None
