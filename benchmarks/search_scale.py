@@ -113,7 +113,10 @@ def seed_corpus() -> RealCorpus:
     else:
         vectors = get_embedder(MODEL).embed([paper_text(r.title, r.abstract) for r in records])
         OUT.mkdir(parents=True, exist_ok=True)
-        np.save(cache, vectors)
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}.partial")  # a reader beside us sees all or none
+        with open(partial, "wb") as f:
+            np.save(f, vectors)
+        os.replace(partial, cache)
     return RealCorpus(records, vectors, nearest_neighbours(vectors))
 
 

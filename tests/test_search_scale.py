@@ -7,7 +7,6 @@ DAILYPAPERS_FULL_SCALE=1 uses the 20k real vectors cached by benchmarks/relevanc
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import subprocess
@@ -17,37 +16,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, SAMPLE_20K
+from tests.conftest import ROOT
 
 FULL = os.environ.get("DAILYPAPERS_FULL_SCALE") == "1"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-def sample_records(n: int):
-    from dailypapers.sources.snapshot import iter_jsonl
-
-    records = []
-    with gzip.open(SAMPLE_20K, "rb") as stream:
-        for line in iter_jsonl(stream):
-            if line.record is not None:
-                records.append(line.record)
-            if len(records) == n:
-                break
-    return records
-
-
 def real_vectors(settings):
-    """(records, MiniLM vectors) of real papers."""
-    from dailypapers.index.embedders import get_embedder, paper_text
+    """(records, MiniLM vectors) of real papers: the benchmark's own seed, or its 20k cache at full scale."""
+    from search_scale import real_corpus, seed_corpus
 
-    if FULL:
-        from search_scale import real_corpus
-
-        corpus = real_corpus()
-        return corpus.records, corpus.vectors
-    records = sample_records(300)
-    vectors = get_embedder("minilm").embed([paper_text(r.title, r.abstract) for r in records])
-    return records, vectors
+    corpus = real_corpus() if FULL else seed_corpus()
+    return corpus.records, corpus.vectors
 
 
 @pytest.mark.slow
