@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     arxiv_timeout: float = 30.0
     arxiv_retries: int = 5
     arxiv_batch_size: int = 100
+    arxiv_pdf_url: str = "https://arxiv.org/pdf"
+    # First-page thumbnails: `ingest` (and the scheduled daily ingest) fetches each new paper's PDF when on;
+    # `import` and `harvest` only with --thumbnails; `dailypapers thumbnails` fills in the papers without one.
+    fetch_pdfs: bool = True
 
     # The site
     base_url: str = "http://127.0.0.1:8000"

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dailypapers.config import get_settings
 
 MAX_ENTRIES = 4096
-_SKIP_PREFIXES = ("/static/", "/docs", "/openapi.json", "/redoc")
+_SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc")  # files, cached by browsers
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
 
 

@@ -19,6 +19,7 @@ from dailypapers.config import get_settings
 from dailypapers.validators import http_url
 from dailypapers.web.auth import current_user
 from dailypapers.web.security import CSRF_FIELD, csrf_token
+from dailypapers.web.thumbnails import thumbnail_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -52,6 +53,7 @@ templates.env.filters["iso"] = _iso
 # Outside links are rendered only when http(s), even if an older row slipped past the store's check.
 templates.env.filters["http_url"] = http_url
 templates.env.filters["author_path"] = lambda name: "/authors/" + quote(name, safe="")
+templates.env.filters["thumbnail_url"] = thumbnail_url  # None when the paper has none: cards stay complete
 
 
 def _context(request: Request, context: dict) -> dict:
