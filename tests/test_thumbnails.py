@@ -86,6 +86,13 @@ def test_a_failed_pdf_never_fails_the_ingest(server, engine, folder):
     assert ingest_ids(engine, IDS, thumbnails=True).thumbnails == 2
 
 
+def test_a_pdf_host_that_stays_down_is_not_asked_for_every_paper(server, engine, folder):
+    server.pdf_replies["1710.08557"] = Reply(503, b"down", {"Retry-After": "0"})
+    report = ingest_ids(engine, [*IDS, "1403.5117"], thumbnails=True)
+    assert report.result.inserted == 3 and (report.thumbnails, report.thumbnail_failures) == (0, 3)
+    assert server.pdf_requests() == ["/pdf/1710.08557v1"]
+
+
 def test_a_new_version_gets_a_new_thumbnail_and_address(server, engine, folder):
     ingest_ids(engine, ["1710.08557"], thumbnails=True)
     with Session(engine) as session:
@@ -134,6 +141,19 @@ def test_the_paper_page_shows_the_first_page_when_there_is_one(server, engine):
     assert ('<img src="/thumbnails/1710.08557v1.webp" width="120" height="160" loading="lazy" '
             'alt="First page of the PDF">') in with_one
     assert "/thumbnails/" not in without and 'id="paper-title"' in without
+
+
+def test_the_background_daily_ingest_follows_the_setting(monkeypatch):
+    from dailypapers.config import Settings
+    from dailypapers.jobs import work
+
+    asked = []
+    monkeypatch.setattr(work, "get_engine", lambda settings: None)
+    monkeypatch.setattr(work, "ingest_category", lambda *args, **kwargs: asked.append(kwargs["thumbnails"]))
+    work.ingest_new(["cs.LG"], Settings())
+    monkeypatch.setenv("DAILYPAPERS_FETCH_PDFS", "false")
+    work.ingest_new(["cs.LG"], Settings())
+    assert asked == [True, False]
 
 
 # --- the command line ------------------------------------------------------------------------------------

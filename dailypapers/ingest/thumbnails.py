@@ -21,10 +21,10 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from dailypapers.config import Settings
-from dailypapers.errors import DailyPapersError
+from dailypapers.errors import DailyPapersError, SourceError
 from dailypapers.ingest.clients import arxiv_pdfs
 from dailypapers.ingest.report import IngestReport, Progress
-from dailypapers.sources.pdfs import ArxivPDFs
+from dailypapers.sources.pdfs import ArxivPDFs, PDFUnavailable
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.thumbnails import papers_lacking_thumbnails, record_thumbnail
 
@@ -82,6 +82,7 @@ class Thumbnailer:
     pdfs: ArxivPDFs | None
     made: int = 0
     failed: int = 0
+    unreachable: bool = False  # the PDF host failed past its retries: the rest of this run does not ask again
 
     def for_records(self, records: Iterable[PaperRecord]) -> None:
         """The thumbnails the just-stored records lack (a rerun of the same ingest fetches nothing)."""
@@ -105,11 +106,15 @@ class Thumbnailer:
             report.thumbnails, report.thumbnail_failures = self.made, self.failed
 
     def _make_one(self, arxiv_id: str, version: int) -> bool:
+        if self.unreachable:
+            return False
         try:
             image = render_first_page(self.pdfs.fetch(arxiv_id, version))
             _write_atomically(self.folder / thumbnail_name(arxiv_id, version), image)
         except (DailyPapersError, pdfium.PdfiumError, ValueError, OSError) as exc:
             log.warning("no thumbnail for %sv%d: %s", arxiv_id, version, exc)
+            # One paper's missing PDF is that paper's; a host that stays down would cost every paper its retries.
+            self.unreachable = isinstance(exc, SourceError) and not isinstance(exc, PDFUnavailable)
             return False
         record_thumbnail(self.engine, arxiv_id, version)
         self._drop_older(arxiv_id, version)
