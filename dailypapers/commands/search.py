@@ -63,7 +63,7 @@ def search_command(
     has_code: bool = typer.Option(False, "--has-code", help="Only papers with a code link."),
     model: str = typer.Option(None, "--model", help="Embedding model (default: the embedding_model setting)."),
     queries_file: Path = typer.Option(None, "--queries-file", help="Answer one query per line of this file.",
-                                      dir_okay=False),
+                                      exists=True, dir_okay=False),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of hits (one list per query line)."),
 ) -> None:
     """Search papers by words and by meaning."""
