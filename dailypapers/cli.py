@@ -42,7 +42,8 @@ def report_click_error(exc: click.ClickException | typer.TyperException) -> int:
     """Click's message on one line, with where the help is; Click's exit code (2 for a usage error)."""
     ctx = getattr(exc, "ctx", None)
     if type(exc).__name__ == "NoArgsIsHelpError":  # a group named without a command: its help is the answer
-        exc.show()
+        if exc.format_message():  # Typer's rich help has been printed already
+            exc.show()
         return exc.exit_code
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
