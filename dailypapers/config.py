@@ -70,10 +70,15 @@ class Settings(BaseSettings):
         return (self.base_url or request_origin or self.served_url).rstrip("/")
 
     @property
+    def sqlite_file(self) -> Path:
+        """The SQLite database, used unless `database_url` names another."""
+        return (self.data_dir / "dailypapers.db").resolve()
+
+    @property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'dailypapers.db').resolve()}"
+        return f"sqlite:///{self.sqlite_file}"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
