@@ -6,6 +6,7 @@ import html
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
 import typer
 from rich.markup import escape
 
@@ -68,7 +69,7 @@ def search_command(
 ) -> None:
     """Search papers by words and by meaning."""
     if (query is None) == (queries_file is None):
-        raise InvalidInput("give a query or --queries-file, not both" if query is not None
+        raise click.UsageError("give a query or --queries-file, not both" if query is not None
                            else "give a query, e.g. dailypapers search \"graph neural networks\"")
     options = dict(mode=mode, limit=limit, offset=offset, category=category, author=author,
                    date_from=optional_day(since, "--from"), date_to=optional_day(until, "--to"), has_code=has_code,
