@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import click
 import typer
 
 from dailypapers.commands import app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.dates import optional_day
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.errors import NotFound
 from dailypapers.ingest.arxiv import ingest_category, ingest_ids, normalize_categories, normalize_ids
 from dailypapers.ingest.harvest import harvest, harvest_request
 from dailypapers.ingest.thumbnails import backfill_thumbnails
@@ -33,11 +34,11 @@ def ingest_command(
 ) -> None:
     """Fetch papers from the arXiv API by id, or the new submissions of categories since a date."""
     if ids and category:
-        raise InvalidInput("give arXiv ids or --category, not both")
+        raise click.UsageError("give arXiv ids or --category, not both")
     if since and not category:
-        raise InvalidInput("--since goes with --category")
+        raise click.UsageError("--since goes with --category")
     if not ids and not category:
-        raise InvalidInput("give arXiv ids, or --category CATEGORY [--since YYYY-MM-DD]")
+        raise click.UsageError("give arXiv ids, or --category CATEGORY [--since YYYY-MM-DD]")
     settings = get_settings()
     thumbnails = settings.fetch_pdfs if thumbnails is None else thumbnails
     if category:

@@ -9,7 +9,6 @@ import typer
 from dailypapers.commands import app, db_app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
-from dailypapers.errors import InvalidInput
 from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.ingest.thumbnails import backfill_thumbnails
 from dailypapers.store.db import current_revision, get_engine, migrate, session_scope
@@ -25,7 +24,8 @@ def db_upgrade() -> None:
 
 @app.command("import")
 def import_command(
-    file: Path = typer.Argument(..., help="JSON lines: the arXiv metadata snapshot or a dailypapers export; .gz ok."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="JSON lines: the arXiv metadata snapshot or a dailypapers export; .gz ok."),
     rejects: Path | None = typer.Option(None, help="Where malformed records go (default: data dir/rejects/)."),
     batch_size: int = typer.Option(5000, min=1, help="Records per transaction."),
     thumbnails: bool = typer.Option(False, "--thumbnails", help="Then fetch the PDFs of the papers without a "
@@ -33,8 +33,6 @@ def import_command(
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import papers from a snapshot or export file. Idempotent; an interrupted import resumes on rerun."""
-    if not file.is_file():  # before migrate() creates a database for nothing
-        raise InvalidInput(f"no such file: {file}")
     engine = migrate()  # an import may be the first command run in a new data dir
     with progress_bar(f"importing {file.name}", in_bytes=True) as bar:
         report = import_file(engine, file, rejects, batch_size=batch_size, progress=bar.update)

@@ -19,8 +19,9 @@ from dailypapers.ingest.clients import arxiv_api
 from dailypapers.ingest.rejects import RejectFile, reject_path
 from dailypapers.ingest.report import IngestReport, Progress
 from dailypapers.ingest.thumbnails import thumbnailer
-from dailypapers.sources.arxiv_api import CATEGORY, ArxivAPI, AtomPage
+from dailypapers.sources.arxiv_api import ArxivAPI, AtomPage
 from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.validators import arxiv_category
 
 
 def normalize_ids(ids: Iterable[str]) -> list[str]:
@@ -48,10 +49,7 @@ def normalize_ids(ids: Iterable[str]) -> list[str]:
 
 def normalize_categories(categories: Iterable[str]) -> list[str]:
     names = []
-    for name in categories:
-        name = name.strip()
-        if not CATEGORY.match(name):
-            raise InvalidInput(f"not an arXiv category: {name!r} (e.g. cs.LG, hep-th, math.GT)")
+    for name in map(arxiv_category, categories):
         if name not in names:
             names.append(name)
     if not names:

@@ -1,8 +1,9 @@
 """Page rendering shared by every router: one Jinja2 environment, one `render` helper.
 
 `render(request, "name.html", **ctx)` gives each template `request`, `current_user` (a User or None),
-`settings`, `site_name`, `csrf_token()` (call it: the token string) and `csrf_field()` (the hidden
-input, ready to drop in a form). Templates extend `base.html` and fill the blocks `title` and `content`.
+`settings`, `site_name`, `csrf_token()` (call it: the token string), `csrf_field()` (the hidden
+input, ready to drop in a form) and `absolute_url(path)` (the full URL of a path on this site).
+Templates extend `base.html` and fill the blocks `title` and `content`.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ templates.env.filters["author_path"] = lambda name: "/authors/" + quote(name, sa
 templates.env.filters["thumbnail_url"] = thumbnail_url  # None when the paper has none: cards stay complete
 
 
+def absolute_url(request: Request, path: str) -> str:
+    """`path` on this site as a full URL, for links that leave the page (feeds, og:url, share links)."""
+    return get_settings().origin(str(request.base_url)) + path
+
+
 def _context(request: Request, context: dict) -> dict:
     settings = get_settings()
     context.setdefault("current_user", current_user(request))
@@ -64,7 +70,8 @@ def _context(request: Request, context: dict) -> dict:
         return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
 
     context.update(request=request, settings=settings, site_name=settings.site_name,
-                   csrf_token=lambda: csrf_token(request), csrf_field=csrf_field)
+                   csrf_token=lambda: csrf_token(request), csrf_field=csrf_field,
+                   absolute_url=lambda path="": absolute_url(request, path))
     return context
 
 
