@@ -37,7 +37,7 @@ def test_submit_a_stored_paper_puts_it_on_todays_feed(alice, session):
                                            "csrf_token": token_of(alice, "/submit")})
     assert response.status_code == 303 and response.headers["location"] == "/papers/2501.00101"
     feed = alice.get("/papers").text
-    assert "Stored paper" in feed and "submitted by <a href=\"/users/alice\">alice</a>" in feed
+    assert "Stored paper" in feed and '<a class="submitter" href="/users/alice">' in feed
     assert "Stored paper" in alice.get("/users/alice").text
 
 
