@@ -78,6 +78,14 @@ def collect(request: Request, collection_id: DbId, user: Writer, form: Annotated
                   back(request, f"/collections/{collection_id}", card_anchor(form.paper)))
 
 
+@router.post("/papers/{arxiv_id:path}/collect-new")
+def collect_new(request: Request, arxiv_id: str, user: Writer, form: Annotated[CollectionForm, Form()]):
+    with session_scope() as session:
+        collection_id = library.collect_into_new(session, user, form.name, arxiv_id).id
+    return answer(request, {"collection": collection_id, "id": arxiv_id, "inside": True},
+                  back_to_card(request, arxiv_id))
+
+
 # --- library and collections ----------------------------------------------------------------------------
 
 
