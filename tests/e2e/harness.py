@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 from aiosmtpd.controller import Controller
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.web_helpers import free_port
@@ -277,6 +278,21 @@ def assert_page_ok(page, response, problems: PageProblems) -> str:
     assert heading.is_visible(), f"{page.url}: the main heading is not visible"
     problems.check()
     return text
+
+
+_AXE = Axe()  # axe-core, bundled with the package: nothing is fetched
+
+
+def accessibility_violations(page) -> list[str]:
+    """What axe-core finds wrong on the page as it is now, one line per rule broken, naming where."""
+    found = _AXE.run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} at "
+            + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5]) for v in found]
+
+
+def assert_accessible(page) -> None:
+    violations = accessibility_violations(page)
+    assert not violations, f"{page.url} breaks {len(violations)} accessibility rules:\n" + "\n".join(violations)
 
 
 def horizontal_overflow(page) -> int:
