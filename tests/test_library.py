@@ -105,7 +105,7 @@ BIBTEX = """
 
 def test_save_dismiss_and_collect_are_one_form_each_and_idempotent(alice):
     page = alice.get("/papers/2501.00200").text
-    assert "☆ Save" in page and "Not interested" in page and "New collection" in page
+    assert "☆ Save" in page and "Not interested" in page and "Create a collection with this paper" in page
     for _ in range(2):  # a double submit keeps the state
         assert _post(alice, "/papers/2501.00200/save", on="1").status_code == 303
     assert "★ Saved" in alice.get("/papers/2501.00200").text

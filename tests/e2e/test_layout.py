@@ -95,7 +95,7 @@ def test_collect_into_a_new_collection_from_a_card(new_context, account):
     page.goto("/papers")
     card = page.locator("#feed .card").first
     card.locator(".collect summary").click()
-    card.get_by_label("New collection").fill("Phone reading")
+    card.get_by_label("Create a collection with this paper").fill("Phone reading")
     card.get_by_role("button", name="Create and add").click()
     card = page.locator("#feed .card").first
     card.locator(".collect summary").click()
