@@ -17,6 +17,7 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 from sqlalchemy import select
 
+from dailypapers.community import library
 from dailypapers.community.library import parse_references
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import model_label
@@ -24,7 +25,7 @@ from dailypapers.index.stored_vectors import save_vectors
 from dailypapers.index.vectors import clear_cache
 from dailypapers.ranking.recommend import fit_user_model
 from dailypapers.store.db import get_engine, session_scope
-from dailypapers.store.models import Paper
+from dailypapers.store.models import Paper, User
 from tests.web_helpers import add_papers, client, csrf, record, signup
 
 JSON = {"Accept": "application/json"}
@@ -104,7 +105,7 @@ BIBTEX = """
 
 def test_save_dismiss_and_collect_are_one_form_each_and_idempotent(alice):
     page = alice.get("/papers/2501.00200").text
-    assert "☆ Save" in page and "Not interested" in page and "New collection" in page
+    assert "☆ Save" in page and "Not interested" in page and "Create a collection with this paper" in page
     for _ in range(2):  # a double submit keeps the state
         assert _post(alice, "/papers/2501.00200/save", on="1").status_code == 303
     assert "★ Saved" in alice.get("/papers/2501.00200").text
@@ -127,6 +128,34 @@ def test_save_dismiss_and_collect_are_one_form_each_and_idempotent(alice):
     assert _post(alice, f"/collections/{collection_id}/visibility").status_code == 303  # now private
     assert client().get(path).status_code == 404
     assert alice.get(path).status_code == 200
+
+
+def _alice(session) -> User:
+    return session.scalar(select(User).where(User.username == "alice"))
+
+
+def test_collect_makes_a_new_collection_with_the_paper_in_one_step(alice):
+    """The Collect menu of every card holds a small form: a name, and the paper goes into a new collection."""
+    menu = alice.get("/papers/2501.00200").text
+    assert 'action="/papers/2501.00200/collect-new"' in menu and 'for="new-collection-paper-2501.00200"' in menu
+    made = alice.post("/papers/2501.00200/collect-new", headers={"referer": "http://testserver/papers?p=1"},
+                      data={"name": "  To read   soon ", "csrf_token": csrf(alice, "/papers")})
+    assert made.status_code == 303 and made.headers["location"] == "/papers?p=1#paper-2501.00200"
+    with session_scope() as session:
+        (collection,) = library.user_collections(session, _alice(session))
+        assert collection.name == "To read soon" and not collection.public
+        assert [p.arxiv_id for p in library.collection_papers(session, collection)] == ["2501.00200"]
+    assert "✓ To read soon" in alice.get("/papers/2501.00200").text
+    assert _post(alice, "/papers/2501.00201/collect-new", name="To read soon").status_code == 400  # taken
+    assert _post(alice, "/papers/2501.00201/collect-new", name=" ").status_code == 400
+    assert _post(alice, "/papers/2101.99999/collect-new", name="Ghosts").status_code == 404
+    as_json = alice.post("/papers/2501.00201/collect-new", data={"name": "Later"},
+                         headers={**JSON, "X-CSRF-Token": csrf(alice, "/papers")})
+    assert as_json.status_code == 200 and as_json.json()["inside"] is True
+    with session_scope() as session:
+        names = [c.name for c in library.user_collections(session, _alice(session))]
+    assert sorted(names) == ["Later", "To read soon"]  # neither refusal left an empty collection
+    assert client().post("/papers/2501.00201/collect-new", data={"name": "x"}).status_code == 403
 
 
 def test_signals_need_login_and_csrf(corpus):

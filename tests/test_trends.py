@@ -101,8 +101,8 @@ def test_the_trends_page_draws_an_svg_above_the_numbers(store):
     assert "<script>alert" not in html
     rows = _table(html)
     assert rows[0][0] == "Month" and rows[0][-1] == "All papers"
-    assert rows[1:] == [["2025-01", "1", "50.0%", "0", "0.0%", "2"], ["2025-02", "0", "0.0%", "0", "0.0%", "0"],
-                        ["2025-03", "1", "33.3%", "0", "0.0%", "3"]]
+    assert rows[1:] == [["2025-01", "1", "50.0%", "0", "0.0%", "2"], ["2025-02", "0", "–", "0", "–", "0"],
+                        ["2025-03", "1", "33.3%", "0", "0.0%", "3"]]  # no papers that month: no share
 
     svg = c.get("/trends.svg", params={"q": "graph neural"})
     assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
@@ -119,6 +119,19 @@ def test_the_trends_page_draws_an_svg_above_the_numbers(store):
     assert too_many.status_code == 400 and "at most 5 queries" in too_many.text and 'id="trends-error"' in too_many.text
     assert c.get("/trends?q=graph&from=2025-13").status_code == 400
     assert c.get("/trends.svg", params={"q": ["a"] * 6}).status_code == 400
+
+
+def test_the_chart_leaves_gaps_follows_the_page_colours_and_says_what_it_shows(store):
+    """A month without papers has no share (not 0 %); the SVG is drawn in the page's colours, so it follows
+    dark mode, and a screen reader hears what it shows."""
+    html = client().get("/trends", params={"q": ["graph neural", "diffusion"]}).text
+    svg = html.split('id="trends-chart"', 1)[1].split("</svg>", 1)[0]
+    assert re.search(r'<svg[^>]* role="img" aria-label="Line chart: the share of each month&#x27;s papers matching '
+                     r'“graph neural”, “diffusion”, 2025-01 to 2025-03[^"]*"><title>Line chart', svg)
+    assert "currentColor" in svg and "var(--chart-1, " in svg and "var(--chart-2, " in svg
+    assert not re.search(r"#(000000|ffffff)", svg, re.I)  # no black ink, no white background
+    first_line = re.search(r'<path d="([^"]*)"[^>]*clip-path[^>]*stroke: var\(--chart-1', svg)[1]
+    assert first_line.count("M ") == 2 and "L " not in first_line  # January, a gap for February, March
 
 
 def test_an_empty_store_says_so(session):

@@ -37,7 +37,7 @@ def test_submit_a_stored_paper_puts_it_on_todays_feed(alice, session):
                                            "csrf_token": token_of(alice, "/submit")})
     assert response.status_code == 303 and response.headers["location"] == "/papers/2501.00101"
     feed = alice.get("/papers").text
-    assert "Stored paper" in feed and "submitted by <a href=\"/users/alice\">alice</a>" in feed
+    assert "Stored paper" in feed and '<a class="submitter" href="/users/alice">' in feed
     assert "Stored paper" in alice.get("/users/alice").text
 
 
@@ -101,7 +101,7 @@ def test_upvote_toggle_without_javascript(alice, session):
     token = token_of(alice)
     up = alice.post("/papers/2501.00201/upvote", data={"vote": "1", "csrf_token": token},
                     headers={"referer": "http://testserver/papers"})
-    assert up.status_code == 303 and up.headers["location"] == "/papers"
+    assert up.status_code == 303 and up.headers["location"] == "/papers#paper-2501.00201"
     html = alice.get("/papers/2501.00201").text
     assert 'aria-pressed="true"' in html and 'data-count>1<' in html
     again = alice.post("/papers/2501.00201/upvote", data={"vote": "1", "csrf_token": token})  # idempotent
@@ -109,6 +109,24 @@ def test_upvote_toggle_without_javascript(alice, session):
     assert 'data-count>1<' in alice.get("/papers/2501.00201").text
     alice.post("/papers/2501.00201/upvote", data={"vote": "0", "csrf_token": token})
     assert 'data-count>0<' in alice.get("/papers/2501.00201").text
+
+
+def test_a_vote_without_javascript_returns_to_the_card_voted_on(alice, session):
+    """A long feed reloads at the card, not at its top; the card's id is what the anchor names."""
+    add_papers(session, [record("2501.00203", "Votable"), record("cs/0101001", "Old-style id")])
+    alice.post("/submit", data={"paper": "2501.00203", "csrf_token": token_of(alice, "/submit")})
+    token = token_of(alice)
+    for arxiv_id, anchor in [("2501.00203", "paper-2501.00203"), ("cs/0101001", "paper-cs-0101001")]:
+        up = alice.post(f"/papers/{arxiv_id}/upvote", data={"vote": "1", "csrf_token": token},
+                        headers={"referer": "http://testserver/papers/trending?p=1"})
+        assert up.headers["location"] == f"/papers/trending?p=1#{anchor}"
+    assert 'id="paper-2501.00203"' in alice.get("/papers").text
+    on_its_page = alice.post("/papers/2501.00203/upvote", data={"vote": "0", "csrf_token": token},
+                             headers={"referer": "http://testserver/papers/2501.00203"})
+    assert on_its_page.headers["location"] == "/papers/2501.00203"
+    saved = alice.post("/papers/2501.00203/save", data={"on": "1", "csrf_token": token},
+                       headers={"referer": "http://testserver/papers"})
+    assert saved.headers["location"] == "/papers#paper-2501.00203"
 
 
 def test_upvote_json_for_the_script(alice, session):

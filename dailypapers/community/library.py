@@ -132,6 +132,15 @@ def set_in_collection(session: Session, user: User, collection_id: int, arxiv_id
     return on
 
 
+def collect_into_new(session: Session, user: User, name: str, arxiv_id: str) -> Collection:
+    """A new collection holding this paper: one step from a card's Collect menu. The paper is found first,
+    so an unknown id leaves no empty collection behind."""
+    paper = load_paper(session, arxiv_id)
+    collection = create_collection(session, user, name)
+    _insert_once(session, CollectionItem, collection_id=collection.id, paper_id=paper.id, created_at=utcnow())
+    return collection
+
+
 def update_collection(session: Session, user: User, collection_id: int, public: bool) -> Collection:
     collection = _own_collection(session, user, collection_id)
     collection.public = public

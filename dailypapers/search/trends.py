@@ -44,8 +44,10 @@ class Trends:
 
     @property
     def lines(self) -> list[tuple[str, list[float]]]:
-        """What a chart draws: (query, shares) per series."""
-        return [(s.query, s.shares) for s in self.series]
+        """What a chart draws: (query, shares) per series; None for a month without papers (a gap: no share
+        of nothing is 0 %)."""
+        return [(s.query, [share if total else None for share, total in zip(s.shares, self.totals, strict=True)])
+                for s in self.series]
 
     def as_json(self) -> dict:
         return {"months": self.months, "series": [{"query": s.query, "counts": s.counts, "shares": s.shares}

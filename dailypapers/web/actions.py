@@ -23,7 +23,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.store.models import Comment, Paper
 from dailypapers.web.auth import Writer, require_user
 from dailypapers.web.inputs import ClaimForm, CommentForm, DbId, DecisionForm, HideForm, LinksForm, SubmitForm, VoteForm
-from dailypapers.web.responses import answer, back, status_for, wants_json
+from dailypapers.web.responses import answer, back_to_card, status_for, wants_json
 from dailypapers.web.templating import render, render_fragment
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +54,7 @@ def upvote(request: Request, arxiv_id: str, user: Writer, form: Annotated[VoteFo
     with session_scope() as session:
         state = vote(session, user, arxiv_id, form.up)
     return answer(request, {"id": arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes},
-                  back(request, f"/papers/{arxiv_id}"))
+                  back_to_card(request, arxiv_id))
 
 
 @router.post("/papers/{arxiv_id:path}/comments")

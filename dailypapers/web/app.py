@@ -26,6 +26,7 @@ from dailypapers.web import (
     actions,
     admin,
     api,
+    avatars,
     docs,
     feeds,
     library,
@@ -142,6 +143,7 @@ def create_app() -> FastAPI:
     app.include_router(subscriptions.router)
     app.include_router(trends.router)
     app.include_router(thumbnails.router)
+    app.include_router(avatars.router)
     app.include_router(pages.router)
     app.router.routes.extend(mcp_app.routes)  # POST /mcp: the read-only MCP tools over streamable HTTP
     return app

@@ -24,7 +24,7 @@ from dailypapers.store.models import Collection, Paper, User
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user, require_user
 from dailypapers.web.inputs import CollectionForm, CollectionIn, CollectItemForm, DbId, MarkForm, SearchForm, SeedIn
-from dailypapers.web.responses import answer, back, wants_json
+from dailypapers.web.responses import answer, back, back_to_card, card_anchor, wants_json
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -60,14 +60,14 @@ def _export(papers: list[Paper], fmt: str, name: str) -> Response:
 def save(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkForm, Form()]):
     with session_scope() as session:
         saved = library.save(session, user, arxiv_id, form.wanted)
-    return answer(request, {"id": arxiv_id, "saved": saved}, back(request, f"/papers/{arxiv_id}"))
+    return answer(request, {"id": arxiv_id, "saved": saved}, back_to_card(request, arxiv_id))
 
 
 @router.post("/papers/{arxiv_id:path}/dismiss")
 def dismiss(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkForm, Form()]):
     with session_scope() as session:
         dismissed = library.dismiss(session, user, arxiv_id, form.wanted)
-    return answer(request, {"id": arxiv_id, "dismissed": dismissed}, back(request, f"/papers/{arxiv_id}"))
+    return answer(request, {"id": arxiv_id, "dismissed": dismissed}, back_to_card(request, arxiv_id))
 
 
 @router.post("/collections/{collection_id}/papers")
@@ -75,7 +75,15 @@ def collect(request: Request, collection_id: DbId, user: Writer, form: Annotated
     with session_scope() as session:
         inside = library.set_in_collection(session, user, collection_id, form.paper, form.on == "1")
     return answer(request, {"collection": collection_id, "id": form.paper, "inside": inside},
-                  back(request, f"/collections/{collection_id}"))
+                  back(request, f"/collections/{collection_id}", card_anchor(form.paper)))
+
+
+@router.post("/papers/{arxiv_id:path}/collect-new")
+def collect_new(request: Request, arxiv_id: str, user: Writer, form: Annotated[CollectionForm, Form()]):
+    with session_scope() as session:
+        collection_id = library.collect_into_new(session, user, form.name, arxiv_id).id
+    return answer(request, {"collection": collection_id, "id": arxiv_id, "inside": True},
+                  back_to_card(request, arxiv_id))
 
 
 # --- library and collections ----------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def about_page(request: Request):
 def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int = 0):
     p = _page(p)
     q, filters = form.q, form.filters
-    hits, papers, error, marks = [], {}, None, None
+    hits, papers, error, marks, voted = [], {}, None, None, set()
     user = current_user(request)
     if q.strip():
         try:
@@ -144,12 +144,14 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
                 hits = search(session, query)
                 papers = papers_by_ids(session, [h.paper_id for h in hits])
                 marks = card_state(session, user.id if user else None, list(papers))
+                voted = queries.has_voted(session, user.id if user else None, list(papers))
         except InvalidInput as exc:
             error = str(exc)
     status = 400 if error else 200
     return render(request, "search.html", status_code=status, q=q, nav_query=q, filters=filters, error=error,
                   hits=[h for h in hits[:SEARCH_PAGE_SIZE] if h.paper_id in papers], papers=papers,
-                  more=len(hits) > SEARCH_PAGE_SIZE, p=p, modes=("hybrid", "keyword", "semantic"), marks=marks)
+                  more=len(hits) > SEARCH_PAGE_SIZE, p=p, modes=("hybrid", "keyword", "semantic"), marks=marks,
+                  voted=voted)
 
 
 @router.get("/users/{username}")

@@ -30,14 +30,29 @@ def safe_next(target: str | None, default: str = "/papers") -> str:
     return target
 
 
-def back(request: Request, default: str) -> RedirectResponse:
-    """303 to the page the form was on (same site only), after a form post without JavaScript."""
+def card_anchor(arxiv_id: str) -> str:
+    """The id of a paper's card on a list page (old-style ids hold a slash, which an id may not)."""
+    return "paper-" + arxiv_id.replace("/", "-")
+
+
+def back(request: Request, default: str, anchor: str = "") -> RedirectResponse:
+    """303 to the page the form was on (same site only), after a form post without JavaScript.
+
+    `anchor` (an element id) brings the reader back to the part of the page they acted on, a card in a
+    long list, rather than the top of it.
+    """
     referer = request.headers.get("referer", "")
     parts = urlsplit(referer)
     target = default
     if referer and parts.netloc == request.url.netloc:
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-    return RedirectResponse(safe_next(target, default), status_code=303)
+    target = safe_next(target, default)
+    return RedirectResponse(target + (f"#{anchor}" if anchor and target != default else ""), status_code=303)
+
+
+def back_to_card(request: Request, arxiv_id: str) -> RedirectResponse:
+    """Back to the paper's card on the page the form was on (its own page when there is no referer)."""
+    return back(request, f"/papers/{arxiv_id}", card_anchor(arxiv_id))
 
 
 def status_for(exc) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -19,6 +19,7 @@ from markupsafe import Markup
 from dailypapers.config import get_settings
 from dailypapers.validators import http_url
 from dailypapers.web.auth import current_user
+from dailypapers.web.responses import card_anchor
 from dailypapers.web.security import CSRF_FIELD, csrf_token
 from dailypapers.web.thumbnails import thumbnail_url
 
@@ -48,11 +49,32 @@ def _iso(value: date | datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
+TEASER_CHARS = 220
+CODE_HOSTS = {"github.com": "GitHub", "gitlab.com": "GitLab", "huggingface.co": "Hugging Face"}
+
+
+def teaser(paper) -> str:
+    """One line that says what a paper does: its extractive summary, else the abstract clipped at a word."""
+    text = " ".join((paper.ai_summary or paper.abstract or "").split())
+    if len(text) <= TEASER_CHARS:
+        return text
+    return text[:TEASER_CHARS].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def code_host(url: str) -> str:
+    """The name of the site a code link points at ("GitHub", "GitLab", "Hugging Face"), or "" for others."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return CODE_HOSTS.get(host, "")
+
+
 templates.env.filters["ago"] = _ago
 templates.env.filters["day"] = _day
 templates.env.filters["iso"] = _iso
 # Outside links are rendered only when http(s), even if an older row slipped past the store's check.
 templates.env.filters["http_url"] = http_url
+templates.env.filters["teaser"] = teaser
+templates.env.filters["code_host"] = code_host
+templates.env.filters["card_anchor"] = card_anchor
 templates.env.filters["author_path"] = lambda name: "/authors/" + quote(name, safe="")
 templates.env.filters["thumbnail_url"] = thumbnail_url  # None when the paper has none: cards stay complete
 

@@ -24,7 +24,10 @@ def _trends(q: list[str], date_from: str, date_to: str) -> Trends:
 
 
 def _chart(trends: Trends) -> bytes:
-    return trend_chart(trends.months, trends.lines)
+    queries = ", ".join(f"“{s.query}”" for s in trends.series)
+    title = (f"Line chart: the share of each month's papers matching {queries}, "
+             f"{trends.months[0]} to {trends.months[-1]}; the table below gives the numbers")
+    return trend_chart(trends.months, trends.lines, title=title)
 
 
 @router.get("/trends")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 from aiosmtpd.controller import Controller
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.web_helpers import free_port
@@ -277,6 +278,23 @@ def assert_page_ok(page, response, problems: PageProblems) -> str:
     assert heading.is_visible(), f"{page.url}: the main heading is not visible"
     problems.check()
     return text
+
+
+_AXE = Axe()  # axe-core, bundled with the package: nothing is fetched
+# Every rule axe runs by default, and one it still calls experimental: a control's name contains its visible text.
+_AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"label-content-name-mismatch": {"enabled": True}}}
+
+
+def accessibility_violations(page) -> list[str]:
+    """What axe-core finds wrong on the page as it is now, one line per rule broken, naming where."""
+    found = _AXE.run(page, options=_AXE_OPTIONS).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} at "
+            + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5]) for v in found]
+
+
+def assert_accessible(page) -> None:
+    violations = accessibility_violations(page)
+    assert not violations, f"{page.url} breaks {len(violations)} accessibility rules:\n" + "\n".join(violations)
 
 
 def horizontal_overflow(page) -> int:

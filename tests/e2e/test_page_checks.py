@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.harness import PageProblems, assert_page_ok
+from tests.e2e.harness import PageProblems, accessibility_violations, assert_accessible, assert_page_ok
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +18,8 @@ PAGES = {
     "/script-error": (200, "<main><h1>Daily papers</h1></main><script>undefinedFunction()</script>"),
     "/no-heading": (200, "<main><p>A template that lost its heading</p></main>"),
     "/failing-asset": (200, '<main><h1>Daily papers</h1></main><script src="/missing.js"></script>'),
+    "/inaccessible": (200, '<main><h1>Daily papers</h1><h3>Skipped a level</h3><img src="data:,">'
+                           '<button></button><button aria-label="Upvote">12</button></main>'),
 }
 
 
@@ -77,5 +79,20 @@ def test_the_browser_cannot_reach_the_internet(browser):
     try:
         with pytest.raises(PlaywrightError, match="ERR_NAME_NOT_RESOLVED"):
             context.new_page().goto("https://cdn.jsdelivr.net/", timeout=10_000)
+    finally:
+        context.close()
+
+
+def test_the_accessibility_check_fails_on_an_inaccessible_page(browser, broken_site):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(broken_site + "/ok")
+        assert_accessible(page)
+        page.goto(broken_site + "/inaccessible")
+        rules = {line.split(" ", 1)[0] for line in accessibility_violations(page)}
+        assert {"image-alt", "button-name", "heading-order", "label-content-name-mismatch"} <= rules
+        with pytest.raises(AssertionError, match="accessibility rules"):
+            assert_accessible(page)
     finally:
         context.close()

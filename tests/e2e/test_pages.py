@@ -1,4 +1,5 @@
-"""Every main page loads cleanly at phone and desktop width, with no horizontal scroll on a phone.
+"""Every main page loads cleanly at phone and desktop width, with no horizontal scroll on a phone, and
+passes axe-core's accessibility rules in the light and the dark colour scheme.
 
 A page passes when it answers 2xx, shows one main heading, logs no console error and gets no 5xx for any
 of its resources; so a template error (a 500) on any of these pages fails here. Each page is saved as a
@@ -11,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.harness import PageProblems, assert_page_ok, horizontal_overflow, screenshot
+from tests.e2e.harness import PageProblems, assert_accessible, assert_page_ok, horizontal_overflow, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +36,9 @@ PAGE_LIST = [
     ("submit", "/submit", True),
     ("settings", "/settings", True),
     ("user", "/users/{username}", True),
+    ("for-you", "/for-you", True),
+    ("library", "/library", True),
+    ("search-empty", "/search", False),
     ("api-docs", "/docs", False),
 ]
 PAGES = [pytest.param(*page, id=page[0]) for page in PAGE_LIST]
@@ -68,6 +72,20 @@ def test_main_page(new_context, account, name, path, signed_in, width):
             assert overflow > 0, f"{name} no longer scrolls sideways: remove it from SIDEWAYS_ON_PHONE"
             pytest.xfail(SIDEWAYS_ON_PHONE[name])
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {PHONE}px wide"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name, path, signed_in", PAGES)
+def test_main_page_is_accessible(new_context, account, name, path, signed_in, scheme):
+    """axe-core over the whole page: contrast (in both colour schemes), names, landmarks, heading order."""
+    context = new_context(viewport={"width": DESKTOP, "height": 800}, color_scheme=scheme,
+                          storage_state=account["state"] if signed_in else None)
+    page = context.new_page()
+    problems = PageProblems(page)
+    page.goto(_path(path, account["username"]))
+    page.wait_for_load_state("load")
+    assert_accessible(page)
+    problems.check()
 
 
 def test_not_found_page(new_context):

@@ -18,7 +18,7 @@ def test_search_from_the_nav_bar_and_open_a_result(page):
     expect(page.locator("main h1")).to_have_text("Search papers")
     results = page.locator("#results .result")
     expect(results.first).to_be_visible()
-    first = results.first.locator("h3 a")
+    first = results.first.locator(".card-title a")
     expect(first).to_have_text(BROADWAY)
     expect(results.first.locator(".snippet mark").first).to_be_visible()  # the matched words are marked
 

@@ -28,7 +28,7 @@ def test_api_token_works_until_revoked(page, site):
     assert upvote.status_code == 200, upvote.text
     assert upvote.json()["upvoted"] is True
     page.goto(f"/papers/{PAPER}")  # the vote made through the API is the signed-in user's
-    expect(page.get_by_role("button", name=f"Remove upvote from {TITLE}")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name=f"Upvote {TITLE}", pressed=True)).to_have_attribute("aria-pressed", "true")
 
     page.goto("/settings")
     page.get_by_role("button", name="Revoke token laptop script").click()

@@ -37,8 +37,9 @@
         input.value = data.upvoted ? "0" : "1";
         button.classList.toggle("voted", data.upvoted);
         button.setAttribute("aria-pressed", data.upvoted ? "true" : "false");
-        var label = button.getAttribute("aria-label").replace(/^(Remove upvote from|Upvote) /, "");
-        button.setAttribute("aria-label", (data.upvoted ? "Remove upvote from " : "Upvote ") + label);
+        // The name starts with the count the button shows; aria-pressed carries the state.
+        var counted = data.upvotes + (data.upvotes === 1 ? " upvote" : " upvotes");
+        button.setAttribute("aria-label", button.getAttribute("aria-label").replace(/^\d+ upvotes?/, counted));
         form.querySelector("[data-count]").textContent = String(data.upvotes);
       }).catch(function (error) { showError(form, error.message); })
         .finally(function () { button.disabled = false; });
