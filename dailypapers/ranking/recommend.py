@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import ThreadpoolController
 
@@ -37,7 +37,7 @@ from dailypapers.index.engines import vector_index
 from dailypapers.index.seams import VectorIndex
 from dailypapers.ranking.signals import Signals, user_signals
 from dailypapers.store.db import get_engine
-from dailypapers.store.models import Paper, User
+from dailypapers.store.models import DailyEntry, Paper, User, UTCDateTime
 
 WINDOWS = {"day": 1, "week": 7, "month": 30, "all": None}  # days back from now; None: every paper
 DEFAULT_WINDOW = "week"
@@ -186,16 +186,24 @@ def user_model(user: User, signals: Signals, vectors: VectorIndex) -> UserModel 
     return model
 
 
+def arrived_on_site():
+    """When a paper arrived on this site: its time on the daily feed, else when it was added (harvested,
+    imported, submitted). "New" in For you means this, not the arXiv date: a site that imported older papers
+    still has a feed, and a reader is shown what is new to the site since they last looked."""
+    return func.coalesce(DailyEntry.submitted_at, Paper.created_at, type_=UTCDateTime())
+
+
 def _window_ids(session: Session, days: int | None, now: datetime) -> np.ndarray:
     stmt = select(Paper.id).where(Paper.hidden.is_(False))
     if days is not None:
-        stmt = stmt.where(Paper.published_at >= now - timedelta(days=days))
+        stmt = (stmt.outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+                .where(arrived_on_site() >= now - timedelta(days=days)))
     return np.sort(np.fromiter(session.scalars(stmt), dtype=np.int64))
 
 
 def recommend(session: Session, user: User, window: str | int | None = DEFAULT_WINDOW, limit: int = 50,
               now: datetime | None = None) -> list[Pick]:
-    """The papers first published in the window that the user's model ranks highest, best first, without
+    """The papers that arrived on this site in the window that the user's model ranks highest, best first, without
     the papers the user already upvoted, saved, collected or dismissed."""
     days = window_days(window)
     return rank_candidates(session, user, lambda: _window_ids(session, days, now or datetime.now(UTC)), limit)
