@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from itertools import permutations
 
 import bibtexparser
 import numpy as np
@@ -21,9 +22,13 @@ from sqlalchemy import select
 from dailypapers.community.library import parse_references
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import model_label
+from dailypapers.index.keyphrases import describe_with_tokens
 from dailypapers.index.stored_vectors import save_vectors
+from dailypapers.index.token_vectors import minilm_token_vectors
 from dailypapers.index.vectors import clear_cache
-from dailypapers.ranking.recommend import fit_user_model
+from dailypapers.index.words import STOPWORDS
+from dailypapers.ingest.demo import demo_records
+from dailypapers.ranking.recommend import fit_user_model, shared_terms
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import Paper
 from dailypapers.store.papers import add_daily_entry
@@ -240,6 +245,28 @@ def test_a_member_who_saves_three_demo_papers_gets_picks_on_the_default_window(d
     shown = cli("recommend", "alice", env=env)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.count("because of") >= 10, shown.stdout
+
+
+def test_because_names_topics_the_papers_share_never_words_of_scientific_prose():
+    """On the demo papers (keywords as the index computes them): every shared term is a topic phrase both
+    papers write, never "work, propose" or "process, recent, incorrect, paper"."""
+    records = demo_records()
+    described = describe_with_tokens([(r.title, r.abstract) for r in records], minilm_token_vectors())
+    papers = {r.arxiv_id: Paper(arxiv_id=r.arxiv_id, title=r.title, abstract=r.abstract, ai_keywords=d.keywords)
+              for r, d in zip(records, described, strict=True)}
+    prose = {"paper", "propose", "work", "process", "recent", "incorrect", "method", "approach", "results", "show"}
+    named = 0
+    for paper, other in permutations(list(papers.values())[:24], 2):
+        terms = shared_terms(paper, other)
+        named += bool(terms)
+        for term in terms:
+            words = term.split()
+            assert term not in prose and words[0] not in STOPWORDS and words[-1] not in STOPWORDS, term
+            for p in (paper, other):
+                written = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", f"{p.title} {p.abstract}".lower())
+                assert f" {term} " in f" {' '.join(written)} ", term
+    assert named >= 100  # the same topics are still named
+    assert "large language models" in shared_terms(papers["2409.12917"], papers["2404.12253"])
 
 
 def test_dismissed_and_liked_papers_are_not_shown_again(alice):

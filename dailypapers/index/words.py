@@ -41,6 +41,13 @@ TOPICAL = frozenset("bill bottom cry detail fire front interest mill move name p
 STOPWORDS = (ENGLISH_STOP_WORDS - TOPICAL) | BOILERPLATE | frozenset(
     "did does doing especially having just theirs shall".split())
 
+# Nouns every paper has: a fine end of a chip ("language models"), but alone no topic two papers share.
+GENERIC_NOUNS = frozenset("""
+accuracy algorithm algorithms analysis baseline baselines benchmark benchmarks data dataset datasets domain
+domains experiment information learning model models network networks output outputs process processes quality
+response responses solution solutions system systems tool tools training
+""".split())
+
 # Verbs of abstracts (base forms; their -s, -es, -ed, -d and -ing forms follow): a chip never starts or ends
 # in one, so a run of content words stops at one ("method prunes temporal tokens").
 _VERB_STEMS = """

@@ -10,7 +10,7 @@ Scoring is a dot product, w·x + b. Up to `EXACT_MAX` candidates it is one matri
 millisecond at 20k papers); beyond it (a 1M-paper window), `w` is the query of the vector index's
 approximate search (HNSW), filtered to the window, so only a few hundred candidates are scored.
 
-Each pick says why: the positive it is closest to, and the words they share.
+Each pick says why: the positive it is closest to, and the topic phrases they share.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,7 +33,9 @@ from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.embedders import model_label
 from dailypapers.index.engines import vector_index
+from dailypapers.index.keyphrases import candidates
 from dailypapers.index.seams import VectorIndex
+from dailypapers.index.words import GENERIC_NOUNS
 from dailypapers.ranking.signals import Signals, user_signals
 from dailypapers.store.db import get_engine
 from dailypapers.store.models import DailyEntry, Paper, User, UTCDateTime
@@ -47,7 +48,7 @@ REGULARISATION = 1.0  # logistic regression C
 DISMISSED_WEIGHT = 20.0  # one "not interested" paper counts as this many sampled negatives
 EXACT_MAX = 50_000  # candidates scored exactly; above it, approximate search by the model's weights
 SHARED_TERMS = 4
-_WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Pick:
     paper: Paper
     score: float
     because: Paper | None  # the user's paper it is closest to
-    terms: list[str]  # words the two share
+    terms: list[str]  # topic phrases the two share
 
     @property
     def why(self) -> str | None:
@@ -258,12 +259,36 @@ def _picks(session: Session, vectors: VectorIndex, model: UserModel, best: list[
     return picks
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
-
-
 def shared_terms(paper: Paper, other: Paper, limit: int = SHARED_TERMS) -> list[str]:
-    """Words of `paper` that `other` uses too, title words first."""
-    theirs = set(_words(f"{other.title} {other.abstract}"))
-    ours = dict.fromkeys(_words(paper.title) + _words(paper.abstract))
-    return [w for w in ours if w in theirs][:limit]
+    """Topics the two papers share, as a reader would name them: the keyword phrases of either that the other
+    writes too, then the topic phrases both write (longest first), never a word of scientific prose."""
+    ours, theirs = _topics(paper), _topics(other)
+    our_text, their_text = _plain(f"{paper.title} {paper.abstract}"), _plain(f"{other.title} {other.abstract}")
+    found = [t for t in ours[0] if _writes(their_text, t)] + [t for t in theirs[0] if _writes(our_text, t)]
+    found += sorted((t for t in ours[1] if t in set(theirs[1])), key=lambda t: -len(t.split()))
+    terms: list[str] = []
+    for term in dict.fromkeys(found):
+        if " " not in term and term in GENERIC_NOUNS:
+            continue
+        if not any(_writes(kept, term) or _writes(term, kept) for kept in terms):  # "memory" in "episodic memory"
+            terms.append(term)
+    return terms[:limit]
+
+
+def _topics(paper: Paper) -> tuple[list[str], tuple[str, ...]]:
+    """The paper's keyword chips and its topic phrases, lower case."""
+    return [k.lower() for k in paper.ai_keywords or []], _phrases(paper.title, paper.abstract or "")
+
+
+@lru_cache(maxsize=4096)
+def _phrases(title: str, abstract: str) -> tuple[str, ...]:
+    """Cached: the same liked papers explain every pick of a page."""
+    return tuple(c.lower() for c in candidates(title, abstract))
+
+
+def _plain(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _writes(text: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {text} "
