@@ -108,12 +108,25 @@ def _runs(found: list[re.Match]) -> list[list[re.Match]]:
     runs, run = [], []
     for i, match in enumerate([*found, None]):
         if match and content[i] and not (i + 1 < len(found) and content[i + 1] and is_verb_between(match.group())):
+            if _abbreviates(match.group(), run):  # "tree search MCTS": the abbreviation of the words before
+                runs.append(run)
+                run = []
             run.append(match)
             continue
         if run and not is_adjective(run[-1].group()):
             runs.append(run)
         run = []
     return runs
+
+
+def _abbreviates(word: str, run: list[re.Match]) -> bool:
+    """An acronym whose letters end with the initials of the last two or more words of the run."""
+    letters = re.sub(r"[^A-Za-z]", "", word)
+    if sum(c.isupper() for c in letters) < 2 or len(run) < 2:
+        return False
+    letters = letters.lower().removesuffix("s") if letters.endswith("s") else letters.lower()
+    initials = "".join(m.group()[0].lower() for m in run)
+    return any(letters.endswith(initials[-n:]) for n in range(2, len(initials) + 1))
 
 
 def _is_content(word: str) -> bool:

@@ -73,7 +73,8 @@ _IRREGULAR = "termed built seen given known shown taken made done found brought 
 
 def _forms(stem: str) -> set[str]:
     base = stem[:-1] if stem.endswith("e") else stem
-    forms = {stem, stem + "s", stem + "es", stem + "d", stem + "ed", base + "ing"}
+    forms = {stem, stem + "s", stem + "es", stem + "d", stem + "ed", base + "ing",
+             stem + stem[-1] + "ing", stem + stem[-1] + "ed"}  # "outputting", "omitted"
     if stem.endswith("y"):
         forms |= {stem[:-1] + "ies", stem[:-1] + "ied"}
     return forms

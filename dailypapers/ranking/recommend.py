@@ -268,7 +268,7 @@ def shared_terms(paper: Paper, other: Paper, limit: int = SHARED_TERMS) -> list[
     found += sorted((t for t in ours[1] if t in set(theirs[1])), key=lambda t: -len(t.split()))
     terms: list[str] = []
     for term in dict.fromkeys(found):
-        if " " not in term and term in GENERIC_NOUNS:
+        if " " not in term and term.lower() in GENERIC_NOUNS:
             continue
         if not any(_writes(kept, term) or _writes(term, kept) for kept in terms):  # "memory" in "episodic memory"
             terms.append(term)
@@ -276,14 +276,19 @@ def shared_terms(paper: Paper, other: Paper, limit: int = SHARED_TERMS) -> list[
 
 
 def _topics(paper: Paper) -> tuple[list[str], tuple[str, ...]]:
-    """The paper's keyword chips and its topic phrases, lower case."""
-    return [k.lower() for k in paper.ai_keywords or []], _phrases(paper.title, paper.abstract or "")
+    """The paper's keyword chips and its topic phrases, in lower case but for acronyms ("LLMs")."""
+    return [_reading_case(k) for k in paper.ai_keywords or []], _phrases(paper.title, paper.abstract or "")
 
 
 @lru_cache(maxsize=4096)
 def _phrases(title: str, abstract: str) -> tuple[str, ...]:
     """Cached: the same liked papers explain every pick of a page."""
-    return tuple(c.lower() for c in candidates(title, abstract))
+    return tuple(_reading_case(c) for c in candidates(title, abstract))
+
+
+def _reading_case(phrase: str) -> str:
+    """'Large Language Models (LLMs)' as a sentence writes it: 'large language models', 'LLMs'."""
+    return re.sub(r"\b[A-Z]?[a-z]+\b", lambda m: m.group().lower(), phrase)
 
 
 def _plain(text: str) -> str:
@@ -291,4 +296,4 @@ def _plain(text: str) -> str:
 
 
 def _writes(text: str, phrase: str) -> bool:
-    return f" {phrase} " in f" {text} "
+    return f" {phrase.lower()} " in f" {text.lower()} "
