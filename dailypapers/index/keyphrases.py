@@ -1,9 +1,11 @@
 """Keywords and an extractive one-sentence summary of a paper, from its title and abstract (pure functions).
 
-Keywords are KeyBERT-style: candidate phrases (1-3 words, no stopwords) taken from the text,
-scored by the cosine between their embedding and the paper's, then picked with maximal marginal relevance so
-that they do not repeat each other. The summary is the abstract's most central sentence: the one closest
-to the centroid of its sentences' embeddings. Nothing is generated: every word comes from the paper.
+Keywords are KeyBERT-style: candidate topic phrases (1-3 words ending in a noun, see `candidate_spans`) taken
+from the text, scored by the cosine between their embedding and the paper's, then picked with maximal marginal
+relevance so that they do not repeat each other. The summary is the sentence that says what the paper does
+("We propose ..."), else the most central sentence that stands alone (closest to the centroid of the
+sentences' embeddings), never one that opens with a connective. Nothing is generated: every word comes from
+the paper.
 """
 
 from __future__ import annotations
