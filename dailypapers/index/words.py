@@ -58,15 +58,15 @@ craft create decode decompose decouple define degrade deliver demonstrate denois
 determine develop differ diminish discover distil distill distinguish drive emerge employ empower enable
 encode encounter endow enhance ensure equip estimate evaluate exceed exhibit expand expedite explain exploit
 explore extend extract facilitate fine-tune fit follow forget formulate fuse generalise generalize generate
-guide handle harness help hinder hypothesize identify imitate implement improve include incorporate indicate
-infer inform inject inspire instill integrate interpret introduce investigate involve lead learn leverage
-maintain make measure meet mitigate necessitate observe obtain offer operate optimise optimize orchestrate
-outline outperform output overcome perform play pose possess predict present preserve prevent produce propose
-provide prune push reach recall recover reduce refine reflect reinforce reintroduce release rely remain render
-replace represent reproduce require resolve retain retrieve reuse reveal rewrite scale select show simulate
-solve struggle suffer suggest summarise summarize surpass synthesise synthesize tackle teach tell tend train
-transfer transform translate treat tune uncover undermine understand unify unlock update use utilise utilize
-validate verify
+grow guide handle harness help hinder hypothesize identify imitate implement improve include incorporate
+indicate infer inform inject inspire instill integrate interpret introduce investigate involve lead learn
+leverage maintain make measure meet mitigate necessitate observe obtain offer operate optimise optimize
+orchestrate outline outperform output overcome perform play pose possess predict present preserve prevent
+produce propose provide prune push reach recall recover reduce refine reflect reinforce reintroduce release
+rely remain render replace represent reproduce require resolve retain retrieve reuse reveal rewrite say scale
+select show simulate solve struggle suffer suggest summarise summarize surpass synthesise synthesize tackle
+teach tell tend train transfer transform translate treat tune uncover undermine understand unify unlock update
+use utilise utilize validate verify
 """.split()
 _IRREGULAR = "termed built seen given known shown taken made done found brought held led drawn taught thought".split()
 
@@ -96,7 +96,7 @@ ADVERB_LOOKALIKES = frozenset("anomaly assembly family supply monopoly reply but
 
 # Adjectives by their ending: a phrase ending in one has lost its noun ("prunes temporal").
 _ADJECTIVE_ENDING = re.compile(
-    r"(?:ous|ible|able|ful|less|ive|ic|al|(?<!e)ed|-free|-based|-aware|-specific|-agnostic|-level|-scale|-like|-wise)$")
+    r"(?:ous|ible|able|ful|less|ive|ic|al|(?<!e)ed|-free|-based|-driven|-oriented|-aware|-specific|-agnostic|-level|-scale|-like|-wise)$")
 ADJECTIVE_LOOKALIKES = frozenset("""
 signal signals retrieval interval proposal journal tutorial animal material terminal removal arrival trial
 portal manual capital hospital metal crystal total goal deal global objective objectives alternative
