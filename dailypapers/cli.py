@@ -22,7 +22,7 @@ COMMAND_MODULES = {
     "subscribe": "digest", "unsubscribe": "digest", "scheduler": "digest", "worker": "jobs", "jobs": "jobs",
     "library": "library", "recommend": "library", "mcp": "mcp", "migrate": "migrate", "db": "papers",
     "import": "papers", "export": "papers", "stats": "papers", "index": "search", "search": "search",
-    "related": "search", "trends": "trends", "users": "users",
+    "related": "search", "trends": "trends", "users": "users", "thumbnails": "arxiv",
 }
 
 
@@ -34,6 +34,22 @@ def load_commands(argv: list[str]) -> None:
         importlib.import_module(f"dailypapers.commands.{module}")
 
 
+# Typer ships its own copy of Click: its errors are typer.TyperException, Click's own are click.ClickException.
+CLICK_ERRORS = (click.ClickException, typer.TyperException)
+
+
+def report_click_error(exc: click.ClickException | typer.TyperException) -> int:
+    """Click's message on one line, with where the help is; Click's exit code (2 for a usage error)."""
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a group named without a command: its help is the answer
+        if exc.format_message():  # Typer's rich help has been printed already
+            exc.show()
+        return exc.exit_code
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+    return exc.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     load_commands(sys.argv[1:] if argv is None else argv)
     command = typer.main.get_command(app)
@@ -42,10 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         code = command.main(args=argv, prog_name="dailypapers", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.Abort:
+    except CLICK_ERRORS as exc:
+        return report_click_error(exc)
+    except (click.Abort, typer.Abort):
         print("error: interrupted", file=sys.stderr)
         return 130
     except KeyboardInterrupt:

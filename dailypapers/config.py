@@ -23,9 +23,16 @@ class Settings(BaseSettings):
     arxiv_timeout: float = 30.0
     arxiv_retries: int = 5
     arxiv_batch_size: int = 100
+    arxiv_pdf_url: str = "https://arxiv.org/pdf"
+    # First-page thumbnails: `ingest` (and the scheduled daily ingest) fetches each new paper's PDF when on;
+    # `import` and `harvest` only with --thumbnails; `dailypapers thumbnails` fills in the papers without one.
+    fetch_pdfs: bool = True
 
     # The site
-    base_url: str = "http://127.0.0.1:8000"
+    # The site's public origin (https://papers.example.org). Unset: pages and feeds link to the origin each
+    # request came to, and mail (outside any request) to `served_url`.
+    base_url: str | None = None
+    served_url: str = "http://127.0.0.1:8000"  # `serve` and `demo` set it to the address they listen on
     site_name: str = "dailypapers"
     secret_key: str | None = None
     feed_window_days: int = 14
@@ -60,11 +67,22 @@ class Settings(BaseSettings):
     digest_personal: int = 10  # personalised papers per digest
     digest_search_mode: str = "hybrid"  # how interests are searched: hybrid | keyword | semantic
 
+    def origin(self, request_origin: str | None = None) -> str:
+        """Where every absolute link starts: the configured base URL; else, answering a request, the origin it
+        came to; else (mail, agents) the address the site is served at. Mail never passes a request's origin:
+        a forged Host header must not reach anyone's inbox."""
+        return (self.base_url or request_origin or self.served_url).rstrip("/")
+
+    @property
+    def sqlite_file(self) -> Path:
+        """The SQLite database, used unless `database_url` names another."""
+        return (self.data_dir / "dailypapers.db").resolve()
+
     @property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'dailypapers.db').resolve()}"
+        return f"sqlite:///{self.sqlite_file}"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,11 @@
-"""A local HTTP server that answers like arXiv's API and OAI-PMH interface, from recorded responses.
+"""A local HTTP server that answers like arXiv's API, OAI-PMH interface and PDF links, from recorded responses.
 
 It runs on 127.0.0.1 on a random port in a thread. API answers are real recorded feeds, or feeds put
 together from the real recorded <entry> elements (for id batches and listing pages); OAI-PMH answers are
-the recorded pages in tests/fixtures/arxiv/oai, chained by their own resumption tokens. Tests can queue
-scripted replies (a 503 with Retry-After, a slow answer, an error page) that are served before the routes.
+the recorded pages in tests/fixtures/arxiv/oai, chained by their own resumption tokens. `/pdf/<id>v<n>` of a
+recorded paper is a one-page PDF drawn here (its title in large type). Tests can queue scripted replies
+(a 503 with Retry-After, a slow answer, an error page) that are served before the routes, or give one
+paper's PDF link its own reply (`pdf_replies`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from matplotlib.figure import Figure
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
 API = FIXTURES / "api"
@@ -25,6 +31,7 @@ OAI = FIXTURES / "oai"
 _ENTRY = re.compile(rb"  <entry>.*?</entry>\n", re.S)
 _ENTRY_ID = re.compile(rb"<id>https?://arxiv\.org/abs/(.+?)v\d+</id>")
 _PUBLISHED = re.compile(rb"<published>([^<]+)</published>")
+_PDF_PATH = re.compile(r"/pdf/(.+)v(\d+)")
 
 # Which recorded page answers which request. The arXivRaw chain follows the real tokens in the pages.
 OAI_FIRST_PAGE = {"arXivRaw": "ListRecords-arXivRaw-page1.xml", "arXiv": "ListRecords-arXiv-page1-trimmed.xml"}
@@ -65,6 +72,17 @@ def atom_feed(entries: list[bytes], total: int, start: int, per_page: int) -> by
     return head + b"".join(entries) + b"</feed>\n"
 
 
+@lru_cache(maxsize=64)
+def first_page_pdf(text: str) -> bytes:
+    """A US-letter, one-page PDF with `text` as a large heading near the top, like a paper's title."""
+    figure = Figure(figsize=(8.5, 11))
+    figure.text(0.5, 0.9, text, ha="center", va="top", fontsize=28, wrap=True)
+    figure.add_axes((0.12, 0.1, 0.76, 0.55)).plot([0, 1, 2, 3], [1, 3, 2, 4])
+    out = BytesIO()
+    figure.savefig(out, format="pdf", metadata={"CreationDate": None})
+    return out.getvalue()
+
+
 @dataclass
 class Reply:
     status: int = 200
@@ -90,6 +108,7 @@ class FakeArxiv:
         self.oai_first = dict(OAI_FIRST_PAGE)
         self.oai_tokens = dict(OAI_TOKENS)
         self.page_failures: dict[str, Reply] = {}  # token -> reply served instead of that page
+        self.pdf_replies: dict[str, Reply] = {}  # arXiv id -> reply served instead of its PDF
         self.base = ""
         self._lock = threading.Lock()
 
@@ -101,8 +120,16 @@ class FakeArxiv:
     def oai_url(self) -> str:
         return f"{self.base}/oai"
 
+    @property
+    def pdf_url(self) -> str:
+        return f"{self.base}/pdf"
+
     def env(self) -> dict[str, str]:
-        return {"DAILYPAPERS_ARXIV_API_URL": self.api_url, "DAILYPAPERS_ARXIV_OAI_URL": self.oai_url}
+        return {"DAILYPAPERS_ARXIV_API_URL": self.api_url, "DAILYPAPERS_ARXIV_OAI_URL": self.oai_url,
+                "DAILYPAPERS_ARXIV_PDF_URL": self.pdf_url}
+
+    def pdf_requests(self) -> list[str]:
+        return [seen.path for seen in self.requests if seen.path.startswith("/pdf/")]
 
     def listing(self) -> list[bytes]:
         """Every recorded entry, newest submission first (what sortBy=submittedDate&descending returns)."""
@@ -117,6 +144,8 @@ class FakeArxiv:
             return self._api(params)
         if path == "/oai":
             return self._oai(params)
+        if pdf := _PDF_PATH.fullmatch(path):
+            return self._pdf(unquote(pdf[1]))
         return Reply(404, b"<html><body>Not Found</body></html>", {"Content-Type": "text/html"})
 
     def _api(self, params: dict[str, str]) -> Reply:
@@ -129,6 +158,13 @@ class FakeArxiv:
             listing = self.listing()
             body = atom_feed(listing[start:start + per_page], len(listing), start, per_page)
         return Reply(200, body, {"Content-Type": "application/atom+xml; charset=UTF-8"})
+
+    def _pdf(self, arxiv_id: str) -> Reply:
+        if arxiv_id in self.pdf_replies:
+            return self.pdf_replies[arxiv_id]
+        if arxiv_id not in self.entries:
+            return Reply(404, b"<html><body>Not Found</body></html>", {"Content-Type": "text/html"})
+        return Reply(200, first_page_pdf(f"arXiv:{arxiv_id}"), {"Content-Type": "application/pdf"})
 
     def _oai(self, params: dict[str, str]) -> Reply:
         xml = {"Content-Type": "text/xml"}

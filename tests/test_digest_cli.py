@@ -178,6 +178,7 @@ def test_smtp_down_is_one_line_and_exit_1(crowd, cli):
     (["subscribe", "not-an-address", "--confirmed"], "error: not an email address"),
     (["subscribe", "a@example.org", "--frequency", "hourly", "--confirmed"], "error: unknown frequency 'hourly'"),
     (["subscribe", "a@example.org", "--category", "Deep Learning", "--confirmed"], "error: not an arXiv category"),
+    (["subscribe", "a@example.org", "-c", "cs.ZZ", "--confirmed"], "error: not an arXiv category: 'cs.ZZ'"),
     (["unsubscribe", "nobody@example.org"], "error: no subscriber"),
     (["scheduler", "--digest-at", "25:00"], "error: not a time of day"),
 ])

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 from mcp import Client
-from mcp.client.stdio import StdioServerParameters
+from mcp.client.stdio import StdioServerParameters, get_default_environment
 
 from tests.web_helpers import free_port
 
@@ -79,3 +81,59 @@ def test_streamable_http(demo_env):
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def _client_env() -> dict[str, str]:
+    """What an MCP client hands the server it starts: the SDK's safe subset of the environment (no
+    DAILYPAPERS_* setting), and the import path of this checkout."""
+    return {**get_default_environment(), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+
+
+def _readme_stdio_entry() -> dict:
+    """The stdio client configuration the README gives."""
+    section = (Path(__file__).resolve().parents[1] / "README.md").read_text().split("## Agents (MCP)")[1]
+    return json.loads(re.search(r"```json\n(.*?)```", section, re.S)[1])["mcpServers"]["dailypapers"]
+
+
+@pytest.mark.sqlite_only("--data-dir names the SQLite store's folder")
+def test_stdio_started_elsewhere_with_data_dir(demo, tmp_path):
+    """A client configured as the README shows: `dailypapers mcp --data-dir DIR`, started in another folder."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    entry = _readme_stdio_entry()
+    assert entry["command"].endswith("/bin/dailypapers") and entry["args"][:2] == ["mcp", "--data-dir"]
+    args = [str(demo.data_dir) if arg == "/srv/dailypapers/data" else arg for arg in entry["args"]]
+
+    async def check():
+        server = StdioServerParameters(command=sys.executable, args=["-m", "dailypapers.cli", *args],
+                                       env={**_client_env(), **entry["env"]}, cwd=str(elsewhere))
+        async with Client(server) as client:
+            paper = _data(await client.call_tool("get_paper", {"id": TIME_R1}))
+            assert paper["title"].startswith("Time-R1")
+            assert paper["url"] == f"{entry['env']['DAILYPAPERS_BASE_URL']}/papers/{TIME_R1}"
+
+    asyncio.run(check())
+    assert list(elsewhere.iterdir()) == []
+
+
+def _start(args: list[str], env: dict[str, str], cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dailypapers.cli", "mcp", *args], env=env, cwd=cwd,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+
+
+def test_a_server_without_a_store_says_so_at_start_and_exits(tmp_path):
+    started = _start([], _client_env(), tmp_path)
+    assert started.returncode == 1 and started.stdout == ""  # stdout is the protocol's: nothing there
+    assert started.stderr.strip() == (f"error: no dailypapers database in the data dir {tmp_path.resolve() / 'data'}; "
+                                      "give --data-dir (or DAILYPAPERS_DATA_DIR) the data dir of your site")
+    assert list(tmp_path.iterdir()) == []  # no empty database left behind
+    elsewhere = _start(["--data-dir", str(tmp_path / "missing")], _client_env(), tmp_path)
+    assert elsewhere.returncode == 1 and f"in the data dir {tmp_path.resolve() / 'missing'};" in elsewhere.stderr
+
+
+def test_a_server_on_an_empty_store_says_so_at_start_and_exits(settings, tmp_path):
+    started = _start([], {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}, tmp_path)
+    assert started.returncode == 1 and started.stdout == ""
+    [line] = started.stderr.strip().splitlines()
+    assert line.startswith("error: no papers in ") and "dailypapers demo --no-serve" in line

@@ -34,6 +34,9 @@ def test_demo_serves_the_feed(demo):
         assert page.count('class="card"') == 64
         first = feed.json()[0]["paper"]["id"]
         assert httpx.get(f"{base}/papers/{first}").status_code == 200
+        # on a port of its own, every link still leads back to the site as served
+        feed = httpx.get(f"{base}/papers/feed.xml").text
+        assert f'href="{base}/papers/{first}"' in feed and ":8000" not in feed
     finally:
         proc.terminate()
         proc.wait(30)

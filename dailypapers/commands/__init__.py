@@ -4,7 +4,12 @@ import json
 import sys
 
 import typer
+import typer.core
 from rich.console import Console
+
+# Typer's help gives a flag a value type ("--json <bool>"), though a flag takes no value: show none.
+_value_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _value_type(self, ctx)
 
 app = typer.Typer(
     name="dailypapers",

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 import typer
 import uvicorn
 
 from dailypapers.commands import app, err
-from dailypapers.config import get_settings
+from dailypapers.config import get_settings, reset_settings
+from dailypapers.errors import InvalidInput
 from dailypapers.index.build import build_index
 from dailypapers.index.engines import keyword_index
 from dailypapers.ingest.demo import load_demo
 from dailypapers.store.db import migrate, session_scope
+
+WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail now, in one line, if the address is taken: not after minutes of loading and indexing."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:  # busy, not ours, or no such address
+        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                           f"choose another with --port (or --host)") from None
+
+
+def served_url(host: str, port: int) -> str:
+    """The address the site listens on, as a link (a wildcard address is reached through loopback)."""
+    host = WILDCARD_HOSTS.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def announce_address(host: str, port: int) -> str:
+    """Tell the settings (of this process and of uvicorn's workers, through the environment) where the site is,
+    so mail links to it when no base URL is configured."""
+    url = served_url(host, port)
+    os.environ["DAILYPAPERS_SERVED_URL"] = url
+    reset_settings()
+    return url
 
 
 @app.command("demo")
@@ -21,6 +55,8 @@ def demo_command(
     index: bool = typer.Option(True, "--index/--no-index", help="Build the search indexes (a few seconds)."),
 ) -> None:
     """Load the 64 demo papers into the daily feed (idempotent), index them for search, then start the site."""
+    if serve:
+        check_port_free(host, port)
     migrate()
     with session_scope() as session:
         result, added = load_demo(session)
@@ -40,8 +76,12 @@ def serve_command(
     workers: int = typer.Option(1, min=1, help="Worker processes."),
 ) -> None:
     """Serve the web site and the JSON API."""
+    check_port_free(host, port)
+    url = announce_address(host, port)
     keyword_index(migrate()).sync()  # before the first request; repairs an index a crash left behind
     get_settings().signing_key  # noqa: B018  created now, never while answering a request
-    err.print(f"dailypapers at http://{host}:{port}/")
+    err.print(f"dailypapers at {url}/")
+    if host in WILDCARD_HOSTS and not get_settings().base_url:
+        err.print(f"links in emails point at {url}; set DAILYPAPERS_BASE_URL to the address readers use")
     uvicorn.run("dailypapers.web.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)

@@ -9,7 +9,7 @@ import typer
 from dailypapers.commands import app, err, out, print_json
 from dailypapers.community.library import dismiss, save, seed_library
 from dailypapers.community.users import get_user
-from dailypapers.ranking.recommend import recommend
+from dailypapers.ranking.recommend import MAX_WINDOW_DAYS, recommend
 from dailypapers.store.db import session_scope
 
 library_app = typer.Typer(help="A user's library: save papers, mark them not interested, seed from BibTeX.",
@@ -21,7 +21,8 @@ app.add_typer(library_app, name="library")
 def recommend_command(
     username: str = typer.Argument(..., help="The user whose feed to show."),
     limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many papers."),
-    days: int = typer.Option(7, "--days", min=1, help="Only papers new on this site (arrived) in the last DAYS days."),
+    days: int = typer.Option(7, "--days", min=1, max=MAX_WINDOW_DAYS,
+                             help="Only papers new on this site (arrived) in the last DAYS days."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of {id, title, score, because}."),
 ) -> None:
     """The papers For you ranks highest for USERNAME, each with the liked paper it is closest to."""

@@ -8,8 +8,9 @@ import typer
 
 from dailypapers.commands import app, db_app, err, print_json
 from dailypapers.commands.progress import progress_bar
-from dailypapers.errors import InvalidInput
+from dailypapers.config import get_settings
 from dailypapers.ingest.snapshot import export_file, import_file
+from dailypapers.ingest.thumbnails import backfill_thumbnails
 from dailypapers.store.db import current_revision, get_engine, migrate, session_scope
 from dailypapers.store.papers import count_daily_entries, count_papers
 
@@ -23,21 +24,28 @@ def db_upgrade() -> None:
 
 @app.command("import")
 def import_command(
-    file: Path = typer.Argument(..., help="JSON lines: the arXiv metadata snapshot or a dailypapers export; .gz ok."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="JSON lines: the arXiv metadata snapshot or a dailypapers export; .gz ok."),
     rejects: Path | None = typer.Option(None, help="Where malformed records go (default: data dir/rejects/)."),
     batch_size: int = typer.Option(5000, min=1, help="Records per transaction."),
+    thumbnails: bool = typer.Option(False, "--thumbnails", help="Then fetch the PDFs of the papers without a "
+                                    "first-page thumbnail, as `dailypapers thumbnails` does (slow: one PDF a paper)."),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import papers from a snapshot or export file. Idempotent; an interrupted import resumes on rerun."""
-    if not file.is_file():  # before migrate() creates a database for nothing
-        raise InvalidInput(f"no such file: {file}")
     engine = migrate()  # an import may be the first command run in a new data dir
     with progress_bar(f"importing {file.name}", in_bytes=True) as bar:
         report = import_file(engine, file, rejects, batch_size=batch_size, progress=bar.update)
+    made = None
+    if thumbnails:
+        with progress_bar("making thumbnails") as bar:
+            made = backfill_thumbnails(engine, get_settings(), progress=bar.update)
     if json_output:
-        print_json(report.as_dict())
+        print_json(report.as_dict() | ({"thumbnails": made.made, "thumbnail_failures": made.failed} if made else {}))
     else:
         err.print(report.summary())
+        if made:
+            err.print(f"{made.made} thumbnails made, {made.failed} failed")
 
 
 @app.command("export")

@@ -6,6 +6,7 @@ import html
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
 import typer
 from rich.markup import escape
 
@@ -63,12 +64,12 @@ def search_command(
     has_code: bool = typer.Option(False, "--has-code", help="Only papers with a code link."),
     model: str = typer.Option(None, "--model", help="Embedding model (default: the embedding_model setting)."),
     queries_file: Path = typer.Option(None, "--queries-file", help="Answer one query per line of this file.",
-                                      dir_okay=False),
+                                      exists=True, dir_okay=False),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of hits (one list per query line)."),
 ) -> None:
     """Search papers by words and by meaning."""
     if (query is None) == (queries_file is None):
-        raise InvalidInput("give a query or --queries-file, not both" if query is not None
+        raise click.UsageError("give a query or --queries-file, not both" if query is not None
                            else "give a query, e.g. dailypapers search \"graph neural networks\"")
     options = dict(mode=mode, limit=limit, offset=offset, category=category, author=author,
                    date_from=optional_day(since, "--from"), date_to=optional_day(until, "--to"), has_code=has_code,

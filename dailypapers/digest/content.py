@@ -103,7 +103,7 @@ def load_period(session: Session, period: DigestPeriod, settings: Settings | Non
     """The period's trending papers (from the daily feed) and its pool: every other paper that entered
     the feed or was first published on arXiv during the period."""
     settings = settings or get_settings()
-    base_url = settings.base_url.rstrip("/")
+    base_url = settings.origin()
     rows = session.execute(
         select(Paper, DailyEntry).join(DailyEntry, DailyEntry.paper_id == Paper.id)
         .where(DailyEntry.date >= period.first_day, DailyEntry.date <= period.last_day, Paper.hidden.is_(False))

@@ -17,4 +17,4 @@ class MailSite:
 
 def mail_site(settings: Settings) -> MailSite:
     """The site of these settings (the first call may create the key file in the data dir)."""
-    return MailSite(settings.site_name, settings.base_url.rstrip("/"), settings.mail_from, settings.signing_key)
+    return MailSite(settings.site_name, settings.origin(), settings.mail_from, settings.signing_key)

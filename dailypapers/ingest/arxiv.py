@@ -18,8 +18,10 @@ from dailypapers.ingest.batches import write_batch
 from dailypapers.ingest.clients import arxiv_api
 from dailypapers.ingest.rejects import RejectFile, reject_path
 from dailypapers.ingest.report import IngestReport, Progress
-from dailypapers.sources.arxiv_api import CATEGORY, ArxivAPI, AtomPage
+from dailypapers.ingest.thumbnails import thumbnailer
+from dailypapers.sources.arxiv_api import ArxivAPI, AtomPage
 from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.validators import arxiv_category
 
 
 def normalize_ids(ids: Iterable[str]) -> list[str]:
@@ -47,10 +49,7 @@ def normalize_ids(ids: Iterable[str]) -> list[str]:
 
 def normalize_categories(categories: Iterable[str]) -> list[str]:
     names = []
-    for name in categories:
-        name = name.strip()
-        if not CATEGORY.match(name):
-            raise InvalidInput(f"not an arXiv category: {name!r} (e.g. cs.LG, hep-th, math.GT)")
+    for name in map(arxiv_category, categories):
         if name not in names:
             names.append(name)
     if not names:
@@ -66,10 +65,12 @@ def _store_page(engine: Engine, page: AtomPage, report: IngestReport, rejects: R
 
 
 def ingest_ids(engine: Engine, ids: list[str], *, settings: Settings | None = None,
-               progress: Progress | None = None, client: ArxivAPI | None = None) -> IngestReport:
+               progress: Progress | None = None, client: ArxivAPI | None = None,
+               thumbnails: bool = False) -> IngestReport:
     """Fetch papers by id through the arXiv API (batched `id_list`) and store them.
 
-    Ids arXiv does not know end in `report.not_found`.
+    Ids arXiv does not know end in `report.not_found`. With `thumbnails`, each stored paper's PDF is fetched
+    for its first-page thumbnail (ingest/thumbnails.py).
     """
     settings = settings or get_settings()
     wanted = normalize_ids(ids)
@@ -77,29 +78,35 @@ def ingest_ids(engine: Engine, ids: list[str], *, settings: Settings | None = No
                           rejects_path=reject_path(settings.data_dir, "ingest-ids"))
     api = client or arxiv_api(settings)
     done = 0
-    with report.running(api, close=client is None) as rejects:
+    with report.running(api, close=client is None) as rejects, thumbnailer(engine, settings, thumbnails) as thumbs:
         for batch in api.fetch_ids(wanted):
             _store_page(engine, batch.page, report, rejects)
+            thumbs.for_records(batch.page.records)
             seen = {r.arxiv_id for r in batch.page.records} | {e.arxiv_id for e in batch.page.errors}
             report.not_found += [i for i in batch.ids if i not in seen]
             done += len(batch.ids)
             if progress:
                 progress(done, len(wanted))
+    thumbs.count_into(report)
     return report
 
 
 def ingest_category(engine: Engine, categories: list[str], since: date, *, settings: Settings | None = None,
-                    progress: Progress | None = None, client: ArxivAPI | None = None) -> IngestReport:
-    """Store the new submissions of the categories from `since` (inclusive, UTC) until now."""
+                    progress: Progress | None = None, client: ArxivAPI | None = None,
+                    thumbnails: bool = False) -> IngestReport:
+    """Store the new submissions of the categories from `since` (inclusive, UTC) until now (with
+    `thumbnails`, and their first-page thumbnails)."""
     settings = settings or get_settings()
     names = normalize_categories(categories)
     if since > datetime.now(UTC).date():
         raise InvalidInput(f"--since {since.isoformat()} is in the future")
     report = IngestReport(source="category", rejects_path=reject_path(settings.data_dir, "ingest-category"))
     api = client or arxiv_api(settings)
-    with report.running(api, close=client is None) as rejects:
+    with report.running(api, close=client is None) as rejects, thumbnailer(engine, settings, thumbnails) as thumbs:
         for page in api.list_category(names, since):
             _store_page(engine, page, report, rejects)
+            thumbs.for_records(page.records)
             if progress:
                 progress(report.records, None)
+    thumbs.count_into(report)
     return report

@@ -6,6 +6,7 @@ from dailypapers.config import Settings
 from dailypapers.sources.arxiv_api import ArxivAPI
 from dailypapers.sources.http import PoliteClient
 from dailypapers.sources.oai import OAIClient
+from dailypapers.sources.pdfs import ArxivPDFs
 
 
 def polite_client(settings: Settings) -> PoliteClient:
@@ -18,3 +19,7 @@ def arxiv_api(settings: Settings) -> ArxivAPI:
 
 def oai_client(settings: Settings) -> OAIClient:
     return OAIClient(settings.arxiv_oai_url, polite_client(settings))
+
+
+def arxiv_pdfs(settings: Settings) -> ArxivPDFs:
+    return ArxivPDFs(settings.arxiv_pdf_url, polite_client(settings))

@@ -18,6 +18,7 @@ from dailypapers.ingest.batches import write_batch
 from dailypapers.ingest.clients import oai_client
 from dailypapers.ingest.rejects import RejectFile, reject_path
 from dailypapers.ingest.report import IngestReport, Progress
+from dailypapers.ingest.thumbnails import Thumbnailer, thumbnailer
 from dailypapers.sources.oai import OAIClient, OAIError, normalize_format
 from dailypapers.store.state import get_state
 
@@ -51,8 +52,9 @@ def harvest_request(set_spec: str | None, from_date: date | None, until: date | 
 
 def harvest(engine: Engine, set_spec: str | None, from_date: date | None, metadata_prefix: str = "arXivRaw", *,
             until: date | None = None, settings: Settings | None = None, progress: Progress | None = None,
-            client: OAIClient | None = None) -> IngestReport:
-    """OAI-PMH ListRecords into the store, following resumption tokens.
+            client: OAIClient | None = None, thumbnails: bool = False) -> IngestReport:
+    """OAI-PMH ListRecords into the store, following resumption tokens (with `thumbnails`, and each paper's
+    first-page thumbnail).
 
     A finished harvest clears its token. A stored token the server no longer accepts (they expire)
     restarts the harvest from the beginning, which is safe because writes are idempotent.
@@ -65,11 +67,11 @@ def harvest(engine: Engine, set_spec: str | None, from_date: date | None, metada
     report.resumed_from = state.get("token")
     report.pages, report.records = state.get("pages", 0), state.get("records", 0)
     oai = client or oai_client(settings)
-    with report.running(oai, close=client is None) as rejects:
+    with report.running(oai, close=client is None) as rejects, thumbnailer(engine, settings, thumbnails) as thumbs:
         token = report.resumed_from
         while True:
             try:
-                _harvest_pages(engine, oai, request, token, report, rejects, progress)
+                _harvest_pages(engine, oai, request, token, report, rejects, thumbs, progress)
                 break
             except OAIError as exc:
                 if exc.code != "badResumptionToken" or not token or report.restarted:
@@ -77,11 +79,12 @@ def harvest(engine: Engine, set_spec: str | None, from_date: date | None, metada
                 # The stored token expired: start over (idempotent writes make this safe).
                 report.restarted, token = True, None
                 report.pages, report.records = 0, 0
+    thumbs.count_into(report)
     return report
 
 
 def _harvest_pages(engine: Engine, oai: OAIClient, request: HarvestRequest, token: str | None,
-                   report: IngestReport, rejects: RejectFile, progress: Progress | None) -> None:
+                   report: IngestReport, rejects: RejectFile, thumbs: Thumbnailer, progress: Progress | None) -> None:
     pages = oai.list_records(request.metadata_prefix, request.set_spec, request.from_date, request.until,
                              resume_token=token)
     for page in pages:
@@ -98,5 +101,6 @@ def _harvest_pages(engine: Engine, oai: OAIClient, request: HarvestRequest, toke
         }
         report.result += write_batch(engine, page.records, (request.key, state))
         rejects.add_errors(page.errors)
+        thumbs.for_records(page.records)
         if progress:
             progress(report.records + rejects.count, page.complete_list_size)

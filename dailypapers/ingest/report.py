@@ -32,6 +32,8 @@ class IngestReport:
     resumed_from: str | None = None
     restarted: bool = False
     seconds: float = 0.0
+    thumbnails: int | None = None  # made; None when thumbnails were off
+    thumbnail_failures: int = 0
     result: UpsertResult = field(default_factory=UpsertResult)
 
     @contextmanager
@@ -59,6 +61,9 @@ class IngestReport:
             "rejects_file": str(self.rejects_path) if self.rejected and self.rejects_path else None,
             "seconds": round(self.seconds, 3),
         }
+        if self.thumbnails is not None:
+            data["thumbnails"] = self.thumbnails
+            data["thumbnail_failures"] = self.thumbnail_failures
         if self.source == "ids":
             data["requested"] = self.requested
             data["not_found"] = self.not_found
@@ -75,6 +80,10 @@ class IngestReport:
                 f"{self.rejected} rejected")
         if self.rejected:
             text += f" (reasons in {self.rejects_path})"
+        if self.thumbnails is not None:
+            text += f", {self.thumbnails} thumbnail{'s' if self.thumbnails != 1 else ''}"
+            if self.thumbnail_failures:
+                text += f" ({self.thumbnail_failures} PDFs could not be fetched or rendered)"
         if self.deleted:
             text += f", {self.deleted} deleted upstream (kept)"
         return text

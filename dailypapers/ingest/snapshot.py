@@ -131,6 +131,8 @@ def import_file(engine: Engine, path: Path, rejects_path: Path | None = None, ba
 
 def export_file(engine: Engine, path: Path, progress: Callable[[int], None] | None = None) -> int:
     """Write every paper as our JSON-lines export; written to a temp file first, so a crash leaves no half file."""
+    if not path.parent.is_dir():  # said of the folder the user gave, not of our temporary file in it
+        raise InvalidInput(f"no such folder: {path.parent} (to export into {path})")
     tmp = path.with_name(path.name + ".partial")
     count = 0
     with Session(engine) as session, open(tmp, "w", encoding="utf-8") as out:

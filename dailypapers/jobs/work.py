@@ -17,7 +17,8 @@ from dailypapers.store.db import get_engine
 def ingest_new(categories: list[str], settings: Settings) -> IngestReport:
     """The new submissions of the categories since yesterday, as `dailypapers ingest --category` does."""
     since = datetime.now(UTC).date() - timedelta(days=1)
-    return ingest_category(get_engine(settings), categories, since, settings=settings)
+    return ingest_category(get_engine(settings), categories, since, settings=settings,
+                           thumbnails=settings.fetch_pdfs)
 
 
 def embed_new(settings: Settings) -> IndexReport:

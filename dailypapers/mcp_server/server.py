@@ -38,7 +38,7 @@ def _summary(paper: Paper) -> dict:
     return {"id": paper.arxiv_id, "title": paper.title, "authors": list(paper.authors or []),
             "publishedAt": hf_datetime(paper.published_at), "summary": paper.abstract, "upvotes": paper.upvotes,
             "githubRepo": http_url(paper.code_url), "projectPage": http_url(paper.project_page),
-            "url": f"{get_settings().base_url.rstrip('/')}/papers/{paper.arxiv_id}"}
+            "url": f"{get_settings().origin()}/papers/{paper.arxiv_id}"}
 
 
 def _limit(limit: int) -> int:
@@ -71,7 +71,7 @@ def get_paper(id: str) -> dict:  # noqa: A002  the tool's argument name, as agen
 def read_paper(id: str) -> str:  # noqa: A002
     """The paper page as Markdown: title, authors, links, keywords, extractive summary and abstract."""
     with session_scope() as session:
-        return paper_markdown(paper_view(session, id).paper, get_settings().base_url)
+        return paper_markdown(paper_view(session, id).paper, get_settings().origin())
 
 
 def daily_papers(date: str | None = None, week: str | None = None, month: str | None = None,

@@ -42,6 +42,7 @@ from dailypapers.store.models import DailyEntry, Paper, User, UTCDateTime
 
 WINDOWS = {"day": 1, "week": 7, "month": 30, "all": None}  # days back from now; None: every paper
 DEFAULT_WINDOW = "week"
+MAX_WINDOW_DAYS = 36_500  # a window given in days: at most a century back
 COLD_START_MAX = 2  # up to this many positives: nearest-positive similarity, no classifier
 NEGATIVE_SAMPLE = 400  # corpus papers sampled as negatives
 REGULARISATION = 1.0  # logistic regression C
@@ -73,8 +74,8 @@ def window_days(window: str | int | None) -> int | None:
         return WINDOWS[DEFAULT_WINDOW]
     if isinstance(window, int) or str(window).isdigit():
         days = int(window)
-        if not 1 <= days <= 36_500:
-            raise InvalidInput("days must be between 1 and 36500")
+        if not 1 <= days <= MAX_WINDOW_DAYS:
+            raise InvalidInput(f"days must be between 1 and {MAX_WINDOW_DAYS}")
         return days
     if window not in WINDOWS:
         raise InvalidInput(f"unknown window {window!r}; use {', '.join(WINDOWS)}")

@@ -10,6 +10,7 @@ from datetime import date
 
 from dailypapers.errors import InvalidInput
 from dailypapers.search.fusion import Fusion
+from dailypapers.validators import arxiv_category
 
 MAX_QUERY_CHARS = 250
 MAX_OFFSET = 1000
@@ -45,8 +46,7 @@ class SearchQuery:
             raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InvalidInput("the date range is empty: the start is after the end")
-        if self.category is not None and not self.category.strip():
-            self.category = None
+        self.category = arxiv_category(self.category) if self.category and self.category.strip() else None
         if self.author is not None and not self.author.strip():
             self.author = None
         return self

@@ -81,6 +81,8 @@ class Paper(Base):
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_source_hash: Mapped[str | None] = mapped_column(String(32))
+    # The arXiv version whose first page is in the data dir as a thumbnail (ingest/thumbnails.py); None: none.
+    thumbnail_version: Mapped[int | None] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(32))
     upvotes: Mapped[int] = mapped_column(Integer, default=0)  # kept equal to count(votes) in each vote's transaction
     num_comments: Mapped[int] = mapped_column(Integer, default=0)

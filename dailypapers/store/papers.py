@@ -193,7 +193,8 @@ def _update_statement():
     values = {}
     for column in PAPERS.c:
         name = column.name
-        if name in ("id", "arxiv_id", "upvotes", "num_comments", "hidden", "created_at") or name.startswith("ai_"):
+        if name in ("id", "arxiv_id", "upvotes", "num_comments", "hidden", "created_at", "thumbnail_version") \
+                or name.startswith("ai_"):
             continue  # the site's own columns; ai_* are the index run's (store/keyphrases.py)
         if name in _KEEP_IF_MISSING:
             values[name] = func.coalesce(bindparam(name, type_=column.type), column)

@@ -32,6 +32,7 @@ from dailypapers.web import (
     pages,
     saved_searches,
     subscriptions,
+    thumbnails,
     trends,
 )
 from dailypapers.web.auth import LoginRequired
@@ -140,6 +141,7 @@ def create_app() -> FastAPI:
     app.include_router(admin.router)
     app.include_router(subscriptions.router)
     app.include_router(trends.router)
+    app.include_router(thumbnails.router)
     app.include_router(pages.router)
     app.router.routes.extend(mcp_app.routes)  # POST /mcp: the read-only MCP tools over streamable HTTP
     return app

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dailypapers.config import get_settings
 
 MAX_ENTRIES = 4096
-_SKIP_PREFIXES = ("/static/", "/docs", "/openapi.json", "/redoc")
+_SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc")  # files, cached by browsers
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
 
 
@@ -52,8 +52,11 @@ class MicroCache:
         path = scope["path"]
         if path.startswith(_SKIP_PREFIXES) or not self._anonymous(scope):
             return await self.app(scope, receive, send)
-        accept = next((v for n, v in scope["headers"] if n == b"accept"), b"")
-        key = (method, path, scope["query_string"], accept)
+        headers = dict(scope["headers"])
+        # Pages and feeds link to the origin they were asked on: a page asked for under one Host is never
+        # served to a visitor who came under another.
+        key = (method, scope.get("scheme"), headers.get(b"host", b""), path, scope["query_string"],
+               headers.get(b"accept", b""))
         now = time.monotonic()
         hit = self.entries.get(key)
         if hit is not None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.community.reading import papers_by_ids
@@ -20,6 +20,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper
 from dailypapers.validators import xml_safe
 from dailypapers.web import queries
+from dailypapers.web.templating import absolute_url
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
@@ -41,10 +42,6 @@ class Channel:
     items: list[Item]
 
 
-def _base() -> str:
-    return get_settings().base_url.rstrip("/")
-
-
 def _element(parent, tag: str, attrs: dict[str, str] | None = None) -> ET.Element:
     # ElementTree writes control characters as they are, which would make the whole feed malformed.
     return ET.SubElement(parent, tag, {name: xml_safe(value) for name, value in (attrs or {}).items()})
@@ -61,8 +58,8 @@ def _summary(paper: Paper) -> str:
     return f"{authors}\n\n{paper.abstract}" if authors else paper.abstract
 
 
-def atom(channel: Channel) -> Response:
-    base = _base()
+def atom(channel: Channel, base: str) -> Response:
+    """The channel as Atom; `base`: the site's origin, where every link starts."""
     feed = ET.Element("feed", {"xmlns": ATOM})
     _text(feed, "title", channel.title)
     _text(feed, "subtitle", channel.description)
@@ -92,8 +89,7 @@ def atom(channel: Channel) -> Response:
                     media_type="application/atom+xml; charset=utf-8")
 
 
-def rss(channel: Channel) -> Response:
-    base = _base()
+def rss(channel: Channel, base: str) -> Response:
     root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM})
     ch = _element(root, "channel")
     _text(ch, "title", channel.title)
@@ -160,30 +156,30 @@ def search_channel(feed_path: str, q: str, mode: str) -> Channel:
 
 
 @router.get("/papers/feed.xml")
-def daily_atom(category: str | None = None):
-    return atom(daily_channel("/papers/feed.xml", category))
+def daily_atom(request: Request, category: str | None = None):
+    return atom(daily_channel("/papers/feed.xml", category), absolute_url(request, ""))
 
 
 @router.get("/papers/rss.xml")
-def daily_rss(category: str | None = None):
-    return rss(daily_channel("/papers/rss.xml", category))
+def daily_rss(request: Request, category: str | None = None):
+    return rss(daily_channel("/papers/rss.xml", category), absolute_url(request, ""))
 
 
 @router.get("/papers/trending/feed.xml")
-def trending_atom(category: str | None = None):
-    return atom(trending_channel("/papers/trending/feed.xml", category))
+def trending_atom(request: Request, category: str | None = None):
+    return atom(trending_channel("/papers/trending/feed.xml", category), absolute_url(request, ""))
 
 
 @router.get("/papers/trending/rss.xml")
-def trending_rss(category: str | None = None):
-    return rss(trending_channel("/papers/trending/rss.xml", category))
+def trending_rss(request: Request, category: str | None = None):
+    return rss(trending_channel("/papers/trending/rss.xml", category), absolute_url(request, ""))
 
 
 @router.get("/search/feed.xml")
-def search_atom(q: str = Query(""), mode: str = "hybrid"):
-    return atom(search_channel("/search/feed.xml", q, mode))
+def search_atom(request: Request, q: str = Query(""), mode: str = "hybrid"):
+    return atom(search_channel("/search/feed.xml", q, mode), absolute_url(request, ""))
 
 
 @router.get("/search/rss.xml")
-def search_rss(q: str = Query(""), mode: str = "hybrid"):
-    return rss(search_channel("/search/rss.xml", q, mode))
+def search_rss(request: Request, q: str = Query(""), mode: str = "hybrid"):
+    return rss(search_channel("/search/rss.xml", q, mode), absolute_url(request, ""))

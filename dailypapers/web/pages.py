@@ -27,7 +27,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
 from dailypapers.web.inputs import SearchForm
-from dailypapers.web.templating import render
+from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
@@ -191,10 +191,10 @@ def paper_page(request: Request, arxiv_id: str):
                   voted=voted, marks=marks, related=related_list, is_admin=is_admin, edits_links=edits_links)
 
 
-def paper_markdown_page(arxiv_id: str):
+def paper_markdown_page(request: Request, arxiv_id: str):
     with session_scope() as session:
         view = paper_view(session, arxiv_id)
-        text = paper_markdown(view.paper, get_settings().base_url)
+        text = paper_markdown(view.paper, absolute_url(request, ""))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
@@ -206,5 +206,5 @@ def paper_or_markdown(request: Request, arxiv_id: str):
     canonical = canonical_id(raw)
     if canonical != raw:  # a version or a prefix: one address per paper
         return RedirectResponse(f"/papers/{canonical}{'.md' if markdown else ''}", status_code=301)
-    return paper_markdown_page(canonical) if markdown else paper_page(request, canonical)
+    return paper_markdown_page(request, canonical) if markdown else paper_page(request, canonical)
 

@@ -27,7 +27,7 @@ from dailypapers.web import feeds
 from dailypapers.web.auth import Writer, require_user
 from dailypapers.web.inputs import DbId, MarkForm, SavedSearchForm, SavedSearchIn
 from dailypapers.web.responses import answer
-from dailypapers.web.templating import render
+from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["saved searches"])
@@ -132,13 +132,13 @@ def _channel(saved_id: int, key: str, kind: str) -> feeds.Channel:
 
 
 @router.get("/saved-searches/{saved_id}/feed.xml")
-def atom(saved_id: DbId, key: str = Query("")):
-    return feeds.atom(_channel(saved_id, key, "atom"))
+def atom(request: Request, saved_id: DbId, key: str = Query("")):
+    return feeds.atom(_channel(saved_id, key, "atom"), absolute_url(request, ""))
 
 
 @router.get("/saved-searches/{saved_id}/rss.xml")
-def rss(saved_id: DbId, key: str = Query("")):
-    return feeds.rss(_channel(saved_id, key, "rss"))
+def rss(request: Request, saved_id: DbId, key: str = Query("")):
+    return feeds.rss(_channel(saved_id, key, "rss"), absolute_url(request, ""))
 
 
 # --- the JSON API ----------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ class CsrfCookieMiddleware:
 
 def is_https(scope) -> bool:
     """True when the browser talks HTTPS to us (directly, or through a proxy uvicorn trusts)."""
-    return scope.get("scheme") == "https" or get_settings().base_url.startswith("https://")
+    return scope.get("scheme") == "https" or (get_settings().base_url or "").startswith("https://")
 
 
 def rate_limit(key: str, limit: int, per_seconds: float) -> None:

@@ -35,7 +35,7 @@ from dailypapers.web.auth import current_user
 from dailypapers.web.openapi import error_response
 from dailypapers.web.responses import json_error
 from dailypapers.web.security import client_ip, csrf_token, rate_limit, verify_csrf
-from dailypapers.web.templating import render
+from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter()
 SUBSCRIBES_PER_IP_HOUR = 20
@@ -48,8 +48,9 @@ def _secret() -> str:
     return get_settings().signing_key
 
 
-def _manage_link(subscriber) -> str:
-    return subscriber_links(subscriber, get_settings().base_url, _secret())["manage"]
+def _manage_link(request: Request, subscriber) -> str:
+    """The manage link shown on a page (mail builds its own from the configured site, never from a request)."""
+    return subscriber_links(subscriber, absolute_url(request, ""), _secret())["manage"]
 
 
 def _request_subscription(request: Request, email: str, prefs: Preferences) -> None:
@@ -181,7 +182,7 @@ def confirm_submit(request: Request, token: str):
             subscriber = subscriber_for_token(session, token, "confirm", _secret())
             confirm(subscriber)
             email, frequency = subscriber.email, subscriber.frequency
-            manage = _manage_link(subscriber)
+            manage = _manage_link(request, subscriber)
     except BadToken as exc:
         return _bad_link(request, exc)
     when = "each weekday" if frequency == "daily" else "each Monday"
@@ -264,7 +265,7 @@ def unsubscribe_submit(request: Request, token: str):
             subscriber = subscriber_for_token(session, token, "unsubscribe", _secret())
             unsubscribe(subscriber)
             email = subscriber.email
-            manage = _manage_link(subscriber)
+            manage = _manage_link(request, subscriber)
     except BadToken as exc:
         return _bad_link(request, exc)
     return _page(request, "subscriptions/notice.html", title="You are unsubscribed",

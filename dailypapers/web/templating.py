@@ -1,8 +1,9 @@
 """Page rendering shared by every router: one Jinja2 environment, one `render` helper.
 
 `render(request, "name.html", **ctx)` gives each template `request`, `current_user` (a User or None),
-`settings`, `site_name`, `csrf_token()` (call it: the token string) and `csrf_field()` (the hidden
-input, ready to drop in a form). Templates extend `base.html` and fill the blocks `title` and `content`.
+`settings`, `site_name`, `csrf_token()` (call it: the token string), `csrf_field()` (the hidden
+input, ready to drop in a form) and `absolute_url(path)` (the full URL of a path on this site).
+Templates extend `base.html` and fill the blocks `title` and `content`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dailypapers.config import get_settings
 from dailypapers.validators import http_url
 from dailypapers.web.auth import current_user
 from dailypapers.web.security import CSRF_FIELD, csrf_token
+from dailypapers.web.thumbnails import thumbnail_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -52,6 +54,12 @@ templates.env.filters["iso"] = _iso
 # Outside links are rendered only when http(s), even if an older row slipped past the store's check.
 templates.env.filters["http_url"] = http_url
 templates.env.filters["author_path"] = lambda name: "/authors/" + quote(name, safe="")
+templates.env.filters["thumbnail_url"] = thumbnail_url  # None when the paper has none: cards stay complete
+
+
+def absolute_url(request: Request, path: str) -> str:
+    """`path` on this site as a full URL, for links that leave the page (feeds, og:url, share links)."""
+    return get_settings().origin(str(request.base_url)) + path
 
 
 def _context(request: Request, context: dict) -> dict:
@@ -62,7 +70,8 @@ def _context(request: Request, context: dict) -> dict:
         return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
 
     context.update(request=request, settings=settings, site_name=settings.site_name,
-                   csrf_token=lambda: csrf_token(request), csrf_field=csrf_field)
+                   csrf_token=lambda: csrf_token(request), csrf_field=csrf_field,
+                   absolute_url=lambda path="": absolute_url(request, path))
     return context
 
 

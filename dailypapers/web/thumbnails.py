@@ -1,0 +1,32 @@
+"""First-page thumbnails (made by ingest/thumbnails.py), served from the data dir and cached for good:
+a thumbnail's address names the paper's version, so a new version gets a new address."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from dailypapers.config import get_settings
+from dailypapers.errors import NotFound
+from dailypapers.ingest.thumbnails import thumbnail_name, thumbnails_dir
+
+router = APIRouter(include_in_schema=False)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+_NAME = re.compile(r"[A-Za-z0-9._-]+v[0-9]+\.webp")  # thumbnail_name's alphabet: no slash, so no way out
+
+
+def thumbnail_url(paper) -> str | None:
+    """The address of a paper's thumbnail, or None: read from the paper's row, never from the disk."""
+    version = getattr(paper, "thumbnail_version", None)
+    return f"/thumbnails/{thumbnail_name(paper.arxiv_id, version)}" if version else None
+
+
+@router.get("/thumbnails/{name}")
+def thumbnail(name: str):
+    path = thumbnails_dir(get_settings().data_dir) / name
+    if not _NAME.fullmatch(name) or not path.is_file():
+        raise NotFound(f"no thumbnail {name}")
+    return FileResponse(path, media_type="image/webp", headers={"Cache-Control": IMMUTABLE})
