@@ -4,15 +4,19 @@ parts, the headers mail clients act on, and HTML that survives hostile titles an
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes
 from email.policy import default
 
 import pytest
 from sqlalchemy import update
 
+from dailypapers.cli import main
+from dailypapers.commands import digest as digest_commands
 from dailypapers.config import get_settings
 from dailypapers.digest.compose import compose, compose_confirmation
-from dailypapers.digest.content import load_period, personaliser_for
+from dailypapers.digest.content import DigestSection, load_period, personaliser_for
 from dailypapers.digest.identity import mail_site
 from dailypapers.digest.schedule import parse_periods
 from dailypapers.digest.send import wire_bytes
@@ -52,7 +56,7 @@ def test_trending_comes_first_ranked_by_score_and_personal_picks_skip_trending(f
     # Interests take turns: the best match of each interest comes before the second of either.
     assert {personal[0].arxiv_id, personal[1].arxiv_id} == {"2611.00002", "2611.00005"}
     text = message.get_body(("plain",)).get_content()
-    assert text.index("TRENDING") < text.index("PICKED FOR YOU")
+    assert text.index("TRENDING") < text.index("MATCHING YOUR INTERESTS")
     assert text.index(papers.trending[0].title.split()[0]) < text.index(papers.trending[1].title.split()[0])
 
 
@@ -161,7 +165,7 @@ def test_a_broken_interest_does_not_stop_the_digest(feed, monkeypatch):
     # the digest still goes out, picks included
     message = compose(subscriber, period, papers.trending, picks, site=mail_site(get_settings()))
     text = message.get_body(("plain",)).get_content()
-    picked = text[text.index("PICKED FOR YOU"):]
+    picked = text[text.index("MATCHING YOUR INTERESTS"):]
     assert all(p.title.split()[0] in picked for p in picks)
 
 
@@ -198,3 +202,39 @@ def test_the_fast_wire_form_reads_back_exactly_like_the_email_packages_own(feed)
     message["X-Extra"] = "ünïcode header"  # changed after composing: the email package writes it
     assert message.wire() is None
     assert message_from_bytes(wire_bytes(message), policy=default)["X-Extra"] == "ünïcode header"
+
+
+def test_the_intro_counts_what_the_sections_below_it_hold_and_the_two_personal_sections_differ(feed):
+    subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks\nspeech")
+    period = parse_periods(PERIOD, ISSUE_DAY)[0]
+    papers = load_period(feed, period)
+    personal = personaliser_for(feed, papers).picks(["graph networks", "speech"], [])
+    model_picks = [replace(p, why="Because you liked “Galaxy clusters”") for p in papers.trending[:2]]
+    message = compose(subscriber, period, papers.trending[2:], personal, site=mail_site(get_settings()),
+                      sections=[DigestSection("For you", model_picks)])
+    text = message.get_body(("plain",)).get_content()
+    intro = " ".join(text.split("\n\n")[0].split("\n")[1:])
+    total = len(papers.trending) + len(personal)
+    assert intro == (f"{total} papers of Mon, Nov 23 on dailypapers: Trending ({len(papers.trending) - 2}) · "
+                     f"Matching your interests ({len(personal)}) · For you (2).")
+    assert message["Subject"].endswith(f"· {total} papers")
+    headings = [line for line in text.splitlines() if line.isupper() and len(line) > 3]
+    assert headings == ["TRENDING", "MATCHING YOUR INTERESTS", "FOR YOU"]
+    html = message.get_body(("html",)).get_content()
+    assert "Picked for you" not in html and "Matching your interests" in html and ">For you</h2>" in html
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 17) + timedelta(days=n) for n in range(7)])
+def test_preview_without_a_period_works_on_any_day_of_the_week(feed, monkeypatch, capsys, today):
+    """The README's `digest preview you@example.org --html` on each day of the week the demo feed fills
+    (Nov 16-23): a daily subscriber on a Saturday or Sunday previews Friday's digest instead of an error."""
+    add_subscriber(feed, "ada@example.org")
+
+    class Today(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.combine(today, time(12), UTC)
+
+    monkeypatch.setattr(digest_commands, "datetime", Today)
+    assert main(["digest", "preview", "ada@example.org", "--html"]) == 0, capsys.readouterr().err
+    assert "</html>" in capsys.readouterr().out

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
 from dailypapers.index.build import build_index
-from dailypapers.index.embedders import get_embedder
+from dailypapers.index.embedders import get_embedder, paper_text
 from dailypapers.index.keyphrases import (
     MAX_KEYWORDS,
     MIN_KEYWORDS,
@@ -18,9 +19,11 @@ from dailypapers.index.keyphrases import (
     describe,
     describe_with_tokens,
     sentences,
+    title_fragments,
     trim,
 )
 from dailypapers.index.token_vectors import minilm_token_vectors
+from dailypapers.index.words import is_adjective, is_verb, starts_with_connective
 from dailypapers.ingest.demo import demo_records
 from dailypapers.store.models import Paper
 from dailypapers.store.papers import upsert_papers
@@ -46,7 +49,9 @@ def test_keywords_come_from_the_text_and_the_summary_is_its_most_central_sentenc
         assert all(k.lower() in text for k in d.keywords), d.keywords
         assert len({k.lower() for k in d.keywords}) == len(d.keywords)
         assert 0 < len(d.summary) <= 250
-        assert any(s.startswith(d.summary.rstrip("…")) for s in sentences(abstract)), d.summary
+        shown = d.summary.rstrip("…")
+        assert any(shown[1:] in s and shown[0].lower() == s[s.index(shown[1:]) - 1].lower()
+                   for s in sentences(abstract) if shown[1:] in s), d.summary  # from the abstract, word for word
     assert describer(PAPERS) == described  # stable
 
 
@@ -58,12 +63,56 @@ def test_static_keywords_are_topical():
 
 
 def test_candidates_hold_no_stopwords_and_keep_the_written_case():
-    found = candidates("We propose Sparse Attention for long documents, and show that it scales.")
+    abstract = "We propose Sparse Attention for long documents, and show that it scales."
+    found = candidates("Attention", abstract)
     assert "Sparse Attention" in found and "long documents" in found
     assert all(w.lower() not in STOPWORDS for phrase in found for w in phrase.split())
     assert all(len(phrase.split()) <= 3 for phrase in found)
-    text = "We propose Sparse Attention for long documents, and show that it scales."
-    assert all(text[start:end] == phrase for phrase, start, end in candidate_spans(text))
+    text = paper_text("Attention", abstract)
+    assert all(text[start:end] == phrase for phrase, start, end in candidate_spans("Attention", abstract))
+
+
+def test_candidates_end_in_their_noun_and_keep_title_phrases_whole():
+    title = "BroadWay: Boost Your Text-to-Video Generation Model in a Training-free Way"
+    found = {c.lower() for c in candidates(title, "The method prunes temporal tokens and keeps the rest.")}
+    assert "text-to-video generation model" in found and "temporal tokens" in found
+    assert not found & {"prunes temporal", "temporal", "training-free way", "generation model", "text-to-video",
+                        "text-to-video generation", "boost"}, found
+
+
+DEMO = demo_records()
+
+
+@pytest.fixture(scope="module")
+def demo_described():
+    return describe_with_tokens([(r.title, r.abstract) for r in DEMO], minilm_token_vectors())
+
+
+def test_demo_chips_are_phrases_a_person_would_write(demo_described):
+    """On all 64 demo papers: no chip starts or ends in a function word, boilerplate or a verb, ends in an
+    adjective, or is a fragment of a longer phrase of the title."""
+    bad = []
+    for record, d in zip(DEMO, demo_described, strict=True):
+        fragments = title_fragments(record.title)
+        for chip in d.keywords:
+            first, last = chip.split()[0], chip.split()[-1]
+            if (any(w.lower() in STOPWORDS or is_verb(w) for w in (first, last)) or is_adjective(last)
+                    or chip.lower() in fragments):
+                bad.append(chip)
+    assert not bad, bad
+    chips = {k.lower() for d in demo_described for k in d.keywords}
+    assert not chips & {"prunes temporal", "training-free way", "large language", "mental time"}
+    assert sum(len(d.keywords) >= MIN_KEYWORDS for d in demo_described) >= 60  # a few short abstracts have fewer
+
+
+def test_demo_summaries_say_what_the_paper_does_and_never_open_with_a_connective(demo_described):
+    for record, d in zip(DEMO, demo_described, strict=True):
+        assert not starts_with_connective(d.summary), d.summary
+        says = [s for s in sentences(record.abstract)
+                if re.match(r"(?:[^,]{0,120},\s+)?we (?:propose|present|introduce)\b", s, re.IGNORECASE)]
+        if says:
+            assert re.match(r"We (?:propose|present|introduce|develop|design|build|construct)", d.summary), \
+                (d.summary, says[0])
 
 
 def test_trim_cuts_at_a_word_boundary():

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
+from itertools import permutations
 
 import bibtexparser
 import numpy as np
@@ -21,18 +23,23 @@ from dailypapers.community import library
 from dailypapers.community.library import parse_references
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import model_label
+from dailypapers.index.keyphrases import describe_with_tokens
 from dailypapers.index.stored_vectors import save_vectors
+from dailypapers.index.token_vectors import minilm_token_vectors
 from dailypapers.index.vectors import clear_cache
-from dailypapers.ranking.recommend import fit_user_model
+from dailypapers.index.words import STOPWORDS
+from dailypapers.ingest.demo import demo_records
+from dailypapers.ranking.recommend import fit_user_model, shared_terms
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import Paper, User
+from dailypapers.store.papers import add_daily_entry
 from tests.web_helpers import add_papers, client, csrf, record, signup
 
 JSON = {"Accept": "application/json"}
 GRAPHS = [f"2501.001{i:02d}" for i in range(8)]  # topic A
 PROTEINS = [f"2501.002{i:02d}" for i in range(8)]  # topic B
 NOISE = [f"2501.003{i:02d}" for i in range(12)]
-OLD_GRAPH = "2412.00999"  # topic A, first published 20 days ago
+OLD_GRAPH = "2412.00999"  # topic A, first published and added to this site 20 days ago
 DIM = 16
 
 
@@ -65,6 +72,7 @@ def corpus(backend, vectors_cache):
     with session_scope() as session:
         add_papers(session, records, feed=False)
         papers = {p.arxiv_id: p for p in session.scalars(select(Paper))}
+        papers[OLD_GRAPH].created_at = datetime.now(UTC) - timedelta(days=20)
         keys, vectors = [], []
         for arxiv_id, paper in sorted(papers.items(), key=lambda kv: kv[1].id):
             topic = 0 if arxiv_id in GRAPHS + [OLD_GRAPH] else 1 if arxiv_id in PROTEINS else None
@@ -232,10 +240,62 @@ def test_for_you_ranks_the_liked_topic_first_with_reasons(alice):
     page = alice.get("/for-you").text
     assert "Because you liked" in page and "shared terms:" in page and "traffic" in page
     assert 'href="/papers/2501.001' in page
-    assert "Graph neural networks for rivers" not in page  # 20 days old: outside the week
+    assert "Graph neural networks for rivers" not in page  # arrived 20 days ago: outside the week
     assert "Graph neural networks for rivers" in alice.get("/for-you?window=month").text
     assert OLD_GRAPH in [p["id"] for p in alice.get("/api/recommendations?limit=10&days=60").json()]
     assert alice.get("/for-you?window=year").status_code == 400
+
+
+def test_new_means_arrived_on_this_site_not_first_published_on_arxiv(alice):
+    """A paper first published on arXiv years ago but imported today is new this week; a paper on the daily
+    feed of ten days ago is not, whatever its arXiv date."""
+    with session_scope() as session:
+        papers = {p.arxiv_id: p for p in session.scalars(select(Paper).where(Paper.arxiv_id.in_(GRAPHS[5:7])))}
+        papers[GRAPHS[5]].published_at = datetime.now(UTC) - timedelta(days=2000)
+        entry = add_daily_entry(session, papers[GRAPHS[6]], (datetime.now(UTC) - timedelta(days=10)).date())
+        entry.submitted_at = datetime.now(UTC) - timedelta(days=10)
+    _seed(alice, *GRAPHS[:3])
+    week = [p["id"] for p in alice.get("/api/recommendations?limit=50").json()]
+    assert GRAPHS[5] in week and GRAPHS[6] not in week
+    assert GRAPHS[6] in [p["id"] for p in alice.get("/api/recommendations?limit=50&days=30").json()]
+    page = alice.get("/for-you").text
+    assert "New on this site in the last:" in page and "whatever its arXiv date" in page
+
+
+def test_a_member_who_saves_three_demo_papers_gets_picks_on_the_default_window(demo, cli, backend):
+    """The demo's papers were first published on arXiv long ago: For you and `recommend` still have picks."""
+    c = client()
+    signup(c, "alice")
+    _seed(c, "2310.00533", "2404.12253", "2409.12917")
+    page = c.get("/for-you").text
+    assert page.count('class="why"') >= 10, page
+    env = {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))} \
+        if backend == "postgresql" else {}
+    shown = cli("recommend", "alice", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.count("because of") >= 10, shown.stdout
+
+
+def test_because_names_topics_the_papers_share_never_words_of_scientific_prose():
+    """On the demo papers (keywords as the index computes them): every shared term is a topic phrase both
+    papers write, never "work, propose" or "process, recent, incorrect, paper"."""
+    records = demo_records()
+    described = describe_with_tokens([(r.title, r.abstract) for r in records], minilm_token_vectors())
+    papers = {r.arxiv_id: Paper(arxiv_id=r.arxiv_id, title=r.title, abstract=r.abstract, ai_keywords=d.keywords)
+              for r, d in zip(records, described, strict=True)}
+    prose = {"paper", "propose", "work", "process", "recent", "incorrect", "method", "approach", "results", "show"}
+    named = 0
+    for paper, other in permutations(list(papers.values())[:24], 2):
+        terms = shared_terms(paper, other)
+        named += bool(terms)
+        for term in terms:
+            words = term.lower().split()
+            assert term.lower() not in prose and words[0] not in STOPWORDS and words[-1] not in STOPWORDS, term
+            for p in (paper, other):
+                written = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", f"{p.title} {p.abstract}".lower())
+                assert f" {term.lower()} " in f" {' '.join(written)} ", term
+    assert named >= 100  # the same topics are still named
+    assert "large language models" in shared_terms(papers["2409.12917"], papers["2404.12253"])
 
 
 def test_dismissed_and_liked_papers_are_not_shown_again(alice):

@@ -15,7 +15,7 @@ from dailypapers.dates import optional_day
 from dailypapers.digest.identity import mail_site
 from dailypapers.digest.outbox import drain, queue_subscription_mail, status_of
 from dailypapers.digest.run import preview, send_lock, send_period
-from dailypapers.digest.schedule import parse_periods
+from dailypapers.digest.schedule import latest_period, parse_periods
 from dailypapers.digest.send import DeliveryError
 from dailypapers.digest.status import delivery_status
 from dailypapers.digest.subscribe import admin_subscribe, find_subscriber, unsubscribe, validate_preferences
@@ -176,7 +176,8 @@ def status_command(
 @digest_app.command("preview")
 def preview_command(
     email: str = typer.Argument(..., help="A subscriber's email address."),
-    period: str | None = typer.Option(None, "--period", help=PERIOD_HELP),
+    period: str | None = typer.Option(None, "--period", help="daily:YYYY-MM-DD or weekly:YYYY-Www; default: the "
+                                      "latest digest of the subscriber's frequency (on a weekend, Friday's daily)"),
     html: bool = typer.Option(False, "--html", help="Print only the HTML part (to open in a browser)."),
 ) -> None:
     """Print the digest a subscriber would get (the whole email, or its HTML), without sending or recording."""
@@ -184,7 +185,8 @@ def preview_command(
         subscriber = find_subscriber(session, email)
         if subscriber is None:
             raise NotFound(f"no subscriber {email!r}")
-        first = parse_periods(period or subscriber.frequency, datetime.now(UTC).date())[0]
+        today = datetime.now(UTC).date()
+        first = parse_periods(period, today)[0] if period else latest_period(subscriber.frequency, today)
         message = preview(session, subscriber, first)
     if html:
         sys.stdout.write(message.get_body(("html",)).get_content())

@@ -22,7 +22,7 @@ def recommend_command(
     username: str = typer.Argument(..., help="The user whose feed to show."),
     limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many papers."),
     days: int = typer.Option(7, "--days", min=1, max=MAX_WINDOW_DAYS,
-                             help="Only papers first published in the last DAYS days."),
+                             help="Only papers new on this site (arrived) in the last DAYS days."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of {id, title, score, because}."),
 ) -> None:
     """The papers For you ranks highest for USERNAME, each with the liked paper it is closest to."""

@@ -165,6 +165,10 @@ def _list_headers(message: EmailMessage, site: MailSite, links: dict[str, str]) 
     message.set_raw("X-Auto-Response-Suppress", "OOF, AutoReply")
 
 
+TRENDING = "Trending"
+MATCHING_INTERESTS = "Matching your interests"  # the subscription's interests; "For you" is the account's model
+
+
 def digest_subject(site: MailSite, period: DigestPeriod, count: int) -> str:
     noun = "paper" if count == 1 else "papers"
     kind = "daily" if period.frequency == "daily" else "weekly"
@@ -176,37 +180,39 @@ def compose(subscriber: Subscriber, period: DigestPeriod, trending: list[DigestP
             sections: list[DigestSection] | None = None) -> EmailMessage | None:
     """The digest of `period` for `subscriber`, or None when it would hold no paper (nothing is sent).
     `sections` come after the shared ones: an account's saved searches and For you."""
-    sections = sections or []
-    count = len(trending) + len(personal) + sum(len(s.papers) for s in sections)
+    shown = [DigestSection(TRENDING, trending), DigestSection(MATCHING_INTERESTS, personal), *(sections or [])]
+    shown = [section for section in shown if section.papers]
+    count = sum(len(section.papers) for section in shown)
     if count == 0:
         return None
     links = subscriber_links(subscriber, site.base_url, site.secret)
     subject = digest_subject(site, period, count)
     heading = ("Daily papers" if period.frequency == "daily" else "This week's papers") + f" · {period.label}"
-    intro = f"Papers of {period.covers}: the {len(trending)} trending on {site.name}"
-    intro += f", then {len(personal)} picked for your interests." if personal else "."
-    trending_html, trending_text = _rows(trending, 0, shared=True) if trending else ("", "")
-    personal_html, personal_text = _rows(personal, len(trending), shared=False) if personal else ("", "")
-    own_html, own_text, start = [], [], len(trending) + len(personal)
-    for section in sections:
-        rows_html, rows_text = _rows(section.papers, start, shared=False)
-        own_html.append((section.title, rows_html))
-        own_text.append((section.title, rows_text))
+    rendered, start = [], 0
+    for section in shown:
+        rows_html, rows_text = _rows(section.papers, start, shared=section.papers is trending)
+        rendered.append((section.title, rows_html, rows_text))
         start += len(section.papers)
     context = dict(
-        subject=subject, heading=heading, intro=intro, preheader=_preheader(trending, personal),
-        email=subscriber.email, site_name=site.name,
+        subject=subject, heading=heading, intro=_intro(period, site, shown, count),
+        preheader=_preheader(trending, personal), email=subscriber.email, site_name=site.name,
         frequency_words=FREQUENCY_WORDS[period.frequency], home_url=site.base_url,
         manage_url=links["manage"], unsubscribe_url=links["unsubscribe"],
     )
     message = _message(site, subscriber.email, subject,
-                       _render("digest.txt", trending_rows=trending_text, personal_rows=personal_text,
-                               sections=own_text, **context),
-                       _render("digest.html", trending_rows=trending_html, personal_rows=personal_html,
-                               sections=own_html, **context),
+                       _render("digest.txt", sections=[(t, text) for t, _, text in rendered], **context),
+                       _render("digest.html", sections=[(t, html) for t, html, _ in rendered], **context),
                        message_id(site, "digest", period.key, subscriber.id), now)
     _list_headers(message, site, links)
     return message
+
+
+def _intro(period: DigestPeriod, site: MailSite, shown: list[DigestSection], count: int) -> str:
+    """'12 papers of Mon, Nov 23 on dailypapers: Trending (5) · For you (7).': read from the sections below
+    it, so its counts are theirs."""
+    noun = "paper" if count == 1 else "papers"
+    parts = " · ".join(f"{section.title} ({len(section.papers)})" for section in shown)
+    return f"{count} {noun} of {period.covers} on {site.name}: {parts}."
 
 
 def _preheader(trending: list[DigestPaper], personal: list[DigestPaper]) -> str:

@@ -84,6 +84,14 @@ def current_periods(today: date, frequency: str | None = None) -> list[DigestPer
     return periods
 
 
+def latest_period(frequency: str, today: date) -> DigestPeriod:
+    """The latest digest of this frequency issued on or before `today`, whatever the day of the week:
+    on a Saturday or Sunday, Friday's daily."""
+    if frequency == "weekly":
+        return weekly_period(today - timedelta(days=7))
+    return daily_period(today - timedelta(days=max(0, today.weekday() - 4)))
+
+
 def parse_periods(text: str | None, today: date) -> list[DigestPeriod]:
     """`--period`: empty (all due today), `daily`, `weekly`, `daily:YYYY-MM-DD` or `weekly:YYYY-Www`."""
     text = (text or "").strip()

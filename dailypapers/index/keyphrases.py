@@ -1,9 +1,11 @@
 """Keywords and an extractive one-sentence summary of a paper, from its title and abstract (pure functions).
 
-Keywords are KeyBERT-style: candidate phrases (1-3 words, no stopwords) taken from the text,
-scored by the cosine between their embedding and the paper's, then picked with maximal marginal relevance so
-that they do not repeat each other. The summary is the abstract's most central sentence: the one closest
-to the centroid of its sentences' embeddings. Nothing is generated: every word comes from the paper.
+Keywords are KeyBERT-style: candidate topic phrases (1-3 words ending in a noun, see `candidate_spans`) taken
+from the text, scored by the cosine between their embedding and the paper's, then picked with maximal marginal
+relevance so that they do not repeat each other. The summary is the sentence that says what the paper does
+("We propose ..."), else the most central sentence that stands alone (closest to the centroid of the
+sentences' embeddings), never one that opens with a connective. Nothing is generated: every word comes from
+the paper.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ import numpy as np
 
 from dailypapers.index.embedders import Embedder, paper_text
 from dailypapers.index.token_vectors import TokenVectors, span_vectors
+from dailypapers.index.words import (
+    CONNECTIVE,
+    STOPWORDS,
+    is_adjective,
+    is_adverb,
+    is_verb,
+    is_verb_between,
+    starts_with_connective,
+)
 
 MIN_KEYWORDS, MAX_KEYWORDS = 3, 8
 MAX_WORDS = 3
@@ -28,30 +39,13 @@ SUMMARY_CHARS = 250
 # this much relevance on top, the value that agrees best with the MiniLM keywords (benchmarks/keyphrases.py).
 MULTIWORD_BONUS = 0.2
 
-# Function words and the boilerplate of abstracts: a phrase may contain neither at its ends.
-STOPWORDS = frozenset("""
-a about above across after again against all almost along also although always among an and another any
-are around as at be because been before being below between both but by can could did do does doing done
-due during each either enough especially etc even ever every few for from further had has have having here
-how however if in into is it its itself just least less many may might more most much must neither no nor
-not of off often on once one only onto or other others otherwise our ours out over own per perhaps rather
-same several shall she should since so some such than that the their theirs them themselves then there
-these they this those though through thus to too toward towards under until up upon us very via was we were
-what whatever when where whereas whether which while who whom whose why will with within without would yet
-you your
-
-abstract achieve achieved achieves address addresses allow allows apply applied approach approaches based
-believe better called consider considered demonstrate demonstrates describe described different existing
-experiment experiments find first further given good however improve improved improves introduce introduced
-introduces latter lead leads make makes method methods new novel obtain obtained outperform
-outperforms paper particular present presented presents previous problem problems propose proposed proposes
-provide provided provides recent recently result results second several show showed shown shows significant
-significantly study studied studies suggest task tasks three two use used uses using various well
-whole work works
-""".split())
-
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
 _BREAK = re.compile(r"[^A-Za-z0-9\s'-]|\s-\s|'s\b|'(?![A-Za-z0-9])|(?<![A-Za-z0-9])'")  # punctuation ends a phrase
+# "We propose X", "In this paper, we introduce X", "This work presents X": the sentence that says what the paper does.
+_WHAT_IT_DOES = re.compile(r"^(?:(?:here|in this (?:paper|work|study|article))\s+|[^,;:]{0,120},\s+)?"
+                           r"((?:we|this (?:paper|work|study|article))\s+(?:\w+ly\s+)?"
+                           r"(?:propose|present|introduce|develop|design|build|release|construct|create|formulate"
+                           r"|offer|describe)s?\b.*)", re.IGNORECASE | re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 
@@ -66,31 +60,80 @@ def source_hash(title: str, abstract: str) -> str:
     return hashlib.md5(paper_text(title, abstract).encode()).hexdigest()
 
 
-def candidates(text: str) -> list[str]:
-    """Phrases of 1-3 words without stopwords (noun-phrase-like), most frequent first, then in reading order."""
-    return [phrase for phrase, _, _ in candidate_spans(text)]
+def candidates(title: str, abstract: str = "") -> list[str]:
+    """Topic phrases of 1-3 words (see `candidate_spans`), most frequent first, then in reading order."""
+    return [phrase for phrase, _, _ in candidate_spans(title, abstract)]
 
 
-def candidate_spans(text: str) -> list[tuple[str, int, int]]:
-    """The candidates with where each is first written in `text`: (phrase, start, end)."""
+def candidate_spans(title: str, abstract: str = "") -> list[tuple[str, int, int]]:
+    """The candidates with where each is first written in `paper_text(title, abstract)`: (phrase, start, end).
+
+    A candidate is what a person writes as a topic: the end of a run of content words (no function word, verb
+    or adverb inside), so it ends in the run's noun ("temporal attention maps", "attention maps", never
+    "temporal"). A phrase of the title is taken whole, as its author wrote it: no fragment of it is a candidate.
+    """
+    text = paper_text(title, abstract)
+    fragments = title_fragments(title)
     counts: dict[str, int] = {}
     first: dict[str, tuple[str, int, int]] = {}
     for start, end in _chunks(text):
-        found = list(_WORD.finditer(text, start, end))
-        words = [m.group() for m in found]
-        lowered = [w.lower() for w in words]
-        content = [len(w) > 1 and low not in STOPWORDS and not w.isdigit()
-                   for w, low in zip(words, lowered, strict=True)]
-        for i in range(len(words)):
-            for last in range(i, min(i + MAX_WORDS, len(words))):
-                if not content[last]:
-                    break  # a longer phrase from here would hold the same stopword
-                key = " ".join(lowered[i:last + 1])
+        for run in _runs(list(_WORD.finditer(text, start, end))):
+            for i in range(max(0, len(run) - MAX_WORDS), len(run)):
+                key = " ".join(m.group().lower() for m in run[i:])
+                if key in fragments:
+                    continue
                 counts[key] = counts.get(key, 0) + 1
                 if key not in first:
-                    first[key] = (" ".join(words[i:last + 1]), found[i].start(), found[last].end())
+                    first[key] = (text[run[i].start():run[-1].end()], run[i].start(), run[-1].end())
     order = sorted(counts, key=lambda key: -counts[key])  # stable: ties stay in reading order
     return [first[key] for key in order[:MAX_CANDIDATES]]
+
+
+def title_fragments(title: str) -> set[str]:
+    """The parts of the title's runs that are not a chip of their own: all but a whole run, or, for a run longer
+    than a chip, its last words ("Reinforcement Learning" of "Offline Goal-Conditioned Reinforcement Learning")."""
+    fragments = set()
+    for start, end in _chunks(title):
+        for run in _runs(list(_WORD.finditer(title, start, end))):
+            words = [m.group().lower() for m in run]
+            whole = len(words) <= MAX_WORDS
+            tails = {" ".join(words)} if whole else {" ".join(words[i:]) for i in range(len(words) - MAX_WORDS,
+                                                                                     len(words))}
+            fragments |= {" ".join(words[i:j]) for i in range(len(words))
+                          for j in range(i + 1, min(i + MAX_WORDS, len(words)) + 1)} - tails
+    return fragments
+
+
+def _runs(found: list[re.Match]) -> list[list[re.Match]]:
+    """The runs of consecutive content words that end in a noun-like word."""
+    content = [_is_content(m.group()) for m in found]
+    runs, run = [], []
+    for i, match in enumerate([*found, None]):
+        if match and content[i] and not (i + 1 < len(found) and content[i + 1] and is_verb_between(match.group())):
+            if _abbreviates(match.group(), run):  # "tree search MCTS": the abbreviation of the words before
+                runs.append(run)
+                run = []
+            run.append(match)
+            continue
+        if run and not is_adjective(run[-1].group()):
+            runs.append(run)
+        run = []
+    return runs
+
+
+def _abbreviates(word: str, run: list[re.Match]) -> bool:
+    """An acronym whose letters end with the initials of the last two or more words of the run."""
+    letters = re.sub(r"[^A-Za-z]", "", word)
+    if sum(c.isupper() for c in letters) < 2 or len(run) < 2:
+        return False
+    letters = letters.lower().removesuffix("s") if letters.endswith("s") else letters.lower()
+    initials = "".join(m.group()[0].lower() for m in run)
+    return any(letters.endswith(initials[-n:]) for n in range(2, len(initials) + 1))
+
+
+def _is_content(word: str) -> bool:
+    return len(word) > 1 and not word.isdigit() and word.lower() not in STOPWORDS and not is_verb(word) \
+        and not is_adverb(word)
 
 
 def _chunks(text: str):
@@ -114,6 +157,27 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, gap.start()))
         start = gap.end()
     return [(a, b) for a, b in [*spans, (start, len(text))] if b > a]
+
+
+def summary_rows(parts: list[str]) -> list[int]:
+    """The sentences a summary may be: those saying what the paper does, else those that stand alone (not
+    leaning on the sentence before with "However", "Thus", ...), else all."""
+    does = [i for i, part in enumerate(parts) if _WHAT_IT_DOES.match(part)]
+    alone = [i for i, part in enumerate(parts) if not starts_with_connective(part)]
+    return does or alone or list(range(len(parts)))
+
+
+def summary_of(sentence: str) -> str:
+    """The sentence as a summary shown alone: from "We propose" on, past a lead-in ("To address this, "), and
+    never from a connective."""
+    does = _WHAT_IT_DOES.match(sentence)
+    if does:
+        sentence = does.group(1)
+    else:
+        connective = CONNECTIVE.match(sentence)
+        if connective:
+            sentence = sentence[connective.end():].lstrip(" ,")
+    return trim(sentence[:1].upper() + sentence[1:])
 
 
 def trim(sentence: str, limit: int = SUMMARY_CHARS) -> str:
@@ -160,7 +224,7 @@ def describe(papers: list[tuple[str, str]], embedder: Embedder,
 
     plans = []
     for (title, abstract), known in zip(papers, paper_vectors or [None] * len(papers), strict=True):
-        phrases, parts = candidates(f"{title}. {abstract}"), sentences(abstract)
+        phrases, parts = candidates(title, abstract), sentences(abstract)
         own = row(paper_text(title, abstract)) if known is None else None
         plans.append((known, own, phrases, [row(p) for p in phrases], parts, [row(s) for s in parts]))
     vectors = embedder.embed(list(rows))
@@ -168,7 +232,7 @@ def describe(papers: list[tuple[str, str]], embedder: Embedder,
     for known, own, phrases, phrase_rows, parts, part_rows in plans:
         paper = vectors[own] if known is None else known
         keywords = pick_keywords(phrases, vectors[phrase_rows], paper) if phrases else []
-        described.append(Description(keywords, trim(_central(parts, vectors[part_rows])) if parts else ""))
+        described.append(Description(keywords, _summary(parts, vectors[part_rows]) if parts else ""))
     return described
 
 
@@ -177,25 +241,34 @@ def describe_with_tokens(papers: list[tuple[str, str]], tokens: TokenVectors) ->
     its tokens, so each paper is tokenised once and all its spans are one matrix product (no model runs)."""
     texts = [paper_text(title, abstract) for title, abstract in papers]
     described = []
-    for (_, abstract), text, (starts, vectors) in zip(papers, texts, tokens.tokenize(texts), strict=True):
-        found = candidate_spans(text)
+    for (title, abstract), text, (starts, vectors) in zip(papers, texts, tokens.tokenize(texts), strict=True):
+        found = candidate_spans(title, abstract)
         abstract_at = len(text) - len(" ".join((abstract or "").split()))  # paper_text ends with the abstract
         parts = [(abstract_at + a, abstract_at + b) for a, b in sentence_spans(text[abstract_at:])]
         spans = span_vectors(starts, vectors, [(0, len(text)), *((a, b) for _, a, b in found), *parts])
         phrases = [p for p, _, _ in found]
         bonus = np.array([MULTIWORD_BONUS if " " in p else 0.0 for p in phrases])
         keywords = pick_keywords(phrases, spans[1:len(found) + 1], spans[0], bonus) if found else []
-        summary = ""
-        if parts:
-            start, end = parts[_central_row(spans[len(found) + 1:])]
-            summary = trim(text[start:end])
+        written = [text[start:end] for start, end in parts]
+        summary = _summary(written, spans[len(found) + 1:]) if parts else ""
         described.append(Description(keywords, summary))
     return described
 
 
-def _central(parts: list[str], vectors: np.ndarray) -> str:
-    return parts[_central_row(vectors)]
+def _summary(parts: list[str], vectors: np.ndarray) -> str:
+    """The most central of the sentences a summary may be: the closest to the centroid of all the sentences."""
+    rows = summary_rows(parts)
+    best = rows[int(np.argmax(vectors[rows] @ vectors.mean(axis=0)))]
+    return summary_of(parts[best])
 
 
-def _central_row(vectors: np.ndarray) -> int:
-    return int(np.argmax(vectors @ vectors.mean(axis=0)))
+def reads_badly(phrase: str, title: str) -> bool:
+    """A chip a person would not write: it starts or ends in a function word or a verb, ends in an adjective
+    (its noun is missing), or is a fragment of a longer phrase of the title."""
+    words = _WORD.findall(phrase)
+    if not words:
+        return True
+    first, last = words[0], words[-1]
+    if any(w.lower() in STOPWORDS or is_verb(w) for w in (first, last)) or is_adjective(last):
+        return True
+    return phrase.lower() in title_fragments(title)

@@ -10,7 +10,7 @@ Scoring is a dot product, w·x + b. Up to `EXACT_MAX` candidates it is one matri
 millisecond at 20k papers); beyond it (a 1M-paper window), `w` is the query of the vector index's
 approximate search (HNSW), filtered to the window, so only a few hundred candidates are scored.
 
-Each pick says why: the positive it is closest to, and the words they share.
+Each pick says why: the positive it is closest to, and the topic phrases they share.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import ThreadpoolController
 
@@ -34,10 +33,12 @@ from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.embedders import model_label
 from dailypapers.index.engines import vector_index
+from dailypapers.index.keyphrases import candidates
 from dailypapers.index.seams import VectorIndex
+from dailypapers.index.words import GENERIC_NOUNS
 from dailypapers.ranking.signals import Signals, user_signals
 from dailypapers.store.db import get_engine
-from dailypapers.store.models import Paper, User
+from dailypapers.store.models import DailyEntry, Paper, User, UTCDateTime
 
 WINDOWS = {"day": 1, "week": 7, "month": 30, "all": None}  # days back from now; None: every paper
 DEFAULT_WINDOW = "week"
@@ -48,7 +49,7 @@ REGULARISATION = 1.0  # logistic regression C
 DISMISSED_WEIGHT = 20.0  # one "not interested" paper counts as this many sampled negatives
 EXACT_MAX = 50_000  # candidates scored exactly; above it, approximate search by the model's weights
 SHARED_TERMS = 4
-_WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Pick:
     paper: Paper
     score: float
     because: Paper | None  # the user's paper it is closest to
-    terms: list[str]  # words the two share
+    terms: list[str]  # topic phrases the two share
 
     @property
     def why(self) -> str | None:
@@ -187,16 +188,24 @@ def user_model(user: User, signals: Signals, vectors: VectorIndex) -> UserModel 
     return model
 
 
+def arrived_on_site():
+    """When a paper arrived on this site: its time on the daily feed, else when it was added (harvested,
+    imported, submitted). "New" in For you means this, not the arXiv date: a site that imported older papers
+    still has a feed, and a reader is shown what is new to the site since they last looked."""
+    return func.coalesce(DailyEntry.submitted_at, Paper.created_at, type_=UTCDateTime())
+
+
 def _window_ids(session: Session, days: int | None, now: datetime) -> np.ndarray:
     stmt = select(Paper.id).where(Paper.hidden.is_(False))
     if days is not None:
-        stmt = stmt.where(Paper.published_at >= now - timedelta(days=days))
+        stmt = (stmt.outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+                .where(arrived_on_site() >= now - timedelta(days=days)))
     return np.sort(np.fromiter(session.scalars(stmt), dtype=np.int64))
 
 
 def recommend(session: Session, user: User, window: str | int | None = DEFAULT_WINDOW, limit: int = 50,
               now: datetime | None = None) -> list[Pick]:
-    """The papers first published in the window that the user's model ranks highest, best first, without
+    """The papers that arrived on this site in the window that the user's model ranks highest, best first, without
     the papers the user already upvoted, saved, collected or dismissed."""
     days = window_days(window)
     return rank_candidates(session, user, lambda: _window_ids(session, days, now or datetime.now(UTC)), limit)
@@ -251,12 +260,41 @@ def _picks(session: Session, vectors: VectorIndex, model: UserModel, best: list[
     return picks
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
-
-
 def shared_terms(paper: Paper, other: Paper, limit: int = SHARED_TERMS) -> list[str]:
-    """Words of `paper` that `other` uses too, title words first."""
-    theirs = set(_words(f"{other.title} {other.abstract}"))
-    ours = dict.fromkeys(_words(paper.title) + _words(paper.abstract))
-    return [w for w in ours if w in theirs][:limit]
+    """Topics the two papers share, as a reader would name them: the keyword phrases of either that the other
+    writes too, then the topic phrases both write (longest first), never a word of scientific prose."""
+    ours, theirs = _topics(paper), _topics(other)
+    our_text, their_text = _plain(f"{paper.title} {paper.abstract}"), _plain(f"{other.title} {other.abstract}")
+    found = [t for t in ours[0] if _writes(their_text, t)] + [t for t in theirs[0] if _writes(our_text, t)]
+    found += sorted((t for t in ours[1] if t in set(theirs[1])), key=lambda t: -len(t.split()))
+    terms: list[str] = []
+    for term in dict.fromkeys(found):
+        if " " not in term and term.lower() in GENERIC_NOUNS:
+            continue
+        if not any(_writes(kept, term) or _writes(term, kept) for kept in terms):  # "memory" in "episodic memory"
+            terms.append(term)
+    return terms[:limit]
+
+
+def _topics(paper: Paper) -> tuple[list[str], tuple[str, ...]]:
+    """The paper's keyword chips and its topic phrases, in lower case but for acronyms ("LLMs")."""
+    return [_reading_case(k) for k in paper.ai_keywords or []], _phrases(paper.title, paper.abstract or "")
+
+
+@lru_cache(maxsize=4096)
+def _phrases(title: str, abstract: str) -> tuple[str, ...]:
+    """Cached: the same liked papers explain every pick of a page."""
+    return tuple(_reading_case(c) for c in candidates(title, abstract))
+
+
+def _reading_case(phrase: str) -> str:
+    """'Large Language Models (LLMs)' as a sentence writes it: 'large language models', 'LLMs'."""
+    return re.sub(r"\b[A-Z]?[a-z]+\b", lambda m: m.group().lower(), phrase)
+
+
+def _plain(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _writes(text: str, phrase: str) -> bool:
+    return f" {phrase.lower()} " in f" {text.lower()} "

@@ -34,15 +34,25 @@ def test_seed_for_you_dismiss_and_export(page, tmp_path):
     expect(page.locator("#seed-unmatched")).to_contain_text("A Printed Book Without an arXiv Id")
 
     page.locator("#to-for-you").click()
-    page.locator("#window-all").click()  # the demo papers were first published long ago
+    # The default window (a week): the demo papers arrived on this site today, whatever their arXiv dates.
+    expect(page.locator("#window-week")).to_have_attribute("aria-current", "true")
+    expect(page.locator("#for-you-new")).to_contain_text("arrived on this site")
     cards = page.locator("#for-you .card")
     expect(cards.first).to_be_visible()
+    assert cards.count() >= 10
     why = cards.first.locator(".why")
     expect(why).to_contain_text("Because you liked")
     assert why.locator("a.because").get_attribute("href") in {
         "/papers/2310.00533", "/papers/2404.12253", "/papers/2409.12917"}
-    expect(why.locator(".terms")).not_to_be_empty()
+    terms = [t.strip() for t in ", ".join(page.locator("#for-you .terms").all_inner_texts()).split(",") if t.strip()]
+    assert terms and not {"work", "propose", "paper", "process", "recent", "incorrect"} & set(terms), terms
     screenshot(page, "for-you")
+    for width, scheme in [(1366, "light"), (1366, "dark"), (390, "light"), (390, "dark")]:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.emulate_media(color_scheme=scheme)
+        screenshot(page, f"for-you-{width}-{scheme}")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.emulate_media(color_scheme="light")
 
     first_title = cards.first.locator(".card-title").inner_text().strip()
     cards.first.get_by_role("button", name=f"Not interested: {first_title}").click()
@@ -57,7 +67,7 @@ def test_seed_for_you_dismiss_and_export(page, tmp_path):
     expect(page.locator("#collection-name")).to_have_text("Self-improvement")
     collection_url = page.url
 
-    page.goto("/for-you?window=all")
+    page.goto("/for-you")
     pick = page.locator("#for-you .card").first
     pick_title = pick.locator(".card-title").inner_text().strip()
     pick.locator("details.collect summary").click()

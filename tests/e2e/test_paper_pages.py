@@ -46,7 +46,7 @@ def test_claim_an_author_get_approved_and_edit_the_links(page, new_context, site
     expect(author.locator("#link-code")).to_have_attribute("href", REPO)
 
     # What `dailypapers index` computed for the demo: keyword chips that search, and the labelled summary.
-    expect(author.locator("#summary-heading")).to_contain_text("Extractive summary (the abstract's most central")
+    expect(author.locator("#summary-heading")).to_contain_text("Extractive summary (the abstract's own sentence")
     assert author.locator("#paper-summary").inner_text().strip()
     chips = author.locator("#paper-keywords a.chip")
     assert 3 <= chips.count() <= 8
