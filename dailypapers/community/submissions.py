@@ -6,7 +6,7 @@ functions open their own sessions: fetching from arXiv must happen with no trans
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +15,17 @@ from dailypapers.community.papers import load_paper
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ingest.arxiv import ingest_ids
+from dailypapers.periods import Period
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import DailyEntry, Paper, User
 from dailypapers.store.papers import add_daily_entry
+
+
+def takes_submissions(period: Period, today: date) -> bool:
+    """Whether the feed of `period` can still gain a submission: a paper goes on the feed of the day it is
+    submitted (UTC), so only a period that contains today can."""
+    return period.contains(today)
 
 
 def _stored(arxiv_id: str) -> bool:

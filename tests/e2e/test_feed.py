@@ -50,7 +50,7 @@ def test_first_day_has_no_previous_and_week_collects_days(page):
     expect(page.locator("#prev-period")).to_have_count(0)
     expect(page.locator(".period-nav .disabled", has_text="Previous")).to_be_visible()
 
-    page.locator("#period-week").click()
+    page.locator("#tab-weekly").click()
     year, week, _ = first.isocalendar()
     expect(page).to_have_url(f"/papers/week/{year}-W{week:02d}")
     expect(page.locator("main h1")).to_contain_text(f"Week {week} of {year}")
