@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     arxiv_timeout: float = 30.0
     arxiv_retries: int = 5
     arxiv_batch_size: int = 100
+    # How long a submission from a page waits for arXiv before it answers "pending" (the fetch goes on).
+    arxiv_submit_wait: float = 8.0
 
     # The site
     base_url: str = "http://127.0.0.1:8000"

@@ -3,12 +3,15 @@
 It runs on 127.0.0.1 on a random port in a thread. API answers are real recorded feeds, or feeds put
 together from the real recorded <entry> elements (for id batches and listing pages); OAI-PMH answers are
 the recorded pages in tests/fixtures/arxiv/oai, chained by their own resumption tokens. Tests can queue
-scripted replies (a 503 with Retry-After, a slow answer, an error page) that are served before the routes.
+scripted replies (a 503 with Retry-After, a slow answer, an error page) that are served before the routes,
+and can make every answer hang until they release it (`hang()`, `release()`); a server that refuses
+connections is a closed port (`refusing_url()`).
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -91,7 +94,16 @@ class FakeArxiv:
         self.oai_tokens = dict(OAI_TOKENS)
         self.page_failures: dict[str, Reply] = {}  # token -> reply served instead of that page
         self.base = ""
+        self.gate: threading.Event | None = None  # while set here and not yet released, every answer waits
         self._lock = threading.Lock()
+
+    def hang(self) -> None:
+        """From now on every request waits, unanswered, until `release()` (or 30 s)."""
+        self.gate = threading.Event()
+
+    def release(self) -> None:
+        if self.gate is not None:
+            self.gate.set()
 
     @property
     def api_url(self) -> str:
@@ -153,6 +165,8 @@ def _handler_for(fake: FakeArxiv):
             url = urlsplit(self.path)
             params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
             reply = fake.answer(url.path, params, self.headers.get("User-Agent", ""))
+            if fake.gate is not None:
+                fake.gate.wait(30)
             if reply.hold is not None:
                 reply.hold.wait(30)
             if reply.delay:
@@ -184,11 +198,19 @@ def serve(fake: FakeArxiv | None = None):
     try:
         yield fake
     finally:
+        fake.release()
         for reply in list(fake.script) + list(fake.page_failures.values()):
             if reply.hold is not None:
                 reply.hold.set()
         server.shutdown()
         server.server_close()
+
+
+def refusing_url() -> str:
+    """An API address on 127.0.0.1 where nothing listens: every connection is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/api/query"
 
 
 @contextmanager
