@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from dailypapers.community.submissions import wait_for_background_fetch
 from dailypapers.config import reset_settings
 from dailypapers.store.db import session_scope
-from dailypapers.store.models import Comment, DailyEntry, Paper, Vote
+from dailypapers.store.models import Comment, DailyEntry, Paper, User, Vote
 from tests.arxiv_server import refusing_url, serving_settings
 from tests.web_helpers import PASSWORD, add_papers, client, csrf, csrf_from, live_server, make_admin, record, signup
 
@@ -366,3 +366,25 @@ def test_moderation_page_lists_hidden_things_for_admins_only(alice, session):
     assert "Spam paper" in hidden and "Good paper" not in hidden.split("</ul>")[0]
     assert f'id="comment-{cid}"' in page.text and "<strong>hidden</strong>" in page.text
     assert client().get("/admin").status_code == 303  # anonymous: to the login page
+
+
+def test_submissions_left_waiting_by_a_stopped_web_process_are_fetched_by_ingest_pending(alice, monkeypatch, cli):
+    from dailypapers.community.submissions import STALE_AFTER, PendingSubmission, _record
+
+    now = datetime.now(UTC)
+    submitted = now - STALE_AFTER - timedelta(minutes=1)
+    with session_scope() as s:
+        alice_id = s.scalar(select(User.id).where(User.username == "alice"))
+    _record(PendingSubmission("1710.08557", submitted), alice_id)  # its fetch died with the web process
+    _record(PendingSubmission("2501.99999", submitted), alice_id)
+    _record(PendingSubmission("1403.5117", now), alice_id)  # may still be fetching in the web process: left alone
+    with serving_settings(monkeypatch, DAILYPAPERS_FEED_WINDOW_DAYS=100000) as (fake, _):
+        result = cli("ingest", "--pending", env={**fake.env(), "DAILYPAPERS_FEED_WINDOW_DAYS": "100000"})
+    assert result.returncode == 0, result.stderr
+    assert f"1710.08557: on the feed of {submitted.date().isoformat()} for alice" in result.stderr
+    assert "2501.99999: not added: arXiv has no paper 2501.99999" in result.stderr
+    assert "2 waiting submissions fetched" in result.stderr
+    page = alice.get("/submit").text
+    assert "not added: arXiv has no paper 2501.99999" in page and 'id="waiting-1403.5117"' in page
+    assert 'id="waiting-1710.08557"' not in page
+    assert "--pending goes alone" in cli("ingest", "--pending", "1710.08557").stderr

@@ -14,7 +14,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as WaitedTooLong
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from threading import Lock
 
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from dailypapers.store.state import set_state
 
 log = logging.getLogger(__name__)
 PENDING_PREFIX = "submission:"
+STALE_AFTER = timedelta(minutes=15)  # longer than a background fetch runs with all its retries
 # Fetches that outlive the page that started them; two workers keep one slow arXiv from queueing the rest.
 _fetches = ThreadPoolExecutor(max_workers=2, thread_name_prefix="arxiv-submission")
 _in_flight: dict[str, Future] = {}
@@ -154,14 +155,43 @@ def _record(pending: PendingSubmission | None, user_id: int, arxiv_id: str | Non
         set_state(session, PENDING_PREFIX + (arxiv_id or pending.arxiv_id), value)
 
 
+def _waiting(session) -> list[tuple[PendingSubmission, int]]:
+    """Every recorded submission waiting for arXiv or failed, with the id of the member who made it."""
+    rows = session.scalars(select(KeyValue).where(KeyValue.key.startswith(PENDING_PREFIX)))
+    return [(PendingSubmission(row.key.removeprefix(PENDING_PREFIX), datetime.fromisoformat(row.value["at"]),
+                               row.value["status"], row.value.get("reason", "")), row.value["user"]) for row in rows]
+
+
 def pending_submissions(user: User) -> list[PendingSubmission]:
     """The member's submissions still waiting for arXiv, or whose fetch failed, newest first."""
     with session_scope() as session:
-        rows = session.scalars(select(KeyValue).where(KeyValue.key.startswith(PENDING_PREFIX)))
-        found = [PendingSubmission(row.key.removeprefix(PENDING_PREFIX), datetime.fromisoformat(row.value["at"]),
-                                   row.value["status"], row.value.get("reason", ""))
-                 for row in rows if row.value.get("user") == user.id]
+        found = [pending for pending, user_id in _waiting(session) if user_id == user.id]
     return sorted(found, key=lambda p: p.submitted_at, reverse=True)
+
+
+def fetch_stale_submissions(now: datetime | None = None) -> list[tuple[str, str]]:
+    """Fetch again each submission left pending longer than a background fetch can run (the web process that
+    started it stopped): `dailypapers ingest --pending`, run by the scheduler. (id, what happened) pairs."""
+    now = now or datetime.now(UTC)
+    with session_scope() as session:
+        stale = [(pending, user_id) for pending, user_id in _waiting(session)
+                 if pending.status == "pending" and now - pending.submitted_at > STALE_AFTER]
+        users = {u.id: u for u in session.scalars(select(User).where(User.id.in_({i for _, i in stale})))}
+        session.expunge_all()
+    outcomes = []
+    for pending, user_id in stale:
+        user = users.get(user_id)
+        if user is None:  # the account is gone: nobody is waiting
+            _record(None, user_id, pending.arxiv_id)
+            outcomes.append((pending.arxiv_id, "dropped: the member's account is gone"))
+            continue
+        try:
+            _, entry = _fetch_and_submit(user, pending)
+        except DailyPapersError as exc:
+            outcomes.append((pending.arxiv_id, f"not added: {exc}"))
+        else:
+            outcomes.append((pending.arxiv_id, f"on the feed of {entry.date.isoformat()} for {user.username}"))
+    return outcomes
 
 
 def wait_for_background_fetch(arxiv_id: str, timeout: float) -> None:
