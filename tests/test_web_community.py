@@ -136,6 +136,18 @@ def test_a_background_fetch_that_fails_says_why_on_the_submit_page(alice, monkey
     assert "2501.99999" not in bob.get("/submit").text  # each member sees their own
 
 
+def test_submitting_again_clears_an_earlier_failure(alice, monkeypatch, session):
+    with serving_settings(monkeypatch, DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2) as (fake, _):
+        fake.hang()
+        assert _submit_within_bound(alice, "2501.00101").status_code == 202  # arXiv has no such paper
+        fake.release()
+        wait_for_background_fetch("2501.00101", timeout=30)
+    assert 'id="waiting-2501.00101"' in alice.get("/submit").text
+    add_papers(session, [record("2501.00101", "Now stored")], feed=False)  # it came in another way since
+    assert _submit_within_bound(alice, "2501.00101").status_code == 303
+    assert 'id="waiting-2501.00101"' not in alice.get("/submit").text
+
+
 def test_submit_when_arxiv_refuses_connections_is_a_quick_error_page(alice, monkeypatch):
     monkeypatch.setenv("DAILYPAPERS_ARXIV_API_URL", refusing_url())
     monkeypatch.setenv("DAILYPAPERS_ARXIV_RETRIES", "0")

@@ -29,7 +29,7 @@ from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import DailyEntry, KeyValue, Paper, User
 from dailypapers.store.papers import add_daily_entry
-from dailypapers.store.state import set_state
+from dailypapers.store.state import get_state, set_state
 
 log = logging.getLogger(__name__)
 PENDING_PREFIX = "submission:"
@@ -112,7 +112,10 @@ def submit_within(user: User, text: str, wait: float | None = None,
     now = now or datetime.now(UTC)
     arxiv_id = parse_arxiv_id(text).id
     if _stored(arxiv_id):
-        return submit_paper(user, arxiv_id, now)
+        try:
+            return submit_paper(user, arxiv_id, now)
+        finally:  # the page shows this answer: an earlier failure of the same paper is no longer news
+            _clear_failed(user.id, arxiv_id)
     pending = PendingSubmission(arxiv_id, now)
     with _in_flight_lock:
         if arxiv_id in _in_flight:
@@ -153,6 +156,13 @@ def _record(pending: PendingSubmission | None, user_id: int, arxiv_id: str | Non
                                            "status": pending.status, "reason": pending.reason}
     with session_scope() as session:
         set_state(session, PENDING_PREFIX + (arxiv_id or pending.arxiv_id), value)
+
+
+def _clear_failed(user_id: int, arxiv_id: str) -> None:
+    with session_scope() as session:
+        value = get_state(session, PENDING_PREFIX + arxiv_id)
+        if value and value.get("user") == user_id and value.get("status") == "failed":
+            set_state(session, PENDING_PREFIX + arxiv_id, None)
 
 
 def _waiting(session) -> list[tuple[PendingSubmission, int]]:
