@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # First-page thumbnails: `ingest` (and the scheduled daily ingest) fetches each new paper's PDF when on;
     # `import` and `harvest` only with --thumbnails; `dailypapers thumbnails` fills in the papers without one.
     fetch_pdfs: bool = True
+    # How long a submission from a page waits for arXiv before it answers "pending" (the fetch goes on).
+    arxiv_submit_wait: float = 8.0
 
     # The site
     # The site's public origin (https://papers.example.org). Unset: pages and feeds link to the origin each

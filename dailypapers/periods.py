@@ -43,7 +43,22 @@ class Period:
 
     @property
     def month_path(self) -> str:
-        return month_period(self.start.year, self.start.month).path
+        """The month this period belongs to: an ISO week's is the month of its Thursday."""
+        anchor = self.start + timedelta(days=3) if self.kind == "week" else self.start
+        return month_period(anchor.year, anchor.month).path
+
+    @property
+    def months(self) -> list[Period]:
+        """Every month this period touches, in order: two for a week that straddles a month's end."""
+        firsts = sorted({(self.start.year, self.start.month), (self.end.year, self.end.month)})
+        return [month_period(year, month) for year, month in firsts]
+
+    def anchor_day(self, today: date) -> date:
+        """The day a switch to the daily feed lands on: the period's last day, or today within it."""
+        return min(self.end, max(self.start, today))
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
 
     def shifted(self, steps: int) -> Period:
         """The period `steps` before (negative) or after (positive) this one."""

@@ -5,7 +5,7 @@ retried at its next turn while the scheduler carries on. Every job is idempotent
 indexing is incremental, `digest send` sends each digest once), so running one late or twice is safe.
 With cron instead, the same jobs are:
 
-    0 */6 * * *  dailypapers ingest --category cs.LG --category cs.CL && dailypapers index
+    0 */6 * * *  dailypapers ingest --pending; dailypapers ingest --category cs.LG --category cs.CL && dailypapers index
     0 7 * * *    dailypapers digest send
 """
 
@@ -60,10 +60,11 @@ class Scheduler:
         return code
 
     def ingest_and_index(self, log) -> int:
-        code = 0
+        # Web submissions that arXiv left waiting, and whose fetch stopped with the web process, come first.
+        code = self._run(command("ingest", "--pending"), log)
         if self.categories:
             ingest = ["ingest"] + [arg for c in self.categories for arg in ("--category", c)]
-            code = self._run(command(*ingest), log)
+            code = self._run(command(*ingest), log) or code
         return self._run(command("index"), log) or code
 
     def digests(self, log) -> int:

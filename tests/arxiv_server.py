@@ -4,13 +4,15 @@ It runs on 127.0.0.1 on a random port in a thread. API answers are real recorded
 together from the real recorded <entry> elements (for id batches and listing pages); OAI-PMH answers are
 the recorded pages in tests/fixtures/arxiv/oai, chained by their own resumption tokens. `/pdf/<id>v<n>` of a
 recorded paper is a one-page PDF drawn here (its title in large type). Tests can queue scripted replies
-(a 503 with Retry-After, a slow answer, an error page) that are served before the routes, or give one
-paper's PDF link its own reply (`pdf_replies`).
+(a 503 with Retry-After, a slow answer, an error page) that are served before the routes, give one
+paper's PDF link its own reply (`pdf_replies`), and make every answer hang until they release it (`hang()`,
+`release()`); a server that refuses connections is a closed port (`refusing_url()`).
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -110,7 +112,16 @@ class FakeArxiv:
         self.page_failures: dict[str, Reply] = {}  # token -> reply served instead of that page
         self.pdf_replies: dict[str, Reply] = {}  # arXiv id -> reply served instead of its PDF
         self.base = ""
+        self.gate: threading.Event | None = None  # while set here and not yet released, every answer waits
         self._lock = threading.Lock()
+
+    def hang(self) -> None:
+        """From now on every request waits, unanswered, until `release()` (or 30 s)."""
+        self.gate = threading.Event()
+
+    def release(self) -> None:
+        if self.gate is not None:
+            self.gate.set()
 
     @property
     def api_url(self) -> str:
@@ -189,6 +200,8 @@ def _handler_for(fake: FakeArxiv):
             url = urlsplit(self.path)
             params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
             reply = fake.answer(url.path, params, self.headers.get("User-Agent", ""))
+            if fake.gate is not None:
+                fake.gate.wait(30)
             if reply.hold is not None:
                 reply.hold.wait(30)
             if reply.delay:
@@ -220,11 +233,19 @@ def serve(fake: FakeArxiv | None = None):
     try:
         yield fake
     finally:
+        fake.release()
         for reply in list(fake.script) + list(fake.page_failures.values()):
             if reply.hold is not None:
                 reply.hold.set()
         server.shutdown()
         server.server_close()
+
+
+def refusing_url() -> str:
+    """An API address on 127.0.0.1 where nothing listens: every connection is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/api/query"
 
 
 @contextmanager

@@ -204,3 +204,14 @@ def test_oversized_bodies_are_refused_before_parsing(api, session):
     assert streamed.status_code == 413
     with session_scope() as s:
         assert s.scalar(select(func.count()).select_from(Paper).where(Paper.num_comments > 0)) == 0
+
+
+def test_docs_show_inline_code_as_code_not_backticks(settings):
+    from dailypapers.web.templating import templates
+
+    docs = client().get("/docs").text
+    assert "<code>huggingface_hub.HfApi(endpoint=...)</code>" in docs
+    assert "`" not in re.sub(r"<[^>]+>", "", docs)
+    inline_code = templates.env.filters["inline_code"]
+    assert inline_code("run `a<b>` now") == "run <code>a&lt;b&gt;</code> now"
+    assert inline_code("one ` alone <i>") == "one ` alone &lt;i&gt;"

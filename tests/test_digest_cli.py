@@ -233,8 +233,9 @@ def test_scheduler_runs_ingestion_every_few_hours_and_digests_at_their_time():
                           run_job=run_job, now=lambda: clock[0], sleep=sleep)
     log = []
     scheduler.run(log=log.append, max_turns=5)
-    assert ran == [("05:00", "ingest --category cs.LG"), ("05:01", "index"), ("07:00", "digest send"),
-                   ("11:02", "ingest --category cs.LG"), ("11:03", "index"),
-                   ("17:04", "ingest --category cs.LG"), ("17:05", "index"),
-                   ("23:06", "ingest --category cs.LG"), ("23:07", "index")]
+    assert ran == [("05:00", "ingest --pending"), ("05:01", "ingest --category cs.LG"), ("05:02", "index"),
+                   ("07:00", "digest send"),
+                   ("11:03", "ingest --pending"), ("11:04", "ingest --category cs.LG"), ("11:05", "index"),
+                   ("17:06", "ingest --pending"), ("17:07", "ingest --category cs.LG"), ("17:08", "index"),
+                   ("23:09", "ingest --pending"), ("23:10", "ingest --category cs.LG"), ("23:11", "index")]
     assert any("FAILED (exit 1)" in line and "index" in line for line in log)

@@ -143,8 +143,12 @@ def test_cli_unreachable_server_is_one_line(cli, settings):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {"DAILYPAPERS_ARXIV_OAI_URL": f"http://127.0.0.1:{port}/oai", "DAILYPAPERS_ARXIV_RETRIES": "1"}
-    line = one_line_error(cli("harvest", "--set", "cs", "--from", "2025-01-01", env=env))
-    assert line.startswith(f"error: 127.0.0.1:{port}: cannot connect") and "gave up after 2 attempts" in line
+    result = cli("harvest", "--set", "cs", "--from", "2025-01-01", env=env)
+    notice, error = result.stderr.strip().splitlines()  # each retry says what it waits for, then one error
+    assert notice.startswith(f"arXiv at 127.0.0.1:{port}: cannot connect") and notice.endswith("attempt 2 of 2")
+    assert "retrying in " in notice
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert error.startswith(f"error: 127.0.0.1:{port}: cannot connect") and "gave up after 2 attempts" in error
 
 
 @pytest.mark.sqlite_only("reads the SQLite file directly")

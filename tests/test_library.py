@@ -409,3 +409,28 @@ def test_cli_sets_signals_and_recommends(alice, cli, tmp_path, backend):
     plain = cli("recommend", "alice", "--days", "60", env=env)
     assert "because of" in plain.stdout
     assert cli("recommend", "nobody", env=env).returncode == 1
+
+
+def test_collections_address_leads_to_the_library_and_the_api_lists_and_deletes(alice):
+    assert alice.get("/collections").headers["location"] == "/library#collections-heading"
+    assert client().get("/collections").headers["location"].startswith("/login?next=")
+    created = _api(alice, "POST", "/api/collections", json={"name": "Graphs"}).json()
+    assert [c["name"] for c in alice.get("/api/collections").json()] == ["Graphs"]
+    assert client().get("/api/collections").status_code == 401
+    assert _api(alice, "DELETE", f"/api/collections/{created['id']}").status_code == 204
+    assert alice.get("/api/collections").json() == []
+    assert _api(alice, "DELETE", f"/api/collections/{created['id']}").status_code == 404
+
+
+def test_deleting_a_collection_asks_first(alice):
+    path = _post(alice, "/collections", name="Reading group").headers["location"]
+    collection_id = int(path.rsplit("/", 1)[1])
+    assert 'data-confirm="Delete the collection “Reading group”?' in alice.get(path).text
+    asked = _post(alice, f"/collections/{collection_id}/delete")  # no confirmation yet: a page that asks
+    assert asked.status_code == 200 and 'id="confirm-yes"' in asked.text
+    assert 'name="confirmed" value="1"' in asked.text and alice.get(path).status_code == 200
+    bob = client()
+    signup(bob, "bob")
+    assert _post(bob, f"/collections/{collection_id}/delete").status_code == 404  # not his to delete
+    deleted = _post(alice, f"/collections/{collection_id}/delete", confirmed="1")
+    assert deleted.status_code == 303 and alice.get(path).status_code == 404

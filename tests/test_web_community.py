@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from dailypapers.community.submissions import wait_for_background_fetch
 from dailypapers.config import reset_settings
 from dailypapers.store.db import session_scope
-from dailypapers.store.models import Comment, DailyEntry, Paper, Vote
-from tests.arxiv_server import serving_settings
+from dailypapers.store.models import Comment, DailyEntry, Paper, User, Vote
+from tests.arxiv_server import refusing_url, serving_settings
 from tests.web_helpers import PASSWORD, add_papers, client, csrf, csrf_from, live_server, make_admin, record, signup
 
 JSON = {"Accept": "application/json"}
@@ -92,6 +94,78 @@ def test_submit_of_a_paper_arxiv_does_not_have(alice, monkeypatch):
     with serving_settings(monkeypatch):
         response = alice.post("/submit", data={"paper": "2501.99999", "csrf_token": token_of(alice, "/submit")})
     assert response.status_code == 404 and "arXiv has no paper 2501.99999" in response.text
+
+
+def _submit_within_bound(alice, paper: str):
+    """Post the submit form; the answer must come well within the configured wait (0.2 s) plus overhead."""
+    started = time.monotonic()
+    response = alice.post("/submit", data={"paper": paper, "csrf_token": token_of(alice, "/submit")})
+    assert time.monotonic() - started < 5, "the page waited on arXiv past its bound"
+    return response
+
+
+def test_submit_answers_in_time_when_arxiv_hangs_and_adds_the_paper_when_it_answers(alice, monkeypatch):
+    with serving_settings(monkeypatch, DAILYPAPERS_FEED_WINDOW_DAYS=100000, DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2,
+                          DAILYPAPERS_ARXIV_TIMEOUT=60) as (fake, _):
+        fake.hang()
+        response = _submit_within_bound(alice, "arXiv:1710.08557")
+        assert response.status_code == 202 and 'id="submit-pending"' in response.text
+        assert "arXiv did not answer within 0.2 seconds" in response.text
+        assert '<strong id="pending-id">1710.08557</strong> goes on the feed of' in response.text
+        assert "still fetching" in alice.get("/submit").text  # the member can come back and see it
+        again = _submit_within_bound(alice, "1710.08557")  # one fetch per paper at a time
+        assert again.status_code == 400 and "being fetched from arXiv" in again.text
+        fake.release()
+        wait_for_background_fetch("1710.08557", timeout=30)
+    assert "still fetching" not in alice.get("/submit").text
+    with session_scope() as s:
+        entry = s.scalar(select(DailyEntry).join(Paper).where(Paper.arxiv_id == "1710.08557"))
+        assert entry is not None and entry.date == datetime.now(UTC).date() and entry.submitted_by.username == "alice"
+
+
+def test_a_background_fetch_that_fails_says_why_on_the_submit_page(alice, monkeypatch):
+    with serving_settings(monkeypatch, DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2) as (fake, _):
+        fake.hang()
+        assert _submit_within_bound(alice, "2501.99999").status_code == 202
+        fake.release()
+        wait_for_background_fetch("2501.99999", timeout=30)
+    page = alice.get("/submit").text
+    assert 'id="waiting-2501.99999"' in page and "not added: arXiv has no paper 2501.99999" in page
+    bob = client()
+    signup(bob, "bob")
+    assert "2501.99999" not in bob.get("/submit").text  # each member sees their own
+
+
+def test_submitting_again_clears_an_earlier_failure(alice, monkeypatch, session):
+    with serving_settings(monkeypatch, DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2) as (fake, _):
+        fake.hang()
+        assert _submit_within_bound(alice, "2501.00101").status_code == 202  # arXiv has no such paper
+        fake.release()
+        wait_for_background_fetch("2501.00101", timeout=30)
+    assert 'id="waiting-2501.00101"' in alice.get("/submit").text
+    add_papers(session, [record("2501.00101", "Now stored")], feed=False)  # it came in another way since
+    assert _submit_within_bound(alice, "2501.00101").status_code == 303
+    assert 'id="waiting-2501.00101"' not in alice.get("/submit").text
+
+
+def test_submit_when_arxiv_refuses_connections_is_a_quick_error_page(alice, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_ARXIV_API_URL", refusing_url())
+    monkeypatch.setenv("DAILYPAPERS_ARXIV_RETRIES", "0")
+    reset_settings()
+    response = _submit_within_bound(alice, "2501.99999")
+    assert response.status_code == 502 and "cannot connect" in response.text and 'id="form-error"' in response.text
+    assert 'id="waiting-heading"' not in response.text  # the member saw why: nothing left pending
+
+
+def test_api_submission_is_accepted_for_later_when_arxiv_hangs(alice, monkeypatch):
+    with serving_settings(monkeypatch, DAILYPAPERS_FEED_WINDOW_DAYS=100000,
+                          DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2) as (fake, _):
+        fake.hang()
+        response = alice.post("/api/daily_papers", json={"arxivId": "1710.08557"},
+                              headers={"X-CSRF-Token": token_of(alice)})
+        assert response.status_code == 202 and response.json() == {"id": "1710.08557", "status": "pending"}
+        fake.release()
+        wait_for_background_fetch("1710.08557", timeout=30)
 
 
 # --- upvotes --------------------------------------------------------------------------------------------
@@ -322,3 +396,25 @@ def test_moderation_page_lists_hidden_things_for_admins_only(alice, session):
     assert "Spam paper" in hidden and "Good paper" not in hidden.split("</ul>")[0]
     assert f'id="comment-{cid}"' in page.text and "<strong>hidden</strong>" in page.text
     assert client().get("/admin").status_code == 303  # anonymous: to the login page
+
+
+def test_submissions_left_waiting_by_a_stopped_web_process_are_fetched_by_ingest_pending(alice, monkeypatch, cli):
+    from dailypapers.community.submissions import STALE_AFTER, PendingSubmission, _record
+
+    now = datetime.now(UTC)
+    submitted = now - STALE_AFTER - timedelta(minutes=1)
+    with session_scope() as s:
+        alice_id = s.scalar(select(User.id).where(User.username == "alice"))
+    _record(PendingSubmission("1710.08557", submitted), alice_id)  # its fetch died with the web process
+    _record(PendingSubmission("2501.99999", submitted), alice_id)
+    _record(PendingSubmission("1403.5117", now), alice_id)  # may still be fetching in the web process: left alone
+    with serving_settings(monkeypatch, DAILYPAPERS_FEED_WINDOW_DAYS=100000) as (fake, _):
+        result = cli("ingest", "--pending", env={**fake.env(), "DAILYPAPERS_FEED_WINDOW_DAYS": "100000"})
+    assert result.returncode == 0, result.stderr
+    assert f"1710.08557: on the feed of {submitted.date().isoformat()} for alice" in result.stderr
+    assert "2501.99999: not added: arXiv has no paper 2501.99999" in result.stderr
+    assert "2 waiting submissions fetched" in result.stderr
+    page = alice.get("/submit").text
+    assert "not added: arXiv has no paper 2501.99999" in page and 'id="waiting-1403.5117"' in page
+    assert 'id="waiting-1710.08557"' not in page
+    assert "--pending goes alone" in cli("ingest", "--pending", "1710.08557").stderr

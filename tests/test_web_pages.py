@@ -252,3 +252,45 @@ def test_feeds_filter_by_category(session):
     titles = [e.text for e in atom_feed.findall("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title")]
     assert titles == ["Language paper"]
     assert c.get("/papers/rss.xml", params={"category": "bad category"}).status_code == 400
+
+
+def test_a_week_links_to_the_month_of_its_thursday_and_to_both_months_it_straddles(session):
+    c = client()
+    w49 = c.get("/papers/week/2026-W49").text  # Mon 2026-11-30 .. Sun 2026-12-06: Thursday is in December
+    assert 'href="/papers/month/2026-12" id="tab-monthly"' in w49
+    assert 'id="period-month-2026-11"' in w49 and 'id="period-month-2026-12"' in w49
+    w50 = c.get("/papers/week/2026-W50").text  # Dec 7 .. 13: one month only
+    assert 'id="period-month-2026-12"' in w50 and 'id="period-month-2026-11"' not in w50
+    w05 = c.get("/papers/week/2026-W05").text  # Jan 26 .. Feb 1: Thursday Jan 29
+    assert 'href="/papers/month/2026-01" id="tab-monthly"' in w05
+
+
+def test_feed_has_daily_weekly_monthly_tabs_and_a_date_picker(session):
+    c = client()
+    day = c.get("/papers/date/2025-04-02").text
+    assert 'href="/papers/date/2025-04-02" id="tab-daily" aria-current="true"' in day
+    assert 'href="/papers/week/2025-W14" id="tab-weekly"' in day
+    assert 'href="/papers/month/2025-04" id="tab-monthly"' in day
+    assert re.search(r'<form class="period-picker" action="/papers" method="get"', day)
+    assert 'type="date" id="period-pick" name="date" value="2025-04-02"' in day
+    month = c.get("/papers/month/2025-01").text  # the weekly and daily tabs land on its last day
+    assert 'href="/papers/week/2025-W05" id="tab-weekly"' in month
+    assert 'href="/papers/date/2025-01-31" id="tab-daily"' in month
+    assert 'type="month" id="period-pick" name="month" value="2025-01"' in month
+    assert 'type="week" id="period-pick" name="week" value="2025-W14"' in c.get("/papers/week/2025-W14").text
+    # The picker's answers (without JavaScript: a plain GET) land on the period, keeping the category.
+    assert c.get("/papers?date=2025-04-02").headers["location"] == "/papers/date/2025-04-02"
+    assert c.get("/papers?week=2025-W14&category=cs.CL").headers["location"] == "/papers/week/2025-W14?category=cs.CL"
+    assert c.get("/papers?month=2025-01").headers["location"] == "/papers/month/2025-01"
+    assert c.get("/papers?week=2025-W99").status_code == 400
+
+
+def test_only_a_feed_that_contains_today_invites_a_submission(session):
+    today = datetime.now(UTC).date()
+    c = client()
+    past = c.get("/papers/date/2001-01-01")
+    assert 'id="feed-empty"' in past.text and 'href="/submit">Submit one' not in past.text
+    assert 'href="/submit">Submit one' in c.get(f"/papers/date/{today.isoformat()}").text
+    year, week, _ = today.isocalendar()
+    assert 'href="/submit">Submit one' in c.get(f"/papers/week/{year}-W{week:02d}").text
+    assert 'href="/submit">Submit one' not in c.get("/papers/week/2001-W02").text

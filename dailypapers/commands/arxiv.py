@@ -9,6 +9,7 @@ import typer
 
 from dailypapers.commands import app, err, print_json
 from dailypapers.commands.progress import progress_bar
+from dailypapers.community.submissions import fetch_stale_submissions
 from dailypapers.config import get_settings
 from dailypapers.dates import optional_day
 from dailypapers.errors import NotFound
@@ -31,8 +32,20 @@ def ingest_command(
     thumbnails: bool | None = typer.Option(None, "--thumbnails/--no-thumbnails",
                                            help=f"{THUMBNAILS_HELP} (default: DAILYPAPERS_FETCH_PDFS, on)."),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    pending: bool = typer.Option(False, "--pending", help="Fetch the web submissions still waiting because arXiv "
+                                                          "did not answer in time (the scheduler runs it)."),
 ) -> None:
     """Fetch papers from the arXiv API by id, or the new submissions of categories since a date."""
+    if pending:
+        if ids or category or since:
+            raise click.UsageError("--pending goes alone, without ids or --category")
+        migrate()
+        with progress_bar("fetching waiting submissions"):
+            outcomes = fetch_stale_submissions()
+        for arxiv_id, outcome in outcomes:
+            err.print(f"{arxiv_id}: {outcome}", markup=False, soft_wrap=True)
+        err.print(f"{len(outcomes)} waiting submission{'' if len(outcomes) == 1 else 's'} fetched")
+        return
     if ids and category:
         raise click.UsageError("give arXiv ids or --category, not both")
     if since and not category:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,10 +38,30 @@ class Bar:
         self._progress.advance(self._task, n)
 
 
+class _Notes(logging.Handler):
+    """Log lines printed on stderr, above the bar: what a long wait (an arXiv retry) is waiting for."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err.print(record.getMessage(), markup=False, soft_wrap=True)
+
+
+@contextmanager
+def _notes_shown(logger_name: str = "dailypapers.sources.http") -> Iterator[None]:
+    logger, handler = logging.getLogger(logger_name), _Notes(logging.INFO)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 @contextmanager
 def progress_bar(description: str, total: int | None = None, *, in_bytes: bool = False) -> Iterator[Bar]:
     """A bar counting items (done/total), or bytes of input (percent and speed) with `in_bytes`."""
     counted = [TaskProgressColumn(), TransferSpeedColumn()] if in_bytes else [MofNCompleteColumn()]
     columns = [TextColumn("{task.description}"), BarColumn(), *counted, TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+    with _notes_shown(), Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
         yield Bar(progress, progress.add_task(description, total=total))

@@ -114,7 +114,7 @@ def get_collection(session: Session, viewer: User | None, collection_id: int) ->
     return collection
 
 
-def _own_collection(session: Session, user: User, collection_id: int) -> Collection:
+def own_collection(session: Session, user: User, collection_id: int) -> Collection:
     collection = get_collection(session, user, collection_id)
     if collection.user_id != user.id:
         raise NotFound(f"no collection {collection_id}")
@@ -122,7 +122,7 @@ def _own_collection(session: Session, user: User, collection_id: int) -> Collect
 
 
 def set_in_collection(session: Session, user: User, collection_id: int, arxiv_id: str, on: bool = True) -> bool:
-    collection = _own_collection(session, user, collection_id)
+    collection = own_collection(session, user, collection_id)
     paper = load_paper(session, arxiv_id)
     if on:
         _insert_once(session, CollectionItem, collection_id=collection.id, paper_id=paper.id, created_at=utcnow())
@@ -142,13 +142,13 @@ def collect_into_new(session: Session, user: User, name: str, arxiv_id: str) -> 
 
 
 def update_collection(session: Session, user: User, collection_id: int, public: bool) -> Collection:
-    collection = _own_collection(session, user, collection_id)
+    collection = own_collection(session, user, collection_id)
     collection.public = public
     return collection
 
 
 def delete_collection(session: Session, user: User, collection_id: int) -> None:
-    session.delete(_own_collection(session, user, collection_id))
+    session.delete(own_collection(session, user, collection_id))
 
 
 def user_collections(session: Session, user: User) -> list[Collection]:

@@ -134,7 +134,9 @@ class PoliteClient:
                 break
             if wait is None:
                 wait = self._backoff(attempt)
-            log.info("%s: %s; retrying in %.1f s", host, problem, wait)
+            # The CLI shows this line on stderr: a long wait says what it is waiting for.
+            log.info("arXiv at %s: %s; retrying in %.1f s, attempt %d of %d", host, problem, wait, attempt + 2,
+                     self.retries + 1)
             time.sleep(wait)
         attempts = self.retries + 1
         raise SourceError(f"{host}: {problem} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})")

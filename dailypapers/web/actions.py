@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from dailypapers.community import claims, comments, moderation
 from dailypapers.community.links import set_links
-from dailypapers.community.submissions import submit_paper
+from dailypapers.community.submissions import PendingSubmission, pending_submissions, submit_within
 from dailypapers.community.votes import vote
 from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError
@@ -29,21 +29,30 @@ from dailypapers.web.templating import render, render_fragment
 router = APIRouter(include_in_schema=False)
 
 
+def _submit_page(request: Request, user, status_code: int = 200, **context):
+    settings = get_settings()
+    return render(request, "submit.html", status_code=status_code, window=settings.feed_window_days,
+                  wait=settings.arxiv_submit_wait, waiting=pending_submissions(user), **context)
+
+
 @router.get("/submit")
 def submit_form(request: Request):
-    require_user(request)
-    return render(request, "submit.html", value="", window=get_settings().feed_window_days)
+    return _submit_page(request, require_user(request), value="")
 
 
 @router.post("/submit")
 def submit(request: Request, user: Writer, form: Annotated[SubmitForm, Form()]):
     try:
-        added, entry = submit_paper(user, form.paper)
+        outcome = submit_within(user, form.paper)
     except DailyPapersError as exc:
         if wants_json(request):
             raise
-        return render(request, "submit.html", status_code=status_for(exc), error=str(exc), value=form.paper,
-                      window=get_settings().feed_window_days)
+        return _submit_page(request, user, status_for(exc), error=str(exc), value=form.paper)
+    if isinstance(outcome, PendingSubmission):  # arXiv is slow: the fetch goes on in the background
+        if wants_json(request):
+            return JSONResponse({"id": outcome.arxiv_id, "status": "pending"}, status_code=202)
+        return _submit_page(request, user, 202, pending=outcome, value="")
+    added, entry = outcome
     if wants_json(request):
         return JSONResponse({"id": added.arxiv_id, "date": entry.date.isoformat()}, status_code=201)
     return RedirectResponse(f"/papers/{added.arxiv_id}", status_code=303)

@@ -17,7 +17,7 @@ from dailypapers.community.claims import paper_claims
 from dailypapers.community.links import set_links
 from dailypapers.community.papers import load_paper
 from dailypapers.community.reading import paper_view, papers_by_ids
-from dailypapers.community.submissions import ensure_paper, submit_paper
+from dailypapers.community.submissions import PendingSubmission, ensure_paper, submit_within
 from dailypapers.community.users import public_user
 from dailypapers.community.votes import vote
 from dailypapers.dates import parse_day
@@ -126,9 +126,14 @@ def index_paper(ref: PaperRef, _user: Writer):
         return JSONResponse(schemas.paper_view_json(view), status_code=201 if fetched else 200)
 
 
-@router.post("/daily_papers", status_code=201, summary="Submit a paper to today's daily feed")
+@router.post("/daily_papers", status_code=201, summary="Submit a paper to today's daily feed",
+             responses={202: {"description": "arXiv did not answer in time: `{\"id\", \"status\": \"pending\"}`; "
+                                             "the paper is fetched in the background and added when arXiv answers"}})
 def submit_daily(ref: PaperRef, user: Writer):
-    paper, _entry = submit_paper(user, ref.arxivId)
+    outcome = submit_within(user, ref.arxivId)
+    if isinstance(outcome, PendingSubmission):  # arXiv is slow: the fetch goes on in the background
+        return JSONResponse({"id": outcome.arxiv_id, "status": "pending"}, status_code=202)
+    paper, _entry = outcome
     with session_scope() as session:
         return schemas.paper_view_json(paper_view(session, paper.arxiv_id))
 

@@ -138,9 +138,24 @@ def collection_visibility(request: Request, collection_id: DbId, user: Writer, f
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
 
+@router.get("/collections")
+def collections_page(request: Request):
+    """The reader's collections are listed in the library."""
+    require_user(request)
+    return RedirectResponse("/library#collections-heading", status_code=303)
+
+
 @router.post("/collections/{collection_id}/delete")
-def collection_delete(request: Request, collection_id: DbId, user: Writer):
+def collection_delete(request: Request, collection_id: DbId, user: Writer,
+                      confirmed: Annotated[bool, Form()] = False):
     with session_scope() as session:
+        if not confirmed:  # without the script's confirm(): ask on a page of its own
+            collection = library.own_collection(session, user, collection_id)
+            return render(request, "confirm.html", title=f"Delete the collection “{collection.name}”?",
+                          message="The papers stay on the site and in your library; only the list goes. "
+                                  "This cannot be undone.",
+                          action=f"/collections/{collection_id}/delete", button="Delete the collection",
+                          cancel=f"/collections/{collection_id}")
         library.delete_collection(session, user, collection_id)
     return RedirectResponse("/library", status_code=303)
 
@@ -251,6 +266,20 @@ def _collection_json(collection: Collection, papers: list[Paper] | None = None) 
 def create_collection_json(body: CollectionIn, user: Writer):
     with session_scope() as session:
         return _collection_json(library.create_collection(session, user, body.name, body.public), [])
+
+
+@api.get("/collections", summary="Your collections")
+def collections_json(request: Request):
+    user = require_user(request)
+    with session_scope() as session:
+        return [_collection_json(c) for c in library.user_collections(session, user)]
+
+
+@api.delete("/collections/{collection_id}", status_code=204, summary="Delete your collection (not its papers)")
+def delete_collection_json(collection_id: DbId, user: Writer):
+    with session_scope() as session:
+        library.delete_collection(session, user, collection_id)
+    return Response(status_code=204)
 
 
 @api.get("/collections/{collection_id}", summary="A collection (public, or yours)")

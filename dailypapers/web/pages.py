@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -14,9 +15,9 @@ from dailypapers.community.comments import render_markdown, thread_order
 from dailypapers.community.library import card_state
 from dailypapers.community.links import may_edit_links
 from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids
+from dailypapers.community.submissions import takes_submissions
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
-from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput
 from dailypapers.paper_markdown import paper_markdown
 from dailypapers.periods import Period, day_period, month_period, parse_period, week_period
@@ -61,9 +62,9 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
                category: str | None = None):
     user = current_user(request)
     category = queries.parse_category(category)
+    today = datetime.now(UTC).date()
     with session_scope() as session:
         if period is None:  # today, or the latest day that has papers
-            today = datetime.now(UTC).date()
             period = day_period(latest_feed_date(session, on_or_before=today) or today)
         rows = feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
@@ -76,7 +77,16 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
     next_path = _period_of(period.kind, after).path if after else None
     return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
                   prev_path=prev_path, next_path=next_path, voted=voted, marks=marks, latest=latest,
-                  category=category or "", base_path=request.url.path)
+                  category=category or "", base_path=request.url.path, tabs=_period_tabs(period, today),
+                  takes_submissions=takes_submissions(period, today))
+
+
+def _period_tabs(period: Period, today) -> list[tuple[str, str, bool]]:
+    """Daily / Weekly / Monthly: (label, path, current), each landing on the period around the same day."""
+    day = period.anchor_day(today)
+    return [("Daily", day_period(day).path, period.kind == "date"),
+            ("Weekly", week_period(day).path, period.kind == "week"),
+            ("Monthly", period.month_path if period.kind != "month" else period.path, period.kind == "month")]
 
 
 def _period_of(kind: str, day) -> Period:
@@ -89,9 +99,12 @@ def _period_of(kind: str, day) -> Period:
 
 @router.get("/papers")
 def feed_latest(request: Request, sort: str | None = None, p: int = 0, date: str | None = None,
-                category: str | None = None):
-    if date is not None:  # Hugging Face style /papers?date=YYYY-MM-DD
-        return RedirectResponse(f"/papers/date/{parse_day(date).isoformat()}", status_code=307)
+                week: str | None = None, month: str | None = None, category: str | None = None):
+    # Hugging Face style /papers?date=YYYY-MM-DD, and the date picker's ?week=YYYY-Www and ?month=YYYY-MM
+    for kind, value in (("date", date), ("week", week), ("month", month)):
+        if value:
+            query = f"?category={quote(category)}" if category else ""
+            return RedirectResponse(parse_period(kind, value).path + query, status_code=307)
     return _feed_page(request, None, _sort(sort), _page(p), latest=True, category=category)
 
 

@@ -65,9 +65,16 @@ def code_host(url: str) -> str:
     """The name of the site a code link points at ("GitHub", "GitLab", "Hugging Face"), or "" for others."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     return CODE_HOSTS.get(host, "")
+def _inline_code(text: str | None) -> Markup:
+    """Plain text (an API summary, say) escaped, with its `backticked` spans shown as code."""
+    pieces = (text or "").split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backtick stays as it is
+        pieces[-2:] = ["`".join(pieces[-2:])]
+    return Markup("").join(Markup("<code>%s</code>") % piece if i % 2 else piece for i, piece in enumerate(pieces))
 
 
 templates.env.filters["ago"] = _ago
+templates.env.filters["inline_code"] = _inline_code
 templates.env.filters["day"] = _day
 templates.env.filters["iso"] = _iso
 # Outside links are rendered only when http(s), even if an older row slipped past the store's check.

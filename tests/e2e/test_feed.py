@@ -50,7 +50,7 @@ def test_first_day_has_no_previous_and_week_collects_days(page):
     expect(page.locator("#prev-period")).to_have_count(0)
     expect(page.locator(".period-nav .disabled", has_text="Previous")).to_be_visible()
 
-    page.locator("#period-week").click()
+    page.locator("#tab-weekly").click()
     year, week, _ = first.isocalendar()
     expect(page).to_have_url(f"/papers/week/{year}-W{week:02d}")
     expect(page.locator("main h1")).to_contain_text(f"Week {week} of {year}")
@@ -93,3 +93,37 @@ def test_category_filter_follows_the_day_navigation(page):
     page.locator("#category-clear").click()
     expect(page.get_by_label("Category")).to_have_value("")
     assert card_titles(page) == demo_titles_of_day(1)
+
+
+def test_period_tabs_and_the_date_picker(page):
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=7)  # the demo's first day
+    page.goto(f"/papers/date/{today.isoformat()}")
+    page.locator("#tab-weekly").click()
+    year, week, _ = today.isocalendar()
+    expect(page).to_have_url(f"/papers/week/{year}-W{week:02d}")
+    expect(page.locator("#tab-weekly")).to_have_attribute("aria-current", "true")
+    page.locator("#tab-monthly").click()
+    thursday = today - timedelta(days=today.weekday()) + timedelta(days=3)  # a week's month is its Thursday's
+    expect(page).to_have_url(f"/papers/month/{thursday.year}-{thursday.month:02d}")
+
+    page.locator("#tab-daily").click()
+    page.get_by_label("Day", exact=True).fill(first.isoformat())
+    page.locator("#period-go").click()
+    expect(page).to_have_url(f"/papers/date/{first.isoformat()}")
+    assert card_titles(page) == demo_titles_of_day(7)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_feed_navigation_looks_right(new_context, base_url, width, scheme):
+    from tests.e2e.harness import horizontal_overflow, screenshot
+
+    page = new_context(viewport={"width": width, "height": 900}, color_scheme=scheme).new_page()
+    year, week, _ = datetime.now(UTC).date().isocalendar()
+    for path, name in (("/papers", "feed-day"), (f"/papers/week/{year}-W{week:02d}", "feed-week")):
+        page.goto(path)
+        expect(page.locator(".period-tabs a")).to_have_count(3)
+        expect(page.locator("#period-pick")).to_be_visible()
+        assert horizontal_overflow(page) <= 0
+        screenshot(page, f"{name}-{width}-{scheme}")

@@ -96,3 +96,31 @@ def test_seed_for_you_dismiss_and_export(page, tmp_path):
     page.goto("/saved-searches")
     expect(page.locator("#saved-searches .saved-search-name")).to_have_text(["Reasoning alerts"])
     screenshot(page, "saved-searches")
+
+
+def _new_collection(page, name: str) -> None:
+    page.goto("/library")
+    page.get_by_label("New collection").fill(name)
+    page.locator("#collection-create").click()
+    expect(page.locator("#collection-name")).to_have_text(name)
+
+
+def test_deleting_a_collection_asks_first_with_and_without_javascript(page, new_context, base_url):
+    sign_up(page, unique_name("tidy"))
+    _new_collection(page, "Old list")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.locator("#delete-collection").click()
+    expect(page.locator("#collection-name")).to_have_text("Old list")  # cancelled: nothing happened
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#delete-collection").click()
+    expect(page).to_have_url("/library")
+    expect(page.locator("#collections")).to_have_count(0)
+
+    plain = new_context(java_script_enabled=False, storage_state=page.context.storage_state()).new_page()
+    _new_collection(plain, "Another list")
+    plain.locator("#delete-collection").click()
+    expect(plain.locator("#confirm-title")).to_have_text("Delete the collection “Another list”?")
+    screenshot(plain, "collection-delete-confirm")
+    plain.locator("#confirm-yes").click()
+    expect(plain).to_have_url("/library")
+    expect(plain.locator("#collections")).to_have_count(0)

@@ -28,6 +28,15 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (form.dataset.confirm) {  // without the script, the server asks on a page of its own
+      event.preventDefault();
+      if (!window.confirm(form.dataset.confirm)) { return; }
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "1";
+      form.appendChild(confirmed);
+      form.submit();
+      return;
+    }
     if (form.classList.contains("upvote-form")) {
       event.preventDefault();
       var button = form.querySelector("button");
