@@ -133,7 +133,10 @@ class Mailbox:
 class LiveSite:
     """`dailypapers serve` in a subprocess, on a free port, against `data_dir`."""
 
-    def __init__(self, data_dir: Path, mailbox: Mailbox, log_path: Path):
+    def __init__(self, data_dir: Path, mailbox: Mailbox, log_path: Path, command: str = "serve",
+                 configured_base_url: bool = True):
+        """`command` is "serve" or "demo"; without a configured base URL the site links to where it is served."""
+        self.command = command
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -157,6 +160,8 @@ class LiveSite:
             "TRANSFORMERS_OFFLINE": "1",
         }
         self.env.pop("DAILYPAPERS_DATABASE_URL", None)
+        if not configured_base_url:
+            self.env.pop("DAILYPAPERS_BASE_URL")
         self.process: subprocess.Popen | None = None
 
     def cli(self, *args: str, input: str | None = None, timeout: float = 300,
@@ -171,7 +176,7 @@ class LiveSite:
     def start(self, timeout: float = 90) -> LiveSite:
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dailypapers.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "dailypapers.cli", self.command, "--host", "127.0.0.1", "--port", str(self.port)],
             stdout=self._log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
