@@ -11,7 +11,6 @@ from dailypapers.index.engines import vector_index
 from dailypapers.index.seams import Filters, KeywordIndex, VectorIndex
 from dailypapers.search.query import SearchQuery
 
-
 # The cosine similarity below which a paper is no semantic match, per model. Measured on the 63 judged queries
 # (benchmarks/relevance.py --floor): every judged relevant paper scores at least 0.203 with MiniLM (0.451 with
 # the static tier), while 20 gibberish and off-topic queries never reach 0.165 (0.364) against any demo paper.
