@@ -400,3 +400,18 @@ def test_total_without_filters_tells_why_a_filtered_search_is_empty(session):
                                                                                       date_from=None)).total > 0
     assert query.describe_filters() == "in q-bio since 2026-01-01"
 
+
+
+@pytest.mark.parametrize("typed", ["2410.06241", "arXiv:2410.06241v2", "https://arxiv.org/abs/2410.06241",
+                                   "https://arxiv.org/pdf/2410.06241v1"])
+def test_cli_search_for_an_arxiv_id_gives_that_paper(demo_cli, typed):
+    done = demo_cli("search", typed, "--json")
+    assert done.returncode == 0, done.stderr
+    assert [h["id"] for h in json.loads(done.stdout)] == ["2410.06241"]
+
+
+@pytest.mark.parametrize("typed, arxiv_id", [("2501.99999v3", "2501.99999"), ("hep-th/9901001", "hep-th/9901001")])
+def test_cli_search_for_a_missing_id_says_how_to_fetch_it(demo_cli, typed, arxiv_id):
+    done = demo_cli("search", typed)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{arxiv_id} is not on this site yet; fetch it with: dailypapers ingest {arxiv_id}"
