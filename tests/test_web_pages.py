@@ -338,3 +338,11 @@ def test_search_feeds_and_exports_keep_the_query_mode_and_filters(many):
         ["Tokenizer for images"]
     bad = many.get("/search/feed.xml", params={**params, "category": "nonsense!"})
     assert bad.status_code == 400
+
+
+def test_api_search_for_an_arxiv_id_answers_that_paper_alone(site):
+    found = site.get("/api/papers/search", params={"q": "https://arxiv.org/abs/2501.00001v2"})
+    assert found.status_code == 200 and len(found.json()) == 1 and "2501.00001" in found.text
+    assert "Tokenizers revisited" not in found.text
+    missing = site.get("/api/papers/search", params={"q": "2410.06241"})
+    assert missing.status_code == 200 and missing.json() == []
