@@ -346,3 +346,17 @@ def test_api_search_for_an_arxiv_id_answers_that_paper_alone(site):
     assert "Tokenizers revisited" not in found.text
     missing = site.get("/api/papers/search", params={"q": "2410.06241"})
     assert missing.status_code == 200 and missing.json() == []
+
+
+def _heading_jumps(html: str) -> list[tuple[int, int]]:
+    levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html.split("<main", 1)[1])]
+    return [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+
+
+def test_search_and_saved_search_headings_go_in_order(site):
+    assert _heading_jumps(site.get("/search", params={"q": "tokenizers", "mode": "keyword"}).text) == []
+    signup(site)
+    saved = site.post("/saved-searches", data={"q": "tokenizers", "mode": "keyword", "name": "Tok",
+                                               "csrf_token": csrf(site, "/papers")})
+    html = site.get(saved.headers["location"]).text
+    assert "Tokenizers revisited" in html and _heading_jumps(html) == []
