@@ -20,7 +20,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.index.embedders import model_label
 from dailypapers.index.vectors import read_manifest
 from dailypapers.ingest.demo import load_demo
-from dailypapers.search import SearchQuery, related, search, search_detailed, total_without_filters
+from dailypapers.search import SearchQuery, hybrid, related, search, search_detailed, total_without_filters
 from dailypapers.search.explain import highlight
 from dailypapers.search.fusion import Fusion, fuse
 from dailypapers.sources.records import PaperRecord
@@ -415,3 +415,9 @@ def test_cli_search_for_a_missing_id_says_how_to_fetch_it(demo_cli, typed, arxiv
     done = demo_cli("search", typed)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{arxiv_id} is not on this site yet; fetch it with: dailypapers ingest {arxiv_id}"
+
+
+def test_total_is_a_lower_bound_when_the_candidate_lists_were_full(session, monkeypatch):
+    monkeypatch.setattr(hybrid, "CANDIDATE_DEPTH", 5)
+    result = search_detailed(session, SearchQuery("video generation", limit=5))
+    assert result.at_least and result.total >= 5
