@@ -13,7 +13,7 @@ from dailypapers.search.query import SearchQuery
 
 # The cosine similarity below which a paper is no semantic match, per model. Measured on the 63 judged queries
 # (benchmarks/relevance.py --floor): every judged relevant paper scores at least 0.203 with MiniLM (0.451 with
-# the static tier), while 20 gibberish and off-topic queries never reach 0.165 (0.364) against any demo paper.
+# the static tier), while 18 gibberish and off-topic queries never reach 0.165 (0.353) against any demo paper.
 # Each floor sits in that gap, so nonsense finds nothing and no judged hit is lost. Models nobody has measured
 # get no floor: their similarities mean something else.
 SIMILARITY_FLOOR_BY_MODEL = {"all-MiniLM-L6-v2": 0.18, "all-MiniLM-L6-v2-static256": 0.40}
