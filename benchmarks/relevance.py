@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/relevance.py                # both runs, every retriever and tier
     .venv/bin/python benchmarks/relevance.py --sweep        # also measure fusion settings (distractor run)
     .venv/bin/python benchmarks/relevance.py --postgresql   # also PostgreSQL's tsvector engine (distractor run)
+    .venv/bin/python benchmarks/relevance.py --floor        # only the similarity floor, on the demo run
 
 Reports nDCG@10 and recall@10 for each keyword engine (tantivy, the default; FTS5), semantic (MiniLM and its
 static tier) and hybrid (with the default keyword engine), plus a known-item check (each demo title must find
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 import bm25s
+import numpy as np
 from sqlalchemy import select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +47,12 @@ from dailypapers.search.filters import build_filters  # noqa: E402
 from dailypapers.search.fusion import Fusion, fuse  # noqa: E402
 from dailypapers.search.keywords import parse_keyword_query  # noqa: E402
 from dailypapers.search.query import CANDIDATE_DEPTH  # noqa: E402
-from dailypapers.search.semantic import semantic_candidates, semantic_index  # noqa: E402
+from dailypapers.search.semantic import (  # noqa: E402
+    SIMILARITY_FLOOR_BY_MODEL,
+    embed_query,
+    semantic_candidates,
+    semantic_index,
+)
 from dailypapers.sources.snapshot import iter_jsonl  # noqa: E402
 from dailypapers.store.db import dispose_engines, get_engine, migrate, session_scope  # noqa: E402
 from dailypapers.store.models import Paper  # noqa: E402
@@ -59,6 +66,12 @@ MODELS = ("minilm", "minilm-static")
 KEYWORD_ENGINES = ("tantivy", "fts5")  # on SQLite; tantivy is the default there
 BASELINE = "bm25s (title + abstract)"
 K = 10
+# Queries nothing in a paper collection should answer: gibberish, and everyday topics far from research papers.
+NO_MATCH = ("zzzqqqxyz", "asdfghjkl", "qwertyuiop zxcvbnm", "xkcd blorp fnord", "lorem ipsum dolor sit amet",
+            "ffffff", "123456789", "aaaa bbbb cccc", "chocolate cake recipe", "football transfer news",
+            "best hiking boots for winter", "mortgage interest rates", "how to repot a cactus",
+            "taylor swift tour dates", "cheap flights to lisbon", "knitting a wool scarf",
+            "symptoms of the common cold", "used car prices")
 
 
 def use_data_dir(path: Path, database_url: str | None = None) -> None:
@@ -280,6 +293,54 @@ def prune_sweep(path: Path, queries: list[dict]) -> dict:
     return table
 
 
+def floor_report(path: Path, queries: list[dict]) -> dict:
+    """The similarity floor (search/semantic.py): how judged hits and no-match queries score, and what the
+    floor costs and buys, through search() with the floor off (-1) and on (the measured default)."""
+    use_data_dir(path)
+    report = {}
+    with session_scope() as session:
+        arxiv = dict(session.connection().exec_driver_sql("SELECT arxiv_id, id FROM papers").all())
+        print("\n#### similarity floor: cosine similarity of judged hits and of no-match queries\n")
+        print("| model | floor | judged hits: min | 5th pct | median | no-match queries: max over papers |")
+        print("|---|---|---|---|---|---|")
+        for model in MODELS:
+            index = semantic_index(session, model)
+            rows = {int(pid): row for row, pid in enumerate(index.ids)}
+            matrix = index.matrix / np.linalg.norm(index.matrix, axis=1, keepdims=True)
+
+            def cosine(text_: str, model=model, matrix=matrix):
+                vector = embed_query(text_, model)
+                return matrix @ (vector / np.linalg.norm(vector))
+
+            hits = sorted(float(cosine(q["query"])[rows[arxiv[a]]]) for q in queries for a in q["relevant"])
+            nonsense = max(float(cosine(t).max()) for t in NO_MATCH)
+            floor = SIMILARITY_FLOOR_BY_MODEL[index.model]
+            print(f"| {model} | {floor} | {hits[0]:.3f} | {np.percentile(hits, 5):.3f} | {np.median(hits):.3f} | "
+                  f"{nonsense:.3f} |")
+            report[model] = {"floor": floor, "hits_min": hits[0], "no_match_max": nonsense}
+        print("\n#### nDCG@10 with and without the floor; no-match queries answered with nothing\n")
+        print(f"| retriever | nDCG@10 without | with floor | no-match empty without | with (of {len(NO_MATCH)}) |")
+        print("|---|---|---|---|---|")
+        try:
+            for mode in ("semantic", "hybrid"):
+                for model in MODELS:
+                    row = []
+                    for floor in (-1.0, None):
+                        get_settings().search_similarity_floor = floor
+                        ranked = run_queries(session, [q["query"] for q in queries], {"mode": mode, "model": model})
+                        ndcg = sum(ndcg_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True))
+                        empty = sum(1 for r in run_queries(session, list(NO_MATCH), {"mode": mode, "model": model})
+                                    if not r)
+                        row.append((ndcg / len(queries), empty))
+                    (before, empty_before), (after, empty_after) = row
+                    print(f"| {mode} [{model}] | {before:.3f} | {after:.3f} | {empty_before} | {empty_after} |")
+                    report[f"{mode} [{model}]"] = {"ndcg_without": before, "ndcg_with": after,
+                                                   "empty_without": empty_before, "empty_with": empty_after}
+        finally:
+            get_settings().search_similarity_floor = None
+    return report
+
+
 def throughput(sample: Path, n: int) -> dict:
     """Abstracts embedded per second by each tier, on the first n papers of the sample, in this process."""
 
@@ -313,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prune", action="store_true", help="Also measure pruning common words (used at scale).")
     parser.add_argument("--postgresql", action="store_true",
                         help="Also measure the distractor run on PostgreSQL (tsvector keyword engine).")
+    parser.add_argument("--floor", action="store_true",
+                        help="Only measure the similarity floor, on the demo run.")
     parser.add_argument("--json", type=Path, help="Write every number here as JSON.")
     parser.add_argument("--throughput", type=int, metavar="N", help="Only measure embedding speed on N abstracts.")
     args = parser.parse_args(argv)
@@ -326,6 +389,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(judged)} judged queries, {sum(len(q['relevant']) for q in judged)} judgments; "
           f"{len(titles)} known-item titles", file=sys.stderr)
     runs = {"demo": (args.out / "relevance-demo", None), "distractors": (args.out / "distractors", args.sample)}
+    if args.floor:
+        prepare(runs["demo"][0], None)
+        report = floor_report(runs["demo"][0], judged)
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1))
+        return 0
     report = {}
     for name, (path, sample) in runs.items():
         print(f"preparing the {name} run in {path}", file=sys.stderr)

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     embedding_device: str = "auto"  # auto: the GPU when torch sees one
     keyword_engine: str | None = None  # tantivy | fts5 | postgres; None: tantivy
     search_keyword_max_share: float = 1.0  # <1: hybrid skips words in more papers (faster at 1M, less relevant)
+    search_similarity_floor: float | None = None  # None: the floor measured per model (search/semantic.py)
     # keywords and summaries: minilm-tokens (static token vectors, default, fast) | minilm-static | any embedding
     # model name (minilm: the transformer, as before; ~400x slower)
     keyphrase_model: str = "minilm-tokens"

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -19,7 +20,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.index.embedders import model_label
 from dailypapers.index.vectors import read_manifest
 from dailypapers.ingest.demo import load_demo
-from dailypapers.search import SearchQuery, related, search, search_detailed
+from dailypapers.search import SearchQuery, hybrid, related, search, search_detailed, total_without_filters
 from dailypapers.search.explain import highlight
 from dailypapers.search.fusion import Fusion, fuse
 from dailypapers.sources.records import PaperRecord
@@ -186,7 +187,9 @@ def test_bad_options_are_clear_errors(session):
 
 
 def test_symbols_only_query_still_searches_by_meaning(session):
-    assert search(session, SearchQuery("∑ ∫ → ?", mode="hybrid"))  # no words for FTS5, but a vector
+    # No words for the keyword index, but a vector: it runs by meaning, where symbols alone are no match.
+    result = search_detailed(session, SearchQuery("∑ ∫ → ?", mode="hybrid"))
+    assert result.mode == "hybrid" and result.hits == []
 
 
 def test_fts_syntax_in_the_query_is_just_text(session):
@@ -361,3 +364,60 @@ def test_related_stays_the_function_whatever_was_imported_first():
 
     importlib.import_module("dailypapers.search.neighbours")
     assert callable(package.related) and package.related.__module__ == "dailypapers.search"
+
+
+# --- relevance floor, totals -------------------------------------------------------------------------------
+
+NONSENSE = ["zzzqqqxyz", "qwertyuiop zxcvbnm", "xkcd blorp fnord", "knitting a wool scarf"]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic"])
+@pytest.mark.parametrize("text", NONSENSE)
+def test_nonsense_matches_nothing(session, mode, text):
+    result = search_detailed(session, SearchQuery(text, mode=mode))
+    assert result.hits == [] and result.total == 0
+
+
+def test_the_floor_keeps_every_judged_relevant_paper(session):
+    """The floor is measured on these judgments (benchmarks/relevance.py --floor): none may fall below it."""
+    judged = json.loads((Path(__file__).parent.parent / "benchmarks" / "relevance_judgments.json").read_text())
+    for q in judged["queries"]:
+        found = set(ids(search(session, SearchQuery(q["query"], mode="semantic", limit=64))))
+        assert set(q["relevant"]) <= found, q["query"]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "semantic"])
+def test_total_counts_every_page(session, mode):
+    result = search_detailed(session, SearchQuery("video generation", mode=mode, limit=5))
+    every = search(session, SearchQuery("video generation", mode=mode, limit=200))
+    assert len(result.hits) == 5 and result.total == len(every) > 5 and not result.at_least
+
+
+def test_total_without_filters_tells_why_a_filtered_search_is_empty(session):
+    query = SearchQuery("video", mode="keyword", category="q-bio", date_from=date(2026, 1, 1))
+    assert search_detailed(session, query).hits == []
+    assert total_without_filters(session, query) == search_detailed(session, replace(query, category=None,
+                                                                                      date_from=None)).total > 0
+    assert query.describe_filters() == "in q-bio since 2026-01-01"
+
+
+
+@pytest.mark.parametrize("typed", ["2410.06241", "arXiv:2410.06241v2", "https://arxiv.org/abs/2410.06241",
+                                   "https://arxiv.org/pdf/2410.06241v1"])
+def test_cli_search_for_an_arxiv_id_gives_that_paper(demo_cli, typed):
+    done = demo_cli("search", typed, "--json")
+    assert done.returncode == 0, done.stderr
+    assert [h["id"] for h in json.loads(done.stdout)] == ["2410.06241"]
+
+
+@pytest.mark.parametrize("typed, arxiv_id", [("2501.99999v3", "2501.99999"), ("hep-th/9901001", "hep-th/9901001")])
+def test_cli_search_for_a_missing_id_says_how_to_fetch_it(demo_cli, typed, arxiv_id):
+    done = demo_cli("search", typed)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{arxiv_id} is not on this site yet; fetch it with: dailypapers ingest {arxiv_id}"
+
+
+def test_total_is_a_lower_bound_when_the_candidate_lists_were_full(session, monkeypatch):
+    monkeypatch.setattr(hybrid, "CANDIDATE_DEPTH", 5)
+    result = search_detailed(session, SearchQuery("video generation", limit=5))
+    assert result.at_least and result.total >= 5

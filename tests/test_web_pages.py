@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import feedparser
 import pytest
 from sqlalchemy import update
 
@@ -294,3 +296,109 @@ def test_only_a_feed_that_contains_today_invites_a_submission(session):
     year, week, _ = today.isocalendar()
     assert 'href="/submit">Submit one' in c.get(f"/papers/week/{year}-W{week:02d}").text
     assert 'href="/submit">Submit one' not in c.get("/papers/week/2001-W02").text
+
+
+# --- search: ids, counts, pages, empty states, feeds that keep the search ----------------------------------
+
+
+@pytest.mark.parametrize("typed", ["2501.00001", "arXiv:2501.00001v2", "https://arxiv.org/abs/2501.00001",
+                                   "https://arxiv.org/pdf/2501.00001v1", " 2501.00001 "])
+def test_searching_an_arxiv_id_opens_its_paper(site, typed):
+    response = site.get("/search", params={"q": typed})
+    assert response.status_code == 303 and response.headers["location"] == "/papers/2501.00001"
+
+
+@pytest.mark.parametrize("typed,arxiv_id", [("2410.06241", "2410.06241"), ("hep-th/9901001", "hep-th/9901001"),
+                                            ("https://arxiv.org/pdf/2410.06241v1", "2410.06241")])
+def test_searching_an_id_not_on_the_site_offers_to_fetch_it(site, typed, arxiv_id):
+    anonymous = site.get("/search", params={"q": typed})
+    assert anonymous.status_code == 200
+    assert f"{arxiv_id} is not on this site yet" in anonymous.text and 'id="fetch-paper-login"' in anonymous.text
+    assert 'id="results"' not in anonymous.text  # no unrelated papers
+    signup(site)
+    html = site.get("/search", params={"q": typed}).text
+    form = re.search(r'<form action="/submit" method="post"[^>]*id="fetch-paper">(.*?)</form>', html, re.S)
+    assert form and f'name="paper" value="{arxiv_id}"' in form[1] and 'name="csrf_token"' in form[1]
+
+
+def test_hidden_paper_id_is_not_opened(site, session):
+    session.execute(update(Paper).where(Paper.arxiv_id == "2501.00001").values(hidden=True))
+    session.commit()
+    response = site.get("/search", params={"q": "2501.00001"})
+    assert response.status_code == 200 and "Sparse attention" not in response.text
+
+
+@pytest.fixture
+def many(session):
+    add_papers(session, [record(f"2502.{n:05d}", f"Tokenizer study number {n}", abstract="Tokenizer things.")
+                         for n in range(1, 26)])
+    add_papers(session, [replace(record("2502.00100", "Tokenizer for images", abstract="Tokenizer pixels."),
+                                 categories=["cs.CV"], primary_category="cs.CV")])
+    session.commit()
+    return client()
+
+
+def test_search_states_its_count_and_numbers_pages_from_one(many):
+    first = many.get("/search", params={"q": "tokenizer", "mode": "keyword"})
+    assert "26 papers match “tokenizer”" in first.text
+    assert 'id="page-number">Page 1 of 2<' in first.text and first.text.count('class="result"') == 20
+    assert 'href="/search?q=tokenizer&amp;mode=keyword&amp;p=2" rel="next"' in first.text
+    second = many.get("/search", params={"q": "tokenizer", "mode": "keyword", "p": 2})
+    assert second.text.count('class="result"') == 6 and 'start="21"' in second.text
+    assert 'href="/search?q=tokenizer&amp;mode=keyword&amp;p=1" rel="prev"' in second.text
+    one = many.get("/search", params={"q": "tokenizer", "mode": "keyword", "category": "cs.CV"})
+    assert "1 paper matches “tokenizer” in cs.CV" in one.text and 'id="page-number"' not in one.text
+
+
+def test_a_page_past_the_end_says_so_and_links_the_last_page(many):
+    html = many.get("/search", params={"q": "tokenizer", "mode": "keyword", "p": 9}).text
+    assert "Page 9 is past the end: “tokenizer” has 2 pages of results" in html
+    assert 'href="/search?q=tokenizer&amp;mode=keyword&amp;p=2"' in html and 'id="no-results"' not in html
+
+
+def test_filters_that_exclude_every_hit_say_so(many):
+    html = many.get("/search", params={"q": "tokenizer", "mode": "keyword", "category": "q-bio",
+                                       "from": "2001-01-01", "has_code": "true"}).text
+    assert "“tokenizer” matches 26 papers, but none in q-bio since 2001-01-01 with code — remove a filter" in html
+    assert 'href="/search?q=tokenizer&amp;mode=keyword&amp;from=2001-01-01&amp;has_code=true">remove the category' \
+        in html
+    nothing = many.get("/search", params={"q": "zzzqqqxyz", "mode": "keyword", "category": "q-bio"}).text
+    assert 'id="no-results"' in nothing and "Nothing matched “zzzqqqxyz” in q-bio" in nothing
+
+
+def test_search_feeds_and_exports_keep_the_query_mode_and_filters(many):
+    params = {"q": "tokenizer", "mode": "keyword", "category": "cs.CV"}
+    html = many.get("/search", params=params).text
+    kept = "q=tokenizer&amp;mode=keyword&amp;category=cs.CV"
+    links = re.findall(r'href="(/search/(?:feed|rss|export)[^"]*)"', html)
+    assert len(links) == 7 and all(link.endswith("?" + kept) for link in links), links  # 2 head, 2 feeds, 3 exports
+    for path in ("/search/feed.xml", "/search/rss.xml"):
+        feed = feedparser.parse(many.get(path, params=params).content)
+        assert not feed.bozo and [e.link.rsplit("/", 1)[1] for e in feed.entries] == ["2502.00100"]
+        assert "mode=keyword&category=cs.CV" in feed.feed.link and "in cs.CV" in feed.feed.title
+    assert re.findall(r"^TI  - (.*)$", many.get("/search/export.ris", params=params).text, re.M) == \
+        ["Tokenizer for images"]
+    bad = many.get("/search/feed.xml", params={**params, "category": "nonsense!"})
+    assert bad.status_code == 400
+
+
+def test_api_search_for_an_arxiv_id_answers_that_paper_alone(site):
+    found = site.get("/api/papers/search", params={"q": "https://arxiv.org/abs/2501.00001v2"})
+    assert found.status_code == 200 and len(found.json()) == 1 and "2501.00001" in found.text
+    assert "Tokenizers revisited" not in found.text
+    missing = site.get("/api/papers/search", params={"q": "2410.06241"})
+    assert missing.status_code == 200 and missing.json() == []
+
+
+def _heading_jumps(html: str) -> list[tuple[int, int]]:
+    levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html.split("<main", 1)[1])]
+    return [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+
+
+def test_search_and_saved_search_headings_go_in_order(site):
+    assert _heading_jumps(site.get("/search", params={"q": "tokenizers", "mode": "keyword"}).text) == []
+    signup(site)
+    saved = site.post("/saved-searches", data={"q": "tokenizers", "mode": "keyword", "name": "Tok",
+                                               "csrf_token": csrf(site, "/papers")})
+    html = site.get(saved.headers["location"]).text
+    assert "Tokenizers revisited" in html and _heading_jumps(html) == []

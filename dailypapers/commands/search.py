@@ -12,10 +12,11 @@ from rich.markup import escape
 
 from dailypapers.commands import app, err, out, print_json
 from dailypapers.commands.progress import progress_bar
+from dailypapers.community.reading import TypedId, typed_id
 from dailypapers.dates import optional_day
 from dailypapers.errors import InvalidInput
 from dailypapers.index.build import build_index
-from dailypapers.search import SearchQuery, related, search_detailed
+from dailypapers.search import Hit, SearchQuery, related, search_detailed
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import session_scope
 from dailypapers.store.papers import get_paper
@@ -76,7 +77,12 @@ def search_command(
                    model=model)
     if queries_file is None:
         with session_scope() as session:
-            result = search_detailed(session, SearchQuery(query, **options))
+            typed = typed_id(session, query)
+            if typed is None:
+                result = search_detailed(session, SearchQuery(query, **options))
+        if typed is not None:
+            _print_typed_id(typed, as_json)
+            return
         for note in result.notes:
             err.print(f"note: {note}")
         if as_json:
@@ -85,6 +91,18 @@ def search_command(
             _print_hits(result.hits)
         return
     _answer_file(queries_file, options, as_json)
+
+
+def _print_typed_id(typed: TypedId, as_json: bool) -> None:
+    """An arXiv id or URL asks for that paper: it alone, or how to bring it in."""
+    hits = [] if typed.paper is None else [Hit(typed.paper.id, typed.arxiv_id, typed.paper.title, 1.0, {"id": 1})]
+    if as_json:
+        print_json([_hit_json(h) for h in hits])
+    elif hits:
+        _print_hits(hits)
+    if not hits:  # on stderr with --json, so the output stays JSON
+        line = f"{typed.arxiv_id} is not on this site yet; fetch it with: dailypapers ingest {typed.arxiv_id}"
+        (err if as_json else out).print(line, soft_wrap=True, markup=False)
 
 
 def _answer_file(path: Path, options: dict, as_json: bool) -> None:

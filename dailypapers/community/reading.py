@@ -30,6 +30,27 @@ def canonical_id(text: str) -> str:
         raise NotFound(f"no paper {text}") from None
 
 
+@dataclass
+class TypedId:
+    """A search box holding an arXiv id or URL: the id, and its paper when this site shows it."""
+
+    arxiv_id: str
+    paper: Paper | None
+
+
+def typed_id(session: Session, text: str) -> TypedId | None:
+    """`2410.06241`, `arXiv:2410.06241v2`, an abs or pdf link, `hep-th/9901001`: that paper, found or not;
+    None for anything else (words to search for)."""
+    try:
+        arxiv_id = parse_arxiv_id(text).id
+    except InvalidInput:
+        return None
+    try:
+        return TypedId(arxiv_id, load_paper(session, arxiv_id))
+    except NotFound:
+        return TypedId(arxiv_id, None)
+
+
 def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False) -> PaperView:
     """A paper page's data: the paper (any spelling of its id), its feed entry and who submitted it."""
     paper = load_paper(session, canonical_id(arxiv_id), include_hidden=include_hidden)

@@ -14,6 +14,8 @@ an import, before `dailypapers index`), semantic and hybrid searches fall back t
     hits.py        ranked ids -> Hits, with snippets (explain.py)
 """
 
+from dataclasses import replace
+
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,7 @@ from dailypapers.search import hybrid
 from dailypapers.search.neighbours import related_papers
 from dailypapers.search.query import Hit, SearchQuery, SearchResult
 
-__all__ = ["Hit", "SearchQuery", "SearchResult", "related", "search", "search_detailed"]
+__all__ = ["Hit", "SearchQuery", "SearchResult", "related", "search", "search_detailed", "total_without_filters"]
 
 
 def search(session: Session, query: SearchQuery) -> list[Hit]:
@@ -35,6 +37,11 @@ def search_detailed(session: Session, query: SearchQuery) -> SearchResult:
         return hybrid.run(session, query)
     except OperationalError as exc:  # e.g. an FTS5 expression SQLite refuses: the user's input, not a crash
         raise InvalidInput(f"cannot search for {query.text!r}: {exc.orig}") from exc
+
+
+def total_without_filters(session: Session, query: SearchQuery) -> int:
+    """How many papers the query matches once its filters are gone: why a filtered search found nothing."""
+    return search_detailed(session, replace(query.without_filters(), limit=1, offset=0)).total
 
 
 def related(session: Session, paper_id: int, limit: int = 5) -> list[Hit]:

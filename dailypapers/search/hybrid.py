@@ -15,7 +15,7 @@ from dailypapers.search.fusion import fuse, fusion_for
 from dailypapers.search.hits import load_hits
 from dailypapers.search.keywords import parse_keyword_query, single_terms
 from dailypapers.search.query import CANDIDATE_DEPTH, SearchQuery, SearchResult
-from dailypapers.search.semantic import coverage_notes, semantic_candidates, semantic_index
+from dailypapers.search.semantic import coverage_notes, semantic_candidates, semantic_index, similarity_floor
 from dailypapers.store.reads import newest_paper_id
 
 NO_VECTORS = ("the semantic index is not built yet, so these are keyword matches only "
@@ -47,11 +47,14 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
 
     depth = max(CANDIDATE_DEPTH, query.offset + query.limit)
     semantic = semantic_candidates(index, query, keywords, filters, depth)
+    # Best first, so the papers close enough in meaning are a prefix; a full list may hide more of them.
+    close = [(pid, score) for pid, score in semantic if score >= similarity_floor(index.model)]
+    more_close = len(close) == depth
     if query.mode == "semantic" or words is None:
-        page = semantic[query.offset:query.offset + query.limit]
-        ranks = {"semantic": {pid: i + 1 for i, (pid, _) in enumerate(semantic)}}
+        page = close[query.offset:query.offset + query.limit]
+        ranks = {"semantic": {pid: i + 1 for i, (pid, _) in enumerate(close)}}
         return SearchResult(load_hits(session, page, ranks, highlight_query=query.text),
-                            "semantic" if query.mode == "semantic" else "hybrid", notes)
+                            "semantic" if query.mode == "semantic" else "hybrid", notes, len(close), more_close)
 
     share = get_settings().search_keyword_max_share
     if share < 1.0:  # opt-in speed for very large collections; costs relevance (benchmarks/RESULTS.md)
@@ -59,11 +62,15 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
     kw_hits = keywords.search(words, filters, depth) if words else []
     kw = [(h.paper_id, h.score) for h in kw_hits]
     unembedded = {pid for pid, _ in kw if not index.contains(pid)}
+    # Fused over the whole semantic list, as measured; the floor then only drops papers, never reorders them.
     fused = fuse(kw, semantic, query.fusion or fusion_for(index.model), unembedded)
+    matched = {pid for pid, _ in kw} | {pid for pid, _ in close}
+    fused = [(pid, score) for pid, score in fused if pid in matched]
     page = fused[query.offset:query.offset + query.limit]
     ranks = {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(kw)},
-             "semantic": {pid: i + 1 for i, (pid, _) in enumerate(semantic)}}
-    return SearchResult(load_hits(session, page, ranks, highlight_query=query.text), "hybrid", notes)
+             "semantic": {pid: i + 1 for i, (pid, _) in enumerate(close)}}
+    return SearchResult(load_hits(session, page, ranks, highlight_query=query.text), "hybrid", notes,
+                        len(fused), len(kw) == depth or more_close)
 
 
 def _without_common_terms(keywords: KeywordIndex, words: KeywordQuery, max_docs: int) -> KeywordQuery:
@@ -82,5 +89,6 @@ def _keyword_only(session: Session, keywords: KeywordIndex, query: SearchQuery, 
     kw_hits = keywords.search(words, filters, query.limit, query.offset, with_snippets=True)
     scored = [(h.paper_id, h.score) for h in kw_hits]
     ranks = {"keyword": {h.paper_id: query.offset + i + 1 for i, h in enumerate(kw_hits)}}
+    total = len(keywords.matching(filters, query=words))
     return SearchResult(load_hits(session, scored, ranks, {h.paper_id: h.snippet for h in kw_hits},
-                                  highlight_query=query.text), "keyword")
+                                  highlight_query=query.text), "keyword", total=total)

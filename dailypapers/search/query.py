@@ -5,7 +5,7 @@ Plain types that every other search module imports; this one imports none of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from dailypapers.errors import InvalidInput
@@ -51,6 +51,20 @@ class SearchQuery:
             self.author = None
         return self
 
+    @property
+    def filtered(self) -> bool:
+        return bool(self.category or self.author or self.date_from or self.date_to or self.has_code)
+
+    def describe_filters(self) -> str:
+        """The filters in words, e.g. "in cs.CL since 2026-01-01 with code"; "" without filters."""
+        parts = [f"in {self.category}" if self.category else "", f"by {self.author}" if self.author else "",
+                 f"since {self.date_from.isoformat()}" if self.date_from else "",
+                 f"until {self.date_to.isoformat()}" if self.date_to else "", "with code" if self.has_code else ""]
+        return " ".join(part for part in parts if part)
+
+    def without_filters(self) -> SearchQuery:
+        return replace(self, category=None, author=None, date_from=None, date_to=None, has_code=False)
+
 
 @dataclass
 class Hit:
@@ -67,3 +81,5 @@ class SearchResult:
     hits: list[Hit]
     mode: str  # the mode that actually ran (hybrid may fall back to keyword)
     notes: list[str] = field(default_factory=list)
+    total: int = 0  # papers matching in all, on every page
+    at_least: bool = False  # the candidate lists were full: more papers may match than `total`

@@ -16,7 +16,7 @@ from dailypapers.community import comments, moderation
 from dailypapers.community.claims import paper_claims
 from dailypapers.community.links import set_links
 from dailypapers.community.papers import load_paper
-from dailypapers.community.reading import paper_view, papers_by_ids
+from dailypapers.community.reading import paper_view, papers_by_ids, typed_id
 from dailypapers.community.submissions import PendingSubmission, ensure_paper, submit_within
 from dailypapers.community.users import public_user
 from dailypapers.community.votes import vote
@@ -90,6 +90,13 @@ def search_papers(
     if not q.strip():  # `HfApi.list_papers()` without a query: the newest papers of the feed
         with session_scope() as session:
             return JSONResponse(_daily_entries(session, feed_rows(session, sort="publishedAt", limit=limit)))
+    with session_scope() as session:
+        typed = typed_id(session, q)
+        if typed is not None:  # an arXiv id or URL asks for that paper alone
+            found = [typed.paper] if typed.paper else []
+            claims = paper_claims(session, [p.id for p in found])
+            return JSONResponse([schemas.search_json(p, score=1.0, snippet=None, ranks={"id": 1},
+                                                     claims=claims.get(p.id)) for p in found])
     query = SearchQuery(text=q, mode=mode, limit=limit, category=queries.parse_category(category),
                         author=author or None,
                         date_from=parse_day(date_from) if date_from else None,

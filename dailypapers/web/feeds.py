@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +21,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper
 from dailypapers.validators import xml_safe
 from dailypapers.web import queries
+from dailypapers.web.inputs import SearchForm
 from dailypapers.web.templating import absolute_url
 
 router = APIRouter(include_in_schema=False)
@@ -146,13 +148,15 @@ def search_items(query: SearchQuery) -> list[Item]:
             for h in hits if h.paper_id in papers]
 
 
-def search_channel(feed_path: str, q: str, mode: str) -> Channel:
-    query = SearchQuery(text=q, mode=mode, limit=FEED_SIZE).validate()
+def search_channel(feed_path: str, form: SearchForm) -> Channel:
+    """The search page's papers, with its query, mode and filters (the same query string as the page)."""
+    query = form.query(FEED_SIZE)
     items = search_items(query)
     site = get_settings().site_name
-    params = urlencode({"q": q, "mode": mode})
-    return Channel(f"{site}: search “{query.text}”", f"/search?{params}", f"{feed_path}?{params}",
-                   f"Papers matching “{query.text}”", items)
+    params = urlencode(form.params())
+    about = f"“{query.text}”" + (f" {query.describe_filters()}" if query.filtered else "")
+    return Channel(f"{site}: search {about}", f"/search?{params}", f"{feed_path}?{params}",
+                   f"Papers matching {about}", items)
 
 
 @router.get("/papers/feed.xml")
@@ -176,10 +180,10 @@ def trending_rss(request: Request, category: str | None = None):
 
 
 @router.get("/search/feed.xml")
-def search_atom(request: Request, q: str = Query(""), mode: str = "hybrid"):
-    return atom(search_channel("/search/feed.xml", q, mode), absolute_url(request, ""))
+def search_atom(request: Request, form: Annotated[SearchForm, Query()]):
+    return atom(search_channel("/search/feed.xml", form), absolute_url(request, ""))
 
 
 @router.get("/search/rss.xml")
-def search_rss(request: Request, q: str = Query(""), mode: str = "hybrid"):
-    return rss(search_channel("/search/rss.xml", q, mode), absolute_url(request, ""))
+def search_rss(request: Request, form: Annotated[SearchForm, Query()]):
+    return rss(search_channel("/search/rss.xml", form), absolute_url(request, ""))

@@ -211,6 +211,16 @@ class SearchForm(Input):
         return {"mode": self.mode, "category": self.category.strip(), "author": self.author.strip(),
                 "from": self.date_from.strip(), "to": self.date_to.strip(), "has_code": self.has_code}
 
+    def params(self, without: str | None = None) -> dict[str, str]:
+        """The query string of this search (the filters that are set), less `without`: for its feeds, exports,
+        pages, and links that remove one filter."""
+        given = {"q": self.q, **{name: value for name, value in self.filters.items() if value}}
+        if self.has_code:
+            given["has_code"] = "true"
+        if given.get("mode") == "hybrid":  # the default
+            del given["mode"]
+        return {name: value for name, value in given.items() if name != without}
+
     def query(self, limit: int, offset: int = 0) -> SearchQuery:
         """The search asked for; InvalidInput when a date, the category or the query is not acceptable."""
         f = self.filters

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -14,7 +14,7 @@ from dailypapers.community.authors import author_page
 from dailypapers.community.comments import render_markdown, thread_order
 from dailypapers.community.library import card_state
 from dailypapers.community.links import may_edit_links
-from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids
+from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids, typed_id
 from dailypapers.community.submissions import takes_submissions
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
@@ -23,7 +23,7 @@ from dailypapers.paper_markdown import paper_markdown
 from dailypapers.periods import Period, day_period, month_period, parse_period, week_period
 from dailypapers.ranking.feed import TRENDING_WINDOW_DAYS, feed_rows, latest_feed_date, neighbour_dates, submitted_rows
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
-from dailypapers.search import related, search
+from dailypapers.search import related, search_detailed, total_without_filters
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
@@ -144,27 +144,49 @@ def about_page(request: Request):
                   window=get_settings().feed_window_days, trending_window=TRENDING_WINDOW_DAYS)
 
 
+def _search_page_number(value: int) -> int:
+    if value < 0 or value > 10_000:
+        raise InvalidInput("the page number must be between 1 and 10000")
+    return max(value, 1)  # 0 was the first page before pages were numbered from 1
+
+
+MODES = ("hybrid", "keyword", "semantic")
+FILTER_NAMES = {"category": "category", "author": "author", "from": "start date", "to": "end date",
+                "has_code": "code filter"}
+
+
 @router.get("/search")
-def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int = 0):
-    p = _page(p)
-    q, filters = form.q, form.filters
-    hits, papers, error, marks, voted = [], {}, None, None, set()
+def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int = 1):
+    """A typed arXiv id opens its paper (or offers to fetch it); words are searched, a page at a time."""
+    p = _search_page_number(p)
     user = current_user(request)
-    if q.strip():
-        try:
-            query = form.query(SEARCH_PAGE_SIZE + 1, p * SEARCH_PAGE_SIZE)
-            with session_scope() as session:
-                hits = search(session, query)
-                papers = papers_by_ids(session, [h.paper_id for h in hits])
-                marks = card_state(session, user.id if user else None, list(papers))
-                voted = queries.has_voted(session, user.id if user else None, list(papers))
-        except InvalidInput as exc:
-            error = str(exc)
-    status = 400 if error else 200
-    return render(request, "search.html", status_code=status, q=q, nav_query=q, filters=filters, error=error,
-                  hits=[h for h in hits[:SEARCH_PAGE_SIZE] if h.paper_id in papers], papers=papers,
-                  more=len(hits) > SEARCH_PAGE_SIZE, p=p, modes=("hybrid", "keyword", "semantic"), marks=marks,
-                  voted=voted)
+    page = {"q": form.q, "nav_query": form.q, "filters": form.filters, "p": p, "modes": MODES, "args": form.params(),
+            "hits": [], "papers": {}, "marks": None, "voted": set(), "error": None, "result": None,
+            "missing_id": None, "filter_words": "", "unfiltered": 0, "pages": 0,
+            "remove_filters": [(label, urlencode(form.params(without=name)))
+                               for name, label in FILTER_NAMES.items() if form.filters.get(name)]}
+    if not form.q.strip():
+        return render(request, "search.html", **page)
+    with session_scope() as session:
+        typed = typed_id(session, form.q)
+    if typed and typed.paper:
+        return RedirectResponse(f"/papers/{typed.arxiv_id}", status_code=303)
+    if typed:
+        return render(request, "search.html", **{**page, "missing_id": typed.arxiv_id})
+    try:
+        query = form.query(SEARCH_PAGE_SIZE, (p - 1) * SEARCH_PAGE_SIZE)
+        with session_scope() as session:
+            result = search_detailed(session, query)
+            papers = papers_by_ids(session, [h.paper_id for h in result.hits])
+            marks = card_state(session, user.id if user else None, list(papers))
+            voted = queries.has_voted(session, user.id if user else None, list(papers))
+            unfiltered = total_without_filters(session, query) if not result.total and query.filtered else 0
+    except InvalidInput as exc:
+        return render(request, "search.html", status_code=400, **{**page, "error": str(exc)})
+    return render(request, "search.html", **{
+        **page, "result": result, "papers": papers, "marks": marks, "voted": voted, "unfiltered": unfiltered,
+        "hits": [h for h in result.hits if h.paper_id in papers], "filter_words": query.describe_filters(),
+        "pages": -(-result.total // SEARCH_PAGE_SIZE)})
 
 
 @router.get("/users/{username}")

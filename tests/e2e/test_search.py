@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import feedparser
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+from tests.e2e.harness import horizontal_overflow, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -33,5 +37,51 @@ def test_search_page_filters_and_empty_results(page):
     page.get_by_label("Words, phrases").fill("zyxwvut qqqxj")
     page.get_by_label("Mode").select_option("keyword")
     page.locator("#search-submit").click()
-    expect(page.locator("#no-results")).to_have_text("No papers match “zyxwvut qqqxj”.")
+    expect(page.locator("#no-results")).to_have_text(
+        "Nothing matched “zyxwvut qqqxj”. Try other words, or fewer of them.")
     expect(page.get_by_label("Mode")).to_have_value("keyword")
+
+
+def test_an_arxiv_id_in_the_nav_box_opens_its_paper(page):
+    page.goto("/papers")
+    page.get_by_role("searchbox", name="Search papers").fill("https://arxiv.org/pdf/2410.06241v1")
+    page.get_by_role("searchbox", name="Search papers").press("Enter")
+    expect(page).to_have_url("/papers/2410.06241")
+    expect(page.locator("#paper-title")).to_have_text(BROADWAY)
+
+
+def test_nonsense_matches_nothing(page):
+    page.goto("/search?q=zzzqqqxyz")
+    expect(page.locator("#no-results")).to_have_text("Nothing matched “zzzqqqxyz”. Try other words, or fewer of them.")
+    expect(page.locator("#results")).to_have_count(0)
+
+
+def test_a_search_feed_keeps_the_mode_and_filters(page):
+    page.goto("/search?q=video&mode=keyword&category=cs.CV")
+    expect(page.locator("#result-count")).to_contain_text("match “video” in cs.CV")
+    href = page.locator("#search-atom").get_attribute("href")
+    assert href == "/search/feed.xml?q=video&mode=keyword&category=cs.CV"
+    feed = feedparser.parse(page.request.get(href).body())
+    assert feed.entries and not feed.bozo
+    assert all(any(t.term.startswith("cs.CV") for t in entry.tags) for entry in feed.entries)
+
+
+SHOTS = {"results": "/search?q=video&mode=keyword", "missing-id": "/search?q=2501.99999",
+         "filtered-out": "/search?q=video&mode=keyword&category=q-bio", "past-end": "/search?q=video&p=9",
+         "nothing": "/search?q=zzzqqqxyz"}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_search_states_look_right_and_pass_axe(browser, base_url, width, scheme):
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        for name, path in SHOTS.items():
+            page.goto(path)
+            assert horizontal_overflow(page) == 0, name
+            screenshot(page, f"search-{name}-{width}-{scheme}")
+            violations = Axe().run(page).response["violations"]
+            assert not violations, (name, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations])
+    finally:
+        context.close()
