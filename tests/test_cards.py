@@ -132,6 +132,7 @@ def test_search_results_are_cards_with_the_readers_vote(alice):
     alice.post("/papers/2501.00301/upvote", data={"vote": "1", "csrf_token": csrf(alice, "/papers")})
     html = alice.get("/search", params={"q": "sparse attention", "mode": "keyword"}).text
     card = _card(html, "2501.00301")
-    assert '<li class="card result"' in html and '<h2 class="card-title">' in card
+    # the titles sit one level under the page's h2 count of results
+    assert '<li class="card result"' in html and '<h3 class="card-title">' in card
     assert 'class="upvote-button voted" aria-pressed="true"' in card and "<mark>" in card
     assert '<p class="teaser">' not in card  # the matching passage stands in for it

@@ -341,10 +341,10 @@ def many(session):
 def test_search_states_its_count_and_numbers_pages_from_one(many):
     first = many.get("/search", params={"q": "tokenizer", "mode": "keyword"})
     assert "26 papers match “tokenizer”" in first.text
-    assert 'id="page-number">Page 1 of 2<' in first.text and first.text.count('class="result"') == 20
+    assert 'id="page-number">Page 1 of 2<' in first.text and first.text.count('class="card result"') == 20
     assert 'href="/search?q=tokenizer&amp;mode=keyword&amp;p=2" rel="next"' in first.text
     second = many.get("/search", params={"q": "tokenizer", "mode": "keyword", "p": 2})
-    assert second.text.count('class="result"') == 6 and 'start="21"' in second.text
+    assert second.text.count('class="card result"') == 6 and 'start="21"' in second.text
     assert 'href="/search?q=tokenizer&amp;mode=keyword&amp;p=1" rel="prev"' in second.text
     one = many.get("/search", params={"q": "tokenizer", "mode": "keyword", "category": "cs.CV"})
     assert "1 paper matches “tokenizer” in cs.CV" in one.text and 'id="page-number"' not in one.text
