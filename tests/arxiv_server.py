@@ -136,8 +136,9 @@ class FakeArxiv:
         return f"{self.base}/pdf"
 
     def env(self) -> dict[str, str]:
+        """Settings that point every arXiv client here, PDFs (thumbnails) on as they are by default."""
         return {"DAILYPAPERS_ARXIV_API_URL": self.api_url, "DAILYPAPERS_ARXIV_OAI_URL": self.oai_url,
-                "DAILYPAPERS_ARXIV_PDF_URL": self.pdf_url}
+                "DAILYPAPERS_ARXIV_PDF_URL": self.pdf_url, "DAILYPAPERS_FETCH_PDFS": "true"}
 
     def pdf_requests(self) -> list[str]:
         return [seen.path for seen in self.requests if seen.path.startswith("/pdf/")]

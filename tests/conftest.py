@@ -185,6 +185,8 @@ def settings(backend, tmp_path, monkeypatch):
     if backend == "sqlite":
         monkeypatch.delenv("DAILYPAPERS_DATABASE_URL", raising=False)
     monkeypatch.setenv("DAILYPAPERS_ARXIV_DELAY", "0")
+    # No test fetches a PDF from arXiv: tests that want thumbnails point at the local fake (serving_settings).
+    monkeypatch.setenv("DAILYPAPERS_FETCH_PDFS", "false")
     reset_settings()
     dispose_engines()
     yield get_settings()

@@ -11,12 +11,14 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dailypapers.community.submissions import wait_for_background_fetch
+from dailypapers.config import reset_settings
 from dailypapers.ingest.arxiv import ingest_category, ingest_ids
 from dailypapers.ingest.thumbnails import HEIGHT, WIDTH, thumbnail_name, thumbnails_dir
 from dailypapers.store.models import Paper
 from dailypapers.web.thumbnails import IMMUTABLE, thumbnail_url
 from tests.arxiv_server import Reply, serving_settings
-from tests.web_helpers import client
+from tests.web_helpers import client, csrf, signup
 
 IDS = ["1710.08557", "math/0211159"]
 
@@ -141,6 +143,19 @@ def test_the_paper_page_shows_the_first_page_when_there_is_one(server, engine):
     assert ('<img src="/thumbnails/1710.08557v1.webp" width="120" height="160" loading="lazy" '
             'alt="First page of the PDF">') in with_one
     assert "/thumbnails/" not in without and 'id="paper-title"' in without
+
+
+def test_a_paper_submitted_on_the_site_gets_its_first_page_after_the_answer(server, engine, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_FEED_WINDOW_DAYS", "100000")  # the recorded paper is from 2017
+    reset_settings()
+    member = client()
+    signup(member, "alice")
+    answer = member.post("/submit", data={"paper": "arXiv:1710.08557", "csrf_token": csrf(member, "/submit")})
+    assert answer.status_code == 303
+    wait_for_background_fetch("1710.08557", timeout=30)  # the first page is drawn after the answer
+    assert versions(engine)["1710.08557"] == (1, 1)
+    assert server.pdf_requests() == ["/pdf/1710.08557v1"]
+    assert "/thumbnails/1710.08557v1.webp" in member.get("/papers/1710.08557").text
 
 
 def test_the_background_daily_ingest_follows_the_setting(monkeypatch):

@@ -24,6 +24,7 @@ from dailypapers.community.papers import load_paper
 from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
 from dailypapers.ingest.arxiv import ingest_ids
+from dailypapers.ingest.thumbnails import backfill_thumbnails
 from dailypapers.periods import Period
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import get_engine, session_scope
@@ -37,6 +38,7 @@ STALE_AFTER = timedelta(minutes=15)  # longer than a background fetch runs with 
 # Fetches that outlive the page that started them; two workers keep one slow arXiv from queueing the rest.
 _fetches = ThreadPoolExecutor(max_workers=2, thread_name_prefix="arxiv-submission")
 _in_flight: dict[str, Future] = {}
+_drawing: dict[str, Future] = {}  # first-page thumbnails of submitted papers, drawn after the answer
 _in_flight_lock = Lock()
 
 
@@ -113,9 +115,11 @@ def submit_within(user: User, text: str, wait: float | None = None,
     arxiv_id = parse_arxiv_id(text).id
     if _stored(arxiv_id):
         try:
-            return submit_paper(user, arxiv_id, now)
+            done = submit_paper(user, arxiv_id, now)
         finally:  # the page shows this answer: an earlier failure of the same paper is no longer news
             _clear_failed(user.id, arxiv_id)
+        _draw_first_page_later(arxiv_id)
+        return done
     pending = PendingSubmission(arxiv_id, now)
     with _in_flight_lock:
         if arxiv_id in _in_flight:
@@ -144,10 +148,20 @@ def _fetch_and_submit(user: User, pending: PendingSubmission) -> tuple[Paper, Da
         raise
     else:
         _record(None, user.id, pending.arxiv_id)
+        _draw_first_page_later(pending.arxiv_id)
         return done
     finally:
         with _in_flight_lock:
             _in_flight.pop(pending.arxiv_id, None)
+
+
+def _draw_first_page_later(arxiv_id: str) -> None:
+    """A submitted paper's first-page thumbnail (when PDFs may be fetched), drawn in the background: a PDF can
+    take longer than a member should wait. It never fails the submission."""
+    settings = get_settings()
+    if settings.fetch_pdfs:
+        with _in_flight_lock:
+            _drawing[arxiv_id] = _fetches.submit(backfill_thumbnails, get_engine(), settings, [arxiv_id])
 
 
 def _record(pending: PendingSubmission | None, user_id: int, arxiv_id: str | None = None) -> None:
@@ -205,8 +219,13 @@ def fetch_stale_submissions(now: datetime | None = None) -> list[tuple[str, str]
 
 
 def wait_for_background_fetch(arxiv_id: str, timeout: float) -> None:
-    """Block until the background fetch of `arxiv_id`, if one runs, has ended (tests; a clean shutdown)."""
+    """Block until the background fetch of `arxiv_id`, and the drawing of its first page, if they run, have
+    ended (tests; a clean shutdown)."""
     with _in_flight_lock:
         fetch = _in_flight.get(arxiv_id)
     if fetch is not None:
         fetch.exception(timeout=timeout)
+    with _in_flight_lock:
+        drawing = _drawing.pop(arxiv_id, None)
+    if drawing is not None:
+        drawing.exception(timeout=timeout)

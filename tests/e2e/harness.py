@@ -154,6 +154,7 @@ class LiveSite:
             # Nothing may reach the internet: any arXiv fetch goes to a closed local port and fails fast.
             "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{free_port()}/api/query",
             "DAILYPAPERS_ARXIV_OAI_URL": f"http://127.0.0.1:{free_port()}/oai",
+            "DAILYPAPERS_ARXIV_PDF_URL": f"http://127.0.0.1:{free_port()}/pdf",
             "DAILYPAPERS_ARXIV_DELAY": "0",
             "DAILYPAPERS_ARXIV_RETRIES": "0",
             "HF_HUB_OFFLINE": "1",
