@@ -13,7 +13,7 @@ from tests.e2e.harness import SCREENSHOTS, horizontal_overflow, screenshot
 
 pytestmark = pytest.mark.browser
 TIME_R1 = "2505.13508"  # a demo paper with keywords, first published in May 2025
-BLUE, ORANGE = (31, 119, 180), (255, 127, 14)  # matplotlib's first two line colours
+BLUE, ORANGE = (37, 99, 235), (180, 83, 9)  # the page's first two chart colours in light mode (--chart-1, --chart-2)
 
 
 def _pixels_near(image: Image.Image, colour: tuple[int, int, int], tolerance: int = 40) -> int:
