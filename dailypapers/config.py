@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     rate_limit_writes: int = 30  # writes (votes, comments, submissions) per user per minute
     rate_limit_logins: int = 10  # login attempts per address, and per username, per 5 minutes
     page_cache_seconds: float = 1.0  # anonymous reads served from memory this long (0: off)
+    page_cache_bytes: int = 64_000_000  # at most this much memory per worker for those reads
 
     # Search
     embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH

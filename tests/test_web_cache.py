@@ -99,3 +99,68 @@ def test_expired_pages_are_refreshed_in_the_background(settings, monkeypatch, cl
         while "Second paper" not in httpx.get(base + "/papers").text:
             assert time.monotonic() < deadline, "the background refresh never landed"
             time.sleep(0.05)
+
+
+class Pages:
+    """A bare ASGI app: `/N` answers N bytes; counts its renders."""
+
+    def __init__(self):
+        self.renders = 0
+
+    async def __call__(self, scope, receive, send):
+        self.renders += 1
+        name = scope["path"].strip("/")
+        size = int(name) if name.isdigit() else 0
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"x" * size})
+
+
+@pytest.fixture
+def small_cache(monkeypatch, clock):
+    """A cache of 160 kB with a 1 s period, in front of `Pages`."""
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "1")
+    monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_BYTES", "160000")
+    reset_settings()
+    pages = Pages()
+    micro = cache.MicroCache(pages)
+    return pages, micro, TestClient(micro)
+
+
+def held(micro) -> int:
+    return sum(len(body) for _, _, _, body in micro.entries.values())
+
+
+def test_the_cache_is_bounded_by_bytes_oldest_first(small_cache):
+    pages, micro, c = small_cache
+    for n in range(5000, 5100):  # 100 distinct pages of about 5 kB: 500 kB in all
+        c.get(f"/{n}")
+    assert held(micro) <= 160_000
+    assert micro.bytes == sum(micro._size(k, e[2], e[3]) for k, e in micro.entries.items())
+    renders = pages.renders
+    c.get("/5099")  # the newest is still kept
+    assert pages.renders == renders
+    c.get("/5000")  # the oldest went first
+    assert pages.renders == renders + 1
+
+
+def test_a_response_too_large_for_the_cache_is_not_kept(small_cache):
+    pages, micro, c = small_cache
+    c.get("/5000")
+    c.get("/5000")
+    assert pages.renders == 1
+    c.get("/20000")  # above a sixteenth of the bound: it would push out everything else
+    c.get("/20000")
+    assert pages.renders == 3
+    assert held(micro) == 5000
+
+
+def test_a_quiet_cache_lets_go_of_expired_pages(small_cache, clock):
+    pages, micro, c = small_cache
+    for n in range(100, 110):
+        c.get(f"/{n}")
+    assert len(micro.entries) == 10
+    clock.now += 2.5  # past the period and its grace period: nothing here can be served again
+    c.get("/static/site.css")  # any request at all, even one the cache never keeps
+    assert len(micro.entries) == 0 and micro.bytes == 0

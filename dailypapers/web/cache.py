@@ -7,6 +7,11 @@ expires, visitors keep getting it for up to one more period while a background t
 (stale-while-revalidate), so no reader waits for a render. A write through this worker empties its cache
 at once; other workers catch up within the period. Responses that set a cookie or carry a per-browser
 CSRF token are never stored.
+
+Memory is bounded by bytes as well as entries: at most `page_cache_bytes` (default 64 MB) per worker, the
+oldest entries going first, and no single response above a sixteenth of it is kept (a huge collection page
+would push out everything else). An entry older than two periods can never be served again, so every
+request first drops those from the old end: a quiet site lets go of its pages.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections import OrderedDict
 from dailypapers.config import get_settings
 
 MAX_ENTRIES = 4096
+LARGEST_SHARE = 16  # no single response above 1/16 of the byte bound is kept
 _SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc")  # files, cached by browsers
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
 clock = time.monotonic  # what ages the entries; the tests move a clock of their own
@@ -26,15 +32,40 @@ clock = time.monotonic  # what ages the entries; the tests move a clock of their
 class MicroCache:
     """Pure ASGI middleware (no per-request task switching, unlike BaseHTTPMiddleware)."""
 
-    def __init__(self, app, seconds: float | None = None):
+    def __init__(self, app, seconds: float | None = None, max_bytes: int | None = None):
         self.app = app
-        self.seconds = get_settings().page_cache_seconds if seconds is None else seconds
+        settings = get_settings()
+        self.seconds = settings.page_cache_seconds if seconds is None else seconds
+        self.max_bytes = settings.page_cache_bytes if max_bytes is None else max_bytes
+        # oldest first: entries are moved to the end when stored, and never on a hit
         self.entries: OrderedDict[tuple, tuple[float, int, list, bytes]] = OrderedDict()
+        self.bytes = 0  # what the entries hold, as _size counts it
         self.refreshing: set[tuple] = set()
         self.tasks: set[asyncio.Task] = set()  # keep references: the loop holds tasks only weakly
 
     def clear(self) -> None:
         self.entries.clear()
+        self.bytes = 0
+
+    @staticmethod
+    def _size(key: tuple, headers: list, body: bytes) -> int:
+        """The bytes an entry holds (its body, headers and key), near enough to bound the memory."""
+        return (len(body) + sum(len(name) + len(value) for name, value in headers)
+                + sum(len(part) for part in key if isinstance(part, (bytes, str))))
+
+    def _drop(self, key: tuple) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= self._size(key, entry[2], entry[3])
+
+    def _drop_expired(self, now: float) -> None:
+        """Drop the entries past their grace period, from the old end: each is dropped once, so the sweep
+        costs O(1) per request, amortised."""
+        while self.entries:
+            key, (started, *_) = next(iter(self.entries.items()))
+            if now - started < 2 * self.seconds:
+                return
+            self._drop(key)
 
     @staticmethod
     def _anonymous(scope) -> bool:
@@ -46,6 +77,7 @@ class MicroCache:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or self.seconds <= 0:
             return await self.app(scope, receive, send)
+        self._drop_expired(clock())
         method = scope["method"]
         if method not in ("GET", "HEAD"):
             self.clear()  # a write is coming: do not serve what it changes from this worker's memory
@@ -113,7 +145,12 @@ class MicroCache:
             return
         if any(name == b"set-cookie" for name, _ in captured["headers"]):
             return
-        self.entries[key] = (started, 200, captured["headers"], b"".join(captured["body"]))
-        self.entries.move_to_end(key)
-        while len(self.entries) > MAX_ENTRIES:
-            self.entries.popitem(last=False)
+        body = b"".join(captured["body"])
+        self._drop(key)
+        size = self._size(key, captured["headers"], body)
+        if size > self.max_bytes // LARGEST_SHARE:
+            return
+        self.entries[key] = (started, 200, captured["headers"], body)
+        self.bytes += size
+        while len(self.entries) > MAX_ENTRIES or self.bytes > self.max_bytes:
+            self._drop(next(iter(self.entries)))
