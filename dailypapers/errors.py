@@ -17,6 +17,10 @@ class StoreError(DailyPapersError):
     """The database refused or failed an operation."""
 
 
+class IndexUnavailable(DailyPapersError):
+    """A derived index (keyword, vectors) cannot be written where it lives; rebuilding it would not help."""
+
+
 class NotFound(DailyPapersError):
     """The thing asked for does not exist."""
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from alembic import command
@@ -202,3 +203,112 @@ def test_an_index_of_another_database_or_ahead_of_a_restored_one_is_rebuilt(sett
     assert restored.count(KeywordQuery(terms=("koala",)), 10) == 3  # stale until a read catches up
     assert len(restored.search(KeywordQuery(terms=("koala",)), Filters(), 10)) == 1
     assert restored.count(KeywordQuery(terms=("koala",)), 10) == 1 and restored.watermark == 1
+
+
+# --- a damaged index is a cache to rebuild, a read-only one an error naming it ---------------------------------
+
+def _segment_files(folder) -> list:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                  and p.name not in ("meta.json", "watermark.json"))
+
+
+def _garble(path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-16:] = b"\xa5" * 16  # the footer tantivy checks when it opens a segment file
+    path.write_bytes(bytes(data))
+
+
+def _keyword_is_a_file(folder) -> None:
+    import shutil
+    shutil.rmtree(folder)
+    folder.write_text("not an index")
+
+
+DAMAGE = {
+    "garbage meta.json": lambda folder: (folder / "meta.json").write_text("garbage{"),
+    "deleted segment file": lambda folder: _segment_files(folder)[0].unlink(),
+    "garbled segment file": lambda folder: _garble(next(p for p in _segment_files(folder) if p.suffix == ".idx")),
+    "keyword is a file": _keyword_is_a_file,
+}
+
+
+def _damaged_index(settings, engine, damage: str):
+    """Two wombat papers indexed, then the index damaged while no process has it open."""
+    write_batch(engine, [record(), record("2601.00043", "Wombat diets")])
+    keyword_index(engine).sync()
+    forget_indexes()
+    folder = settings.data_dir.resolve() / "keyword"
+    DAMAGE[damage](folder)
+    return folder
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_index_is_moved_aside_and_rebuilt_from_the_database(settings, engine, damage, caplog):
+    folder = _damaged_index(settings, engine, damage)
+    kept = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else folder.read_text()
+    index = keyword_index(engine)  # what `serve` does before it listens: open, then sync
+    index.sync()
+    assert len(found(engine)) == 2
+    [aside] = folder.parent.glob("keyword.damaged-*")
+    assert index.moved_aside == aside
+    assert (sorted(p.name for p in aside.iterdir()) if aside.is_dir() else aside.read_text()) == kept  # not deleted
+    assert f"keyword index at {folder} was damaged" in caplog.text and str(aside) in caplog.text
+
+
+def test_index_rebuild_repairs_a_damaged_index_and_says_so(settings, engine, cli):
+    folder = _damaged_index(settings, engine, "garbage meta.json")
+    done = cli("index", "--rebuild", "--model", "minilm")
+    assert done.returncode == 0, done.stderr
+    assert "keyword index: 2 papers" in done.stdout + done.stderr
+    assert f"keyword index at {folder} was damaged" in done.stderr and "moved aside" in done.stderr
+    forget_indexes()
+    assert len(found(engine)) == 2
+
+
+def test_serve_starts_on_a_damaged_index_with_keyword_search_whole(settings, engine):
+    import httpx
+
+    from tests.web_helpers import free_port
+    _damaged_index(settings, engine, "deleted segment file")
+    port = free_port()
+    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        said = []  # the repair is reported before the site listens
+        while not said or "dailypapers at" not in said[-1]:
+            said.append(proc.stderr.readline())
+            assert said[-1], "serve stopped: " + "".join(said)
+        assert any("was damaged" in line and "moved aside" in line for line in said), said
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/papers/search",
+                                   params={"q": "wombat", "mode": "keyword"}, timeout=60)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the site did not come up"
+                time.sleep(0.2)  # waiting for the port to open, not for an outcome
+        assert len(answer.json()) == 2
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def test_a_read_only_index_folder_is_a_one_line_error_naming_it(settings, engine):
+    write_batch(engine, [record()])
+    folder = settings.data_dir.resolve() / "keyword"
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o555)
+    # root writes anywhere: without CAP_DAC_OVERRIDE it meets the folder's mode as anyone else would
+    as_anyone = ["setpriv", "--bounding-set", "-dac_override"] if os.geteuid() == 0 else []
+    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
+    try:
+        done = subprocess.run([*as_anyone, sys.executable, "-m", "dailypapers.cli", "index", "--rebuild"],
+                              env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"error: the keyword index folder {folder} is not writable by this "
+                                                "user; make it writable, or point DAILYPAPERS_DATA_DIR elsewhere"]
+    assert not list(folder.parent.glob("keyword.damaged-*"))  # not damage: nothing was moved

@@ -5,16 +5,28 @@ Files live in `<data dir>/keyword/`: the tantivy index and `watermark.json`, the
 An index of another database, or one ahead of its store (a restored backup), is rebuilt. `sync()` re-applies
 every paper changed after it (delete by id, then add unless hidden), so a crash between the database commit
 and the index commit, or between the index commit and the watermark, is repaired by the next sync: applying
-twice is harmless. Chosen by measurement (benchmarks/RESULTS.md): one field beats separate, boosted title
+twice is harmless.
+
+The index is a cache of the database. One that tantivy cannot open (a garbled `meta.json`, a missing or
+damaged segment file, a file where the folder should be) is moved aside as `keyword.damaged-<UTC time>`,
+never deleted, logged, and rebuilt from the database when it is opened: `serve` opens it before it listens,
+so the site starts with keyword search whole again (the rebuild takes about as long as `index --rebuild`).
+A folder this process may not write is refused with an error naming it: a rebuild would not mend that.
+
+Chosen by measurement (benchmarks/RESULTS.md): one field beats separate, boosted title
 fields.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import re
 import threading
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +34,7 @@ import tantivy
 from sqlalchemy import Engine
 from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
+from dailypapers.errors import IndexUnavailable
 from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
 from dailypapers.store.reads import changed_documents, last_change_seq
 from dailypapers.store.state import database_id
@@ -30,6 +43,7 @@ TEXT_ANALYZER = "dp_text"
 NAME_ANALYZER = "dp_name"
 WRITER_HEAP = 256_000_000
 WRITER_THREADS = 2
+log = logging.getLogger(__name__)
 
 
 def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
@@ -54,14 +68,37 @@ class TantivyIndex:
     def __init__(self, engine: Engine, folder: Path):
         self.engine = engine
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
-        self.index = tantivy.Index(self.schema, path=str(self.folder))
         self.analyzers = _analyzers()
-        for name, analyzer in self.analyzers.items():
-            self.index.register_tokenizer(name, analyzer)
+        self.moved_aside: Path | None = None  # where this process put a damaged index it found
+        self.index = self._open()
         self._lock = threading.Lock()  # one writer per process; other processes are kept out by tantivy's lock
         self._verified = False  # the index was built from this database
+
+    # --- opening: a damaged index is moved aside and rebuilt ------------------------------------------------
+
+    def _open(self) -> tantivy.Index:
+        try:
+            return self._open_as_is()
+        except (ValueError, FileExistsError):  # what tantivy raises for every kind of damage; a file in the way
+            with _repair_lock(self.folder):
+                try:
+                    return self._open_as_is()  # another process repaired it meanwhile
+                except (ValueError, FileExistsError) as damage:
+                    self.moved_aside = _move_aside(self.folder)
+                    log.warning("the keyword index at %s was damaged (%s); moved aside to %s, rebuilding it from "
+                                "the database", self.folder, str(damage).splitlines()[0][:200], self.moved_aside)
+                return self._open_as_is()  # empty: the first sync fills it from change number 0
+
+    def _open_as_is(self) -> tantivy.Index:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.folder, os.W_OK | os.X_OK):
+            raise IndexUnavailable(f"the keyword index folder {self.folder} is not writable by this user; "
+                                   "make it writable, or point DAILYPAPERS_DATA_DIR elsewhere")
+        index = tantivy.Index(self.schema, path=str(self.folder))
+        for name, analyzer in self.analyzers.items():
+            index.register_tokenizer(name, analyzer)
+        return index
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -221,3 +258,26 @@ class TantivyIndex:
             self._set_watermark(0, database)
             self._apply(writer, 0, database)
         return self.index.searcher().num_docs
+
+
+@contextmanager
+def _repair_lock(folder: Path):
+    """One process at a time decides an index is damaged (several web workers may open it at once)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.repair.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _move_aside(folder: Path) -> Path:
+    """Rename a damaged index out of the way, kept for a look: `keyword.damaged-20261206T212700Z`."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside, n = folder.with_name(f"{folder.name}.damaged-{stamp}"), 1
+    while aside.exists():
+        n += 1
+        aside = folder.with_name(f"{folder.name}.damaged-{stamp}-{n}")
+    os.rename(folder, aside)
+    return aside
