@@ -10,7 +10,8 @@ twice is harmless.
 The index is a cache of the database. One that tantivy cannot open (a garbled `meta.json`, a missing or
 damaged segment file, a file where the folder should be) is moved aside as `keyword.damaged-<UTC time>`,
 never deleted, logged, and rebuilt from the database when it is opened: `serve` opens it before it listens,
-so the site starts with keyword search whole again (the rebuild takes about as long as `index --rebuild`).
+so the site starts with keyword search whole again (a rebuild from the database runs at about 6,000
+papers/s, benchmarks/RESULTS.md: seconds for most sites, minutes at a million papers).
 A folder this process may not write is refused with an error naming it: a rebuild would not mend that.
 
 Chosen by measurement (benchmarks/RESULTS.md): one field beats separate, boosted title
