@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import sys
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -122,3 +124,37 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment between cases)."""
     get_settings.cache_clear()
+
+
+# --- logging -------------------------------------------------------------------------------------------
+
+# Libraries that log per request or per input (the MCP SDK each refused tool call, bibtexparser each malformed
+# block, the HTTP clients each request): only their warnings and errors are worth a line.
+NOISY_LOGGERS = ("mcp", "bibtexparser", "httpx", "httpcore", "sse_starlette", "uvicorn.access")
+_LOG_HANDLER = "dailypapers"
+
+
+class _Stderr(logging.StreamHandler):
+    """Plain lines on whatever sys.stderr is when a record comes (a test may swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def configure_logging() -> None:
+    """One plain stderr handler on the root logger, and the noisy libraries held at WARNING; once per process,
+    at start (again is harmless). Once the root logger has a handler, the MCP SDK does not install its Rich
+    handler, which drew a boxed traceback holding the caller's arguments on the event loop for each error."""
+    root = logging.getLogger()
+    if not any(handler.get_name() == _LOG_HANDLER for handler in root.handlers):
+        handler = _Stderr()
+        handler.set_name(_LOG_HANDLER)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -50,3 +50,9 @@ def test_rejects_anything_else_naming_the_input(text):
 def test_str_keeps_version():
     assert str(parse_arxiv_id("arXiv:2505.13508v2")) == "2505.13508v2"
     assert str(parse_arxiv_id("math.GT/0309136v2")) == "math/0309136v2"
+
+
+def test_an_overlong_id_is_refused_unread_and_not_echoed():
+    with pytest.raises(InvalidInput) as refused:
+        parse_arxiv_id("2505.13508" + "9" * 100_000)
+    assert str(refused.value) == "not an arXiv id or URL: 100010 characters long (the limit is 300)"

@@ -8,6 +8,7 @@ tests exercise the product's model and vector reading without loading an embeddi
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from itertools import permutations
@@ -219,6 +220,43 @@ def test_seed_from_a_bibtex_upload_reports_what_it_could_not_match(alice):
     assert "3 papers added" in response.text
     assert "A book without any arXiv id" in response.text and "Not on this site (not in this site" in response.text
     assert alice.get("/api/library").json()["saved"][0]["id"] in {"2501.00100", "2501.00101", "2501.00102"}
+
+
+def test_malformed_blocks_are_one_reference_and_no_log_line(caplog):
+    """bibtexparser would log two lines for each block it cannot read; a seed reports them once, as a count."""
+    caplog.set_level(logging.DEBUG)
+    references = parse_references(BIBTEX + "@a{" * 1500)
+    assert references[:5] == parse_references(BIBTEX)
+    assert references[5:] == [("1500 BibTeX blocks that could not be read (the first on line 8)", None)]
+    assert caplog.records == []
+
+
+def test_a_seed_of_too_many_blocks_is_refused_unparsed(alice, caplog):
+    caplog.set_level(logging.DEBUG)
+    malformed = "@a{" * 8000  # 24 KB
+    refused = _api(alice, "POST", "/api/library/seed", json={"references": malformed})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "the file has 8000 BibTeX blocks; at most 2000 at a time"
+    token = csrf(alice, "/for-you")
+    uploaded = alice.post("/for-you/seed", data={"csrf_token": token}, headers={"Accept": "application/json"},
+                          files={"bibfile": ("refs.bib", malformed.encode(), "text/x-bibtex")})
+    assert uploaded.status_code == 400 and "8000 BibTeX blocks" in uploaded.json()["error"]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("bibtexparser")] == []
+    assert alice.get("/api/library").json()["saved"] == []
+
+
+def test_a_seed_file_over_the_size_limit_is_refused_not_cut_short(alice):
+    token = csrf(alice, "/for-you")
+    big = BIBTEX + ("%" * 99 + "\n") * 2500  # just over 250 KB, under the request body limit
+    assert 250_000 < len(big.encode()) < 256 * 1024
+    response = alice.post("/for-you/seed", data={"csrf_token": token}, headers={"Accept": "application/json"},
+                          files={"bibfile": ("refs.bib", big.encode(), "text/x-bibtex")})
+    assert response.status_code == 400 and "larger than 250 KB" in response.json()["error"]
+    assert alice.get("/api/library").json()["saved"] == []
+    pasted = alice.post("/for-you/seed", data={"csrf_token": token, "references": "2501.00100 " * 22_800},
+                        headers={"Accept": "application/json"})
+    assert pasted.status_code == 400 and pasted.json()["error"] == ("the references are 250,800 characters long; "
+                                                                    "the limit is 250,000")
 
 
 # --- For you --------------------------------------------------------------------------------------------

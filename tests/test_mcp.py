@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,6 +19,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, get_default_environment
 
+from dailypapers.mcp_server.server import build_server
 from tests.web_helpers import free_port
 
 TOOLS = {"search_papers", "get_paper", "read_paper", "daily_papers", "trending", "related_papers"}
@@ -54,7 +58,7 @@ async def _exercise(target) -> None:
         near = _data(await client.call_tool("related_papers", {"id": TIME_R1, "limit": 3}))
         assert TIME_R1 not in [p["id"] for p in near.get("result", near)]
         missing = await client.call_tool("get_paper", {"id": "2501.99999"})
-        assert missing.is_error
+        assert missing.is_error and missing.content[0].text.endswith("no paper 2501.99999")
 
 
 def test_stdio(demo_env):
@@ -62,25 +66,106 @@ def test_stdio(demo_env):
                                                 env=demo_env)))
 
 
-def test_streamable_http(demo_env):
+@contextmanager
+def _serving(env: dict[str, str], log: Path) -> Iterator[str]:
+    """`dailypapers serve` on a free port, its stderr written to `log`; yields the site's address."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)], env=demo_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with log.open("w") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=stderr, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while True:
-            assert proc.poll() is None, proc.communicate()[1]
+            assert proc.poll() is None, log.read_text()
             try:
                 httpx.get(base + "/about", timeout=5)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "the site did not come up"
                 time.sleep(0.3)
-        asyncio.run(_exercise(f"{base}/mcp"))
+        yield base
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_streamable_http(demo_env, tmp_path):
+    with _serving(demo_env, tmp_path / "serve.log") as base:
+        asyncio.run(_exercise(f"{base}/mcp"))
+
+
+HUGE_ID = "2505.13508" + "9" * 100_000
+
+
+def _error_text(result) -> str:
+    assert result.is_error
+    return result.content[0].text
+
+
+@pytest.mark.parametrize(("tool", "arguments", "says"), [
+    ("get_paper", {"id": HUGE_ID}, "at most 300 characters"),
+    ("read_paper", {"id": HUGE_ID}, "at most 300 characters"),
+    ("related_papers", {"id": HUGE_ID}, "at most 300 characters"),
+    ("get_paper", {"id": "2501.99999"}, "no paper 2501.99999"),
+    ("get_paper", {"id": "not an id"}, "no paper not an id"),
+    ("related_papers", {"id": TIME_R1, "limit": 51}, "less than or equal to 50"),
+    ("trending", {"limit": 0}, "greater than or equal to 1"),
+    ("daily_papers", {"date": "2025-02-30"}, "not a date (YYYY-MM-DD): '2025-02-30'"),
+    ("daily_papers", {"week": "2025-W60"}, "not an ISO week"),
+    ("daily_papers", {"date": "2025-01-01", "month": "2025-01"}, "give at most one of date, week and month"),
+    ("daily_papers", {"month": "2025-01" * 1000}, "at most 7 characters"),
+    ("search_papers", {"query": "time", "filters": {"category": "cs.NOPE"}}, "not an arXiv category: 'cs.NOPE'"),
+    ("search_papers", {"query": "time", "filters": {"category": "cs" * 50_000}}, "at most 40 characters"),
+    ("search_papers", {"query": "time", "filters": {"date_from": "yesterday"}}, "not a date"),
+    ("search_papers", {"query": "time" * 100}, "at most 250 characters"),
+    ("search_papers", {"query": "time", "mode": "psychic"}, "'hybrid', 'keyword' or 'semantic'"),
+])
+def test_bad_arguments_are_tool_errors_that_are_not_logged(demo, caplog, tool, arguments, says):
+    """Every argument goes through the site's shared types: a refusal is one line to the caller, and nothing
+    in the server's log (no traceback, not the argument)."""
+    caplog.set_level(logging.DEBUG)
+
+    async def call():
+        async with Client(build_server()) as client:
+            return await client.call_tool(tool, arguments)
+
+    started = time.monotonic()
+    assert says in _error_text(asyncio.run(call()))
+    assert time.monotonic() - started < 10  # refused unread: a 100,000-character id costs nothing
+    assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.WARNING]
+    assert not [record for record in caplog.records if str(next(iter(arguments.values())))[:20] in record.getMessage()]
+
+
+def test_bad_calls_neither_stall_the_site_nor_fill_its_log(demo_env, tmp_path):
+    """Two clients looping on a 100,000-character id and an unknown one: each answer is a quick tool error,
+    the site's other requests go on answering, and the server's log holds no traceback and no argument."""
+    log = tmp_path / "serve.log"
+    with _serving(demo_env, log) as base:
+        async def bad_calls(done: list[int], stop: asyncio.Event) -> None:
+            async with Client(f"{base}/mcp") as client:
+                while not stop.is_set():
+                    assert (await client.call_tool("get_paper", {"id": HUGE_ID})).is_error
+                    assert (await client.call_tool("read_paper", {"id": "2501.99999"})).is_error
+                    done.append(1)
+
+        async def meanwhile() -> list[float]:
+            done, stop, waits = [], asyncio.Event(), []
+            callers = [asyncio.create_task(bad_calls(done, stop)) for _ in range(2)]
+            async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+                while len(done) < 20:  # the bad calls keep coming while the site answers others
+                    started = time.monotonic()
+                    assert (await http.get(f"/api/papers?limit=5&p={len(waits)}")).status_code == 200
+                    waits.append(time.monotonic() - started)
+                    assert not any(caller.done() for caller in callers), [c.exception() for c in callers if c.done()]
+            stop.set()
+            await asyncio.gather(*callers)
+            return waits
+
+        waits = asyncio.run(asyncio.wait_for(meanwhile(), 120))
+    assert sorted(waits)[len(waits) // 2] < 1 and max(waits) < 10, waits
+    written = log.read_text()
+    assert "Traceback" not in written and "9" * 200 not in written and "2501.99999" not in written, written[-2000:]
 
 
 def _client_env() -> dict[str, str]:

@@ -7,10 +7,12 @@ retried API call is harmless.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
 import bibtexparser
+from bibtexparser.model import ParsingFailedBlock
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -22,6 +24,14 @@ from dailypapers.store.models import Collection, CollectionItem, Dismissal, Pape
 
 MAX_COLLECTION_NAME = 120
 MAX_SEED_REFERENCES = 2000
+MAX_SEED_CHARS = 250_000  # about 2,000 BibTeX entries
+# Where bibtexparser starts a block (its splitter's own rule): counted before parsing, to bound the work.
+_BIBTEX_BLOCK = re.compile(r"@\w*[ \t]*[{(]")
+
+# bibtexparser logs a warning and an info line for every block it cannot read: thousands of lines, and seconds
+# of work, for one malformed upload. The seed counts those blocks in its report instead.
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
 # arXiv ids inside free text: a DOI 10.48550/arXiv.2501.01234, a URL, or "arXiv:2501.01234".
 _ARXIV_IN_TEXT = re.compile(r"(?:arxiv[.:/]\s*|arxiv\.org/(?:abs|pdf)/)((?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})"
                             r"(?:v\d+)?)", re.IGNORECASE)
@@ -171,9 +181,14 @@ class SeedReport:
 
 
 def _bibtex_references(text: str) -> list[tuple[str, str | None]]:
-    """(label, arXiv id or None) per BibTeX entry: the id from eprint, url or doi, in that order."""
+    """(label, arXiv id or None) per BibTeX entry: the id from eprint, url or doi, in that order; the blocks
+    that are not entries anyone could read are one reference, that says how many there were."""
+    blocks = len(_BIBTEX_BLOCK.findall(text))
+    if blocks > MAX_SEED_REFERENCES:
+        raise InvalidInput(f"the file has {blocks} BibTeX blocks; at most {MAX_SEED_REFERENCES} at a time")
+    parsed = bibtexparser.parse_string(text)
     found = []
-    for entry in bibtexparser.parse_string(text).entries:
+    for entry in parsed.entries:
         fields = {f.key.lower(): str(f.value) for f in entry.fields}
         arxiv_id = None
         for name in ("eprint", "url", "doi", "arxivid", "journal"):
@@ -182,6 +197,10 @@ def _bibtex_references(text: str) -> list[tuple[str, str | None]]:
             if arxiv_id:
                 break
         found.append((fields.get("title") or entry.key, arxiv_id))
+    failed = [block for block in parsed.failed_blocks if isinstance(block, ParsingFailedBlock)]
+    if failed:
+        found.append((f"{len(failed)} BibTeX block{'s' if len(failed) > 1 else ''} that could not be read (the "
+                      f"first on line {failed[0].start_line + 1})", None))
     return found
 
 
@@ -204,7 +223,9 @@ def _find_arxiv_id(text: str, bare: bool = False) -> str | None:
 
 def parse_references(text: str) -> list[tuple[str, str | None]]:
     """(label, arXiv id or None) for each reference in `text`: a BibTeX file, or ids and URLs one per line
-    (or separated by spaces or commas)."""
+    (or separated by spaces or commas). InvalidInput when there is more than a seed takes at once."""
+    if len(text) > MAX_SEED_CHARS:
+        raise InvalidInput(f"the references are {len(text):,} characters long; the limit is {MAX_SEED_CHARS:,}")
     if "@" in text and re.search(r"@\w+\s*\{", text):
         return _bibtex_references(text)
     references = []

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from dailypapers.community.claims import paper_claims
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.sources.ids import MAX_ID_CHARS, parse_arxiv_id
 from dailypapers.store.models import AuthorClaim, DailyEntry, Paper, User
 
 
@@ -27,7 +27,7 @@ def canonical_id(text: str) -> str:
     try:
         return parse_arxiv_id(text).id
     except InvalidInput:
-        raise NotFound(f"no paper {text}") from None
+        raise NotFound(f"no paper {text if len(text) <= MAX_ID_CHARS else text[:40] + '...'}") from None
 
 
 @dataclass

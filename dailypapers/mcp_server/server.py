@@ -6,32 +6,60 @@ every web app (and every test's app) needs its own.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Annotated, Literal
+
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import BaseModel, Field
 
 from dailypapers.community.papers import load_paper
 from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids
-from dailypapers.config import get_settings
+from dailypapers.config import configure_logging, get_settings
 from dailypapers.dates import hf_datetime, parse_day
-from dailypapers.errors import InvalidInput
+from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.paper_markdown import paper_markdown
 from dailypapers.periods import parse_period
 from dailypapers.ranking.feed import feed_rows
 from dailypapers.search import SearchQuery, related, search
+from dailypapers.search.query import MAX_QUERY_CHARS
+from dailypapers.sources.ids import MAX_ID_CHARS
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper
 from dailypapers.validators import http_url
 
 MAX_LIMIT = 50
 
+# Every argument is bounded in the tool's schema, so the SDK refuses an oversized one before the tool runs;
+# what it means (an id, a category, a date) is then checked by the site's shared parsers in the tool.
+PaperId = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS,
+                               description="An arXiv id or URL, e.g. 2505.13508")]
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+Day = Annotated[str | None, Field(max_length=10, description="YYYY-MM-DD")]
+Week = Annotated[str | None, Field(max_length=8, description="YYYY-Www")]
+Month = Annotated[str | None, Field(max_length=7, description="YYYY-MM")]
+
 
 class SearchFilters(BaseModel):
-    category: str | None = Field(None, description="An arXiv category (cs.CL) or archive (cs)")
-    author: str | None = None
-    date_from: str | None = Field(None, description="Published on or after, YYYY-MM-DD")
-    date_to: str | None = Field(None, description="Published on or before, YYYY-MM-DD")
+    category: str | None = Field(None, max_length=40, description="An arXiv category (cs.CL) or archive (cs)")
+    author: str | None = Field(None, max_length=120)
+    date_from: Day = Field(None, description="Published on or after, YYYY-MM-DD")
+    date_to: Day = Field(None, description="Published on or before, YYYY-MM-DD")
     has_code: bool = False
+
+
+def _tool(fn: Callable) -> Callable:
+    """The tool, answering the site's expected errors (bad input, no such paper) as tool errors: the caller
+    reads their one line, and the SDK logs them as refusals (below WARNING), never with a traceback."""
+    @functools.wraps(fn)
+    def answer(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (InvalidInput, NotFound) as exc:
+            raise ToolError(str(exc)) from None
+    return answer
 
 
 def _summary(paper: Paper) -> dict:
@@ -41,17 +69,12 @@ def _summary(paper: Paper) -> dict:
             "url": f"{get_settings().origin()}/papers/{paper.arxiv_id}"}
 
 
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
-    return limit
-
-
-def search_papers(query: str, mode: str = "hybrid", limit: int = 10,
+def search_papers(query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS)],
+                  mode: Literal["hybrid", "keyword", "semantic"] = "hybrid", limit: Limit = 10,
                   filters: SearchFilters | None = None) -> list[dict]:
     """Search papers by keywords and meaning. mode: hybrid, keyword or semantic."""
     filters = filters or SearchFilters()
-    wanted = SearchQuery(text=query, mode=mode, limit=_limit(limit), category=filters.category,
+    wanted = SearchQuery(text=query, mode=mode, limit=limit, category=filters.category,
                          author=filters.author, has_code=filters.has_code,
                          date_from=parse_day(filters.date_from) if filters.date_from else None,
                          date_to=parse_day(filters.date_to) if filters.date_to else None).validate()
@@ -61,44 +84,42 @@ def search_papers(query: str, mode: str = "hybrid", limit: int = 10,
         return [{**_summary(papers[h.paper_id]), "score": h.score} for h in hits if h.paper_id in papers]
 
 
-def get_paper(id: str) -> dict:  # noqa: A002  the tool's argument name, as agents see it
+def get_paper(id: PaperId) -> dict:  # noqa: A002  the tool's argument name, as agents see it
     """One paper's metadata by arXiv id, with its keywords and extractive summary (empty until indexed)."""
     with session_scope() as session:
         paper = paper_view(session, id).paper
         return {**_summary(paper), "ai_keywords": list(paper.ai_keywords or []), "ai_summary": paper.ai_summary or ""}
 
 
-def read_paper(id: str) -> str:  # noqa: A002
+def read_paper(id: PaperId) -> str:  # noqa: A002
     """The paper page as Markdown: title, authors, links, keywords, extractive summary and abstract."""
     with session_scope() as session:
         return paper_markdown(paper_view(session, id).paper, get_settings().origin())
 
 
-def daily_papers(date: str | None = None, week: str | None = None, month: str | None = None,
-                 limit: int = 20) -> list[dict]:
+def daily_papers(date: Day = None, week: Week = None, month: Month = None, limit: Limit = 20) -> list[dict]:
     """The daily feed of a day (YYYY-MM-DD), an ISO week (YYYY-Www) or a month (YYYY-MM); the latest if none."""
     given = [(kind, value) for kind, value in (("date", date), ("week", week), ("month", month)) if value]
     if len(given) > 1:
         raise InvalidInput("give at most one of date, week and month")
     period = parse_period(*given[0]) if given else None
     with session_scope() as session:
-        rows = feed_rows(session, period=period, sort="upvotes" if period else "publishedAt",
-                                 limit=_limit(limit))
+        rows = feed_rows(session, period=period, sort="upvotes" if period else "publishedAt", limit=limit)
         return [{**_summary(r.paper), "dailyDate": r.date.isoformat()} for r in rows]
 
 
-def trending(limit: int = 10) -> list[dict]:
+def trending(limit: Limit = 10) -> list[dict]:
     """The papers rising fastest on the feed now (upvotes decayed by age)."""
     with session_scope() as session:
-        rows = feed_rows(session, sort="trending", limit=_limit(limit))
+        rows = feed_rows(session, sort="trending", limit=limit)
         return [{**_summary(r.paper), "trendingScore": r.trending} for r in rows]
 
 
-def related_papers(id: str, limit: int = 5) -> list[dict]:  # noqa: A002
+def related_papers(id: PaperId, limit: Limit = 5) -> list[dict]:  # noqa: A002
     """Papers close in meaning to this one."""
     with session_scope() as session:
         paper = load_paper(session, canonical_id(id))
-        hits = related(session, paper.id, _limit(limit))
+        hits = related(session, paper.id, limit)
         papers = papers_by_ids(session, [h.paper_id for h in hits])
         return [_summary(papers[h.paper_id]) for h in hits if h.paper_id in papers]
 
@@ -107,10 +128,11 @@ TOOLS = (search_papers, get_paper, read_paper, daily_papers, trending, related_p
 
 
 def build_server() -> MCPServer:
+    configure_logging()  # first: the SDK installs its own (Rich) handler on a root logger that has none
     server = MCPServer("dailypapers", instructions="Read-only access to a dailypapers site: search papers by "
                        "keywords or meaning, read them, browse the daily feed and what is trending.")
     for tool in TOOLS:
-        server.tool()(tool)
+        server.tool()(_tool(tool))
     return server
 
 

@@ -14,6 +14,9 @@ _OLD = r"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/\d{7})"
 _ID = rf"(?:{_NEW}|{_OLD})(?:v(?P<version>\d+))?"
 _URL_PREFIX = r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
 _PATTERN = re.compile(rf"^(?:arxiv:|{_URL_PREFIX})?{_ID}(?:\.pdf)?/?$", re.IGNORECASE)
+# The longest text taken for an id or URL (an abs URL with a version is under 50 characters; the rest is room
+# for a pasted query string). Longer text is refused unread, and never echoed back.
+MAX_ID_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,8 @@ def parse_arxiv_id(text: str) -> ArxivId:
     Raises InvalidInput with a message that names the bad input.
     """
     raw = (text or "").strip()
+    if len(raw) > MAX_ID_CHARS:
+        raise InvalidInput(f"not an arXiv id or URL: {len(raw)} characters long (the limit is {MAX_ID_CHARS})")
     match = _PATTERN.match(raw.split("?")[0].split("#")[0])
     if not match:
         raise InvalidInput(f"not an arXiv id or URL: {raw!r}")

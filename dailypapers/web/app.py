@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dailypapers.config import get_settings
+from dailypapers.config import configure_logging, get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.mcp_server.server import build_server, http_app
 from dailypapers.store.db import get_engine
@@ -110,6 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app() -> FastAPI:
+    configure_logging()  # before any library installs a handler of its own
     mcp = build_server()
     mcp_app = http_app(mcp)
 

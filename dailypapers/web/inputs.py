@@ -14,6 +14,7 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from dailypapers.community.library import MAX_SEED_CHARS
 from dailypapers.dates import parse_day
 from dailypapers.search import SearchQuery
 from dailypapers.validators import arxiv_category, xml_safe
@@ -245,4 +246,4 @@ class SavedSearchIn(SearchForm):
 
 
 class SeedIn(Input):
-    references: str = Field(..., max_length=250_000, description="arXiv ids or URLs, or the text of a .bib file")
+    references: str = Field(..., max_length=MAX_SEED_CHARS, description="arXiv ids or URLs, or the text of a .bib file")

@@ -31,7 +31,6 @@ router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["library"])
 FOR_YOU_SIZE = 30
 MAX_RECOMMENDATIONS = 100
-MAX_SEED_BYTES = 250_000
 EXPORT_SEARCH_SIZE = 100
 
 
@@ -191,7 +190,11 @@ def seed(request: Request, user: Writer, references: Annotated[str, Form()] = ""
          bibfile: Annotated[UploadFile | None, File()] = None):
     text = references
     if bibfile is not None and bibfile.filename:
-        text += "\n" + bibfile.file.read(MAX_SEED_BYTES).decode("utf-8", errors="replace")
+        content = bibfile.file.read(library.MAX_SEED_CHARS + 1)
+        if len(content) > library.MAX_SEED_CHARS:  # refused, not cut short: a cut file would seed half its papers
+            raise InvalidInput(f"the file is larger than {library.MAX_SEED_CHARS // 1000} KB; split it, and seed "
+                               "each part")
+        text += "\n" + content.decode("utf-8", errors="replace")
     if not text.strip():
         raise InvalidInput("paste arXiv ids or links, or choose a .bib file")
     with session_scope() as session:
