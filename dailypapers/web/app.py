@@ -29,6 +29,7 @@ from dailypapers.web import (
     avatars,
     docs,
     feeds,
+    health,
     library,
     pages,
     saved_searches,
@@ -130,6 +131,7 @@ def create_app() -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(library.api)
     app.include_router(saved_searches.api)

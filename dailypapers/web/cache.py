@@ -18,7 +18,8 @@ from collections import OrderedDict
 from dailypapers.config import get_settings
 
 MAX_ENTRIES = 4096
-_SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc")  # files, cached by browsers
+_SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc",  # files, cached by browsers
+                  "/healthz", "/readyz")  # probes must see the state of now
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
 clock = time.monotonic  # what ages the entries; the tests move a clock of their own
 
