@@ -21,16 +21,18 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/healthz")
-def healthz():
+async def healthz():  # on the event loop: it answers even while every worker thread is busy
     return JSONResponse({"status": "ok"}, headers=NO_STORE)
 
 
 def _check(name: str, reason: str, probe) -> dict:
-    """Run one check; a failure is logged here (for the operator) and answered as `reason` (for anyone)."""
+    """Run one check; a failure is logged here in one line (for the operator: probes come every few seconds,
+    so no traceback) and answered as `reason` (for anyone)."""
     try:
         problem = probe()
-    except Exception:
-        log.warning("readiness check %s failed", name, exc_info=True)
+    except Exception as exc:
+        log.warning("readiness check %s failed: %s: %.200s", name, type(exc).__name__,
+                    (str(exc).splitlines() or [""])[0])
         problem = reason
     return {"check": name, "status": "failed", "reason": problem} if problem else {"check": name, "status": "ok"}
 

@@ -42,7 +42,8 @@ class BodyLimit:
     async def _refuse(send, status: int, message: str) -> None:
         body = json.dumps({"error": message}).encode()
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})  # what is left of the body is not read
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
