@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     rate_limit_logins: int = 10  # login attempts per address, and per username, per 5 minutes
     page_cache_seconds: float = 1.0  # anonymous reads served from memory this long (0: off)
     page_cache_bytes: int = 64_000_000  # at most this much memory per worker for those reads
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks, comma-separated).
+    # Empty: none, so no client can choose the address rate limits see.
+    trusted_proxies: str = ""
+    request_body_seconds: float = 30.0  # a request body must arrive within this long, or 408
 
     # Search
     embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH

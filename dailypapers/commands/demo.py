@@ -83,5 +83,12 @@ def serve_command(
     err.print(f"dailypapers at {url}/")
     if host in WILDCARD_HOSTS and not get_settings().base_url:
         err.print(f"links in emails point at {url}; set DAILYPAPERS_BASE_URL to the address readers use")
-    uvicorn.run("dailypapers.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    uvicorn.run("dailypapers.web.app:create_app", **server_options(host, port, workers))
+
+
+def server_options(host: str, port: int, workers: int) -> dict:
+    """uvicorn's settings for the site. Forwarded headers count only from the configured proxies: uvicorn
+    otherwise believes 127.0.0.1, and any local client could then name its own address."""
+    proxies = get_settings().trusted_proxies.strip()
+    return {"factory": True, "host": host, "port": port, "workers": workers, "log_level": "warning",
+            "access_log": False, "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}

@@ -86,6 +86,11 @@ class Fts5Index:
         if behind:
             self.sync()
 
+    def lag(self) -> int:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return max(0, last_change_seq(conn) - conn.execute(text(_WATERMARK)).scalar())
+
     def sync(self) -> int:
         with self.engine.begin() as conn:
             applied = conn.execute(text(_INDEX_CHANGED)).rowcount

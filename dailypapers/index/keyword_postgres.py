@@ -94,6 +94,9 @@ class PostgresIndex:
     def sync(self) -> int:
         return 0  # a generated column, written with the row
 
+    def lag(self) -> int:
+        return 0  # written in the same transaction as the paper
+
     def refresh(self, rebuild: bool = False) -> int:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM papers")).scalar() or 0

@@ -212,6 +212,15 @@ class TantivyIndex:
         if stale:
             self.sync()
 
+    def lag(self) -> int:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            last = last_change_seq(conn)
+            seq, built_from = self._mark()
+            if seq > last or (built_from is not None and built_from != database_id(conn)):
+                return max(last, 1)  # another database's index, or one ahead of its store: all of it is wrong
+        return last - seq
+
     def sync(self) -> int:
         with self._lock:
             try:

@@ -86,6 +86,10 @@ class KeywordIndex(Protocol):
     def refresh(self, rebuild: bool = False) -> int:
         """`dailypapers index`: sync (or rebuild from the store) and tidy; returns the papers indexed."""
 
+    def lag(self) -> int:
+        """Catch up as a read would, then say how many paper changes the index still lacks (0: in step);
+        above 0 when it cannot catch up (another process holds the writer, a rebuild is running)."""
+
 
 class VectorIndex(Protocol):
     model: str  # the embedder's name: vectors of another model are never mixed in

@@ -116,15 +116,29 @@ def migrate(settings: Settings | None = None) -> Engine:
 
 
 def _check_schema(engine: Engine) -> None:
-    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
     try:
-        with engine.connect() as conn:
-            applied = set(MigrationContext.configure(conn).get_current_heads())
+        problem = schema_problem(engine)
     except OperationalError as exc:
         raise StoreError(f"cannot open the database: {exc.orig}") from exc
-    if applied != heads:
-        state = "is not set up yet" if not applied else "was made by another version of dailypapers"
-        raise StoreError(f"the database {state}: run `dailypapers db upgrade` first")
+    if problem:
+        raise StoreError(f"the database {problem}: run `dailypapers db upgrade` first")
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """None when every migration of this version is applied; else what is wrong, in words (no names, no paths).
+    Raises OperationalError when the database cannot be reached."""
+    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    with engine.connect() as conn:
+        applied = set(MigrationContext.configure(conn).get_current_heads())
+    if applied == heads:
+        return None
+    return "is not set up yet" if not applied else "was made by another version of dailypapers"
+
+
+def ping(engine: Engine) -> None:
+    """Raise (OperationalError, or the driver's error) unless the database answers a query now."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -29,6 +29,7 @@ from dailypapers.web import (
     avatars,
     docs,
     feeds,
+    health,
     library,
     pages,
     saved_searches,
@@ -39,6 +40,7 @@ from dailypapers.web import (
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.cache import MicroCache
 from dailypapers.web.head import HeadAsGet
+from dailypapers.web.headers import SecurityHeaders
 from dailypapers.web.limits import BodyLimit
 from dailypapers.web.openapi import truthful_openapi
 from dailypapers.web.responses import DISK_FULL_MESSAGE, is_disk_full, json_error, safe_next, status_for, wants_json
@@ -130,7 +132,9 @@ def create_app() -> FastAPI:
     app.add_middleware(MicroCache)  # added late, so it runs early: a cache hit skips everything inside it
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, refusals and cache hits too
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(library.api)
     app.include_router(saved_searches.api)

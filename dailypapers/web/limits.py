@@ -1,12 +1,16 @@
 """Caps on request bodies: forms and JSON here are small and flat, so a huge upload, or JSON nested deeper
 than any request of ours needs (a parser recursing through 50,000 brackets would overflow the stack), is
-refused before anything parses it."""
+refused before anything parses it; and a body must arrive in time (`request_body_seconds`): a client that
+trickles one in would otherwise hold a connection and a worker's attention for as long as it likes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from itertools import accumulate
+
+from dailypapers.config import get_settings
 
 MAX_BODY_BYTES = 256 * 1024  # a 10,000-character comment in UTF-8 is at most 40 KB
 MAX_JSON_DEPTH = 32  # our bodies nest two levels deep
@@ -26,17 +30,20 @@ def _is_json(headers: dict[bytes, bytes]) -> bool:
 
 class BodyLimit:
     """Pure ASGI: 413 when Content-Length says too much, or when a streamed body grows past the cap; 400 for
-    a JSON body nested deeper than MAX_JSON_DEPTH."""
+    a JSON body nested deeper than MAX_JSON_DEPTH; 408 when the body has not all arrived in time. A write's
+    body is read here whole (it is small), so the routes behind never wait on a slow client."""
 
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES):
+    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, seconds: float | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.seconds = get_settings().request_body_seconds if seconds is None else seconds
 
     @staticmethod
     async def _refuse(send, status: int, message: str) -> None:
         body = json.dumps({"error": message}).encode()
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})  # what is left of the body is not read
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
@@ -47,12 +54,17 @@ class BodyLimit:
         too_big = f"the request body is larger than {self.max_bytes // 1024} KB"
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             return await self._refuse(send, 413, too_big)
-        if scope["method"] not in WRITE_METHODS or (length is not None and not _is_json(headers)):
+        if scope["method"] not in WRITE_METHODS:
             return await self.app(scope, receive, send)
-        # A JSON body, or one of unknown length: read it here, up to the cap, then hand it on whole.
+        # Read the body here, up to the cap and within the time allowed, then hand it on whole.
         chunks, size, more = [], 0, True
+        deadline = asyncio.get_running_loop().time() + self.seconds
         while more:
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                return await self._refuse(send, 408, f"the request body took longer than {self.seconds:g} seconds")
             if message["type"] != "http.request":
                 return  # the client went away
             chunks.append(message.get("body", b""))

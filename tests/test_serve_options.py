@@ -1,0 +1,90 @@
+"""What `dailypapers serve` tells uvicorn: forwarded headers count only from configured proxies, and a request
+body that trickles in is cut off."""
+
+from __future__ import annotations
+
+import select as io_select
+import socket
+import threading
+import time
+from contextlib import contextmanager
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from dailypapers.commands import demo as demo_commands
+from dailypapers.config import reset_settings
+from dailypapers.store.db import session_scope
+from dailypapers.store.models import RateEvent
+from tests.web_helpers import PASSWORD, csrf_from, free_port, live_server
+
+FORGED = "203.0.113.9"
+
+
+@contextmanager
+def served(monkeypatch):
+    """The site under uvicorn with the options `dailypapers serve` passes, in a thread; yields its URL."""
+    calls = []
+    monkeypatch.setenv("DAILYPAPERS_SERVED_URL", "http://127.0.0.1:8000")  # serve sets it; restored after
+    monkeypatch.setattr(demo_commands.uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    port = free_port()
+    demo_commands.serve_command(host="127.0.0.1", port=port, workers=1)
+    (args, kwargs), = calls
+    server = uvicorn.Server(uvicorn.Config(*args, **kwargs))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:  # polls the server's own flag, bounded
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _login_addresses(url: str, forwarded_for: str) -> set[str]:
+    """Log in (wrongly) claiming to be `forwarded_for`; returns the addresses the login rate limit counted."""
+    with httpx.Client(base_url=url) as web:
+        token = csrf_from(web.get("/login").text)
+        web.post("/login", data={"username": "nobody", "password": PASSWORD, "csrf_token": token},
+                 headers={"X-Forwarded-For": forwarded_for})
+    with session_scope() as session:
+        keys = session.scalars(select(RateEvent.key).where(RateEvent.key.like("login:ip:%"))).all()
+    return {key.removeprefix("login:ip:") for key in keys}
+
+
+def test_a_forged_forwarded_for_does_not_change_the_address(settings, monkeypatch):
+    with served(monkeypatch) as url:
+        assert _login_addresses(url, FORGED) == {"127.0.0.1"}
+
+
+def test_a_configured_proxy_is_believed(settings, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_TRUSTED_PROXIES", "127.0.0.1")
+    reset_settings()
+    with served(monkeypatch) as url:
+        assert _login_addresses(url, FORGED) == {FORGED}
+
+
+@pytest.fixture
+def short_body_time(settings, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_REQUEST_BODY_SECONDS", "0.5")
+    reset_settings()
+
+
+def test_a_trickled_body_is_cut_off(short_body_time):
+    length = 4000
+    with live_server() as url, socket.create_connection(url.removeprefix("http://").split(":")) as sock:
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded"
+                     b"\r\nContent-Length: %d\r\n\r\n" % length)
+        sent = 0
+        while sent < length and not io_select.select([sock], [], [], 0.05)[0]:  # one byte, until the server answers
+            sock.sendall(b"a")
+            sent += 1
+        sock.settimeout(20)
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert sent < length  # the server gave up before the body was whole
