@@ -8,7 +8,7 @@ from sqlalchemy import func, update
 
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import User
-from tests.web_helpers import add_papers, client, csrf, record, token_for
+from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup, token_for
 
 PAPER = "2501.00001"
 
@@ -47,3 +47,31 @@ def test_a_token_of_a_disabled_user_can_neither_vote_comment_nor_collect(paper):
     assert scripted.post(f"/api/papers/{PAPER}/upvote").status_code == 401
     assert scripted.post(f"/api/papers/{PAPER}/comment", json={"comment": "back again"}).status_code == 401
     assert scripted.post("/collections", data=form).status_code == 401
+
+
+# --- 9. every id a request carries fits the id columns ---------------------------------------------------
+
+BEYOND_INT32 = str(2**31)  # PostgreSQL's INTEGER ids end at 2**31 - 1
+HUGE = str(2**63)
+
+
+@pytest.mark.parametrize("author", [HUGE, str(2**64), BEYOND_INT32, "²", "-1"])
+@pytest.mark.parametrize("wanted", ["1", "0"])
+def test_a_claim_of_a_huge_or_odd_author_position_is_bad_input(paper, author, wanted):
+    c = client()
+    signup(c)
+    form = {"author": author, "claim": wanted, "csrf_token": csrf(c, f"/papers/{PAPER}")}
+    response = c.post(f"/papers/{PAPER}/claim", data=form, headers={"Accept": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "error" in response.json()
+
+
+@pytest.mark.parametrize("claim_id", [HUGE, BEYOND_INT32, "²", "0"])
+def test_a_decision_on_a_huge_or_odd_claim_id_is_bad_input(paper, claim_id):
+    c = client()
+    signup(c, "root")
+    make_admin("root")
+    form = {"decision": "approve", "csrf_token": csrf(c, "/admin/claims")}
+    response = c.post(f"/admin/claims/{claim_id}", data=form, headers={"Accept": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "error" in response.json()

@@ -41,6 +41,7 @@ def _cursor(value: object) -> object:
 # (The bounds come before the validator, so that the OpenAPI document shows them as minimum and maximum.)
 DbId = Annotated[int, Ge(1), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]
 Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_cursor)]
+Position = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # a place in a list, from 0
 
 
 
@@ -118,7 +119,7 @@ class LinksForm(Input):
 
 
 class ClaimForm(Input):
-    author: int = Field(..., ge=0)  # the author's position on the paper, from 0
+    author: Position  # the author's position on the paper
     claim: str = "1"  # "1" claims the author, "0" withdraws the claim
 
     @property
