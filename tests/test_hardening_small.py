@@ -4,10 +4,10 @@ forms through the input model, the trends SVG, and HTTP/OpenAPI conformance."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 
 from dailypapers.store.db import session_scope
-from dailypapers.store.models import User
+from dailypapers.store.models import Subscriber, User
 from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup, token_for
 
 PAPER = "2501.00001"
@@ -75,3 +75,28 @@ def test_a_decision_on_a_huge_or_odd_claim_id_is_bad_input(paper, claim_id):
     response = c.post(f"/admin/claims/{claim_id}", data=form, headers={"Accept": "application/json"})
     assert response.status_code == 400, response.text
     assert "error" in response.json()
+
+
+# --- 11. the subscription API borrows no cookie without the CSRF token ------------------------------------
+
+
+def _subscriber_owner(email: str) -> tuple[bool, int | None]:
+    with session_scope() as session:
+        row = session.scalar(select(Subscriber).where(Subscriber.email == email))
+        return row is not None, row.user_id if row else None
+
+
+def test_a_cookie_borne_subscription_needs_the_csrf_token(settings, sink):
+    browser = client()
+    signup(browser)
+    forged = browser.post("/api/subscriptions", json={"email": "forged@example.org"})
+    assert forged.status_code == 403 and "CSRF" in forged.json()["error"]
+    assert _subscriber_owner("forged@example.org") == (False, None)
+    token = csrf(browser, "/settings")
+    mine = browser.post("/api/subscriptions", json={"email": "mine@example.org"}, headers={"X-CSRF-Token": token})
+    assert mine.status_code == 202
+    with session_scope() as session:
+        alice = session.scalar(select(User.id).where(User.username == "alice"))
+    assert _subscriber_owner("mine@example.org") == (True, alice)
+    assert client().post("/api/subscriptions", json={"email": "anon@example.org"}).status_code == 202
+    assert _subscriber_owner("anon@example.org") == (True, None)

@@ -8,7 +8,7 @@ the page's button or, for unsubscribing, straight from the mail client (RFC 8058
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +31,7 @@ from dailypapers.digest.subscribe import (
 from dailypapers.digest.tokens import BadToken, subscriber_for_token, subscriber_links
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
-from dailypapers.web.auth import current_user
+from dailypapers.web.auth import checked_csrf, current_user
 from dailypapers.web.openapi import error_response
 from dailypapers.web.responses import json_error
 from dailypapers.web.security import client_ip, csrf_token, rate_limit, verify_csrf
@@ -114,7 +114,8 @@ _SUBSCRIPTION_BODY = {"type": "object", "properties": {
 
 
 @router.post("/api/subscriptions", status_code=202, tags=["subscriptions"],
-             responses={415: error_response(415), 429: error_response(429)},
+             dependencies=[Depends(checked_csrf)],  # the session cookie links the subscription to its member
+             responses={403: error_response(403), 415: error_response(415), 429: error_response(429)},
              openapi_extra={"requestBody": {"required": True,
                                             "content": {"application/json": {"schema": _SUBSCRIPTION_BODY}}}})
 async def subscribe_api(request: Request):
