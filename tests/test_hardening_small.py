@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from dailypapers.store.db import session_scope
-from dailypapers.store.models import Subscriber, User
+from dailypapers.store.models import SavedSearch, Subscriber, User
 from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup, token_for
 
 PAPER = "2501.00001"
@@ -100,3 +100,34 @@ def test_a_cookie_borne_subscription_needs_the_csrf_token(settings, sink):
     assert _subscriber_owner("mine@example.org") == (True, alice)
     assert client().post("/api/subscriptions", json={"email": "anon@example.org"}).status_code == 202
     assert _subscriber_owner("anon@example.org") == (True, None)
+
+
+# --- 12. every form goes through the input model ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ring\x07bell", "nul\x00byte"])
+def test_a_saved_search_cannot_be_renamed_to_a_control_character(settings, name):
+    c = client()
+    signup(c)
+    token = csrf(c, "/search")
+    made = c.post("/saved-searches", data={"q": "attention", "name": "mine", "csrf_token": token},
+                  headers={"Accept": "application/json"})
+    assert made.status_code == 200, made.text
+    saved_id = made.json()["id"]
+    renamed = c.post(f"/saved-searches/{saved_id}/rename", data={"name": name, "csrf_token": token},
+                     headers={"Accept": "application/json"})
+    assert renamed.status_code == 400 and "control character" in renamed.json()["error"]
+    with session_scope() as session:
+        assert session.get(SavedSearch, saved_id).name == "mine"
+
+
+@pytest.mark.parametrize("field", ["email", "interests", "frequency", "categories"])
+def test_the_subscribe_form_refuses_control_characters(settings, sink, field):
+    c = client()
+    form = {"email": "reader@example.org", "frequency": "daily", "interests": "graph networks", "categories": ""}
+    form[field] = form[field] + "\x07"
+    answer = c.post("/subscribe", data={**form, "csrf_token": csrf(c, "/subscribe")})
+    assert answer.status_code == 400
+    with session_scope() as session:
+        assert session.scalar(select(Subscriber.id)) is None
+    assert c.post("/subscribe", data={**form, field: form[field][:-1]}).status_code == 403  # still no CSRF, no way

@@ -245,5 +245,19 @@ class SavedSearchIn(SearchForm):
     email: bool = Field(False, description="Add its new papers to your email digest")
 
 
+class RenameForm(Input):
+    name: str = Field("", max_length=200)
+
+
+class SubscriptionForm(Input):
+    """The subscribe form, and the manage page's (which adds what its button asks)."""
+
+    email: str = Field("", max_length=320)
+    frequency: str = "daily"
+    interests: str = ""
+    categories: str = ""
+    action: str = "save"  # manage: save, unsubscribe or resubscribe
+
+
 class SeedIn(Input):
     references: str = Field(..., max_length=250_000, description="arXiv ids or URLs, or the text of a .bib file")
