@@ -3,9 +3,12 @@ forms through the input model, the trends SVG, and HTTP/OpenAPI conformance."""
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 from sqlalchemy import func, select, update
 
+from dailypapers.charts import trend_chart
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import SavedSearch, Subscriber, User
 from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup, token_for
@@ -131,3 +134,22 @@ def test_the_subscribe_form_refuses_control_characters(settings, sink, field):
     with session_scope() as session:
         assert session.scalar(select(Subscriber.id)) is None
     assert c.post("/subscribe", data={**form, field: form[field][:-1]}).status_code == 403  # still no CSRF, no way
+
+
+# --- 13. the trends SVG always parses ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/trends.svg", "/trends"])
+@pytest.mark.parametrize("query", ["Attention\x07", "Atten\x00tion", "Attention\x1b[31m"])
+def test_a_control_character_in_a_trends_query_is_bad_input(paper, path, query):
+    response = client().get(path, params={"q": query})
+    assert response.status_code == 400
+    assert "control character" in response.text
+
+
+def test_the_chart_parses_as_xml_whatever_its_labels_hold():
+    svg = trend_chart(["2025-01", "2025-02"], [("bell\x07 & <b>nul\x00", [1.0, None]), ("esc\x1b", [0.5, 2.0])],
+                      title="“bell\x07” & <b>")
+    root = ElementTree.fromstring(svg)
+    assert root.get("aria-label") == "“bell” & <b>"
+    assert "bell & <b>nul" in "".join(root.itertext())

@@ -12,7 +12,7 @@ import re
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from dailypapers.dates import parse_day
 from dailypapers.search import SearchQuery
@@ -44,6 +44,17 @@ Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_cursor)]
 Position = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # a place in a list, from 0
 
 
+def _storable(value: object) -> object:
+    if isinstance(value, str) and xml_safe(value) != value:
+        raise ValueError("holds a control character or a lone surrogate, which no page or database can keep")
+    return value
+
+
+# Text from a query string: what no database can store (PostgreSQL refuses NUL) and no page, feed or SVG
+# can show (the other characters XML 1.0 forbids, lone surrogates) answers 400. Input applies it to bodies.
+Text = Annotated[str, AfterValidator(_storable)]
+
+
 
 class Input(BaseModel):
     """Every body and form: no text field may hold what no database can store (PostgreSQL refuses NUL) and no
@@ -52,9 +63,7 @@ class Input(BaseModel):
     @field_validator("*")
     @classmethod
     def _storable(cls, value: object) -> object:
-        if isinstance(value, str) and xml_safe(value) != value:
-            raise ValueError("holds a control character or a lone surrogate, which no page or database can keep")
-        return value
+        return _storable(value)
 
 
 # --- JSON API bodies --------------------------------------------------------------------------------
