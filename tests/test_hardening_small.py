@@ -153,3 +153,48 @@ def test_the_chart_parses_as_xml_whatever_its_labels_hold():
     root = ElementTree.fromstring(svg)
     assert root.get("aria-label") == "“bell” & <b>"
     assert "bell & <b>nul" in "".join(root.itertext())
+
+
+# --- 18. conformance: Allow on 405, the schema's bounds, no empty cursor -----------------------------------
+
+
+@pytest.mark.parametrize("method,path,allowed", [
+    ("OPTIONS", f"/api/papers/{PAPER}/upvote", {"POST", "DELETE"}),
+    ("PUT", f"/api/papers/{PAPER}/save", {"POST", "DELETE"}),
+    ("OPTIONS", "/api/papers", {"GET", "HEAD"}),
+    ("OPTIONS", "/papers", {"GET", "HEAD"}),
+    ("DELETE", "/about", {"GET", "HEAD"}),
+])
+def test_a_405_names_every_method_the_resource_allows(paper, method, path, allowed):
+    response = client().request(method, path)
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
+
+
+def _parameter(spec: dict, path: str, name: str) -> dict:
+    [found] = [p["schema"] for p in spec["paths"][path]["get"]["parameters"] if p["name"] == name]
+    return found
+
+
+def test_the_openapi_schema_states_the_real_bounds(settings):
+    spec = client().get("/openapi.json").json()
+    for path, maximum in [("/api/daily_papers", 100), ("/api/papers/search", 120), ("/api/papers", 100),
+                          ("/api/papers/{arxiv_id}/related", 50), ("/api/recommendations", 100)]:
+        limit = _parameter(spec, path, "limit")
+        assert (limit.get("minimum"), limit.get("maximum")) == (1, maximum), path
+    assert _parameter(spec, "/api/recommendations", "days")["minimum"] == 1
+    assert _parameter(spec, "/api/papers/search", "q")["maxLength"] == 250
+    bodies = spec["components"]["schemas"]
+    for model in ("SavedSearchIn", "CollectionIn"):
+        assert bodies[model]["properties"]["name"]["minLength"] == 1, model
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=-1"])
+def test_limits_out_of_range_are_bad_input(paper, query):
+    response = client().get(f"/api/papers?{query}")
+    assert response.status_code == 400 and "limit" in response.json()["error"]
+
+
+def test_an_empty_cursor_is_bad_input(paper):
+    response = client().get("/api/papers?cursor=")
+    assert response.status_code == 400 and "cursor" in response.json()["error"]

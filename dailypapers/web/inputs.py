@@ -14,6 +14,8 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from dailypapers.community.library import MAX_COLLECTION_NAME
+from dailypapers.community.saved_searches import MAX_NAME
 from dailypapers.dates import parse_day
 from dailypapers.search import SearchQuery
 from dailypapers.validators import arxiv_category, xml_safe
@@ -33,14 +35,10 @@ def _ascii_int(value: object) -> object:
     return value
 
 
-def _cursor(value: object) -> object:
-    return 0 if value == "" else _ascii_int(value)  # ?cursor= is the first page
-
-
 # Every id and cursor a request carries, in a path, a query or a body: huge or odd numbers answer 400.
 # (The bounds come before the validator, so that the OpenAPI document shows them as minimum and maximum.)
 DbId = Annotated[int, Ge(1), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]
-Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_cursor)]
+Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # `cursor=` is no page either
 Position = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # a place in a list, from 0
 
 
@@ -197,7 +195,7 @@ class CollectItemForm(Input):
 
 
 class CollectionIn(Input):
-    name: str = Field(..., max_length=200)
+    name: str = Field(..., min_length=1, max_length=MAX_COLLECTION_NAME)
     public: bool = False
 
 
@@ -250,7 +248,7 @@ class SavedSearchForm(SearchForm):
 
 
 class SavedSearchIn(SearchForm):
-    name: str = Field(..., max_length=200, description="Unique among your saved searches")
+    name: str = Field(..., min_length=1, max_length=MAX_NAME, description="Unique among your saved searches")
     email: bool = Field(False, description="Add its new papers to your email digest")
 
 
