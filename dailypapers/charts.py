@@ -16,6 +16,8 @@ import math
 import re
 from html import escape
 
+from dailypapers.validators import xml_safe
+
 LEGEND_CHARS = 40  # a long query is shortened in the legend; the table below the chart shows it whole
 STYLE = {"svg.hashsalt": "dailypapers", "svg.fonttype": "none", "text.usetex": False, "font.size": 10,
          "axes.spines.top": False, "axes.spines.right": False}
@@ -28,6 +30,7 @@ _STYLE_ELEMENT = re.compile(r"<style\b.*?</style>", re.S)
 
 
 def _label(text: str) -> str:
+    text = xml_safe(text)  # matplotlib escapes markup, not the characters XML 1.0 forbids
     return text if len(text) <= LEGEND_CHARS else text[:LEGEND_CHARS - 1] + "…"
 
 
@@ -41,7 +44,7 @@ def _colour_svg(svg: str) -> str:
 
 def _label_svg(svg: str, title: str) -> str:
     """role="img", an accessible name and a <title>: a screen reader hears what the chart shows."""
-    text = escape(title, quote=True)
+    text = escape(xml_safe(title), quote=True)
     return re.sub(r"<svg\b([^>]*)>", lambda m: f'<svg{m[1]} role="img" aria-label="{text}"><title>{text}</title>',
                   svg, count=1)
 

@@ -40,7 +40,7 @@ def test_papers_listing_pages_with_a_cursor(settings, session):
         url = re.match(r"<([^>]+)>; rel=\"next\"", link)[1] if link else None
     assert seen == [f"2501.{n:05d}" for n in range(1, 8)]
     assert c.get("/api/papers?cursor=abc").status_code == 400
-    assert c.get("/api/papers?limit=1000").json() == {"error": "limit must be between 1 and 100, not 1000"}
+    assert c.get("/api/papers?limit=1000").json() == {"error": "limit: Input should be less than or equal to 100"}
 
 
 @pytest.mark.parametrize("path,status", [

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dailypapers.errors import NotFound
+from dailypapers.errors import NotAllowed, NotFound
 from dailypapers.store.models import ApiToken, User
 
 TOKEN_PREFIX = "dp_"
@@ -22,7 +22,10 @@ def _token_hash(token: str) -> str:
 
 
 def create_api_token(session: Session, user: User, name: str = "api") -> str:
-    """A new personal token; only its hash is stored, so the caller must show the token now or never."""
+    """A new personal token; only its hash is stored, so the caller must show the token now or never.
+    A disabled account gets none: disabling would otherwise be undone by the next token."""
+    if user.disabled_at is not None:
+        raise NotAllowed(f"{user.username} is disabled; enable the account first")
     name = (name or "").strip()[:80] or "api"
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token)))
@@ -31,16 +34,18 @@ def create_api_token(session: Session, user: User, name: str = "api") -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The owner of a token, or None for an unknown one; notes (coarsely) when the token was last used."""
+    """The owner of a token, or None for an unknown one or a disabled owner; notes (coarsely) when the token
+    was last used."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_CHARS:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None:
+    user = session.get(User, row.user_id) if row is not None else None
+    if user is None or user.disabled_at is not None:
         return None
     now = datetime.now(UTC)
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_STEP:
         row.last_used_at = now
-    return session.get(User, row.user_id)
+    return user
 
 
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:

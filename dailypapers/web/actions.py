@@ -138,7 +138,7 @@ def claim_author(request: Request, arxiv_id: str, user: Writer, form: Annotated[
 
 
 @router.post("/admin/claims/{claim_id}")
-def decide_claim(request: Request, claim_id: int, user: Writer, form: Annotated[DecisionForm, Form()]):
+def decide_claim(request: Request, claim_id: DbId, user: Writer, form: Annotated[DecisionForm, Form()]):
     with session_scope() as session:
         claim = claims.decide_claim(session, user, claim_id, form.decision == "approve")
         status = claim.status

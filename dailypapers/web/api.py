@@ -25,6 +25,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.periods import parse_period
 from dailypapers.ranking.feed import API_SORTS, feed_rows, submitted_rows
 from dailypapers.search import SearchQuery, related, search
+from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries, schemas
@@ -36,12 +37,7 @@ router = APIRouter(prefix="/api", tags=["papers"])
 MAX_DAILY_LIMIT = 100
 MAX_SEARCH_LIMIT = 120
 MAX_LIST_LIMIT = 100
-
-
-def _limit(value: int, maximum: int) -> int:
-    if not 1 <= value <= maximum:
-        raise InvalidInput(f"limit must be between 1 and {maximum}, not {value}")
-    return value
+MAX_RELATED_LIMIT = 50
 
 
 def _daily_entries(session, rows) -> list[dict]:
@@ -53,7 +49,7 @@ def _daily_entries(session, rows) -> list[dict]:
 @router.get("/daily_papers", summary="The daily feed (Hugging Face compatible)")
 def daily_papers(
     p: int = Query(0, ge=0, le=100_000, description="Page number, from 0"),
-    limit: int = Query(50, description=f"Papers per page, 1 to {MAX_DAILY_LIMIT}"),
+    limit: int = Query(50, ge=1, le=MAX_DAILY_LIMIT, description="Papers per page"),
     date: str | None = Query(None, description="A day, YYYY-MM-DD"),
     week: str | None = Query(None, description="An ISO week, YYYY-Www"),
     month: str | None = Query(None, description="A month, YYYY-MM"),
@@ -61,7 +57,6 @@ def daily_papers(
     sort: str | None = Query(None, description="publishedAt (newest on the feed first) or trending"),
     category: str | None = Query(None, description="Only papers in this arXiv category (cs.CL) or archive (cs)"),
 ):
-    _limit(limit, MAX_DAILY_LIMIT)
     given = [(kind, value) for kind, value in (("date", date), ("week", week), ("month", month)) if value]
     if len(given) > 1:
         raise InvalidInput("give at most one of date, week and month")
@@ -77,8 +72,8 @@ def daily_papers(
 
 @router.get("/papers/search", summary="Search papers (Hugging Face compatible, plus mode and filters)")
 def search_papers(
-    q: str = Query("", description="The query, at most 250 characters; none lists the newest feed papers"),
-    limit: int = Query(50, description=f"Results, 1 to {MAX_SEARCH_LIMIT}"),
+    q: str = Query("", max_length=MAX_QUERY_CHARS, description="The query; none lists the newest feed papers"),
+    limit: int = Query(50, ge=1, le=MAX_SEARCH_LIMIT, description="Results"),
     mode: str = Query("hybrid", description="hybrid, keyword or semantic"),
     category: str | None = Query(None, max_length=32),
     author: str | None = Query(None, max_length=120),
@@ -86,7 +81,6 @@ def search_papers(
     date_to: str | None = Query(None, alias="to", description="Published on or before, YYYY-MM-DD"),
     has_code: bool = False,
 ):
-    _limit(limit, MAX_SEARCH_LIMIT)
     if not q.strip():  # `HfApi.list_papers()` without a query: the newest papers of the feed
         with session_scope() as session:
             return JSONResponse(_daily_entries(session, feed_rows(session, sort="publishedAt", limit=limit)))
@@ -112,8 +106,7 @@ def search_papers(
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
 def list_papers(request: Request, response: Response,
                 cursor: Annotated[Cursor, Query(description="From the previous page's Link")] = 0,
-                limit: int = Query(50, description=f"Papers per page, 1 to {MAX_LIST_LIMIT}")):
-    _limit(limit, MAX_LIST_LIMIT)
+                limit: int = Query(50, ge=1, le=MAX_LIST_LIMIT, description="Papers per page")):
     with session_scope() as session:
         papers = queries.papers_page(session, after_id=cursor, limit=limit)
         body = [schemas.paper_json(paper) for paper in papers]
@@ -212,8 +205,7 @@ def hide_comment(comment_id: DbId, body: HiddenIn, user: Writer):
 
 
 @router.get("/papers/{arxiv_id:path}/related", summary="Papers like this one")
-def related_papers(arxiv_id: str, limit: int = Query(5)):
-    _limit(limit, 50)
+def related_papers(arxiv_id: str, limit: int = Query(5, ge=1, le=MAX_RELATED_LIMIT)):
     with session_scope() as session:
         paper = load_paper(session, arxiv_id)
         hits = related(session, paper.id, limit)

@@ -6,6 +6,7 @@ accounts, actions (the writes behind buttons), api (JSON), feeds (RSS/Atom).
 
 from __future__ import annotations
 
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -13,9 +14,11 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from dailypapers.config import configure_logging, get_settings
 from dailypapers.errors import DailyPapersError
@@ -71,6 +74,25 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def allowed_methods(request: Request) -> str | None:
+    """The methods this path answers, for a 405's Allow header (RFC 9110). Starlette's names only the first
+    route it tried; this unites the routes of the most specific path template that matches (a
+    `{arxiv_id:path}` route also matches `.../upvote`, but that is another resource), and adds HEAD to GET."""
+    matching = [(route.path, route.methods) for route in iter_route_contexts(request.app.router.routes)
+                if route.methods and route.path and compile_path(route.path)[0].match(request.url.path)]
+    if not matching:
+        return None
+    specific = max((_literal_chars(path) for path, _ in matching))
+    methods = set().union(*(m for path, m in matching if _literal_chars(path) == specific))
+    if "GET" in methods:
+        methods.add("HEAD")  # HeadAsGet answers it
+    return ", ".join(sorted(methods))
+
+
+def _literal_chars(template: str) -> int:
+    return len(re.sub(r"\{[^}]*\}", "", template))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DailyPapersError)
     async def domain_error(request: Request, exc: DailyPapersError):
@@ -81,7 +103,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "error")
         if exc.status_code == 404 and message == "Not Found":
             message = f"nothing at {request.url.path}"
-        return error_response(request, exc.status_code, message, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405 and (allow := allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": allow}
+        return error_response(request, exc.status_code, message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -12,9 +12,10 @@ import re
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from dailypapers.community.library import MAX_SEED_CHARS
+from dailypapers.community.library import MAX_COLLECTION_NAME, MAX_SEED_CHARS
+from dailypapers.community.saved_searches import MAX_NAME
 from dailypapers.dates import parse_day
 from dailypapers.search import SearchQuery
 from dailypapers.validators import arxiv_category, xml_safe
@@ -34,14 +35,22 @@ def _ascii_int(value: object) -> object:
     return value
 
 
-def _cursor(value: object) -> object:
-    return 0 if value == "" else _ascii_int(value)  # ?cursor= is the first page
-
-
 # Every id and cursor a request carries, in a path, a query or a body: huge or odd numbers answer 400.
 # (The bounds come before the validator, so that the OpenAPI document shows them as minimum and maximum.)
 DbId = Annotated[int, Ge(1), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]
-Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_cursor)]
+Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # `cursor=` is no page either
+Position = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # a place in a list, from 0
+
+
+def _storable(value: object) -> object:
+    if isinstance(value, str) and xml_safe(value) != value:
+        raise ValueError("holds a control character or a lone surrogate, which no page or database can keep")
+    return value
+
+
+# Text from a query string: what no database can store (PostgreSQL refuses NUL) and no page, feed or SVG
+# can show (the other characters XML 1.0 forbids, lone surrogates) answers 400. Input applies it to bodies.
+Text = Annotated[str, AfterValidator(_storable)]
 
 
 
@@ -52,9 +61,7 @@ class Input(BaseModel):
     @field_validator("*")
     @classmethod
     def _storable(cls, value: object) -> object:
-        if isinstance(value, str) and xml_safe(value) != value:
-            raise ValueError("holds a control character or a lone surrogate, which no page or database can keep")
-        return value
+        return _storable(value)
 
 
 # --- JSON API bodies --------------------------------------------------------------------------------
@@ -119,7 +126,7 @@ class LinksForm(Input):
 
 
 class ClaimForm(Input):
-    author: int = Field(..., ge=0)  # the author's position on the paper, from 0
+    author: Position  # the author's position on the paper
     claim: str = "1"  # "1" claims the author, "0" withdraws the claim
 
     @property
@@ -188,7 +195,7 @@ class CollectItemForm(Input):
 
 
 class CollectionIn(Input):
-    name: str = Field(..., max_length=200)
+    name: str = Field(..., min_length=1, max_length=MAX_COLLECTION_NAME)
     public: bool = False
 
 
@@ -241,8 +248,22 @@ class SavedSearchForm(SearchForm):
 
 
 class SavedSearchIn(SearchForm):
-    name: str = Field(..., max_length=200, description="Unique among your saved searches")
+    name: str = Field(..., min_length=1, max_length=MAX_NAME, description="Unique among your saved searches")
     email: bool = Field(False, description="Add its new papers to your email digest")
+
+
+class RenameForm(Input):
+    name: str = Field("", max_length=200)
+
+
+class SubscriptionForm(Input):
+    """The subscribe form, and the manage page's (which adds what its button asks)."""
+
+    email: str = Field("", max_length=320)
+    frequency: str = "daily"
+    interests: str = ""
+    categories: str = ""
+    action: str = "save"  # manage: save, unsubscribe or resubscribe
 
 
 class SeedIn(Input):

@@ -16,7 +16,7 @@ from dailypapers.community import library
 from dailypapers.community.reading import papers_by_ids
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.exports import FORMATS
-from dailypapers.ranking.recommend import DEFAULT_WINDOW, WINDOWS, Pick, recommend
+from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS, Pick, recommend
 from dailypapers.ranking.signals import reset_feed, user_signals
 from dailypapers.search import search
 from dailypapers.store.db import session_scope
@@ -220,10 +220,9 @@ def _pick_json(pick: Pick) -> dict:
 
 
 @api.get("/recommendations", summary="Your For you papers, best first, each with the paper of yours it is closest to")
-def recommendations(request: Request, limit: int = Query(20), days: int = Query(7)):
+def recommendations(request: Request, limit: int = Query(20, ge=1, le=MAX_RECOMMENDATIONS),
+                    days: int = Query(7, ge=1, le=MAX_WINDOW_DAYS)):
     user = require_user(request)
-    if not 1 <= limit <= MAX_RECOMMENDATIONS:
-        raise InvalidInput(f"limit must be between 1 and {MAX_RECOMMENDATIONS}, not {limit}")
     with session_scope() as session:
         return [_pick_json(p) for p in recommend(session, user, days, limit=limit)]
 

@@ -25,7 +25,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.store.models import SavedSearch
 from dailypapers.web import feeds, queries
 from dailypapers.web.auth import Writer, require_user
-from dailypapers.web.inputs import DbId, MarkForm, SavedSearchForm, SavedSearchIn
+from dailypapers.web.inputs import DbId, MarkForm, RenameForm, SavedSearchForm, SavedSearchIn
 from dailypapers.web.responses import answer
 from dailypapers.web.templating import absolute_url, render
 
@@ -99,9 +99,9 @@ def email(request: Request, saved_id: DbId, user: Writer, form: Annotated[MarkFo
 
 
 @router.post("/saved-searches/{saved_id}/rename")
-def rename(request: Request, saved_id: DbId, user: Writer, name: Annotated[str, Form(max_length=200)] = ""):
+def rename(request: Request, saved_id: DbId, user: Writer, form: Annotated[RenameForm, Form()]):
     with session_scope() as session:
-        saved_searches.rename_saved_search(session, user, saved_id, name)
+        name = saved_searches.rename_saved_search(session, user, saved_id, form.name).name
     return answer(request, {"id": saved_id, "name": name}, f"/saved-searches/{saved_id}")
 
 

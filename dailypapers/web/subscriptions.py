@@ -8,7 +8,9 @@ the page's button or, for unsubscribing, straight from the mail client (RFC 8058
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -31,10 +33,11 @@ from dailypapers.digest.subscribe import (
 from dailypapers.digest.tokens import BadToken, subscriber_for_token, subscriber_links
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
-from dailypapers.web.auth import current_user
+from dailypapers.web.auth import checked_csrf, current_user
+from dailypapers.web.inputs import SubscriptionForm
 from dailypapers.web.openapi import error_response
 from dailypapers.web.responses import json_error
-from dailypapers.web.security import client_ip, csrf_token, rate_limit, verify_csrf
+from dailypapers.web.security import client_ip, csrf_token, rate_limit
 from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter()
@@ -89,21 +92,23 @@ def subscribe_form(request: Request, q: str = "", category: str = "", frequency:
                                                                            or ""))
 
 
-@router.post("/subscribe", include_in_schema=False)
-def subscribe_submit(request: Request, email: str = Form(""), frequency: str = Form("daily"),
-                     interests: str = Form(""), categories: str = Form(""), csrf_token: str = Form("")):
-    verify_csrf(request, csrf_token)
+@router.post("/subscribe", include_in_schema=False, dependencies=[Depends(checked_csrf)])
+def subscribe_submit(request: Request, form: Annotated[SubscriptionForm, Form()]):
     try:
-        prefs = validate_preferences(frequency, interests, categories)
-        _request_subscription(request, email, prefs)
+        prefs = validate_preferences(form.frequency, form.interests, form.categories)
+        _request_subscription(request, form.email, prefs)
     except InvalidInput as exc:
-        form = Preferences(frequency if frequency in FREQUENCIES else "daily", interests.splitlines(),
-                           categories.split())
         return render(request, "subscriptions/subscribe.html", status_code=400,
-                      **_form_context(form, email=email, error=str(exc)))
+                      **_form_context(_as_typed(form), email=form.email, error=str(exc)))
     page = render(request, "subscriptions/notice.html", title="Check your inbox", message=SENT_MESSAGE)
     page.background = _send_queued()
     return page
+
+
+def _as_typed(form: SubscriptionForm) -> Preferences:
+    """The preferences as typed, to show the form again beside what is wrong with them."""
+    return Preferences(form.frequency if form.frequency in FREQUENCIES else "daily", form.interests.splitlines(),
+                       form.categories.split())
 
 
 _SUBSCRIPTION_BODY = {"type": "object", "properties": {
@@ -114,7 +119,8 @@ _SUBSCRIPTION_BODY = {"type": "object", "properties": {
 
 
 @router.post("/api/subscriptions", status_code=202, tags=["subscriptions"],
-             responses={415: error_response(415), 429: error_response(429)},
+             dependencies=[Depends(checked_csrf)],  # the session cookie links the subscription to its member
+             responses={403: error_response(403), 415: error_response(415), 429: error_response(429)},
              openapi_extra={"requestBody": {"required": True,
                                             "content": {"application/json": {"schema": _SUBSCRIPTION_BODY}}}})
 async def subscribe_api(request: Request):
@@ -213,29 +219,25 @@ def _state(subscriber) -> str:
     return "active" if subscriber.confirmed_at is not None else "unconfirmed"
 
 
-@router.post("/subscriptions/manage/{token}", include_in_schema=False)
-def manage_submit(request: Request, token: str, action: str = Form("save"), frequency: str = Form("daily"),
-                  interests: str = Form(""), categories: str = Form(""), csrf_token: str = Form("")):
-    verify_csrf(request, csrf_token)
+@router.post("/subscriptions/manage/{token}", include_in_schema=False, dependencies=[Depends(checked_csrf)])
+def manage_submit(request: Request, token: str, form: Annotated[SubscriptionForm, Form()]):
     try:
         with session_scope() as session:
             subscriber = subscriber_for_token(session, token, "manage", _secret())
             email = subscriber.email
-            if action == "unsubscribe":
+            if form.action == "unsubscribe":
                 unsubscribe(subscriber)
-            elif action == "resubscribe":
+            elif form.action == "resubscribe":
                 resubscribe(subscriber)
-            elif action == "save":
+            elif form.action == "save":
                 try:
-                    validate_preferences(frequency, interests, categories).apply(subscriber)
+                    validate_preferences(form.frequency, form.interests, form.categories).apply(subscriber)
                 except InvalidInput as exc:
-                    form = Preferences(frequency if frequency in FREQUENCIES else "daily", interests.splitlines(),
-                                       categories.split())
                     return _page(request, "subscriptions/manage.html", status_code=400,
-                                  **_form_context(form, email=email, state=_state(subscriber),
+                                  **_form_context(_as_typed(form), email=email, state=_state(subscriber),
                                                   action=request.url.path, error=str(exc)))
             else:
-                raise InvalidInput(f"unknown action {action!r}")
+                raise InvalidInput(f"unknown action {form.action!r}")
     except BadToken as exc:
         return _bad_link(request, exc)
     return RedirectResponse(f"{request.url.path}?saved=1", status_code=303)

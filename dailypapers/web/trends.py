@@ -11,6 +11,7 @@ from dailypapers.dates import parse_month
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.search.trends import MAX_QUERIES, Trends, topic_trends
 from dailypapers.store.db import session_scope
+from dailypapers.web.inputs import Text
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +32,7 @@ def _chart(trends: Trends) -> bytes:
 
 
 @router.get("/trends")
-def trends_page(request: Request, q: list[str] = Query([]), date_from: str = Query("", alias="from"),
+def trends_page(request: Request, q: list[Text] = Query([]), date_from: str = Query("", alias="from"),
                 date_to: str = Query("", alias="to")):
     asked = [text for text in q if text.strip()]
     trends, chart, error = None, None, None
@@ -48,7 +49,7 @@ def trends_page(request: Request, q: list[str] = Query([]), date_from: str = Que
 
 
 @router.get("/trends.svg")
-def trends_svg(q: list[str] = Query([]), date_from: str = Query("", alias="from"),
+def trends_svg(q: list[Text] = Query([]), date_from: str = Query("", alias="from"),
                date_to: str = Query("", alias="to")):
     trends = _trends(q, date_from, date_to)
     if not trends.matched:
