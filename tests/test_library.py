@@ -228,7 +228,8 @@ def test_malformed_blocks_are_one_reference_and_no_log_line(caplog):
     references = parse_references(BIBTEX + "@a{" * 1500)
     assert references[:5] == parse_references(BIBTEX)
     assert references[5:] == [("1500 BibTeX blocks that could not be read (the first on line 8)", None)]
-    assert caplog.records == []
+    # (records of other threads, such as an earlier test's server winding down, are not the parser's)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith(("bibtexparser", "dailypapers"))] == []
 
 
 def test_a_seed_of_too_many_blocks_is_refused_unparsed(alice, caplog):
