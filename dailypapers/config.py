@@ -132,9 +132,10 @@ def reset_settings() -> None:
 
 # --- logging -------------------------------------------------------------------------------------------
 
-# Libraries that log per request or per input (the MCP SDK each refused tool call, bibtexparser each malformed
-# block, the HTTP clients each request): only their warnings and errors are worth a line.
-NOISY_LOGGERS = ("mcp", "bibtexparser", "httpx", "httpcore", "sse_starlette", "uvicorn.access")
+# Libraries that log per request (the MCP SDK each refused tool call, the HTTP clients each request): only their
+# warnings and errors are worth a line. (bibtexparser warns for every malformed block: community/library.py,
+# which owns the parsing, holds it at ERROR.)
+NOISY_LOGGERS = ("mcp", "httpx", "httpcore", "sse_starlette", "uvicorn.access")
 _LOG_HANDLER = "dailypapers"
 
 
