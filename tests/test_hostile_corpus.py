@@ -24,7 +24,9 @@ SAFE_ID = "2403.00019"  # the one paper whose links are fine
 UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
 FEEDS = ("/papers/feed.xml", "/papers/rss.xml", "/papers/trending/feed.xml", "/papers/trending/rss.xml",
          "/search/feed.xml?q=paper&mode=keyword", "/search/rss.xml?q=paper&mode=keyword",
-         "/search/feed.xml?q=control%02%1f&mode=keyword", "/search/rss.xml?q=links%00&mode=keyword")
+         "/search/feed.xml?q=paper+control&mode=keyword&category=cs.LG")
+# A query holding characters no XML document may carry is bad input: refused, not echoed into a feed.
+REFUSED_FEEDS = ("/search/feed.xml?q=control%02%1f&mode=keyword", "/search/rss.xml?q=links%00&mode=keyword")
 
 
 class _Tags(HTMLParser):
@@ -133,6 +135,9 @@ def test_every_feed_is_well_formed_and_lists_the_papers(imported):
             assert not any(link.href.lower().startswith(UNSAFE_SCHEMES) for link in entry.get("links", []))
     daily = assert_well_formed_feed(site.get("/papers/feed.xml").content)
     assert len(daily.entries) == len(papers)
+    for path in REFUSED_FEEDS:
+        refused = site.get(path)
+        assert refused.status_code == 400 and "q" in refused.text, path
 
 
 def test_the_api_answers_json_without_unsafe_links(imported):
