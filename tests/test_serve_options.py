@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import select as io_select
 import socket
-import threading
-import time
 from contextlib import contextmanager
 
 import httpx
@@ -18,7 +16,7 @@ from dailypapers.commands import demo as demo_commands
 from dailypapers.config import reset_settings
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import RateEvent
-from tests.web_helpers import PASSWORD, csrf_from, free_port, live_server
+from tests.web_helpers import PASSWORD, csrf_from, free_port, live_server, uvicorn_in_thread
 
 FORGED = "203.0.113.9"
 
@@ -32,18 +30,8 @@ def served(monkeypatch):
     port = free_port()
     demo_commands.serve_command(host="127.0.0.1", port=port, workers=1)
     (args, kwargs), = calls
-    server = uvicorn.Server(uvicorn.Config(*args, **kwargs))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:  # polls the server's own flag, bounded
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
+    with uvicorn_in_thread(uvicorn.Config(*args, **kwargs)):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _login_addresses(url: str, forwarded_for: str) -> set[str]:

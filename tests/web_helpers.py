@@ -99,17 +99,26 @@ def live_server():
     from dailypapers.web.app import create_app
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="off"))
+    with uvicorn_in_thread(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
+                                          access_log=False, lifespan="off"), start_seconds=20):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def uvicorn_in_thread(config, start_seconds: float = 60):
+    """A uvicorn server of `config` in a thread, started (its own flag, polled with a bound) until the block ends."""
+    import uvicorn
+
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + start_seconds
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server
     finally:
         server.should_exit = True
         thread.join(10)

@@ -28,9 +28,9 @@ from dailypapers.ingest.thumbnails import backfill_thumbnails
 from dailypapers.periods import Period
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import get_engine, session_scope
-from dailypapers.store.models import DailyEntry, KeyValue, Paper, User
+from dailypapers.store.models import DailyEntry, Paper, User
 from dailypapers.store.papers import add_daily_entry
-from dailypapers.store.state import get_state, set_state
+from dailypapers.store.state import get_state, set_state, states_with_prefix
 
 log = logging.getLogger(__name__)
 PENDING_PREFIX = "submission:"
@@ -181,9 +181,9 @@ def _clear_failed(user_id: int, arxiv_id: str) -> None:
 
 def _waiting(session) -> list[tuple[PendingSubmission, int]]:
     """Every recorded submission waiting for arXiv or failed, with the id of the member who made it."""
-    rows = session.scalars(select(KeyValue).where(KeyValue.key.startswith(PENDING_PREFIX)))
-    return [(PendingSubmission(row.key.removeprefix(PENDING_PREFIX), datetime.fromisoformat(row.value["at"]),
-                               row.value["status"], row.value.get("reason", "")), row.value["user"]) for row in rows]
+    return [(PendingSubmission(key.removeprefix(PENDING_PREFIX), datetime.fromisoformat(value["at"]),
+                               value["status"], value.get("reason", "")), value["user"])
+            for key, value in states_with_prefix(session, PENDING_PREFIX)]
 
 
 def pending_submissions(user: User) -> list[PendingSubmission]:

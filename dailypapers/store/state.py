@@ -25,6 +25,11 @@ def set_state(session, key: str, value: dict | None) -> None:
         row.updated_at = utcnow()
 
 
+def states_with_prefix(session, prefix: str) -> list[tuple[str, dict]]:
+    """Every (key, value) whose key starts with `prefix` (a family of records, such as pending submissions)."""
+    return [(row.key, row.value) for row in session.scalars(select(KeyValue).where(KeyValue.key.startswith(prefix)))]
+
+
 def database_id(conn) -> str | None:
     """The database's random id (migration 0006_database_id): what a replica outside it checks it came from."""
     value = conn.scalar(select(KeyValue.value).where(KeyValue.key == "database_id"))
