@@ -161,7 +161,14 @@ def _draw_first_page_later(arxiv_id: str) -> None:
     settings = get_settings()
     if settings.fetch_pdfs:
         with _in_flight_lock:
-            _drawing[arxiv_id] = _fetches.submit(backfill_thumbnails, get_engine(), settings, [arxiv_id])
+            _drawing[arxiv_id] = drawing = _fetches.submit(backfill_thumbnails, get_engine(), settings, [arxiv_id])
+        drawing.add_done_callback(lambda done: _forget_drawing(arxiv_id, done))  # a long-lived server keeps none
+
+
+def _forget_drawing(arxiv_id: str, done: Future) -> None:
+    with _in_flight_lock:
+        if _drawing.get(arxiv_id) is done:
+            del _drawing[arxiv_id]
 
 
 def _record(pending: PendingSubmission | None, user_id: int, arxiv_id: str | None = None) -> None:
