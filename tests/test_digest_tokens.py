@@ -10,9 +10,11 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from dailypapers.digest.schedule import current_periods, daily_period, parse_periods, weekly_period
+from dailypapers.digest.subscribe import Preferences, start_subscription
 from dailypapers.digest.tokens import BadToken, make_token, read_token, subscriber_for_token
 from dailypapers.errors import InvalidInput
 from dailypapers.store.models import Subscriber
+from tests.web_helpers import next_id_is
 
 SECRET = "the site's signing key"
 
@@ -116,3 +118,20 @@ def test_bumping_the_token_version_retires_old_links(session):
     with pytest.raises(BadToken, match="no longer valid"):
         subscriber_for_token(session, token, "manage", SECRET)
     assert subscriber_for_token(session, make_token(subscriber, "manage", SECRET), "manage", SECRET).id == subscriber.id
+
+
+def test_a_subscriber_given_a_deleted_ones_id_opens_none_of_its_links(session):
+    """A link names the subscriber it was mailed to, not only an id: the version starts at a random number."""
+    gone, _ = start_subscription(session, "ada@example.org", Preferences())
+    links = {purpose: make_token(gone, purpose, SECRET) for purpose in ("confirm", "manage", "unsubscribe")}
+    gone_id = gone.id
+    session.delete(gone)  # an operator erasing the address, say
+    session.commit()
+    next_id_is(session.connection(), "subscribers", gone_id)
+    newcomer, _ = start_subscription(session, "grace@example.org", Preferences())
+    session.commit()
+    assert newcomer.id == gone_id
+    for purpose, token in links.items():
+        with pytest.raises(BadToken, match="no longer valid"):
+            subscriber_for_token(session, token, purpose, SECRET)
+    assert subscriber_for_token(session, make_token(newcomer, "manage", SECRET), "manage", SECRET) is newcomer

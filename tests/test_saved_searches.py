@@ -7,12 +7,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import pytest
+from alembic import command
+from sqlalchemy import select, text
 
 from dailypapers.community import saved_searches
+from dailypapers.config import reset_settings
 from dailypapers.search import SearchQuery
-from dailypapers.store.db import session_scope
-from dailypapers.store.models import User
-from tests.web_helpers import add_papers, client, csrf, record, signup, token_for
+from dailypapers.store.db import _alembic_config, dispose_engines, get_engine, migrate, open_engine, session_scope
+from dailypapers.store.models import SavedSearch, User
+from tests.web_helpers import add_papers, client, csrf, next_id_is, record, signup, token_for
 
 PROTEINS = [f"2501.002{i:02d}" for i in range(3)]
 OTHERS = [f"2501.003{i:02d}" for i in range(3)]
@@ -91,6 +94,48 @@ def test_feeds_need_the_signed_link_and_parse(alice):
     assert anonymous.get(f"/saved-searches/{other}/feed.xml", params={"key": key}).status_code == 404
     alice.post(f"/saved-searches/{saved_id}/delete", data={"csrf_token": csrf(alice, "/papers")})
     assert client().get(path, params={"key": key}).status_code == 404  # deleting retires the link
+
+
+def test_a_deleted_saved_searchs_feed_link_does_not_open_the_next_one_given_its_id(alice):
+    """The link names the saved search it was made for (its random key), not only its id and owner."""
+    saved_id = int(_save(alice).headers["location"].rsplit("/", 1)[1])
+    old_feeds = alice.get("/api/saved-searches").json()[0]["feeds"]
+    alice.post(f"/saved-searches/{saved_id}/delete", data={"csrf_token": csrf(alice, "/papers")})
+    with get_engine().begin() as conn:
+        next_id_is(conn, "saved_searches", saved_id)
+    again = _save(alice, name="Proteins again")  # the same owner, the same search, the same id
+    assert int(again.headers["location"].rsplit("/", 1)[1]) == saved_id
+    reader = client()
+    for kind in ("atom", "rss"):
+        assert reader.get(old_feeds[kind]).status_code == 404
+        assert reader.get(alice.get("/api/saved-searches").json()[0]["feeds"][kind]).status_code == 200
+
+
+@pytest.fixture
+def unmigrated(backend, settings, request, monkeypatch):
+    """This test's database, empty: not migrated yet."""
+    dispose_engines()
+    if backend == "sqlite":
+        (settings.data_dir / "dailypapers.db").unlink()
+    else:
+        monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", request.getfixturevalue("empty_postgres"))
+        reset_settings()
+
+
+def test_upgrading_gives_each_existing_saved_search_a_key_of_its_own(unmigrated):
+    engine = open_engine()
+    config = _alembic_config()
+    with engine.begin() as conn:  # the release that signed (id, owner) into a feed link
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0006_saved_searches")
+        conn.execute(text("INSERT INTO users (id, username, created_at) VALUES (1, 'alice', '2026-12-01')"))
+        for name in ("Proteins", "Wombats", "Numbats"):
+            conn.execute(text("INSERT INTO saved_searches (user_id, name, query, mode, has_code, email, created_at) "
+                              "VALUES (1, :name, 'x', 'hybrid', false, false, '2026-12-01')"), {"name": name})
+    migrate()
+    with session_scope() as session:
+        keys = session.scalars(select(SavedSearch.link_key)).all()
+    assert len(set(keys)) == 3 and all(isinstance(key, int) and key > 0 for key in keys)
 
 
 def test_json_api_with_a_bearer_token(settings):

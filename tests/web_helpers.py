@@ -85,6 +85,16 @@ def make_admin(username: str) -> None:
         session.execute(update(User).where(User.username == username).values(is_admin=True))
 
 
+def next_id_is(conn, table: str, row_id: int) -> None:
+    """Make the next row added to `table` get `row_id`, as after that row was deleted: SQLite reuses the highest
+    id by itself; a PostgreSQL sequence does once it is reset (a restore, a transfer between databases)."""
+    from sqlalchemy import text
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :id, false)"),
+                     {"table": table, "id": row_id})
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

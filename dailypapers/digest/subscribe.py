@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dailypapers.digest.schedule import FREQUENCIES
 from dailypapers.errors import InvalidInput
 from dailypapers.search.query import MAX_QUERY_CHARS
-from dailypapers.store.models import Subscriber
+from dailypapers.store.models import Subscriber, new_link_key
 from dailypapers.validators import arxiv_category, email_address, plain_text
 
 MAX_INTERESTS = 10
@@ -127,7 +127,7 @@ def _subscriber_of(session: Session, email: str) -> tuple[Subscriber, bool]:
     subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
     if subscriber is not None:
         return subscriber, False
-    subscriber = Subscriber(email=address, token_version=1)
+    subscriber = Subscriber(email=address, token_version=new_link_key())  # not 1: see the model
     session.add(subscriber)
     return subscriber, True
 

@@ -2,7 +2,8 @@
 
 A token is `itsdangerous` URL-safe and timed, signed with the site's secret key, salted per purpose
 (a manage token cannot confirm), and carries the subscriber id and `token_version`: bumping the version
-(on a new opt-in cycle) retires every link mailed before.
+(on a new opt-in cycle) retires every link mailed before. The version starts at a random number, so a link
+names its subscriber, not merely an id: one who is given a deleted subscriber's id opens none of its links.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -25,6 +26,13 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_link_key() -> int:
+    """A random number signed into an object's links beside its id. SQLite hands a deleted row's id out again
+    (and a restored sequence may too): the new row gets another key, so links made for the old one open
+    nothing. Below 2**30, so a version counter started here has room to count up in a 32-bit column."""
+    return secrets.randbelow(2**30) + 1
 
 
 class UTCDateTime(TypeDecorator):
@@ -232,6 +240,7 @@ class SavedSearch(Base):
     has_code: Mapped[bool] = mapped_column(Boolean, default=False)
     email: Mapped[bool] = mapped_column(Boolean, default=False)  # "email me new papers for this search"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    link_key: Mapped[int] = mapped_column(Integer, default=new_link_key)  # signed into its feed links
 
     __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_search_user_name"),)
 
@@ -286,7 +295,9 @@ class Subscriber(Base):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # permanent SMTP failure
     bounce_reason: Mapped[str | None] = mapped_column(Text)
-    token_version: Mapped[int] = mapped_column(Integer, default=1)  # bump to invalidate old links
+    # Signed into every link mailed to the address; bumped to retire them. It starts at a random number, not 1,
+    # so a subscriber who gets a deleted one's id opens none of the old links.
+    token_version: Mapped[int] = mapped_column(Integer, default=new_link_key)
 
 
 class DigestDelivery(Base):

@@ -3,7 +3,8 @@ its current results (best first, as the search page ranks them), its RSS and Ato
 (feed readers send no cookie), and the JSON API.
 
 The feed link carries a token signed with the site's key (digest/tokens.py, purpose "feed"): it names the
-saved search and its owner, so it opens that feed only, and deleting the saved search retires it.
+saved search by its id and its random `link_key`, so it opens that feed only; deleting the saved search
+retires it, and a later saved search that is given the same id (SQLite reuses the highest) has another key.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ FEED_PURPOSE = "feed"
 
 
 def _subject(saved: SavedSearch) -> TokenSubject:
-    return TokenSubject(saved.id, saved.user_id)  # the owner in the version slot: a reused id opens nothing
+    return TokenSubject(saved.id, saved.link_key)  # the key in the version slot: a reused id opens nothing
 
 
 def feed_paths(saved: SavedSearch) -> dict[str, str]:
@@ -118,12 +119,12 @@ def delete(request: Request, saved_id: DbId, user: Writer):
 def _channel(saved_id: int, key: str, kind: str) -> feeds.Channel:
     """The feed of the saved search the link was signed for; 404 for a bad, foreign or retired link."""
     try:
-        token_id, owner_id = read_token(key, FEED_PURPOSE, get_settings().signing_key)
+        token_id, link_key = read_token(key, FEED_PURPOSE, get_settings().signing_key)
     except BadToken:
         raise NotFound(f"no feed at this address for saved search {saved_id}") from None
     with session_scope() as session:
         saved = session.get(SavedSearch, saved_id)
-        if saved is None or token_id != saved_id or owner_id != saved.user_id:
+        if saved is None or token_id != saved_id or link_key != saved.link_key:
             raise NotFound(f"no feed at this address for saved search {saved_id}")
         query, name, path = search_query(saved, feeds.FEED_SIZE), saved.name, search_url(saved)
         feed_path = feed_paths(saved)[kind]
