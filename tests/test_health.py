@@ -4,7 +4,10 @@ rate-limited, and never a word of configuration in the answer."""
 from __future__ import annotations
 
 import json
+import socket
+import time
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -14,7 +17,7 @@ from dailypapers.store.db import get_engine
 from dailypapers.store.papers import next_change_seq
 from dailypapers.web import cache
 from tests.test_web_cache import Clock
-from tests.web_helpers import client
+from tests.web_helpers import client, live_server
 
 
 def _checks(response) -> dict[str, str]:
@@ -116,3 +119,40 @@ def test_probes_are_neither_cached_nor_rate_limited(demo, monkeypatch):
     finally:
         del writer
     assert c.get("/readyz").headers["cache-control"] == "no-store"
+
+
+@pytest.fixture
+def quick_checks(settings, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_READY_CHECK_SECONDS", "1")
+    reset_settings()
+
+
+def _ready_in_time(base: str) -> httpx.Response:
+    """/readyz, which must answer within a few seconds of the checks' 1-second bound (the client gives up at 20)."""
+    started = time.monotonic()
+    response = httpx.get(f"{base}/readyz", timeout=20)
+    assert time.monotonic() - started < 8
+    return response
+
+
+@pytest.mark.postgresql_only
+def test_a_hung_database_server_is_not_ready_in_time(quick_checks, monkeypatch):
+    """A server that takes connections and never answers (hung, or its address black-holed): without a connect
+    timeout the driver would wait 130 seconds, and the probe with it."""
+    with socket.create_server(("127.0.0.1", 0)) as hung, live_server() as base:
+        monkeypatch.setenv("DAILYPAPERS_DATABASE_URL",
+                           f"postgresql+psycopg://dp@127.0.0.1:{hung.getsockname()[1]}/dailypapers")
+        reset_settings()
+        response = _ready_in_time(base)
+    assert response.status_code == 503
+    assert _checks(response) == {"database": "failed", "schema": "failed", "keyword_index": "failed"}
+
+
+@pytest.mark.postgresql_only
+def test_a_migration_holding_the_schema_is_not_ready_in_time(quick_checks):
+    """`db upgrade` in progress holds the migrations' table locked: the schema check waited for it to finish."""
+    with live_server() as base, get_engine().connect() as migration:
+        migration.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+        response = _ready_in_time(base)
+    assert response.status_code == 503
+    assert _checks(response) == {"database": "ok", "schema": "failed", "keyword_index": "ok"}

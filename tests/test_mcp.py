@@ -18,9 +18,11 @@ import httpx
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, get_default_environment
+from mcp.shared.exceptions import MCPError
+from sqlalchemy import text
 
 from dailypapers.mcp_server.server import build_server
-from tests.web_helpers import free_port
+from tests.web_helpers import free_port, live_server
 
 TOOLS = {"search_papers", "get_paper", "read_paper", "daily_papers", "trending", "related_papers"}
 TIME_R1 = "2505.13508"
@@ -222,3 +224,48 @@ def test_a_server_on_an_empty_store_says_so_at_start_and_exits(settings, tmp_pat
     assert started.returncode == 1 and started.stdout == ""
     [line] = started.stderr.strip().splitlines()
     assert line.startswith("error: no papers in ") and "dailypapers demo --no-serve" in line
+
+
+def test_an_unexpected_error_is_logged_once_in_one_line_of_ours(engine, caplog):
+    """A tool failing for a reason of ours (here the store lost its papers table): the caller learns that it
+    happened, and the log holds one line from the site, with no traceback and not the caller's argument (a
+    database error quotes the query's parameters)."""
+    caplog.set_level(logging.DEBUG)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE papers RENAME TO papers_elsewhere"))
+
+    async def call():
+        async with Client(build_server()) as client:
+            return await client.call_tool("get_paper", {"id": TIME_R1})
+
+    assert _error_text(asyncio.run(call())).endswith(": something went wrong on our side; the error has been logged")
+    loud = [record for record in caplog.records if record.levelno >= logging.WARNING or record.exc_info]
+    assert [(record.name, record.levelno) for record in loud] == [("dailypapers.mcp_server.server", logging.ERROR)]
+    assert loud[0].getMessage().startswith("MCP tool get_paper failed: ") and "\n" not in loud[0].getMessage()
+    assert not [record for record in caplog.records if TIME_R1 in record.getMessage()]
+
+
+@pytest.mark.sqlite_only("which methods /mcp answers does not depend on the store")
+@pytest.mark.parametrize("lifespan", ["on", "off"])
+def test_mcp_answers_post_only_and_leaves_no_stream_open(settings, lifespan):
+    """GET would open a stream for messages a read-only, stateless server never sends (it stayed open for
+    good); OPTIONS answered 500 under a server that runs no lifespan. Every method but POST is refused, in
+    JSON, before the MCP SDK sees it."""
+    with live_server(lifespan=lifespan) as base, httpx.Client(base_url=base, timeout=10) as http:
+        for method, headers in (("GET", {"Accept": "text/event-stream"}), ("HEAD", {}), ("OPTIONS", {}),
+                                ("DELETE", {}), ("PUT", {"Content-Type": "application/json"})):
+            refused = http.request(method, "/mcp", headers=headers)
+            assert (refused.status_code, refused.headers["allow"]) == (405, "POST"), (method, refused.text)
+            if method != "HEAD":
+                assert "error" in refused.json()
+        if lifespan == "on":  # the site's server runs it
+            asyncio.run(_list_tools_but_no_listen_stream(f"{base}/mcp"))
+
+
+async def _list_tools_but_no_listen_stream(url: str) -> None:
+    """The SDK's client works; a `subscriptions/listen` stream (nothing here ever changes) is refused."""
+    async with Client(url) as client:
+        assert {tool.name for tool in (await client.list_tools()).tools} >= TOOLS
+        with pytest.raises(MCPError):
+            async with asyncio.timeout(10), client.listen(tools_list_changed=True):
+                pass

@@ -76,3 +76,45 @@ def test_a_trickled_body_is_cut_off(short_body_time):
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert sent < length  # the server gave up before the body was whole
+
+
+@pytest.fixture
+def short_header_time(settings, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_REQUEST_HEADER_SECONDS", "0.5")
+    reset_settings()
+
+
+def _trickle(sock, request: bytes) -> int:
+    """Send `request` a byte each 50 ms until the server answers or closes; returns how many bytes went."""
+    sent = 0
+    while sent < len(request) and not io_select.select([sock], [], [], 0.05)[0]:
+        sock.sendall(request[sent:sent + 1])
+        sent += 1
+    return sent
+
+
+@pytest.mark.sqlite_only("the HTTP protocol under the app does not depend on the store")
+def test_trickled_headers_are_cut_off_on_new_and_kept_alive_connections(short_header_time, monkeypatch):
+    request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + b"x" * 200 + b"\r\n\r\n"
+    with served(monkeypatch) as url:
+        address = url.removeprefix("http://").split(":")
+        with socket.create_connection(address) as sock:
+            sent = _trickle(sock, request)
+            sock.settimeout(20)
+            answer = sock.recv(65536)
+            assert sock.recv(65536) == b""  # and the connection closed
+        assert answer.startswith(b"HTTP/1.1 408") and b"headers took longer than 0.5 seconds" in answer, answer
+        assert sent < len(request)
+        with socket.create_connection(address) as sock:  # one request in time, then the next one trickled
+            sock.sendall(request)
+            sock.settimeout(20)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+            sent = _trickle(sock, request)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 408") and sent < len(request)
+
+
+@pytest.mark.sqlite_only("the HTTP protocol under the app does not depend on the store")
+def test_a_connection_that_sends_nothing_is_closed(short_header_time, monkeypatch):
+    with served(monkeypatch) as url, socket.create_connection(url.removeprefix("http://").split(":")) as sock:
+        sock.settimeout(5)
+        assert sock.recv(65536) == b""  # closed, unanswered: there was no request

@@ -102,15 +102,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server():
-    """The real app under uvicorn on 127.0.0.1 in a thread; yields its base URL."""
+def live_server(lifespan: str = "off"):
+    """The real app under uvicorn on 127.0.0.1 in a thread; yields its base URL. The app's lifespan (which runs
+    the MCP endpoint's task group) only with lifespan="on"."""
     import uvicorn
 
     from dailypapers.web.app import create_app
 
     port = free_port()
     with uvicorn_in_thread(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
-                                          access_log=False, lifespan="off"), start_seconds=20):
+                                          access_log=False, lifespan=lifespan), start_seconds=20):
         yield f"http://127.0.0.1:{port}"
 
 

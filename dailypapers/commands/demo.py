@@ -15,6 +15,7 @@ from dailypapers.index.build import build_index
 from dailypapers.index.engines import keyword_index
 from dailypapers.ingest.demo import load_demo
 from dailypapers.store.db import migrate, session_scope
+from dailypapers.web.protocol import HeaderDeadlineProtocol
 
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 
@@ -88,7 +89,9 @@ def serve_command(
 
 def server_options(host: str, port: int, workers: int) -> dict:
     """uvicorn's settings for the site. Forwarded headers count only from the configured proxies: uvicorn
-    otherwise believes 127.0.0.1, and any local client could then name its own address."""
+    otherwise believes 127.0.0.1, and any local client could then name its own address. Its HTTP protocol
+    gives a request's headers a deadline (`request_header_seconds`), which uvicorn's own does not."""
     proxies = get_settings().trusted_proxies.strip()
     return {"factory": True, "host": host, "port": port, "workers": workers, "log_level": "warning",
-            "access_log": False, "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}
+            "access_log": False, "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None,
+            "http": HeaderDeadlineProtocol}

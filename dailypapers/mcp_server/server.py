@@ -7,13 +7,17 @@ every web app (and every test's app) needs its own.
 from __future__ import annotations
 
 import functools
+import logging
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import BaseModel, Field
+from starlette.routing import Route
 
 from dailypapers.community.papers import load_paper
 from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids
@@ -31,6 +35,9 @@ from dailypapers.store.models import Paper
 from dailypapers.validators import http_url
 
 MAX_LIMIT = 50
+log = logging.getLogger(__name__)
+PACKAGE = Path(__file__).resolve().parent.parent  # dailypapers/: where "a line of ours" is
+UNEXPECTED = "something went wrong on our side; the error has been logged"
 
 # Every argument is bounded in the tool's schema, so the SDK refuses an oversized one before the tool runs;
 # what it means (an id, a category, a date) is then checked by the site's shared parsers in the tool.
@@ -51,15 +58,30 @@ class SearchFilters(BaseModel):
 
 
 def _tool(fn: Callable) -> Callable:
-    """The tool, answering the site's expected errors (bad input, no such paper) as tool errors: the caller
-    reads their one line, and the SDK logs them as refusals (below WARNING), never with a traceback."""
+    """The tool, answering every error as a tool error, which the SDK logs as a refusal (below WARNING), never
+    with a traceback. The site's expected errors (bad input, no such paper) tell the caller what was wrong; any
+    other is logged here, once, in one line, and the caller learns only that it happened."""
     @functools.wraps(fn)
     def answer(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except (InvalidInput, NotFound) as exc:
             raise ToolError(str(exc)) from None
+        except Exception as exc:
+            log.error("MCP tool %s failed: %s", fn.__name__, _where(exc))
+            raise ToolError(UNEXPECTED) from None
     return answer
+
+
+def _where(exc: Exception) -> str:
+    """The error's kind and the last line of ours it passed, never its message: that may quote the caller's
+    arguments (a database error holds the query's parameters)."""
+    where = type(exc).__name__
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(PACKAGE):
+            where = f"{type(exc).__name__} at {path.relative_to(PACKAGE)}:{frame.lineno} in {frame.name}"
+    return where
 
 
 def _summary(paper: Paper) -> dict:
@@ -129,16 +151,23 @@ TOOLS = (search_papers, get_paper, read_paper, daily_papers, trending, related_p
 
 def build_server() -> MCPServer:
     configure_logging()  # first: the SDK installs its own (Rich) handler on a root logger that has none
+    # subscriptions=False: no `subscriptions/listen` streams. Nothing here ever changes (the tools are fixed,
+    # there are no resources), so such a stream would carry nothing and stay open for good.
     server = MCPServer("dailypapers", instructions="Read-only access to a dailypapers site: search papers by "
-                       "keywords or meaning, read them, browse the daily feed and what is trending.")
+                       "keywords or meaning, read them, browse the daily feed and what is trending.",
+                       subscriptions=False)
     for tool in TOOLS:
         server.tool()(_tool(tool))
     return server
 
 
-def http_app(server: MCPServer):
-    """The streamable HTTP app, answering at /mcp. Stateless: any worker answers any request. The data is
-    public and read-only, so requests from any host are served (no DNS-rebinding guard to configure)."""
-    return server.streamable_http_app(
+def http_routes(server: MCPServer) -> list[Route]:
+    """POST /mcp, streamable HTTP. Stateless, and each request answered with one JSON body: any worker answers
+    any request, and no stream stays open. Every other method is refused (405, Allow: POST) before the SDK sees
+    it: a GET opens a stream for messages the server starts, which a read-only stateless server never sends,
+    so it would stay open for good (the spec lets a server refuse it so; the SDK's client then goes without).
+    The data is public and read-only, so requests from any host are served (no DNS-rebinding guard)."""
+    app = server.streamable_http_app(
         streamable_http_path="/mcp", stateless_http=True, json_response=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+    return [Route(route.path, route.endpoint, methods=["POST"]) for route in app.routes]

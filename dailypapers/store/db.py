@@ -7,6 +7,7 @@ set-up; every other opening checks that the schema is current and says how to fi
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import StoreError
@@ -26,6 +28,7 @@ from dailypapers.errors import StoreError
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, Engine] = {}
 _checked: set[str] = set()  # URLs whose schema was found current in this process
+_probe_engines: dict[tuple[str, float], Engine] = {}  # pool-less: nothing to dispose
 _engines_lock = threading.Lock()  # web workers serve requests in threads: open and check once, not per thread
 
 
@@ -133,6 +136,22 @@ def schema_problem(engine: Engine) -> str | None:
     if applied == heads:
         return None
     return "is not set up yet" if not applied else "was made by another version of dailypapers"
+
+
+def probe_engine(url: str, seconds: float) -> Engine:
+    """An engine for health probes that never waits longer than `seconds`: no pool, so each probe opens its own
+    connection (never one a stuck request holds), with a connect timeout, and on PostgreSQL a statement and lock
+    timeout on every query (a migration holding a lock would otherwise stall it); on SQLite a busy timeout."""
+    engine = _probe_engines.get((url, seconds))
+    if engine is None:
+        if url.startswith("sqlite"):
+            arguments = {"check_same_thread": False, "timeout": seconds}
+        else:
+            millis = max(1, round(seconds * 1000))
+            arguments = {"connect_timeout": max(2, math.ceil(seconds)),  # whole seconds, at least 2 (libpq's rule)
+                         "options": f"-c statement_timeout={millis} -c lock_timeout={millis}"}
+        engine = _probe_engines[(url, seconds)] = create_engine(url, poolclass=NullPool, connect_args=arguments)
+    return engine
 
 
 def ping(engine: Engine) -> None:

@@ -22,7 +22,7 @@ from starlette.routing import compile_path
 
 from dailypapers.config import configure_logging, get_settings
 from dailypapers.errors import DailyPapersError
-from dailypapers.mcp_server.server import build_server, http_app
+from dailypapers.mcp_server.server import build_server, http_routes
 from dailypapers.store.db import get_engine
 from dailypapers.web import (
     accounts,
@@ -139,7 +139,6 @@ def install_error_handlers(app: FastAPI) -> None:
 def create_app() -> FastAPI:
     configure_logging()  # before any library installs a handler of its own
     mcp = build_server()
-    mcp_app = http_app(mcp)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -175,5 +174,5 @@ def create_app() -> FastAPI:
     app.include_router(thumbnails.router)
     app.include_router(avatars.router)
     app.include_router(pages.router)
-    app.router.routes.extend(mcp_app.routes)  # POST /mcp: the read-only MCP tools over streamable HTTP
+    app.router.routes.extend(http_routes(mcp))  # POST /mcp: the read-only MCP tools over streamable HTTP
     return app

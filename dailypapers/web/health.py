@@ -2,7 +2,8 @@
 
 Readiness names each check and whether it passed, with a short fixed reason when it did not: never the
 exception text, which can hold a database URL, a path or a password. Neither answer is cached (web/cache.py
-skips them) nor rate-limited, so a probe always sees the state of now.
+skips them) nor rate-limited, so a probe always sees the state of now. The database checks wait at most
+`ready_check_seconds` (store.db.probe_engine): a hung database makes the site not ready, not the probe hang.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import logging
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from dailypapers.config import get_settings
 from dailypapers.index.engines import keyword_index
-from dailypapers.store.db import open_engine, ping, schema_problem
+from dailypapers.store.db import open_engine, ping, probe_engine, schema_problem
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -44,12 +46,13 @@ def _keyword_lag(engine) -> str | None:
 
 @router.get("/readyz")
 def readyz():
-    engine = open_engine()
-    checks = [_check("database", "cannot reach the database", lambda: ping(engine))]
+    settings = get_settings()
+    probe = probe_engine(settings.db_url, settings.ready_check_seconds)
+    checks = [_check("database", "cannot reach the database", lambda: ping(probe))]
     if checks[0]["status"] == "ok":
         checks.append(_check("schema", "cannot read the schema version",
-                             lambda: schema_problem(engine) and "migrations are not current"))
-        checks.append(_check("keyword_index", "cannot read the keyword index", lambda: _keyword_lag(engine)))
+                             lambda: schema_problem(probe) and "migrations are not current"))
+        checks.append(_check("keyword_index", "cannot read the keyword index", lambda: _keyword_lag(open_engine())))
     else:
         checks += [{"check": name, "status": "failed", "reason": "needs the database"}
                    for name in ("schema", "keyword_index")]

@@ -13,8 +13,8 @@ from dailypapers.errors import InvalidInput, NotAllowed, NotFound, SourceError
 
 
 def wants_json(request: Request) -> bool:
-    """API paths and scripts (fetch/htmx asking for JSON) get JSON; browsers get pages."""
-    if request.url.path.startswith("/api/"):
+    """API paths (and the MCP endpoint) and scripts (fetch/htmx asking for JSON) get JSON; browsers get pages."""
+    if request.url.path.startswith("/api/") or request.url.path == "/mcp":
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
