@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     # Empty: none, so no client can choose the address rate limits see.
     trusted_proxies: str = ""
     request_body_seconds: float = 30.0  # a request body must arrive within this long, or 408
-    ready_check_seconds: float = 5.0  # /readyz waits this long for the database (to connect, per query), or 503
     request_header_seconds: float = 20.0  # and its headers (`serve`, web/protocol.py), or 408 and the connection closes
+    ready_check_seconds: float = 5.0  # /readyz waits this long for the database (to connect, per query), or 503
 
     # Search
     embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH

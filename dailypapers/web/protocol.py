@@ -2,11 +2,11 @@
 
 uvicorn bounds the idle time between requests on a kept-alive connection (`timeout_keep_alive`) and the size of
 the headers (h11's largest incomplete event, 16 KB), but not the time they take: a client that sends its headers
-a byte a second, or opens a connection and sends nothing, holds it for hours, and a few hundred such clients hold
-every connection the server can take. Here a request's headers must all arrive within `request_header_seconds`
-of its first byte (of the connection opening, for the first request): a request still incomplete then is
-answered 408, an idle new connection closed, and either way the connection closes. The body has its own
-deadline (web/limits.py).
+a byte a second, or opens a connection and sends nothing, holds it as long as it likes, and a few hundred such
+clients hold every connection the server can take. Here a request's headers must all arrive within
+`request_header_seconds` of its first byte (of the connection opening, for the first request): a request still
+incomplete then is answered 408, an idle new connection closed, and either way the connection closes. The body
+has its own deadline (web/limits.py).
 """
 
 from __future__ import annotations
