@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import typer
 
+from dailypapers.backup.lock import in_use
 from dailypapers.commands import app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
@@ -203,5 +204,6 @@ def scheduler_command(
     once: bool = typer.Option(False, "--once", help="Run every job once now, then exit (for cron)."),
 ) -> None:
     """Run ingestion, indexing and digests on a schedule, in the foreground (or once, with --once)."""
-    Scheduler(categories=category or [], ingest_every_hours=ingest_every, digest_at=parse_clock(digest_at)).run(
-        once=once, log=say)
+    scheduler = Scheduler(categories=category or [], ingest_every_hours=ingest_every, digest_at=parse_clock(digest_at))
+    with in_use(get_settings()):  # a restore waits until the scheduler stops
+        scheduler.run(once=once, log=say)

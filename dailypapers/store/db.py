@@ -135,6 +135,16 @@ def schema_problem(engine: Engine) -> str | None:
     return "is not set up yet" if not applied else "was made by another version of dailypapers"
 
 
+def applied_revisions(conn) -> list[str]:
+    """The migrations this database is at (one per branch), as `conn` sees it."""
+    return sorted(MigrationContext.configure(conn).get_current_heads())
+
+
+def known_revisions() -> set[str]:
+    """Every migration this version of dailypapers has: a database at others was made by a newer version."""
+    return {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
 def ping(engine: Engine) -> None:
     """Raise (OperationalError, or the driver's error) unless the database answers a query now."""
     with engine.connect() as conn:
