@@ -15,7 +15,8 @@ from dailypapers.index.build import rebuild_from_store
 
 @app.command("restore")
 def restore_command(
-    src: Path = typer.Argument(..., help="A backup directory made by `dailypapers backup`."),
+    src: Path = typer.Argument(..., exists=True, file_okay=False, help="A backup directory made by "
+                                                                        "`dailypapers backup`."),
     force: bool = typer.Option(False, "--force", help="Replace a database that already holds data."),
 ) -> None:
     """Restore a backup into the configured data dir and database, after checking it. Refuses while dailypapers
