@@ -197,10 +197,12 @@ def preview_command(
 
 @app.command("scheduler")
 def scheduler_command(
-    category: list[str] | None = typer.Option(None, "--category", "-c",
-                                              help="Categories to ingest from arXiv; repeat for several."),
+    category: list[str] | None = typer.Option(None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES",
+                                              help="Categories to ingest from arXiv; repeat for several (or a "
+                                                   "space-separated list in the variable)."),
     ingest_every: float = typer.Option(6.0, help="Hours between ingestion runs (with --category)."),
-    digest_at: str = typer.Option("07:00", help="When digests go out each day, HH:MM in UTC."),
+    digest_at: str = typer.Option("07:00", envvar="DAILYPAPERS_DIGEST_AT",
+                                  help="When digests go out each day, HH:MM in UTC."),
     once: bool = typer.Option(False, "--once", help="Run every job once now, then exit (for cron)."),
 ) -> None:
     """Run ingestion, indexing and digests on a schedule, in the foreground (or once, with --once)."""
