@@ -131,3 +131,13 @@ def test_caddy_serves_the_base_url_and_forwards_to_the_web_service():
     assert dials == [listens]
     # Caddy reaches the site over loopback, so requests come from there: the proxy the site is told to believe.
     assert values["DAILYPAPERS_TRUSTED_PROXIES"] == listens.rsplit(":", 1)[0] == "127.0.0.1"
+
+
+def test_the_readme_commands_of_an_install_are_ones_dailypapers_takes(capsys):
+    readme = (DEPLOY.parent / "README.md").read_text()
+    section = readme.split("## Run it for a lab", 1)[1].split("\n## Many machines", 1)[0]
+    commands = [shlex.split(part.strip().removeprefix("dp "), comments=True)
+                for line in re.findall(r"^dp (.+)$", section, re.MULTILINE) for part in f"dp {line}".split("&&")]
+    assert {c[0] for c in commands} >= {"users", "ingest", "index", "backup", "restore"}
+    for command in commands:
+        assert main([*command, "--help"]) == 0, (command, capsys.readouterr().err)
