@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from dailypapers.errors import StoreError
 
@@ -25,19 +26,19 @@ def program(name: str) -> str:
     found = shutil.which(name)
     if not found:
         raise StoreError(f"{name} is not on the PATH; install the PostgreSQL client programs of the server's "
-                         "version (Debian: apt install postgresql-client) or put their bin directory on the PATH")
+                         "major version or newer (e.g. postgresql-client-18) or put their bin directory on the PATH")
     return found
 
 
 def _run(name: str, args: list[str], url: URL | None = None) -> str:
-    """Run a PostgreSQL program; its output, or its first error line as a StoreError."""
+    """Run a PostgreSQL program; its output, or its first error lines (the error, its detail) as a StoreError."""
     env = dict(os.environ)
     if url is not None and url.password:
         env["PGPASSWORD"] = str(url.password)
     done = subprocess.run([program(name), *args], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-        raise StoreError(f"{name} failed: {lines[0] if lines else f'exit status {done.returncode}'}")
+        raise StoreError(f"{name} failed: {'; '.join(lines[:2]) if lines else f'exit status {done.returncode}'}")
     return done.stdout
 
 
@@ -76,8 +77,12 @@ def restore(engine: Engine, archive: Path) -> None:
     site's role need not own it."""
     contents = _run("pg_restore", ["--list", str(archive)])
     wanted = "\n".join(line for line in contents.splitlines() if " EXTENSION " not in line)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+    except DBAPIError as exc:
+        raise StoreError(f"cannot create the pgvector extension ({str(exc.orig).strip().splitlines()[0]}); "
+                         "create it as a superuser: CREATE EXTENSION vector") from None
     with tempfile.NamedTemporaryFile("w", suffix=".list") as listing:
         listing.write(wanted)
         listing.flush()

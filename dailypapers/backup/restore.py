@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, func, inspect, literal, select
+from sqlalchemy.exc import OperationalError
 
 from dailypapers.backup import postgres, sqlite
 from dailypapers.backup.lock import sole_use
@@ -65,10 +66,13 @@ def restore_backup(settings: Settings, folder: Path, force: bool = False) -> Res
 
 def holds_data(engine: Engine) -> bool:
     """Whether the database has rows a person or an import made."""
-    with engine.connect() as conn:
-        present = set(inspect(conn).get_table_names())
-        return any(conn.scalar(select(literal(1)).select_from(t).limit(1)) for t in tables()
-                   if t.name in present and t.name not in BOOKKEEPING)
+    try:
+        with engine.connect() as conn:
+            present = set(inspect(conn).get_table_names())
+            return any(conn.scalar(select(literal(1)).select_from(t).limit(1)) for t in tables()
+                       if t.name in present and t.name not in BOOKKEEPING)
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the database to restore into: {str(exc.orig).strip().splitlines()[0]}") from None
 
 
 def _restore_database(settings: Settings, engine: Engine, database: Path, manifest: Manifest) -> None:

@@ -29,6 +29,8 @@ def backup_command(
     """Back up the database (a consistent snapshot, taken while the site serves) and the data dir's own files
     (signing key, thumbnails) into a new directory, with a manifest. Indexes are left out: a restore rebuilds them."""
     if check:
+        if not dest.is_dir():
+            raise typer.BadParameter(f"{dest} is not a directory", param_hint="DEST")
         manifest = check_backup(dest)
         verdict = "whole"
     else:
