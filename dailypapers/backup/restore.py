@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from dailypapers.backup import postgres, sqlite
 from dailypapers.backup.lock import sole_use
 from dailypapers.backup.manifest import Manifest
-from dailypapers.backup.take import SECRET_KEY, THUMBNAILS, check_backup
+from dailypapers.backup.take import SECRET_KEY, THUMBNAIL_FILE, THUMBNAILS, check_backup
 from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput, StoreError
 from dailypapers.index.engines import derived_folders, forget_indexes
@@ -107,7 +107,8 @@ def _restore_signing_key(folder: Path, data_dir: Path, manifest: Manifest) -> bo
 
 def _restore_thumbnails(folder: Path, target: Path, manifest: Manifest) -> int:
     """The backup's thumbnails replace the data dir's, all at once (a rename)."""
-    names = [name for name in manifest.files if name.startswith(f"{THUMBNAILS}/")]
+    names = [name for name in manifest.files
+             if name.startswith(f"{THUMBNAILS}/") and THUMBNAIL_FILE.fullmatch(name.removeprefix(f"{THUMBNAILS}/"))]
     incoming, replaced = target.with_name(f".{target.name}.restoring"), target.with_name(f".{target.name}.replaced")
     for leftover in (incoming, replaced):
         shutil.rmtree(leftover, ignore_errors=True)

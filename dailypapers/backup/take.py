@@ -30,7 +30,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Snapshot = Callable[[Connection], None]
 SECRET_KEY = "secret_key"
 THUMBNAILS = "thumbnails"
-_THUMBNAIL = re.compile(r"[A-Za-z0-9._-]+v[0-9]+\.webp")  # finished thumbnails, not the drafts being written
+THUMBNAIL_FILE = re.compile(r"[A-Za-z0-9._-]+v[0-9]+\.webp")  # finished thumbnails, not the drafts being written
 
 
 def take_backup(settings: Settings, dest: Path, progress: Progress | None = None,
@@ -77,7 +77,7 @@ def take_backup(settings: Settings, dest: Path, progress: Progress | None = None
 def _copy_thumbnails(source: Path, draft: Path, manifest: Manifest, progress: Progress | None) -> None:
     """After the database: every thumbnail it records was written before it was recorded, so it is here (unless
     a paper's newer version replaced it in the meantime: that one page then shows no thumbnail)."""
-    names = sorted(p.name for p in source.iterdir() if _THUMBNAIL.fullmatch(p.name)) if source.is_dir() else []
+    names = sorted(p.name for p in source.iterdir() if THUMBNAIL_FILE.fullmatch(p.name)) if source.is_dir() else []
     (draft / THUMBNAILS).mkdir()
     for done, name in enumerate(names, 1):
         try:
