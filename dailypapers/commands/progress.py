@@ -31,6 +31,10 @@ class Bar:
     def update(self, done: int, total: int | None) -> None:
         self._progress.update(self._task, completed=done, total=total)
 
+    def update_stage(self, stage: str, done: int, total: int | None) -> None:
+        """Work in stages, one bar: each stage names itself and counts from its own start."""
+        self._progress.update(self._task, description=stage, completed=done, total=total)
+
     def set_total(self, total: int | None) -> None:
         self._progress.update(self._task, total=total)
 

@@ -10,7 +10,7 @@ from dailypapers.config import get_settings
 from dailypapers.index.descriptions import describe_pending, keyphrase_method
 from dailypapers.index.embedders import get_embedder
 from dailypapers.index.engines import keyword_index, refresh_vector_index
-from dailypapers.index.stored_vectors import count_pending, embed_pending
+from dailypapers.index.stored_vectors import count_pending, embed_pending, stored_models
 from dailypapers.store.db import get_engine
 
 
@@ -67,4 +67,21 @@ def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_
                                          built.ann_kind, time.perf_counter() - started, built.rebuilt))
     method = keyphrase_method(settings.keyphrase_model, settings.data_dir)
     report.described = describe_pending(engine, method, batch_size=batch_size)
+    return report
+
+
+def rebuild_from_store(settings=None) -> IndexReport:
+    """After a restore: the keyword index rebuilt, and each stored model's vector files written again, from the
+    database alone (nothing is embedded: the vectors are in it; on PostgreSQL they are its own index)."""
+    settings = settings or get_settings()
+    engine = get_engine(settings)
+    started = time.perf_counter()
+    report = IndexReport(keyword_rows=keyword_index(engine, settings).refresh(rebuild=True),
+                         keyword_seconds=time.perf_counter() - started)
+    if engine.dialect.name == "sqlite":
+        for model, dim in stored_models(engine).items():
+            started = time.perf_counter()
+            built = refresh_vector_index(engine, model, dim, settings)
+            report.models.append(ModelReport(model, 0, 0.0, built.count, built.ann, built.ann_kind,
+                                             time.perf_counter() - started, built.rebuilt))
     return report

@@ -25,7 +25,7 @@ from dailypapers.index.keyword_fts5 import Fts5Index
 from dailypapers.index.keyword_postgres import PostgresIndex
 from dailypapers.index.keyword_tantivy import TantivyIndex
 from dailypapers.index.seams import KeywordIndex, VectorIndex
-from dailypapers.index.vectors import BuiltIndex, build_vector_index, load_vector_index
+from dailypapers.index.vectors import VECTORS_FOLDER, BuiltIndex, build_vector_index, load_vector_index
 from dailypapers.index.vectors_pgvector import forget_snapshots, load_pgvector_index, refresh_pgvector
 
 DEFAULT_ENGINE = "tantivy"
@@ -43,13 +43,23 @@ def keyword_index(engine: Engine, settings=None) -> KeywordIndex:
         raise InvalidInput(f"unknown keyword engine {name!r}; use tantivy, fts5 or postgres")
     if dialect is not None and engine.dialect.name != dialect:
         raise InvalidInput(f"the {name} keyword engine needs a {dialect} database")
-    folder = Path(settings.data_dir).resolve() / "keyword"
+    folder = keyword_folder(settings)
     key = (name, engine.url.render_as_string(hide_password=False), str(folder))
     with _lock:
         if key not in _indexes:
             _indexes[key] = (TantivyIndex(engine, folder) if name == "tantivy"
                              else Fts5Index(engine) if name == "fts5" else PostgresIndex(engine))
         return _indexes[key]
+
+
+def keyword_folder(settings) -> Path:
+    return Path(settings.data_dir).resolve() / "keyword"
+
+
+def derived_folders(settings) -> list[Path]:
+    """The data dir's folders that the indexes fill from the database: a backup leaves them out, a restore
+    clears them (downloaded or distilled models stay: they do not depend on the database)."""
+    return [keyword_folder(settings), Path(settings.data_dir).resolve() / VECTORS_FOLDER]
 
 
 def vector_index(engine: Engine, model: str, settings=None) -> VectorIndex | None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.index.embedders import Embedder, paper_text
@@ -43,6 +43,14 @@ def count_pending(engine: Engine, model: str) -> int:
                  "WHERE e.paper_id IS NULL OR e.content_hash != p.content_hash"),
             {"model": model},
         ).scalar() or 0
+
+
+def stored_models(engine: Engine) -> dict[str, int]:
+    """{model: dimensions} of every model with vectors stored (float32: four bytes a dimension)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(EMBEDDINGS.c.model, func.max(func.length(EMBEDDINGS.c.vector)))
+                            .group_by(EMBEDDINGS.c.model)).all()
+    return {model: size // 4 for model, size in rows}
 
 
 def iter_pending(engine: Engine, model: str, batch_size: int) -> Iterator[list]:

@@ -42,8 +42,11 @@ class BuiltIndex:
     ann_kind: str = "usearch HNSW"  # what answers approximate searches
 
 
+VECTORS_FOLDER = "vectors"  # in the data dir
+
+
 def model_dir(data_dir: Path, model: str) -> Path:
-    return Path(data_dir) / "vectors" / re.sub(r"[^A-Za-z0-9._-]+", "_", model)
+    return Path(data_dir) / VECTORS_FOLDER / re.sub(r"[^A-Za-z0-9._-]+", "_", model)
 
 
 def read_manifest(data_dir: Path, model: str) -> dict | None:

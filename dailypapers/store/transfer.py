@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, Integer, Table, func, select, text
+from sqlalchemy import Connection, Engine, Integer, Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.store.models import Base
@@ -102,11 +102,15 @@ def compare(source: Engine, target: Engine) -> list[TableCheck]:
 
 
 def checksum(engine: Engine, table: Table) -> tuple[int, str]:
-    """(rows, sha256 over the sorted digests of the normalised rows). Sorted here, not by the database:
-    SQLite and PostgreSQL collations order text keys differently."""
     with engine.connect() as conn:
-        rows = conn.execution_options(yield_per=BATCH).execute(select(table))
-        digests = sorted(hashlib.sha256(_normalised(row)).digest() for row in rows)
+        return table_checksum(conn, table)
+
+
+def table_checksum(conn: Connection, table: Table) -> tuple[int, str]:
+    """(rows, sha256 over the sorted digests of the normalised rows), as `conn` sees them (a backup's snapshot).
+    Sorted here, not by the database: SQLite and PostgreSQL collations order text keys differently."""
+    rows = conn.execute(select(table).execution_options(yield_per=BATCH))
+    digests = sorted(hashlib.sha256(_normalised(row)).digest() for row in rows)
     return len(digests), hashlib.sha256(b"".join(digests)).hexdigest()
 
 
