@@ -152,6 +152,8 @@ def probe_engine(url: str, seconds: float) -> Engine:
                          "options": f"-c statement_timeout={millis} -c lock_timeout={millis}"}
         engine = _probe_engines[(url, seconds)] = create_engine(url, poolclass=NullPool, connect_args=arguments)
     return engine
+
+
 def applied_revisions(conn) -> list[str]:
     """The migrations this database is at (one per branch), as `conn` sees it."""
     return sorted(MigrationContext.configure(conn).get_current_heads())
