@@ -8,8 +8,12 @@ import secrets
 import sys
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dailypapers.logs import JsonFormatter, TextFormatter, stamp_request_ids
 
 
 class Settings(BaseSettings):
@@ -51,6 +55,11 @@ class Settings(BaseSettings):
     request_header_seconds: float = 20.0  # and its headers (`serve`, web/protocol.py), or 408 and the connection closes
     ready_check_seconds: float = 5.0  # /readyz waits this long for the database (to connect, per query), or 503
 
+    # Operators
+    # `/metrics` (Prometheus) answers only to `Authorization: Bearer <this token>`; unset or empty: 404.
+    metrics_token: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for a log collector
+
     # Search
     embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH
     embedding_device: str = "auto"  # auto: the GPU when torch sees one
@@ -78,6 +87,11 @@ class Settings(BaseSettings):
     digest_trending: int = 10  # trending papers per digest
     digest_personal: int = 10  # personalised papers per digest
     digest_search_mode: str = "hybrid"  # how interests are searched: hybrid | keyword | semantic
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _empty_token_is_none(cls, token: SecretStr | None) -> SecretStr | None:
+        return token if token is not None and token.get_secret_value().strip() else None
 
     def origin(self, request_origin: str | None = None) -> str:
         """Where every absolute link starts: the configured base URL; else, answering a request, the origin it
@@ -137,7 +151,8 @@ def reset_settings() -> None:
 # Libraries that log per request (the MCP SDK each refused tool call, the HTTP clients each request): only their
 # warnings and errors are worth a line. (bibtexparser warns for every malformed block: community/library.py,
 # which owns the parsing, holds it at ERROR.)
-NOISY_LOGGERS = ("mcp", "httpx", "httpcore", "sse_starlette", "uvicorn.access")
+NOISY_LOGGERS = ("mcp", "httpx", "httpx2", "httpcore", "sse_starlette", "uvicorn.access")
+ACCESS_LOGGER = "dailypapers.access"  # one line per request (web/requestlog.py), shown at INFO
 _LOG_HANDLER = "dailypapers"
 
 
@@ -154,14 +169,18 @@ class _Stderr(logging.StreamHandler):
 
 
 def configure_logging() -> None:
-    """One plain stderr handler on the root logger, and the noisy libraries held at WARNING; once per process,
-    at start (again is harmless). Once the root logger has a handler, the MCP SDK does not install its Rich
-    handler, which drew a boxed traceback holding the caller's arguments on the event loop for each error."""
+    """One stderr handler on the root logger (text or JSON lines, as `log_format` says; each record stamped
+    with its request's id), the access lines at INFO and the noisy libraries held at WARNING; once per
+    process, at start (again is harmless). Once the root logger has a handler, the MCP SDK does not install its
+    Rich handler, which drew a boxed traceback holding the caller's arguments on the event loop for each error."""
+    stamp_request_ids()
     root = logging.getLogger()
-    if not any(handler.get_name() == _LOG_HANDLER for handler in root.handlers):
+    handler = next((h for h in root.handlers if h.get_name() == _LOG_HANDLER), None)
+    if handler is None:
         handler = _Stderr()
         handler.set_name(_LOG_HANDLER)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
+    handler.setFormatter(JsonFormatter() if get_settings().log_format == "json" else TextFormatter())
+    logging.getLogger(ACCESS_LOGGER).setLevel(logging.INFO)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -10,7 +10,9 @@ test on SQLite alone, `@pytest.mark.postgresql_only` on PostgreSQL alone; the br
 from __future__ import annotations
 
 import itertools
+import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.postgres import postgres_server
+from tests.web_helpers import PASSWORD
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -29,6 +32,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_20K = ROOT / "benchmarks" / "data" / "arxiv-sample-20k.jsonl.gz"
 BACKENDS = ("sqlite", "postgresql")
 _databases = itertools.count()
+# The secrets tests type (passwords; the unreachable database's password in test_health), and the shape of
+# every API token made during the run: none may reach a log line.
+TEST_SECRETS = (PASSWORD, "another password", "hunter2")
+API_TOKEN = re.compile(r"dp_[A-Za-z0-9_-]{43}")
 
 
 def pytest_generate_tests(metafunc):
@@ -48,6 +55,22 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if getattr(item, "callspec", None) and item.callspec.params.get("backend") == "postgresql":
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_log(tmp_path_factory):
+    """Every record logged in this test process (each xdist worker has its own), written to a file as it
+    comes; at the end the file must hold none of the tests' secrets: a leak fails the last test's teardown."""
+    path = tmp_path_factory.mktemp("logs") / "run.log"
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)  # reopens if a dictConfig closes it
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    logging.getLogger().addHandler(handler)
+    yield path
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+    leaks = [line for line in (path.read_text(encoding="utf-8") if path.exists() else "").splitlines()
+             if any(secret in line for secret in TEST_SECRETS) or API_TOKEN.search(line)]
+    assert not leaks, f"secrets in the log of this test run ({path}):\n" + "\n".join(leaks[:20])
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dailypapers"
 
 # Small shared modules every layer may use: errors, settings, and the validated input types.
-FOUNDATION = {"errors", "config", "dates", "periods", "validators", "names", "data"}
+FOUNDATION = {"errors", "config", "logs", "dates", "periods", "validators", "names", "data"}
 
 # package -> the packages it may import (besides itself and the foundation), in data-flow order.
 ALLOWED: dict[str, set[str]] = {
@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "community": {"ingest", "sources", "store", "index", "search", "ranking"},
     "digest": {"community", "ranking", "search", "index", "store", "sources"},
     "web": {"community", "digest", "exports", "paper_markdown", "charts", "mcp_server", "ranking", "search", "index",
-            "ingest", "sources", "store"},
+            "ingest", "sources", "store", "jobs"},  # jobs: /metrics counts the queue's jobs per state
     # Agents read what the site shows through the same reads below web (the feed, paper views, the markdown
     # page); never web itself.
     "mcp_server": {"paper_markdown", "community", "ranking", "search", "index", "sources", "store"},

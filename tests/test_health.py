@@ -14,10 +14,9 @@ from sqlalchemy import text
 from dailypapers.config import reset_settings
 from dailypapers.index.engines import forget_indexes, keyword_index
 from dailypapers.store.db import get_engine
-from dailypapers.store.papers import next_change_seq
 from dailypapers.web import cache
 from tests.test_web_cache import Clock
-from tests.web_helpers import client, live_server
+from tests.web_helpers import client, live_server, touch_a_paper
 
 
 def _checks(response) -> dict[str, str]:
@@ -29,14 +28,6 @@ def _leaks_nothing(response, settings) -> None:
     for secret in (str(settings.data_dir), settings.db_url.split("://", 1)[1], "sqlite", "postgresql", "password"):
         assert secret not in body
     json.loads(body)
-
-
-def _touch_a_paper(engine) -> None:
-    """A paper change the keyword index has not seen: what another process's write leaves behind."""
-    with engine.begin() as conn:
-        seq = next_change_seq(conn)
-        conn.execute(text("UPDATE papers SET change_seq = :seq WHERE id = (SELECT min(id) FROM papers)"),
-                     {"seq": seq})
 
 
 def test_healthz_answers_while_the_process_lives(settings):
@@ -68,7 +59,7 @@ def test_not_ready_while_the_keyword_index_cannot_catch_up(demo):
     index = keyword_index(get_engine())
     writer = index.index.writer()  # another process rebuilding the index holds its writer
     try:
-        _touch_a_paper(get_engine())
+        touch_a_paper(get_engine())
         response = c.get("/readyz")
     finally:
         del writer
@@ -79,7 +70,7 @@ def test_not_ready_while_the_keyword_index_cannot_catch_up(demo):
 
 def test_a_keyword_index_merely_behind_catches_up_and_is_ready(demo):
     c = client()
-    _touch_a_paper(get_engine())  # another host's ingest: this host's replica catches up when asked
+    touch_a_paper(get_engine())  # another host's ingest: this host's replica catches up when asked
     assert c.get("/readyz").status_code == 200
 
 
@@ -114,7 +105,7 @@ def test_probes_are_neither_cached_nor_rate_limited(demo, monkeypatch):
     index = keyword_index(get_engine())
     writer = index.index.writer()
     try:
-        _touch_a_paper(get_engine())
+        touch_a_paper(get_engine())
         assert c.get("/readyz").status_code == 503  # the state of now, not a copy from memory
     finally:
         del writer

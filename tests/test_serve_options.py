@@ -5,33 +5,17 @@ from __future__ import annotations
 
 import select as io_select
 import socket
-from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
-from dailypapers.commands import demo as demo_commands
 from dailypapers.config import reset_settings
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import RateEvent
-from tests.web_helpers import PASSWORD, csrf_from, free_port, live_server, uvicorn_in_thread
+from tests.web_helpers import PASSWORD, csrf_from, live_server, served
 
 FORGED = "203.0.113.9"
-
-
-@contextmanager
-def served(monkeypatch):
-    """The site under uvicorn with the options `dailypapers serve` passes, in a thread; yields its URL."""
-    calls = []
-    monkeypatch.setenv("DAILYPAPERS_SERVED_URL", "http://127.0.0.1:8000")  # serve sets it; restored after
-    monkeypatch.setattr(demo_commands.uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
-    port = free_port()
-    demo_commands.serve_command(host="127.0.0.1", port=port, workers=1)
-    (args, kwargs), = calls
-    with uvicorn_in_thread(uvicorn.Config(*args, **kwargs)):
-        yield f"http://127.0.0.1:{port}"
 
 
 def _login_addresses(url: str, forwarded_for: str) -> set[str]:

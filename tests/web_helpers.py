@@ -133,3 +133,32 @@ def uvicorn_in_thread(config, start_seconds: float = 60):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def served(monkeypatch):
+    """The site under uvicorn with the options `dailypapers serve` passes, in a thread; yields its URL."""
+    import uvicorn
+
+    from dailypapers.commands import demo as demo_commands
+
+    calls = []
+    monkeypatch.setenv("DAILYPAPERS_SERVED_URL", "http://127.0.0.1:8000")  # serve sets it; restored after
+    monkeypatch.setattr(demo_commands.uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    port = free_port()
+    demo_commands.serve_command(host="127.0.0.1", port=port, workers=1)
+    (args, kwargs), = calls
+    with uvicorn_in_thread(uvicorn.Config(*args, **kwargs)):
+        yield f"http://127.0.0.1:{port}"
+
+
+def touch_a_paper(engine) -> None:
+    """A paper change the keyword index has not seen: what another process's write leaves behind."""
+    from sqlalchemy import text
+
+    from dailypapers.store.papers import next_change_seq
+
+    with engine.begin() as conn:
+        seq = next_change_seq(conn)
+        conn.execute(text("UPDATE papers SET change_seq = :seq WHERE id = (SELECT min(id) FROM papers)"),
+                     {"seq": seq})

@@ -10,12 +10,13 @@ import uvicorn
 
 from dailypapers.backup.lock import in_use
 from dailypapers.commands import app, err
-from dailypapers.config import get_settings, reset_settings
+from dailypapers.config import configure_logging, get_settings, reset_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.build import build_index
 from dailypapers.index.engines import keyword_index
 from dailypapers.ingest.demo import load_demo
 from dailypapers.store.db import migrate, session_scope
+from dailypapers.web.metrics import prepare_multiprocess_dir
 from dailypapers.web.protocol import HeaderDeadlineProtocol
 
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
@@ -79,7 +80,10 @@ def serve_command(
 ) -> None:
     """Serve the web site and the JSON API."""
     check_port_free(host, port)
+    configure_logging()  # uvicorn's own lines (this process's too) go through the site's handler
     url = announce_address(host, port)
+    if workers > 1 and get_settings().metrics_token:
+        prepare_multiprocess_dir(get_settings().data_dir)  # before the workers start: they inherit its name
     keyword_index(migrate()).sync()  # before the first request; repairs an index a crash left behind
     get_settings().signing_key  # noqa: B018  created now, never while answering a request
     err.print(f"dailypapers at {url}/")
@@ -89,11 +93,17 @@ def serve_command(
         uvicorn.run("dailypapers.web.app:create_app", **server_options(host, port, workers))
 
 
+# uvicorn's loggers hand their records to the root logger, where the site's handler is (config.py): one
+# format, and a request's error under its request id. Its access log stays off: web/requestlog.py writes one.
+UVICORN_LOGGING = {"version": 1, "disable_existing_loggers": False,
+                   "loggers": {"uvicorn": {"handlers": [], "propagate": True}}}
+
+
 def server_options(host: str, port: int, workers: int) -> dict:
     """uvicorn's settings for the site. Forwarded headers count only from the configured proxies: uvicorn
     otherwise believes 127.0.0.1, and any local client could then name its own address. Its HTTP protocol
     gives a request's headers a deadline (`request_header_seconds`), which uvicorn's own does not."""
     proxies = get_settings().trusted_proxies.strip()
     return {"factory": True, "host": host, "port": port, "workers": workers, "log_level": "warning",
-            "access_log": False, "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None,
-            "http": HeaderDeadlineProtocol}
+            "log_config": UVICORN_LOGGING, "access_log": False, "proxy_headers": bool(proxies),
+            "forwarded_allow_ips": proxies or None, "http": HeaderDeadlineProtocol}

@@ -11,6 +11,8 @@ from dailypapers.digest.send import IN_DOUBT
 from dailypapers.digest.subscribe import ACTIVE
 from dailypapers.store.models import DigestDelivery, OutboxMail, Subscriber
 
+MAIL_STATES = ("pending", "sent", "failed", "bounced", "in_doubt")
+
 
 @dataclass
 class InDoubt:
@@ -46,3 +48,15 @@ def delivery_status(session: Session, period_keys: list[str] | None = None) -> D
     report.in_doubt = [InDoubt(*row) for row in doubt]
     report.outbox = dict(session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
     return report
+
+
+def mail_states(session: Session) -> dict[str, dict[str, int]]:
+    """Digests and one-off emails (the outbox) per state, the in-doubt states counted as one: "in_doubt".
+    The usual states read 0 when no mail is in them."""
+    counts: dict[str, dict[str, int]] = {}
+    for kind, table in (("digest", DigestDelivery), ("outbox", OutboxMail)):
+        states = counts.setdefault(kind, dict.fromkeys(MAIL_STATES, 0))
+        for status, n in session.execute(select(table.status, func.count()).group_by(table.status)):
+            state = "in_doubt" if status in IN_DOUBT else status
+            states[state] = states.get(state, 0) + n
+    return counts

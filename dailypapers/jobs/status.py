@@ -13,6 +13,13 @@ SELECT j.id, j.task_name, j.queue_name, j.status, j.attempts, j.args,
 FROM procrastinate_jobs j LEFT JOIN procrastinate_events e ON e.job_id = j.id
 GROUP BY j.id ORDER BY j.id DESC LIMIT :limit
 """)
+# Every state procrastinate knows (its enum), with the jobs in each: a state with none still reads 0.
+PER_STATE = text("""
+SELECT s.state::text, count(j.id)
+FROM unnest(enum_range(NULL::procrastinate_job_status)) AS s(state)
+LEFT JOIN procrastinate_jobs j ON j.status = s.state
+GROUP BY s.state
+""")
 
 
 @dataclass
@@ -34,3 +41,9 @@ def recent_jobs(engine: Engine, limit: int = 20) -> list[JobRow]:
     """The newest jobs first: waiting (todo), running (doing), succeeded, failed, cancelled or aborted."""
     with engine.connect() as conn:
         return [JobRow(*row) for row in conn.execute(RECENT, {"limit": limit})]
+
+
+def jobs_per_state(engine: Engine) -> dict[str, int]:
+    """How many jobs are in each state (todo, doing, succeeded, failed, cancelled, aborted ...)."""
+    with engine.connect() as conn:
+        return dict(conn.execute(PER_STATE).all())

@@ -16,6 +16,7 @@ an import, before `dailypapers index`), semantic and hybrid searches fall back t
 
 from dataclasses import replace
 
+from prometheus_client import Histogram
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,10 @@ from dailypapers.search.query import Hit, SearchQuery, SearchResult
 
 __all__ = ["Hit", "SearchQuery", "SearchResult", "related", "search", "search_detailed", "total_without_filters"]
 
+# Per mode asked for (keyword, semantic, hybrid), whoever asks: pages, the API, feeds, agents, digests.
+SEARCH_SECONDS = Histogram("dailypapers_search_duration_seconds", "Time to answer one search, by the mode asked for",
+                           ["mode"])
+
 
 def search(session: Session, query: SearchQuery) -> list[Hit]:
     return search_detailed(session, query).hits
@@ -34,7 +39,8 @@ def search(session: Session, query: SearchQuery) -> list[Hit]:
 def search_detailed(session: Session, query: SearchQuery) -> SearchResult:
     query.validate()
     try:
-        return hybrid.run(session, query)
+        with SEARCH_SECONDS.labels(query.mode).time():
+            return hybrid.run(session, query)
     except OperationalError as exc:  # e.g. an FTS5 expression SQLite refuses: the user's input, not a crash
         raise InvalidInput(f"cannot search for {query.text!r}: {exc.orig}") from exc
 

@@ -22,6 +22,7 @@ from starlette.routing import compile_path
 
 from dailypapers.config import configure_logging, get_settings
 from dailypapers.errors import DailyPapersError
+from dailypapers.logs import REQUEST_ID
 from dailypapers.mcp_server.server import build_server, http_routes
 from dailypapers.store.db import get_engine
 from dailypapers.web import (
@@ -34,6 +35,7 @@ from dailypapers.web import (
     feeds,
     health,
     library,
+    metrics,
     pages,
     saved_searches,
     subscriptions,
@@ -46,6 +48,7 @@ from dailypapers.web.head import HeadAsGet
 from dailypapers.web.headers import SecurityHeaders
 from dailypapers.web.limits import BodyLimit
 from dailypapers.web.openapi import truthful_openapi
+from dailypapers.web.requestlog import RequestLog
 from dailypapers.web.responses import DISK_FULL_MESSAGE, is_disk_full, json_error, safe_next, status_for, wants_json
 from dailypapers.web.security import CsrfCookieMiddleware
 from dailypapers.web.templating import render
@@ -121,8 +124,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception):
-        # Starlette logs the traceback after this handler answers; the visitor gets a page, not a stack.
-        return error_response(request, 500, "something went wrong on our side; the error has been logged")
+        # uvicorn logs the traceback after this handler answers, under the request's id; the visitor gets a
+        # page, not a stack, and the id to quote (the answer is sent from outside RequestLog, which adds it).
+        return error_response(request, 500, "something went wrong on our side; the error has been logged",
+                              {"X-Request-ID": REQUEST_ID.get() or ""})
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
@@ -156,9 +161,11 @@ def create_app() -> FastAPI:
     app.add_middleware(MicroCache)  # added late, so it runs early: a cache hit skips everything inside it
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit)
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, refusals and cache hits too
+    app.add_middleware(SecurityHeaders)  # on every answer, refusals and cache hits too
+    app.add_middleware(RequestLog)  # outermost: it times and logs every answer, and gives each request its id
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(api.router)
     app.include_router(library.api)
     app.include_router(saved_searches.api)

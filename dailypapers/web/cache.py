@@ -25,7 +25,7 @@ from dailypapers.config import get_settings
 MAX_ENTRIES = 4096
 LARGEST_SHARE = 16  # no single response above 1/16 of the byte bound is kept
 _SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc",  # files, cached by browsers
-                  "/healthz", "/readyz")  # probes must see the state of now
+                  "/healthz", "/readyz", "/metrics")  # probes and scrapes must see the state of now
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
 clock = time.monotonic  # what ages the entries; the tests move a clock of their own
 
