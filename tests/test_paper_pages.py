@@ -146,7 +146,7 @@ def test_claim_approve_show_and_unclaim(settings, papers):
     assert 'href="/users/ada"' in client().get("/papers/2501.00001").text
     assert 'href="/users/ada"' in client().get("/authors/ada%20lovelace").text
     taken = other.post("/papers/2501.00001/claim", data={"author": "0", "csrf_token": csrf(other, "/papers")})
-    assert taken.status_code == 400 and "verified user already" in taken.text
+    assert taken.status_code == 400 and "claimed and verified already" in taken.text
     # An approved author may edit the paper's links.
     assert c.post("/papers/2501.00001/links", data={"githubRepo": REPO, "csrf_token": token}).status_code == 303
     unclaimed = c.post("/papers/2501.00001/claim", data={"author": "0", "claim": "0", "csrf_token": token})
@@ -209,7 +209,7 @@ def test_a_waiting_claim_does_not_block_the_real_author(people):
     assert _queue(admin) == {}  # approving ada's claim turned mallory's down
     assert client().get("/api/papers/2501.00001").json()["authors"][0]["user"]["user"] == "ada"
     assert "You are" not in mallory.get("/papers/2501.00001").text
-    assert "is a verified user already" in _claim(mallory, "2501.00001", 0).text
+    assert "is claimed and verified already" in _claim(mallory, "2501.00001", 0).text
 
 
 def test_a_rejected_claimant_waits_before_claiming_again(people, session):

@@ -37,7 +37,7 @@ def claim_author(session: Session, user: User, arxiv_id: str, author_index: int)
     if mine:
         raise InvalidInput(f"you have claimed {paper.authors[mine[0].author_index]} on this paper already")
     if any(c.author_index == author_index and c.status == APPROVED for c in claims):
-        raise InvalidInput(f"{name} on this paper is a verified user already; an administrator can change that")
+        raise InvalidInput(f"{name} on this paper is claimed and verified already; an administrator can change that")
     turned_down = next((c for c in claims if c.author_index == author_index and c.user_id == user.id), None)
     if turned_down is not None:  # the user's rejected claim of this very author: renewed after the cooldown
         again = (turned_down.decided_at or turned_down.created_at) + RECLAIM_COOLDOWN
