@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     feed_window_days: int = 14
     rate_limit_writes: int = 30  # writes (votes, comments, submissions) per user per minute
-    rate_limit_logins: int = 10  # login attempts per address, and per username, per 5 minutes
+    # Failed logins per account, and per account and address (three times as many per address), before each
+    # further try waits 5 minutes, doubling with every failure; an owner signing in from a known address passes.
+    rate_limit_logins: int = 10
     page_cache_seconds: float = 1.0  # anonymous reads served from memory this long (0: off)
     page_cache_bytes: int = 64_000_000  # at most this much memory per worker for those reads
     # Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks, comma-separated).

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
+import re
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import select, update
+
+from dailypapers.community.claims import RECLAIM_COOLDOWN
 from dailypapers.names import author_key
 from dailypapers.search import SearchQuery, search
 from dailypapers.sources.links import suggested_links
-from dailypapers.store.models import DailyEntry, Paper, User
+from dailypapers.store.models import AuthorClaim, DailyEntry, Paper, User
 from dailypapers.validators import forge_url
 from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup, token_for
 
@@ -127,8 +131,6 @@ def test_claim_approve_show_and_unclaim(settings, papers):
     assert "waiting for an administrator" in c.get("/papers/2501.00001").text
     other = client()
     signup(other, "mallory")
-    taken = other.post("/papers/2501.00001/claim", data={"author": "0", "csrf_token": csrf(other, "/papers")})
-    assert taken.status_code == 400
     assert other.get("/admin/claims").status_code == 403
     admin = client()
     signup(admin, "root")
@@ -143,6 +145,8 @@ def test_claim_approve_show_and_unclaim(settings, papers):
     assert "user" not in info["authors"][1]
     assert 'href="/users/ada"' in client().get("/papers/2501.00001").text
     assert 'href="/users/ada"' in client().get("/authors/ada%20lovelace").text
+    taken = other.post("/papers/2501.00001/claim", data={"author": "0", "csrf_token": csrf(other, "/papers")})
+    assert taken.status_code == 400 and "claimed and verified already" in taken.text
     # An approved author may edit the paper's links.
     assert c.post("/papers/2501.00001/links", data={"githubRepo": REPO, "csrf_token": token}).status_code == 303
     unclaimed = c.post("/papers/2501.00001/claim", data={"author": "0", "claim": "0", "csrf_token": token})
@@ -164,3 +168,61 @@ def test_a_rejected_claim_frees_the_author(settings, papers):
     signup(other, "jmuller")
     claimed = other.post("/papers/2501.00002/claim", data={"author": "1", "csrf_token": csrf(other, "/papers")})
     assert claimed.status_code == 303
+
+
+def _queue(admin) -> dict[str, int]:
+    """The waiting claims on the administrators' page: {username: claim id}."""
+    html = admin.get("/admin/claims").text
+    return {user: int(claim) for claim, user in re.findall(r'id="claim-(\d+)"><a href="/users/(\w+)"', html)}
+
+
+def _claim(c, arxiv_id: str, author: int, wanted: str = "1"):
+    return c.post(f"/papers/{arxiv_id}/claim", data={"author": str(author), "claim": wanted,
+                                                     "csrf_token": csrf(c, "/papers")})
+
+
+def _decide(admin, username: str, decision: str) -> None:
+    claim_id = _queue(admin)[username]
+    answer = admin.post(f"/admin/claims/{claim_id}", data={"decision": decision, "csrf_token": csrf(admin, "/admin")})
+    assert answer.status_code == 303
+
+
+@pytest.fixture
+def people(settings, papers):
+    """Signed-in browsers: ada (the real author), mallory (a squatter), root (an administrator)."""
+    browsers = {name: client() for name in ("ada", "mallory", "root")}
+    for name, c in browsers.items():
+        signup(c, name)
+    make_admin("root")
+    return browsers
+
+
+def test_a_waiting_claim_does_not_block_the_real_author(people):
+    ada, mallory, admin = people["ada"], people["mallory"], people["root"]
+    assert _claim(mallory, "2501.00001", 0).status_code == 303  # first, and false
+    assert '<option value="0">Ada Lovelace</option>' in ada.get("/papers/2501.00001").text
+    assert _claim(ada, "2501.00001", 0).status_code == 303
+    assert "You are Ada Lovelace on this paper" in ada.get("/papers/2501.00001").text
+    queue = admin.get("/admin/claims").text
+    assert queue.count("one of 2 claims of this author") == 2
+    _decide(admin, "ada", "approve")
+    assert _queue(admin) == {}  # approving ada's claim turned mallory's down
+    assert client().get("/api/papers/2501.00001").json()["authors"][0]["user"]["user"] == "ada"
+    assert "You are" not in mallory.get("/papers/2501.00001").text
+    assert "is claimed and verified already" in _claim(mallory, "2501.00001", 0).text
+
+
+def test_a_rejected_claimant_waits_before_claiming_again(people, session):
+    mallory, admin = people["mallory"], people["root"]
+    assert _claim(mallory, "2501.00002", 1).status_code == 303
+    _decide(admin, "mallory", "reject")
+    again = _claim(mallory, "2501.00002", 1)
+    assert again.status_code == 400 and "turned down your claim of J. Muller on this paper" in again.text
+    assert _claim(mallory, "2501.00002", 1, wanted="0").status_code == 404  # a rejection cannot be withdrawn
+    assert _claim(mallory, "2501.00002", 1).status_code == 400
+    assert _queue(admin) == {}
+    # A month on, the claim may come back once, for the administrator to decide again.
+    session.execute(update(AuthorClaim).values(decided_at=datetime.now(UTC) - RECLAIM_COOLDOWN - timedelta(hours=1)))
+    session.commit()
+    assert _claim(mallory, "2501.00002", 1).status_code == 303
+    assert list(_queue(admin)) == ["mallory"]

@@ -8,8 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import select
 
-from tests.web_helpers import PASSWORD, client
+from dailypapers.store.db import session_scope
+from dailypapers.store.models import User
+from tests.web_helpers import PASSWORD, client, csrf
 
 
 @pytest.fixture
@@ -45,11 +48,34 @@ def test_token_works_against_the_api(cli, settings):
 
 def test_bad_input_is_one_line_errors(cli):
     bad_name = cli("users", "create", "x", "--password-stdin", input=PASSWORD + "\n")
-    assert bad_name.returncode == 1 and bad_name.stderr.startswith("error: a username has 3 to 40")
+    assert bad_name.returncode == 2 and bad_name.stderr.startswith("error: a username has 3 to 40")
     short = cli("users", "create", "bob", "--password-stdin", input="short\n")
-    assert short.returncode == 1 and "at least 8 characters" in short.stderr and "Traceback" not in short.stderr
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr and "Traceback" not in short.stderr
     cli("users", "create", "bob", "--password-stdin", input=PASSWORD + "\n")
     taken = cli("users", "create", "bob", "--password-stdin", input=PASSWORD + "\n")
     assert taken.returncode == 1 and "is taken" in taken.stderr
     missing = cli("users", "token", "nobody")
     assert missing.returncode == 1 and missing.stderr.strip() == "error: no user 'nobody'"
+
+
+def test_a_weak_password_is_a_usage_error(cli):
+    """The web's check, through the same validator: one line, exit 2, no account made."""
+    for password, message in [
+        ("12345678", "the password is too easy to guess (this is a top-10 common password): a few unrelated "
+                     "words make a strong one"),
+        ("bobby-tables", "the password must not contain the username"),
+    ]:
+        created = cli("users", "create", "bobby", "--password-stdin", input=password + "\n")
+        assert (created.returncode, created.stderr) == (2, f"error: {message}\n")
+    with session_scope() as session:
+        assert session.scalar(select(User)) is None
+
+
+def test_a_weak_new_password_leaves_the_old_one(cli):
+    cli("users", "create", "alice", "--password-stdin", input=PASSWORD + "\n")
+    weak = cli("users", "password", "alice", "--password-stdin", input="iloveyou\n")
+    assert weak.returncode == 2 and weak.stderr.startswith("error: the password is too easy to guess")
+    assert len(weak.stderr.splitlines()) == 1
+    c = client()
+    login = c.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf(c)})
+    assert login.status_code == 303

@@ -15,12 +15,13 @@ _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 PASSWORD = "correct horse battery"
 
 
-def client(base_url: str = "http://testserver"):
+def client(base_url: str = "http://testserver", address: str = "testclient"):
+    """An in-process client; `address` is the client address the app sees (as uvicorn would report it)."""
     from fastapi.testclient import TestClient
 
     from dailypapers.web.app import create_app
 
-    return TestClient(create_app(), base_url=base_url, follow_redirects=False)
+    return TestClient(create_app(), base_url=base_url, follow_redirects=False, client=(address, 50000))
 
 
 def csrf_from(html: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
 
 from dailypapers.commands import app, err, out, print_json
@@ -34,6 +35,14 @@ def _read_password(from_stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
+def _usage_checked(check, *args) -> str:
+    """`check(*args)`, its InvalidInput a usage error: one line, exit 2, before anything is stored."""
+    try:
+        return check(*args)
+    except InvalidInput as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
 @users_app.command("create")
 def create(
     username: str = typer.Argument(..., help="3 to 40 letters, digits, - or _."),
@@ -43,8 +52,8 @@ def create(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
 ) -> None:
     """Create an account (asks for the password unless --password-stdin)."""
-    validate_username(username)  # before asking for a password
-    password = validate_password(_read_password(password_stdin))
+    username = _usage_checked(validate_username, username)  # before asking for a password
+    password = _usage_checked(validate_password, _read_password(password_stdin), username)
     migrate()  # the first administrator is often made before anything else
     with session_scope() as session:
         user = create_user(session, username, password, email=email, fullname=fullname, is_admin=admin)
@@ -83,7 +92,7 @@ def disable(username: str, enable: bool = typer.Option(False, "--enable", help="
 @users_app.command("password")
 def change_password(username: str, password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
     """Set a new password (ends the user's other sessions)."""
-    password = validate_password(_read_password(password_stdin))
+    password = _usage_checked(validate_password, _read_password(password_stdin), username)
     with session_scope() as session:
         set_password(session, get_user(session, username), password)
     err.print(f"password of {username} changed")

@@ -1,11 +1,16 @@
 """Author claims: a signed-in user says "this is me" of one author of a paper; an administrator approves
-or rejects it. An approved claim links the author's name to the user's profile."""
+or rejects it. An approved claim links the author's name to the user's profile.
+
+Several users may claim the same author while the claims wait: the first to come cannot block the real
+author. Approving one turns the others down. A rejected claim stays, and its user may claim that author
+of that paper again only after a cooldown, so a turned-down claim cannot be put straight back in the queue.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from dailypapers.community.moderation import require_admin
@@ -15,51 +20,76 @@ from dailypapers.names import author_key
 from dailypapers.store.models import AuthorClaim, User
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+LIVE = (PENDING, APPROVED)
+RECLAIM_COOLDOWN = timedelta(days=30)  # after a rejection, before its user may claim that author again
 
 
 def claim_author(session: Session, user: User, arxiv_id: str, author_index: int) -> AuthorClaim:
-    """A pending claim of the paper's author at `author_index`; InvalidInput when someone holds it already
-    or the user claimed another author of the same paper."""
+    """A pending claim of the paper's author at `author_index`; InvalidInput when the user has a claim on
+    this paper already, an approved claim holds the author, or the user's claim of it was turned down
+    less than RECLAIM_COOLDOWN ago."""
     paper = load_paper(session, arxiv_id)
     if not 0 <= author_index < len(paper.authors or []):
         raise InvalidInput(f"{arxiv_id} has no author number {author_index + 1}")
-    claims = {c.author_index: c for c in session.scalars(select(AuthorClaim).where(AuthorClaim.paper_id == paper.id))}
-    mine = [c for c in claims.values() if c.user_id == user.id and c.status != REJECTED]
+    name = paper.authors[author_index]
+    claims = list(session.scalars(select(AuthorClaim).where(AuthorClaim.paper_id == paper.id)))
+    mine = [c for c in claims if c.user_id == user.id and c.status in LIVE]
     if mine:
         raise InvalidInput(f"you have claimed {paper.authors[mine[0].author_index]} on this paper already")
-    held = claims.get(author_index)
-    if held is not None and held.status != REJECTED:
-        raise InvalidInput(f"{paper.authors[author_index]} on this paper is claimed by someone already")
-    if held is not None:  # a rejected claim frees the author for a new one
-        session.delete(held)
+    if any(c.author_index == author_index and c.status == APPROVED for c in claims):
+        raise InvalidInput(f"{name} on this paper is claimed and verified already; an administrator can change that")
+    turned_down = next((c for c in claims if c.author_index == author_index and c.user_id == user.id), None)
+    if turned_down is not None:  # the user's rejected claim of this very author: renewed after the cooldown
+        again = (turned_down.decided_at or turned_down.created_at) + RECLAIM_COOLDOWN
+        if datetime.now(UTC) < again:
+            raise InvalidInput(f"an administrator turned down your claim of {name} on this paper; you may claim "
+                               f"it again from {again:%Y-%m-%d}")
+        turned_down.status, turned_down.created_at, turned_down.decided_at = PENDING, datetime.now(UTC), None
         session.flush()
+        return turned_down
     claim = AuthorClaim(paper_id=paper.id, author_index=author_index, user_id=user.id,
-                        author_key=author_key(paper.authors[author_index]), status=PENDING)
+                        author_key=author_key(name), status=PENDING)
     session.add(claim)
     session.flush()
     return claim
 
 
 def unclaim_author(session: Session, user: User, arxiv_id: str, author_index: int) -> None:
-    """Withdraw the user's own claim, pending or approved."""
+    """Withdraw the user's own claim, pending or approved (a rejected one stays, with its cooldown)."""
     paper = load_paper(session, arxiv_id)
     claim = session.scalar(select(AuthorClaim).where(
-        AuthorClaim.paper_id == paper.id, AuthorClaim.author_index == author_index))
-    if claim is None or claim.user_id != user.id:
+        AuthorClaim.paper_id == paper.id, AuthorClaim.author_index == author_index,
+        AuthorClaim.user_id == user.id, AuthorClaim.status.in_(LIVE)))
+    if claim is None:
         raise NotFound("you have no claim on this author")
     session.delete(claim)
     session.flush()
 
 
 def decide_claim(session: Session, admin: User, claim_id: int, approve: bool) -> AuthorClaim:
+    """Approve or reject a claim. Approving one turns down every other claim of the same author of the paper,
+    waiting or approved before: one person is that author."""
     require_admin(admin)
     claim = session.get(AuthorClaim, claim_id)
     if claim is None:
         raise NotFound(f"no claim {claim_id}")
+    now = datetime.now(UTC)
+    if approve:
+        session.execute(update(AuthorClaim).where(
+            AuthorClaim.paper_id == claim.paper_id, AuthorClaim.author_index == claim.author_index,
+            AuthorClaim.id != claim.id, AuthorClaim.status.in_(LIVE)).values(status=REJECTED, decided_at=now))
     claim.status = APPROVED if approve else REJECTED
-    claim.decided_at = datetime.now(UTC)
+    claim.decided_at = now
     session.flush()
     return claim
+
+
+def user_claim(session: Session, user: User | None, paper_id: int) -> AuthorClaim | None:
+    """The user's own live (pending or approved) claim on the paper, if any."""
+    if user is None:
+        return None
+    return session.scalar(select(AuthorClaim).where(
+        AuthorClaim.paper_id == paper_id, AuthorClaim.user_id == user.id, AuthorClaim.status.in_(LIVE)))
 
 
 def pending_claims(session: Session) -> list[AuthorClaim]:
@@ -70,12 +100,13 @@ def pending_claims(session: Session) -> list[AuthorClaim]:
 
 
 def paper_claims(session: Session, paper_ids: list[int]) -> dict[int, dict[int, AuthorClaim]]:
-    """The live (pending or approved) claims of these papers: {paper id: {author index: claim}}, one query."""
+    """The approved claims of these papers: {paper id: {author index: claim}}, one query. (Waiting claims
+    are private to their users and the administrators.)"""
     if not paper_ids:
         return {}
     found: dict[int, dict[int, AuthorClaim]] = {}
     for claim in session.scalars(select(AuthorClaim).options(joinedload(AuthorClaim.user)).where(
-            AuthorClaim.paper_id.in_(paper_ids), AuthorClaim.status != REJECTED)):
+            AuthorClaim.paper_id.in_(paper_ids), AuthorClaim.status == APPROVED)):
         found.setdefault(claim.paper_id, {})[claim.author_index] = claim
     return found
 

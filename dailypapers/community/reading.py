@@ -19,7 +19,7 @@ class PaperView:
     paper: Paper
     entry: DailyEntry | None
     submitter: User | None
-    claims: dict[int, AuthorClaim]  # live claims by author index
+    claims: dict[int, AuthorClaim]  # approved claims by author index
 
 
 def canonical_id(text: str) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from dailypapers.community.sessions import end_all_sessions
 from dailypapers.errors import InvalidInput, NotFound
@@ -18,18 +21,33 @@ from dailypapers.validators import email_address
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,38}[A-Za-z0-9]$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
+# zxcvbn's score (0-4) of a password: 2 and up takes at least a million guesses, far beyond what the login
+# limits let anyone try; 0 and 1 are the common passwords, keyboard walks, repeats and names it knows.
+MIN_STRENGTH = 2
+STRENGTH_CHARS = 72  # zxcvbn scores at most this many characters (its own bound, to keep it fast)
 _hasher = PasswordHasher()
+
+
+class WrongPassword(InvalidInput):
+    """The current password given to change it is not the account's: a failed attempt, unlike a weak new one."""
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """An argon2 hash of a random secret, with the same cost as real ones: checked against when a name is
+    unknown or its account has no password, so every login spends the same time on one verification."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        return False
+    """True when `password` matches; an account without a password (a demo voter) matches nothing, after
+    the same work as any other, so timing does not tell such accounts apart."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -42,11 +60,25 @@ def validate_username(username: str) -> str:
     return username
 
 
-def validate_password(password: str) -> str:
-    if len(password or "") < MIN_PASSWORD:
+def validate_password(password: str, username: str) -> str:
+    """The password, unless it is too short or long, only spaces, holds the username, or is easy to guess
+    (zxcvbn: common passwords, names, keyboard walks, repeats, dates); InvalidInput says which. The one
+    check of a new password: sign-up, the settings page and the CLI all come here."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"the password must have at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise InvalidInput(f"the password must have at most {MAX_PASSWORD} characters")
+    if not password.strip():
+        raise InvalidInput("the password cannot be only spaces")
+    name = (username or "").strip().lower()
+    if name and name in password.lower():
+        raise InvalidInput("the password must not contain the username")
+    strength = zxcvbn(password[:STRENGTH_CHARS])  # no user_inputs: zxcvbn keeps those in a shared global
+    if strength["score"] < MIN_STRENGTH:
+        warning = strength["feedback"]["warning"].rstrip(".")
+        why = f" ({warning[0].lower()}{warning[1:]})" if warning else ""
+        raise InvalidInput(f"the password is too easy to guess{why}: a few unrelated words make a strong one")
     return password
 
 
@@ -61,7 +93,7 @@ def create_user(session: Session, username: str, password: str | None, *, email:
     if email and session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
         raise InvalidInput("an account with this e-mail address exists already")
     user = User(username=username, email=email, fullname=fullname, is_admin=is_admin,
-                password_hash=hash_password(validate_password(password)) if password is not None else None)
+                password_hash=hash_password(validate_password(password, username)) if password is not None else None)
     session.add(user)
     session.flush()
     return user
@@ -88,27 +120,26 @@ def list_users(session: Session) -> list[User]:
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The account, when the password is right and it is not disabled. Exactly one argon2 verification
+    whatever the name: timing does not reveal which names exist or which accounts have no password."""
     user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
-    if user is None:
-        _hasher.hash(password or "x")  # spend the same time, so timing does not reveal which names exist
-        return None
-    verified = verify_password(user.password_hash, password or "")
+    verified = verify_password(user.password_hash if user else None, password or "")
     return user if verified and user.disabled_at is None else None
 
 
 def set_password(session: Session, user: User, password: str) -> User:
     """A new password hash; every session of the user ends (API tokens, made for scripts, keep working)."""
-    user.password_hash = hash_password(validate_password(password))
+    user.password_hash = hash_password(validate_password(password, user.username))
     end_all_sessions(session, user.id)
     session.flush()
     return user
 
 
 def change_password(session: Session, user_id: int, current: str, new: str) -> User:
-    """The user's own change: the current password must be right (InvalidInput otherwise)."""
+    """The user's own change: the current password must be right (WrongPassword otherwise)."""
     account = session.get(User, user_id)
     if account is None or not verify_password(account.password_hash, current):
-        raise InvalidInput("the current password is wrong")
+        raise WrongPassword("the current password is wrong")
     return set_password(session, account, new)
 
 

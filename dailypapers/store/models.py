@@ -153,6 +153,17 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class LoginAddress(Base):
+    """An address a user has signed in from (a keyed hash of it, not the address): a right password from
+    one of these passes the per-account login limit that strangers' failures may have closed."""
+
+    __tablename__ = "login_addresses"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class DailyEntry(Base):
     """A paper on the daily feed: once per paper, on one date."""
 
@@ -262,7 +273,9 @@ class Comment(Base):
 
 
 class AuthorClaim(Base):
-    """A user saying "this is me" of one author of one paper; an administrator approves or rejects it."""
+    """A user saying "this is me" of one author of one paper; an administrator approves or rejects it.
+    Several users may claim the same author (the administrator picks); a rejected claim stays, so that its
+    user waits before claiming that author again."""
 
     __tablename__ = "author_claims"
 
@@ -278,7 +291,7 @@ class AuthorClaim(Base):
     user: Mapped[User] = relationship()
     paper: Mapped[Paper] = relationship()
 
-    __table_args__ = (UniqueConstraint("paper_id", "author_index", name="uq_claim_paper_author"),)
+    __table_args__ = (UniqueConstraint("paper_id", "author_index", "user_id", name="uq_claim_paper_author_user"),)
 
 
 class Subscriber(Base):

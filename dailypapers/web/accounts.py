@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from dailypapers.community.login_addresses import is_known_address
 from dailypapers.community.sessions import end_all_sessions
 from dailypapers.community.tokens import create_api_token, list_api_tokens, revoke_api_token
-from dailypapers.community.users import authenticate, change_password, create_user
+from dailypapers.community.users import WrongPassword, authenticate, change_password, create_user
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
@@ -18,9 +19,11 @@ from dailypapers.web.inputs import DbId, LoginForm, PasswordForm, SignupForm, To
 from dailypapers.web.responses import safe_next
 from dailypapers.web.security import client_ip, rate_limit
 from dailypapers.web.templating import render
+from dailypapers.web.throttle import Limit, begin_attempt, too_many
 
 router = APIRouter(include_in_schema=False)
-LOGIN_WINDOW = 300.0
+LOGIN_WINDOW = 300.0  # the first wait once a limit is reached; it doubles with each further failure
+ADDRESS_SHARE = 3  # one address may be a whole office behind NAT: it may fail this many accounts' worth
 SIGNUPS_PER_HOUR = 20
 CSRF_CHECKED = [Depends(checked_csrf)]  # a form post by someone not signed in (yet)
 
@@ -51,17 +54,30 @@ def login_form(request: Request, next: str = "/papers"):
 
 @router.post("/login", dependencies=CSRF_CHECKED)
 def login(request: Request, form: Annotated[LoginForm, Form()]):
-    limit = get_settings().rate_limit_logins
-    rate_limit(f"login:ip:{client_ip(request)}", limit, LOGIN_WINDOW)
-    rate_limit(f"login:user:{form.username.strip().lower()[:64]}", limit, LOGIN_WINDOW)
+    """Failed logins are limited per address, per account and address, and per account. The first two
+    refuse a try before the password is checked. The account's own limit, which strangers failing from
+    many addresses can close, still lets its owner in: the right password, from an address they signed in
+    from before."""
+    allowed, address, name = get_settings().rate_limit_logins, client_ip(request), form.username.strip().lower()[:64]
+    pair = f"login:pair:{address}:{name}"
+    account = f"login:user:{name}"
+    attempt = begin_attempt([Limit(f"login:ip:{address}", allowed * ADDRESS_SHARE, LOGIN_WINDOW),
+                             Limit(pair, allowed, LOGIN_WINDOW)], [Limit(account, allowed, LOGIN_WINDOW)])
+    closed = attempt.waits[account]
     with session_scope() as session:
         user = authenticate(session, form.username, form.password)
-    if user is None:
-        return render(request, "login.html", status_code=400, error="wrong username or password",
-                      next=safe_next(form.next), username=form.username)
-    response = RedirectResponse(safe_next(form.next), status_code=303)
-    log_in(request, response, user)
-    return response
+        admitted = user is not None and (not closed or is_known_address(session, user.id, address))
+    if admitted:
+        attempt.succeeded(pair)
+        response = RedirectResponse(safe_next(form.next), status_code=303)
+        log_in(request, response, user)
+        return response
+    if user is not None:
+        attempt.succeeded()  # a right password is no failure, though this address must wait
+    if closed:  # right or wrong, the same answer: a stranger learns nothing of the password
+        raise too_many(closed)
+    return render(request, "login.html", status_code=400, error="wrong username or password",
+                  next=safe_next(form.next), username=form.username)
 
 
 @router.post("/logout", dependencies=CSRF_CHECKED)
@@ -99,16 +115,23 @@ def new_token(request: Request, user: Writer, form: Annotated[TokenForm, Form()]
 
 @router.post("/settings/password")
 def change_password_form(request: Request, user: Writer, form: Annotated[PasswordForm, Form()]):
-    """A new password; every session ends, and this browser gets a new one."""
-    rate_limit(f"login:user:{user.username.lower()}", get_settings().rate_limit_logins, LOGIN_WINDOW)
+    """A new password; every session ends, and this browser gets a new one. Wrong current passwords are
+    limited per account, counted only from its own signed-in sessions: strangers cannot close this form."""
+    limit = Limit(f"password:user:{user.id}", get_settings().rate_limit_logins, LOGIN_WINDOW)
+    attempt = begin_attempt([limit])
+    error = account = None
     with session_scope() as session:
         tokens = list_api_tokens(session, user)
         try:
             account = change_password(session, user.id, form.current, form.new)
+            session.expunge(account)
         except InvalidInput as exc:
-            return render(request, "settings.html", status_code=400, tokens=tokens, new_token=None,
-                          password_error=str(exc))
-        session.expunge(account)
+            error = exc
+    if not isinstance(error, WrongPassword):
+        attempt.succeeded(limit.key)  # the current password was right, whatever became of the new one
+    if error is not None:
+        return render(request, "settings.html", status_code=400, tokens=tokens, new_token=None,
+                      password_error=str(error))
     response = render(request, "settings.html", tokens=tokens, new_token=None, flash="Password changed.")
     log_in(request, response, account)
     return response

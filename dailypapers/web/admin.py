@@ -3,6 +3,8 @@ author claims waiting for a decision."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import APIRouter, Request
 
 from dailypapers.community.claims import pending_claims
@@ -30,4 +32,6 @@ def claims_queue(request: Request):
     with session_scope() as session:
         claims = pending_claims(session)
         session.expunge_all()
-    return render(request, "admin_claims.html", claims=claims)
+    # Claims of the same author compete: the page says so, since approving one turns down the others.
+    rivals = Counter((claim.paper_id, claim.author_index) for claim in claims)
+    return render(request, "admin_claims.html", claims=claims, rivals=rivals)

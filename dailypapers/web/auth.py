@@ -17,12 +17,13 @@ from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 
 from dailypapers.community import moderation
+from dailypapers.community.login_addresses import remember_address
 from dailypapers.community.sessions import SESSION_SECONDS, end_session, start_session, user_for_session
 from dailypapers.community.tokens import user_for_token
 from dailypapers.config import get_settings
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import User
-from dailypapers.web.security import csrf_from_request, is_https, rate_limit, verify_csrf
+from dailypapers.web.security import client_ip, csrf_from_request, is_https, rate_limit, verify_csrf
 
 SESSION_COOKIE = "dp_session"
 WRITE_WINDOW = 60  # seconds; `rate_limit_writes` writes per user in it
@@ -35,8 +36,10 @@ class LoginRequired(Exception):
 
 
 def log_in(request: Request, response: Response, user: User) -> None:
+    """A new session for this browser; its address becomes one the user is known to sign in from."""
     with session_scope() as session:
         value = start_session(session, user)
+        remember_address(session, user.id, client_ip(request))
     response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_SECONDS, httponly=True,
                         samesite="lax", secure=is_https(request.scope), path="/")
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from dailypapers.community.authors import author_page
+from dailypapers.community.claims import user_claim
 from dailypapers.community.comments import render_markdown, thread_order
 from dailypapers.community.library import card_state
 from dailypapers.community.links import may_edit_links
@@ -216,6 +217,7 @@ def paper_page(request: Request, arxiv_id: str):
         voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
         edits_links = may_edit_links(session, user, view.paper)
         marks = card_state(session, user.id if user else None, [view.paper.id])
+        my_claim = user_claim(session, user, view.paper.id)
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
@@ -225,7 +227,8 @@ def paper_page(request: Request, arxiv_id: str):
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
                   thread=thread_order(comments),
-                  voted=voted, marks=marks, related=related_list, is_admin=is_admin, edits_links=edits_links)
+                  voted=voted, marks=marks, related=related_list, is_admin=is_admin, edits_links=edits_links,
+                  my_claim=my_claim)
 
 
 def paper_markdown_page(request: Request, arxiv_id: str):

