@@ -34,7 +34,7 @@ BACKENDS = ("sqlite", "postgresql")
 _databases = itertools.count()
 # The secrets tests type (passwords; the unreachable database's password in test_health), and the shape of
 # every API token made during the run: none may reach a log line.
-TEST_SECRETS = (PASSWORD, "another password", "hunter2")
+TEST_SECRETS = (PASSWORD, "another password", "another long passphrase", "hunter2")
 API_TOKEN = re.compile(r"dp_[A-Za-z0-9_-]{43}")
 
 
