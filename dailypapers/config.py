@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Empty: none, so no client can choose the address rate limits see.
     trusted_proxies: str = ""
     request_body_seconds: float = 30.0  # a request body must arrive within this long, or 408
+    # The most papers one library (and one collection) may hold. A reading list of years (ten papers a day for
+    # five years); its full BibTeX export is about 35 MB, and For you fits its model on every saved paper.
+    library_max_papers: int = 20_000
 
     # Search
     embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH
