@@ -56,9 +56,9 @@ def _add_papers(session: Session, model, owner, paper_ids: list[int], what: str,
     limit = get_settings().library_max_papers
     size = session.scalar(select(func.count()).select_from(model).where(owner))
     if size + len(new) > limit:
-        adding = f"; this adds {len(new):,} more" if len(new) > 1 else ""
-        raise InvalidInput(f"{what} holds {size:,} papers{adding}, and it holds at most {limit:,}: remove some "
-                           "papers first")
+        adding = f" and this adds {len(new):,} more" if len(new) > 1 else ""
+        raise InvalidInput(f"{what} already holds {size:,} paper{'s' if size != 1 else ''}{adding}; it may hold at "
+                           f"most {limit:,}: remove some first")
     _insert_once(session, model, [{**keys, "paper_id": paper_id, "created_at": utcnow()} for paper_id in new])
 
 
