@@ -169,3 +169,25 @@ def test_a_full_library_refuses_the_next_save_and_a_seed_past_it(small_bound, cl
         assert c.post(f"/api/collections/{collection}/papers/{_arxiv_id(i)}", headers=headers).status_code == 200
     full = c.post(f"/api/collections/{collection}/papers/{_arxiv_id(3)}", headers=headers)
     assert full.status_code == 400 and full.json()["error"].startswith("the collection “Three” already holds 3")
+
+
+def test_exports_are_limited_to_a_few_a_minute_per_reader_and_per_address(settings):
+    """An export is seconds of a worker for a full library: a reader gets a few a minute, then a 429."""
+    with session_scope() as session:
+        upsert_papers(session.connection(), [record(_arxiv_id(0))])
+    alice = client()
+    signup(alice, "alice")
+    headers = {"X-CSRF-Token": csrf(alice, "/papers")}
+    shared = alice.post("/api/collections", json={"name": "Shared", "public": True}, headers=headers).json()["id"]
+    alice.post(f"/api/collections/{shared}/papers/{_arxiv_id(0)}", headers=headers)
+    for fmt in ("bib", "ris", "json", "bib", "ris", "json"):
+        assert alice.get(f"/library/export.{fmt}").status_code == 200
+    refused = alice.get("/library/export.bib")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert alice.get(f"/collections/{shared}/export.bib").status_code == 429  # the same reader
+    assert alice.get("/library/export.docx").status_code == 404  # no format: nothing to count
+
+    anonymous = client()
+    for n in range(6):  # each address its own (a query apart: the micro-cache would answer a repeat)
+        assert anonymous.get(f"/collections/{shared}/export.bib?n={n}").status_code == 200
+    assert anonymous.get(f"/collections/{shared}/export.bib?n=6").status_code == 429

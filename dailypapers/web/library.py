@@ -40,6 +40,7 @@ from dailypapers.web.inputs import (
     SeedIn,
 )
 from dailypapers.web.responses import answer, back, back_to_card, card_anchor, link_next, page_number, wants_json
+from dailypapers.web.security import client_ip, rate_limit
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +50,7 @@ MAX_RECOMMENDATIONS = 100
 EXPORT_SEARCH_SIZE = 100
 LIST_PAGE_SIZE = 50  # papers on a page of the library or a collection
 EXPORT_BATCH = 500  # papers an export reads from the store at a time
+EXPORTS_PER_MINUTE = 6  # a whole library is up to `library_max_papers` papers of work (seconds of a worker)
 
 
 # --- page helpers ----------------------------------------------------------------------------------------
@@ -77,10 +79,10 @@ def _export(papers: list[Paper], fmt: str, name: str) -> Response:
     return Response(export.write(papers), media_type=export.media_type, headers=_attachment(export, name))
 
 
-def _export_stream(fmt: str, name: str, read: Callable[[Session, int, ListKey | None], PaperPage]) -> Response:
+def _export_stream(export: ExportFormat, name: str,
+                   read: Callable[[Session, int, ListKey | None], PaperPage]) -> Response:
     """A library or a collection as a file, sent as it is read: `read(session, limit, after)` gives each batch,
     in a session of its own, so no connection is held while a slow client downloads."""
-    export = _format(fmt)
 
     def batches() -> Iterator[list[Paper]]:
         after = None
@@ -94,6 +96,12 @@ def _export_stream(fmt: str, name: str, read: Callable[[Session, int, ListKey | 
 
     return StreamingResponse(export.stream(batches()), media_type=export.media_type,
                              headers=_attachment(export, name))
+
+
+def _limit_exports(request: Request, user: User | None) -> None:
+    """A reader (or, signed out, an address) exports a library or a collection a few times a minute; 429 past it."""
+    who = f"user:{user.id}" if user else f"ip:{client_ip(request)}"
+    rate_limit(f"export:{who}", EXPORTS_PER_MINUTE, 60)
 
 
 def _pages(size: int) -> int:
@@ -151,7 +159,9 @@ def library_page(request: Request, p: int = 1):
 @router.get("/library/export.{fmt}")
 def library_export(request: Request, fmt: str):
     user = require_user(request)
-    return _export_stream(fmt, f"{user.username}-library",
+    export = _format(fmt)
+    _limit_exports(request, user)
+    return _export_stream(export, f"{user.username}-library",
                           lambda session, limit, after: library.library_page(session, user, limit, after=after))
 
 
@@ -179,9 +189,12 @@ def collection_page(request: Request, collection_id: DbId, p: int = 1):
 
 @router.get("/collections/{collection_id}/export.{fmt}")
 def collection_export(request: Request, collection_id: DbId, fmt: str):
+    user = current_user(request)
+    export = _format(fmt)
     with session_scope() as session:
-        collection = library.get_collection(session, current_user(request), collection_id)
-    return _export_stream(fmt, f"collection-{collection_id}", lambda session, limit, after:
+        collection = library.get_collection(session, user, collection_id)
+    _limit_exports(request, user)
+    return _export_stream(export, f"collection-{collection_id}", lambda session, limit, after:
                           library.collection_page(session, collection, limit, after=after))
 
 
