@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     request_header_seconds: float = 20.0  # and its headers (`serve`, web/protocol.py), or 408 and the connection closes
     ready_check_seconds: float = 5.0  # /readyz waits this long for the database (to connect, per query), or 503
 
+    # The most papers one library (and one collection) may hold. A reading list of years (ten papers a day for
+    # five years); its full BibTeX export is about 35 MB, and For you fits its model on every saved paper.
+    library_max_papers: int = 20_000
+
     # Operators
     # `/metrics` (Prometheus) answers only to `Authorization: Bearer <this token>`; unset or empty: 404.
     metrics_token: SecretStr | None = None

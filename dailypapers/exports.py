@@ -1,12 +1,16 @@
 """Papers as reference-manager files: BibTeX, RIS and CSL-JSON, with what Zotero, JabRef or Mendeley need to
 file an arXiv preprint (title, every author, year and month, eprint with archivePrefix and primaryClass, DOI,
-URL, abstract)."""
+URL, abstract).
+
+Each format writes a list of papers as one text, or streams batches of them (`ExportFormat.stream`): a library's
+export is read from the store a batch at a time, so its memory does not grow with the library.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from dailypapers.store.models import Paper
@@ -48,10 +52,6 @@ def _bibtex_entry(paper: Paper) -> str:
     return f"@misc{{{citation_key(paper)},\n" + ",\n".join(lines) + "\n}\n"
 
 
-def to_bibtex(papers: Iterable[Paper]) -> str:
-    return "\n".join(_bibtex_entry(p) for p in papers)
-
-
 def _ris_entry(paper: Paper) -> str:
     lines = [("TY", "UNPB"), ("TI", " ".join(paper.title.split()))]
     for author in paper.authors:
@@ -67,10 +67,6 @@ def _ris_entry(paper: Paper) -> str:
         lines.append(("DO", paper.doi))
     lines += [("UR", paper.abs_url), ("AB", " ".join(paper.abstract.split())), ("ER", "")]
     return "\n".join(f"{tag}  - {value}" for tag, value in lines) + "\n"
-
-
-def to_ris(papers: Iterable[Paper]) -> str:
-    return "\n".join(_ris_entry(p) for p in papers)
 
 
 def csl_item(paper: Paper) -> dict:
@@ -92,19 +88,38 @@ def csl_item(paper: Paper) -> dict:
     return item
 
 
-def to_csl_json(papers: Iterable[Paper]) -> str:
-    return json.dumps([csl_item(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
+def _csl_json_entry(paper: Paper) -> str:
+    return json.dumps(csl_item(paper), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
 class ExportFormat:
     suffix: str
     media_type: str
-    write: Callable[[Iterable[Paper]], str]
+    entry: Callable[[Paper], str]
+    between: str = "\n"  # between two entries
+    opening: str = ""
+    closing: str = ""
+
+    def stream(self, batches: Iterable[Iterable[Paper]]) -> Iterator[str]:
+        """The file, a piece per batch of papers: what a StreamingResponse sends."""
+        yield self.opening
+        first = True
+        for batch in batches:
+            entries = [self.entry(p) for p in batch]
+            if entries:
+                yield ("" if first else self.between) + self.between.join(entries)
+                first = False
+        yield self.closing
+
+    def write(self, papers: Iterable[Paper]) -> str:
+        return "".join(self.stream([papers]))
 
 
 FORMATS = {
-    "bib": ExportFormat("bib", "application/x-bibtex; charset=utf-8", to_bibtex),
-    "ris": ExportFormat("ris", "application/x-research-info-systems; charset=utf-8", to_ris),
-    "json": ExportFormat("json", "application/vnd.citationstyles.csl+json; charset=utf-8", to_csl_json),
+    "bib": ExportFormat("bib", "application/x-bibtex; charset=utf-8", _bibtex_entry),
+    "ris": ExportFormat("ris", "application/x-research-info-systems; charset=utf-8", _ris_entry),
+    # a JSON array, an item a line
+    "json": ExportFormat("json", "application/vnd.citationstyles.csl+json; charset=utf-8", _csl_json_entry,
+                         between=",\n", opening="[\n", closing="\n]\n"),
 }

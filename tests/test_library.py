@@ -153,7 +153,7 @@ def test_collect_makes_a_new_collection_with_the_paper_in_one_step(alice):
     with session_scope() as session:
         (collection,) = library.user_collections(session, _alice(session))
         assert collection.name == "To read soon" and not collection.public
-        assert [p.arxiv_id for p in library.collection_papers(session, collection)] == ["2501.00200"]
+        assert [p.arxiv_id for p in library.collection_page(session, collection, 10).papers] == ["2501.00200"]
     assert "✓ To read soon" in alice.get("/papers/2501.00200").text
     assert _post(alice, "/papers/2501.00201/collect-new", name="To read soon").status_code == 400  # taken
     assert _post(alice, "/papers/2501.00201/collect-new", name=" ").status_code == 400

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from dailypapers.errors import InvalidInput
-from dailypapers.search.trends import topic_trends
+from dailypapers.search.trends import MAX_EXPANSIONS, TrendQuery, topic_trends
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.models import Paper
 from dailypapers.store.papers import set_hidden
@@ -40,6 +40,10 @@ def store(session):
     return session
 
 
+def _trends(session, queries: list[str], first: date | None = None, last: date | None = None):
+    return topic_trends(session, TrendQuery.parse(queries, first, last))
+
+
 @pytest.fixture(params=["tantivy", "sql"])
 def keyword_engine(request, monkeypatch, session):
     """Each keyword engine of the backend: tantivy, and the database's own (FTS5 on SQLite, tsvector on PostgreSQL)."""
@@ -58,7 +62,7 @@ def test_counts_and_shares_per_month(store, keyword_engine):
     from dailypapers.index.engines import keyword_index
 
     assert (type(keyword_index(store.get_bind())).__name__ == "TantivyIndex") == (keyword_engine == "tantivy")
-    trends = topic_trends(store, ["graph neural", '"graph neural"', "diffusion", "graph*"])
+    trends = _trends(store, ["graph neural", '"graph neural"', "diffusion", "graph*"])
     assert trends.months == ["2025-01", "2025-02", "2025-03"]  # the store's span, the empty month too
     assert trends.totals == [2, 0, 3]  # the hidden paper counts nowhere
     counts = {s.query: s.counts for s in trends.series}
@@ -68,20 +72,68 @@ def test_counts_and_shares_per_month(store, keyword_engine):
     assert trends.series[0].shares == [0.5, 0.0, 0.333333]
     assert trends.as_json()["series"][2] == {"query": "diffusion", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]}
 
-    bounded = topic_trends(store, ["graph"], date(2025, 2, 1), date(2025, 4, 1))
+    bounded = _trends(store, ["graph"], date(2025, 2, 1), date(2025, 4, 1))
     assert bounded.months == ["2025-02", "2025-03", "2025-04"] and bounded.series[0].counts == [0, 2, 0]
-    assert topic_trends(store, ["speech"], date(2025, 1, 1), date(2025, 1, 1)).series[0].counts == [0]
-    assert not topic_trends(store, ["quantum"]).matched
+    assert _trends(store, ["speech"], date(2025, 1, 1), date(2025, 1, 1)).series[0].counts == [0]
+    assert not _trends(store, ["quantum"]).matched
 
     for queries, first, last in ((["a", "b", "c", "d", "e", "f"], None, None), (["!!!"], None, None),
                                  ([" "], None, None), (["graph"], date(2025, 3, 1), date(2025, 1, 1)),
                                  (["graph"], date(2000, 1, 1), date(2025, 1, 1))):
         with pytest.raises(InvalidInput):
-            topic_trends(store, queries, first, last)
+            _trends(store, queries, first, last)
+
+
+@pytest.fixture
+def crowded(store):
+    """One paper more, whose abstract holds MAX_EXPANSIONS + 1 words that start with "zeta": "zeta*" stands for
+    too many words of the index."""
+    words = " ".join(f"zeta{i:04d}x" for i in range(MAX_EXPANSIONS + 1))
+    published = datetime(2025, 3, 2, tzinfo=UTC)
+    add_papers(store, [PaperRecord(arxiv_id="2503.00007", version=1, title="Zeta functions", abstract=words,
+                                   authors=["Ada Lovelace"], categories=["math.NT"], primary_category="math.NT",
+                                   published_at=published, updated_at=published)], feed=False)
+    return store
+
+
+def test_the_work_of_a_query_is_bounded_not_only_its_length(crowded, keyword_engine):
+    """Five queries of 27 one-letter prefixes over 240 months took seconds: each part is a lookup over the
+    window, and a prefix one per word it stands for. Each bound is named when it is passed."""
+    for queries, first, last, message in (
+            (["graph"] * 6, None, None, "at most 5 queries at once, not 6"),
+            (["graph neural networks large molecules speech recognition"], None, None,
+             "has 7 words, phrases and prefixes; a query has at most 6"),
+            (["a* b* c*"], None, None, "a prefix needs at least 3 letters before the *, not “a*”"),
+            (["graph"], date(2005, 1, 1), date(2025, 1, 1), "at most 240 months at once, not 241"),
+            (["graph zeta*"], None, None,
+             f"“zeta*” (in “graph zeta*”) stands for more than {MAX_EXPANSIONS} words of the index; write more of "
+             "the word")):
+        with pytest.raises(InvalidInput) as refused:
+            _trends(crowded, queries, first, last)
+        assert message in str(refused.value)
+    # at the bounds: six parts, a prefix of three letters, 240 months, a prefix of fewer words
+    trends = _trends(crowded, ["graph neural networks molecules transformers scale", "zeta0001*", "gra*"],
+                     date(2005, 4, 1), date(2025, 3, 1))
+    assert len(trends.months) == 240
+    assert [s.counts[-1] for s in trends.series] == [0, 1, 2]  # March 2025
+
+
+def test_over_a_bound_the_page_and_the_chart_answer_400_and_the_command_exits_2(crowded, cli):
+    c = client()
+    page = c.get("/trends", params={"q": ["graph", "a*"]})
+    assert page.status_code == 400 and 'id="trends-error"' in page.text
+    assert "a prefix needs at least 3 letters before the *, not “a*”" in page.text
+    assert c.get("/trends.svg", params={"q": "graph zeta*"}).status_code == 400
+    assert c.get("/trends.svg", params={"q": "zeta01*"}).status_code == 200
+    for args, message in ((["a*"], "a prefix needs at least 3 letters before the *"),
+                          (["zeta*"], f"stands for more than {MAX_EXPANSIONS} words")):
+        done = cli("trends", *args)
+        errors = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(errors) == 1 and errors[0].startswith("error: ") and message in errors[0]
 
 
 def test_an_empty_store_has_no_months(session):
-    trends = topic_trends(session, ["graph"])
+    trends = _trends(session, ["graph"])
     assert trends.months == [] and trends.totals == [] and not trends.matched
 
 

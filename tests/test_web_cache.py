@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+import tracemalloc
 
 import httpx
 import pytest
@@ -154,6 +156,43 @@ def test_a_response_too_large_for_the_cache_is_not_kept(small_cache):
     c.get("/20000")
     assert pages.renders == 3
     assert held(micro) == 5000
+
+
+class Stream:
+    """A bare ASGI app that streams `chunks` pieces of 10 kB, as a StreamingResponse does (an export)."""
+
+    def __init__(self, chunks: int):
+        self.chunks = chunks
+
+    async def __call__(self, scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for _ in range(self.chunks):
+            await send({"type": "http.response.body", "body": b"x" * 10_000, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def test_a_streamed_response_too_large_for_the_cache_is_not_held_while_it_streams(small_cache):
+    """A public collection's export streams 35 MB to an anonymous reader: the cache lets go of each piece
+    once the response is past what it would keep, so its memory does not grow with the response."""
+    micro = cache.MicroCache(Stream(chunks=200))  # 2 MB, the cache keeps at most 10 kB of one response
+    scope = {"type": "http", "method": "GET", "path": "/export.bib", "query_string": b"", "scheme": "http",
+             "headers": [(b"host", b"testserver")]}
+    received = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):  # the client takes each piece and lets it go
+        received.append(len(message.get("body", b"")))
+
+    tracemalloc.start()
+    try:
+        asyncio.run(micro(scope, receive, send))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sum(received) == 2_000_000 and not micro.entries
+    assert peak < 500_000, f"the cache held {peak:,} bytes of a 2 MB stream"
 
 
 def test_a_quiet_cache_lets_go_of_expired_pages(small_cache, clock):

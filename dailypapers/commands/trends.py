@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import typer
 
 from dailypapers.charts import trend_chart
 from dailypapers.commands import app, err, print_json
 from dailypapers.dates import parse_month
-from dailypapers.errors import NotFound
-from dailypapers.search.trends import Trends, topic_trends
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.search.trends import MAX_PARTS, MAX_QUERIES, MIN_PREFIX, TrendQuery, Trends, topic_trends
 from dailypapers.store.db import session_scope
 
 
 @app.command("trends")
 def trends_command(
-    queries: list[str] = typer.Argument(..., help="Up to 5 queries: words, \"a phrase\", or prefix*."),
+    queries: list[str] = typer.Argument(..., help=f"Up to {MAX_QUERIES} queries, each of up to {MAX_PARTS} words, "
+                                                  f"\"a phrase\", or prefix* ({MIN_PREFIX} letters or more)."),
     since: str = typer.Option(None, "--from", help="The first month (YYYY-MM); default: the store's span, "
                                                    "at most its last 36 months."),
     until: str = typer.Option(None, "--to", help="The last month (YYYY-MM)."),
@@ -24,10 +26,13 @@ def trends_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON: months, series (query, counts, shares), totals."),
 ) -> None:
     """How often topics appear, month by month: papers having every word of each query, by first version."""
-    first = parse_month(since, "--from") if since else None
-    last = parse_month(until, "--to") if until else None
-    with session_scope() as session:
-        trends = topic_trends(session, queries, first, last)
+    try:  # a query over a bound is a usage error: one line, exit 2
+        ask = TrendQuery.parse(queries, parse_month(since, "--from") if since else None,
+                               parse_month(until, "--to") if until else None)
+        with session_scope() as session:
+            trends = topic_trends(session, ask)
+    except InvalidInput as exc:
+        raise click.UsageError(str(exc)) from None
     if as_json:
         print_json(trends.as_json())
     else:

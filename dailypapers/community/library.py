@@ -2,7 +2,8 @@
 collections, and seeding the library from pasted ids or a BibTeX file (ranking/signals.py reads them all).
 
 Every write is idempotent (asking for the state you already have changes nothing), so a double submit or a
-retried API call is harmless.
+retried API call is harmless. A library, and each collection, holds at most `library_max_papers` papers:
+one function adds papers to either, and refuses what would pass the bound. They are read a page at a time.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import bibtexparser
 from bibtexparser.model import ParsingFailedBlock
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dailypapers.community.papers import load_paper
+from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.models import Collection, CollectionItem, Dismissal, Paper, Save, User, utcnow
@@ -37,19 +40,41 @@ _ARXIV_IN_TEXT = re.compile(r"(?:arxiv[.:/]\s*|arxiv\.org/(?:abs|pdf)/)((?:\d{4}
                             r"(?:v\d+)?)", re.IGNORECASE)
 
 
-def _insert_once(session: Session, model, **values) -> None:
+def _insert_once(session: Session, model, rows: list[dict]) -> None:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     keys = [c.name for c in model.__table__.primary_key.columns]
-    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+    session.execute(dialect.insert(model).values(rows).on_conflict_do_nothing(index_elements=keys))
 
 
-def _set_mark(session: Session, model, user: User, arxiv_id: str, on: bool | None) -> bool:
-    """Put the (user, paper) row of `model` in the wanted state (None toggles); returns the new state."""
+def _add_papers(session: Session, model, owner, paper_ids: list[int], what: str, **keys) -> None:
+    """Add papers to a library (model Save) or a collection (CollectionItem): `owner` selects its rows, `keys`
+    fill them in. One that would hold more than `library_max_papers` takes none of them (InvalidInput)."""
+    held = set(session.scalars(select(model.paper_id).where(owner, model.paper_id.in_(paper_ids))))
+    new = [paper_id for paper_id in dict.fromkeys(paper_ids) if paper_id not in held]
+    if not new:
+        return
+    limit = get_settings().library_max_papers
+    size = session.scalar(select(func.count()).select_from(model).where(owner))
+    if size + len(new) > limit:
+        adding = f" and this adds {len(new):,} more" if len(new) > 1 else ""
+        raise InvalidInput(f"{what} already holds {size:,} paper{'s' if size != 1 else ''}{adding}; it may hold at "
+                           f"most {limit:,}: remove some first")
+    _insert_once(session, model, [{**keys, "paper_id": paper_id, "created_at": utcnow()} for paper_id in new])
+
+
+def _save_papers(session: Session, user: User, paper_ids: list[int]) -> None:
+    """The one way papers come into a library: a save and a seed alike, within the bound."""
+    _add_papers(session, Save, Save.user_id == user.id, paper_ids, "your library", user_id=user.id)
+
+
+def _set_mark(session: Session, model, user: User, arxiv_id: str, on: bool | None, add) -> bool:
+    """Put the (user, paper) row of `model` in the wanted state (None toggles), `add(paper_id)` adding it;
+    returns the new state."""
     paper = load_paper(session, arxiv_id)
     if on is None:
         on = session.get(model, (user.id, paper.id)) is None
     if on:
-        _insert_once(session, model, user_id=user.id, paper_id=paper.id, created_at=utcnow())
+        add(paper.id)
     else:
         session.execute(delete(model).where(model.user_id == user.id, model.paper_id == paper.id))
     return on
@@ -57,12 +82,13 @@ def _set_mark(session: Session, model, user: User, arxiv_id: str, on: bool | Non
 
 def save(session: Session, user: User, arxiv_id: str, on: bool | None = None) -> bool:
     """Keep the paper in (or take it out of) the user's private library."""
-    return _set_mark(session, Save, user, arxiv_id, on)
+    return _set_mark(session, Save, user, arxiv_id, on, lambda paper_id: _save_papers(session, user, [paper_id]))
 
 
 def dismiss(session: Session, user: User, arxiv_id: str, on: bool | None = None) -> bool:
     """Mark the paper "not interested" (or take the mark back)."""
-    return _set_mark(session, Dismissal, user, arxiv_id, on)
+    return _set_mark(session, Dismissal, user, arxiv_id, on, lambda paper_id: _insert_once(
+        session, Dismissal, [{"user_id": user.id, "paper_id": paper_id, "created_at": utcnow()}]))
 
 
 @dataclass
@@ -91,11 +117,72 @@ def card_state(session: Session, user_id: int | None, paper_ids: list[int]) -> C
     return CardState(marked(Save), marked(Dismissal), [tuple(c) for c in collections], {tuple(c) for c in collected})
 
 
-def library_papers(session: Session, user: User) -> list[Paper]:
-    """The user's saved papers, newest save first."""
-    return list(session.scalars(select(Paper).join(Save, Save.paper_id == Paper.id)
-                                .where(Save.user_id == user.id, Paper.hidden.is_(False))
-                                .order_by(Save.created_at.desc(), Paper.id.desc())))
+# --- reading a library or a collection, a page at a time -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListKey:
+    """Where a page of a library or a collection ends: its last paper's time of adding, and the paper's id.
+    The next page starts after it, so papers added or removed meanwhile neither repeat nor go missing."""
+
+    added_at: datetime
+    paper_id: int
+
+    @property
+    def token(self) -> str:
+        """The key as an API cursor: microseconds since 1970 (UTC), a dash, the paper's id."""
+        return f"{(self.added_at - _EPOCH) // timedelta(microseconds=1)}-{self.paper_id}"
+
+    @classmethod
+    def from_token(cls, token: str) -> ListKey:
+        """ValueError for a token `token` did not make."""
+        match = _TOKEN.fullmatch(token)
+        if not match:
+            raise ValueError("not a cursor of this list: use the Link of the page before")
+        try:
+            added_at = _EPOCH + timedelta(microseconds=int(match[1]))
+        except OverflowError:
+            raise ValueError("not a cursor of this list: the time is out of range") from None
+        if int(match[2]) > _MAX_ID:
+            raise ValueError("not a cursor of this list: the paper id is out of range")
+        return cls(added_at, int(match[2]))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TOKEN = re.compile(r"([0-9]{1,18})-([0-9]{1,10})")
+_MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
+
+
+@dataclass
+class PaperPage:
+    papers: list[Paper]
+    next: ListKey | None  # where the next page starts; None on the last page
+
+
+def _page(session: Session, model, owner, limit: int, offset: int, after: ListKey | None) -> PaperPage:
+    """Newest first: a page of the visible papers of a library or a collection (`owner` selects its rows)."""
+    stmt = (select(Paper, model.created_at).join(model, model.paper_id == Paper.id)
+            .where(owner, Paper.hidden.is_(False)).order_by(model.created_at.desc(), model.paper_id.desc()))
+    if after is not None:
+        stmt = stmt.where(or_(model.created_at < after.added_at,
+                              and_(model.created_at == after.added_at, model.paper_id < after.paper_id)))
+    rows = session.execute(stmt.offset(offset).limit(limit + 1)).all()
+    last = rows[limit - 1] if len(rows) > limit else None
+    return PaperPage([paper for paper, _ in rows[:limit]], ListKey(last[1], last[0].id) if last else None)
+
+
+def _size(session: Session, model, owner) -> int:
+    return session.scalar(select(func.count()).select_from(model).join(Paper, Paper.id == model.paper_id)
+                          .where(owner, Paper.hidden.is_(False)))
+
+
+def library_page(session: Session, user: User, limit: int, offset: int = 0, after: ListKey | None = None) -> PaperPage:
+    """The user's saved papers, newest save first: `limit` of them, from `offset` or after `after`."""
+    return _page(session, Save, Save.user_id == user.id, limit, offset, after)
+
+
+def library_size(session: Session, user: User) -> int:
+    return _size(session, Save, Save.user_id == user.id)
 
 
 # --- collections ----------------------------------------------------------------------------------------
@@ -135,7 +222,8 @@ def set_in_collection(session: Session, user: User, collection_id: int, arxiv_id
     collection = own_collection(session, user, collection_id)
     paper = load_paper(session, arxiv_id)
     if on:
-        _insert_once(session, CollectionItem, collection_id=collection.id, paper_id=paper.id, created_at=utcnow())
+        _add_papers(session, CollectionItem, CollectionItem.collection_id == collection.id, [paper.id],
+                    f"the collection “{collection.name}”", collection_id=collection.id)
     else:
         session.execute(delete(CollectionItem).where(CollectionItem.collection_id == collection.id,
                                                      CollectionItem.paper_id == paper.id))
@@ -147,7 +235,8 @@ def collect_into_new(session: Session, user: User, name: str, arxiv_id: str) -> 
     so an unknown id leaves no empty collection behind."""
     paper = load_paper(session, arxiv_id)
     collection = create_collection(session, user, name)
-    _insert_once(session, CollectionItem, collection_id=collection.id, paper_id=paper.id, created_at=utcnow())
+    _insert_once(session, CollectionItem, [{"collection_id": collection.id, "paper_id": paper.id,
+                                            "created_at": utcnow()}])
     return collection
 
 
@@ -165,10 +254,14 @@ def user_collections(session: Session, user: User) -> list[Collection]:
     return list(session.scalars(select(Collection).where(Collection.user_id == user.id).order_by(Collection.name)))
 
 
-def collection_papers(session: Session, collection: Collection) -> list[Paper]:
-    return list(session.scalars(select(Paper).join(CollectionItem, CollectionItem.paper_id == Paper.id)
-                                .where(CollectionItem.collection_id == collection.id, Paper.hidden.is_(False))
-                                .order_by(CollectionItem.created_at.desc(), Paper.id.desc())))
+def collection_page(session: Session, collection: Collection, limit: int, offset: int = 0,
+                    after: ListKey | None = None) -> PaperPage:
+    """The collection's papers, newest addition first: `limit` of them, from `offset` or after `after`."""
+    return _page(session, CollectionItem, CollectionItem.collection_id == collection.id, limit, offset, after)
+
+
+def collection_size(session: Session, collection: Collection) -> int:
+    return _size(session, CollectionItem, CollectionItem.collection_id == collection.id)
 
 
 # --- seeding -------------------------------------------------------------------------------------------
@@ -249,6 +342,7 @@ def seed_library(session: Session, user: User, text: str) -> SeedReport:
         if paper is None:
             report.unmatched.append(label if arxiv_id is None else f"{label} (not in this site's papers)")
         elif paper.arxiv_id not in report.added:
-            _insert_once(session, Save, user_id=user.id, paper_id=paper.id, created_at=utcnow())
             report.added.append(paper.arxiv_id)
+    if report.added:  # all of them or, past the library's bound, none
+        _save_papers(session, user, [known[arxiv_id].id for arxiv_id in report.added])
     return report

@@ -26,6 +26,7 @@ _INDEX_CHANGED = (f"INSERT INTO papers_fts(rowid, {FTS_COLUMNS}) SELECT id, {FTS
                   "WHERE change_seq > (SELECT seq FROM keyword_fts5_watermark)")
 _WATERMARK = "SELECT seq FROM keyword_fts5_watermark"
 _MOVE_WATERMARK = "UPDATE keyword_fts5_watermark SET seq = :seq"
+_VOCABULARY = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_fts_vocab USING fts5vocab(main, papers_fts, row)"
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -78,6 +79,16 @@ class Fts5Index:
             return np.array([], dtype=np.int64)
         extra = " AND p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :match)" if match else ""
         return matching_ids(self.engine, filters, among, extra, {"match": match} if match else {})
+
+    def expansions(self, prefix: str, cap: int) -> int:
+        """The terms of the FTS5 index (fts5vocab: a view of it in this connection's temp schema, which changes
+        nothing in the database) from the prefix to the last word that starts with it."""
+        self.catch_up()
+        with self.engine.connect() as conn:
+            conn.execute(text(_VOCABULARY))
+            return conn.execute(text("SELECT count(*) FROM (SELECT term FROM temp.papers_fts_vocab WHERE term >= :p "
+                                     "AND term < :p || char(1114111) LIMIT :cap)"),
+                                {"p": prefix.lower(), "cap": cap + 1}).scalar()
 
     def catch_up(self) -> None:
         """Before a read: index what the store has and the table lacks (another process's write, a crash)."""

@@ -28,6 +28,10 @@ SNIPPET_COLUMNS = (", ts_headline('english', p.abstract, to_tsquery('english', :
                    "ts_headline('english', p.title, to_tsquery('english', :tsquery), "
                    "'StartSel=\x02, StopSel=\x03, HighlightAll=true') AS title_marked")
 
+# The lexemes starting with a prefix, in the papers its tsquery matches (the prefix stemmed as to_tsquery does).
+_PREFIX_WORDS = ("SELECT word FROM papers p, unnest(tsvector_to_array(p.search_vector)) AS word "
+                 "WHERE p.search_vector @@ to_tsquery('english', :tsquery) "
+                 "AND starts_with(word, (ts_lexize('english_stem', :prefix))[1])")
 _TERM = re.compile(r'(?:(\w+)\s*:\s*)?"([^"]*)"(\*?)')
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -90,6 +94,21 @@ class PostgresIndex:
         extra = " AND p.search_vector @@ to_tsquery('english', :match)" if match else ""
         params = {"match": to_tsquery_text(match)} if match else {}
         return matching_ids(self.engine, filters, among, extra, params)
+
+    def expansions(self, prefix: str, cap: int) -> int:
+        """PostgreSQL keeps no word list to read: the lexemes of the papers the prefix matches, read as a stream
+        until `cap` is passed, so a prefix of many words stops early and a rare one has few papers to read."""
+        words: set[str] = set()
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(stream_results=True, yield_per=500).execute(
+                text(_PREFIX_WORDS), {"tsquery": to_tsquery_text(match_expression(KeywordQuery(prefixes=(prefix,)))),
+                                      "prefix": prefix})
+            for (word,) in rows:
+                words.add(word)
+                if len(words) > cap:
+                    break
+            rows.close()
+        return len(words)
 
     def sync(self) -> int:
         return 0  # a generated column, written with the row

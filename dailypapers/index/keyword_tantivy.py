@@ -137,6 +137,14 @@ class TantivyIndex:
         hits = searcher.search(self._filtered(scope, filters), limit, order_by_field="id").hits
         return np.sort(np.array([value for value, _ in hits], dtype=np.int64))
 
+    def expansions(self, prefix: str, cap: int) -> int:
+        self.catch_up()
+        terms = self.index.searcher().terms_with_prefix("text", self._prefix_stem(prefix), limit=cap + 1)
+        return len(terms)
+
+    def _prefix_stem(self, prefix: str) -> str:
+        return (self._stems(prefix) or [prefix.lower()])[0]
+
     def _text_query(self, query: KeywordQuery):
         """The words ORed, as BM25 term queries on their stems: built directly, no query language involved."""
         clauses = [Query.term_query(self.schema, "text", stem)
@@ -149,8 +157,7 @@ class TantivyIndex:
             elif words:
                 clauses.append(Query.term_query(self.schema, "text", words[0][1]))
         for prefix in query.prefixes:
-            stem = (self._stems(prefix) or [prefix.lower()])[0]
-            clauses.append(Query.regex_query(self.schema, "text", re.escape(stem) + ".*"))
+            clauses.append(Query.regex_query(self.schema, "text", re.escape(self._prefix_stem(prefix)) + ".*"))
         return Query.boolean_query([(Occur.Should, c) for c in clauses]) if clauses else None
 
     def _stems(self, word: str) -> list[str]:

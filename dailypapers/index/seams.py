@@ -80,6 +80,10 @@ class KeywordIndex(Protocol):
         """Sorted ids of the visible papers passing the filters (of `among`, when given) and, with `query`,
         having any part of it: semantic filtering, and every match of a query, unranked (topic trends)."""
 
+    def expansions(self, prefix: str, cap: int) -> int:
+        """How many words of the index `prefix*` stands for, as a query's prefix matches them; counting stops
+        past `cap` (the work of a prefix grows with them: topic trends bound it)."""
+
     def sync(self) -> int:
         """Apply every paper change the store committed since the last sync; returns how many were applied."""
 

@@ -3,10 +3,15 @@
 A paper matches a query when it has every word, phrase and prefix of it (the search page ranks papers having
 any of them; a trend of "graph neural" should count papers about both). Matching goes through the keyword
 index, the months' totals through a store read: no SQL here.
+
+Every part of a query is a lookup over the whole window, and a prefix is one per word it stands for in the
+index, so `TrendQuery` bounds the work, not only the length: how many queries, parts per query, letters before
+a `*`, words a prefix stands for, and months. The web page, its SVG and the CLI all take a `TrendQuery`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,6 +26,9 @@ from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.store.reads import published_months, published_span
 
 MAX_QUERIES = 5
+MAX_PARTS = 6  # words, phrases and prefixes in one query: each is a lookup
+MIN_PREFIX = 3  # letters before a *: "a*" stands for a few thousand words
+MAX_EXPANSIONS = 500  # words of the keyword index one prefix may stand for
 DEFAULT_MONTHS = 36  # the default window: the store's span, at most its last three years
 MAX_MONTHS = 240
 
@@ -54,17 +62,57 @@ class Trends:
                                                   for s in self.series], "totals": self.totals}
 
 
-def parse_queries(texts: list[str]) -> list[tuple[str, KeywordQuery]]:
-    """One to MAX_QUERIES queries, each with words to look for; InvalidInput says what is wrong."""
-    texts = [t.strip() for t in texts if t and t.strip()]
-    if not texts:
-        raise InvalidInput("give at least one query to draw")
-    if len(texts) > MAX_QUERIES:
-        raise InvalidInput(f"at most {MAX_QUERIES} queries at once, not {len(texts)}")
-    for text in texts:
-        if len(text) > MAX_QUERY_CHARS:
-            raise InvalidInput(f"a query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
-    return [(text, parse_keyword_query(text)) for text in texts]
+@dataclass(frozen=True)
+class TrendQuery:
+    """What a trends chart asks for, within the bounds on its work (the one place they are checked, but for
+    the words a prefix stands for, which the index answers: `check_prefixes`)."""
+
+    texts: tuple[str, ...]
+    queries: tuple[KeywordQuery, ...]
+    first: date | None = None  # the first day of the first month; None: from the store's span
+    last: date | None = None  # the first day of the last month
+
+    @classmethod
+    def parse(cls, texts: Iterable[str], first: date | None = None, last: date | None = None) -> TrendQuery:
+        """One to MAX_QUERIES queries, each with words to look for; InvalidInput names the bound passed."""
+        texts = [t.strip() for t in texts if t and t.strip()]
+        if not texts:
+            raise InvalidInput("give at least one query to draw")
+        if len(texts) > MAX_QUERIES:
+            raise InvalidInput(f"at most {MAX_QUERIES} queries at once, not {len(texts)}")
+        queries = [_parse_query(text) for text in texts]
+        if first and last:
+            _month_count(_month_index(first), _month_index(last))
+        return cls(tuple(texts), tuple(queries), first, last)
+
+    def check_prefixes(self, keywords: KeywordIndex) -> None:
+        """InvalidInput for a prefix that stands for more than MAX_EXPANSIONS words of the index."""
+        for text, query in zip(self.texts, self.queries, strict=True):
+            for prefix in query.prefixes:
+                if keywords.expansions(prefix, MAX_EXPANSIONS) > MAX_EXPANSIONS:
+                    raise InvalidInput(f"“{prefix}*” (in “{text}”) stands for more than {MAX_EXPANSIONS} words of "
+                                       "the index; write more of the word")
+
+
+def _parse_query(text: str) -> KeywordQuery:
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"a query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    query = parse_keyword_query(text)
+    parts = len(query.terms) + len(query.phrases) + len(query.prefixes)
+    if parts > MAX_PARTS:
+        raise InvalidInput(f"“{text}” has {parts} words, phrases and prefixes; a query has at most {MAX_PARTS}")
+    short = next((p for p in query.prefixes if len(p) < MIN_PREFIX), None)
+    if short is not None:
+        raise InvalidInput(f"a prefix needs at least {MIN_PREFIX} letters before the *, not “{short}*”")
+    return query
+
+
+def _month_count(start: int, end: int) -> int:
+    if start > end:
+        raise InvalidInput("the first month comes after the last")
+    if end - start + 1 > MAX_MONTHS:
+        raise InvalidInput(f"at most {MAX_MONTHS} months at once, not {end - start + 1}")
+    return end - start + 1
 
 
 def _month_index(day: date) -> int:
@@ -89,10 +137,7 @@ def _window(session: Session, first: date | None, last: date | None) -> tuple[in
         start = _month_index(first)
     else:
         start = min(end, max(_month_index(earliest) if earliest else end, end - DEFAULT_MONTHS + 1))
-    if start > end:
-        raise InvalidInput("the first month comes after the last")
-    if end - start + 1 > MAX_MONTHS:
-        raise InvalidInput(f"at most {MAX_MONTHS} months at once")
+    _month_count(start, end)
     return start, end
 
 
@@ -108,22 +153,22 @@ def _matching(keywords: KeywordIndex, query: KeywordQuery, filters: Filters) -> 
     return found if found is not None else np.array([], dtype=np.int64)
 
 
-def topic_trends(session: Session, texts: list[str], first: date | None = None, last: date | None = None) -> Trends:
-    """Month by month from `first` to `last` (the first days of months; None: the store's span), the papers
-    matching each query and all papers, by the month they were first published."""
-    queries = parse_queries(texts)
-    window = _window(session, first, last)
+def topic_trends(session: Session, ask: TrendQuery) -> Trends:
+    """Month by month from `ask.first` to `ask.last` (None: the store's span), the papers matching each query
+    and all papers, by the month they were first published."""
+    window = _window(session, ask.first, ask.last)
     if window is None:  # an empty store: no months to draw
-        return Trends([], [], [Series(text, [], []) for text, _ in queries])
+        return Trends([], [], [Series(text, [], []) for text in ask.texts])
+    keywords = keyword_index(session.get_bind())
+    ask.check_prefixes(keywords)
     start, end = window
     ids, month_of = published_months(session.connection(), _month_start(start), _month_start(end + 1))
     count = end - start + 1
     totals = np.bincount(month_of - start, minlength=count)
-    keywords = keyword_index(session.get_bind())
     filters = Filters(date_from=_month_start(start).date(),
                       date_to=(_month_start(end + 1) - timedelta(days=1)).date())  # inclusive
     series = []
-    for text, query in queries:
+    for text, query in zip(ask.texts, ask.queries, strict=True):
         found = _matching(keywords, query, filters) if len(ids) else np.array([], dtype=np.int64)
         # the months of the matches: each found id's place among the window's ids (both sorted)
         place = np.searchsorted(ids, found)

@@ -32,6 +32,7 @@ from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user
 from dailypapers.web.inputs import CommentIn, Cursor, DbId, HiddenIn, LinksIn, PaperRef
 from dailypapers.web.openapi import error_response
+from dailypapers.web.responses import link_next
 
 router = APIRouter(prefix="/api", tags=["papers"])
 MAX_DAILY_LIMIT = 100
@@ -111,8 +112,7 @@ def list_papers(request: Request, response: Response,
         papers = queries.papers_page(session, after_id=cursor, limit=limit)
         body = [schemas.paper_json(paper) for paper in papers]
     if len(papers) == limit:
-        url = request.url.include_query_params(cursor=str(papers[-1].id), limit=limit)
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        link_next(request, response, str(papers[-1].id), limit)
     return body
 
 

@@ -127,14 +127,18 @@ class MicroCache:
 
     async def _render(self, scope, receive, send, key) -> None:
         started = clock()
-        captured: dict = {"body": []}
+        captured: dict = {"body": [], "bytes": 0}
 
         async def capture(message):
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
                 captured["headers"] = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
-                captured["body"].append(message.get("body", b""))
+                if captured["body"] is not None:
+                    captured["body"].append(message.get("body", b""))
+                    captured["bytes"] += len(captured["body"][-1])
+                    if captured["bytes"] > self.max_bytes // LARGEST_SHARE:
+                        captured["body"] = None  # too large to keep: a streamed export is not held in memory
                 if not message.get("more_body"):
                     self._store(scope, key, started, captured)
             await send(message)
@@ -142,7 +146,7 @@ class MicroCache:
         await self.app(scope, receive, capture)
 
     def _store(self, scope, key, started: float, captured: dict) -> None:
-        if captured.get("status") != 200 or scope.get("state", {}).get(_CSRF_USED):
+        if captured.get("status") != 200 or captured["body"] is None or scope.get("state", {}).get(_CSRF_USED):
             return
         if any(name == b"set-cookie" for name, _ in captured["headers"]):
             return

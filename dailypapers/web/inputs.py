@@ -14,7 +14,7 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from dailypapers.community.library import MAX_COLLECTION_NAME, MAX_SEED_CHARS
+from dailypapers.community.library import MAX_COLLECTION_NAME, MAX_SEED_CHARS, ListKey
 from dailypapers.community.saved_searches import MAX_NAME
 from dailypapers.dates import parse_day
 from dailypapers.search import SearchQuery
@@ -40,6 +40,8 @@ def _ascii_int(value: object) -> object:
 DbId = Annotated[int, Ge(1), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]
 Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # `cursor=` is no page either
 Position = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # a place in a list, from 0
+# Where the next page of a library or a collection starts (the `cursor` of its Link), as the route gets it.
+ListCursor = Annotated[str, Field(max_length=40), AfterValidator(ListKey.from_token)]
 
 
 def _storable(value: object) -> object:

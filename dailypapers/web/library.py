@@ -2,29 +2,45 @@
 (public or private, each at /collections/{id}), For you with its reasons, seeding it, and exports.
 
 Forms answer a 303 back to the page (no JavaScript needed), or JSON when a script asks; /api/... routes are
-the same actions for scripts and tokens. Every write goes through the `Writer` guard.
+the same actions for scripts and tokens. Every write goes through the `Writer` guard. A library or a collection
+is shown a page at a time (numbered pages; the API pages by cursor), and exported as a stream read from the
+store a batch at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from dailypapers.community import library
+from dailypapers.community.library import ListKey, PaperPage
 from dailypapers.community.reading import papers_by_ids
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.exports import FORMATS
+from dailypapers.exports import FORMATS, ExportFormat
 from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS, Pick, recommend
 from dailypapers.ranking.signals import reset_feed, user_signals
 from dailypapers.search import search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Collection, Paper, User
 from dailypapers.web import queries, schemas
+from dailypapers.web.api import MAX_LIST_LIMIT
 from dailypapers.web.auth import Writer, current_user, require_user
-from dailypapers.web.inputs import CollectionForm, CollectionIn, CollectItemForm, DbId, MarkForm, SearchForm, SeedIn
-from dailypapers.web.responses import answer, back, back_to_card, card_anchor, wants_json
+from dailypapers.web.inputs import (
+    CollectionForm,
+    CollectionIn,
+    CollectItemForm,
+    DbId,
+    ListCursor,
+    MarkForm,
+    SearchForm,
+    SeedIn,
+)
+from dailypapers.web.responses import answer, back, back_to_card, card_anchor, link_next, page_number, wants_json
+from dailypapers.web.security import client_ip, rate_limit
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +48,9 @@ api = APIRouter(prefix="/api", tags=["library"])
 FOR_YOU_SIZE = 30
 MAX_RECOMMENDATIONS = 100
 EXPORT_SEARCH_SIZE = 100
+LIST_PAGE_SIZE = 50  # papers on a page of the library or a collection
+EXPORT_BATCH = 500  # papers an export reads from the store at a time
+EXPORTS_PER_MINUTE = 6  # a whole library is up to `library_max_papers` papers of work (seconds of a worker)
 
 
 # --- page helpers ----------------------------------------------------------------------------------------
@@ -44,12 +63,49 @@ def _cards(session, user: User | None, papers: list[Paper]) -> dict:
     return {"voted": queries.has_voted(session, user_id, ids), "marks": library.card_state(session, user_id, ids)}
 
 
-def _export(papers: list[Paper], fmt: str, name: str) -> Response:
+def _format(fmt: str) -> ExportFormat:
     export = FORMATS.get(fmt)
     if export is None:
         raise NotFound(f"no export format {fmt!r}; use {', '.join(FORMATS)}")
-    return Response(export.write(papers), media_type=export.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{export.suffix}"'})
+    return export
+
+
+def _attachment(export: ExportFormat, name: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{name}.{export.suffix}"'}
+
+
+def _export(papers: list[Paper], fmt: str, name: str) -> Response:
+    export = _format(fmt)
+    return Response(export.write(papers), media_type=export.media_type, headers=_attachment(export, name))
+
+
+def _export_stream(export: ExportFormat, name: str,
+                   read: Callable[[Session, int, ListKey | None], PaperPage]) -> Response:
+    """A library or a collection as a file, sent as it is read: `read(session, limit, after)` gives each batch,
+    in a session of its own, so no connection is held while a slow client downloads."""
+
+    def batches() -> Iterator[list[Paper]]:
+        after = None
+        while True:
+            with session_scope() as session:
+                page = read(session, EXPORT_BATCH, after)
+            yield page.papers
+            if page.next is None:
+                return
+            after = page.next
+
+    return StreamingResponse(export.stream(batches()), media_type=export.media_type,
+                             headers=_attachment(export, name))
+
+
+def _limit_exports(request: Request, user: User | None) -> None:
+    """A reader (or, signed out, an address) exports a library or a collection a few times a minute; 429 past it."""
+    who = f"user:{user.id}" if user else f"ip:{client_ip(request)}"
+    rate_limit(f"export:{who}", EXPORTS_PER_MINUTE, 60)
+
+
+def _pages(size: int) -> int:
+    return -(-size // LIST_PAGE_SIZE)
 
 
 # --- save, not interested, collect: one click on every card ---------------------------------------------
@@ -89,19 +145,24 @@ def collect_new(request: Request, arxiv_id: str, user: Writer, form: Annotated[C
 
 
 @router.get("/library")
-def library_page(request: Request):
+def library_page(request: Request, p: int = 1):
     user = require_user(request)
+    p = page_number(p)
     with session_scope() as session:
-        papers = library.library_papers(session, user)
+        size = library.library_size(session, user)
+        papers = library.library_page(session, user, LIST_PAGE_SIZE, (p - 1) * LIST_PAGE_SIZE).papers
         collections = library.user_collections(session, user)
-        return render(request, "library.html", papers=papers, collections=collections, **_cards(session, user, papers))
+        return render(request, "library.html", papers=papers, collections=collections, size=size, p=p,
+                      pages=_pages(size), **_cards(session, user, papers))
 
 
 @router.get("/library/export.{fmt}")
 def library_export(request: Request, fmt: str):
     user = require_user(request)
-    with session_scope() as session:
-        return _export(library.library_papers(session, user), fmt, f"{user.username}-library")
+    export = _format(fmt)
+    _limit_exports(request, user)
+    return _export_stream(export, f"{user.username}-library",
+                          lambda session, limit, after: library.library_page(session, user, limit, after=after))
 
 
 @router.post("/collections")
@@ -113,21 +174,28 @@ def create_collection(request: Request, user: Writer, form: Annotated[Collection
 
 
 @router.get("/collections/{collection_id}")
-def collection_page(request: Request, collection_id: DbId):
+def collection_page(request: Request, collection_id: DbId, p: int = 1):
     user = current_user(request)
+    p = page_number(p)
     with session_scope() as session:
         collection = library.get_collection(session, user, collection_id)
-        papers = library.collection_papers(session, collection)
+        size = library.collection_size(session, collection)
+        papers = library.collection_page(session, collection, LIST_PAGE_SIZE, (p - 1) * LIST_PAGE_SIZE).papers
         owner = collection.owner
-        return render(request, "collection.html", collection=collection, owner=owner, papers=papers,
-                      is_owner=bool(user and user.id == collection.user_id), **_cards(session, user, papers))
+        return render(request, "collection.html", collection=collection, owner=owner, papers=papers, size=size,
+                      p=p, pages=_pages(size), is_owner=bool(user and user.id == collection.user_id),
+                      **_cards(session, user, papers))
 
 
 @router.get("/collections/{collection_id}/export.{fmt}")
 def collection_export(request: Request, collection_id: DbId, fmt: str):
+    user = current_user(request)
+    export = _format(fmt)
     with session_scope() as session:
-        collection = library.get_collection(session, current_user(request), collection_id)
-        return _export(library.collection_papers(session, collection), fmt, f"collection-{collection_id}")
+        collection = library.get_collection(session, user, collection_id)
+    _limit_exports(request, user)
+    return _export_stream(export, f"collection-{collection_id}", lambda session, limit, after:
+                          library.collection_page(session, collection, limit, after=after))
 
 
 @router.post("/collections/{collection_id}/visibility")
@@ -227,11 +295,23 @@ def recommendations(request: Request, limit: int = Query(20, ge=1, le=MAX_RECOMM
         return [_pick_json(p) for p in recommend(session, user, days, limit=limit)]
 
 
-@api.get("/library", summary="Your saved papers and your collections")
-def library_json(request: Request):
+PageLimit = Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT, description="Papers per page")]
+PageCursor = Annotated[ListCursor | None, Query(description="From the previous page's Link")]
+
+
+def _paged_json(request: Request, response: Response, page: PaperPage, limit: int) -> list[dict]:
+    """A page of papers as JSON; the Link header leads to the next page."""
+    if page.next is not None:
+        link_next(request, response, page.next.token, limit)
+    return [schemas.paper_json(p) for p in page.papers]
+
+
+@api.get("/library", summary="Your saved papers, newest first, cursor-paged (Link: rel=next), and your collections")
+def library_json(request: Request, response: Response, cursor: PageCursor = None, limit: PageLimit = 50):
     user = require_user(request)
     with session_scope() as session:
-        return {"saved": [schemas.paper_json(p) for p in library.library_papers(session, user)],
+        page = library.library_page(session, user, limit, after=cursor)
+        return {"saved": _paged_json(request, response, page, limit),
                 "collections": [_collection_json(c) for c in library.user_collections(session, user)]}
 
 
@@ -284,11 +364,14 @@ def delete_collection_json(collection_id: DbId, user: Writer):
     return Response(status_code=204)
 
 
-@api.get("/collections/{collection_id}", summary="A collection (public, or yours)")
-def collection_json(request: Request, collection_id: DbId):
+@api.get("/collections/{collection_id}",
+         summary="A collection (public, or yours), its papers newest first, cursor-paged (Link: rel=next)")
+def collection_json(request: Request, response: Response, collection_id: DbId, cursor: PageCursor = None,
+                    limit: PageLimit = 50):
     with session_scope() as session:
         collection = library.get_collection(session, current_user(request), collection_id)
-        return _collection_json(collection, library.collection_papers(session, collection))
+        page = library.collection_page(session, collection, limit, after=cursor)
+        return {**_collection_json(collection), "papers": _paged_json(request, response, page, limit)}
 
 
 @api.post("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Add a paper to your collection")

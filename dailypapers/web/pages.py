@@ -29,6 +29,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
 from dailypapers.web.inputs import SearchForm
+from dailypapers.web.responses import page_number
 from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter(include_in_schema=False)
@@ -145,12 +146,6 @@ def about_page(request: Request):
                   window=get_settings().feed_window_days, trending_window=TRENDING_WINDOW_DAYS)
 
 
-def _search_page_number(value: int) -> int:
-    if value < 0 or value > 10_000:
-        raise InvalidInput("the page number must be between 1 and 10000")
-    return max(value, 1)  # 0 was the first page before pages were numbered from 1
-
-
 MODES = ("hybrid", "keyword", "semantic")
 FILTER_NAMES = {"category": "category", "author": "author", "from": "start date", "to": "end date",
                 "has_code": "code filter"}
@@ -159,7 +154,7 @@ FILTER_NAMES = {"category": "category", "author": "author", "from": "start date"
 @router.get("/search")
 def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int = 1):
     """A typed arXiv id opens its paper (or offers to fetch it); words are searched, a page at a time."""
-    p = _search_page_number(p)
+    p = page_number(p)
     user = current_user(request)
     page = {"q": form.q, "nav_query": form.q, "filters": form.filters, "p": p, "modes": MODES, "args": form.params(),
             "hits": [], "papers": {}, "marks": None, "voted": set(), "error": None, "result": None,

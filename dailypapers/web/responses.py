@@ -1,5 +1,5 @@
-"""Helpers shared by routers: does the caller want JSON, where to send a browser back to, which status an
-error answers."""
+"""Helpers shared by routers: does the caller want JSON, where to send a browser back to, which page a list is
+on, which status an error answers."""
 
 from __future__ import annotations
 
@@ -18,6 +18,22 @@ def wants_json(request: Request) -> bool:
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
+
+
+MAX_PAGE_NUMBER = 10_000
+
+
+def page_number(value: int) -> int:
+    """A list page's number (`p`, from 1) on the search page, the library and a collection."""
+    if value < 0 or value > MAX_PAGE_NUMBER:
+        raise InvalidInput(f"the page number must be between 1 and {MAX_PAGE_NUMBER}")
+    return max(value, 1)  # 0 was the first page before pages were numbered from 1
+
+
+def link_next(request: Request, response: Response, cursor: str, limit: int) -> None:
+    """The Link header of a cursor-paged API list: `rel="next"` is this request with the next page's cursor."""
+    url = request.url.include_query_params(cursor=cursor, limit=limit)
+    response.headers["Link"] = f'<{url}>; rel="next"'
 
 
 def safe_next(target: str | None, default: str = "/papers") -> str:

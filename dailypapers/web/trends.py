@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from dailypapers.charts import trend_chart
 from dailypapers.dates import parse_month
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.search.trends import MAX_QUERIES, Trends, topic_trends
+from dailypapers.search.trends import MAX_PARTS, MAX_QUERIES, MIN_PREFIX, TrendQuery, Trends, topic_trends
 from dailypapers.store.db import session_scope
 from dailypapers.web.inputs import Text
 from dailypapers.web.templating import render
@@ -20,8 +20,9 @@ router = APIRouter(include_in_schema=False)
 def _trends(q: list[str], date_from: str, date_to: str) -> Trends:
     first = parse_month(date_from, "from") if date_from.strip() else None
     last = parse_month(date_to, "to") if date_to.strip() else None
+    ask = TrendQuery.parse(q, first, last)  # over a bound: a 400 before the store is read
     with session_scope() as session:
-        return topic_trends(session, q, first, last)
+        return topic_trends(session, ask)
 
 
 def _chart(trends: Trends) -> bytes:
@@ -44,8 +45,8 @@ def trends_page(request: Request, q: list[Text] = Query([]), date_from: str = Qu
             error = str(exc)
     fields = (asked + [""] * MAX_QUERIES)[:max(MAX_QUERIES, len(asked))]
     return render(request, "trends.html", status_code=400 if error else 200, fields=fields, trends=trends,
-                  chart=chart, error=error, max_queries=MAX_QUERIES, date_from=date_from.strip(),
-                  date_to=date_to.strip(), svg_query=request.url.query)
+                  chart=chart, error=error, max_queries=MAX_QUERIES, max_parts=MAX_PARTS, min_prefix=MIN_PREFIX,
+                  date_from=date_from.strip(), date_to=date_to.strip(), svg_query=request.url.query)
 
 
 @router.get("/trends.svg")

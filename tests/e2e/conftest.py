@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
+from dailypapers.ingest.demo import demo_records
 from dailypapers.sources.records import PaperRecord
 from dailypapers.sources.snapshot import record_to_export
 from tests.e2e.harness import (
@@ -112,6 +113,19 @@ def account(browser, base_url) -> dict:
     sign_up(page, username)
     state = context.storage_state()
     context.close()
+    return {"username": username, "password": PASSWORD, "state": state}
+
+
+@pytest.fixture(scope="session")
+def librarian(browser, base_url, site) -> dict:
+    """A second user, whose library holds 60 of the demo papers: more than one page of it (the pager)."""
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    username = unique_name("librarian")
+    sign_up(page, username)
+    state = context.storage_state()
+    context.close()
+    site.cli("library", "add", username, *[record.arxiv_id for record in demo_records()[:60]])
     return {"username": username, "password": PASSWORD, "state": state}
 
 

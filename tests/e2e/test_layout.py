@@ -1,5 +1,6 @@
 """How the pages hold together in a browser: the header on one line, cards at desktop and phone width in both
-colour schemes, comment actions on one row, a vote without JavaScript, and the trends chart in dark mode."""
+colour schemes, the library's pages, comment actions on one row, a vote without JavaScript, and the trends chart
+in dark mode."""
 
 from __future__ import annotations
 
@@ -60,6 +61,23 @@ def test_cards_hold_up_at_desktop_and_phone_width(new_context, account, width, s
     assert_accessible(page)
     button.click()
     expect(button).to_have_attribute("aria-pressed", "false")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_a_library_of_more_than_a_page_has_a_pager(new_context, librarian, width, scheme):
+    page = _signed_in(new_context, librarian, width, scheme)
+    page.goto("/library")
+    expect(page.locator("#library .card")).to_have_count(50)
+    expect(page.locator("#library-size")).to_have_text("60 papers saved")
+    expect(page.locator("#page-number")).to_have_text("Page 1 of 2")
+    page.get_by_role("link", name="Next page →").click()
+    expect(page).to_have_url("/library?p=2")
+    expect(page.locator("#library .card")).to_have_count(10)
+    expect(page.get_by_role("link", name="← Previous page")).to_be_visible()
+    assert horizontal_overflow(page) <= 0
+    screenshot(page, f"library-pages-{width}-{scheme}")
+    assert_accessible(page)
 
 
 def test_comment_actions_sit_on_one_row(new_context, account):

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 PHONE, DESKTOP = 375, 1280
 YESTERDAY = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
-# (name, path, signed in)
+# (name, path, signed in: as `account`, or as the named fixture's user)
 PAGE_LIST = [
     ("feed", "/papers", False),
     ("feed-day", f"/papers/date/{YESTERDAY}", False),
@@ -38,6 +38,7 @@ PAGE_LIST = [
     ("user", "/users/{username}", True),
     ("for-you", "/for-you", True),
     ("library", "/library", True),
+    ("library-pages", "/library?p=2", "librarian"),  # a library of more than a page: the pager
     ("search-empty", "/search", False),
     ("api-docs", "/docs", False),
 ]
@@ -45,6 +46,12 @@ PAGES = [pytest.param(*page, id=page[0]) for page in PAGE_LIST]
 # Pages known to scroll sideways on a phone, and why: they xfail on that check alone (every other check still
 # applies), and fail once fixed, so the entry is removed.
 SIDEWAYS_ON_PHONE: dict[str, str] = {}
+
+
+def _user(request, account: dict, signed_in: bool | str) -> dict | None:
+    if isinstance(signed_in, str):
+        return request.getfixturevalue(signed_in)
+    return account if signed_in else None
 
 
 def _path(template: str, username: str) -> str:
@@ -55,16 +62,16 @@ def _path(template: str, username: str) -> str:
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
 @pytest.mark.parametrize("name, path, signed_in", PAGES)
-def test_main_page(new_context, account, name, path, signed_in, width):
-    context = new_context(viewport={"width": width, "height": 800},
-                          storage_state=account["state"] if signed_in else None)
+def test_main_page(request, new_context, account, name, path, signed_in, width):
+    user = _user(request, account, signed_in)
+    context = new_context(viewport={"width": width, "height": 800}, storage_state=user["state"] if user else None)
     page = context.new_page()
     problems = PageProblems(page)
     response = page.goto(_path(path, account["username"]))
     page.wait_for_load_state("load")
     assert_page_ok(page, response, problems)
-    if signed_in:
-        assert page.locator("#nav-user").inner_text() == account["username"]
+    if user:
+        assert page.locator("#nav-user").inner_text() == user["username"]
     screenshot(page, f"{name}-{width}")
     if width == PHONE:
         overflow = horizontal_overflow(page)
@@ -76,10 +83,11 @@ def test_main_page(new_context, account, name, path, signed_in, width):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name, path, signed_in", PAGES)
-def test_main_page_is_accessible(new_context, account, name, path, signed_in, scheme):
+def test_main_page_is_accessible(request, new_context, account, name, path, signed_in, scheme):
     """axe-core over the whole page: contrast (in both colour schemes), names, landmarks, heading order."""
+    user = _user(request, account, signed_in)
     context = new_context(viewport={"width": DESKTOP, "height": 800}, color_scheme=scheme,
-                          storage_state=account["state"] if signed_in else None)
+                          storage_state=user["state"] if user else None)
     page = context.new_page()
     problems = PageProblems(page)
     page.goto(_path(path, account["username"]))
