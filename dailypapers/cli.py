@@ -13,7 +13,7 @@ import click
 import typer
 
 from dailypapers.commands import app
-from dailypapers.errors import DailyPapersError
+from dailypapers.errors import BadSetting, DailyPapersError
 
 # The module of dailypapers.commands that registers each top-level command (or group) on `app`. A command
 # imports only its own module: `import` does not pay for the digest's scikit-learn or the MCP SDK.
@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
+    except BadSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 78  # EX_CONFIG: the configuration, not the command line, is wrong
     except DailyPapersError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

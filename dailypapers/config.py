@@ -10,9 +10,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dailypapers.errors import BadSetting
 from dailypapers.logs import JsonFormatter, TextFormatter, stamp_request_ids
 
 
@@ -144,7 +145,12 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:  # name the variable and what it needs, not pydantic's report
+        problem = exc.errors()[0]
+        name = "DAILYPAPERS_" + "_".join(str(part) for part in problem["loc"][:1]).upper()
+        raise BadSetting(f"{name}: {problem['msg']}") from None
 
 
 def reset_settings() -> None:

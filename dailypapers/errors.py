@@ -27,3 +27,7 @@ class NotFound(DailyPapersError):
 
 class NotAllowed(DailyPapersError):
     """The user may not do this (someone else's comment, an administrator's action)."""
+
+
+class BadSetting(DailyPapersError):
+    """A DAILYPAPERS_* setting (environment or .env) has a value dailypapers cannot use."""

@@ -96,6 +96,25 @@ def test_usage_errors_are_clicks_one_line_and_exit_2(capsys, tmp_path, monkeypat
         assert re.search(r"\(see 'dailypapers[\w ]* --help'\)$", line)
 
 
+@pytest.mark.parametrize("variable, value, message", [
+    ("DAILYPAPERS_LOG_FORMAT", "xml", "DAILYPAPERS_LOG_FORMAT: Input should be 'text' or 'json'"),
+    ("DAILYPAPERS_ARXIV_DELAY", "soon", "DAILYPAPERS_ARXIV_DELAY: Input should be a valid number"),
+])
+def test_a_bad_setting_is_named_in_one_line_and_exits_78(capsys, tmp_path, monkeypatch, variable, value, message):
+    from dailypapers.cli import main
+    from dailypapers.config import reset_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    reset_settings()
+    try:
+        assert main(["stats"]) == 78
+    finally:
+        reset_settings()
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {message}") and "unexpected" not in line
+
+
 def test_a_group_named_alone_shows_its_help(capsys):
     from dailypapers.cli import main
 
