@@ -2,22 +2,43 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
+TEST_STAMP := $(VENV)/.installed-test
 # Where `make demo` and `make serve` listen: `make demo PORT=18200`.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-deps lint serve clean
+.PHONY: install test-install lock demo test test-deps lint serve clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	# torch first, as the CPU build: a bare requirement would pull a multi-GB GPU build.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# Installs come from the lock files only, every file checked against its hash: `make demo` the site's
+# packages (no torch), `make test` the test tools as well. `make lock` refreshes both from pyproject.toml.
+$(DEMO_STAMP): requirements/demo.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/demo.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(DEMO_STAMP)
 
-install: $(STAMP)
+$(TEST_STAMP): requirements/test.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(DEMO_STAMP) $(TEST_STAMP)
+
+install: $(DEMO_STAMP)
+
+test-install: $(TEST_STAMP)
+
+# Resolved against PyPI alone (never a local package folder), for Python 3.11 on every platform, with hashes.
+LOCK_VENV := .venv-lock
+UV_VERSION ?= 0.13.9
+INDEX := https://pypi.org/simple
+COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --no-config --index-url $(INDEX) --universal --python-version 3.11 \
+	--generate-hashes pyproject.toml requirements/build.in
+lock:
+	test -x $(LOCK_VENV)/bin/uv || ($(PYTHON) -m venv $(LOCK_VENV) && \
+	  $(LOCK_VENV)/bin/pip install --quiet --isolated --index-url $(INDEX) uv==$(UV_VERSION))
+	$(COMPILE) --upgrade -o requirements/demo.txt
+	$(COMPILE) --upgrade --extra test -o requirements/test.txt
 
 demo: install
 	$(BIN)/dailypapers demo --host $(HOST) --port $(PORT)
@@ -37,11 +58,11 @@ test-deps:
 	  if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
 	fi
 
-lint: install
-	$(BIN)/ruff check dailypapers tests benchmarks
+lint: test-install
+	$(BIN)/ruff check dailypapers tests benchmarks scripts
 
-test: install test-deps lint
+test: test-install test-deps lint
 	$(BIN)/pytest -q -n 2
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) build *.egg-info

@@ -1,15 +1,14 @@
 """Keywords and summaries benchmark: the static token-vector methods against the MiniLM method (the baseline).
 
-    .venv/bin/python benchmarks/keyphrases.py [--arxiv 500] [--static-dir DATA_DIR]
+    .venv/bin/python benchmarks/keyphrases.py [--arxiv 500] [--static]
 
 Papers: the 64 demo papers, and --arxiv papers spread evenly over benchmarks/data/arxiv-sample-20k.jsonl.gz.
-For each method: CPU seconds per paper on one core (torch and BLAS held to one thread), and agreement with
+For each method: CPU seconds per paper on one core (OpenVINO and BLAS held to one thread), and agreement with
 the MiniLM method of the same run: mean Jaccard of the keyword sets (case-folded), share of papers whose top-3
 keywords share at least 2, and share of papers with the identical summary sentence.
 
 Methods: `minilm` (baseline: every phrase and sentence encoded by the transformer), `minilm-tokens` (the
-default: MiniLM's SIF-weighted input token embeddings), and `minilm-static` when --static-dir holds (or may
-distil, about a minute) the static tier's model.
+default: MiniLM's SIF-weighted input token embeddings), and with --static the shipped `minilm-static` tier.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ import numpy as np  # noqa: E402
 from dailypapers.index.descriptions import keyphrase_method  # noqa: E402
 from dailypapers.index.embedders import MINILM, MINILM_STATIC  # noqa: E402
 from dailypapers.index.keyphrases import Description, describe, describe_with_tokens  # noqa: E402
+from dailypapers.index.minilm import load_minilm  # noqa: E402
 from dailypapers.index.token_vectors import TokenVectors  # noqa: E402
 from dailypapers.ingest.demo import demo_records  # noqa: E402
 
@@ -70,15 +70,13 @@ def agreement(baseline: list[Description], other: list[Description]) -> tuple[fl
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--arxiv", type=int, default=500, help="arXiv papers to describe besides the demo ones")
-    parser.add_argument("--static-dir", type=Path, help="data dir holding (or to distil) the minilm-static model")
+    parser.add_argument("--static", action="store_true", help="also the minilm-static tier")
     args = parser.parse_args(argv)
-    import torch  # deferred: only the baseline needs it
-
-    torch.set_num_threads(1)
     sets = {"demo (64)": [(r.title, r.abstract) for r in demo_records()],
             f"arXiv ({args.arxiv})": arxiv_papers(args.arxiv)}
-    names = [MINILM, "minilm-tokens"] + ([MINILM_STATIC] if args.static_dir else [])
-    methods = {name: keyphrase_method(name, args.static_dir or ROOT / "benchmarks" / "out") for name in names}
+    methods = {MINILM: load_minilm(threads=1)}  # the transformer on one core, as the other methods run
+    for name in ["minilm-tokens"] + ([MINILM_STATIC] if args.static else []):
+        methods[name] = keyphrase_method(name, ROOT / "benchmarks" / "out")
     print("| papers | method | ms/paper (1 core) | papers/s | keyword Jaccard | top-3 overlap ≥ 2 | same summary |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for label, papers in sets.items():

@@ -21,7 +21,7 @@ COMMAND_MODULES = {
     "ingest": "arxiv", "harvest": "arxiv", "demo": "demo", "serve": "demo", "digest": "digest",
     "subscribe": "digest", "unsubscribe": "digest", "scheduler": "digest", "worker": "jobs", "jobs": "jobs",
     "library": "library", "recommend": "library", "mcp": "mcp", "migrate": "migrate", "db": "papers",
-    "import": "papers", "export": "papers", "stats": "papers", "index": "search", "search": "search",
+    "import": "papers", "export": "papers", "stats": "papers", "index": "indexing", "search": "search",
     "related": "search", "trends": "trends", "users": "users", "thumbnails": "arxiv", "backup": "backup",
     "restore": "restore",
 }

@@ -69,7 +69,9 @@ class Settings(BaseSettings):
 
     # Search
     embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH
-    embedding_device: str = "auto"  # auto: the GPU when torch sees one
+    # auto or cpu: MiniLM on OpenVINO on the CPU; cuda, cuda:1, mps...: on torch (the `[torch]` extra)
+    embedding_device: str = "auto"
+    embedding_precision: str = "auto"  # OpenVINO's: auto (bf16 where the CPU has bf16 units, else f32) | bf16 | f32
     keyword_engine: str | None = None  # tantivy | fts5 | postgres; None: tantivy
     search_keyword_max_share: float = 1.0  # <1: hybrid skips words in more papers (faster at 1M, less relevant)
     search_similarity_floor: float | None = None  # None: the floor measured per model (search/semantic.py)

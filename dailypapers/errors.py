@@ -31,3 +31,7 @@ class NotAllowed(DailyPapersError):
 
 class BadSetting(DailyPapersError):
     """A DAILYPAPERS_* setting (environment or .env) has a value dailypapers cannot use."""
+
+
+class ModelUnavailable(DailyPapersError):
+    """An embedding model cannot be loaded: a shipped file is missing or altered, or a package it needs is absent."""

@@ -10,6 +10,7 @@ test on SQLite alone, `@pytest.mark.postgresql_only` on PostgreSQL alone; the br
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import re
@@ -239,6 +240,12 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
         [sys.executable, "-m", "dailypapers.cli", *args],
         capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout,
     )
+
+
+def counts(result) -> dict:
+    """The store's counts from `dailypapers stats --json` (which also names the embedding model and runtime)."""
+    data = json.loads(result.stdout)
+    return {"papers": data["papers"], "daily_entries": data["daily_entries"]}
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-import json
 import re
 import sqlite3
 from pathlib import Path
@@ -7,6 +6,7 @@ import pytest
 
 from dailypapers.errors import InvalidInput
 from dailypapers.validators import arxiv_category
+from tests.conftest import counts
 
 
 def test_every_command_has_help(cli):
@@ -35,9 +35,9 @@ def test_bad_database_url_is_one_line_error(cli, tmp_path):
 def test_demo_loads_idempotently_with_marked_votes(cli, settings):
     first = cli("demo", "--no-serve")
     assert first.returncode == 0, first.stderr
-    assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
+    assert counts(cli("stats", "--json")) == {"papers": 64, "daily_entries": 64}
     assert cli("demo", "--no-serve").returncode == 0
-    assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
+    assert counts(cli("stats", "--json")) == {"papers": 64, "daily_entries": 64}
 
     db = sqlite3.connect(settings.data_dir / "dailypapers.db")
     assert db.execute("SELECT count(*) FROM votes WHERE NOT is_demo").fetchone()[0] == 0

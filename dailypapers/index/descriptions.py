@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, select
 
-from dailypapers.index.embedders import MINILM_STATIC, Embedder, ensure_static_model, get_embedder
+from dailypapers.index.embedders import MINILM_STATIC, Embedder, get_embedder, static_model_dir
 from dailypapers.index.keyphrases import describe, describe_with_tokens, source_hash
 from dailypapers.index.stored_vectors import EMBEDDINGS
 from dailypapers.index.token_vectors import TokenVectors, minilm_token_vectors, static_token_vectors
@@ -22,7 +22,7 @@ def keyphrase_method(name: str, data_dir: Path) -> TokenVectors | Embedder:
     if name == MINILM_TOKENS:
         return minilm_token_vectors()
     if name == MINILM_STATIC:
-        return static_token_vectors(ensure_static_model(data_dir))
+        return static_token_vectors(static_model_dir())
     return get_embedder(name, data_dir)
 
 

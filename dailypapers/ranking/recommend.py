@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import ThreadpoolController
@@ -131,6 +130,9 @@ def fit_user_model(ids: np.ndarray, matrix: np.ndarray, positives: list[int], ne
     # A "not interested" paper weighs as much as many sampled ones; positives weigh as much as all negatives.
     negative_weight = np.concatenate([np.full(len(neg_rows), DISMISSED_WEIGHT), np.ones(len(sampled))])
     weights = np.concatenate([np.full(len(pos_rows), negative_weight.sum() / len(pos_rows)), negative_weight])
+    # deferred: scikit-learn brings SciPy, a second of start-up for every process, and only a reader's model needs it
+    from sklearn.linear_model import LogisticRegression
+
     classifier = LogisticRegression(C=REGULARISATION, max_iter=200)
     with one_blas_thread():
         classifier.fit(np.asarray(matrix[rows], dtype=np.float32), labels, sample_weight=weights)

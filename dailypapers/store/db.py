@@ -7,17 +7,15 @@ set-up; every other opening checks that the schema is current and says how to fi
 
 from __future__ import annotations
 
+import ast
 import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -98,7 +96,10 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         session.close()
 
 
-def _alembic_config() -> Config:
+def _alembic_config():
+    # deferred: alembic takes a quarter of a second to import, and only the commands that migrate need it
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config
@@ -106,6 +107,8 @@ def _alembic_config() -> Config:
 
 def migrate(settings: Settings | None = None) -> Engine:
     """Apply every Alembic migration not yet applied; returns the engine, its schema now current."""
+    from alembic import command  # deferred: alembic is slow to import, and reading the store never needs it
+
     engine = open_engine(settings)
     config = _alembic_config()
     try:
@@ -130,10 +133,10 @@ def _check_schema(engine: Engine) -> None:
 def schema_problem(engine: Engine) -> str | None:
     """None when every migration of this version is applied; else what is wrong, in words (no names, no paths).
     Raises OperationalError when the database cannot be reached."""
-    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
     with engine.connect() as conn:
-        applied = set(MigrationContext.configure(conn).get_current_heads())
-    if applied == heads:
+        applied = (set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+                   if inspect(conn).has_table("alembic_version") else set())
+    if applied == migration_heads():
         return None
     return "is not set up yet" if not applied else "was made by another version of dailypapers"
 
@@ -156,12 +159,29 @@ def probe_engine(url: str, seconds: float) -> Engine:
 
 def applied_revisions(conn) -> list[str]:
     """The migrations this database is at (one per branch), as `conn` sees it."""
+    from alembic.runtime.migration import MigrationContext  # deferred: see _alembic_config
+
     return sorted(MigrationContext.configure(conn).get_current_heads())
 
 
 def known_revisions() -> set[str]:
     """Every migration this version of dailypapers has: a database at others was made by a newer version."""
+    from alembic.script import ScriptDirectory  # deferred: see _alembic_config
+
     return {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The head revisions this version ships: those no other migration revises. Read from the files' `revision`
+    and `down_revision` without alembic, whose import would add a quarter of a second to every command's start
+    (tests/test_start.py checks that alembic finds the same heads)."""
+    revisions, revised = set(), set()
+    for file in (_MIGRATIONS / "versions").glob("*.py"):
+        names = {target.id: node.value for node in ast.parse(file.read_text(encoding="utf-8")).body
+                 if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)}
+        revisions.add(ast.literal_eval(names["revision"]))
+        down = ast.literal_eval(names["down_revision"])
+        revised.update(down if isinstance(down, tuple) else [down] if down else [])
+    return frozenset(revisions - revised)
 
 
 def ping(engine: Engine) -> None:

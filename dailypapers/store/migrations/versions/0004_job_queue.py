@@ -11,7 +11,6 @@ procrastinate release that changes its schema comes with its own migration here.
 """
 
 from alembic import op
-from procrastinate.schema import SchemaManager
 
 revision = "0004_job_queue"
 down_revision = "0003_mail_outbox"
@@ -38,6 +37,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
+    # deferred: every command's schema check reads this file, and only an upgrade on PostgreSQL needs procrastinate
+    from procrastinate.schema import SchemaManager
+
     bind.exec_driver_sql(literal(SchemaManager.get_schema()))
 
 
