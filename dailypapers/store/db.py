@@ -17,10 +17,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import Session as Session  # the unit of work store functions take; callers name it from here
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import StoreError
@@ -32,7 +35,7 @@ _probe_engines: dict[tuple[str, float], Engine] = {}  # pool-less: nothing to di
 _engines_lock = threading.Lock()  # web workers serve requests in threads: open and check once, not per thread
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -98,6 +101,14 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         session.close()
 
 
+def insert_or_else(bind: Session | Connection, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of `model` in the database's own dialect, so it can say what a conflicting row does instead
+    (`on_conflict_do_nothing`, `on_conflict_do_update`): both backends spell it alike."""
+    if (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
 def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
@@ -144,6 +155,7 @@ def probe_engine(url: str, seconds: float) -> Engine:
     timeout on every query (a migration holding a lock would otherwise stall it); on SQLite a busy timeout."""
     engine = _probe_engines.get((url, seconds))
     if engine is None:
+        arguments: dict[str, object]
         if url.startswith("sqlite"):
             arguments = {"check_same_thread": False, "timeout": seconds}
         else:
@@ -154,7 +166,7 @@ def probe_engine(url: str, seconds: float) -> Engine:
     return engine
 
 
-def applied_revisions(conn) -> list[str]:
+def applied_revisions(conn: Connection) -> list[str]:
     """The migrations this database is at (one per branch), as `conn` sees it."""
     return sorted(MigrationContext.configure(conn).get_current_heads())
 
