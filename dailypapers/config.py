@@ -8,7 +8,7 @@ import secrets
 import sys
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -170,15 +170,15 @@ ACCESS_LOGGER = "dailypapers.access"  # one line per request (web/requestlog.py)
 _LOG_HANDLER = "dailypapers"
 
 
-class _Stderr(logging.StreamHandler):
+class _Stderr(logging.StreamHandler[TextIO]):
     """Plain lines on whatever sys.stderr is when a record comes (a test may swap it)."""
 
     @property
-    def stream(self):
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 

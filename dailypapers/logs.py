@@ -13,6 +13,7 @@ import logging
 import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 _STAMPED = "_dailypapers_request_id"  # marks our record factory, so it is installed once
@@ -35,7 +36,7 @@ def stamp_request_ids() -> None:
     if getattr(previous, _STAMPED, False):
         return
 
-    def factory(*args, **kwargs) -> logging.LogRecord:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         record.request_id = REQUEST_ID.get()
         return record
@@ -47,7 +48,7 @@ def stamp_request_ids() -> None:
 class TextFormatter(logging.Formatter):
     """`time LEVEL logger [request id]: message`, redacted."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
@@ -63,8 +64,9 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
-        if getattr(record, "request_id", None):
-            line["request_id"] = record.request_id
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            line["request_id"] = request_id
         line.update((key, value) for key, value in vars(record).items() if key not in _STANDARD)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
-
 from dailypapers.community.moderation import require_admin
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.names import author_key
+from dailypapers.store import library as store
+from dailypapers.store.db import Session
+from dailypapers.store.library import APPROVED, LIVE, PENDING, REJECTED
 from dailypapers.store.models import AuthorClaim, User
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
-LIVE = (PENDING, APPROVED)
 RECLAIM_COOLDOWN = timedelta(days=30)  # after a rejection, before its user may claim that author again
 
 
@@ -32,7 +30,7 @@ def claim_author(session: Session, user: User, arxiv_id: str, author_index: int)
     if not 0 <= author_index < len(paper.authors or []):
         raise InvalidInput(f"{arxiv_id} has no author number {author_index + 1}")
     name = paper.authors[author_index]
-    claims = list(session.scalars(select(AuthorClaim).where(AuthorClaim.paper_id == paper.id)))
+    claims = store.claims_on_paper(session, paper.id)
     mine = [c for c in claims if c.user_id == user.id and c.status in LIVE]
     if mine:
         raise InvalidInput(f"you have claimed {paper.authors[mine[0].author_index]} on this paper already")
@@ -47,37 +45,29 @@ def claim_author(session: Session, user: User, arxiv_id: str, author_index: int)
         turned_down.status, turned_down.created_at, turned_down.decided_at = PENDING, datetime.now(UTC), None
         session.flush()
         return turned_down
-    claim = AuthorClaim(paper_id=paper.id, author_index=author_index, user_id=user.id,
-                        author_key=author_key(name), status=PENDING)
-    session.add(claim)
-    session.flush()
-    return claim
+    return store.add_claim(session, paper_id=paper.id, author_index=author_index, author_key=author_key(name),
+                           user_id=user.id)
 
 
 def unclaim_author(session: Session, user: User, arxiv_id: str, author_index: int) -> None:
     """Withdraw the user's own claim, pending or approved (a rejected one stays, with its cooldown)."""
     paper = load_paper(session, arxiv_id)
-    claim = session.scalar(select(AuthorClaim).where(
-        AuthorClaim.paper_id == paper.id, AuthorClaim.author_index == author_index,
-        AuthorClaim.user_id == user.id, AuthorClaim.status.in_(LIVE)))
+    claim = store.live_claim(session, user.id, paper.id, author_index)
     if claim is None:
         raise NotFound("you have no claim on this author")
-    session.delete(claim)
-    session.flush()
+    store.delete_claim(session, claim)
 
 
 def decide_claim(session: Session, admin: User, claim_id: int, approve: bool) -> AuthorClaim:
     """Approve or reject a claim. Approving one turns down every other claim of the same author of the paper,
     waiting or approved before: one person is that author."""
     require_admin(admin)
-    claim = session.get(AuthorClaim, claim_id)
+    claim = store.claim_by_id(session, claim_id)
     if claim is None:
         raise NotFound(f"no claim {claim_id}")
     now = datetime.now(UTC)
     if approve:
-        session.execute(update(AuthorClaim).where(
-            AuthorClaim.paper_id == claim.paper_id, AuthorClaim.author_index == claim.author_index,
-            AuthorClaim.id != claim.id, AuthorClaim.status.in_(LIVE)).values(status=REJECTED, decided_at=now))
+        store.reject_rivals(session, claim, now)
     claim.status = APPROVED if approve else REJECTED
     claim.decided_at = now
     session.flush()
@@ -88,30 +78,23 @@ def user_claim(session: Session, user: User | None, paper_id: int) -> AuthorClai
     """The user's own live (pending or approved) claim on the paper, if any."""
     if user is None:
         return None
-    return session.scalar(select(AuthorClaim).where(
-        AuthorClaim.paper_id == paper_id, AuthorClaim.user_id == user.id, AuthorClaim.status.in_(LIVE)))
+    return store.live_claim(session, user.id, paper_id)
 
 
 def pending_claims(session: Session) -> list[AuthorClaim]:
     """Claims waiting for an administrator, oldest first, with their user and paper."""
-    return list(session.scalars(
-        select(AuthorClaim).options(joinedload(AuthorClaim.user), joinedload(AuthorClaim.paper))
-        .where(AuthorClaim.status == PENDING).order_by(AuthorClaim.created_at, AuthorClaim.id)))
+    return store.pending_claims(session)
 
 
 def paper_claims(session: Session, paper_ids: list[int]) -> dict[int, dict[int, AuthorClaim]]:
     """The approved claims of these papers: {paper id: {author index: claim}}, one query. (Waiting claims
     are private to their users and the administrators.)"""
-    if not paper_ids:
-        return {}
     found: dict[int, dict[int, AuthorClaim]] = {}
-    for claim in session.scalars(select(AuthorClaim).options(joinedload(AuthorClaim.user)).where(
-            AuthorClaim.paper_id.in_(paper_ids), AuthorClaim.status == APPROVED)):
+    for claim in store.approved_claims(session, paper_ids):
         found.setdefault(claim.paper_id, {})[claim.author_index] = claim
     return found
 
 
 def author_user(session: Session, key: str) -> User | None:
     """The user an approved claim links to this author name, if any (the earliest approved claim)."""
-    return session.scalar(select(User).join(AuthorClaim, AuthorClaim.user_id == User.id).where(
-        AuthorClaim.author_key == key, AuthorClaim.status == APPROVED).order_by(AuthorClaim.decided_at).limit(1))
+    return store.approved_claimant(session, key)

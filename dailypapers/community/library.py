@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import bibtexparser
 from bibtexparser.model import ParsingFailedBlock
-from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from dailypapers.community.papers import load_paper
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.sources.ids import parse_arxiv_id
-from dailypapers.store.models import Collection, CollectionItem, Dismissal, Paper, Save, User, utcnow
+from dailypapers.store import library as store
+from dailypapers.store.db import Session
+from dailypapers.store.library import Mark, Shelf, collection_shelf, library_shelf
+from dailypapers.store.models import Collection, Dismissal, Paper, Save, User
 
 MAX_COLLECTION_NAME = 120
 MAX_SEED_REFERENCES = 2000
@@ -40,43 +41,38 @@ _ARXIV_IN_TEXT = re.compile(r"(?:arxiv[.:/]\s*|arxiv\.org/(?:abs|pdf)/)((?:\d{4}
                             r"(?:v\d+)?)", re.IGNORECASE)
 
 
-def _insert_once(session: Session, model, rows: list[dict]) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    keys = [c.name for c in model.__table__.primary_key.columns]
-    session.execute(dialect.insert(model).values(rows).on_conflict_do_nothing(index_elements=keys))
-
-
-def _add_papers(session: Session, model, owner, paper_ids: list[int], what: str, **keys) -> None:
-    """Add papers to a library (model Save) or a collection (CollectionItem): `owner` selects its rows, `keys`
-    fill them in. One that would hold more than `library_max_papers` takes none of them (InvalidInput)."""
-    held = set(session.scalars(select(model.paper_id).where(owner, model.paper_id.in_(paper_ids))))
+def _add_papers(session: Session, shelf: Shelf, paper_ids: list[int], what: str) -> None:
+    """Add papers to a library or a collection. One that would hold more than `library_max_papers` takes none
+    of them (InvalidInput)."""
+    held = store.shelf_holds(session, shelf, paper_ids)
     new = [paper_id for paper_id in dict.fromkeys(paper_ids) if paper_id not in held]
     if not new:
         return
     limit = get_settings().library_max_papers
-    size = session.scalar(select(func.count()).select_from(model).where(owner))
+    size = store.shelf_size(session, shelf)
     if size + len(new) > limit:
         adding = f" and this adds {len(new):,} more" if len(new) > 1 else ""
         raise InvalidInput(f"{what} already holds {size:,} paper{'s' if size != 1 else ''}{adding}; it may hold at "
                            f"most {limit:,}: remove some first")
-    _insert_once(session, model, [{**keys, "paper_id": paper_id, "created_at": utcnow()} for paper_id in new])
+    store.add_to_shelf(session, shelf, new)
 
 
 def _save_papers(session: Session, user: User, paper_ids: list[int]) -> None:
     """The one way papers come into a library: a save and a seed alike, within the bound."""
-    _add_papers(session, Save, Save.user_id == user.id, paper_ids, "your library", user_id=user.id)
+    _add_papers(session, library_shelf(user.id), paper_ids, "your library")
 
 
-def _set_mark(session: Session, model, user: User, arxiv_id: str, on: bool | None, add) -> bool:
-    """Put the (user, paper) row of `model` in the wanted state (None toggles), `add(paper_id)` adding it;
+def _set_mark(session: Session, mark: Mark, user: User, arxiv_id: str, on: bool | None,
+              add: Callable[[int], None]) -> bool:
+    """Put the user's `mark` on the paper in the wanted state (None toggles), `add(paper_id)` adding it;
     returns the new state."""
     paper = load_paper(session, arxiv_id)
     if on is None:
-        on = session.get(model, (user.id, paper.id)) is None
+        on = not store.has_mark(session, mark, user.id, paper.id)
     if on:
         add(paper.id)
     else:
-        session.execute(delete(model).where(model.user_id == user.id, model.paper_id == paper.id))
+        store.remove_mark(session, mark, user.id, paper.id)
     return on
 
 
@@ -87,8 +83,8 @@ def save(session: Session, user: User, arxiv_id: str, on: bool | None = None) ->
 
 def dismiss(session: Session, user: User, arxiv_id: str, on: bool | None = None) -> bool:
     """Mark the paper "not interested" (or take the mark back)."""
-    return _set_mark(session, Dismissal, user, arxiv_id, on, lambda paper_id: _insert_once(
-        session, Dismissal, [{"user_id": user.id, "paper_id": paper_id, "created_at": utcnow()}]))
+    return _set_mark(session, Dismissal, user, arxiv_id, on, lambda paper_id: store.add_dismissal(
+        session, user.id, paper_id))
 
 
 @dataclass
@@ -104,17 +100,9 @@ class CardState:
 def card_state(session: Session, user_id: int | None, paper_ids: list[int]) -> CardState:
     if user_id is None or not paper_ids:
         return CardState()
-
-    def marked(model) -> set[int]:
-        return set(session.scalars(select(model.paper_id).where(model.user_id == user_id,
-                                                                model.paper_id.in_(paper_ids))))
-
-    collections = session.execute(select(Collection.id, Collection.name).where(Collection.user_id == user_id)
-                                  .order_by(Collection.name)).all()
-    collected = session.execute(select(CollectionItem.collection_id, CollectionItem.paper_id)
-                                .join(Collection, Collection.id == CollectionItem.collection_id)
-                                .where(Collection.user_id == user_id, CollectionItem.paper_id.in_(paper_ids))).all()
-    return CardState(marked(Save), marked(Dismissal), [tuple(c) for c in collections], {tuple(c) for c in collected})
+    return CardState(store.shelf_holds(session, library_shelf(user_id), paper_ids),
+                     store.dismissed_among(session, user_id, paper_ids), store.collection_names_of(session, user_id),
+                     store.collected_among(session, user_id, paper_ids))
 
 
 # --- reading a library or a collection, a page at a time -------------------------------------------------
@@ -159,30 +147,20 @@ class PaperPage:
     next: ListKey | None  # where the next page starts; None on the last page
 
 
-def _page(session: Session, model, owner, limit: int, offset: int, after: ListKey | None) -> PaperPage:
-    """Newest first: a page of the visible papers of a library or a collection (`owner` selects its rows)."""
-    stmt = (select(Paper, model.created_at).join(model, model.paper_id == Paper.id)
-            .where(owner, Paper.hidden.is_(False)).order_by(model.created_at.desc(), model.paper_id.desc()))
-    if after is not None:
-        stmt = stmt.where(or_(model.created_at < after.added_at,
-                              and_(model.created_at == after.added_at, model.paper_id < after.paper_id)))
-    rows = session.execute(stmt.offset(offset).limit(limit + 1)).all()
+def _page(session: Session, shelf: Shelf, limit: int, offset: int, after: ListKey | None) -> PaperPage:
+    """Newest first: a page of the visible papers of a library or a collection."""
+    rows = store.shelf_page(session, shelf, limit + 1, offset, (after.added_at, after.paper_id) if after else None)
     last = rows[limit - 1] if len(rows) > limit else None
     return PaperPage([paper for paper, _ in rows[:limit]], ListKey(last[1], last[0].id) if last else None)
 
 
-def _size(session: Session, model, owner) -> int:
-    return session.scalar(select(func.count()).select_from(model).join(Paper, Paper.id == model.paper_id)
-                          .where(owner, Paper.hidden.is_(False)))
-
-
 def library_page(session: Session, user: User, limit: int, offset: int = 0, after: ListKey | None = None) -> PaperPage:
     """The user's saved papers, newest save first: `limit` of them, from `offset` or after `after`."""
-    return _page(session, Save, Save.user_id == user.id, limit, offset, after)
+    return _page(session, library_shelf(user.id), limit, offset, after)
 
 
 def library_size(session: Session, user: User) -> int:
-    return _size(session, Save, Save.user_id == user.id)
+    return store.visible_shelf_size(session, library_shelf(user.id))
 
 
 # --- collections ----------------------------------------------------------------------------------------
@@ -194,18 +172,15 @@ def create_collection(session: Session, user: User, name: str, public: bool = Fa
         raise InvalidInput("a collection needs a name")
     if len(name) > MAX_COLLECTION_NAME:
         raise InvalidInput(f"a collection name has at most {MAX_COLLECTION_NAME} characters")
-    if session.scalar(select(Collection).where(Collection.user_id == user.id, Collection.name == name)):
+    if store.collection_named(session, user.id, name):
         raise InvalidInput(f"you already have a collection named {name!r}")
-    collection = Collection(user_id=user.id, name=name, public=public, created_at=utcnow())
-    session.add(collection)
-    session.flush()
-    return collection
+    return store.add_collection(session, user.id, name, public)
 
 
 def get_collection(session: Session, viewer: User | None, collection_id: int) -> Collection:
     """A public collection, or a private one its owner asks for; NotFound otherwise (a private collection
     does not reveal that it exists)."""
-    collection = session.get(Collection, collection_id)
+    collection = store.collection_by_id(session, collection_id)
     if collection is None or not (collection.public or (viewer is not None and viewer.id == collection.user_id)):
         raise NotFound(f"no collection {collection_id}")
     return collection
@@ -222,11 +197,9 @@ def set_in_collection(session: Session, user: User, collection_id: int, arxiv_id
     collection = own_collection(session, user, collection_id)
     paper = load_paper(session, arxiv_id)
     if on:
-        _add_papers(session, CollectionItem, CollectionItem.collection_id == collection.id, [paper.id],
-                    f"the collection “{collection.name}”", collection_id=collection.id)
+        _add_papers(session, collection_shelf(collection.id), [paper.id], f"the collection “{collection.name}”")
     else:
-        session.execute(delete(CollectionItem).where(CollectionItem.collection_id == collection.id,
-                                                     CollectionItem.paper_id == paper.id))
+        store.remove_from_shelf(session, collection_shelf(collection.id), paper.id)
     return on
 
 
@@ -235,8 +208,7 @@ def collect_into_new(session: Session, user: User, name: str, arxiv_id: str) -> 
     so an unknown id leaves no empty collection behind."""
     paper = load_paper(session, arxiv_id)
     collection = create_collection(session, user, name)
-    _insert_once(session, CollectionItem, [{"collection_id": collection.id, "paper_id": paper.id,
-                                            "created_at": utcnow()}])
+    store.add_to_shelf(session, collection_shelf(collection.id), [paper.id])
     return collection
 
 
@@ -247,21 +219,21 @@ def update_collection(session: Session, user: User, collection_id: int, public: 
 
 
 def delete_collection(session: Session, user: User, collection_id: int) -> None:
-    session.delete(own_collection(session, user, collection_id))
+    store.delete_collection(session, own_collection(session, user, collection_id))
 
 
 def user_collections(session: Session, user: User) -> list[Collection]:
-    return list(session.scalars(select(Collection).where(Collection.user_id == user.id).order_by(Collection.name)))
+    return store.collections_of(session, user.id)
 
 
 def collection_page(session: Session, collection: Collection, limit: int, offset: int = 0,
                     after: ListKey | None = None) -> PaperPage:
     """The collection's papers, newest addition first: `limit` of them, from `offset` or after `after`."""
-    return _page(session, CollectionItem, CollectionItem.collection_id == collection.id, limit, offset, after)
+    return _page(session, collection_shelf(collection.id), limit, offset, after)
 
 
 def collection_size(session: Session, collection: Collection) -> int:
-    return _size(session, CollectionItem, CollectionItem.collection_id == collection.id)
+    return store.visible_shelf_size(session, collection_shelf(collection.id))
 
 
 # --- seeding -------------------------------------------------------------------------------------------
@@ -335,8 +307,7 @@ def seed_library(session: Session, user: User, text: str) -> SeedReport:
         raise InvalidInput(f"at most {MAX_SEED_REFERENCES} references at a time")
     report = SeedReport()
     ids = {arxiv_id for _, arxiv_id in references if arxiv_id}
-    known = {p.arxiv_id: p for p in session.scalars(select(Paper).where(Paper.arxiv_id.in_(ids),
-                                                                        Paper.hidden.is_(False)))} if ids else {}
+    known = store.visible_papers_by_arxiv_id(session, ids)
     for label, arxiv_id in references:
         paper = known.get(arxiv_id or "")
         if paper is None:

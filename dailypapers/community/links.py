@@ -6,12 +6,11 @@ arXiv's text names stay suggestions (Paper.suggested_*) until one of them confir
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotAllowed
-from dailypapers.store.models import AuthorClaim, Paper, User
+from dailypapers.store.db import Session
+from dailypapers.store.library import has_approved_claim
+from dailypapers.store.models import Paper, User
 from dailypapers.store.papers import mark_changed
 from dailypapers.validators import forge_url, http_url
 
@@ -26,8 +25,7 @@ def may_edit_links(session: Session, user: User | None, paper: Paper) -> bool:
     entry = paper.daily_entry
     if entry is not None and entry.submitted_by_id == user.id:
         return True
-    return session.scalar(select(AuthorClaim.id).where(
-        AuthorClaim.paper_id == paper.id, AuthorClaim.user_id == user.id, AuthorClaim.status == "approved")) is not None
+    return has_approved_claim(session, user.id, paper.id)
 
 
 def _checked(value: str | None, check, what: str, example: str) -> str | None:

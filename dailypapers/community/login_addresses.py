@@ -8,12 +8,9 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
-
 from dailypapers.config import get_settings
-from dailypapers.store.models import LoginAddress
+from dailypapers.store import people
+from dailypapers.store.db import Session
 
 ADDRESSES_PER_USER = 10  # home, work, a phone's few networks; an older one is forgotten
 
@@ -25,16 +22,9 @@ def _hash(address: str) -> str:
 
 def remember_address(session: Session, user_id: int, address: str) -> None:
     """Note that the user signed in from `address` now; forget their addresses beyond the most recent few."""
-    now = datetime.now(UTC)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(LoginAddress).values(user_id=user_id, address_hash=_hash(address), last_seen=now)
-                    .on_conflict_do_update(index_elements=["user_id", "address_hash"], set_={"last_seen": now}))
-    recent = (select(LoginAddress.address_hash).where(LoginAddress.user_id == user_id)
-              .order_by(LoginAddress.last_seen.desc()).limit(ADDRESSES_PER_USER))
-    session.execute(delete(LoginAddress).where(LoginAddress.user_id == user_id,
-                                               LoginAddress.address_hash.not_in(recent)))
+    people.note_address(session, user_id, _hash(address), datetime.now(UTC), keep=ADDRESSES_PER_USER)
 
 
 def is_known_address(session: Session, user_id: int, address: str) -> bool:
     """True when the user has signed in from `address` before (and it is among their recent few)."""
-    return session.get(LoginAddress, (user_id, _hash(address))) is not None
+    return people.has_address(session, user_id, _hash(address))

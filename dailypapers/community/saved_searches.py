@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.search import SearchQuery
-from dailypapers.store.models import SavedSearch, User, utcnow
+from dailypapers.store import library as store
+from dailypapers.store.db import Session
+from dailypapers.store.models import SavedSearch, User
 
 MAX_NAME = 120
 MAX_PER_USER = 50
@@ -28,7 +27,7 @@ def _clean_name(name: str) -> str:
 
 
 def _check_name_free(session: Session, user: User, name: str, keep_id: int | None = None) -> None:
-    taken = session.scalar(select(SavedSearch.id).where(SavedSearch.user_id == user.id, SavedSearch.name == name))
+    taken = store.saved_search_id_named(session, user.id, name)
     if taken is not None and taken != keep_id:
         raise InvalidInput(f"you already have a saved search named {name!r}; choose another name")
 
@@ -41,24 +40,30 @@ def create_saved_search(session: Session, user: User, name: str, query: SearchQu
     _check_name_free(session, user, name)
     if len(user_saved_searches(session, user)) >= MAX_PER_USER:
         raise InvalidInput(f"you have {MAX_PER_USER} saved searches, the most one can keep; delete one first")
-    saved = SavedSearch(user_id=user.id, name=name, query=query.text, mode=query.mode, category=query.category,
-                        author=query.author, date_from=query.date_from, date_to=query.date_to,
-                        has_code=query.has_code, email=email, created_at=utcnow())
-    session.add(saved)
-    session.flush()
-    return saved
+    return store.add_saved_search(session, user_id=user.id, name=name, query=query.text, mode=query.mode,
+                                  category=query.category, author=query.author, date_from=query.date_from,
+                                  date_to=query.date_to, has_code=query.has_code, email=email)
 
 
 def user_saved_searches(session: Session, user: User) -> list[SavedSearch]:
-    return list(session.scalars(select(SavedSearch).where(SavedSearch.user_id == user.id)
-                                .order_by(SavedSearch.name, SavedSearch.id)))
+    return store.saved_searches_of(session, user.id)
 
 
 def get_saved_search(session: Session, user: User | None, saved_id: int) -> SavedSearch:
     """The user's own saved search; NotFound for anyone else's (it does not reveal that it exists)."""
-    saved = session.get(SavedSearch, saved_id)
+    saved = store.saved_search_by_id(session, saved_id)
     if saved is None or user is None or saved.user_id != user.id:
         raise NotFound(f"no saved search {saved_id}")
+    return saved
+
+
+def feed_saved_search(session: Session, saved_id: int, linked_id: int, link_key: int) -> SavedSearch:
+    """The saved search a signed feed link opens: the link names one by its id and its `link_key`. NotFound unless
+    it names this saved search as it is now (a deleted one's link, or one for an older holder of the id, opens
+    nothing)."""
+    saved = store.saved_search_by_id(session, saved_id)
+    if saved is None or linked_id != saved_id or link_key != saved.link_key:
+        raise NotFound(f"no feed at this address for saved search {saved_id}")
     return saved
 
 
@@ -78,7 +83,7 @@ def set_email(session: Session, user: User, saved_id: int, on: bool) -> SavedSea
 
 
 def delete_saved_search(session: Session, user: User, saved_id: int) -> None:
-    session.delete(get_saved_search(session, user, saved_id))
+    store.delete_saved_search(session, get_saved_search(session, user, saved_id))
 
 
 def search_query(saved: SavedSearch, limit: int = 20, offset: int = 0) -> SearchQuery:
@@ -102,7 +107,6 @@ def search_url(saved: SavedSearch) -> str:
 def emailed_searches(session: Session) -> dict[int, list[SavedSearch]]:
     """Every saved search its owner wants in their digest, by user id: one query for a whole digest run."""
     found: dict[int, list[SavedSearch]] = defaultdict(list)
-    for saved in session.scalars(select(SavedSearch).where(SavedSearch.email.is_(True))
-                                 .order_by(SavedSearch.name, SavedSearch.id)):
+    for saved in store.emailed_saved_searches(session):
         found[saved.user_id].append(saved)
     return dict(found)

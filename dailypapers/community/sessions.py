@@ -11,10 +11,9 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-
-from dailypapers.store.models import LoginSession, User
+from dailypapers.store import people
+from dailypapers.store.db import Session
+from dailypapers.store.models import User
 
 SESSION_DAYS = 30
 SESSION_SECONDS = SESSION_DAYS * 86400
@@ -27,11 +26,9 @@ def _hash(value: str) -> str:
 
 def start_session(session: Session, user: User) -> str:
     """A new session for the user; returns the value for the cookie (only its hash is stored)."""
-    expired = datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS)
-    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.created_at < expired))
+    people.end_sessions_of(session, user.id, started_before=datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS))
     value = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=_hash(value), user_id=user.id))
-    session.flush()
+    people.add_session(session, user.id, _hash(value))
     return value
 
 
@@ -39,18 +36,18 @@ def user_for_session(session: Session, value: str) -> User | None:
     """The user a session cookie's value stands for; None when unknown, ended or expired."""
     if not value or len(value) > MAX_VALUE_CHARS:
         return None
-    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(value)))
+    row = people.session_by_hash(session, _hash(value))
     if row is None or row.created_at < datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS):
         return None
-    user = session.get(User, row.user_id)
+    user = people.user_by_id(session, row.user_id)
     return None if user is None or user.is_demo or user.disabled_at is not None else user
 
 
 def end_session(session: Session, value: str) -> None:
     """Log this browser out: its cookie's value opens nothing any more."""
-    session.execute(delete(LoginSession).where(LoginSession.token_hash == _hash(value)))
+    people.end_session_by_hash(session, _hash(value))
 
 
 def end_all_sessions(session: Session, user_id: int) -> None:
     """Log the user out on every browser (log out everywhere, a new password)."""
-    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+    people.end_sessions_of(session, user_id)

@@ -27,6 +27,7 @@ from dailypapers.ingest.arxiv import ingest_ids
 from dailypapers.ingest.thumbnails import backfill_thumbnails
 from dailypapers.periods import Period
 from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.store import people
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import DailyEntry, Paper, User
 from dailypapers.store.papers import add_daily_entry
@@ -207,7 +208,7 @@ def fetch_stale_submissions(now: datetime | None = None) -> list[tuple[str, str]
     with session_scope() as session:
         stale = [(pending, user_id) for pending, user_id in _waiting(session)
                  if pending.status == "pending" and now - pending.submitted_at > STALE_AFTER]
-        users = {u.id: u for u in session.scalars(select(User).where(User.id.in_({i for _, i in stale})))}
+        users = people.users_by_ids(session, {user_id for _, user_id in stale})
         session.expunge_all()
     outcomes = []
     for pending, user_id in stale:

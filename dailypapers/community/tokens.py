@@ -6,10 +6,9 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from dailypapers.errors import NotAllowed, NotFound
+from dailypapers.store import people
+from dailypapers.store.db import Session
 from dailypapers.store.models import ApiToken, User
 
 TOKEN_PREFIX = "dp_"
@@ -28,8 +27,7 @@ def create_api_token(session: Session, user: User, name: str = "api") -> str:
         raise NotAllowed(f"{user.username} is disabled; enable the account first")
     name = (name or "").strip()[:80] or "api"
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token)))
-    session.flush()
+    people.add_token(session, user.id, name, _token_hash(token))
     return token
 
 
@@ -38,8 +36,8 @@ def user_for_token(session: Session, token: str) -> User | None:
     was last used."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_CHARS:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    user = session.get(User, row.user_id) if row is not None else None
+    row = people.token_by_hash(session, _token_hash(token))
+    user = people.user_by_id(session, row.user_id) if row is not None else None
     if user is None or user.disabled_at is not None:
         return None
     now = datetime.now(UTC)
@@ -49,11 +47,11 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+    return people.tokens_of(session, user.id)
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
-    row = session.get(ApiToken, token_id)
+    row = people.token_by_id(session, token_id)
     if row is None or row.user_id != user.id:
         raise NotFound("no such token")
-    session.delete(row)
+    people.delete_token(session, row)

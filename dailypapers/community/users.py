@@ -9,13 +9,13 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from dailypapers.community.sessions import end_all_sessions
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.store.models import ApiToken, User
+from dailypapers.store import people
+from dailypapers.store.db import Session
+from dailypapers.store.models import User
 from dailypapers.validators import email_address
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,38}[A-Za-z0-9]$")
@@ -88,19 +88,17 @@ def create_user(session: Session, username: str, password: str | None, *, email:
     username = validate_username(username)
     email = email_address(email) if (email or "").strip() else None
     fullname = (fullname or "").strip()[:120] or None
-    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+    if people.name_is_taken(session, username):
         raise InvalidInput(f"the username {username!r} is taken")
-    if email and session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
+    if email and people.email_is_taken(session, email):
         raise InvalidInput("an account with this e-mail address exists already")
-    user = User(username=username, email=email, fullname=fullname, is_admin=is_admin,
-                password_hash=hash_password(validate_password(password, username)) if password is not None else None)
-    session.add(user)
-    session.flush()
-    return user
+    password_hash = hash_password(validate_password(password, username)) if password is not None else None
+    return people.add_user(session, username=username, email=email, fullname=fullname, is_admin=is_admin,
+                           password_hash=password_hash)
 
 
 def get_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+    user = people.user_by_name(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}")
     return user
@@ -116,13 +114,13 @@ def public_user(session: Session, username: str) -> User:
 
 def list_users(session: Session) -> list[User]:
     """Every account but the demo voters, oldest first."""
-    return list(session.scalars(select(User).where(User.is_demo.is_(False)).order_by(User.id)))
+    return people.members(session)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The account, when the password is right and it is not disabled. Exactly one argon2 verification
     whatever the name: timing does not reveal which names exist or which accounts have no password."""
-    user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    user = people.user_by_name_any_case(session, (username or "").strip())
     verified = verify_password(user.password_hash if user else None, password or "")
     return user if verified and user.disabled_at is None else None
 
@@ -137,7 +135,7 @@ def set_password(session: Session, user: User, password: str) -> User:
 
 def change_password(session: Session, user_id: int, current: str, new: str) -> User:
     """The user's own change: the current password must be right (WrongPassword otherwise)."""
-    account = session.get(User, user_id)
+    account = people.user_by_id(session, user_id)
     if account is None or not verify_password(account.password_hash, current):
         raise WrongPassword("the current password is wrong")
     return set_password(session, account, new)
@@ -152,7 +150,7 @@ def set_disabled(session: Session, username: str, disabled: bool) -> User:
         return user
     user.disabled_at = user.disabled_at or datetime.now(UTC)
     end_all_sessions(session, user.id)
-    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    people.delete_tokens_of(session, user.id)
     return user
 
 

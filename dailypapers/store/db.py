@@ -14,14 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import Session as Session  # the unit of work store functions take; callers name it from here
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, Engine] = {}
@@ -30,7 +37,7 @@ _probe_engines: dict[tuple[str, float], Engine] = {}  # pool-less: nothing to di
 _engines_lock = threading.Lock()  # web workers serve requests in threads: open and check once, not per thread
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -96,7 +103,15 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         session.close()
 
 
-def _alembic_config():
+def insert_or_else(bind: Session | Connection, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of `model` in the database's own dialect, so it can say what a conflicting row does instead
+    (`on_conflict_do_nothing`, `on_conflict_do_update`): both backends spell it alike."""
+    if (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+def _alembic_config() -> Config:
     # deferred: alembic takes a quarter of a second to import, and only the commands that migrate need it
     from alembic.config import Config
 
@@ -147,6 +162,7 @@ def probe_engine(url: str, seconds: float) -> Engine:
     timeout on every query (a migration holding a lock would otherwise stall it); on SQLite a busy timeout."""
     engine = _probe_engines.get((url, seconds))
     if engine is None:
+        arguments: dict[str, object]
         if url.startswith("sqlite"):
             arguments = {"check_same_thread": False, "timeout": seconds}
         else:
@@ -157,7 +173,7 @@ def probe_engine(url: str, seconds: float) -> Engine:
     return engine
 
 
-def applied_revisions(conn) -> list[str]:
+def applied_revisions(conn: Connection) -> list[str]:
     """The migrations this database is at (one per branch), as `conn` sees it."""
     from alembic.runtime.migration import MigrationContext  # deferred: see _alembic_config
 
@@ -169,12 +185,15 @@ def known_revisions() -> set[str]:
     from alembic.script import ScriptDirectory  # deferred: see _alembic_config
 
     return {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
 @lru_cache(maxsize=1)
 def migration_heads() -> frozenset[str]:
     """The head revisions this version ships: those no other migration revises. Read from the files' `revision`
     and `down_revision` without alembic, whose import would add a quarter of a second to every command's start
     (tests/test_start.py checks that alembic finds the same heads)."""
-    revisions, revised = set(), set()
+    revisions: set[str] = set()
+    revised: set[str] = set()
     for file in (_MIGRATIONS / "versions").glob("*.py"):
         names = {target.id: node.value for node in ast.parse(file.read_text(encoding="utf-8")).body
                  if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)}

@@ -14,14 +14,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.responses import Response
 from fastapi.security import HTTPBearer
-from sqlalchemy.orm import Session
 
 from dailypapers.community import moderation
 from dailypapers.community.login_addresses import remember_address
 from dailypapers.community.sessions import SESSION_SECONDS, end_session, start_session, user_for_session
 from dailypapers.community.tokens import user_for_token
 from dailypapers.config import get_settings
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import Session, session_scope
 from dailypapers.store.models import User
 from dailypapers.web.security import client_ip, csrf_from_request, is_https, rate_limit, verify_csrf
 

@@ -14,7 +14,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy.orm import Session
 
 from dailypapers.community import library
 from dailypapers.community.library import ListKey, PaperPage
@@ -24,7 +23,7 @@ from dailypapers.exports import FORMATS, ExportFormat
 from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS, Pick, recommend
 from dailypapers.ranking.signals import reset_feed, user_signals
 from dailypapers.search import search
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import Session, session_scope
 from dailypapers.store.models import Collection, Paper, User
 from dailypapers.web import queries, schemas
 from dailypapers.web.api import MAX_LIST_LIMIT

@@ -123,9 +123,7 @@ def _channel(saved_id: int, key: str, kind: str) -> feeds.Channel:
     except BadToken:
         raise NotFound(f"no feed at this address for saved search {saved_id}") from None
     with session_scope() as session:
-        saved = session.get(SavedSearch, saved_id)
-        if saved is None or token_id != saved_id or link_key != saved.link_key:
-            raise NotFound(f"no feed at this address for saved search {saved_id}")
+        saved = saved_searches.feed_saved_search(session, saved_id, token_id, link_key)
         query, name, path = search_query(saved, feeds.FEED_SIZE), saved.name, search_url(saved)
         feed_path = feed_paths(saved)[kind]
     site = get_settings().site_name

@@ -18,11 +18,10 @@ import time
 from functools import lru_cache
 
 from fastapi import HTTPException, Request
-from sqlalchemy import delete, func, insert, select
 
 from dailypapers.config import get_settings
+from dailypapers.store import people
 from dailypapers.store.db import get_engine
-from dailypapers.store.models import RateEvent
 
 CSRF_COOKIE = "dp_csrf"
 CSRF_FIELD = "csrf_token"  # form field name
@@ -115,13 +114,10 @@ def rate_limit(key: str, limit: int, per_seconds: float) -> None:
     now = time.time()
     since = now - per_seconds
     with get_engine().begin() as conn:
-        conn.execute(delete(RateEvent).where(RateEvent.key == key, RateEvent.at < since))
+        people.forget_rate_events(conn, [key], before=since)
         if secrets.randbelow(100) == 0:  # now and then, forget every key's events older than a day
-            conn.execute(delete(RateEvent).where(RateEvent.at < now - 86400))
-        conn.execute(insert(RateEvent).values(key=key, at=now))
-        count, oldest = conn.execute(
-            select(func.count(), func.min(RateEvent.at)).where(RateEvent.key == key, RateEvent.at >= since)
-        ).one()
+            people.forget_all_rate_events(conn, before=now - 86400)
+        count, oldest = people.note_rate_event(conn, key, now, since)
         if count > limit:  # raising inside the block rolls this attempt back
             retry = max(1, math.ceil((oldest + per_seconds) - now))
             raise HTTPException(429, f"too many requests; try again in {retry} seconds",

@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException
-from sqlalchemy import delete, func, insert, select
 
+from dailypapers.store import people
 from dailypapers.store.db import get_engine
-from dailypapers.store.models import RateEvent
 
 MEMORY = 86400.0  # seconds a failure is remembered; also the longest wait
 clock = time.time  # what dates the failures; the tests move a clock of their own
@@ -44,9 +43,7 @@ class Attempt:
     def succeeded(self, *forgotten: str) -> None:
         """The password was right: the try was no failure. `forgotten` keys lose all their failures."""
         with get_engine().begin() as conn:
-            conn.execute(delete(RateEvent).where(RateEvent.id.in_(self.event_ids)))
-            if forgotten:
-                conn.execute(delete(RateEvent).where(RateEvent.key.in_(forgotten)))
+            people.delete_rate_events(conn, ids=self.event_ids, keys=forgotten)
 
 
 def wait_after(failures: int, last: float | None, limit: Limit, now: float) -> float:
@@ -70,11 +67,9 @@ def begin_attempt(enforced: Sequence[Limit], watched: Sequence[Limit] = ()) -> A
     keys = [limit.key for limit in limits]
     now = clock()
     with get_engine().begin() as conn:
-        conn.execute(delete(RateEvent).where(RateEvent.key.in_(keys), RateEvent.at < now - MEMORY))
-        ids = [conn.execute(insert(RateEvent).values(key=key, at=now)).inserted_primary_key[0] for key in keys]
-        earlier = {key: (count, last) for key, count, last in conn.execute(
-            select(RateEvent.key, func.count(), func.max(RateEvent.at))
-            .where(RateEvent.key.in_(keys), RateEvent.id.not_in(ids)).group_by(RateEvent.key))}
+        people.forget_rate_events(conn, keys, before=now - MEMORY)
+        ids = people.add_rate_events(conn, keys, now)
+        earlier = people.rate_events_per_key(conn, keys, excluding=ids)
         waits = {limit.key: wait_after(*earlier.get(limit.key, (0, None)), limit, now) for limit in limits}
         refused = max((waits[limit.key] for limit in enforced), default=0.0)
         if refused > 0:  # raising inside the block rolls this try back
