@@ -9,6 +9,7 @@ test on SQLite alone, `@pytest.mark.postgresql_only` on PostgreSQL alone; the br
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import logging
 import os
@@ -179,6 +180,20 @@ def demo_postgres(tmp_path_factory, postgres_url, migrated_postgres) -> tuple[Pa
     data_dir.mkdir()
     build_demo(data_dir, _with_database(postgres_url, name))
     return data_dir, name
+
+
+@pytest.fixture(scope="session")
+def static_dir(tmp_path_factory, worker_id) -> Path:
+    """A data dir holding the `minilm-static` tier, distilled once per test run (about a minute on 2 cores):
+    the xdist workers share the run's folder, the first distils while the others wait on its lock."""
+    from dailypapers.index.embedders import ensure_static_model
+
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if worker_id != "master" else root
+    with open(root / "static-data.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ensure_static_model(root / "static-data")
+    return root / "static-data"
 
 
 @pytest.fixture

@@ -50,14 +50,6 @@ def test_unknown_models_are_refused_by_name(settings, tmp_path):
         embedders.get_embedder(f"st:{tmp_path / 'missing'}")
 
 
-@pytest.fixture(scope="module")
-def static_dir(tmp_path_factory):
-    """The static tier, distilled once for this module (about a minute on 2 cores)."""
-    data_dir = tmp_path_factory.mktemp("static-data")
-    embedders.ensure_static_model(data_dir)
-    return data_dir
-
-
 @pytest.mark.timeout(900)  # distillation takes about a minute on 2 idle cores, several on busy ones
 def test_static_tier_is_distilled_into_the_data_dir_and_reused(static_dir):
     folder = embedders.static_model_dir(static_dir)
