@@ -26,7 +26,7 @@ from dailypapers.jobs import work
 from dailypapers.jobs.queue import DIGESTS, EMBED, EMBED_BATCH, INGEST, defer_once, job_app
 from dailypapers.jobs.schedule import Schedule
 from dailypapers.jobs.scheduler import Scheduler
-from dailypapers.jobs.status import jobs_per_state, recent_jobs
+from dailypapers.jobs.status import jobs_per_state, live_job_args, recent_jobs
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import get_engine
 from dailypapers.store.models import Embedding
@@ -318,3 +318,27 @@ def test_a_failed_embedding_job_gives_its_papers_back(static_settings, monkeypat
     redone = [job.args["paper_ids"] for job in batches if job.status == "succeeded"]
     assert len(failed) == 1 and failed[0] in redone and len(redone) == 3
     assert hnsw_index_exists(engine, static_settings)
+
+
+@pytest.mark.postgresql_only
+def test_the_papers_of_a_worker_that_died_in_a_job_are_handed_out_again(settings):
+    engine = get_engine(settings)
+    ids = sorted(add_papers(engine, 3).values())
+    app = job_app(settings)
+
+    async def take_a_batch_and_die() -> int:  # a worker takes the job, then is killed before it ends
+        async with app.open_async():
+            await app.tasks[EMBED_BATCH].defer_async(paper_ids=ids)
+            worker = await app.job_manager.register_worker()
+            assert (await app.job_manager.fetch_job(queues=None, worker_id=worker)) is not None
+            return worker
+
+    worker = asyncio.run(take_a_batch_and_die())
+    taken = {i for args in live_job_args(engine, EMBED_BATCH) for i in args["paper_ids"]}
+    assert taken == set(ids)  # its heartbeat is fresh: the papers are its own
+    assert work.backlog(settings, taken, batches=4, size=10) == work.Backlog([], empty=False)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 minute' "
+                          "WHERE id = :id"), {"id": worker})
+    assert live_job_args(engine, EMBED_BATCH) == []  # its heartbeat stopped: the job holds nothing now
+    assert work.backlog(settings, set(), batches=4, size=10) == work.Backlog([ids], empty=False)

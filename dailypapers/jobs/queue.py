@@ -20,6 +20,7 @@ import logging
 from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.tasks import Task
+from procrastinate.types import JSONDict
 from sqlalchemy.engine import make_url
 
 from dailypapers.config import Settings
@@ -58,7 +59,8 @@ def job_app(settings: Settings, schedule: Schedule | None = None) -> App:
         backlog = work.backlog(settings, {i for ids in taken for i in ids}, BATCHES_AHEAD - len(taken),
                                settings.embed_job_papers)
         if backlog.batches:
-            embed_batch.batch_defer(*({"paper_ids": ids} for ids in backlog.batches))
+            jobs: list[JSONDict] = [{"paper_ids": list(ids)} for ids in backlog.batches]
+            embed_batch.batch_defer(*jobs)
             log.info("embedding: %d papers handed out in %d jobs", sum(map(len, backlog.batches)),
                      len(backlog.batches))
         elif backlog.empty:

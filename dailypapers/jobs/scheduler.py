@@ -38,15 +38,15 @@ class Scheduler:
         """Run one job, saying what it did; False if it failed (the schedule goes on)."""
         started = self.now()
         say(f"{started:%Y-%m-%d %H:%M:%S}Z running: {name}")
+        lines: list[str] = []
+        failed: str | None = None
         try:
             lines = job()
         except DailyPapersError as exc:
-            lines, failed = [], str(exc)
+            failed = str(exc)
         except Exception as exc:  # a bug or an unexpected failure: one line here, the traceback in the debug log
             log.debug("the %s job failed", name, exc_info=True)
-            lines, failed = [], f"{type(exc).__name__}: {exc}"
-        else:
-            failed = None
+            failed = f"{type(exc).__name__}: {exc}"
         for line in lines:
             say(f"  {line}")
         took = (self.now() - started).total_seconds()
