@@ -249,13 +249,13 @@ def smtp_rate(port: int, n: int, reuse: bool) -> float:
     from email.message import EmailMessage
 
     from dailypapers.config import get_settings
-    from dailypapers.digest.send import SmtpClient, _dot_stuffed, wire_bytes
+    from dailypapers.digest.smtp import SmtpClient, dot_stuffed, wire_bytes
 
     settings = get_settings()
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = settings.mail_from, "x@example.org", "bench"
     message.set_content("\n".join(["A line of a digest-sized message, about twenty kilobytes in all."] * 300))
-    payload = _dot_stuffed(wire_bytes(message))
+    payload = dot_stuffed(wire_bytes(message))
     started = time.perf_counter()
     client = SmtpClient(settings)
     for i in range(n):

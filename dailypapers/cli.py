@@ -19,7 +19,7 @@ from dailypapers.errors import BadSetting, DailyPapersError
 # imports only its own module: `import` does not pay for the digest's scikit-learn or the MCP SDK.
 COMMAND_MODULES = {
     "ingest": "arxiv", "harvest": "arxiv", "demo": "demo", "serve": "demo", "digest": "digest",
-    "subscribe": "digest", "unsubscribe": "digest", "scheduler": "digest", "worker": "jobs", "jobs": "jobs",
+    "subscribe": "digest", "unsubscribe": "digest", "scheduler": "jobs", "worker": "jobs", "jobs": "jobs",
     "library": "library", "recommend": "library", "mcp": "mcp", "migrate": "migrate", "db": "papers",
     "import": "papers", "export": "papers", "stats": "papers", "index": "indexing", "search": "search",
     "related": "search", "trends": "trends", "users": "users", "thumbnails": "arxiv", "backup": "backup",

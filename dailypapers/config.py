@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal, TextIO
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dailypapers.errors import BadSetting
@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # PostgreSQL's maintenance_work_mem while `dailypapers index` builds an HNSW index: pgvector builds the graph
     # in memory, many times faster, while it fits (about 2 GB for 1M 384-d vectors); the server must have it.
     pgvector_build_memory_mb: int = 1024
+    # Papers per embedding job of the PostgreSQL job queue: each worker takes a batch at a time, so several
+    # workers share a backlog.
+    embed_job_papers: PositiveInt = 256
 
     # Email
     smtp_host: str = "127.0.0.1"

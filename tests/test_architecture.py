@@ -36,12 +36,12 @@ ALLOWED: dict[str, set[str]] = {
     # Agents read what the site shows through the same reads below web (the feed, paper views, the markdown
     # page); never web itself.
     "mcp_server": {"paper_markdown", "community", "ranking", "search", "index", "sources", "store"},
-    "scheduler": {"digest", "index", "ingest", "store"},
-    "jobs": {"digest", "index", "ingest", "store"},
+    # The background jobs are the commands' own functions: community's for the submissions arXiv left waiting.
+    "jobs": {"digest", "community", "index", "ingest", "store"},
     # Copies of the database and of the data dir's own files; the indexes it clears are rebuilt by the CLI.
     "backup": {"store", "ingest", "index"},
     "commands": {"backup", "charts", "community", "digest", "exports", "index", "ingest", "jobs", "mcp_server",
-                 "ranking", "scheduler", "search", "sources", "store", "web"},
+                 "ranking", "search", "sources", "store", "web"},
     "cli": {"commands"},
 }
 # Never imported by the data path (sources, store, index, search, ranking): the request and mail layers.

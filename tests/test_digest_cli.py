@@ -11,12 +11,10 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from dailypapers.scheduler import Scheduler, parse_clock
 from dailypapers.store.models import DigestDelivery, Subscriber
 from tests.digest_helpers import CONFIRMED_AT, PERIOD, add_subscriber, seed_feed, subprocess_env
 from tests.smtp_sink import Inbox, free_port
@@ -181,6 +179,8 @@ def test_smtp_down_is_one_line_and_exit_1(crowd, cli):
     (["subscribe", "a@example.org", "-c", "cs.ZZ", "--confirmed"], "error: not an arXiv category: 'cs.ZZ'"),
     (["unsubscribe", "nobody@example.org"], "error: no subscriber"),
     (["scheduler", "--digest-at", "25:00"], "error: not a time of day"),
+    (["scheduler", "--once", "--category", "Deep Learning"], "error: not an arXiv category"),
+    (["worker", "--once", "--ingest-cron", "every hour"], "error: not a cron schedule: 'every hour'"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(settings, cli, args, message, session):
     result = cli(*args)
@@ -214,28 +214,3 @@ def test_admin_subscribe_confirmed_gets_digests_and_unconfirmed_gets_a_confirmat
     assert "unsubscribed" in gone.stderr
     crowd.expire_all()
     assert crowd.get(Subscriber, reader.id).unsubscribed_at is not None
-
-
-def test_scheduler_runs_ingestion_every_few_hours_and_digests_at_their_time():
-    clock = [datetime(2026, 11, 24, 5, 0, tzinfo=UTC)]
-    ran = []
-
-    def run_job(args):  # each job takes a minute
-        ran.append((clock[0].strftime("%H:%M"), " ".join(args[3:])))
-        clock[0] += timedelta(minutes=1)
-        return 1 if args[3:] == ["index"] else 0  # a failing job is logged, the schedule goes on
-
-    def sleep(seconds):
-        assert 0 < seconds <= 30
-        clock[0] += timedelta(seconds=seconds)
-
-    scheduler = Scheduler(categories=["cs.LG"], ingest_every_hours=6, digest_at=parse_clock("07:00"),
-                          run_job=run_job, now=lambda: clock[0], sleep=sleep)
-    log = []
-    scheduler.run(log=log.append, max_turns=5)
-    assert ran == [("05:00", "ingest --pending"), ("05:01", "ingest --category cs.LG"), ("05:02", "index"),
-                   ("07:00", "digest send"),
-                   ("11:03", "ingest --pending"), ("11:04", "ingest --category cs.LG"), ("11:05", "index"),
-                   ("17:06", "ingest --pending"), ("17:07", "ingest --category cs.LG"), ("17:08", "index"),
-                   ("23:09", "ingest --pending"), ("23:10", "ingest --category cs.LG"), ("23:11", "index")]
-    assert any("FAILED (exit 1)" in line and "index" in line for line in log)

@@ -19,7 +19,7 @@ from dailypapers.digest.compose import compose, compose_confirmation
 from dailypapers.digest.content import DigestSection, load_period, personaliser_for
 from dailypapers.digest.identity import mail_site
 from dailypapers.digest.schedule import parse_periods
-from dailypapers.digest.send import wire_bytes
+from dailypapers.digest.smtp import wire_bytes
 from dailypapers.digest.subscribe import category_list, interest_lines
 from dailypapers.errors import InvalidInput
 from dailypapers.ranking import interests

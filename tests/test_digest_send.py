@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dailypapers.digest.run import send_lock, send_period
 from dailypapers.digest.schedule import parse_periods
-from dailypapers.digest.send import DeliveryError, SmtpClient
+from dailypapers.digest.smtp import DeliveryError, SmtpClient
 from dailypapers.store.models import DigestDelivery, Subscriber
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed, use_smtp
 from tests.smtp_sink import Inbox, SmtpSink, free_port

@@ -1,4 +1,4 @@
-"""Email digest commands: `subscribe`, `unsubscribe`, `digest send|status|preview`, and `scheduler`."""
+"""Email digest commands: `subscribe`, `unsubscribe`, `digest send|status|preview`."""
 
 from __future__ import annotations
 
@@ -8,20 +8,18 @@ from datetime import UTC, datetime
 
 import typer
 
-from dailypapers.backup.lock import in_use
 from dailypapers.commands import app, err, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.dates import optional_day
 from dailypapers.digest.identity import mail_site
 from dailypapers.digest.outbox import drain, queue_subscription_mail, status_of
-from dailypapers.digest.run import preview, send_lock, send_period
+from dailypapers.digest.run import preview, send_due_digests
 from dailypapers.digest.schedule import latest_period, parse_periods
-from dailypapers.digest.send import DeliveryError
+from dailypapers.digest.send import DeliveryReport
 from dailypapers.digest.status import delivery_status
 from dailypapers.digest.subscribe import admin_subscribe, find_subscriber, unsubscribe, validate_preferences
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.scheduler import Scheduler, parse_clock
 from dailypapers.store.db import migrate, session_scope
 
 digest_app = typer.Typer(help="Email digests: send them, see what was sent, preview one.", no_args_is_help=True)
@@ -104,53 +102,16 @@ def send_command(
     periods = parse_periods(period, optional_day(today, "--today") or datetime.now(UTC).date())
     # `kill` / a service manager's stop: unwind like Ctrl-C, so the message on the wire is settled cleanly.
     signal.signal(signal.SIGTERM, _interrupt)
-    results = []
-    with send_lock(settings):
-        if not dry_run:
-            queued = drain(settings)
-            if queued.sent or queued.failed or queued.bounced:
-                say(f"outbox: {queued.sent} sent, {len(queued.failed)} deferred, {len(queued.bounced)} bounced")
-        for p in periods:
-            # The number of due digests is known only once the run has looked: on_start sets the total.
-            with progress_bar(f"{'composing' if dry_run else 'sending'} {p.key}") as bar:
-                try:
-                    result = send_period(p, dry_run=dry_run, settings=settings, on_start=bar.set_total,
-                                         on_done=lambda item, outcome: bar.advance(),
-                                         resend_in_doubt=resend_in_doubt)
-                except DeliveryError as exc:
-                    sent = getattr(getattr(exc, "report", None), "sent", 0)
-                    raise DeliveryError(f"{p.key}: {exc} ({sent} digests sent before stopping; rerun to send the "
-                                        "rest)") from None
-            results.append(result)
-            if not json_output:
-                say(_summary(result, dry_run))
+    results = send_due_digests(periods, settings=settings, dry_run=dry_run, resend_in_doubt=resend_in_doubt,
+                               progress=progress_bar, on_outbox=_say_outbox,
+                               on_result=None if json_output else lambda result: say(result.summary(dry_run)))
     if json_output:
         print_json([r.as_dict() for r in results])
 
 
-def _summary(result, dry_run: bool) -> str:
-    if result.empty_period:
-        return f"{result.period}: no papers in this period; nothing sent"
-    r = result.report
-    parts = [f"{result.subscribers} subscribers", f"{result.already} sent before"]
-    if dry_run:
-        parts.append(f"{result.composed} would be sent")
-    else:
-        parts.append(f"{r.sent} sent now")
-    if result.empty:
-        parts.append(f"{result.empty} empty (skipped)")
-    if r.bounced:
-        parts.append(f"{len(r.bounced)} bounced (no more mail to them)")
-    if r.failed:
-        parts.append(f"{len(r.failed)} deferred by the server (retried on the next run)")
-    if result.search_errors:
-        interest, why = next(iter(result.search_errors.items()))
-        parts.append(f"{len(result.search_errors)} interests could not be searched (e.g. {interest!r}: {why}); "
-                     "those subscribers got the trending papers")
-    in_doubt = result.in_doubt + len(r.unknown)
-    if in_doubt:
-        parts.append(f"{in_doubt} in doubt after an interrupted run (not resent; see `digest status`)")
-    return f"{result.period}: " + ", ".join(parts)
+def _say_outbox(queued: DeliveryReport) -> None:
+    if queued.anything:
+        say(f"outbox: {queued.counts()}")
 
 
 @digest_app.command("status")
@@ -193,19 +154,3 @@ def preview_command(
         sys.stdout.write(message.get_body(("html",)).get_content())
     else:
         sys.stdout.buffer.write(message.as_bytes())
-
-
-@app.command("scheduler")
-def scheduler_command(
-    category: list[str] | None = typer.Option(None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES",
-                                              help="Categories to ingest from arXiv; repeat for several (or a "
-                                                   "space-separated list in the variable)."),
-    ingest_every: float = typer.Option(6.0, help="Hours between ingestion runs (with --category)."),
-    digest_at: str = typer.Option("07:00", envvar="DAILYPAPERS_DIGEST_AT",
-                                  help="When digests go out each day, HH:MM in UTC."),
-    once: bool = typer.Option(False, "--once", help="Run every job once now, then exit (for cron)."),
-) -> None:
-    """Run ingestion, indexing and digests on a schedule, in the foreground (or once, with --once)."""
-    scheduler = Scheduler(categories=category or [], ingest_every_hours=ingest_every, digest_at=parse_clock(digest_at))
-    with in_use(get_settings()):  # a restore waits until the scheduler stops
-        scheduler.run(once=once, log=say)

@@ -1,4 +1,5 @@
-"""`dailypapers worker` and `dailypapers jobs`: the PostgreSQL job queue (see dailypapers/jobs/)."""
+"""`dailypapers worker` and `dailypapers jobs`: the PostgreSQL job queue; `dailypapers scheduler`: the same work on
+SQLite (see dailypapers/jobs/)."""
 
 from __future__ import annotations
 
@@ -7,35 +8,35 @@ import logging
 import typer
 
 from dailypapers.backup.lock import in_use
-from dailypapers.commands import app, out, print_json
+from dailypapers.commands import app, err, out, print_json
 from dailypapers.config import get_settings
-from dailypapers.ingest.arxiv import normalize_categories
-from dailypapers.jobs.queue import Schedule, job_app, require_postgresql
+from dailypapers.jobs.queue import job_app, require_postgresql
+from dailypapers.jobs.schedule import DEFAULT, Schedule
+from dailypapers.jobs.scheduler import Scheduler
 from dailypapers.jobs.status import recent_jobs
-from dailypapers.scheduler import parse_clock
-from dailypapers.store.db import get_engine
+from dailypapers.store.db import get_engine, migrate
+
+CATEGORIES_HELP = ("Categories the ingest fetches from arXiv; repeat for several (or a space-separated list in the "
+                   "variable).")
+DIGEST_AT_HELP = "When digests go out each day, HH:MM in UTC."
 
 
 @app.command("worker")
 def worker_command(
     category: list[str] | None = typer.Option(None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES",
-                                              help="Categories the periodic ingest fetches from arXiv; repeat "
-                                                   "for several (or a space-separated list in the variable)."),
-    ingest_cron: str = typer.Option("0 */6 * * *", envvar="DAILYPAPERS_INGEST_CRON",
+                                              help=CATEGORIES_HELP),
+    ingest_cron: str = typer.Option(DEFAULT.ingest_cron, envvar="DAILYPAPERS_INGEST_CRON",
                                     help="When the ingest (then the embedding of new papers) runs, cron in UTC."),
-    digest_at: str = typer.Option("07:00", envvar="DAILYPAPERS_DIGEST_AT",
-                                  help="When digests go out each day, HH:MM in UTC."),
+    digest_at: str = typer.Option(DEFAULT.digest_clock, envvar="DAILYPAPERS_DIGEST_AT", help=DIGEST_AT_HELP),
     once: bool = typer.Option(False, "--once", help="Run the jobs waiting now, then exit (no schedule)."),
 ) -> None:
     """Run jobs from the PostgreSQL queue (ingest, embedding, digests) and defer the periodic ones when due.
     Run one or several, on any hosts that reach the database; each job runs once."""
+    schedule = Schedule.read(category, digest_at, ingest_cron=ingest_cron)
     settings = get_settings()
     require_postgresql(settings)
     get_engine(settings)  # the schema, the queue's tables included, is current
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    clock = parse_clock(digest_at)
-    schedule = Schedule(categories=tuple(normalize_categories(category) if category else ()), ingest_cron=ingest_cron,
-                        digest_cron=f"{clock.minute} {clock.hour} * * *")
     with in_use(settings):  # a restore refuses while a worker runs on this data dir
         job_app(settings, None if once else schedule).run_worker(wait=not once)
 
@@ -57,3 +58,26 @@ def jobs_command(
         out.print(f"{job.id:>6}  {job.task:<8} {job.status:<10} attempts {job.attempts}  {when}")
     if not jobs:
         out.print("no jobs yet")
+
+
+@app.command("scheduler")
+def scheduler_command(
+    category: list[str] | None = typer.Option(None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES",
+                                              help=CATEGORIES_HELP),
+    ingest_every: float = typer.Option(DEFAULT.ingest_every_hours, help="Hours between ingestion runs."),
+    digest_at: str = typer.Option(DEFAULT.digest_clock, envvar="DAILYPAPERS_DIGEST_AT", help=DIGEST_AT_HELP),
+    once: bool = typer.Option(False, "--once", help="Run every job once now, then exit (for cron)."),
+) -> None:
+    """On SQLite: ingestion, indexing and digests on a schedule, in the foreground (or once, with --once)."""
+    schedule = Schedule.read(category, digest_at, ingest_every_hours=ingest_every)
+    settings = get_settings()
+    migrate(settings)  # like `ingest`, which it runs: a new data dir gets its database
+    with in_use(settings):  # a restore waits until the scheduler stops
+        code = Scheduler(settings, schedule).run(once=once, say=_say)
+    if code:
+        raise typer.Exit(code)
+
+
+def _say(text: str) -> None:
+    """A line on stderr, never wrapped (logs read whole lines)."""
+    err.print(text, soft_wrap=True, markup=False)

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.compose import compose_already_subscribed, compose_confirmation
 from dailypapers.digest.identity import MailSite
-from dailypapers.digest.send import RETRYABLE, DeliveryError, DeliveryReport, Outgoing, deliver
+from dailypapers.digest.records import RETRYABLE, Outgoing
+from dailypapers.digest.send import DeliveryReport, deliver
+from dailypapers.digest.smtp import DeliveryError
 from dailypapers.store.db import get_engine
 from dailypapers.store.models import OutboxMail, Subscriber
 

@@ -1,5 +1,6 @@
-"""`dailypapers digest send`: for each period, find the subscribers due a digest, compose it, deliver it
-(and `digest preview`: compose one, send nothing).
+"""Sending the due digests: for each period, find the subscribers due a digest, compose it, deliver it
+(and `digest preview`: compose one, send nothing). `send_due_digests` is the one way the digests go out:
+`dailypapers digest send`, the queue's digest job and the scheduler all call it.
 
 Who is due: confirmed, not unsubscribed, not bounced, of the period's frequency, confirmed before the
 end of the period's issue day (a new subscriber does not get last week's digest days late), and with
@@ -12,10 +13,11 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,8 +26,11 @@ from dailypapers.config import Settings, get_settings
 from dailypapers.digest.compose import compose
 from dailypapers.digest.content import AccountSections, PeriodPapers, load_period, personaliser_for
 from dailypapers.digest.identity import MailSite, mail_site
-from dailypapers.digest.schedule import DigestPeriod
-from dailypapers.digest.send import IN_DOUBT, RETRYABLE, DeliveryError, DeliveryReport, Outgoing, deliver
+from dailypapers.digest.outbox import drain
+from dailypapers.digest.records import IN_DOUBT, RETRYABLE, Outgoing
+from dailypapers.digest.schedule import DigestPeriod, parse_periods
+from dailypapers.digest.send import DeliveryReport, deliver
+from dailypapers.digest.smtp import DeliveryError
 from dailypapers.digest.subscribe import ACTIVE, category_list, interest_lines
 from dailypapers.errors import NotFound
 from dailypapers.ranking.interests import Personaliser
@@ -53,6 +58,36 @@ class PeriodResult:
                     sent=r.sent, empty=self.empty, already_sent=self.already, in_doubt=self.in_doubt + len(r.unknown),
                     bounced=len(r.bounced), failed=len(r.failed), attempts=r.attempts, searches=self.searches,
                     search_errors=len(self.search_errors), empty_period=self.empty_period)
+
+    def summary(self, dry_run: bool = False) -> str:
+        """One line on what the period's run did, for people and logs."""
+        if self.empty_period:
+            return f"{self.period}: no papers in this period; nothing sent"
+        r = self.report
+        parts = [f"{self.subscribers} subscribers", f"{self.already} sent before",
+                 f"{self.composed} would be sent" if dry_run else f"{r.sent} sent now"]
+        if self.empty:
+            parts.append(f"{self.empty} empty (skipped)")
+        if r.bounced:
+            parts.append(f"{len(r.bounced)} bounced (no more mail to them)")
+        if r.failed:
+            parts.append(f"{len(r.failed)} deferred by the server (retried on the next run)")
+        if self.search_errors:
+            interest, why = next(iter(self.search_errors.items()))
+            parts.append(f"{len(self.search_errors)} interests could not be searched (e.g. {interest!r}: {why}); "
+                         "those subscribers got the trending papers")
+        in_doubt = self.in_doubt + len(r.unknown)
+        if in_doubt:
+            parts.append(f"{in_doubt} in doubt after an interrupted run (not resent; see `digest status`)")
+        return f"{self.period}: " + ", ".join(parts)
+
+
+class Progress(Protocol):
+    """A progress bar as the work drives it (the CLI's; the total is known only once a period has looked)."""
+
+    def set_total(self, total: int | None) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
 
 
 @contextmanager
@@ -185,6 +220,40 @@ def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settin
         finally:
             messages.close()  # stops the background searches too, if delivery stopped early
     return result
+
+
+def send_due_digests(periods: list[DigestPeriod] | None = None, *, settings: Settings | None = None,
+                     dry_run: bool = False, resend_in_doubt: bool = False,
+                     progress: Callable[[str], AbstractContextManager[Progress]] | None = None,
+                     on_outbox: Callable[[DeliveryReport], None] | None = None,
+                     on_result: Callable[[PeriodResult], None] | None = None) -> list[PeriodResult]:
+    """Send the digests of these periods (default: every digest due today), each exactly once, one run at a
+    time per data dir; the confirmations still queued go out first (`on_outbox` hears how that went). Each
+    period's result goes to `on_result` as soon as it is done. `progress(label)` draws a bar per period."""
+    settings = settings or get_settings()
+    if periods is None:
+        periods = parse_periods(None, datetime.now(UTC).date())
+    results = []
+    with send_lock(settings):
+        if not dry_run:
+            queued = drain(settings)
+            if on_outbox:
+                on_outbox(queued)
+        for period in periods:
+            label = f"{'composing' if dry_run else 'sending'} {period.key}"
+            with progress(label) if progress else nullcontext(None) as bar:
+                try:
+                    result = send_period(period, dry_run=dry_run, settings=settings, resend_in_doubt=resend_in_doubt,
+                                         on_start=bar.set_total if bar else None,
+                                         on_done=(lambda item, outcome: bar.advance()) if bar else None)
+                except DeliveryError as exc:
+                    sent = exc.report.sent if exc.report else 0
+                    raise DeliveryError(f"{period.key}: {exc} ({sent} digests sent before stopping; rerun to send "
+                                        "the rest)", exc.report) from None
+            results.append(result)
+            if on_result:
+                on_result(result)
+    return results
 
 
 def _chain(first: Outgoing, rest: Iterator[Outgoing]) -> Iterator[Outgoing]:

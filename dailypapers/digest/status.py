@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dailypapers.digest.send import IN_DOUBT
+from dailypapers.digest.records import IN_DOUBT
 from dailypapers.digest.subscribe import ACTIVE
 from dailypapers.store.models import DigestDelivery, OutboxMail, Subscriber
 

@@ -22,12 +22,12 @@ from dailypapers.store.pgvector import EMBEDDINGS_PG
 
 EMBEDDINGS = Embedding.__table__
 
-_PENDING = (
-    "SELECT p.id, p.title, p.abstract, p.content_hash FROM papers p "
-    "LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = :model "
-    "WHERE p.id > :after AND (e.paper_id IS NULL OR e.content_hash != p.content_hash) "
-    "ORDER BY p.id LIMIT :limit"
-)
+_WITHOUT_VECTOR = ("FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = :model "
+                   "WHERE (e.paper_id IS NULL OR e.content_hash != p.content_hash)")
+_TO_EMBED = f"SELECT p.id, p.title, p.abstract, p.content_hash {_WITHOUT_VECTOR}"
+_PENDING = f"{_TO_EMBED} AND p.id > :after ORDER BY p.id LIMIT :limit"
+_PENDING_IDS = f"SELECT p.id {_WITHOUT_VECTOR} ORDER BY p.id LIMIT :limit"
+_PENDING_OF = text(f"{_TO_EMBED} AND p.id IN :ids ORDER BY p.id").bindparams(bindparam("ids", expanding=True))
 
 
 @dataclass
@@ -38,11 +38,13 @@ class EmbedResult:
 
 def count_pending(engine: Engine, model: str) -> int:
     with engine.connect() as conn:
-        return conn.execute(
-            text("SELECT count(*) FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = :model "
-                 "WHERE e.paper_id IS NULL OR e.content_hash != p.content_hash"),
-            {"model": model},
-        ).scalar() or 0
+        return conn.execute(text(f"SELECT count(*) {_WITHOUT_VECTOR}"), {"model": model}).scalar() or 0
+
+
+def pending_ids(engine: Engine, model: str, limit: int) -> list[int]:
+    """The first `limit` papers, by id, without a current vector for this model."""
+    with engine.connect() as conn:
+        return list(conn.execute(text(_PENDING_IDS), {"model": model, "limit": limit}).scalars())
 
 
 def stored_models(engine: Engine) -> dict[str, int]:
@@ -72,13 +74,28 @@ def embed_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
     for number, rows in enumerate(iter_pending(engine, embedder.name, batch_size)):
         if max_batches is not None and number >= max_batches:
             break
-        vectors = embedder.embed([paper_text(row.title, row.abstract) for row in rows])
-        save_vectors(engine, embedder.name, [(row.id, row.content_hash) for row in rows], vectors)
+        _embed_rows(engine, embedder, rows)
         result.embedded += len(rows)
         if advance:
             advance(len(rows))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def embed_papers(engine: Engine, embedder: Embedder, paper_ids: list[int]) -> EmbedResult:
+    """Embed those of these papers that still have no current vector for this model (another run may have
+    embedded some since they were picked), in one committed batch."""
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        rows = conn.execute(_PENDING_OF, {"model": embedder.name, "ids": list(paper_ids)}).all()
+    if rows:
+        _embed_rows(engine, embedder, rows)
+    return EmbedResult(len(rows), time.perf_counter() - started)
+
+
+def _embed_rows(engine: Engine, embedder: Embedder, rows) -> None:
+    vectors = embedder.embed([paper_text(row.title, row.abstract) for row in rows])
+    save_vectors(engine, embedder.name, [(row.id, row.content_hash) for row in rows], vectors)
 
 
 def save_vectors(engine: Engine, model: str, keys: list[tuple[int, str]], vectors: np.ndarray) -> None:

@@ -1,6 +1,7 @@
-"""Background work on PostgreSQL: a procrastinate job queue in the site's own database.
+"""Background work: a procrastinate job queue in the site's own database on PostgreSQL, a scheduler on SQLite.
 
-`queue` builds the procrastinate app and its tasks (ingest, embedding, digests) and their schedules,
-`work` holds what each task does, `status` lists recent jobs. On SQLite, `dailypapers scheduler` runs the
-same work in one process instead.
+`work` holds what each job does (ingest, index and embedding, digests), whoever runs it; `schedule` when they
+run, with its defaults; `queue` builds the procrastinate app, its tasks and their periodic ticks, and shares
+embedding out among the workers; `status` lists recent jobs; `scheduler` runs the same jobs on a timetable in
+one process, where there is no queue (SQLite).
 """

@@ -3,33 +3,36 @@
 Every task is idempotent (ingest upserts, embedding is incremental, each digest is sent once), so a job
 retried or run late is safe. Queueing locks keep one job of a kind waiting; digests also hold a lock so
 that two never run at once, whichever workers pick them up.
+
+Embedding is shared by the workers. The `embed` job (one at a time, by its lock) hands the papers without a
+current vector out as `embed_batch` jobs of `embed_job_papers` ids each, leaving out the papers of batch jobs
+that wait or run on a live worker, so no paper is in two of them; each worker takes one batch job at a time.
+A finished batch queues `embed` again, which hands out more, and once no paper is left, finishes the index
+(the model's vector index, keyphrases and summaries). A batch that fails, or whose worker dies, gives its
+papers back: the next `embed` hands them out again (a failed one only at the next ingest or batch, so a paper
+that always fails cannot keep the queue busy).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from procrastinate import App, PsycopgConnector
+from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.tasks import Task
+from procrastinate.types import JSONDict
 from sqlalchemy.engine import make_url
 
 from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput
 from dailypapers.jobs import work
+from dailypapers.jobs.schedule import Schedule
+from dailypapers.jobs.status import live_job_args
+from dailypapers.store.db import get_engine
 
 log = logging.getLogger(__name__)
-INGEST, EMBED, DIGESTS = "ingest", "embed", "digests"
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When a worker defers the periodic jobs (cron strings, UTC), and the categories the ingest fetches."""
-
-    categories: tuple[str, ...] = ()
-    ingest_cron: str = "0 */6 * * *"
-    digest_cron: str = "0 7 * * *"
+INGEST, EMBED, EMBED_BATCH, DIGESTS = "ingest", "embed", "embed_batch", "digests"
+BATCHES_AHEAD = 32  # embedding jobs handed out at a time: work for as many workers, a short list to leave out
 
 
 def require_postgresql(settings: Settings) -> str:
@@ -50,21 +53,34 @@ def job_app(settings: Settings, schedule: Schedule | None = None) -> App:
     workers defer them when due, each tick once whatever the number of workers)."""
     app = App(connector=PsycopgConnector(conninfo=conninfo(require_postgresql(settings))))
 
-    @app.task(name=EMBED, queue=EMBED, queueing_lock=EMBED)
+    @app.task(name=EMBED, queue=EMBED, lock=EMBED, queueing_lock=EMBED)
     def embed(timestamp: int | None = None) -> None:
-        log.info("embedded new papers: %s", "; ".join(work.embed_new(settings).lines()))
+        taken = [args["paper_ids"] for args in live_job_args(get_engine(settings), EMBED_BATCH)]
+        backlog = work.backlog(settings, {i for ids in taken for i in ids}, BATCHES_AHEAD - len(taken),
+                               settings.embed_job_papers)
+        if backlog.batches:
+            jobs: list[JSONDict] = [{"paper_ids": list(ids)} for ids in backlog.batches]
+            embed_batch.batch_defer(*jobs)
+            log.info("embedding: %d papers handed out in %d jobs", sum(map(len, backlog.batches)),
+                     len(backlog.batches))
+        elif backlog.empty:
+            log.info("index: %s", "; ".join(work.index(settings)))
+
+    @app.task(name=EMBED_BATCH, queue=EMBED, pass_context=True)
+    def embed_batch(context: JobContext, paper_ids: list[int]) -> None:
+        done = work.embed(settings, paper_ids)
+        log.info("%s embedded %d of %d papers in %.1f s", context.worker_name, done.embedded, len(paper_ids),
+                 done.seconds)
+        defer_once(embed)  # more to hand out, or the index to finish
 
     @app.task(name=INGEST, queue=INGEST, queueing_lock=INGEST)
     def ingest(categories: list[str] | None = None, timestamp: int | None = None) -> None:
-        if categories:
-            log.info("ingested: %s", work.ingest_new(categories, settings).summary())
+        log.info("ingested: %s", "; ".join(work.ingest(settings, categories or [])))
         defer_once(embed)  # the new papers get their vectors next
 
     @app.task(name=DIGESTS, queue=DIGESTS, lock=DIGESTS, queueing_lock=DIGESTS)
     def digests(timestamp: int | None = None) -> None:
-        for result in work.send_due_digests(settings):
-            log.info("digests %s: %s sent, %s bounced", result.period, result.report.sent,
-                     len(result.report.bounced))
+        log.info("digests: %s", "; ".join(work.digests(settings)))
 
     if schedule is not None:
         app.periodic(cron=schedule.ingest_cron, periodic_id=INGEST,

@@ -21,6 +21,16 @@ LEFT JOIN procrastinate_jobs j ON j.status = s.state
 GROUP BY s.state
 """)
 
+# The arguments of a task's jobs that wait, or run on a worker that is alive: one killed in the middle of a job
+# leaves it `doing` for ever, but its heartbeat stops (procrastinate beats every 10 s, and calls a worker
+# stalled after 30 s of silence).
+LIVE_ARGS = text("""
+SELECT j.args FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id
+WHERE j.task_name = :task
+  AND (j.status = 'todo' OR (j.status = 'doing' AND w.last_heartbeat > now() - make_interval(secs => :stalled)))
+""")
+STALLED_AFTER = 30.0
+
 
 @dataclass
 class JobRow:
@@ -47,3 +57,9 @@ def jobs_per_state(engine: Engine) -> dict[str, int]:
     """How many jobs are in each state (todo, doing, succeeded, failed, cancelled, aborted ...)."""
     with engine.connect() as conn:
         return dict(conn.execute(PER_STATE).all())
+
+
+def live_job_args(engine: Engine, task: str, stalled_after: float = STALLED_AFTER) -> list[dict]:
+    """The arguments of the jobs of `task` still to run or running on a live worker."""
+    with engine.connect() as conn:
+        return list(conn.execute(LIVE_ARGS, {"task": task, "stalled": stalled_after}).scalars())
