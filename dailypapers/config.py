@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal, TextIO
 
-from pydantic import PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dailypapers.errors import BadSetting
@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     keyword_engine: str | None = None  # tantivy | fts5 | postgres; None: tantivy
     search_keyword_max_share: float = 1.0  # <1: hybrid skips words in more papers (faster at 1M, less relevant)
     search_similarity_floor: float | None = None  # None: the floor measured per model (search/semantic.py)
+    # How hybrid fuses keyword and semantic results; each None: the value measured per model (search/fusion.py).
+    search_fusion_method: Literal["rrf", "convex", "zscore"] | None = None
+    search_fusion_semantic_weight: float | None = Field(None, ge=0.0, le=1.0)  # keyword weight: 1 minus this
+    search_fusion_k: int | None = Field(None, ge=1)  # rank fusion's constant: higher flattens the ranks' say
     # keywords and summaries: minilm-tokens (static token vectors, default, fast) | minilm-static | any embedding
     # model name (minilm: the transformer, as before; ~400x slower)
     keyphrase_model: str = "minilm-tokens"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from dataclasses import replace
@@ -22,11 +24,11 @@ from dailypapers.index.vectors import read_manifest
 from dailypapers.ingest.demo import load_demo
 from dailypapers.search import SearchQuery, hybrid, related, search, search_detailed, total_without_filters
 from dailypapers.search.explain import highlight
-from dailypapers.search.fusion import Fusion, fuse
+from dailypapers.search.fusion import Fusion, fuse, fusion_for
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import dispose_engines, get_engine
 from dailypapers.store.papers import get_paper, mark_changed, paper_to_record, upsert_papers
-from tests.conftest import run_cli
+from tests.conftest import SAMPLE_20K, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +220,56 @@ def test_fusion_rrf_and_convex():
     assert fuse([(7, 3.0)], [], Fusion("convex", 0.5)) == [(7, 0.5)]  # a lone hit is the best, not the worst
     late = fuse([(8, 2.0), (9, 1.0)], [(9, 0.9)], Fusion("convex", 0.5), unembedded={8})
     assert late[0] == (8, 1.0)  # no vector yet: its keyword evidence counts in full
+
+
+def test_fusion_of_z_scores_counts_a_missing_paper_as_the_list_lowest():
+    keyword = [(1, 9.0), (2, 5.0), (3, 1.0)]
+    semantic = [(3, 0.9), (1, 0.8), (4, 0.1)]
+    zscore = dict(fuse(keyword, semantic, Fusion("zscore", 0.5)))
+    keyword_spread, semantic_spread = statistics.pstdev([9.0, 5.0, 1.0]), statistics.pstdev([0.9, 0.8, 0.1])
+    assert zscore[1] == pytest.approx(0.5 * 8.0 / keyword_spread + 0.5 * 0.7 / semantic_spread)
+    assert zscore[2] == pytest.approx(0.5 * 4.0 / keyword_spread)  # absent from the semantic list: its lowest
+    assert zscore[4] == pytest.approx(0.0)
+    assert fuse([(7, 3.0)], [], Fusion("zscore", 0.5)) == [(7, 0.5)]
+
+
+def test_measured_fusion_ranks_a_paper_both_retrievers_found_above_either_alone():
+    keyword = [(1, 12.0), (2, 11.0), (3, 4.0)]
+    semantic = [(4, 0.62), (2, 0.60), (5, 0.30)]
+    fused = [p for p, _ in fuse(keyword, semantic, fusion_for("all-MiniLM-L6-v2"))]
+    assert fused[:3] == [2, 1, 4]  # second in both lists beats first in one
+
+
+def test_static_tier_fusion_trusts_a_keyword_match_over_its_weaker_vectors_alone():
+    keyword = [(1, 10.0), (2, 5.5), (3, 1.0)]
+    semantic = [(4, 0.9), (5, 0.5), (6, 0.1)]
+    fused = [p for p, _ in fuse(keyword, semantic, fusion_for("all-MiniLM-L6-v2-static256"))]
+    assert fused.index(2) < fused.index(4)  # halfway down the keyword list beats the static tier's best
+
+
+def test_the_sample_judgments_describe_papers_of_the_sample_across_fields():
+    judged = json.loads((Path(__file__).parent.parent / "benchmarks" / "relevance_judgments_sample.json").read_text())
+    with gzip.open(SAMPLE_20K, "rt") as lines:
+        primary = {r["id"]: r["categories"].split()[0] for r in map(json.loads, lines)}
+    targets = [[a for a, grade in q["relevant"].items() if grade == 2] for q in judged["queries"]]
+    assert len(targets) >= 40 and all(len(t) == 1 for t in targets)  # one described paper per query
+    assert all(a in primary and grade in (1, 2) for q in judged["queries"] for a, grade in q["relevant"].items())
+    assert len({primary[t].split(".")[0] for (t,) in targets}) >= 8  # cs, stat, eess, q-bio, physics, math...
+
+
+def test_fusion_settings_override_the_measured_default(monkeypatch):
+    measured = fusion_for("all-MiniLM-L6-v2")
+    monkeypatch.setenv("DAILYPAPERS_SEARCH_FUSION_K", "7")
+    reset_settings()
+    try:
+        assert fusion_for("all-MiniLM-L6-v2") == replace(measured, k=7)
+        monkeypatch.setenv("DAILYPAPERS_SEARCH_FUSION_METHOD", "zscore")
+        monkeypatch.setenv("DAILYPAPERS_SEARCH_FUSION_SEMANTIC_WEIGHT", "0.3")
+        reset_settings()
+        assert fusion_for("a model nobody measured") == Fusion("zscore", 0.3, 7)
+    finally:
+        monkeypatch.undo()
+        reset_settings()
 
 
 def test_search_without_vectors_falls_back_to_keyword_with_a_note(session_no_vectors):

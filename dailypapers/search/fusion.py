@@ -1,19 +1,24 @@
 """Fusing ranked lists from several retrievers into one.
 
-Two families, both measured by benchmarks/relevance.py on the 64 demo papers plus 19,995 real distractors:
+Three families, all measured by benchmarks/relevance.py on two judged query sets among 20,050 papers:
 - weighted reciprocal rank fusion: sum of w / (k + rank);
-- convex combination of min-max normalised scores: sum of w * (score - min) / (max - min).
-The defaults below are the best measured setting per embedding model (see benchmarks/RESULTS.md).
+- convex combination of min-max normalised scores: sum of w * (score - min) / (max - min);
+- convex combination of z-scores: sum of w * (score - mean) / std, a paper missing from a list counting
+  as that list's lowest (so, like min-max, absence is never better than the worst hit).
+The defaults below are chosen per embedding model by benchmarks/relevance.py --sweep (see benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, replace
+
+from dailypapers.config import get_settings
 
 
 @dataclass(frozen=True)
 class Fusion:
-    method: str = "rrf"  # rrf | convex
+    method: str = "rrf"  # rrf | convex | zscore
     semantic_weight: float = 0.5  # keyword weight is 1 - semantic_weight
     k: int = 60  # rrf constant
 
@@ -24,16 +29,21 @@ class Fusion:
 
 # For models nobody has measured: plain rank fusion, which needs no score calibration.
 DEFAULT_FUSION = Fusion("rrf", 0.5, 60)
-# The best of 45 settings per model by nDCG@10 on the distractor run (benchmarks/relevance.py --sweep).
-# The static tier is weaker than bm25 on its own, so it gets the smaller say.
+# Chosen from 67 settings on two judged query sets among 20,050 papers (benchmarks/relevance.py --sweep): hybrid
+# must beat keyword and semantic search alone on both, and a setting in place stays unless another beats it by
+# more than chance. The static tier is weaker than bm25 on its own, so it gets the smaller say.
 FUSION_BY_MODEL: dict[str, Fusion] = {
     "all-MiniLM-L6-v2": Fusion("convex", 0.5),
-    "all-MiniLM-L6-v2-static256": Fusion("convex", 0.4),
+    "all-MiniLM-L6-v2-static256": Fusion("convex", 0.2),
 }
 
 
 def fusion_for(model: str) -> Fusion:
-    return FUSION_BY_MODEL.get(model, DEFAULT_FUSION)
+    """The fusion measured for this model, with any of its parts the search_fusion_* settings name instead."""
+    settings = get_settings()
+    chosen = {"method": settings.search_fusion_method, "semantic_weight": settings.search_fusion_semantic_weight,
+              "k": settings.search_fusion_k}
+    return replace(FUSION_BY_MODEL.get(model, DEFAULT_FUSION), **{k: v for k, v in chosen.items() if v is not None})
 
 
 Ranked = list[tuple[int, float]]
@@ -52,11 +62,13 @@ def fuse(keyword: Ranked, semantic: Ranked, fusion: Fusion, unembedded: set[int]
             continue
         if fusion.method == "rrf":
             contributions = [(pid, 1.0 / (fusion.k + rank)) for rank, (pid, _) in enumerate(ranked, start=1)]
-        elif fusion.method == "convex":
+        elif fusion.method in ("convex", "zscore"):
             values = [s for _, s in ranked]
             low, high = min(values), max(values)
+            # Shifted so the list's lowest counts 0, as a missing paper does; the ranking is the z-scores'.
+            spread = (high - low) if fusion.method == "convex" else statistics.pstdev(values)
             # All equal (a single hit, say): each is as good as the best.
-            contributions = [(pid, (s - low) / (high - low) if high > low else 1.0) for pid, s in ranked]
+            contributions = [(pid, (s - low) / spread if spread > 0 else 1.0) for pid, s in ranked]
         else:
             raise ValueError(f"unknown fusion method {fusion.method}")
         for pid, value in contributions:

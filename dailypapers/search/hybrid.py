@@ -11,7 +11,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.index.engines import keyword_index
 from dailypapers.index.seams import Filters, KeywordIndex, KeywordQuery
 from dailypapers.search.filters import build_filters
-from dailypapers.search.fusion import fuse, fusion_for
+from dailypapers.search.fusion import Fusion, Ranked, fuse, fusion_for
 from dailypapers.search.hits import load_hits
 from dailypapers.search.keywords import parse_keyword_query, single_terms
 from dailypapers.search.query import CANDIDATE_DEPTH, SearchQuery, SearchResult
@@ -62,15 +62,24 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
     kw_hits = keywords.search(words, filters, depth) if words else []
     kw = [(h.paper_id, h.score) for h in kw_hits]
     unembedded = {pid for pid, _ in kw if not index.contains(pid)}
-    # Fused over the whole semantic list, as measured; the floor then only drops papers, never reorders them.
-    fused = fuse(kw, semantic, query.fusion or fusion_for(index.model), unembedded)
-    matched = {pid for pid, _ in kw} | {pid for pid, _ in close}
-    fused = [(pid, score) for pid, score in fused if pid in matched]
+    fused = fuse_matches(kw, semantic, query.fusion or fusion_for(index.model), similarity_floor(index.model),
+                         unembedded)
     page = fused[query.offset:query.offset + query.limit]
     ranks = {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(kw)},
              "semantic": {pid: i + 1 for i, (pid, _) in enumerate(close)}}
     return SearchResult(load_hits(session, page, ranks, highlight_query=query.text), "hybrid", notes,
                         len(fused), len(kw) == depth or more_close)
+
+
+def fuse_matches(kw: Ranked, semantic: Ranked, fusion: Fusion, floor: float,
+                 unembedded: set[int] | frozenset = frozenset()) -> Ranked:
+    """The two lists fused, less the papers that only meaning found and that are below the similarity floor.
+
+    Fused over the whole semantic list, as measured (benchmarks/relevance.py calls this too); the floor then
+    only drops papers, never reorders them.
+    """
+    matched = {pid for pid, _ in kw} | {pid for pid, score in semantic if score >= floor}
+    return [(pid, score) for pid, score in fuse(kw, semantic, fusion, unembedded) if pid in matched]
 
 
 def _without_common_terms(keywords: KeywordIndex, words: KeywordQuery, max_docs: int) -> KeywordQuery:
