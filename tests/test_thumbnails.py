@@ -162,12 +162,22 @@ def test_the_background_daily_ingest_follows_the_setting(monkeypatch):
     from dailypapers.config import Settings
     from dailypapers.jobs import work
 
+    class Report:
+        def summary(self) -> str:
+            return "0 new papers"
+
     asked = []
+
+    def ingest_category(*args, **kwargs):
+        asked.append(kwargs["thumbnails"])
+        return Report()
+
     monkeypatch.setattr(work, "get_engine", lambda settings: None)
-    monkeypatch.setattr(work, "ingest_category", lambda *args, **kwargs: asked.append(kwargs["thumbnails"]))
-    work.ingest_new(["cs.LG"], Settings())
+    monkeypatch.setattr(work, "fetch_stale_submissions", lambda: [])
+    monkeypatch.setattr(work, "ingest_category", ingest_category)
+    work.ingest(Settings(), ["cs.LG"])
     monkeypatch.setenv("DAILYPAPERS_FETCH_PDFS", "false")
-    work.ingest_new(["cs.LG"], Settings())
+    work.ingest(Settings(), ["cs.LG"])
     assert asked == [True, False]
 
 
