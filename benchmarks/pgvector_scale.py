@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
 
 from dailypapers.config import Settings  # noqa: E402
-from dailypapers.index.seams import Filters  # noqa: E402
+from dailypapers.index.protocols import Filters  # noqa: E402
 from dailypapers.index.stored_vectors import save_vectors  # noqa: E402
 from dailypapers.index.vectors_pgvector import (  # noqa: E402
     hnsw_index_name,

@@ -37,7 +37,7 @@ from benchmarks.relevance import SAMPLE, use_data_dir  # noqa: E402
 from dailypapers.config import get_settings  # noqa: E402
 from dailypapers.index.build import build_index  # noqa: E402
 from dailypapers.index.embedders import get_embedder  # noqa: E402
-from dailypapers.index.vectors import load_vector_index  # noqa: E402
+from dailypapers.index.vectors import FileVectorIndex, load_vector_index  # noqa: E402
 from dailypapers.ingest.demo import load_demo  # noqa: E402
 from dailypapers.ingest.snapshot import import_file  # noqa: E402
 from dailypapers.ranking.recommend import fit_user_model  # noqa: E402
@@ -184,7 +184,8 @@ def not_interested_case(corpus: Corpus, topics: dict[str, list[int]]) -> dict:
 
 def fit_score(corpus: Corpus, liked: list[int], dismissed: list[int], seed: int = 1) -> np.ndarray:
     """The product's model, trained as on the site, scoring every paper."""
-    return fit_user_model(corpus.ids, corpus.matrix, liked, dismissed, seed=seed).score(corpus.matrix)
+    vectors = FileVectorIndex("corpus", corpus.ids, corpus.matrix)
+    return fit_user_model(vectors, liked, dismissed, seed=seed).score(corpus.matrix)
 
 
 def print_results(results: dict, case: dict, model: str, papers: int) -> None:

@@ -53,7 +53,7 @@ from dailypapers.config import get_settings  # noqa: E402
 from dailypapers.index.embedders import get_embedder, model_label, paper_text  # noqa: E402
 from dailypapers.index.engines import keyword_index, refresh_vector_index  # noqa: E402
 from dailypapers.index.stored_vectors import save_vectors  # noqa: E402
-from dailypapers.index.vectors import VectorIndex, build_vector_index  # noqa: E402
+from dailypapers.index.vectors import FileVectorIndex, build_vector_index  # noqa: E402
 from dailypapers.ingest.demo import demo_records  # noqa: E402
 from dailypapers.search import SearchQuery, hybrid, search  # noqa: E402
 from dailypapers.search.semantic import embed_query, semantic_index  # noqa: E402
@@ -189,7 +189,7 @@ def query_texts(limit: int) -> list[str]:
     return texts[:limit]
 
 
-def exact_twin(index, engine) -> VectorIndex:
+def exact_twin(index, engine) -> FileVectorIndex:
     """The brute-force baseline: an exact scan over the same vectors (the index's own matrix when it has one)."""
     matrix = getattr(index, "matrix", None)
     if not isinstance(matrix, np.ndarray):  # pgvector's rows are read on demand: scan the stored vectors
@@ -197,9 +197,9 @@ def exact_twin(index, engine) -> VectorIndex:
             rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :m ORDER BY paper_id"),
                                 {"m": index.model}).all()
         ids = np.array([r.paper_id for r in rows], dtype=np.int64)
-        return VectorIndex(index.model, ids, np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4")
+        return FileVectorIndex(index.model, ids, np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4")
                            .reshape(len(rows), -1))
-    return VectorIndex(index.model, index.ids, matrix)
+    return FileVectorIndex(index.model, index.ids, matrix)
 
 
 @contextmanager

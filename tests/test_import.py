@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from dailypapers.config import reset_settings
 from dailypapers.index.engines import keyword_index
-from dailypapers.index.seams import KeywordQuery
+from dailypapers.index.protocols import KeywordQuery
 from dailypapers.ingest.snapshot import import_file
 from dailypapers.store.db import get_engine
 from dailypapers.store.models import Paper

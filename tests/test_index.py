@@ -165,6 +165,38 @@ def test_hnsw_and_exact_scan_agree_and_filters_fall_back_to_an_exact_subset(engi
     assert sorted(p for p, _ in filtered) == sorted(wanted.tolist())
 
 
+def test_a_file_index_says_when_it_is_approximate_and_reads_rows_in_the_order_asked(engine, settings):
+    with engine.begin() as conn:
+        upsert_papers(conn, demo_records())
+    minilm = get_embedder("minilm")
+    embed_pending(engine, minilm)
+    build_vector_index(engine, settings.data_dir, minilm.name, minilm.dim, ann_min=0)
+    index = load_vector_index(engine, settings.data_dir, minilm.name)
+    assert index.approximate
+    matrix = np.asarray(index.matrix, dtype=np.float32)
+    positions = np.array([5, 0, 2])
+    assert np.array_equal(index.rows(positions), matrix[positions]) and index.rows(positions).dtype == np.float32
+    query = matrix[1]
+    for few_or_most in (positions, np.arange(len(index))[::-1]):  # copied rows, or the whole matrix in place
+        assert np.allclose(index.score_rows(lambda rows: rows @ query, few_or_most), matrix[few_or_most] @ query)
+    exact = vectors_mod.FileVectorIndex(index.model, index.ids, index.matrix)
+    assert not exact.approximate
+
+
+def test_a_generation_whose_graph_file_is_gone_is_no_index_until_rebuilt(engine, settings):
+    with engine.begin() as conn:
+        upsert_papers(conn, demo_records())
+    minilm = get_embedder("minilm")
+    embed_pending(engine, minilm)
+    build_vector_index(engine, settings.data_dir, minilm.name, minilm.dim, ann_min=0)
+    generation = read_manifest(settings.data_dir, minilm.name)["generation"]
+    (vectors_mod.model_dir(settings.data_dir, minilm.name) / generation / "graph.usearch").unlink()
+    vectors_mod.clear_cache()
+    assert load_vector_index(engine, settings.data_dir, minilm.name) is None
+    assert build_vector_index(engine, settings.data_dir, minilm.name, minilm.dim, ann_min=0, force=True).rebuilt
+    assert load_vector_index(engine, settings.data_dir, minilm.name).approximate
+
+
 def test_empty_collection_searches_to_nothing():
-    index = vectors_mod.VectorIndex("m", np.zeros(0, dtype=np.int64), np.zeros((0, 4), dtype=np.float32))
+    index = vectors_mod.FileVectorIndex("m", np.zeros(0, dtype=np.int64), np.zeros((0, 4), dtype=np.float32))
     assert index.search(np.ones(4, dtype=np.float32), 5) == []

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import reset_settings
 from dailypapers.index.engines import forget_indexes, keyword_index
-from dailypapers.index.seams import Filters, KeywordQuery
+from dailypapers.index.protocols import Filters, KeywordQuery
 from dailypapers.ingest.batches import write_batch
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import _alembic_config, dispose_engines, migrate, open_engine

@@ -27,9 +27,11 @@ from dailypapers.index.embedders import model_label
 from dailypapers.index.keyphrases import describe_with_tokens
 from dailypapers.index.stored_vectors import save_vectors
 from dailypapers.index.token_vectors import minilm_token_vectors
-from dailypapers.index.vectors import clear_cache
+from dailypapers.index.vectors import FileVectorIndex, build_vector_index, clear_cache
+from dailypapers.index.vectors_pgvector import refresh_pgvector
 from dailypapers.index.words import STOPWORDS
 from dailypapers.ingest.demo import demo_records
+from dailypapers.ranking import recommend
 from dailypapers.ranking.recommend import fit_user_model, shared_terms
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import Paper, User
@@ -285,6 +287,21 @@ def test_for_you_ranks_the_liked_topic_first_with_reasons(alice):
     assert alice.get("/for-you?window=year").status_code == 400
 
 
+def test_beyond_the_exact_limit_for_you_asks_the_approximate_index_and_ranks_alike(alice, monkeypatch):
+    _seed(alice, *GRAPHS[:3])
+    exact = alice.get("/api/recommendations?limit=5").json()
+    engine, model = get_engine(), model_label(get_settings().embedding_model)
+    if engine.dialect.name == "postgresql":
+        refresh_pgvector(engine, model, DIM)  # the model's HNSW index
+    else:
+        build_vector_index(engine, get_settings().data_dir, model, DIM, ann_min=0)  # a graph, however few
+        clear_cache()
+    assert recommend.paper_vectors().approximate
+    monkeypatch.setattr(recommend, "EXACT_MAX", 0)  # every candidate list counts as large
+    approximate = alice.get("/api/recommendations?limit=5").json()
+    assert exact and [p["id"] for p in approximate] == [p["id"] for p in exact]
+
+
 def test_new_means_arrived_on_this_site_not_first_published_on_arxiv(alice):
     """A paper first published on arXiv years ago but imported today is new this week; a paper on the daily
     feed of ten days ago is not, whatever its arXiv date."""
@@ -377,9 +394,9 @@ def test_dismissals_push_a_nearby_topic_down():
     near = [(_topic_vector(rng, 0) + _topic_vector(rng, 1)) / 1.4 for _ in range(6)]
     noise = [_topic_vector(rng, 2 + i % (DIM - 2)) for i in range(300)]
     matrix = np.array(liked + near + noise, dtype=np.float32)
-    ids = np.arange(1, len(matrix) + 1)
-    before = fit_user_model(ids, matrix, [1, 2, 3, 4, 5], [], seed=0).score(matrix)
-    after = fit_user_model(ids, matrix, [1, 2, 3, 4, 5], [6, 7, 8], seed=0).score(matrix)
+    vectors = FileVectorIndex("topics", np.arange(1, len(matrix) + 1), matrix)
+    before = fit_user_model(vectors, [1, 2, 3, 4, 5], [], seed=0).score(matrix)
+    after = fit_user_model(vectors, [1, 2, 3, 4, 5], [6, 7, 8], seed=0).score(matrix)
     assert (after[5:11] - after.mean()).mean() < (before[5:11] - before.mean()).mean()
 
 

@@ -12,7 +12,7 @@ from dailypapers.config import reset_settings
 from dailypapers.index import vectors_pgvector
 from dailypapers.index.embedders import get_embedder
 from dailypapers.index.engines import forget_indexes, keyword_index, refresh_vector_index, vector_index
-from dailypapers.index.seams import Filters
+from dailypapers.index.protocols import Filters
 from dailypapers.index.stored_vectors import embed_pending, save_vectors
 from dailypapers.index.vectors_pgvector import (
     PgVectorIndex,
@@ -98,7 +98,9 @@ def test_vectors_and_rows_come_from_the_database(engine, stored):
     index = vector_index(engine, MODEL)
     assert isinstance(index, PgVectorIndex) and len(index) == 64 and index.contains(int(ids[3]))
     assert np.array_equal(index.vector(int(ids[3])), vectors[3])
-    assert np.array_equal(index.matrix[np.array([5, 2])], vectors[[5, 2]])
+    assert index.approximate  # the model's HNSW index answers every search
+    assert np.array_equal(index.rows(np.array([5, 2])), vectors[[5, 2]])
+    assert np.allclose(index.score_rows(lambda rows: rows @ vectors[0], np.array([2, 5])), vectors[[2, 5]] @ vectors[0])
     assert index.vector(10**9) is None and not index.contains(10**9)
 
 

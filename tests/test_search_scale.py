@@ -35,14 +35,14 @@ def real_vectors(settings):
 def test_hnsw_recall_at_10_is_at_least_095_on_real_embeddings(settings):
     from synthetic import RealCorpus, generate, nearest_neighbours
 
-    from dailypapers.index.vectors import VectorIndex, make_graph
+    from dailypapers.index.vectors import FileVectorIndex, make_graph
 
     records, vectors = real_vectors(settings)
     corpus = RealCorpus(records, vectors, nearest_neighbours(vectors))
     size = 100_000 if FULL else 5_000
     matrix = np.concatenate([v for _, v in generate(corpus, size - len(vectors))] + [vectors])
     ids = np.arange(1, len(matrix) + 1, dtype=np.int64)
-    index = VectorIndex("minilm", ids, matrix, make_graph(ids, matrix))
+    index = FileVectorIndex("minilm", ids, matrix, make_graph(ids, matrix))
     rng = np.random.default_rng(3)
     queries = vectors[rng.choice(len(vectors), 100, replace=False)]
     queries = queries + rng.normal(0, 0.02, queries.shape).astype(np.float32)  # near, not equal, to a paper

@@ -1,6 +1,6 @@
 """Index: the keyword and vector indexes derived from the store, the embedders, and how they are built.
 
-    seams.py             what a keyword engine and a vector index must do: read this first
+    protocols.py             what a keyword engine and a vector index must do: read this first
     engines.py           which keyword engine and which vector index serve a database
     keyword_tantivy.py   tantivy (the default on SQLite), files in the data dir, kept in step by a watermark
     keyword_fts5.py      SQLite FTS5 over title, authors, abstract, categories (bm25)
@@ -8,7 +8,7 @@
     keyword_sql.py       the filters as SQL, shared by the two in-database engines
     embedders.py         the models: text -> unit-length vectors
     stored_vectors.py    the `embeddings` table: embed new or changed papers, in committed batches
-    vectors.py           the vector index files (exact scan, or an HNSW graph when large), beside SQLite
-    vectors_pgvector.py  the vector index inside PostgreSQL (pgvector HNSW per model, filters in SQL)
+    vectors.py           FileVectorIndex: vector index files (exact scan, or an HNSW graph when large), beside SQLite
+    vectors_pgvector.py  PgVectorIndex: the vector index inside PostgreSQL (pgvector HNSW per model, filters in SQL)
     build.py             `dailypapers index`: refresh all of the above
 """

@@ -9,7 +9,7 @@ store's own engine must match).
 Vector index: pgvector inside PostgreSQL, so every host on the database searches the same vectors; the
 matrix files (and HNSW graph) in the data dir beside SQLite.
 
-Adding an engine: implement `seams.KeywordIndex` or `seams.VectorIndex` and name it here.
+Adding an engine: implement `protocols.KeywordIndex` or `protocols.VectorIndex` and name it here.
 """
 
 from __future__ import annotations
@@ -19,22 +19,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from dailypapers.config import get_settings
+from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.keyword_fts5 import Fts5Index
 from dailypapers.index.keyword_postgres import PostgresIndex
 from dailypapers.index.keyword_tantivy import TantivyIndex
-from dailypapers.index.seams import KeywordIndex, VectorIndex
+from dailypapers.index.protocols import KeywordIndex, VectorIndex
 from dailypapers.index.vectors import VECTORS_FOLDER, BuiltIndex, build_vector_index, load_vector_index
 from dailypapers.index.vectors_pgvector import forget_snapshots, load_pgvector_index, refresh_pgvector
 
 DEFAULT_ENGINE = "tantivy"
 _DIALECT_ENGINES = {"fts5": "sqlite", "postgres": "postgresql"}
-_indexes: dict[tuple, KeywordIndex] = {}
+_indexes: dict[tuple[str, str, str], KeywordIndex] = {}
 _lock = threading.Lock()
 
 
-def keyword_index(engine: Engine, settings=None) -> KeywordIndex:
+def keyword_index(engine: Engine, settings: Settings | None = None) -> KeywordIndex:
     """The keyword index of this database, opened once per process."""
     settings = settings or get_settings()
     name = settings.keyword_engine or DEFAULT_ENGINE
@@ -52,24 +52,24 @@ def keyword_index(engine: Engine, settings=None) -> KeywordIndex:
         return _indexes[key]
 
 
-def keyword_folder(settings) -> Path:
+def keyword_folder(settings: Settings) -> Path:
     return Path(settings.data_dir).resolve() / "keyword"
 
 
-def derived_folders(settings) -> list[Path]:
+def derived_folders(settings: Settings) -> list[Path]:
     """The data dir's folders that the indexes fill from the database: a backup leaves them out, a restore
     clears them (downloaded or distilled models stay: they do not depend on the database)."""
     return [keyword_folder(settings), Path(settings.data_dir).resolve() / VECTORS_FOLDER]
 
 
-def vector_index(engine: Engine, model: str, settings=None) -> VectorIndex | None:
+def vector_index(engine: Engine, model: str, settings: Settings | None = None) -> VectorIndex | None:
     """The vector index of a model's stored vectors (its label), or None while there is nothing to search."""
     if engine.dialect.name == "postgresql":
         return load_pgvector_index(engine, model)
     return load_vector_index(engine, (settings or get_settings()).data_dir, model)
 
 
-def refresh_vector_index(engine: Engine, model: str, dim: int, settings=None) -> BuiltIndex:
+def refresh_vector_index(engine: Engine, model: str, dim: int, settings: Settings | None = None) -> BuiltIndex:
     """`dailypapers index`, after embedding: bring the model's vector index up to date."""
     if engine.dialect.name == "postgresql":
         return refresh_pgvector(engine, model, dim)

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Engine, text
 
 from dailypapers.index.keyword_sql import conditions, hits_from_rows, matching_ids
-from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
+from dailypapers.index.protocols import Filters, KeywordHit, KeywordQuery
 from dailypapers.store.reads import last_change_seq
 
 # bm25 weights per FTS column: title, authors, abstract, categories.

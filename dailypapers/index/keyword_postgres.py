@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from dailypapers.errors import InvalidInput
 from dailypapers.index.keyword_fts5 import author_match, match_expression
 from dailypapers.index.keyword_sql import conditions, hits_from_rows, matching_ids
-from dailypapers.index.seams import Filters, KeywordHit, KeywordQuery
+from dailypapers.index.protocols import Filters, KeywordHit, KeywordQuery
 
 # ts_rank weights for D, C, B, A: the FTS5 field weights 0.5, 1, 4, 10 scaled to at most 1.
 WEIGHTS = "'{0.05, 0.1, 0.4, 1.0}'"

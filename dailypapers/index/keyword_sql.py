@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 from sqlalchemy import Engine, text
 
-from dailypapers.index.seams import Filters, KeywordHit
+from dailypapers.index.protocols import Filters, KeywordHit
 
 
 def conditions(filters: Filters) -> tuple[str, dict]:

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, text
 
+from dailypapers.index.protocols import Filters
+
 # Below this many vectors an exact scan is faster than the graph (see benchmarks/RESULTS.md, search_scale).
 ANN_MIN_VECTORS = 50_000
 # HNSW settings chosen by benchmarks/search_scale.py: recall@10 >= 0.95 against exact search on real vectors.
@@ -135,17 +137,21 @@ def _remove_old_generations(folder: Path, keep: set) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-class VectorIndex:
-    """Nearest papers by cosine similarity (vectors are unit length, so a dot product)."""
+class FileVectorIndex:
+    """Nearest papers by cosine similarity (vectors are unit length, so a dot product); a `VectorIndex`."""
 
     def __init__(self, model: str, ids: np.ndarray, matrix: np.ndarray, graph=None):
         self.model = model
         self.ids = ids  # sorted paper ids
         self.matrix = matrix  # row i is the vector of ids[i]
-        self.graph = graph
+        self.graph = graph  # what answers approximate searches; None: every search is an exact scan
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def approximate(self) -> bool:
+        return self.graph is not None
 
     @property
     def dim(self) -> int:
@@ -161,9 +167,18 @@ class VectorIndex:
             return np.asarray(self.matrix[pos], dtype=np.float32)
         return None
 
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        return np.asarray(self.matrix[positions], dtype=np.float32)
+
+    def score_rows(self, score: Callable[[np.ndarray], np.ndarray], positions: np.ndarray) -> np.ndarray:
+        if len(positions) * 4 > len(self.ids):  # most of the matrix: score it all in place rather than copy rows
+            return score(np.asarray(self.matrix, dtype=np.float32))[positions]
+        return score(self.rows(positions))
+
     def search(self, query: np.ndarray, k: int,
                keep: Callable[[np.ndarray], np.ndarray] | None = None,
-               allowed: Callable[[], np.ndarray] | None = None, filters=None) -> list[tuple[int, float]]:
+               allowed: Callable[[], np.ndarray] | None = None,
+               filters: Filters | None = None) -> list[tuple[int, float]]:
         """The k best (paper id, similarity).
 
         `keep(ids) -> ids` drops candidates that fail the filters; `allowed() -> ids` lists every paper that
@@ -232,7 +247,7 @@ _cache: dict[str, tuple] = {}
 _cache_lock = threading.Lock()
 
 
-def load_vector_index(engine: Engine, data_dir: Path, model: str) -> VectorIndex | None:
+def load_vector_index(engine: Engine, data_dir: Path, model: str) -> FileVectorIndex | None:
     """The current index of a model, loaded once per process and reloaded when `dailypapers index` rebuilds it.
 
     Without index files, a small collection is read straight from the embeddings table; None when there is
@@ -253,7 +268,7 @@ def load_vector_index(engine: Engine, data_dir: Path, model: str) -> VectorIndex
         return index
 
 
-def _open_files(data_dir: Path, model: str) -> VectorIndex | None:
+def _open_files(data_dir: Path, model: str) -> FileVectorIndex | None:
     manifest = read_manifest(data_dir, model)
     if manifest is None:
         return None
@@ -265,14 +280,16 @@ def _open_files(data_dir: Path, model: str) -> VectorIndex | None:
         if manifest["ann"]:
             from usearch.index import Index  # deferred: only large collections have a graph
 
-            graph = Index.restore(str(folder / "graph.usearch"), view=False)  # in memory: no page faults
-            graph.expansion_search = HNSW_EXPANSION_SEARCH
+            # in memory (view=False): no page faults
+            graph = Index.restore(str(folder / "graph.usearch"), view=False, expansion_search=HNSW_EXPANSION_SEARCH)
+            if graph is None:
+                raise FileNotFoundError(folder / "graph.usearch")
     except FileNotFoundError:
         return None
-    return VectorIndex(model, ids, matrix, graph)
+    return FileVectorIndex(model, ids, matrix, graph)
 
 
-def _from_database(engine: Engine, model: str) -> VectorIndex | None:
+def _from_database(engine: Engine, model: str) -> FileVectorIndex | None:
     with engine.connect() as conn:
         count = conn.execute(text("SELECT count(*) FROM embeddings WHERE model = :model"), {"model": model}).scalar()
         if not count or count > DB_FALLBACK_MAX:
@@ -281,7 +298,7 @@ def _from_database(engine: Engine, model: str) -> VectorIndex | None:
                             {"model": model}).all()
     ids = np.array([r.paper_id for r in rows], dtype=np.int64)
     matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), -1)
-    return VectorIndex(model, ids, matrix)
+    return FileVectorIndex(model, ids, matrix)
 
 
 def clear_cache() -> None:

@@ -10,7 +10,7 @@ Filters are SQL (keyword_sql.conditions, the authors as the tsvector engine matc
 an iterative HNSW scan (pgvector >= 0.8, relaxed order); the candidates are then put in exact order.
 When the scan's budget runs out before `k` papers pass, the same query runs exactly on the papers that pass.
 
-Freshness: `search` and `vector` read the database on every call, so a paper embedded by another machine is
+Freshness: `search`, `vector` and `rows` read the database on every call, so a paper embedded by another machine is
 found at once. The sorted `ids` (behind `contains` and `len`) are a snapshot: `load_pgvector_index` checks
 the table at most every IDS_TTL seconds and hands out a new snapshot when it changed.
 """
@@ -30,7 +30,7 @@ from dailypapers.config import get_settings
 from dailypapers.index.keyword_fts5 import author_match
 from dailypapers.index.keyword_postgres import to_tsquery_text
 from dailypapers.index.keyword_sql import conditions
-from dailypapers.index.seams import Filters
+from dailypapers.index.protocols import Filters
 from dailypapers.index.stored_vectors import vector_of, vectors_of
 from dailypapers.index.vectors import BuiltIndex
 from dailypapers.store.pgvector import vector_literal
@@ -104,39 +104,17 @@ def backfill(engine: Engine, model: str) -> int:
         done += len(rows)
 
 
-class StoredRows:
-    """`matrix[rows]` of a pgvector index: the vectors of `ids[rows]`, read from the database on demand."""
-
-    def __init__(self, index: PgVectorIndex):
-        self.index = index
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.index.ids), self.index.dim
-
-    def __getitem__(self, rows) -> np.ndarray:
-        wanted = self.index.ids[np.atleast_1d(np.asarray(rows, dtype=np.int64))]
-        out = np.zeros((len(wanted), self.index.dim), dtype=np.float32)
-        if len(wanted) == 0:
-            return out
-        with self.index.engine.connect() as conn:
-            found = vectors_of(conn, self.index.model, wanted.tolist())
-        for i, pid in enumerate(wanted.tolist()):
-            if pid in found:  # a paper deleted since the snapshot scores zero
-                out[i] = found[pid]
-        return out if np.ndim(rows) else out[0]
-
-
 class PgVectorIndex:
-    """Nearest papers by cosine similarity, answered by PostgreSQL; `ids` is a snapshot (see the module)."""
+    """Nearest papers by cosine similarity, answered by PostgreSQL; `ids` is a snapshot (see the module);
+    a `VectorIndex`."""
+
+    approximate = True  # the model's HNSW index answers every search
 
     def __init__(self, engine: Engine, model: str, dim: int, ids: np.ndarray):
         self.engine = engine
         self.model = model
         self.dim = dim
         self.ids = ids
-        self.matrix = StoredRows(self)
-        self.graph = hnsw_index_name(model, dim)  # approximate search is always at hand (ranking/recommend.py)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -148,6 +126,22 @@ class PgVectorIndex:
     def vector(self, paper_id: int) -> np.ndarray | None:
         with self.engine.connect() as conn:
             return vector_of(conn, paper_id, self.model)
+
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """Read from the database on demand; a paper deleted since the snapshot reads as zeros (scores zero)."""
+        wanted = self.ids[np.asarray(positions, dtype=np.int64)]
+        out = np.zeros((len(wanted), self.dim), dtype=np.float32)
+        if len(wanted) == 0:
+            return out
+        with self.engine.connect() as conn:
+            found = vectors_of(conn, self.model, wanted.tolist())
+        for i, pid in enumerate(wanted.tolist()):
+            if pid in found:
+                out[i] = found[pid]
+        return out
+
+    def score_rows(self, score: Callable[[np.ndarray], np.ndarray], positions: np.ndarray) -> np.ndarray:
+        return score(self.rows(positions))
 
     def search(self, query: np.ndarray, k: int,
                keep: Callable[[np.ndarray], np.ndarray] | None = None,

@@ -33,7 +33,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.index.embedders import model_label
 from dailypapers.index.engines import vector_index
 from dailypapers.index.keyphrases import candidates
-from dailypapers.index.seams import VectorIndex
+from dailypapers.index.protocols import VectorIndex
 from dailypapers.index.words import GENERIC_NOUNS
 from dailypapers.ranking.signals import Signals, user_signals
 from dailypapers.store.db import get_engine
@@ -106,19 +106,20 @@ class UserModel:
         return self.positive_ids[np.argmax(matrix @ self.positives.T, axis=1)]
 
 
-def fit_user_model(ids: np.ndarray, matrix: np.ndarray, positives: list[int], negatives: list[int],
+def fit_user_model(vectors: VectorIndex, positives: list[int], negatives: list[int],
                    seed: int = 0) -> UserModel | None:
-    """Train on the rows of `matrix` (row i is paper ids[i], ids sorted); None when no positive has a vector.
+    """Train on the papers' vectors; None when no positive has a vector.
 
     The scorer adds two directions, each scaled to unit spread over the sampled corpus: the classifier's
     weights, and the centroid of the positives. The classifier alone overfits three or five positives and
     the centroid alone ignores what sets them apart from the corpus; together they beat either in
     benchmarks/recommend.py. The sum is still one linear scorer, so approximate search works on it.
     """
+    ids = vectors.ids
     pos_rows = _rows(ids, positives)
     if len(pos_rows) == 0:
         return None
-    liked = np.asarray(matrix[pos_rows], dtype=np.float32)
+    liked = vectors.rows(pos_rows)
     if len(pos_rows) <= COLD_START_MAX:
         return UserModel(liked, ids[pos_rows], None, 0.0)
     neg_rows = _rows(ids, negatives)
@@ -135,8 +136,8 @@ def fit_user_model(ids: np.ndarray, matrix: np.ndarray, positives: list[int], ne
 
     classifier = LogisticRegression(C=REGULARISATION, max_iter=200)
     with one_blas_thread():
-        classifier.fit(np.asarray(matrix[rows], dtype=np.float32), labels, sample_weight=weights)
-    corpus = np.asarray(matrix[sampled], dtype=np.float32)
+        classifier.fit(vectors.rows(rows), labels, sample_weight=weights)
+    corpus = vectors.rows(sampled)
     direction = _unit_spread(classifier.coef_[0], corpus) + _unit_spread(liked.mean(axis=0), corpus)
     return UserModel(liked, ids[pos_rows], direction.astype(np.float32), 0.0)
 
@@ -182,7 +183,7 @@ def user_model(user: User, signals: Signals, vectors: VectorIndex) -> UserModel 
         if key in _models:
             _models.move_to_end(key)
             return _models[key]
-    model = fit_user_model(vectors.ids, vectors.matrix, signals.positives, signals.negatives, seed=user.id)
+    model = fit_user_model(vectors, signals.positives, signals.negatives, seed=user.id)
     with _models_lock:
         _models[key] = model
         while len(_models) > _MODELS_KEPT:
@@ -231,17 +232,13 @@ def rank_candidates(session: Session, user: User, candidates: Callable[[], np.nd
 
 def _best(vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:
     rows = _rows(vectors.ids, candidates)
-    if len(rows) > EXACT_MAX and vectors.graph is not None:
+    if len(rows) > EXACT_MAX and vectors.approximate:
         found = vectors.search(model.query, limit * 4, keep=lambda ids: ids[np.isin(ids, candidates)])
         rows = _rows(vectors.ids, np.array(sorted(pid for pid, _ in found), dtype=np.int64))
     if len(rows) == 0:
         return []
     with one_blas_thread():
-        # Most of an in-memory corpus: score it all in place rather than copy rows (pgvector reads rows on demand).
-        if len(rows) * 4 > len(vectors.ids) and isinstance(vectors.matrix, np.ndarray):
-            scores = model.score(np.asarray(vectors.matrix, dtype=np.float32))[rows]
-        else:
-            scores = model.score(np.asarray(vectors.matrix[rows], dtype=np.float32))
+        scores = vectors.score_rows(model.score, rows)
     top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
     order = top[np.lexsort((rows[top], -scores[top]))]  # best first; ties by paper order, as a stable sort
     return [(int(vectors.ids[rows[i]]), float(scores[i])) for i in order]
@@ -251,7 +248,7 @@ def _picks(session: Session, vectors: VectorIndex, model: UserModel, best: list[
     if not best:
         return []
     picked = np.array([pid for pid, _ in best], dtype=np.int64)
-    closest = model.closest(np.asarray(vectors.matrix[_rows(vectors.ids, picked)], dtype=np.float32))
+    closest = model.closest(vectors.rows(_rows(vectors.ids, picked)))
     wanted = set(picked.tolist()) | set(closest.tolist())
     papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}
     picks = []

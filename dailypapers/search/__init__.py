@@ -6,8 +6,8 @@ an import, before `dailypapers index`), semantic and hybrid searches fall back t
 `SearchResult.notes`; a web request only ever embeds the query.
 
     query.py       SearchQuery, Hit, SearchResult: the types every module below shares
-    keywords.py    the typed query -> terms, phrases, prefixes (index/seams.py KeywordQuery)
-    filters.py     date, category, author, has-code filters (index/seams.py Filters)
+    keywords.py    the typed query -> terms, phrases, prefixes (index/protocols.py KeywordQuery)
+    filters.py     date, category, author, has-code filters (index/protocols.py Filters)
     hybrid.py      keyword, semantic or both, fused (fusion.py)
     semantic.py    the vector index and the query's vector
     neighbours.py  related papers

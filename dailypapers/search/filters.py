@@ -1,9 +1,9 @@
 """Search filters (date range, category, author, has code) of a query, as the structured `Filters` every
-retriever applies (index/seams.py)."""
+retriever applies (index/protocols.py)."""
 
 from __future__ import annotations
 
-from dailypapers.index.seams import Filters
+from dailypapers.index.protocols import Filters
 
 
 def build_filters(query) -> Filters:

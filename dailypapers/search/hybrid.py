@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.engines import keyword_index
-from dailypapers.index.seams import Filters, KeywordIndex, KeywordQuery
+from dailypapers.index.protocols import Filters, KeywordIndex, KeywordQuery
 from dailypapers.search.filters import build_filters
 from dailypapers.search.fusion import Fusion, Ranked, fuse, fusion_for
 from dailypapers.search.hits import load_hits

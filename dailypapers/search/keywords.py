@@ -1,4 +1,4 @@
-"""What a person typed -> a structured `KeywordQuery` (index/seams.py) that every keyword engine understands.
+"""What a person typed -> a structured `KeywordQuery` (index/protocols.py) that every keyword engine understands.
 
 "quoted phrases" stay phrases, a trailing * makes a prefix, other words are looked for one by one.
 Stopwords are dropped unless nothing else is left. Only \\w+ tokens survive: no engine syntax gets through.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from dailypapers.errors import InvalidInput
-from dailypapers.index.seams import KeywordQuery
+from dailypapers.index.protocols import KeywordQuery
 
 # Words so common in abstracts that they only slow the OR query down and blur the ranking.
 STOPWORDS = frozenset("""

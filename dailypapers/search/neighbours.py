@@ -7,7 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from dailypapers.index.engines import keyword_index
-from dailypapers.index.seams import Filters, KeywordQuery
+from dailypapers.index.protocols import Filters, KeywordQuery
 from dailypapers.index.stored_vectors import vector_of
 from dailypapers.search.hits import load_hits
 from dailypapers.search.query import Hit

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import get_embedder, model_label
 from dailypapers.index.engines import vector_index
-from dailypapers.index.seams import Filters, KeywordIndex, VectorIndex
+from dailypapers.index.protocols import Filters, KeywordIndex, VectorIndex
 from dailypapers.search.query import SearchQuery
 
 # The cosine similarity below which a paper is no semantic match, per model. Measured on the 63 judged queries

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
 from dailypapers.index.engines import keyword_index
-from dailypapers.index.seams import Filters, KeywordIndex, KeywordQuery
+from dailypapers.index.protocols import Filters, KeywordIndex, KeywordQuery
 from dailypapers.search.keywords import parse_keyword_query, single_terms
 from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.store.reads import published_months, published_span

@@ -1,4 +1,4 @@
-"""The two seams under search: what a keyword engine and a vector index must do. Read this file to add an engine.
+"""The two protocols under search: what a keyword engine and a vector index must do. Read this file to add an engine.
 
 search/ speaks to the indexes only in the types below: a structured `KeywordQuery` (already split into
 terms, phrases and prefixes) and `Filters`. It writes no engine syntax and runs no SQL; each engine turns
@@ -17,12 +17,15 @@ commit and the index commit is repaired by the next `sync()` (after each write, 
 `dailypapers index`, and before a search when the store is ahead).
 
 Vector indexes (chosen by `index/engines.py:vector_index` from the database URL):
-    vectors.py           float32 matrix files in `<data dir>/vectors/`, HNSW graph (usearch) when large (SQLite)
-    vectors_pgvector.py  the `embedding` column of `embeddings`, an HNSW index per model (PostgreSQL)
+    vectors.py           `FileVectorIndex`: float32 matrix files in `<data dir>/vectors/`, an HNSW graph (usearch)
+                         when large (SQLite)
+    vectors_pgvector.py  `PgVectorIndex`: the `embedding` column of `embeddings`, an HNSW index per model (PostgreSQL)
+Callers (search/, ranking/) ask only what `VectorIndex` declares: how an index holds its vectors is its own affair.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -97,9 +100,12 @@ class KeywordIndex(Protocol):
 
 class VectorIndex(Protocol):
     model: str  # the embedder's name: vectors of another model are never mixed in
-    ids: np.ndarray  # sorted paper ids
-    matrix: np.ndarray  # matrix[rows] are the vectors of ids[rows] (read on demand by an index in the database)
-    graph: object | None  # what answers approximate searches; None: every search is an exact scan
+    ids: np.ndarray  # sorted paper ids; a position in it is a row
+
+    @property
+    def approximate(self) -> bool:
+        """True when `search` walks an approximate structure (an HNSW graph): asking it for the best few
+        beats scoring every row. False: every search is an exact scan."""
 
     def __len__(self) -> int: ...
 
@@ -107,7 +113,15 @@ class VectorIndex(Protocol):
 
     def vector(self, paper_id: int) -> np.ndarray | None: ...
 
-    def search(self, query: np.ndarray, k: int, keep=None, allowed=None,
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """The float32 vectors of `ids[positions]`, one row each, in that order."""
+
+    def score_rows(self, score: Callable[[np.ndarray], np.ndarray], positions: np.ndarray) -> np.ndarray:
+        """`score(rows(positions))`, one number per row; an index holding its vectors in memory may score
+        them all in place and pick the positions' scores, when that is cheaper than copying the rows."""
+
+    def search(self, query: np.ndarray, k: int, keep: Callable[[np.ndarray], np.ndarray] | None = None,
+               allowed: Callable[[], np.ndarray] | None = None,
                filters: Filters | None = None) -> list[tuple[int, float]]:
         """The k best (paper id, similarity). `keep(ids) -> ids` drops candidates failing the filters;
         `allowed() -> ids` lists all that pass, for an exact scan when selective filters starve the graph.
