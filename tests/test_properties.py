@@ -23,7 +23,7 @@ from dailypapers.search.keywords import parse_keyword_query
 from dailypapers.sources.arxiv_api import parse_feed
 from dailypapers.sources.ids import ArxivId, parse_arxiv_id
 from dailypapers.sources.oai import parse_list_records
-from dailypapers.sources.records import MAX_CHARS, PaperRecord, clean_text
+from dailypapers.sources.records import DATES, LINES, LINKS, MAX_CHARS, PaperRecord, clean_text
 from dailypapers.sources.snapshot import iter_jsonl, parse_any_record, record_to_export
 from dailypapers.store.models import Paper
 from dailypapers.validators import MAX_URL_CHARS, http_url, xml_safe
@@ -60,14 +60,13 @@ def assert_storable(record: PaperRecord) -> None:
     assert isinstance(record.version, int) and record.version >= 1
     assert record.title and all(isinstance(a, str) and a for a in record.authors)
     texts = [record.title, record.abstract, *record.authors, *record.categories]
-    texts += [getattr(record, name) or "" for name in ("comments", "journal_ref", "doi", "license", "submitter",
-                                                       "report_no", "primary_category")]
+    texts += [getattr(record, name) or "" for name in (*LINES, "primary_category")]
     assert all(xml_safe(text) == text for text in texts)
     for name, limit in MAX_CHARS.items():
         assert len(getattr(record, name) or "") <= limit
-    for url in (record.code_url, record.project_page):
+    for url in (getattr(record, name) for name in LINKS):
         assert url is None or http_url(url) == url
-    for moment in (record.published_at, record.updated_at):
+    for moment in (getattr(record, name) for name in DATES):
         assert moment is None or moment.tzinfo is not None
 
 

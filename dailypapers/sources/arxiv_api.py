@@ -76,10 +76,10 @@ def parse_entry(entry: ET.Element) -> PaperRecord:
         title=_text(entry, f"{ATOM}title") or "",
         abstract=_text(entry, f"{ATOM}summary") or "",
         authors=[name for a in entry.findall(f"{ATOM}author") if (name := _text(a, f"{ATOM}name"))],
-        categories=categories,
-        primary_category=categories[0] if categories else None,
+        categories=categories,  # the primary first: validate() takes it
         published_at=parse_date(_text(entry, f"{ATOM}published"), "published"),
         updated_at=parse_date(_text(entry, f"{ATOM}updated"), "updated"),
+        # Of arXiv's optional lines (records.LINES) the API gives these three.
         comments=_text(entry, f"{ARXIV}comment"),
         journal_ref=_text(entry, f"{ARXIV}journal_ref"),
         doi=_text(entry, f"{ARXIV}doi"),

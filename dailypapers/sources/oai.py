@@ -17,7 +17,7 @@ from defusedxml import ElementTree as SafeET
 
 from dailypapers.errors import DailyPapersError, InvalidInput, SourceError
 from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
-from dailypapers.sources.records import PaperRecord, RecordError, clean_text
+from dailypapers.sources.records import LINES, PaperRecord, RecordError, clean_text
 from dailypapers.sources.snapshot import parse_date, split_authors
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -58,6 +58,12 @@ def _text(element: ET.Element, path: str) -> str | None:
     return clean_text(found.text) if found is not None and found.text else None
 
 
+def _lines(meta: ET.Element, namespace: str) -> dict[str, str | None]:
+    """arXiv's optional lines of metadata (records.LINES), as both formats name them (journal-ref, report-no).
+    The arXiv format has no submitter: None."""
+    return {name: _text(meta, namespace + name.replace("_", "-")) for name in LINES}
+
+
 def _raw_authors(text: str) -> list[str]:
     """arXivRaw authors are one string: 'A (Inst, City), B and C'. Affiliations go; names stay in order."""
     previous = None
@@ -78,23 +84,16 @@ def parse_arxivraw(meta: ET.Element) -> PaperRecord:
         raise InvalidInput("no versions")
     versions.sort(key=lambda v: v[0])
     first = next((when for number, when in versions if number == 1), versions[0][1])
-    categories = (_text(meta, f"{RAW}categories") or "").split()
     return PaperRecord(
         arxiv_id=_text(meta, f"{RAW}id") or "",
         version=versions[-1][0],
         title=_text(meta, f"{RAW}title") or "",
         abstract=_text(meta, f"{RAW}abstract") or "",
         authors=_raw_authors(_text(meta, f"{RAW}authors") or ""),
-        categories=categories,
-        primary_category=categories[0] if categories else None,  # arXiv lists the primary first
+        categories=(_text(meta, f"{RAW}categories") or "").split(),  # the primary first: validate() takes it
         published_at=first,
         updated_at=versions[-1][1],
-        comments=_text(meta, f"{RAW}comments"),
-        journal_ref=_text(meta, f"{RAW}journal-ref"),
-        doi=_text(meta, f"{RAW}doi"),
-        license=_text(meta, f"{RAW}license"),
-        submitter=_text(meta, f"{RAW}submitter"),
-        report_no=_text(meta, f"{RAW}report-no"),
+        **_lines(meta, RAW),
     ).validate()
 
 
@@ -110,7 +109,6 @@ def parse_arxiv(meta: ET.Element) -> PaperRecord:
         name = " ".join(p for p in parts if p)
         if name:
             authors.append(name)
-    categories = (_text(meta, f"{ARXIV}categories") or "").split()
     created = parse_date(_text(meta, f"{ARXIV}created"), "created")
     updated = parse_date(_text(meta, f"{ARXIV}updated"), "updated")
     return PaperRecord(
@@ -119,15 +117,10 @@ def parse_arxiv(meta: ET.Element) -> PaperRecord:
         title=_text(meta, f"{ARXIV}title") or "",
         abstract=_text(meta, f"{ARXIV}abstract") or "",
         authors=authors,
-        categories=categories,
-        primary_category=categories[0] if categories else None,
+        categories=(_text(meta, f"{ARXIV}categories") or "").split(),  # the primary first: validate() takes it
         published_at=created,
         updated_at=updated or created,
-        comments=_text(meta, f"{ARXIV}comments"),
-        journal_ref=_text(meta, f"{ARXIV}journal-ref"),
-        doi=_text(meta, f"{ARXIV}doi"),
-        license=_text(meta, f"{ARXIV}license"),
-        report_no=_text(meta, f"{ARXIV}report-no"),
+        **_lines(meta, ARXIV),
     ).validate()
 
 
@@ -155,6 +148,20 @@ def parse_list_records(data: bytes) -> OAIPage:
 
     `noRecordsMatch` is an empty, complete list; any other OAI error raises OAIError naming its code.
     """
+    root = _response(data)
+    page = OAIPage()
+    if _no_records_match(root):
+        return page
+    for record in root.iter(f"{OAI}record"):
+        _add_record(page, record)
+    token = root.find(f"{OAI}ListRecords/{OAI}resumptionToken")
+    if token is not None:
+        _read_token(page, token)
+    return page
+
+
+def _response(data: bytes) -> ET.Element:
+    """The <OAI-PMH> root element; SourceError for anything else."""
     try:
         root = SafeET.fromstring(data)
     except (ET.ParseError, ValueError) as exc:
@@ -163,30 +170,38 @@ def parse_list_records(data: bytes) -> OAIPage:
         raise SourceError(f"the OAI-PMH answer was refused as unsafe XML ({type(exc).__name__})") from exc
     if root.tag != f"{OAI}OAI-PMH":
         raise SourceError(f"the OAI-PMH server answered with <{root.tag}>, not an OAI-PMH response")
-    page = OAIPage()
+    return root
+
+
+def _no_records_match(root: ET.Element) -> bool:
+    """True for the `noRecordsMatch` error (an empty list); OAIError for any other error, False for none."""
     error = root.find(f"{OAI}error")
-    if error is not None:
-        code = error.get("code") or "unknown"
-        if code == "noRecordsMatch":
-            return page
-        raise OAIError(code, clean_text(error.text) or "no explanation given")
-    for record in root.iter(f"{OAI}record"):
-        header = record.find(f"{OAI}header")
-        identifier = _identifier(header)
-        if header is not None and header.get("status") == "deleted":
-            page.deleted.append(identifier or "?")
-            continue
-        try:
-            page.records.append(_parse_record(record))
-        except (DailyPapersError, ValueError, TypeError) as exc:
-            page.errors.append(RecordError(identifier, str(exc), ET.tostring(record, "unicode")))
-    token = root.find(f"{OAI}ListRecords/{OAI}resumptionToken")
-    if token is not None:
-        page.token = (token.text or "").strip() or None
-        size, cursor = token.get("completeListSize"), token.get("cursor")
-        page.complete_list_size = int(size) if size and size.isdigit() else None
-        page.cursor = int(cursor) if cursor and cursor.isdigit() else None
-    return page
+    if error is None:
+        return False
+    code = error.get("code") or "unknown"
+    if code == "noRecordsMatch":
+        return True
+    raise OAIError(code, clean_text(error.text) or "no explanation given")
+
+
+def _add_record(page: OAIPage, record: ET.Element) -> None:
+    """A record becomes a PaperRecord, a deleted id or a RecordError on the page."""
+    header = record.find(f"{OAI}header")
+    identifier = _identifier(header)
+    if header is not None and header.get("status") == "deleted":
+        page.deleted.append(identifier or "?")
+        return
+    try:
+        page.records.append(_parse_record(record))
+    except (DailyPapersError, ValueError, TypeError) as exc:
+        page.errors.append(RecordError(identifier, str(exc), ET.tostring(record, "unicode")))
+
+
+def _read_token(page: OAIPage, token: ET.Element) -> None:
+    page.token = (token.text or "").strip() or None
+    size, cursor = token.get("completeListSize"), token.get("cursor")
+    page.complete_list_size = int(size) if size and size.isdigit() else None
+    page.cursor = int(cursor) if cursor and cursor.isdigit() else None
 
 
 class OAIClient:

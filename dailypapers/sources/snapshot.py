@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from dailypapers.errors import InvalidInput
 from dailypapers.sources.ids import parse_arxiv_id
-from dailypapers.sources.records import PaperRecord
+from dailypapers.sources.records import DATES, FIELDS, LINES, LINKS, PaperRecord
 
 EXPORT_FORMAT = "dailypapers/1"
 
@@ -93,70 +93,66 @@ def _authors_from_parsed(parsed: Any) -> list[str] | None:
 def parse_snapshot_record(obj: dict) -> PaperRecord:
     """One line of arxiv-metadata-oai-snapshot.json."""
     arxiv_id = parse_arxiv_id(_require_str(obj, "id")).id
-    versions = obj.get("versions") or []
-    if not isinstance(versions, list) or not versions or not all(isinstance(v, dict) for v in versions):
-        raise InvalidInput("no versions")
-    numbers = [(_version_number(v.get("version")), v.get("created")) for v in versions]
-    numbers.sort(key=lambda pair: pair[0])  # by number alone: the dates may be of any JSON type
-    first = next((created for n, created in numbers if n == 1), None)
-    latest_number, latest_created = numbers[-1]
-    authors = _authors_from_parsed(obj.get("authors_parsed"))
-    if authors is None:
-        raw = obj.get("authors")
-        if not isinstance(raw, str):
-            raise InvalidInput("no authors")
-        authors = split_authors(raw)
+    versions = _snapshot_versions(obj)
+    authors = _snapshot_authors(obj)
     categories = obj.get("categories") or ""
     if not isinstance(categories, str):
         raise InvalidInput("categories must be one space-separated string")
-    categories = categories.split()
-    updated = parse_date(latest_created, "versions.created")
-    update_date = parse_date(obj.get("update_date"), "update_date")
-    if update_date and (updated is None or update_date > updated):
-        updated = update_date
+    updated = _last_update(versions[-1][1], obj.get("update_date"))
+    first = next((created for n, created in versions if n == 1), None)
     return PaperRecord(
         arxiv_id=arxiv_id,
-        version=latest_number,
+        version=versions[-1][0],
         title=_require_str(obj, "title"),
         abstract=obj.get("abstract") or "",
         authors=authors,
-        categories=categories,
-        primary_category=categories[0] if categories else None,
+        categories=categories.split(),  # arXiv lists the primary first: validate() makes it the primary
         published_at=parse_date(first, "versions.created") if first else None,
         updated_at=updated,
-        comments=obj.get("comments"),
-        journal_ref=obj.get("journal-ref"),
-        doi=obj.get("doi"),
-        license=obj.get("license"),
-        submitter=obj.get("submitter"),
-        report_no=obj.get("report-no"),
+        **{name: obj.get(name.replace("_", "-")) for name in LINES},  # "journal-ref", "report-no"
     ).validate()
+
+
+def _snapshot_versions(obj: dict) -> list[tuple[int, Any]]:
+    """(number, created) of every version, by number alone: the dates may be of any JSON type."""
+    versions = obj.get("versions") or []
+    if not isinstance(versions, list) or not versions or not all(isinstance(v, dict) for v in versions):
+        raise InvalidInput("no versions")
+    return sorted(((_version_number(v.get("version")), v.get("created")) for v in versions),
+                  key=lambda pair: pair[0])
+
+
+def _snapshot_authors(obj: dict) -> list[str]:
+    authors = _authors_from_parsed(obj.get("authors_parsed"))
+    if authors is not None:
+        return authors
+    raw = obj.get("authors")
+    if not isinstance(raw, str):
+        raise InvalidInput("no authors")
+    return split_authors(raw)
+
+
+def _last_update(latest_created: Any, update_date: Any) -> datetime | None:
+    """When the latest version was made, or the snapshot's `update_date` when that is later."""
+    updated = parse_date(latest_created, "versions.created")
+    later = parse_date(update_date, "update_date")
+    return later if later and (updated is None or later > updated) else updated
 
 
 def parse_export_record(obj: dict) -> PaperRecord:
     """Our own export format (also the demo seed's shape: arxiv_id, title, authors, published, ...)."""
-    authors = obj.get("authors") or []
     categories = obj.get("categories") or []
-    if isinstance(categories, str):
-        categories = categories.split()
     return PaperRecord(
         arxiv_id=_require_str(obj, "arxiv_id"),
         version=obj.get("version") or 1,
         title=_require_str(obj, "title"),
         abstract=obj.get("abstract") or "",
-        authors=authors,
-        categories=categories,  # validate() refuses anything but a list of names
+        authors=obj.get("authors") or [],
+        categories=categories.split() if isinstance(categories, str) else categories,  # validate() checks it
         primary_category=obj.get("primary_category"),
         published_at=parse_date(obj.get("published_at", obj.get("published")), "published_at"),
         updated_at=parse_date(obj.get("updated_at"), "updated_at"),
-        comments=obj.get("comments"),
-        journal_ref=obj.get("journal_ref"),
-        doi=obj.get("doi"),
-        license=obj.get("license"),
-        submitter=obj.get("submitter"),
-        report_no=obj.get("report_no"),
-        code_url=obj.get("code_url"),
-        project_page=obj.get("project_page"),
+        **{name: obj.get(name) for name in LINES + LINKS},
     ).validate()
 
 
@@ -172,26 +168,11 @@ def parse_any_record(obj: Any) -> PaperRecord:
 
 
 def record_to_export(record: PaperRecord) -> dict:
-    return {
-        "format": EXPORT_FORMAT,
-        "arxiv_id": record.arxiv_id,
-        "version": record.version,
-        "title": record.title,
-        "abstract": record.abstract,
-        "authors": record.authors,
-        "categories": record.categories,
-        "primary_category": record.primary_category,
-        "published_at": record.published_at.isoformat() if record.published_at else None,
-        "updated_at": record.updated_at.isoformat() if record.updated_at else None,
-        "comments": record.comments,
-        "journal_ref": record.journal_ref,
-        "doi": record.doi,
-        "license": record.license,
-        "submitter": record.submitter,
-        "report_no": record.report_no,
-        "code_url": record.code_url,
-        "project_page": record.project_page,
-    }
+    """One line of our export format: every field of the record, its dates in ISO 8601."""
+    values = {name: getattr(record, name) for name in FIELDS}
+    for name in DATES:
+        values[name] = values[name].isoformat() if values[name] else None
+    return {"format": EXPORT_FORMAT, **values}
 
 
 def _require_str(obj: dict, key: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.names import author_keys_text
 from dailypapers.sources.links import suggested_links
-from dailypapers.sources.records import PaperRecord
+from dailypapers.sources.records import FIELDS, LINKS, PaperRecord
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.validators import http_url
 
@@ -42,10 +42,7 @@ class UpsertResult:
 
 
 # What a record writes, in this order: `paper_row` computes it once (in the import's parsing processes).
-ROW_COLUMNS = ("arxiv_id", "version", "title", "abstract", "authors", "categories", "primary_category",
-               "published_at", "updated_at", "comments", "journal_ref", "doi", "license", "submitter", "report_no",
-               "code_url", "project_page", "suggested_code_url", "suggested_project_page", "author_keys",
-               "content_hash")
+ROW_COLUMNS = (*FIELDS, "suggested_code_url", "suggested_project_page", "author_keys", "content_hash")
 _ARXIV_ID, _VERSION, _UPDATED_AT, _HASH = (ROW_COLUMNS.index(c) for c in ("arxiv_id", "version", "updated_at",
                                                                           "content_hash"))
 _OLDEST = datetime.min.replace(tzinfo=UTC)
@@ -53,13 +50,13 @@ _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 def paper_row(record: PaperRecord) -> tuple:
     """The values of ROW_COLUMNS for a record: plain values, so they travel between processes cheaply."""
-    suggested_code, suggested_project = suggested_links(record.comments, record.abstract)
+    values = {name: getattr(record, name) for name in FIELDS}
+    values["categories"] = " ".join(record.categories)
     # Links are checked again here, whatever built the record: only http(s) links get into the store.
-    return (record.arxiv_id, record.version, record.title, record.abstract, record.authors,
-            " ".join(record.categories), record.primary_category, record.published_at, record.updated_at,
-            record.comments, record.journal_ref, record.doi, record.license, record.submitter, record.report_no,
-            http_url(record.code_url), http_url(record.project_page), suggested_code, suggested_project,
-            author_keys_text(record.authors), record.content_hash())
+    values.update((name, http_url(values[name])) for name in LINKS)
+    suggested_code, suggested_project = suggested_links(record.comments, record.abstract)
+    return (*values.values(), suggested_code, suggested_project, author_keys_text(record.authors),
+            record.content_hash())
 
 
 def _is_newer(row: tuple, existing) -> bool:
