@@ -13,9 +13,9 @@ from functools import lru_cache
 
 from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
-from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
+from dailypapers.store.db import Session
 from dailypapers.store.models import Subscriber
 
 DAY = 86400
