@@ -146,7 +146,6 @@ STILL_HOLDING_SQL = {
     "dailypapers/backup/restore.py",
     "dailypapers/backup/sqlite.py",
     "dailypapers/backup/take.py",
-    "dailypapers/commands/migrate.py",
     "dailypapers/digest/content.py",
     "dailypapers/digest/outbox.py",
     "dailypapers/digest/records.py",
@@ -154,13 +153,6 @@ STILL_HOLDING_SQL = {
     "dailypapers/digest/send.py",
     "dailypapers/digest/status.py",
     "dailypapers/digest/subscribe.py",
-    "dailypapers/ingest/arxiv.py",
-    "dailypapers/ingest/batches.py",
-    "dailypapers/ingest/harvest.py",
-    "dailypapers/ingest/snapshot.py",
-    "dailypapers/ingest/thumbnails.py",
-    "dailypapers/jobs/queue.py",
-    "dailypapers/jobs/status.py",
 }
 
 

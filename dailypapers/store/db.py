@@ -20,6 +20,7 @@ from sqlalchemy import Connection as Connection  # the store's types and errors:
 from sqlalchemy import Engine as Engine
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError as IntegrityError  # a row broke a constraint (a unique key, mostly)
 from sqlalchemy.exc import OperationalError as OperationalError  # the database could not run a statement
@@ -159,6 +160,20 @@ def schema_problem(engine: Engine) -> str | None:
     if applied == migration_heads():
         return None
     return "is not set up yet" if not applied else "was made by another version of dailypapers"
+
+
+def backend_of(url: str) -> str:
+    """"sqlite" or "postgresql": the database a URL names, whatever its driver."""
+    return make_url(url).get_backend_name()
+
+
+def libpq_url(url: str) -> str:
+    """The URL without its SQLAlchemy driver name, as libpq (psycopg, procrastinate) takes it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def same_database(url: str, other: str) -> bool:
+    return make_url(url) == make_url(other)
 
 
 def probe_engine(url: str, seconds: float) -> Engine:

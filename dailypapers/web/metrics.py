@@ -26,9 +26,9 @@ from dailypapers.config import get_settings
 from dailypapers.digest.status import mail_states
 from dailypapers.index.embedders import model_label
 from dailypapers.index.engines import keyword_index
-from dailypapers.jobs.status import jobs_per_state
 from dailypapers.store.db import Session, open_engine
 from dailypapers.store.embeddings import count_pending
+from dailypapers.store.jobs import jobs_per_state
 from dailypapers.web.responses import json_error
 
 router = APIRouter(include_in_schema=False)
