@@ -146,13 +146,6 @@ STILL_HOLDING_SQL = {
     "dailypapers/backup/restore.py",
     "dailypapers/backup/sqlite.py",
     "dailypapers/backup/take.py",
-    "dailypapers/digest/content.py",
-    "dailypapers/digest/outbox.py",
-    "dailypapers/digest/records.py",
-    "dailypapers/digest/run.py",
-    "dailypapers/digest/send.py",
-    "dailypapers/digest/status.py",
-    "dailypapers/digest/subscribe.py",
 }
 
 

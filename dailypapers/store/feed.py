@@ -1,5 +1,6 @@
 """The daily feed's reads: entries of a period (or all), sorted by upvotes, date or trending score, the days
-around one, and the papers that arrived on the site since a moment. ranking/ decides what to ask for."""
+around one, the papers that arrived on the site since a moment, and a digest period's papers. ranking/ and
+digest/ decide what to ask for."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
-from sqlalchemy import case, extract, func, literal, select
+from sqlalchemy import and_, case, extract, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dailypapers.store.models import DailyEntry, Paper, User, UTCDateTime
@@ -101,6 +102,21 @@ def arrived_since(session: Session, since: datetime | None) -> np.ndarray:
     if since is not None:
         stmt = stmt.outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id).where(arrived_on_site() >= since)
     return np.sort(np.fromiter(session.scalars(stmt), dtype=np.int64))
+
+
+def feed_entries_between(session: Session, first: date, last: date) -> list:
+    """(Paper, DailyEntry) rows of the visible papers on the daily feed from `first` to `last`."""
+    return session.execute(select(Paper, DailyEntry).join(DailyEntry, DailyEntry.paper_id == Paper.id)
+                           .where(DailyEntry.date >= first, DailyEntry.date <= last, Paper.hidden.is_(False))).all()
+
+
+def published_between(session: Session, starts: datetime, ends: datetime, first: date, last: date) -> list[Paper]:
+    """Visible papers first published in [starts, ends) that are on no daily feed, or on one from `first` to
+    `last`."""
+    return list(session.scalars(
+        select(Paper).outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(Paper.published_at >= starts, Paper.published_at < ends, Paper.hidden.is_(False),
+               or_(DailyEntry.id.is_(None), and_(DailyEntry.date >= first, DailyEntry.date <= last)))))
 
 
 def count_daily_entries(session: Session) -> int:

@@ -140,12 +140,12 @@ def marks_of(session: Session, user_id: int) -> tuple[list[tuple[int, datetime]]
     (liked), and of their "not interested" marks (dismissed)."""
     liked: list[tuple[int, datetime]] = []
     for model in (Vote, Save):
-        liked += session.execute(select(model.paper_id, model.created_at).where(model.user_id == user_id)).tuples()
+        liked += session.execute(select(model.paper_id, model.created_at).where(model.user_id == user_id)).all()
     liked += session.execute(select(CollectionItem.paper_id, CollectionItem.created_at)
                              .join(Collection, Collection.id == CollectionItem.collection_id)
-                             .where(Collection.user_id == user_id)).tuples()
+                             .where(Collection.user_id == user_id)).all()
     dismissed = list(session.execute(select(Dismissal.paper_id, Dismissal.created_at)
-                                     .where(Dismissal.user_id == user_id)).tuples())
+                                     .where(Dismissal.user_id == user_id)).all())
     return liked, dismissed
 
 
