@@ -138,22 +138,13 @@ def test_the_readme_map_is_the_packages_own_words():
 
 # store/ owns every SQL statement, one module per group of tables; the in-database index engines keep the SQL of
 # their own tables (FTS5, tsvector, pgvector). Nothing else imports sqlalchemy: callers take the store's `Session`,
-# `Engine` and errors from store/db.py. The modules still to convert are listed here until their SQL moves.
+# `Engine` and errors from store/db.py.
 IN_DATABASE_ENGINES = {"dailypapers/index/keyword_sql.py", "dailypapers/index/keyword_fts5.py",
                        "dailypapers/index/keyword_postgres.py", "dailypapers/index/vectors_pgvector.py"}
-STILL_HOLDING_SQL = {
-    "dailypapers/backup/postgres.py",
-    "dailypapers/backup/restore.py",
-    "dailypapers/backup/sqlite.py",
-    "dailypapers/backup/take.py",
-}
 
 
 def test_only_the_store_and_the_in_database_engines_speak_sql():
     importers = {str(file.relative_to(ROOT)) for file in PACKAGE.rglob("*.py")
                  if file.relative_to(PACKAGE).parts[0] != "store"
                  and any(name.split(".")[0] == "sqlalchemy" for name in imported_modules(file))}
-    allowed = IN_DATABASE_ENGINES | STILL_HOLDING_SQL
-    assert not importers - allowed, f"move their SQL into store/: {sorted(importers - allowed)}"
-    converted = sorted(STILL_HOLDING_SQL - importers)
-    assert not converted, f"these hold no SQL any more: take them off STILL_HOLDING_SQL: {converted}"
+    assert importers <= IN_DATABASE_ENGINES, f"move their SQL into store/: {sorted(importers - IN_DATABASE_ENGINES)}"
