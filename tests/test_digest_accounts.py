@@ -14,10 +14,10 @@ from dailypapers.config import get_settings
 from dailypapers.digest.run import send_period
 from dailypapers.digest.schedule import parse_periods
 from dailypapers.index.embedders import model_label
-from dailypapers.index.stored_vectors import save_vectors
 from dailypapers.index.vectors import clear_cache
 from dailypapers.search import SearchQuery
 from dailypapers.store.db import get_engine
+from dailypapers.store.embeddings import save_vectors
 from dailypapers.store.models import Paper
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed
 

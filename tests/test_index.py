@@ -15,9 +15,10 @@ from sqlalchemy import text
 from dailypapers.index import vectors as vectors_mod
 from dailypapers.index.embedders import get_embedder
 from dailypapers.index.keyword_fts5 import Fts5Index
-from dailypapers.index.stored_vectors import count_pending, embed_pending
+from dailypapers.index.stored_vectors import embed_pending
 from dailypapers.index.vectors import build_vector_index, load_vector_index, read_manifest
 from dailypapers.ingest.demo import demo_records
+from dailypapers.store.embeddings import count_pending
 from dailypapers.store.papers import upsert_papers
 
 

@@ -26,9 +26,9 @@ from dailypapers.jobs import work
 from dailypapers.jobs.queue import DIGESTS, EMBED, EMBED_BATCH, INGEST, defer_once, job_app
 from dailypapers.jobs.schedule import Schedule
 from dailypapers.jobs.scheduler import Scheduler
-from dailypapers.jobs.status import jobs_per_state, live_job_args, recent_jobs
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import get_engine
+from dailypapers.store.jobs import jobs_per_state, live_job_args, recent_jobs
 from dailypapers.store.models import Embedding
 from dailypapers.store.papers import upsert_papers
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed

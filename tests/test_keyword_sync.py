@@ -21,7 +21,8 @@ from dailypapers.index.protocols import Filters, KeywordQuery
 from dailypapers.ingest.batches import write_batch
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import _alembic_config, dispose_engines, migrate, open_engine
-from dailypapers.store.papers import get_paper, set_hidden
+from dailypapers.store.papers import set_hidden
+from dailypapers.store.reads import get_paper
 
 WOMBAT = KeywordQuery(terms=("wombat",))
 

@@ -25,7 +25,6 @@ from dailypapers.community.library import parse_references
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import model_label
 from dailypapers.index.keyphrases import describe_with_tokens
-from dailypapers.index.stored_vectors import save_vectors
 from dailypapers.index.token_vectors import minilm_token_vectors
 from dailypapers.index.vectors import FileVectorIndex, build_vector_index, clear_cache
 from dailypapers.index.vectors_pgvector import refresh_pgvector
@@ -34,6 +33,7 @@ from dailypapers.ingest.demo import demo_records
 from dailypapers.ranking import recommend
 from dailypapers.ranking.recommend import fit_user_model, shared_terms
 from dailypapers.store.db import get_engine, session_scope
+from dailypapers.store.embeddings import save_vectors
 from dailypapers.store.models import Paper, User
 from dailypapers.store.papers import add_daily_entry
 from tests.web_helpers import add_papers, client, csrf, record, signup

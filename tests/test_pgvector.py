@@ -13,7 +13,7 @@ from dailypapers.index import vectors_pgvector
 from dailypapers.index.embedders import get_embedder
 from dailypapers.index.engines import forget_indexes, keyword_index, refresh_vector_index, vector_index
 from dailypapers.index.protocols import Filters
-from dailypapers.index.stored_vectors import embed_pending, save_vectors
+from dailypapers.index.stored_vectors import embed_pending
 from dailypapers.index.vectors_pgvector import (
     PgVectorIndex,
     hnsw_index_name,
@@ -24,6 +24,7 @@ from dailypapers.index.vectors_pgvector import (
 from dailypapers.ingest.demo import load_demo
 from dailypapers.search import SearchQuery, related, search_detailed
 from dailypapers.store.db import dispose_engines, get_engine
+from dailypapers.store.embeddings import save_vectors
 from dailypapers.store.models import Embedding, Paper
 
 pytestmark = pytest.mark.postgresql_only

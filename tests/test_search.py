@@ -27,7 +27,8 @@ from dailypapers.search.explain import highlight
 from dailypapers.search.fusion import Fusion, fuse, fusion_for
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import dispose_engines, get_engine
-from dailypapers.store.papers import get_paper, mark_changed, paper_to_record, upsert_papers
+from dailypapers.store.papers import paper_to_record, set_links, upsert_papers
+from dailypapers.store.reads import get_paper
 from tests.conftest import SAMPLE_20K, run_cli
 
 
@@ -134,8 +135,7 @@ def test_filters_category_author_dates_and_code(own_session):
                                  f"({','.join(repr(i) for i in ids(in_2024))})")).scalars().all()
     assert in_2024 and all(str(y).startswith("2024") for y in years)
     paper = get_paper(session, "2409.12917")
-    paper.code_url = "https://github.com/x/y"
-    mark_changed(session, paper)
+    set_links(session, paper, code_url="https://github.com/x/y", project_page=paper.project_page)
     session.commit()
     for mode in ("hybrid", "keyword", "semantic"):
         with_code = search(session, SearchQuery("self-correction with reinforcement learning", has_code=True,

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from dailypapers.ranking.trending import trending_score, trending_score_value
+from dailypapers.ranking.feed import TRENDING
+from dailypapers.ranking.trending import trending_score_value
+from dailypapers.store.feed import trending_score
 from dailypapers.store.models import DailyEntry, Paper
 from tests.web_helpers import add_papers, client, csrf, record, signup
 
@@ -25,7 +27,7 @@ def seed(session):
 
 
 def scores(session) -> dict[str, float]:
-    rows = session.execute(select(Paper.arxiv_id, trending_score(NOW))
+    rows = session.execute(select(Paper.arxiv_id, trending_score(NOW, TRENDING))
                            .join(DailyEntry, DailyEntry.paper_id == Paper.id))
     return {arxiv_id: score for arxiv_id, score in rows}
 

@@ -14,10 +14,6 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, inspect, literal, select
-from sqlalchemy.exc import OperationalError
-
-from dailypapers.backup import postgres, sqlite
 from dailypapers.backup.lock import sole_use
 from dailypapers.backup.manifest import Manifest
 from dailypapers.backup.take import SECRET_KEY, THUMBNAIL_FILE, THUMBNAILS, check_backup
@@ -25,8 +21,10 @@ from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput, StoreError
 from dailypapers.index.engines import derived_folders, forget_indexes
 from dailypapers.ingest.thumbnails import thumbnails_dir
-from dailypapers.store.db import dispose_engines, known_revisions, migrate, open_engine
-from dailypapers.store.transfer import tables
+from dailypapers.store import snapshot_postgres as postgres
+from dailypapers.store import snapshot_sqlite as sqlite
+from dailypapers.store.db import Engine, OperationalError, dispose_engines, known_revisions, migrate, open_engine
+from dailypapers.store.transfer import holds_rows, row_counts
 
 BOOKKEEPING = {"state", "rate_events"}  # rows a fresh instance makes by itself: not "data" worth a --force
 
@@ -67,10 +65,7 @@ def restore_backup(settings: Settings, folder: Path, force: bool = False) -> Res
 def holds_data(engine: Engine) -> bool:
     """Whether the database has rows a person or an import made."""
     try:
-        with engine.connect() as conn:
-            present = set(inspect(conn).get_table_names())
-            return any(conn.scalar(select(literal(1)).select_from(t).limit(1)) for t in tables()
-                       if t.name in present and t.name not in BOOKKEEPING)
+        return holds_rows(engine, ignoring=BOOKKEEPING)
     except OperationalError as exc:
         raise StoreError(f"cannot open the database to restore into: {str(exc.orig).strip().splitlines()[0]}") from None
 
@@ -87,8 +82,7 @@ def _restore_database(settings: Settings, engine: Engine, database: Path, manife
         problems = []
     dispose_engines()  # connections opened before the restore must not serve from their caches
     with open_engine(settings).connect() as conn:
-        counts = {t.name: conn.scalar(select(func.count()).select_from(t))
-                  for t in tables() if t.name in manifest.tables}
+        counts = row_counts(conn, manifest.tables)
     problems += [f"{name} has {counts.get(name)} rows, the backup {rows}" for name, rows in manifest.tables.items()
                  if counts.get(name) != rows]
     if problems:

@@ -14,17 +14,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select
-
 from dailypapers import __version__
-from dailypapers.backup import postgres, sqlite
 from dailypapers.backup.lock import in_use
 from dailypapers.backup.manifest import Manifest
 from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput
 from dailypapers.ingest.thumbnails import thumbnails_dir
-from dailypapers.store.db import applied_revisions, get_engine
-from dailypapers.store.transfer import tables
+from dailypapers.store import snapshot_postgres as postgres
+from dailypapers.store import snapshot_sqlite as sqlite
+from dailypapers.store.db import Connection, applied_revisions, get_engine
+from dailypapers.store.transfer import row_counts
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Snapshot = Callable[[Connection], None]
@@ -47,7 +46,7 @@ def take_backup(settings: Settings, dest: Path, progress: Progress | None = None
     def read_snapshot(conn: Connection) -> None:
         manifest.created_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         manifest.schema = applied_revisions(conn)
-        manifest.tables = {t.name: conn.scalar(select(func.count()).select_from(t)) for t in tables()}
+        manifest.tables = row_counts(conn)
         if on_snapshot:
             on_snapshot(conn)
 

@@ -13,8 +13,8 @@ from dailypapers.config import get_settings
 from dailypapers.jobs.queue import job_app, require_postgresql
 from dailypapers.jobs.schedule import DEFAULT, Schedule
 from dailypapers.jobs.scheduler import Scheduler
-from dailypapers.jobs.status import recent_jobs
 from dailypapers.store.db import get_engine, migrate
+from dailypapers.store.jobs import recent_jobs
 
 CATEGORIES_HELP = ("Categories the ingest fetches from arXiv; repeat for several (or a space-separated list in the "
                    "variable).")

@@ -12,7 +12,7 @@ from dailypapers.config import Settings, get_settings, reset_settings
 from dailypapers.errors import StoreError
 from dailypapers.mcp_server.server import build_server
 from dailypapers.store.db import session_scope
-from dailypapers.store.papers import count_papers
+from dailypapers.store.reads import count_papers
 
 
 def check_store(settings: Settings) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.engine import make_url
 
 from dailypapers.commands import app, out, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput, StoreError
-from dailypapers.store.db import get_engine, migrate
+from dailypapers.store.db import get_engine, migrate, same_database
 from dailypapers.store.transfer import compare, copy_table, fix_sequences, tables
 
 
@@ -23,7 +22,7 @@ def migrate_command(
     ids kept, then compare row counts and checksums on both sides; non-zero exit if anything differs.
     Safe to rerun: rows already there are updated, never duplicated."""
     settings = get_settings()
-    if make_url(to) == make_url(settings.db_url):
+    if same_database(to, settings.db_url):
         raise InvalidInput("--to names the database this instance already uses")
     source = get_engine(settings)
     target = migrate(settings.model_copy(update={"database_url": to}))

@@ -13,7 +13,8 @@ from dailypapers.index.embedders import model_label, runtime_of
 from dailypapers.ingest.snapshot import export_file, import_file
 from dailypapers.ingest.thumbnails import backfill_thumbnails
 from dailypapers.store.db import current_revision, get_engine, migrate, session_scope
-from dailypapers.store.papers import count_daily_entries, count_papers
+from dailypapers.store.feed import count_daily_entries
+from dailypapers.store.reads import count_papers
 
 
 @db_app.command("upgrade")

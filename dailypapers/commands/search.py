@@ -17,7 +17,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.search import Hit, SearchQuery, related, search_detailed
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.db import session_scope
-from dailypapers.store.papers import get_paper
+from dailypapers.store.reads import get_paper
 
 
 def _hit_json(hit) -> dict:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from dailypapers.community.claims import author_user
 from dailypapers.errors import NotFound
 from dailypapers.names import author_key
+from dailypapers.store.db import Session
 from dailypapers.store.models import Paper, User
+from dailypapers.store.reads import papers_by_author
 
 MAX_PAPERS = 200
 MAX_COAUTHORS = 30
@@ -29,9 +28,7 @@ def author_page(session: Session, name: str) -> AuthorPage:
     key = author_key(name)
     if not key:
         raise NotFound(f"no author {name!r}")
-    papers = list(session.scalars(
-        select(Paper).where(Paper.hidden.is_(False), Paper.author_keys.contains(f"|{key}|", autoescape=True))
-        .order_by(Paper.published_at.desc(), Paper.id.desc()).limit(MAX_PAPERS)))
+    papers = papers_by_author(session, key, MAX_PAPERS)
     if not papers:
         raise NotFound(f"no papers by {name!r}")
     spelled, counts, names = None, Counter(), {}

@@ -13,11 +13,11 @@ from functools import lru_cache
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotAllowed, NotFound
+from dailypapers.store import comments as store
+from dailypapers.store.db import Session
 from dailypapers.store.models import Comment, Paper, User
 from dailypapers.validators import plain_text
 
@@ -63,7 +63,7 @@ def depth_of(session: Session, comment: Comment) -> int:
     depth, parent_id = 0, comment.parent_id
     while parent_id is not None and depth < MAX_DEPTH:
         depth += 1
-        parent_id = session.scalar(select(Comment.parent_id).where(Comment.id == parent_id))
+        parent_id = store.parent_id_of(session, parent_id)
     return depth
 
 
@@ -76,37 +76,24 @@ def _validate_body(body: str) -> str:
     return body
 
 
-def recount(session: Session, paper_id: int) -> None:
-    """Keep `papers.num_comments` equal to the comments everyone sees."""
-    count = (select(func.count()).select_from(Comment)
-             .where(Comment.paper_id == paper_id, Comment.deleted.is_(False), Comment.hidden.is_(False))
-             .scalar_subquery())
-    session.execute(update(Paper).where(Paper.id == paper_id).values(num_comments=count))
-
-
 def add_comment(session: Session, user: User, arxiv_id: str, body: str, parent_id: int | None = None) -> Comment:
     """A new comment on a visible paper, or a reply to one of its comments."""
     paper = load_paper(session, arxiv_id)
     body = _validate_body(body)
     if parent_id is not None:
-        parent = session.get(Comment, parent_id)
+        parent = store.comment_by_id(session, parent_id)
         if parent is None or parent.paper_id != paper.id or parent.deleted or parent.hidden:
             raise InvalidInput("the comment you reply to does not exist on this paper")
-    comment = Comment(paper_id=paper.id, user_id=user.id, body=body, parent_id=parent_id)
-    session.add(comment)
-    session.flush()
-    recount(session, paper.id)
-    comment.user = session.get(User, user.id)
-    return comment
+    return store.add_comment(session, paper_id=paper.id, user_id=user.id, body=body, parent_id=parent_id)
 
 
 def paper_of(session: Session, comment: Comment) -> Paper:
     """The paper a comment belongs to (already in the session after a write: no query)."""
-    return session.get(Paper, comment.paper_id)
+    return store.paper_of(session, comment)
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
-    comment = session.get(Comment, comment_id)
+    comment = store.comment_by_id(session, comment_id)
     if comment is None or comment.deleted:
         raise NotFound(f"no comment {comment_id}")
     return comment
@@ -120,9 +107,7 @@ def _own(comment: Comment, user: User) -> None:
 def edit_comment(session: Session, user: User, comment_id: int, body: str) -> Comment:
     comment = get_comment(session, comment_id)
     _own(comment, user)
-    comment.body = _validate_body(body)
-    comment.edited_at = datetime.now(UTC)
-    session.flush()
+    store.edit_comment(session, comment, _validate_body(body), datetime.now(UTC))
     return comment
 
 
@@ -131,8 +116,6 @@ def delete_comment(session: Session, user: User, comment_id: int) -> Comment:
     comment = get_comment(session, comment_id)
     if not user.is_admin:
         _own(comment, user)
-    comment.deleted = True
-    session.flush()
-    recount(session, comment.paper_id)
+    store.delete_comment(session, comment)
     return comment
 

@@ -11,7 +11,7 @@ from dailypapers.errors import InvalidInput, NotAllowed
 from dailypapers.store.db import Session
 from dailypapers.store.library import has_approved_claim
 from dailypapers.store.models import Paper, User
-from dailypapers.store.papers import mark_changed
+from dailypapers.store.papers import set_links as store_links
 from dailypapers.validators import forge_url, http_url
 
 UNCHANGED = object()  # a link the request does not mention
@@ -45,10 +45,11 @@ def set_links(session: Session, user: User, arxiv_id: str, *, github_repo=UNCHAN
     paper = load_paper(session, arxiv_id, include_hidden=user.is_admin)
     if not may_edit_links(session, user, paper):
         raise NotAllowed("only the submitter, a claimed author or an administrator can edit this paper's links")
+    code_url, page = paper.code_url, paper.project_page
     if github_repo is not UNCHANGED:
-        paper.code_url = _checked(github_repo, forge_url, "code repository",
-                                  "https://github.com/OWNER/REPO or another forge's https URL")
+        code_url = _checked(github_repo, forge_url, "code repository",
+                            "https://github.com/OWNER/REPO or another forge's https URL")
     if project_page is not UNCHANGED:
-        paper.project_page = _checked(project_page, http_url, "web page", "an http:// or https:// URL")
-    mark_changed(session, paper)  # "has code" is a keyword-index field: tell it
+        page = _checked(project_page, http_url, "web page", "an http:// or https:// URL")
+    store_links(session, paper, code_url=code_url, project_page=page)
     return paper

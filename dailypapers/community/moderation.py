@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
-
-from dailypapers.community.comments import get_comment, recount
+from dailypapers.community.comments import get_comment
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import NotAllowed
+from dailypapers.store import comments
+from dailypapers.store.db import Session
 from dailypapers.store.models import Comment, Paper, User
 from dailypapers.store.papers import set_hidden
+from dailypapers.store.reads import hidden_papers, papers_by_ids
 
 RECENT_COMMENTS = 50
 
@@ -36,9 +36,7 @@ def set_paper_hidden(session: Session, user: User, arxiv_id: str, hidden: bool) 
 def set_comment_hidden(session: Session, user: User, comment_id: int, hidden: bool) -> Comment:
     require_admin(user)
     comment = get_comment(session, comment_id)
-    comment.hidden = hidden
-    session.flush()
-    recount(session, comment.paper_id)
+    comments.set_comment_hidden(session, comment, hidden)
     return comment
 
 
@@ -50,9 +48,6 @@ class ModerationQueue:
 
 
 def moderation_queue(session: Session) -> ModerationQueue:
-    hidden_papers = list(session.scalars(select(Paper).where(Paper.hidden.is_(True)).order_by(Paper.id.desc())))
-    comments = list(session.scalars(
-        select(Comment).options(joinedload(Comment.user)).where(Comment.deleted.is_(False))
-        .order_by(Comment.hidden.desc(), Comment.created_at.desc()).limit(RECENT_COMMENTS)))
-    papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_({c.paper_id for c in comments})))}
-    return ModerationQueue(hidden_papers, comments, papers)
+    recent = comments.recent_comments(session, RECENT_COMMENTS)
+    papers = papers_by_ids(session, {c.paper_id for c in recent}, include_hidden=True)
+    return ModerationQueue(hidden_papers(session), recent, papers)

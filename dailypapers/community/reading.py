@@ -1,16 +1,14 @@
-"""What readers are shown of papers: a paper page's data (any spelling of its id) and visible papers by id."""
+"""What readers are shown of a paper: a paper page's data (any spelling of its id), or the paper a typed id names."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from dailypapers.community.claims import paper_claims
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.sources.ids import MAX_ID_CHARS, parse_arxiv_id
+from dailypapers.store.db import Session
 from dailypapers.store.models import AuthorClaim, DailyEntry, Paper, User
 
 
@@ -57,9 +55,3 @@ def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False)
     entry = paper.daily_entry
     claims = paper_claims(session, [paper.id]).get(paper.id, {})
     return PaperView(paper, entry, entry.submitted_by if entry else None, claims)
-
-
-def papers_by_ids(session: Session, ids: list[int]) -> dict[int, Paper]:
-    if not ids:
-        return {}
-    return {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids), Paper.hidden.is_(False)))}

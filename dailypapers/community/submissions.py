@@ -17,9 +17,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from threading import Lock
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from dailypapers.community.papers import load_paper
 from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
@@ -31,6 +28,7 @@ from dailypapers.store import people
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.models import DailyEntry, Paper, User
 from dailypapers.store.papers import add_daily_entry
+from dailypapers.store.reads import has_paper
 from dailypapers.store.state import get_state, set_state, states_with_prefix
 
 log = logging.getLogger(__name__)
@@ -61,7 +59,7 @@ def takes_submissions(period: Period, today: date) -> bool:
 
 def _stored(arxiv_id: str) -> bool:
     with session_scope() as session:
-        return session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id)) is not None
+        return has_paper(session, arxiv_id)
 
 
 def ensure_paper(arxiv_id: str) -> bool:
@@ -83,29 +81,25 @@ def submit_paper(user: User, text: str, now: datetime | None = None) -> tuple[Pa
     arxiv_id = parse_arxiv_id(text).id
     window = get_settings().feed_window_days
     ensure_paper(arxiv_id)
-    try:
-        with session_scope() as session:
-            paper = load_paper(session, arxiv_id, include_hidden=True)
-            if paper.hidden:
-                raise InvalidInput(f"{arxiv_id} was hidden by an administrator and cannot be submitted")
-            if paper.daily_entry is not None:
-                raise InvalidInput(f"{arxiv_id} is already on the daily feed of "
-                                   f"{paper.daily_entry.date.isoformat()}; a paper enters the feed once")
-            if paper.published_at is None:
-                raise InvalidInput(f"arXiv gives no date for the first version of {arxiv_id}, so it cannot be "
-                                   "checked against the submission window")
-            age_days = (now - paper.published_at).total_seconds() / 86400
-            if age_days > window:
-                raise InvalidInput(
-                    f"{arxiv_id} first appeared on arXiv on {paper.published_at.date().isoformat()}, "
-                    f"{int(age_days)} days ago; only papers from the last {window} days can be submitted")
-            entry = add_daily_entry(session, paper, now.date(), submitted_by_id=user.id)
-            entry.submitted_at = now
-            session.flush()
-            session.expunge_all()
-            return paper, entry
-    except IntegrityError as exc:  # another request submitted it a moment ago
-        raise InvalidInput(f"{arxiv_id} is already on the daily feed; a paper enters the feed once") from exc
+    with session_scope() as session:
+        paper = load_paper(session, arxiv_id, include_hidden=True)
+        if paper.hidden:
+            raise InvalidInput(f"{arxiv_id} was hidden by an administrator and cannot be submitted")
+        if paper.daily_entry is not None:
+            raise InvalidInput(f"{arxiv_id} is already on the daily feed of "
+                               f"{paper.daily_entry.date.isoformat()}; a paper enters the feed once")
+        if paper.published_at is None:
+            raise InvalidInput(f"arXiv gives no date for the first version of {arxiv_id}, so it cannot be "
+                               "checked against the submission window")
+        age_days = (now - paper.published_at).total_seconds() / 86400
+        if age_days > window:
+            raise InvalidInput(
+                f"{arxiv_id} first appeared on arXiv on {paper.published_at.date().isoformat()}, "
+                f"{int(age_days)} days ago; only papers from the last {window} days can be submitted")
+        # another request submitting it a moment ago makes this an InvalidInput too (the store says so)
+        entry = add_daily_entry(session, paper, now.date(), submitted_by_id=user.id, submitted_at=now)
+        session.expunge_all()
+        return paper, entry
 
 
 def submit_within(user: User, text: str, wait: float | None = None,

@@ -11,9 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from dailypapers.community.saved_searches import emailed_searches, search_query
 from dailypapers.config import Settings, get_settings
@@ -23,7 +20,9 @@ from dailypapers.ranking.interests import Personaliser
 from dailypapers.ranking.recommend import rank_candidates
 from dailypapers.ranking.trending import trending_score_value
 from dailypapers.search import search
-from dailypapers.store.models import DailyEntry, Paper, SavedSearch, Subscriber, User
+from dailypapers.store import feed, mail
+from dailypapers.store.db import DatabaseError, Session
+from dailypapers.store.models import DailyEntry, Paper, SavedSearch
 
 ABSTRACT_CHARS = 280
 SEARCH_LOOKBACK_DAYS = 30
@@ -104,22 +103,14 @@ def load_period(session: Session, period: DigestPeriod, settings: Settings | Non
     the feed or was first published on arXiv during the period."""
     settings = settings or get_settings()
     base_url = settings.origin()
-    rows = session.execute(
-        select(Paper, DailyEntry).join(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .where(DailyEntry.date >= period.first_day, DailyEntry.date <= period.last_day, Paper.hidden.is_(False))
-    ).all()
+    rows = feed.feed_entries_between(session, period.first_day, period.last_day)
     ranked = sorted(rows, key=lambda r: (-_entry_score(r.DailyEntry, r.Paper.upvotes or 0), -(r.Paper.upvotes or 0),
                                          r.Paper.id))
     trending = [_digest_paper(r.Paper, base_url) for r in ranked[: settings.digest_trending]]
     taken = {p.paper_id for p in trending}
     pool = {r.Paper.id: _digest_paper(r.Paper, base_url) for r in ranked[settings.digest_trending:]}
-    published = session.scalars(
-        select(Paper).outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .where(Paper.published_at >= period.starts_at, Paper.published_at < period.ends_at,
-               Paper.hidden.is_(False), or_(DailyEntry.id.is_(None),
-                                            and_(DailyEntry.date >= period.first_day,
-                                                 DailyEntry.date <= period.last_day)))
-    )
+    published = feed.published_between(session, period.starts_at, period.ends_at, period.first_day,
+                                       period.last_day)
     for paper in published:
         if paper.id not in taken and paper.id not in pool:
             pool[paper.id] = _digest_paper(paper, base_url)
@@ -164,9 +155,7 @@ class AccountSections:
         self.date_to = papers.period.last_day
         # Linked by `subscribers.user_id` (set through a confirmed subscription), never by matching emails:
         # an account's email is not verified, so it must not pull someone else's inbox into its digest.
-        linked = select(Subscriber.user_id).where(Subscriber.user_id.is_not(None))
-        self.users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(linked),
-                                                                          User.disabled_at.is_(None)))}
+        self.users = mail.linked_accounts(session)
         self.saved = emailed_searches(session) if self.users else {}
         self._hits: dict[tuple, list[int]] = {}
         self.failed: dict[str, str] = {}  # saved search name -> why it could not be searched
@@ -200,7 +189,7 @@ class AccountSections:
         if key not in self._hits:
             try:
                 hits = search(self.session, query) if query.date_from <= query.date_to else []
-            except (DailyPapersError, SQLAlchemyError) as exc:
+            except (DailyPapersError, DatabaseError) as exc:
                 # As with interests: one search the engine refuses must not stop everyone's digest.
                 self.session.rollback()
                 self.failed[saved.name] = str(exc).splitlines()[0][:300]

@@ -10,16 +10,14 @@ from __future__ import annotations
 import logging
 from email.message import EmailMessage
 
-from sqlalchemy import Engine, delete, select
-from sqlalchemy.orm import Session
-
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.compose import compose_already_subscribed, compose_confirmation
 from dailypapers.digest.identity import MailSite
 from dailypapers.digest.records import RETRYABLE, Outgoing
 from dailypapers.digest.send import DeliveryReport, deliver
 from dailypapers.digest.smtp import DeliveryError
-from dailypapers.store.db import get_engine
+from dailypapers.store import mail
+from dailypapers.store.db import Engine, Session, get_engine
 from dailypapers.store.models import OutboxMail, Subscriber
 
 MAX_ATTEMPTS = 5  # a mail the server refused this often is left for the operator (`digest status`)
@@ -28,15 +26,9 @@ log = logging.getLogger(__name__)
 
 def queue(session: Session, message: EmailMessage, kind: str, subscriber_id: int | None = None) -> OutboxMail:
     """Add `message` to the outbox in the session's transaction (the caller commits)."""
-    if subscriber_id is not None:
-        session.execute(delete(OutboxMail).where(OutboxMail.subscriber_id == subscriber_id, OutboxMail.kind == kind,
-                                                 OutboxMail.status.in_(RETRYABLE)))
     item = Outgoing.of(message)
-    row = OutboxMail(subscriber_id=subscriber_id, kind=kind, recipient=item.recipient, message_id=item.message_id,
-                     message=item.data, status="pending", attempts=0)
-    session.add(row)
-    session.flush()
-    return row
+    return mail.add_to_outbox(session, kind=kind, subscriber_id=subscriber_id, recipient=item.recipient,
+                              message_id=item.message_id, message=item.data, replacing=RETRYABLE)
 
 
 def queue_subscription_mail(session: Session, subscriber: Subscriber, action: str, site: MailSite) -> OutboxMail:
@@ -48,8 +40,7 @@ def queue_subscription_mail(session: Session, subscriber: Subscriber, action: st
 
 
 def waiting(session: Session) -> list[Outgoing]:
-    rows = session.scalars(select(OutboxMail).where(OutboxMail.status.in_(RETRYABLE),
-                                                    OutboxMail.attempts < MAX_ATTEMPTS).order_by(OutboxMail.id))
+    rows = mail.outbox_waiting(session, RETRYABLE, MAX_ATTEMPTS)
     return [Outgoing(r.recipient, r.message_id, r.message, subscriber_id=r.subscriber_id, outbox_id=r.id)
             for r in rows]
 
@@ -75,5 +66,5 @@ def drain_quietly() -> None:
 
 def status_of(session: Session, outbox_id: int) -> tuple[str, str | None]:
     """(status, error) of a queued email."""
-    row = session.get(OutboxMail, outbox_id)
+    row = mail.outbox_row(session, outbox_id)
     return row.status, row.error

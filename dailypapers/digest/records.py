@@ -9,16 +9,9 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Literal
 
-from sqlalchemy import Connection, Table, insert, update
-from sqlalchemy.exc import IntegrityError
-
 from dailypapers.digest.smtp import Recorder, wire_bytes
-from dailypapers.store.models import DigestDelivery, OutboxMail, Subscriber
-
-DELIVERIES = DigestDelivery.__table__
-OUTBOX = OutboxMail.__table__
-SUBSCRIBERS = Subscriber.__table__
-
+from dailypapers.store import mail
+from dailypapers.store.db import Connection
 
 # A row's `status`. pending: an outbox row, queued; sending: the body is with the server, the final "." maybe;
 # failed: refused, or still transient after every retry (may be sent again); bounced: the address was refused
@@ -62,15 +55,10 @@ class AlreadyRecorded(Exception):
 class RowRecorder(Recorder):
     """Writes one message's row at each step, committing at once (each state must survive a crash)."""
 
-    table: Table
-
     def __init__(self, conn: Connection, item: Outgoing, resend_in_doubt: bool = False):
         self.conn, self.item = conn, item
+        self.row = mail.MailRow(item.subscriber_id, item.period, item.outbox_id)
         self.claimable = RETRYABLE + IN_DOUBT if resend_in_doubt else RETRYABLE
-
-    @property
-    def key(self):
-        raise NotImplementedError
 
     def _values(self, **values) -> dict:
         return dict(message_id=self.item.message_id, **values)
@@ -81,9 +69,7 @@ class RowRecorder(Recorder):
 
     def sending(self) -> None:
         values = self._values(status="sending", error=None)
-        claimed = self.conn.execute(update(self.table).where(self.key, self.table.c.status.in_(self.claimable))
-                                    .values(attempts=self.table.c.attempts + 1, **values)).rowcount
-        if not claimed:
+        if not mail.claim_row(self.conn, self.row, self.claimable, values):
             self._first_claim(values)
         self.conn.commit()
 
@@ -92,12 +78,10 @@ class RowRecorder(Recorder):
         values = self._values(status=status, error=error)
         if status == "sent":
             values["sent_at"] = now
-        done = self.conn.execute(update(self.table).where(self.key).values(**values)).rowcount
-        if not done:
+        if not mail.update_row(self.conn, self.row, values):
             self._missing(values, now)
         if status == "bounced" and self.item.subscriber_id is not None:
-            self.conn.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == self.item.subscriber_id)
-                              .values(bounced_at=now, bounce_reason=error))
+            mail.mark_bounced(self.conn, self.item.subscriber_id, now, error)
         self.conn.commit()
 
     def _missing(self, values: dict, now: datetime) -> None:
@@ -110,36 +94,19 @@ class RowRecorder(Recorder):
 class DigestRecorder(RowRecorder):
     """A digest's row, unique per (subscriber, period): created by the first attempt."""
 
-    table = DELIVERIES
-
-    @property
-    def key(self):
-        return (DELIVERIES.c.subscriber_id == self.item.subscriber_id) & (DELIVERIES.c.period == self.item.period)
-
     def _values(self, **values) -> dict:
         return super()._values(num_papers=self.item.num_papers, **values)
 
     def _first_claim(self, values: dict) -> None:
-        try:
-            self.conn.execute(insert(DELIVERIES).values(subscriber_id=self.item.subscriber_id, period=self.item.period,
-                                                        attempts=1, created_at=datetime.now(UTC), **values))
-        except IntegrityError:
-            self.conn.rollback()
-            raise AlreadyRecorded() from None
+        if not mail.insert_delivery(self.conn, self.row, datetime.now(UTC), values):
+            raise AlreadyRecorded()
 
     def _missing(self, values: dict, now: datetime) -> None:
-        self.conn.execute(insert(DELIVERIES).values(subscriber_id=self.item.subscriber_id, period=self.item.period,
-                                                    attempts=1, created_at=now, **values))
+        mail.insert_delivery(self.conn, self.row, now, values)
 
 
 class OutboxRecorder(RowRecorder):
     """A queued email's row, which exists before it is sent (another drain may have claimed it)."""
-
-    table = OUTBOX
-
-    @property
-    def key(self):
-        return OUTBOX.c.id == self.item.outbox_id
 
 
 def recorder_for(conn: Connection, item: Outgoing, resend_in_doubt: bool) -> RowRecorder:

@@ -19,9 +19,6 @@ from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.compose import compose
 from dailypapers.digest.content import AccountSections, PeriodPapers, load_period, personaliser_for
@@ -31,11 +28,12 @@ from dailypapers.digest.records import IN_DOUBT, RETRYABLE, Outgoing
 from dailypapers.digest.schedule import DigestPeriod, parse_periods
 from dailypapers.digest.send import DeliveryReport, deliver
 from dailypapers.digest.smtp import DeliveryError
-from dailypapers.digest.subscribe import ACTIVE, category_list, interest_lines
+from dailypapers.digest.subscribe import category_list, interest_lines
 from dailypapers.errors import NotFound
 from dailypapers.ranking.interests import Personaliser
-from dailypapers.store.db import get_engine
-from dailypapers.store.models import DigestDelivery, Subscriber
+from dailypapers.store import mail
+from dailypapers.store.db import Session, get_engine
+from dailypapers.store.models import Subscriber
 
 
 @dataclass
@@ -119,25 +117,18 @@ def issue_deadline(period: DigestPeriod) -> datetime:
 
 
 def subscribers_of(session: Session, period: DigestPeriod) -> list[Subscriber]:
-    return list(session.scalars(
-        select(Subscriber).where(ACTIVE, Subscriber.frequency == period.frequency,
-                                 Subscriber.confirmed_at < issue_deadline(period)).order_by(Subscriber.id)
-    ))
+    return mail.active_subscribers(session, period.frequency, issue_deadline(period))
 
 
 def recorded(session: Session, period: DigestPeriod) -> dict[int, str]:
-    rows = session.execute(select(DigestDelivery.subscriber_id, DigestDelivery.status)
-                           .where(DigestDelivery.period == period.key))
-    return {row.subscriber_id: row.status for row in rows}
+    return mail.delivery_states(session, period.key)
 
 
 def _mark_in_doubt(session: Session, period: DigestPeriod) -> None:
     """Rows a killed run left `sending` become `unknown`: the server may have the message."""
-    session.execute(update(DigestDelivery).where(DigestDelivery.period == period.key,
-                                                 DigestDelivery.status == "sending")
-                    .values(status="unknown", error="the run was interrupted after the message body was sent; "
-                                                    "the server may have accepted it, so it is not sent again"))
-    session.commit()
+    mail.mark_in_doubt(session, period.key, "sending", "unknown",
+                       "the run was interrupted after the message body was sent; the server may have accepted it, "
+                       "so it is not sent again")
 
 
 def digest_of(subscriber: Subscriber, period: DigestPeriod, papers: PeriodPapers, personaliser: Personaliser,

@@ -29,12 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import Engine
-
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.records import AlreadyRecorded, DeliveryState, Outgoing, recorder_for
 from dailypapers.digest.smtp import Bounced, Deferred, DeliveryError, InDoubt, Refused, SmtpClient, dot_stuffed
-from dailypapers.store.db import get_engine
+from dailypapers.store.db import Engine, get_engine
 
 MAX_DEFERRED_IN_A_ROW = 3  # messages that all ran out of retries: the server is not taking mail now
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from dailypapers.digest.records import IN_DOUBT
-from dailypapers.digest.subscribe import ACTIVE
-from dailypapers.store.models import DigestDelivery, OutboxMail, Subscriber
+from dailypapers.store import mail
+from dailypapers.store.db import Session
 
 MAIL_STATES = ("pending", "sent", "failed", "bounced", "in_doubt")
 
@@ -35,18 +32,11 @@ class DeliveryStatus:
 
 def delivery_status(session: Session, period_keys: list[str] | None = None) -> DeliveryStatus:
     """Digests recorded per period and status (only these periods, if given), and those left in doubt."""
-    query = (select(DigestDelivery.period, DigestDelivery.status, func.count())
-             .group_by(DigestDelivery.period, DigestDelivery.status).order_by(DigestDelivery.period))
-    if period_keys:
-        query = query.where(DigestDelivery.period.in_(period_keys))
-    report = DeliveryStatus(session.scalar(select(func.count()).select_from(Subscriber).where(ACTIVE)) or 0)
-    for key, status, n in session.execute(query):
+    report = DeliveryStatus(mail.count_active(session))
+    for key, status, n in mail.deliveries_per_period(session, period_keys):
         report.periods.setdefault(key, {})[status] = n
-    doubt = session.execute(select(DigestDelivery.period, Subscriber.email, DigestDelivery.error)
-                            .join(Subscriber, Subscriber.id == DigestDelivery.subscriber_id)
-                            .where(DigestDelivery.status.in_(IN_DOUBT)))
-    report.in_doubt = [InDoubt(*row) for row in doubt]
-    report.outbox = dict(session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
+    report.in_doubt = [InDoubt(*row) for row in mail.deliveries_in(session, IN_DOUBT)]
+    report.outbox = mail.states_count(session)["outbox"]
     return report
 
 
@@ -54,9 +44,9 @@ def mail_states(session: Session) -> dict[str, dict[str, int]]:
     """Digests and one-off emails (the outbox) per state, the in-doubt states counted as one: "in_doubt".
     The usual states read 0 when no mail is in them."""
     counts: dict[str, dict[str, int]] = {}
-    for kind, table in (("digest", DigestDelivery), ("outbox", OutboxMail)):
+    for kind, per_status in mail.states_count(session).items():
         states = counts.setdefault(kind, dict.fromkeys(MAIL_STATES, 0))
-        for status, n in session.execute(select(table.status, func.count()).group_by(table.status)):
+        for status, n in per_status.items():
             state = "in_doubt" if status in IN_DOUBT else status
             states[state] = states.get(state, 0) + n
     return counts

@@ -11,12 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
-
 from dailypapers.digest.schedule import FREQUENCIES
 from dailypapers.errors import InvalidInput
 from dailypapers.search.query import MAX_QUERY_CHARS
+from dailypapers.store import mail
+from dailypapers.store.db import Session
 from dailypapers.store.models import Subscriber, new_link_key
 from dailypapers.validators import arxiv_category, email_address, plain_text
 
@@ -76,16 +75,12 @@ def validate_preferences(frequency: str | None, interests: str | list[str] | Non
 
 
 def find_subscriber(session: Session, email: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == normalize_email(email)))
-
-
-# An active subscriber gets digests: confirmed, not unsubscribed, not bounced. The one definition, as SQL
-# (ACTIVE, for queries) and in Python (is_active, for a loaded row).
-ACTIVE = and_(Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None),
-              Subscriber.bounced_at.is_(None))
+    return mail.subscriber_by_email(session, normalize_email(email))
 
 
 def is_active(subscriber: Subscriber) -> bool:
+    """An active subscriber gets digests: confirmed, not unsubscribed, not bounced (store/mail.ACTIVE, the same
+    rule as SQL)."""
     return (subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None
             and subscriber.bounced_at is None)
 
@@ -124,12 +119,10 @@ def start_subscription(session: Session, email: str, prefs: Preferences,
 def _subscriber_of(session: Session, email: str) -> tuple[Subscriber, bool]:
     """The subscriber of this address, and whether it was just added (not yet flushed)."""
     address = normalize_email(email)
-    subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
+    subscriber = mail.subscriber_by_email(session, address)
     if subscriber is not None:
         return subscriber, False
-    subscriber = Subscriber(email=address, token_version=new_link_key())  # not 1: see the model
-    session.add(subscriber)
-    return subscriber, True
+    return mail.add_subscriber(session, address, token_version=new_link_key()), True  # not 1: see the model
 
 
 def confirm(subscriber: Subscriber, now: datetime | None = None) -> bool:

@@ -13,9 +13,10 @@ from functools import lru_cache
 
 from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
-from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
+from dailypapers.store import mail
+from dailypapers.store.db import Session
 from dailypapers.store.models import Subscriber
 
 DAY = 86400
@@ -85,7 +86,7 @@ def read_token(token: str, purpose: str, secret: str) -> tuple[int, int]:
 def subscriber_for_token(session: Session, token: str, purpose: str, secret: str) -> Subscriber:
     """The subscriber a link belongs to; BadToken if the link is invalid, expired or retired."""
     subscriber_id, version = read_token(token, purpose, secret)
-    subscriber = session.get(Subscriber, subscriber_id)
+    subscriber = mail.subscriber_by_id(session, subscriber_id)
     if subscriber is None or subscriber.token_version != version:
         raise BadToken(f"this {purpose} link is no longer valid; use the link in your most recent email")
     return subscriber

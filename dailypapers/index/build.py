@@ -10,8 +10,9 @@ from dailypapers.config import get_settings
 from dailypapers.index.descriptions import describe_pending, keyphrase_method
 from dailypapers.index.embedders import get_embedder
 from dailypapers.index.engines import keyword_index, refresh_vector_index
-from dailypapers.index.stored_vectors import count_pending, embed_pending, stored_models
+from dailypapers.index.stored_vectors import embed_pending
 from dailypapers.store.db import get_engine
+from dailypapers.store.embeddings import count_pending, stored_models
 
 
 @dataclass

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from sqlalchemy import Engine, select
-
 from dailypapers.index.embedders import MINILM_STATIC, Embedder, get_embedder, static_model_dir
 from dailypapers.index.keyphrases import describe, describe_with_tokens, source_hash
-from dailypapers.index.stored_vectors import EMBEDDINGS
 from dailypapers.index.token_vectors import TokenVectors, minilm_token_vectors, static_token_vectors
-from dailypapers.store.keyphrases import PAPERS, iter_paper_texts, save_keyphrases
+from dailypapers.store.db import Engine
+from dailypapers.store.embeddings import vectors_of
+from dailypapers.store.keyphrases import iter_paper_texts, save_keyphrases
 
 MINILM_TOKENS = "minilm-tokens"
 
@@ -39,7 +37,8 @@ def describe_pending(engine: Engine, method: TokenVectors | Embedder, batch_size
         if isinstance(method, TokenVectors):
             described = describe_with_tokens(papers, method)
         else:
-            stored = current_vectors(engine, method.name, [row.id for row, _ in stale])
+            # the index step has just encoded the unchanged papers: reuse their vectors, not encode again
+            stored = vectors_of(engine, method.name, [row.id for row, _ in stale], current=True)
             described = describe(papers, method, [stored.get(row.id) for row, _ in stale])
         save_keyphrases(engine, [{"key": row.id, "keywords": d.keywords, "summary": d.summary, "source_hash": digest}
                                  for (row, digest), d in zip(stale, described, strict=True)])
@@ -48,13 +47,3 @@ def describe_pending(engine: Engine, method: TokenVectors | Embedder, batch_size
             advance(len(stale))
     return done
 
-
-def current_vectors(engine: Engine, model: str, ids: list[int]) -> dict[int, np.ndarray]:
-    """The stored vectors of these papers under this model, where the paper is unchanged since it was embedded:
-    the index step has just encoded them, so the keywords reuse them instead of encoding every abstract again."""
-    query = (select(EMBEDDINGS.c.paper_id, EMBEDDINGS.c.vector)
-             .join(PAPERS, PAPERS.c.id == EMBEDDINGS.c.paper_id)
-             .where(EMBEDDINGS.c.model == model, EMBEDDINGS.c.paper_id.in_(ids),
-                    EMBEDDINGS.c.content_hash == PAPERS.c.content_hash))
-    with engine.connect() as conn:
-        return {paper_id: np.frombuffer(blob, dtype="<f4") for paper_id, blob in conn.execute(query)}

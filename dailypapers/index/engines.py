@@ -17,8 +17,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.keyword_fts5 import Fts5Index
@@ -27,6 +25,7 @@ from dailypapers.index.keyword_tantivy import TantivyIndex
 from dailypapers.index.protocols import KeywordIndex, VectorIndex
 from dailypapers.index.vectors import VECTORS_FOLDER, BuiltIndex, build_vector_index, load_vector_index
 from dailypapers.index.vectors_pgvector import forget_snapshots, load_pgvector_index, refresh_pgvector
+from dailypapers.store.db import Engine
 
 DEFAULT_ENGINE = "tantivy"
 _DIALECT_ENGINES = {"fts5": "sqlite", "postgres": "postgresql"}

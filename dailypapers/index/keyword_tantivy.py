@@ -32,11 +32,11 @@ from pathlib import Path
 
 import numpy as np
 import tantivy
-from sqlalchemy import Engine
 from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from dailypapers.errors import IndexUnavailable
 from dailypapers.index.protocols import Filters, KeywordHit, KeywordQuery
+from dailypapers.store.db import Engine
 from dailypapers.store.reads import changed_documents, last_change_seq
 from dailypapers.store.state import database_id
 

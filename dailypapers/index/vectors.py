@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, text
 
 from dailypapers.index.protocols import Filters
+from dailypapers.store import embeddings
+from dailypapers.store.db import Engine
 
 # Below this many vectors an exact scan is faster than the graph (see benchmarks/RESULTS.md, search_scale).
 ANN_MIN_VECTORS = 50_000
@@ -58,19 +59,13 @@ def read_manifest(data_dir: Path, model: str) -> dict | None:
         return None
 
 
-def _fingerprint(conn, model: str) -> dict:
-    row = conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0), max(created_at) "
-                            "FROM embeddings WHERE model = :model"), {"model": model}).one()
-    return {"count": int(row[0]), "max_paper_id": int(row[1]), "last_embedded": str(row[2] or "")}
-
-
 def build_vector_index(engine: Engine, data_dir: Path, model: str, dim: int, force: bool = False,
                        ann_min: int = ANN_MIN_VECTORS) -> BuiltIndex:
     """Write the matrix (and the graph when large) from the embeddings table, unless it is already current."""
     folder = model_dir(data_dir, model)
     current = read_manifest(data_dir, model)
     with engine.connect() as conn:
-        fingerprint = _fingerprint(conn, model)
+        fingerprint = embeddings.fingerprint(conn, model)
         if current and not force and current.get("fingerprint") == fingerprint and current.get("dim") == dim:
             return BuiltIndex(current["count"], current["ann"], rebuilt=False)
         generation = f"g{time.time_ns()}"
@@ -95,16 +90,13 @@ def _write_matrix(conn, model: str, dim: int, folder: Path, expected: int) -> in
     ids = np.zeros(expected, dtype=np.int64)
     n, after = 0, 0
     while n < expected:
-        rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :model AND paper_id > :after "
-                                 "ORDER BY paper_id LIMIT :limit"),
-                            {"model": model, "after": after, "limit": min(_STREAM_CHUNK, expected - n)}).all()
-        if not rows:
+        page_ids, blobs = embeddings.vector_page(conn, model, after, min(_STREAM_CHUNK, expected - n))
+        if not blobs:
             break
-        block = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim)
-        matrix[n:n + len(rows)] = block
-        ids[n:n + len(rows)] = [r.paper_id for r in rows]
-        n += len(rows)
-        after = rows[-1].paper_id
+        matrix[n:n + len(blobs)] = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim)
+        ids[n:n + len(blobs)] = page_ids
+        n += len(blobs)
+        after = int(page_ids[-1])
     matrix.flush()
     del matrix
     if n < expected:  # rows vanished while we read (papers deleted): keep what we have
@@ -290,15 +282,8 @@ def _open_files(data_dir: Path, model: str) -> FileVectorIndex | None:
 
 
 def _from_database(engine: Engine, model: str) -> FileVectorIndex | None:
-    with engine.connect() as conn:
-        count = conn.execute(text("SELECT count(*) FROM embeddings WHERE model = :model"), {"model": model}).scalar()
-        if not count or count > DB_FALLBACK_MAX:
-            return None
-        rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :model ORDER BY paper_id"),
-                            {"model": model}).all()
-    ids = np.array([r.paper_id for r in rows], dtype=np.int64)
-    matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), -1)
-    return FileVectorIndex(model, ids, matrix)
+    found = embeddings.all_vectors(engine, model, DB_FALLBACK_MAX)
+    return None if found is None else FileVectorIndex(model, *found)
 
 
 def clear_cache() -> None:

@@ -31,8 +31,8 @@ from dailypapers.index.keyword_fts5 import author_match
 from dailypapers.index.keyword_postgres import to_tsquery_text
 from dailypapers.index.keyword_sql import conditions
 from dailypapers.index.protocols import Filters
-from dailypapers.index.stored_vectors import vector_of, vectors_of
 from dailypapers.index.vectors import BuiltIndex
+from dailypapers.store.embeddings import vector_of, vectors_of
 from dailypapers.store.pgvector import vector_literal
 
 # HNSW build settings: pgvector's defaults (m 16 as usearch's connectivity here; see benchmarks/pgvector_scale.py).

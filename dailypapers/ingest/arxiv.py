@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine
-
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.ingest.batches import write_batch
@@ -21,6 +19,7 @@ from dailypapers.ingest.report import IngestReport, Progress
 from dailypapers.ingest.thumbnails import thumbnailer
 from dailypapers.sources.arxiv_api import ArxivAPI, AtomPage
 from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.store.db import Engine
 from dailypapers.validators import arxiv_category
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from dailypapers.index.engines import keyword_index
 from dailypapers.sources.records import PaperRecord
+from dailypapers.store.db import Engine, Session
 from dailypapers.store.papers import UpsertResult, paper_row, upsert_rows
 from dailypapers.store.state import set_state
 

@@ -6,12 +6,13 @@ import hashlib
 from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from dailypapers.sources.snapshot import iter_jsonl
-from dailypapers.store.models import Paper, User, Vote
+from dailypapers.store import people
+from dailypapers.store.db import Session
+from dailypapers.store.models import User
 from dailypapers.store.papers import UpsertResult, add_daily_entry, upsert_papers
+from dailypapers.store.reads import get_paper
+from dailypapers.store.votes import add_demo_votes
 
 PAPERS_PER_DAY = 8
 DEMO_VOTERS = 40
@@ -35,18 +36,15 @@ def load_demo(session: Session, today=None) -> tuple[UpsertResult, int]:
     voters = _demo_voters(session)
     added = 0
     for index, record in enumerate(records):
-        paper = session.scalar(select(Paper).where(Paper.arxiv_id == record.arxiv_id))
+        paper = get_paper(session, record.arxiv_id)
         if paper.daily_entry is not None:
             continue
         day = today - timedelta(days=index // PAPERS_PER_DAY)
-        entry = add_daily_entry(session, paper, day, is_demo=True)
         # Submitted on that day (not all at load time), so trending ages older demo days as it would real ones.
-        entry.submitted_at = min(datetime.now(UTC), datetime.combine(day, time(8), UTC))
+        add_daily_entry(session, paper, day, is_demo=True,
+                        submitted_at=min(datetime.now(UTC), datetime.combine(day, time(8), UTC)))
         added += 1
-        for voter in voters[: _demo_votes(record.arxiv_id)]:
-            session.add(Vote(user_id=voter.id, paper_id=paper.id, is_demo=True))
-        session.flush()
-        paper.upvotes = session.scalar(select(func.count()).select_from(Vote).where(Vote.paper_id == paper.id))
+        add_demo_votes(session, paper, [voter.id for voter in voters[: _demo_votes(record.arxiv_id)]])
     return result, added
 
 
@@ -54,11 +52,7 @@ def _demo_voters(session: Session) -> list[User]:
     voters = []
     for n in range(1, DEMO_VOTERS + 1):
         name = f"demo-voter-{n:02d}"
-        user = session.scalar(select(User).where(User.username == name))
-        if user is None:
-            user = User(username=name, fullname=f"Demo voter {n}", is_demo=True)
-            session.add(user)
-        voters.append(user)
-    session.flush()
+        voters.append(people.user_by_name(session, name)
+                      or people.add_demo_user(session, username=name, fullname=f"Demo voter {n}"))
     return voters
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.ingest.batches import write_batch
@@ -20,6 +17,7 @@ from dailypapers.ingest.rejects import RejectFile, reject_path
 from dailypapers.ingest.report import IngestReport, Progress
 from dailypapers.ingest.thumbnails import Thumbnailer, thumbnailer
 from dailypapers.sources.oai import OAIClient, OAIError, normalize_format
+from dailypapers.store.db import Engine, Session
 from dailypapers.store.state import get_state
 
 

@@ -18,9 +18,6 @@ from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.engines import keyword_index
@@ -28,6 +25,7 @@ from dailypapers.ingest.batches import write_rows
 from dailypapers.ingest.parse import ParsedChunk, exit_with, parse_chunk
 from dailypapers.ingest.rejects import RejectFile, reject_path
 from dailypapers.sources.snapshot import open_lines, record_to_export
+from dailypapers.store.db import Engine, Session
 from dailypapers.store.papers import UpsertResult, iter_records
 
 ByteProgress = Callable[[int, int], None]  # (bytes done, bytes total)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image
-from sqlalchemy import Engine
 
 from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError, SourceError
@@ -26,6 +25,7 @@ from dailypapers.ingest.clients import arxiv_pdfs
 from dailypapers.ingest.report import IngestReport, Progress
 from dailypapers.sources.pdfs import ArxivPDFs, PDFUnavailable
 from dailypapers.sources.records import PaperRecord
+from dailypapers.store.db import Engine
 from dailypapers.store.thumbnails import papers_lacking_thumbnails, record_thumbnail
 
 log = logging.getLogger(__name__)

@@ -21,14 +21,13 @@ from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.tasks import Task
 from procrastinate.types import JSONDict
-from sqlalchemy.engine import make_url
 
 from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput
 from dailypapers.jobs import work
 from dailypapers.jobs.schedule import Schedule
-from dailypapers.jobs.status import live_job_args
-from dailypapers.store.db import get_engine
+from dailypapers.store.db import backend_of, get_engine, libpq_url
+from dailypapers.store.jobs import live_job_args
 
 log = logging.getLogger(__name__)
 INGEST, EMBED, EMBED_BATCH, DIGESTS = "ingest", "embed", "embed_batch", "digests"
@@ -37,7 +36,7 @@ BATCHES_AHEAD = 32  # embedding jobs handed out at a time: work for as many work
 
 def require_postgresql(settings: Settings) -> str:
     url = settings.db_url
-    if make_url(url).get_backend_name() != "postgresql":
+    if backend_of(url) != "postgresql":
         raise InvalidInput("the job queue needs PostgreSQL (DAILYPAPERS_DATABASE_URL=postgresql+psycopg://...); "
                            "on SQLite, `dailypapers scheduler` runs the background work")
     return url
@@ -45,7 +44,7 @@ def require_postgresql(settings: Settings) -> str:
 
 def conninfo(url: str) -> str:
     """procrastinate connects through libpq: the SQLAlchemy URL without its driver name."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq_url(url)
 
 
 def job_app(settings: Settings, schedule: Schedule | None = None) -> App:

@@ -15,9 +15,10 @@ from dailypapers.digest.schedule import parse_periods
 from dailypapers.digest.send import DeliveryReport
 from dailypapers.index.build import build_index
 from dailypapers.index.embedders import get_embedder, model_label
-from dailypapers.index.stored_vectors import EmbedResult, embed_papers, pending_ids
+from dailypapers.index.stored_vectors import EmbedResult, embed_papers
 from dailypapers.ingest.arxiv import ingest_category
 from dailypapers.store.db import get_engine
+from dailypapers.store.embeddings import pending_ids
 
 
 def ingest(settings: Settings, categories: Sequence[str]) -> list[str]:

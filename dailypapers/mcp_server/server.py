@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.routing import Route
 
 from dailypapers.community.papers import load_paper
-from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids
+from dailypapers.community.reading import canonical_id, paper_view
 from dailypapers.config import configure_logging, get_settings
 from dailypapers.dates import hf_datetime, parse_day
 from dailypapers.errors import InvalidInput, NotFound
@@ -32,6 +32,7 @@ from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.sources.ids import MAX_ID_CHARS
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper
+from dailypapers.store.reads import papers_for_hits
 from dailypapers.validators import http_url
 
 MAX_LIMIT = 50
@@ -102,7 +103,7 @@ def search_papers(query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY
                          date_to=parse_day(filters.date_to) if filters.date_to else None).validate()
     with session_scope() as session:
         hits = search(session, wanted)
-        papers = papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_for_hits(session, hits)
         return [{**_summary(papers[h.paper_id]), "score": h.score} for h in hits if h.paper_id in papers]
 
 
@@ -142,7 +143,7 @@ def related_papers(id: PaperId, limit: Limit = 5) -> list[dict]:  # noqa: A002
     with session_scope() as session:
         paper = load_paper(session, canonical_id(id))
         hits = related(session, paper.id, limit)
-        papers = papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_for_hits(session, hits)
         return [_summary(papers[h.paper_id]) for h in hits if h.paper_id in papers]
 
 

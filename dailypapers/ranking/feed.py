@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-
-from sqlalchemy import func, literal, select
-from sqlalchemy.orm import Session, aliased
 
 from dailypapers.errors import InvalidInput
 from dailypapers.periods import Period
-from dailypapers.ranking.trending import trending_score
-from dailypapers.store.models import DailyEntry, Paper, User
+from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
+from dailypapers.store import feed
+from dailypapers.store.db import Session
+from dailypapers.store.feed import FeedRow, Trending
+from dailypapers.store.models import User
 
 PAGE_SORTS = ("upvotes", "newest", "trending")
 API_SORTS = ("publishedAt", "trending")
 TRENDING_WINDOW_DAYS = 30  # older entries have decayed to nothing; the bound keeps the sort small
+TRENDING = Trending(GRAVITY, OFFSET_HOURS)
 
-
-@dataclass
-class FeedRow:
-    paper: Paper
-    date: date
-    submitted_at: datetime
-    submitter: User | None
-    trending: float
-
-
-SUBMITTER = aliased(User, name="submitter")  # built once: an alias per request costs more than the query
-
-
-def _feed_select(now: datetime):
-    score = trending_score(now).label("trending")
-    stmt = (
-        select(Paper, DailyEntry.date, DailyEntry.submitted_at, SUBMITTER, score)
-        .join(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .outerjoin(SUBMITTER, SUBMITTER.id == DailyEntry.submitted_by_id)
-        .where(Paper.hidden.is_(False))
-    )
-    return stmt, SUBMITTER, score
+__all__ = ["API_SORTS", "PAGE_SORTS", "TRENDING_WINDOW_DAYS", "FeedRow", "feed_rows", "latest_feed_date",
+           "neighbour_dates", "submitted_rows"]
 
 
 def feed_rows(session: Session, *, period: Period | None = None, sort: str = "upvotes", limit: int = 50,
@@ -48,46 +28,23 @@ def feed_rows(session: Session, *, period: Period | None = None, sort: str = "up
 
     `category` keeps papers listed in it (cs.CL), or in any of an archive's categories (cs).
     """
-    now = now or datetime.now(UTC)
-    stmt, submitter_table, score = _feed_select(now)
-    if period is not None:
-        stmt = stmt.where(DailyEntry.date >= period.start, DailyEntry.date <= period.end)
-    if submitter:
-        stmt = stmt.where(submitter_table.username == submitter)
-    if category:
-        padded = literal(" ") + Paper.categories + literal(" ")
-        wanted = padded.contains(f" {category} ", autoescape=True)
-        if "." not in category:
-            wanted = wanted | padded.contains(f" {category}.", autoescape=True)
-        stmt = stmt.where(wanted)
-    if sort == "upvotes":
-        stmt = stmt.order_by(Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc())
-    elif sort == "newest":
-        stmt = stmt.order_by(Paper.published_at.desc(), Paper.id.desc())
-    elif sort == "publishedAt":
-        stmt = stmt.order_by(DailyEntry.date.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc())
-    elif sort == "trending":
-        if period is None:
-            stmt = stmt.where(DailyEntry.date >= (now - timedelta(days=TRENDING_WINDOW_DAYS)).date())
-        stmt = stmt.order_by(score.desc(), Paper.upvotes.desc(), Paper.id.desc())
-    else:
+    if sort not in feed.SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use one of {', '.join(PAGE_SORTS + API_SORTS)}")
-    rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    return [FeedRow(r[0], r[1], r[2], r[3], float(r[4] or 0.0)) for r in rows]
+    now = now or datetime.now(UTC)
+    first, last = (period.start, period.end) if period is not None else (None, None)
+    if sort == "trending" and period is None:
+        first = (now - timedelta(days=TRENDING_WINDOW_DAYS)).date()
+    return feed.feed_rows(session, now=now, trending=TRENDING, sort=sort, limit=limit, offset=offset, first=first,
+                          last=last, submitter=submitter, category=category)
 
 
 def latest_feed_date(session: Session, on_or_before: date | None = None) -> date | None:
-    stmt = select(func.max(DailyEntry.date))
-    if on_or_before is not None:
-        stmt = stmt.where(DailyEntry.date <= on_or_before)
-    return session.scalar(stmt)
+    return feed.latest_feed_date(session, on_or_before)
 
 
 def neighbour_dates(session: Session, period: Period) -> tuple[date | None, date | None]:
     """The nearest day with papers before the period, and after it."""
-    before = session.scalar(select(func.max(DailyEntry.date)).where(DailyEntry.date < period.start))
-    after = session.scalar(select(func.min(DailyEntry.date)).where(DailyEntry.date > period.end))
-    return before, after
+    return feed.neighbour_dates(session, period.start, period.end)
 
 
 def submitted_rows(session: Session, user: User, limit: int = 100) -> list[FeedRow]:

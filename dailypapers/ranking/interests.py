@@ -16,11 +16,9 @@ from dataclasses import replace
 from datetime import date
 from typing import Generic, Protocol, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
 from dailypapers.errors import DailyPapersError
 from dailypapers.search import Hit, SearchQuery, search
+from dailypapers.store.db import DatabaseError, Session
 from dailypapers.validators import in_categories
 
 SEARCH_DEPTH = 100  # hits asked of the search engine per interest, before keeping the pool's papers
@@ -96,7 +94,7 @@ class Personaliser(Generic[P]):
                             date_to=self.date_to)
         try:
             hits = search(session, query)
-        except (DailyPapersError, SQLAlchemyError) as exc:
+        except (DailyPapersError, DatabaseError) as exc:
             # One odd interest, or a search index this database lacks, must not stop everyone's digest:
             # the subscriber still gets the rest, and the caller reports what failed.
             session.rollback()

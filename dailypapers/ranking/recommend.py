@@ -24,8 +24,6 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from threadpoolctl import ThreadpoolController
 
 from dailypapers.config import get_settings
@@ -36,8 +34,10 @@ from dailypapers.index.keyphrases import candidates
 from dailypapers.index.protocols import VectorIndex
 from dailypapers.index.words import GENERIC_NOUNS
 from dailypapers.ranking.signals import Signals, user_signals
-from dailypapers.store.db import get_engine
-from dailypapers.store.models import DailyEntry, Paper, User, UTCDateTime
+from dailypapers.store.db import Session, get_engine
+from dailypapers.store.feed import arrived_since
+from dailypapers.store.models import Paper, User
+from dailypapers.store.reads import papers_by_ids
 
 WINDOWS = {"day": 1, "week": 7, "month": 30, "all": None}  # days back from now; None: every paper
 DEFAULT_WINDOW = "week"
@@ -191,19 +191,11 @@ def user_model(user: User, signals: Signals, vectors: VectorIndex) -> UserModel 
     return model
 
 
-def arrived_on_site():
-    """When a paper arrived on this site: its time on the daily feed, else when it was added (harvested,
-    imported, submitted). "New" in For you means this, not the arXiv date: a site that imported older papers
-    still has a feed, and a reader is shown what is new to the site since they last looked."""
-    return func.coalesce(DailyEntry.submitted_at, Paper.created_at, type_=UTCDateTime())
-
-
 def _window_ids(session: Session, days: int | None, now: datetime) -> np.ndarray:
-    stmt = select(Paper.id).where(Paper.hidden.is_(False))
-    if days is not None:
-        stmt = (stmt.outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
-                .where(arrived_on_site() >= now - timedelta(days=days)))
-    return np.sort(np.fromiter(session.scalars(stmt), dtype=np.int64))
+    """The papers that arrived on this site in the window: "new" in For you means new to the site (on the daily
+    feed, else harvested, imported or submitted), not the arXiv date, so a site that imported older papers still
+    has a feed, and a reader is shown what is new to the site since they last looked."""
+    return arrived_since(session, None if days is None else now - timedelta(days=days))
 
 
 def recommend(session: Session, user: User, window: str | int | None = DEFAULT_WINDOW, limit: int = 50,
@@ -250,7 +242,7 @@ def _picks(session: Session, vectors: VectorIndex, model: UserModel, best: list[
     picked = np.array([pid for pid, _ in best], dtype=np.int64)
     closest = model.closest(vectors.rows(_rows(vectors.ids, picked)))
     wanted = set(picked.tolist()) | set(closest.tolist())
-    papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}
+    papers = papers_by_ids(session, wanted, include_hidden=True)
     picks = []
     for (pid, score), because_id in zip(best, closest.tolist(), strict=True):
         paper, because = papers.get(pid), papers.get(because_id)

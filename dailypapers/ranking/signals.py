@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from dailypapers.store.models import Collection, CollectionItem, Dismissal, Save, User, Vote, utcnow
+from dailypapers.store.db import Session
+from dailypapers.store.library import marks_of
+from dailypapers.store.models import User, utcnow
 from dailypapers.store.state import get_state, set_state
 
 
@@ -42,14 +41,7 @@ def reset_feed(session: Session, user: User) -> None:
 def user_signals(session: Session, user: User) -> Signals:
     state = get_state(session, _reset_key(user))
     since = datetime.fromisoformat(state["at"]) if state else None
-    collected = (select(CollectionItem.paper_id, CollectionItem.created_at)
-                 .join(Collection, Collection.id == CollectionItem.collection_id).where(Collection.user_id == user.id))
-    liked: list[tuple[int, datetime]] = []
-    for model in (Vote, Save):
-        liked += session.execute(select(model.paper_id, model.created_at).where(model.user_id == user.id)).all()
-    liked += session.execute(collected).all()
-    dismissed = session.execute(select(Dismissal.paper_id, Dismissal.created_at)
-                                .where(Dismissal.user_id == user.id)).all()
+    liked, dismissed = marks_of(session, user.id)
     seen = {pid for pid, _ in liked} | {pid for pid, _ in dismissed}
 
     def fresh(rows) -> list[int]:

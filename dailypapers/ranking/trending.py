@@ -1,4 +1,4 @@
-"""Trending: upvotes discounted by age, computed in SQL so the database sorts and pages.
+"""Trending: upvotes discounted by age, computed in SQL (store/feed.py) so the database sorts and pages.
 
     trendingScore = upvotes / (age_hours + 2) ** 1.5
 
@@ -9,28 +9,8 @@ within days, as on Hacker News-style boards.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import case, extract, func, literal
-
-from dailypapers.store.models import DailyEntry, Paper
-
 GRAVITY = 1.5
 OFFSET_HOURS = 2.0
-
-
-def age_hours(now: datetime):
-    """SQL expression: hours since the paper entered the daily feed (SQLite and PostgreSQL alike)."""
-    now_epoch = now.astimezone(UTC).timestamp()
-    return (literal(now_epoch) - extract("epoch", DailyEntry.submitted_at)) / 3600.0
-
-
-def trending_score(now: datetime | None = None):
-    """SQL expression for trendingScore (select from DailyEntry joined to Paper)."""
-    now = now or datetime.now(UTC)
-    age = age_hours(now)
-    age = case((age > 0, age), else_=literal(0.0))  # a clock a little behind a submission is not negative age
-    return Paper.upvotes / func.pow(age + OFFSET_HOURS, GRAVITY)
 
 
 def trending_score_value(upvotes: int, hours: float) -> float:

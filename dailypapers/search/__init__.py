@@ -17,13 +17,12 @@ an import, before `dailypapers index`), semantic and hybrid searches fall back t
 from dataclasses import replace
 
 from prometheus_client import Histogram
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
 from dailypapers.search import hybrid
 from dailypapers.search.neighbours import related_papers
 from dailypapers.search.query import Hit, SearchQuery, SearchResult
+from dailypapers.store.db import OperationalError, Session
 
 __all__ = ["Hit", "SearchQuery", "SearchResult", "related", "search", "search_detailed", "total_without_filters"]
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from dailypapers.search.explain import highlight
 from dailypapers.search.query import Hit
+from dailypapers.store.db import Session
 from dailypapers.store.reads import visible_papers
 
 

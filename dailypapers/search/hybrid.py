@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy.orm import Session
-
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.index.engines import keyword_index
@@ -16,6 +14,7 @@ from dailypapers.search.hits import load_hits
 from dailypapers.search.keywords import parse_keyword_query, single_terms
 from dailypapers.search.query import CANDIDATE_DEPTH, SearchQuery, SearchResult
 from dailypapers.search.semantic import coverage_notes, semantic_candidates, semantic_index, similarity_floor
+from dailypapers.store.db import Session
 from dailypapers.store.reads import newest_paper_id
 
 NO_VECTORS = ("the semantic index is not built yet, so these are keyword matches only "

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.orm import Session
-
 from dailypapers.index.engines import keyword_index
 from dailypapers.index.protocols import Filters, KeywordQuery
-from dailypapers.index.stored_vectors import vector_of
 from dailypapers.search.hits import load_hits
 from dailypapers.search.query import Hit
 from dailypapers.search.semantic import nearest, semantic_index
+from dailypapers.store.db import Session
+from dailypapers.store.embeddings import vector_of
 from dailypapers.store.reads import paper_title
 
 _WORD = re.compile(r"\w+", re.UNICODE)

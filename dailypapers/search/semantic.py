@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy.orm import Session
 
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import get_embedder, model_label
 from dailypapers.index.engines import vector_index
 from dailypapers.index.protocols import Filters, KeywordIndex, VectorIndex
 from dailypapers.search.query import SearchQuery
+from dailypapers.store.db import Session
 
 # The cosine similarity below which a paper is no semantic match, per model. Measured on the 63 judged queries
 # (benchmarks/relevance.py --floor): every judged relevant paper scores at least 0.203 with MiniLM (0.451 with

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
 from dailypapers.index.engines import keyword_index
 from dailypapers.index.protocols import Filters, KeywordIndex, KeywordQuery
 from dailypapers.search.keywords import parse_keyword_query, single_terms
 from dailypapers.search.query import MAX_QUERY_CHARS
+from dailypapers.store.db import Session
 from dailypapers.store.reads import published_months, published_span
 
 MAX_QUERIES = 5

@@ -16,10 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection as Connection  # the store's types and errors: callers name them from here
+from sqlalchemy import Engine as Engine
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError as IntegrityError  # a row broke a constraint (a unique key, mostly)
+from sqlalchemy.exc import OperationalError as OperationalError  # the database could not run a statement
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.orm import Session as Session  # the unit of work store functions take; callers name it from here
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
@@ -30,6 +35,7 @@ from dailypapers.errors import StoreError
 if TYPE_CHECKING:
     from alembic.config import Config
 
+DatabaseError = SQLAlchemyError  # any error of the database or its driver, as callers name it
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, Engine] = {}
 _checked: set[str] = set()  # URLs whose schema was found current in this process
@@ -154,6 +160,20 @@ def schema_problem(engine: Engine) -> str | None:
     if applied == migration_heads():
         return None
     return "is not set up yet" if not applied else "was made by another version of dailypapers"
+
+
+def backend_of(url: str) -> str:
+    """"sqlite" or "postgresql": the database a URL names, whatever its driver."""
+    return make_url(url).get_backend_name()
+
+
+def libpq_url(url: str) -> str:
+    """The URL without its SQLAlchemy driver name, as libpq (psycopg, procrastinate) takes it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def same_database(url: str, other: str) -> bool:
+    return make_url(url) == make_url(other)
 
 
 def probe_engine(url: str, seconds: float) -> Engine:

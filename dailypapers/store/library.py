@@ -25,6 +25,7 @@ from dailypapers.store.models import (
     Save,
     SavedSearch,
     User,
+    Vote,
     utcnow,
 )
 
@@ -132,6 +133,20 @@ def dismissed_among(session: Session, user_id: int, paper_ids: Many[int]) -> set
         return set()
     return set(session.scalars(select(Dismissal.paper_id).where(Dismissal.user_id == user_id,
                                                                 Dismissal.paper_id.in_(paper_ids))))
+
+
+def marks_of(session: Session, user_id: int) -> tuple[list[tuple[int, datetime]], list[tuple[int, datetime]]]:
+    """What the personal feed learns from: (paper id, when) of the user's upvotes, saves and collection items
+    (liked), and of their "not interested" marks (dismissed)."""
+    liked: list[tuple[int, datetime]] = []
+    for model in (Vote, Save):
+        liked += session.execute(select(model.paper_id, model.created_at).where(model.user_id == user_id)).all()
+    liked += session.execute(select(CollectionItem.paper_id, CollectionItem.created_at)
+                             .join(Collection, Collection.id == CollectionItem.collection_id)
+                             .where(Collection.user_id == user_id)).all()
+    dismissed = list(session.execute(select(Dismissal.paper_id, Dismissal.created_at)
+                                     .where(Dismissal.user_id == user_id)).all())
+    return liked, dismissed
 
 
 def visible_papers_by_arxiv_id(session: Session, arxiv_ids: Many[str]) -> dict[str, Paper]:

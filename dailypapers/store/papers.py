@@ -1,4 +1,9 @@
-"""Paper writes and reads. `upsert_papers` is the only way papers get written."""
+"""Paper writes: `upsert_papers` brings papers in; hiding and the confirmed links are the site's own writes.
+
+Every write of a field a keyword index holds (title, abstract, authors, categories, dates, code link, hidden)
+bumps `papers.change_seq` here, in the store function itself, so no caller can forget to tell the indexes.
+Reads are store/reads.py's.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.errors import InvalidInput
 from dailypapers.names import author_keys_text
 from dailypapers.sources.links import suggested_links
 from dailypapers.sources.records import FIELDS, LINKS, PaperRecord
@@ -141,16 +148,22 @@ def next_change_seq(conn: Connection) -> int:
     return (conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0) + 1
 
 
-def mark_changed(session, paper: Paper) -> None:
+def _mark_changed(session: Session, paper: Paper) -> None:
     """Every paper write besides `upsert_papers` ends here: the new change number tells the keyword index."""
     paper.change_seq = next_change_seq(session.connection())
     session.flush()
 
 
-def set_hidden(session, paper: Paper, hidden: bool) -> None:
+def set_hidden(session: Session, paper: Paper, hidden: bool) -> None:
     """Hide or show a paper; the keyword index drops or restores it."""
     paper.hidden = hidden
-    mark_changed(session, paper)
+    _mark_changed(session, paper)
+
+
+def set_links(session: Session, paper: Paper, *, code_url: str | None, project_page: str | None) -> None:
+    """The paper's confirmed code repository and project page ("has code" is a keyword-index field)."""
+    paper.code_url, paper.project_page = code_url, project_page
+    _mark_changed(session, paper)
 
 
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # the text form SQLAlchemy itself stores on SQLite
@@ -235,27 +248,17 @@ def iter_records(session, batch: int = 1000) -> Iterator[PaperRecord]:
         session.expunge_all()
 
 
-def get_paper(session, arxiv_id: str) -> Paper:
-    paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
-    if paper is None:
-        raise NotFound(f"no paper {arxiv_id} in the store")
-    return paper
-
-
-def count_papers(session) -> int:
-    return session.scalar(select(func.count()).select_from(Paper)) or 0
-
-
-def count_daily_entries(session) -> int:
-    return session.scalar(select(func.count()).select_from(DailyEntry)) or 0
-
-
-def add_daily_entry(session, paper: Paper, on: date, submitted_by_id: int | None = None,
-                    is_demo: bool = False) -> DailyEntry:
-    """Put a paper on the daily feed; a paper enters the feed once."""
+def add_daily_entry(session: Session, paper: Paper, on: date, submitted_by_id: int | None = None,
+                    is_demo: bool = False, submitted_at: datetime | None = None) -> DailyEntry:
+    """Put a paper on the daily feed (submitted now, unless `submitted_at`); a paper enters the feed once."""
     if paper.daily_entry is not None:
         raise InvalidInput(f"{paper.arxiv_id} is already on the daily feed of {paper.daily_entry.date.isoformat()}")
     entry = DailyEntry(paper=paper, date=on, submitted_by_id=submitted_by_id, is_demo=is_demo)
+    if submitted_at is not None:
+        entry.submitted_at = submitted_at
     session.add(entry)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another request put it on the feed a moment ago
+        raise InvalidInput(f"{paper.arxiv_id} is already on the daily feed; a paper enters the feed once") from exc
     return entry

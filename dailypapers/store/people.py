@@ -56,6 +56,14 @@ def add_user(session: Session, *, username: str, email: str | None, fullname: st
     return user
 
 
+def add_demo_user(session: Session, *, username: str, fullname: str) -> User:
+    """A made-up account of the demo (its voters): no address, no password, marked as demo data."""
+    user = User(username=username, fullname=fullname, is_demo=True)
+    session.add(user)
+    session.flush()
+    return user
+
+
 def members(session: Session) -> list[User]:
     """Every account but the demo voters, oldest first."""
     return list(session.scalars(select(User).where(User.is_demo.is_(False)).order_by(User.id)))

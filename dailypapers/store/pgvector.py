@@ -1,7 +1,7 @@
 """The `embeddings` table as PostgreSQL has it (migration 0006): the float32 blob plus its pgvector copy.
 
 Every write of a vector on PostgreSQL goes through `EMBEDDINGS_PG`, whose `embedding` column takes the same
-blob and sends it as a pgvector literal, so the two can never differ (index/stored_vectors.py and
+blob and sends it as a pgvector literal, so the two can never differ (store/embeddings.py and
 `dailypapers migrate` write with it).
 """
 

@@ -1,15 +1,19 @@
-"""Paper reads for search and the indexes: hits by id, the papers changed since an index's watermark, and the
-first-version dates that topic trends count by month."""
+"""Paper reads, all of them: one paper by its arXiv id, papers by id and for search hits, the keyset listing,
+an author's papers, the moderation list; for search and the indexes, hits by id, the papers changed since an
+index's watermark, and the first-version dates that topic trends count by month."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import Connection, func, select, text
+from sqlalchemy.orm import Session, joinedload
 
-from dailypapers.store.models import Paper
+from dailypapers.errors import NotFound
+from dailypapers.store.models import DailyEntry, Paper
 
 PAPERS = Paper.__table__
 # A paper as a keyword index takes it, one JSON object built by the database itself (no Python per paper):
@@ -30,6 +34,66 @@ _DAY_NUMBER = {
     "sqlite": "CAST(julianday(date(published_at)) - 1721424.5 AS INTEGER)",
     "postgresql": "((published_at AT TIME ZONE 'UTC')::date - DATE '0001-01-01' + 1)",
 }
+
+
+class HasPaperId(Protocol):
+    paper_id: int
+
+
+def paper_by_arxiv_id(session: Session, arxiv_id: str) -> Paper | None:
+    """The paper with this id, hidden or not, its feed entry and submitter loaded in the same query."""
+    return session.scalar(select(Paper).options(joinedload(Paper.daily_entry).joinedload(DailyEntry.submitted_by))
+                          .where(Paper.arxiv_id == arxiv_id))
+
+
+def get_paper(session: Session, arxiv_id: str) -> Paper:
+    """The paper with this id, hidden or not; NotFound when the store lacks it."""
+    paper = paper_by_arxiv_id(session, arxiv_id)
+    if paper is None:
+        raise NotFound(f"no paper {arxiv_id} in the store")
+    return paper
+
+
+def has_paper(session: Session, arxiv_id: str) -> bool:
+    return session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id)) is not None
+
+
+def papers_by_ids(session: Session, ids: Iterable[int], *, include_hidden: bool = False) -> dict[int, Paper]:
+    """{id: paper} of those ids the store holds (and shows, unless `include_hidden`)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    stmt = select(Paper).where(Paper.id.in_(ids))
+    if not include_hidden:
+        stmt = stmt.where(Paper.hidden.is_(False))
+    return {paper.id: paper for paper in session.scalars(stmt)}
+
+
+def papers_for_hits(session: Session, hits: Iterable[HasPaperId]) -> dict[int, Paper]:
+    """{id: paper} of the visible papers of search hits (or anything with a `paper_id`), in one query."""
+    return papers_by_ids(session, (hit.paper_id for hit in hits))
+
+
+def papers_page(session: Session, *, after_id: int, limit: int) -> list[Paper]:
+    """All visible papers in id order, keyset-paged (for the API's cursor listing)."""
+    return list(session.scalars(
+        select(Paper).where(Paper.id > after_id, Paper.hidden.is_(False)).order_by(Paper.id).limit(limit)))
+
+
+def papers_by_author(session: Session, key: str, limit: int) -> list[Paper]:
+    """The visible papers whose author keys hold `key` (names.author_key), newest first."""
+    return list(session.scalars(
+        select(Paper).where(Paper.hidden.is_(False), Paper.author_keys.contains(f"|{key}|", autoescape=True))
+        .order_by(Paper.published_at.desc(), Paper.id.desc()).limit(limit)))
+
+
+def hidden_papers(session: Session) -> list[Paper]:
+    """Every hidden paper, the latest first (the moderation queue)."""
+    return list(session.scalars(select(Paper).where(Paper.hidden.is_(True)).order_by(Paper.id.desc())))
+
+
+def count_papers(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Paper)) or 0
 
 
 def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict:

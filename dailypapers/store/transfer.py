@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, Integer, Table, func, select, text
+from sqlalchemy import Connection, Engine, Integer, Table, func, inspect, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.store.models import Base
@@ -44,6 +44,22 @@ class TableCheck:
 
 def tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)  # parents before the rows that point at them
+
+
+def row_counts(conn: Connection, names: Iterable[str] | None = None) -> dict[str, int]:
+    """{table: rows} of every table of the schema (only these, if given), as `conn` sees them."""
+    wanted = None if names is None else set(names)
+    return {t.name: conn.scalar(select(func.count()).select_from(t)) or 0
+            for t in tables() if wanted is None or t.name in wanted}
+
+
+def holds_rows(engine: Engine, ignoring: Iterable[str] = ()) -> bool:
+    """Whether any table of the schema but those `ignoring` has a row (OperationalError when the database cannot
+    be opened)."""
+    with engine.connect() as conn:
+        present = set(inspect(conn).get_table_names())
+        return any(conn.scalar(select(literal(1)).select_from(t).limit(1)) for t in tables()
+                   if t.name in present and t.name not in set(ignoring))
 
 
 def copy_table(source: Engine, target: Engine, table: Table, progress: Progress | None = None,

@@ -16,7 +16,7 @@ from dailypapers.community import comments, moderation
 from dailypapers.community.claims import paper_claims
 from dailypapers.community.links import set_links
 from dailypapers.community.papers import load_paper
-from dailypapers.community.reading import paper_view, papers_by_ids, typed_id
+from dailypapers.community.reading import paper_view, typed_id
 from dailypapers.community.submissions import PendingSubmission, ensure_paper, submit_within
 from dailypapers.community.users import public_user
 from dailypapers.community.votes import vote
@@ -27,7 +27,10 @@ from dailypapers.ranking.feed import API_SORTS, feed_rows, submitted_rows
 from dailypapers.search import SearchQuery, related, search
 from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.sources.ids import parse_arxiv_id
+from dailypapers.store.comments import visible_comments
 from dailypapers.store.db import session_scope
+from dailypapers.store.reads import papers_for_hits, papers_page
+from dailypapers.store.votes import upvoted_papers, voted_among
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user
 from dailypapers.web.inputs import CommentIn, Cursor, DbId, HiddenIn, LinksIn, PaperRef
@@ -98,7 +101,7 @@ def search_papers(
                         date_to=parse_day(date_to) if date_to else None, has_code=has_code).validate()
     with session_scope() as session:
         hits = search(session, query)
-        papers = papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_for_hits(session, hits)
         claims = paper_claims(session, list(papers))
         return JSONResponse([schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks,
                                                  claims=claims.get(h.paper_id)) for h in hits if h.paper_id in papers])
@@ -109,7 +112,7 @@ def list_papers(request: Request, response: Response,
                 cursor: Annotated[Cursor, Query(description="From the previous page's Link")] = 0,
                 limit: int = Query(50, ge=1, le=MAX_LIST_LIMIT, description="Papers per page")):
     with session_scope() as session:
-        papers = queries.papers_page(session, after_id=cursor, limit=limit)
+        papers = papers_page(session, after_id=cursor, limit=limit)
         body = [schemas.paper_json(paper) for paper in papers]
     if len(papers) == limit:
         link_next(request, response, str(papers[-1].id), limit)
@@ -168,7 +171,7 @@ def _comment_json(comment) -> dict:
 def list_comments(arxiv_id: str):
     with session_scope() as session:
         paper = load_paper(session, arxiv_id)
-        return [_comment_json(c) for c in queries.visible_comments(session, paper.id)]
+        return [_comment_json(c) for c in visible_comments(session, paper.id)]
 
 
 @router.post("/papers/{arxiv_id:path}/comment", status_code=201, summary="Comment on a paper")
@@ -209,7 +212,7 @@ def related_papers(arxiv_id: str, limit: int = Query(5, ge=1, le=MAX_RELATED_LIM
     with session_scope() as session:
         paper = load_paper(session, arxiv_id)
         hits = related(session, paper.id, limit)
-        papers = papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_for_hits(session, hits)
         return [schemas.paper_json(papers[h.paper_id]) for h in hits if h.paper_id in papers]
 
 
@@ -220,7 +223,7 @@ def paper_info(arxiv_id: str, request: Request):
         view = paper_view(session, arxiv_id, include_hidden=bool(user and user.is_admin))
         data = schemas.paper_view_json(view)
         if user is not None:
-            data["isUpvoted"] = bool(queries.has_voted(session, user.id, [view.paper.id]))
+            data["isUpvoted"] = bool(voted_among(session, user.id, [view.paper.id]))
         return JSONResponse(data)
 
 
@@ -230,4 +233,4 @@ def user_info(username: str):
         user = public_user(session, username)
         return {**schemas.user_json(user),
                 "submitted": _daily_entries(session, submitted_rows(session, user)),
-                "upvoted": [schemas.paper_json(p) for p in queries.upvoted_papers(session, user.id)]}
+                "upvoted": [schemas.paper_json(p) for p in upvoted_papers(session, user.id)]}

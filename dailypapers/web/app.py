@@ -16,7 +16,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -24,7 +23,7 @@ from dailypapers.config import configure_logging, get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.logs import REQUEST_ID
 from dailypapers.mcp_server.server import build_server, http_routes
-from dailypapers.store.db import get_engine
+from dailypapers.store.db import DatabaseError, get_engine
 from dailypapers.web import (
     accounts,
     actions,
@@ -115,7 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         return error_response(request, 400, _validation_message(exc))
 
-    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(DatabaseError)
     @app.exception_handler(OSError)
     async def disk_full(request: Request, exc: Exception):
         if not is_disk_full(exc):

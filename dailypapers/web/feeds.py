@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from dailypapers.community.reading import papers_by_ids
 from dailypapers.config import get_settings
 from dailypapers.ranking.feed import feed_rows
 from dailypapers.search import SearchQuery, search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Paper
+from dailypapers.store.reads import papers_for_hits
 from dailypapers.validators import xml_safe
 from dailypapers.web import queries
 from dailypapers.web.inputs import SearchForm
@@ -143,7 +143,7 @@ def search_items(query: SearchQuery) -> list[Item]:
     """The hits of a search as feed items, best first, each dated by its first publication."""
     with session_scope() as session:
         hits = search(session, query)
-        papers = papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_for_hits(session, hits)
     return [Item(papers[h.paper_id], papers[h.paper_id].published_at or papers[h.paper_id].created_at)
             for h in hits if h.paper_id in papers]
 

@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from dailypapers.community import library
 from dailypapers.community.library import ListKey, PaperPage
-from dailypapers.community.reading import papers_by_ids
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.exports import FORMATS, ExportFormat
 from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS, Pick, recommend
@@ -25,7 +24,9 @@ from dailypapers.ranking.signals import reset_feed, user_signals
 from dailypapers.search import search
 from dailypapers.store.db import Session, session_scope
 from dailypapers.store.models import Collection, Paper, User
-from dailypapers.web import queries, schemas
+from dailypapers.store.reads import papers_for_hits
+from dailypapers.store.votes import voted_among
+from dailypapers.web import schemas
 from dailypapers.web.api import MAX_LIST_LIMIT
 from dailypapers.web.auth import Writer, current_user, require_user
 from dailypapers.web.inputs import (
@@ -59,7 +60,7 @@ def _cards(session, user: User | None, papers: list[Paper]) -> dict:
     """What paper cards need besides the papers: the user's upvotes and library marks."""
     ids = [p.id for p in papers]
     user_id = user.id if user else None
-    return {"voted": queries.has_voted(session, user_id, ids), "marks": library.card_state(session, user_id, ids)}
+    return {"voted": voted_among(session, user_id, ids), "marks": library.card_state(session, user_id, ids)}
 
 
 def _format(fmt: str) -> ExportFormat:
@@ -233,7 +234,7 @@ def search_export(fmt: str, form: Annotated[SearchForm, Query()]):
         raise InvalidInput("an export of a search needs the query: q=...")
     with session_scope() as session:
         hits = search(session, form.query(EXPORT_SEARCH_SIZE))
-        papers = papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_for_hits(session, hits)
         return _export([papers[h.paper_id] for h in hits if h.paper_id in papers], fmt, "search")
 
 

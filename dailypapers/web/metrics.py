@@ -21,15 +21,14 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, REGISTRY, Counter, Histo
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy.orm import Session
 
 from dailypapers.config import get_settings
 from dailypapers.digest.status import mail_states
 from dailypapers.index.embedders import model_label
 from dailypapers.index.engines import keyword_index
-from dailypapers.index.stored_vectors import count_pending
-from dailypapers.jobs.status import jobs_per_state
-from dailypapers.store.db import open_engine
+from dailypapers.store.db import Session, open_engine
+from dailypapers.store.embeddings import count_pending
+from dailypapers.store.jobs import jobs_per_state
 from dailypapers.web.responses import json_error
 
 router = APIRouter(include_in_schema=False)

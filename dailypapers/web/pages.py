@@ -15,7 +15,7 @@ from dailypapers.community.claims import user_claim
 from dailypapers.community.comments import render_markdown, thread_order
 from dailypapers.community.library import card_state
 from dailypapers.community.links import may_edit_links
-from dailypapers.community.reading import canonical_id, paper_view, papers_by_ids, typed_id
+from dailypapers.community.reading import canonical_id, paper_view, typed_id
 from dailypapers.community.submissions import takes_submissions
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
@@ -25,7 +25,10 @@ from dailypapers.periods import Period, day_period, month_period, parse_period, 
 from dailypapers.ranking.feed import TRENDING_WINDOW_DAYS, feed_rows, latest_feed_date, neighbour_dates, submitted_rows
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
 from dailypapers.search import related, search_detailed, total_without_filters
+from dailypapers.store.comments import visible_comments
 from dailypapers.store.db import session_scope
+from dailypapers.store.reads import papers_for_hits
+from dailypapers.store.votes import upvoted_papers, voted_among
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
 from dailypapers.web.inputs import SearchForm
@@ -71,7 +74,7 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
         rows = feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
         before, after = neighbour_dates(session, period)
-        voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
+        voted = voted_among(session, user.id if user else None, [r.paper.id for r in rows])
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
     # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
@@ -133,7 +136,7 @@ def trending_page(request: Request, p: int = 0, category: str | None = None):
     with session_scope() as session:
         rows = feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
-        voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
+        voted = voted_among(session, user.id if user else None, [r.paper.id for r in rows])
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=voted,
                   marks=marks,
@@ -173,9 +176,9 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
         query = form.query(SEARCH_PAGE_SIZE, (p - 1) * SEARCH_PAGE_SIZE)
         with session_scope() as session:
             result = search_detailed(session, query)
-            papers = papers_by_ids(session, [h.paper_id for h in result.hits])
+            papers = papers_for_hits(session, result.hits)
             marks = card_state(session, user.id if user else None, list(papers))
-            voted = queries.has_voted(session, user.id if user else None, list(papers))
+            voted = voted_among(session, user.id if user else None, list(papers))
             unfiltered = total_without_filters(session, query) if not result.total and query.filtered else 0
     except InvalidInput as exc:
         return render(request, "search.html", status_code=400, **{**page, "error": str(exc)})
@@ -190,7 +193,7 @@ def user_page(request: Request, username: str):
     with session_scope() as session:
         profile = public_user(session, username)
         submitted = submitted_rows(session, profile)
-        upvoted = queries.upvoted_papers(session, profile.id)
+        upvoted = upvoted_papers(session, profile.id)
         session.expunge(profile)
     return render(request, "user.html", profile=profile, submitted=submitted, upvoted=upvoted)
 
@@ -208,8 +211,8 @@ def paper_page(request: Request, arxiv_id: str):
     is_admin = bool(user and user.is_admin)
     with session_scope() as session:
         view = paper_view(session, arxiv_id, include_hidden=is_admin)
-        comments = queries.visible_comments(session, view.paper.id, include_hidden=is_admin)
-        voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
+        comments = visible_comments(session, view.paper.id, include_hidden=is_admin)
+        voted = bool(voted_among(session, user.id if user else None, [view.paper.id]))
         edits_links = may_edit_links(session, user, view.paper)
         marks = card_state(session, user.id if user else None, [view.paper.id])
         my_claim = user_claim(session, user, view.paper.id)
@@ -217,7 +220,7 @@ def paper_page(request: Request, arxiv_id: str):
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
         hits = related(session, view.paper.id, 6)
-        related_papers = papers_by_ids(session, [h.paper_id for h in hits])
+        related_papers = papers_for_hits(session, hits)
     related_list = [related_papers[h.paper_id] for h in hits if h.paper_id in related_papers]
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,

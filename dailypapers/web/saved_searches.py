@@ -16,7 +16,6 @@ from fastapi import APIRouter, Form, Query, Request
 
 from dailypapers.community import saved_searches
 from dailypapers.community.library import card_state
-from dailypapers.community.reading import papers_by_ids
 from dailypapers.community.saved_searches import search_query, search_url
 from dailypapers.config import get_settings
 from dailypapers.digest.tokens import BadToken, TokenSubject, make_token, read_token
@@ -24,7 +23,9 @@ from dailypapers.errors import NotFound
 from dailypapers.search import search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import SavedSearch
-from dailypapers.web import feeds, queries
+from dailypapers.store.reads import papers_for_hits
+from dailypapers.store.votes import voted_among
+from dailypapers.web import feeds
 from dailypapers.web.auth import Writer, require_user
 from dailypapers.web.inputs import DbId, MarkForm, RenameForm, SavedSearchForm, SavedSearchIn
 from dailypapers.web.responses import answer
@@ -82,9 +83,9 @@ def page(request: Request, saved_id: DbId):
     with session_scope() as session:
         saved = saved_searches.get_saved_search(session, user, saved_id)
         hits = search(session, search_query(saved, PAGE_SIZE))
-        papers = papers_by_ids(session, [h.paper_id for h in hits])
+        papers = papers_for_hits(session, hits)
         marks = card_state(session, user.id, list(papers))
-        voted = queries.has_voted(session, user.id, list(papers))
+        voted = voted_among(session, user.id, list(papers))
         return render(request, "saved_search.html", saved=saved, feeds=feed_paths(saved),
                       search_url=search_url(saved), hits=[h for h in hits if h.paper_id in papers], papers=papers,
                       marks=marks, voted=voted)

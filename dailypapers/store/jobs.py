@@ -1,4 +1,5 @@
-"""Recent jobs and their status, read from procrastinate's tables with the site's own engine."""
+"""The job queue's tables (procrastinate's, on PostgreSQL): recent jobs, jobs per state, and the arguments of
+those still to run, read with the site's own engine."""
 
 from __future__ import annotations
 
