@@ -7,6 +7,8 @@ accounts, actions (the writes behind buttons), api (JSON), feeds (RSS/Atom).
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -141,7 +143,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
 
 
-def create_app() -> FastAPI:
+def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
+    """The whole site; `clock` ages the micro-cache's entries (tests move one of their own)."""
     configure_logging()  # before any library installs a handler of its own
     mcp = build_server()
 
@@ -158,7 +161,7 @@ def create_app() -> FastAPI:
     app.openapi = lambda: truthful_openapi(app)
     install_error_handlers(app)
     app.add_middleware(CsrfCookieMiddleware)
-    app.add_middleware(MicroCache)  # added late, so it runs early: a cache hit skips everything inside it
+    app.add_middleware(MicroCache, clock=clock)  # added late, so it runs early: a cache hit skips everything inside it
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)  # on every answer, refusals and cache hits too
