@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dailypapers"
 
 # Small shared modules every layer may use: errors, settings, and the validated input types.
-FOUNDATION = {"errors", "config", "logs", "dates", "periods", "validators", "names", "data"}
+FOUNDATION = {"errors", "config", "logs", "dates", "periods", "validators", "names", "faults", "data"}
 
 # package -> the packages it may import (besides itself and the foundation), in data-flow order.
 ALLOWED: dict[str, set[str]] = {

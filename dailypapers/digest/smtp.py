@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import DailyPapersError
+from dailypapers.faults import SENDING_RECORDED, fault_point
 
 if TYPE_CHECKING:  # the report is the delivery loop's (send.py), which imports this module
     from dailypapers.digest.send import DeliveryReport
@@ -187,6 +188,7 @@ class SmtpClient:
         except BaseException:
             self.drop()  # no "." was sent: the server throws the message away
             raise
+        fault_point(SENDING_RECORDED)
         try:
             smtp.send(b".\r\n")
             code, reply = smtp.getreply()

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from dailypapers.faults import VECTORS_SAVED, fault_point
 from dailypapers.index.embedders import Embedder, paper_text
 from dailypapers.store.models import Embedding, utcnow
 from dailypapers.store.pgvector import EMBEDDINGS_PG
@@ -75,6 +76,7 @@ def embed_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
         if max_batches is not None and number >= max_batches:
             break
         _embed_rows(engine, embedder, rows)
+        fault_point(VECTORS_SAVED)
         result.embedded += len(rows)
         if advance:
             advance(len(rows))

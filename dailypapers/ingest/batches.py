@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from dailypapers.faults import BATCH_UNCOMMITTED, fault_point
 from dailypapers.index.engines import keyword_index
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.papers import UpsertResult, paper_row, upsert_rows
@@ -24,6 +25,7 @@ def write_rows(engine: Engine, rows: list[tuple], state: tuple[str, dict | None]
         result = upsert_rows(session.connection(), rows)
         if state is not None:
             set_state(session, *state)
+        fault_point(BATCH_UNCOMMITTED)
     if index:
         keyword_index(engine).sync()  # searchable at once; a crash before this is caught up by the next sync
     return result
