@@ -27,7 +27,6 @@ from dailypapers.index.embedders import model_label
 from dailypapers.index.keyphrases import describe_with_tokens
 from dailypapers.index.stored_vectors import save_vectors
 from dailypapers.index.token_vectors import minilm_token_vectors
-from dailypapers.index.vectors import clear_cache
 from dailypapers.index.words import STOPWORDS
 from dailypapers.ingest.demo import demo_records
 from dailypapers.ranking.recommend import fit_user_model, shared_terms
@@ -44,14 +43,6 @@ OLD_GRAPH = "2412.00999"  # topic A, first published and added to this site 20 d
 DIM = 16
 
 
-@pytest.fixture
-def vectors_cache(settings):
-    """Each test reads the vectors of its own database."""
-    clear_cache()
-    yield
-    clear_cache()
-
-
 def _topic_vector(rng, axis: int) -> np.ndarray:
     vector = rng.normal(scale=0.25, size=DIM)
     vector[axis] += 1.0
@@ -59,7 +50,7 @@ def _topic_vector(rng, axis: int) -> np.ndarray:
 
 
 @pytest.fixture
-def corpus(backend, vectors_cache):
+def corpus(backend, settings):
     """28 recent papers (two topics and noise) and an old one, each with a vector."""
     rng = np.random.default_rng(0)
     records = ([record(a, f"Graph neural networks for traffic {i}", abstract="Message passing on road graphs.",

@@ -54,8 +54,7 @@ def keyword_engine(request, monkeypatch, session):
 
     monkeypatch.setattr(get_settings(), "keyword_engine", request.param if request.param == "tantivy" else sql)
     forget_indexes()
-    yield request.param
-    forget_indexes()
+    return request.param
 
 
 def test_counts_and_shares_per_month(store, keyword_engine):

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from dailypapers import __version__
 from dailypapers.config import configure_logging, get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.logs import REQUEST_ID
@@ -153,7 +154,8 @@ def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
         async with mcp.session_manager.run():  # the MCP endpoint's task group lives as long as the app
             yield
 
-    app = FastAPI(title="dailypapers", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,  # /docs: no CDN
+    app = FastAPI(title="dailypapers", version=__version__, docs_url=None, redoc_url=None,  # /docs: no CDN
+                  lifespan=lifespan,
                   description="Daily papers feed, search and discussion. The read endpoints follow the Hugging "
                               "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
     get_engine()  # open and check the database now, not inside the first requests' threads
