@@ -18,6 +18,8 @@ from dailypapers.store.models import DigestDelivery, Subscriber
 from tests.digest_helpers import CONFIRMED_AT, PERIOD, add_subscriber, seed_feed, subprocess_env
 from tests.smtp_sink import Inbox, free_port
 
+pytestmark = pytest.mark.slow  # every test runs the command in subprocesses
+
 MANY = 40
 
 

@@ -67,6 +67,7 @@ def test_malformed_records_are_skipped_counted_and_logged(engine, tmp_path, sess
     assert {p.arxiv_id for p in session.scalars(select(Paper))} == {"2401.00001", "2401.00004"}
 
 
+@pytest.mark.slow
 def test_cli_import_rejects_go_to_the_data_dir_named_by_the_file(cli, settings, tmp_path):
     src = write_lines(tmp_path / "mixed.jsonl", [snapshot_line("2401.00001"), "{not json"])
     result = cli("import", str(src), "--json")
@@ -97,6 +98,7 @@ def test_gzip_and_fts_in_step(engine, tmp_path, session, monkeypatch):
     assert session.execute(text("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'penguin'")).scalar() == 1
 
 
+@pytest.mark.slow
 def test_full_real_sample_imports_and_reimports_unchanged(cli, tmp_path):
     first = cli("import", str(SAMPLE_20K), "--json")
     assert first.returncode == 0, first.stderr
@@ -116,6 +118,7 @@ def test_full_real_sample_imports_and_reimports_unchanged(cli, tmp_path):
     assert (third["inserted"], third["updated"], third["unchanged"]) == (0, 0, 19995)
 
 
+@pytest.mark.slow
 def test_a_killed_import_keeps_whole_batches_and_the_rerun_gives_exact_counts(cli, engine, tmp_path):
     """SIGKILLed with its fourth batch written but not committed: the three committed batches stay, the fourth
     leaves no row, and the rerun ends with exactly the right rows."""

@@ -92,6 +92,7 @@ def test_vectors_are_kept_per_model_so_changing_the_model_reembeds(engine, setti
         assert conn.execute(text("SELECT count(*) FROM embeddings")).scalar() == 6
 
 
+@pytest.mark.slow
 def test_index_command_resumes_after_a_kill(cli, settings, engine):
     """A real `dailypapers index` SIGKILLed after its second batch keeps both batches; the rerun embeds only the
     rest."""
@@ -129,6 +130,7 @@ def test_vector_index_files_are_rebuilt_only_when_vectors_change(engine, setting
     assert reloaded is not index and len(reloaded) == 10  # readers pick up the new generation
 
 
+@pytest.mark.slow
 def test_hnsw_and_exact_scan_agree_and_filters_fall_back_to_an_exact_subset(engine, settings):
     with engine.begin() as conn:
         upsert_papers(conn, demo_records())

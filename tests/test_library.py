@@ -292,6 +292,7 @@ def test_new_means_arrived_on_this_site_not_first_published_on_arxiv(alice):
     assert "New on this site in the last:" in page and "whatever its arXiv date" in page
 
 
+@pytest.mark.slow
 def test_a_member_who_saves_three_demo_papers_gets_picks_on_the_default_window(demo, cli, backend):
     """The demo's papers were first published on arXiv long ago: For you and `recommend` still have picks."""
     c = client()
@@ -421,6 +422,7 @@ def test_collection_and_search_exports(alice):
 # --- the command line -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_sets_signals_and_recommends(alice, cli, tmp_path, backend):
     env = {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))} \
         if backend == "postgresql" else {}

@@ -206,6 +206,7 @@ def worker_pids(folder) -> set[str]:
     return {path.stem.removeprefix("counter_") for path in folder.glob("counter_*.db")}
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("the workers' counts are files in the data dir, whatever the store")
 def test_several_workers_are_counted_together(settings):
     folder = settings.data_dir / "metrics"

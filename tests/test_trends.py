@@ -190,6 +190,7 @@ def test_an_empty_store_says_so(session):
     assert page.status_code == 200 and 'id="trends-empty"' in page.text and "no papers yet" in page.text
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("the command is a thin shell over the counting tested on both stores")
 def test_the_trends_command(store, cli, tmp_path):
     done = cli("trends", "graph neural", "diffusion", "--json")
