@@ -1,4 +1,5 @@
-# dailypapers: `make demo` runs the site with demo data; `make test` runs the whole test suite.
+# dailypapers: `make demo` runs the site with demo data; `make check` runs lint and the fast tests (minutes),
+# `make test` the whole test suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test-install lock demo test test-deps lint serve clean
+.PHONY: install test-install lock demo check test test-deps lint serve clean
 
 # Installs come from the lock files only, every file checked against its hash: `make demo` the site's
 # packages (no torch), `make test` the test tools as well. `make lock` refreshes both from pyproject.toml.
@@ -60,6 +61,12 @@ test-deps:
 
 lint: test-install
 	$(BIN)/ruff check dailypapers tests benchmarks scripts
+
+# The fast tier, before every commit: lint, and the tests that need no browser, no PostgreSQL server and no long
+# run (markers in pyproject.toml; tests/conftest.py marks every PostgreSQL test). Under 3 minutes on 2 cores.
+FAST := not browser and not postgres and not slow
+check: test-install lint
+	$(BIN)/pytest -q -n 2 -m "$(FAST)"
 
 test: test-install test-deps lint
 	$(BIN)/pytest -q -n 2

@@ -53,9 +53,24 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
+    """Every test that needs the PostgreSQL server is marked `postgres` (`make check` leaves them out): those run
+    on the `postgresql` backend and those that ask for a database of the server themselves (`empty_postgres`)."""
     for item in items:
-        if getattr(item, "callspec", None) and item.callspec.params.get("backend") == "postgresql":
+        on_postgresql = getattr(item, "callspec", None) and item.callspec.params.get("backend") == "postgresql"
+        if on_postgresql or "postgres_url" in item.fixturenames:
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skip is a failure: a test that skips itself (a fast machine, a missing program) tests nothing while the
+    run looks whole. A missing server or browser is set up (`make test-deps`) or left out by marker (`make check`)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"this test skipped itself ({reason}); tests here never skip"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -72,6 +87,35 @@ def run_log(tmp_path_factory):
     leaks = [line for line in (path.read_text(encoding="utf-8") if path.exists() else "").splitlines()
              if any(secret in line for secret in TEST_SECRETS) or API_TOKEN.search(line)]
     assert not leaks, f"secrets in the log of this test run ({path}):\n" + "\n".join(leaks[:20])
+
+
+def forget_process_state() -> None:
+    """Let go of everything dailypapers keeps per process: the settings, the engines, the open keyword indexes and
+    vector snapshots, the loaded vector files, the readers' fitted models, the login's stand-in hash (its cost
+    follows the test's hasher). Models read from files (embedders, tokenizers) stay: they depend on nothing a
+    test changes, and loading them again would cost seconds per test."""
+    from dailypapers.community import users
+    from dailypapers.config import reset_settings
+    from dailypapers.index.engines import forget_indexes
+    from dailypapers.index.vectors import clear_cache
+    from dailypapers.ranking import recommend
+    from dailypapers.store.db import dispose_engines
+
+    reset_settings()
+    dispose_engines()
+    forget_indexes()
+    clear_cache()
+    with recommend._models_lock:  # keyed by the vectors' id(), which a later test's vectors may reuse
+        recommend._models.clear()
+    users._dummy_hash.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state():
+    """Each test starts with nothing kept from another, and leaves nothing behind: the one place that resets."""
+    forget_process_state()
+    yield
+    forget_process_state()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dailypapers"
 
 # Small shared modules every layer may use: errors, settings, and the validated input types.
-FOUNDATION = {"errors", "config", "logs", "dates", "periods", "validators", "names", "data"}
+FOUNDATION = {"errors", "config", "logs", "dates", "periods", "validators", "names", "faults", "data"}
 
 # package -> the packages it may import (besides itself and the foundation), in data-flow order.
 ALLOWED: dict[str, set[str]] = {
@@ -121,6 +121,36 @@ def test_an_import_inside_a_function_defers_a_heavy_library_and_says_so():
                         block = "\n".join(lines[max(0, inner.lineno - 4):inner.end_lineno])  # the comment above a group
                         assert "dailypapers" not in line, f"{file}:{inner.lineno}: import dailypapers at the top"
                         assert "deferred" in block, f"{file}:{inner.lineno}: say why the import is deferred"
+
+
+def test_architecture_md_allows_what_this_test_allows():
+    """ARCHITECTURE.md's table says, per package, what it may import: the same sets as ALLOWED here."""
+    table = {}
+    for line in (ROOT / "ARCHITECTURE.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 4:
+            may_import = re.sub(r"\([^)]*\)", "", cells[2])  # the asides in brackets name no package
+            named = set(re.findall(r"\b(" + "|".join(sorted(ALLOWED, key=len, reverse=True)) + r")\b", may_import))
+            table[cells[0].replace("`", "").rstrip("/").removesuffix(".py")] = named
+    assert table == ALLOWED
+
+
+def package_maps() -> dict[str, list[str]]:
+    """{package: the modules its docstring's file map lists}, for the packages whose docstring has one."""
+    maps = {}
+    for init in sorted(PACKAGE.glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        listed = re.findall(r"^\s*(\w+\.py) {2,}\S", doc, re.MULTILINE)
+        if listed:
+            maps[init.parent.name] = listed
+    return maps
+
+
+@pytest.mark.parametrize("package", sorted(package_maps()))
+def test_a_package_file_map_lists_every_module_and_only_modules_that_exist(package):
+    listed = package_maps()[package]
+    present = sorted(p.name for p in (PACKAGE / package).glob("*.py") if p.name != "__init__.py")
+    assert sorted(listed) == present, f"dailypapers/{package}/__init__.py's file map: list exactly {present}"
 
 
 def test_the_readme_map_is_the_packages_own_words():

@@ -9,6 +9,7 @@ from dailypapers.validators import arxiv_category
 from tests.conftest import counts
 
 
+@pytest.mark.slow
 def test_every_command_has_help(cli):
     top = cli("--help")
     assert top.returncode == 0
@@ -31,6 +32,7 @@ def test_bad_database_url_is_one_line_error(cli, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("reads the SQLite file directly")
 def test_demo_loads_idempotently_with_marked_votes(cli, settings):
     first = cli("demo", "--no-serve")

@@ -14,7 +14,6 @@ from dailypapers.config import get_settings
 from dailypapers.digest.run import send_period
 from dailypapers.digest.schedule import parse_periods
 from dailypapers.index.embedders import model_label
-from dailypapers.index.vectors import clear_cache
 from dailypapers.search import SearchQuery
 from dailypapers.store.db import get_engine
 from dailypapers.store.embeddings import save_vectors
@@ -28,7 +27,6 @@ CLOSE = "2611.00001"  # given the same direction as LIKED: For you's pick
 @pytest.fixture
 def accounts(session):
     """The demo feed, vectors for every paper, an account with a library and saved searches, two subscribers."""
-    clear_cache()
     seed_feed(session)
     papers = list(session.scalars(select(Paper).order_by(Paper.id)))
     rng = np.random.default_rng(1)
@@ -54,8 +52,7 @@ def accounts(session):
     for email, user in (("ada@example.org", ada), ("alan@example.org", None), ("grace@example.org", grace)):
         add_subscriber(session, email).user_id = user.id if user else None
     session.commit()
-    yield session
-    clear_cache()
+    return session
 
 
 def _parts(sink, address: str) -> tuple[str, str]:

@@ -32,6 +32,7 @@ def _disable_in_place(username: str) -> None:
 # --- 6. a disabled account gets no token, and its tokens open nothing ------------------------------------
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_a_token_for_a_disabled_user(paper, cli):
     token_for(client())
     assert cli("users", "disable", "alice").returncode == 0

@@ -14,9 +14,7 @@ from sqlalchemy import text
 from dailypapers.config import reset_settings
 from dailypapers.index.engines import forget_indexes, keyword_index
 from dailypapers.store.db import get_engine
-from dailypapers.web import cache
-from tests.test_web_cache import Clock
-from tests.web_helpers import client, live_server, touch_a_paper
+from tests.web_helpers import Clock, client, live_server, touch_a_paper
 
 
 def _checks(response) -> dict[str, str]:
@@ -96,9 +94,8 @@ def free_tcp_port() -> int:
     return free_port()  # nothing listens there
 
 
-def test_probes_are_neither_cached_nor_rate_limited(demo, monkeypatch):
-    monkeypatch.setattr(cache, "clock", Clock())  # the cache's clock stands still: an entry would never expire
-    c = client()
+def test_probes_are_neither_cached_nor_rate_limited(demo):
+    c = client(clock=Clock())  # the cache's clock stands still: an entry would never expire
     for _ in range(3 * max(demo.rate_limit_logins, demo.rate_limit_writes)):
         assert c.get("/readyz").status_code == 200
         assert c.get("/healthz").status_code == 200

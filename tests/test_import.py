@@ -1,21 +1,16 @@
 import gzip
 import json
-import os
 import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
 from dailypapers.config import reset_settings
+from dailypapers.faults import BATCH_UNCOMMITTED, FAULT_ENV
 from dailypapers.index.engines import keyword_index
 from dailypapers.index.protocols import KeywordQuery
 from dailypapers.ingest.snapshot import import_file
-from dailypapers.store.db import get_engine
 from dailypapers.store.models import Paper
 from tests.conftest import SAMPLE_20K, counts
 
@@ -72,6 +67,7 @@ def test_malformed_records_are_skipped_counted_and_logged(engine, tmp_path, sess
     assert {p.arxiv_id for p in session.scalars(select(Paper))} == {"2401.00001", "2401.00004"}
 
 
+@pytest.mark.slow
 def test_cli_import_rejects_go_to_the_data_dir_named_by_the_file(cli, settings, tmp_path):
     src = write_lines(tmp_path / "mixed.jsonl", [snapshot_line("2401.00001"), "{not json"])
     result = cli("import", str(src), "--json")
@@ -102,6 +98,7 @@ def test_gzip_and_fts_in_step(engine, tmp_path, session, monkeypatch):
     assert session.execute(text("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'penguin'")).scalar() == 1
 
 
+@pytest.mark.slow
 def test_full_real_sample_imports_and_reimports_unchanged(cli, tmp_path):
     first = cli("import", str(SAMPLE_20K), "--json")
     assert first.returncode == 0, first.stderr
@@ -121,37 +118,20 @@ def test_full_real_sample_imports_and_reimports_unchanged(cli, tmp_path):
     assert (third["inserted"], third["updated"], third["unchanged"]) == (0, 0, 19995)
 
 
-@pytest.mark.sqlite_only("reads the SQLite file directly")
-def test_killed_import_then_rerun_gives_exact_counts(settings, tmp_path):
-    """SIGKILL an import mid-way; the rerun ends with exactly the right rows."""
-    src = tmp_path / "big.jsonl"
-    write_lines(src, [snapshot_line(f"2402.{n:05d}") for n in range(30000)])
-    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
-    cmd = [sys.executable, "-m", "dailypapers.cli", "import", str(src), "--batch-size", "1000"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    db = settings.data_dir / "dailypapers.db"
-    deadline = time.time() + 60
-    count = 0
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        if db.exists():
-            try:
-                count = sqlite3.connect(db).execute("SELECT count(*) FROM papers").fetchone()[0]
-            except sqlite3.OperationalError:
-                continue
-            if count >= 3000:
-                break
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    partial = sqlite3.connect(db).execute("SELECT count(*) FROM papers").fetchone()[0]
-    assert partial % 1000 == 0, "a batch was half-written"
-    if partial == 30000:
-        pytest.skip("the import finished before it could be killed")
-    rerun = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True)
+@pytest.mark.slow
+def test_a_killed_import_keeps_whole_batches_and_the_rerun_gives_exact_counts(cli, engine, tmp_path):
+    """SIGKILLed with its fourth batch written but not committed: the three committed batches stay, the fourth
+    leaves no row, and the rerun ends with exactly the right rows."""
+    src = write_lines(tmp_path / "big.jsonl", [snapshot_line(f"2402.{n:05d}") for n in range(6000)])
+    args = ("import", str(src), "--batch-size", "1000")
+    killed = cli(*args, env={FAULT_ENV: f"{BATCH_UNCOMMITTED}:4"})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM papers")).scalar() == 3000
+    rerun = cli(*args, "--json")
     assert rerun.returncode == 0, rerun.stderr
     report = json.loads(rerun.stdout)
-    assert report["inserted"] == 30000 - partial and report["unchanged"] == partial
-    conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*), count(DISTINCT arxiv_id) FROM papers").fetchone() == (30000, 30000)
-    assert keyword_index(get_engine()).count(KeywordQuery(terms=("things",)), 30000) == 30000  # all searchable
+    assert report["inserted"] == 3000 and report["unchanged"] == 3000
+    with engine.connect() as conn:
+        assert tuple(conn.execute(text("SELECT count(*), count(DISTINCT arxiv_id) FROM papers")).one()) == (6000, 6000)
+    assert keyword_index(engine).count(KeywordQuery(terms=("things",)), 6000) == 6000  # all searchable

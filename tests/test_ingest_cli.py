@@ -116,6 +116,7 @@ def test_cli_ingest_not_an_id(cli, server):
     assert server.requests == []
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("reads the SQLite file directly")
 def test_cli_ingest_ids_json_then_stats(cli, server, settings):
     result = cli("ingest", "1710.08557", "arXiv:math/0211159", "--json", env=server.env())
@@ -129,6 +130,7 @@ def test_cli_ingest_ids_json_then_stats(cli, server, settings):
     assert missing.returncode == 1 and "not found on arXiv: 2501.00001" in missing.stderr
 
 
+@pytest.mark.slow
 def test_cli_bad_arguments_are_one_line(cli, server):
     assert "not a date (YYYY-MM-DD): 'yesterday'" in one_line_error(
         cli("ingest", "--category", "cs.LG", "--since", "yesterday", env=server.env()))
@@ -138,6 +140,7 @@ def test_cli_bad_arguments_are_one_line(cli, server):
     assert server.requests == []
 
 
+@pytest.mark.slow
 def test_cli_unreachable_server_is_one_line(cli, settings):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -151,6 +154,7 @@ def test_cli_unreachable_server_is_one_line(cli, settings):
     assert error.startswith(f"error: 127.0.0.1:{port}: cannot connect") and "gave up after 2 attempts" in error
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("reads the SQLite file directly")
 def test_cli_harvest_reports(cli, server, settings):
     result = cli("harvest", "--set", "physics", "--from", "2014-10-01", "--format", "arxivraw", env=server.env())

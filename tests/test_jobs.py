@@ -36,6 +36,7 @@ from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed
 TOPICS = ["graph networks", "speech recognition", "protein folding", "weak lensing", "robot grasping"]
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("on SQLite the commands say that the queue needs PostgreSQL")
 @pytest.mark.parametrize("command", ["worker", "jobs"])
 def test_on_sqlite_the_queue_commands_point_to_the_scheduler(cli, command):

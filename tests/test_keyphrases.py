@@ -31,7 +31,7 @@ from dailypapers.store.papers import upsert_papers
 PAPERS = [(r.title, r.abstract) for r in demo_records()[:4]]
 
 
-@pytest.fixture(scope="module", params=["minilm-tokens", "minilm"])
+@pytest.fixture(scope="module", params=["minilm-tokens", pytest.param("minilm", marks=pytest.mark.slow)])
 def describer(request):
     """The default (static token vectors) and the transformer (keyphrase_model = "minilm")."""
     if request.param == "minilm":

@@ -95,6 +95,7 @@ def test_search_catches_up_with_writes_of_other_processes(settings, engine):
     assert len(found(engine)) == 1  # the read saw the store ahead of the index and synced first
 
 
+@pytest.mark.slow
 def test_index_rebuild_rebuilds_from_the_database(cli, engine):
     write_batch(engine, [record(), record("2601.00043", "Wombat diets")])
     done = cli("index", "--rebuild", "--model", "minilm")
@@ -256,6 +257,7 @@ def test_a_damaged_index_is_moved_aside_and_rebuilt_from_the_database(settings, 
     assert f"keyword index at {folder} was damaged" in caplog.text and str(aside) in caplog.text
 
 
+@pytest.mark.slow
 def test_index_rebuild_repairs_a_damaged_index_and_says_so(settings, engine, cli):
     folder = _damaged_index(settings, engine, "garbage meta.json")
     done = cli("index", "--rebuild", "--model", "minilm")
@@ -266,6 +268,7 @@ def test_index_rebuild_repairs_a_damaged_index_and_says_so(settings, engine, cli
     assert len(found(engine)) == 2
 
 
+@pytest.mark.slow
 def test_serve_starts_on_a_damaged_index_with_keyword_search_whole(settings, engine):
     import httpx
 

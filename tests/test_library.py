@@ -46,14 +46,6 @@ OLD_GRAPH = "2412.00999"  # topic A, first published and added to this site 20 d
 DIM = 16
 
 
-@pytest.fixture
-def vectors_cache(settings):
-    """Each test reads the vectors of its own database."""
-    clear_cache()
-    yield
-    clear_cache()
-
-
 def _topic_vector(rng, axis: int) -> np.ndarray:
     vector = rng.normal(scale=0.25, size=DIM)
     vector[axis] += 1.0
@@ -61,7 +53,7 @@ def _topic_vector(rng, axis: int) -> np.ndarray:
 
 
 @pytest.fixture
-def corpus(backend, vectors_cache):
+def corpus(backend, settings):
     """28 recent papers (two topics and noise) and an old one, each with a vector."""
     rng = np.random.default_rng(0)
     records = ([record(a, f"Graph neural networks for traffic {i}", abstract="Message passing on road graphs.",
@@ -318,6 +310,7 @@ def test_new_means_arrived_on_this_site_not_first_published_on_arxiv(alice):
     assert "New on this site in the last:" in page and "whatever its arXiv date" in page
 
 
+@pytest.mark.slow
 def test_a_member_who_saves_three_demo_papers_gets_picks_on_the_default_window(demo, cli, backend):
     """The demo's papers were first published on arXiv long ago: For you and `recommend` still have picks."""
     c = client()
@@ -447,6 +440,7 @@ def test_collection_and_search_exports(alice):
 # --- the command line -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_sets_signals_and_recommends(alice, cli, tmp_path, backend):
     env = {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))} \
         if backend == "postgresql" else {}

@@ -131,6 +131,7 @@ def small_bound(settings, monkeypatch):
     reset_settings()
 
 
+@pytest.mark.slow
 def test_a_full_library_refuses_the_next_save_and_a_seed_past_it(small_bound, cli, tmp_path):
     with session_scope() as session:
         upsert_papers(session.connection(), [record(_arxiv_id(i)) for i in range(6)])

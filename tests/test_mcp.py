@@ -63,6 +63,7 @@ async def _exercise(target) -> None:
         assert missing.is_error and missing.content[0].text.endswith("no paper 2501.99999")
 
 
+@pytest.mark.slow
 def test_stdio(demo_env):
     asyncio.run(_exercise(StdioServerParameters(command=sys.executable, args=["-m", "dailypapers.cli", "mcp"],
                                                 env=demo_env)))
@@ -92,6 +93,7 @@ def _serving(env: dict[str, str], log: Path) -> Iterator[str]:
         proc.wait(30)
 
 
+@pytest.mark.slow
 def test_streamable_http(demo_env, tmp_path):
     with _serving(demo_env, tmp_path / "serve.log") as base:
         asyncio.run(_exercise(f"{base}/mcp"))
@@ -139,6 +141,7 @@ def test_bad_arguments_are_tool_errors_that_are_not_logged(demo, caplog, tool, a
     assert not [record for record in caplog.records if str(next(iter(arguments.values())))[:20] in record.getMessage()]
 
 
+@pytest.mark.slow
 def test_bad_calls_neither_stall_the_site_nor_fill_its_log(demo_env, tmp_path):
     """Two clients looping on a 100,000-character id and an unknown one: each answer is a quick tool error,
     the site's other requests go on answering, and the server's log holds no traceback and no argument."""
@@ -209,6 +212,7 @@ def _start(args: list[str], env: dict[str, str], cwd) -> subprocess.CompletedPro
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_a_server_without_a_store_says_so_at_start_and_exits(tmp_path):
     started = _start([], _client_env(), tmp_path)
     assert started.returncode == 1 and started.stdout == ""  # stdout is the protocol's: nothing there
@@ -219,6 +223,7 @@ def test_a_server_without_a_store_says_so_at_start_and_exits(tmp_path):
     assert elsewhere.returncode == 1 and f"in the data dir {tmp_path.resolve() / 'missing'};" in elsewhere.stderr
 
 
+@pytest.mark.slow
 def test_a_server_on_an_empty_store_says_so_at_start_and_exits(settings, tmp_path):
     started = _start([], {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}, tmp_path)
     assert started.returncode == 1 and started.stdout == ""

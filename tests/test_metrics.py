@@ -20,12 +20,10 @@ from dailypapers.config import reset_settings
 from dailypapers.index.engines import keyword_index
 from dailypapers.jobs.queue import DIGESTS, job_app
 from dailypapers.store.models import DigestDelivery, OutboxMail
-from dailypapers.web import cache
 from dailypapers.web.app import create_app
 from dailypapers.web.requestlog import RouteTemplates
 from tests.digest_helpers import add_subscriber
-from tests.test_web_cache import Clock
-from tests.web_helpers import add_papers, client, free_port, record, touch_a_paper
+from tests.web_helpers import Clock, add_papers, client, free_port, record, touch_a_paper
 
 TOKEN = "scrape-me-4b1d9e"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -74,18 +72,16 @@ def test_off_without_a_token_and_only_for_the_right_one(settings, monkeypatch):
     assert "/metrics" not in c.get("/openapi.json").json()["paths"]
 
 
-def test_every_scrape_is_fresh(metrics_on, monkeypatch):
-    monkeypatch.setattr(cache, "clock", Clock())  # the cache's clock stands still: an entry would never expire
-    c = client()
+def test_every_scrape_is_fresh(metrics_on):
+    c = client(clock=Clock())  # the cache's clock stands still: an entry would never expire
     first = requests(scrape(c), "GET", "/metrics", "2xx")
     assert requests(scrape(c), "GET", "/metrics", "2xx") == first + 1  # the first scrape, counted
 
 
-def test_requests_are_counted_per_route_template_never_per_path(metrics_on, session, monkeypatch):
-    monkeypatch.setattr(cache, "clock", Clock())
+def test_requests_are_counted_per_route_template_never_per_path(metrics_on, session):
     add_papers(session, [record("2501.00001"), record("2501.00002")])
     app = create_app()
-    c = client()
+    c = client(clock=Clock())
     before = scrape(c)
     for path in ("/papers/2501.00001", "/papers/2501.00002", "/papers/2501.99999", "/api/papers/2501.00001",
                  "/no/such/page/918273", "/papers", "/papers"):  # the second /papers: a micro-cache hit
@@ -210,6 +206,7 @@ def worker_pids(folder) -> set[str]:
     return {path.stem.removeprefix("counter_") for path in folder.glob("counter_*.db")}
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("the workers' counts are files in the data dir, whatever the store")
 def test_several_workers_are_counted_together(settings):
     folder = settings.data_dir / "metrics"

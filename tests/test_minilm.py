@@ -14,6 +14,8 @@ from dailypapers.errors import InvalidInput, ModelUnavailable
 from dailypapers.index import minilm
 from tests.conftest import FIXTURES, ROOT
 
+pytestmark = pytest.mark.slow  # the model, loaded and compared across runtimes
+
 
 @pytest.fixture(scope="module")
 def reference():

@@ -233,6 +233,7 @@ def test_harvest_rejects_bad_arguments_before_any_request(server, engine):
     assert server.requests == []
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("reads the SQLite file directly")
 def test_killed_harvest_command_resumes_where_it_stopped(server, settings):
     """The real command, killed (SIGKILL) while it waits for page two, then run again."""

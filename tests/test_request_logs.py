@@ -14,11 +14,9 @@ from sqlalchemy import select
 from dailypapers.config import configure_logging, reset_settings
 from dailypapers.digest.tokens import subscriber_links
 from dailypapers.store.models import Subscriber
-from dailypapers.web import cache
 from dailypapers.web import pages as pages_module
 from tests.test_subscribe_web import ADDRESS, link_in, local, subscribe
-from tests.test_web_cache import Clock
-from tests.web_helpers import PASSWORD, add_papers, client, csrf, record, served, signup
+from tests.web_helpers import PASSWORD, Clock, add_papers, client, csrf, record, served, signup
 
 FRESH_ID = re.compile(r"[0-9a-f]{16}")
 LINK_TOKEN = "Wz" + "a1B2c3D4e5" * 4  # as long as a signed email link's token
@@ -42,9 +40,8 @@ def log_format(monkeypatch):
     configure_logging()
 
 
-def test_each_request_gets_an_id_and_a_safe_one_is_kept(settings, monkeypatch):
-    monkeypatch.setattr(cache, "clock", Clock())
-    c = client()
+def test_each_request_gets_an_id_and_a_safe_one_is_kept(settings):
+    c = client(clock=Clock())
     first, second = c.get("/healthz").headers["x-request-id"], c.get("/healthz").headers["x-request-id"]
     assert FRESH_ID.fullmatch(first) and FRESH_ID.fullmatch(second) and first != second
     assert c.get("/healthz", headers={"X-Request-ID": "lb-7f3a.2:9_x"}).headers["x-request-id"] == "lb-7f3a.2:9_x"

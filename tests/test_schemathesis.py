@@ -29,6 +29,8 @@ from dailypapers.web import subscriptions
 from dailypapers.web.app import create_app
 from tests.web_helpers import add_papers, record
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests per operation
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 30  # valid requests, and as many invalid ones
 

@@ -183,6 +183,7 @@ def test_the_background_daily_ingest_follows_the_setting(monkeypatch):
 
 # --- the command line ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("the command line's flags and defaults; the store is tested on both backends above")
 def test_cli_ingest_on_by_default_import_and_harvest_only_when_asked(cli, server, settings, folder, tmp_path):
     env = server.env()

@@ -54,8 +54,7 @@ def keyword_engine(request, monkeypatch, session):
 
     monkeypatch.setattr(get_settings(), "keyword_engine", request.param if request.param == "tantivy" else sql)
     forget_indexes()
-    yield request.param
-    forget_indexes()
+    return request.param
 
 
 def test_counts_and_shares_per_month(store, keyword_engine):
@@ -191,6 +190,7 @@ def test_an_empty_store_says_so(session):
     assert page.status_code == 200 and 'id="trends-empty"' in page.text and "no papers yet" in page.text
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only("the command is a thin shell over the counting tested on both stores")
 def test_the_trends_command(store, cli, tmp_path):
     done = cli("trends", "graph neural", "diffusion", "--json")

@@ -24,10 +24,7 @@ NEW_PASSWORD = "another long passphrase"
 @pytest.fixture
 def quick_hashes(monkeypatch):
     """argon2 at its lowest cost: these tests try many passwords to reach the limits, not argon2's strength."""
-    users._dummy_hash.cache_clear()
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    users._dummy_hash.cache_clear()
 
 
 def _login(c, username: str, password: str):

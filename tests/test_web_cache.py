@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 import tracemalloc
 
-import httpx
 import pytest
 
 from dailypapers.config import reset_settings
 from dailypapers.web import cache
-from tests.web_helpers import add_papers, client, csrf, csrf_from, live_server, record, signup
-
-
-class Clock:
-    """The cache's clock, moved by the test instead of waited for."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.web_helpers import Clock, add_papers, client, csrf, csrf_from, record, signup
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(cache, "clock", fake)
-    return fake
+def clock() -> Clock:
+    return Clock()  # the cache's clock, moved by the test instead of waited for
 
 
 @pytest.fixture
@@ -40,7 +26,7 @@ def short_cache(settings, monkeypatch):
 
 def test_anonymous_pages_are_kept_briefly_then_refreshed(short_cache, clock, session):
     add_papers(session, [record("2501.00001", "First paper")])
-    c = client()
+    c = client(clock=clock)
     assert "First paper" in c.get("/papers").text
     add_papers(session, [record("2501.00002", "Second paper")])  # written behind the app's back
     assert "Second paper" not in c.get("/papers").text  # served from memory
@@ -49,40 +35,40 @@ def test_anonymous_pages_are_kept_briefly_then_refreshed(short_cache, clock, ses
     assert "Second paper" in c.get("/papers").text
 
 
-def test_signed_in_visitors_always_get_fresh_pages(short_cache, session):
+def test_signed_in_visitors_always_get_fresh_pages(short_cache, clock, session):
     add_papers(session, [record("2501.00001", "First paper")])
-    c = client()
+    c = client(clock=clock)
     signup(c)
     c.get("/papers")
     add_papers(session, [record("2501.00002", "Second paper")])
     assert "Second paper" in c.get("/papers").text
 
 
-def test_a_write_empties_the_cache(short_cache, session):
+def test_a_write_empties_the_cache(short_cache, clock, session):
     add_papers(session, [record("2501.00001", "First paper")])
-    other = client()
+    other = client(clock=clock)
     signup(other)
     page = other.post("/settings/tokens", data={"name": "t", "csrf_token": csrf(other, "/settings")})
     token = re.search(r'id="new-token">(dp_[^<]+)<', page.text)[1]
-    c = client()
+    c = client(clock=clock)
     assert 'data-count>0<' in c.get("/papers/2501.00001").text  # now in c's cache
     voted = c.post("/api/papers/2501.00001/upvote", headers={"Authorization": f"Bearer {token}"})
     assert voted.json()["upvotes"] == 1
     assert 'data-count>1<' in c.get("/papers/2501.00001").text
 
 
-def test_pages_with_forms_are_never_shared(short_cache):
-    first, second = client(), client()
+def test_pages_with_forms_are_never_shared(short_cache, clock):
+    first, second = client(clock=clock), client(clock=clock)
     assert csrf_from(first.get("/login").text) != csrf_from(second.get("/login").text)
-    a = client()
+    a = client(clock=clock)
     assert csrf_from(a.get("/login").text) == csrf_from(a.get("/login").text)  # same browser, same token
 
 
-def test_cache_can_be_turned_off(settings, monkeypatch, session):
+def test_cache_can_be_turned_off(settings, monkeypatch, clock, session):
     monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")
     reset_settings()
     add_papers(session, [record("2501.00001", "First paper")])
-    c = client()
+    c = client(clock=clock)
     c.get("/papers")
     add_papers(session, [record("2501.00002", "Second paper")])
     assert "Second paper" in c.get("/papers").text
@@ -92,15 +78,21 @@ def test_expired_pages_are_refreshed_in_the_background(settings, monkeypatch, cl
     monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "2")
     reset_settings()
     add_papers(session, [record("2501.00001", "First paper")])
-    with live_server() as base:
-        assert "First paper" in httpx.get(base + "/papers").text
+    with client(clock=clock) as c:  # one event loop for the whole block: a background render outlives its request
+        assert "First paper" in c.get("/papers").text
         add_papers(session, [record("2501.00002", "Second paper")])
         clock.now += 2.2  # past the period, within the grace period after it
-        assert "Second paper" not in httpx.get(base + "/papers").text  # stale, served at once; a refresh starts
-        deadline = time.monotonic() + 10  # how long the background render may take on a busy machine
-        while "Second paper" not in httpx.get(base + "/papers").text:
-            assert time.monotonic() < deadline, "the background refresh never landed"
-            time.sleep(0.05)
+        assert "Second paper" not in c.get("/papers").text  # stale, served at once; a refresh starts
+        c.portal.call(background_renders, c.app)
+        assert "Second paper" in c.get("/papers").text  # the refresh, kept: no visitor waited for it
+
+
+async def background_renders(app) -> None:
+    """Wait for the micro-cache's background renders to land (instead of polling the site until they do)."""
+    layer = app.middleware_stack
+    while not isinstance(layer, cache.MicroCache):
+        layer = layer.app
+    await asyncio.gather(*layer.tasks)
 
 
 class Pages:
@@ -126,7 +118,7 @@ def small_cache(monkeypatch, clock):
     monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_BYTES", "160000")
     reset_settings()
     pages = Pages()
-    micro = cache.MicroCache(pages)
+    micro = cache.MicroCache(pages, clock=clock)
     return pages, micro, TestClient(micro)
 
 

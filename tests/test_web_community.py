@@ -398,6 +398,7 @@ def test_moderation_page_lists_hidden_things_for_admins_only(alice, session):
     assert client().get("/admin").status_code == 303  # anonymous: to the login page
 
 
+@pytest.mark.slow
 def test_submissions_left_waiting_by_a_stopped_web_process_are_fetched_by_ingest_pending(alice, monkeypatch, cli):
     from dailypapers.community.submissions import STALE_AFTER, PendingSubmission, _record
 

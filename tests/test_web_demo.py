@@ -8,10 +8,12 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests.web_helpers import free_port
 
 
+@pytest.mark.slow
 def test_demo_serves_the_feed(demo):
     """On a copy of an indexed demo (`dailypapers demo` once already): the rerun finds it up to date and serves it."""
     port = free_port()

@@ -14,6 +14,8 @@ from dailypapers.store.db import session_scope
 from dailypapers.store.models import User
 from tests.web_helpers import PASSWORD, client, csrf
 
+pytestmark = pytest.mark.slow  # every test runs the command in subprocesses
+
 
 @pytest.fixture
 def cli(settings):

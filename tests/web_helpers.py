@@ -15,13 +15,24 @@ _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 PASSWORD = "correct horse battery"
 
 
-def client(base_url: str = "http://testserver", address: str = "testclient"):
-    """An in-process client; `address` is the client address the app sees (as uvicorn would report it)."""
+class Clock:
+    """A clock the test moves instead of waiting for (the micro-cache's, in `client(clock=...)`)."""
+
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def client(base_url: str = "http://testserver", address: str = "testclient", clock=time.monotonic):
+    """An in-process client; `address` is the client address the app sees (as uvicorn would report it), `clock`
+    the one that ages the micro-cache's entries."""
     from fastapi.testclient import TestClient
 
     from dailypapers.web.app import create_app
 
-    return TestClient(create_app(), base_url=base_url, follow_redirects=False, client=(address, 50000))
+    return TestClient(create_app(clock), base_url=base_url, follow_redirects=False, client=(address, 50000))
 
 
 def csrf_from(html: str) -> str:

@@ -9,12 +9,11 @@ A backup is a directory of its own (`dailypapers backup DEST` refuses a DEST tha
     secret_key        the signing key, when the data dir keeps it (not when DAILYPAPERS_SECRET_KEY is set)
     thumbnails/       the first-page thumbnails (the database records which exist; fetching them again is slow)
 
+The snapshots themselves are the store's (store/snapshot_sqlite.py, store/snapshot_postgres.py).
 Derived data is left out (the keyword index, vector files, downloaded models): a restore rebuilds it.
 
     lock.py       the data dir's instance lock: serve, scheduler and worker share it; a restore takes it alone
     manifest.py   the manifest, and the check of every file against it
-    sqlite.py     the snapshot copy, its integrity check, the copy back
-    postgres.py   pg_dump and pg_restore
     take.py       `dailypapers backup` and `backup --check`
     restore.py    `dailypapers restore`
 """

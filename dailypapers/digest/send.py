@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dailypapers.config import Settings, get_settings
-from dailypapers.digest.records import AlreadyRecorded, DeliveryState, Outgoing, recorder_for
+from dailypapers.digest.records import AlreadyRecorded, DeliveryState, Outgoing, RowRecorder, recorder_for
 from dailypapers.digest.smtp import Bounced, Deferred, DeliveryError, InDoubt, Refused, SmtpClient, dot_stuffed
 from dailypapers.store.db import Engine, get_engine
 
@@ -55,6 +55,9 @@ class DeliveryReport:
         return f"{self.sent} sent, {len(self.failed)} deferred, {len(self.bounced)} bounced"
 
 
+Outcome = DeliveryState | Literal["skipped"]
+
+
 def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings: Settings | None = None,
             client: SmtpClient | None = None, on_done: Callable[[Outgoing, str], None] | None = None,
             resend_in_doubt: bool = False) -> DeliveryReport:
@@ -73,20 +76,8 @@ def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings
         conn = engine.connect()
         for item in items:
             recorder = recorder_for(conn, item, resend_in_doubt)
-            outcome: DeliveryState | Literal["skipped"] = "sent"
             try:
-                client.send(item.recipient, dot_stuffed(item.data), recorder)
-                deferred_in_a_row = 0
-                recorder.finish("sent")
-                report.sent += 1
-            except Bounced as exc:
-                outcome = "bounced"
-                report.bounced.append(item.recipient)
-                recorder.finish("bounced", str(exc))
-            except Refused as exc:
-                outcome = "failed"
-                report.failed.append(item.recipient)
-                recorder.finish("failed", f"refused: {exc}")
+                outcome = _send_one(client, item, recorder, report)
             except Deferred as exc:
                 outcome = "failed"
                 report.failed.append(item.recipient)
@@ -95,13 +86,8 @@ def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings
                 if deferred_in_a_row >= MAX_DEFERRED_IN_A_ROW:
                     raise DeliveryError(f"the SMTP server at {client.where} deferred {deferred_in_a_row} messages "
                                         f"in a row ({exc}); stopped, rerun later to send the rest") from None
-            except InDoubt as exc:
-                outcome = "unknown"
-                report.unknown.append(item.recipient)
-                recorder.finish("unknown", str(exc))
-            except AlreadyRecorded:
-                outcome = "skipped"
-                report.skipped.append(item.recipient)
+            if outcome == "sent":
+                deferred_in_a_row = 0
             if on_done:
                 on_done(item, outcome)
     except DeliveryError as exc:
@@ -113,3 +99,28 @@ def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings
         if conn is not None:
             conn.close()
     return report
+
+
+def _send_one(client: SmtpClient, item: Outgoing, recorder: RowRecorder, report: DeliveryReport) -> Outcome:
+    """Send one message and record its outcome, in its row and in the report. Deferred (the server is not
+    taking mail now) is left to the caller, which counts those in a row."""
+    try:
+        client.send(item.recipient, dot_stuffed(item.data), recorder)
+    except Bounced as exc:
+        report.bounced.append(item.recipient)
+        recorder.finish("bounced", str(exc))
+        return "bounced"
+    except Refused as exc:
+        report.failed.append(item.recipient)
+        recorder.finish("failed", f"refused: {exc}")
+        return "failed"
+    except InDoubt as exc:
+        report.unknown.append(item.recipient)
+        recorder.finish("unknown", str(exc))
+        return "unknown"
+    except AlreadyRecorded:
+        report.skipped.append(item.recipient)
+        return "skipped"
+    recorder.finish("sent")
+    report.sent += 1
+    return "sent"

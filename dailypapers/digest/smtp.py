@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import DailyPapersError
+from dailypapers.faults import SENDING_RECORDED, fault_point
 
 if TYPE_CHECKING:  # the report is the delivery loop's (send.py), which imports this module
     from dailypapers.digest.send import DeliveryReport
@@ -187,6 +188,7 @@ class SmtpClient:
         except BaseException:
             self.drop()  # no "." was sent: the server throws the message away
             raise
+        fault_point(SENDING_RECORDED)
         try:
             smtp.send(b".\r\n")
             code, reply = smtp.getreply()
@@ -200,6 +202,26 @@ class SmtpClient:
             recorder.rejected(f"{code} {_reply_text(reply)}")
             raise _Rejected(code, _reply_text(reply), "end")
 
+    def _after_refusal(self, exc: _Rejected) -> None:
+        """A permanent refusal raises what it means for the run; after a transient one the connection is made
+        ready for the next attempt."""
+        if not exc.permanent:
+            if exc.code == 421:  # the server is closing this connection
+                self.drop()
+            else:
+                self._reset()
+            return
+        self._reset()
+        if exc.code in PROTOCOL_ERRORS:  # our conversation went wrong, not the address
+            raise Refused(str(exc)) from None
+        if exc.stage == "mail":
+            raise DeliveryError(f"the SMTP server at {self.where} refused the sender {self.sender!r}: "
+                                f"{exc}; check DAILYPAPERS_MAIL_FROM") from None
+        if exc.stage == "rcpt" and "relay" in exc.text.lower():
+            raise DeliveryError(f"the SMTP server at {self.where} does not relay for us: {exc}; "
+                                "check the SMTP settings (login, allowed senders)") from None
+        raise Bounced(str(exc)) from None
+
     def send(self, recipient: str, payload: bytes, recorder: Recorder | None = None) -> None:
         """Send one message, retrying transient failures. Raises Bounced (5xx for this recipient), Refused
         (500-504: the message), Deferred (still transient after every retry), InDoubt, or DeliveryError."""
@@ -212,23 +234,8 @@ class SmtpClient:
                 self._transaction(recipient, payload, recorder)
                 return
             except _Rejected as exc:
-                connection_failed = False
-                if exc.permanent:
-                    self._reset()
-                    if exc.code in PROTOCOL_ERRORS:  # our conversation went wrong, not the address
-                        raise Refused(str(exc)) from None
-                    if exc.stage == "mail":
-                        raise DeliveryError(f"the SMTP server at {self.where} refused the sender {self.sender!r}: "
-                                            f"{exc}; check DAILYPAPERS_MAIL_FROM") from None
-                    if exc.stage == "rcpt" and "relay" in exc.text.lower():
-                        raise DeliveryError(f"the SMTP server at {self.where} does not relay for us: {exc}; "
-                                            "check the SMTP settings (login, allowed senders)") from None
-                    raise Bounced(str(exc)) from None
-                last = str(exc)
-                if exc.code == 421:  # the server is closing this connection
-                    self.drop()
-                else:
-                    self._reset()
+                self._after_refusal(exc)
+                connection_failed, last = False, str(exc)
             except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
                 self.drop()
                 connection_failed = True

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dailypapers.faults import VECTORS_SAVED, fault_point
 from dailypapers.index.embedders import Embedder, paper_text
 from dailypapers.store.db import Engine
 from dailypapers.store.embeddings import iter_pending, pending_among, save_vectors
@@ -31,6 +32,7 @@ def embed_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
         if max_batches is not None and number >= max_batches:
             break
         _embed_rows(engine, embedder, rows)
+        fault_point(VECTORS_SAVED)
         result.embedded += len(rows)
         if advance:
             advance(len(rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dailypapers.faults import BATCH_UNCOMMITTED, fault_point
 from dailypapers.index.engines import keyword_index
 from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import Engine, Session
@@ -22,6 +23,7 @@ def write_rows(engine: Engine, rows: list[tuple], state: tuple[str, dict | None]
         result = upsert_rows(session.connection(), rows)
         if state is not None:
             set_state(session, *state)
+        fault_point(BATCH_UNCOMMITTED)
     if index:
         keyword_index(engine).sync()  # searchable at once; a crash before this is caught up by the next sync
     return result

@@ -11,7 +11,10 @@ an import, before `dailypapers index`), semantic and hybrid searches fall back t
     hybrid.py      keyword, semantic or both, fused (fusion.py)
     semantic.py    the vector index and the query's vector
     neighbours.py  related papers
+    fusion.py      fusing the ranked lists of several retrievers into one
     hits.py        ranked ids -> Hits, with snippets (explain.py)
+    explain.py     why a paper matched: the query's words highlighted, HTML-safe
+    trends.py      topic trends: papers per month matching each keyword query
 """
 
 from dataclasses import replace

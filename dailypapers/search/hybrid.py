@@ -24,25 +24,14 @@ NO_VECTORS = ("the semantic index is not built yet, so these are keyword matches
 def run(session: Session, query: SearchQuery) -> SearchResult:
     filters = build_filters(query)
     keywords = keyword_index(session.get_bind())
-    notes: list[str] = []
-    try:
-        words = parse_keyword_query(query.text)
-    except InvalidInput:
-        if query.mode == "keyword":
-            raise
-        words = None  # only punctuation or symbols: meaning may still find something
+    words = _words(query)
     if query.mode == "keyword":
         return _keyword_only(session, keywords, query, words, filters)
-
     index = semantic_index(session, query.model)
     if index is None:
-        if words is None:
-            raise InvalidInput(f"{NO_VECTORS.split(',')[0]}, and the query has no words to look for")
-        result = _keyword_only(session, keywords, query, words, filters)
-        result.notes.append(NO_VECTORS)
-        return result
+        return _without_vectors(session, keywords, query, words, filters)
     newest = newest_paper_id(session.connection())
-    notes.extend(coverage_notes(index, newest))
+    notes = coverage_notes(index, newest)
 
     depth = max(CANDIDATE_DEPTH, query.offset + query.limit)
     semantic = semantic_candidates(index, query, keywords, filters, depth)
@@ -68,6 +57,27 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
              "semantic": {pid: i + 1 for i, (pid, _) in enumerate(close)}}
     return SearchResult(load_hits(session, page, ranks, highlight_query=query.text), "hybrid", notes,
                         len(fused), len(kw) == depth or more_close)
+
+
+def _words(query: SearchQuery) -> KeywordQuery | None:
+    """The query's words for the keyword index; None when it has only punctuation or symbols, which a keyword
+    search refuses but meaning may still find something for."""
+    try:
+        return parse_keyword_query(query.text)
+    except InvalidInput:
+        if query.mode == "keyword":
+            raise
+        return None
+
+
+def _without_vectors(session: Session, keywords: KeywordIndex, query: SearchQuery, words: KeywordQuery | None,
+                     filters: Filters) -> SearchResult:
+    """A semantic or hybrid search before the semantic index is built: keyword matches, and a note saying so."""
+    if words is None:
+        raise InvalidInput(f"{NO_VECTORS.split(',')[0]}, and the query has no words to look for")
+    result = _keyword_only(session, keywords, query, words, filters)
+    result.notes.append(NO_VECTORS)
+    return result
 
 
 def fuse_matches(kw: Ranked, semantic: Ranked, fusion: Fusion, floor: float,

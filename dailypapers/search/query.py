@@ -1,6 +1,7 @@
 """What a search asks (`SearchQuery`, validated) and what it answers (`Hit`, `SearchResult`).
 
-Plain types that every other search module imports; this one imports none of them.
+Plain types that every other search module imports; of them it imports only fusion.py (a query may carry
+fusion settings of its own).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ accounts, actions (the writes behind buttons), api (JSON), feeds (RSS/Atom).
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -19,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from dailypapers import __version__
 from dailypapers.config import configure_logging, get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.logs import REQUEST_ID
@@ -140,7 +143,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
 
 
-def create_app() -> FastAPI:
+def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
+    """The whole site; `clock` ages the micro-cache's entries (tests move one of their own)."""
     configure_logging()  # before any library installs a handler of its own
     mcp = build_server()
 
@@ -149,7 +153,8 @@ def create_app() -> FastAPI:
         async with mcp.session_manager.run():  # the MCP endpoint's task group lives as long as the app
             yield
 
-    app = FastAPI(title="dailypapers", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,  # /docs: no CDN
+    app = FastAPI(title="dailypapers", version=__version__, docs_url=None, redoc_url=None,  # /docs: no CDN
+                  lifespan=lifespan,
                   description="Daily papers feed, search and discussion. The read endpoints follow the Hugging "
                               "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
     get_engine()  # open and check the database now, not inside the first requests' threads
@@ -157,7 +162,7 @@ def create_app() -> FastAPI:
     app.openapi = lambda: truthful_openapi(app)
     install_error_handlers(app)
     app.add_middleware(CsrfCookieMiddleware)
-    app.add_middleware(MicroCache)  # added late, so it runs early: a cache hit skips everything inside it
+    app.add_middleware(MicroCache, clock=clock)  # added late, so it runs early: a cache hit skips everything inside it
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)  # on every answer, refusals and cache hits too

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from dailypapers.config import get_settings
 
@@ -27,14 +28,15 @@ LARGEST_SHARE = 16  # no single response above 1/16 of the byte bound is kept
 _SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc",  # files, cached by browsers
                   "/healthz", "/readyz", "/metrics")  # probes and scrapes must see the state of now
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
-clock = time.monotonic  # what ages the entries; the tests move a clock of their own
 
 
 class MicroCache:
     """Pure ASGI middleware (no per-request task switching, unlike BaseHTTPMiddleware)."""
 
-    def __init__(self, app, seconds: float | None = None, max_bytes: int | None = None):
+    def __init__(self, app, seconds: float | None = None, max_bytes: int | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.app = app
+        self.clock = clock  # what ages the entries; the tests move one of their own
         settings = get_settings()
         self.seconds = settings.page_cache_seconds if seconds is None else seconds
         self.max_bytes = settings.page_cache_bytes if max_bytes is None else max_bytes
@@ -78,7 +80,7 @@ class MicroCache:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or self.seconds <= 0:
             return await self.app(scope, receive, send)
-        self._drop_expired(clock())
+        self._drop_expired(self.clock())
         method = scope["method"]
         if method not in ("GET", "HEAD"):
             self.clear()  # a write is coming: do not serve what it changes from this worker's memory
@@ -91,7 +93,7 @@ class MicroCache:
         # served to a visitor who came under another.
         key = (method, scope.get("scheme"), headers.get(b"host", b""), path, scope["query_string"],
                headers.get(b"accept", b""))
-        now = clock()
+        now = self.clock()
         hit = self.entries.get(key)
         if hit is not None:
             age = now - hit[0]
@@ -126,7 +128,7 @@ class MicroCache:
         return True
 
     async def _render(self, scope, receive, send, key) -> None:
-        started = clock()
+        started = self.clock()
         captured: dict = {"body": [], "bytes": 0}
 
         async def capture(message):
