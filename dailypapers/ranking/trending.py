@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import case, extract, func, literal
+from sqlalchemy import ColumnElement, case, extract, func, literal
 
 from dailypapers.store.models import DailyEntry, Paper
 
@@ -19,16 +19,16 @@ GRAVITY = 1.5
 OFFSET_HOURS = 2.0
 
 
-def age_hours(now: datetime):
-    """SQL expression: hours since the paper entered the daily feed (SQLite and PostgreSQL alike)."""
-    now_epoch = now.astimezone(UTC).timestamp()
-    return (literal(now_epoch) - extract("epoch", DailyEntry.submitted_at)) / 3600.0
+def age_hours(now: datetime | ColumnElement):
+    """SQL expression: hours since the paper entered the daily feed (SQLite and PostgreSQL alike). `now` is a
+    moment, or an expression of seconds since the epoch (a bound parameter, so the statement is built once)."""
+    now_epoch = literal(now.astimezone(UTC).timestamp()) if isinstance(now, datetime) else now
+    return (now_epoch - extract("epoch", DailyEntry.submitted_at)) / 3600.0
 
 
-def trending_score(now: datetime | None = None):
+def trending_score(now: datetime | ColumnElement | None = None):
     """SQL expression for trendingScore (select from DailyEntry joined to Paper)."""
-    now = now or datetime.now(UTC)
-    age = age_hours(now)
+    age = age_hours(now if now is not None else datetime.now(UTC))
     age = case((age > 0, age), else_=literal(0.0))  # a clock a little behind a submission is not negative age
     return Paper.upvotes / func.pow(age + OFFSET_HOURS, GRAVITY)
 

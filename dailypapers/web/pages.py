@@ -21,7 +21,13 @@ from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.paper_markdown import paper_markdown
 from dailypapers.periods import Period, day_period, month_period, parse_period, week_period
-from dailypapers.ranking.feed import TRENDING_WINDOW_DAYS, feed_rows, latest_feed_date, neighbour_dates, submitted_rows
+from dailypapers.ranking.feed import (
+    TRENDING_WINDOW_DAYS,
+    feed_rows,
+    latest_feed_dates,
+    neighbour_dates,
+    submitted_rows,
+)
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
 from dailypapers.search import related, search_detailed, total_without_filters
 from dailypapers.store.db import session_scope
@@ -65,10 +71,12 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
     today = datetime.now(UTC).date()
     with session_scope() as session:
         if period is None:  # today, or the latest day that has papers
-            period = day_period(latest_feed_date(session, on_or_before=today) or today)
+            dates = latest_feed_dates(session, today)
+            period, before, after = day_period(dates.latest or today), dates.before, dates.after
+        else:
+            before, after = neighbour_dates(session, period)
         rows = feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
-                                 category=category)
-        before, after = neighbour_dates(session, period)
+                         category=category)
         voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
