@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from dailypapers.community.moderation import require_admin
@@ -69,13 +69,16 @@ def pending_claims(session: Session) -> list[AuthorClaim]:
         .where(AuthorClaim.status == PENDING).order_by(AuthorClaim.created_at, AuthorClaim.id)))
 
 
+_LIVE_CLAIMS = select(AuthorClaim).options(joinedload(AuthorClaim.user)).where(  # built once: see load_paper
+    AuthorClaim.paper_id.in_(bindparam("ids", expanding=True)), AuthorClaim.status != REJECTED)
+
+
 def paper_claims(session: Session, paper_ids: list[int]) -> dict[int, dict[int, AuthorClaim]]:
     """The live (pending or approved) claims of these papers: {paper id: {author index: claim}}, one query."""
     if not paper_ids:
         return {}
     found: dict[int, dict[int, AuthorClaim]] = {}
-    for claim in session.scalars(select(AuthorClaim).options(joinedload(AuthorClaim.user)).where(
-            AuthorClaim.paper_id.in_(paper_ids), AuthorClaim.status != REJECTED)):
+    for claim in session.scalars(_LIVE_CLAIMS, {"ids": list(paper_ids)}):
         found.setdefault(claim.paper_id, {})[claim.author_index] = claim
     return found
 

@@ -6,6 +6,8 @@ arXiv's text names stay suggestions (Paper.suggested_*) until one of them confir
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,9 @@ from dailypapers.validators import forge_url, http_url
 UNCHANGED = object()  # a link the request does not mention
 
 
-def may_edit_links(session: Session, user: User | None, paper: Paper) -> bool:
+def may_edit_links(session: Session, user: User | None, paper: Paper,
+                   claims: Iterable[AuthorClaim] | None = None) -> bool:
+    """`claims`: the paper's live claims, when the caller has read them already (a paper page shows them)."""
     if user is None:
         return False
     if user.is_admin:
@@ -26,6 +30,8 @@ def may_edit_links(session: Session, user: User | None, paper: Paper) -> bool:
     entry = paper.daily_entry
     if entry is not None and entry.submitted_by_id == user.id:
         return True
+    if claims is not None:
+        return any(claim.user_id == user.id and claim.status == "approved" for claim in claims)
     return session.scalar(select(AuthorClaim.id).where(
         AuthorClaim.paper_id == paper.id, AuthorClaim.user_id == user.id, AuthorClaim.status == "approved")) is not None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dailypapers.community.claims import paper_claims
@@ -59,7 +59,10 @@ def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False)
     return PaperView(paper, entry, entry.submitted_by if entry else None, claims)
 
 
+_VISIBLE_BY_IDS = select(Paper).where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
+
+
 def papers_by_ids(session: Session, ids: list[int]) -> dict[int, Paper]:
     if not ids:
         return {}
-    return {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids), Paper.hidden.is_(False)))}
+    return {p.id: p for p in session.scalars(_VISIBLE_BY_IDS, {"ids": list(ids)})}

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from dailypapers.store.models import LoginSession, User
@@ -35,15 +35,20 @@ def start_session(session: Session, user: User) -> str:
     return value
 
 
+# Every signed-in request asks: the session and its user in one statement, built once.
+_SESSION_USER = (select(User, LoginSession.created_at).join(LoginSession, LoginSession.user_id == User.id)
+                 .where(LoginSession.token_hash == bindparam("token_hash")))
+
+
 def user_for_session(session: Session, value: str) -> User | None:
     """The user a session cookie's value stands for; None when unknown, ended or expired."""
     if not value or len(value) > MAX_VALUE_CHARS:
         return None
-    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(value)))
+    row = session.execute(_SESSION_USER, {"token_hash": _hash(value)}).first()
     if row is None or row.created_at < datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS):
         return None
-    user = session.get(User, row.user_id)
-    return None if user is None or user.is_demo or user.disabled_at is not None else user
+    user = row.User
+    return None if user.is_demo or user.disabled_at is not None else user
 
 
 def end_session(session: Session, value: str) -> None:

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
 from dailypapers.search import hybrid
-from dailypapers.search.neighbours import related_papers
+from dailypapers.search.neighbours import nearest_papers, related_papers
 from dailypapers.search.query import Hit, SearchQuery, SearchResult
 
-__all__ = ["Hit", "SearchQuery", "SearchResult", "related", "search", "search_detailed", "total_without_filters"]
+__all__ = ["Hit", "SearchQuery", "SearchResult", "related", "related_ids", "search", "search_detailed",
+           "total_without_filters"]
 
 
 def search(session: Session, query: SearchQuery) -> list[Hit]:
@@ -47,3 +48,8 @@ def total_without_filters(session: Session, query: SearchQuery) -> int:
 def related(session: Session, paper_id: int, limit: int = 5) -> list[Hit]:
     """Papers like this one: nearest neighbours by vector, excluding itself (title words until vectors exist)."""
     return related_papers(session, paper_id, limit)
+
+
+def related_ids(session: Session, paper_id: int, limit: int = 5) -> list[int]:
+    """The ids of `related`, for a caller that loads the papers itself (hidden ones among them: it drops them)."""
+    return [pid for pid, _ in nearest_papers(session, paper_id, limit)[1]]

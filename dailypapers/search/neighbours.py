@@ -18,8 +18,16 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def related_papers(session: Session, paper_id: int, limit: int = 5, model: str | None = None) -> list[Hit]:
+    retriever, scored = nearest_papers(session, paper_id, limit, model)
+    return load_hits(session, scored, {retriever: {pid: i + 1 for i, (pid, _) in enumerate(scored)}})
+
+
+def nearest_papers(session: Session, paper_id: int, limit: int = 5,
+                   model: str | None = None) -> tuple[str, list[tuple[int, float]]]:
+    """The retriever that found them ("semantic", or "keyword" before vectors exist) and the (paper id, score)
+    of the papers nearest this one; the hidden ones may still be among them (load_hits drops them)."""
     if limit <= 0:
-        return []
+        return "semantic", []
     index = semantic_index(session, model)
     vector = None
     if index is not None:
@@ -29,12 +37,12 @@ def related_papers(session: Session, paper_id: int, limit: int = 5, model: str |
     keywords = keyword_index(session.get_bind())
     not_itself = Filters(exclude_ids=(paper_id,))
     if vector is None:
-        return _by_title_words(session, keywords, paper_id, not_itself, limit)
-    found = nearest(index, vector, limit, keywords, not_itself)
-    return load_hits(session, found, {"semantic": {pid: i + 1 for i, (pid, _) in enumerate(found)}})
+        return "keyword", _by_title_words(session, keywords, paper_id, not_itself, limit)
+    return "semantic", nearest(index, vector, limit, keywords, not_itself)
 
 
-def _by_title_words(session: Session, keywords, paper_id: int, not_itself: Filters, limit: int) -> list[Hit]:
+def _by_title_words(session: Session, keywords, paper_id: int, not_itself: Filters,
+                    limit: int) -> list[tuple[int, float]]:
     """Before vectors exist: papers sharing the title's longer words, by keyword score."""
     title = paper_title(session.connection(), paper_id)
     if title is None:
@@ -42,5 +50,4 @@ def _by_title_words(session: Session, keywords, paper_id: int, not_itself: Filte
     words = tuple(dict.fromkeys(w for w in _WORD.findall(title.lower()) if len(w) > 3))[:12]
     if not words:
         return []
-    scored = [(h.paper_id, h.score) for h in keywords.search(KeywordQuery(terms=words), not_itself, limit)]
-    return load_hits(session, scored, {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(scored)}})
+    return [(h.paper_id, h.score) for h in keywords.search(KeywordQuery(terms=words), not_itself, limit)]

@@ -50,8 +50,11 @@ def paper_title(conn: Connection, paper_id: int) -> str | None:
     return conn.execute(select(PAPERS.c.title).where(PAPERS.c.id == paper_id)).scalar()
 
 
+_LAST_CHANGE_SEQ = select(func.max(PAPERS.c.change_seq))  # asked before every keyword search: built once
+
+
 def last_change_seq(conn: Connection) -> int:
-    return conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0
+    return conn.execute(_LAST_CHANGE_SEQ).scalar() or 0
 
 
 def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator[list]:

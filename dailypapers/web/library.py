@@ -21,7 +21,7 @@ from dailypapers.ranking.signals import reset_feed, user_signals
 from dailypapers.search import search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Collection, Paper, User
-from dailypapers.web import queries, schemas
+from dailypapers.web import schemas
 from dailypapers.web.auth import Writer, current_user, require_user
 from dailypapers.web.inputs import CollectionForm, CollectionIn, CollectItemForm, DbId, MarkForm, SearchForm, SeedIn
 from dailypapers.web.responses import answer, back, back_to_card, card_anchor, wants_json
@@ -41,7 +41,8 @@ def _cards(session, user: User | None, papers: list[Paper]) -> dict:
     """What paper cards need besides the papers: the user's upvotes and library marks."""
     ids = [p.id for p in papers]
     user_id = user.id if user else None
-    return {"voted": queries.has_voted(session, user_id, ids), "marks": library.card_state(session, user_id, ids)}
+    marks = library.card_state(session, user_id, ids)
+    return {"voted": marks.voted, "marks": marks}
 
 
 def _export(papers: list[Paper], fmt: str, name: str) -> Response:

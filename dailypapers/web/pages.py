@@ -29,7 +29,7 @@ from dailypapers.ranking.feed import (
     submitted_rows,
 )
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
-from dailypapers.search import related, search_detailed, total_without_filters
+from dailypapers.search import related_ids, search_detailed, total_without_filters
 from dailypapers.store.db import session_scope
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
@@ -77,14 +77,13 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
             before, after = neighbour_dates(session, period)
         rows = feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                          category=category)
-        voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
     # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
     prev_path = _period_of(period.kind, before).path if before else None
     next_path = _period_of(period.kind, after).path if after else None
     return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
-                  prev_path=prev_path, next_path=next_path, voted=voted, marks=marks, latest=latest,
+                  prev_path=prev_path, next_path=next_path, voted=marks.voted, marks=marks, latest=latest,
                   category=category or "", base_path=request.url.path, tabs=_period_tabs(period, today),
                   takes_submissions=takes_submissions(period, today))
 
@@ -139,9 +138,8 @@ def trending_page(request: Request, p: int = 0, category: str | None = None):
     with session_scope() as session:
         rows = feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
-        voted = queries.has_voted(session, user.id if user else None, [r.paper.id for r in rows])
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
-    return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=voted,
+    return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=marks.voted,
                   marks=marks,
                   category=category or "")
 
@@ -187,12 +185,11 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
             result = search_detailed(session, query)
             papers = papers_by_ids(session, [h.paper_id for h in result.hits])
             marks = card_state(session, user.id if user else None, list(papers))
-            voted = queries.has_voted(session, user.id if user else None, list(papers))
             unfiltered = total_without_filters(session, query) if not result.total and query.filtered else 0
     except InvalidInput as exc:
         return render(request, "search.html", status_code=400, **{**page, "error": str(exc)})
     return render(request, "search.html", **{
-        **page, "result": result, "papers": papers, "marks": marks, "voted": voted, "unfiltered": unfiltered,
+        **page, "result": result, "papers": papers, "marks": marks, "voted": marks.voted, "unfiltered": unfiltered,
         "hits": [h for h in result.hits if h.paper_id in papers], "filter_words": query.describe_filters(),
         "pages": -(-result.total // SEARCH_PAGE_SIZE)})
 
@@ -221,19 +218,18 @@ def paper_page(request: Request, arxiv_id: str):
     with session_scope() as session:
         view = paper_view(session, arxiv_id, include_hidden=is_admin)
         comments = queries.visible_comments(session, view.paper.id, include_hidden=is_admin)
-        voted = bool(queries.has_voted(session, user.id if user else None, [view.paper.id]))
-        edits_links = may_edit_links(session, user, view.paper)
+        edits_links = may_edit_links(session, user, view.paper, view.claims.values())
         marks = card_state(session, user.id if user else None, [view.paper.id])
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
-        hits = related(session, view.paper.id, 6)
-        related_papers = papers_by_ids(session, [h.paper_id for h in hits])
-    related_list = [related_papers[h.paper_id] for h in hits if h.paper_id in related_papers]
+        ids = related_ids(session, view.paper.id, 6)
+        related_papers = papers_by_ids(session, ids)
+    related_list = [related_papers[pid] for pid in ids if pid in related_papers]
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
-                  thread=thread_order(comments),
-                  voted=voted, marks=marks, related=related_list, is_admin=is_admin, edits_links=edits_links)
+                  thread=thread_order(comments), voted=view.paper.id in marks.voted, marks=marks,
+                  related=related_list, is_admin=is_admin, edits_links=edits_links)
 
 
 def paper_markdown_page(request: Request, arxiv_id: str):

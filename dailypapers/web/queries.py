@@ -5,7 +5,7 @@ The feed query is ranking/feed.py's and a paper page's data community/reading.py
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from dailypapers.store.models import Comment, Paper, Vote
@@ -18,12 +18,15 @@ def parse_category(text: str | None) -> str | None:
     return arxiv_category(text) if text else None
 
 
+# A paper's comments with their authors, built once (the paper bound at each call); administrators see hidden ones.
+_COMMENTS = (select(Comment).options(joinedload(Comment.user))
+             .where(Comment.paper_id == bindparam("paper_id"), Comment.deleted.is_(False))
+             .order_by(Comment.created_at, Comment.id))
+_SHOWN_COMMENTS = _COMMENTS.where(Comment.hidden.is_(False))
+
+
 def visible_comments(session: Session, paper_id: int, *, include_hidden: bool = False) -> list[Comment]:
-    stmt = (select(Comment).options(joinedload(Comment.user))
-            .where(Comment.paper_id == paper_id, Comment.deleted.is_(False)).order_by(Comment.created_at, Comment.id))
-    if not include_hidden:
-        stmt = stmt.where(Comment.hidden.is_(False))
-    return list(session.scalars(stmt))
+    return list(session.scalars(_COMMENTS if include_hidden else _SHOWN_COMMENTS, {"paper_id": paper_id}))
 
 
 def has_voted(session: Session, user_id: int | None, paper_ids: list[int]) -> set[int]:

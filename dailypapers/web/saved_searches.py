@@ -24,7 +24,7 @@ from dailypapers.errors import NotFound
 from dailypapers.search import search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import SavedSearch
-from dailypapers.web import feeds, queries
+from dailypapers.web import feeds
 from dailypapers.web.auth import Writer, require_user
 from dailypapers.web.inputs import DbId, MarkForm, RenameForm, SavedSearchForm, SavedSearchIn
 from dailypapers.web.responses import answer
@@ -84,10 +84,9 @@ def page(request: Request, saved_id: DbId):
         hits = search(session, search_query(saved, PAGE_SIZE))
         papers = papers_by_ids(session, [h.paper_id for h in hits])
         marks = card_state(session, user.id, list(papers))
-        voted = queries.has_voted(session, user.id, list(papers))
         return render(request, "saved_search.html", saved=saved, feeds=feed_paths(saved),
                       search_url=search_url(saved), hits=[h for h in hits if h.paper_id in papers], papers=papers,
-                      marks=marks, voted=voted)
+                      marks=marks, voted=marks.voted)
 
 
 @router.post("/saved-searches/{saved_id}/email")
