@@ -223,13 +223,11 @@ def paper_page(request: Request, arxiv_id: str):
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
-        ids = related_ids(session, view.paper.id, 6)
-        related_papers = papers_by_ids(session, ids)
-    related_list = [related_papers[pid] for pid in ids if pid in related_papers]
+        related = queries.listed_papers(session, related_ids(session, view.paper.id, 6))
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
                   thread=thread_order(comments), voted=view.paper.id in marks.voted, marks=marks,
-                  related=related_list, is_admin=is_admin, edits_links=edits_links)
+                  related=related, is_admin=is_admin, edits_links=edits_links)
 
 
 def paper_markdown_page(request: Request, arxiv_id: str):

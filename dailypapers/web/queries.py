@@ -29,6 +29,19 @@ def visible_comments(session: Session, paper_id: int, *, include_hidden: bool = 
     return list(session.scalars(_COMMENTS if include_hidden else _SHOWN_COMMENTS, {"paper_id": paper_id}))
 
 
+# Rows, not papers: a related list shows four columns of six papers, and objects cost more than the query.
+_LISTED = (select(Paper.id, Paper.arxiv_id, Paper.title, Paper.upvotes)
+           .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False)))
+
+
+def listed_papers(session: Session, ids: list[int]) -> list:
+    """(id, arxiv_id, title, upvotes) of the visible papers among `ids`, in the order of `ids`."""
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.execute(_LISTED, {"ids": list(ids)})}
+    return [rows[pid] for pid in ids if pid in rows]
+
+
 def has_voted(session: Session, user_id: int | None, paper_ids: list[int]) -> set[int]:
     """Which of `paper_ids` the user has upvoted (one query for a whole page)."""
     if user_id is None or not paper_ids:

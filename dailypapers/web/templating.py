@@ -112,8 +112,12 @@ def _context(request: Request, context: dict) -> dict:
     settings = get_settings()
     context.setdefault("current_user", current_user(request))
 
+    field: list[Markup] = []  # made once: a member's page of cards holds dozens of forms
+
     def csrf_field() -> Markup:
-        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
+        if not field:
+            field.append(Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request)))
+        return field[0]
 
     context.update(request=request, settings=settings, site_name=settings.site_name,
                    csrf_token=lambda: csrf_token(request), csrf_field=csrf_field,
