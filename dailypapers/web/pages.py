@@ -37,6 +37,7 @@ from dailypapers.web.inputs import SearchForm
 from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter(include_in_schema=False)
+paper_router = APIRouter(include_in_schema=False)  # `/papers/{id}`, after every router with paths under /papers/
 PAGE_SIZE = 100
 SEARCH_PAGE_SIZE = 20
 
@@ -237,7 +238,7 @@ def paper_markdown_page(request: Request, arxiv_id: str):
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
-@router.get("/papers/{arxiv_id:path}")
+@paper_router.get("/papers/{arxiv_id:path}")
 def paper_or_markdown(request: Request, arxiv_id: str):
     """`/papers/{id}` is the page, `/papers/{id}.md` its Markdown; old-style ids contain a slash."""
     markdown = arxiv_id.endswith(".md")
