@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from dailypapers.index.engines import keyword_index
@@ -11,8 +12,8 @@ from dailypapers.index.seams import Filters, KeywordQuery
 from dailypapers.index.stored_vectors import vector_of
 from dailypapers.search.hits import load_hits
 from dailypapers.search.query import Hit
-from dailypapers.search.semantic import nearest, semantic_index
-from dailypapers.store.reads import paper_title
+from dailypapers.search.semantic import semantic_index
+from dailypapers.store.reads import paper_title, visible_papers
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -25,7 +26,7 @@ def related_papers(session: Session, paper_id: int, limit: int = 5, model: str |
 def nearest_papers(session: Session, paper_id: int, limit: int = 5,
                    model: str | None = None) -> tuple[str, list[tuple[int, float]]]:
     """The retriever that found them ("semantic", or "keyword" before vectors exist) and the (paper id, score)
-    of the papers nearest this one; the hidden ones may still be among them (load_hits drops them)."""
+    of the visible papers nearest this one."""
     if limit <= 0:
         return "semantic", []
     index = semantic_index(session, model)
@@ -34,11 +35,17 @@ def nearest_papers(session: Session, paper_id: int, limit: int = 5,
         vector = index.vector(paper_id)
         if vector is None:  # embedded after the index files were written
             vector = vector_of(session.connection(), paper_id, index.model)
-    keywords = keyword_index(session.get_bind())
     not_itself = Filters(exclude_ids=(paper_id,))
     if vector is None:
-        return "keyword", _by_title_words(session, keywords, paper_id, not_itself, limit)
-    return "semantic", nearest(index, vector, limit, keywords, not_itself)
+        return "keyword", _by_title_words(session, keyword_index(session.get_bind()), paper_id, not_itself, limit)
+
+    def visible(ids: np.ndarray) -> np.ndarray:
+        # Only hidden papers and this one are left out, and the store knows which those are: asking the keyword
+        # index would mean bringing it up to date with the store first, at twice the cost of the page's query.
+        return np.array([pid for pid in visible_papers(session.connection(), ids) if pid != paper_id], dtype=np.int64)
+
+    return "semantic", index.search(vector, limit, keep=visible, filters=not_itself,
+                                    allowed=lambda: keyword_index(session.get_bind()).matching(not_itself))
 
 
 def _by_title_words(session: Session, keywords, paper_id: int, not_itself: Filters,
