@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 
@@ -166,51 +165,3 @@ def test_a_quiet_cache_lets_go_of_expired_pages(small_cache, clock):
     c.get("/static/site.css")  # any request at all, even one the cache never keeps
     assert len(micro.entries) == 0 and micro.bytes == 0
 
-
-class TurnCountingPages:
-    """A bare ASGI app whose renders yield to the event loop on the way, counting how many run at once."""
-
-    def __init__(self):
-        self.running = self.most = self.renders = 0
-
-    async def __call__(self, scope, receive, send):
-        self.renders += 1
-        self.running += 1
-        self.most = max(self.most, self.running)
-        for _ in range(3):  # a render waits on its thread: others may start meanwhile
-            await asyncio.sleep(0)
-        self.running -= 1
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": scope["path"].encode()})
-
-
-async def _get(app, path: str) -> bytes:
-    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": [], "scheme": "http"}
-    body = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.body":
-            body.append(message["body"])
-
-    await app(scope, receive, send)
-    return b"".join(body)
-
-
-def test_background_refreshes_take_turns(clock):
-    """Pages that expire together are re-rendered one after another, not all at once in as many threads."""
-    pages = TurnCountingPages()
-    micro = cache.MicroCache(pages, seconds=1)
-
-    async def visit():
-        for n in range(8):
-            await _get(micro, f"/{n}")
-        pages.most = 0
-        clock.now += 1.5  # every page stale, within its grace period
-        assert [await _get(micro, f"/{n}") for n in range(8)] == [f"/{n}".encode() for n in range(8)]
-        await asyncio.gather(*micro.tasks)
-
-    asyncio.run(visit())
-    assert pages.renders == 16 and pages.most == 1

@@ -4,11 +4,9 @@ Signed-in visitors (session cookie or Bearer token) always get a fresh page, sin
 votes. For everyone else a GET of a page, feed or API read is served from memory for `page_cache_seconds`
 (default 1 s; 0 turns it off), so a burst of visitors costs one render per worker per second. When an entry
 expires, visitors keep getting it for up to one more period while a background task renders the new one
-(stale-while-revalidate), so no reader waits for a render. Those background renders take turns, one at a
-time per worker: run all at once, the pages that expire together (the same second's) would each hold a thread
-and fight the event loop for the interpreter, and every reader of a cached page would wait. A write through
-this worker empties its cache at once; other workers catch up within the period. Responses that set a cookie
-or carry a per-browser CSRF token are never stored.
+(stale-while-revalidate), so no reader waits for a render. A write through this worker empties its cache
+at once; other workers catch up within the period. Responses that set a cookie or carry a per-browser
+CSRF token are never stored.
 
 Memory is bounded by bytes as well as entries: at most `page_cache_bytes` (default 64 MB) per worker, the
 oldest entries going first, and no single response above a sixteenth of it is kept (a huge collection page
@@ -44,7 +42,6 @@ class MicroCache:
         self.entries: OrderedDict[tuple, tuple[float, int, list, bytes]] = OrderedDict()
         self.bytes = 0  # what the entries hold, as _size counts it
         self.refreshing: set[tuple] = set()
-        self.refresh_turn = asyncio.Lock()  # background renders, one at a time
         self.tasks: set[asyncio.Task] = set()  # keep references: the loop holds tasks only weakly
 
     def clear(self) -> None:
@@ -119,8 +116,7 @@ class MicroCache:
 
             async def refresh():
                 try:
-                    async with self.refresh_turn:
-                        await self._render(background, no_body, discard, key)
+                    await self._render(background, no_body, discard, key)
                 finally:
                     self.refreshing.discard(key)
 
