@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Select, bindparam, func, select, text
 
 from dailypapers.store.models import Paper
 
@@ -32,14 +32,21 @@ _DAY_NUMBER = {
 }
 
 
+def _visible(*columns) -> Select:
+    return select(PAPERS.c.id, PAPERS.c.arxiv_id, PAPERS.c.title, *columns).where(
+        PAPERS.c.id.in_(bindparam("ids", expanding=True)), PAPERS.c.hidden.is_(False))
+
+
+# asked on every paper page (its related papers): built once, the ids bound per call
+_VISIBLE = {False: _visible(), True: _visible(PAPERS.c.abstract)}
+
+
 def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict:
     """id -> row (id, arxiv_id, title[, abstract]) of those papers that exist and are not hidden."""
     ids = [int(pid) for pid in paper_ids]
     if not ids:
         return {}
-    columns = [PAPERS.c.id, PAPERS.c.arxiv_id, PAPERS.c.title] + ([PAPERS.c.abstract] if with_abstract else [])
-    rows = conn.execute(select(*columns).where(PAPERS.c.id.in_(ids), PAPERS.c.hidden.is_(False)))
-    return {row.id: row for row in rows}
+    return {row.id: row for row in conn.execute(_VISIBLE[with_abstract], {"ids": ids})}
 
 
 def newest_paper_id(conn: Connection) -> int:
