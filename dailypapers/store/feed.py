@@ -79,7 +79,7 @@ def _feed_statement(weights: Trending, sort: str, first: bool, last: bool, submi
         stmt = stmt.where(SUBMITTER.username == bindparam("submitter", type_=String))
     if category:
         padded = literal(" ") + Paper.categories + literal(" ")
-        wanted = padded.like(bindparam("category", type_=String), escape="/")
+        wanted: ColumnElement[bool] = padded.like(bindparam("category", type_=String), escape="/")
         if category == "archive":
             wanted = wanted | padded.like(bindparam("archive", type_=String), escape="/")
         stmt = stmt.where(wanted)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CompoundSelect,
     Integer,
@@ -149,7 +150,8 @@ def add_dismissal(session: Session, user_id: int, paper_id: int) -> None:
 def _card_marks_statement() -> CompoundSelect:
     """Every mark of a user on some papers, and the user's collections, as (kind, paper, collection, name) rows of
     one statement: a page of cards used to ask five times."""
-    user, ids = bindparam("user_id"), bindparam("ids", expanding=True)
+    user: BindParameter[int] = bindparam("user_id", type_=Integer)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     no_id, no_name = cast(null(), Integer), cast(null(), String)
 
     def marks(kind: str, model: type[Save] | type[Dismissal] | type[Vote]) -> Select:
