@@ -136,3 +136,19 @@ def test_search_results_are_cards_with_the_readers_vote(alice):
     assert '<li class="card result"' in html and '<h3 class="card-title">' in card
     assert 'class="upvote-button voted" aria-pressed="true"' in card and "<mark>" in card
     assert '<p class="teaser">' not in card  # the matching passage stands in for it
+
+
+def test_a_card_shows_its_paper_as_it_is_now(alice, session):
+    """A card's title, authors, line and keywords are rendered once per content and kept: what changes in the
+    paper shows on the next page, for every reader."""
+    before = _card(alice.get("/papers").text, "2501.00301")
+    assert ">sparse attention</a>" in before and "Sparse attention for whole books</a>" in before
+    session.execute(update(Paper).where(Paper.arxiv_id == "2501.00301").values(
+        title="Dense attention for short books", ai_summary="A new summary.", authors=["Solo Author"],
+        ai_keywords=["dense attention"]))
+    session.commit()
+    for reader in (alice, client()):
+        card = _card(reader.get("/papers").text, "2501.00301")
+        assert "Dense attention for short books</a>" in card and "Sparse attention" not in card
+        assert '<p class="teaser">A new summary.</p>' in card and ">Solo Author</a>" in card
+        assert re.findall(r'<a class="chip" href="[^"]+">([^<]+)</a>', card) == ["dense attention"]

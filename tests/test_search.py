@@ -208,6 +208,15 @@ def test_related_papers_are_nearest_neighbours_without_itself(session):
     assert related(session, 10**9, 5) == []
 
 
+def test_related_papers_are_always_as_many_visible_ones(session):
+    """A paper hidden in the store is passed over at once, and the next nearest takes its place, even before the
+    keyword index hears of it (this write does not tell it: no change number)."""
+    paper_id = session.execute(text("SELECT id FROM papers WHERE arxiv_id = '2305.02955'")).scalar()
+    before = [h.paper_id for h in related(session, paper_id, 6)]
+    session.execute(text("UPDATE papers SET hidden = 1 WHERE id = :id"), {"id": before[0]})
+    assert [h.paper_id for h in related(session, paper_id, 5)] == before[1:]
+
+
 def test_fusion_rrf_and_convex():
     keyword = [(1, 9.0), (2, 5.0), (3, 1.0)]
     semantic = [(3, 0.9), (1, 0.8), (4, 0.1)]

@@ -31,7 +31,7 @@ def test_anonymous_pages_are_kept_briefly_then_refreshed(short_cache, clock, ses
     add_papers(session, [record("2501.00002", "Second paper")])  # written behind the app's back
     assert "Second paper" not in c.get("/papers").text  # served from memory
     assert "Second paper" in c.get("/papers?sort=newest").text  # another URL is another entry
-    clock.now += 6.1  # past the period and the stale-while-revalidate grace period after it
+    clock.now += 6.8  # past the period, its jitter and the stale-while-revalidate grace period after it
     assert "Second paper" in c.get("/papers").text
 
 
@@ -81,7 +81,7 @@ def test_expired_pages_are_refreshed_in_the_background(settings, monkeypatch, cl
     with client(clock=clock) as c:  # one event loop for the whole block: a background render outlives its request
         assert "First paper" in c.get("/papers").text
         add_papers(session, [record("2501.00002", "Second paper")])
-        clock.now += 2.2  # past the period, within the grace period after it
+        clock.now += 2.6  # past the period and its jitter, within the grace period after it
         assert "Second paper" not in c.get("/papers").text  # stale, served at once; a refresh starts
         c.portal.call(background_renders, c.app)
         assert "Second paper" in c.get("/papers").text  # the refresh, kept: no visitor waited for it
@@ -192,6 +192,22 @@ def test_a_quiet_cache_lets_go_of_expired_pages(small_cache, clock):
     for n in range(100, 110):
         c.get(f"/{n}")
     assert len(micro.entries) == 10
-    clock.now += 2.5  # past the period and its grace period: nothing here can be served again
+    clock.now += 2.5  # past the period, its jitter and grace period: nothing here can be served again
     c.get("/static/site.css")  # any request at all, even one the cache never keeps
     assert len(micro.entries) == 0 and micro.bytes == 0
+
+
+
+def test_pages_stored_together_expire_apart(small_cache, clock, monkeypatch):
+    """Each entry's period is stretched at random, so a second's worth of pages is not rendered again at once."""
+    pages, micro, c = small_cache
+    stretch = iter([0.0, 0.99])  # the first page's period as it is, the second's stretched by nearly a quarter
+    monkeypatch.setattr(cache, "jitter", lambda: next(stretch))
+    c.get("/100")
+    c.get("/101")
+    renders = pages.renders
+    clock.now += 1.1  # past a period, within the stretched one
+    c.get("/101")
+    assert pages.renders == renders and not micro.refreshing  # still fresh: no render, none started
+    c.get("/100")
+    assert pages.renders == renders + 1 or micro.refreshing  # stale: served, and rendered again behind it

@@ -74,13 +74,6 @@ def decide_claim(session: Session, admin: User, claim_id: int, approve: bool) ->
     return claim
 
 
-def user_claim(session: Session, user: User | None, paper_id: int) -> AuthorClaim | None:
-    """The user's own live (pending or approved) claim on the paper, if any."""
-    if user is None:
-        return None
-    return store.live_claim(session, user.id, paper_id)
-
-
 def pending_claims(session: Session) -> list[AuthorClaim]:
     """Claims waiting for an administrator, oldest first, with their user and paper."""
     return store.pending_claims(session)
@@ -93,6 +86,20 @@ def paper_claims(session: Session, paper_ids: list[int]) -> dict[int, dict[int, 
     for claim in store.approved_claims(session, paper_ids):
         found.setdefault(claim.paper_id, {})[claim.author_index] = claim
     return found
+
+
+def claims_for_reader(session: Session, paper_id: int,
+                      reader: User | None) -> tuple[dict[int, AuthorClaim], AuthorClaim | None]:
+    """A paper's approved claims by author index, and the reader's own live (waiting or approved) claim on it,
+    if any: one query for a paper page."""
+    approved: dict[int, AuthorClaim] = {}
+    mine = None
+    for claim in store.approved_claims(session, [paper_id], also_of=reader.id if reader else None):
+        if claim.status == APPROVED:
+            approved[claim.author_index] = claim
+        if reader is not None and claim.user_id == reader.id:
+            mine = claim
+    return approved, mine
 
 
 def author_user(session: Session, key: str) -> User | None:

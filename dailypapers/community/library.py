@@ -89,20 +89,28 @@ def dismiss(session: Session, user: User, arxiv_id: str, on: bool | None = None)
 
 @dataclass
 class CardState:
-    """What the cards of a page show for the signed-in user, read in a few queries for the whole page."""
+    """What the cards of a page show for the signed-in user, read in one query for the whole page."""
 
     saved: set[int] = field(default_factory=set)
     dismissed: set[int] = field(default_factory=set)
     collections: list[tuple[int, str]] = field(default_factory=list)  # the user's (id, name), for "add to"
     collected: set[tuple[int, int]] = field(default_factory=set)  # (collection id, paper id)
+    voted: set[int] = field(default_factory=set)  # the papers the user has upvoted
 
 
 def card_state(session: Session, user_id: int | None, paper_ids: list[int]) -> CardState:
+    state = CardState()
     if user_id is None or not paper_ids:
-        return CardState()
-    return CardState(store.shelf_holds(session, library_shelf(user_id), paper_ids),
-                     store.dismissed_among(session, user_id, paper_ids), store.collection_names_of(session, user_id),
-                     store.collected_among(session, user_id, paper_ids))
+        return state
+    marked = {"saved": state.saved, "dismissed": state.dismissed, "voted": state.voted}
+    for kind, paper_id, collection_id, name in store.card_marks(session, user_id, paper_ids):
+        if kind == "collection":
+            state.collections.append((collection_id, name))
+        elif kind == "collected":
+            state.collected.add((collection_id, paper_id))
+        else:
+            marked[kind].add(paper_id)
+    return state
 
 
 # --- reading a library or a collection, a page at a time -------------------------------------------------

@@ -6,18 +6,22 @@ arXiv's text names stay suggestions (Paper.suggested_*) until one of them confir
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotAllowed
 from dailypapers.store.db import Session
-from dailypapers.store.library import has_approved_claim
-from dailypapers.store.models import Paper, User
+from dailypapers.store.library import APPROVED, has_approved_claim
+from dailypapers.store.models import AuthorClaim, Paper, User
 from dailypapers.store.papers import set_links as store_links
 from dailypapers.validators import forge_url, http_url
 
 UNCHANGED = object()  # a link the request does not mention
 
 
-def may_edit_links(session: Session, user: User | None, paper: Paper) -> bool:
+def may_edit_links(session: Session, user: User | None, paper: Paper,
+                   claims: Iterable[AuthorClaim] | None = None) -> bool:
+    """`claims`: the paper's approved claims, when the caller has read them already (a paper page shows them)."""
     if user is None:
         return False
     if user.is_admin:
@@ -25,6 +29,8 @@ def may_edit_links(session: Session, user: User | None, paper: Paper) -> bool:
     entry = paper.daily_entry
     if entry is not None and entry.submitted_by_id == user.id:
         return True
+    if claims is not None:
+        return any(claim.user_id == user.id and claim.status == APPROVED for claim in claims)
     return has_approved_claim(session, user.id, paper.id)
 
 

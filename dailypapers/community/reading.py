@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dailypapers.community.claims import paper_claims
+from dailypapers.community.claims import claims_for_reader
 from dailypapers.community.papers import load_paper
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.sources.ids import MAX_ID_CHARS, parse_arxiv_id
@@ -18,6 +18,7 @@ class PaperView:
     entry: DailyEntry | None
     submitter: User | None
     claims: dict[int, AuthorClaim]  # approved claims by author index
+    my_claim: AuthorClaim | None = None  # the reader's own live claim on the paper (waiting or approved)
 
 
 def canonical_id(text: str) -> str:
@@ -49,9 +50,11 @@ def typed_id(session: Session, text: str) -> TypedId | None:
         return TypedId(arxiv_id, None)
 
 
-def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False) -> PaperView:
-    """A paper page's data: the paper (any spelling of its id), its feed entry and who submitted it."""
+def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False,
+               reader: User | None = None) -> PaperView:
+    """A paper page's data: the paper (any spelling of its id), its feed entry and who submitted it, its
+    approved claims and the `reader`'s own."""
     paper = load_paper(session, canonical_id(arxiv_id), include_hidden=include_hidden)
     entry = paper.daily_entry
-    claims = paper_claims(session, [paper.id]).get(paper.id, {})
-    return PaperView(paper, entry, entry.submitted_by if entry else None, claims)
+    claims, mine = claims_for_reader(session, paper.id, reader)
+    return PaperView(paper, entry, entry.submitted_by if entry else None, claims, mine)

@@ -36,11 +36,12 @@ def user_for_session(session: Session, value: str) -> User | None:
     """The user a session cookie's value stands for; None when unknown, ended or expired."""
     if not value or len(value) > MAX_VALUE_CHARS:
         return None
-    row = people.session_by_hash(session, _hash(value))
-    if row is None or row.created_at < datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS):
+    found = people.session_user_by_hash(session, _hash(value))
+    if found is None:
         return None
-    user = people.user_by_id(session, row.user_id)
-    return None if user is None or user.is_demo or user.disabled_at is not None else user
+    user, started = found
+    expired = started < datetime.now(UTC) - timedelta(seconds=SESSION_SECONDS)
+    return None if expired or user.is_demo or user.disabled_at is not None else user
 
 
 def end_session(session: Session, value: str) -> None:

@@ -9,7 +9,7 @@ from dailypapers.periods import Period
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
 from dailypapers.store import feed
 from dailypapers.store.db import Session
-from dailypapers.store.feed import FeedRow, Trending
+from dailypapers.store.feed import FeedDates, FeedRow, Trending
 from dailypapers.store.models import User
 
 PAGE_SORTS = ("upvotes", "newest", "trending")
@@ -17,8 +17,8 @@ API_SORTS = ("publishedAt", "trending")
 TRENDING_WINDOW_DAYS = 30  # older entries have decayed to nothing; the bound keeps the sort small
 TRENDING = Trending(GRAVITY, OFFSET_HOURS)
 
-__all__ = ["API_SORTS", "PAGE_SORTS", "TRENDING_WINDOW_DAYS", "FeedRow", "feed_rows", "latest_feed_date",
-           "neighbour_dates", "submitted_rows"]
+__all__ = ["API_SORTS", "PAGE_SORTS", "TRENDING_WINDOW_DAYS", "FeedDates", "FeedRow", "feed_rows",
+           "latest_feed_dates", "neighbour_dates", "submitted_rows"]
 
 
 def feed_rows(session: Session, *, period: Period | None = None, sort: str = "upvotes", limit: int = 50,
@@ -38,8 +38,9 @@ def feed_rows(session: Session, *, period: Period | None = None, sort: str = "up
                           last=last, submitter=submitter, category=category)
 
 
-def latest_feed_date(session: Session, on_or_before: date | None = None) -> date | None:
-    return feed.latest_feed_date(session, on_or_before)
+def latest_feed_dates(session: Session, day: date) -> FeedDates:
+    """The latest day with papers on or before `day`, and the days with papers around it."""
+    return feed.latest_feed_dates(session, day)
 
 
 def neighbour_dates(session: Session, period: Period) -> tuple[date | None, date | None]:

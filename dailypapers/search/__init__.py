@@ -23,11 +23,12 @@ from prometheus_client import Histogram
 
 from dailypapers.errors import InvalidInput
 from dailypapers.search import hybrid
-from dailypapers.search.neighbours import related_papers
+from dailypapers.search.neighbours import nearest_papers, related_papers
 from dailypapers.search.query import Hit, SearchQuery, SearchResult
 from dailypapers.store.db import OperationalError, Session
 
-__all__ = ["Hit", "SearchQuery", "SearchResult", "related", "search", "search_detailed", "total_without_filters"]
+__all__ = ["Hit", "SearchQuery", "SearchResult", "related", "related_ids", "search", "search_detailed",
+           "total_without_filters"]
 
 # Per mode asked for (keyword, semantic, hybrid), whoever asks: pages, the API, feeds, agents, digests.
 SEARCH_SECONDS = Histogram("dailypapers_search_duration_seconds", "Time to answer one search, by the mode asked for",
@@ -55,3 +56,8 @@ def total_without_filters(session: Session, query: SearchQuery) -> int:
 def related(session: Session, paper_id: int, limit: int = 5) -> list[Hit]:
     """Papers like this one: nearest neighbours by vector, excluding itself (title words until vectors exist)."""
     return related_papers(session, paper_id, limit)
+
+
+def related_ids(session: Session, paper_id: int, limit: int = 5) -> list[int]:
+    """The ids of `related`, for a caller that loads the papers itself (hidden ones among them: it drops them)."""
+    return [pid for pid, _ in nearest_papers(session, paper_id, limit)[1]]

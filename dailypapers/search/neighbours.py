@@ -4,36 +4,52 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from dailypapers.index.engines import keyword_index
 from dailypapers.index.protocols import Filters, KeywordQuery
 from dailypapers.search.hits import load_hits
 from dailypapers.search.query import Hit
-from dailypapers.search.semantic import nearest, semantic_index
+from dailypapers.search.semantic import semantic_index
 from dailypapers.store.db import Session
 from dailypapers.store.embeddings import vector_of
-from dailypapers.store.reads import paper_title
+from dailypapers.store.reads import paper_title, visible_papers
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def related_papers(session: Session, paper_id: int, limit: int = 5, model: str | None = None) -> list[Hit]:
+    retriever, scored = nearest_papers(session, paper_id, limit, model)
+    return load_hits(session, scored, {retriever: {pid: i + 1 for i, (pid, _) in enumerate(scored)}})
+
+
+def nearest_papers(session: Session, paper_id: int, limit: int = 5,
+                   model: str | None = None) -> tuple[str, list[tuple[int, float]]]:
+    """The retriever that found them ("semantic", or "keyword" before vectors exist) and the (paper id, score)
+    of the visible papers nearest this one."""
     if limit <= 0:
-        return []
+        return "semantic", []
     index = semantic_index(session, model)
     vector = None
     if index is not None:
         vector = index.vector(paper_id)
         if vector is None:  # embedded after the index files were written
             vector = vector_of(session.connection(), paper_id, index.model)
-    keywords = keyword_index(session.get_bind())
     not_itself = Filters(exclude_ids=(paper_id,))
     if vector is None:
-        return _by_title_words(session, keywords, paper_id, not_itself, limit)
-    found = nearest(index, vector, limit, keywords, not_itself)
-    return load_hits(session, found, {"semantic": {pid: i + 1 for i, (pid, _) in enumerate(found)}})
+        return "keyword", _by_title_words(session, keyword_index(session.get_bind()), paper_id, not_itself, limit)
+
+    def visible(ids: np.ndarray) -> np.ndarray:
+        # Only hidden papers and this one are left out, and the store knows which those are: asking the keyword
+        # index would mean bringing it up to date with the store first, at twice the cost of the page's query.
+        return np.array([pid for pid in visible_papers(session.connection(), ids) if pid != paper_id], dtype=np.int64)
+
+    return "semantic", index.search(vector, limit, keep=visible, filters=not_itself,
+                                    allowed=lambda: keyword_index(session.get_bind()).matching(not_itself))
 
 
-def _by_title_words(session: Session, keywords, paper_id: int, not_itself: Filters, limit: int) -> list[Hit]:
+def _by_title_words(session: Session, keywords, paper_id: int, not_itself: Filters,
+                    limit: int) -> list[tuple[int, float]]:
     """Before vectors exist: papers sharing the title's longer words, by keyword score."""
     title = paper_title(session.connection(), paper_id)
     if title is None:
@@ -41,5 +57,4 @@ def _by_title_words(session: Session, keywords, paper_id: int, not_itself: Filte
     words = tuple(dict.fromkeys(w for w in _WORD.findall(title.lower()) if len(w) > 3))[:12]
     if not words:
         return []
-    scored = [(h.paper_id, h.score) for h in keywords.search(KeywordQuery(terms=words), not_itself, limit)]
-    return load_hits(session, scored, {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(scored)}})
+    return [(h.paper_id, h.score) for h in keywords.search(KeywordQuery(terms=words), not_itself, limit)]

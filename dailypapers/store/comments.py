@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from dailypapers.store.models import Comment, Paper, User
@@ -57,13 +57,16 @@ def _recount(session: Session, paper_id: int) -> None:
     session.execute(update(Paper).where(Paper.id == paper_id).values(num_comments=count))
 
 
+# asked on every paper page: built once, the paper bound at each call; administrators see hidden ones
+_COMMENTS = (select(Comment).options(joinedload(Comment.user))
+             .where(Comment.paper_id == bindparam("paper_id"), Comment.deleted.is_(False))
+             .order_by(Comment.created_at, Comment.id))
+_SHOWN_COMMENTS = _COMMENTS.where(Comment.hidden.is_(False))
+
+
 def visible_comments(session: Session, paper_id: int, *, include_hidden: bool = False) -> list[Comment]:
     """A paper's comments not deleted (nor hidden, unless `include_hidden`), with their authors, in time order."""
-    stmt = (select(Comment).options(joinedload(Comment.user))
-            .where(Comment.paper_id == paper_id, Comment.deleted.is_(False)).order_by(Comment.created_at, Comment.id))
-    if not include_hidden:
-        stmt = stmt.where(Comment.hidden.is_(False))
-    return list(session.scalars(stmt))
+    return list(session.scalars(_COMMENTS if include_hidden else _SHOWN_COMMENTS, {"paper_id": paper_id}))
 
 
 def recent_comments(session: Session, limit: int) -> list[Comment]:

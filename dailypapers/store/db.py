@@ -25,7 +25,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError as IntegrityError  # a row broke a constraint (a unique key, mostly)
 from sqlalchemy.exc import OperationalError as OperationalError  # the database could not run a statement
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Session as Session  # the unit of work store functions take; callers name it from here
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
@@ -41,6 +41,9 @@ _engines: dict[str, Engine] = {}
 _checked: set[str] = set()  # URLs whose schema was found current in this process
 _probe_engines: dict[tuple[str, float], Engine] = {}  # pool-less: nothing to dispose
 _engines_lock = threading.Lock()  # web workers serve requests in threads: open and check once, not per thread
+# The engine of the current settings, checked: nearly every call asks for it, and finding it by URL costs a
+# path resolution (a system call per folder) on each call.
+_current: tuple[Settings, Engine] | None = None
 
 
 def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -77,6 +80,10 @@ def open_engine(settings: Settings | None = None) -> Engine:
 
 def get_engine(settings: Settings | None = None) -> Engine:
     """The engine for the configured database, its schema checked once per process (never migrated)."""
+    global _current
+    current = _current
+    if settings is None and current is not None and current[0] is get_settings():
+        return current[1]
     engine = open_engine(settings)
     url = engine.url.render_as_string(hide_password=False)
     if url not in _checked:
@@ -84,10 +91,14 @@ def get_engine(settings: Settings | None = None) -> Engine:
             if url not in _checked:
                 _check_schema(engine)
                 _checked.add(url)
+    if settings is None:
+        _current = (get_settings(), engine)
     return engine
 
 
 def dispose_engines() -> None:
+    global _current
+    _current = None
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
@@ -97,8 +108,7 @@ def dispose_engines() -> None:
 @contextmanager
 def session_scope(settings: Settings | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error: nothing is half-written."""
-    factory = sessionmaker(get_engine(settings), expire_on_commit=False)
-    session = factory()
+    session = Session(get_engine(settings), expire_on_commit=False)  # not a sessionmaker: each makes a class
     try:
         yield session
         session.commit()

@@ -12,7 +12,27 @@ from collections.abc import Collection as Many  # any sized group of ids; `Colle
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from dailypapers.store.db import insert_or_else
@@ -127,12 +147,33 @@ def add_dismissal(session: Session, user_id: int, paper_id: int) -> None:
     _insert_once(session, Dismissal, [{"user_id": user_id, "paper_id": paper_id, "created_at": utcnow()}])
 
 
-def dismissed_among(session: Session, user_id: int, paper_ids: Many[int]) -> set[int]:
-    """Which of `paper_ids` the user marked "not interested"."""
-    if not paper_ids:
-        return set()
-    return set(session.scalars(select(Dismissal.paper_id).where(Dismissal.user_id == user_id,
-                                                                Dismissal.paper_id.in_(paper_ids))))
+def _card_marks_statement() -> CompoundSelect:
+    """Every mark of a user on some papers, and the user's collections, as (kind, paper, collection, name) rows of
+    one statement: a page of cards used to ask five times."""
+    user: BindParameter[int] = bindparam("user_id", type_=Integer)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    no_id, no_name = cast(null(), Integer), cast(null(), String)
+
+    def marks(kind: str, model: type[Save] | type[Dismissal] | type[Vote]) -> Select:
+        return select(literal(kind), model.paper_id, no_id, no_name).where(model.user_id == user,
+                                                                           model.paper_id.in_(ids))
+
+    collected = (select(literal("collected"), CollectionItem.paper_id, CollectionItem.collection_id, no_name)
+                 .join(Collection, Collection.id == CollectionItem.collection_id)
+                 .where(Collection.user_id == user, CollectionItem.paper_id.in_(ids)))
+    collections = select(literal("collection"), no_id, Collection.id, Collection.name).where(Collection.user_id == user)
+    rows = union_all(marks("saved", Save), marks("dismissed", Dismissal), marks("voted", Vote), collected, collections)
+    return rows.order_by(literal_column("4"))  # the collections by name, in the database's collation
+
+
+_CARD_MARKS = _card_marks_statement()  # asked on every member's page: built once, the values bound per call
+
+
+def card_marks(session: Session, user_id: int, paper_ids: Many[int]) -> list[Row]:
+    """What a page of cards shows of the user, in one statement: a row (kind, paper id, collection id, name) for
+    each of `paper_ids` the user "saved", "dismissed" or "voted" for, each (collection, paper) "collected", and
+    each of the user's collections ("collection": its id and name, by name)."""
+    return list(session.execute(_CARD_MARKS, {"user_id": user_id, "ids": list(paper_ids)}))
 
 
 def marks_of(session: Session, user_id: int) -> tuple[list[tuple[int, datetime]], list[tuple[int, datetime]]]:
@@ -183,23 +224,6 @@ def delete_collection(session: Session, collection: Collection) -> None:
 def collections_of(session: Session, user_id: int) -> list[Collection]:
     """The user's collections, by name."""
     return list(session.scalars(select(Collection).where(Collection.user_id == user_id).order_by(Collection.name)))
-
-
-def collection_names_of(session: Session, user_id: int) -> list[tuple[int, str]]:
-    """(id, name) of the user's collections, by name."""
-    rows = session.execute(select(Collection.id, Collection.name).where(Collection.user_id == user_id)
-                           .order_by(Collection.name))
-    return [(collection_id, name) for collection_id, name in rows]
-
-
-def collected_among(session: Session, user_id: int, paper_ids: Many[int]) -> set[tuple[int, int]]:
-    """(collection id, paper id) of each of `paper_ids` in each of the user's collections."""
-    if not paper_ids:
-        return set()
-    rows = session.execute(select(CollectionItem.collection_id, CollectionItem.paper_id)
-                           .join(Collection, Collection.id == CollectionItem.collection_id)
-                           .where(Collection.user_id == user_id, CollectionItem.paper_id.in_(paper_ids)))
-    return {(collection_id, paper_id) for collection_id, paper_id in rows}
 
 
 # --- saved searches ---------------------------------------------------------------------------------------
@@ -289,12 +313,19 @@ def pending_claims(session: Session) -> list[AuthorClaim]:
         .where(AuthorClaim.status == PENDING).order_by(AuthorClaim.created_at, AuthorClaim.id)))
 
 
-def approved_claims(session: Session, paper_ids: Many[int]) -> list[AuthorClaim]:
-    """The approved claims of these papers, with their user."""
+# asked on every paper page: built once, the values bound per call (a user id of None matches no claim)
+_SHOWN_CLAIMS = select(AuthorClaim).options(joinedload(AuthorClaim.user)).where(
+    AuthorClaim.paper_id.in_(bindparam("ids", expanding=True)),
+    or_(AuthorClaim.status == APPROVED,
+        and_(AuthorClaim.user_id == bindparam("user_id"), AuthorClaim.status.in_(LIVE))))
+
+
+def approved_claims(session: Session, paper_ids: Many[int], also_of: int | None = None) -> list[AuthorClaim]:
+    """The approved claims of these papers, with their user; and the live (waiting or approved) claims of the user
+    `also_of`, in the same statement (a reader sees their own waiting claim)."""
     if not paper_ids:
         return []
-    return list(session.scalars(select(AuthorClaim).options(joinedload(AuthorClaim.user)).where(
-        AuthorClaim.paper_id.in_(paper_ids), AuthorClaim.status == APPROVED)))
+    return list(session.scalars(_SHOWN_CLAIMS, {"ids": list(paper_ids), "user_id": also_of}))
 
 
 def has_approved_claim(session: Session, user_id: int, paper_id: int) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from dailypapers.store.db import insert_or_else
@@ -77,8 +77,15 @@ def add_session(session: Session, user_id: int, token_hash: str) -> None:
     session.flush()
 
 
-def session_by_hash(session: Session, token_hash: str) -> LoginSession | None:
-    return session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash))
+# Every signed-in request asks: the session and its user in one statement, built once.
+_SESSION_USER = (select(User, LoginSession.created_at).join(LoginSession, LoginSession.user_id == User.id)
+                 .where(LoginSession.token_hash == bindparam("token_hash")))
+
+
+def session_user_by_hash(session: Session, token_hash: str) -> tuple[User, datetime] | None:
+    """The user of the session with this hash, and when the session started; None when there is none."""
+    row = session.execute(_SESSION_USER, {"token_hash": token_hash}).first()
+    return None if row is None else (row.User, row.created_at)
 
 
 def end_session_by_hash(session: Session, token_hash: str) -> None:

@@ -1,6 +1,6 @@
-"""Paper reads, all of them: one paper by its arXiv id, papers by id and for search hits, the keyset listing,
-an author's papers, the moderation list; for search and the indexes, hits by id, the papers changed since an
-index's watermark, and the first-version dates that topic trends count by month."""
+"""Paper reads, all of them: one paper by its arXiv id, papers by id and for search hits, the rows of a list of
+related papers, the keyset listing, an author's papers, the moderation list; for search and the indexes, hits by
+id, the papers changed since an index's watermark, and the first-version dates that topic trends count by month."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Row, Select, bindparam, func, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from dailypapers.errors import NotFound
@@ -40,10 +40,15 @@ class HasPaperId(Protocol):
     paper_id: int
 
 
+# Statements a page runs on every request are built once, the values bound at each call: building a statement
+# cost more than running it.
+_BY_ARXIV_ID = (select(Paper).options(joinedload(Paper.daily_entry).joinedload(DailyEntry.submitted_by))
+                .where(Paper.arxiv_id == bindparam("arxiv_id")))
+
+
 def paper_by_arxiv_id(session: Session, arxiv_id: str) -> Paper | None:
     """The paper with this id, hidden or not, its feed entry and submitter loaded in the same query."""
-    return session.scalar(select(Paper).options(joinedload(Paper.daily_entry).joinedload(DailyEntry.submitted_by))
-                          .where(Paper.arxiv_id == arxiv_id))
+    return session.scalar(_BY_ARXIV_ID, {"arxiv_id": arxiv_id})
 
 
 def get_paper(session: Session, arxiv_id: str) -> Paper:
@@ -58,15 +63,16 @@ def has_paper(session: Session, arxiv_id: str) -> bool:
     return session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id)) is not None
 
 
+_BY_IDS = select(Paper).where(Paper.id.in_(bindparam("ids", expanding=True)))
+_BY_IDS_SHOWN = {True: _BY_IDS, False: _BY_IDS.where(Paper.hidden.is_(False))}  # by include_hidden
+
+
 def papers_by_ids(session: Session, ids: Iterable[int], *, include_hidden: bool = False) -> dict[int, Paper]:
     """{id: paper} of those ids the store holds (and shows, unless `include_hidden`)."""
-    ids = set(ids)
+    ids = list(set(ids))
     if not ids:
         return {}
-    stmt = select(Paper).where(Paper.id.in_(ids))
-    if not include_hidden:
-        stmt = stmt.where(Paper.hidden.is_(False))
-    return {paper.id: paper for paper in session.scalars(stmt)}
+    return {paper.id: paper for paper in session.scalars(_BY_IDS_SHOWN[include_hidden], {"ids": ids})}
 
 
 def papers_for_hits(session: Session, hits: Iterable[HasPaperId]) -> dict[int, Paper]:
@@ -96,14 +102,35 @@ def count_papers(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Paper)) or 0
 
 
+# Rows, not papers: a related list shows four columns of six papers, and objects cost more than the query.
+_LISTED = (select(Paper.id, Paper.arxiv_id, Paper.title, Paper.upvotes)
+           .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False)))
+
+
+def listed_papers(session: Session, ids: Iterable[int]) -> list[Row]:
+    """(id, arxiv_id, title, upvotes) of the visible papers among `ids`, in the order of `ids`."""
+    ids = list(ids)
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.execute(_LISTED, {"ids": ids})}
+    return [rows[pid] for pid in ids if pid in rows]
+
+
+def _visible(*columns) -> Select:
+    return select(PAPERS.c.id, PAPERS.c.arxiv_id, PAPERS.c.title, *columns).where(
+        PAPERS.c.id.in_(bindparam("ids", expanding=True)), PAPERS.c.hidden.is_(False))
+
+
+# asked on every paper page (its related papers): built once, the ids bound per call
+_VISIBLE = {False: _visible(), True: _visible(PAPERS.c.abstract)}
+
+
 def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict:
     """id -> row (id, arxiv_id, title[, abstract]) of those papers that exist and are not hidden."""
     ids = [int(pid) for pid in paper_ids]
     if not ids:
         return {}
-    columns = [PAPERS.c.id, PAPERS.c.arxiv_id, PAPERS.c.title] + ([PAPERS.c.abstract] if with_abstract else [])
-    rows = conn.execute(select(*columns).where(PAPERS.c.id.in_(ids), PAPERS.c.hidden.is_(False)))
-    return {row.id: row for row in rows}
+    return {row.id: row for row in conn.execute(_VISIBLE[with_abstract], {"ids": ids})}
 
 
 def newest_paper_id(conn: Connection) -> int:
@@ -114,8 +141,11 @@ def paper_title(conn: Connection, paper_id: int) -> str | None:
     return conn.execute(select(PAPERS.c.title).where(PAPERS.c.id == paper_id)).scalar()
 
 
+_LAST_CHANGE_SEQ = select(func.max(PAPERS.c.change_seq))  # asked before every keyword search: built once
+
+
 def last_change_seq(conn: Connection) -> int:
-    return conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0
+    return conn.execute(_LAST_CHANGE_SEQ).scalar() or 0
 
 
 def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator[list]:

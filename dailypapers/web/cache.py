@@ -4,19 +4,22 @@ Signed-in visitors (session cookie or Bearer token) always get a fresh page, sin
 votes. For everyone else a GET of a page, feed or API read is served from memory for `page_cache_seconds`
 (default 1 s; 0 turns it off), so a burst of visitors costs one render per worker per second. When an entry
 expires, visitors keep getting it for up to one more period while a background task renders the new one
-(stale-while-revalidate), so no reader waits for a render. A write through this worker empties its cache
-at once; other workers catch up within the period. Responses that set a cookie or carry a per-browser
-CSRF token are never stored.
+(stale-while-revalidate), so no reader waits for a render. Each entry's period is stretched by up to a
+quarter at random (jitter), so pages first stored in the same second drift apart and are not all rendered
+again in the same instant, each render holding a thread while cached answers wait. A write through this
+worker empties its cache at once; other workers catch up within the period. Responses that set a cookie
+or carry a per-browser CSRF token are never stored.
 
 Memory is bounded by bytes as well as entries: at most `page_cache_bytes` (default 64 MB) per worker, the
 oldest entries going first, and no single response above a sixteenth of it is kept (a huge collection page
-would push out everything else). An entry older than two periods can never be served again, so every
-request first drops those from the old end: a quiet site lets go of its pages.
+would push out everything else). An entry older than two (stretched) periods can never be served again, so
+every request first drops those from the old end: a quiet site lets go of its pages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -25,9 +28,11 @@ from dailypapers.config import get_settings
 
 MAX_ENTRIES = 4096
 LARGEST_SHARE = 16  # no single response above 1/16 of the byte bound is kept
+JITTER = 0.25  # an entry's period is stretched by up to this share of it, at random
 _SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc",  # files, cached by browsers
                   "/healthz", "/readyz", "/metrics")  # probes and scrapes must see the state of now
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
+jitter = random.random  # in [0, 1): how far an entry's period is stretched; the tests fix it
 
 
 class MicroCache:
@@ -63,7 +68,8 @@ class MicroCache:
 
     def _drop_expired(self, now: float) -> None:
         """Drop the entries past their grace period, from the old end: each is dropped once, so the sweep
-        costs O(1) per request, amortised."""
+        costs O(1) per request, amortised. The jitter may leave one behind a newer entry a little longer; it
+        is never served, since a hit checks its age."""
         while self.entries:
             key, (started, *_) = next(iter(self.entries.items()))
             if now - started < 2 * self.seconds:
@@ -157,7 +163,9 @@ class MicroCache:
         size = self._size(key, captured["headers"], body)
         if size > self.max_bytes // LARGEST_SHARE:
             return
-        self.entries[key] = (started, 200, captured["headers"], body)
+        # the entry counts as born a little later than it was, so it stays fresh (and its grace period
+        # lasts) up to JITTER of a period longer
+        self.entries[key] = (started + jitter() * JITTER * self.seconds, 200, captured["headers"], body)
         self.bytes += size
         while len(self.entries) > MAX_ENTRIES or self.bytes > self.max_bytes:
             self._drop(next(iter(self.entries)))

@@ -25,7 +25,6 @@ from dailypapers.search import search
 from dailypapers.store.db import Session, session_scope
 from dailypapers.store.models import Collection, Paper, User
 from dailypapers.store.reads import papers_for_hits
-from dailypapers.store.votes import voted_among
 from dailypapers.web import schemas
 from dailypapers.web.api import MAX_LIST_LIMIT
 from dailypapers.web.auth import Writer, current_user, require_user
@@ -60,7 +59,8 @@ def _cards(session, user: User | None, papers: list[Paper]) -> dict:
     """What paper cards need besides the papers: the user's upvotes and library marks."""
     ids = [p.id for p in papers]
     user_id = user.id if user else None
-    return {"voted": voted_among(session, user_id, ids), "marks": library.card_state(session, user_id, ids)}
+    marks = library.card_state(session, user_id, ids)
+    return {"voted": marks.voted, "marks": marks}
 
 
 def _format(fmt: str) -> ExportFormat:

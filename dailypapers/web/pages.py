@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from dailypapers.community.authors import author_page
-from dailypapers.community.claims import user_claim
 from dailypapers.community.comments import render_markdown, thread_order
 from dailypapers.community.library import card_state
 from dailypapers.community.links import may_edit_links
@@ -22,13 +21,19 @@ from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.paper_markdown import paper_markdown
 from dailypapers.periods import Period, day_period, month_period, parse_period, week_period
-from dailypapers.ranking.feed import TRENDING_WINDOW_DAYS, feed_rows, latest_feed_date, neighbour_dates, submitted_rows
+from dailypapers.ranking.feed import (
+    TRENDING_WINDOW_DAYS,
+    feed_rows,
+    latest_feed_dates,
+    neighbour_dates,
+    submitted_rows,
+)
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
-from dailypapers.search import related, search_detailed, total_without_filters
+from dailypapers.search import related_ids, search_detailed, total_without_filters
 from dailypapers.store.comments import visible_comments
 from dailypapers.store.db import session_scope
-from dailypapers.store.reads import papers_for_hits
-from dailypapers.store.votes import upvoted_papers, voted_among
+from dailypapers.store.reads import listed_papers, papers_for_hits
+from dailypapers.store.votes import upvoted_papers
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
 from dailypapers.web.inputs import SearchForm
@@ -36,6 +41,7 @@ from dailypapers.web.responses import page_number
 from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter(include_in_schema=False)
+paper_router = APIRouter(include_in_schema=False)  # `/papers/{id}`, after every router with paths under /papers/
 PAGE_SIZE = 100
 SEARCH_PAGE_SIZE = 20
 
@@ -70,18 +76,19 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
     today = datetime.now(UTC).date()
     with session_scope() as session:
         if period is None:  # today, or the latest day that has papers
-            period = day_period(latest_feed_date(session, on_or_before=today) or today)
+            dates = latest_feed_dates(session, today)
+            period, before, after = day_period(dates.latest or today), dates.before, dates.after
+        else:
+            before, after = neighbour_dates(session, period)
         rows = feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
-                                 category=category)
-        before, after = neighbour_dates(session, period)
-        voted = voted_among(session, user.id if user else None, [r.paper.id for r in rows])
+                         category=category)
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
     # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
     prev_path = _period_of(period.kind, before).path if before else None
     next_path = _period_of(period.kind, after).path if after else None
     return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
-                  prev_path=prev_path, next_path=next_path, voted=voted, marks=marks, latest=latest,
+                  prev_path=prev_path, next_path=next_path, voted=marks.voted, marks=marks, latest=latest,
                   category=category or "", base_path=request.url.path, tabs=_period_tabs(period, today),
                   takes_submissions=takes_submissions(period, today))
 
@@ -136,9 +143,8 @@ def trending_page(request: Request, p: int = 0, category: str | None = None):
     with session_scope() as session:
         rows = feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
                                  category=category)
-        voted = voted_among(session, user.id if user else None, [r.paper.id for r in rows])
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
-    return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=voted,
+    return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=marks.voted,
                   marks=marks,
                   category=category or "")
 
@@ -178,12 +184,11 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
             result = search_detailed(session, query)
             papers = papers_for_hits(session, result.hits)
             marks = card_state(session, user.id if user else None, list(papers))
-            voted = voted_among(session, user.id if user else None, list(papers))
             unfiltered = total_without_filters(session, query) if not result.total and query.filtered else 0
     except InvalidInput as exc:
         return render(request, "search.html", status_code=400, **{**page, "error": str(exc)})
     return render(request, "search.html", **{
-        **page, "result": result, "papers": papers, "marks": marks, "voted": voted, "unfiltered": unfiltered,
+        **page, "result": result, "papers": papers, "marks": marks, "voted": marks.voted, "unfiltered": unfiltered,
         "hits": [h for h in result.hits if h.paper_id in papers], "filter_words": query.describe_filters(),
         "pages": -(-result.total // SEARCH_PAGE_SIZE)})
 
@@ -210,23 +215,18 @@ def paper_page(request: Request, arxiv_id: str):
     user = current_user(request)
     is_admin = bool(user and user.is_admin)
     with session_scope() as session:
-        view = paper_view(session, arxiv_id, include_hidden=is_admin)
+        view = paper_view(session, arxiv_id, include_hidden=is_admin, reader=user)
         comments = visible_comments(session, view.paper.id, include_hidden=is_admin)
-        voted = bool(voted_among(session, user.id if user else None, [view.paper.id]))
-        edits_links = may_edit_links(session, user, view.paper)
+        edits_links = may_edit_links(session, user, view.paper, view.claims.values())
         marks = card_state(session, user.id if user else None, [view.paper.id])
-        my_claim = user_claim(session, user, view.paper.id)
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
-        hits = related(session, view.paper.id, 6)
-        related_papers = papers_for_hits(session, hits)
-    related_list = [related_papers[h.paper_id] for h in hits if h.paper_id in related_papers]
+        related = listed_papers(session, related_ids(session, view.paper.id, 6))
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
-                  thread=thread_order(comments),
-                  voted=voted, marks=marks, related=related_list, is_admin=is_admin, edits_links=edits_links,
-                  my_claim=my_claim)
+                  thread=thread_order(comments), voted=view.paper.id in marks.voted, marks=marks,
+                  related=related, is_admin=is_admin, edits_links=edits_links, my_claim=view.my_claim)
 
 
 def paper_markdown_page(request: Request, arxiv_id: str):
@@ -236,7 +236,7 @@ def paper_markdown_page(request: Request, arxiv_id: str):
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
-@router.get("/papers/{arxiv_id:path}")
+@paper_router.get("/papers/{arxiv_id:path}")
 def paper_or_markdown(request: Request, arxiv_id: str):
     """`/papers/{id}` is the page, `/papers/{id}.md` its Markdown; old-style ids contain a slash."""
     markdown = arxiv_id.endswith(".md")

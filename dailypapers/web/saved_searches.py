@@ -24,7 +24,6 @@ from dailypapers.search import search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import SavedSearch
 from dailypapers.store.reads import papers_for_hits
-from dailypapers.store.votes import voted_among
 from dailypapers.web import feeds
 from dailypapers.web.auth import Writer, require_user
 from dailypapers.web.inputs import DbId, MarkForm, RenameForm, SavedSearchForm, SavedSearchIn
@@ -85,10 +84,9 @@ def page(request: Request, saved_id: DbId):
         hits = search(session, search_query(saved, PAGE_SIZE))
         papers = papers_for_hits(session, hits)
         marks = card_state(session, user.id, list(papers))
-        voted = voted_among(session, user.id, list(papers))
         return render(request, "saved_search.html", saved=saved, feeds=feed_paths(saved),
                       search_url=search_url(saved), hits=[h for h in hits if h.paper_id in papers], papers=papers,
-                      marks=marks, voted=voted)
+                      marks=marks, voted=marks.voted)
 
 
 @router.post("/saved-searches/{saved_id}/email")

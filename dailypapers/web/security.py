@@ -52,7 +52,10 @@ def _cookie_value(request: Request) -> str:
 def csrf_token(request: Request) -> str:
     """The token to put in a form's hidden `csrf_token` field (or an `X-CSRF-Token` header)."""
     request.state.csrf_used = True  # the page is now per-browser: the micro-cache must not keep it
-    return _sign(_cookie_value(request))
+    token = getattr(request.state, "csrf_token", None)
+    if token is None:  # signed once per request: a page of cards has a form or three per card
+        token = request.state.csrf_token = _sign(_cookie_value(request))
+    return token
 
 
 def verify_csrf(request: Request, token: str | None) -> None:

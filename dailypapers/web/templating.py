@@ -9,6 +9,7 @@ Templates extend `base.html` and fill the blocks `title` and `content`.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -61,6 +62,21 @@ def teaser(paper) -> str:
     return text[:TEASER_CHARS].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
+@lru_cache(maxsize=4096)
+def _card_text(arxiv_id: str, title: str, authors: tuple[str, ...], line: str, keywords: tuple[str, ...],
+               level: int) -> Markup:
+    return templates.get_template("_macros.html").module.card_text(arxiv_id, title, list(authors), line,
+                                                                   list(keywords), level)
+
+
+def cached_card_text(paper, level: int = 2, with_teaser: bool = True) -> Markup:
+    """A card's title, authors, one line and keywords. They read the same for every visitor, so each is
+    rendered once per content rather than once per card per request; the key is everything they show, so a
+    paper whose title, authors, summary or keywords change gets a new one."""
+    return _card_text(paper.arxiv_id, paper.title, tuple(paper.authors or ()),
+                      teaser(paper) if with_teaser else "", tuple((paper.ai_keywords or ())[:4]), level)
+
+
 def code_host(url: str) -> str:
     """The name of the site a code link points at ("GitHub", "GitLab", "Hugging Face"), or "" for others."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
@@ -84,6 +100,7 @@ templates.env.filters["code_host"] = code_host
 templates.env.filters["card_anchor"] = card_anchor
 templates.env.filters["author_path"] = lambda name: "/authors/" + quote(name, safe="")
 templates.env.filters["thumbnail_url"] = thumbnail_url  # None when the paper has none: cards stay complete
+templates.env.globals["cached_card_text"] = cached_card_text
 
 
 def absolute_url(request: Request, path: str) -> str:
@@ -95,8 +112,12 @@ def _context(request: Request, context: dict) -> dict:
     settings = get_settings()
     context.setdefault("current_user", current_user(request))
 
+    field: list[Markup] = []  # made once: a member's page of cards holds dozens of forms
+
     def csrf_field() -> Markup:
-        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
+        if not field:
+            field.append(Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request)))
+        return field[0]
 
     context.update(request=request, settings=settings, site_name=settings.site_name,
                    csrf_token=lambda: csrf_token(request), csrf_field=csrf_field,

@@ -1,0 +1,60 @@
+"""What a page costs: the feed and a paper page read the database in a few statements, for a visitor and for a
+signed-in member alike (members never hit the micro-cache, so every one of their pages is rendered)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from dailypapers.config import reset_settings
+from dailypapers.store.db import get_engine
+from tests.web_helpers import add_papers, client, csrf, record, signup
+
+
+@contextmanager
+def counted():
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(get_engine(), "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", listener)
+
+
+def statements_for(c, path: str) -> int:
+    for _ in range(2):  # the first reads warm what a process reads once (the keyword index's database id)
+        assert c.get(path).status_code == 200
+    with counted() as statements:
+        assert c.get(path).status_code == 200
+    return len(statements)
+
+
+@pytest.fixture
+def site(session, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")  # every visitor's page rendered, as a member's is
+    reset_settings()
+    add_papers(session, [record(f"2501.{i:05d}", f"Attention paper {i}") for i in range(500, 510)])
+    member = client()
+    signup(member, "carol")
+    token = csrf(member, "/papers")
+    for arxiv_id in ("2501.00500", "2501.00501"):
+        assert member.post(f"/papers/{arxiv_id}/upvote", data={"vote": "1", "csrf_token": token}).status_code == 303
+    assert member.post("/papers/2501.00502/save", data={"on": "1", "csrf_token": token}).status_code == 303
+    return member
+
+
+def test_the_feed_reads_the_latest_day_and_its_cards_in_two_statements(site):
+    assert statements_for(client(), "/papers") == 2  # the days around the latest one, then its papers
+    # a member's adds the session and, in one statement, their votes, saves and collections
+    assert statements_for(site, "/papers") == 4
+
+
+def test_a_paper_page_reads_few_statements(site):
+    # the paper with its feed entry, its claims, its comments; then the related papers: with no vectors yet, the
+    # title (its words are searched), the store's change number (the keyword index follows it) and the papers
+    visitor = statements_for(client(), "/papers/2501.00503")
+    assert visitor == 6
+    assert statements_for(site, "/papers/2501.00503") == visitor + 2  # the session, and the member's marks
