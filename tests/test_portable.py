@@ -17,6 +17,8 @@ from dailypapers.community.users import create_user, get_user
 from dailypapers.community.votes import vote
 from dailypapers.config import get_settings, reset_settings
 from dailypapers.digest.identity import mail_site
+from dailypapers.digest.outbox import waiting
+from dailypapers.digest.subscribe import admin_subscribe, find_subscriber, validate_preferences
 from dailypapers.errors import InvalidInput
 from dailypapers.index.embedders import model_label
 from dailypapers.portable.export import export_json, export_member
@@ -337,3 +339,32 @@ def test_the_cli_exports_and_imports_with_one_line_errors(backend, settings, cli
     assert cli("users", "import", str(out), "--as", "nobody", env=env).returncode == 1
     assert cli("users", "import", str(tmp_path / "missing.json"), env=env).returncode == 2
     assert cli("users", "export", "nobody", env=env).returncode == 1
+
+
+def test_a_subscription_comes_along_and_asks_its_address_to_confirm_again(backend, settings, other_site):
+    build_site()
+    with session_scope() as session:
+        alice = make_member(session)
+        active, _ = admin_subscribe(session, "Alice@Example.org", validate_preferences("weekly", "graph networks",
+                                                                                        "cs.LG"), confirmed=True)
+        left, _ = admin_subscribe(session, "old@example.org", validate_preferences("daily", "", ""), confirmed=True)
+        active.user_id = left.user_id = alice.id
+        left.unsubscribed_at = datetime.now(UTC)
+    with session_scope() as session:
+        exported = export_member(session, get_user(session, "alice"))
+    assert [(s.email, s.frequency, s.interests, s.categories, s.active) for s in exported.subscriptions] == [
+        ("alice@example.org", "weekly", ["graph networks"], ["cs.LG"], True),
+        ("old@example.org", "daily", [], [], False)]
+    other_site(True)
+    build_site()
+    with session_scope() as session:
+        create_user(session, "alice", PASSWORD)
+    with session_scope() as session:
+        report = import_member(session, get_user(session, "alice"), exported, mail_site(get_settings()))
+    assert report.confirmations == ["alice@example.org"]  # the one alice had left stays left
+    with session_scope() as session:
+        assert [item.recipient for item in waiting(session)] == ["alice@example.org"]  # a confirmation link
+        subscriber = find_subscriber(session, "alice@example.org")
+        assert subscriber.confirmed_at is None and subscriber.frequency == "weekly"  # no digest before the click
+        assert subscriber.user_id == get_user(session, "alice").id
+        assert find_subscriber(session, "old@example.org") is None

@@ -148,7 +148,10 @@ def import_command(
     """Import a member's export into an account: all or nothing, papers matched by arXiv id."""
     with file.open("rb") as handle:
         data = handle.read(MAX_BYTES + 1)
-    export = _usage_checked(parse_export, data)  # a file that is not an export: exit 2, nothing stored
+    try:
+        export = parse_export(data)
+    except InvalidInput as exc:  # a file that is not an export: a usage error (exit 2), nothing stored
+        raise click.UsageError(str(exc)) from exc
     username = as_user or export.profile.username
     with session_scope() as session:
         report = import_member(session, get_user(session, username), export, mail_site(get_settings()))

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dailypapers.errors import InvalidInput
 from dailypapers.sources.ids import parse_arxiv_id
 
-FORMAT = "dailypapers.member"
-VERSION = 1
+FORMAT: Final = "dailypapers.member"
+VERSION: Final = 1
 MAX_BYTES = 16 * 1024 * 1024  # a full library (20,000 papers) with as many collection items is about 8 MB
 MAX_SUBSCRIPTIONS = 5  # each one mails a confirmation to its address: a file cannot mail a crowd
 Text = Annotated[str, Field(max_length=2000)]
@@ -137,7 +137,7 @@ def parse_export(data: bytes) -> MemberExport:
 def _check_kind(raw: object) -> None:
     """Another file, or a version this instance cannot read, is named as such before any field is checked."""
     kind = raw.get("format") if isinstance(raw, dict) else None
-    if kind != FORMAT:
+    if not isinstance(raw, dict) or kind != FORMAT:
         raise InvalidInput(f"not a dailypapers export: its format is {str(kind)[:60]!r}, not {FORMAT!r}")
     version = raw.get("version")
     if version != VERSION:

@@ -59,7 +59,7 @@ class _Matcher:
         signals = [*export.library, *export.upvotes, *export.dismissals,
                    *(item for c in export.collections for item in c.items)]
         self.papers: dict[str, Paper] = shelves.visible_papers_by_arxiv_id(session, {s.arxiv_id for s in signals})
-        self.report, self.missing = report, set()
+        self.report, self.missing = report, set[str]()
 
     def rows(self, signals: Iterable[Signal]) -> list[tuple[int, datetime]]:
         """(paper id, time) per matched paper, each once, at the earliest time the file gives it."""

@@ -18,8 +18,12 @@ Timed = list[tuple[Paper, datetime]]  # papers with the time each was marked, ol
 Mark = type[Vote] | type[Save] | type[Dismissal] | type[CollectionItem]
 
 
+_OWNERS: dict[Mark, InstrumentedAttribute[int]] = {  # the column naming whose mark a row is
+    Vote: Vote.user_id, Save: Save.user_id, Dismissal: Dismissal.user_id, CollectionItem: CollectionItem.collection_id}
+
+
 def _owner(model: Mark) -> InstrumentedAttribute[int]:
-    return model.collection_id if model is CollectionItem else model.user_id
+    return _OWNERS[model]
 
 
 def marked(session: Session, model: Mark, owner_id: int) -> Timed:
