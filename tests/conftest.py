@@ -312,3 +312,32 @@ def sink(settings, monkeypatch):
     with SmtpSink() as server:
         use_smtp(monkeypatch, server.port)
         yield server
+
+
+@pytest.fixture
+def other_site(request, backend, settings, tmp_path, monkeypatch, migrated_sqlite):
+    """A second instance beside this test's, on the same backend: its own data dir and migrated database.
+    `other_site(True)` points the process at it (settings, engines and caches forgotten), `other_site(False)`
+    back at this test's own."""
+    data_dir = tmp_path / "other" / "data"
+    data_dir.mkdir(parents=True)
+    home_url, other_url = os.environ.get("DAILYPAPERS_DATABASE_URL"), None
+    if backend == "sqlite":
+        shutil.copyfile(migrated_sqlite, data_dir / "dailypapers.db")
+    else:
+        server = request.getfixturevalue("postgres_url")
+        name = f"other_{os.getpid()}_{next(_databases)}"
+        _admin(server, f"CREATE DATABASE {name} TEMPLATE {request.getfixturevalue('migrated_postgres')}")
+        other_url = _with_database(server, name)
+
+    def use(other: bool) -> None:
+        forget_process_state()
+        monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(data_dir if other else settings.data_dir))
+        if backend == "postgresql":
+            monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", other_url if other else home_url)
+
+    yield use
+    forget_process_state()
+    if other_url:
+        name = other_url.rsplit("/", 1)[1]
+        _admin(request.getfixturevalue("postgres_url"), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -31,8 +31,10 @@ ALLOWED: dict[str, set[str]] = {
     "charts": set(),  # pure drawing: numbers in, SVG or PNG bytes out
     "community": {"ingest", "sources", "store", "index", "search", "ranking"},
     "digest": {"community", "ranking", "search", "index", "store", "sources"},
+    # A member's export reads and writes everything they have: library, signals, searches, digest subscriptions.
+    "portable": {"community", "digest", "exports", "ranking", "search", "store", "sources"},
     "web": {"community", "digest", "exports", "paper_markdown", "charts", "mcp_server", "ranking", "search", "index",
-            "ingest", "sources", "store", "jobs"},  # jobs: /metrics counts the queue's jobs per state
+            "ingest", "sources", "store", "jobs", "portable"},  # jobs: /metrics counts the queue's jobs per state
     # Agents read what the site shows through the same reads below web (the feed, paper views, the markdown
     # page); never web itself.
     "mcp_server": {"paper_markdown", "community", "ranking", "search", "index", "sources", "store"},
@@ -41,11 +43,11 @@ ALLOWED: dict[str, set[str]] = {
     # Copies of the database and of the data dir's own files; the indexes it clears are rebuilt by the CLI.
     "backup": {"store", "ingest", "index"},
     "commands": {"backup", "charts", "community", "digest", "exports", "index", "ingest", "jobs", "mcp_server",
-                 "ranking", "search", "sources", "store", "web"},
+                 "portable", "ranking", "search", "sources", "store", "web"},
     "cli": {"commands"},
 }
 # Never imported by the data path (sources, store, index, search, ranking): the request and mail layers.
-UPPER = {"web", "digest", "community", "commands", "cli"}
+UPPER = {"web", "digest", "community", "portable", "commands", "cli"}
 DATA_PATH = ("sources", "store", "index", "search", "ranking")
 
 

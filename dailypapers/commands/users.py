@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import typer
@@ -19,10 +20,17 @@ from dailypapers.community.users import (
     validate_password,
     validate_username,
 )
+from dailypapers.config import get_settings
+from dailypapers.digest.identity import mail_site
+from dailypapers.digest.outbox import drain_quietly
 from dailypapers.errors import InvalidInput
+from dailypapers.portable.export import export_json, library_bibtex
+from dailypapers.portable.format import MAX_BYTES, parse_export
+from dailypapers.portable.load import import_member
 from dailypapers.store.db import migrate, session_scope
 
-users_app = typer.Typer(help="User accounts: create, list, make administrators, API tokens.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts: create, list, make administrators, API tokens, export and import.",
+                         no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
 
@@ -105,3 +113,59 @@ def token(username: str, name: str = typer.Option("cli", help="A name to recogni
         value = create_api_token(session, get_user(session, username), name)
     sys.stdout.write(value + "\n")
     err.print("use it as 'Authorization: Bearer <token>'; it is not shown again")
+
+
+@users_app.command("export")
+def export(
+    username: str,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON here, not to standard output."),
+    bib: Path | None = typer.Option(None, "--bib", help="Also write the library as BibTeX to this file."),
+) -> None:
+    """Everything USERNAME has (private collections and saved searches too) as one JSON file another
+    dailypapers site imports: it is theirs, hand it only to them."""
+    settings = get_settings()
+    with session_scope() as session:
+        user = get_user(session, username)
+        text = export_json(session, user, settings.origin())
+        bibtex = library_bibtex(session, user) if bib else None
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if bib is not None and bibtex is not None:
+        bib.write_text(bibtex, encoding="utf-8")
+    if output is not None:
+        err.print(f"wrote the data of {username} to {output}" + (f" and their library to {bib}" if bib else ""))
+
+
+@users_app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A file from 'users export' or the site."),
+    as_user: str | None = typer.Option(None, "--as", help="The account to import into (default: the file's own "
+                                                          "username). It must exist: 'users create' makes it."),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Import a member's export into an account: all or nothing, papers matched by arXiv id."""
+    with file.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    try:
+        export = parse_export(data)
+    except InvalidInput as exc:  # a file that is not an export: a usage error (exit 2), nothing stored
+        raise click.UsageError(str(exc)) from exc
+    username = as_user or export.profile.username
+    with session_scope() as session:
+        report = import_member(session, get_user(session, username), export, mail_site(get_settings()))
+    if report.confirmations:
+        drain_quietly()
+    if json_output:
+        print_json(report.as_json())
+        return
+    err.print(f"imported into {username}: {report.saved} saved, {report.upvoted} upvoted, {report.dismissed} not "
+              f"interested, {report.collected} papers in {len(report.collections)} new and {len(report.merged)} "
+              f"merged collections, {len(report.saved_searches)} saved searches")
+    for address in report.confirmations:
+        err.print(f"a confirmation email went to {address}: digests start once its link is followed")
+    for paper in report.unmatched:
+        out.print(f"not on this site: {paper}")
+    if report.unmatched:
+        err.print("fetch them with 'dailypapers ingest ID ...', then import the same file again")

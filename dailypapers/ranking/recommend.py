@@ -183,7 +183,7 @@ def user_model(user: User, signals: Signals, vectors: VectorIndex) -> UserModel 
         if key in _models:
             _models.move_to_end(key)
             return _models[key]
-    model = fit_user_model(vectors, signals.positives, signals.negatives, seed=user.id)
+    model = fit_user_model(vectors, signals.positives, signals.negatives, seed=signals.seed)
     with _models_lock:
         _models[key] = model
         while len(_models) > _MODELS_KEPT:

@@ -39,6 +39,7 @@ from dailypapers.web import (
     library,
     metrics,
     pages,
+    portable,
     saved_searches,
     subscriptions,
     thumbnails,
@@ -164,7 +165,7 @@ def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(MicroCache, clock=clock)  # added late, so it runs early: a cache hit skips everything inside it
     app.add_middleware(HeadAsGet)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, larger=portable.BODY_LIMITS)
     app.add_middleware(SecurityHeaders)  # on every answer, refusals and cache hits too
     app.add_middleware(RequestLog)  # outermost: it times and logs every answer, and gives each request its id
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -181,8 +182,10 @@ def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
     app.include_router(api.router)
     app.include_router(library.api)
     app.include_router(saved_searches.api)
+    app.include_router(portable.api)
     app.include_router(docs.router)
     app.include_router(accounts.router)
+    app.include_router(portable.router)
     app.include_router(saved_searches.router)
     app.include_router(admin.router)
     app.include_router(subscriptions.router)

@@ -33,9 +33,11 @@ class BodyLimit:
     a JSON body nested deeper than MAX_JSON_DEPTH; 408 when the body has not all arrived in time. A write's
     body is read here whole (it is small), so the routes behind never wait on a slow client."""
 
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, seconds: float | None = None):
+    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, seconds: float | None = None,
+                 larger: dict[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # path -> its own cap: the few writes that carry a file
         self.seconds = get_settings().request_body_seconds if seconds is None else seconds
 
     @staticmethod
@@ -51,8 +53,9 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
-        too_big = f"the request body is larger than {self.max_bytes // 1024} KB"
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+        max_bytes = self.larger.get(scope["path"], self.max_bytes)
+        too_big = f"the request body is larger than {max_bytes // 1024} KB"
+        if length is not None and length.isdigit() and int(length) > max_bytes:
             return await self._refuse(send, 413, too_big)
         if scope["method"] not in WRITE_METHODS:
             return await self.app(scope, receive, send)
@@ -69,7 +72,7 @@ class BodyLimit:
                 return  # the client went away
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
+            if size > max_bytes:
                 return await self._refuse(send, 413, too_big)
             more = message.get("more_body", False)
         body, delivered = b"".join(chunks), False
