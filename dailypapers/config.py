@@ -173,7 +173,7 @@ def reset_settings() -> None:
 # warnings and errors are worth a line. (bibtexparser warns for every malformed block: community/library.py,
 # which owns the parsing, holds it at ERROR.)
 NOISY_LOGGERS = ("mcp", "httpx", "httpx2", "httpcore", "sse_starlette", "uvicorn.access")
-ACCESS_LOGGER = "dailypapers.access"  # one line per request (web/requestlog.py), shown at INFO
+ACCESS_LOGGER = "dailypapers.access"  # one line per request (web/middleware/request_log.py), shown at INFO
 _LOG_HANDLER = "dailypapers"
 
 

@@ -1,7 +1,7 @@
 """What a log line holds: the id of the request it was written in, plain text or one JSON object per line, and
 never a full email address or an API token. `config.configure_logging()` puts these on the one handler.
 
-The request id lives in a context variable that web/requestlog.py sets for each request; every record made
+The request id lives in a context variable that web/middleware/request_log.py sets for each request; every record made
 while that request runs (in its task, the threads it hands work to, and the tasks it starts) carries it,
 uvicorn's own error for that request included.
 """

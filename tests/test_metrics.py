@@ -21,7 +21,7 @@ from dailypapers.index.engines import keyword_index
 from dailypapers.jobs.queue import DIGESTS, job_app
 from dailypapers.store.models import DigestDelivery, OutboxMail
 from dailypapers.web.app import create_app
-from dailypapers.web.requestlog import RouteTemplates
+from dailypapers.web.middleware.request_log import RouteTemplates
 from tests.digest_helpers import add_subscriber
 from tests.web_helpers import Clock, add_papers, client, free_port, record, touch_a_paper
 

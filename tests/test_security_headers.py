@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dailypapers.config import reset_settings
-from dailypapers.web.limits import MAX_BODY_BYTES
+from dailypapers.web.middleware.body_limit import MAX_BODY_BYTES
 from tests.web_helpers import add_papers, client, record
 
 EXPECTED = {"x-frame-options": "DENY", "x-content-type-options": "nosniff",

@@ -14,7 +14,7 @@ from dailypapers.community.users import authenticate, create_user
 from dailypapers.config import reset_settings
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import ApiToken, LoginAddress, User
-from dailypapers.web import throttle
+from dailypapers.web.middleware import throttle
 from tests.web_helpers import PASSWORD, client, csrf, signup
 
 OWNER = "198.51.100.7"  # the address alice signs up from

@@ -9,7 +9,7 @@ import tracemalloc
 import pytest
 
 from dailypapers.config import reset_settings
-from dailypapers.web import cache
+from dailypapers.web.middleware import cache
 from tests.web_helpers import Clock, add_papers, client, csrf, csrf_from, record, signup
 
 

@@ -94,7 +94,8 @@ def serve_command(
 
 
 # uvicorn's loggers hand their records to the root logger, where the site's handler is (config.py): one
-# format, and a request's error under its request id. Its access log stays off: web/requestlog.py writes one.
+# format, and a request's error under its request id. Its access log stays off:
+# web/middleware/request_log.py writes one.
 UVICORN_LOGGING = {"version": 1, "disable_existing_loggers": False,
                    "loggers": {"uvicorn": {"handlers": [], "propagate": True}}}
 

@@ -16,10 +16,10 @@ from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import Writer, checked_csrf, log_in, log_out, require_user
 from dailypapers.web.inputs import DbId, LoginForm, PasswordForm, SignupForm, TokenForm
+from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
+from dailypapers.web.middleware.throttle import Limit, begin_attempt, too_many
 from dailypapers.web.responses import safe_next
-from dailypapers.web.security import client_ip, rate_limit
 from dailypapers.web.templating import render
-from dailypapers.web.throttle import Limit, begin_attempt, too_many
 
 router = APIRouter(include_in_schema=False)
 LOGIN_WINDOW = 300.0  # the first wait once a limit is reached; it doubles with each further failure

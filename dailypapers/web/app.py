@@ -46,14 +46,14 @@ from dailypapers.web import (
     trends,
 )
 from dailypapers.web.auth import LoginRequired
-from dailypapers.web.cache import MicroCache
-from dailypapers.web.head import HeadAsGet
-from dailypapers.web.headers import SecurityHeaders
-from dailypapers.web.limits import BodyLimit
+from dailypapers.web.middleware.body_limit import BodyLimit
+from dailypapers.web.middleware.cache import MicroCache
+from dailypapers.web.middleware.csrf import CsrfCookieMiddleware
+from dailypapers.web.middleware.head import HeadAsGet
+from dailypapers.web.middleware.request_log import RequestLog
+from dailypapers.web.middleware.security_headers import SecurityHeaders
 from dailypapers.web.openapi import truthful_openapi
-from dailypapers.web.requestlog import RequestLog
 from dailypapers.web.responses import DISK_FULL_MESSAGE, is_disk_full, json_error, safe_next, status_for, wants_json
-from dailypapers.web.security import CsrfCookieMiddleware
 from dailypapers.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"

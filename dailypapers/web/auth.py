@@ -22,7 +22,8 @@ from dailypapers.community.tokens import user_for_token
 from dailypapers.config import get_settings
 from dailypapers.store.db import Session, session_scope
 from dailypapers.store.models import User
-from dailypapers.web.security import client_ip, csrf_from_request, is_https, rate_limit, verify_csrf
+from dailypapers.web.middleware.csrf import csrf_from_request, is_https, verify_csrf
+from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
 
 SESSION_COOKIE = "dp_session"
 WRITE_WINDOW = 60  # seconds; `rate_limit_writes` writes per user in it

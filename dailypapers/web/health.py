@@ -1,7 +1,7 @@
 """Health for load balancers and supervisors: `/healthz` (the process answers) and `/readyz` (it can serve).
 
 Readiness names each check and whether it passed, with a short fixed reason when it did not: never the
-exception text, which can hold a database URL, a path or a password. Neither answer is cached (web/cache.py
+exception text, which can hold a database URL, a path or a password. Neither answer is cached (web/middleware/cache.py
 skips them) nor rate-limited, so a probe always sees the state of now. The database checks wait at most
 `ready_check_seconds` (store.db.probe_engine): a hung database makes the site not ready, not the probe hang.
 """

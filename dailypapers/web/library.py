@@ -38,8 +38,8 @@ from dailypapers.web.inputs import (
     SearchForm,
     SeedIn,
 )
+from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
 from dailypapers.web.responses import answer, back, back_to_card, card_anchor, link_next, page_number, wants_json
-from dailypapers.web.security import client_ip, rate_limit
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)

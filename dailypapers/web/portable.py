@@ -23,7 +23,7 @@ from dailypapers.portable.load import ImportReport, import_member
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import User
 from dailypapers.web.auth import Writer, require_user
-from dailypapers.web.security import rate_limit
+from dailypapers.web.middleware.rate_limits import rate_limit
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -6,7 +6,7 @@ a byte a second, or opens a connection and sends nothing, holds it as long as it
 clients hold every connection the server can take. Here a request's headers must all arrive within
 `request_header_seconds` of its first byte (of the connection opening, for the first request): a request still
 incomplete then is answered 408, an idle new connection closed, and either way the connection closes. The body
-has its own deadline (web/limits.py).
+has its own deadline (web/middleware/body_limit.py).
 """
 
 from __future__ import annotations

@@ -35,9 +35,10 @@ from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import checked_csrf, current_user
 from dailypapers.web.inputs import SubscriptionForm
+from dailypapers.web.middleware.csrf import csrf_token
+from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
 from dailypapers.web.openapi import error_response
 from dailypapers.web.responses import json_error
-from dailypapers.web.security import client_ip, csrf_token, rate_limit
 from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter()

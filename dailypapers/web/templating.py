@@ -20,8 +20,8 @@ from markupsafe import Markup
 from dailypapers.config import get_settings
 from dailypapers.validators import http_url
 from dailypapers.web.auth import current_user
+from dailypapers.web.middleware.csrf import CSRF_FIELD, csrf_token
 from dailypapers.web.responses import card_anchor
-from dailypapers.web.security import CSRF_FIELD, csrf_token
 from dailypapers.web.thumbnails import thumbnail_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -7,7 +7,7 @@ failure beyond the allowance (5 minutes, 10, 20, ... at most a day). Failures ar
 A try is written down as a failure under each of its keys before the password is checked, in one
 transaction with the count: the insert takes SQLite's write lock, so tries racing in parallel cannot all
 slip under a limit. A refused try is rolled back, and a right password takes its entries back. The events
-live in the `rate_events` table, shared by every worker process (see web/security.py).
+live in the `rate_events` table, shared by every worker process (see rate_limits.py).
 """
 
 from __future__ import annotations

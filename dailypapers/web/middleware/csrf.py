@@ -1,27 +1,20 @@
-"""CSRF tokens and rate limits: the checks every form and every write goes through.
+"""CSRF tokens: the check every form and every cookie-authenticated write goes through.
 
 CSRF is a signed double submit: each browser gets a random `dp_csrf` cookie (HttpOnly, SameSite=Lax)
 and every form carries HMAC(secret, cookie). A forged request from another site can neither read the
 cookie nor compute the HMAC, so `verify_csrf` rejects it with 403.
-
-Rate limits keep their events in the `rate_events` table, not in memory: the site runs several
-worker processes, and a limit kept per process would multiply by the worker count and reset on restart.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import secrets
-import time
 from functools import lru_cache
 
 from fastapi import HTTPException, Request
 
 from dailypapers.config import get_settings
-from dailypapers.store import people
-from dailypapers.store.db import get_engine
 
 CSRF_COOKIE = "dp_csrf"
 CSRF_FIELD = "csrf_token"  # form field name
@@ -105,27 +98,3 @@ class CsrfCookieMiddleware:
 def is_https(scope) -> bool:
     """True when the browser talks HTTPS to us (directly, or through a proxy uvicorn trusts)."""
     return scope.get("scheme") == "https" or (get_settings().base_url or "").startswith("https://")
-
-
-def rate_limit(key: str, limit: int, per_seconds: float) -> None:
-    """Allow `limit` events per `per_seconds` for `key` (e.g. "login:ip:1.2.3.4"); raise 429 beyond it.
-
-    The event is written first, then counted, in one transaction: the insert takes SQLite's write lock,
-    so concurrent workers are serialised and cannot both slip under the limit. A refused attempt is
-    rolled back and does not count.
-    """
-    now = time.time()
-    since = now - per_seconds
-    with get_engine().begin() as conn:
-        people.forget_rate_events(conn, [key], before=since)
-        if secrets.randbelow(100) == 0:  # now and then, forget every key's events older than a day
-            people.forget_all_rate_events(conn, before=now - 86400)
-        count, oldest = people.note_rate_event(conn, key, now, since)
-        if count > limit:  # raising inside the block rolls this attempt back
-            retry = max(1, math.ceil((oldest + per_seconds) - now))
-            raise HTTPException(429, f"too many requests; try again in {retry} seconds",
-                                headers={"Retry-After": str(retry)})
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
