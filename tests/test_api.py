@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from dailypapers.community.comments import render_markdown
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.web import api as api_module
-from dailypapers.web import pages as pages_module
 from dailypapers.web.app import create_app
+from dailypapers.web.routes import papers as pages_module
+from dailypapers.web.routes import papers_api as api_module
 from tests.arxiv_server import Reply, serving_settings
 from tests.web_helpers import add_papers, client, csrf, make_admin, record, signup, token_for
 

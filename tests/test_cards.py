@@ -11,7 +11,7 @@ from sqlalchemy import event, update
 from dailypapers.store.db import get_engine
 from dailypapers.store.models import Paper
 from dailypapers.web import templating
-from dailypapers.web.avatars import avatar_colour
+from dailypapers.web.routes.avatars import avatar_colour
 from dailypapers.web.templating import TEASER_CHARS, code_host
 from tests.web_helpers import add_papers, client, csrf, record, signup
 

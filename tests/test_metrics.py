@@ -169,7 +169,7 @@ def test_a_part_the_store_cannot_give_is_left_out(metrics_on, engine, caplog):
     samples = scrape(c)
     assert not [key for key in samples if key[0] == "dailypapers_jobs"]
     assert ("dailypapers_keyword_index_lag", ()) in samples  # the rest is still there
-    [warning] = [r for r in caplog.records if r.name == "dailypapers.web.metrics"]
+    [warning] = [r for r in caplog.records if r.name == "dailypapers.web.routes.metrics"]
     assert "cannot read the job queue" in warning.getMessage()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dailypapers.config import configure_logging, reset_settings
 from dailypapers.digest.tokens import subscriber_links
 from dailypapers.store.models import Subscriber
-from dailypapers.web import pages as pages_module
+from dailypapers.web.routes import papers as pages_module
 from tests.test_subscribe_web import ADDRESS, link_in, local, subscribe
 from tests.web_helpers import PASSWORD, Clock, add_papers, client, csrf, record, served, signup
 
@@ -104,7 +104,7 @@ def test_a_requests_errors_carry_its_id(settings, monkeypatch, caplog):
     """Under uvicorn as `serve` runs it: what the request logs in its worker thread, uvicorn's traceback
     after the 500, and the access line all name the id the visitor was given."""
     def broken(*args, **kwargs):
-        logging.getLogger("dailypapers.web.pages").error("the feed cannot be read")
+        logging.getLogger("dailypapers.web.routes.papers").error("the feed cannot be read")
         raise RuntimeError("boom")
 
     monkeypatch.setattr(pages_module, "feed_rows", broken)
@@ -118,7 +118,7 @@ def test_a_requests_errors_carry_its_id(settings, monkeypatch, caplog):
     assert answer.headers["x-request-id"] != request_id
     ours = [r for r in caplog.records if r.request_id == request_id]
     logged = {(r.name, r.levelname, r.getMessage().strip()) for r in ours}
-    assert ("dailypapers.web.pages", "ERROR", "the feed cannot be read") in logged
+    assert ("dailypapers.web.routes.papers", "ERROR", "the feed cannot be read") in logged
     assert ("uvicorn.error", "ERROR", "Exception in ASGI application") in logged
     assert [r.status for r in ours if r.name == "dailypapers.access"] == [500]
     assert [r for r in ours if r.exc_info and r.exc_info[0] is RuntimeError]

@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
 from dailypapers.community.tokens import create_api_token
 from dailypapers.community.users import create_user
 from dailypapers.store.db import session_scope
-from dailypapers.web import subscriptions
 from dailypapers.web.app import create_app
+from dailypapers.web.routes import subscriptions
 from tests.web_helpers import add_papers, record
 
 pytestmark = pytest.mark.slow  # hundreds of generated requests per operation

@@ -16,8 +16,8 @@ from dailypapers.index.build import build_index
 from dailypapers.index.engines import keyword_index
 from dailypapers.ingest.demo import load_demo
 from dailypapers.store.db import migrate, session_scope
-from dailypapers.web.metrics import prepare_multiprocess_dir
 from dailypapers.web.protocol import HeaderDeadlineProtocol
+from dailypapers.web.routes.metrics import prepare_multiprocess_dir
 
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 

@@ -1,7 +1,7 @@
 """The application factory: routers, static files, error pages, and the CSRF cookie middleware.
 
-`dailypapers serve` runs `create_app()` under uvicorn. Routers are split by resource: pages (reading),
-accounts, actions (the writes behind buttons), api (JSON), feeds (RSS/Atom).
+`dailypapers serve` runs `create_app()` under uvicorn. The routers live in web/routes/, one module per resource,
+listed once, in order, in `ROUTERS`; the middlewares in web/middleware/.
 """
 
 from __future__ import annotations
@@ -27,24 +27,6 @@ from dailypapers.errors import DailyPapersError
 from dailypapers.logs import REQUEST_ID
 from dailypapers.mcp_server.server import build_server, http_routes
 from dailypapers.store.db import DatabaseError, get_engine
-from dailypapers.web import (
-    accounts,
-    actions,
-    admin,
-    api,
-    avatars,
-    docs,
-    feeds,
-    health,
-    library,
-    metrics,
-    pages,
-    portable,
-    saved_searches,
-    subscriptions,
-    thumbnails,
-    trends,
-)
 from dailypapers.web.auth import LoginRequired
 from dailypapers.web.middleware.body_limit import BodyLimit
 from dailypapers.web.middleware.cache import MicroCache
@@ -54,6 +36,7 @@ from dailypapers.web.middleware.request_log import RequestLog
 from dailypapers.web.middleware.security_headers import SecurityHeaders
 from dailypapers.web.openapi import truthful_openapi
 from dailypapers.web.responses import DISK_FULL_MESSAGE, is_disk_full, json_error, safe_next, status_for, wants_json
+from dailypapers.web.routes import ROUTERS, portable
 from dailypapers.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -169,28 +152,7 @@ def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # on every answer, refusals and cache hits too
     app.add_middleware(RequestLog)  # outermost: it times and logs every answer, and gives each request its id
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # A request tries the routers in turn (each of their routes, twice in the one that answers: a tenth of a
-    # page's time with the pages last), so the pages most read come first. Order matters between two routers
-    # only where their paths overlap: here, under /papers/.
-    app.include_router(pages.router)
-    app.include_router(feeds.router)  # before the paper page: /papers/feed.xml is not a paper id
-    app.include_router(actions.router)  # and a GET of their forms' /papers/{id}/upvote answers 405, not 404
-    app.include_router(library.router)
-    app.include_router(pages.paper_router)
-    app.include_router(health.router)
-    app.include_router(metrics.router)
-    app.include_router(api.router)
-    app.include_router(library.api)
-    app.include_router(saved_searches.api)
-    app.include_router(portable.api)
-    app.include_router(docs.router)
-    app.include_router(accounts.router)
-    app.include_router(portable.router)
-    app.include_router(saved_searches.router)
-    app.include_router(admin.router)
-    app.include_router(subscriptions.router)
-    app.include_router(trends.router)
-    app.include_router(thumbnails.router)
-    app.include_router(avatars.router)
+    for router in ROUTERS:  # in their order: see web/routes/__init__.py
+        app.include_router(router)
     app.router.routes.extend(http_routes(mcp))  # POST /mcp: the read-only MCP tools over streamable HTTP
     return app

@@ -22,7 +22,7 @@ from dailypapers.validators import http_url
 from dailypapers.web.auth import current_user
 from dailypapers.web.middleware.csrf import CSRF_FIELD, csrf_token
 from dailypapers.web.responses import card_anchor
-from dailypapers.web.thumbnails import thumbnail_url
+from dailypapers.web.routes.thumbnails import thumbnail_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

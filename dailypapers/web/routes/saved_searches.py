@@ -24,10 +24,10 @@ from dailypapers.search import search
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import SavedSearch
 from dailypapers.store.reads import papers_for_hits
-from dailypapers.web import feeds
 from dailypapers.web.auth import Writer, require_user
 from dailypapers.web.inputs import DbId, MarkForm, RenameForm, SavedSearchForm, SavedSearchIn
 from dailypapers.web.responses import answer
+from dailypapers.web.routes import paper_feeds as feeds
 from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter(include_in_schema=False)

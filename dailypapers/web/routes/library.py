@@ -26,7 +26,6 @@ from dailypapers.store.db import Session, session_scope
 from dailypapers.store.models import Collection, Paper, User
 from dailypapers.store.reads import papers_for_hits
 from dailypapers.web import schemas
-from dailypapers.web.api import MAX_LIST_LIMIT
 from dailypapers.web.auth import Writer, current_user, require_user
 from dailypapers.web.inputs import (
     CollectionForm,
@@ -40,6 +39,7 @@ from dailypapers.web.inputs import (
 )
 from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
 from dailypapers.web.responses import answer, back, back_to_card, card_anchor, link_next, page_number, wants_json
+from dailypapers.web.routes.papers_api import MAX_LIST_LIMIT
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
