@@ -15,6 +15,7 @@ from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import Writer, checked_csrf, log_in, log_out, require_user
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import DbId, LoginForm, PasswordForm, SignupForm, TokenForm
 from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
 from dailypapers.web.middleware.throttle import Limit, begin_attempt, too_many
@@ -98,18 +99,16 @@ def logout_everywhere(request: Request, user: Writer):
 
 
 @router.get("/settings")
-def settings_page(request: Request):
+def settings_page(request: Request, session: DbSession):
     user = require_user(request)
-    with session_scope() as session:
-        tokens = list_api_tokens(session, user)
+    tokens = list_api_tokens(session, user)
     return render(request, "settings.html", tokens=tokens, new_token=None)
 
 
 @router.post("/settings/tokens")
-def new_token(request: Request, user: Writer, form: Annotated[TokenForm, Form()]):
-    with session_scope() as session:
-        token = create_api_token(session, user, form.name)
-        tokens = list_api_tokens(session, user)
+def new_token(request: Request, user: Writer, form: Annotated[TokenForm, Form()], session: DbSession):
+    token = create_api_token(session, user, form.name)
+    tokens = list_api_tokens(session, user)
     return render(request, "settings.html", tokens=tokens, new_token=token)
 
 
@@ -138,7 +137,6 @@ def change_password_form(request: Request, user: Writer, form: Annotated[Passwor
 
 
 @router.post("/settings/tokens/{token_id}/delete")
-def delete_token(token_id: DbId, user: Writer):
-    with session_scope() as session:
-        revoke_api_token(session, user, token_id)
+def delete_token(token_id: DbId, user: Writer, session: DbSession):
+    revoke_api_token(session, user, token_id)
     return RedirectResponse("/settings", status_code=303)

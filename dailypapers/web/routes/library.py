@@ -27,6 +27,7 @@ from dailypapers.store.models import Collection, Paper, User
 from dailypapers.store.reads import papers_for_hits
 from dailypapers.web import schemas
 from dailypapers.web.auth import Writer, current_user, require_user
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import (
     CollectionForm,
     CollectionIn,
@@ -112,31 +113,29 @@ def _pages(size: int) -> int:
 
 
 @router.post("/papers/{arxiv_id:path}/save")
-def save(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkForm, Form()]):
-    with session_scope() as session:
-        saved = library.save(session, user, arxiv_id, form.wanted)
+def save(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkForm, Form()], session: DbSession):
+    saved = library.save(session, user, arxiv_id, form.wanted)
     return answer(request, {"id": arxiv_id, "saved": saved}, back_to_card(request, arxiv_id))
 
 
 @router.post("/papers/{arxiv_id:path}/dismiss")
-def dismiss(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkForm, Form()]):
-    with session_scope() as session:
-        dismissed = library.dismiss(session, user, arxiv_id, form.wanted)
+def dismiss(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkForm, Form()], session: DbSession):
+    dismissed = library.dismiss(session, user, arxiv_id, form.wanted)
     return answer(request, {"id": arxiv_id, "dismissed": dismissed}, back_to_card(request, arxiv_id))
 
 
 @router.post("/collections/{collection_id}/papers")
-def collect(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectItemForm, Form()]):
-    with session_scope() as session:
-        inside = library.set_in_collection(session, user, collection_id, form.paper, form.on == "1")
+def collect(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectItemForm, Form()],
+            session: DbSession):
+    inside = library.set_in_collection(session, user, collection_id, form.paper, form.on == "1")
     return answer(request, {"collection": collection_id, "id": form.paper, "inside": inside},
                   back(request, f"/collections/{collection_id}", card_anchor(form.paper)))
 
 
 @router.post("/papers/{arxiv_id:path}/collect-new")
-def collect_new(request: Request, arxiv_id: str, user: Writer, form: Annotated[CollectionForm, Form()]):
-    with session_scope() as session:
-        collection_id = library.collect_into_new(session, user, form.name, arxiv_id).id
+def collect_new(request: Request, arxiv_id: str, user: Writer, form: Annotated[CollectionForm, Form()],
+                session: DbSession):
+    collection_id = library.collect_into_new(session, user, form.name, arxiv_id).id
     return answer(request, {"collection": collection_id, "id": arxiv_id, "inside": True},
                   back_to_card(request, arxiv_id))
 
@@ -145,15 +144,14 @@ def collect_new(request: Request, arxiv_id: str, user: Writer, form: Annotated[C
 
 
 @router.get("/library")
-def library_page(request: Request, p: int = 1):
+def library_page(request: Request, session: DbSession, p: int = 1):
     user = require_user(request)
     p = page_number(p)
-    with session_scope() as session:
-        size = library.library_size(session, user)
-        papers = library.library_page(session, user, LIST_PAGE_SIZE, (p - 1) * LIST_PAGE_SIZE).papers
-        collections = library.user_collections(session, user)
-        return render(request, "library.html", papers=papers, collections=collections, size=size, p=p,
-                      pages=_pages(size), **_cards(session, user, papers))
+    size = library.library_size(session, user)
+    papers = library.library_page(session, user, LIST_PAGE_SIZE, (p - 1) * LIST_PAGE_SIZE).papers
+    collections = library.user_collections(session, user)
+    return render(request, "library.html", papers=papers, collections=collections, size=size, p=p,
+                  pages=_pages(size), **_cards(session, user, papers))
 
 
 @router.get("/library/export.{fmt}")
@@ -166,25 +164,23 @@ def library_export(request: Request, fmt: str):
 
 
 @router.post("/collections")
-def create_collection(request: Request, user: Writer, form: Annotated[CollectionForm, Form()]):
-    with session_scope() as session:
-        collection = library.create_collection(session, user, form.name, form.is_public)
-        collection_id = collection.id
+def create_collection(request: Request, user: Writer, form: Annotated[CollectionForm, Form()], session: DbSession):
+    collection = library.create_collection(session, user, form.name, form.is_public)
+    collection_id = collection.id
     return answer(request, {"id": collection_id}, f"/collections/{collection_id}")
 
 
 @router.get("/collections/{collection_id}")
-def collection_page(request: Request, collection_id: DbId, p: int = 1):
+def collection_page(request: Request, collection_id: DbId, session: DbSession, p: int = 1):
     user = current_user(request)
     p = page_number(p)
-    with session_scope() as session:
-        collection = library.get_collection(session, user, collection_id)
-        size = library.collection_size(session, collection)
-        papers = library.collection_page(session, collection, LIST_PAGE_SIZE, (p - 1) * LIST_PAGE_SIZE).papers
-        owner = collection.owner
-        return render(request, "collection.html", collection=collection, owner=owner, papers=papers, size=size,
-                      p=p, pages=_pages(size), is_owner=bool(user and user.id == collection.user_id),
-                      **_cards(session, user, papers))
+    collection = library.get_collection(session, user, collection_id)
+    size = library.collection_size(session, collection)
+    papers = library.collection_page(session, collection, LIST_PAGE_SIZE, (p - 1) * LIST_PAGE_SIZE).papers
+    owner = collection.owner
+    return render(request, "collection.html", collection=collection, owner=owner, papers=papers, size=size,
+                  p=p, pages=_pages(size), is_owner=bool(user and user.id == collection.user_id),
+                  **_cards(session, user, papers))
 
 
 @router.get("/collections/{collection_id}/export.{fmt}")
@@ -199,9 +195,9 @@ def collection_export(request: Request, collection_id: DbId, fmt: str):
 
 
 @router.post("/collections/{collection_id}/visibility")
-def collection_visibility(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectionForm, Form()]):
-    with session_scope() as session:
-        library.update_collection(session, user, collection_id, form.is_public)
+def collection_visibility(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectionForm,
+                          Form()], session: DbSession):
+    library.update_collection(session, user, collection_id, form.is_public)
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
 
@@ -214,47 +210,44 @@ def collections_page(request: Request):
 
 @router.post("/collections/{collection_id}/delete")
 def collection_delete(request: Request, collection_id: DbId, user: Writer,
-                      confirmed: Annotated[bool, Form()] = False):
-    with session_scope() as session:
-        if not confirmed:  # without the script's confirm(): ask on a page of its own
-            collection = library.own_collection(session, user, collection_id)
-            return render(request, "confirm.html", title=f"Delete the collection “{collection.name}”?",
-                          message="The papers stay on the site and in your library; only the list goes. "
-                                  "This cannot be undone.",
-                          action=f"/collections/{collection_id}/delete", button="Delete the collection",
-                          cancel=f"/collections/{collection_id}")
-        library.delete_collection(session, user, collection_id)
+                      session: DbSession, confirmed: Annotated[bool, Form()] = False):
+    if not confirmed:  # without the script's confirm(): ask on a page of its own
+        collection = library.own_collection(session, user, collection_id)
+        return render(request, "confirm.html", title=f"Delete the collection “{collection.name}”?",
+                      message="The papers stay on the site and in your library; only the list goes. "
+                              "This cannot be undone.",
+                      action=f"/collections/{collection_id}/delete", button="Delete the collection",
+                      cancel=f"/collections/{collection_id}")
+    library.delete_collection(session, user, collection_id)
     return RedirectResponse("/library", status_code=303)
 
 
 @router.get("/search/export.{fmt}")
-def search_export(fmt: str, form: Annotated[SearchForm, Query()]):
+def search_export(fmt: str, form: Annotated[SearchForm, Query()], session: DbSession):
     """The papers of a search page (its first 100 hits), with the page's query and filters."""
     if not form.q.strip():
         raise InvalidInput("an export of a search needs the query: q=...")
-    with session_scope() as session:
-        hits = search(session, form.query(EXPORT_SEARCH_SIZE))
-        papers = papers_for_hits(session, hits)
-        return _export([papers[h.paper_id] for h in hits if h.paper_id in papers], fmt, "search")
+    hits = search(session, form.query(EXPORT_SEARCH_SIZE))
+    papers = papers_for_hits(session, hits)
+    return _export([papers[h.paper_id] for h in hits if h.paper_id in papers], fmt, "search")
 
 
 # --- For you ---------------------------------------------------------------------------------------------
 
 
 @router.get("/for-you")
-def for_you_page(request: Request, window: str = DEFAULT_WINDOW):
+def for_you_page(request: Request, session: DbSession, window: str = DEFAULT_WINDOW):
     user = require_user(request)
     if window not in WINDOWS:
         raise InvalidInput(f"unknown window {window!r}; use {', '.join(WINDOWS)}")
-    with session_scope() as session:
-        picks = recommend(session, user, window, limit=FOR_YOU_SIZE)
-        has_signals = bool(user_signals(session, user).positives)
-        return render(request, "for_you.html", picks=picks, window=window, windows=list(WINDOWS),
-                      has_signals=has_signals, **_cards(session, user, [p.paper for p in picks]))
+    picks = recommend(session, user, window, limit=FOR_YOU_SIZE)
+    has_signals = bool(user_signals(session, user).positives)
+    return render(request, "for_you.html", picks=picks, window=window, windows=list(WINDOWS),
+                  has_signals=has_signals, **_cards(session, user, [p.paper for p in picks]))
 
 
 @router.post("/for-you/seed")
-def seed(request: Request, user: Writer, references: Annotated[str, Form()] = "",
+def seed(request: Request, user: Writer, session: DbSession, references: Annotated[str, Form()] = "",
          bibfile: Annotated[UploadFile | None, File()] = None):
     text = references
     if bibfile is not None and bibfile.filename:
@@ -265,17 +258,15 @@ def seed(request: Request, user: Writer, references: Annotated[str, Form()] = ""
         text += "\n" + content.decode("utf-8", errors="replace")
     if not text.strip():
         raise InvalidInput("paste arXiv ids or links, or choose a .bib file")
-    with session_scope() as session:
-        report = library.seed_library(session, user, text)
+    report = library.seed_library(session, user, text)
     if wants_json(request):
         return {"added": report.added, "unmatched": report.unmatched}
     return render(request, "seeded.html", report=report)
 
 
 @router.post("/for-you/reset")
-def reset(request: Request, user: Writer):
-    with session_scope() as session:
-        reset_feed(session, user)
+def reset(request: Request, user: Writer, session: DbSession):
+    reset_feed(session, user)
     return answer(request, {"reset": True}, "/for-you")
 
 
@@ -288,11 +279,10 @@ def _pick_json(pick: Pick) -> dict:
 
 
 @api.get("/recommendations", summary="Your For you papers, best first, each with the paper of yours it is closest to")
-def recommendations(request: Request, limit: int = Query(20, ge=1, le=MAX_RECOMMENDATIONS),
+def recommendations(request: Request, session: DbSession, limit: int = Query(20, ge=1, le=MAX_RECOMMENDATIONS),
                     days: int = Query(7, ge=1, le=MAX_WINDOW_DAYS)):
     user = require_user(request)
-    with session_scope() as session:
-        return [_pick_json(p) for p in recommend(session, user, days, limit=limit)]
+    return [_pick_json(p) for p in recommend(session, user, days, limit=limit)]
 
 
 PageLimit = Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT, description="Papers per page")]
@@ -307,33 +297,30 @@ def _paged_json(request: Request, response: Response, page: PaperPage, limit: in
 
 
 @api.get("/library", summary="Your saved papers, newest first, cursor-paged (Link: rel=next), and your collections")
-def library_json(request: Request, response: Response, cursor: PageCursor = None, limit: PageLimit = 50):
+def library_json(request: Request, response: Response, session: DbSession, cursor: PageCursor = None,
+                 limit: PageLimit = 50):
     user = require_user(request)
-    with session_scope() as session:
-        page = library.library_page(session, user, limit, after=cursor)
-        return {"saved": _paged_json(request, response, page, limit),
-                "collections": [_collection_json(c) for c in library.user_collections(session, user)]}
+    page = library.library_page(session, user, limit, after=cursor)
+    return {"saved": _paged_json(request, response, page, limit),
+            "collections": [_collection_json(c) for c in library.user_collections(session, user)]}
 
 
 @api.post("/library/seed", summary="Save the papers named in arXiv ids, links or a BibTeX file's text")
-def seed_json(body: SeedIn, user: Writer):
-    with session_scope() as session:
-        report = library.seed_library(session, user, body.references)
+def seed_json(body: SeedIn, user: Writer, session: DbSession):
+    report = library.seed_library(session, user, body.references)
     return {"added": report.added, "unmatched": report.unmatched}
 
 
 @api.post("/papers/{arxiv_id:path}/save", summary="Save a paper to your library (idempotent)")
 @api.delete("/papers/{arxiv_id:path}/save", summary="Remove a paper from your library (idempotent)")
-def save_json(request: Request, arxiv_id: str, user: Writer):
-    with session_scope() as session:
-        return {"id": arxiv_id, "saved": library.save(session, user, arxiv_id, request.method == "POST")}
+def save_json(request: Request, arxiv_id: str, user: Writer, session: DbSession):
+    return {"id": arxiv_id, "saved": library.save(session, user, arxiv_id, request.method == "POST")}
 
 
 @api.post("/papers/{arxiv_id:path}/dismiss", summary="Mark a paper not interested (idempotent)")
 @api.delete("/papers/{arxiv_id:path}/dismiss", summary="Take back not interested (idempotent)")
-def dismiss_json(request: Request, arxiv_id: str, user: Writer):
-    with session_scope() as session:
-        return {"id": arxiv_id, "dismissed": library.dismiss(session, user, arxiv_id, request.method == "POST")}
+def dismiss_json(request: Request, arxiv_id: str, user: Writer, session: DbSession):
+    return {"id": arxiv_id, "dismissed": library.dismiss(session, user, arxiv_id, request.method == "POST")}
 
 
 def _collection_json(collection: Collection, papers: list[Paper] | None = None) -> dict:
@@ -345,44 +332,39 @@ def _collection_json(collection: Collection, papers: list[Paper] | None = None) 
 
 
 @api.post("/collections", status_code=201, summary="Create a collection")
-def create_collection_json(body: CollectionIn, user: Writer):
-    with session_scope() as session:
-        return _collection_json(library.create_collection(session, user, body.name, body.public), [])
+def create_collection_json(body: CollectionIn, user: Writer, session: DbSession):
+    return _collection_json(library.create_collection(session, user, body.name, body.public), [])
 
 
 @api.get("/collections", summary="Your collections")
-def collections_json(request: Request):
+def collections_json(request: Request, session: DbSession):
     user = require_user(request)
-    with session_scope() as session:
-        return [_collection_json(c) for c in library.user_collections(session, user)]
+    return [_collection_json(c) for c in library.user_collections(session, user)]
 
 
 @api.delete("/collections/{collection_id}", status_code=204, summary="Delete your collection (not its papers)")
-def delete_collection_json(collection_id: DbId, user: Writer):
-    with session_scope() as session:
-        library.delete_collection(session, user, collection_id)
+def delete_collection_json(collection_id: DbId, user: Writer, session: DbSession):
+    library.delete_collection(session, user, collection_id)
     return Response(status_code=204)
 
 
 @api.get("/collections/{collection_id}",
          summary="A collection (public, or yours), its papers newest first, cursor-paged (Link: rel=next)")
-def collection_json(request: Request, response: Response, collection_id: DbId, cursor: PageCursor = None,
+def collection_json(request: Request, response: Response, collection_id: DbId, session: DbSession,
+                    cursor: PageCursor = None,
                     limit: PageLimit = 50):
-    with session_scope() as session:
-        collection = library.get_collection(session, current_user(request), collection_id)
-        page = library.collection_page(session, collection, limit, after=cursor)
-        return {**_collection_json(collection), "papers": _paged_json(request, response, page, limit)}
+    collection = library.get_collection(session, current_user(request), collection_id)
+    page = library.collection_page(session, collection, limit, after=cursor)
+    return {**_collection_json(collection), "papers": _paged_json(request, response, page, limit)}
 
 
 @api.post("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Add a paper to your collection")
-def collect_json(collection_id: DbId, arxiv_id: str, user: Writer):
-    with session_scope() as session:
-        return {"collection": collection_id, "id": arxiv_id,
-                "inside": library.set_in_collection(session, user, collection_id, arxiv_id, True)}
+def collect_json(collection_id: DbId, arxiv_id: str, user: Writer, session: DbSession):
+    return {"collection": collection_id, "id": arxiv_id,
+            "inside": library.set_in_collection(session, user, collection_id, arxiv_id, True)}
 
 
 @api.delete("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Take a paper out of your collection")
-def uncollect_json(collection_id: DbId, arxiv_id: str, user: Writer):
-    with session_scope() as session:
-        return {"collection": collection_id, "id": arxiv_id,
-                "inside": library.set_in_collection(session, user, collection_id, arxiv_id, False)}
+def uncollect_json(collection_id: DbId, arxiv_id: str, user: Writer, session: DbSession):
+    return {"collection": collection_id, "id": arxiv_id,
+            "inside": library.set_in_collection(session, user, collection_id, arxiv_id, False)}

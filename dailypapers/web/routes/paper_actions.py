@@ -19,9 +19,9 @@ from dailypapers.community.submissions import PendingSubmission, pending_submiss
 from dailypapers.community.votes import vote
 from dailypapers.config import get_settings
 from dailypapers.errors import DailyPapersError
-from dailypapers.store.db import session_scope
 from dailypapers.store.models import Comment, Paper
 from dailypapers.web.auth import Writer, require_user
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import ClaimForm, CommentForm, DbId, DecisionForm, HideForm, LinksForm, SubmitForm, VoteForm
 from dailypapers.web.responses import answer, back_to_card, status_for, wants_json
 from dailypapers.web.templating import render, render_fragment
@@ -59,20 +59,18 @@ def submit(request: Request, user: Writer, form: Annotated[SubmitForm, Form()]):
 
 
 @router.post("/papers/{arxiv_id:path}/upvote")
-def upvote(request: Request, arxiv_id: str, user: Writer, form: Annotated[VoteForm, Form()]):
-    with session_scope() as session:
-        state = vote(session, user, arxiv_id, form.up)
+def upvote(request: Request, arxiv_id: str, user: Writer, form: Annotated[VoteForm, Form()], session: DbSession):
+    state = vote(session, user, arxiv_id, form.up)
     return answer(request, {"id": arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes},
                   back_to_card(request, arxiv_id))
 
 
 @router.post("/papers/{arxiv_id:path}/comments")
-def comment(request: Request, arxiv_id: str, user: Writer, form: Annotated[CommentForm, Form()]):
-    with session_scope() as session:
-        new = comments.add_comment(session, user, arxiv_id, form.body, form.parent)
-        paper = comments.paper_of(session, new)
-        count = paper.num_comments
-        html = _comment_html(request, new, paper, comments.depth_of(session, new)) if wants_json(request) else None
+def comment(request: Request, arxiv_id: str, user: Writer, form: Annotated[CommentForm, Form()], session: DbSession):
+    new = comments.add_comment(session, user, arxiv_id, form.body, form.parent)
+    paper = comments.paper_of(session, new)
+    count = paper.num_comments
+    html = _comment_html(request, new, paper, comments.depth_of(session, new)) if wants_json(request) else None
     if html is not None:
         return JSONResponse({"id": new.id, "html": html, "numComments": count}, status_code=201)
     return RedirectResponse(f"/papers/{arxiv_id}#comment-{new.id}", status_code=303)
@@ -85,61 +83,57 @@ def _comment_html(request: Request, comment: Comment, paper: Paper, depth: int) 
 
 
 @router.post("/comments/{comment_id}/edit")
-def edit_comment(request: Request, comment_id: DbId, user: Writer, form: Annotated[CommentForm, Form()]):
-    with session_scope() as session:
-        edited = comments.edit_comment(session, user, comment_id, form.body)
-        arxiv_id = comments.paper_of(session, edited).arxiv_id
-        html = str(comments.render_markdown(edited.body))
+def edit_comment(request: Request, comment_id: DbId, user: Writer, form: Annotated[CommentForm, Form()],
+                 session: DbSession):
+    edited = comments.edit_comment(session, user, comment_id, form.body)
+    arxiv_id = comments.paper_of(session, edited).arxiv_id
+    html = str(comments.render_markdown(edited.body))
     return answer(request, {"id": comment_id, "html": html}, f"/papers/{arxiv_id}#comment-{comment_id}")
 
 
 @router.post("/comments/{comment_id}/delete")
-def delete_comment(request: Request, comment_id: DbId, user: Writer):
-    with session_scope() as session:
-        deleted = comments.delete_comment(session, user, comment_id)
-        paper = comments.paper_of(session, deleted)
-        arxiv_id, count = paper.arxiv_id, paper.num_comments
+def delete_comment(request: Request, comment_id: DbId, user: Writer, session: DbSession):
+    deleted = comments.delete_comment(session, user, comment_id)
+    paper = comments.paper_of(session, deleted)
+    arxiv_id, count = paper.arxiv_id, paper.num_comments
     return answer(request, {"id": comment_id, "deleted": True, "numComments": count}, f"/papers/{arxiv_id}#discussion")
 
 
 @router.post("/comments/{comment_id}/hide")
-def hide_comment(request: Request, comment_id: DbId, user: Writer, form: Annotated[HideForm, Form()]):
-    with session_scope() as session:
-        moderated = moderation.set_comment_hidden(session, user, comment_id, form.is_hidden)
-        arxiv_id = comments.paper_of(session, moderated).arxiv_id
+def hide_comment(request: Request, comment_id: DbId, user: Writer, form: Annotated[HideForm, Form()],
+                 session: DbSession):
+    moderated = moderation.set_comment_hidden(session, user, comment_id, form.is_hidden)
+    arxiv_id = comments.paper_of(session, moderated).arxiv_id
     return answer(request, {"id": comment_id, "hidden": form.is_hidden}, f"/papers/{arxiv_id}#comment-{comment_id}")
 
 
 @router.post("/papers/{arxiv_id:path}/hide")
-def hide_paper(request: Request, arxiv_id: str, user: Writer, form: Annotated[HideForm, Form()]):
-    with session_scope() as session:
-        moderation.set_paper_hidden(session, user, arxiv_id, form.is_hidden)
+def hide_paper(request: Request, arxiv_id: str, user: Writer, form: Annotated[HideForm, Form()], session: DbSession):
+    moderation.set_paper_hidden(session, user, arxiv_id, form.is_hidden)
     return answer(request, {"id": arxiv_id, "hidden": form.is_hidden}, f"/papers/{arxiv_id}")
 
 
 
 @router.post("/papers/{arxiv_id:path}/links")
-def edit_links(request: Request, arxiv_id: str, user: Writer, form: Annotated[LinksForm, Form()]):
-    with session_scope() as session:
-        paper = set_links(session, user, arxiv_id, github_repo=form.githubRepo, project_page=form.projectPage)
-        links = {"githubRepo": paper.code_url, "projectPage": paper.project_page}
+def edit_links(request: Request, arxiv_id: str, user: Writer, form: Annotated[LinksForm, Form()], session: DbSession):
+    paper = set_links(session, user, arxiv_id, github_repo=form.githubRepo, project_page=form.projectPage)
+    links = {"githubRepo": paper.code_url, "projectPage": paper.project_page}
     return answer(request, {"id": arxiv_id, **links}, f"/papers/{arxiv_id}#links")
 
 
 @router.post("/papers/{arxiv_id:path}/claim")
-def claim_author(request: Request, arxiv_id: str, user: Writer, form: Annotated[ClaimForm, Form()]):
-    with session_scope() as session:
-        if form.wanted:
-            claims.claim_author(session, user, arxiv_id, form.author)
-        else:
-            claims.unclaim_author(session, user, arxiv_id, form.author)
+def claim_author(request: Request, arxiv_id: str, user: Writer, form: Annotated[ClaimForm, Form()], session: DbSession):
+    if form.wanted:
+        claims.claim_author(session, user, arxiv_id, form.author)
+    else:
+        claims.unclaim_author(session, user, arxiv_id, form.author)
     return answer(request, {"id": arxiv_id, "author": form.author, "claimed": form.wanted},
                   f"/papers/{arxiv_id}#paper-authors")
 
 
 @router.post("/admin/claims/{claim_id}")
-def decide_claim(request: Request, claim_id: DbId, user: Writer, form: Annotated[DecisionForm, Form()]):
-    with session_scope() as session:
-        claim = claims.decide_claim(session, user, claim_id, form.decision == "approve")
-        status = claim.status
+def decide_claim(request: Request, claim_id: DbId, user: Writer, form: Annotated[DecisionForm, Form()],
+                 session: DbSession):
+    claim = claims.decide_claim(session, user, claim_id, form.decision == "approve")
+    status = claim.status
     return answer(request, {"id": claim_id, "status": status}, "/admin/claims")

@@ -36,6 +36,7 @@ from dailypapers.store.reads import listed_papers, papers_for_hits
 from dailypapers.store.votes import upvoted_papers
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import SearchForm
 from dailypapers.web.responses import page_number
 from dailypapers.web.templating import absolute_url, render
@@ -136,14 +137,13 @@ def feed_month(request: Request, value: str, sort: str | None = None, p: int = 0
 
 
 @router.get("/papers/trending")
-def trending_page(request: Request, p: int = 0, category: str | None = None):
+def trending_page(request: Request, session: DbSession, p: int = 0, category: str | None = None):
     p = _page(p)
     category = queries.parse_category(category)
     user = current_user(request)
-    with session_scope() as session:
-        rows = feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
-                                 category=category)
-        marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
+    rows = feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
+                             category=category)
+    marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=marks.voted,
                   marks=marks,
                   category=category or "")
@@ -194,20 +194,18 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
 
 
 @router.get("/users/{username}")
-def user_page(request: Request, username: str):
-    with session_scope() as session:
-        profile = public_user(session, username)
-        submitted = submitted_rows(session, profile)
-        upvoted = upvoted_papers(session, profile.id)
-        session.expunge(profile)
+def user_page(request: Request, username: str, session: DbSession):
+    profile = public_user(session, username)
+    submitted = submitted_rows(session, profile)
+    upvoted = upvoted_papers(session, profile.id)
+    session.expunge(profile)
     return render(request, "user.html", profile=profile, submitted=submitted, upvoted=upvoted)
 
 
 @router.get("/authors/{name:path}")
-def author(request: Request, name: str):
-    with session_scope() as session:
-        page = author_page(session, name)
-        session.expunge_all()
+def author(request: Request, name: str, session: DbSession):
+    page = author_page(session, name)
+    session.expunge_all()
     return render(request, "author.html", page=page)
 
 

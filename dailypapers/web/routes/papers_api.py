@@ -33,6 +33,7 @@ from dailypapers.store.reads import papers_for_hits, papers_page
 from dailypapers.store.votes import upvoted_papers, voted_among
 from dailypapers.web import queries, schemas
 from dailypapers.web.auth import Writer, current_user
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import CommentIn, Cursor, DbId, HiddenIn, LinksIn, PaperRef
 from dailypapers.web.openapi import error_response
 from dailypapers.web.responses import link_next
@@ -52,7 +53,7 @@ def _daily_entries(session, rows) -> list[dict]:
 
 @router.get("/daily_papers", summary="The daily feed (Hugging Face compatible)")
 def daily_papers(
-    p: int = Query(0, ge=0, le=100_000, description="Page number, from 0"),
+    session: DbSession, p: int = Query(0, ge=0, le=100_000, description="Page number, from 0"),
     limit: int = Query(50, ge=1, le=MAX_DAILY_LIMIT, description="Papers per page"),
     date: str | None = Query(None, description="A day, YYYY-MM-DD"),
     week: str | None = Query(None, description="An ISO week, YYYY-Www"),
@@ -68,10 +69,9 @@ def daily_papers(
     if sort is not None and sort not in API_SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use publishedAt or trending")
     order = sort or ("upvotes" if period else "publishedAt")
-    with session_scope() as session:
-        rows = feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
-                         submitter=submitter, category=queries.parse_category(category))
-        return JSONResponse(_daily_entries(session, rows))  # plain JSON types: no encoder pass
+    rows = feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
+                     submitter=submitter, category=queries.parse_category(category))
+    return JSONResponse(_daily_entries(session, rows))  # plain JSON types: no encoder pass
 
 
 @router.get("/papers/search", summary="Search papers (Hugging Face compatible, plus mode and filters)")
@@ -109,11 +109,10 @@ def search_papers(
 
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
 def list_papers(request: Request, response: Response,
-                cursor: Annotated[Cursor, Query(description="From the previous page's Link")] = 0,
+                session: DbSession, cursor: Annotated[Cursor, Query(description="From the previous page's Link")] = 0,
                 limit: int = Query(50, ge=1, le=MAX_LIST_LIMIT, description="Papers per page")):
-    with session_scope() as session:
-        papers = papers_page(session, after_id=cursor, limit=limit)
-        body = [schemas.paper_json(paper) for paper in papers]
+    papers = papers_page(session, after_id=cursor, limit=limit)
+    body = [schemas.paper_json(paper) for paper in papers]
     if len(papers) == limit:
         link_next(request, response, str(papers[-1].id), limit)
     return body
@@ -121,46 +120,41 @@ def list_papers(request: Request, response: Response,
 
 @router.post("/papers/index", status_code=201, summary="Fetch a paper from arXiv into the store",
              responses={502: error_response(502)})
-def index_paper(ref: PaperRef, _user: Writer):
+def index_paper(ref: PaperRef, _user: Writer, session: DbSession):
     arxiv_id = parse_arxiv_id(ref.arxivId).id
     fetched = ensure_paper(arxiv_id)
-    with session_scope() as session:
-        view = paper_view(session, arxiv_id)
-        return JSONResponse(schemas.paper_view_json(view), status_code=201 if fetched else 200)
+    view = paper_view(session, arxiv_id)
+    return JSONResponse(schemas.paper_view_json(view), status_code=201 if fetched else 200)
 
 
 @router.post("/daily_papers", status_code=201, summary="Submit a paper to today's daily feed",
              responses={202: {"description": "arXiv did not answer in time: `{\"id\", \"status\": \"pending\"}`; "
                                              "the paper is fetched in the background and added when arXiv answers"}})
-def submit_daily(ref: PaperRef, user: Writer):
+def submit_daily(ref: PaperRef, user: Writer, session: DbSession):
     outcome = submit_within(user, ref.arxivId)
     if isinstance(outcome, PendingSubmission):  # arXiv is slow: the fetch goes on in the background
         return JSONResponse({"id": outcome.arxiv_id, "status": "pending"}, status_code=202)
     paper, _entry = outcome
-    with session_scope() as session:
-        return schemas.paper_view_json(paper_view(session, paper.arxiv_id))
+    return schemas.paper_view_json(paper_view(session, paper.arxiv_id))
 
 
 @router.post("/papers/{arxiv_id:path}/upvote", summary="Upvote a paper (idempotent)")
-def upvote(arxiv_id: str, user: Writer):
-    with session_scope() as session:
-        state = vote(session, user, arxiv_id, True)
+def upvote(arxiv_id: str, user: Writer, session: DbSession):
+    state = vote(session, user, arxiv_id, True)
     return {"id": arxiv_id, "upvoted": True, "upvotes": state.upvotes}
 
 
 @router.delete("/papers/{arxiv_id:path}/upvote", summary="Remove your upvote (idempotent)")
-def remove_upvote(arxiv_id: str, user: Writer):
-    with session_scope() as session:
-        state = vote(session, user, arxiv_id, False)
+def remove_upvote(arxiv_id: str, user: Writer, session: DbSession):
+    state = vote(session, user, arxiv_id, False)
     return {"id": arxiv_id, "upvoted": False, "upvotes": state.upvotes}
 
 
 @router.post("/papers/{arxiv_id:path}/links", summary="Set or clear the code repository and project page")
-def edit_links(arxiv_id: str, body: LinksIn, user: Writer):
+def edit_links(arxiv_id: str, body: LinksIn, user: Writer, session: DbSession):
     """For the submitter, a claimed author or an administrator; a null clears a link, a missing key keeps it."""
-    with session_scope() as session:
-        paper = set_links(session, user, arxiv_id, **body.changes())
-        return schemas.paper_view_json(paper_view(session, paper.arxiv_id, include_hidden=user.is_admin))
+    paper = set_links(session, user, arxiv_id, **body.changes())
+    return schemas.paper_view_json(paper_view(session, paper.arxiv_id, include_hidden=user.is_admin))
 
 
 def _comment_json(comment) -> dict:
@@ -168,69 +162,60 @@ def _comment_json(comment) -> dict:
 
 
 @router.get("/papers/{arxiv_id:path}/comments", summary="The discussion of a paper")
-def list_comments(arxiv_id: str):
-    with session_scope() as session:
-        paper = load_paper(session, arxiv_id)
-        return [_comment_json(c) for c in visible_comments(session, paper.id)]
+def list_comments(arxiv_id: str, session: DbSession):
+    paper = load_paper(session, arxiv_id)
+    return [_comment_json(c) for c in visible_comments(session, paper.id)]
 
 
 @router.post("/papers/{arxiv_id:path}/comment", status_code=201, summary="Comment on a paper")
-def add_comment(arxiv_id: str, body: CommentIn, user: Writer):
-    with session_scope() as session:
-        return _comment_json(comments.add_comment(session, user, arxiv_id, body.comment, body.parent_id))
+def add_comment(arxiv_id: str, body: CommentIn, user: Writer, session: DbSession):
+    return _comment_json(comments.add_comment(session, user, arxiv_id, body.comment, body.parent_id))
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your comment")
-def edit_comment(comment_id: DbId, body: CommentIn, user: Writer):
-    with session_scope() as session:
-        return _comment_json(comments.edit_comment(session, user, comment_id, body.comment))
+def edit_comment(comment_id: DbId, body: CommentIn, user: Writer, session: DbSession):
+    return _comment_json(comments.edit_comment(session, user, comment_id, body.comment))
 
 
 @router.delete("/comments/{comment_id}", summary="Delete your comment")
-def delete_comment(comment_id: DbId, user: Writer):
-    with session_scope() as session:
-        comments.delete_comment(session, user, comment_id)
+def delete_comment(comment_id: DbId, user: Writer, session: DbSession):
+    comments.delete_comment(session, user, comment_id)
     return {"id": str(comment_id), "deleted": True}
 
 
 @router.post("/papers/{arxiv_id:path}/hide", summary="Hide or unhide a paper (administrators)")
-def hide_paper(arxiv_id: str, body: HiddenIn, user: Writer):
-    with session_scope() as session:
-        moderation.set_paper_hidden(session, user, arxiv_id, body.hidden)
+def hide_paper(arxiv_id: str, body: HiddenIn, user: Writer, session: DbSession):
+    moderation.set_paper_hidden(session, user, arxiv_id, body.hidden)
     return {"id": arxiv_id, "hidden": body.hidden}
 
 
 @router.post("/comments/{comment_id}/hide", summary="Hide or unhide a comment (administrators)")
-def hide_comment(comment_id: DbId, body: HiddenIn, user: Writer):
-    with session_scope() as session:
-        moderation.set_comment_hidden(session, user, comment_id, body.hidden)
+def hide_comment(comment_id: DbId, body: HiddenIn, user: Writer, session: DbSession):
+    moderation.set_comment_hidden(session, user, comment_id, body.hidden)
     return {"id": str(comment_id), "hidden": body.hidden}
 
 
 @router.get("/papers/{arxiv_id:path}/related", summary="Papers like this one")
-def related_papers(arxiv_id: str, limit: int = Query(5, ge=1, le=MAX_RELATED_LIMIT)):
-    with session_scope() as session:
-        paper = load_paper(session, arxiv_id)
-        hits = related(session, paper.id, limit)
-        papers = papers_for_hits(session, hits)
-        return [schemas.paper_json(papers[h.paper_id]) for h in hits if h.paper_id in papers]
+def related_papers(arxiv_id: str, session: DbSession, limit: int = Query(5, ge=1, le=MAX_RELATED_LIMIT)):
+    paper = load_paper(session, arxiv_id)
+    hits = related(session, paper.id, limit)
+    papers = papers_for_hits(session, hits)
+    return [schemas.paper_json(papers[h.paper_id]) for h in hits if h.paper_id in papers]
 
 
 @router.get("/papers/{arxiv_id:path}", summary="One paper (Hugging Face compatible)")
-def paper_info(arxiv_id: str, request: Request):
+def paper_info(arxiv_id: str, request: Request, session: DbSession):
     user = current_user(request)
-    with session_scope() as session:
-        view = paper_view(session, arxiv_id, include_hidden=bool(user and user.is_admin))
-        data = schemas.paper_view_json(view)
-        if user is not None:
-            data["isUpvoted"] = bool(voted_among(session, user.id, [view.paper.id]))
-        return JSONResponse(data)
+    view = paper_view(session, arxiv_id, include_hidden=bool(user and user.is_admin))
+    data = schemas.paper_view_json(view)
+    if user is not None:
+        data["isUpvoted"] = bool(voted_among(session, user.id, [view.paper.id]))
+    return JSONResponse(data)
 
 
 @router.get("/users/{username}", summary="A user's submissions and upvotes")
-def user_info(username: str):
-    with session_scope() as session:
-        user = public_user(session, username)
-        return {**schemas.user_json(user),
-                "submitted": _daily_entries(session, submitted_rows(session, user)),
-                "upvoted": [schemas.paper_json(p) for p in upvoted_papers(session, user.id)]}
+def user_info(username: str, session: DbSession):
+    user = public_user(session, username)
+    return {**schemas.user_json(user),
+            "submitted": _daily_entries(session, submitted_rows(session, user)),
+            "upvoted": [schemas.paper_json(p) for p in upvoted_papers(session, user.id)]}

@@ -25,6 +25,7 @@ from dailypapers.store.db import session_scope
 from dailypapers.store.models import SavedSearch
 from dailypapers.store.reads import papers_for_hits
 from dailypapers.web.auth import Writer, require_user
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import DbId, MarkForm, RenameForm, SavedSearchForm, SavedSearchIn
 from dailypapers.web.responses import answer
 from dailypapers.web.routes import paper_feeds as feeds
@@ -59,56 +60,50 @@ def _json(saved: SavedSearch) -> dict:
 
 
 @router.post("/saved-searches")
-def create(request: Request, user: Writer, form: Annotated[SavedSearchForm, Form()]):
-    with session_scope() as session:
-        saved = saved_searches.create_saved_search(session, user, form.name, form.query(PAGE_SIZE),
-                                                   form.wants_email)
-        data = _json(saved)
+def create(request: Request, user: Writer, form: Annotated[SavedSearchForm, Form()], session: DbSession):
+    saved = saved_searches.create_saved_search(session, user, form.name, form.query(PAGE_SIZE),
+                                               form.wants_email)
+    data = _json(saved)
     return answer(request, data, data["url"])
 
 
 @router.get("/saved-searches")
-def list_page(request: Request):
+def list_page(request: Request, session: DbSession):
     user = require_user(request)
-    with session_scope() as session:
-        found = saved_searches.user_saved_searches(session, user)
-        return render(request, "saved_searches.html", saved_searches=found,
-                      links={s.id: search_url(s) for s in found})
+    found = saved_searches.user_saved_searches(session, user)
+    return render(request, "saved_searches.html", saved_searches=found,
+                  links={s.id: search_url(s) for s in found})
 
 
 @router.get("/saved-searches/{saved_id}")
-def page(request: Request, saved_id: DbId):
+def page(request: Request, saved_id: DbId, session: DbSession):
     user = require_user(request)
-    with session_scope() as session:
-        saved = saved_searches.get_saved_search(session, user, saved_id)
-        hits = search(session, search_query(saved, PAGE_SIZE))
-        papers = papers_for_hits(session, hits)
-        marks = card_state(session, user.id, list(papers))
-        return render(request, "saved_search.html", saved=saved, feeds=feed_paths(saved),
-                      search_url=search_url(saved), hits=[h for h in hits if h.paper_id in papers], papers=papers,
-                      marks=marks, voted=marks.voted)
+    saved = saved_searches.get_saved_search(session, user, saved_id)
+    hits = search(session, search_query(saved, PAGE_SIZE))
+    papers = papers_for_hits(session, hits)
+    marks = card_state(session, user.id, list(papers))
+    return render(request, "saved_search.html", saved=saved, feeds=feed_paths(saved),
+                  search_url=search_url(saved), hits=[h for h in hits if h.paper_id in papers], papers=papers,
+                  marks=marks, voted=marks.voted)
 
 
 @router.post("/saved-searches/{saved_id}/email")
-def email(request: Request, saved_id: DbId, user: Writer, form: Annotated[MarkForm, Form()]):
-    with session_scope() as session:
-        saved = saved_searches.get_saved_search(session, user, saved_id)
-        on = form.wanted if form.wanted is not None else not saved.email
-        saved_searches.set_email(session, user, saved_id, on)
+def email(request: Request, saved_id: DbId, user: Writer, form: Annotated[MarkForm, Form()], session: DbSession):
+    saved = saved_searches.get_saved_search(session, user, saved_id)
+    on = form.wanted if form.wanted is not None else not saved.email
+    saved_searches.set_email(session, user, saved_id, on)
     return answer(request, {"id": saved_id, "email": on}, "/saved-searches")
 
 
 @router.post("/saved-searches/{saved_id}/rename")
-def rename(request: Request, saved_id: DbId, user: Writer, form: Annotated[RenameForm, Form()]):
-    with session_scope() as session:
-        name = saved_searches.rename_saved_search(session, user, saved_id, form.name).name
+def rename(request: Request, saved_id: DbId, user: Writer, form: Annotated[RenameForm, Form()], session: DbSession):
+    name = saved_searches.rename_saved_search(session, user, saved_id, form.name).name
     return answer(request, {"id": saved_id, "name": name}, f"/saved-searches/{saved_id}")
 
 
 @router.post("/saved-searches/{saved_id}/delete")
-def delete(request: Request, saved_id: DbId, user: Writer):
-    with session_scope() as session:
-        saved_searches.delete_saved_search(session, user, saved_id)
+def delete(request: Request, saved_id: DbId, user: Writer, session: DbSession):
+    saved_searches.delete_saved_search(session, user, saved_id)
     return answer(request, {"id": saved_id, "deleted": True}, "/saved-searches")
 
 
@@ -144,21 +139,18 @@ def rss(request: Request, saved_id: DbId, key: str = Query("")):
 
 
 @api.get("/saved-searches", summary="Your saved searches, each with its page and its signed feed links")
-def list_json(request: Request):
+def list_json(request: Request, session: DbSession):
     user = require_user(request)
-    with session_scope() as session:
-        return [_json(s) for s in saved_searches.user_saved_searches(session, user)]
+    return [_json(s) for s in saved_searches.user_saved_searches(session, user)]
 
 
 @api.post("/saved-searches", status_code=201, summary="Save a search (query plus the search page's filters)")
-def create_json(body: SavedSearchIn, user: Writer):
-    with session_scope() as session:
-        return _json(saved_searches.create_saved_search(session, user, body.name, body.query(PAGE_SIZE),
-                                                        body.email))
+def create_json(body: SavedSearchIn, user: Writer, session: DbSession):
+    return _json(saved_searches.create_saved_search(session, user, body.name, body.query(PAGE_SIZE),
+                                                    body.email))
 
 
 @api.delete("/saved-searches/{saved_id}", summary="Delete one of your saved searches")
-def delete_json(saved_id: DbId, user: Writer):
-    with session_scope() as session:
-        saved_searches.delete_saved_search(session, user, saved_id)
+def delete_json(saved_id: DbId, user: Writer, session: DbSession):
+    saved_searches.delete_saved_search(session, user, saved_id)
     return {"id": saved_id, "deleted": True}
