@@ -12,7 +12,16 @@ import re
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 from dailypapers.community.library import MAX_COLLECTION_NAME, MAX_SEED_CHARS, ListKey
 from dailypapers.community.saved_searches import MAX_NAME
@@ -266,6 +275,31 @@ class SubscriptionForm(Input):
     interests: str = ""
     categories: str = ""
     action: str = "save"  # manage: save, unsubscribe or resubscribe
+
+
+class SubscriptionIn(Input):
+    """`POST /api/subscriptions`: interests and categories as a list, or as text (one a line; space-separated).
+    The address and the preferences are checked by `validate_preferences` and the subscription itself."""
+
+    email: StrictStr = Field("", max_length=320, description="The address the digest goes to")
+    frequency: StrictStr | None = Field(None, description="daily or weekly (daily when left out)")
+    interests: StrictStr | list[StrictStr] | None = Field(None, description="What to look for in new papers")
+    categories: StrictStr | list[StrictStr] | None = Field(None, description="arXiv categories, e.g. cs.LG")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, body: object) -> object:
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        return body
+
+    @field_validator("interests", "categories", mode="wrap")
+    @classmethod
+    def _strings(cls, value: object, handler):  # one message, not pydantic's one per alternative
+        try:
+            return handler(value)
+        except ValueError:
+            raise ValueError("must be a string or a list of strings") from None
 
 
 class SeedIn(Input):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -34,11 +34,10 @@ from dailypapers.digest.tokens import BadToken, subscriber_for_token, subscriber
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
 from dailypapers.web.auth import checked_csrf, current_user
-from dailypapers.web.inputs import SubscriptionForm
+from dailypapers.web.inputs import SubscriptionForm, SubscriptionIn
 from dailypapers.web.middleware.csrf import csrf_token
 from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
 from dailypapers.web.openapi import error_response
-from dailypapers.web.responses import json_error
 from dailypapers.web.templating import absolute_url, render
 
 router = APIRouter()
@@ -112,40 +111,22 @@ def _as_typed(form: SubscriptionForm) -> Preferences:
                        form.categories.split())
 
 
-_SUBSCRIPTION_BODY = {"type": "object", "properties": {
-    "email": {"type": "string"}, "frequency": {"type": "string", "enum": list(FREQUENCIES)},
-    "interests": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-    "categories": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
-    "required": ["email"]}
+def _json_body(request: Request) -> None:
+    """A form post gets 415, not the model's complaint that it is no JSON object."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise HTTPException(415, "send a JSON body with Content-Type: application/json")
 
 
 @router.post("/api/subscriptions", status_code=202, tags=["subscriptions"],
-             dependencies=[Depends(checked_csrf)],  # the session cookie links the subscription to its member
-             responses={403: error_response(403), 415: error_response(415), 429: error_response(429)},
-             openapi_extra={"requestBody": {"required": True,
-                                            "content": {"application/json": {"schema": _SUBSCRIPTION_BODY}}}})
-async def subscribe_api(request: Request):
+             dependencies=[Depends(checked_csrf),  # the session cookie links the subscription to its member
+                           Depends(_json_body)],
+             responses={403: error_response(403), 415: error_response(415), 429: error_response(429)})
+async def subscribe_api(request: Request, body: SubscriptionIn):
     """Subscribe an address to the digest: `{"email", "frequency": "daily"|"weekly", "interests": [..] or
     text, "categories": [..] or text}`. A confirmation email goes out; nothing else is sent before it is
     followed. The answer is the same whether or not the address was subscribed already."""
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        return json_error(415, "send a JSON body with Content-Type: application/json")
-    try:
-        body = await request.json()
-    except ValueError:
-        return json_error(400, "the body is not valid JSON")
-    if not isinstance(body, dict):
-        return json_error(400, "the body must be a JSON object")
-    for name in ("email", "frequency"):
-        if name in body and not isinstance(body[name], str):
-            return json_error(400, f"{name} must be a string")
-    for name in ("interests", "categories"):
-        value = body.get(name)
-        if value is not None and not isinstance(value, str) and not (
-                isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            return json_error(400, f"{name} must be a string or a list of strings")
-    prefs = validate_preferences(body.get("frequency"), body.get("interests"), body.get("categories"))
-    await run_in_threadpool(_request_subscription, request, body.get("email") or "", prefs)
+    prefs = validate_preferences(body.frequency, body.interests, body.categories)
+    await run_in_threadpool(_request_subscription, request, body.email, prefs)
     return JSONResponse({"status": "confirmation_sent", "message": SENT_MESSAGE}, status_code=202,
                         background=_send_queued())
 
