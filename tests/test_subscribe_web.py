@@ -257,6 +257,15 @@ def test_the_api_subscribes_with_json_and_answers_errors_in_json(site, sink, ses
     assert subscriber(session, "b@example.org") is None
 
 
+
+def test_the_api_documents_its_body_as_the_model_that_checks_it(site):
+    spec = site.get("/openapi.json").json()
+    body = spec["paths"]["/api/subscriptions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    model = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert set(model["properties"]) == {"email", "frequency", "interests", "categories"}
+    wrong = site.post("/api/subscriptions", json={"email": "b@example.org", "categories": {"cs": "LG"}})
+    assert wrong.status_code == 400 and wrong.json()["error"].startswith("categories: ")
+
 def queued(session, email: str = ADDRESS) -> list[tuple[str, str]]:
     session.expire_all()
     return session.execute(select(OutboxMail.kind, OutboxMail.status).where(OutboxMail.recipient == email)
