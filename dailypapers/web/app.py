@@ -82,49 +82,63 @@ def _literal_chars(template: str) -> int:
     return len(re.sub(r"\{[^}]*\}", "", template))
 
 
+async def domain_error(request: Request, exc: DailyPapersError):
+    return error_response(request, status_for(exc), str(exc))
+
+
+async def http_error(request: Request, exc: StarletteHTTPException):
+    message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "error")
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"nothing at {request.url.path}"
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405 and (allow := allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": allow}
+    return error_response(request, exc.status_code, message, headers)
+
+
+async def validation_error(request: Request, exc: RequestValidationError):
+    return error_response(request, 400, _validation_message(exc))
+
+
+async def disk_full(request: Request, exc: Exception):
+    if not is_disk_full(exc):
+        raise exc  # on to `unexpected_error`, which answers 500 and has the traceback logged
+    return error_response(request, 503, DISK_FULL_MESSAGE, {"Retry-After": "300"})
+
+
+async def unexpected_error(request: Request, exc: Exception):
+    # uvicorn logs the traceback after this handler answers, under the request's id; the visitor gets a
+    # page, not a stack, and the id to quote (the answer is sent from outside RequestLog, which adds it).
+    return error_response(request, 500, "something went wrong on our side; the error has been logged",
+                          {"X-Request-ID": REQUEST_ID.get() or ""})
+
+
+async def login_required(request: Request, exc: LoginRequired):
+    if wants_json(request):
+        return json_error(401, "log in, or send a personal API token as 'Authorization: Bearer <token>'",
+                          {"WWW-Authenticate": "Bearer"})
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:  # back to the page the form was on, once logged in
+        target = urlsplit(request.headers.get("referer", "")).path or "/papers"
+    return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
+
+
+# Each kind of failure and the handler that answers it (the most specific class wins; `Exception` takes the rest).
+ERROR_HANDLERS = (
+    (DailyPapersError, domain_error),
+    (StarletteHTTPException, http_error),
+    (RequestValidationError, validation_error),
+    (DatabaseError, disk_full),
+    (OSError, disk_full),
+    (Exception, unexpected_error),
+    (LoginRequired, login_required),
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DailyPapersError)
-    async def domain_error(request: Request, exc: DailyPapersError):
-        return error_response(request, status_for(exc), str(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "error")
-        if exc.status_code == 404 and message == "Not Found":
-            message = f"nothing at {request.url.path}"
-        headers = getattr(exc, "headers", None)
-        if exc.status_code == 405 and (allow := allowed_methods(request)):
-            headers = {**(headers or {}), "Allow": allow}
-        return error_response(request, exc.status_code, message, headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
-        return error_response(request, 400, _validation_message(exc))
-
-    @app.exception_handler(DatabaseError)
-    @app.exception_handler(OSError)
-    async def disk_full(request: Request, exc: Exception):
-        if not is_disk_full(exc):
-            raise exc  # on to `unexpected_error`, which answers 500 and has the traceback logged
-        return error_response(request, 503, DISK_FULL_MESSAGE, {"Retry-After": "300"})
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception):
-        # uvicorn logs the traceback after this handler answers, under the request's id; the visitor gets a
-        # page, not a stack, and the id to quote (the answer is sent from outside RequestLog, which adds it).
-        return error_response(request, 500, "something went wrong on our side; the error has been logged",
-                              {"X-Request-ID": REQUEST_ID.get() or ""})
-
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired):
-        if wants_json(request):
-            return json_error(401, "log in, or send a personal API token as 'Authorization: Bearer <token>'",
-                              {"WWW-Authenticate": "Bearer"})
-        if request.method == "GET":
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        else:  # back to the page the form was on, once logged in
-            target = urlsplit(request.headers.get("referer", "")).path or "/papers"
-        return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
+    for kind, handler in ERROR_HANDLERS:
+        app.add_exception_handler(kind, handler)
 
 
 def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:

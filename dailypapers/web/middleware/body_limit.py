@@ -28,6 +28,14 @@ def _is_json(headers: dict[bytes, bytes]) -> bool:
     return headers.get(b"content-type", b"").split(b";")[0].strip().endswith(b"json")
 
 
+class Refused(Exception):
+    """A body this middleware answers itself, with `status` and the message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
 class BodyLimit:
     """Pure ASGI: 413 when Content-Length says too much, or when a streamed body grows past the cap; 400 for
     a JSON body nested deeper than MAX_JSON_DEPTH; 408 when the body has not all arrived in time. A write's
@@ -48,6 +56,25 @@ class BodyLimit:
                                 (b"connection", b"close")]})  # what is left of the body is not read
         await send({"type": "http.response.body", "body": body})
 
+    async def _read(self, receive, max_bytes: int, too_big: str) -> bytes | None:
+        """The whole body, or None when the client went away; Refused when it is too big or too slow."""
+        chunks, size, more = [], 0, True
+        deadline = asyncio.get_running_loop().time() + self.seconds
+        while more:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise Refused(408, f"the request body took longer than {self.seconds:g} seconds") from None
+            if message["type"] != "http.request":
+                return None
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > max_bytes:
+                raise Refused(413, too_big)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
@@ -59,23 +86,13 @@ class BodyLimit:
             return await self._refuse(send, 413, too_big)
         if scope["method"] not in WRITE_METHODS:
             return await self.app(scope, receive, send)
-        # Read the body here, up to the cap and within the time allowed, then hand it on whole.
-        chunks, size, more = [], 0, True
-        deadline = asyncio.get_running_loop().time() + self.seconds
-        while more:
-            try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                return await self._refuse(send, 408, f"the request body took longer than {self.seconds:g} seconds")
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > max_bytes:
-                return await self._refuse(send, 413, too_big)
-            more = message.get("more_body", False)
-        body, delivered = b"".join(chunks), False
+        try:  # read the body here, up to the cap and within the time allowed, then hand it on whole
+            body = await self._read(receive, max_bytes, too_big)
+        except Refused as refusal:
+            return await self._refuse(send, refusal.status, str(refusal))
+        if body is None:
+            return  # the client went away
+        delivered = False
         if _is_json(headers) and json_depth(body) > MAX_JSON_DEPTH:
             return await self._refuse(send, 400, f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
 
