@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
@@ -125,7 +126,7 @@ async def login_required(request: Request, exc: LoginRequired):
 
 
 # Each kind of failure and the handler that answers it (the most specific class wins; `Exception` takes the rest).
-ERROR_HANDLERS = (
+ERROR_HANDLERS: tuple[tuple[type[Exception], Callable[..., Any]], ...] = (
     (DailyPapersError, domain_error),
     (StarletteHTTPException, http_error),
     (RequestValidationError, validation_error),
