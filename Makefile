@@ -60,6 +60,7 @@ test-deps:
 
 lint: test-install
 	$(BIN)/ruff check dailypapers tests benchmarks scripts
+	$(BIN)/mypy dailypapers
 
 test: test-install test-deps lint
 	$(BIN)/pytest -q -n 2
