@@ -4,11 +4,13 @@ digest/ decide what to ask for."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import numpy as np
-from sqlalchemy import and_, case, extract, func, literal, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, extract, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dailypapers.store.models import DailyEntry, Paper, User, UTCDateTime
@@ -36,7 +38,7 @@ class FeedRow:
 SUBMITTER = aliased(User, name="submitter")  # built once: an alias per request costs more than the query
 
 
-def trending_score(now: datetime, weights: Trending):
+def trending_score(now: datetime, weights: Trending) -> ColumnElement[float | Decimal]:
     """SQL expression for the trending score (select from DailyEntry joined to Paper), SQLite and PostgreSQL
     alike; a clock a little behind a submission is not negative age."""
     age = (literal(now.astimezone(UTC).timestamp()) - extract("epoch", DailyEntry.submitted_at)) / 3600.0
@@ -90,7 +92,7 @@ def neighbour_dates(session: Session, first: date, last: date) -> tuple[date | N
     return before, after
 
 
-def arrived_on_site():
+def arrived_on_site() -> ColumnElement[datetime]:
     """When a paper arrived on this site: its time on the daily feed, else when it was added (harvested,
     imported, submitted)."""
     return func.coalesce(DailyEntry.submitted_at, Paper.created_at, type_=UTCDateTime())
@@ -104,7 +106,7 @@ def arrived_since(session: Session, since: datetime | None) -> np.ndarray:
     return np.sort(np.fromiter(session.scalars(stmt), dtype=np.int64))
 
 
-def feed_entries_between(session: Session, first: date, last: date) -> list:
+def feed_entries_between(session: Session, first: date, last: date) -> Sequence[Row[Paper, DailyEntry]]:
     """(Paper, DailyEntry) rows of the visible papers on the daily feed from `first` to `last`."""
     return session.execute(select(Paper, DailyEntry).join(DailyEntry, DailyEntry.paper_id == Paper.id)
                            .where(DailyEntry.date >= first, DailyEntry.date <= last, Paper.hidden.is_(False))).all()

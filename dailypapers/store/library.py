@@ -144,7 +144,7 @@ def marks_of(session: Session, user_id: int) -> tuple[list[tuple[int, datetime]]
     liked += session.execute(select(CollectionItem.paper_id, CollectionItem.created_at)
                              .join(Collection, Collection.id == CollectionItem.collection_id)
                              .where(Collection.user_id == user_id)).all()
-    dismissed = list(session.execute(select(Dismissal.paper_id, Dismissal.created_at)
+    dismissed: list[tuple[int, datetime]] = list(session.execute(select(Dismissal.paper_id, Dismissal.created_at)
                                      .where(Dismissal.user_id == user_id)).all())
     return liked, dismissed
 

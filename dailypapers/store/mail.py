@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,29 +112,29 @@ class MailRow:
     outbox_id: int | None = None
 
     @property
-    def table(self):
+    def table(self) -> Table:
         return OUTBOX if self.outbox_id is not None else DELIVERIES
 
     @property
-    def key(self):
+    def key(self) -> ColumnElement[bool]:
         if self.outbox_id is not None:
             return OUTBOX.c.id == self.outbox_id
         return (DELIVERIES.c.subscriber_id == self.subscriber_id) & (DELIVERIES.c.period == self.period)
 
 
-def claim_row(conn: Connection, row: MailRow, claimable: Collection[str], values: dict) -> bool:
+def claim_row(conn: Connection, row: MailRow, claimable: Collection[str], values: dict[str, Any]) -> bool:
     """Set `values` on the row and count an attempt, if it is in a claimable state; False when none was."""
     table = row.table
     return bool(conn.execute(update(table).where(row.key, table.c.status.in_(claimable))
                              .values(attempts=table.c.attempts + 1, **values)).rowcount)
 
 
-def update_row(conn: Connection, row: MailRow, values: dict) -> bool:
+def update_row(conn: Connection, row: MailRow, values: dict[str, Any]) -> bool:
     """Set `values` on the row; False when it is gone."""
     return bool(conn.execute(update(row.table).where(row.key).values(**values)).rowcount)
 
 
-def insert_delivery(conn: Connection, row: MailRow, created_at: datetime, values: dict) -> bool:
+def insert_delivery(conn: Connection, row: MailRow, created_at: datetime, values: dict[str, Any]) -> bool:
     """A digest's row, its first attempt; False (the transaction rolled back) when another run has one."""
     try:
         conn.execute(insert(DELIVERIES).values(subscriber_id=row.subscriber_id, period=row.period, attempts=1,

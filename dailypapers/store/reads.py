@@ -4,12 +4,12 @@ index's watermark, and the first-version dates that topic trends count by month.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Row, func, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from dailypapers.errors import NotFound
@@ -96,7 +96,7 @@ def count_papers(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Paper)) or 0
 
 
-def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict:
+def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict[int, Row[Any]]:
     """id -> row (id, arxiv_id, title[, abstract]) of those papers that exist and are not hidden."""
     ids = [int(pid) for pid in paper_ids]
     if not ids:
@@ -118,7 +118,7 @@ def last_change_seq(conn: Connection) -> int:
     return conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0
 
 
-def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator[list]:
+def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator[Sequence[Row[Any]]]:
     """Pages of (id, change_seq, hidden, document) of the papers changed after `seq`, in change order: a keyword
     index's catch-up. `document` is the paper as a JSON object (see _DOCUMENT)."""
     dialect = conn.dialect.name
