@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dailypapers.errors import BadSetting
 from dailypapers.logs import JsonFormatter, TextFormatter, stamp_request_ids
 
+FusionMethod = Literal["rrf", "convex", "zscore"]  # how hybrid search fuses its two ranked lists (search/fusion.py)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DAILYPAPERS_", env_file=".env", extra="ignore")
@@ -76,7 +78,7 @@ class Settings(BaseSettings):
     search_keyword_max_share: float = 1.0  # <1: hybrid skips words in more papers (faster at 1M, less relevant)
     search_similarity_floor: float | None = None  # None: the floor measured per model (search/semantic.py)
     # How hybrid fuses keyword and semantic results; each None: the value measured per model (search/fusion.py).
-    search_fusion_method: Literal["rrf", "convex", "zscore"] | None = None
+    search_fusion_method: FusionMethod | None = None
     search_fusion_semantic_weight: float | None = Field(None, ge=0.0, le=1.0)  # keyword weight: 1 minus this
     search_fusion_k: int | None = Field(None, ge=1)  # rank fusion's constant: higher flattens the ranks' say
     # keywords and summaries: minilm-tokens (static token vectors, default, fast) | minilm-static | any embedding
