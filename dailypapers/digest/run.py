@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -143,7 +143,7 @@ def digest_of(subscriber: Subscriber, period: DigestPeriod, papers: PeriodPapers
 
 
 def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, result: PeriodResult,
-                settings: Settings, now: datetime, resend_in_doubt: bool = False) -> Iterator[Outgoing]:
+                settings: Settings, now: datetime, resend_in_doubt: bool = False) -> Generator[Outgoing]:
     """Compose each due subscriber's digest, one at a time."""
     personaliser = personaliser_for(session, papers, settings)
     accounts = AccountSections(session, papers, settings)

@@ -21,7 +21,8 @@ def papers_lacking_thumbnails(engine: Engine, arxiv_ids: list[str] | None = None
     query = select(PAPERS.c.arxiv_id, PAPERS.c.version).where(_lacking())
     with engine.connect() as conn:
         if arxiv_ids is None:
-            return [(row.arxiv_id, row.version) for row in conn.execute(query.order_by(PAPERS.c.id.desc()).limit(limit))]
+            newest_first = query.order_by(PAPERS.c.id.desc()).limit(limit)
+            return [(row.arxiv_id, row.version) for row in conn.execute(newest_first)]
         found: list[tuple[str, int]] = []
         for start in range(0, len(arxiv_ids), _LOOKUP_CHUNK):
             chunk = arxiv_ids[start:start + _LOOKUP_CHUNK]
