@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, ins
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dailypapers.store.models import DigestDelivery, OutboxMail, Subscriber, User
+from dailypapers.store.models import DeliveryState, DigestDelivery, OutboxMail, Subscriber, User
 
 DELIVERIES = DigestDelivery.__table__
 OUTBOX = OutboxMail.__table__
@@ -63,14 +63,15 @@ def linked_accounts(session: Session) -> dict[int, User]:
 # --- deliveries ------------------------------------------------------------------------------------------
 
 
-def delivery_states(session: Session, period_key: str) -> dict[int, str]:
+def delivery_states(session: Session, period_key: str) -> dict[int, DeliveryState]:
     """{subscriber id: status} of the digests recorded for a period."""
     rows = session.execute(select(DigestDelivery.subscriber_id, DigestDelivery.status)
                            .where(DigestDelivery.period == period_key))
     return {row.subscriber_id: row.status for row in rows}
 
 
-def mark_in_doubt(session: Session, period_key: str, from_state: str, to_state: str, error: str) -> None:
+def mark_in_doubt(session: Session, period_key: str, from_state: DeliveryState, to_state: DeliveryState,
+                  error: str) -> None:
     """Move a period's digests in `from_state` to `to_state`, saying why, and commit."""
     session.execute(update(DigestDelivery).where(DigestDelivery.period == period_key,
                                                  DigestDelivery.status == from_state)
@@ -87,7 +88,7 @@ def deliveries_per_period(session: Session, period_keys: list[str] | None = None
     return list(session.execute(query).all())
 
 
-def deliveries_in(session: Session, states: Collection[str]) -> list[tuple[str, str, str | None]]:
+def deliveries_in(session: Session, states: Collection[DeliveryState]) -> list[tuple[str, str, str | None]]:
     """(period, address, error) of the digests in these states."""
     return list(session.execute(select(DigestDelivery.period, Subscriber.email, DigestDelivery.error)
                                 .join(Subscriber, Subscriber.id == DigestDelivery.subscriber_id)
@@ -122,7 +123,7 @@ class MailRow:
         return (DELIVERIES.c.subscriber_id == self.subscriber_id) & (DELIVERIES.c.period == self.period)
 
 
-def claim_row(conn: Connection, row: MailRow, claimable: Collection[str], values: dict[str, Any]) -> bool:
+def claim_row(conn: Connection, row: MailRow, claimable: Collection[DeliveryState], values: dict[str, Any]) -> bool:
     """Set `values` on the row and count an attempt, if it is in a claimable state; False when none was."""
     table = row.table
     return bool(conn.execute(update(table).where(row.key, table.c.status.in_(claimable))
@@ -166,7 +167,7 @@ def add_to_outbox(session: Session, *, kind: str, subscriber_id: int | None, rec
     return row
 
 
-def outbox_waiting(session: Session, states: Collection[str], max_attempts: int) -> list[OutboxMail]:
+def outbox_waiting(session: Session, states: Collection[DeliveryState], max_attempts: int) -> list[OutboxMail]:
     """The queued emails in these states tried fewer than `max_attempts` times, oldest first."""
     return list(session.scalars(select(OutboxMail).where(OutboxMail.status.in_(states),
                                                          OutboxMail.attempts < max_attempts).order_by(OutboxMail.id)))
