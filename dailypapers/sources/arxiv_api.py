@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from dailypapers.errors import DailyPapersError, SourceError
@@ -63,8 +64,9 @@ def parse_entry(entry: ET.Element) -> PaperRecord:
     parsed = parse_arxiv_id(_entry_id(entry))
     categories: list[str] = []
     primary = entry.find(f"{ARXIV}primary_category")
-    if primary is not None and primary.get("term"):
-        categories.append(primary.get("term"))
+    primary_term = primary.get("term") if primary is not None else None
+    if primary_term:
+        categories.append(primary_term)
     for category in entry.findall(f"{ATOM}category"):
         term = category.get("term")
         # Older entries also list MSC/ACM classes (53C, F.2.2) as categories: keep arXiv's own only.
@@ -106,7 +108,7 @@ def parse_feed(data: bytes) -> AtomPage:
         root = SafeET.fromstring(data)
     except (ET.ParseError, ValueError) as exc:
         raise SourceError(f"the arXiv API answered with something that is not XML ({exc})") from exc
-    except SafeET.DefusedXmlException as exc:
+    except DefusedXmlException as exc:
         raise SourceError(f"the arXiv API answer was refused as unsafe XML ({type(exc).__name__})") from exc
     if root.tag != f"{ATOM}feed":
         raise SourceError(f"the arXiv API answered with <{root.tag}>, not an Atom feed")
@@ -157,7 +159,7 @@ class ArxivAPI:
     def close(self) -> None:
         self.http.close()
 
-    def fetch_page(self, params: dict) -> AtomPage:
+    def fetch_page(self, params: Mapping[str, str | int]) -> AtomPage:
         try:
             return parse_feed(self.http.get(self.url, params))
         except UpstreamHTTPError as exc:
@@ -170,7 +172,7 @@ class ArxivAPI:
         for start in range(0, len(ids), size):
             batch = ids[start:start + size]
             # max_results must cover the batch: the API's default page is 10 entries.
-            params = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
+            params: dict[str, str | int] = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
             yield IdBatch(batch, self.fetch_page(params))
 
     def list_category(self, categories: Iterable[str], since: date,
@@ -187,7 +189,7 @@ class ArxivAPI:
         cutoff = datetime.combine(since, datetime.min.time(), UTC)
         start, empty_tries = 0, 0
         while True:
-            params = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending",
+            params: dict[str, str | int] = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending",
                       "start": start, "max_results": size}
             page = self.fetch_page(params)
             total = page.total_results or 0

@@ -11,6 +11,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -96,15 +97,15 @@ class PoliteClient:
     def __enter__(self) -> PoliteClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _backoff(self, attempt: int) -> float:
         # Starts at the polite delay (at least 0.1 s) and doubles; jitter keeps clients from retrying in step.
         base = max(self.delay, 0.1)
-        return min(MAX_BACKOFF, base * 2 ** attempt) * random.uniform(0.75, 1.25)
+        return min(MAX_BACKOFF, base * 2.0 ** attempt) * random.uniform(0.75, 1.25)
 
-    def get(self, url: str, params: dict | None = None) -> bytes:
+    def get(self, url: str, params: Mapping[str, str | int] | None = None) -> bytes:
         """The body of a 2xx answer. Raises SourceError when it gives up, UpstreamHTTPError on a 4xx."""
         host = urlsplit(url).netloc or url
         pacer = _pacer_for(host)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from dailypapers.errors import DailyPapersError, InvalidInput, SourceError
@@ -166,7 +167,7 @@ def _response(data: bytes) -> ET.Element:
         root = SafeET.fromstring(data)
     except (ET.ParseError, ValueError) as exc:
         raise SourceError(f"the OAI-PMH server answered with something that is not XML ({exc})") from exc
-    except SafeET.DefusedXmlException as exc:
+    except DefusedXmlException as exc:
         raise SourceError(f"the OAI-PMH answer was refused as unsafe XML ({type(exc).__name__})") from exc
     if root.tag != f"{OAI}OAI-PMH":
         raise SourceError(f"the OAI-PMH server answered with <{root.tag}>, not an OAI-PMH response")
@@ -214,7 +215,7 @@ class OAIClient:
     def close(self) -> None:
         self.http.close()
 
-    def fetch(self, params: dict) -> OAIPage:
+    def fetch(self, params: dict[str, str]) -> OAIPage:
         try:
             return parse_list_records(self.http.get(self.url, params))
         except UpstreamHTTPError as exc:
