@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from defusedxml import ElementTree as SafeET
 
 from dailypapers.errors import DailyPapersError, SourceError
-from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
+from dailypapers.sources.http import PagedSource, PoliteClient
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text
 from dailypapers.sources.snapshot import parse_date
@@ -130,14 +130,9 @@ def parse_feed(data: bytes) -> AtomPage:
     return page
 
 
-def _error_from_body(exc: UpstreamHTTPError) -> SourceError:
-    """The API answers bad queries with HTTP 400 and an error feed: prefer its explanation."""
-    try:
-        parse_feed(exc.body)
-    except SourceError as explained:
-        if str(explained).startswith("arXiv API error"):
-            return explained
-    return exc
+def _is_api_error(error: SourceError) -> bool:
+    """The API answers bad queries with HTTP 400 and an error feed: its explanation is worth showing."""
+    return str(error).startswith("arXiv API error")
 
 
 @dataclass(slots=True)
@@ -146,22 +141,12 @@ class IdBatch:
     page: AtomPage
 
 
-class ArxivAPI:
+class ArxivAPI(PagedSource[AtomPage]):
     """Fetches from the arXiv API at the polite pace; yields one parsed page per request."""
 
     def __init__(self, url: str, http: PoliteClient, batch_size: int):
-        self.url = url
-        self.http = http
+        super().__init__(url, http, parse_feed, _is_api_error)
         self.batch_size = batch_size
-
-    def close(self) -> None:
-        self.http.close()
-
-    def fetch_page(self, params: dict) -> AtomPage:
-        try:
-            return parse_feed(self.http.get(self.url, params))
-        except UpstreamHTTPError as exc:
-            raise _error_from_body(exc) from None
 
     def fetch_ids(self, ids: Iterable[str], batch_size: int | None = None) -> Iterator[IdBatch]:
         """Canonical ids (no version) in batches of `id_list`; the latest version of each comes back."""
@@ -171,7 +156,7 @@ class ArxivAPI:
             batch = ids[start:start + size]
             # max_results must cover the batch: the API's default page is 10 entries.
             params = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
-            yield IdBatch(batch, self.fetch_page(params))
+            yield IdBatch(batch, self.fetch(params))
 
     def list_category(self, categories: Iterable[str], since: date,
                       page_size: int | None = None) -> Iterator[AtomPage]:
@@ -189,7 +174,7 @@ class ArxivAPI:
         while True:
             params = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending",
                       "start": start, "max_results": size}
-            page = self.fetch_page(params)
+            page = self.fetch(params)
             total = page.total_results or 0
             if page.entries == 0:
                 if start >= total:

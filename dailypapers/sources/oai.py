@@ -16,7 +16,7 @@ from datetime import date
 from defusedxml import ElementTree as SafeET
 
 from dailypapers.errors import DailyPapersError, InvalidInput, SourceError
-from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
+from dailypapers.sources.http import PagedSource, PoliteClient
 from dailypapers.sources.records import LINES, PaperRecord, RecordError, clean_text
 from dailypapers.sources.snapshot import parse_date, split_authors
 
@@ -204,28 +204,12 @@ def _read_token(page: OAIPage, token: ET.Element) -> None:
     page.cursor = int(cursor) if cursor and cursor.isdigit() else None
 
 
-class OAIClient:
+class OAIClient(PagedSource[OAIPage]):
     """ListRecords at the polite pace, one parsed page per request, following resumption tokens."""
 
     def __init__(self, url: str, http: PoliteClient):
-        self.url = url
-        self.http = http
-
-    def close(self) -> None:
-        self.http.close()
-
-    def fetch(self, params: dict) -> OAIPage:
-        try:
-            return parse_list_records(self.http.get(self.url, params))
-        except UpstreamHTTPError as exc:
-            # Some OAI servers send their <error> with a 4xx status: prefer the OAI explanation.
-            try:
-                parse_list_records(exc.body)
-            except OAIError as explained:
-                raise explained from None
-            except SourceError:
-                pass
-            raise
+        # Some OAI servers send their <error> with a 4xx status: prefer the OAI explanation.
+        super().__init__(url, http, parse_list_records, lambda error: isinstance(error, OAIError))
 
     def list_records(self, metadata_prefix: str, set_spec: str | None = None, from_date: date | None = None,
                      until: date | None = None, resume_token: str | None = None) -> Iterator[OAIPage]:
