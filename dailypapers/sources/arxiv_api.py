@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from defusedxml import ElementTree as SafeET
-
 from dailypapers.errors import DailyPapersError, SourceError
 from dailypapers.sources.http import PagedSource, PoliteClient
 from dailypapers.sources.ids import parse_arxiv_id
-from dailypapers.sources.records import PaperRecord, RecordError, clean_text
+from dailypapers.sources.records import PaperRecord, RecordError
 from dailypapers.sources.snapshot import parse_date
+from dailypapers.sources.xml_answers import parse_root
+from dailypapers.sources.xml_answers import text as _text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -41,11 +41,6 @@ class AtomPage:
     @property
     def entries(self) -> int:
         return len(self.records) + len(self.errors)
-
-
-def _text(element: ET.Element, path: str) -> str | None:
-    found = element.find(path)
-    return clean_text(found.text) if found is not None and found.text else None
 
 
 def _int(element: ET.Element, path: str) -> int | None:
@@ -102,14 +97,7 @@ def parse_feed(data: bytes) -> AtomPage:
 
     Raises SourceError when the body is not an Atom feed or is the API's error feed.
     """
-    try:
-        root = SafeET.fromstring(data)
-    except (ET.ParseError, ValueError) as exc:
-        raise SourceError(f"the arXiv API answered with something that is not XML ({exc})") from exc
-    except SafeET.DefusedXmlException as exc:
-        raise SourceError(f"the arXiv API answer was refused as unsafe XML ({type(exc).__name__})") from exc
-    if root.tag != f"{ATOM}feed":
-        raise SourceError(f"the arXiv API answered with <{root.tag}>, not an Atom feed")
+    root = parse_root(data, f"{ATOM}feed", "the arXiv API", "an Atom feed")
     page = AtomPage(
         total_results=_int(root, f"{OPENSEARCH}totalResults"),
         start_index=_int(root, f"{OPENSEARCH}startIndex"),
