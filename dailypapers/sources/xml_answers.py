@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from dailypapers.errors import SourceError
@@ -16,7 +17,7 @@ def parse_root(data: bytes, tag: str, server: str, expected: str) -> ET.Element:
         root = SafeET.fromstring(data)
     except (ET.ParseError, ValueError) as exc:
         raise SourceError(f"{server} answered with something that is not XML ({exc})") from exc
-    except SafeET.DefusedXmlException as exc:
+    except DefusedXmlException as exc:
         raise SourceError(f"{server}'s answer was refused as unsafe XML ({type(exc).__name__})") from exc
     if root.tag != tag:
         raise SourceError(f"{server} answered with <{root.tag}>, not {expected}")
