@@ -11,9 +11,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -141,6 +142,35 @@ class PoliteClient:
             time.sleep(wait)
         attempts = self.retries + 1
         raise SourceError(f"{host}: {problem} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})")
+
+
+Page = TypeVar("Page")
+
+
+class PagedSource(Generic[Page]):
+    """One parsed page per polite GET of `url`. Some servers send their own error document with a 4xx:
+    when the body parses to an error that `explains` accepts, that error is raised instead, for it says why."""
+
+    def __init__(self, url: str, http: PoliteClient, parse: Callable[[bytes], Page],
+                 explains: Callable[[SourceError], bool]):
+        self.url = url
+        self.http = http
+        self._parse = parse
+        self._explains = explains
+
+    def close(self) -> None:
+        self.http.close()
+
+    def fetch(self, params: Mapping[str, str | int]) -> Page:
+        try:
+            return self._parse(self.http.get(self.url, params))
+        except UpstreamHTTPError as exc:
+            try:
+                self._parse(exc.body)
+            except SourceError as explained:
+                if self._explains(explained):
+                    raise explained from None
+            raise exc from None
 
 
 def _transport_reason(exc: httpx.TransportError) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Unpack
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -69,7 +69,7 @@ def trending_score(now: datetime | ColumnElement[float], weights: Trending) -> C
 
 @lru_cache(maxsize=64)
 def _feed_statement(weights: Trending, sort: str, first: bool, last: bool, submitter: bool,
-                    category: str | None) -> Select[Unpack[tuple[Any, ...]]]:
+                    category: str | None) -> Select[*tuple[Any, ...]]:
     """The feed query of one shape, built once: building a statement and its cache key cost more than running
     it on a page of papers. `category` is None, "category" (cs.CL) or "archive" (cs); every value is bound."""
     score = trending_score(bindparam("now_epoch", type_=Float), weights).label("trending")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Collection as Many  # any sized group of ids; `Collection` is the model
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
     BindParameter,

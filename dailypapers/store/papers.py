@@ -217,25 +217,10 @@ def _update_statement() -> Update:
 
 
 def paper_to_record(paper: Paper) -> PaperRecord:
-    return PaperRecord(
-        arxiv_id=paper.arxiv_id,
-        version=paper.version,
-        title=paper.title,
-        abstract=paper.abstract,
-        authors=list(paper.authors or []),
-        categories=paper.category_list,
-        primary_category=paper.primary_category,
-        published_at=paper.published_at,
-        updated_at=paper.updated_at,
-        comments=paper.comments,
-        journal_ref=paper.journal_ref,
-        doi=paper.doi,
-        license=paper.license,
-        submitter=paper.submitter,
-        report_no=paper.report_no,
-        code_url=paper.code_url,
-        project_page=paper.project_page,
-    )
+    values = {name: getattr(paper, name) for name in FIELDS}
+    # The columns keep authors as JSON and categories as one space-separated string.
+    values.update(authors=list(paper.authors or []), categories=paper.category_list)
+    return PaperRecord(**values)
 
 
 def iter_records(session: Session, batch: int = 1000) -> Iterator[PaperRecord]:
