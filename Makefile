@@ -61,6 +61,7 @@ test-deps:
 
 lint: test-install
 	$(BIN)/ruff check dailypapers tests benchmarks scripts
+	$(BIN)/mypy dailypapers
 
 # The fast tier, before every commit: lint, and the tests that need no browser, no PostgreSQL server and no long
 # run (markers in pyproject.toml; tests/conftest.py marks every PostgreSQL test). Under 3 minutes on 2 cores.

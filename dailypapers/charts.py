@@ -15,12 +15,16 @@ import io
 import math
 import re
 from html import escape
+from typing import TYPE_CHECKING
 
 from dailypapers.validators import xml_safe
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 LEGEND_CHARS = 40  # a long query is shortened in the legend; the table below the chart shows it whole
-STYLE = {"svg.hashsalt": "dailypapers", "svg.fonttype": "none", "text.usetex": False, "font.size": 10,
-         "axes.spines.top": False, "axes.spines.right": False}
+STYLE: dict[RcKeyType, object] = {"svg.hashsalt": "dailypapers", "svg.fonttype": "none", "text.usetex": False,
+                                  "font.size": 10, "axes.spines.top": False, "axes.spines.right": False}
 # Line colours readable on light and dark backgrounds alike (the PNG and a standalone SVG use them as they are).
 PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed")
 _INK = "#010203"  # stand-in for the text colour; no real chart uses it
@@ -62,8 +66,8 @@ def trend_chart(months: list[str], series: list[tuple[str, list[float | None]]],
     svg = fmt == "svg"
     ink = _INK if svg else "#16181d"
     colours = _STAND_INS if svg else PALETTE
-    style = {**STYLE, "text.color": ink, "axes.labelcolor": ink, "axes.edgecolor": ink, "xtick.color": ink,
-             "ytick.color": ink, "grid.color": ink}
+    style: dict[RcKeyType, object] = {**STYLE, "text.color": ink, "axes.labelcolor": ink, "axes.edgecolor": ink,
+                                      "xtick.color": ink, "ytick.color": ink, "grid.color": ink}
     with matplotlib.rc_context(style):
         figure = Figure(figsize=(8, 4), dpi=100, layout="constrained")
         if svg:
@@ -89,6 +93,6 @@ def trend_chart(months: list[str], series: list[tuple[str, list[float | None]]],
         figure.savefig(buffer, format=fmt, metadata=metadata)
     data = buffer.getvalue()
     if svg:
-        text = _STYLE_ELEMENT.sub("", _PROLOGUE.sub("", data.decode(), count=1), count=1)
-        data = _label_svg(_colour_svg(text), title or "Topic trends chart").encode()
+        svg_text = _STYLE_ELEMENT.sub("", _PROLOGUE.sub("", data.decode(), count=1), count=1)
+        data = _label_svg(_colour_svg(svg_text), title or "Topic trends chart").encode()
     return data

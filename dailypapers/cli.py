@@ -43,7 +43,7 @@ def report_click_error(exc: click.ClickException | typer.TyperException) -> int:
     """Click's message on one line, with where the help is; Click's exit code (2 for a usage error)."""
     ctx = getattr(exc, "ctx", None)
     if type(exc).__name__ == "NoArgsIsHelpError":  # a group named without a command: its help is the answer
-        if exc.format_message():  # Typer's rich help has been printed already
+        if exc.format_message() and hasattr(exc, "show"):  # Typer's rich help has been printed already
             exc.show()
         return exc.exit_code
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""

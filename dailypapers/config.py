@@ -16,6 +16,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dailypapers.errors import BadSetting
 from dailypapers.logs import JsonFormatter, TextFormatter, stamp_request_ids
 
+# The settings' choices, checked when the settings are read.
+FusionMethod = Literal["rrf", "convex", "zscore"]  # how hybrid search fuses its two ranked lists (search/fusion.py)
+KeywordEngine = Literal["tantivy", "fts5", "postgres"]  # index/engines.py
+Precision = Literal["auto", "bf16", "f32"]  # OpenVINO's; auto: bf16 where the CPU has bf16 units, else f32
+SearchMode = Literal["hybrid", "keyword", "semantic"]
+LogFormat = Literal["text", "json"]  # json: one object per line, for a log collector
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DAILYPAPERS_", env_file=".env", extra="ignore")
@@ -65,18 +72,18 @@ class Settings(BaseSettings):
     # Operators
     # `/metrics` (Prometheus) answers only to `Authorization: Bearer <this token>`; unset or empty: 404.
     metrics_token: SecretStr | None = None
-    log_format: Literal["text", "json"] = "text"  # json: one object per line, for a log collector
+    log_format: LogFormat = "text"
 
     # Search
     embedding_model: str = "minilm"  # minilm (default) | minilm-static (fast tier) | st:PATH | m2v:PATH
     # auto or cpu: MiniLM on OpenVINO on the CPU; cuda, cuda:1, mps...: on torch (the `[torch]` extra)
     embedding_device: str = "auto"
-    embedding_precision: str = "auto"  # OpenVINO's: auto (bf16 where the CPU has bf16 units, else f32) | bf16 | f32
-    keyword_engine: str | None = None  # tantivy | fts5 | postgres; None: tantivy
+    embedding_precision: Precision = "auto"
+    keyword_engine: KeywordEngine | None = None  # None: tantivy
     search_keyword_max_share: float = 1.0  # <1: hybrid skips words in more papers (faster at 1M, less relevant)
     search_similarity_floor: float | None = None  # None: the floor measured per model (search/semantic.py)
     # How hybrid fuses keyword and semantic results; each None: the value measured per model (search/fusion.py).
-    search_fusion_method: Literal["rrf", "convex", "zscore"] | None = None
+    search_fusion_method: FusionMethod | None = None
     search_fusion_semantic_weight: float | None = Field(None, ge=0.0, le=1.0)  # keyword weight: 1 minus this
     search_fusion_k: int | None = Field(None, ge=1)  # rank fusion's constant: higher flattens the ranks' say
     # keywords and summaries: minilm-tokens (static token vectors, default, fast) | minilm-static | any embedding
@@ -102,7 +109,7 @@ class Settings(BaseSettings):
     smtp_backoff: float = 2.0  # seconds before the first retry; doubles each time
     digest_trending: int = 10  # trending papers per digest
     digest_personal: int = 10  # personalised papers per digest
-    digest_search_mode: str = "hybrid"  # how interests are searched: hybrid | keyword | semantic
+    digest_search_mode: SearchMode = "hybrid"  # how interests are searched
 
     @field_validator("metrics_token")
     @classmethod

@@ -8,6 +8,7 @@ must still be a `date`, which runs from 0001-01-01 to 9999-12-31."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from dailypapers.errors import InvalidInput
@@ -27,37 +28,34 @@ def _in_range(year: str) -> bool:
     return MIN_YEAR <= int(year) <= MAX_YEAR
 
 
-def parse_day(text: str | None, label: str | None = None) -> date:
-    """YYYY-MM-DD. `label` (an option's name, say) starts the error message."""
+def _parse(text: str | None, pattern: re.Pattern[str], build: Callable[..., date], label: str | None,
+           expected: str) -> date:
+    """`build` takes the pattern's numbers; a match it refuses (month 13, week 54) is not a date either."""
     text = (text or "").strip()
-    match = _DAY.match(text)
+    match = pattern.match(text)
     try:
         if match and _in_range(match[1]):
-            return date(int(match[1]), int(match[2]), int(match[3]))
+            return build(*map(int, match.groups()))
     except ValueError:
         pass
-    raise _fail(label, f"not a date (YYYY-MM-DD): {text!r}")
+    raise _fail(label, f"not {expected}: {text!r}")
+
+
+def parse_day(text: str | None, label: str | None = None) -> date:
+    """YYYY-MM-DD. `label` (an option's name, say) starts the error message."""
+    return _parse(text, _DAY, date, label, "a date (YYYY-MM-DD)")
 
 
 def parse_week(text: str | None, label: str | None = None) -> date:
     """YYYY-Www: the Monday of that ISO week."""
-    text = (text or "").strip()
-    match = _WEEK.match(text)
-    try:
-        if match and _in_range(match[1]):
-            return date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    except ValueError:
-        pass
-    raise _fail(label, f"not an ISO week (YYYY-Www, e.g. 2025-W09): {text!r}")
+    return _parse(text, _WEEK, lambda year, week: date.fromisocalendar(year, week, 1), label,
+                  "an ISO week (YYYY-Www, e.g. 2025-W09)")
 
 
 def parse_month(text: str | None, label: str | None = None) -> date:
     """YYYY-MM: the first day of that month."""
-    text = (text or "").strip()
-    match = _MONTH.match(text)
-    if match and _in_range(match[1]) and 1 <= int(match[2]) <= 12:
-        return date(int(match[1]), int(match[2]), 1)
-    raise _fail(label, f"not a month (YYYY-MM, e.g. 2025-02): {text!r}")
+    return _parse(text, _MONTH, lambda year, month: date(year, month, 1), label,
+                  "a month (YYYY-MM, e.g. 2025-02)")
 
 
 def optional_day(text: str | None, label: str | None = None) -> date | None:

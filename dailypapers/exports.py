@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from dailypapers.store.models import Paper
 
@@ -75,7 +76,7 @@ def csl_item(paper: Paper) -> dict:
     for name in paper.authors:
         given, family = split_name(name)
         authors.append({"family": family, "given": given} if given else {"family": family})
-    item = {"id": paper.arxiv_id, "type": "article", "title": paper.title, "author": authors,
+    item: dict[str, Any] = {"id": paper.arxiv_id, "type": "article", "title": paper.title, "author": authors,
             "publisher": "arXiv", "number": f"arXiv:{paper.arxiv_id}", "URL": paper.abs_url,
             "abstract": paper.abstract}
     if paper.published_at:

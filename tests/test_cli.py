@@ -101,6 +101,10 @@ def test_usage_errors_are_clicks_one_line_and_exit_2(capsys, tmp_path, monkeypat
 @pytest.mark.parametrize("variable, value, message", [
     ("DAILYPAPERS_LOG_FORMAT", "xml", "DAILYPAPERS_LOG_FORMAT: Input should be 'text' or 'json'"),
     ("DAILYPAPERS_ARXIV_DELAY", "soon", "DAILYPAPERS_ARXIV_DELAY: Input should be a valid number"),
+    ("DAILYPAPERS_KEYWORD_ENGINE", "whoosh",
+     "DAILYPAPERS_KEYWORD_ENGINE: Input should be 'tantivy', 'fts5' or 'postgres'"),
+    ("DAILYPAPERS_DIGEST_SEARCH_MODE", "fuzzy",
+     "DAILYPAPERS_DIGEST_SEARCH_MODE: Input should be 'hybrid', 'keyword' or 'semantic'"),
 ])
 def test_a_bad_setting_is_named_in_one_line_and_exits_78(capsys, tmp_path, monkeypatch, variable, value, message):
     from dailypapers.cli import main

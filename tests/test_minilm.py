@@ -113,5 +113,5 @@ def test_stats_names_the_model_and_the_runtime_it_picked(cli):
     f32 = json.loads(cli("stats", "--json", env={"DAILYPAPERS_EMBEDDING_PRECISION": "f32"}).stdout)
     assert f32["embedding_runtime"].endswith(" f32")
     refused = cli("stats", env={"DAILYPAPERS_EMBEDDING_PRECISION": "fp8"})
-    assert refused.returncode == 1 and refused.stderr.strip().splitlines() == [
-        "error: unknown embedding precision 'fp8'; use auto, bf16, f32"]
+    assert refused.returncode == 78 and refused.stderr.strip().splitlines() == [  # a bad setting, as any other
+        "error: DAILYPAPERS_EMBEDDING_PRECISION: Input should be 'auto', 'bf16' or 'f32'"]

@@ -301,6 +301,17 @@ def test_papers_added_after_indexing_are_found_by_keyword_with_a_note(own_sessio
     assert any("since the last `dailypapers index`" in n for n in result.notes)
 
 
+def test_search_and_related_papers_in_a_session_opened_on_a_connection(settings, engine):
+    """A session may be opened on a connection (to join its transaction): the indexes are the engine's."""
+    with Session(engine) as s:
+        load_demo(s)
+        s.commit()
+    with engine.connect() as conn, Session(conn) as session:
+        result = search_detailed(session, SearchQuery("bandits"))
+        assert result.hits and result.hits[0].ranks.keys() == {"keyword"}
+        assert related(session, result.hits[0].paper_id, 3)
+
+
 @pytest.fixture
 def session_no_vectors(settings, engine):
     with Session(engine, expire_on_commit=False) as s:

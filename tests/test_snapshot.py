@@ -6,7 +6,8 @@ import pytest
 from dailypapers.errors import InvalidInput
 from dailypapers.sources.records import FIELDS
 from dailypapers.sources.snapshot import parse_any_record, record_to_export, split_authors
-from dailypapers.store.papers import ROW_COLUMNS, get_paper, paper_to_record, upsert_papers
+from dailypapers.store.papers import ROW_COLUMNS, paper_to_record, upsert_papers
+from dailypapers.store.reads import get_paper
 
 NATIVE = {
     "id": "0704.0002", "submitter": "Louis Theran", "authors": "Ileana Streinu and Louis Theran",

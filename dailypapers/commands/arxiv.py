@@ -61,6 +61,7 @@ def ingest_command(
             report = ingest_category(migrate(), category, day, settings=settings, progress=bar.update,
                                      thumbnails=thumbnails)
     else:
+        ids = ids or []  # never empty here (checked above); Typer gives None for no ids
         normalize_ids(ids)  # bad ids fail here, before the database or the network is touched
         with progress_bar("ingesting papers") as bar:
             report = ingest_ids(migrate(), ids, settings=settings, progress=bar.update, thumbnails=thumbnails)

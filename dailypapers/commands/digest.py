@@ -150,7 +150,8 @@ def preview_command(
         today = datetime.now(UTC).date()
         first = parse_periods(period, today)[0] if period else latest_period(subscriber.frequency, today)
         message = preview(session, subscriber, first)
-    if html:
-        sys.stdout.write(message.get_body(("html",)).get_content())
+    body = message.get_body(("html",)) if html else None
+    if body is not None:
+        sys.stdout.write(body.get_content())
     else:
         sys.stdout.buffer.write(message.as_bytes())

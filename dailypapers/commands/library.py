@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -28,7 +29,7 @@ def recommend_command(
     """The papers For you ranks highest for USERNAME, each with the liked paper it is closest to."""
     with session_scope() as session:
         picks = recommend(session, get_user(session, username), days, limit=limit)
-        rows = [{"id": p.paper.arxiv_id, "title": p.paper.title, "score": round(p.score, 6),
+        rows: list[dict[str, Any]] = [{"id": p.paper.arxiv_id, "title": p.paper.title, "score": round(p.score, 6),
                  "because": p.because.arxiv_id if p.because else None, "terms": p.terms} for p in picks]
     if as_json:
         print_json([{key: row[key] for key in ("id", "title", "score", "because")} for row in rows])

@@ -62,7 +62,7 @@ def stats_command(json_output: bool = typer.Option(False, "--json", help="Print 
     """Counts of what the store holds, and what embeds papers here."""
     settings = get_settings()
     with session_scope() as session:
-        data = {"papers": count_papers(session), "daily_entries": count_daily_entries(session)}
+        data: dict[str, int | str] = {"papers": count_papers(session), "daily_entries": count_daily_entries(session)}
     data["embedding_model"] = model_label(settings.embedding_model)
     data["embedding_runtime"] = runtime_of(settings.embedding_model, settings.embedding_device,
                                            settings.embedding_precision)

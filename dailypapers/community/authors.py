@@ -31,7 +31,9 @@ def author_page(session: Session, name: str) -> AuthorPage:
     papers = papers_by_author(session, key, MAX_PAPERS)
     if not papers:
         raise NotFound(f"no papers by {name!r}")
-    spelled, counts, names = None, Counter(), {}
+    spelled: str | None = None
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
     for paper in papers:
         keys = {author_key(author): author for author in paper.authors or []}
         spelled = spelled or keys.get(key)

@@ -272,8 +272,10 @@ def _bibtex_references(text: str) -> list[tuple[str, str | None]]:
         found.append((fields.get("title") or entry.key, arxiv_id))
     failed = [block for block in parsed.failed_blocks if isinstance(block, ParsingFailedBlock)]
     if failed:
-        found.append((f"{len(failed)} BibTeX block{'s' if len(failed) > 1 else ''} that could not be read (the "
-                      f"first on line {failed[0].start_line + 1})", None))
+        first_line = failed[0].start_line
+        where = f" (the first on line {first_line + 1})" if first_line is not None else ""
+        unread = f"{len(failed)} BibTeX block{'s' if len(failed) > 1 else ''}"
+        found.append((f"{unread} that could not be read{where}", None))
     return found
 
 

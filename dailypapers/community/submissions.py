@@ -166,12 +166,13 @@ def _forget_drawing(arxiv_id: str, done: Future) -> None:
             del _drawing[arxiv_id]
 
 
-def _record(pending: PendingSubmission | None, user_id: int, arxiv_id: str | None = None) -> None:
+def _record(pending: PendingSubmission | None, user_id: int, arxiv_id: str = "") -> None:
     """Write (or, with None, clear) the durable record of a submission waiting for arXiv."""
     value = None if pending is None else {"user": user_id, "at": pending.submitted_at.isoformat(),
                                            "status": pending.status, "reason": pending.reason}
+    key = arxiv_id if pending is None else pending.arxiv_id
     with session_scope() as session:
-        set_state(session, PENDING_PREFIX + (arxiv_id or pending.arxiv_id), value)
+        set_state(session, PENDING_PREFIX + key, value)
 
 
 def _clear_failed(user_id: int, arxiv_id: str) -> None:

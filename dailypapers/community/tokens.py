@@ -37,7 +37,9 @@ def user_for_token(session: Session, token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_CHARS:
         return None
     row = people.token_by_hash(session, _token_hash(token))
-    user = people.user_by_id(session, row.user_id) if row is not None else None
+    if row is None:
+        return None
+    user = people.user_by_id(session, row.user_id)
     if user is None or user.disabled_at is not None:
         return None
     now = datetime.now(UTC)

@@ -122,7 +122,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     whatever the name: timing does not reveal which names exist or which accounts have no password."""
     user = people.user_by_name_any_case(session, (username or "").strip())
     verified = verify_password(user.password_hash if user else None, password or "")
-    return user if verified and user.disabled_at is None else None
+    return user if verified and user is not None and user.disabled_at is None else None
 
 
 def set_password(session: Session, user: User, password: str) -> User:

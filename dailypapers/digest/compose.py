@@ -98,7 +98,7 @@ class DigestMessage(EmailMessage):
     def wire(self) -> bytes | None:
         """The bytes to send (CRLF lines), or None if the message was changed into something this cannot
         write (then the caller uses the email package's generator)."""
-        def header_block(message) -> list[str] | None:
+        def header_block(message: EmailMessage) -> list[str] | None:
             lines = []
             for name, value in message.raw_items():
                 if type(value) is not str or not value.isascii():  # a parsed header: let the generator fold it
@@ -113,6 +113,8 @@ class DigestMessage(EmailMessage):
         boundary = self.get_boundary()
         out = head + ["", ""]
         for part in parts:
+            if not isinstance(part, EmailMessage):
+                return None
             part_head = header_block(part)
             payload = part.get_payload()
             if part_head is None or not isinstance(payload, str) or not payload.isascii():
@@ -123,8 +125,8 @@ class DigestMessage(EmailMessage):
         return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
 
 
-def _text_part(content: str, subtype: str) -> EmailMessage:
-    part = EmailMessage(policy=SMTP)
+def _text_part(content: str, subtype: str) -> DigestMessage:
+    part = DigestMessage(policy=SMTP)
     part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
     part.set_raw("Content-Transfer-Encoding", "quoted-printable")
     part.set_payload(binascii.b2a_qp(content.encode("utf-8"), istext=True).decode("ascii"))

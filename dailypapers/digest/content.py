@@ -162,7 +162,7 @@ class AccountSections:
 
     def sections(self, user_id: int | None, shown: set[int]) -> list[DigestSection]:
         """The account sections of a digest linked to `user_id`; papers in `shown` (and earlier ones) are left out."""
-        user = self.users.get(user_id)
+        user = self.users.get(user_id) if user_id is not None else None
         if user is None:
             return []
         shown = set(shown)

@@ -16,6 +16,7 @@ from dailypapers.digest.identity import MailSite
 from dailypapers.digest.records import RETRYABLE, Outgoing
 from dailypapers.digest.send import DeliveryReport, deliver
 from dailypapers.digest.smtp import DeliveryError
+from dailypapers.errors import NotFound
 from dailypapers.store import mail
 from dailypapers.store.db import Engine, Session, get_engine
 from dailypapers.store.models import OutboxMail, Subscriber
@@ -67,4 +68,6 @@ def drain_quietly() -> None:
 def status_of(session: Session, outbox_id: int) -> tuple[str, str | None]:
     """(status, error) of a queued email."""
     row = mail.outbox_row(session, outbox_id)
+    if row is None:
+        raise NotFound(f"no queued email {outbox_id}")
     return row.status, row.error

@@ -7,16 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Literal
 
 from dailypapers.digest.smtp import Recorder, wire_bytes
 from dailypapers.store import mail
 from dailypapers.store.db import Connection
+from dailypapers.store.models import DeliveryState
 
-# A row's `status`. pending: an outbox row, queued; sending: the body is with the server, the final "." maybe;
-# failed: refused, or still transient after every retry (may be sent again); bounced: the address was refused
-# for good; unknown: the connection broke after the final ".".
-DeliveryState = Literal["pending", "sending", "sent", "failed", "bounced", "unknown"]
 RETRYABLE: tuple[DeliveryState, ...] = ("failed", "pending")  # a row in these states may be sent (again)
 IN_DOUBT: tuple[DeliveryState, ...] = ("sending", "unknown")  # the server may have it: never resent automatically
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -24,7 +24,7 @@ from dailypapers.digest.compose import compose
 from dailypapers.digest.content import AccountSections, PeriodPapers, load_period, personaliser_for
 from dailypapers.digest.identity import MailSite, mail_site
 from dailypapers.digest.outbox import drain
-from dailypapers.digest.records import IN_DOUBT, RETRYABLE, Outgoing
+from dailypapers.digest.records import IN_DOUBT, RETRYABLE, DeliveryState, Outgoing
 from dailypapers.digest.schedule import DigestPeriod, parse_periods
 from dailypapers.digest.send import DeliveryReport, deliver
 from dailypapers.digest.smtp import DeliveryError
@@ -120,7 +120,7 @@ def subscribers_of(session: Session, period: DigestPeriod) -> list[Subscriber]:
     return mail.active_subscribers(session, period.frequency, issue_deadline(period))
 
 
-def recorded(session: Session, period: DigestPeriod) -> dict[int, str]:
+def recorded(session: Session, period: DigestPeriod) -> dict[int, DeliveryState]:
     return mail.delivery_states(session, period.key)
 
 
@@ -143,7 +143,7 @@ def digest_of(subscriber: Subscriber, period: DigestPeriod, papers: PeriodPapers
 
 
 def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, result: PeriodResult,
-                settings: Settings, now: datetime, resend_in_doubt: bool = False) -> Iterator[Outgoing]:
+                settings: Settings, now: datetime, resend_in_doubt: bool = False) -> Generator[Outgoing]:
     """Compose each due subscriber's digest, one at a time."""
     personaliser = personaliser_for(session, papers, settings)
     accounts = AccountSections(session, papers, settings)

@@ -113,6 +113,7 @@ class SmtpClient:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        smtp: smtplib.SMTP
         if s.smtp_ssl:
             smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout,
                                     context=ssl.create_default_context())
@@ -121,8 +122,9 @@ class SmtpClient:
         try:
             # The final "." goes out in its own small write after the body: without TCP_NODELAY, Nagle's
             # algorithm holds it until the server's delayed ACK (~40 ms), capping a reused connection at
-            # ~25 messages a second.
-            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # ~25 messages a second. (The constructor connected: the socket is there.)
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo_or_helo_if_needed()
             if s.smtp_starttls and not s.smtp_ssl:
                 smtp.starttls(context=ssl.create_default_context())

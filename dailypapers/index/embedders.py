@@ -84,7 +84,10 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.runtime = f"torch {torch.__version__} {self.device}"
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(dimension())
+        dim = dimension()
+        if dim is None:  # a model whose vectors have no fixed size cannot fill an index
+            raise InvalidInput(f"{name} does not say the size of its vectors")
+        self.dim = int(dim)
         self.batch_size = batch_size
         self._lock = threading.Lock()  # one forward pass at a time: torch already uses every core
 

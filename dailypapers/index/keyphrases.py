@@ -104,10 +104,11 @@ def title_fragments(title: str) -> set[str]:
     return fragments
 
 
-def _runs(found: list[re.Match]) -> list[list[re.Match]]:
+def _runs(found: list[re.Match[str]]) -> list[list[re.Match[str]]]:
     """The runs of consecutive content words that end in a noun-like word."""
     content = [_is_content(m.group()) for m in found]
-    runs, run = [], []
+    runs: list[list[re.Match[str]]] = []
+    run: list[re.Match[str]] = []
     for i, match in enumerate([*found, None]):
         if match and content[i] and not (i + 1 < len(found) and content[i + 1] and is_verb_between(match.group())):
             if _abbreviates(match.group(), run):  # "tree search MCTS": the abbreviation of the words before

@@ -69,7 +69,7 @@ class Fts5Index:
     def count(self, query: KeywordQuery, cap: int) -> int:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :t "
-                                     "LIMIT :cap)"), {"t": match_expression(query), "cap": cap + 1}).scalar()
+                                     "LIMIT :cap)"), {"t": match_expression(query), "cap": cap + 1}).scalar_one()
 
     def matching(self, filters: Filters, among: np.ndarray | None = None,
                  query: KeywordQuery | None = None) -> np.ndarray:
@@ -88,19 +88,19 @@ class Fts5Index:
             conn.execute(text(_VOCABULARY))
             return conn.execute(text("SELECT count(*) FROM (SELECT term FROM temp.papers_fts_vocab WHERE term >= :p "
                                      "AND term < :p || char(1114111) LIMIT :cap)"),
-                                {"p": prefix.lower(), "cap": cap + 1}).scalar()
+                                {"p": prefix.lower(), "cap": cap + 1}).scalar_one()
 
     def catch_up(self) -> None:
         """Before a read: index what the store has and the table lacks (another process's write, a crash)."""
         with self.engine.connect() as conn:
-            behind = last_change_seq(conn) > conn.execute(text(_WATERMARK)).scalar()
+            behind = last_change_seq(conn) > conn.execute(text(_WATERMARK)).scalar_one()
         if behind:
             self.sync()
 
     def lag(self) -> int:
         self.catch_up()
         with self.engine.connect() as conn:
-            return max(0, last_change_seq(conn) - conn.execute(text(_WATERMARK)).scalar())
+            return max(0, last_change_seq(conn) - conn.execute(text(_WATERMARK)).scalar_one())
 
     def sync(self) -> int:
         with self.engine.begin() as conn:

@@ -84,7 +84,7 @@ class PostgresIndex:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM papers WHERE search_vector @@ "
                                      "to_tsquery('english', :t) LIMIT :cap) AS f"),
-                                {"t": to_tsquery_text(match_expression(query)), "cap": cap + 1}).scalar()
+                                {"t": to_tsquery_text(match_expression(query)), "cap": cap + 1}).scalar_one()
 
     def matching(self, filters: Filters, among: np.ndarray | None = None,
                  query: KeywordQuery | None = None) -> np.ndarray:

@@ -116,7 +116,10 @@ class TantivyIndex:
 
     def count(self, query: KeywordQuery, cap: int) -> int:
         matched = self._text_query(query)
-        return 0 if matched is None else min(self.index.searcher().search(matched, cap + 1).count, cap + 1)
+        if matched is None:
+            return 0
+        found = self.index.searcher().search(matched, cap + 1)
+        return min(found.count, cap + 1)  # type: ignore[attr-defined]  # tantivy's stubs leave out `count`
 
     def matching(self, filters: Filters, among: np.ndarray | None = None,
                  query: KeywordQuery | None = None) -> np.ndarray:
@@ -153,7 +156,7 @@ class TantivyIndex:
             # Stopwords leave gaps in the indexed positions; the offsets keep them.
             words = [(offset, stems[0]) for offset, stems in enumerate(map(self._stems, phrase)) if stems]
             if len(words) > 1:
-                clauses.append(Query.phrase_query(self.schema, "text", words))
+                clauses.append(Query.phrase_query(self.schema, "text", [*words]))  # a list of str | (offset, str)
             elif words:
                 clauses.append(Query.term_query(self.schema, "text", words[0][1]))
         for prefix in query.prefixes:
@@ -168,7 +171,7 @@ class TantivyIndex:
         for author in filters.authors:
             tokens = self.analyzers[NAME_ANALYZER].analyze(author)  # as the names were indexed
             if tokens:
-                conditions.append(Query.phrase_query(self.schema, "authors", tokens) if len(tokens) > 1
+                conditions.append(Query.phrase_query(self.schema, "authors", [*tokens]) if len(tokens) > 1
                                   else Query.term_query(self.schema, "authors", tokens[0]))
         if filters.category:
             category = filters.category.strip().lower()

@@ -122,7 +122,7 @@ def openvino_forward(model: Path, precision: str, threads: int | None = None) ->
     """A compiled OpenVINO model on the CPU: one request, latency-first, at the given inference precision."""
     import openvino  # deferred: the runtime loads only when vectors are needed, not for every command
 
-    config = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": "LATENCY"}
+    config: dict[str, str | int] = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": "LATENCY"}
     if threads:
         config["INFERENCE_NUM_THREADS"] = threads
     request = openvino.Core().compile_model(str(model), "CPU", config).create_infer_request()

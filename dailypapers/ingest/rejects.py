@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from dailypapers.sources.records import RecordError
 
@@ -22,7 +23,7 @@ class RejectFile:
     def __init__(self, path: Path):
         self.path = path
         self.count = 0
-        self._file = None
+        self._file: TextIO | None = None
 
     def add(self, reason: str, record: str, **where) -> None:
         """One reject: where it came from (`line=` or `id=`), why, and the record as it was received."""

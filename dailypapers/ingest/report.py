@@ -39,6 +39,7 @@ class IngestReport:
     @contextmanager
     def running(self, client: Client, close: bool) -> Iterator[RejectFile]:
         """Times the run and counts its rejects; closes the client when the run made it itself."""
+        assert self.rejects_path is not None, "a run needs somewhere to write its rejects"
         started = time.perf_counter()
         try:
             with RejectFile(self.rejects_path) as rejects:

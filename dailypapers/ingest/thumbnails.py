@@ -106,7 +106,7 @@ class Thumbnailer:
             report.thumbnails, report.thumbnail_failures = self.made, self.failed
 
     def _make_one(self, arxiv_id: str, version: int) -> bool:
-        if self.unreachable:
+        if self.unreachable or self.pdfs is None:
             return False
         try:
             image = render_first_page(self.pdfs.fetch(arxiv_id, version))

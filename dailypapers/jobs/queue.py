@@ -73,7 +73,7 @@ def job_app(settings: Settings, schedule: Schedule | None = None) -> App:
         defer_once(embed)  # more to hand out, or the index to finish
 
     @app.task(name=INGEST, queue=INGEST, queueing_lock=INGEST)
-    def ingest(categories: list[str] | None = None, timestamp: int | None = None) -> None:
+    def ingest(timestamp: int | None = None, categories: list[str] | None = None) -> None:
         log.info("ingested: %s", "; ".join(work.ingest(settings, categories or [])))
         defer_once(embed)  # the new papers get their vectors next
 

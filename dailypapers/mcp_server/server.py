@@ -171,4 +171,4 @@ def http_routes(server: MCPServer) -> list[Route]:
     app = server.streamable_http_app(
         streamable_http_path="/mcp", stateless_http=True, json_response=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
-    return [Route(route.path, route.endpoint, methods=["POST"]) for route in app.routes]
+    return [Route(route.path, route.endpoint, methods=["POST"]) for route in app.routes if isinstance(route, Route)]

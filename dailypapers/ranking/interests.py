@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
-from typing import Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from dailypapers.errors import DailyPapersError
 from dailypapers.search import Hit, SearchQuery, search
@@ -29,6 +29,7 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 class Candidate(Protocol):
     """What a pool holds: a dataclass with these fields (`why` is filled in on the picks)."""
 
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # a dataclass, so `replace` can fill in `why`
     paper_id: int
     categories: list[str]
     upvotes: int

@@ -16,7 +16,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 WINDOW = 24  # words shown, as in the FTS5 snippets
 
 
-def _pattern(query: str) -> re.Pattern | None:
+def _pattern(query: str) -> re.Pattern[str] | None:
     """Words starting like a query word: a rough stand-in for the index's Porter stemming."""
     stems = set()
     for token in _WORD.findall(query.lower()):
@@ -49,7 +49,7 @@ def highlight(query: str, title: str, abstract: str) -> str | None:
     return prefix + _mark(shown, pattern) + suffix
 
 
-def _mark(text: str, pattern: re.Pattern) -> str:
+def _mark(text: str, pattern: re.Pattern[str]) -> str:
     out, last = [], 0
     for match in pattern.finditer(text):
         out.append(html.escape(text[last:match.start()]))

@@ -4,9 +4,10 @@ retriever applies (index/protocols.py)."""
 from __future__ import annotations
 
 from dailypapers.index.protocols import Filters
+from dailypapers.search.query import SearchQuery
 
 
-def build_filters(query) -> Filters:
+def build_filters(query: SearchQuery) -> Filters:
     """Filters of a validated SearchQuery."""
     return Filters(authors=(query.author.strip(),) if query.author else (),
                    category=query.category.strip() if query.category else None,

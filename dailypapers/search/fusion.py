@@ -11,14 +11,14 @@ The defaults below are chosen per embedding model by benchmarks/relevance.py --s
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from dailypapers.config import get_settings
+from dailypapers.config import FusionMethod, get_settings
 
 
 @dataclass(frozen=True)
 class Fusion:
-    method: str = "rrf"  # rrf | convex | zscore
+    method: FusionMethod = "rrf"
     semantic_weight: float = 0.5  # keyword weight is 1 - semantic_weight
     k: int = 60  # rrf constant
 
@@ -41,15 +41,19 @@ FUSION_BY_MODEL: dict[str, Fusion] = {
 def fusion_for(model: str) -> Fusion:
     """The fusion measured for this model, with any of its parts the search_fusion_* settings name instead."""
     settings = get_settings()
-    chosen = {"method": settings.search_fusion_method, "semantic_weight": settings.search_fusion_semantic_weight,
-              "k": settings.search_fusion_k}
-    return replace(FUSION_BY_MODEL.get(model, DEFAULT_FUSION), **{k: v for k, v in chosen.items() if v is not None})
+    measured = FUSION_BY_MODEL.get(model, DEFAULT_FUSION)
+    method, k = settings.search_fusion_method, settings.search_fusion_k
+    weight = settings.search_fusion_semantic_weight
+    return Fusion(method if method is not None else measured.method,
+                  weight if weight is not None else measured.semantic_weight,
+                  k if k is not None else measured.k)
 
 
 Ranked = list[tuple[int, float]]
 
 
-def fuse(keyword: Ranked, semantic: Ranked, fusion: Fusion, unembedded: set[int] | frozenset = frozenset()) -> Ranked:
+def fuse(keyword: Ranked, semantic: Ranked, fusion: Fusion,
+         unembedded: set[int] | frozenset[int] = frozenset()) -> Ranked:
     """(paper id, fused score), best first. Each input is (paper id, retriever score), best first.
 
     Papers in `unembedded` have no vector yet (added since the last index run): the semantic retriever cannot

@@ -14,7 +14,7 @@ from dailypapers.search.hits import load_hits
 from dailypapers.search.keywords import parse_keyword_query, single_terms
 from dailypapers.search.query import CANDIDATE_DEPTH, SearchQuery, SearchResult
 from dailypapers.search.semantic import coverage_notes, semantic_candidates, semantic_index, similarity_floor
-from dailypapers.store.db import Session
+from dailypapers.store.db import Session, engine_of
 from dailypapers.store.reads import newest_paper_id
 
 NO_VECTORS = ("the semantic index is not built yet, so these are keyword matches only "
@@ -23,9 +23,9 @@ NO_VECTORS = ("the semantic index is not built yet, so these are keyword matches
 
 def run(session: Session, query: SearchQuery) -> SearchResult:
     filters = build_filters(query)
-    keywords = keyword_index(session.get_bind())
+    keywords = keyword_index(engine_of(session))
     words = _words(query)
-    if query.mode == "keyword":
+    if query.mode == "keyword" and words is not None:  # _words raised in keyword mode when it had none
         return _keyword_only(session, keywords, query, words, filters)
     index = semantic_index(session, query.model)
     if index is None:
@@ -81,7 +81,7 @@ def _without_vectors(session: Session, keywords: KeywordIndex, query: SearchQuer
 
 
 def fuse_matches(kw: Ranked, semantic: Ranked, fusion: Fusion, floor: float,
-                 unembedded: set[int] | frozenset = frozenset()) -> Ranked:
+                 unembedded: set[int] | frozenset[int] = frozenset()) -> Ranked:
     """The two lists fused, less the papers that only meaning found and that are below the similarity floor.
 
     Fused over the whole semantic list, as measured (benchmarks/relevance.py calls this too); the floor then

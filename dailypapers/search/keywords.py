@@ -26,7 +26,8 @@ _PART = re.compile(r'"([^"]*)"|(\S+)')
 
 
 def parse_keyword_query(text: str) -> KeywordQuery:
-    phrases, words = [], []
+    phrases: list[tuple[str, ...]] = []
+    words: list[tuple[str, bool]] = []
     for phrase, word in _PART.findall(text):
         if phrase:
             tokens = tuple(t.lower() for t in _TOKEN.findall(phrase))

@@ -7,11 +7,11 @@ import re
 import numpy as np
 
 from dailypapers.index.engines import keyword_index
-from dailypapers.index.protocols import Filters, KeywordQuery
+from dailypapers.index.protocols import Filters, KeywordIndex, KeywordQuery
 from dailypapers.search.hits import load_hits
 from dailypapers.search.query import Hit
 from dailypapers.search.semantic import semantic_index
-from dailypapers.store.db import Session
+from dailypapers.store.db import Session, engine_of
 from dailypapers.store.embeddings import vector_of
 from dailypapers.store.reads import paper_title, visible_papers
 
@@ -36,8 +36,8 @@ def nearest_papers(session: Session, paper_id: int, limit: int = 5,
         if vector is None:  # embedded after the index files were written
             vector = vector_of(session.connection(), paper_id, index.model)
     not_itself = Filters(exclude_ids=(paper_id,))
-    if vector is None:
-        return "keyword", _by_title_words(session, keyword_index(session.get_bind()), paper_id, not_itself, limit)
+    if index is None or vector is None:
+        return "keyword", _by_title_words(session, keyword_index(engine_of(session)), paper_id, not_itself, limit)
 
     def visible(ids: np.ndarray) -> np.ndarray:
         # Only hidden papers and this one are left out, and the store knows which those are: asking the keyword
@@ -45,10 +45,10 @@ def nearest_papers(session: Session, paper_id: int, limit: int = 5,
         return np.array([pid for pid in visible_papers(session.connection(), ids) if pid != paper_id], dtype=np.int64)
 
     return "semantic", index.search(vector, limit, keep=visible, filters=not_itself,
-                                    allowed=lambda: keyword_index(session.get_bind()).matching(not_itself))
+                                    allowed=lambda: keyword_index(engine_of(session)).matching(not_itself))
 
 
-def _by_title_words(session: Session, keywords, paper_id: int, not_itself: Filters,
+def _by_title_words(session: Session, keywords: KeywordIndex, paper_id: int, not_itself: Filters,
                     limit: int) -> list[tuple[int, float]]:
     """Before vectors exist: papers sharing the title's longer words, by keyword score."""
     title = paper_title(session.connection(), paper_id)

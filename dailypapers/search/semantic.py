@@ -9,7 +9,7 @@ from dailypapers.index.embedders import get_embedder, model_label
 from dailypapers.index.engines import vector_index
 from dailypapers.index.protocols import Filters, KeywordIndex, VectorIndex
 from dailypapers.search.query import SearchQuery
-from dailypapers.store.db import Session
+from dailypapers.store.db import Session, engine_of
 
 # The cosine similarity below which a paper is no semantic match, per model. Measured on the 63 judged queries
 # (benchmarks/relevance.py --floor): every judged relevant paper scores at least 0.203 with MiniLM (0.451 with
@@ -28,12 +28,13 @@ def similarity_floor(model: str) -> float:
 
 def semantic_index(session: Session, model: str | None = None) -> VectorIndex | None:
     settings = get_settings()
-    return vector_index(session.get_bind(), model_label(model or settings.embedding_model), settings)
+    return vector_index(engine_of(session), model_label(model or settings.embedding_model), settings)
 
 
 def embed_query(text_: str, model: str | None = None) -> np.ndarray:
     settings = get_settings()
-    return get_embedder(model or settings.embedding_model, settings.data_dir).embed([text_])[0]
+    vectors = get_embedder(model or settings.embedding_model, settings.data_dir).embed([text_])
+    return np.asarray(vectors[0], dtype=np.float32)
 
 
 def nearest(index: VectorIndex, vector: np.ndarray, k: int, keywords: KeywordIndex,

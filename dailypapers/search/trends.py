@@ -22,7 +22,7 @@ from dailypapers.index.engines import keyword_index
 from dailypapers.index.protocols import Filters, KeywordIndex, KeywordQuery
 from dailypapers.search.keywords import parse_keyword_query, single_terms
 from dailypapers.search.query import MAX_QUERY_CHARS
-from dailypapers.store.db import Session
+from dailypapers.store.db import Session, engine_of
 from dailypapers.store.reads import published_months, published_span
 
 MAX_QUERIES = 5
@@ -51,13 +51,13 @@ class Trends:
         return any(any(s.counts) for s in self.series)
 
     @property
-    def lines(self) -> list[tuple[str, list[float]]]:
+    def lines(self) -> list[tuple[str, list[float | None]]]:
         """What a chart draws: (query, shares) per series; None for a month without papers (a gap: no share
         of nothing is 0 %)."""
         return [(s.query, [share if total else None for share, total in zip(s.shares, self.totals, strict=True)])
                 for s in self.series]
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {"months": self.months, "series": [{"query": s.query, "counts": s.counts, "shares": s.shares}
                                                   for s in self.series], "totals": self.totals}
 
@@ -159,7 +159,7 @@ def topic_trends(session: Session, ask: TrendQuery) -> Trends:
     window = _window(session, ask.first, ask.last)
     if window is None:  # an empty store: no months to draw
         return Trends([], [], [Series(text, [], []) for text in ask.texts])
-    keywords = keyword_index(session.get_bind())
+    keywords = keyword_index(engine_of(session))
     ask.check_prefixes(keywords)
     start, end = window
     ids, month_of = published_months(session.connection(), _month_start(start), _month_start(end + 1))

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from defusedxml import ElementTree as SafeET
-
 from dailypapers.errors import DailyPapersError, SourceError
-from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
+from dailypapers.sources.http import PagedSource, PoliteClient
 from dailypapers.sources.ids import parse_arxiv_id
-from dailypapers.sources.records import PaperRecord, RecordError, clean_text
+from dailypapers.sources.records import PaperRecord, RecordError
 from dailypapers.sources.snapshot import parse_date
+from dailypapers.sources.xml_answers import parse_root
+from dailypapers.sources.xml_answers import text as _text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -43,11 +43,6 @@ class AtomPage:
         return len(self.records) + len(self.errors)
 
 
-def _text(element: ET.Element, path: str) -> str | None:
-    found = element.find(path)
-    return clean_text(found.text) if found is not None and found.text else None
-
-
 def _int(element: ET.Element, path: str) -> int | None:
     value = _text(element, path)
     return int(value) if value and value.isdigit() else None
@@ -63,8 +58,9 @@ def parse_entry(entry: ET.Element) -> PaperRecord:
     parsed = parse_arxiv_id(_entry_id(entry))
     categories: list[str] = []
     primary = entry.find(f"{ARXIV}primary_category")
-    if primary is not None and primary.get("term"):
-        categories.append(primary.get("term"))
+    primary_term = primary.get("term") if primary is not None else None
+    if primary_term:
+        categories.append(primary_term)
     for category in entry.findall(f"{ATOM}category"):
         term = category.get("term")
         # Older entries also list MSC/ACM classes (53C, F.2.2) as categories: keep arXiv's own only.
@@ -102,14 +98,7 @@ def parse_feed(data: bytes) -> AtomPage:
 
     Raises SourceError when the body is not an Atom feed or is the API's error feed.
     """
-    try:
-        root = SafeET.fromstring(data)
-    except (ET.ParseError, ValueError) as exc:
-        raise SourceError(f"the arXiv API answered with something that is not XML ({exc})") from exc
-    except SafeET.DefusedXmlException as exc:
-        raise SourceError(f"the arXiv API answer was refused as unsafe XML ({type(exc).__name__})") from exc
-    if root.tag != f"{ATOM}feed":
-        raise SourceError(f"the arXiv API answered with <{root.tag}>, not an Atom feed")
+    root = parse_root(data, f"{ATOM}feed", "the arXiv API", "an Atom feed")
     page = AtomPage(
         total_results=_int(root, f"{OPENSEARCH}totalResults"),
         start_index=_int(root, f"{OPENSEARCH}startIndex"),
@@ -130,14 +119,9 @@ def parse_feed(data: bytes) -> AtomPage:
     return page
 
 
-def _error_from_body(exc: UpstreamHTTPError) -> SourceError:
-    """The API answers bad queries with HTTP 400 and an error feed: prefer its explanation."""
-    try:
-        parse_feed(exc.body)
-    except SourceError as explained:
-        if str(explained).startswith("arXiv API error"):
-            return explained
-    return exc
+def _is_api_error(error: SourceError) -> bool:
+    """The API answers bad queries with HTTP 400 and an error feed: its explanation is worth showing."""
+    return str(error).startswith("arXiv API error")
 
 
 @dataclass(slots=True)
@@ -146,22 +130,12 @@ class IdBatch:
     page: AtomPage
 
 
-class ArxivAPI:
+class ArxivAPI(PagedSource[AtomPage]):
     """Fetches from the arXiv API at the polite pace; yields one parsed page per request."""
 
     def __init__(self, url: str, http: PoliteClient, batch_size: int):
-        self.url = url
-        self.http = http
+        super().__init__(url, http, parse_feed, _is_api_error)
         self.batch_size = batch_size
-
-    def close(self) -> None:
-        self.http.close()
-
-    def fetch_page(self, params: dict) -> AtomPage:
-        try:
-            return parse_feed(self.http.get(self.url, params))
-        except UpstreamHTTPError as exc:
-            raise _error_from_body(exc) from None
 
     def fetch_ids(self, ids: Iterable[str], batch_size: int | None = None) -> Iterator[IdBatch]:
         """Canonical ids (no version) in batches of `id_list`; the latest version of each comes back."""
@@ -170,8 +144,8 @@ class ArxivAPI:
         for start in range(0, len(ids), size):
             batch = ids[start:start + size]
             # max_results must cover the batch: the API's default page is 10 entries.
-            params = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
-            yield IdBatch(batch, self.fetch_page(params))
+            params: dict[str, str | int] = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
+            yield IdBatch(batch, self.fetch(params))
 
     def list_category(self, categories: Iterable[str], since: date,
                       page_size: int | None = None) -> Iterator[AtomPage]:
@@ -187,9 +161,9 @@ class ArxivAPI:
         cutoff = datetime.combine(since, datetime.min.time(), UTC)
         start, empty_tries = 0, 0
         while True:
-            params = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending",
+            params: dict[str, str | int] = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending",
                       "start": start, "max_results": size}
-            page = self.fetch_page(params)
+            page = self.fetch(params)
             total = page.total_results or 0
             if page.entries == 0:
                 if start >= total:

@@ -11,8 +11,10 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -96,15 +98,15 @@ class PoliteClient:
     def __enter__(self) -> PoliteClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _backoff(self, attempt: int) -> float:
         # Starts at the polite delay (at least 0.1 s) and doubles; jitter keeps clients from retrying in step.
         base = max(self.delay, 0.1)
-        return min(MAX_BACKOFF, base * 2 ** attempt) * random.uniform(0.75, 1.25)
+        return min(MAX_BACKOFF, base * 2.0 ** attempt) * random.uniform(0.75, 1.25)
 
-    def get(self, url: str, params: dict | None = None) -> bytes:
+    def get(self, url: str, params: Mapping[str, str | int] | None = None) -> bytes:
         """The body of a 2xx answer. Raises SourceError when it gives up, UpstreamHTTPError on a 4xx."""
         host = urlsplit(url).netloc or url
         pacer = _pacer_for(host)
@@ -140,6 +142,35 @@ class PoliteClient:
             time.sleep(wait)
         attempts = self.retries + 1
         raise SourceError(f"{host}: {problem} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})")
+
+
+Page = TypeVar("Page")
+
+
+class PagedSource(Generic[Page]):
+    """One parsed page per polite GET of `url`. Some servers send their own error document with a 4xx:
+    when the body parses to an error that `explains` accepts, that error is raised instead, for it says why."""
+
+    def __init__(self, url: str, http: PoliteClient, parse: Callable[[bytes], Page],
+                 explains: Callable[[SourceError], bool]):
+        self.url = url
+        self.http = http
+        self._parse = parse
+        self._explains = explains
+
+    def close(self) -> None:
+        self.http.close()
+
+    def fetch(self, params: Mapping[str, str | int]) -> Page:
+        try:
+            return self._parse(self.http.get(self.url, params))
+        except UpstreamHTTPError as exc:
+            try:
+                self._parse(exc.body)
+            except SourceError as explained:
+                if self._explains(explained):
+                    raise explained from None
+            raise exc from None
 
 
 def _transport_reason(exc: httpx.TransportError) -> str:

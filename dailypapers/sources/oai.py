@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from defusedxml import ElementTree as SafeET
-
 from dailypapers.errors import DailyPapersError, InvalidInput, SourceError
-from dailypapers.sources.http import PoliteClient, UpstreamHTTPError
+from dailypapers.sources.http import PagedSource, PoliteClient
 from dailypapers.sources.records import LINES, PaperRecord, RecordError, clean_text
 from dailypapers.sources.snapshot import parse_date, split_authors
+from dailypapers.sources.xml_answers import parse_root
+from dailypapers.sources.xml_answers import text as _text
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 RAW = "{http://arxiv.org/OAI/arXivRaw/}"
@@ -51,11 +51,6 @@ def normalize_format(name: str) -> str:
         if name.lower() == known.lower():
             return known
     raise InvalidInput(f"unknown metadata format {name!r} (use {' or '.join(FORMATS)})")
-
-
-def _text(element: ET.Element, path: str) -> str | None:
-    found = element.find(path)
-    return clean_text(found.text) if found is not None and found.text else None
 
 
 def _lines(meta: ET.Element, namespace: str) -> dict[str, str | None]:
@@ -162,15 +157,7 @@ def parse_list_records(data: bytes) -> OAIPage:
 
 def _response(data: bytes) -> ET.Element:
     """The <OAI-PMH> root element; SourceError for anything else."""
-    try:
-        root = SafeET.fromstring(data)
-    except (ET.ParseError, ValueError) as exc:
-        raise SourceError(f"the OAI-PMH server answered with something that is not XML ({exc})") from exc
-    except SafeET.DefusedXmlException as exc:
-        raise SourceError(f"the OAI-PMH answer was refused as unsafe XML ({type(exc).__name__})") from exc
-    if root.tag != f"{OAI}OAI-PMH":
-        raise SourceError(f"the OAI-PMH server answered with <{root.tag}>, not an OAI-PMH response")
-    return root
+    return parse_root(data, f"{OAI}OAI-PMH", "the OAI-PMH server", "an OAI-PMH response")
 
 
 def _no_records_match(root: ET.Element) -> bool:
@@ -204,28 +191,12 @@ def _read_token(page: OAIPage, token: ET.Element) -> None:
     page.cursor = int(cursor) if cursor and cursor.isdigit() else None
 
 
-class OAIClient:
+class OAIClient(PagedSource[OAIPage]):
     """ListRecords at the polite pace, one parsed page per request, following resumption tokens."""
 
     def __init__(self, url: str, http: PoliteClient):
-        self.url = url
-        self.http = http
-
-    def close(self) -> None:
-        self.http.close()
-
-    def fetch(self, params: dict) -> OAIPage:
-        try:
-            return parse_list_records(self.http.get(self.url, params))
-        except UpstreamHTTPError as exc:
-            # Some OAI servers send their <error> with a 4xx status: prefer the OAI explanation.
-            try:
-                parse_list_records(exc.body)
-            except OAIError as explained:
-                raise explained from None
-            except SourceError:
-                pass
-            raise
+        # Some OAI servers send their <error> with a 4xx status: prefer the OAI explanation.
+        super().__init__(url, http, parse_list_records, lambda error: isinstance(error, OAIError))
 
     def list_records(self, metadata_prefix: str, set_spec: str | None = None, from_date: date | None = None,
                      until: date | None = None, resume_token: str | None = None) -> Iterator[OAIPage]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from dailypapers.errors import InvalidInput
 from dailypapers.sources.ids import parse_arxiv_id
@@ -90,7 +90,7 @@ def _authors_from_parsed(parsed: Any) -> list[str] | None:
     return names or None
 
 
-def parse_snapshot_record(obj: dict) -> PaperRecord:
+def parse_snapshot_record(obj: dict[str, Any]) -> PaperRecord:
     """One line of arxiv-metadata-oai-snapshot.json."""
     arxiv_id = parse_arxiv_id(_require_str(obj, "id")).id
     versions = _snapshot_versions(obj)
@@ -113,7 +113,7 @@ def parse_snapshot_record(obj: dict) -> PaperRecord:
     ).validate()
 
 
-def _snapshot_versions(obj: dict) -> list[tuple[int, Any]]:
+def _snapshot_versions(obj: dict[str, Any]) -> list[tuple[int, Any]]:
     """(number, created) of every version, by number alone: the dates may be of any JSON type."""
     versions = obj.get("versions") or []
     if not isinstance(versions, list) or not versions or not all(isinstance(v, dict) for v in versions):
@@ -122,7 +122,7 @@ def _snapshot_versions(obj: dict) -> list[tuple[int, Any]]:
                   key=lambda pair: pair[0])
 
 
-def _snapshot_authors(obj: dict) -> list[str]:
+def _snapshot_authors(obj: dict[str, Any]) -> list[str]:
     authors = _authors_from_parsed(obj.get("authors_parsed"))
     if authors is not None:
         return authors
@@ -139,7 +139,7 @@ def _last_update(latest_created: Any, update_date: Any) -> datetime | None:
     return later if later and (updated is None or later > updated) else updated
 
 
-def parse_export_record(obj: dict) -> PaperRecord:
+def parse_export_record(obj: dict[str, Any]) -> PaperRecord:
     """Our own export format (also the demo seed's shape: arxiv_id, title, authors, published, ...)."""
     categories = obj.get("categories") or []
     return PaperRecord(
@@ -167,7 +167,7 @@ def parse_any_record(obj: Any) -> PaperRecord:
     raise InvalidInput("neither a snapshot record (id) nor an export record (arxiv_id)")
 
 
-def record_to_export(record: PaperRecord) -> dict:
+def record_to_export(record: PaperRecord) -> dict[str, Any]:
     """One line of our export format: every field of the record, its dates in ISO 8601."""
     values = {name: getattr(record, name) for name in FIELDS}
     for name in DATES:
@@ -175,7 +175,7 @@ def record_to_export(record: PaperRecord) -> dict:
     return {"format": EXPORT_FORMAT, **values}
 
 
-def _require_str(obj: dict, key: str) -> str:
+def _require_str(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"missing {key}")
@@ -190,7 +190,7 @@ class Line:
     error: str | None
 
 
-def open_lines(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+def open_lines(path: Path) -> tuple[BinaryIO | gzip.GzipFile, BinaryIO]:
     """Open a (possibly gzipped) JSON-lines file as bytes; also return the raw file so progress can follow it."""
     raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
     if raw.peek(2)[:2] == b"\x1f\x8b":
@@ -198,7 +198,7 @@ def open_lines(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
-def iter_jsonl(stream: IO[bytes]) -> Iterator[Line]:
+def iter_jsonl(stream: Iterable[bytes]) -> Iterator[Line]:
     """Parse a JSON-lines byte stream lazily; a bad line becomes a Line with its error, never an exception."""
     for number, data in enumerate(stream, start=1):
         if not data.strip():

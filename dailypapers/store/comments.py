@@ -20,7 +20,7 @@ def parent_id_of(session: Session, comment_id: int) -> int | None:
 
 def paper_of(session: Session, comment: Comment) -> Paper:
     """The paper a comment belongs to (already in the session after a write: no query)."""
-    return session.get(Paper, comment.paper_id)
+    return session.get_one(Paper, comment.paper_id)
 
 
 def add_comment(session: Session, *, paper_id: int, user_id: int, body: str, parent_id: int | None) -> Comment:
@@ -28,7 +28,7 @@ def add_comment(session: Session, *, paper_id: int, user_id: int, body: str, par
     session.add(comment)
     session.flush()
     _recount(session, paper_id)
-    comment.user = session.get(User, user_id)
+    comment.user = session.get_one(User, user_id)
     return comment
 
 

@@ -119,6 +119,12 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         session.close()
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine under a session, also when the session was opened on one of its connections."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def insert_or_else(bind: Session | Connection, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT of `model` in the database's own dialect, so it can say what a conflicting row does instead
     (`on_conflict_do_nothing`, `on_conflict_do_update`): both backends spell it alike."""

@@ -7,11 +7,12 @@ little-endian float32 blobs; `vectors_of` is the one read of them by paper.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, TypedDict
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, func, select, text
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.store.models import Embedding, utcnow
@@ -57,7 +58,7 @@ def pending_ids(engine: Engine, model: str, limit: int) -> list[int]:
         return list(conn.execute(text(_PENDING_IDS), {"model": model, "limit": limit}).scalars())
 
 
-def iter_pending(engine: Engine, model: str, batch_size: int) -> Iterator[list]:
+def iter_pending(engine: Engine, model: str, batch_size: int) -> Iterator[Sequence[Row[Any]]]:
     """Pages of (id, title, abstract, content_hash) of the papers without a current vector, in id order."""
     after = 0
     while True:
@@ -69,7 +70,7 @@ def iter_pending(engine: Engine, model: str, batch_size: int) -> Iterator[list]:
         after = rows[-1].id
 
 
-def pending_among(engine: Engine, model: str, paper_ids: list[int]) -> list:
+def pending_among(engine: Engine, model: str, paper_ids: list[int]) -> Sequence[Row[Any]]:
     """(id, title, abstract, content_hash) of those of these papers still without a current vector."""
     with engine.connect() as conn:
         return conn.execute(_PENDING_OF, {"model": model, "ids": list(paper_ids)}).all()
@@ -123,7 +124,13 @@ def stored_models(engine: Engine) -> dict[str, int]:
     return {model: size // 4 for model, size in rows}
 
 
-def fingerprint(conn: Connection, model: str) -> dict:
+class Fingerprint(TypedDict):
+    count: int
+    max_paper_id: int
+    last_embedded: str
+
+
+def fingerprint(conn: Connection, model: str) -> Fingerprint:
     """What changes whenever this model's vectors do: their count, the newest paper and the latest write."""
     row = conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0), max(created_at) "
                             "FROM embeddings WHERE model = :model"), {"model": model}).one()

@@ -4,9 +4,12 @@ period's papers. ranking/ and digest/ decide what to ask for."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -14,7 +17,9 @@ from sqlalchemy import (
     Date,
     Float,
     Integer,
+    Row,
     ScalarSelect,
+    Select,
     String,
     and_,
     bindparam,
@@ -52,7 +57,7 @@ class FeedRow:
 SUBMITTER = aliased(User, name="submitter")  # built once: an alias per request costs more than the query
 
 
-def trending_score(now: datetime | ColumnElement, weights: Trending):
+def trending_score(now: datetime | ColumnElement[float], weights: Trending) -> ColumnElement[float | Decimal]:
     """SQL expression for the trending score (select from DailyEntry joined to Paper), SQLite and PostgreSQL
     alike; a clock a little behind a submission is not negative age. `now` is a moment, or an expression of
     seconds since the epoch (a bound parameter, so a statement holding it is built once)."""
@@ -63,7 +68,8 @@ def trending_score(now: datetime | ColumnElement, weights: Trending):
 
 
 @lru_cache(maxsize=64)
-def _feed_statement(weights: Trending, sort: str, first: bool, last: bool, submitter: bool, category: str | None):
+def _feed_statement(weights: Trending, sort: str, first: bool, last: bool, submitter: bool,
+                    category: str | None) -> Select[*tuple[Any, ...]]:
     """The feed query of one shape, built once: building a statement and its cache key cost more than running
     it on a page of papers. `category` is None, "category" (cs.CL) or "archive" (cs); every value is bound."""
     score = trending_score(bindparam("now_epoch", type_=Float), weights).label("trending")
@@ -122,11 +128,11 @@ class FeedDates:
     after: date | None  # and after it
 
 
-def _nearest_before(bound: ColumnElement) -> ScalarSelect:
+def _nearest_before(bound: ColumnElement[date]) -> ScalarSelect[date]:
     return select(func.max(DailyEntry.date)).where(DailyEntry.date < bound).scalar_subquery()
 
 
-def _nearest_after(bound: ColumnElement) -> ScalarSelect:
+def _nearest_after(bound: ColumnElement[date]) -> ScalarSelect[date]:
     return select(func.min(DailyEntry.date)).where(DailyEntry.date > bound).scalar_subquery()
 
 
@@ -153,7 +159,7 @@ def neighbour_dates(session: Session, first: date, last: date) -> tuple[date | N
     return before, after
 
 
-def arrived_on_site():
+def arrived_on_site() -> ColumnElement[datetime]:
     """When a paper arrived on this site: its time on the daily feed, else when it was added (harvested,
     imported, submitted)."""
     return func.coalesce(DailyEntry.submitted_at, Paper.created_at, type_=UTCDateTime())
@@ -167,7 +173,7 @@ def arrived_since(session: Session, since: datetime | None) -> np.ndarray:
     return np.sort(np.fromiter(session.scalars(stmt), dtype=np.int64))
 
 
-def feed_entries_between(session: Session, first: date, last: date) -> list:
+def feed_entries_between(session: Session, first: date, last: date) -> Sequence[Row[Paper, DailyEntry]]:
     """(Paper, DailyEntry) rows of the visible papers on the daily feed from `first` to `last`."""
     return session.execute(select(Paper, DailyEntry).join(DailyEntry, DailyEntry.paper_id == Paper.id)
                            .where(DailyEntry.date >= first, DailyEntry.date <= last, Paper.hidden.is_(False))).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -40,11 +41,11 @@ class JobRow:
     queue: str
     status: str
     attempts: int
-    args: dict
+    args: dict[str, Any]
     deferred_at: datetime | None
     updated_at: datetime | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -60,7 +61,7 @@ def jobs_per_state(engine: Engine) -> dict[str, int]:
         return dict(conn.execute(PER_STATE).all())
 
 
-def live_job_args(engine: Engine, task: str, stalled_after: float = STALLED_AFTER) -> list[dict]:
+def live_job_args(engine: Engine, task: str, stalled_after: float = STALLED_AFTER) -> list[dict[str, Any]]:
     """The arguments of the jobs of `task` still to run or running on a live worker."""
     with engine.connect() as conn:
         return list(conn.execute(LIVE_ARGS, {"task": task, "stalled": stalled_after}).scalars())

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, Row, bindparam, select, update
 
 from dailypapers.store.models import Paper
 
 PAPERS = Paper.__table__
 
 
-def iter_paper_texts(engine: Engine, batch_size: int) -> Iterator[list]:
+def iter_paper_texts(engine: Engine, batch_size: int) -> Iterator[Sequence[Row[int, str, str, str | None]]]:
     """Every paper's (id, title, abstract, ai_source_hash), a batch at a time, in id order."""
     after = 0
     while True:
@@ -24,7 +25,7 @@ def iter_paper_texts(engine: Engine, batch_size: int) -> Iterator[list]:
         after = rows[-1].id
 
 
-def save_keyphrases(engine: Engine, values: list[dict]) -> None:
+def save_keyphrases(engine: Engine, values: list[dict[str, Any]]) -> None:
     """Store {key (the paper id), keywords, summary, source_hash} for each paper, in one transaction."""
     if not values:
         return

@@ -147,14 +147,14 @@ def add_dismissal(session: Session, user_id: int, paper_id: int) -> None:
     _insert_once(session, Dismissal, [{"user_id": user_id, "paper_id": paper_id, "created_at": utcnow()}])
 
 
-def _card_marks_statement() -> CompoundSelect:
+def _card_marks_statement() -> CompoundSelect[str, int, int, str]:
     """Every mark of a user on some papers, and the user's collections, as (kind, paper, collection, name) rows of
     one statement: a page of cards used to ask five times."""
     user: BindParameter[int] = bindparam("user_id", type_=Integer)
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     no_id, no_name = cast(null(), Integer), cast(null(), String)
 
-    def marks(kind: str, model: type[Save] | type[Dismissal] | type[Vote]) -> Select:
+    def marks(kind: str, model: type[Save] | type[Dismissal] | type[Vote]) -> Select[str, int, int, str]:
         return select(literal(kind), model.paper_id, no_id, no_name).where(model.user_id == user,
                                                                            model.paper_id.in_(ids))
 
@@ -169,7 +169,7 @@ def _card_marks_statement() -> CompoundSelect:
 _CARD_MARKS = _card_marks_statement()  # asked on every member's page: built once, the values bound per call
 
 
-def card_marks(session: Session, user_id: int, paper_ids: Many[int]) -> list[Row]:
+def card_marks(session: Session, user_id: int, paper_ids: Many[int]) -> list[Row[str, int, int, str]]:
     """What a page of cards shows of the user, in one statement: a row (kind, paper id, collection id, name) for
     each of `paper_ids` the user "saved", "dismissed" or "voted" for, each (collection, paper) "collected", and
     each of the user's collections ("collection": its id and name, by name)."""
@@ -185,7 +185,7 @@ def marks_of(session: Session, user_id: int) -> tuple[list[tuple[int, datetime]]
     liked += session.execute(select(CollectionItem.paper_id, CollectionItem.created_at)
                              .join(Collection, Collection.id == CollectionItem.collection_id)
                              .where(Collection.user_id == user_id)).all()
-    dismissed = list(session.execute(select(Dismissal.paper_id, Dismissal.created_at)
+    dismissed: list[tuple[int, datetime]] = list(session.execute(select(Dismissal.paper_id, Dismissal.created_at)
                                      .where(Dismissal.user_id == user_id)).all())
     return liked, dismissed
 

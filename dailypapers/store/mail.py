@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dailypapers.store.models import DigestDelivery, OutboxMail, Subscriber, User
+from dailypapers.store.models import DeliveryState, DigestDelivery, OutboxMail, Subscriber, User
 
 DELIVERIES = DigestDelivery.__table__
 OUTBOX = OutboxMail.__table__
@@ -62,14 +63,15 @@ def linked_accounts(session: Session) -> dict[int, User]:
 # --- deliveries ------------------------------------------------------------------------------------------
 
 
-def delivery_states(session: Session, period_key: str) -> dict[int, str]:
+def delivery_states(session: Session, period_key: str) -> dict[int, DeliveryState]:
     """{subscriber id: status} of the digests recorded for a period."""
     rows = session.execute(select(DigestDelivery.subscriber_id, DigestDelivery.status)
                            .where(DigestDelivery.period == period_key))
     return {row.subscriber_id: row.status for row in rows}
 
 
-def mark_in_doubt(session: Session, period_key: str, from_state: str, to_state: str, error: str) -> None:
+def mark_in_doubt(session: Session, period_key: str, from_state: DeliveryState, to_state: DeliveryState,
+                  error: str) -> None:
     """Move a period's digests in `from_state` to `to_state`, saying why, and commit."""
     session.execute(update(DigestDelivery).where(DigestDelivery.period == period_key,
                                                  DigestDelivery.status == from_state)
@@ -86,7 +88,7 @@ def deliveries_per_period(session: Session, period_keys: list[str] | None = None
     return list(session.execute(query).all())
 
 
-def deliveries_in(session: Session, states: Collection[str]) -> list[tuple[str, str, str | None]]:
+def deliveries_in(session: Session, states: Collection[DeliveryState]) -> list[tuple[str, str, str | None]]:
     """(period, address, error) of the digests in these states."""
     return list(session.execute(select(DigestDelivery.period, Subscriber.email, DigestDelivery.error)
                                 .join(Subscriber, Subscriber.id == DigestDelivery.subscriber_id)
@@ -111,29 +113,29 @@ class MailRow:
     outbox_id: int | None = None
 
     @property
-    def table(self):
+    def table(self) -> Table:
         return OUTBOX if self.outbox_id is not None else DELIVERIES
 
     @property
-    def key(self):
+    def key(self) -> ColumnElement[bool]:
         if self.outbox_id is not None:
             return OUTBOX.c.id == self.outbox_id
         return (DELIVERIES.c.subscriber_id == self.subscriber_id) & (DELIVERIES.c.period == self.period)
 
 
-def claim_row(conn: Connection, row: MailRow, claimable: Collection[str], values: dict) -> bool:
+def claim_row(conn: Connection, row: MailRow, claimable: Collection[DeliveryState], values: dict[str, Any]) -> bool:
     """Set `values` on the row and count an attempt, if it is in a claimable state; False when none was."""
     table = row.table
     return bool(conn.execute(update(table).where(row.key, table.c.status.in_(claimable))
                              .values(attempts=table.c.attempts + 1, **values)).rowcount)
 
 
-def update_row(conn: Connection, row: MailRow, values: dict) -> bool:
+def update_row(conn: Connection, row: MailRow, values: dict[str, Any]) -> bool:
     """Set `values` on the row; False when it is gone."""
     return bool(conn.execute(update(row.table).where(row.key).values(**values)).rowcount)
 
 
-def insert_delivery(conn: Connection, row: MailRow, created_at: datetime, values: dict) -> bool:
+def insert_delivery(conn: Connection, row: MailRow, created_at: datetime, values: dict[str, Any]) -> bool:
     """A digest's row, its first attempt; False (the transaction rolled back) when another run has one."""
     try:
         conn.execute(insert(DELIVERIES).values(subscriber_id=row.subscriber_id, period=row.period, attempts=1,
@@ -165,7 +167,7 @@ def add_to_outbox(session: Session, *, kind: str, subscriber_id: int | None, rec
     return row
 
 
-def outbox_waiting(session: Session, states: Collection[str], max_attempts: int) -> list[OutboxMail]:
+def outbox_waiting(session: Session, states: Collection[DeliveryState], max_attempts: int) -> list[OutboxMail]:
     """The queued emails in these states tried fewer than `max_attempts` times, oldest first."""
     return list(session.scalars(select(OutboxMail).where(OutboxMail.status.in_(states),
                                                          OutboxMail.attempts < max_attempts).order_by(OutboxMail.id)))

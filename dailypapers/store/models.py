@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -59,6 +60,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
+    if TYPE_CHECKING:
+        # Every model here maps one Table (none a join or a select), so core statements may name its table.
+        __table__: ClassVar[Table]
 
 
 class Paper(Base):
@@ -315,6 +319,12 @@ class Subscriber(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=new_link_key)
 
 
+# An email's `status` (a digest's row, an outbox row). pending: an outbox row, queued; sending: the body is with
+# the server, the final "." maybe; failed: refused, or still transient after every retry (may be sent again);
+# bounced: the address was refused for good; unknown: the connection broke after the final "." (digest/send.py).
+DeliveryState = Literal["pending", "sending", "sent", "failed", "bounced", "unknown"]
+
+
 class DigestDelivery(Base):
     """One digest for one subscriber and one period: the record that makes sending exactly-once."""
 
@@ -323,7 +333,7 @@ class DigestDelivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(32))  # e.g. daily:2026-11-26, weekly:2026-W48
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # see digest/send.py: sending, sent, failed, ...
+    status: Mapped[DeliveryState] = mapped_column(String(16), default="pending")
     message_id: Mapped[str | None] = mapped_column(String(255))
     num_papers: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -347,7 +357,7 @@ class OutboxMail(Base):
     recipient: Mapped[str] = mapped_column(String(255))
     message_id: Mapped[str] = mapped_column(String(255))
     message: Mapped[bytes] = mapped_column(LargeBinary)  # CRLF lines, ready for SMTP DATA
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[DeliveryState] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

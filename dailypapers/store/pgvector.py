@@ -7,26 +7,30 @@ blob and sends it as a pgvector literal, so the two can never differ (store/embe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
-from sqlalchemy import Column, MetaData, Table
+import numpy.typing as npt
+from sqlalchemy import Column, Dialect, MetaData, Table
 from sqlalchemy.types import UserDefinedType
 
 from dailypapers.store.models import Embedding
 
 
-class PgVector(UserDefinedType):
+class PgVector(UserDefinedType[bytes]):
     """A pgvector `vector` bound from a little-endian float32 blob."""
 
     cache_ok = True
 
-    def get_col_spec(self, **kw) -> str:
+    def get_col_spec(self, **kw: Any) -> str:
         return "vector"
 
-    def bind_processor(self, dialect):
+    def bind_processor(self, dialect: Dialect) -> Callable[[bytes | None], str | None]:
         return lambda blob: None if blob is None else vector_literal(np.frombuffer(blob, dtype="<f4"))
 
 
-def vector_literal(vector: np.ndarray) -> str:
+def vector_literal(vector: npt.ArrayLike) -> str:
     """'[x,y,...]': the text form pgvector parses; Python's shortest repr brings each float32 back exactly."""
     return "[" + ",".join(map(repr, np.asarray(vector, dtype=np.float32).tolist())) + "]"
 

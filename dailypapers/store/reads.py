@@ -4,9 +4,9 @@ id, the papers changed since an index's watermark, and the first-version dates t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy import Connection, Row, Select, bindparam, func, select, text
@@ -107,16 +107,16 @@ _LISTED = (select(Paper.id, Paper.arxiv_id, Paper.title, Paper.upvotes)
            .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False)))
 
 
-def listed_papers(session: Session, ids: Iterable[int]) -> list[Row]:
+def listed_papers(session: Session, ids: Iterable[int]) -> list[Row[int, str, str, int]]:
     """(id, arxiv_id, title, upvotes) of the visible papers among `ids`, in the order of `ids`."""
     ids = list(ids)
     if not ids:
         return []
-    rows = {row.id: row for row in session.execute(_LISTED, {"ids": ids})}
+    rows: dict[int, Row[int, str, str, int]] = {row.id: row for row in session.execute(_LISTED, {"ids": ids})}
     return [rows[pid] for pid in ids if pid in rows]
 
 
-def _visible(*columns) -> Select:
+def _visible(*columns: Any) -> Select[Any]:
     return select(PAPERS.c.id, PAPERS.c.arxiv_id, PAPERS.c.title, *columns).where(
         PAPERS.c.id.in_(bindparam("ids", expanding=True)), PAPERS.c.hidden.is_(False))
 
@@ -125,7 +125,7 @@ def _visible(*columns) -> Select:
 _VISIBLE = {False: _visible(), True: _visible(PAPERS.c.abstract)}
 
 
-def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict:
+def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict[int, Row[Any]]:
     """id -> row (id, arxiv_id, title[, abstract]) of those papers that exist and are not hidden."""
     ids = [int(pid) for pid in paper_ids]
     if not ids:
@@ -148,7 +148,7 @@ def last_change_seq(conn: Connection) -> int:
     return conn.execute(_LAST_CHANGE_SEQ).scalar() or 0
 
 
-def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator[list]:
+def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator[Sequence[Row[Any]]]:
     """Pages of (id, change_seq, hidden, document) of the papers changed after `seq`, in change order: a keyword
     index's catch-up. `document` is the paper as a JSON object (see _DOCUMENT)."""
     dialect = conn.dialect.name

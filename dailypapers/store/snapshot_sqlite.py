@@ -23,7 +23,8 @@ def copy_snapshot(engine: Engine, target: Path, on_snapshot: Snapshot, progress:
     """Copy the database as of one moment into the new file `target`. `on_snapshot` is called first with a
     connection that sees that very moment (the manifest reads its counts there)."""
     with engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)  # an open connection of the sqlite3 driver
         raw.execute("BEGIN")
         raw.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts at this first read
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import ColumnElement, Engine, or_, select, update
 
 from dailypapers.store.models import Paper
 
@@ -10,7 +10,7 @@ PAPERS = Paper.__table__
 _LOOKUP_CHUNK = 500
 
 
-def _lacking():
+def _lacking() -> ColumnElement[bool]:
     return or_(PAPERS.c.thumbnail_version.is_(None), PAPERS.c.thumbnail_version < PAPERS.c.version)
 
 
@@ -21,11 +21,12 @@ def papers_lacking_thumbnails(engine: Engine, arxiv_ids: list[str] | None = None
     query = select(PAPERS.c.arxiv_id, PAPERS.c.version).where(_lacking())
     with engine.connect() as conn:
         if arxiv_ids is None:
-            return [tuple(row) for row in conn.execute(query.order_by(PAPERS.c.id.desc()).limit(limit))]
-        found = []
+            newest_first = query.order_by(PAPERS.c.id.desc()).limit(limit)
+            return [(row.arxiv_id, row.version) for row in conn.execute(newest_first)]
+        found: list[tuple[str, int]] = []
         for start in range(0, len(arxiv_ids), _LOOKUP_CHUNK):
             chunk = arxiv_ids[start:start + _LOOKUP_CHUNK]
-            found += [tuple(row) for row in conn.execute(query.where(PAPERS.c.arxiv_id.in_(chunk)))]
+            found += [(row.arxiv_id, row.version) for row in conn.execute(query.where(PAPERS.c.arxiv_id.in_(chunk)))]
     return found[:limit]
 
 

@@ -37,7 +37,7 @@ class TableCheck:
     def equal(self) -> bool:
         return self.source_rows == self.target_rows and self.source_checksum == self.target_checksum
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return dict(table=self.table, source_rows=self.source_rows, target_rows=self.target_rows,
                     source_checksum=self.source_checksum, target_checksum=self.target_checksum, equal=self.equal)
 
@@ -68,7 +68,7 @@ def copy_table(source: Engine, target: Engine, table: Table, progress: Progress 
     with_vectors = table.name == EMBEDDINGS_PG.name and target.dialect.name == "postgresql"
     upsert = _upsert(target, EMBEDDINGS_PG if with_vectors else table)
     with source.connect() as reading:
-        total = reading.scalar(select(func.count()).select_from(table))
+        total = reading.execute(select(func.count()).select_from(table)).scalar_one()
         done = 0
         rows = reading.execution_options(yield_per=batch).execute(select(table).order_by(*table.primary_key))
         for part in rows.partitions():
@@ -82,11 +82,14 @@ def copy_table(source: Engine, target: Engine, table: Table, progress: Progress 
                 progress(done, total)
 
 
-def _upsert(target: Engine, table: Table):
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(target.dialect.name)
-    if dialect is None:
+def _upsert(target: Engine, table: Table) -> postgresql.Insert | sqlite.Insert:
+    insert: postgresql.Insert | sqlite.Insert
+    if target.dialect.name == "postgresql":
+        insert = postgresql.insert(table)
+    elif target.dialect.name == "sqlite":
+        insert = sqlite.insert(table)
+    else:
         raise ValueError(f"cannot copy into {target.dialect.name}: PostgreSQL or SQLite only")
-    insert = dialect.insert(table)
     keys = [c.name for c in table.primary_key]
     others = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
     return insert.on_conflict_do_update(index_elements=keys, set_=others)
@@ -130,11 +133,11 @@ def table_checksum(conn: Connection, table: Table) -> tuple[int, str]:
     return len(digests), hashlib.sha256(b"".join(digests)).hexdigest()
 
 
-def _normalised(row: Iterable) -> bytes:
+def _normalised(row: Iterable[object]) -> bytes:
     return json.dumps([_value(v) for v in row], sort_keys=True, ensure_ascii=False).encode()
 
 
-def _value(value):
+def _value(value: object) -> object:
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
     if isinstance(value, datetime | date):

@@ -39,7 +39,7 @@ def add_demo_votes(session: Session, paper: Paper, voter_ids: list[int]) -> None
 def _recount(session: Session, paper: Paper) -> int:
     count = select(func.count()).select_from(Vote).where(Vote.paper_id == paper.id).scalar_subquery()
     session.execute(update(Paper).where(Paper.id == paper.id).values(upvotes=count))
-    paper.upvotes = session.scalar(select(Paper.upvotes).where(Paper.id == paper.id))
+    paper.upvotes = session.execute(select(Paper.upvotes).where(Paper.id == paper.id)).scalar_one()
     return paper.upvotes
 
 

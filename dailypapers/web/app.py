@@ -158,7 +158,7 @@ def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
                               "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
     get_engine()  # open and check the database now, not inside the first requests' threads
     get_settings().signing_key  # noqa: B018  read (or created) at start: a request never writes the key file
-    app.openapi = lambda: truthful_openapi(app)
+    app.openapi = lambda: truthful_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way
     install_error_handlers(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(MicroCache, clock=clock)  # added late, so it runs early: a cache hit skips everything inside it

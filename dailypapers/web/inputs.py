@@ -9,7 +9,7 @@ dailypapers.community.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from annotated_types import Ge, Le
 from pydantic import (
@@ -50,7 +50,10 @@ DbId = Annotated[int, Ge(1), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]
 Cursor = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # `cursor=` is no page either
 Position = Annotated[int, Ge(0), Le(MAX_DB_INT), BeforeValidator(_ascii_int)]  # a place in a list, from 0
 # Where the next page of a library or a collection starts (the `cursor` of its Link), as the route gets it.
-ListCursor = Annotated[str, Field(max_length=40), AfterValidator(ListKey.from_token)]
+if TYPE_CHECKING:  # what a route receives: the validator turns the page token into a ListKey
+    ListCursor = ListKey
+else:
+    ListCursor = Annotated[str, Field(max_length=40), AfterValidator(ListKey.from_token)]
 
 
 def _storable(value: object) -> object:

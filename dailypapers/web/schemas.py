@@ -9,6 +9,7 @@ Fields of our own (trendingScore, categories, arxivUrl, ...) are extra keys that
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, overload
 
 from dailypapers.community.claims import APPROVED
 from dailypapers.community.reading import PaperView
@@ -19,7 +20,11 @@ from dailypapers.store.models import AuthorClaim, Comment, Paper, User
 from dailypapers.validators import http_url
 
 
-def user_json(user: User | None) -> dict | None:
+@overload
+def user_json(user: User) -> dict[str, Any]: ...
+@overload
+def user_json(user: User | None) -> dict[str, Any] | None: ...
+def user_json(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"_id": str(user.id), "avatarUrl": "/static/avatar.svg", "fullname": user.fullname or user.username,

@@ -65,8 +65,9 @@ def teaser(paper) -> str:
 @lru_cache(maxsize=4096)
 def _card_text(arxiv_id: str, title: str, authors: tuple[str, ...], line: str, keywords: tuple[str, ...],
                level: int) -> Markup:
-    return templates.get_template("_macros.html").module.card_text(arxiv_id, title, list(authors), line,
-                                                                   list(keywords), level)
+    macro = templates.get_template("_macros.html").module.card_text  # type: ignore[attr-defined]  # a macro: Jinja types none
+    result: Markup = macro(arxiv_id, title, list(authors), line, list(keywords), level)
+    return result
 
 
 def cached_card_text(paper, level: int = 2, with_teaser: bool = True) -> Markup:

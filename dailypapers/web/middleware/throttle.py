@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException
@@ -69,7 +69,7 @@ def begin_attempt(enforced: Sequence[Limit], watched: Sequence[Limit] = ()) -> A
     with get_engine().begin() as conn:
         people.forget_rate_events(conn, keys, before=now - MEMORY)
         ids = people.add_rate_events(conn, keys, now)
-        earlier = people.rate_events_per_key(conn, keys, excluding=ids)
+        earlier: Mapping[str, tuple[int, float | None]] = people.rate_events_per_key(conn, keys, excluding=ids)
         waits = {limit.key: wait_after(*earlier.get(limit.key, (0, None)), limit, now) for limit in limits}
         refused = max((waits[limit.key] for limit in enforced), default=0.0)
         if refused > 0:  # raising inside the block rolls this try back

@@ -14,6 +14,7 @@ from dailypapers.community.users import WrongPassword, authenticate, change_pass
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.store.db import session_scope
+from dailypapers.store.models import User
 from dailypapers.web.auth import Writer, checked_csrf, log_in, log_out, require_user
 from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import DbId, LoginForm, PasswordForm, SignupForm, TokenForm
@@ -68,7 +69,7 @@ def login(request: Request, form: Annotated[LoginForm, Form()]):
     with session_scope() as session:
         user = authenticate(session, form.username, form.password)
         admitted = user is not None and (not closed or is_known_address(session, user.id, address))
-    if admitted:
+    if admitted and user is not None:
         attempt.succeeded(pair)
         response = RedirectResponse(safe_next(form.next), status_code=303)
         log_in(request, response, user)
@@ -118,7 +119,8 @@ def change_password_form(request: Request, user: Writer, form: Annotated[Passwor
     limited per account, counted only from its own signed-in sessions: strangers cannot close this form."""
     limit = Limit(f"password:user:{user.id}", get_settings().rate_limit_logins, LOGIN_WINDOW)
     attempt = begin_attempt([limit])
-    error = account = None
+    error: InvalidInput | None = None
+    account: User | None = None
     with session_scope() as session:
         tokens = list_api_tokens(session, user)
         try:
@@ -128,7 +130,7 @@ def change_password_form(request: Request, user: Writer, form: Annotated[Passwor
             error = exc
     if not isinstance(error, WrongPassword):
         attempt.succeeded(limit.key)  # the current password was right, whatever became of the new one
-    if error is not None:
+    if error is not None or account is None:
         return render(request, "settings.html", status_code=400, tokens=tokens, new_token=None,
                       password_error=str(error))
     response = render(request, "settings.html", tokens=tokens, new_token=None, flash="Password changed.")

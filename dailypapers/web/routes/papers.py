@@ -4,7 +4,7 @@ about."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -165,7 +165,8 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
     """A typed arXiv id opens its paper (or offers to fetch it); words are searched, a page at a time."""
     p = page_number(p)
     user = current_user(request)
-    page = {"q": form.q, "nav_query": form.q, "filters": form.filters, "p": p, "modes": MODES, "args": form.params(),
+    page: dict[str, Any] = {
+            "q": form.q, "nav_query": form.q, "filters": form.filters, "p": p, "modes": MODES, "args": form.params(),
             "hits": [], "papers": {}, "marks": None, "voted": set(), "error": None, "result": None,
             "missing_id": None, "filter_words": "", "unfiltered": 0, "pages": 0,
             "remove_filters": [(label, urlencode(form.params(without=name)))

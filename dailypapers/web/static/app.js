@@ -26,6 +26,15 @@
     if (count && typeof delta === "number") { count.textContent = String(delta); }
   }
 
+  // A new comment or a reply: `place` puts the server's rendering of it on the page.
+  function postComment(form, place) {
+    post(form).then(function (data) {
+      place(data.html);
+      form.querySelector("textarea").value = "";
+      updateCount(data.numComments);
+    }).catch(function (error) { showError(form, error.message); });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.dataset.confirm) {  // without the script, the server asks on a page of its own
@@ -54,16 +63,13 @@
         .finally(function () { button.disabled = false; });
     } else if (form.id === "comment-form") {
       event.preventDefault();
-      post(form).then(function (data) {
-        var list = document.getElementById("comments");
-        list.insertAdjacentHTML("beforeend", data.html);
-        form.querySelector("textarea").value = "";
+      postComment(form, function (html) {
+        document.getElementById("comments").insertAdjacentHTML("beforeend", html);
         var box = form.querySelector(".form-error"); if (box) { box.hidden = true; }
-        updateCount(data.numComments);
-      }).catch(function (error) { showError(form, error.message); });
+      });
     } else if (form.classList.contains("reply-form")) {
       event.preventDefault();
-      post(form).then(function (data) {
+      postComment(form, function (html) {
         // After the parent and its existing replies (every following item that is deeper than the parent).
         var parent = form.closest(".comment");
         var depth = Number(parent.dataset.depth || 0);
@@ -71,11 +77,9 @@
         while (last.nextElementSibling && Number(last.nextElementSibling.dataset.depth || 0) > depth) {
           last = last.nextElementSibling;
         }
-        last.insertAdjacentHTML("afterend", data.html);
-        form.querySelector("textarea").value = "";
+        last.insertAdjacentHTML("afterend", html);
         form.closest("details").open = false;
-        updateCount(data.numComments);
-      }).catch(function (error) { showError(form, error.message); });
+      });
     } else if (form.classList.contains("comment-edit-form")) {
       event.preventDefault();
       post(form).then(function (data) {
