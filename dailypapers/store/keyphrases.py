@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 
 from dailypapers.store.models import Paper
 
@@ -22,6 +22,12 @@ def iter_paper_texts(engine: Engine, batch_size: int) -> Iterator[list]:
             return
         yield rows
         after = rows[-1].id
+
+
+def paper_total(engine: Engine) -> int:
+    """How many papers `iter_paper_texts` goes through."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(PAPERS)).scalar() or 0
 
 
 def save_keyphrases(engine: Engine, values: list[dict]) -> None:
