@@ -33,6 +33,7 @@ def postgres_server(keep: Path | None = None) -> Iterator[str]:
     if url:
         yield url
         return
+    keep = keep.resolve() if keep is not None else None  # the server runs as another user, from elsewhere
     if keep is not None and (keep / "data" / "PG_VERSION").exists():
         yield from _started(keep, initialise=False)
         return
