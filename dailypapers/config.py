@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     # PostgreSQL's maintenance_work_mem while `dailypapers index` builds an HNSW index: pgvector builds the graph
     # in memory, many times faster, while it fits (about 2 GB for 1M 384-d vectors); the server must have it.
     pgvector_build_memory_mb: int = 1024
+    # pgvector's HNSW: a query's candidate list (hnsw.ef_search) and the graph's build options (m, ef_construction;
+    # they apply when `dailypapers index` creates the index). Chosen for recall@10 >= 0.95 at 1M papers with
+    # hybrid p95 <= 50 ms: benchmarks/pgvector_sweep.py, RESULTS.md "pgvector at 1M".
+    pgvector_ef_search: int = Field(400, ge=1, le=1000)
+    pgvector_hnsw_m: int = Field(16, ge=2, le=100)
+    pgvector_hnsw_ef_construction: int = Field(64, ge=4, le=1000)
     # Papers per embedding job of the PostgreSQL job queue: each worker takes a batch at a time, so several
     # workers share a backlog.
     embed_job_papers: PositiveInt = 256

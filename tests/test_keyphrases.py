@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -141,3 +142,19 @@ def test_the_index_run_fills_them_and_recomputes_after_an_abstract_change(engine
     session.expire_all()
     changed = session.get(Paper, first.id)
     assert changed.ai_keywords != before and changed.ai_summary.startswith(("Graph neural", "Message passing"))
+
+
+def test_the_index_run_shows_the_keywords_and_summaries_on_a_bar_of_every_paper(engine):
+    with engine.begin() as conn:
+        upsert_papers(conn, demo_records()[:3])
+    bars: dict[str, list] = {}
+
+    @contextmanager
+    def progress(description: str, total: int):  # the CLI's bar protocol (commands/indexing.py)
+        bars[description] = [total, 0]
+        yield lambda n: bars[description].__setitem__(1, bars[description][1] + n)
+
+    build_index(models=["minilm"], progress=progress)
+    assert bars["keywords and summaries"] == [3, 3]
+    build_index(models=["minilm"], progress=progress)  # nothing to compute: the bar still runs to its end
+    assert bars["keywords and summaries"] == [3, 3]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from dailypapers.config import reset_settings
@@ -127,6 +127,38 @@ def test_rows_from_before_the_column_are_filled_by_the_index_run(engine, stored)
     refresh_pgvector(engine, MODEL, DIM)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM embeddings WHERE embedding IS NULL")).scalar() == 0
+
+
+def test_the_ef_search_setting_is_in_force_while_pgvector_answers_and_only_then(settings, engine, stored):
+    ids, vectors = stored
+    settings.pgvector_ef_search = 123
+    in_force = []
+
+    def note(conn, cursor, statement, *args) -> None:  # asked on the query's own connection, in its transaction
+        if "FROM embeddings e" in statement:
+            in_force.append(cursor.connection.execute("SHOW hnsw.ef_search").fetchone()[0])
+
+    event.listen(engine, "after_cursor_execute", note)
+    try:
+        found = load_pgvector_index(engine, MODEL).search(vectors[0], 5)
+    finally:
+        event.remove(engine, "after_cursor_execute", note)
+    assert in_force == ["123"] and found[0][0] == int(ids[0])
+    with engine.connect() as conn:  # SET LOCAL: the pooled connection is back to pgvector's default
+        assert conn.execute(text("SHOW hnsw.ef_search")).scalar() == "40"
+
+
+def test_the_hnsw_build_settings_are_the_indexs_options(settings, engine, session):
+    settings.pgvector_hnsw_m, settings.pgvector_hnsw_ef_construction = 8, 40
+    load_demo(session)
+    session.commit()
+    ids = sorted(session.scalars(select(Paper.id)))
+    save_vectors(engine, MODEL, [(pid, "hash") for pid in ids], unit(np.ones((len(ids), DIM))))
+    refresh_pgvector(engine, MODEL, DIM)
+    with engine.connect() as conn:
+        options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = :n"),
+                               {"n": hnsw_index_name(MODEL, DIM)}).scalar()
+    assert sorted(options) == ["ef_construction=40", "m=8"]
 
 
 QUERIES = [SearchQuery("graph neural networks for molecules"), SearchQuery("attention", category="cs.CL"),

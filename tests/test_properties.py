@@ -117,6 +117,31 @@ def test_clean_text_is_xml_safe_trimmed_and_idempotent(text):
         assert xml_safe(cleaned) == cleaned and cleaned == cleaned.strip() and clean_text(cleaned) == cleaned
 
 
+# Text with the spaces, wraps and separators arXiv metadata carries, among any other character.
+SPACED_TEXT = st.text(st.characters(exclude_categories=()) | st.sampled_from(" \t\n\r\u00a0\u2028\u3000"),
+                      max_size=60)
+
+
+@PROPERTY
+@given(SPACED_TEXT)
+@example("Ada  Lovelace")
+@example(" cs.LG")
+@example("cs.LG ")
+@example("")
+def test_clean_text_is_the_collapsed_xml_safe_text(text):
+    # its short path for text that is clean already must agree with the whole cleaning
+    assert clean_text(text) == (" ".join(xml_safe(text, " ").split()) or None)
+
+
+@PROPERTY
+@given(SPACED_TEXT)
+@example("https://example.org/a b")
+@example("https://example.org/a\u00a0b")
+def test_a_link_with_a_space_anywhere_is_refused(text):
+    url = ("https://example.org/" + text).strip()
+    assert (http_url(url) is None) == (any(c.isspace() for c in url) or xml_safe(url) != url)
+
+
 # the JSON-lines snapshot and our export
 
 SNAPSHOT_LINE = {"id": "2401.00001", "submitter": "Ada", "authors": "Ada Lovelace and Alan Turing", "title": "A title",

@@ -37,7 +37,8 @@ def import_command(
     """Import papers from a snapshot or export file. Idempotent; an interrupted import resumes on rerun."""
     engine = migrate()  # an import may be the first command run in a new data dir
     with progress_bar(f"importing {file.name}", in_bytes=True) as bar:
-        report = import_file(engine, file, rejects, batch_size=batch_size, progress=bar.update)
+        report = import_file(engine, file, rejects, batch_size=batch_size, progress=bar.update,
+                             stage=lambda name: bar.update_stage(name, 0, None))
     made = None
     if thumbnails:
         with progress_bar("making thumbnails") as bar:

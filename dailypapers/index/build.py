@@ -13,6 +13,7 @@ from dailypapers.index.engines import keyword_index, refresh_vector_index
 from dailypapers.index.stored_vectors import embed_pending
 from dailypapers.store.db import get_engine
 from dailypapers.store.embeddings import count_pending, stored_models
+from dailypapers.store.keyphrases import paper_total
 
 
 @dataclass
@@ -67,7 +68,10 @@ def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_
         report.models.append(ModelReport(name, result.embedded, result.seconds, built.count, built.ann,
                                          built.ann_kind, time.perf_counter() - started, built.rebuilt))
     method = keyphrase_method(settings.keyphrase_model, settings.data_dir)
-    report.described = describe_pending(engine, method, batch_size=batch_size)
+    # about 2 ms a paper: at the scale of arXiv, hours of one core, so it has its own bar
+    bar = progress("keywords and summaries", paper_total(engine)) if progress else nullcontext(None)
+    with bar as advance:
+        report.described = describe_pending(engine, method, batch_size=batch_size, advance=advance)
     return report
 
 

@@ -26,12 +26,15 @@ def keyphrase_method(name: str, data_dir: Path) -> TokenVectors | Embedder:
 
 def describe_pending(engine: Engine, method: TokenVectors | Embedder, batch_size: int = 256,
                      advance: Callable[[int], None] | None = None) -> int:
-    """Compute and store keywords and summary where they are missing or stale; returns how many papers."""
+    """Compute and store keywords and summary where they are missing or stale; returns how many papers.
+    `advance` is told of every paper looked at, computed or not: a progress bar over all papers."""
     done = 0
     for rows in iter_paper_texts(engine, batch_size):
         stale = [(row, source_hash(row.title, row.abstract)) for row in rows]
         stale = [(row, digest) for row, digest in stale if digest != row.ai_source_hash]
         if not stale:
+            if advance:
+                advance(len(rows))
             continue
         papers = [(row.title, row.abstract or "") for row, _ in stale]
         if isinstance(method, TokenVectors):
@@ -44,6 +47,6 @@ def describe_pending(engine: Engine, method: TokenVectors | Embedder, batch_size
                                  for (row, digest), d in zip(stale, described, strict=True)])
         done += len(stale)
         if advance:
-            advance(len(stale))
+            advance(len(rows))
     return done
 

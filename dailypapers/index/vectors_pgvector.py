@@ -35,10 +35,9 @@ from dailypapers.index.vectors import BuiltIndex
 from dailypapers.store.embeddings import vector_of, vectors_of
 from dailypapers.store.pgvector import vector_literal
 
-# HNSW build settings: pgvector's defaults (m 16 as usearch's connectivity here; see benchmarks/pgvector_scale.py).
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 64
-EF_SEARCH = 200  # candidate list of a query (at least k); recall@10 in benchmarks/pgvector_scale.py
+# The HNSW build options and a query's candidate list are settings (pgvector_hnsw_m, pgvector_hnsw_ef_construction,
+# pgvector_ef_search), chosen at 1M papers by benchmarks/pgvector_sweep.py.
+MAX_EF_SEARCH = 1000  # pgvector's upper bound
 MAX_SCAN_TUPLES = 20_000  # how far an iterative scan goes looking for papers that pass the filters
 IDS_TTL = 5.0  # seconds a snapshot of the ids is trusted before the table is checked again
 _BACKFILL_BATCH = 1000
@@ -74,14 +73,17 @@ def refresh_pgvector(engine: Engine, model: str, dim: int) -> BuiltIndex:
     create the model's HNSW index if it does not exist yet (inserts keep it current from then on)."""
     backfill(engine, model)
     name = hnsw_index_name(model, dim)
+    settings = get_settings()
+    m = settings.pgvector_hnsw_m
+    ef_construction = max(settings.pgvector_hnsw_ef_construction, 2 * m)  # pgvector refuses less than 2m
     with engine.begin() as conn:
         existed = conn.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}).scalar()
         if not existed:
             conn.execute(text("SELECT set_config('maintenance_work_mem', :mem, true)"),
-                         {"mem": f"{max(64, int(get_settings().pgvector_build_memory_mb))}MB"})
+                         {"mem": f"{max(64, int(settings.pgvector_build_memory_mb))}MB"})
         conn.execute(text(
             f"CREATE INDEX IF NOT EXISTS {name} ON embeddings USING hnsw ((embedding::vector({int(dim)})) "
-            f"vector_cosine_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) "
+            f"vector_cosine_ops) WITH (m = {int(m)}, ef_construction = {int(ef_construction)}) "
             f"WHERE model = {_quoted(model)}"))
         count = conn.execute(text(f"SELECT count(*) FROM embeddings WHERE model = {_quoted(model)}")).scalar()
     return BuiltIndex(int(count or 0), ann=True, rebuilt=not existed, ann_kind="pgvector HNSW")
@@ -171,7 +173,8 @@ class PgVectorIndex:
     def _nearest(self, literal: str, k: int, where: str = "", params: dict | None = None,
                  exact: bool = False) -> list[tuple[int, float]]:
         with self.engine.begin() as conn:
-            conn.execute(text(_SCAN_SETTINGS), {"ef": str(min(max(EF_SEARCH, k), 1000))})
+            ef_search = min(max(get_settings().pgvector_ef_search, k), MAX_EF_SEARCH)
+            conn.execute(text(_SCAN_SETTINGS), {"ef": str(ef_search)})
             rows = conn.execute(text(nearest_sql(self.model, self.dim, where, exact)),
                                 {**(params or {}), "q": literal, "k": k}).all()
         return [(int(r.paper_id), float(r.similarity)) for r in rows]

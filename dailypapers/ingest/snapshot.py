@@ -91,8 +91,10 @@ def _parsed(stream: Iterable[bytes], parallel: bool) -> Iterator[ParsedChunk]:
 
 
 def import_file(engine: Engine, path: Path, rejects_path: Path | None = None, batch_size: int = 5000,
-                progress: ByteProgress | None = None, *, settings: Settings | None = None) -> ImportReport:
-    """Import every record of the file; malformed lines go to `rejects_path` (default: the data dir's)."""
+                progress: ByteProgress | None = None, *, settings: Settings | None = None,
+                stage: Callable[[str], None] | None = None) -> ImportReport:
+    """Import every record of the file; malformed lines go to `rejects_path` (default: the data dir's).
+    `stage` is told when the papers are in and the keyword index syncs (minutes for the whole of arXiv)."""
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}")
     if rejects_path is None:
@@ -119,6 +121,8 @@ def import_file(engine: Engine, path: Path, rejects_path: Path | None = None, ba
     finally:
         stream.close()
         raw.close()
+    if stage:
+        stage(f"keyword index: {report.result.inserted + report.result.updated:,} papers written, indexing")
     keyword_index(engine, settings).sync()  # once, at the end: searchable at once, counted in the rate
     if progress:
         progress(total, total)

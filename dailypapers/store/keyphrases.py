@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Row, bindparam, select, update
+from sqlalchemy import Engine, Row, bindparam, func, select, update
 
 from dailypapers.store.models import Paper
 
@@ -23,6 +23,12 @@ def iter_paper_texts(engine: Engine, batch_size: int) -> Iterator[Sequence[Row[i
             return
         yield rows
         after = rows[-1].id
+
+
+def paper_total(engine: Engine) -> int:
+    """How many papers `iter_paper_texts` goes through."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(PAPERS)).scalar() or 0
 
 
 def save_keyphrases(engine: Engine, values: list[dict[str, Any]]) -> None:
