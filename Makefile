@@ -61,6 +61,7 @@ test-deps:
 
 lint: test-install
 	$(BIN)/ruff check dailypapers tests benchmarks scripts
+	$(BIN)/ruff format --check dailypapers tests benchmarks scripts
 	$(BIN)/mypy dailypapers
 
 # The fast tier, before every commit: lint, and the tests that need no browser, no PostgreSQL server and no long

@@ -41,11 +41,15 @@ OUT = ROOT / "benchmarks" / "out"
 SAMPLE = ROOT / "benchmarks" / "data" / "arxiv-sample-20k.jsonl.gz"
 ARXIV = 2_900_000
 # The closing keyword sync stubbed out, as in benchmarks/import_speed.py: the import's papers alone.
-IMPORT_ONLY = ("import sys; from dailypapers.ingest import snapshot; "
-               "snapshot.keyword_index = lambda *a: type('NoIndex', (), {'sync': lambda self: 0})(); "
-               "from dailypapers.cli import main; sys.argv[0] = 'dailypapers'; sys.exit(main())")
-KEYWORD_SYNC = ("from dailypapers.store.db import get_engine; from dailypapers.index.engines import keyword_index; "
-                "print(keyword_index(get_engine()).sync())")
+IMPORT_ONLY = (
+    "import sys; from dailypapers.ingest import snapshot; "
+    "snapshot.keyword_index = lambda *a: type('NoIndex', (), {'sync': lambda self: 0})(); "
+    "from dailypapers.cli import main; sys.argv[0] = 'dailypapers'; sys.exit(main())"
+)
+KEYWORD_SYNC = (
+    "from dailypapers.store.db import get_engine; from dailypapers.index.engines import keyword_index; "
+    "print(keyword_index(get_engine()).sync())"
+)
 
 
 def make_file(path: Path, n: int, seed: int = 7) -> None:
@@ -81,8 +85,13 @@ def run(data_dir: Path, args: list[str], stop=None) -> dict:
     with open(data_dir.with_name(data_dir.name + ".log"), "ab") as log:
         # nice execs python: proc.pid is the stage's process. SIGINT as a terminal sends it, even when this
         # script runs in the background (where the shell has the children ignore it).
-        proc = subprocess.Popen(["nice", "-n", "19", sys.executable, *args], env=env, stdout=log,
-                                stderr=subprocess.STDOUT, preexec_fn=interruptible)
+        proc = subprocess.Popen(
+            ["nice", "-n", "19", sys.executable, *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=interruptible,
+        )
         while True:
             pid, status, usage = os.wait4(proc.pid, 0 if stop is None else os.WNOHANG)
             if pid:
@@ -95,8 +104,14 @@ def run(data_dir: Path, args: list[str], stop=None) -> dict:
     wall = time.perf_counter() - started
     if proc.returncode and not stopped:
         raise SystemExit(f"stage {args} failed with {proc.returncode}: see {log.name}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "disk_mb": disk_mb(data_dir), "interrupted": stopped, "load_average_after": os.getloadavg()[0]}
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "disk_mb": disk_mb(data_dir),
+        "interrupted": stopped,
+        "load_average_after": os.getloadavg()[0],
+    }
 
 
 def interruptible() -> None:
@@ -117,8 +132,12 @@ def embed_stage(data_dir: Path, wanted: int, minutes: float) -> dict:
     row["embedded"] = count(data_dir, "embeddings")
     if len(marks) >= 2 and marks[-1][2] > marks[0][2]:
         (t0, c0, n0), (t1, c1, n1) = marks[0], marks[-1]
-        row.update(rate_per_s=(n1 - n0) / (t1 - t0), cpu_s_per_paper=(c1 - c0) / (n1 - n0), measured_papers=n1 - n0,
-                   cores_busy=(c1 - c0) / (t1 - t0))
+        row.update(
+            rate_per_s=(n1 - n0) / (t1 - t0),
+            cpu_s_per_paper=(c1 - c0) / (n1 - n0),
+            measured_papers=n1 - n0,
+            cores_busy=(c1 - c0) / (t1 - t0),
+        )
     return row
 
 
@@ -166,8 +185,10 @@ def main() -> None:
             make_file(src, n)
             results["file"] = {"seconds": time.perf_counter() - started, "mb": src.stat().st_size / 1e6}
         run(data_dir, ["-m", "dailypapers.cli", "db", "upgrade"])
-        save("import", {**run(data_dir, ["-c", IMPORT_ONLY, "import", str(src), "--json"]),
-                        "papers": count(data_dir, "papers")})
+        save(
+            "import",
+            {**run(data_dir, ["-c", IMPORT_ONLY, "import", str(src), "--json"]), "papers": count(data_dir, "papers")},
+        )
         if not args.keep_file:
             src.unlink()
     if "keyword" in stages:

@@ -36,8 +36,9 @@ def main() -> None:
         if flagged:
             print(f"  flagged:  {' | '.join(flagged)}")
         print()
-    print(f"{len(records)} papers, {chips} chips: {bad_chips} flagged; "
-          f"{bad_summaries} summaries start with a connective")
+    print(
+        f"{len(records)} papers, {chips} chips: {bad_chips} flagged; {bad_summaries} summaries start with a connective"
+    )
 
 
 if __name__ == "__main__":

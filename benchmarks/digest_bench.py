@@ -48,11 +48,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 SAMPLE = HERE / "data" / "arxiv-sample-20k.jsonl.gz"
 PREPARED = HERE / "out" / "distractors"  # sample + demo + vectors, from benchmarks/relevance.py
 SEED = 11
-STOP = set("a an the of for and in on with to from via by at as is are using based towards toward into its "
-           "we our new under over study analysis approach method methods model models".split())
+STOP = set(
+    "a an the of for and in on with to from via by at as is are using based towards toward into its "
+    "we our new under over study analysis approach method methods model models".split()
+)
 
 
 # --- a counting SMTP server, in its own process so it does not share the client's GIL ----------------------
+
 
 def serve_smtp(port_file: Path) -> None:
     from aiosmtpd.smtp import SMTP
@@ -73,16 +76,27 @@ def serve_smtp(port_file: Path) -> None:
 
     asyncio.run(main())
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    sys.stdout.write(json.dumps({"messages": sum(counts.values()), "recipients": len(counts),
-                                 "max_per_recipient": max(counts.values(), default=0),
-                                 "cpu_seconds": usage.ru_utime + usage.ru_stime}))
+    sys.stdout.write(
+        json.dumps(
+            {
+                "messages": sum(counts.values()),
+                "recipients": len(counts),
+                "max_per_recipient": max(counts.values(), default=0),
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            }
+        )
+    )
 
 
 class SmtpServer:
     def __init__(self, work: Path):
         port_file = work / "smtp.port"
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve-smtp", str(port_file)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve-smtp", str(port_file)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         while not port_file.exists() or not port_file.read_text():
             if time.monotonic() > deadline:
@@ -97,14 +111,21 @@ class SmtpServer:
 
 # --- data ----------------------------------------------------------------------------------------------------
 
+
 def use(data_dir: Path, port: int, mode: str) -> None:
     from dailypapers.config import reset_settings
     from dailypapers.store.db import dispose_engines
 
-    os.environ.update({"DAILYPAPERS_DATA_DIR": str(data_dir), "DAILYPAPERS_SMTP_PORT": str(port),
-                       "DAILYPAPERS_SMTP_HOST": "127.0.0.1", "DAILYPAPERS_DIGEST_SEARCH_MODE": mode,
-                       "DAILYPAPERS_BASE_URL": "https://papers.example.org",
-                       "DAILYPAPERS_MAIL_FROM": "dailypapers <digest@papers.example.org>"})
+    os.environ.update(
+        {
+            "DAILYPAPERS_DATA_DIR": str(data_dir),
+            "DAILYPAPERS_SMTP_PORT": str(port),
+            "DAILYPAPERS_SMTP_HOST": "127.0.0.1",
+            "DAILYPAPERS_DIGEST_SEARCH_MODE": mode,
+            "DAILYPAPERS_BASE_URL": "https://papers.example.org",
+            "DAILYPAPERS_MAIL_FROM": "dailypapers <digest@papers.example.org>",
+        }
+    )
     reset_settings()
     dispose_engines()
 
@@ -136,8 +157,9 @@ def busiest_week(session):
     from dailypapers.store.models import Paper
 
     week = func.strftime("%Y-%W", Paper.published_at)
-    row = session.execute(select(func.min(Paper.published_at), func.count()).group_by(week)
-                          .order_by(func.count().desc()).limit(1)).one()
+    row = session.execute(
+        select(func.min(Paper.published_at), func.count()).group_by(week).order_by(func.count().desc()).limit(1)
+    ).one()
     return weekly_period(row[0].date())
 
 
@@ -147,8 +169,11 @@ def put_on_feed(session, period, rng: random.Random, n: int = 60) -> None:
 
     from dailypapers.store.models import DailyEntry, Paper, User, Vote
 
-    papers = session.scalars(select(Paper).where(Paper.published_at >= period.starts_at,
-                                                 Paper.published_at < period.ends_at).order_by(Paper.id)).all()
+    papers = session.scalars(
+        select(Paper)
+        .where(Paper.published_at >= period.starts_at, Paper.published_at < period.ends_at)
+        .order_by(Paper.id)
+    ).all()
     voters = []
     for i in range(40):
         user = User(username=f"bench-voter-{i:02d}", is_demo=True)
@@ -182,8 +207,11 @@ def vocabulary(session, size: int = 1500) -> tuple[list[str], list[str], list[st
             if a not in STOP and c not in STOP:
                 trigrams[f"{a} {b} {c}"] += 1
         categories.update(cats.split())
-    return ([t for t, _ in bigrams.most_common(size)], [t for t, _ in trigrams.most_common(20000)][size:],
-            [c for c, _ in categories.most_common(40)])
+    return (
+        [t for t, _ in bigrams.most_common(size)],
+        [t for t, _ in trigrams.most_common(20000)][size:],
+        [c for c, _ in categories.most_common(40)],
+    )
 
 
 def add_subscribers(session, n: int, rng: random.Random, topics, personal, categories) -> None:
@@ -200,14 +228,23 @@ def add_subscribers(session, n: int, rng: random.Random, topics, personal, categ
         if 0.05 <= roll < 0.20:
             interests.append(personal[i % len(personal)])
         cats = rng.sample(categories, rng.randint(1, 2)) if rng.random() < 0.30 else []
-        rows.append({"email": f"reader{i:05d}@example.org", "frequency": "weekly",
-                     "interests": "\n".join(dict.fromkeys(interests)), "categories": " ".join(cats),
-                     "confirmed_at": confirmed, "created_at": confirmed, "token_version": 1})
+        rows.append(
+            {
+                "email": f"reader{i:05d}@example.org",
+                "frequency": "weekly",
+                "interests": "\n".join(dict.fromkeys(interests)),
+                "categories": " ".join(cats),
+                "confirmed_at": confirmed,
+                "created_at": confirmed,
+                "token_version": 1,
+            }
+        )
     session.execute(insert(Subscriber), rows)
     session.commit()
 
 
 # --- measurements --------------------------------------------------------------------------------------------
+
 
 def personalise(period, limit: int | None = None, cached: bool = True) -> tuple[float, int, int]:
     """(seconds, subscribers, searches) for picking every subscriber's papers."""
@@ -270,8 +307,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--mode", choices=("keyword", "hybrid"), default="keyword")
-    parser.add_argument("--model", default="minilm", help="embedding model for --mode hybrid: minilm (default) or "
-                                                          "minilm-static (the fast static tier)")
+    parser.add_argument(
+        "--model",
+        default="minilm",
+        help="embedding model for --mode hybrid: minilm (default) or minilm-static (the fast static tier)",
+    )
     parser.add_argument("--serve-smtp", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_smtp:
@@ -283,9 +323,11 @@ def main() -> None:
         run(args, work, server)
     finally:
         counts = server.stop()
-        print(f"server count: {counts['messages']} messages accepted (incl. the SMTP comparison), "
-              f"{counts['recipients']} distinct recipients, at most {counts['max_per_recipient']} to one recipient; "
-              f"server CPU {counts['cpu_seconds']:.1f}s")
+        print(
+            f"server count: {counts['messages']} messages accepted (incl. the SMTP comparison), "
+            f"{counts['recipients']} distinct recipients, at most {counts['max_per_recipient']} to one recipient; "
+            f"server CPU {counts['cpu_seconds']:.1f}s"
+        )
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -300,8 +342,10 @@ def run(args, work: Path, server: SmtpServer) -> None:
     os.environ["DAILYPAPERS_EMBEDDING_MODEL"] = args.model
     use(data_dir, server.port, args.mode)
     model = f" ({args.model} vectors)" if args.mode == "hybrid" else ""
-    print(f"dailypapers digest benchmark: {args.subscribers:,} subscribers, interests searched in {args.mode} mode"
-          f"{model}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"dailypapers digest benchmark: {args.subscribers:,} subscribers, interests searched in {args.mode} mode"
+        f"{model}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
     prepare(data_dir, args.mode)
     rng = random.Random(SEED)
     with Session(get_engine()) as session:
@@ -314,37 +358,51 @@ def run(args, work: Path, server: SmtpServer) -> None:
     sample = min(500, args.subscribers)
     cached_s, n, searches = personalise(period, limit=sample)
     uncached_s, _, uncached_searches = personalise(period, limit=sample, cached=False)
-    print(f"personalise {n} subscribers: cached {cached_s:.1f}s ({searches} searches), uncached {uncached_s:.1f}s "
-          f"({uncached_searches} searches) -> cached is {uncached_s / cached_s:.1f}x faster")
+    print(
+        f"personalise {n} subscribers: cached {cached_s:.1f}s ({searches} searches), uncached {uncached_s:.1f}s "
+        f"({uncached_searches} searches) -> cached is {uncached_s / cached_s:.1f}x faster"
+    )
     lines, distinct = interest_counts()
-    print(f"interests of all {args.subscribers:,} subscribers: {lines:,} (searches without grouping), "
-          f"{distinct:,} distinct (searches with it)")
+    print(
+        f"interests of all {args.subscribers:,} subscribers: {lines:,} (searches without grouping), "
+        f"{distinct:,} distinct (searches with it)"
+    )
 
     reused = smtp_rate(server.port, 300, reuse=True)
     fresh = smtp_rate(server.port, 300, reuse=False)
-    print(f"SMTP, reused connection: {reused:6.0f} msg/s; one connection per message: {fresh:6.0f} msg/s "
-          f"-> reuse is {reused / fresh:.1f}x faster")
+    print(
+        f"SMTP, reused connection: {reused:6.0f} msg/s; one connection per message: {fresh:6.0f} msg/s "
+        f"-> reuse is {reused / fresh:.1f}x faster"
+    )
 
     started, cpu = time.perf_counter(), time.process_time()
     result = send_period(period)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     r = result.report
-    print(f"full run: {r.sent:,} digests composed, personalised and sent in {seconds:.1f}s "
-          f"({r.sent / seconds:.0f}/s; goal: {args.subscribers:,} in under 120s), {cpu:.1f}s CPU in this process "
-          f"[{result.searches:,} searches, {result.empty} empty, {len(r.failed)} failed, load average "
-          f"{os.getloadavg()[0]:.1f}]")
+    print(
+        f"full run: {r.sent:,} digests composed, personalised and sent in {seconds:.1f}s "
+        f"({r.sent / seconds:.0f}/s; goal: {args.subscribers:,} in under 120s), {cpu:.1f}s CPU in this process "
+        f"[{result.searches:,} searches, {result.empty} empty, {len(r.failed)} failed, load average "
+        f"{os.getloadavg()[0]:.1f}]"
+    )
     started = time.perf_counter()
     again = send_period(period)
-    print(f"rerun: {again.report.sent} sent, {again.already:,} recorded as sent before, "
-          f"{time.perf_counter() - started:.1f}s")
+    print(
+        f"rerun: {again.report.sent} sent, {again.already:,} recorded as sent before, "
+        f"{time.perf_counter() - started:.1f}s"
+    )
     with Session(get_engine()) as session:
         from sqlalchemy import func, select
 
         from dailypapers.store.models import DigestDelivery
 
-        statuses = dict(session.execute(select(DigestDelivery.status, func.count())
-                                        .where(DigestDelivery.period == period.key)
-                                        .group_by(DigestDelivery.status)).all())
+        statuses = dict(
+            session.execute(
+                select(DigestDelivery.status, func.count())
+                .where(DigestDelivery.period == period.key)
+                .group_by(DigestDelivery.status)
+            ).all()
+        )
     print(f"delivery records for {period.key}: {statuses}")
 
 

@@ -79,11 +79,16 @@ def run(settings: Settings, env: dict[str, str], workers: int, papers: int) -> d
         conn.execute(text("DELETE FROM procrastinate_events"))
         conn.execute(text("DELETE FROM procrastinate_jobs"))
     logs = [open(settings.data_dir / f"worker-{workers}-{n}.log", "w") for n in range(workers)]
-    procs = [subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "worker"], env=env,
-                              stdout=log, stderr=subprocess.STDOUT) for log in logs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dailypapers.cli", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        for log in logs
+    ]
     try:
-        wait_until(lambda: scalar(engine, "SELECT count(*) FROM procrastinate_workers") >= workers,
-                   "the workers to start")
+        wait_until(
+            lambda: scalar(engine, "SELECT count(*) FROM procrastinate_workers") >= workers, "the workers to start"
+        )
         started = time.perf_counter()
         app = job_app(settings)
         with app.open():
@@ -100,9 +105,14 @@ def run(settings: Settings, env: dict[str, str], workers: int, papers: int) -> d
         for log in logs:
             log.close()
     batches = scalar(engine, f"SELECT count(*) FROM procrastinate_jobs WHERE task_name = '{EMBED_BATCH}'")
-    return {"workers": workers, "papers": papers, "embedded_s": round(embedded, 2),
-            "papers_per_s": round(papers / embedded, 1), "index_finished_s": round(finished, 2),
-            "batch_jobs": batches}
+    return {
+        "workers": workers,
+        "papers": papers,
+        "embedded_s": round(embedded, 2),
+        "papers_per_s": round(papers / embedded, 1),
+        "index_finished_s": round(finished, 2),
+        "batch_jobs": batches,
+    }
 
 
 def main() -> None:
@@ -116,10 +126,16 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="embed-workers-"))
     with postgres_server() if not args.url else nullcontext(args.url) as url:
-        env = {**os.environ, "DAILYPAPERS_DATABASE_URL": url, "DAILYPAPERS_DATA_DIR": str(data_dir),
-               "DAILYPAPERS_EMBEDDING_MODEL": args.model, "DAILYPAPERS_EMBED_JOB_PAPERS": str(args.job_papers)}
-        settings = Settings(database_url=url, data_dir=data_dir, embedding_model=args.model,
-                            embed_job_papers=args.job_papers)
+        env = {
+            **os.environ,
+            "DAILYPAPERS_DATABASE_URL": url,
+            "DAILYPAPERS_DATA_DIR": str(data_dir),
+            "DAILYPAPERS_EMBEDDING_MODEL": args.model,
+            "DAILYPAPERS_EMBED_JOB_PAPERS": str(args.job_papers),
+        }
+        settings = Settings(
+            database_url=url, data_dir=data_dir, embedding_model=args.model, embed_job_papers=args.job_papers
+        )
         engine = migrate(settings)
         records = sample(args.papers)
         with engine.begin() as conn:

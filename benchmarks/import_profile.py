@@ -80,9 +80,8 @@ def main() -> None:
         objects = stages.run("json.loads", lambda: [json.loads(line) for line in lines])
         records = stages.run("validate (parse_any_record)", partial(map_list, parse_any_record, objects))
         stages.run("store rows (paper_row)", partial(map_list, paper_row, records))
-        chunks = [(1 + i, lines[i:i + CHUNK_LINES]) for i in range(0, len(lines), CHUNK_LINES)]
-        parsed = stages.run("pool's work whole (parse_chunk)", lambda: [parse_chunk(*c) for c in chunks],
-                            pool_profile)
+        chunks = [(1 + i, lines[i : i + CHUNK_LINES]) for i in range(0, len(lines), CHUNK_LINES)]
+        parsed = stages.run("pool's work whole (parse_chunk)", lambda: [parse_chunk(*c) for c in chunks], pool_profile)
         blobs = stages.run("hand-over: pickle in the pool", lambda: [pickle.dumps(p, -1) for p in parsed])
         parsed = stages.run("hand-over: unpickle in the writer", lambda: [pickle.loads(b) for b in blobs])
 

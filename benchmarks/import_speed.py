@@ -50,9 +50,11 @@ def make_file(path: Path, n: int, seed: int = 7) -> None:
 
 
 # The real command with the keyword sync stubbed out: what the store alone costs.
-STORE_ONLY = ("import sys; from dailypapers.ingest import snapshot; "
-              "snapshot.keyword_index = lambda *a: type('NoIndex', (), {'sync': lambda self: 0})(); "
-              "from dailypapers.cli import main; sys.argv[0] = 'dailypapers'; sys.exit(main())")
+STORE_ONLY = (
+    "import sys; from dailypapers.ingest import snapshot; "
+    "snapshot.keyword_index = lambda *a: type('NoIndex', (), {'sync': lambda self: 0})(); "
+    "from dailypapers.cli import main; sys.argv[0] = 'dailypapers'; sys.exit(main())"
+)
 
 
 CPU: list[float] = [0.0]  # CPU seconds of all finished child processes (and their pools) after each command
@@ -143,8 +145,12 @@ def main() -> None:
         killed = tmp / "killed"
         cli(killed, "db", "upgrade")
         env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(killed)}
-        proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "import", str(src)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dailypapers.cli", "import", str(src)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         partial = 0
         while partial < n // 2 and proc.poll() is None:  # killed while it writes, half-way
             time.sleep(0.2)
@@ -159,9 +165,13 @@ def main() -> None:
     rate = lambda t: n / t  # noqa: E731
     # CPU seconds of every process of the command (pool included): what an idle machine's cores must do.
     print(f"{'step':<34}{'seconds':>9}{'papers/s':>11}{'vs parse':>10}{'CPU s':>8}")
-    steps = [("parse only (one process)", t_parse, c_parse), ("store only (no keyword index)", t_store, c_store),
-             ("import + tantivy (default)", t_tantivy, c_tantivy), ("import + fts5", t_fts5, c_fts5),
-             ("second run (unchanged)", t_again, c_again)]
+    steps = [
+        ("parse only (one process)", t_parse, c_parse),
+        ("store only (no keyword index)", t_store, c_store),
+        ("import + tantivy (default)", t_tantivy, c_tantivy),
+        ("import + fts5", t_fts5, c_fts5),
+        ("second run (unchanged)", t_again, c_again),
+    ]
     for name, t, c in steps:
         print(f"{name:<34}{t:>9.2f}{rate(t):>11,.0f}{t / t_parse:>9.2f}x{c:>8.1f}")
     print(f"tantivy import report: {report}")

@@ -48,8 +48,20 @@ from dailypapers.store.db import session_scope  # noqa: E402
 SEED = 20
 POOL_DEPTH = 20
 # (field, how many targets): the sample is 96% cs, so the other fields get more than their share.
-STRATA = (("cs.LG", 6), ("cs.AI", 5), ("cs.CL", 5), ("cs.CV", 5), ("cs.RO", 3), ("other cs", 7), ("stat", 4),
-          ("eess", 3), ("q-bio", 3), ("physics", 3), ("math", 2), ("q-fin, econ", 2))
+STRATA = (
+    ("cs.LG", 6),
+    ("cs.AI", 5),
+    ("cs.CL", 5),
+    ("cs.CV", 5),
+    ("cs.RO", 3),
+    ("other cs", 7),
+    ("stat", 4),
+    ("eess", 3),
+    ("q-bio", 3),
+    ("physics", 3),
+    ("math", 2),
+    ("q-fin, econ", 2),
+)
 PHYSICS = ("physics", "astro-ph", "cond-mat", "quant-ph", "nlin", "hep-ph", "hep-ex", "hep-th", "gr-qc")
 
 
@@ -70,8 +82,12 @@ def draw_targets(sample: Path = SAMPLE, seed: int = SEED) -> list:
     with gzip.open(sample, "rb") as stream:
         for line in iter_jsonl(stream):
             record = line.record
-            if record is None or record.arxiv_id in demo or len(record.abstract) < 300 \
-                    or "withdrawn" in record.abstract.lower():
+            if (
+                record is None
+                or record.arxiv_id in demo
+                or len(record.abstract) < 300
+                or "withdrawn" in record.abstract.lower()
+            ):
                 continue
             by_field.setdefault(field(record.primary_category or record.categories[0]), []).append(record)
     rng = random.Random(seed)
@@ -89,8 +105,9 @@ def pools(session, queries: list[dict]) -> list[set[str]]:
     sweep measures (both embedding models), so that no setting is scored on papers nobody judged."""
     found = [set() for _ in queries]
     for mode in ("keyword", "semantic", "hybrid"):
-        for pool, ranked in zip(found, run_queries(session, [q["query"] for q in queries], {"mode": mode},
-                                                   POOL_DEPTH), strict=True):
+        for pool, ranked in zip(
+            found, run_queries(session, [q["query"] for q in queries], {"mode": mode}, POOL_DEPTH), strict=True
+        ):
             pool.update(ranked)
     arxiv = dict(session.connection().exec_driver_sql("SELECT id, arxiv_id FROM papers").all())
     for model in MODELS:
@@ -108,8 +125,11 @@ def print_pools(path: Path) -> None:
         for number, (query, pool) in enumerate(zip(queries, pools(session, queries), strict=True)):
             print(f"\n## {number + 1}. {query['query']}  (judged: {query['relevant']})\n")
             for arxiv_id in sorted(pool):
-                title, abstract = session.connection().exec_driver_sql(
-                    "SELECT title, abstract FROM papers WHERE arxiv_id = ?", (arxiv_id,)).one()
+                title, abstract = (
+                    session.connection()
+                    .exec_driver_sql("SELECT title, abstract FROM papers WHERE arxiv_id = ?", (arxiv_id,))
+                    .one()
+                )
                 print(f"- {arxiv_id} {' '.join(title.split())}\n    {' '.join(abstract.split())[:400]}")
 
 

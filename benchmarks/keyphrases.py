@@ -53,7 +53,7 @@ def run(method, papers: list[tuple[str, str]]) -> tuple[float, list[Description]
 
     once(papers[:4])  # warm: first calls allocate
     started = time.process_time()
-    described = [d for start in range(0, len(papers), 256) for d in once(papers[start:start + 256])]
+    described = [d for start in range(0, len(papers), 256) for d in once(papers[start : start + 256])]
     return (time.process_time() - started) / len(papers), described
 
 
@@ -72,8 +72,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--arxiv", type=int, default=500, help="arXiv papers to describe besides the demo ones")
     parser.add_argument("--static", action="store_true", help="also the minilm-static tier")
     args = parser.parse_args(argv)
-    sets = {"demo (64)": [(r.title, r.abstract) for r in demo_records()],
-            f"arXiv ({args.arxiv})": arxiv_papers(args.arxiv)}
+    sets = {
+        "demo (64)": [(r.title, r.abstract) for r in demo_records()],
+        f"arXiv ({args.arxiv})": arxiv_papers(args.arxiv),
+    }
     methods = {MINILM: load_minilm(threads=1)}  # the transformer on one core, as the other methods run
     for name in ["minilm-tokens"] + ([MINILM_STATIC] if args.static else []):
         methods[name] = keyphrase_method(name, ROOT / "benchmarks" / "out")
@@ -85,8 +87,11 @@ def main(argv: list[str] | None = None) -> None:
             seconds, described = run(method, papers)
             baseline = baseline or described
             jaccard, top3, same = agreement(baseline, described)
-            print(f"| {label} | {name} | {seconds * 1e3:.2f} | {1 / seconds:,.0f} | {jaccard:.3f} | {top3:.3f} | "
-                  f"{same:.3f} |", flush=True)
+            print(
+                f"| {label} | {name} | {seconds * 1e3:.2f} | {1 / seconds:,.0f} | {jaccard:.3f} | {top3:.3f} | "
+                f"{same:.3f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ def free_port() -> int:
 
 
 def cli(env: dict, *args: str, stdin: str | None = None) -> None:
-    proc = subprocess.run([sys.executable, "-m", "dailypapers.cli", *args], env=env, capture_output=True, text=True,
-                          input=stdin)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dailypapers.cli", *args], env=env, capture_output=True, text=True, input=stdin
+    )
     if proc.returncode != 0:
         raise SystemExit(f"dailypapers {' '.join(args)} failed: {proc.stderr.strip()}")
 
@@ -93,8 +94,9 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, connections: int, seconds: int, threads: int, script: Path | None = None,
-            cookie: str | None = None) -> dict:
+def run_wrk(
+    url: str, connections: int, seconds: int, threads: int, script: Path | None = None, cookie: str | None = None
+) -> dict:
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script:
         args += ["-s", str(script)]
@@ -107,17 +109,25 @@ def run_wrk(url: str, connections: int, seconds: int, threads: int, script: Path
     lat = {p: _ms(v, u) for p, v, u in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "requests": int(re.search(r"(\d+) requests in", out)[1]), "p50": lat.get("50"),
-            "p90": lat.get("90"), "p99": lat.get("99"), "non2xx": int(errors[1]) if errors else 0,
-            "socket_errors": sock[1] if sock else ""}
+    return {
+        "rps": rps,
+        "requests": int(re.search(r"(\d+) requests in", out)[1]),
+        "p50": lat.get("50"),
+        "p90": lat.get("90"),
+        "p99": lat.get("99"),
+        "non2xx": int(errors[1]) if errors else 0,
+        "socket_errors": sock[1] if sock else "",
+    }
 
 
 def rotating_script(directory: Path, paths: list[str]) -> Path:
     """A wrk script that cycles through many paper pages, so one cached row does not flatter the numbers."""
     listed = ", ".join(json.dumps(p) for p in paths)
     script = directory / "papers.lua"
-    script.write_text(f"local paths = {{{listed}}}\nlocal i = 0\n"
-                      "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n")
+    script.write_text(
+        f"local paths = {{{listed}}}\nlocal i = 0\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+    )
     return script
 
 
@@ -140,8 +150,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--sample", action="store_true", help="also import the 20k-paper sample into the store")
-    parser.add_argument("--cache", nargs="+", choices=("off", "on"), default=["off", "on"],
-                        help="the runs to make: page cache off (10 clients), on (50 clients)")
+    parser.add_argument(
+        "--cache",
+        nargs="+",
+        choices=("off", "on"),
+        default=["off", "on"],
+        help="the runs to make: page cache off (10 clients), on (50 clients)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -154,9 +169,11 @@ def main() -> None:
             cli(env, "import", str(SAMPLE))
         cli(env, "users", "create", MEMBER, "--password-stdin", stdin=PASSWORD + "\n")
         load = os.getloadavg()
-        print(f"dailypapers load test: wrk -t{args.threads} -d{args.seconds}s, {os.cpu_count()} CPUs, load average "
-              f"{load[0]:.1f} at the start, store: "
-              f"{'20,059 papers (64 on the feed)' if args.sample else 'the 64 demo papers'}")
+        print(
+            f"dailypapers load test: wrk -t{args.threads} -d{args.seconds}s, {os.cpu_count()} CPUs, load average "
+            f"{load[0]:.1f} at the start, store: "
+            f"{'20,059 papers (64 on the feed)' if args.sample else 'the 64 demo papers'}"
+        )
         for workers in args.workers:
             named = f"{workers} worker{'s' if workers > 1 else ''}"
             if "off" in args.cache:
@@ -171,20 +188,27 @@ def main() -> None:
 def measure(tmp: Path, env: dict, workers: int, connections: int, args, member: bool) -> list[tuple[str, dict]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port),
-                               "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=(tmp / "server.log").open("w"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp / "server.log").open("w"),
+    )
     try:
         wait_up(base)
         papers = paper_paths(base)
         script = rotating_script(tmp, papers)
-        targets = [("baseline: /healthz", base + "/healthz", None, None),
-                   ("feed /papers", base + "/papers", None, None),
-                   (f"paper pages ({len(papers)} rotating)", base, script, None)]
+        targets = [
+            ("baseline: /healthz", base + "/healthz", None, None),
+            ("feed /papers", base + "/papers", None, None),
+            (f"paper pages ({len(papers)} rotating)", base, script, None),
+        ]
         if member:
             cookie = log_in(base)
-            targets += [("feed, signed-in member", base + "/papers", None, cookie),
-                        ("paper pages, signed-in member", base, script, cookie)]
+            targets += [
+                ("feed, signed-in member", base + "/papers", None, cookie),
+                ("paper pages, signed-in member", base, script, cookie),
+            ]
         process = psutil.Process(server.pid)
         results = []
         for name, url, lua, cookie in targets:
@@ -208,15 +232,20 @@ def measure(tmp: Path, env: dict, workers: int, connections: int, args, member: 
 def report(title: str, results: list[tuple[str, dict]], goal: str) -> None:
     baseline = results[0][1]["rps"]
     print(f"\n{title}")
-    print(f"{'target':32} {'req/s':>8} {'x base':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} "
-          f"{'non-2xx':>7}  goal")
+    print(
+        f"{'target':32} {'req/s':>8} {'x base':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} "
+        f"{'non-2xx':>7}  goal"
+    )
     for i, (name, r) in enumerate(results):
         met = r["rps"] >= TARGET_RPS if goal == "rps" else r["p99"] <= TARGET_P99_MS
-        verdict = "" if i == 0 else ("met" if met else "MISSED") + (" (>= 500 req/s)" if goal == "rps"
-                                                                    else " (p99 <= 50 ms)")
-        print(f"{name:32} {r['rps']:8.0f} {r['rps'] / baseline:7.2f} {r['p50']:7.1f} {r['p90']:7.1f} "
-              f"{r['p99']:7.1f} {r['cpu_ms']:10.2f} {r['non2xx']:7d}  {verdict}"
-              + (f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else ""))
+        verdict = (
+            "" if i == 0 else ("met" if met else "MISSED") + (" (>= 500 req/s)" if goal == "rps" else " (p99 <= 50 ms)")
+        )
+        print(
+            f"{name:32} {r['rps']:8.0f} {r['rps'] / baseline:7.2f} {r['p50']:7.1f} {r['p90']:7.1f} "
+            f"{r['p99']:7.1f} {r['cpu_ms']:10.2f} {r['non2xx']:7d}  {verdict}"
+            + (f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else "")
+        )
 
 
 if __name__ == "__main__":

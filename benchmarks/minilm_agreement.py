@@ -36,7 +36,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as lines:
-        texts = [paper_text(r["title"], r["abstract"]) for r in map(json.loads, lines)][::args.every]
+        texts = [paper_text(r["title"], r["abstract"]) for r in map(json.loads, lines)][:: args.every]
     torch_model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
     shipped = load_minilm(args.precision)
     started = time.perf_counter()
@@ -46,11 +46,15 @@ def main() -> None:
     vectors = shipped.embed(texts)
     shipped_seconds = time.perf_counter() - started
     cosine = np.sum(reference * vectors, axis=1)
-    print(f"{len(texts)} papers of the 20k sample; reference: torch fp32 (sentence-transformers), "
-          f"{len(texts) / torch_seconds:.1f}/s")
+    print(
+        f"{len(texts)} papers of the 20k sample; reference: torch fp32 (sentence-transformers), "
+        f"{len(texts) / torch_seconds:.1f}/s"
+    )
     print(f"{shipped.runtime}: {len(texts) / shipped_seconds:.1f}/s")
-    print(f"cosine mean {cosine.mean():.6f}  min {cosine.min():.6f}  1st percentile {np.percentile(cosine, 1):.6f}  "
-          f"below 0.999: {int((cosine < 0.999).sum())}")
+    print(
+        f"cosine mean {cosine.mean():.6f}  min {cosine.min():.6f}  1st percentile {np.percentile(cosine, 1):.6f}  "
+        f"below 0.999: {int((cosine < 0.999).sum())}"
+    )
     print(f"goal mean >= 0.999: {'met' if cosine.mean() >= 0.999 else 'NOT met'}")
 
 

@@ -37,8 +37,13 @@ CSRF_COOKIE = "dp_csrf=" + "c" * 32  # a browser that has been here before: no n
 
 def build_demo(data_dir: Path) -> None:
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-m", "dailypapers.cli", "demo", "--no-serve"], env=env,
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "dailypapers.cli", "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if done.returncode != 0:
         raise SystemExit(f"dailypapers demo failed: {done.stderr.strip()}")
 
@@ -70,9 +75,21 @@ async def get(app, path: str, cookie: str | None) -> bytes:
     if cookie:
         headers.append((b"cookie", cookie.encode()))
     path, _, query = path.partition("?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": headers,             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
     answer: dict = {"body": []}
     sent = asyncio.Event()
 
@@ -159,8 +176,9 @@ def main() -> None:
         data_dir = (args.data_dir or Path(tmp) / "data").resolve()
         if not (data_dir / "dailypapers.db").exists():
             build_demo(data_dir)
-        os.environ.update({"DAILYPAPERS_DATA_DIR": str(data_dir), "DAILYPAPERS_PAGE_CACHE_SECONDS": "0",
-                           "HF_HUB_OFFLINE": "1"})
+        os.environ.update(
+            {"DAILYPAPERS_DATA_DIR": str(data_dir), "DAILYPAPERS_PAGE_CACHE_SECONDS": "0", "HF_HUB_OFFLINE": "1"}
+        )
         if args.profile:
             run_inline()
         asyncio.run(measure(args))

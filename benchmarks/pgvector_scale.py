@@ -53,9 +53,19 @@ def load(engine: Engine, vectors: np.ndarray) -> dict:
     n = len(vectors)
     with engine.begin() as conn:
         for start in range(0, n, _BATCH):
-            conn.execute(insert(Paper.__table__), [
-                {"arxiv_id": f"bench.{i:07d}", "title": f"paper {i}", "abstract": "", "content_hash": "h",
-                 "categories": "cs.CL" if i % 10 == 0 else "cs.LG"} for i in range(start, min(n, start + _BATCH))])
+            conn.execute(
+                insert(Paper.__table__),
+                [
+                    {
+                        "arxiv_id": f"bench.{i:07d}",
+                        "title": f"paper {i}",
+                        "abstract": "",
+                        "content_hash": "h",
+                        "categories": "cs.CL" if i % 10 == 0 else "cs.LG",
+                    }
+                    for i in range(start, min(n, start + _BATCH))
+                ],
+            )
         ids = np.array(conn.execute(text("SELECT id FROM papers ORDER BY arxiv_id")).scalars().all(), dtype=np.int64)
     for start in range(0, n, _BATCH):
         part = slice(start, start + _BATCH)
@@ -85,9 +95,11 @@ def measure(engine: Engine, ids: np.ndarray, vectors: np.ndarray, n_queries: int
                 scores = np.where(mask, scores, -np.inf)
             truth = set(ids[np.argpartition(-scores, k)[:k]].tolist())
             recalls.append(len(truth & {pid for pid, _ in found}) / k)
-        out[name] = {"p50_ms": round(float(np.percentile(times, 50)), 2),
-                     "p95_ms": round(float(np.percentile(times, 95)), 2),
-                     "recall_at_10": round(float(np.mean(recalls)), 4)}
+        out[name] = {
+            "p50_ms": round(float(np.percentile(times, 50)), 2),
+            "p95_ms": round(float(np.percentile(times, 95)), 2),
+            "recall_at_10": round(float(np.mean(recalls)), 4),
+        }
     out["plain"]["uses_hnsw"] = uses_hnsw(engine, queries[0], k)
     return out
 
@@ -95,8 +107,13 @@ def measure(engine: Engine, ids: np.ndarray, vectors: np.ndarray, n_queries: int
 def uses_hnsw(engine: Engine, query: np.ndarray, k: int) -> bool:
     """Whether PostgreSQL's plan for an unfiltered query walks the HNSW index (or scans exactly)."""
     with engine.connect() as conn:
-        plan = conn.execute(text("EXPLAIN " + nearest_sql(MODEL, DIM, " AND NOT p.hidden")),
-                            {"q": vector_literal(query), "k": k}).scalars().all()
+        plan = (
+            conn.execute(
+                text("EXPLAIN " + nearest_sql(MODEL, DIM, " AND NOT p.hidden")), {"q": vector_literal(query), "k": k}
+            )
+            .scalars()
+            .all()
+        )
     return any(hnsw_index_name(MODEL, DIM) in line for line in plan)
 
 
@@ -113,8 +130,12 @@ def run(url: str, size: int, n_queries: int) -> dict:
     engine = create_engine(target)
     vectors = clustered_vectors(size)
     built = load(engine, vectors)
-    result = {"size": size, "store_s": round(built["store_s"], 1), "hnsw_build_s": round(built["hnsw_build_s"], 1),
-              **measure(engine, built["ids"], vectors, n_queries)}
+    result = {
+        "size": size,
+        "store_s": round(built["store_s"], 1),
+        "hnsw_build_s": round(built["hnsw_build_s"], 1),
+        **measure(engine, built["ids"], vectors, n_queries),
+    }
     engine.dispose()
     return result
 

@@ -61,8 +61,9 @@ def database(server_url: str, name: str) -> tuple[str, bool]:
 def hnsw_options(engine, dim: int) -> str | None:
     """'m:ef_construction' of the model's HNSW index as built, or None when there is none."""
     with engine.connect() as conn:
-        options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = :n"),
-                               {"n": hnsw_index_name(model_label(MODEL), dim)}).scalar()
+        options = conn.execute(
+            text("SELECT reloptions FROM pg_class WHERE relname = :n"), {"n": hnsw_index_name(model_label(MODEL), dim)}
+        ).scalar()
     if options is None:
         return None
     found = dict(o.split("=", 1) for o in options)
@@ -116,14 +117,21 @@ def sweep(size: str, url: str, builds: list[tuple[int, int]], efs: list[int], n_
                 started = time.perf_counter()
                 found = [{p for p, _ in ann.search(v, 10)} for v in vectors]
                 ann_ms = 1000 * (time.perf_counter() - started) / len(vectors)
-                row = {"recall@10": float(np.mean([len(f & t) / 10 for f, t in zip(found, truth, strict=True)])),
-                       "ann_mean_ms": ann_ms, "hybrid": timed(session, texts, "hybrid"), "queries": len(texts),
-                       "load_average": [load, os.getloadavg()[0]]}
+                row = {
+                    "recall@10": float(np.mean([len(f & t) / 10 for f, t in zip(found, truth, strict=True)])),
+                    "ann_mean_ms": ann_ms,
+                    "hybrid": timed(session, texts, "hybrid"),
+                    "queries": len(texts),
+                    "load_average": [load, os.getloadavg()[0]],
+                }
                 results.setdefault(built, {})[str(ef)] = row
                 record.write_text(json.dumps(results, indent=1))
-                print(f"{built} ef_search {ef}: recall@10 {row['recall@10']:.3f}, pgvector mean {ann_ms:.1f} ms, "
-                      f"hybrid p50/p95 {row['hybrid']['p50_ms']:.1f}"
-                      f" / {row['hybrid']['p95_ms']:.1f} ms (load {load:.1f})", flush=True)
+                print(
+                    f"{built} ef_search {ef}: recall@10 {row['recall@10']:.3f}, pgvector mean {ann_ms:.1f} ms, "
+                    f"hybrid p50/p95 {row['hybrid']['p50_ms']:.1f}"
+                    f" / {row['hybrid']['p95_ms']:.1f} ms (load {load:.1f})",
+                    flush=True,
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,10 +147,21 @@ def main(argv: list[str] | None = None) -> int:
         url, created = database(server, f"scale_{args.size}")
         if created or not (search_scale.data_dir(args.size, "postgresql") / "build.json").exists():
             print(f"building {args.size} on PostgreSQL ...", file=sys.stderr, flush=True)
-            os.environ.update({"DAILYPAPERS_PGVECTOR_HNSW_M": str(builds[0][0]),  # for the build's process
-                               "DAILYPAPERS_PGVECTOR_HNSW_EF_CONSTRUCTION": str(builds[0][1])})
-            print(json.dumps(search_scale.child(["--sizes", "", "--postgres-sizes", args.size, "--backend",
-                                                 "postgresql", "--step", "build"], url)), flush=True)
+            os.environ.update(
+                {
+                    "DAILYPAPERS_PGVECTOR_HNSW_M": str(builds[0][0]),  # for the build's process
+                    "DAILYPAPERS_PGVECTOR_HNSW_EF_CONSTRUCTION": str(builds[0][1]),
+                }
+            )
+            print(
+                json.dumps(
+                    search_scale.child(
+                        ["--sizes", "", "--postgres-sizes", args.size, "--backend", "postgresql", "--step", "build"],
+                        url,
+                    )
+                ),
+                flush=True,
+            )
         sweep(args.size, url, builds, efs, args.queries, OUT / f"pgvector_sweep-{args.size}.json")
     return 0
 

@@ -49,17 +49,54 @@ K = 20
 LIKED = (1, 3, 5)
 TOPICS = {
     "language models improving their own reasoning": [
-        "2310.00533", "2407.14507", "2508.06026", "2404.12253", "2409.12917", "2406.03816", "2407.11511",
-        "2412.17256", "2503.01307", "2508.07616"],
+        "2310.00533",
+        "2407.14507",
+        "2508.06026",
+        "2404.12253",
+        "2409.12917",
+        "2406.03816",
+        "2407.11511",
+        "2412.17256",
+        "2503.01307",
+        "2508.07616",
+    ],
     "reinforcement learning: skills, goals, rewards, exploration": [
-        "2111.01919", "2305.12487", "2402.00823", "2402.15567", "2401.11237", "2505.12737", "2503.21949",
-        "2402.05828", "2410.11448", "2508.01287"],
+        "2111.01919",
+        "2305.12487",
+        "2402.00823",
+        "2402.15567",
+        "2401.11237",
+        "2505.12737",
+        "2503.21949",
+        "2402.05828",
+        "2410.11448",
+        "2508.01287",
+    ],
     "language model agents": [
-        "2306.06531", "2309.17382", "2311.18232", "2403.06221", "2408.08188", "2409.12798", "2505.20732"],
+        "2306.06531",
+        "2309.17382",
+        "2311.18232",
+        "2403.06221",
+        "2408.08188",
+        "2409.12798",
+        "2505.20732",
+    ],
     "video understanding": [
-        "2501.05510", "2506.01908", "2307.16368", "2312.00589", "2507.03393", "2310.07433", "2503.03803"],
+        "2501.05510",
+        "2506.01908",
+        "2307.16368",
+        "2312.00589",
+        "2507.03393",
+        "2310.07433",
+        "2503.03803",
+    ],
     "social and temporal reasoning of chat assistants": [
-        "2502.21297", "2505.13508", "2505.24500", "2506.13641", "2410.02683"],
+        "2502.21297",
+        "2505.13508",
+        "2505.24500",
+        "2506.13641",
+        "2410.02683",
+    ],
 }
 
 
@@ -78,6 +115,7 @@ def prepare(path: Path, model: str) -> None:
 
 # --- metrics -----------------------------------------------------------------------------------------------
 
+
 def ndcg(ranked: list[int], relevant: set[int], k: int = K) -> float:
     dcg = sum(1 / math.log2(i + 2) for i, doc in enumerate(ranked[:k]) if doc in relevant)
     idcg = sum(1 / math.log2(i + 2) for i in range(min(k, len(relevant))))
@@ -89,6 +127,7 @@ def recall(ranked: list[int], relevant: set[int], k: int = K) -> float:
 
 
 # --- rankers: (liked, dismissed) -> every paper id, best first ---------------------------------------------
+
 
 class Corpus:
     def __init__(self, ids: np.ndarray, matrix: np.ndarray, upvotes: np.ndarray):
@@ -121,8 +160,12 @@ def rank_model(corpus: Corpus, liked, dismissed, rng) -> list[int]:
     return corpus.top(fit_score(corpus, liked, dismissed, seed=int(rng.integers(1 << 30))), liked)
 
 
-RANKERS = {"random": rank_random, "most upvoted": rank_upvoted, "centroid of liked": rank_centroid,
-           "model (ranking/recommend.py)": rank_model}
+RANKERS = {
+    "random": rank_random,
+    "most upvoted": rank_upvoted,
+    "centroid of liked": rank_centroid,
+    "model (ranking/recommend.py)": rank_model,
+}
 
 
 def load_corpus(model_name: str) -> tuple[Corpus, dict[str, int]]:
@@ -154,9 +197,12 @@ def evaluate(corpus: Corpus, topics: dict[str, list[int]], draws: int) -> dict:
                     seconds += time.perf_counter() - started
                     scores["recall"].append(recall(ranked, held_out))
                     scores["ndcg"].append(ndcg(ranked, held_out))
-            results[(k, name)] = {"recall@20": float(np.mean(scores["recall"])),
-                                  "ndcg@20": float(np.mean(scores["ndcg"])), "users": len(scores["recall"]),
-                                  "ms_per_user": 1000 * seconds / max(len(scores["recall"]), 1)}
+            results[(k, name)] = {
+                "recall@20": float(np.mean(scores["recall"])),
+                "ndcg@20": float(np.mean(scores["ndcg"])),
+                "users": len(scores["recall"]),
+                "ms_per_user": 1000 * seconds / max(len(scores["recall"]), 1),
+            }
     return results
 
 
@@ -166,20 +212,28 @@ def not_interested_case(corpus: Corpus, topics: dict[str, list[int]]) -> dict:
     rng = np.random.default_rng(7)
     users = {name: rng.choice(papers, size=5, replace=False).tolist() for name, papers in topics.items()}
     ranked = {name: corpus.top(fit_score(corpus, liked, []), liked, k=200) for name, liked in users.items()}
-    pairs = [(len(set(topics[near]) & set(ranked[name][:K])), name, near)
-             for name in topics for near in topics if near != name]
+    pairs = [
+        (len(set(topics[near]) & set(ranked[name][:K])), name, near)
+        for name in topics
+        for near in topics
+        if near != name
+    ]
     _, liked_topic, near_topic = max(pairs)
     liked, near = users[liked_topic], set(topics[near_topic])
     before = ranked[liked_topic][:K]
     dismissed = [p for p in ranked[liked_topic] if p in near][:3]
     after = corpus.top(fit_score(corpus, liked, dismissed), liked)
     held_out = set(topics[liked_topic]) - set(liked)
-    return {"liked topic": liked_topic, "dismissed from": near_topic,
-            "dismissed in top 20 before": len(set(dismissed) & set(before)),
-            "dismissed in top 20 after": len(set(dismissed) & set(after)),
-            "nearby topic in top 20 before": len(near & set(before)),
-            "nearby topic in top 20 after": len(near & set(after)),
-            "held-out recall@20 before": recall(before, held_out), "held-out recall@20 after": recall(after, held_out)}
+    return {
+        "liked topic": liked_topic,
+        "dismissed from": near_topic,
+        "dismissed in top 20 before": len(set(dismissed) & set(before)),
+        "dismissed in top 20 after": len(set(dismissed) & set(after)),
+        "nearby topic in top 20 before": len(near & set(before)),
+        "nearby topic in top 20 after": len(near & set(after)),
+        "held-out recall@20 before": recall(before, held_out),
+        "held-out recall@20 after": recall(after, held_out),
+    }
 
 
 def fit_score(corpus: Corpus, liked: list[int], dismissed: list[int], seed: int = 1) -> np.ndarray:

@@ -76,11 +76,26 @@ KEYWORD_ENGINES = ("tantivy", "fts5")  # on SQLite; tantivy is the default there
 BASELINE = "bm25s (title + abstract)"
 K = 10
 # Queries nothing in a paper collection should answer: gibberish, and everyday topics far from research papers.
-NO_MATCH = ("zzzqqqxyz", "asdfghjkl", "qwertyuiop zxcvbnm", "xkcd blorp fnord", "lorem ipsum dolor sit amet",
-            "ffffff", "123456789", "aaaa bbbb cccc", "chocolate cake recipe", "football transfer news",
-            "best hiking boots for winter", "mortgage interest rates", "how to repot a cactus",
-            "taylor swift tour dates", "cheap flights to lisbon", "knitting a wool scarf",
-            "symptoms of the common cold", "used car prices")
+NO_MATCH = (
+    "zzzqqqxyz",
+    "asdfghjkl",
+    "qwertyuiop zxcvbnm",
+    "xkcd blorp fnord",
+    "lorem ipsum dolor sit amet",
+    "ffffff",
+    "123456789",
+    "aaaa bbbb cccc",
+    "chocolate cake recipe",
+    "football transfer news",
+    "best hiking boots for winter",
+    "mortgage interest rates",
+    "how to repot a cactus",
+    "taylor swift tour dates",
+    "cheap flights to lisbon",
+    "knitting a wool scarf",
+    "symptoms of the common cold",
+    "used car prices",
+)
 
 
 def use_data_dir(path: Path, database_url: str | None = None) -> None:
@@ -105,8 +120,10 @@ def prepare(path: Path, sample: Path | None) -> None:
         load_demo(session)
     if sample is not None:
         report = import_file(get_engine(), sample, path / "rejects.jsonl")
-        print(f"  sample: {report.inserted if hasattr(report, 'inserted') else ''} {sample.name} imported",
-              file=sys.stderr)
+        print(
+            f"  sample: {report.inserted if hasattr(report, 'inserted') else ''} {sample.name} imported",
+            file=sys.stderr,
+        )
     started = time.perf_counter()
     engine = get_engine()
     keyword_index(engine).refresh()
@@ -121,6 +138,7 @@ def prepare(path: Path, sample: Path | None) -> None:
 
 # --- metrics -----------------------------------------------------------------------------------------------
 
+
 def ndcg_at(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
     dcg = sum(grades.get(doc, 0) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
     ideal = sorted(grades.values(), reverse=True)[:k]
@@ -134,6 +152,7 @@ def recall_at(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
 
 
 # --- retrievers --------------------------------------------------------------------------------------------
+
 
 def retrievers(keyword_engines=KEYWORD_ENGINES) -> dict[str, dict]:
     """name -> SearchQuery options (and the keyword engine); every one goes through the product's search().
@@ -156,30 +175,39 @@ def run_queries(session, texts: list[str], options: dict, k: int = K) -> list[li
         get_settings().keyword_engine = None
 
 
-def scores(ranked: list[list[str]], known: list[list[str]], queries: list[dict], titles: dict[str, str],
-           seconds: float) -> dict:
+def scores(
+    ranked: list[list[str]], known: list[list[str]], queries: list[dict], titles: dict[str, str], seconds: float
+) -> dict:
     """The metrics of one retriever: its answers to the judged queries and to the known-item titles."""
     ndcg = [ndcg_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]
     recall = [recall_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]
-    result = {"ndcg@10": sum(ndcg) / len(ndcg), "recall@10": sum(recall) / len(recall),
-              "ms_per_query": 1000 * seconds / len(queries), "ndcg_per_query": ndcg}
+    result = {
+        "ndcg@10": sum(ndcg) / len(ndcg),
+        "recall@10": sum(recall) / len(recall),
+        "ms_per_query": 1000 * seconds / len(queries),
+        "ndcg_per_query": ndcg,
+    }
     if titles:
         ranks = [r.index(arxiv_id) + 1 if arxiv_id in r else None for r, arxiv_id in zip(known, titles, strict=True)]
-        result |= {"known_item@1": sum(1 for r in ranks if r == 1) / len(ranks),
-                   "known_item@10": sum(1 for r in ranks if r) / len(ranks),
-                   "known_item_mrr": sum(1 / r for r in ranks if r) / len(ranks)}
+        result |= {
+            "known_item@1": sum(1 for r in ranks if r == 1) / len(ranks),
+            "known_item@10": sum(1 for r in ranks if r) / len(ranks),
+            "known_item_mrr": sum(1 / r for r in ranks if r) / len(ranks),
+        }
     return result
 
 
 def bm25s_baseline(queries: list[dict], titles: dict[str, str]) -> dict:
     """bm25s over title + abstract, default tokenizer (English stopwords, no stemmer) and BM25 parameters."""
     with session_scope() as session:
-        rows = session.execute(select(Paper.arxiv_id, Paper.title, Paper.abstract).where(Paper.hidden.is_(False))
-                               .order_by(Paper.id)).all()
+        rows = session.execute(
+            select(Paper.arxiv_id, Paper.title, Paper.abstract).where(Paper.hidden.is_(False)).order_by(Paper.id)
+        ).all()
     ids = [r.arxiv_id for r in rows]
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([f"{r.title} {r.abstract or ''}" for r in rows], show_progress=False),
-                    show_progress=False)
+    retriever.index(
+        bm25s.tokenize([f"{r.title} {r.abstract or ''}" for r in rows], show_progress=False), show_progress=False
+    )
 
     def ranked(texts: list[str]) -> list[list[str]]:
         found, _ = retriever.retrieve(bm25s.tokenize(texts, show_progress=False), k=K, show_progress=False)
@@ -191,8 +219,14 @@ def bm25s_baseline(queries: list[dict], titles: dict[str, str]) -> dict:
     return scores(answers, ranked(list(titles.values())) if titles else [], queries, titles, seconds)
 
 
-def evaluate(path: Path, label: str, queries: list[dict], titles: dict[str, str], database_url: str | None = None,
-             keyword_engines=KEYWORD_ENGINES) -> dict:
+def evaluate(
+    path: Path,
+    label: str,
+    queries: list[dict],
+    titles: dict[str, str],
+    database_url: str | None = None,
+    keyword_engines=KEYWORD_ENGINES,
+) -> dict:
     """Every retriever on the judged queries (and on the known-item titles, when given)."""
     use_data_dir(path, database_url)
     results = {BASELINE: bm25s_baseline(queries, titles)}
@@ -208,10 +242,14 @@ def evaluate(path: Path, label: str, queries: list[dict], titles: dict[str, str]
     print("| retriever | nDCG@10 | vs bm25s | recall@10 | known-item @1 | @10 | MRR | ms/query |")
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
-        known = " | ".join(f"{r[key]:.3f}" if key in r else "-"
-                           for key in ("known_item@1", "known_item@10", "known_item_mrr"))
-        print(f"| {name} | {r['ndcg@10']:.3f} | {r['ndcg@10'] / base:.2f}x | {r['recall@10']:.3f} | {known} | "
-              f"{r['ms_per_query']:.1f} |", flush=True)
+        known = " | ".join(
+            f"{r[key]:.3f}" if key in r else "-" for key in ("known_item@1", "known_item@10", "known_item_mrr")
+        )
+        print(
+            f"| {name} | {r['ndcg@10']:.3f} | {r['ndcg@10'] / base:.2f}x | {r['recall@10']:.3f} | {known} | "
+            f"{r['ms_per_query']:.1f} |",
+            flush=True,
+        )
     return results
 
 
@@ -223,8 +261,12 @@ def paired_margin(better: list[list[float]], worse: list[list[float]], resamples
     diffs = [np.array(b) - np.array(w) for b, w in zip(better, worse, strict=True)]
     means = np.mean([rng.choice(d, (resamples, len(d))).mean(axis=1) for d in diffs], axis=0)
     low, high = np.percentile(means, (2.5, 97.5))
-    return {"margin": float(np.mean([d.mean() for d in diffs])), "ci95": (float(low), float(high)),
-            "won": int(sum((d > 0).sum() for d in diffs)), "lost": int(sum((d < 0).sum() for d in diffs))}
+    return {
+        "margin": float(np.mean([d.mean() for d in diffs])),
+        "ci95": (float(low), float(high)),
+        "won": int(sum((d > 0).sum() for d in diffs)),
+        "lost": int(sum((d < 0).sum() for d in diffs)),
+    }
 
 
 def margins(results: dict[str, dict]) -> dict:
@@ -239,8 +281,10 @@ def margins(results: dict[str, dict]) -> dict:
             for part in (f"keyword [{KEYWORD_ENGINES[0]}]", f"semantic [{model}]"):
                 m = paired_margin([hybrid["ndcg_per_query"]], [result[part]["ndcg_per_query"]])
                 table[f"{label}: hybrid [{model}] - {part}"] = m
-                print(f"| {label} | {model} | {hybrid['ndcg@10']:.3f} | {part} | {result[part]['ndcg@10']:.3f} | "
-                      f"{m['margin']:+.3f} | {m['ci95'][0]:+.3f} to {m['ci95'][1]:+.3f} | {m['won']} / {m['lost']} |")
+                print(
+                    f"| {label} | {model} | {hybrid['ndcg@10']:.3f} | {part} | {result[part]['ndcg@10']:.3f} | "
+                    f"{m['margin']:+.3f} | {m['ci95'][0]:+.3f} to {m['ci95'][1]:+.3f} | {m['won']} / {m['lost']} |"
+                )
     return table
 
 
@@ -261,8 +305,9 @@ def on_postgresql(path: Path, label: str, queries: list[dict], titles: dict[str,
         print(f"  copied into PostgreSQL in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         for model in map(model_label, MODELS):  # this data dir's vector index, from the copied embeddings
             with target.connect() as conn:
-                dim = conn.execute(text("SELECT length(vector) / 4 FROM embeddings WHERE model = :m LIMIT 1"),
-                                   {"m": model}).scalar()
+                dim = conn.execute(
+                    text("SELECT length(vector) / 4 FROM embeddings WHERE model = :m LIMIT 1"), {"m": model}
+                ).scalar()
             if dim:
                 build_vector_index(target, copy, model, dim, force=True)
         results = evaluate(copy, label, queries, titles, url, keyword_engines=("postgres",))
@@ -271,8 +316,9 @@ def on_postgresql(path: Path, label: str, queries: list[dict], titles: dict[str,
 
 
 KEYWORD_ONLY, SEMANTIC_ONLY, PLAIN_RRF = Fusion("rrf", 0.0, 60), Fusion("rrf", 1.0, 60), Fusion("rrf", 0.5, 60)
-FUSIONS = ([Fusion("rrf", w / 10, k) for k in (1, 5, 10, 20, 30, 60, 100) for w in range(2, 9)]
-           + [Fusion(method, w / 10) for method in ("convex", "zscore") for w in range(1, 10)])
+FUSIONS = [Fusion("rrf", w / 10, k) for k in (1, 5, 10, 20, 30, 60, 100) for w in range(2, 9)] + [
+    Fusion(method, w / 10) for method in ("convex", "zscore") for w in range(1, 10)
+]
 
 
 def fusion_lists(session, queries: list[dict], model: str) -> list[tuple]:
@@ -284,16 +330,22 @@ def fusion_lists(session, queries: list[dict], model: str) -> list[tuple]:
         query = SearchQuery(q["query"], model=model).validate()
         filters = build_filters(query)
         hits = keywords.search(parse_keyword_query(query.text), filters, CANDIDATE_DEPTH)
-        lists.append(([(h.paper_id, h.score) for h in hits],
-                      semantic_candidates(index, query, keywords, filters, CANDIDATE_DEPTH)))
+        lists.append(
+            (
+                [(h.paper_id, h.score) for h in hits],
+                semantic_candidates(index, query, keywords, filters, CANDIDATE_DEPTH),
+            )
+        )
     return lists
 
 
 def fused_metrics(lists: list[tuple], queries: list[dict], fusion: Fusion, floor: float, arxiv: dict) -> dict:
     """Per-query nDCG@10 and recall@10 of one fusion setting over one judged set."""
     ranked = [[arxiv[p] for p, _ in fuse_matches(kw, sem, fusion, floor)[:K]] for kw, sem in lists]
-    return {"ndcg": [ndcg_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)],
-            "recall": [recall_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)]}
+    return {
+        "ndcg": [ndcg_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)],
+        "recall": [recall_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)],
+    }
 
 
 def mean_ndcg(table: dict, fusion: Fusion, sets: list[str]) -> float:
@@ -312,16 +364,23 @@ def choose(table: dict, candidates: list[Fusion], sets: list[str], incumbent: Fu
        keeping what was measured before is the simplest guard against fitting that noise. An incumbent that is
        not eligible gives way to the best eligible setting.
     """
+
     def beats_parts(f: Fusion) -> bool:
-        return all(np.mean(table[f][n]["ndcg"]) > np.mean(table[part][n]["ndcg"])
-                   for n in sets for part in (KEYWORD_ONLY, SEMANTIC_ONLY))
+        return all(
+            np.mean(table[f][n]["ndcg"]) > np.mean(table[part][n]["ndcg"])
+            for n in sets
+            for part in (KEYWORD_ONLY, SEMANTIC_ONLY)
+        )
 
     eligible = [f for f in candidates if beats_parts(f)] or candidates
     best = max(eligible, key=lambda f: mean_ndcg(table, f, sets))
     margin = paired_margin([table[best][n]["ndcg"] for n in sets], [table[incumbent][n]["ndcg"] for n in sets])
     keep = incumbent in eligible and margin["ci95"][0] <= 0
-    return (incumbent if keep else best), {"best": best.describe(), "incumbent_eligible": incumbent in eligible,
-                                           **margin}
+    return (incumbent if keep else best), {
+        "best": best.describe(),
+        "incumbent_eligible": incumbent in eligible,
+        **margin,
+    }
 
 
 def sweep(path: Path, judged: dict[str, list[dict]]) -> dict:
@@ -337,29 +396,39 @@ def sweep(path: Path, judged: dict[str, list[dict]]) -> dict:
         for model in MODELS:
             floor, incumbent = similarity_floor(model_label(model)), fusion_for(model_label(model))
             lists = {name: fusion_lists(session, queries, model) for name, queries in judged.items()}
-            table = {f: {name: fused_metrics(lists[name], judged[name], f, floor, arxiv) for name in names}
-                     for f in dict.fromkeys([*FUSIONS, KEYWORD_ONLY, SEMANTIC_ONLY, incumbent])}
+            table = {
+                f: {name: fused_metrics(lists[name], judged[name], f, floor, arxiv) for name in names}
+                for f in dict.fromkeys([*FUSIONS, KEYWORD_ONLY, SEMANTIC_ONLY, incumbent])
+            }
             candidates = list(dict.fromkeys([*FUSIONS, incumbent]))
             ranked = sorted(candidates, key=lambda f: -mean_ndcg(table, f, names))
             chosen, against = choose(table, candidates, names, incumbent)
-            print(f"\n#### fusion sweep [{model}]: {len(candidates)} settings, ranked by the mean nDCG@10 of "
-                  f"{' and '.join(names)} (distractor run)\n")
+            print(
+                f"\n#### fusion sweep [{model}]: {len(candidates)} settings, ranked by the mean nDCG@10 of "
+                f"{' and '.join(names)} (distractor run)\n"
+            )
             print("| fusion | mean nDCG@10 | " + " | ".join(f"{n} nDCG@10 | recall@10" for n in names) + " |")
             print("|---|---|" + "---|---|" * len(names))
             rows = [(f"{i + 1}. {f.describe()}", f) for i, f in enumerate(ranked[:10])]
-            rows += [(f"**chosen: {chosen.describe()}**", chosen),
-                     (f"today's default: {incumbent.describe()}", incumbent),
-                     (f"plain RRF: {PLAIN_RRF.describe()}", PLAIN_RRF),
-                     ("keyword only", KEYWORD_ONLY), ("semantic only", SEMANTIC_ONLY),
-                     (f"worst: {ranked[-1].describe()}", ranked[-1])]
+            rows += [
+                (f"**chosen: {chosen.describe()}**", chosen),
+                (f"today's default: {incumbent.describe()}", incumbent),
+                (f"plain RRF: {PLAIN_RRF.describe()}", PLAIN_RRF),
+                ("keyword only", KEYWORD_ONLY),
+                ("semantic only", SEMANTIC_ONLY),
+                (f"worst: {ranked[-1].describe()}", ranked[-1]),
+            ]
             for label, f in rows:
-                cells = " | ".join(f"{np.mean(table[f][n]['ndcg']):.3f} | {np.mean(table[f][n]['recall']):.3f}"
-                                   for n in names)
+                cells = " | ".join(
+                    f"{np.mean(table[f][n]['ndcg']):.3f} | {np.mean(table[f][n]['recall']):.3f}" for n in names
+                )
                 print(f"| {label} | {mean_ndcg(table, f, names):.3f} | {cells} |")
-            print(f"\nThe best setting that beats both parts on every set, {against['best']}, against today's "
-                  f"default: {against['margin']:+.3f} mean nDCG@10, 95% interval {against['ci95'][0]:+.3f} to "
-                  f"{against['ci95'][1]:+.3f} ({against['won']} queries won, {against['lost']} lost); today's default "
-                  f"{'beats' if against['incumbent_eligible'] else 'does not beat'} both parts on every set.")
+            print(
+                f"\nThe best setting that beats both parts on every set, {against['best']}, against today's "
+                f"default: {against['margin']:+.3f} mean nDCG@10, 95% interval {against['ci95'][0]:+.3f} to "
+                f"{against['ci95'][1]:+.3f} ({against['won']} queries won, {against['lost']} lost); today's default "
+                f"{'beats' if against['incumbent_eligible'] else 'does not beat'} both parts on every set."
+            )
             print(f"\nThe chosen setting against each part [{model}] (paired bootstrap over each set's queries):\n")
             print("| set | chosen nDCG@10 | part | its nDCG@10 | margin | 95% interval |\n|---|---|---|---|---|---|")
             parts = {}
@@ -367,11 +436,15 @@ def sweep(path: Path, judged: dict[str, list[dict]]) -> dict:
                 for part, f in (("keyword only", KEYWORD_ONLY), ("semantic only", SEMANTIC_ONLY)):
                     m = paired_margin([table[chosen][name]["ndcg"]], [table[f][name]["ndcg"]])
                     parts[f"{name}: {part}"] = m
-                    print(f"| {name} | {np.mean(table[chosen][name]['ndcg']):.3f} | {part} | "
-                          f"{np.mean(table[f][name]['ndcg']):.3f} | {m['margin']:+.3f} | "
-                          f"{m['ci95'][0]:+.3f} to {m['ci95'][1]:+.3f} |")
-            print(f"\nLeave one set out [{model}]: a setting chosen on one set, measured on the other; by the rule "
-                  "above, and by the best mean alone (what choosing on one set without the guard would do).\n")
+                    print(
+                        f"| {name} | {np.mean(table[chosen][name]['ndcg']):.3f} | {part} | "
+                        f"{np.mean(table[f][name]['ndcg']):.3f} | {m['margin']:+.3f} | "
+                        f"{m['ci95'][0]:+.3f} to {m['ci95'][1]:+.3f} |"
+                    )
+            print(
+                f"\nLeave one set out [{model}]: a setting chosen on one set, measured on the other; by the rule "
+                "above, and by the best mean alone (what choosing on one set without the guard would do).\n"
+            )
             print("| chosen on | by | setting | nDCG@10 there | measured on | its nDCG@10 | the chosen setting's |")
             print("|---|---|---|---|---|---|---|")
             held_out = {}
@@ -381,14 +454,29 @@ def sweep(path: Path, judged: dict[str, list[dict]]) -> dict:
                     best_alone = max(candidates, key=lambda f, train=train: mean_ndcg(table, f, [train]))
                     for how, f in (("rule", by_rule), ("best alone", best_alone)):
                         held_out[f"{train} -> {test} ({how})"] = (f.describe(), float(np.mean(table[f][test]["ndcg"])))
-                        print(f"| {train} | {how} | {f.describe()} | {np.mean(table[f][train]['ndcg']):.3f} | {test} | "
-                              f"{np.mean(table[f][test]['ndcg']):.3f} | {np.mean(table[chosen][test]['ndcg']):.3f} |")
-            report[model] = {"chosen": chosen.describe(), "best_against_default": against, "against_parts": parts,
-                             "held_out": held_out,
-                             "settings": {f.describe(): {"mean_ndcg@10": mean_ndcg(table, f, names), **{
-                                 n: {"ndcg@10": float(np.mean(table[f][n]["ndcg"])),
-                                     "recall@10": float(np.mean(table[f][n]["recall"]))} for n in names}}
-                                 for f in table}}
+                        print(
+                            f"| {train} | {how} | {f.describe()} | {np.mean(table[f][train]['ndcg']):.3f} | {test} | "
+                            f"{np.mean(table[f][test]['ndcg']):.3f} | {np.mean(table[chosen][test]['ndcg']):.3f} |"
+                        )
+            report[model] = {
+                "chosen": chosen.describe(),
+                "best_against_default": against,
+                "against_parts": parts,
+                "held_out": held_out,
+                "settings": {
+                    f.describe(): {
+                        "mean_ndcg@10": mean_ndcg(table, f, names),
+                        **{
+                            n: {
+                                "ndcg@10": float(np.mean(table[f][n]["ndcg"])),
+                                "recall@10": float(np.mean(table[f][n]["recall"])),
+                            }
+                            for n in names
+                        },
+                    }
+                    for f in table
+                },
+            }
     return report
 
 
@@ -441,8 +529,10 @@ def floor_report(path: Path, queries: list[dict]) -> dict:
             hits = sorted(float(cosine(q["query"])[rows[arxiv[a]]]) for q in queries for a in q["relevant"])
             nonsense = max(float(cosine(t).max()) for t in NO_MATCH)
             floor = SIMILARITY_FLOOR_BY_MODEL[index.model]
-            print(f"| {model} | {floor} | {hits[0]:.3f} | {np.percentile(hits, 5):.3f} | {np.median(hits):.3f} | "
-                  f"{nonsense:.3f} |")
+            print(
+                f"| {model} | {floor} | {hits[0]:.3f} | {np.percentile(hits, 5):.3f} | {np.median(hits):.3f} | "
+                f"{nonsense:.3f} |"
+            )
             report[model] = {"floor": floor, "hits_min": hits[0], "no_match_max": nonsense}
         print("\n#### nDCG@10 with and without the floor; no-match queries answered with nothing\n")
         print(f"| retriever | nDCG@10 without | with floor | no-match empty without | with (of {len(NO_MATCH)}) |")
@@ -455,13 +545,18 @@ def floor_report(path: Path, queries: list[dict]) -> dict:
                         get_settings().search_similarity_floor = floor
                         ranked = run_queries(session, [q["query"] for q in queries], {"mode": mode, "model": model})
                         ndcg = sum(ndcg_at(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True))
-                        empty = sum(1 for r in run_queries(session, list(NO_MATCH), {"mode": mode, "model": model})
-                                    if not r)
+                        empty = sum(
+                            1 for r in run_queries(session, list(NO_MATCH), {"mode": mode, "model": model}) if not r
+                        )
                         row.append((ndcg / len(queries), empty))
                     (before, empty_before), (after, empty_after) = row
                     print(f"| {mode} [{model}] | {before:.3f} | {after:.3f} | {empty_before} | {empty_after} |")
-                    report[f"{mode} [{model}]"] = {"ndcg_without": before, "ndcg_with": after,
-                                                   "empty_without": empty_before, "empty_with": empty_after}
+                    report[f"{mode} [{model}]"] = {
+                        "ndcg_without": before,
+                        "ndcg_with": after,
+                        "empty_without": empty_before,
+                        "empty_with": empty_after,
+                    }
         finally:
             get_settings().search_similarity_floor = None
     return report
@@ -469,7 +564,6 @@ def floor_report(path: Path, queries: list[dict]) -> dict:
 
 def throughput(sample: Path, n: int) -> dict:
     """Abstracts embedded per second by each tier, on the first n papers of the sample, in this process."""
-
 
     texts = []
     with gzip.open(sample, "rb") as stream:
@@ -486,7 +580,7 @@ def throughput(sample: Path, n: int) -> dict:
         embedder.embed(texts[:16])  # warm up
         started = time.perf_counter()
         for start in range(0, len(texts), 64):
-            embedder.embed(texts[start:start + 64])
+            embedder.embed(texts[start : start + 64])
         rates[model] = len(texts) / (time.perf_counter() - started)
         print(f"| {model} | {getattr(embedder, 'device', 'cpu (numpy)')} | {rates[model]:.1f} |")
     return rates
@@ -498,10 +592,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help="Where the benchmark databases are kept.")
     parser.add_argument("--sweep", action="store_true", help="Also measure fusion settings.")
     parser.add_argument("--prune", action="store_true", help="Also measure pruning common words (used at scale).")
-    parser.add_argument("--postgresql", action="store_true",
-                        help="Also measure the distractor run on PostgreSQL (tsvector keyword engine).")
-    parser.add_argument("--floor", action="store_true",
-                        help="Only measure the similarity floor, on the demo run.")
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="Also measure the distractor run on PostgreSQL (tsvector keyword engine).",
+    )
+    parser.add_argument("--floor", action="store_true", help="Only measure the similarity floor, on the demo run.")
     parser.add_argument("--json", type=Path, help="Write every number here as JSON.")
     parser.add_argument("--throughput", type=int, metavar="N", help="Only measure embedding speed on N abstracts.")
     args = parser.parse_args(argv)
@@ -514,8 +610,10 @@ def main(argv: list[str] | None = None) -> int:
 
     titles = {r.arxiv_id: r.title for r in demo_records()}
     for name, queries in (("demo", judged), ("sample", sample_judged)):
-        print(f"{name} set: {len(queries)} judged queries, {sum(len(q['relevant']) for q in queries)} judgments",
-              file=sys.stderr)
+        print(
+            f"{name} set: {len(queries)} judged queries, {sum(len(q['relevant']) for q in queries)} judgments",
+            file=sys.stderr,
+        )
     print(f"{len(titles)} known-item titles", file=sys.stderr)
     runs = {"demo": (args.out / "relevance-demo", None), "distractors": (args.out / "distractors", args.sample)}
     if args.floor:
@@ -529,13 +627,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"preparing the {name} run in {path}", file=sys.stderr)
         prepare(path, sample)
     report["demo"] = evaluate(runs["demo"][0], "64 demo papers", judged, titles)
-    report["distractors"] = evaluate(runs["distractors"][0], "demo set: 64 demo papers + 19,995 distractors",
-                                     judged, titles)
+    report["distractors"] = evaluate(
+        runs["distractors"][0], "demo set: 64 demo papers + 19,995 distractors", judged, titles
+    )
     report["sample"] = evaluate(runs["distractors"][0], "sample set: the same 20,050 papers", sample_judged, {})
     report["margins"] = margins({"demo set": report["distractors"], "sample set": report["sample"]})
     if args.postgresql:
-        report["distractors_postgresql"] = on_postgresql(runs["distractors"][0], "the same on PostgreSQL (tsvector)",
-                                                         judged, titles)
+        report["distractors_postgresql"] = on_postgresql(
+            runs["distractors"][0], "the same on PostgreSQL (tsvector)", judged, titles
+        )
     if args.sweep:
         report["sweep"] = sweep(runs["distractors"][0], {"demo set": judged, "sample set": sample_judged})
     if args.prune:

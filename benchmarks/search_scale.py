@@ -87,8 +87,10 @@ def real_corpus() -> RealCorpus:
     use_data_dir(REAL)
     migrate()  # the cached collection may come from an older version: it is ours to upgrade
     with session_scope() as session:
-        rows = session.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :m ORDER BY paper_id"),
-                               {"m": model_label(MODEL)}).all()
+        rows = session.execute(
+            text("SELECT paper_id, vector FROM embeddings WHERE model = :m ORDER BY paper_id"),
+            {"m": model_label(MODEL)},
+        ).all()
         if len(rows) < SIZES["20k"]:
             raise SystemExit("the real 20k vectors are missing: run benchmarks/relevance.py first")
         papers = {p.id: p for p in session.scalars(select(Paper))}
@@ -126,7 +128,7 @@ def batches(corpus: RealCorpus, size: str):
         yield from generate(corpus, SIZES[size], batch=BATCH)
         return
     for start in range(0, len(corpus.records), BATCH):
-        yield corpus.records[start:start + BATCH], corpus.vectors[start:start + BATCH]
+        yield corpus.records[start : start + BATCH], corpus.vectors[start : start + BATCH]
 
 
 def build_vectors(engine, path: Path, dim: int, ann_min: int):
@@ -149,8 +151,7 @@ def build(size: str, backend: str, database_url: str | None) -> dict:
     engine = migrate()
     label = model_label(MODEL)
     timings = {"papers": 0.0, "vectors_table": 0.0}
-    wanted = text("SELECT arxiv_id, id FROM papers WHERE arxiv_id IN :ids").bindparams(
-        bindparam("ids", expanding=True))
+    wanted = text("SELECT arxiv_id, id FROM papers WHERE arxiv_id IN :ids").bindparams(bindparam("ids", expanding=True))
     for records, vectors in batches(corpus, size):
         started = time.perf_counter()
         with engine.begin() as conn:
@@ -194,11 +195,13 @@ def exact_twin(index, engine) -> FileVectorIndex:
     matrix = getattr(index, "matrix", None)
     if not isinstance(matrix, np.ndarray):  # pgvector's rows are read on demand: scan the stored vectors
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :m ORDER BY paper_id"),
-                                {"m": index.model}).all()
+            rows = conn.execute(
+                text("SELECT paper_id, vector FROM embeddings WHERE model = :m ORDER BY paper_id"), {"m": index.model}
+            ).all()
         ids = np.array([r.paper_id for r in rows], dtype=np.int64)
-        return FileVectorIndex(index.model, ids, np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4")
-                           .reshape(len(rows), -1))
+        return FileVectorIndex(
+            index.model, ids, np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), -1)
+        )
     return FileVectorIndex(index.model, index.ids, matrix)
 
 
@@ -268,8 +271,12 @@ def measure_bm25s(size: str, n_queries: int) -> dict:
         started = time.perf_counter()
         retriever.retrieve(bm25s.tokenize([query], show_progress=False), k=10, show_progress=False)
         times.append(1000 * (time.perf_counter() - started))
-    return {"build_s": built, "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
-            "peak_rss_mb": peak_rss_mb()}
+    return {
+        "build_s": built,
+        "p50_ms": float(np.percentile(times, 50)),
+        "p95_ms": float(np.percentile(times, 95)),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def child(args: list[str], database_url: str | None) -> dict:
@@ -315,7 +322,7 @@ def run_size(size: str, backend: str, url: str | None, args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="20k,100k,1m", help="On SQLite, comma-separated: 5k, 20k, 100k, 1m.")
-    parser.add_argument("--postgres-sizes", default="20k,100k", help="On PostgreSQL (\"\" for none).")
+    parser.add_argument("--postgres-sizes", default="20k,100k", help='On PostgreSQL ("" for none).')
     parser.add_argument("--queries", type=int, default=200, help="Queries timed per mode.")
     parser.add_argument("--rebuild", action="store_true", help="Build SQLite again even when a built copy exists.")
     parser.add_argument("--no-bm25s", dest="bm25s", action="store_false", help="Leave out the bm25s baseline.")
@@ -325,9 +332,13 @@ def main(argv: list[str] | None = None) -> int:
     plan = [(s, "sqlite") for s in split(args.sizes)] + [(s, "postgresql") for s in split(args.postgres_sizes)]
     if args.step:  # inside a child process
         size, url = plan[0][0], os.environ.get("DAILYPAPERS_DATABASE_URL") or None
-        data = (build(size, args.backend, url) if args.step == "build"
-                else measure(size, args.backend, url, args.queries) if args.step == "measure"
-                else measure_bm25s(size, args.queries))
+        data = (
+            build(size, args.backend, url)
+            if args.step == "build"
+            else measure(size, args.backend, url, args.queries)
+            if args.step == "measure"
+            else measure_bm25s(size, args.queries)
+        )
         print(json.dumps(data))
         return 0
 
@@ -336,8 +347,12 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     with databases([f"scale_{s}" for s, b in plan if b == "postgresql"]) as urls:
         for size, backend in plan:
-            rows.append({**run_size(size, backend, urls[f"scale_{size}"] if backend == "postgresql" else None, args),
-                         "load_average_after": os.getloadavg()[0]})
+            rows.append(
+                {
+                    **run_size(size, backend, urls[f"scale_{size}"] if backend == "postgresql" else None, args),
+                    "load_average_after": os.getloadavg()[0],
+                }
+            )
             # written after each size, so that a failure later in a long run keeps what was measured
             (OUT / f"search_scale-{name}.json").write_text(json.dumps(rows, indent=1))
     print(f"\nload average at the end: {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} now")
@@ -358,27 +373,37 @@ def print_tables(rows: list[dict]) -> None:
     print("|---|---|---|---|---|---|")
     for r in rows:
         where = f"| {r['count']:,} | {r['backend']} |"
-        print(f"{where} keyword ({r['keyword_engine']}) | {r['keyword']['p50_ms']:.1f} | {r['keyword']['p95_ms']:.1f} "
-              "| - |")
+        print(
+            f"{where} keyword ({r['keyword_engine']}) | {r['keyword']['p50_ms']:.1f} | {r['keyword']['p95_ms']:.1f} "
+            "| - |"
+        )
         for mode in ("semantic", "hybrid"):
             a, e = r[mode], r[f"{mode}_exact"]
             print(f"{where} {mode} | {a['p50_ms']:.1f} | {a['p95_ms']:.1f} | {e['p50_ms']:.1f} / {e['p95_ms']:.1f} |")
     print("\n| papers | database | keyword engine | p50 ms | p95 ms | queries | index build s | peak MB |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['count']:,} | {r['backend']} | {r['keyword_engine']} (default) | {r['keyword']['p50_ms']:.1f} | "
-              f"{r['keyword']['p95_ms']:.1f} | {r['queries']} | {r['keyword_index']:.1f} | - |")
+        print(
+            f"| {r['count']:,} | {r['backend']} | {r['keyword_engine']} (default) | {r['keyword']['p50_ms']:.1f} | "
+            f"{r['keyword']['p95_ms']:.1f} | {r['queries']} | {r['keyword_index']:.1f} | - |"
+        )
         for name, e in r["engines"].items():
-            print(f"| {r['count']:,} | {r['backend']} | {name} | {e['p50_ms']:.1f} | {e['p95_ms']:.1f} | "
-                  f"{e.get('queries', r['queries'])} | {e.get('build_s', 0.0):.1f} | {e.get('peak_rss_mb', 0):.0f} |")
-    print("\n| papers | database | vector index | ANN recall@10 | query embedding ms | papers s | vectors table s | "
-          "keyword index s | exact matrix s | matrix + HNSW s | build peak MB | search peak MB |")
+            print(
+                f"| {r['count']:,} | {r['backend']} | {name} | {e['p50_ms']:.1f} | {e['p95_ms']:.1f} | "
+                f"{e.get('queries', r['queries'])} | {e.get('build_s', 0.0):.1f} | {e.get('peak_rss_mb', 0):.0f} |"
+            )
+    print(
+        "\n| papers | database | vector index | ANN recall@10 | query embedding ms | papers s | vectors table s | "
+        "keyword index s | exact matrix s | matrix + HNSW s | build peak MB | search peak MB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['count']:,} | {r['backend']} | {r['vector_index']} | {r['ann_recall@10']:.3f} | "
-              f"{r['embed_ms_mean']:.1f} | {r['papers']:.1f} | {r['vectors_table']:.1f} | {r['keyword_index']:.1f} | "
-              f"{r['exact_matrix']:.1f} | {r['matrix_and_hnsw']:.1f} | {r['build_peak_rss_mb']:.0f} | "
-              f"{r['search_peak_rss_mb']:.0f} |")
+        print(
+            f"| {r['count']:,} | {r['backend']} | {r['vector_index']} | {r['ann_recall@10']:.3f} | "
+            f"{r['embed_ms_mean']:.1f} | {r['papers']:.1f} | {r['vectors_table']:.1f} | {r['keyword_index']:.1f} | "
+            f"{r['exact_matrix']:.1f} | {r['matrix_and_hnsw']:.1f} | {r['build_peak_rss_mb']:.0f} | "
+            f"{r['search_peak_rss_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

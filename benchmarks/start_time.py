@@ -37,8 +37,9 @@ def ensure_demo() -> None:
     if (OUT / "data" / "dailypapers.db").exists():
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    subprocess.run([PYTHON, "-m", "dailypapers.cli", "demo", "--no-serve"], env=environment(), check=True,
-                   capture_output=True)
+    subprocess.run(
+        [PYTHON, "-m", "dailypapers.cli", "demo", "--no-serve"], env=environment(), check=True, capture_output=True
+    )
 
 
 def timed(command: list[str]) -> tuple[float, float]:
@@ -70,8 +71,12 @@ def serve_times(query: str) -> tuple[float, float, float]:
     the first search page."""
     port = free_port()
     started = time.perf_counter()
-    server = subprocess.Popen([PYTHON, "-m", "dailypapers.cli", "serve", "--port", str(port)], env=environment(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [PYTHON, "-m", "dailypapers.cli", "serve", "--port", str(port)],
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             while True:
@@ -101,8 +106,17 @@ def main() -> None:
         "python -c pass (baseline)": [PYTHON, "-c", "pass"],
         "import dailypapers (baseline)": [PYTHON, "-c", "import dailypapers"],
         "dailypapers search (hybrid)": [PYTHON, "-m", "dailypapers.cli", "search", args.query, "--limit", "3"],
-        "dailypapers search --mode keyword": [PYTHON, "-m", "dailypapers.cli", "search", args.query, "--limit", "3",
-                                              "--mode", "keyword"],
+        "dailypapers search --mode keyword": [
+            PYTHON,
+            "-m",
+            "dailypapers.cli",
+            "search",
+            args.query,
+            "--limit",
+            "3",
+            "--mode",
+            "keyword",
+        ],
     }
     results = {name: [] for name in commands}
     served = []
@@ -120,10 +134,14 @@ def main() -> None:
         goal = f"<= {goals[name]} s: {'met' if median <= goals[name] else 'NOT met'}" if name in goals else ""
         print(f"{name:40} {median:9.2f} {min(walls):7.2f} {statistics.median(c for _, c in runs):6.2f}  {goal}")
     ready = statistics.median(r for r, _, _ in served)
-    print(f"{'serve: /readyz answers 200':40} {ready:9.2f} {min(r for r, _, _ in served):7.2f} "
-          f"{statistics.median(c for _, _, c in served):6.2f}  <= 5 s: {'met' if ready <= 5 else 'NOT met'}")
-    print(f"{'serve: first search page':40} {statistics.median(s for _, s, _ in served):9.2f} "
-          f"{min(s for _, s, _ in served):7.2f}")
+    print(
+        f"{'serve: /readyz answers 200':40} {ready:9.2f} {min(r for r, _, _ in served):7.2f} "
+        f"{statistics.median(c for _, _, c in served):6.2f}  <= 5 s: {'met' if ready <= 5 else 'NOT met'}"
+    )
+    print(
+        f"{'serve: first search page':40} {statistics.median(s for _, s, _ in served):9.2f} "
+        f"{min(s for _, s, _ in served):7.2f}"
+    )
 
 
 if __name__ == "__main__":

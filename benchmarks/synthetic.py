@@ -32,12 +32,12 @@ class RealCorpus:
 def nearest_neighbours(vectors: np.ndarray, k: int = 10, chunk: int = 2048) -> np.ndarray:
     out = np.zeros((len(vectors), k), dtype=np.int64)
     for start in range(0, len(vectors), chunk):
-        scores = vectors[start:start + chunk] @ vectors.T
+        scores = vectors[start : start + chunk] @ vectors.T
         for row in range(scores.shape[0]):
             scores[row, start + row] = -np.inf
         top = np.argpartition(-scores, k, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1)
-        out[start:start + chunk] = np.take_along_axis(top, order, axis=1)
+        out[start : start + chunk] = np.take_along_axis(top, order, axis=1)
     return out
 
 
@@ -47,8 +47,9 @@ def synthetic_id(i: int) -> str:
     return f"{90 + month // 12:02d}{month % 12 + 1:02d}.{i % 99_999 + 1:05d}"
 
 
-def generate(corpus: RealCorpus, n: int, seed: int = SEED, batch: int = 10_000) -> Iterator[
-        tuple[list[PaperRecord], np.ndarray]]:
+def generate(
+    corpus: RealCorpus, n: int, seed: int = SEED, batch: int = 10_000
+) -> Iterator[tuple[list[PaperRecord], np.ndarray]]:
     """Batches of (records, vectors) for n synthetic papers."""
     rng = np.random.default_rng(seed)
     sentences = [_SENTENCE.split(r.abstract) for r in corpus.records]
@@ -67,17 +68,26 @@ def generate(corpus: RealCorpus, n: int, seed: int = SEED, batch: int = 10_000) 
             b, o = corpus.records[base[j]], corpus.records[other[j]]
             words_b, words_o = b.title.split(), o.title.split()
             cut = int(rng.integers(1, max(2, len(words_b))))
-            title = " ".join(words_b[:cut] + words_o[len(words_o) * cut // max(1, len(words_b)):]) or b.title
+            title = " ".join(words_b[:cut] + words_o[len(words_o) * cut // max(1, len(words_b)) :]) or b.title
             mine = [s for s in sentences[base[j]] if rng.random() < 0.7]
             theirs = [s for s in sentences[other[j]] if rng.random() < 0.3]
             abstract = " ".join(mine + theirs) or b.abstract
             authors = list(b.authors[: max(1, len(b.authors) - 1)]) + list(o.authors[:1])
-            published = (b.published_at or o.published_at)
+            published = b.published_at or o.published_at
             if published is not None:
                 published = published + timedelta(days=int(rng.integers(-400, 400)))
-            records.append(PaperRecord(
-                arxiv_id=synthetic_id(start + j), version=1, title=title, abstract=abstract, authors=authors,
-                categories=list(b.categories), primary_category=b.primary_category, published_at=published,
-                updated_at=published, code_url=b.code_url if rng.random() < 0.5 else None,
-            ))
+            records.append(
+                PaperRecord(
+                    arxiv_id=synthetic_id(start + j),
+                    version=1,
+                    title=title,
+                    abstract=abstract,
+                    authors=authors,
+                    categories=list(b.categories),
+                    primary_category=b.primary_category,
+                    published_at=published,
+                    updated_at=published,
+                    code_url=b.code_url if rng.random() < 0.5 else None,
+                )
+            )
         yield records, vectors

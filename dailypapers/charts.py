@@ -23,8 +23,14 @@ if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
 LEGEND_CHARS = 40  # a long query is shortened in the legend; the table below the chart shows it whole
-STYLE: dict[RcKeyType, object] = {"svg.hashsalt": "dailypapers", "svg.fonttype": "none", "text.usetex": False,
-                                  "font.size": 10, "axes.spines.top": False, "axes.spines.right": False}
+STYLE: dict[RcKeyType, object] = {
+    "svg.hashsalt": "dailypapers",
+    "svg.fonttype": "none",
+    "text.usetex": False,
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 # Line colours readable on light and dark backgrounds alike (the PNG and a standalone SVG use them as they are).
 PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed")
 _INK = "#010203"  # stand-in for the text colour; no real chart uses it
@@ -35,7 +41,7 @@ _STYLE_ELEMENT = re.compile(r"<style\b.*?</style>", re.S)
 
 def _label(text: str) -> str:
     text = xml_safe(text)  # matplotlib escapes markup, not the characters XML 1.0 forbids
-    return text if len(text) <= LEGEND_CHARS else text[:LEGEND_CHARS - 1] + "…"
+    return text if len(text) <= LEGEND_CHARS else text[: LEGEND_CHARS - 1] + "…"
 
 
 def _colour_svg(svg: str) -> str:
@@ -49,12 +55,14 @@ def _colour_svg(svg: str) -> str:
 def _label_svg(svg: str, title: str) -> str:
     """role="img", an accessible name and a <title>: a screen reader hears what the chart shows."""
     text = escape(xml_safe(title), quote=True)
-    return re.sub(r"<svg\b([^>]*)>", lambda m: f'<svg{m[1]} role="img" aria-label="{text}"><title>{text}</title>',
-                  svg, count=1)
+    return re.sub(
+        r"<svg\b([^>]*)>", lambda m: f'<svg{m[1]} role="img" aria-label="{text}"><title>{text}</title>', svg, count=1
+    )
 
 
-def trend_chart(months: list[str], series: list[tuple[str, list[float | None]]], fmt: str = "svg",
-                title: str = "") -> bytes:
+def trend_chart(
+    months: list[str], series: list[tuple[str, list[float | None]]], fmt: str = "svg", title: str = ""
+) -> bytes:
     """A line per (query, shares of papers per month), shares as percentages, None for a month without papers
     (a gap in the line); `fmt` is svg or png; `title` names the SVG for screen readers."""
     # deferred: matplotlib takes a noticeable time to import, and only charts need it
@@ -66,8 +74,15 @@ def trend_chart(months: list[str], series: list[tuple[str, list[float | None]]],
     svg = fmt == "svg"
     ink = _INK if svg else "#16181d"
     colours = _STAND_INS if svg else PALETTE
-    style: dict[RcKeyType, object] = {**STYLE, "text.color": ink, "axes.labelcolor": ink, "axes.edgecolor": ink,
-                                      "xtick.color": ink, "ytick.color": ink, "grid.color": ink}
+    style: dict[RcKeyType, object] = {
+        **STYLE,
+        "text.color": ink,
+        "axes.labelcolor": ink,
+        "axes.edgecolor": ink,
+        "xtick.color": ink,
+        "ytick.color": ink,
+        "grid.color": ink,
+    }
     with matplotlib.rc_context(style):
         figure = Figure(figsize=(8, 4), dpi=100, layout="constrained")
         if svg:
@@ -75,17 +90,30 @@ def trend_chart(months: list[str], series: list[tuple[str, list[float | None]]],
         axes = figure.subplots()
         axes.patch.set_alpha(0)
         positions = range(len(months))
-        lines = [axes.plot(positions, [math.nan if share is None else 100 * share for share in shares],
-                           marker="o", markersize=4, linewidth=2, color=colours[i % len(colours)])[0]
-                 for i, (_, shares) in enumerate(series)]
+        lines = [
+            axes.plot(
+                positions,
+                [math.nan if share is None else 100 * share for share in shares],
+                marker="o",
+                markersize=4,
+                linewidth=2,
+                color=colours[i % len(colours)],
+            )[0]
+            for i, (_, shares) in enumerate(series)
+        ]
         step = max(1, len(months) // 12)  # at most about a dozen month labels
         axes.set_xticks(list(positions)[::step], months[::step], rotation=45, ha="right")
         axes.set_ylabel("share of the month's papers (%)")
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)
         # Above the plot, not over the lines: a share can reach 100%.
-        legend = figure.legend(lines, [_label(query) for query, _ in series], loc="outside upper left",
-                               ncols=min(len(series), 2), frameon=False)
+        legend = figure.legend(
+            lines,
+            [_label(query) for query, _ in series],
+            loc="outside upper left",
+            ncols=min(len(series), 2),
+            frameon=False,
+        )
         for text in legend.get_texts():
             text.set_parse_math(False)
         buffer = io.BytesIO()

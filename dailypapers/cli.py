@@ -18,11 +18,31 @@ from dailypapers.errors import BadSetting, DailyPapersError
 # The module of dailypapers.commands that registers each top-level command (or group) on `app`. A command
 # imports only its own module: `import` does not pay for the digest's scikit-learn or the MCP SDK.
 COMMAND_MODULES = {
-    "ingest": "arxiv", "harvest": "arxiv", "demo": "demo", "serve": "demo", "digest": "digest",
-    "subscribe": "digest", "unsubscribe": "digest", "scheduler": "jobs", "worker": "jobs", "jobs": "jobs",
-    "library": "library", "recommend": "library", "mcp": "mcp", "migrate": "migrate", "db": "papers",
-    "import": "papers", "export": "papers", "stats": "papers", "index": "indexing", "search": "search",
-    "related": "search", "trends": "trends", "users": "users", "thumbnails": "arxiv", "backup": "backup",
+    "ingest": "arxiv",
+    "harvest": "arxiv",
+    "demo": "demo",
+    "serve": "demo",
+    "digest": "digest",
+    "subscribe": "digest",
+    "unsubscribe": "digest",
+    "scheduler": "jobs",
+    "worker": "jobs",
+    "jobs": "jobs",
+    "library": "library",
+    "recommend": "library",
+    "mcp": "mcp",
+    "migrate": "migrate",
+    "db": "papers",
+    "import": "papers",
+    "export": "papers",
+    "stats": "papers",
+    "index": "indexing",
+    "search": "search",
+    "related": "search",
+    "trends": "trends",
+    "users": "users",
+    "thumbnails": "arxiv",
+    "backup": "backup",
     "restore": "restore",
 }
 
@@ -80,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("DAILYPAPERS_DEBUG"):
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(f"error: unexpected {type(exc).__name__}: {first[:300]} (set DAILYPAPERS_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {first[:300]} (set DAILYPAPERS_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 70
     return code if isinstance(code, int) else 0
 

@@ -28,8 +28,9 @@ def _in_range(year: str) -> bool:
     return MIN_YEAR <= int(year) <= MAX_YEAR
 
 
-def _parse(text: str | None, pattern: re.Pattern[str], build: Callable[..., date], label: str | None,
-           expected: str) -> date:
+def _parse(
+    text: str | None, pattern: re.Pattern[str], build: Callable[..., date], label: str | None, expected: str
+) -> date:
     """`build` takes the pattern's numbers; a match it refuses (month 13, week 54) is not a date either."""
     text = (text or "").strip()
     match = pattern.match(text)
@@ -48,14 +49,18 @@ def parse_day(text: str | None, label: str | None = None) -> date:
 
 def parse_week(text: str | None, label: str | None = None) -> date:
     """YYYY-Www: the Monday of that ISO week."""
-    return _parse(text, _WEEK, lambda year, week: date.fromisocalendar(year, week, 1), label,
-                  "an ISO week (YYYY-Www, e.g. 2025-W09)")
+    return _parse(
+        text,
+        _WEEK,
+        lambda year, week: date.fromisocalendar(year, week, 1),
+        label,
+        "an ISO week (YYYY-Www, e.g. 2025-W09)",
+    )
 
 
 def parse_month(text: str | None, label: str | None = None) -> date:
     """YYYY-MM: the first day of that month."""
-    return _parse(text, _MONTH, lambda year, month: date(year, month, 1), label,
-                  "a month (YYYY-MM, e.g. 2025-02)")
+    return _parse(text, _MONTH, lambda year, month: date(year, month, 1), label, "a month (YYYY-MM, e.g. 2025-02)")
 
 
 def optional_day(text: str | None, label: str | None = None) -> date | None:

@@ -37,8 +37,10 @@ def citation_key(paper: Paper) -> str:
 
 
 def _bibtex_entry(paper: Paper) -> str:
-    fields = [("title", "{" + _bibtex_text(paper.title) + "}"),  # inner braces keep the title's capitals
-              ("author", " and ".join(_bibtex_text(a) for a in paper.authors))]
+    fields = [
+        ("title", "{" + _bibtex_text(paper.title) + "}"),  # inner braces keep the title's capitals
+        ("author", " and ".join(_bibtex_text(a) for a in paper.authors)),
+    ]
     if paper.published_at:
         fields.append(("year", str(paper.published_at.year)))
     fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
@@ -76,9 +78,16 @@ def csl_item(paper: Paper) -> dict:
     for name in paper.authors:
         given, family = split_name(name)
         authors.append({"family": family, "given": given} if given else {"family": family})
-    item: dict[str, Any] = {"id": paper.arxiv_id, "type": "article", "title": paper.title, "author": authors,
-            "publisher": "arXiv", "number": f"arXiv:{paper.arxiv_id}", "URL": paper.abs_url,
-            "abstract": paper.abstract}
+    item: dict[str, Any] = {
+        "id": paper.arxiv_id,
+        "type": "article",
+        "title": paper.title,
+        "author": authors,
+        "publisher": "arXiv",
+        "number": f"arXiv:{paper.arxiv_id}",
+        "URL": paper.abs_url,
+        "abstract": paper.abstract,
+    }
     if paper.published_at:
         day = paper.published_at
         item["issued"] = {"date-parts": [[day.year, day.month, day.day]]}
@@ -121,6 +130,12 @@ FORMATS = {
     "bib": ExportFormat("bib", "application/x-bibtex; charset=utf-8", _bibtex_entry),
     "ris": ExportFormat("ris", "application/x-research-info-systems; charset=utf-8", _ris_entry),
     # a JSON array, an item a line
-    "json": ExportFormat("json", "application/vnd.citationstyles.csl+json; charset=utf-8", _csl_json_entry,
-                         between=",\n", opening="[\n", closing="\n]\n"),
+    "json": ExportFormat(
+        "json",
+        "application/vnd.citationstyles.csl+json; charset=utf-8",
+        _csl_json_entry,
+        between=",\n",
+        opening="[\n",
+        closing="\n]\n",
+    ),
 }

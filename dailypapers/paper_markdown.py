@@ -23,6 +23,12 @@ def paper_markdown(paper: Paper, base_url: str) -> str:
         lines += [f"Keywords: {', '.join(paper.ai_keywords)}", ""]
     if paper.ai_summary:  # picked sentences of the abstract, not generated text: say so
         lines += ["## Summary (extractive: sentences of the abstract)", "", paper.ai_summary.strip(), ""]
-    lines += ["## Abstract", "", paper.abstract.strip(), "",
-              f"Discussion: {base_url.rstrip('/')}/papers/{paper.arxiv_id}", ""]
+    lines += [
+        "## Abstract",
+        "",
+        paper.abstract.strip(),
+        "",
+        f"Discussion: {base_url.rstrip('/')}/papers/{paper.arxiv_id}",
+        "",
+    ]
     return "\n".join(lines)

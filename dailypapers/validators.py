@@ -16,14 +16,16 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Deliberately plain: an ASCII address with no spaces, quotes or line breaks (those would let a caller
 # smuggle extra mail headers), and a domain with at least one dot.
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 # arXiv's archives, current and retired, and the subject classes of each (arxiv.org/category_taxonomy, the
 # aliases included: cs.NA is math.NA, math.IT is cs.IT, eess.SY is cs.SY, stat.TH is math.ST, ...).
 # A category is an archive (cs: all of computer science) or ARCHIVE.SUBJECT, in arXiv's spelling.
 SUBJECT_CLASSES = {
     "cs": "AI AR CC CE CG CL CR CV CY DB DC DL DM DS ET FL GL GR GT HC IR IT LG LO MA MM MS NA NE NI OH OS PF PL RO "
-          "SC SD SE SI SY",
+    "SC SD SE SI SY",
     "econ": "EM GN TH",
     "eess": "AS IV SP SY",
     "math": "AC AG AP AT CA CO CT CV DG DS FA GM GN GR GT HO IT KT LO MG MP NA NT OA OC PR QA RA RT SG SP ST",
@@ -31,20 +33,26 @@ SUBJECT_CLASSES = {
     "cond-mat": "dis-nn mes-hall mtrl-sci other quant-gas soft stat-mech str-el supr-con",
     "nlin": "AO CD CG PS SI",
     "physics": "acc-ph ao-ph app-ph atm-clus atom-ph bio-ph chem-ph class-ph comp-ph data-an ed-ph flu-dyn gen-ph "
-               "geo-ph hist-ph ins-det med-ph optics plasm-ph pop-ph soc-ph space-ph",
+    "geo-ph hist-ph ins-det med-ph optics plasm-ph pop-ph soc-ph space-ph",
     "q-bio": "BM CB GN MN NC OT PE QM SC TO",
     "q-fin": "CP EC GN MF PM PR RM ST TR",
     "stat": "AP CO ME ML OT TH",
 }
-ARCHIVES = frozenset("""
+ARCHIVES = frozenset(
+    """
 acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg comp-gas cond-mat cs dg-ga
 econ eess funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph mtrl-th nlin nucl-ex nucl-th patt-sol physics
 plasm-ph q-alg q-bio q-fin quant-ph solv-int stat supr-con
-""".split())
+""".split()
+)
 # Every category, by its lower-case spelling: what a person types is matched whatever its case.
-CATEGORIES = {name.lower(): name for name in (*ARCHIVES, *(f"{archive}.{subject}"
-                                                           for archive, subjects in SUBJECT_CLASSES.items()
-                                                           for subject in subjects.split()))}
+CATEGORIES = {
+    name.lower(): name
+    for name in (
+        *ARCHIVES,
+        *(f"{archive}.{subject}" for archive, subjects in SUBJECT_CLASSES.items() for subject in subjects.split()),
+    )
+}
 
 
 def xml_safe(text: str, replacement: str = "") -> str:
@@ -98,6 +106,8 @@ def forge_url(value: object) -> str | None:
     if parts.hostname in GITHUB_HOSTS and (len(segments) < 2 or parts.query or parts.fragment):
         return None
     return url
+
+
 def email_address(text: str | None) -> str:
     """The address, stripped; InvalidInput unless it is a plain ASCII address we can send mail to."""
     address = (text or "").strip()
@@ -112,8 +122,9 @@ def arxiv_category(text: str) -> str:
     """An arXiv category (cs.LG) or archive (cs), in arXiv's spelling; InvalidInput names one arXiv does not have."""
     canonical = CATEGORIES.get(text.strip().lower())
     if canonical is None:
-        raise InvalidInput(f"not an arXiv category: {text[:40]!r} (e.g. cs.LG, hep-th, astro-ph.CO, or cs for "
-                           "all of computer science)")
+        raise InvalidInput(
+            f"not an arXiv category: {text[:40]!r} (e.g. cs.LG, hep-th, astro-ph.CO, or cs for all of computer science)"
+        )
     return canonical
 
 

@@ -76,9 +76,16 @@ def export_onnx(source: Path, target: Path) -> None:
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
     axes = {0: "batch", 1: "tokens"}
     with torch.inference_mode():
-        torch.onnx.export(LastHiddenState(), (ids, (ids != 0).long()), str(target), dynamo=False, opset_version=17,
-                          input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
-                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes})
+        torch.onnx.export(
+            LastHiddenState(),
+            (ids, (ids != 0).long()),
+            str(target),
+            dynamo=False,
+            opset_version=17,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+        )
 
 
 def write_openvino(onnx_file: Path, source: Path) -> None:
@@ -131,8 +138,9 @@ def write_reference(source: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--onnx-out", type=Path, help="also keep the fp32 ONNX export here (for benchmarks)")
-    parser.add_argument("--skip-static", action="store_true", help="leave the static tier as it is (distilling "
-                        "it takes minutes)")
+    parser.add_argument(
+        "--skip-static", action="store_true", help="leave the static tier as it is (distilling it takes minutes)"
+    )
     args = parser.parse_args()
     source = upstream_folder()
     with tempfile.TemporaryDirectory() as scratch:

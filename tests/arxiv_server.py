@@ -43,10 +43,30 @@ OAI_TOKENS = {
     "436115|406001": "built--ListRecords-arXiv-page2-final.xml",
 }
 # The papers of the arXivRaw chain above, and of the arXiv chain: what a full harvest must store.
-RAW_CHAIN_IDS = ["0704.0471", "0704.0716", "0704.0874", "0704.1109", "0704.1114", "0704.1586",
-                 "0801.3673", "0801.3674", "0801.3675", "0801.3676", "0801.3677", "1302.2146"]
-ARXIV_CHAIN_IDS = ["1302.0649", "1302.0650", "1302.0651", "1302.0654", "1302.0749",
-                   "1302.0652", "1302.0653", "1302.0655"]
+RAW_CHAIN_IDS = [
+    "0704.0471",
+    "0704.0716",
+    "0704.0874",
+    "0704.1109",
+    "0704.1114",
+    "0704.1586",
+    "0801.3673",
+    "0801.3674",
+    "0801.3675",
+    "0801.3676",
+    "0801.3677",
+    "1302.2146",
+]
+ARXIV_CHAIN_IDS = [
+    "1302.0649",
+    "1302.0650",
+    "1302.0651",
+    "1302.0654",
+    "1302.0749",
+    "1302.0652",
+    "1302.0653",
+    "1302.0655",
+]
 
 
 def read(path: Path) -> bytes:
@@ -67,7 +87,7 @@ def recorded_entries() -> dict[str, bytes]:
 def atom_feed(entries: list[bytes], total: int, start: int, per_page: int) -> bytes:
     """A feed with the recorded listing's own header, its OpenSearch numbers set for this page."""
     head = API.joinpath("search-all-electron.xml").read_bytes()
-    head = head[:head.index(b"  <entry>")]
+    head = head[: head.index(b"  <entry>")]
     head = re.sub(rb"(<opensearch:totalResults[^>]*>)\d+", rb"\g<1>" + str(total).encode(), head)
     head = re.sub(rb"(<opensearch:startIndex[^>]*>)\d+", rb"\g<1>" + str(start).encode(), head)
     head = re.sub(rb"(<opensearch:itemsPerPage[^>]*>)\d+", rb"\g<1>" + str(per_page).encode(), head)
@@ -137,8 +157,12 @@ class FakeArxiv:
 
     def env(self) -> dict[str, str]:
         """Settings that point every arXiv client here, PDFs (thumbnails) on as they are by default."""
-        return {"DAILYPAPERS_ARXIV_API_URL": self.api_url, "DAILYPAPERS_ARXIV_OAI_URL": self.oai_url,
-                "DAILYPAPERS_ARXIV_PDF_URL": self.pdf_url, "DAILYPAPERS_FETCH_PDFS": "true"}
+        return {
+            "DAILYPAPERS_ARXIV_API_URL": self.api_url,
+            "DAILYPAPERS_ARXIV_OAI_URL": self.oai_url,
+            "DAILYPAPERS_ARXIV_PDF_URL": self.pdf_url,
+            "DAILYPAPERS_FETCH_PDFS": "true",
+        }
 
     def pdf_requests(self) -> list[str]:
         return [seen.path for seen in self.requests if seen.path.startswith("/pdf/")]
@@ -168,7 +192,7 @@ class FakeArxiv:
             body = atom_feed(found, len(found), 0, per_page)
         else:
             listing = self.listing()
-            body = atom_feed(listing[start:start + per_page], len(listing), start, per_page)
+            body = atom_feed(listing[start : start + per_page], len(listing), start, per_page)
         return Reply(200, body, {"Content-Type": "application/atom+xml; charset=UTF-8"})
 
     def _pdf(self, arxiv_id: str) -> Reply:

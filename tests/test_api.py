@@ -43,12 +43,21 @@ def test_papers_listing_pages_with_a_cursor(settings, session):
     assert c.get("/api/papers?limit=1000").json() == {"error": "limit: Input should be less than or equal to 100"}
 
 
-@pytest.mark.parametrize("path,status", [
-    ("/api/papers/2501.99999", 404), ("/api/papers/garbage", 404), ("/api/daily_papers?date=2025-1-1", 400),
-    ("/api/daily_papers?p=abc", 400), ("/api/papers/search?q=" + "a" * 251, 400),
-    ("/api/papers/search?q=x&limit=121", 400), ("/api/papers/search?q=x&mode=magic", 400),
-    ("/api/papers/search?q=%20%22%22", 400), ("/api/nothing", 404), ("/api/users/nobody", 404),
-])
+@pytest.mark.parametrize(
+    "path,status",
+    [
+        ("/api/papers/2501.99999", 404),
+        ("/api/papers/garbage", 404),
+        ("/api/daily_papers?date=2025-1-1", 400),
+        ("/api/daily_papers?p=abc", 400),
+        ("/api/papers/search?q=" + "a" * 251, 400),
+        ("/api/papers/search?q=x&limit=121", 400),
+        ("/api/papers/search?q=x&mode=magic", 400),
+        ("/api/papers/search?q=%20%22%22", 400),
+        ("/api/nothing", 404),
+        ("/api/users/nobody", 404),
+    ],
+)
 def test_errors_are_json_with_a_4xx_status(settings, path, status):
     response = client().get(path)
     assert response.status_code == status
@@ -100,8 +109,12 @@ def test_comments_through_the_api(api, session):
     assert reply.json()["parentId"] == data["id"]
     assert api.post("/api/papers/2501.00001/comment", json={"comment": "x", "parentId": "999"}).status_code == 400
     assert api.post("/api/papers/2501.00001/comment", json={}).status_code == 400
-    assert api.post("/api/papers/2501.00001/comment", content=b"not json",
-                    headers={"content-type": "application/json"}).status_code == 400
+    assert (
+        api.post(
+            "/api/papers/2501.00001/comment", content=b"not json", headers={"content-type": "application/json"}
+        ).status_code
+        == 400
+    )
     edited = api.patch(f"/api/comments/{data['id']}", json={"comment": "edited"})
     assert edited.json()["body"] == "edited" and edited.json()["editedAt"]
     listed = api.get("/api/papers/2501.00001/comments").json()
@@ -111,8 +124,9 @@ def test_comments_through_the_api(api, session):
 
 
 def test_submit_to_daily_through_the_api(api, session):
-    add_papers(session, [record("2501.00001", "Fresh", days_old=1), record("2501.00002", "Stale", days_old=40)],
-               feed=False)
+    add_papers(
+        session, [record("2501.00001", "Fresh", days_old=1), record("2501.00002", "Stale", days_old=40)], feed=False
+    )
     created = api.post("/api/daily_papers", json={"arxivId": "https://arxiv.org/pdf/2501.00001v2"})
     assert created.status_code == 201 and created.json()["submittedOnDailyBy"]["user"] == "alice"
     again = api.post("/api/daily_papers", json={"arxivId": "2501.00001"})
@@ -154,11 +168,22 @@ def test_admin_hides_through_the_api(settings, session):
     assert client().get("/api/daily_papers").json() == []
 
 
-@pytest.mark.parametrize("body", [
-    "[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))", "[x]( javascript:alert(1))", "<javascript:alert(1)>",
-    "[x](data:text/html;base64,PHNjcmlwdD4=)", "[x](vbscript:msgbox)", '<a href="javascript:alert(1)">x</a>',
-    "<script>alert(1)</script>", "<iframe src=//evil>", "![img](https://evil/x.png)", '<p onclick="x()">p</p>',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x]( javascript:alert(1))",
+        "<javascript:alert(1)>",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        "[x](vbscript:msgbox)",
+        '<a href="javascript:alert(1)">x</a>',
+        "<script>alert(1)</script>",
+        "<iframe src=//evil>",
+        "![img](https://evil/x.png)",
+        '<p onclick="x()">p</p>',
+    ],
+)
 def test_comment_html_never_carries_script(body):
     class Audit(HTMLParser):
         tags, attrs = [], []
@@ -185,7 +210,8 @@ def test_unexpected_errors_are_a_500_without_a_traceback(settings, monkeypatch):
     c = TestClient(create_app(), raise_server_exceptions=False)
     response = c.get("/api/daily_papers")
     assert response.status_code == 500 and response.json() == {
-        "error": "something went wrong on our side; the error has been logged"}
+        "error": "something went wrong on our side; the error has been logged"
+    }
     page = c.get("/papers")
     assert page.status_code == 500 and "Traceback" not in page.text and 'id="error-message"' in page.text
 
@@ -199,8 +225,9 @@ def test_oversized_bodies_are_refused_before_parsing(api, session):
         for _ in range(40):
             yield b"a" * 10_000
 
-    streamed = api.post("/api/papers/2501.00001/comment", content=chunks(),
-                        headers={"content-type": "application/json"})
+    streamed = api.post(
+        "/api/papers/2501.00001/comment", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert streamed.status_code == 413
     with session_scope() as s:
         assert s.scalar(select(func.count()).select_from(Paper).where(Paper.num_comments > 0)) == 0

@@ -33,8 +33,22 @@ ALLOWED: dict[str, set[str]] = {
     "digest": {"community", "ranking", "search", "index", "store", "sources"},
     # A member's export reads and writes everything they have: library, signals, searches, digest subscriptions.
     "portable": {"community", "digest", "exports", "ranking", "search", "store", "sources"},
-    "web": {"community", "digest", "exports", "paper_markdown", "charts", "mcp_server", "ranking", "search", "index",
-            "ingest", "sources", "store", "jobs", "portable"},  # jobs: /metrics counts the queue's jobs per state
+    "web": {
+        "community",
+        "digest",
+        "exports",
+        "paper_markdown",
+        "charts",
+        "mcp_server",
+        "ranking",
+        "search",
+        "index",
+        "ingest",
+        "sources",
+        "store",
+        "jobs",
+        "portable",
+    },  # jobs: /metrics counts the queue's jobs per state
     # Agents read what the site shows through the same reads below web (the feed, paper views, the markdown
     # page); never web itself.
     "mcp_server": {"paper_markdown", "community", "ranking", "search", "index", "sources", "store"},
@@ -42,8 +56,23 @@ ALLOWED: dict[str, set[str]] = {
     "jobs": {"digest", "community", "index", "ingest", "store"},
     # Copies of the database and of the data dir's own files; the indexes it clears are rebuilt by the CLI.
     "backup": {"store", "ingest", "index"},
-    "commands": {"backup", "charts", "community", "digest", "exports", "index", "ingest", "jobs", "mcp_server",
-                 "portable", "ranking", "search", "sources", "store", "web"},
+    "commands": {
+        "backup",
+        "charts",
+        "community",
+        "digest",
+        "exports",
+        "index",
+        "ingest",
+        "jobs",
+        "mcp_server",
+        "portable",
+        "ranking",
+        "search",
+        "sources",
+        "store",
+        "web",
+    },
     "cli": {"commands"},
 }
 # Never imported by the data path (sources, store, index, search, ranking): the request and mail layers.
@@ -120,7 +149,9 @@ def test_an_import_inside_a_function_defers_a_heavy_library_and_says_so():
                 for inner in ast.walk(node):
                     if isinstance(inner, ast.Import | ast.ImportFrom):
                         line = lines[inner.lineno - 1]
-                        block = "\n".join(lines[max(0, inner.lineno - 4):inner.end_lineno])  # the comment above a group
+                        block = "\n".join(
+                            lines[max(0, inner.lineno - 4) : inner.end_lineno]
+                        )  # the comment above a group
                         assert "dailypapers" not in line, f"{file}:{inner.lineno}: import dailypapers at the top"
                         assert "deferred" in block, f"{file}:{inner.lineno}: say why the import is deferred"
 
@@ -171,12 +202,19 @@ def test_the_readme_map_is_the_packages_own_words():
 # store/ owns every SQL statement, one module per group of tables; the in-database index engines keep the SQL of
 # their own tables (FTS5, tsvector, pgvector). Nothing else imports sqlalchemy: callers take the store's `Session`,
 # `Engine` and errors from store/db.py.
-IN_DATABASE_ENGINES = {"dailypapers/index/keyword_sql.py", "dailypapers/index/keyword_fts5.py",
-                       "dailypapers/index/keyword_postgres.py", "dailypapers/index/vectors_pgvector.py"}
+IN_DATABASE_ENGINES = {
+    "dailypapers/index/keyword_sql.py",
+    "dailypapers/index/keyword_fts5.py",
+    "dailypapers/index/keyword_postgres.py",
+    "dailypapers/index/vectors_pgvector.py",
+}
 
 
 def test_only_the_store_and_the_in_database_engines_speak_sql():
-    importers = {str(file.relative_to(ROOT)) for file in PACKAGE.rglob("*.py")
-                 if file.relative_to(PACKAGE).parts[0] != "store"
-                 and any(name.split(".")[0] == "sqlalchemy" for name in imported_modules(file))}
+    importers = {
+        str(file.relative_to(ROOT))
+        for file in PACKAGE.rglob("*.py")
+        if file.relative_to(PACKAGE).parts[0] != "store"
+        and any(name.split(".")[0] == "sqlalchemy" for name in imported_modules(file))
+    }
     assert importers <= IN_DATABASE_ENGINES, f"move their SQL into store/: {sorted(importers - IN_DATABASE_ENGINES)}"

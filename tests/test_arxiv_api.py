@@ -34,6 +34,7 @@ def api() -> ArxivAPI:
 
 # --- the parser, on each recorded feed -------------------------------------------------------------------
 
+
 def test_id_list_new_style_paper():
     page = parse_feed((API / "id_list-1710.08557.xml").read_bytes())
     assert (page.total_results, page.start_index, page.items_per_page) == (1, 0, 10)
@@ -92,8 +93,7 @@ def test_search_listing_page():
     assert revised.authors[0] == "Emile Bévillon"
     first = by_id["cond-mat/0102536"]
     assert first.authors == ["David Prendergast", "M. Nolan", "Claudia Filippi", "Stephen Fahy", "J. C. Greer"]
-    assert first.comments == ("11 pages, 6 figures, 3 tables, LaTeX209, submitted to The Journal of "
-                              "Chemical Physics")
+    assert first.comments == ("11 pages, 6 figures, 3 tables, LaTeX209, submitted to The Journal of Chemical Physics")
 
 
 def test_error_feed_is_a_source_error():
@@ -110,8 +110,9 @@ def test_html_or_garbage_is_a_source_error():
 
 def test_malformed_entry_is_reported_and_the_rest_parsed():
     entries = recorded_entries()
-    broken = entries["math/9501234"].replace(b"<title>Aztec diamonds, checkerboard graphs, and spanning trees</title>",
-                                             b"<title></title>")
+    broken = entries["math/9501234"].replace(
+        b"<title>Aztec diamonds, checkerboard graphs, and spanning trees</title>", b"<title></title>"
+    )
     page = parse_feed(atom_feed([entries["1710.08557"], broken], 2, 0, 10))
     assert [r.arxiv_id for r in page.records] == ["1710.08557"]
     [error] = page.errors
@@ -119,6 +120,7 @@ def test_malformed_entry_is_reported_and_the_rest_parsed():
 
 
 # --- the client, against the local server ------------------------------------------------------------
+
 
 def test_fetch_ids_in_batches(server):
     ids = ["1710.08557", "astro-ph/9812133", "math/0211159", "math/9501234", "1403.5117"]

@@ -66,8 +66,14 @@ def seed(session: Session, settings) -> tuple[list[str], str]:
     load_demo(session)
     papers = session.scalars(select(Paper).order_by(Paper.id)).all()
     for n, paper in enumerate(papers[:5]):
-        session.add(Embedding(paper_id=paper.id, model="minilm", content_hash=paper.content_hash,
-                              vector=(np.arange(384, dtype="<f4") / (n + 1)).tobytes()))
+        session.add(
+            Embedding(
+                paper_id=paper.id,
+                model="minilm",
+                content_hash=paper.content_hash,
+                vector=(np.arange(384, dtype="<f4") / (n + 1)).tobytes(),
+            )
+        )
     session.commit()
     thumbnails = settings.data_dir / "thumbnails"
     thumbnails.mkdir(parents=True)
@@ -136,12 +142,16 @@ class Burst:
 def present(engine, user_id: int, n: int, papers: list[str]) -> bool:
     """Whether the n-th write of a user (its comment, and its vote while papers were left) is in the database."""
     with Session(engine) as session:
-        comment = session.scalar(select(Comment.id).where(Comment.user_id == user_id,
-                                                          Comment.body == f"note {user_id}-{n}"))
+        comment = session.scalar(
+            select(Comment.id).where(Comment.user_id == user_id, Comment.body == f"note {user_id}-{n}")
+        )
         if n >= len(papers):
             return comment is not None
-        voted = session.scalar(select(Vote.paper_id).join(Paper, Paper.id == Vote.paper_id)
-                               .where(Vote.user_id == user_id, Paper.arxiv_id == papers[n]))
+        voted = session.scalar(
+            select(Vote.paper_id)
+            .join(Paper, Paper.id == Vote.paper_id)
+            .where(Vote.user_id == user_id, Paper.arxiv_id == papers[n])
+        )
         assert (comment is None) == (voted is None), "a write was half restored"
         return comment is not None
 
@@ -155,11 +165,14 @@ def restored_settings(backend: str, tmp_path: Path, request) -> dict[str, str]:
 
 
 def restored_engine(env: dict[str, str]):
-    return create_engine(env.get("DAILYPAPERS_DATABASE_URL") or f"sqlite:///{env['DAILYPAPERS_DATA_DIR']}/dailypapers.db")
+    return create_engine(
+        env.get("DAILYPAPERS_DATABASE_URL") or f"sqlite:///{env['DAILYPAPERS_DATA_DIR']}/dailypapers.db"
+    )
 
 
-def test_a_backup_during_a_burst_of_writes_restores_exactly_its_moment(backend, settings, session, dailypapers,
-                                                                       tmp_path, request, pg_programs):
+def test_a_backup_during_a_burst_of_writes_restores_exactly_its_moment(
+    backend, settings, session, dailypapers, tmp_path, request, pg_programs
+):
     papers, thumbnail = seed(session, settings)
     users = [create_user(session, f"writer-{n}", None).id for n in range(WRITERS)]
     session.commit()
@@ -204,8 +217,9 @@ def test_a_backup_during_a_burst_of_writes_restores_exactly_its_moment(backend, 
     assert (restored / "vectors" / "minilm" / "current.json").exists() == (backend == "sqlite")
 
 
-def test_a_damaged_unfinished_or_newer_backup_is_refused(backend, settings, session, dailypapers, tmp_path, request,
-                                                         pg_programs):
+def test_a_damaged_unfinished_or_newer_backup_is_refused(
+    backend, settings, session, dailypapers, tmp_path, request, pg_programs
+):
     _, thumbnail = seed(session, settings)
     backup = tmp_path / "backup"
     code, said = dailypapers("backup", str(backup))
@@ -221,8 +235,9 @@ def test_a_damaged_unfinished_or_newer_backup_is_refused(backend, settings, sess
     for args in (("backup", "--check", str(backup)), ("restore", str(backup))):
         code, said = dailypapers(*args, env=env)
         assert code == 1
-        assert said.strip() == (f"error: the backup at {backup} is damaged: "
-                                          f"thumbnails/{thumbnail} does not match its sha256")
+        assert said.strip() == (
+            f"error: the backup at {backup} is damaged: thumbnails/{thumbnail} does not match its sha256"
+        )
 
     manifest = json.loads((backup / "manifest.json").read_text())
     (backup / "manifest.json").write_text(json.dumps({**manifest, "schema": ["9999_from_a_later_version"]}))
@@ -245,8 +260,9 @@ def test_a_damaged_unfinished_or_newer_backup_is_refused(backend, settings, sess
             target.dispose()
 
 
-def test_restore_refuses_a_running_site_and_existing_data_without_force(settings, session, dailypapers, tmp_path,
-                                                                        monkeypatch, pg_programs):
+def test_restore_refuses_a_running_site_and_existing_data_without_force(
+    settings, session, dailypapers, tmp_path, monkeypatch, pg_programs
+):
     papers, _ = seed(session, settings)
     backup = tmp_path / "backup"
     take_backup(settings, backup)
@@ -262,8 +278,11 @@ def test_restore_refuses_a_running_site_and_existing_data_without_force(settings
     # `serve` holds the data dir while it serves: even --force waits for it to stop.
     while_serving = []
     monkeypatch.setenv("DAILYPAPERS_SERVED_URL", "http://127.0.0.1:8000")  # serve sets it; restored after
-    monkeypatch.setattr(demo_commands.uvicorn, "run",
-                        lambda *args, **kwargs: while_serving.append(dailypapers("restore", str(backup), "--force")))
+    monkeypatch.setattr(
+        demo_commands.uvicorn,
+        "run",
+        lambda *args, **kwargs: while_serving.append(dailypapers("restore", str(backup), "--force")),
+    )
     demo_commands.serve_command(host="127.0.0.1", port=free_port(), workers=1)
     [(code, said)] = while_serving
     assert code == 1

@@ -23,17 +23,33 @@ def _card(html: str, arxiv_id: str) -> str:
     """The card's markup, from its <li> to the next card or the end of the list."""
     start = html.index(f'id="paper-{arxiv_id}"')
     end = html.find('<li class="card', start)
-    return html[start:end if end > 0 else html.index("</ol>", start)]
+    return html[start : end if end > 0 else html.index("</ol>", start)]
 
 
 @pytest.fixture
 def alice(session):
-    add_papers(session, [record("2501.00301", "Sparse attention for whole books", authors=AUTHORS,
-                                abstract="Long documents are hard. " + SUMMARY,
-                                code_url="https://github.com/example/books")], feed=False)
-    session.execute(update(Paper).where(Paper.arxiv_id == "2501.00301").values(
-        ai_summary=SUMMARY, num_comments=3,
-        ai_keywords=["sparse attention", "long documents", "book reading", "single pass", "memory", "efficiency"]))
+    add_papers(
+        session,
+        [
+            record(
+                "2501.00301",
+                "Sparse attention for whole books",
+                authors=AUTHORS,
+                abstract="Long documents are hard. " + SUMMARY,
+                code_url="https://github.com/example/books",
+            )
+        ],
+        feed=False,
+    )
+    session.execute(
+        update(Paper)
+        .where(Paper.arxiv_id == "2501.00301")
+        .values(
+            ai_summary=SUMMARY,
+            num_comments=3,
+            ai_keywords=["sparse attention", "long documents", "book reading", "single pass", "memory", "efficiency"],
+        )
+    )
     session.commit()
     c = client()
     signup(c, "alice")
@@ -50,10 +66,18 @@ def test_a_card_shows_teaser_keywords_submitter_comments_and_code(alice):
     assert chips == [(f"/search?q={k.replace(' ', '%20')}", k) for k in shown]
     assert card.count("/authors/") == 3 and ">+5<" in card and "more authors" in card
     assert '<img class="avatar" src="/avatars/alice.svg"' in card and "submitted by </span>alice" in card
-    assert re.search(r'class="comments-link" href="/papers/2501.00301#discussion">.*?#comment.*?3'
-                     r'<span class="visually-hidden"> comments</span>', card, re.S)
-    assert re.search(r'class="code-link" href="https://github.com/example/books".*?#github.*?Code'
-                     r'<span class="visually-hidden"> on GitHub</span>', card, re.S)
+    assert re.search(
+        r'class="comments-link" href="/papers/2501.00301#discussion">.*?#comment.*?3'
+        r'<span class="visually-hidden"> comments</span>',
+        card,
+        re.S,
+    )
+    assert re.search(
+        r'class="code-link" href="https://github.com/example/books".*?#github.*?Code'
+        r'<span class="visually-hidden"> on GitHub</span>',
+        card,
+        re.S,
+    )
 
 
 def test_the_teaser_is_a_clipped_abstract_when_there_is_no_summary(session):
@@ -113,11 +137,17 @@ def test_avatars_are_drawn_here_and_cached(session):
         assert c.get(f"/avatars/{bad}.svg").status_code == 404
 
 
-@pytest.mark.parametrize("url, host", [
-    ("https://github.com/a/b", "GitHub"), ("https://www.github.com/a/b", "GitHub"),
-    ("https://gitlab.com/a/b", "GitLab"),
-    ("https://huggingface.co/a/b", "Hugging Face"), ("https://example.org/code", ""),
-    ("https://github.com.evil.test/a", "")])
+@pytest.mark.parametrize(
+    "url, host",
+    [
+        ("https://github.com/a/b", "GitHub"),
+        ("https://www.github.com/a/b", "GitHub"),
+        ("https://gitlab.com/a/b", "GitLab"),
+        ("https://huggingface.co/a/b", "Hugging Face"),
+        ("https://example.org/code", ""),
+        ("https://github.com.evil.test/a", ""),
+    ],
+)
 def test_code_links_name_their_host(url, host):
     assert code_host(url) == host
 
@@ -143,9 +173,16 @@ def test_a_card_shows_its_paper_as_it_is_now(alice, session):
     paper shows on the next page, for every reader."""
     before = _card(alice.get("/papers").text, "2501.00301")
     assert ">sparse attention</a>" in before and "Sparse attention for whole books</a>" in before
-    session.execute(update(Paper).where(Paper.arxiv_id == "2501.00301").values(
-        title="Dense attention for short books", ai_summary="A new summary.", authors=["Solo Author"],
-        ai_keywords=["dense attention"]))
+    session.execute(
+        update(Paper)
+        .where(Paper.arxiv_id == "2501.00301")
+        .values(
+            title="Dense attention for short books",
+            ai_summary="A new summary.",
+            authors=["Solo Author"],
+            ai_keywords=["dense attention"],
+        )
+    )
     session.commit()
     for reader in (alice, client()):
         card = _card(reader.get("/papers").text, "2501.00301")

@@ -29,8 +29,11 @@ NOT_WRITING_INDEXED_FIELDS = {"paper_row", "next_change_seq", "paper_to_record",
 
 
 def test_every_function_of_the_papers_module_is_listed_here():
-    public = {name for name, value in vars(papers).items() if inspect.isfunction(value)
-              and value.__module__ == papers.__name__ and not name.startswith("_")}
+    public = {
+        name
+        for name, value in vars(papers).items()
+        if inspect.isfunction(value) and value.__module__ == papers.__name__ and not name.startswith("_")
+    }
     written = {name.split(",")[0] for name in WRITES}
     assert public == written | NOT_WRITING_INDEXED_FIELDS, "say whether a new papers function writes an indexed field"
 

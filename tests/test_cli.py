@@ -46,8 +46,9 @@ def test_demo_loads_idempotently_with_marked_votes(cli, settings):
     assert db.execute("SELECT count(*) FROM votes").fetchone()[0] > 0
     assert db.execute("SELECT count(*) FROM users WHERE NOT is_demo").fetchone()[0] == 0
     # Each paper's denormalised count equals its votes.
-    bad = db.execute("SELECT count(*) FROM papers p WHERE upvotes != (SELECT count(*) FROM votes v "
-                     "WHERE v.paper_id = p.id)").fetchone()[0]
+    bad = db.execute(
+        "SELECT count(*) FROM papers p WHERE upvotes != (SELECT count(*) FROM votes v WHERE v.paper_id = p.id)"
+    ).fetchone()[0]
     assert bad == 0
     days = db.execute("SELECT count(DISTINCT date) FROM daily_entries").fetchone()[0]
     assert days == 8
@@ -65,26 +66,31 @@ def test_each_command_loads_only_from_the_module_that_registers_it():
     registered |= {g.name: g.typer_instance.registered_commands[0].callback.__module__ for g in app.registered_groups}
     assert {name: f"dailypapers.commands.{module}" for name, module in COMMAND_MODULES.items()} == registered
     # and `import` does not pay for the digest's and the MCP server's libraries
-    probe = ("import sys; from dailypapers.cli import load_commands; load_commands(['import', 'x.jsonl']); "
-             "print(sorted(m for m in ('sklearn', 'mcp', 'dailypapers.commands.digest') if m in sys.modules))")
+    probe = (
+        "import sys; from dailypapers.cli import load_commands; load_commands(['import', 'x.jsonl']); "
+        "print(sorted(m for m in ('sklearn', 'mcp', 'dailypapers.commands.digest') if m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["serach", "graphs"], "No such command 'serach'. Did you mean 'search'?"),
-    (["users", "crate", "bob"], "No such command 'crate'. Did you mean 'create'?"),
-    (["digest", "sned"], "No such command 'sned'. Did you mean 'send'?"),
-    (["db", "upgarde"], "No such command 'upgarde'. Did you mean 'upgrade'?"),
-    (["search", "graphs", "--bogus"], "No such option: --bogus"),
-    (["users", "create"], "Missing argument 'username'"),
-    (["search", "graphs", "--limit", "many"], "Invalid value for '--limit'"),
-    (["recommend", "alice", "--days", "0"], "Invalid value for '--days'"),
-    (["import", "no-such-file.jsonl"], "'no-such-file.jsonl' does not exist"),
-    (["search", "--queries-file", "no-such-file.txt"], "'no-such-file.txt' does not exist"),
-    (["search"], "give a query"),
-    (["ingest"], "give arXiv ids, or --category"),
-    (["ingest", "--since", "2026-01-01"], "--since goes with --category"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["serach", "graphs"], "No such command 'serach'. Did you mean 'search'?"),
+        (["users", "crate", "bob"], "No such command 'crate'. Did you mean 'create'?"),
+        (["digest", "sned"], "No such command 'sned'. Did you mean 'send'?"),
+        (["db", "upgarde"], "No such command 'upgarde'. Did you mean 'upgrade'?"),
+        (["search", "graphs", "--bogus"], "No such option: --bogus"),
+        (["users", "create"], "Missing argument 'username'"),
+        (["search", "graphs", "--limit", "many"], "Invalid value for '--limit'"),
+        (["recommend", "alice", "--days", "0"], "Invalid value for '--days'"),
+        (["import", "no-such-file.jsonl"], "'no-such-file.jsonl' does not exist"),
+        (["search", "--queries-file", "no-such-file.txt"], "'no-such-file.txt' does not exist"),
+        (["search"], "give a query"),
+        (["ingest"], "give arXiv ids, or --category"),
+        (["ingest", "--since", "2026-01-01"], "--since goes with --category"),
+    ],
+)
 def test_usage_errors_are_clicks_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, message):
     from dailypapers.cli import main
 
@@ -98,14 +104,23 @@ def test_usage_errors_are_clicks_one_line_and_exit_2(capsys, tmp_path, monkeypat
         assert re.search(r"\(see 'dailypapers[\w ]* --help'\)$", line)
 
 
-@pytest.mark.parametrize("variable, value, message", [
-    ("DAILYPAPERS_LOG_FORMAT", "xml", "DAILYPAPERS_LOG_FORMAT: Input should be 'text' or 'json'"),
-    ("DAILYPAPERS_ARXIV_DELAY", "soon", "DAILYPAPERS_ARXIV_DELAY: Input should be a valid number"),
-    ("DAILYPAPERS_KEYWORD_ENGINE", "whoosh",
-     "DAILYPAPERS_KEYWORD_ENGINE: Input should be 'tantivy', 'fts5' or 'postgres'"),
-    ("DAILYPAPERS_DIGEST_SEARCH_MODE", "fuzzy",
-     "DAILYPAPERS_DIGEST_SEARCH_MODE: Input should be 'hybrid', 'keyword' or 'semantic'"),
-])
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("DAILYPAPERS_LOG_FORMAT", "xml", "DAILYPAPERS_LOG_FORMAT: Input should be 'text' or 'json'"),
+        ("DAILYPAPERS_ARXIV_DELAY", "soon", "DAILYPAPERS_ARXIV_DELAY: Input should be a valid number"),
+        (
+            "DAILYPAPERS_KEYWORD_ENGINE",
+            "whoosh",
+            "DAILYPAPERS_KEYWORD_ENGINE: Input should be 'tantivy', 'fts5' or 'postgres'",
+        ),
+        (
+            "DAILYPAPERS_DIGEST_SEARCH_MODE",
+            "fuzzy",
+            "DAILYPAPERS_DIGEST_SEARCH_MODE: Input should be 'hybrid', 'keyword' or 'semantic'",
+        ),
+    ],
+)
 def test_a_bad_setting_is_named_in_one_line_and_exits_78(capsys, tmp_path, monkeypatch, variable, value, message):
     from dailypapers.cli import main
     from dailypapers.config import reset_settings
@@ -160,9 +175,18 @@ def test_export_into_a_missing_folder_names_that_folder(cli, tmp_path):
     assert ".partial" not in line and not target.parent.exists()
 
 
-@pytest.mark.parametrize("text, canonical", [("cs.LG", "cs.LG"), ("CS.lg", "cs.LG"), ("cs", "cs"),
-                                             ("cond-mat.stat-mech", "cond-mat.stat-mech"), ("hep-th", "hep-th"),
-                                             ("astro-ph.co", "astro-ph.CO"), ("physics.optics", "physics.optics")])
+@pytest.mark.parametrize(
+    "text, canonical",
+    [
+        ("cs.LG", "cs.LG"),
+        ("CS.lg", "cs.LG"),
+        ("cs", "cs"),
+        ("cond-mat.stat-mech", "cond-mat.stat-mech"),
+        ("hep-th", "hep-th"),
+        ("astro-ph.co", "astro-ph.CO"),
+        ("physics.optics", "physics.optics"),
+    ],
+)
 def test_known_categories_are_accepted_in_arxivs_spelling(text, canonical):
     assert arxiv_category(text) == canonical
 
@@ -178,8 +202,11 @@ def test_every_category_that_comes_in_is_checked(settings):
     from dailypapers.ingest.arxiv import normalize_categories
     from dailypapers.search import SearchQuery
 
-    for check in (lambda: validate_preferences("daily", "", "cs.ZZ"), lambda: normalize_categories(["cs.ZZ"]),
-                  lambda: SearchQuery("graphs", category="cs.ZZ").validate()):
+    for check in (
+        lambda: validate_preferences("daily", "", "cs.ZZ"),
+        lambda: normalize_categories(["cs.ZZ"]),
+        lambda: SearchQuery("graphs", category="cs.ZZ").validate(),
+    ):
         with pytest.raises(InvalidInput, match="not an arXiv category"):
             check()
     assert SearchQuery("graphs", category="cs.lg").validate().category == "cs.LG"

@@ -60,11 +60,16 @@ def test_any_text_is_a_period_inside_the_calendar_or_bad_input(text, kind):
     period.shifted(-1)
 
 
-@given(st.integers(min_value=MAX_YEAR + 1, max_value=9999) | st.integers(min_value=0, max_value=MIN_YEAR - 1),
-       st.integers(min_value=1, max_value=12))
+@given(
+    st.integers(min_value=MAX_YEAR + 1, max_value=9999) | st.integers(min_value=0, max_value=MIN_YEAR - 1),
+    st.integers(min_value=1, max_value=12),
+)
 def test_years_outside_the_range_are_bad_input(year, month):
-    for parse, text in ((parse_day, f"{year:04d}-{month:02d}-01"), (parse_week, f"{year:04d}-W{month:02d}"),
-                        (parse_month, f"{year:04d}-{month:02d}")):
+    for parse, text in (
+        (parse_day, f"{year:04d}-{month:02d}-01"),
+        (parse_week, f"{year:04d}-W{month:02d}"),
+        (parse_month, f"{year:04d}-{month:02d}"),
+    ):
         with pytest.raises(InvalidInput):
             parse(text)
 
@@ -78,8 +83,7 @@ def test_no_other_digits_or_impossible_dates(text):
 @given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 12, 31)))
 def test_arxiv_version_dates_read_as_the_email_parser_reads_them(moment):
     written = format_datetime(moment.replace(microsecond=0, tzinfo=UTC), usegmt=True)  # 'Sat, 31 Mar 2007 ... GMT'
-    assert parse_date(written, "created") == parsedate_to_datetime(written) == moment.replace(microsecond=0,
-                                                                                              tzinfo=UTC)
+    assert parse_date(written, "created") == parsedate_to_datetime(written) == moment.replace(microsecond=0, tzinfo=UTC)
 
 
 @given(st.text(alphabet=st.sampled_from("0123456789 :,GMTJanFebSat+-"), max_size=32))
@@ -94,6 +98,11 @@ def test_any_version_date_text_is_a_date_or_invalid_input(value):
 @given(st.text(max_size=30))
 def test_an_author_key_does_not_depend_on_the_ascii_shortcut(name):
     # the unicode path for every name must agree with the ASCII shortcut where both apply
-    slow = " ".join(re.sub(r"[\W_]+", " ", "".join(
-        c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()).split())
+    slow = " ".join(
+        re.sub(
+            r"[\W_]+",
+            " ",
+            "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold(),
+        ).split()
+    )
     assert author_key(name) == slow

@@ -22,8 +22,12 @@ from dailypapers.config import Settings
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 INSTALLED = "/opt/dailypapers/.venv/bin/dailypapers"  # where the units expect the program (README, "Run it for a lab")
-SERVICES = ("dailypapers-web.service", "dailypapers-worker.service", "dailypapers-scheduler.service",
-            "dailypapers-backup.service")
+SERVICES = (
+    "dailypapers-web.service",
+    "dailypapers-worker.service",
+    "dailypapers-scheduler.service",
+    "dailypapers-backup.service",
+)
 ENV_TEMPLATE = DEPLOY / "dailypapers.env.example"
 MOST_EXPOSED = 15  # systemd-analyze security's scale, tenths: "1.5 OK" at most
 
@@ -49,8 +53,11 @@ def test_systemd_accepts_every_unit_without_a_warning(tmp_path):
 def test_every_service_is_confined(tmp_path):
     for unit in units_here(tmp_path):
         if unit.suffix == ".service":
-            rated = subprocess.run(["systemd-analyze", "security", "--offline=yes", f"--threshold={MOST_EXPOSED}",
-                                    str(unit)], capture_output=True, text=True)
+            rated = subprocess.run(
+                ["systemd-analyze", "security", "--offline=yes", f"--threshold={MOST_EXPOSED}", str(unit)],
+                capture_output=True,
+                text=True,
+            )
             assert rated.returncode == 0, rated.stdout[-2000:] + rated.stderr
 
 
@@ -117,8 +124,9 @@ def test_the_environment_template_names_only_settings_dailypapers_reads(monkeypa
 
 
 def test_caddy_serves_the_base_url_and_forwards_to_the_web_service():
-    adapted = subprocess.run(["caddy", "adapt", "--config", str(DEPLOY / "Caddyfile"), "--validate"],
-                             capture_output=True, text=True)
+    adapted = subprocess.run(
+        ["caddy", "adapt", "--config", str(DEPLOY / "Caddyfile"), "--validate"], capture_output=True, text=True
+    )
     assert adapted.returncode == 0, adapted.stderr
     config = json.loads(adapted.stdout)
     [server] = config["apps"]["http"]["servers"].values()
@@ -136,8 +144,11 @@ def test_caddy_serves_the_base_url_and_forwards_to_the_web_service():
 def test_the_readme_commands_of_an_install_are_ones_dailypapers_takes(capsys):
     readme = (DEPLOY.parent / "README.md").read_text()
     section = readme.split("## Run it for a lab", 1)[1].split("\n## Many machines", 1)[0]
-    commands = [shlex.split(part.strip().removeprefix("dp "), comments=True)
-                for line in re.findall(r"^dp (.+)$", section, re.MULTILINE) for part in f"dp {line}".split("&&")]
+    commands = [
+        shlex.split(part.strip().removeprefix("dp "), comments=True)
+        for line in re.findall(r"^dp (.+)$", section, re.MULTILINE)
+        for part in f"dp {line}".split("&&")
+    ]
     assert {c[0] for c in commands} >= {"users", "ingest", "index", "backup", "restore"}
     for command in commands:
         assert main([*command, "--help"]) == 0, (command, capsys.readouterr().err)

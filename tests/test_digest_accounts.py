@@ -35,18 +35,19 @@ def accounts(session):
         if paper.arxiv_id in (LIKED, CLOSE):
             vectors[row] = np.eye(8)[0] + 0.01 * row
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    save_vectors(get_engine(), model_label(get_settings().embedding_model),
-                 [(p.id, p.content_hash) for p in papers], vectors)
+    save_vectors(
+        get_engine(), model_label(get_settings().embedding_model), [(p.id, p.content_hash) for p in papers], vectors
+    )
     ada = create_user(session, "ada", None, email="ada@example.org")
     grace = create_user(session, "grace", None, email="grace@example.org")  # an account with no signals at all
     # An account that merely claims alan's address (account emails are not verified): never linked.
     mallory = create_user(session, "mallory", None, email="alan@example.org")
     library.save(session, mallory, LIKED)
-    saved_searches.create_saved_search(session, mallory, "Spam", SearchQuery(text="speech", mode="keyword"),
-                                       email=True)
+    saved_searches.create_saved_search(session, mallory, "Spam", SearchQuery(text="speech", mode="keyword"), email=True)
     library.save(session, ada, LIKED)
-    saved_searches.create_saved_search(session, ada, "Speech <now>", SearchQuery(text="streaming speech",
-                                                                                 mode="keyword"), email=True)
+    saved_searches.create_saved_search(
+        session, ada, "Speech <now>", SearchQuery(text="streaming speech", mode="keyword"), email=True
+    )
     saved_searches.create_saved_search(session, ada, "Lensing", SearchQuery(text="lensing", mode="keyword"))
     session.commit()
     for email, user in (("ada@example.org", ada), ("alan@example.org", None), ("grace@example.org", grace)):

@@ -32,15 +32,22 @@ def crowd(session, sink):
 
 
 def start_send(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "digest", "send", "--period", PERIOD, *args],
-                            env={**os.environ, **subprocess_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli", "digest", "send", "--period", PERIOD, *args],
+        env={**os.environ, **subprocess_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def statuses(session) -> dict[str, str]:
     session.expire_all()
-    rows = session.execute(select(Subscriber.email, DigestDelivery.status)
-                           .join(DigestDelivery, DigestDelivery.subscriber_id == Subscriber.id))
+    rows = session.execute(
+        select(Subscriber.email, DigestDelivery.status).join(
+            DigestDelivery, DigestDelivery.subscriber_id == Subscriber.id
+        )
+    )
     return dict(rows.all())
 
 
@@ -108,7 +115,8 @@ def test_killed_between_end_of_data_and_the_reply_the_digest_is_not_sent_twice(c
 
 
 def test_killed_between_recording_sending_and_the_final_dot_that_digest_is_in_doubt_and_nobody_gets_two(
-        crowd, sink, cli):
+    crowd, sink, cli
+):
     """The one window where a digest can go missing: its row says `sending` and the "." that makes the server
     accept the message is not yet written. The server throws the message away; the rerun does not send it (for
     all it knows the "." went out) and reports it in doubt; everyone else gets exactly one."""
@@ -150,8 +158,9 @@ def test_dry_run_and_preview_send_nothing(crowd, sink, cli):
 
 
 def test_smtp_down_is_one_line_and_exit_1(crowd, cli):
-    result = cli("digest", "send", "--period", PERIOD,
-                 env={**subprocess_env(), "DAILYPAPERS_SMTP_PORT": str(free_port())})
+    result = cli(
+        "digest", "send", "--period", PERIOD, env={**subprocess_env(), "DAILYPAPERS_SMTP_PORT": str(free_port())}
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("error: daily:2026-11-24: cannot reach the SMTP server at 127.0.0.1:")
@@ -159,18 +168,21 @@ def test_smtp_down_is_one_line_and_exit_1(crowd, cli):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["digest", "send", "--period", "monthly"], "error: unknown period 'monthly'"),
-    (["digest", "send", "--period", "daily:2026-11-28"], "is a Saturday"),
-    (["subscribe", "not-an-address", "--confirmed"], "error: not an email address"),
-    (["subscribe", "a@example.org", "--frequency", "hourly", "--confirmed"], "error: unknown frequency 'hourly'"),
-    (["subscribe", "a@example.org", "--category", "Deep Learning", "--confirmed"], "error: not an arXiv category"),
-    (["subscribe", "a@example.org", "-c", "cs.ZZ", "--confirmed"], "error: not an arXiv category: 'cs.ZZ'"),
-    (["unsubscribe", "nobody@example.org"], "error: no subscriber"),
-    (["scheduler", "--digest-at", "25:00"], "error: not a time of day"),
-    (["scheduler", "--once", "--category", "Deep Learning"], "error: not an arXiv category"),
-    (["worker", "--once", "--ingest-cron", "every hour"], "error: not a cron schedule: 'every hour'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["digest", "send", "--period", "monthly"], "error: unknown period 'monthly'"),
+        (["digest", "send", "--period", "daily:2026-11-28"], "is a Saturday"),
+        (["subscribe", "not-an-address", "--confirmed"], "error: not an email address"),
+        (["subscribe", "a@example.org", "--frequency", "hourly", "--confirmed"], "error: unknown frequency 'hourly'"),
+        (["subscribe", "a@example.org", "--category", "Deep Learning", "--confirmed"], "error: not an arXiv category"),
+        (["subscribe", "a@example.org", "-c", "cs.ZZ", "--confirmed"], "error: not an arXiv category: 'cs.ZZ'"),
+        (["unsubscribe", "nobody@example.org"], "error: no subscriber"),
+        (["scheduler", "--digest-at", "25:00"], "error: not a time of day"),
+        (["scheduler", "--once", "--category", "Deep Learning"], "error: not an arXiv category"),
+        (["worker", "--once", "--ingest-cron", "every hour"], "error: not a cron schedule: 'every hour'"),
+    ],
+)
 def test_bad_input_is_one_line_and_writes_nothing(settings, cli, args, message, session):
     result = cli(*args)
     assert result.returncode == 1, result.stderr
@@ -180,9 +192,20 @@ def test_bad_input_is_one_line_and_writes_nothing(settings, cli, args, message, 
 
 
 def test_admin_subscribe_confirmed_gets_digests_and_unconfirmed_gets_a_confirmation(crowd, sink, cli):
-    added = cli("subscribe", "New.Reader@Example.org", "--interests", "speech recognition; graph networks",
-                "--frequency", "daily", "--category", "eess.as", "--category", "cs.lg", "--confirmed",
-                env=subprocess_env())
+    added = cli(
+        "subscribe",
+        "New.Reader@Example.org",
+        "--interests",
+        "speech recognition; graph networks",
+        "--frequency",
+        "daily",
+        "--category",
+        "eess.as",
+        "--category",
+        "cs.lg",
+        "--confirmed",
+        env=subprocess_env(),
+    )
     assert added.returncode == 0, added.stderr
     assert "new.reader@example.org: confirmed, daily digest" in added.stderr
     reader = crowd.scalar(select(Subscriber).where(Subscriber.email == "new.reader@example.org"))
@@ -194,8 +217,10 @@ def test_admin_subscribe_confirmed_gets_digests_and_unconfirmed_gets_a_confirmat
     assert pending.returncode == 0, pending.stderr
     assert "confirmation email sent" in pending.stderr
     confirmation = sink.handler.to("pending@example.org")
-    assert len(confirmation) == 1 and "/subscriptions/confirm/" in confirmation[0].message.get_body(
-        ("plain",)).get_content()
+    assert (
+        len(confirmation) == 1
+        and "/subscriptions/confirm/" in confirmation[0].message.get_body(("plain",)).get_content()
+    )
     assert cli("digest", "send", "--period", PERIOD, env=subprocess_env()).returncode == 0
     assert len(sink.handler.to("new.reader@example.org")) == 1
     assert len(sink.handler.to("pending@example.org")) == 1  # still only the confirmation

@@ -39,8 +39,9 @@ def feed(session, monkeypatch):
 def digest_for(session, subscriber, key: str = PERIOD):
     period = parse_periods(key, ISSUE_DAY)[0]
     papers = load_period(session, period)
-    personal = personaliser_for(session, papers).picks(interest_lines(subscriber.interests),
-                                                       category_list(subscriber.categories))
+    personal = personaliser_for(session, papers).picks(
+        interest_lines(subscriber.interests), category_list(subscriber.categories)
+    )
     return compose(subscriber, period, papers.trending, personal, site=mail_site(get_settings())), papers, personal
 
 
@@ -85,8 +86,7 @@ def test_categories_narrow_the_picks_and_work_without_interests(feed):
 
 
 def test_categories_fill_in_when_no_interest_matches(feed):
-    subscriber = add_subscriber(feed, "e@example.org", interests="topological quantum codes",
-                                categories="astro-ph.CO")
+    subscriber = add_subscriber(feed, "e@example.org", interests="topological quantum codes", categories="astro-ph.CO")
     personal = digest_for(feed, subscriber)[2]
     assert [p.arxiv_id for p in personal] == ["2611.00004"] and "which you follow" in personal[0].why
 
@@ -119,8 +119,11 @@ def test_both_parts_and_the_headers_mail_clients_act_on(feed):
 
 
 def test_html_is_inline_styled_absolute_and_escaped(feed):
-    feed.execute(update(Paper).where(Paper.arxiv_id == "2611.00001").values(
-        title="Graph networks <script>alert(1)</script> & <b>friends</b>"))
+    feed.execute(
+        update(Paper)
+        .where(Paper.arxiv_id == "2611.00001")
+        .values(title="Graph networks <script>alert(1)</script> & <b>friends</b>")
+    )
     feed.commit()
     subscriber = add_subscriber(feed, "ada@example.org", interests="graph networks")
     html = digest_for(feed, subscriber)[0].get_body(("html",)).get_content()
@@ -165,7 +168,7 @@ def test_a_broken_interest_does_not_stop_the_digest(feed, monkeypatch):
     # the digest still goes out, picks included
     message = compose(subscriber, period, papers.trending, picks, site=mail_site(get_settings()))
     text = message.get_body(("plain",)).get_content()
-    picked = text[text.index("MATCHING YOUR INTERESTS"):]
+    picked = text[text.index("MATCHING YOUR INTERESTS") :]
     assert all(p.title.split()[0] in picked for p in picks)
 
 
@@ -210,13 +213,21 @@ def test_the_intro_counts_what_the_sections_below_it_hold_and_the_two_personal_s
     papers = load_period(feed, period)
     personal = personaliser_for(feed, papers).picks(["graph networks", "speech"], [])
     model_picks = [replace(p, why="Because you liked “Galaxy clusters”") for p in papers.trending[:2]]
-    message = compose(subscriber, period, papers.trending[2:], personal, site=mail_site(get_settings()),
-                      sections=[DigestSection("For you", model_picks)])
+    message = compose(
+        subscriber,
+        period,
+        papers.trending[2:],
+        personal,
+        site=mail_site(get_settings()),
+        sections=[DigestSection("For you", model_picks)],
+    )
     text = message.get_body(("plain",)).get_content()
     intro = " ".join(text.split("\n\n")[0].split("\n")[1:])
     total = len(papers.trending) + len(personal)
-    assert intro == (f"{total} papers of Mon, Nov 23 on dailypapers: Trending ({len(papers.trending) - 2}) · "
-                     f"Matching your interests ({len(personal)}) · For you (2).")
+    assert intro == (
+        f"{total} papers of Mon, Nov 23 on dailypapers: Trending ({len(papers.trending) - 2}) · "
+        f"Matching your interests ({len(personal)}) · For you (2)."
+    )
     assert message["Subject"].endswith(f"· {total} papers")
     headings = [line for line in text.splitlines() if line.isupper() and len(line) > 3]
     assert headings == ["TRENDING", "MATCHING YOUR INTERESTS", "FOR YOU"]

@@ -32,8 +32,9 @@ def feed(session):
 
 def rows(session) -> dict[str, DigestDelivery]:
     session.expire_all()
-    found = session.execute(select(Subscriber.email, DigestDelivery)
-                            .join(DigestDelivery, DigestDelivery.subscriber_id == Subscriber.id)).all()
+    found = session.execute(
+        select(Subscriber.email, DigestDelivery).join(DigestDelivery, DigestDelivery.subscriber_id == Subscriber.id)
+    ).all()
     return {email: row for email, row in found}
 
 

@@ -21,8 +21,11 @@ SECRET = "the site's signing key"
 
 def test_daily_digests_cover_every_day_once_and_monday_covers_the_weekend():
     tuesday = daily_period(date(2026, 11, 24))
-    assert (tuesday.key, tuesday.first_day, tuesday.last_day) == ("daily:2026-11-24", date(2026, 11, 23),
-                                                                  date(2026, 11, 23))
+    assert (tuesday.key, tuesday.first_day, tuesday.last_day) == (
+        "daily:2026-11-24",
+        date(2026, 11, 23),
+        date(2026, 11, 23),
+    )
     monday = daily_period(date(2026, 11, 23))
     assert (monday.first_day, monday.last_day) == (date(2026, 11, 20), date(2026, 11, 22))
     covered = []
@@ -39,7 +42,11 @@ def test_daily_digests_cover_every_day_once_and_monday_covers_the_weekend():
 def test_weekly_digest_covers_the_iso_week_and_goes_out_the_monday_after():
     week = weekly_period(date(2026, 11, 19))
     assert (week.key, week.first_day, week.last_day, week.issue_day) == (
-        "weekly:2026-W47", date(2026, 11, 16), date(2026, 11, 22), date(2026, 11, 23))
+        "weekly:2026-W47",
+        date(2026, 11, 16),
+        date(2026, 11, 22),
+        date(2026, 11, 23),
+    )
     assert parse_periods("weekly:2026-W47", date(2026, 11, 26)) == [week]
 
 
@@ -76,8 +83,13 @@ def test_forged_and_damaged_tokens_are_refused(session, settings, monkeypatch):
     token = make_token(subscriber, "unsubscribe", SECRET)
     payload, stamp, signature = token.split(".")
     other = "WzIsMV0"  # [2,1]: someone else's id with the original signature
-    for forged in (f"{other}.{stamp}.{signature}", token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
-                   "", "nonsense", f"{payload}.{stamp}"):
+    for forged in (
+        f"{other}.{stamp}.{signature}",
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        "",
+        "nonsense",
+        f"{payload}.{stamp}",
+    ):
         with pytest.raises(BadToken) as info:
             read_token(forged, "unsubscribe", SECRET)
         assert not info.value.expired

@@ -23,8 +23,9 @@ def test_minilm_is_loaded_once_offline_and_gives_unit_vectors(settings, monkeypa
     assert embedders.get_embedder("minilm") is first  # one load per process
     assert first.name == "all-MiniLM-L6-v2" == embedders.model_label("minilm")
     assert first.dim == 384
-    vectors = first.embed(["graph neural networks for molecules", "message passing on molecular graphs",
-                           "a recipe for tomato soup"])
+    vectors = first.embed(
+        ["graph neural networks for molecules", "message passing on molecular graphs", "a recipe for tomato soup"]
+    )
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     similar, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]

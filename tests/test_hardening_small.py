@@ -114,12 +114,18 @@ def test_a_saved_search_cannot_be_renamed_to_a_control_character(settings, name)
     c = client()
     signup(c)
     token = csrf(c, "/search")
-    made = c.post("/saved-searches", data={"q": "attention", "name": "mine", "csrf_token": token},
-                  headers={"Accept": "application/json"})
+    made = c.post(
+        "/saved-searches",
+        data={"q": "attention", "name": "mine", "csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
     assert made.status_code == 200, made.text
     saved_id = made.json()["id"]
-    renamed = c.post(f"/saved-searches/{saved_id}/rename", data={"name": name, "csrf_token": token},
-                     headers={"Accept": "application/json"})
+    renamed = c.post(
+        f"/saved-searches/{saved_id}/rename",
+        data={"name": name, "csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
     assert renamed.status_code == 400 and "control character" in renamed.json()["error"]
     with session_scope() as session:
         assert session.get(SavedSearch, saved_id).name == "mine"
@@ -149,8 +155,11 @@ def test_a_control_character_in_a_trends_query_is_bad_input(paper, path, query):
 
 
 def test_the_chart_parses_as_xml_whatever_its_labels_hold():
-    svg = trend_chart(["2025-01", "2025-02"], [("bell\x07 & <b>nul\x00", [1.0, None]), ("esc\x1b", [0.5, 2.0])],
-                      title="“bell\x07” & <b>")
+    svg = trend_chart(
+        ["2025-01", "2025-02"],
+        [("bell\x07 & <b>nul\x00", [1.0, None]), ("esc\x1b", [0.5, 2.0])],
+        title="“bell\x07” & <b>",
+    )
     root = ElementTree.fromstring(svg)
     assert root.get("aria-label") == "“bell” & <b>"
     assert "bell & <b>nul" in "".join(root.itertext())
@@ -159,13 +168,16 @@ def test_the_chart_parses_as_xml_whatever_its_labels_hold():
 # --- 18. conformance: Allow on 405, the schema's bounds, no empty cursor -----------------------------------
 
 
-@pytest.mark.parametrize("method,path,allowed", [
-    ("OPTIONS", f"/api/papers/{PAPER}/upvote", {"POST", "DELETE"}),
-    ("PUT", f"/api/papers/{PAPER}/save", {"POST", "DELETE"}),
-    ("OPTIONS", "/api/papers", {"GET", "HEAD"}),
-    ("OPTIONS", "/papers", {"GET", "HEAD"}),
-    ("DELETE", "/about", {"GET", "HEAD"}),
-])
+@pytest.mark.parametrize(
+    "method,path,allowed",
+    [
+        ("OPTIONS", f"/api/papers/{PAPER}/upvote", {"POST", "DELETE"}),
+        ("PUT", f"/api/papers/{PAPER}/save", {"POST", "DELETE"}),
+        ("OPTIONS", "/api/papers", {"GET", "HEAD"}),
+        ("OPTIONS", "/papers", {"GET", "HEAD"}),
+        ("DELETE", "/about", {"GET", "HEAD"}),
+    ],
+)
 def test_a_405_names_every_method_the_resource_allows(paper, method, path, allowed):
     response = client().request(method, path)
     assert response.status_code == 405
@@ -179,8 +191,13 @@ def _parameter(spec: dict, path: str, name: str) -> dict:
 
 def test_the_openapi_schema_states_the_real_bounds(settings):
     spec = client().get("/openapi.json").json()
-    for path, maximum in [("/api/daily_papers", 100), ("/api/papers/search", 120), ("/api/papers", 100),
-                          ("/api/papers/{arxiv_id}/related", 50), ("/api/recommendations", 100)]:
+    for path, maximum in [
+        ("/api/daily_papers", 100),
+        ("/api/papers/search", 120),
+        ("/api/papers", 100),
+        ("/api/papers/{arxiv_id}/related", 50),
+        ("/api/recommendations", 100),
+    ]:
         limit = _parameter(spec, path, "limit")
         assert (limit.get("minimum"), limit.get("maximum")) == (1, maximum), path
     assert _parameter(spec, "/api/recommendations", "days")["minimum"] == 1

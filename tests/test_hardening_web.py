@@ -46,30 +46,53 @@ def _comment(api, body="first", **extra) -> int:
 # --- 1. dates at the end of the calendar --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [
-    "/papers/month/9999-12", "/papers/date/9999-12-31", "/papers/week/9999-W52", "/papers/week/9999-W01",
-    "/api/daily_papers?week=9999-W52", "/api/daily_papers?month=9999-12", "/api/daily_papers?date=9999-12-31",
-    "/api/papers/search?q=attention&to=9999-12-31", "/search?q=attention&to=9999-12-31",
-    "/papers/date/0000-01-01", "/papers/date/0001-01-01", "/papers/date/٢٠٢٥-٠١-٠١", "/papers?date=9999-12-31",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/papers/month/9999-12",
+        "/papers/date/9999-12-31",
+        "/papers/week/9999-W52",
+        "/papers/week/9999-W01",
+        "/api/daily_papers?week=9999-W52",
+        "/api/daily_papers?month=9999-12",
+        "/api/daily_papers?date=9999-12-31",
+        "/api/papers/search?q=attention&to=9999-12-31",
+        "/search?q=attention&to=9999-12-31",
+        "/papers/date/0000-01-01",
+        "/papers/date/0001-01-01",
+        "/papers/date/٢٠٢٥-٠١-٠١",
+        "/papers?date=9999-12-31",
+    ],
+)
 def test_dates_past_the_calendar_are_bad_input(paper, path):
     assert client().get(path).status_code == 400
 
 
 def test_the_last_supported_year_still_works(paper):
     c = client()
-    for path in ("/papers/month/9998-12", "/papers/week/9998-W52", "/papers/date/9998-12-31",
-                 "/api/papers/search?q=attention&to=9998-12-31", "/papers/date/0002-01-01"):
+    for path in (
+        "/papers/month/9998-12",
+        "/papers/week/9998-W52",
+        "/papers/date/9998-12-31",
+        "/api/papers/search?q=attention&to=9998-12-31",
+        "/papers/date/0002-01-01",
+    ):
         assert c.get(path).status_code == 200, path
 
 
 # --- 2, 3. integers: beyond 64 bits, and digits of other scripts ---------------------------------------
 
 
-@pytest.mark.parametrize("method,path", [
-    ("delete", f"/api/comments/{HUGE}"), ("patch", f"/api/comments/{HUGE}"), ("post", f"/api/comments/{HUGE}/hide"),
-    ("delete", "/api/comments/²"), ("delete", "/api/comments/0"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("delete", f"/api/comments/{HUGE}"),
+        ("patch", f"/api/comments/{HUGE}"),
+        ("post", f"/api/comments/{HUGE}/hide"),
+        ("delete", "/api/comments/²"),
+        ("delete", "/api/comments/0"),
+    ],
+)
 def test_huge_or_odd_comment_ids_are_bad_input(api, method, path):
     response = api.request(method, path, json={"comment": "x", "hidden": True})
     assert response.status_code == 400, response.text
@@ -117,8 +140,12 @@ def test_a_lone_surrogate_in_a_comment_is_bad_input(api):
     assert response.status_code == 400
     assert "surrogate" in response.json()["error"]
     first = _comment(api)
-    assert api.patch(f"/api/comments/{first}", content=b'{"comment": "\\udfff"}',
-                     headers={"Content-Type": "application/json"}).status_code == 400
+    assert (
+        api.patch(
+            f"/api/comments/{first}", content=b'{"comment": "\\udfff"}', headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
 
 
 def test_a_lone_surrogate_in_an_interest_is_bad_input(settings):
@@ -260,8 +287,10 @@ def test_a_new_password_ends_the_other_sessions_and_the_page_says_tokens_survive
     laptop, phone = client(), client()
     token = token_for(laptop)
     phone.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf(phone)})
-    page = laptop.post("/settings/password", data={"current": PASSWORD, "new": "another long password",
-                                                   "csrf_token": csrf(laptop, "/settings")})
+    page = laptop.post(
+        "/settings/password",
+        data={"current": PASSWORD, "new": "another long password", "csrf_token": csrf(laptop, "/settings")},
+    )
     assert page.status_code == 200
     assert "API tokens keep working" in page.text
     assert laptop.get("/settings").status_code == 200
@@ -342,8 +371,10 @@ def test_feed_and_search_take_the_same_categories_as_the_subscription_form(paper
 def test_one_email_check_for_accounts_and_subscriptions(settings):
     assert email_address(" Ada@Example.org ") == "Ada@Example.org"
     c = client()
-    response = c.post("/signup", data={"username": "ada", "password": PASSWORD, "email": "ada@exämple.org",
-                                       "csrf_token": csrf(c, "/signup")})
+    response = c.post(
+        "/signup",
+        data={"username": "ada", "password": PASSWORD, "email": "ada@exämple.org", "csrf_token": csrf(c, "/signup")},
+    )
     assert response.status_code == 400
     assert "not an email address we can send to" in response.text
 

@@ -74,8 +74,11 @@ def test_a_keyword_index_merely_behind_catches_up_and_is_ready(demo):
 
 def test_not_ready_when_the_database_is_unreachable(demo, monkeypatch, tmp_path, free_tcp_port):
     c = client()
-    unreachable = (f"sqlite:///{tmp_path}/no-such-dir/dailypapers.db" if demo.db_url.startswith("sqlite")
-                   else f"postgresql+psycopg://dp:hunter2@127.0.0.1:{free_tcp_port}/dailypapers")
+    unreachable = (
+        f"sqlite:///{tmp_path}/no-such-dir/dailypapers.db"
+        if demo.db_url.startswith("sqlite")
+        else f"postgresql+psycopg://dp:hunter2@127.0.0.1:{free_tcp_port}/dailypapers"
+    )
     monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", unreachable)
     reset_settings()
     forget_indexes()
@@ -128,8 +131,9 @@ def test_a_hung_database_server_is_not_ready_in_time(quick_checks, monkeypatch):
     """A server that takes connections and never answers (hung, or its address black-holed): without a connect
     timeout the driver would wait 130 seconds, and the probe with it."""
     with socket.create_server(("127.0.0.1", 0)) as hung, live_server() as base:
-        monkeypatch.setenv("DAILYPAPERS_DATABASE_URL",
-                           f"postgresql+psycopg://dp@127.0.0.1:{hung.getsockname()[1]}/dailypapers")
+        monkeypatch.setenv(
+            "DAILYPAPERS_DATABASE_URL", f"postgresql+psycopg://dp@127.0.0.1:{hung.getsockname()[1]}/dailypapers"
+        )
         reset_settings()
         response = _ready_in_time(base)
     assert response.status_code == 503

@@ -31,15 +31,32 @@ def hub(settings, session, monkeypatch):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # only 127.0.0.1 is contacted
     now = datetime.now(UTC)
     signup(client(), "alice")
-    add_papers(session, [record("2501.00001", "Sparse attention for long documents", days_old=2,
-                                code_url="https://github.com/example/sparse", project_page="https://example.org/s"),
-                         record("2501.00002", "Tokenizers revisited", days_old=1)],
-               submitted_at=now - timedelta(hours=2))
-    add_papers(session, [record("2501.00003", "Older diffusion paper", days_old=9)],
-               on=(now - timedelta(days=8)).date(), submitted_at=now - timedelta(days=8))
+    add_papers(
+        session,
+        [
+            record(
+                "2501.00001",
+                "Sparse attention for long documents",
+                days_old=2,
+                code_url="https://github.com/example/sparse",
+                project_page="https://example.org/s",
+            ),
+            record("2501.00002", "Tokenizers revisited", days_old=1),
+        ],
+        submitted_at=now - timedelta(hours=2),
+    )
+    add_papers(
+        session,
+        [record("2501.00003", "Older diffusion paper", days_old=9)],
+        on=(now - timedelta(days=8)).date(),
+        submitted_at=now - timedelta(days=8),
+    )
     alice = session.scalar(select(User).where(User.username == "alice"))
-    session.execute(update(DailyEntry).where(DailyEntry.paper_id == select(Paper.id).where(
-        Paper.arxiv_id == "2501.00002").scalar_subquery()).values(submitted_by_id=alice.id))
+    session.execute(
+        update(DailyEntry)
+        .where(DailyEntry.paper_id == select(Paper.id).where(Paper.arxiv_id == "2501.00002").scalar_subquery())
+        .values(submitted_by_id=alice.id)
+    )
     session.execute(update(Paper).where(Paper.arxiv_id == "2501.00002").values(upvotes=5))
     session.execute(update(Paper).where(Paper.arxiv_id == "2501.00003").values(upvotes=50))
     session.commit()
@@ -83,9 +100,19 @@ def test_list_daily_papers_by_period_submitter_sort_and_pages(hub):
     assert pages == [["2501.00002"], ["2501.00001"], ["2501.00003"], []]
 
 
-@pytest.mark.parametrize("kwargs", [{"date": "2025-02-30"}, {"week": "2025-W99"}, {"month": "2025-13"},
-                                    {"limit": 101}, {"limit": 0}, {"sort": "random"}, {"p": -1},
-                                    {"date": "2025-01-01", "month": "2025-01"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"date": "2025-02-30"},
+        {"week": "2025-W99"},
+        {"month": "2025-13"},
+        {"limit": 101},
+        {"limit": 0},
+        {"sort": "random"},
+        {"p": -1},
+        {"date": "2025-01-01", "month": "2025-01"},
+    ],
+)
 def test_bad_daily_parameters_are_4xx(hub, kwargs):
     api, _ = hub
     with pytest.raises(HfHubHTTPError) as info:
@@ -184,13 +211,19 @@ def test_confirmed_links_and_a_claimed_author(hub, session):
     decide_claim(session, session.get(User, alice.id), claim.id, approve=True)
     session.commit()
     token = token_for(client(base), "bob")
-    edited = httpx.post(f"{base}/api/papers/2501.00002/links", headers={"Authorization": f"Bearer {token}"},
-                        json={"githubRepo": "https://github.com/example/tok", "projectPage": "https://tok.example"})
+    edited = httpx.post(
+        f"{base}/api/papers/2501.00002/links",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"githubRepo": "https://github.com/example/tok", "projectPage": "https://tok.example"},
+    )
     assert edited.status_code == 403  # bob neither submitted it nor wrote it
     alice_token = create_api_token(session, session.get(User, alice.id))
     session.commit()
-    edited = httpx.post(f"{base}/api/papers/2501.00002/links", headers={"Authorization": f"Bearer {alice_token}"},
-                        json={"githubRepo": "https://github.com/example/tok", "projectPage": "https://tok.example"})
+    edited = httpx.post(
+        f"{base}/api/papers/2501.00002/links",
+        headers={"Authorization": f"Bearer {alice_token}"},
+        json={"githubRepo": "https://github.com/example/tok", "projectPage": "https://tok.example"},
+    )
     assert edited.status_code == 200, edited.text
     info = api.paper_info("2501.00002")
     assert info.github_repo == "https://github.com/example/tok" and info.project_page == "https://tok.example"

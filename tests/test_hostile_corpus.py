@@ -22,9 +22,15 @@ from tests.web_helpers import add_papers, client, record
 HOSTILE = FIXTURES / "hostile.jsonl"
 SAFE_ID = "2403.00019"  # the one paper whose links are fine
 UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
-FEEDS = ("/papers/feed.xml", "/papers/rss.xml", "/papers/trending/feed.xml", "/papers/trending/rss.xml",
-         "/search/feed.xml?q=paper&mode=keyword", "/search/rss.xml?q=paper&mode=keyword",
-         "/search/feed.xml?q=paper+control&mode=keyword&category=cs.LG")
+FEEDS = (
+    "/papers/feed.xml",
+    "/papers/rss.xml",
+    "/papers/trending/feed.xml",
+    "/papers/trending/rss.xml",
+    "/search/feed.xml?q=paper&mode=keyword",
+    "/search/rss.xml?q=paper&mode=keyword",
+    "/search/feed.xml?q=paper+control&mode=keyword&category=cs.LG",
+)
 # A query holding characters no XML document may carry is bad input: refused, not echoed into a feed.
 REFUSED_FEEDS = ("/search/feed.xml?q=control%02%1f&mode=keyword", "/search/rss.xml?q=links%00&mode=keyword")
 
@@ -104,15 +110,23 @@ def test_the_import_keeps_what_it_can_and_cleans_it(imported):
     assert by_id["2403.00001"].title == "Control characters in a title"
     assert by_id["2403.00001"].authors == ["Ada Lovelace"]
     assert by_id["2403.00009"].code_url is None  # a link longer than its column is dropped, the paper kept
-    assert (by_id[SAFE_ID].code_url, by_id[SAFE_ID].project_page) == ("https://github.com/example/safe",
-                                                                      "http://example.org/project")
+    assert (by_id[SAFE_ID].code_url, by_id[SAFE_ID].project_page) == (
+        "https://github.com/example/safe",
+        "http://example.org/project",
+    )
 
 
 def test_every_page_renders_without_live_script(imported):
     _, papers = imported
     site = client()
-    pages = ["/papers", "/papers?sort=newest", "/papers/trending", "/search?q=paper&mode=keyword",
-             "/search?q=script&mode=keyword", "/search?q=%02%00&mode=keyword"]
+    pages = [
+        "/papers",
+        "/papers?sort=newest",
+        "/papers/trending",
+        "/search?q=paper&mode=keyword",
+        "/search?q=script&mode=keyword",
+        "/search?q=%02%00&mode=keyword",
+    ]
     pages += [f"/papers/{paper.arxiv_id}" for paper in papers]
     for path in pages:
         response = site.get(path)
@@ -155,13 +169,26 @@ def test_the_api_answers_json_without_unsafe_links(imported):
 def test_the_store_takes_only_http_links_whatever_built_the_record(session):
     """A record that skipped validate() (a new source, a script) still cannot store a javascript: link."""
     published = datetime.now(UTC)
-    records = [PaperRecord(arxiv_id=f"2403.0010{n}", version=1, title="Built by hand", abstract="",
-                           published_at=published, updated_at=published, code_url=url, project_page=url)
-               for n, url in enumerate(["javascript:alert(1)", "data:text/html,x", "https://github.com/a/b"])]
+    records = [
+        PaperRecord(
+            arxiv_id=f"2403.0010{n}",
+            version=1,
+            title="Built by hand",
+            abstract="",
+            published_at=published,
+            updated_at=published,
+            code_url=url,
+            project_page=url,
+        )
+        for n, url in enumerate(["javascript:alert(1)", "data:text/html,x", "https://github.com/a/b"])
+    ]
     upsert_papers(session.connection(), records)
     stored = session.execute(select(Paper.code_url, Paper.project_page).order_by(Paper.arxiv_id)).all()
-    assert [tuple(row) for row in stored] == [(None, None), (None, None),
-                                              ("https://github.com/a/b", "https://github.com/a/b")]
+    assert [tuple(row) for row in stored] == [
+        (None, None),
+        (None, None),
+        ("https://github.com/a/b", "https://github.com/a/b"),
+    ]
 
 
 def test_pages_check_links_again_when_rendering(session):
@@ -188,6 +215,7 @@ def test_feeds_drop_control_characters_a_stored_title_still_has(session):
 
 
 def test_control_characters_are_dropped_at_ingest():
-    paper = record("2403.00203", "Tab\there, bell\x07 and \x02 STX", abstract="Form\x0cfeed \ud800",
-                   comments="\x00").validate()
+    paper = record(
+        "2403.00203", "Tab\there, bell\x07 and \x02 STX", abstract="Form\x0cfeed \ud800", comments="\x00"
+    ).validate()
     assert (paper.title, paper.abstract, paper.comments) == ("Tab here, bell and STX", "Form feed", None)

@@ -38,8 +38,20 @@ def test_parses_every_pasted_form(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "not-an-id", "2505.135", "2505.1350867", "2513.13508", "2505.13508v0", "hep-th/990100",
-     "https://example.org/abs/2505.13508", "2505.13508 2505.13509", "12345.6789", "2501.0001", "1412.12345"],
+    [
+        "",
+        "not-an-id",
+        "2505.135",
+        "2505.1350867",
+        "2513.13508",
+        "2505.13508v0",
+        "hep-th/990100",
+        "https://example.org/abs/2505.13508",
+        "2505.13508 2505.13509",
+        "12345.6789",
+        "2501.0001",
+        "1412.12345",
+    ],
 )
 def test_rejects_anything_else_naming_the_input(text):
     with pytest.raises(InvalidInput) as info:

@@ -17,10 +17,23 @@ from tests.conftest import SAMPLE_20K, counts
 
 def snapshot_line(arxiv_id: str, version: int = 1, title: str = "A title", **extra) -> str:
     versions = [{"version": f"v{n}", "created": f"Mon, {n} Jan 2024 10:00:00 GMT"} for n in range(1, version + 1)]
-    obj = {"id": arxiv_id, "submitter": None, "authors": "Ada Lovelace and Alan Turing", "title": title,
-           "comments": None, "journal-ref": None, "doi": None, "report-no": None, "categories": "cs.LG stat.ML",
-           "license": None, "abstract": "We study things.", "versions": versions, "update_date": "2024-01-05",
-           "authors_parsed": None, **extra}
+    obj = {
+        "id": arxiv_id,
+        "submitter": None,
+        "authors": "Ada Lovelace and Alan Turing",
+        "title": title,
+        "comments": None,
+        "journal-ref": None,
+        "doi": None,
+        "report-no": None,
+        "categories": "cs.LG stat.ML",
+        "license": None,
+        "abstract": "We study things.",
+        "versions": versions,
+        "update_date": "2024-01-05",
+        "authors_parsed": None,
+        **extra,
+    }
     return json.dumps(obj)
 
 
@@ -42,7 +55,9 @@ def test_import_is_idempotent_and_versions_update(engine, tmp_path, session):
     assert import_file(engine, older, tmp_path / "rej.jsonl").result.unchanged == 1
     papers = session.scalars(select(Paper).order_by(Paper.arxiv_id)).all()
     assert [(p.arxiv_id, p.version, p.title) for p in papers] == [
-        ("2401.00001", 2, "Better title"), ("2401.00002", 1, "A title")]
+        ("2401.00001", 2, "Better title"),
+        ("2401.00002", 1, "A title"),
+    ]
 
 
 def test_the_import_says_when_its_papers_are_in_and_the_keyword_index_syncs(engine, tmp_path):
@@ -65,11 +80,23 @@ def test_missing_metadata_never_erases_known(engine, tmp_path, session):
 
 
 def test_malformed_records_are_skipped_counted_and_logged(engine, tmp_path, session):
-    src = write_lines(tmp_path / "mixed.jsonl", [
-        snapshot_line("2401.00001"), "{not json", json.dumps({"id": "nonsense", "title": "x", "versions": [
-            {"version": "v1", "created": "Mon, 1 Jan 2024 10:00:00 GMT"}]}), json.dumps([1, 2]),
-        snapshot_line("2401.00003", title=""), snapshot_line("2401.00004"),
-    ])
+    src = write_lines(
+        tmp_path / "mixed.jsonl",
+        [
+            snapshot_line("2401.00001"),
+            "{not json",
+            json.dumps(
+                {
+                    "id": "nonsense",
+                    "title": "x",
+                    "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 10:00:00 GMT"}],
+                }
+            ),
+            json.dumps([1, 2]),
+            snapshot_line("2401.00003", title=""),
+            snapshot_line("2401.00004"),
+        ],
+    )
     report = import_file(engine, src, tmp_path / "rejects.jsonl")
     assert report.result.inserted == 2 and report.rejected == 4
     rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
@@ -104,8 +131,9 @@ def test_gzip_and_fts_in_step(engine, tmp_path, session, monkeypatch):
     import_file(engine, path, tmp_path / "r")
     hits = session.execute(text("SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'walrus'")).all()
     assert len(hits) == 1
-    import_file(engine, write_lines(tmp_path / "b.jsonl", [snapshot_line("2401.00001", 2, title="Penguin")]),
-                tmp_path / "r")
+    import_file(
+        engine, write_lines(tmp_path / "b.jsonl", [snapshot_line("2401.00001", 2, title="Penguin")]), tmp_path / "r"
+    )
     assert session.execute(text("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'walrus'")).scalar() == 0
     assert session.execute(text("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'penguin'")).scalar() == 1
 

@@ -21,8 +21,16 @@ from dailypapers.store.papers import upsert_papers
 
 
 def fts_ids(conn, match: str) -> list[str]:
-    return conn.execute(text("SELECT p.arxiv_id FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
-                             "WHERE papers_fts MATCH :m"), {"m": match}).scalars().all()
+    return (
+        conn.execute(
+            text(
+                "SELECT p.arxiv_id FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :m"
+            ),
+            {"m": match},
+        )
+        .scalars()
+        .all()
+    )
 
 
 @pytest.mark.sqlite_only("FTS5 internals")
@@ -59,8 +67,9 @@ def test_embedding_is_incremental_and_follows_changes(engine, settings):
     assert embed_pending(engine, minilm).embedded == 0  # nothing new
     with engine.connect() as conn:
         before = conn.execute(text("SELECT paper_id, vector FROM embeddings")).all()
-    changed = dataclasses.replace(records[2], version=records[2].version + 1,
-                                  abstract="A completely different abstract about protein folding.")
+    changed = dataclasses.replace(
+        records[2], version=records[2].version + 1, abstract="A completely different abstract about protein folding."
+    )
     with engine.begin() as conn:
         upsert_papers(conn, [changed])
     assert count_pending(engine, minilm.name) == 1

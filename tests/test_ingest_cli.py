@@ -32,8 +32,14 @@ def papers(engine) -> dict[str, Paper]:
 
 def test_ingest_ids_is_idempotent(server, engine):
     # Pasted forms (URL, arXiv: prefix, a version, a duplicate) all land on the canonical id.
-    pasted = ["https://arxiv.org/abs/1710.08557v1", "astro-ph/9812133", "arXiv:math/0211159", "math/9501234",
-              "1403.5117", "1403.5117v1"]
+    pasted = [
+        "https://arxiv.org/abs/1710.08557v1",
+        "astro-ph/9812133",
+        "arXiv:math/0211159",
+        "math/9501234",
+        "1403.5117",
+        "1403.5117v1",
+    ]
     first = ingest_ids(engine, pasted)
     assert (first.requested, first.pages, first.result.inserted, first.not_found) == (5, 3, 5, [])
     stored = papers(engine)
@@ -53,7 +59,8 @@ def test_newer_version_updates_the_record(server, engine):
     server.entries["1710.08557"] = (
         old.replace(b"abs/1710.08557v1", b"abs/1710.08557v2")
         .replace(b"<updated>2017-10-24T00:21:32Z</updated>", b"<updated>2018-02-01T10:00:00Z</updated>")
-        .replace(b"<title>On Neuromechanical", b"<title>Revisited: On Neuromechanical"))
+        .replace(b"<title>On Neuromechanical", b"<title>Revisited: On Neuromechanical")
+    )
     report = ingest_ids(engine, ["1710.08557"])
     assert (report.result.updated, report.result.inserted) == (1, 0)
     [paper] = papers(engine).values()
@@ -83,7 +90,8 @@ def test_unknown_ids_are_reported_not_found(server, engine):
 
 def test_malformed_entry_is_rejected_whole_and_logged(server, engine):
     server.entries["math/9501234"] = server.entries["math/9501234"].replace(
-        b"<published>1995-01-23T00:00:00Z</published>", b"<published>the day after</published>")
+        b"<published>1995-01-23T00:00:00Z</published>", b"<published>the day after</published>"
+    )
     report = ingest_ids(engine, ["math/9501234", "math/0211159"])
     assert report.rejected == 1 and report.not_found == [] and list(papers(engine)) == ["math/0211159"]
     [line] = [json.loads(x) for x in report.rejects_path.read_text().splitlines()]
@@ -101,6 +109,7 @@ def test_ingest_category_since_a_date(server, engine):
 
 
 # --- the command line ------------------------------------------------------------------------------------
+
 
 def one_line_error(result) -> str:
     assert result.returncode != 0
@@ -133,7 +142,8 @@ def test_cli_ingest_ids_json_then_stats(cli, server, settings):
 @pytest.mark.slow
 def test_cli_bad_arguments_are_one_line(cli, server):
     assert "not a date (YYYY-MM-DD): 'yesterday'" in one_line_error(
-        cli("ingest", "--category", "cs.LG", "--since", "yesterday", env=server.env()))
+        cli("ingest", "--category", "cs.LG", "--since", "yesterday", env=server.env())
+    )
     assert "unknown metadata format 'marc'" in one_line_error(cli("harvest", "--set", "cs", "--format", "marc"))
     assert "--from: not a date" in one_line_error(cli("harvest", "--set", "cs", "--from", "2025-13-01"))
     assert "not both" in one_line_error(cli("ingest", "1710.08557", "--category", "cs.LG"))

@@ -56,7 +56,8 @@ def test_a_deferred_job_is_run_by_a_worker_and_listed(settings, cli):
     result = cli("worker", "--once")
     assert result.returncode == 0, result.stderr
     assert [(job["task"], job["status"]) for job in json.loads(cli("jobs", "--json").stdout)] == [
-        (DIGESTS, "succeeded")]
+        (DIGESTS, "succeeded")
+    ]
     listed = cli("jobs", "--limit", "1")
     assert listed.returncode == 0 and f"{first}  {DIGESTS}" in listed.stdout and "succeeded" in listed.stdout
 
@@ -104,8 +105,10 @@ def test_a_schedule_makes_the_ingest_and_the_digests_periodic():
     settings = Settings(database_url="postgresql+psycopg://dailypapers@db.example/dailypapers")
     schedule = Schedule.read(["cs.lg", "cs.CL"], "6:30", ingest_cron="15 */4 * * *")
     periodic = job_app(settings, schedule).periodic_registry.periodic_tasks
-    assert {key: task.cron for key, task in periodic.items()} == {(INGEST, INGEST): "15 */4 * * *",
-                                                                  (DIGESTS, DIGESTS): "30 6 * * *"}
+    assert {key: task.cron for key, task in periodic.items()} == {
+        (INGEST, INGEST): "15 */4 * * *",
+        (DIGESTS, DIGESTS): "30 6 * * *",
+    }
     assert periodic[(INGEST, INGEST)].configure_kwargs["task_kwargs"]["categories"] == ["cs.LG", "cs.CL"]
     assert not job_app(settings).periodic_registry.periodic_tasks  # `worker --once`: no schedule
 
@@ -121,6 +124,7 @@ def test_the_scheduler_ingests_every_few_hours_and_sends_the_digests_at_their_ti
             if fails:
                 raise StoreError("the disk is full")  # a failing job is logged, the schedule goes on
             return [f"what {name} did"]
+
         return run
 
     def sleep(seconds):
@@ -133,10 +137,17 @@ def test_the_scheduler_ingests_every_few_hours_and_sends_the_digests_at_their_ti
     scheduler = Scheduler(Settings(), Schedule.read(["cs.LG"], "07:00"), now=lambda: clock[0], sleep=sleep)
     said: list[str] = []
     scheduler.run(say=said.append, max_turns=5)
-    assert ran == [("05:00", "ingest", ("cs.LG",)), ("05:01", "index"), ("07:00", "digests", ISSUE_DAY),
-                   ("11:02", "ingest", ("cs.LG",)), ("11:03", "index"),
-                   ("17:04", "ingest", ("cs.LG",)), ("17:05", "index"),
-                   ("23:06", "ingest", ("cs.LG",)), ("23:07", "index")]
+    assert ran == [
+        ("05:00", "ingest", ("cs.LG",)),
+        ("05:01", "index"),
+        ("07:00", "digests", ISSUE_DAY),
+        ("11:02", "ingest", ("cs.LG",)),
+        ("11:03", "index"),
+        ("17:04", "ingest", ("cs.LG",)),
+        ("17:05", "index"),
+        ("23:06", "ingest", ("cs.LG",)),
+        ("23:07", "index"),
+    ]
     assert "  what ingest did" in said and "  what digests did" in said
     assert "2026-11-24 05:02:00Z FAILED (the disk is full) in 60s: index" in said
 
@@ -164,11 +175,20 @@ def test_the_scheduler_sends_the_due_digests_in_its_own_process(session, sink):
 def add_papers(engine, count: int) -> dict[str, int]:
     """`count` papers, each with its own words; {the text embedded for it: its id}."""
     published = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-    records = [PaperRecord(arxiv_id=f"2611.{n:05d}", version=1, title=f"Study {n} of {TOPICS[n % len(TOPICS)]}",
-                           abstract=f"We look at {TOPICS[n % len(TOPICS)]} from angle number {n}.",
-                           authors=["Ada Lovelace"], categories=["cs.LG"], primary_category="cs.LG",
-                           published_at=published, updated_at=published)
-               for n in range(1, count + 1)]
+    records = [
+        PaperRecord(
+            arxiv_id=f"2611.{n:05d}",
+            version=1,
+            title=f"Study {n} of {TOPICS[n % len(TOPICS)]}",
+            abstract=f"We look at {TOPICS[n % len(TOPICS)]} from angle number {n}.",
+            authors=["Ada Lovelace"],
+            categories=["cs.LG"],
+            primary_category="cs.LG",
+            published_at=published,
+            updated_at=published,
+        )
+        for n in range(1, count + 1)
+    ]
     with engine.begin() as conn:
         upsert_papers(conn, records)
         ids = dict(conn.execute(text("SELECT arxiv_id, id FROM papers")).all())
@@ -232,8 +252,9 @@ class WorkerThread(threading.Thread):
     async def _work(self) -> None:
         self.loop = asyncio.get_running_loop()
         async with self.app.open_async():
-            self.task = asyncio.create_task(self.app.run_worker_async(name=self.worker_name,
-                                                                      install_signal_handlers=False))
+            self.task = asyncio.create_task(
+                self.app.run_worker_async(name=self.worker_name, install_signal_handlers=False)
+            )
             self.started.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
@@ -338,7 +359,9 @@ def test_the_papers_of_a_worker_that_died_in_a_job_are_handed_out_again(settings
     assert taken == set(ids)  # its heartbeat is fresh: the papers are its own
     assert work.backlog(settings, taken, batches=4, size=10) == work.Backlog([], empty=False)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 minute' "
-                          "WHERE id = :id"), {"id": worker})
+        conn.execute(
+            text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 minute' WHERE id = :id"),
+            {"id": worker},
+        )
     assert live_job_args(engine, EMBED_BATCH) == []  # its heartbeat stopped: the job holds nothing now
     assert work.backlog(settings, set(), batches=4, size=10) == work.Backlog([ids], empty=False)

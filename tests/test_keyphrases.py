@@ -51,15 +51,24 @@ def test_keywords_come_from_the_text_and_the_summary_is_its_most_central_sentenc
         assert len({k.lower() for k in d.keywords}) == len(d.keywords)
         assert 0 < len(d.summary) <= 250
         shown = d.summary.rstrip("…")
-        assert any(shown[1:] in s and shown[0].lower() == s[s.index(shown[1:]) - 1].lower()
-                   for s in sentences(abstract) if shown[1:] in s), d.summary  # from the abstract, word for word
+        assert any(
+            shown[1:] in s and shown[0].lower() == s[s.index(shown[1:]) - 1].lower()
+            for s in sentences(abstract)
+            if shown[1:] in s
+        ), d.summary  # from the abstract, word for word
     assert describer(PAPERS) == described  # stable
 
 
 def test_static_keywords_are_topical():
-    [d] = describe_with_tokens([("Sparse attention for long documents",
-                                 "We study sparse attention. Long documents need memory-efficient transformers.")],
-                               minilm_token_vectors())
+    [d] = describe_with_tokens(
+        [
+            (
+                "Sparse attention for long documents",
+                "We study sparse attention. Long documents need memory-efficient transformers.",
+            )
+        ],
+        minilm_token_vectors(),
+    )
     assert {"Sparse attention", "long documents", "Long documents"} & set(d.keywords), d.keywords
 
 
@@ -77,8 +86,15 @@ def test_candidates_end_in_their_noun_and_keep_title_phrases_whole():
     title = "BroadWay: Boost Your Text-to-Video Generation Model in a Training-free Way"
     found = {c.lower() for c in candidates(title, "The method prunes temporal tokens and keeps the rest.")}
     assert "text-to-video generation model" in found and "temporal tokens" in found
-    assert not found & {"prunes temporal", "temporal", "training-free way", "generation model", "text-to-video",
-                        "text-to-video generation", "boost"}, found
+    assert not found & {
+        "prunes temporal",
+        "temporal",
+        "training-free way",
+        "generation model",
+        "text-to-video",
+        "text-to-video generation",
+        "boost",
+    }, found
 
 
 DEMO = demo_records()
@@ -97,8 +113,11 @@ def test_demo_chips_are_phrases_a_person_would_write(demo_described):
         fragments = title_fragments(record.title)
         for chip in d.keywords:
             first, last = chip.split()[0], chip.split()[-1]
-            if (any(w.lower() in STOPWORDS or is_verb(w) for w in (first, last)) or is_adjective(last)
-                    or chip.lower() in fragments):
+            if (
+                any(w.lower() in STOPWORDS or is_verb(w) for w in (first, last))
+                or is_adjective(last)
+                or chip.lower() in fragments
+            ):
                 bad.append(chip)
     assert not bad, bad
     chips = {k.lower() for d in demo_described for k in d.keywords}
@@ -109,11 +128,16 @@ def test_demo_chips_are_phrases_a_person_would_write(demo_described):
 def test_demo_summaries_say_what_the_paper_does_and_never_open_with_a_connective(demo_described):
     for record, d in zip(DEMO, demo_described, strict=True):
         assert not starts_with_connective(d.summary), d.summary
-        says = [s for s in sentences(record.abstract)
-                if re.match(r"(?:[^,]{0,120},\s+)?we (?:propose|present|introduce)\b", s, re.IGNORECASE)]
+        says = [
+            s
+            for s in sentences(record.abstract)
+            if re.match(r"(?:[^,]{0,120},\s+)?we (?:propose|present|introduce)\b", s, re.IGNORECASE)
+        ]
         if says:
-            assert re.match(r"We (?:propose|present|introduce|develop|design|build|construct)", d.summary), \
-                (d.summary, says[0])
+            assert re.match(r"We (?:propose|present|introduce|develop|design|build|construct)", d.summary), (
+                d.summary,
+                says[0],
+            )
 
 
 def test_trim_cuts_at_a_word_boundary():
@@ -134,8 +158,11 @@ def test_the_index_run_fills_them_and_recomputes_after_an_abstract_change(engine
     first = papers[0]
     assert first.arxiv_id == demo_records()[0].arxiv_id
     before = list(first.ai_keywords)
-    newer = replace(demo_records()[0], version=demo_records()[0].version + 1,
-                    abstract="Graph neural networks predict molecular properties. Message passing over atoms works.")
+    newer = replace(
+        demo_records()[0],
+        version=demo_records()[0].version + 1,
+        abstract="Graph neural networks predict molecular properties. Message passing over atoms works.",
+    )
     with engine.begin() as conn:
         assert upsert_papers(conn, [newer]).updated == 1
     assert build_index(models=["minilm"]).described == 1

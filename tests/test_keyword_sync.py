@@ -137,35 +137,50 @@ def test_upgrading_a_database_indexed_by_triggers_keeps_fts5_search(fts5, settin
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0004_keyword_watermark")
-        conn.execute(text("INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories, created_at, "
-                          "modified_at, content_hash, change_seq) VALUES ('2601.00042', 1, 'Wombat burrows', "
-                          "'How wombats dig.', '[]', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '', 7)"))
+        conn.execute(
+            text(
+                "INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories, created_at, "
+                "modified_at, content_hash, change_seq) VALUES ('2601.00042', 1, 'Wombat burrows', "
+                "'How wombats dig.', '[]', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '', 7)"
+            )
+        )
     migrate()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT seq FROM keyword_fts5_watermark")).scalar() == 7  # the triggers' work
     assert keyword_index(engine).sync() == 0
     assert len(found(engine)) == 1
-    write_batch(engine, [PaperRecord(arxiv_id="2601.00042", version=2, title="Numbat burrows",
-                                     abstract="How numbats dig.")])
+    write_batch(
+        engine, [PaperRecord(arxiv_id="2601.00042", version=2, title="Numbat burrows", abstract="How numbats dig.")]
+    )
     assert found(engine) == []
     assert keyword_index(engine).count(KeywordQuery(terms=("numbat",)), 10) == 1
 
 
 def test_the_database_built_documents_answer_every_filter(engine, monkeypatch):
     from datetime import UTC, date, datetime
+
     monkeypatch.setenv("DAILYPAPERS_KEYWORD_ENGINE", "tantivy")
     forget_indexes()
-    dated = PaperRecord(arxiv_id="2601.00042", version=1, title="Wombat burrows", abstract="How wombats dig.",
-                        authors=["José O'Neil-Smith", "Ada Lovelace"], categories=["q-bio.PE", "cs.LG"],
-                        published_at=datetime(2025, 3, 4, 23, 30, tzinfo=UTC), code_url="https://github.com/a/b")
+    dated = PaperRecord(
+        arxiv_id="2601.00042",
+        version=1,
+        title="Wombat burrows",
+        abstract="How wombats dig.",
+        authors=["José O'Neil-Smith", "Ada Lovelace"],
+        categories=["q-bio.PE", "cs.LG"],
+        published_at=datetime(2025, 3, 4, 23, 30, tzinfo=UTC),
+        code_url="https://github.com/a/b",
+    )
     undated = PaperRecord(arxiv_id="2601.00043", version=1, title="Wombat diets", abstract="What wombats eat.")
     write_batch(engine, [dated, undated])
     index = keyword_index(engine)
 
     def ids(**filters) -> set[str]:
         with Session(engine) as session:
-            return {session.execute(text("SELECT arxiv_id FROM papers WHERE id = :i"), {"i": h.paper_id}).scalar()
-                    for h in index.search(WOMBAT, Filters(**filters), 10)}
+            return {
+                session.execute(text("SELECT arxiv_id FROM papers WHERE id = :i"), {"i": h.paper_id}).scalar()
+                for h in index.search(WOMBAT, Filters(**filters), 10)
+            }
 
     assert ids() == {"2601.00042", "2601.00043"}
     assert ids(authors=("josé o'neil smith",)) == ids(authors=("Lovelace",)) == {"2601.00042"}
@@ -175,8 +190,10 @@ def test_the_database_built_documents_answer_every_filter(engine, monkeypatch):
     assert ids(date_from=date(2025, 3, 4), date_to=date(2025, 3, 4)) == {"2601.00042"}  # the UTC day
     assert ids(date_from=date(2025, 3, 5)) == set()
     assert ids(has_code=True) == {"2601.00042"}
-    write_batch(engine, [PaperRecord(arxiv_id="2601.00043", version=2, title="Wombat diets, revised",
-                                     abstract="What wombats eat.")])
+    write_batch(
+        engine,
+        [PaperRecord(arxiv_id="2601.00043", version=2, title="Wombat diets, revised", abstract="What wombats eat.")],
+    )
     assert ids() == {"2601.00042", "2601.00043"} and index.count(WOMBAT, 10) == 2  # replaced, not added
 
 
@@ -191,8 +208,9 @@ def test_an_index_of_another_database_or_ahead_of_a_restored_one_is_rebuilt(sett
     assert index.count(WOMBAT, 10) == 1
     other = migrate(settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'b.db'}"}))
     for n in range(3):  # database B: as many changes and more, none of them about wombats
-        write_batch(other, [PaperRecord(arxiv_id=f"2601.0010{n}", version=1, title="Koala habits",
-                                        abstract="What koalas eat.")])
+        write_batch(
+            other, [PaperRecord(arxiv_id=f"2601.0010{n}", version=1, title="Koala habits", abstract="What koalas eat.")]
+        )
     replica = TantivyIndex(other, folder)  # the same data dir, now pointed at B
     assert replica.search(WOMBAT, Filters(), 10) == []  # A's paper is gone, B's are there
     assert replica.count(KeywordQuery(terms=("koala",)), 10) == 3
@@ -209,9 +227,13 @@ def test_an_index_of_another_database_or_ahead_of_a_restored_one_is_rebuilt(sett
 
 # --- a damaged index is a cache to rebuild, a read-only one an error naming it ---------------------------------
 
+
 def _segment_files(folder) -> list:
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-                  and p.name not in ("meta.json", "watermark.json"))
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name not in ("meta.json", "watermark.json")
+    )
 
 
 def _garble(path) -> None:
@@ -222,6 +244,7 @@ def _garble(path) -> None:
 
 def _keyword_is_a_file(folder) -> None:
     import shutil
+
     shutil.rmtree(folder)
     folder.write_text("not an index")
 
@@ -273,11 +296,17 @@ def test_serve_starts_on_a_damaged_index_with_keyword_search_whole(settings, eng
     import httpx
 
     from tests.web_helpers import free_port
+
     _damaged_index(settings, engine, "deleted segment file")
     port = free_port()
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         said = []  # the repair is reported before the site listens
         while not said or "dailypapers at" not in said[-1]:
@@ -287,8 +316,9 @@ def test_serve_starts_on_a_damaged_index_with_keyword_search_whole(settings, eng
         deadline = time.monotonic() + 60
         while True:
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/api/papers/search",
-                                   params={"q": "wombat", "mode": "keyword"}, timeout=60)
+                answer = httpx.get(
+                    f"http://127.0.0.1:{port}/api/papers/search", params={"q": "wombat", "mode": "keyword"}, timeout=60
+                )
                 break
             except httpx.TransportError:
                 assert proc.poll() is None and time.monotonic() < deadline, "the site did not come up"
@@ -308,11 +338,18 @@ def test_a_read_only_index_folder_is_a_one_line_error_naming_it(settings, engine
     as_anyone = ["setpriv", "--bounding-set", "-dac_override"] if os.geteuid() == 0 else []
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
     try:
-        done = subprocess.run([*as_anyone, sys.executable, "-m", "dailypapers.cli", "index", "--rebuild"],
-                              env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [*as_anyone, sys.executable, "-m", "dailypapers.cli", "index", "--rebuild"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         folder.chmod(0o755)
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [f"error: the keyword index folder {folder} is not writable by this "
-                                                "user; make it writable, or point DAILYPAPERS_DATA_DIR elsewhere"]
+    assert done.stderr.strip().splitlines() == [
+        f"error: the keyword index folder {folder} is not writable by this "
+        "user; make it writable, or point DAILYPAPERS_DATA_DIR elsewhere"
+    ]
     assert not list(folder.parent.glob("keyword.damaged-*"))  # not damage: nothing was moved

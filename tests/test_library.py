@@ -56,14 +56,34 @@ def _topic_vector(rng, axis: int) -> np.ndarray:
 def corpus(backend, settings):
     """28 recent papers (two topics and noise) and an old one, each with a vector."""
     rng = np.random.default_rng(0)
-    records = ([record(a, f"Graph neural networks for traffic {i}", abstract="Message passing on road graphs.",
-                       days_old=1 + i % 3) for i, a in enumerate(GRAPHS)]
-               + [record(a, f"Protein folding with diffusion {i}", abstract="Structures of proteins.",
-                         days_old=2) for i, a in enumerate(PROTEINS)]
-               + [record(a, f"Assorted topic {i}", abstract="Something else entirely.", days_old=3)
-                  for i, a in enumerate(NOISE)]
-               + [record(OLD_GRAPH, "Graph neural networks for rivers", abstract="Message passing on river graphs.",
-                         days_old=20, doi="10.1000/rivers")])
+    records = (
+        [
+            record(
+                a,
+                f"Graph neural networks for traffic {i}",
+                abstract="Message passing on road graphs.",
+                days_old=1 + i % 3,
+            )
+            for i, a in enumerate(GRAPHS)
+        ]
+        + [
+            record(a, f"Protein folding with diffusion {i}", abstract="Structures of proteins.", days_old=2)
+            for i, a in enumerate(PROTEINS)
+        ]
+        + [
+            record(a, f"Assorted topic {i}", abstract="Something else entirely.", days_old=3)
+            for i, a in enumerate(NOISE)
+        ]
+        + [
+            record(
+                OLD_GRAPH,
+                "Graph neural networks for rivers",
+                abstract="Message passing on river graphs.",
+                days_old=20,
+                doi="10.1000/rivers",
+            )
+        ]
+    )
     with session_scope() as session:
         add_papers(session, records, feed=False)
         papers = {p.arxiv_id: p for p in session.scalars(select(Paper))}
@@ -141,8 +161,11 @@ def test_collect_makes_a_new_collection_with_the_paper_in_one_step(alice):
     """The Collect menu of every card holds a small form: a name, and the paper goes into a new collection."""
     menu = alice.get("/papers/2501.00200").text
     assert 'action="/papers/2501.00200/collect-new"' in menu and 'for="new-collection-paper-2501.00200"' in menu
-    made = alice.post("/papers/2501.00200/collect-new", headers={"referer": "http://testserver/papers?p=1"},
-                      data={"name": "  To read   soon ", "csrf_token": csrf(alice, "/papers")})
+    made = alice.post(
+        "/papers/2501.00200/collect-new",
+        headers={"referer": "http://testserver/papers?p=1"},
+        data={"name": "  To read   soon ", "csrf_token": csrf(alice, "/papers")},
+    )
     assert made.status_code == 303 and made.headers["location"] == "/papers?p=1#paper-2501.00200"
     with session_scope() as session:
         (collection,) = library.user_collections(session, _alice(session))
@@ -152,8 +175,11 @@ def test_collect_makes_a_new_collection_with_the_paper_in_one_step(alice):
     assert _post(alice, "/papers/2501.00201/collect-new", name="To read soon").status_code == 400  # taken
     assert _post(alice, "/papers/2501.00201/collect-new", name=" ").status_code == 400
     assert _post(alice, "/papers/2101.99999/collect-new", name="Ghosts").status_code == 404
-    as_json = alice.post("/papers/2501.00201/collect-new", data={"name": "Later"},
-                         headers={**JSON, "X-CSRF-Token": csrf(alice, "/papers")})
+    as_json = alice.post(
+        "/papers/2501.00201/collect-new",
+        data={"name": "Later"},
+        headers={**JSON, "X-CSRF-Token": csrf(alice, "/papers")},
+    )
     assert as_json.status_code == 200 and as_json.json()["inside"] is True
     with session_scope() as session:
         names = [c.name for c in library.user_collections(session, _alice(session))]
@@ -187,9 +213,12 @@ def test_json_api_for_library_collections_and_dismissals(alice):
     assert duplicate.status_code == 400 and "already" in duplicate.json()["error"]
     assert _api(alice, "POST", "/api/papers/2501.99999/save").status_code == 404
     # text no database can store (PostgreSQL refuses NUL) answers 400 at the boundary, for every body
-    for path, body in (("/api/collections", {"name": "Gra\x00phs"}), ("/api/collections", {"name": "\ud800"}),
-                       ("/api/saved-searches", {"name": "x", "q": "graph\x00"}),
-                       ("/api/papers/2501.00100/comment", {"comment": "nul \x00 here"})):
+    for path, body in (
+        ("/api/collections", {"name": "Gra\x00phs"}),
+        ("/api/collections", {"name": "\ud800"}),
+        ("/api/saved-searches", {"name": "x", "q": "graph\x00"}),
+        ("/api/papers/2501.00100/comment", {"comment": "nul \x00 here"}),
+    ):
         refused = _api(alice, "POST", path, content=json.dumps(body), headers={"Content-Type": "application/json"})
         assert refused.status_code == 400 and refused.json()["error"].split(":")[0] in ("name", "q", "comment"), path
     assert [c["name"] for c in alice.get("/api/library").json()["collections"]] == ["Graphs"]
@@ -200,16 +229,21 @@ def test_json_api_for_library_collections_and_dismissals(alice):
 
 def test_references_come_from_eprint_url_doi_or_plain_ids():
     assert parse_references(BIBTEX) == [
-        ("Graph neural networks for traffic 0", "2501.00100"), ("Another", "2501.00101"),
-        ("A third", "2501.00102"), ("A book without any arXiv id", None), ("Not on this site", "2301.99999")]
+        ("Graph neural networks for traffic 0", "2501.00100"),
+        ("Another", "2501.00101"),
+        ("A third", "2501.00102"),
+        ("A book without any arXiv id", None),
+        ("Not on this site", "2301.99999"),
+    ]
     pasted = parse_references("2501.00100\nhttps://arxiv.org/pdf/2501.00101v1, arXiv:2501.00102 hello")
     assert [arxiv_id for _, arxiv_id in pasted] == ["2501.00100", "2501.00101", "2501.00102", None]
 
 
 def test_seed_from_a_bibtex_upload_reports_what_it_could_not_match(alice):
     token = csrf(alice, "/for-you")
-    response = alice.post("/for-you/seed", data={"csrf_token": token},
-                          files={"bibfile": ("refs.bib", BIBTEX.encode(), "text/x-bibtex")})
+    response = alice.post(
+        "/for-you/seed", data={"csrf_token": token}, files={"bibfile": ("refs.bib", BIBTEX.encode(), "text/x-bibtex")}
+    )
     assert response.status_code == 200
     assert "3 papers added" in response.text
     assert "A book without any arXiv id" in response.text and "Not on this site (not in this site" in response.text
@@ -233,8 +267,12 @@ def test_a_seed_of_too_many_blocks_is_refused_unparsed(alice, caplog):
     assert refused.status_code == 400
     assert refused.json()["error"] == "the file has 8000 BibTeX blocks; at most 2000 at a time"
     token = csrf(alice, "/for-you")
-    uploaded = alice.post("/for-you/seed", data={"csrf_token": token}, headers={"Accept": "application/json"},
-                          files={"bibfile": ("refs.bib", malformed.encode(), "text/x-bibtex")})
+    uploaded = alice.post(
+        "/for-you/seed",
+        data={"csrf_token": token},
+        headers={"Accept": "application/json"},
+        files={"bibfile": ("refs.bib", malformed.encode(), "text/x-bibtex")},
+    )
     assert uploaded.status_code == 400 and "8000 BibTeX blocks" in uploaded.json()["error"]
     assert [r.getMessage() for r in caplog.records if r.name.startswith("bibtexparser")] == []
     assert alice.get("/api/library").json()["saved"] == []
@@ -244,14 +282,22 @@ def test_a_seed_file_over_the_size_limit_is_refused_not_cut_short(alice):
     token = csrf(alice, "/for-you")
     big = BIBTEX + ("%" * 99 + "\n") * 2500  # just over 250 KB, under the request body limit
     assert 250_000 < len(big.encode()) < 256 * 1024
-    response = alice.post("/for-you/seed", data={"csrf_token": token}, headers={"Accept": "application/json"},
-                          files={"bibfile": ("refs.bib", big.encode(), "text/x-bibtex")})
+    response = alice.post(
+        "/for-you/seed",
+        data={"csrf_token": token},
+        headers={"Accept": "application/json"},
+        files={"bibfile": ("refs.bib", big.encode(), "text/x-bibtex")},
+    )
     assert response.status_code == 400 and "larger than 250 KB" in response.json()["error"]
     assert alice.get("/api/library").json()["saved"] == []
-    pasted = alice.post("/for-you/seed", data={"csrf_token": token, "references": "2501.00100 " * 22_800},
-                        headers={"Accept": "application/json"})
-    assert pasted.status_code == 400 and pasted.json()["error"] == ("the references are 250,800 characters long; "
-                                                                    "the limit is 250,000")
+    pasted = alice.post(
+        "/for-you/seed",
+        data={"csrf_token": token, "references": "2501.00100 " * 22_800},
+        headers={"Accept": "application/json"},
+    )
+    assert pasted.status_code == 400 and pasted.json()["error"] == (
+        "the references are 250,800 characters long; the limit is 250,000"
+    )
 
 
 # --- For you --------------------------------------------------------------------------------------------
@@ -318,8 +364,11 @@ def test_a_member_who_saves_three_demo_papers_gets_picks_on_the_default_window(d
     _seed(c, "2310.00533", "2404.12253", "2409.12917")
     page = c.get("/for-you").text
     assert page.count('class="why"') >= 10, page
-    env = {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))} \
-        if backend == "postgresql" else {}
+    env = (
+        {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))}
+        if backend == "postgresql"
+        else {}
+    )
     shown = cli("recommend", "alice", env=env)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.count("because of") >= 10, shown.stdout
@@ -330,8 +379,10 @@ def test_because_names_topics_the_papers_share_never_words_of_scientific_prose()
     papers write, never "work, propose" or "process, recent, incorrect, paper"."""
     records = demo_records()
     described = describe_with_tokens([(r.title, r.abstract) for r in records], minilm_token_vectors())
-    papers = {r.arxiv_id: Paper(arxiv_id=r.arxiv_id, title=r.title, abstract=r.abstract, ai_keywords=d.keywords)
-              for r, d in zip(records, described, strict=True)}
+    papers = {
+        r.arxiv_id: Paper(arxiv_id=r.arxiv_id, title=r.title, abstract=r.abstract, ai_keywords=d.keywords)
+        for r, d in zip(records, described, strict=True)
+    }
     prose = {"paper", "propose", "work", "process", "recent", "incorrect", "method", "approach", "results", "show"}
     named = 0
     for paper, other in permutations(list(papers.values())[:24], 2):
@@ -407,8 +458,20 @@ def test_exports_parse_in_bibtexparser_and_citeproc(alice):
     assert fields["primaryClass"] == "cs.CL" and fields["doi"] == "10.1000/rivers"
     assert fields["author"] == "Ada Lovelace and Alan Turing" and fields["url"] == "https://arxiv.org/abs/2412.00999"
     assert fields["title"] == "{Graph neural networks for rivers}" and fields["abstract"]
-    assert fields["year"].isdigit() and fields["month"] in {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                                                             "sep", "oct", "nov", "dec"}
+    assert fields["year"].isdigit() and fields["month"] in {
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+    }
     assert not bibtexparser.parse_string(bib.text).failed_blocks
 
     ris = alice.get("/library/export.ris").text
@@ -442,8 +505,11 @@ def test_collection_and_search_exports(alice):
 
 @pytest.mark.slow
 def test_cli_sets_signals_and_recommends(alice, cli, tmp_path, backend):
-    env = {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))} \
-        if backend == "postgresql" else {}
+    env = (
+        {"DAILYPAPERS_DATABASE_URL": str(get_engine().url.render_as_string(hide_password=False))}
+        if backend == "postgresql"
+        else {}
+    )
     bib = tmp_path / "refs.bib"
     bib.write_text(BIBTEX)
     seeded = cli("library", "seed", "alice", str(bib), env=env)

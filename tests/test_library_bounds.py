@@ -34,12 +34,19 @@ def hoarder(settings):
     c = client()
     signup(c, "hoarder")
     with session_scope() as session:
-        upsert_papers(session.connection(), [record(_arxiv_id(i), f"Paper number {i}", abstract=f"Findings {i}.")
-                                             for i in range(LARGE)])
+        upsert_papers(
+            session.connection(),
+            [record(_arxiv_id(i), f"Paper number {i}", abstract=f"Findings {i}.") for i in range(LARGE)],
+        )
         user = get_user(session, "hoarder")
         ids = {p.arxiv_id: p.id for p in session.scalars(select(Paper))}
-        session.execute(insert(Save), [{"user_id": user.id, "paper_id": ids[_arxiv_id(i)],
-                                        "created_at": START + timedelta(seconds=i // 2)} for i in range(LARGE)])
+        session.execute(
+            insert(Save),
+            [
+                {"user_id": user.id, "paper_id": ids[_arxiv_id(i)], "created_at": START + timedelta(seconds=i // 2)}
+                for i in range(LARGE)
+            ],
+        )
     return c
 
 
@@ -81,8 +88,7 @@ def test_the_library_api_pages_by_cursor_within_a_bounded_limit(hoarder):
         pages += 1
     assert listed == _newest_first(LARGE) and pages == 25  # every paper once, in order; no empty last page
     assert len(hoarder.get("/api/library").json()["saved"]) == 50  # the default
-    for bad in ("limit=101", "limit=0", "cursor=x", "cursor=1-", "cursor=999999999999999999-1",
-                "cursor=1-99999999999"):
+    for bad in ("limit=101", "limit=0", "cursor=x", "cursor=1-", "cursor=999999999999999999-1", "cursor=1-99999999999"):
         refused = hoarder.get(f"/api/library?{bad}")
         assert refused.status_code == 400 and refused.json()["error"], bad
 
@@ -93,8 +99,17 @@ def test_the_library_api_pages_by_cursor_within_a_bounded_limit(hoarder):
         session.add(collection)
         session.flush()
         ids = {p.arxiv_id: p.id for p in session.scalars(select(Paper))}
-        session.execute(insert(CollectionItem), [{"collection_id": collection.id, "paper_id": ids[_arxiv_id(i)],
-                                                  "created_at": START + timedelta(seconds=i)} for i in range(120)])
+        session.execute(
+            insert(CollectionItem),
+            [
+                {
+                    "collection_id": collection.id,
+                    "paper_id": ids[_arxiv_id(i)],
+                    "created_at": START + timedelta(seconds=i),
+                }
+                for i in range(120)
+            ],
+        )
         collection_id = collection.id
     anonymous = client()
     page = anonymous.get(f"/collections/{collection_id}?p=3").text
@@ -152,15 +167,17 @@ def test_a_full_library_refuses_the_next_save_and_a_seed_past_it(small_bound, cl
     assert c.delete(f"/api/papers/{_arxiv_id(2)}/save", headers=headers).json()["saved"] is False
     too_many = c.post("/api/library/seed", json={"references": f"{_arxiv_id(3)} {_arxiv_id(4)}"}, headers=headers)
     assert too_many.status_code == 400
-    assert too_many.json()["error"] == ("your library already holds 2 papers and this adds 2 more; it may hold at "
-                                        "most 3: remove some first")
+    assert too_many.json()["error"] == (
+        "your library already holds 2 papers and this adds 2 more; it may hold at most 3: remove some first"
+    )
     assert [p["id"] for p in c.get("/api/library").json()["saved"]] == [_arxiv_id(1), _arxiv_id(0)]  # none added
 
     bib = tmp_path / "refs.bib"
     bib.write_text("".join(f"@misc{{p{i}, title = {{P{i}}}, eprint = {{{_arxiv_id(i)}}}}}\n" for i in (3, 4)))
     done = cli("library", "seed", "alice", str(bib))
     assert done.returncode == 1 and done.stderr.strip().splitlines() == [
-        "error: your library already holds 2 papers and this adds 2 more; it may hold at most 3: remove some first"]
+        "error: your library already holds 2 papers and this adds 2 more; it may hold at most 3: remove some first"
+    ]
     added = cli("library", "add", "alice", _arxiv_id(3), _arxiv_id(4))  # one command, all or nothing
     assert added.returncode == 1 and "at most 3" in added.stderr
     assert len(c.get("/api/library").json()["saved"]) == 2

@@ -38,9 +38,17 @@ def public_collection(c) -> str:
     return created.headers["location"]
 
 
-PAGES = ["/papers/feed.xml", "/papers/rss.xml", "/papers/trending/feed.xml", "/papers/trending/rss.xml",
-         "/search/feed.xml?q=rivers&mode=keyword", "/search/rss.xml?q=rivers&mode=keyword", f"/papers/{PAPER}",
-         f"/papers/{PAPER}.md", "/docs"]
+PAGES = [
+    "/papers/feed.xml",
+    "/papers/rss.xml",
+    "/papers/trending/feed.xml",
+    "/papers/trending/rss.xml",
+    "/search/feed.xml?q=rivers&mode=keyword",
+    "/search/rss.xml?q=rivers&mode=keyword",
+    f"/papers/{PAPER}",
+    f"/papers/{PAPER}.md",
+    "/docs",
+]
 
 
 def test_pages_and_feeds_link_to_the_origin_they_were_asked_on(settings, paper, monkeypatch):
@@ -96,8 +104,15 @@ def test_the_confirmation_mail_never_trusts_the_request_host(settings, sink, mon
     assert absolute_links(text) == {expected}
 
 
-@pytest.mark.parametrize("host,url", [("127.0.0.1", "http://127.0.0.1:18200"), ("0.0.0.0", "http://127.0.0.1:18200"),
-                                      ("::1", "http://[::1]:18200"), ("papers.lan", "http://papers.lan:18200")])
+@pytest.mark.parametrize(
+    "host,url",
+    [
+        ("127.0.0.1", "http://127.0.0.1:18200"),
+        ("0.0.0.0", "http://127.0.0.1:18200"),
+        ("::1", "http://[::1]:18200"),
+        ("papers.lan", "http://papers.lan:18200"),
+    ],
+)
 def test_serve_tells_mail_the_address_it_binds(settings, monkeypatch, host, url):
     monkeypatch.delenv("DAILYPAPERS_BASE_URL", raising=False)
     monkeypatch.delenv("DAILYPAPERS_SERVED_URL", raising=False)
@@ -128,9 +143,11 @@ def test_demo_on_a_busy_port_fails_at_once_before_loading(cli, settings):
 
 
 def test_make_demo_passes_the_port_and_host_through():
-    dry = subprocess.run(["make", "-n", "demo", "PORT=18200", "HOST=0.0.0.0"], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout
+    dry = subprocess.run(
+        ["make", "-n", "demo", "PORT=18200", "HOST=0.0.0.0"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert "dailypapers demo --host 0.0.0.0 --port 18200" in dry
-    dry = subprocess.run(["make", "-n", "serve", "PORT=18201"], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
+    dry = subprocess.run(
+        ["make", "-n", "serve", "PORT=18201"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert "dailypapers serve --host 127.0.0.1 --port 18201" in dry

@@ -65,8 +65,9 @@ async def _exercise(target) -> None:
 
 @pytest.mark.slow
 def test_stdio(demo_env):
-    asyncio.run(_exercise(StdioServerParameters(command=sys.executable, args=["-m", "dailypapers.cli", "mcp"],
-                                                env=demo_env)))
+    asyncio.run(
+        _exercise(StdioServerParameters(command=sys.executable, args=["-m", "dailypapers.cli", "mcp"], env=demo_env))
+    )
 
 
 @contextmanager
@@ -74,8 +75,13 @@ def _serving(env: dict[str, str], log: Path) -> Iterator[str]:
     """`dailypapers serve` on a free port, its stderr written to `log`; yields the site's address."""
     port = free_port()
     with log.open("w") as stderr:
-        proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -107,24 +113,27 @@ def _error_text(result) -> str:
     return result.content[0].text
 
 
-@pytest.mark.parametrize(("tool", "arguments", "says"), [
-    ("get_paper", {"id": HUGE_ID}, "at most 300 characters"),
-    ("read_paper", {"id": HUGE_ID}, "at most 300 characters"),
-    ("related_papers", {"id": HUGE_ID}, "at most 300 characters"),
-    ("get_paper", {"id": "2501.99999"}, "no paper 2501.99999"),
-    ("get_paper", {"id": "not an id"}, "no paper not an id"),
-    ("related_papers", {"id": TIME_R1, "limit": 51}, "less than or equal to 50"),
-    ("trending", {"limit": 0}, "greater than or equal to 1"),
-    ("daily_papers", {"date": "2025-02-30"}, "not a date (YYYY-MM-DD): '2025-02-30'"),
-    ("daily_papers", {"week": "2025-W60"}, "not an ISO week"),
-    ("daily_papers", {"date": "2025-01-01", "month": "2025-01"}, "give at most one of date, week and month"),
-    ("daily_papers", {"month": "2025-01" * 1000}, "at most 7 characters"),
-    ("search_papers", {"query": "time", "filters": {"category": "cs.NOPE"}}, "not an arXiv category: 'cs.NOPE'"),
-    ("search_papers", {"query": "time", "filters": {"category": "cs" * 50_000}}, "at most 40 characters"),
-    ("search_papers", {"query": "time", "filters": {"date_from": "yesterday"}}, "not a date"),
-    ("search_papers", {"query": "time" * 100}, "at most 250 characters"),
-    ("search_papers", {"query": "time", "mode": "psychic"}, "'hybrid', 'keyword' or 'semantic'"),
-])
+@pytest.mark.parametrize(
+    ("tool", "arguments", "says"),
+    [
+        ("get_paper", {"id": HUGE_ID}, "at most 300 characters"),
+        ("read_paper", {"id": HUGE_ID}, "at most 300 characters"),
+        ("related_papers", {"id": HUGE_ID}, "at most 300 characters"),
+        ("get_paper", {"id": "2501.99999"}, "no paper 2501.99999"),
+        ("get_paper", {"id": "not an id"}, "no paper not an id"),
+        ("related_papers", {"id": TIME_R1, "limit": 51}, "less than or equal to 50"),
+        ("trending", {"limit": 0}, "greater than or equal to 1"),
+        ("daily_papers", {"date": "2025-02-30"}, "not a date (YYYY-MM-DD): '2025-02-30'"),
+        ("daily_papers", {"week": "2025-W60"}, "not an ISO week"),
+        ("daily_papers", {"date": "2025-01-01", "month": "2025-01"}, "give at most one of date, week and month"),
+        ("daily_papers", {"month": "2025-01" * 1000}, "at most 7 characters"),
+        ("search_papers", {"query": "time", "filters": {"category": "cs.NOPE"}}, "not an arXiv category: 'cs.NOPE'"),
+        ("search_papers", {"query": "time", "filters": {"category": "cs" * 50_000}}, "at most 40 characters"),
+        ("search_papers", {"query": "time", "filters": {"date_from": "yesterday"}}, "not a date"),
+        ("search_papers", {"query": "time" * 100}, "at most 250 characters"),
+        ("search_papers", {"query": "time", "mode": "psychic"}, "'hybrid', 'keyword' or 'semantic'"),
+    ],
+)
 def test_bad_arguments_are_tool_errors_that_are_not_logged(demo, caplog, tool, arguments, says):
     """Every argument goes through the site's shared types: a refusal is one line to the caller, and nothing
     in the server's log (no traceback, not the argument)."""
@@ -147,6 +156,7 @@ def test_bad_calls_neither_stall_the_site_nor_fill_its_log(demo_env, tmp_path):
     the site's other requests go on answering, and the server's log holds no traceback and no argument."""
     log = tmp_path / "serve.log"
     with _serving(demo_env, log) as base:
+
         async def bad_calls(done: list[int], stop: asyncio.Event) -> None:
             async with Client(f"{base}/mcp") as client:
                 while not stop.is_set():
@@ -196,8 +206,12 @@ def test_stdio_started_elsewhere_with_data_dir(demo, tmp_path):
     args = [str(demo.data_dir) if arg == "/srv/dailypapers/data" else arg for arg in entry["args"]]
 
     async def check():
-        server = StdioServerParameters(command=sys.executable, args=["-m", "dailypapers.cli", *args],
-                                       env={**_client_env(), **entry["env"]}, cwd=str(elsewhere))
+        server = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "dailypapers.cli", *args],
+            env={**_client_env(), **entry["env"]},
+            cwd=str(elsewhere),
+        )
         async with Client(server) as client:
             paper = _data(await client.call_tool("get_paper", {"id": TIME_R1}))
             assert paper["title"].startswith("Time-R1")
@@ -208,16 +222,25 @@ def test_stdio_started_elsewhere_with_data_dir(demo, tmp_path):
 
 
 def _start(args: list[str], env: dict[str, str], cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dailypapers.cli", "mcp", *args], env=env, cwd=cwd,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dailypapers.cli", "mcp", *args],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow
 def test_a_server_without_a_store_says_so_at_start_and_exits(tmp_path):
     started = _start([], _client_env(), tmp_path)
     assert started.returncode == 1 and started.stdout == ""  # stdout is the protocol's: nothing there
-    assert started.stderr.strip() == (f"error: no dailypapers database in the data dir {tmp_path.resolve() / 'data'}; "
-                                      "give --data-dir (or DAILYPAPERS_DATA_DIR) the data dir of your site")
+    assert started.stderr.strip() == (
+        f"error: no dailypapers database in the data dir {tmp_path.resolve() / 'data'}; "
+        "give --data-dir (or DAILYPAPERS_DATA_DIR) the data dir of your site"
+    )
     assert list(tmp_path.iterdir()) == []  # no empty database left behind
     elsewhere = _start(["--data-dir", str(tmp_path / "missing")], _client_env(), tmp_path)
     assert elsewhere.returncode == 1 and f"in the data dir {tmp_path.resolve() / 'missing'};" in elsewhere.stderr
@@ -257,8 +280,13 @@ def test_mcp_answers_post_only_and_leaves_no_stream_open(settings, lifespan):
     good); OPTIONS answered 500 under a server that runs no lifespan. Every method but POST is refused, in
     JSON, before the MCP SDK sees it."""
     with live_server(lifespan=lifespan) as base, httpx.Client(base_url=base, timeout=10) as http:
-        for method, headers in (("GET", {"Accept": "text/event-stream"}), ("HEAD", {}), ("OPTIONS", {}),
-                                ("DELETE", {}), ("PUT", {"Content-Type": "application/json"})):
+        for method, headers in (
+            ("GET", {"Accept": "text/event-stream"}),
+            ("HEAD", {}),
+            ("OPTIONS", {}),
+            ("DELETE", {}),
+            ("PUT", {"Content-Type": "application/json"}),
+        ):
             refused = http.request(method, "/mcp", headers=headers)
             assert (refused.status_code, refused.headers["allow"]) == (405, "POST"), (method, refused.text)
             if method != "HEAD":

@@ -39,8 +39,11 @@ def scrape(c) -> dict[tuple, float]:
     """Every sample of a scrape: (sample name, sorted labels) -> value."""
     response = c.get("/metrics", headers={**BEARER, "Connection": "close"})
     assert response.status_code == 200, response.text
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(response.text) for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
 
 
 def value(samples: dict, name: str, **labels) -> float:
@@ -61,8 +64,12 @@ def test_off_without_a_token_and_only_for_the_right_one(settings, monkeypatch):
 
     monkeypatch.setenv("DAILYPAPERS_METRICS_TOKEN", TOKEN)
     reset_settings()
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"},
-                    {"Authorization": f"Bearer {TOKEN}x"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": f"Bearer {TOKEN}x"},
+    ):
         refused = c.get("/metrics", headers=headers)
         assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer", headers
         assert TOKEN not in refused.text
@@ -83,8 +90,15 @@ def test_requests_are_counted_per_route_template_never_per_path(metrics_on, sess
     app = create_app()
     c = client(clock=Clock())
     before = scrape(c)
-    for path in ("/papers/2501.00001", "/papers/2501.00002", "/papers/2501.99999", "/api/papers/2501.00001",
-                 "/no/such/page/918273", "/papers", "/papers"):  # the second /papers: a micro-cache hit
+    for path in (
+        "/papers/2501.00001",
+        "/papers/2501.00002",
+        "/papers/2501.99999",
+        "/api/papers/2501.00001",
+        "/no/such/page/918273",
+        "/papers",
+        "/papers",
+    ):  # the second /papers: a micro-cache hit
         c.get(path)
     c.head("/papers/2501.00001")
     c.post("/healthz")  # 405: the route's template still
@@ -117,29 +131,38 @@ def test_search_latency_per_mode(metrics_on, session):
         assert c.get("/api/papers/search", params={"q": "graph", "mode": mode}).status_code == 200
     c.get("/search", params={"q": "graph", "mode": "keyword"})
     after = scrape(c)
-    grown = {mode: value(after, "dailypapers_search_duration_seconds_count", mode=mode)
-             - value(before, "dailypapers_search_duration_seconds_count", mode=mode)
-             for mode in ("keyword", "semantic", "hybrid")}
+    grown = {
+        mode: value(after, "dailypapers_search_duration_seconds_count", mode=mode)
+        - value(before, "dailypapers_search_duration_seconds_count", mode=mode)
+        for mode in ("keyword", "semantic", "hybrid")
+    }
     assert grown == {"keyword": 2, "semantic": 1, "hybrid": 1}
-    assert value(after, "dailypapers_search_duration_seconds_bucket", mode="keyword", le="+Inf") == \
-        value(after, "dailypapers_search_duration_seconds_count", mode="keyword")
+    assert value(after, "dailypapers_search_duration_seconds_bucket", mode="keyword", le="+Inf") == value(
+        after, "dailypapers_search_duration_seconds_count", mode="keyword"
+    )
 
 
 def test_the_store_gauges_say_what_the_store_holds(metrics_on, settings, session, engine, backend):
     c = client()
     add_papers(session, [record("2501.00001"), record("2501.00002")])  # not embedded yet
     reader = add_subscriber(session, "reader@example.org")
-    session.add_all([DigestDelivery(subscriber_id=reader.id, period="daily:2026-11-23", status="sent"),
-                     DigestDelivery(subscriber_id=reader.id, period="daily:2026-11-24", status="unknown"),
-                     DigestDelivery(subscriber_id=reader.id, period="daily:2026-11-25", status="failed"),
-                     OutboxMail(kind="confirm", recipient="reader@example.org", message_id="<m@x>",
-                                message=b"", status="sending")])
+    session.add_all(
+        [
+            DigestDelivery(subscriber_id=reader.id, period="daily:2026-11-23", status="sent"),
+            DigestDelivery(subscriber_id=reader.id, period="daily:2026-11-24", status="unknown"),
+            DigestDelivery(subscriber_id=reader.id, period="daily:2026-11-25", status="failed"),
+            OutboxMail(
+                kind="confirm", recipient="reader@example.org", message_id="<m@x>", message=b"", status="sending"
+            ),
+        ]
+    )
     session.commit()
     samples = scrape(c)
     assert value(samples, "dailypapers_embedding_backlog", model="all-MiniLM-L6-v2") == 2
-    assert {state: value(samples, "dailypapers_digest_mails", state=state)
-            for state in ("sent", "failed", "in_doubt", "pending")} == {"sent": 1, "failed": 1, "in_doubt": 1,
-                                                                         "pending": 0}
+    assert {
+        state: value(samples, "dailypapers_digest_mails", state=state)
+        for state in ("sent", "failed", "in_doubt", "pending")
+    } == {"sent": 1, "failed": 1, "in_doubt": 1, "pending": 0}
     assert value(samples, "dailypapers_outbox_mails", state="in_doubt") == 1
     assert value(samples, "dailypapers_keyword_index_lag") == 0
 
@@ -179,8 +202,11 @@ def serving(settings, workers: int):
     port = free_port()
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir), "DAILYPAPERS_METRICS_TOKEN": TOKEN}
     log = (settings.data_dir.parent / "serve.log").open("w")  # a file: a full pipe would stall the server
-    server = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port),
-                               "--workers", str(workers)], env=env, stderr=log)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stderr=log,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):  # up to a minute on a busy machine: each worker imports the whole site

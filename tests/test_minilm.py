@@ -94,13 +94,15 @@ def test_the_token_table_is_the_models_own():
 
 def test_search_path_embeds_without_torch():
     """Embedding a query, keyphrases and the static tier import neither torch nor transformers."""
-    code = ("import sys, json\n"
-            "from dailypapers.index.embedders import get_embedder\n"
-            "from dailypapers.index.token_vectors import minilm_token_vectors\n"
-            "get_embedder('minilm').embed(['a query']); get_embedder('minilm-static').embed(['a query'])\n"
-            "minilm_token_vectors()\n"
-            "print(json.dumps(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
-            "if m in sys.modules)))\n")
+    code = (
+        "import sys, json\n"
+        "from dailypapers.index.embedders import get_embedder\n"
+        "from dailypapers.index.token_vectors import minilm_token_vectors\n"
+        "get_embedder('minilm').embed(['a query']); get_embedder('minilm-static').embed(['a query'])\n"
+        "minilm_token_vectors()\n"
+        "print(json.dumps(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
+        "if m in sys.modules)))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
@@ -114,4 +116,5 @@ def test_stats_names_the_model_and_the_runtime_it_picked(cli):
     assert f32["embedding_runtime"].endswith(" f32")
     refused = cli("stats", env={"DAILYPAPERS_EMBEDDING_PRECISION": "fp8"})
     assert refused.returncode == 78 and refused.stderr.strip().splitlines() == [  # a bad setting, as any other
-        "error: DAILYPAPERS_EMBEDDING_PRECISION: Input should be 'auto', 'bf16' or 'f32'"]
+        "error: DAILYPAPERS_EMBEDDING_PRECISION: Input should be 'auto', 'bf16' or 'f32'"
+    ]

@@ -46,6 +46,7 @@ def stored(engine) -> dict[str, Paper]:
 
 # --- the parser, on each recorded page ----------------------------------------------------------------
 
+
 def test_arxivraw_first_page():
     parsed = page("ListRecords-arXivRaw-page1.xml")
     assert (parsed.token, parsed.complete_list_size, parsed.cursor) == ("726959|1001", 58011, 0)
@@ -54,8 +55,10 @@ def test_arxivraw_first_page():
     records = {r.arxiv_id: r for r in parsed.records}
     first = records["0704.0471"]
     assert first.authors == ["D.V. Shetty", "S.J. Yennello", "G.A. Souliotis"]  # "A, B, and C"
-    assert first.title == ("Density dependence of the symmetry energy and the nuclear equation of state: "
-                           "A Dynamical and Statistical model perspective")
+    assert first.title == (
+        "Density dependence of the symmetry energy and the nuclear equation of state: "
+        "A Dynamical and Statistical model perspective"
+    )
     assert first.categories == ["nucl-ex", "nucl-th"] and first.primary_category == "nucl-ex"
     assert first.doi == "10.1103/PhysRevC.76.024606 10.1103/PhysRevC.76.039902"
     assert first.submitter == "Dinesh Shetty" and first.comments == "16 pages, 14 figures"
@@ -149,6 +152,7 @@ def test_format_names():
 
 # --- harvests against the local server ----------------------------------------------------------------
 
+
 def test_harvest_follows_resumption_tokens(server, engine):
     report = harvest(engine, "physics", date(2014, 10, 1), "arXivRaw")
     assert sorted(stored(engine)) == sorted(RAW_CHAIN_IDS)
@@ -238,10 +242,10 @@ def test_harvest_rejects_bad_arguments_before_any_request(server, engine):
 def test_killed_harvest_command_resumes_where_it_stopped(server, settings):
     """The real command, killed (SIGKILL) while it waits for page two, then run again."""
     hold = threading.Event()
-    server.page_failures["726959|1001"] = Reply(200, (OAI / "ListRecords-arXivRaw-page2-trimmed.xml").read_bytes(),
-                                                hold=hold)
-    env = {**os.environ, **server.env(), "DAILYPAPERS_DATA_DIR": str(settings.data_dir),
-           "DAILYPAPERS_ARXIV_DELAY": "0"}
+    server.page_failures["726959|1001"] = Reply(
+        200, (OAI / "ListRecords-arXivRaw-page2-trimmed.xml").read_bytes(), hold=hold
+    )
+    env = {**os.environ, **server.env(), "DAILYPAPERS_DATA_DIR": str(settings.data_dir), "DAILYPAPERS_ARXIV_DELAY": "0"}
     args = [sys.executable, "-m", "dailypapers.cli", "harvest", "--set", "physics", "--from", "2014-10-01", "--json"]
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

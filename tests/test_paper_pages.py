@@ -21,12 +21,19 @@ REPO = "https://github.com/example/repo"
 
 @pytest.fixture
 def papers(session):
-    add_papers(session, [
-        record("2501.00001", "Sparse attention", authors=("Ada Lovelace", "José Müller"),
-               comments="Code: https://github.com/example/sparse. Project page: https://sparse.example.org/."),
-        record("2501.00002", "Tokenizers", authors=("ada  LOVELACE", "J. Muller"), days_old=3),
-        record("2501.00003", "Other Ada", authors=("Ada Byron",)),
-    ])
+    add_papers(
+        session,
+        [
+            record(
+                "2501.00001",
+                "Sparse attention",
+                authors=("Ada Lovelace", "José Müller"),
+                comments="Code: https://github.com/example/sparse. Project page: https://sparse.example.org/.",
+            ),
+            record("2501.00002", "Tokenizers", authors=("ada  LOVELACE", "J. Muller"), days_old=3),
+            record("2501.00003", "Other Ada", authors=("Ada Byron",)),
+        ],
+    )
     return session
 
 
@@ -41,22 +48,35 @@ def _bearer(username: str):
 def _submit_as(session, username: str, arxiv_id: str) -> None:
     user = session.scalar(select(User).where(User.username == username))
     paper_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
-    session.execute(DailyEntry.__table__.update().where(DailyEntry.paper_id == paper_id)
-                    .values(submitted_by_id=user.id))
+    session.execute(
+        DailyEntry.__table__.update().where(DailyEntry.paper_id == paper_id).values(submitted_by_id=user.id)
+    )
     session.commit()
 
 
-@pytest.mark.parametrize("url,ok", [
-    ("https://github.com/owner/repo", True), ("https://github.com/owner", False), ("http://github.com/o/r", False),
-    ("https://gitlab.com/group/sub/repo", True), ("https://codeberg.org/x/y", True), ("javascript:alert(1)", False),
-    ("https://example.org/", False), ("data:text/html,x", False), ("", False)])
+@pytest.mark.parametrize(
+    "url,ok",
+    [
+        ("https://github.com/owner/repo", True),
+        ("https://github.com/owner", False),
+        ("http://github.com/o/r", False),
+        ("https://gitlab.com/group/sub/repo", True),
+        ("https://codeberg.org/x/y", True),
+        ("javascript:alert(1)", False),
+        ("https://example.org/", False),
+        ("data:text/html,x", False),
+        ("", False),
+    ],
+)
 def test_forge_urls(url, ok):
     assert (forge_url(url) is not None) is ok
 
 
 def test_links_in_arxiv_text_are_suggestions():
     assert suggested_links("Code: https://github.com/a/b. Project page: https://a.example/x.", None) == (
-        "https://github.com/a/b", "https://a.example/x")
+        "https://github.com/a/b",
+        "https://a.example/x",
+    )
     assert suggested_links(None, "See https://a.github.io/p and javascript:alert(1)") == (None, "https://a.github.io/p")
     assert suggested_links("Accepted at https://neurips.cc", "") == (None, None)  # no cue: not a project page
 
@@ -70,8 +90,10 @@ def test_author_keys_are_conservative():
 
 def test_suggested_links_wait_for_confirmation_and_has_code_uses_confirmed(settings, papers):
     paper = papers.scalar(select(Paper).where(Paper.arxiv_id == "2501.00001"))
-    assert (paper.suggested_code_url, paper.suggested_project_page) == ("https://github.com/example/sparse",
-                                                                         "https://sparse.example.org/")
+    assert (paper.suggested_code_url, paper.suggested_project_page) == (
+        "https://github.com/example/sparse",
+        "https://sparse.example.org/",
+    )
     assert paper.code_url is None and client().get("/api/papers/2501.00001").json()["githubRepo"] is None
     query = SearchQuery(text="sparse attention", mode="keyword", has_code=True).validate()
     assert search(papers, query) == []
@@ -91,8 +113,12 @@ def test_who_may_edit_links(settings, papers):
     assert (response.json()["githubRepo"], response.json()["projectPage"]) == (REPO, "https://p.example")
     cleared = api.post("/api/papers/2501.00001/links", json={"projectPage": None}).json()
     assert (cleared["githubRepo"], cleared["projectPage"]) == (REPO, None)  # null clears, a missing key keeps
-    for bad in ({"githubRepo": "javascript:alert(1)"}, {"projectPage": "data:text/html,x"},
-                {"githubRepo": "https://github.com/only-owner"}, {"projectPage": "ftp://x.example/"}):
+    for bad in (
+        {"githubRepo": "javascript:alert(1)"},
+        {"projectPage": "data:text/html,x"},
+        {"githubRepo": "https://github.com/only-owner"},
+        {"projectPage": "ftp://x.example/"},
+    ):
         response = api.post("/api/papers/2501.00001/links", json=bad)
         assert response.status_code == 400 and "error" in response.json(), bad
     assert client().post("/api/papers/2501.00001/links", json={"githubRepo": REPO}).status_code == 401
@@ -104,8 +130,10 @@ def test_links_form_on_the_paper_page(settings, papers):
     make_admin("carol")
     page = c.get("/papers/2501.00001").text
     assert 'id="links-form"' in page and 'value="https://github.com/example/sparse"' in page  # the suggestion
-    saved = c.post("/papers/2501.00001/links", data={"githubRepo": REPO, "projectPage": "",
-                                                     "csrf_token": csrf(c, "/papers/2501.00001")})
+    saved = c.post(
+        "/papers/2501.00001/links",
+        data={"githubRepo": REPO, "projectPage": "", "csrf_token": csrf(c, "/papers/2501.00001")},
+    )
     assert saved.status_code == 303
     page = c.get("/papers/2501.00001").text
     assert f'href="{REPO}" rel="nofollow noopener" id="link-code"' in page and 'id="link-project"' not in page
@@ -177,8 +205,9 @@ def _queue(admin) -> dict[str, int]:
 
 
 def _claim(c, arxiv_id: str, author: int, wanted: str = "1"):
-    return c.post(f"/papers/{arxiv_id}/claim", data={"author": str(author), "claim": wanted,
-                                                     "csrf_token": csrf(c, "/papers")})
+    return c.post(
+        f"/papers/{arxiv_id}/claim", data={"author": str(author), "claim": wanted, "csrf_token": csrf(c, "/papers")}
+    )
 
 
 def _decide(admin, username: str, decision: str) -> None:

@@ -55,11 +55,13 @@ def exact(ids: np.ndarray, vectors: np.ndarray, query: np.ndarray, among: np.nda
 
 def test_vectors_are_written_with_their_blob_and_the_index_is_made_once(engine, stored):
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT vector, embedding::real[] FROM embeddings WHERE model = :m"),
-                            {"m": MODEL}).all()
+        rows = conn.execute(
+            text("SELECT vector, embedding::real[] FROM embeddings WHERE model = :m"), {"m": MODEL}
+        ).all()
     assert len(rows) == 64
-    assert all(np.array_equal(np.frombuffer(blob, dtype="<f4"), np.array(floats, dtype=np.float32))
-               for blob, floats in rows)
+    assert all(
+        np.array_equal(np.frombuffer(blob, dtype="<f4"), np.array(floats, dtype=np.float32)) for blob, floats in rows
+    )
     again = refresh_pgvector(engine, MODEL, DIM)
     assert again.count == 64 and not again.rebuilt  # IF NOT EXISTS: the second run finds it
 
@@ -68,10 +70,17 @@ def test_queries_use_the_models_hnsw_index(engine, stored):
     where = " AND NOT p.hidden"
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL enable_seqscan = off"))  # 64 rows: the planner would rather scan
-        plan = "\n".join(conn.execute(text("EXPLAIN " + nearest_sql(MODEL, DIM, where)),
-                                      {"q": "[" + ",".join(["0.1"] * DIM) + "]", "k": 5}).scalars())
-        exact_plan = "\n".join(conn.execute(text("EXPLAIN " + nearest_sql(MODEL, DIM, where, exact=True)),
-                                            {"q": "[" + ",".join(["0.1"] * DIM) + "]", "k": 5}).scalars())
+        plan = "\n".join(
+            conn.execute(
+                text("EXPLAIN " + nearest_sql(MODEL, DIM, where)), {"q": "[" + ",".join(["0.1"] * DIM) + "]", "k": 5}
+            ).scalars()
+        )
+        exact_plan = "\n".join(
+            conn.execute(
+                text("EXPLAIN " + nearest_sql(MODEL, DIM, where, exact=True)),
+                {"q": "[" + ",".join(["0.1"] * DIM) + "]", "k": 5},
+            ).scalars()
+        )
     assert hnsw_index_name(MODEL, DIM) in plan
     assert hnsw_index_name(MODEL, DIM) not in exact_plan
 
@@ -80,8 +89,12 @@ def test_filtered_search_is_the_exact_answer_on_the_papers_that_pass(engine, sto
     ids, vectors = stored
     index = load_pgvector_index(engine, MODEL)
     keywords = keyword_index(engine)
-    for filters in (Filters(), Filters(category="cs.CL"), Filters(authors=("Vaswani",)),
-                    Filters(exclude_ids=(int(ids[0]),))):
+    for filters in (
+        Filters(),
+        Filters(category="cs.CL"),
+        Filters(authors=("Vaswani",)),
+        Filters(exclude_ids=(int(ids[0]),)),
+    ):
         among = keywords.matching(filters)
         for query in vectors[:3]:
             found = index.search(query, 5, filters=filters)
@@ -122,8 +135,12 @@ def test_a_paper_embedded_elsewhere_is_searched_at_once_and_counted_within_the_t
 
 def test_rows_from_before_the_column_are_filled_by_the_index_run(engine, stored):
     with engine.begin() as conn:
-        conn.execute(text("UPDATE embeddings SET embedding = NULL WHERE paper_id IN "
-                          "(SELECT paper_id FROM embeddings ORDER BY paper_id LIMIT 3)"))
+        conn.execute(
+            text(
+                "UPDATE embeddings SET embedding = NULL WHERE paper_id IN "
+                "(SELECT paper_id FROM embeddings ORDER BY paper_id LIMIT 3)"
+            )
+        )
     refresh_pgvector(engine, MODEL, DIM)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM embeddings WHERE embedding IS NULL")).scalar() == 0
@@ -156,13 +173,17 @@ def test_the_hnsw_build_settings_are_the_indexs_options(settings, engine, sessio
     save_vectors(engine, MODEL, [(pid, "hash") for pid in ids], unit(np.ones((len(ids), DIM))))
     refresh_pgvector(engine, MODEL, DIM)
     with engine.connect() as conn:
-        options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = :n"),
-                               {"n": hnsw_index_name(MODEL, DIM)}).scalar()
+        options = conn.execute(
+            text("SELECT reloptions FROM pg_class WHERE relname = :n"), {"n": hnsw_index_name(MODEL, DIM)}
+        ).scalar()
     assert sorted(options) == ["ef_construction=40", "m=8"]
 
 
-QUERIES = [SearchQuery("graph neural networks for molecules"), SearchQuery("attention", category="cs.CL"),
-           SearchQuery("language model reasoning", mode="semantic", limit=10)]
+QUERIES = [
+    SearchQuery("graph neural networks for molecules"),
+    SearchQuery("attention", category="cs.CL"),
+    SearchQuery("language model reasoning", mode="semantic", limit=10),
+]
 
 
 def answers(session: Session) -> dict:

@@ -43,9 +43,18 @@ def build_site(lacking: tuple[str, ...] = ()) -> None:
     """The same papers and vectors on whichever instance the process points at, in the same order."""
     rng = np.random.default_rng(0)
     ids = [a for a in GRAPHS + PROTEINS + NOISE]
-    records = [record(a, f"Graph networks for traffic {i}" if a in GRAPHS else
-                      f"Protein folding {i}" if a in PROTEINS else f"Assorted topic {i}", days_old=2)
-               for i, a in enumerate(ids)]
+    records = [
+        record(
+            a,
+            f"Graph networks for traffic {i}"
+            if a in GRAPHS
+            else f"Protein folding {i}"
+            if a in PROTEINS
+            else f"Assorted topic {i}",
+            days_old=2,
+        )
+        for i, a in enumerate(ids)
+    ]
     with session_scope() as session:
         add_papers(session, [r for r in records if r.arxiv_id not in lacking], feed=False)
         papers = {p.arxiv_id: p for p in session.query(Paper)}
@@ -79,8 +88,9 @@ def make_member(session, username: str = "alice"):
 
 
 def ranked(session, username: str) -> list[tuple[str, float]]:
-    return [(p.paper.arxiv_id, round(p.score, 5))
-            for p in recommend(session, get_user(session, username), "all", limit=30)]
+    return [
+        (p.paper.arxiv_id, round(p.score, 5)) for p in recommend(session, get_user(session, username), "all", limit=30)
+    ]
 
 
 # --- the format ------------------------------------------------------------------------------------------
@@ -115,21 +125,37 @@ def test_an_export_holds_everything_the_member_has_with_times(backend, settings)
     assert collections["Reading group"]["public"] is False
     assert [i["arxiv_id"] for i in collections["Reading group"]["items"]] == [GRAPHS[3], PROTEINS[2]]
     assert data["saved_searches"][0] | {"created_at": None} == {
-        "name": "gnn", "query": "graph networks", "mode": "hybrid", "category": "cs.LG", "author": None,
-        "date_from": None, "date_to": None, "has_code": False, "email": True, "created_at": None}
+        "name": "gnn",
+        "query": "graph networks",
+        "mode": "hybrid",
+        "category": "cs.LG",
+        "author": None,
+        "date_from": None,
+        "date_to": None,
+        "has_code": False,
+        "email": True,
+        "created_at": None,
+    }
     assert parse_export(json.dumps(data).encode()).profile.username == "alice"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d | {"format": "something.else"}, "its format is 'something.else'"),
-    (lambda d: d | {"version": 2}, "this export is version 2"),
-    (lambda d: d | {"surprise": 1}, "surprise: Extra inputs are not permitted"),
-    (lambda d: d | {"library": [{"arxiv_id": "not an id", "at": "2025-01-01T00:00:00Z"}]}, "library.0.arxiv_id"),
-    (lambda d: d | {"upvotes": [{"arxiv_id": "2501.00100", "at": "2025-01-01T00:00:00"}]}, "timezone"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d | {"format": "something.else"}, "its format is 'something.else'"),
+        (lambda d: d | {"version": 2}, "this export is version 2"),
+        (lambda d: d | {"surprise": 1}, "surprise: Extra inputs are not permitted"),
+        (lambda d: d | {"library": [{"arxiv_id": "not an id", "at": "2025-01-01T00:00:00Z"}]}, "library.0.arxiv_id"),
+        (lambda d: d | {"upvotes": [{"arxiv_id": "2501.00100", "at": "2025-01-01T00:00:00"}]}, "timezone"),
+    ],
+)
 def test_a_file_that_is_not_a_version_1_export_is_refused_in_one_line(change, message):
-    good = {"format": "dailypapers.member", "version": 1, "exported_at": "2025-01-01T00:00:00Z",
-            "profile": {"username": "alice", "member_since": "2025-01-01T00:00:00Z", "feed_seed": 3}}
+    good = {
+        "format": "dailypapers.member",
+        "version": 1,
+        "exported_at": "2025-01-01T00:00:00Z",
+        "profile": {"username": "alice", "member_since": "2025-01-01T00:00:00Z", "feed_seed": 3},
+    }
     assert parse_export(json.dumps(good).encode()).profile.feed_seed == 3
     with pytest.raises(InvalidInput, match=message) as refused:
         parse_export(json.dumps(change(good)).encode())
@@ -159,8 +185,9 @@ def test_a_round_trip_to_another_instance_ranks_for_you_exactly_alike(backend, s
         create_user(session, "alice", PASSWORD)
         assert ranked(session, "alice") == []  # nothing to learn from yet
     with session_scope() as session:
-        report = import_member(session, get_user(session, "alice"), parse_export(exported.encode()),
-                               mail_site(get_settings()))
+        report = import_member(
+            session, get_user(session, "alice"), parse_export(exported.encode()), mail_site(get_settings())
+        )
     assert report.unmatched == [] and report.saved == 3 and report.collected == 3
     with session_scope() as session:
         assert ranked(session, "alice") == before
@@ -181,12 +208,17 @@ def test_papers_the_other_instance_lacks_are_listed_and_come_in_on_a_second_impo
         create_user(session, "alice", PASSWORD)
     with session_scope() as session:
         report = import_member(session, get_user(session, "alice"), parse_export(exported), mail_site(get_settings()))
-    assert report.unmatched == [f"{GRAPHS[1]}v1 “Graph networks for traffic 1”",
-                                f"{GRAPHS[3]}v1 “Graph networks for traffic 3”"]
+    assert report.unmatched == [
+        f"{GRAPHS[1]}v1 “Graph networks for traffic 1”",
+        f"{GRAPHS[3]}v1 “Graph networks for traffic 3”",
+    ]
     assert report.saved == 2 and report.collections == ["Reading group", "Traffic"]
     with session_scope() as session:  # the site fetches them (as `dailypapers ingest` would); import again
-        add_papers(session, [record(GRAPHS[1], "Graph networks for traffic 1"),
-                             record(GRAPHS[3], "Graph networks for traffic 3")], feed=False)
+        add_papers(
+            session,
+            [record(GRAPHS[1], "Graph networks for traffic 1"), record(GRAPHS[3], "Graph networks for traffic 3")],
+            feed=False,
+        )
     with session_scope() as session:
         again = import_member(session, get_user(session, "alice"), parse_export(exported), mail_site(get_settings()))
     assert again.unmatched == [] and again.saved == 1 and again.collected == 1
@@ -200,18 +232,27 @@ def test_ids_with_a_version_match_the_paper_whatever_version_the_site_holds(back
     build_site()
     with session_scope() as session:
         create_user(session, "alice", PASSWORD)
-    data = {"format": "dailypapers.member", "version": 1, "exported_at": "2025-01-01T00:00:00Z",
-            "profile": {"username": "alice", "member_since": "2025-01-01T00:00:00Z", "feed_seed": 1},
-            "library": [{"arxiv_id": f"{GRAPHS[0]}v3", "at": "2025-01-02T00:00:00Z"},
-                        {"arxiv_id": f"arXiv:{GRAPHS[1]}", "version": 2, "at": "2025-01-03T00:00:00Z"}]}
+    data = {
+        "format": "dailypapers.member",
+        "version": 1,
+        "exported_at": "2025-01-01T00:00:00Z",
+        "profile": {"username": "alice", "member_since": "2025-01-01T00:00:00Z", "feed_seed": 1},
+        "library": [
+            {"arxiv_id": f"{GRAPHS[0]}v3", "at": "2025-01-02T00:00:00Z"},
+            {"arxiv_id": f"arXiv:{GRAPHS[1]}", "version": 2, "at": "2025-01-03T00:00:00Z"},
+        ],
+    }
     with session_scope() as session:
-        report = import_member(session, get_user(session, "alice"), parse_export(json.dumps(data).encode()),
-                               mail_site(get_settings()))
+        report = import_member(
+            session, get_user(session, "alice"), parse_export(json.dumps(data).encode()), mail_site(get_settings())
+        )
     assert report.saved == 2 and report.unmatched == []
     with session_scope() as session:
         exported = export_member(session, get_user(session, "alice"))
     assert [(s.arxiv_id, s.at) for s in exported.library] == [
-        (GRAPHS[0], datetime(2025, 1, 2, tzinfo=UTC)), (GRAPHS[1], datetime(2025, 1, 3, tzinfo=UTC))]
+        (GRAPHS[0], datetime(2025, 1, 2, tzinfo=UTC)),
+        (GRAPHS[1], datetime(2025, 1, 3, tzinfo=UTC)),
+    ]
 
 
 def test_an_import_that_cannot_all_fit_changes_nothing(backend, settings, monkeypatch):
@@ -223,14 +264,19 @@ def test_an_import_that_cannot_all_fit_changes_nothing(backend, settings, monkey
     twice = exported | {"collections": exported["collections"] + [exported["collections"][0]]}
     with pytest.raises(InvalidInput, match="names the collection 'Reading group' twice"):
         with session_scope() as session:
-            import_member(session, get_user(session, "carol"), parse_export(json.dumps(twice).encode()),
-                          mail_site(get_settings()))
+            import_member(
+                session, get_user(session, "carol"), parse_export(json.dumps(twice).encode()), mail_site(get_settings())
+            )
     monkeypatch.setenv("DAILYPAPERS_LIBRARY_MAX_PAPERS", "2")
     reset_settings()
     with pytest.raises(InvalidInput, match="may hold at most 2: nothing was imported"):
         with session_scope() as session:
-            import_member(session, get_user(session, "carol"), parse_export(json.dumps(exported).encode()),
-                          mail_site(get_settings()))
+            import_member(
+                session,
+                get_user(session, "carol"),
+                parse_export(json.dumps(exported).encode()),
+                mail_site(get_settings()),
+            )
     with session_scope() as session:
         carol = get_user(session, "carol")
         assert json.loads(export_json(session, carol))["upvotes"] == []  # the upvotes before the refusal too
@@ -268,11 +314,15 @@ def test_the_api_exports_your_own_data_and_imports_it_with_a_token(backend, sett
     theirs = stranger.get("/api/me/export").json()
     assert theirs["collections"] == [] and theirs["saved_searches"] == [] and theirs["profile"]["username"] == "eve"
 
-    refused = c.post("/api/me/import", content=b'{"format": "dailypapers.member", "version": 9}',
-                     headers={**bearer, "Content-Type": "application/json"})
+    refused = c.post(
+        "/api/me/import",
+        content=b'{"format": "dailypapers.member", "version": 9}',
+        headers={**bearer, "Content-Type": "application/json"},
+    )
     assert refused.status_code == 400 and "version 9" in refused.json()["error"]
-    too_big = c.post("/api/me/import", content=b" " * (MAX_BYTES + 70 * 1024),
-                     headers={**bearer, "Content-Type": "application/json"})
+    too_big = c.post(
+        "/api/me/import", content=b" " * (MAX_BYTES + 70 * 1024), headers={**bearer, "Content-Type": "application/json"}
+    )
     assert too_big.status_code == 413
 
 
@@ -283,8 +333,11 @@ def test_a_cookie_import_needs_the_csrf_token(backend, settings):
     body = _export_file(c)
     assert c.post("/api/me/import", content=body, headers={"Content-Type": "application/json"}).status_code == 403
     assert c.post("/settings/import", files={"file": ("me.json", body, "application/json")}).status_code == 403
-    ok = c.post("/api/me/import", content=body,
-                headers={"Content-Type": "application/json", "X-CSRF-Token": csrf(c, "/settings")})
+    ok = c.post(
+        "/api/me/import",
+        content=body,
+        headers={"Content-Type": "application/json", "X-CSRF-Token": csrf(c, "/settings")},
+    )
     assert ok.status_code == 200 and ok.json()["unmatched"] == []
 
 
@@ -293,20 +346,27 @@ def test_the_settings_page_downloads_and_imports_with_a_report(backend, settings
     with session_scope() as session:
         user = make_member(session, "bob")
         bob = json.loads(export_json(session, user))
-    bob["library"].append({"arxiv_id": "2509.99999", "version": 2, "title": "Not <b>here</b>",
-                           "at": "2025-01-01T00:00:00Z"})
+    bob["library"].append(
+        {"arxiv_id": "2509.99999", "version": 2, "title": "Not <b>here</b>", "at": "2025-01-01T00:00:00Z"}
+    )
     c = client()
     signup(c, "alice")
     page = c.get("/settings").text
     assert 'href="/settings/export"' in page and 'href="/library/export.bib"' in page and 'id="import-form"' in page
-    done = c.post("/settings/import", data={"csrf_token": csrf(c, "/settings")},
-                  files={"file": ("bob.json", json.dumps(bob).encode(), "application/json")})
+    done = c.post(
+        "/settings/import",
+        data={"csrf_token": csrf(c, "/settings")},
+        files={"file": ("bob.json", json.dumps(bob).encode(), "application/json")},
+    )
     assert done.status_code == 200, done.text
     assert 'id="import-report"' in done.text and "3 saved" in done.text
     assert "2509.99999v2 “Not &lt;b&gt;here&lt;/b&gt;”" in done.text  # escaped, listed
     assert len(json.loads(_export_file(c))["library"]) == 3
-    bad = c.post("/settings/import", data={"csrf_token": csrf(c, "/settings")},
-                 files={"file": ("notes.json", b"[1, 2]", "application/json")})
+    bad = c.post(
+        "/settings/import",
+        data={"csrf_token": csrf(c, "/settings")},
+        files={"file": ("notes.json", b"[1, 2]", "application/json")},
+    )
     assert bad.status_code == 400 and 'id="import-error"' in bad.text and "not a dailypapers export" in bad.text
 
 
@@ -319,8 +379,11 @@ def test_the_cli_exports_and_imports_with_one_line_errors(backend, settings, cli
     with session_scope() as session:
         make_member(session)
         create_user(session, "dora", PASSWORD)
-    env = {"DAILYPAPERS_DATABASE_URL": get_engine().url.render_as_string(hide_password=False)} \
-        if backend == "postgresql" else {}
+    env = (
+        {"DAILYPAPERS_DATABASE_URL": get_engine().url.render_as_string(hide_password=False)}
+        if backend == "postgresql"
+        else {}
+    )
     out, bib = tmp_path / "alice.json", tmp_path / "alice.bib"
     done = cli("users", "export", "alice", "-o", str(out), "--bib", str(bib), env=env)
     assert done.returncode == 0, done.stderr
@@ -345,8 +408,9 @@ def test_a_subscription_comes_along_and_asks_its_address_to_confirm_again(backen
     build_site()
     with session_scope() as session:
         alice = make_member(session)
-        active, _ = admin_subscribe(session, "Alice@Example.org", validate_preferences("weekly", "graph networks",
-                                                                                        "cs.LG"), confirmed=True)
+        active, _ = admin_subscribe(
+            session, "Alice@Example.org", validate_preferences("weekly", "graph networks", "cs.LG"), confirmed=True
+        )
         left, _ = admin_subscribe(session, "old@example.org", validate_preferences("daily", "", ""), confirmed=True)
         active.user_id = left.user_id = alice.id
         left.unsubscribed_at = datetime.now(UTC)
@@ -354,7 +418,8 @@ def test_a_subscription_comes_along_and_asks_its_address_to_confirm_again(backen
         exported = export_member(session, get_user(session, "alice"))
     assert [(s.email, s.frequency, s.interests, s.categories, s.active) for s in exported.subscriptions] == [
         ("alice@example.org", "weekly", ["graph networks"], ["cs.LG"], True),
-        ("old@example.org", "daily", [], [], False)]
+        ("old@example.org", "daily", [], [], False),
+    ]
     other_site(True)
     build_site()
     with session_scope() as session:

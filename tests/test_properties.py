@@ -34,9 +34,11 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=60)
 XML_CHAR = st.characters(exclude_categories=("Cs",)).filter(lambda c: xml_safe(c) == c)
 XML_TEXT = st.text(XML_CHAR, max_size=60)
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
-                    max_leaves=8)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @st.composite
@@ -45,12 +47,13 @@ def arxiv_ids(draw) -> ArxivId:
     if draw(st.booleans()):
         year, month = draw(st.integers(7, 40)), draw(st.integers(1, 12))
         digits = 5 if year >= 15 else 4
-        number = draw(st.integers(1, 10 ** digits - 1))
+        number = draw(st.integers(1, 10**digits - 1))
         canonical = f"{year:02d}{month:02d}.{number:0{digits}d}"
     else:
         archive = draw(st.sampled_from(["hep-th", "math", "astro-ph", "cond-mat", "quant-ph", "cs"]))
-        canonical = f"{archive}/{draw(st.integers(91, 99)):02d}{draw(st.integers(1, 12)):02d}" \
-                    f"{draw(st.integers(1, 999)):03d}"
+        canonical = (
+            f"{archive}/{draw(st.integers(91, 99)):02d}{draw(st.integers(1, 12)):02d}{draw(st.integers(1, 999)):03d}"
+        )
     return ArxivId(canonical, draw(st.none() | st.integers(1, 30)))
 
 
@@ -90,8 +93,20 @@ def test_any_text_is_an_id_or_invalid_input(text):
 
 
 @PROPERTY
-@given(arxiv_ids(), st.sampled_from(["{}", "arXiv:{}", "https://arxiv.org/abs/{}", "http://export.arxiv.org/pdf/{}",
-                                     "arxiv.org/pdf/{}.pdf", " {}/ ", "https://www.arxiv.org/html/{}?x=1#s"]))
+@given(
+    arxiv_ids(),
+    st.sampled_from(
+        [
+            "{}",
+            "arXiv:{}",
+            "https://arxiv.org/abs/{}",
+            "http://export.arxiv.org/pdf/{}",
+            "arxiv.org/pdf/{}.pdf",
+            " {}/ ",
+            "https://www.arxiv.org/html/{}?x=1#s",
+        ]
+    ),
+)
 def test_every_written_form_of_an_id_parses_to_it(arxiv_id, form):
     assert parse_arxiv_id(form.format(arxiv_id)) == arxiv_id
 
@@ -100,8 +115,20 @@ def test_every_written_form_of_an_id_parses_to_it(arxiv_id, form):
 
 
 @PROPERTY
-@given(ANY_TEXT | st.sampled_from(["javascript:alert(1)", " JAVASCRIPT:x", "data:text/html,x", "https://a.org/x",
-                                   "http://[::1", "//host/x", "https://"]))
+@given(
+    ANY_TEXT
+    | st.sampled_from(
+        [
+            "javascript:alert(1)",
+            " JAVASCRIPT:x",
+            "data:text/html,x",
+            "https://a.org/x",
+            "http://[::1",
+            "//host/x",
+            "https://",
+        ]
+    )
+)
 def test_a_checked_link_is_http_with_a_host_and_checking_twice_changes_nothing(value):
     url = http_url(value)
     if url is not None:
@@ -118,8 +145,7 @@ def test_clean_text_is_xml_safe_trimmed_and_idempotent(text):
 
 
 # Text with the spaces, wraps and separators arXiv metadata carries, among any other character.
-SPACED_TEXT = st.text(st.characters(exclude_categories=()) | st.sampled_from(" \t\n\r\u00a0\u2028\u3000"),
-                      max_size=60)
+SPACED_TEXT = st.text(st.characters(exclude_categories=()) | st.sampled_from(" \t\n\r\u00a0\u2028\u3000"), max_size=60)
 
 
 @PROPERTY
@@ -144,20 +170,49 @@ def test_a_link_with_a_space_anywhere_is_refused(text):
 
 # the JSON-lines snapshot and our export
 
-SNAPSHOT_LINE = {"id": "2401.00001", "submitter": "Ada", "authors": "Ada Lovelace and Alan Turing", "title": "A title",
-                 "comments": None, "journal-ref": None, "doi": None, "report-no": None, "categories": "cs.LG",
-                 "license": None, "abstract": "We study things.", "update_date": "2024-01-05",
-                 "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 10:00:00 GMT"}],
-                 "authors_parsed": [["Lovelace", "Ada", ""]]}
-EXPORT_LINE = {"arxiv_id": "2401.00001", "version": 1, "title": "A title", "abstract": "", "authors": ["Ada"],
-               "categories": ["cs.LG"], "primary_category": "cs.LG", "published_at": "2024-01-01",
-               "updated_at": None, "comments": None, "journal_ref": None, "doi": None, "license": None,
-               "submitter": None, "report_no": None, "code_url": None, "project_page": None}
+SNAPSHOT_LINE = {
+    "id": "2401.00001",
+    "submitter": "Ada",
+    "authors": "Ada Lovelace and Alan Turing",
+    "title": "A title",
+    "comments": None,
+    "journal-ref": None,
+    "doi": None,
+    "report-no": None,
+    "categories": "cs.LG",
+    "license": None,
+    "abstract": "We study things.",
+    "update_date": "2024-01-05",
+    "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 10:00:00 GMT"}],
+    "authors_parsed": [["Lovelace", "Ada", ""]],
+}
+EXPORT_LINE = {
+    "arxiv_id": "2401.00001",
+    "version": 1,
+    "title": "A title",
+    "abstract": "",
+    "authors": ["Ada"],
+    "categories": ["cs.LG"],
+    "primary_category": "cs.LG",
+    "published_at": "2024-01-01",
+    "updated_at": None,
+    "comments": None,
+    "journal_ref": None,
+    "doi": None,
+    "license": None,
+    "submitter": None,
+    "report_no": None,
+    "code_url": None,
+    "project_page": None,
+}
 
 
 @PROPERTY
-@given(st.sampled_from([SNAPSHOT_LINE, EXPORT_LINE]).flatmap(
-    lambda line: st.dictionaries(st.sampled_from(sorted(line)), JSON, max_size=5).map(lambda bad: {**line, **bad})))
+@given(
+    st.sampled_from([SNAPSHOT_LINE, EXPORT_LINE]).flatmap(
+        lambda line: st.dictionaries(st.sampled_from(sorted(line)), JSON, max_size=5).map(lambda bad: {**line, **bad})
+    )
+)
 @example({**SNAPSHOT_LINE, "versions": ["v1"]})
 @example({**SNAPSHOT_LINE, "authors_parsed": [[True]]})
 @example({**SNAPSHOT_LINE, "categories": True})
@@ -183,12 +238,26 @@ def test_any_bytes_read_as_lines_never_raise(data):
 
 
 @PROPERTY
-@given(arxiv_ids(), st.integers(1, 9), XML_TEXT.filter(lambda t: clean_text(t)), ANY_TEXT,
-       st.lists(ANY_TEXT, max_size=3), st.none() | ANY_TEXT,
-       st.datetimes(min_value=datetime(1991, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
+@given(
+    arxiv_ids(),
+    st.integers(1, 9),
+    XML_TEXT.filter(lambda t: clean_text(t)),
+    ANY_TEXT,
+    st.lists(ANY_TEXT, max_size=3),
+    st.none() | ANY_TEXT,
+    st.datetimes(min_value=datetime(1991, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+)
 def test_an_exported_record_imports_back_as_itself(arxiv_id, version, title, abstract, authors, code_url, when):
-    record = PaperRecord(arxiv_id=arxiv_id.id, version=version, title=title, abstract=abstract, authors=authors,
-                         categories=["cs.LG"], published_at=when, code_url=code_url).validate()
+    record = PaperRecord(
+        arxiv_id=arxiv_id.id,
+        version=version,
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        categories=["cs.LG"],
+        published_at=when,
+        code_url=code_url,
+    ).validate()
     assert_storable(record)
     again = parse_any_record(json.loads(json.dumps(record_to_export(record))))
     assert again == record
@@ -196,11 +265,14 @@ def test_an_exported_record_imports_back_as_itself(arxiv_id, version, title, abs
 
 # the arXiv API's Atom
 
+
 def atom_feed(entries: list[str]) -> bytes:
-    return ('<?xml version="1.0" encoding="utf-8"?>'
-            '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom" '
-            'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
-            f'<opensearch:totalResults>{len(entries)}</opensearch:totalResults>{"".join(entries)}</feed>').encode(errors="surrogatepass")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom" '
+        'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+        f"<opensearch:totalResults>{len(entries)}</opensearch:totalResults>{''.join(entries)}</feed>"
+    ).encode(errors="surrogatepass")
 
 
 @st.composite
@@ -210,11 +282,13 @@ def atom_entries(draw) -> str:
     published = draw(st.sampled_from(["2024-01-01T10:00:00Z", "", "Mon, 1 Jan 2024", "2024-13-45"]) | XML_TEXT)
     authors = "".join(f"<author><name>{escape(name)}</name></author>" for name in draw(st.lists(XML_TEXT, max_size=3)))
     categories = "".join(f"<category term={quoteattr(term)}/>" for term in draw(st.lists(XML_TEXT, max_size=3)))
-    return (f"<entry><id>{escape(entry_id)}</id><title>{escape(draw(text))}</title>"
-            f"<summary>{escape(draw(XML_TEXT))}</summary><published>{escape(published)}</published>"
-            f"<updated>{escape(published)}</updated>{authors}{categories}"
-            f"<arxiv:comment>{escape(draw(XML_TEXT))}</arxiv:comment><arxiv:doi>{escape(draw(XML_TEXT))}</arxiv:doi>"
-            "</entry>")
+    return (
+        f"<entry><id>{escape(entry_id)}</id><title>{escape(draw(text))}</title>"
+        f"<summary>{escape(draw(XML_TEXT))}</summary><published>{escape(published)}</published>"
+        f"<updated>{escape(published)}</updated>{authors}{categories}"
+        f"<arxiv:comment>{escape(draw(XML_TEXT))}</arxiv:comment><arxiv:doi>{escape(draw(XML_TEXT))}</arxiv:doi>"
+        "</entry>"
+    )
 
 
 @PROPERTY
@@ -229,9 +303,11 @@ def test_each_atom_entry_is_a_record_or_an_entry_error(entries):
 @PROPERTY
 @given(arxiv_ids(), XML_TEXT.filter(lambda t: clean_text(t)), XML_TEXT)
 def test_a_well_formed_atom_entry_gives_its_paper(arxiv_id, title, summary):
-    entry = (f"<entry><id>http://arxiv.org/abs/{arxiv_id}</id><title>{escape(title)}</title>"
-             f"<summary>{escape(summary)}</summary><published>2024-01-01T10:00:00Z</published>"
-             "<author><name>Ada Lovelace</name></author></entry>")
+    entry = (
+        f"<entry><id>http://arxiv.org/abs/{arxiv_id}</id><title>{escape(title)}</title>"
+        f"<summary>{escape(summary)}</summary><published>2024-01-01T10:00:00Z</published>"
+        "<author><name>Ada Lovelace</name></author></entry>"
+    )
     [record] = parse_feed(atom_feed([entry])).records
     assert (record.arxiv_id, record.version) == (arxiv_id.id, arxiv_id.version or 1)
     assert (record.title, record.abstract) == (clean_text(title), clean_text(summary) or "")
@@ -250,9 +326,12 @@ def test_any_api_answer_parses_or_is_a_source_error(data):
 
 # OAI-PMH records
 
+
 def oai_page(records: list[str], token: str = "") -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
-            f'<ListRecords>{"".join(records)}{token}</ListRecords></OAI-PMH>').encode(errors="surrogatepass")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+        f"<ListRecords>{''.join(records)}{token}</ListRecords></OAI-PMH>"
+    ).encode(errors="surrogatepass")
 
 
 @st.composite
@@ -261,25 +340,34 @@ def oai_records(draw) -> str:
     field = lambda: escape(draw(XML_TEXT))  # noqa: E731 - a fresh drawn text per field
     date_text = draw(st.sampled_from(["Mon, 1 Jan 2024 10:00:00 GMT", "2024-01-01", ""]) | XML_TEXT)
     if draw(st.booleans()):
-        versions = "".join(f'<version version={quoteattr(label)}><date>{escape(date_text)}</date></version>'
-                           for label in draw(st.lists(st.sampled_from(["v1", "v2", "v0", "x", ""]) | XML_TEXT,
-                                                      max_size=3)))
-        meta = (f'<arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/"><id>{escape(identifier)}</id>'
-                f"<title>{field()}</title><abstract>{field()}</abstract><authors>{field()}</authors>"
-                f"<categories>{field()}</categories><comments>{field()}</comments>{versions}</arXivRaw>")
+        versions = "".join(
+            f"<version version={quoteattr(label)}><date>{escape(date_text)}</date></version>"
+            for label in draw(st.lists(st.sampled_from(["v1", "v2", "v0", "x", ""]) | XML_TEXT, max_size=3))
+        )
+        meta = (
+            f'<arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/"><id>{escape(identifier)}</id>'
+            f"<title>{field()}</title><abstract>{field()}</abstract><authors>{field()}</authors>"
+            f"<categories>{field()}</categories><comments>{field()}</comments>{versions}</arXivRaw>"
+        )
     else:
-        meta = (f'<arXiv xmlns="http://arxiv.org/OAI/arXiv/"><id>{escape(identifier)}</id>'
-                f"<created>{escape(date_text)}</created><title>{field()}</title><abstract>{field()}</abstract>"
-                f"<authors><author><keyname>{field()}</keyname><forenames>{field()}</forenames></author></authors>"
-                f"<categories>{field()}</categories><doi>{field()}</doi></arXiv>")
+        meta = (
+            f'<arXiv xmlns="http://arxiv.org/OAI/arXiv/"><id>{escape(identifier)}</id>'
+            f"<created>{escape(date_text)}</created><title>{field()}</title><abstract>{field()}</abstract>"
+            f"<authors><author><keyname>{field()}</keyname><forenames>{field()}</forenames></author></authors>"
+            f"<categories>{field()}</categories><doi>{field()}</doi></arXiv>"
+        )
     status = ' status="deleted"' if draw(st.booleans()) and draw(st.booleans()) else ""
-    return (f"<record><header{status}><identifier>oai:arXiv.org:{escape(identifier)}</identifier></header>"
-            f"<metadata>{meta}</metadata></record>")
+    return (
+        f"<record><header{status}><identifier>oai:arXiv.org:{escape(identifier)}</identifier></header>"
+        f"<metadata>{meta}</metadata></record>"
+    )
 
 
 @PROPERTY
-@given(st.lists(oai_records(), max_size=4), st.sampled_from(["", '<resumptionToken cursor="x">t</resumptionToken>',
-                                                             '<resumptionToken completeListSize="9"/>']))
+@given(
+    st.lists(oai_records(), max_size=4),
+    st.sampled_from(["", '<resumptionToken cursor="x">t</resumptionToken>', '<resumptionToken completeListSize="9"/>']),
+)
 def test_each_oai_record_is_a_record_an_error_or_a_deletion(records, token):
     page = parse_list_records(oai_page(records, token))
     assert len(page.records) + len(page.errors) + len(page.deleted) == len(records)
@@ -312,14 +400,21 @@ def fts():
 
 
 @PROPERTY
-@given(ANY_TEXT, st.none() | ANY_TEXT, st.none() | ANY_TEXT, st.sampled_from(["hybrid", "keyword", "x"]),
-       st.integers(-5, 300), st.integers(-5, 2000))
+@given(
+    ANY_TEXT,
+    st.none() | ANY_TEXT,
+    st.none() | ANY_TEXT,
+    st.sampled_from(["hybrid", "keyword", "x"]),
+    st.integers(-5, 300),
+    st.integers(-5, 2000),
+)
 @example('"unclosed phrase', None, None, "keyword", 20, 0)
-@example("NEAR(a b) OR AND NOT * ^ :", "A. Author \"", "cs.LG OR", "keyword", 20, 0)
+@example("NEAR(a b) OR AND NOT * ^ :", 'A. Author "', "cs.LG OR", "keyword", 20, 0)
 def test_any_query_is_refused_cleanly_or_becomes_a_valid_match(fts, text, author, category, mode, limit, offset):
     try:
-        query = SearchQuery(text=text, mode=mode, limit=limit, offset=offset, author=author,
-                            category=category).validate()
+        query = SearchQuery(
+            text=text, mode=mode, limit=limit, offset=offset, author=author, category=category
+        ).validate()
         match = match_expression(parse_keyword_query(query.text), build_filters(query))
     except InvalidInput:
         return
@@ -331,17 +426,16 @@ def test_any_query_is_refused_cleanly_or_becomes_a_valid_match(fts, text, author
 
 
 @PROPERTY
-@given(st.integers(1, 10 ** 9), st.integers(1, 1000), st.data())
+@given(st.integers(1, 10**9), st.integers(1, 1000), st.data())
 def test_a_signed_link_changed_anywhere_is_refused(token_secret, subscriber_id, version, data):
     token = make_token(TokenSubject(subscriber_id, version), "manage", token_secret)
     position = data.draw(st.integers(0, len(token) - 1))
     other = data.draw(st.characters(exclude_categories=()).filter(lambda c: c != token[position]))
     with pytest.raises(BadToken):
-        read_token(token[:position] + other + token[position + 1:], "manage", token_secret)
+        read_token(token[:position] + other + token[position + 1 :], "manage", token_secret)
     assert read_token(token, "manage", token_secret) == (subscriber_id, version)
 
 
 @pytest.fixture(scope="module")
 def token_secret():
     return "a test key"
-

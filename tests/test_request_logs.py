@@ -29,6 +29,7 @@ def access_records(caplog) -> list[logging.LogRecord]:
 @pytest.fixture
 def log_format(monkeypatch):
     """Set DAILYPAPERS_LOG_FORMAT for the app made next; the site's handler is put back to text after."""
+
     def use(name: str) -> None:
         monkeypatch.setenv("DAILYPAPERS_LOG_FORMAT", name)
         reset_settings()
@@ -51,8 +52,11 @@ def test_each_request_gets_an_id_and_a_safe_one_is_kept(settings):
     hit = c.get("/papers", headers={"X-Request-ID": "cache-hit"})  # answered from the micro-cache
     refused = c.post("/login", content=b"x" * 300_000, headers={"X-Request-ID": "too-big"})  # before any route
     missing = c.get("/no/such/page")
-    assert (hit.headers["x-request-id"], refused.status_code, refused.headers["x-request-id"]) == \
-        ("cache-hit", 413, "too-big")
+    assert (hit.headers["x-request-id"], refused.status_code, refused.headers["x-request-id"]) == (
+        "cache-hit",
+        413,
+        "too-big",
+    )
     assert FRESH_ID.fullmatch(missing.headers["x-request-id"])
 
 
@@ -66,7 +70,8 @@ def test_one_access_line_per_request_without_query_or_tokens(settings, caplog):
     assert [(r.request_id, r.method, r.route, r.path, r.status) for r in lines] == [
         ("s-1", "GET", "/search", "/search", searched.status_code),
         ("s-2", "GET", "/subscriptions/unsubscribe/{token}", "/subscriptions/unsubscribe/***", link.status_code),
-        ("s-3", "GET", "unmatched", "/no/such/page", 404)]
+        ("s-3", "GET", "unmatched", "/no/such/page", 404),
+    ]
     assert all(isinstance(r.duration_ms, float) and r.duration_ms >= 0 for r in lines)
     assert lines[1].getMessage().startswith("GET /subscriptions/unsubscribe/*** 400 ")
     assert "private" not in caplog.text and LINK_TOKEN not in caplog.text
@@ -82,7 +87,11 @@ def test_json_lines(settings, log_format, capsys):
     access, warning = lines
     assert access["request_id"] == "json-1" and access["level"] == "INFO" and access["logger"] == "dailypapers.access"
     assert {key: access[key] for key in ("method", "route", "path", "status")} == {
-        "method": "GET", "route": "/papers", "path": "/papers", "status": 200}
+        "method": "GET",
+        "route": "/papers",
+        "path": "/papers",
+        "status": 200,
+    }
     assert access["message"].startswith("GET /papers 200 ") and isinstance(access["duration_ms"], float)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", access["time"])
     assert warning["message"] == "the outbox was not sent:\n550 <r***@example.org> refused"
@@ -103,6 +112,7 @@ def test_emails_and_api_tokens_are_redacted(log_format, capsys, name):
 def test_a_requests_errors_carry_its_id(settings, monkeypatch, caplog):
     """Under uvicorn as `serve` runs it: what the request logs in its worker thread, uvicorn's traceback
     after the 500, and the access line all name the id the visitor was given."""
+
     def broken(*args, **kwargs):
         logging.getLogger("dailypapers.web.routes.papers").error("the feed cannot be read")
         raise RuntimeError("boom")
@@ -136,8 +146,12 @@ def test_a_whole_session_leaves_no_secret_in_the_log(settings, sink, session, mo
     add_papers(session, [record("2501.00001")])
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.INFO, logger="mail.log")  # the test's SMTP server, not the site: it logs mail
-    secrets = {"password": PASSWORD, "address": ADDRESS, "signing key": settings.signing_key,
-               "metrics token": METRICS_TOKEN}
+    secrets = {
+        "password": PASSWORD,
+        "address": ADDRESS,
+        "signing key": settings.signing_key,
+        "metrics token": METRICS_TOKEN,
+    }
     with client() as c:
         signup(c, "alice", PASSWORD)
         c.post("/logout", data={"csrf_token": csrf(c, "/settings")})

@@ -25,10 +25,15 @@ SEARCH = {"q": "protein folding", "mode": "keyword", "category": "cs.CL", "from"
 @pytest.fixture
 def alice(settings):
     with session_scope() as session:
-        add_papers(session, [record(a, f"Protein folding with diffusion {i}", abstract="Structures of proteins.")
-                             for i, a in enumerate(PROTEINS)]
-                   + [record(a, f"Assorted topic {i}", abstract="Something else.") for i, a in enumerate(OTHERS)],
-                   feed=False)
+        add_papers(
+            session,
+            [
+                record(a, f"Protein folding with diffusion {i}", abstract="Structures of proteins.")
+                for i, a in enumerate(PROTEINS)
+            ]
+            + [record(a, f"Assorted topic {i}", abstract="Something else.") for i, a in enumerate(OTHERS)],
+            feed=False,
+        )
     c = client()
     signup(c, "alice")
     return c
@@ -130,8 +135,13 @@ def test_upgrading_gives_each_existing_saved_search_a_key_of_its_own(unmigrated)
         command.upgrade(config, "0006_saved_searches")
         conn.execute(text("INSERT INTO users (id, username, created_at) VALUES (1, 'alice', '2026-12-01')"))
         for name in ("Proteins", "Wombats", "Numbats"):
-            conn.execute(text("INSERT INTO saved_searches (user_id, name, query, mode, has_code, email, created_at) "
-                              "VALUES (1, :name, 'x', 'hybrid', false, false, '2026-12-01')"), {"name": name})
+            conn.execute(
+                text(
+                    "INSERT INTO saved_searches (user_id, name, query, mode, has_code, email, created_at) "
+                    "VALUES (1, :name, 'x', 'hybrid', false, false, '2026-12-01')"
+                ),
+                {"name": name},
+            )
     migrate()
     with session_scope() as session:
         keys = session.scalars(select(SavedSearch.link_key)).all()
@@ -143,16 +153,20 @@ def test_json_api_with_a_bearer_token(settings):
     token = token_for(c, "carol")
     auth = {"Authorization": f"Bearer {token}"}
     api = client()  # no cookie: the token alone
-    created = api.post("/api/saved-searches", headers=auth, json={"name": "GNNs", "q": "graph", "mode": "keyword",
-                                                                  "has_code": True, "email": True})
+    created = api.post(
+        "/api/saved-searches",
+        headers=auth,
+        json={"name": "GNNs", "q": "graph", "mode": "keyword", "has_code": True, "email": True},
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["has_code"] is True and body["email"] is True and body["search_url"].endswith("has_code=true")
-    assert api.post("/api/saved-searches", headers=auth, json={"name": "x", "q": "graph", "mode": "nope"}
-                    ).status_code == 400
+    assert (
+        api.post("/api/saved-searches", headers=auth, json={"name": "x", "q": "graph", "mode": "nope"}).status_code
+        == 400
+    )
     assert api.post("/api/saved-searches", headers=auth, json={"q": "graph"}).status_code == 400
     assert [s["name"] for s in api.get("/api/saved-searches", headers=auth).json()] == ["GNNs"]
-    assert api.delete(f"/api/saved-searches/{body['id']}", headers=auth).json() == {"id": body["id"],
-                                                                                   "deleted": True}
+    assert api.delete(f"/api/saved-searches/{body['id']}", headers=auth).json() == {"id": body["id"], "deleted": True}
     assert api.delete(f"/api/saved-searches/{body['id']}", headers=auth).status_code == 404
     assert api.get("/api/saved-searches").status_code == 401

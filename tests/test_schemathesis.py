@@ -59,8 +59,9 @@ def test_the_api_keeps_its_documented_contract(api_schema, token):
     for operation, mode in itertools.product(operations, GenerationMode):
 
         @given(case=operation.as_strategy(mode))
-        @hypothesis_settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                             suppress_health_check=list(HealthCheck))
+        @hypothesis_settings(
+            max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def keeps_the_contract(case):
             case.call_and_validate(headers=headers, checks=CHECKS)
 

@@ -110,8 +110,9 @@ def test_phrase_and_prefix_queries(session):
     phrase = search(session, SearchQuery('"theory of mind"', mode="keyword", limit=20))
     assert phrase
     for hit in phrase:
-        title, abstract = session.execute(text("SELECT title, abstract FROM papers WHERE id = :id"),
-                                          {"id": hit.paper_id}).one()
+        title, abstract = session.execute(
+            text("SELECT title, abstract FROM papers WHERE id = :id"), {"id": hit.paper_id}
+        ).one()
         assert "theory of mind" in f"{title} {abstract}".lower().replace("-", " ")
     words = set(ids(search(session, SearchQuery("theory mind", mode="keyword", limit=50))))
     assert set(ids(phrase)) < words  # the phrase is stricter than its words
@@ -129,17 +130,24 @@ def test_filters_category_author_dates_and_code(own_session):
     by_author = search(session, SearchQuery("neural networks", author="Luke Darlow"))
     assert ids(by_author) == ["2505.05522"]
     assert search(session, SearchQuery("neural networks", author="Nobody Atall")) == []
-    in_2024 = search(session, SearchQuery("reinforcement learning", date_from=date(2024, 1, 1),
-                                          date_to=date(2024, 12, 31), limit=50))
-    years = session.execute(text(f"SELECT published_at FROM papers WHERE arxiv_id IN "
-                                 f"({','.join(repr(i) for i in ids(in_2024))})")).scalars().all()
+    in_2024 = search(
+        session, SearchQuery("reinforcement learning", date_from=date(2024, 1, 1), date_to=date(2024, 12, 31), limit=50)
+    )
+    years = (
+        session.execute(
+            text(f"SELECT published_at FROM papers WHERE arxiv_id IN ({','.join(repr(i) for i in ids(in_2024))})")
+        )
+        .scalars()
+        .all()
+    )
     assert in_2024 and all(str(y).startswith("2024") for y in years)
     paper = get_paper(session, "2409.12917")
     set_links(session, paper, code_url="https://github.com/x/y", project_page=paper.project_page)
     session.commit()
     for mode in ("hybrid", "keyword", "semantic"):
-        with_code = search(session, SearchQuery("self-correction with reinforcement learning", has_code=True,
-                                                mode=mode))
+        with_code = search(
+            session, SearchQuery("self-correction with reinforcement learning", has_code=True, mode=mode)
+        )
         assert ids(with_code) == ["2409.12917"]
 
 
@@ -166,9 +174,14 @@ def test_hidden_papers_never_show(session):
     assert top.paper_id not in [h.paper_id for h in related(session, some.paper_id, 63)]
 
 
-@pytest.mark.parametrize("query, message", [
-    ("", "empty"), ("   ", "empty"), ("x" * 251, "251 characters long; the limit is 250"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("x" * 251, "251 characters long; the limit is 250"),
+    ],
+)
 def test_bad_queries_are_clear_errors(session, query, message):
     with pytest.raises(InvalidInput, match=message):
         search(session, SearchQuery(query))
@@ -195,7 +208,7 @@ def test_symbols_only_query_still_searches_by_meaning(session):
 
 
 def test_fts_syntax_in_the_query_is_just_text(session):
-    for query in ('NEAR(a b)', 'title:foo', '"unbalanced', "a AND OR NOT", "col : x", "*", "-"):
+    for query in ("NEAR(a b)", "title:foo", '"unbalanced', "a AND OR NOT", "col : x", "*", "-"):
         search(session, SearchQuery(query, mode="hybrid"))  # never an FTS5 syntax error
 
 
@@ -293,8 +306,14 @@ def test_search_without_vectors_falls_back_to_keyword_with_a_note(session_no_vec
 
 def test_papers_added_after_indexing_are_found_by_keyword_with_a_note(own_session):
     session = own_session
-    upsert_papers(session.connection(), [PaperRecord(arxiv_id="2601.00001", version=1, title="Quokka routing",
-                                                     abstract="A new paper about quokka routing.")])
+    upsert_papers(
+        session.connection(),
+        [
+            PaperRecord(
+                arxiv_id="2601.00001", version=1, title="Quokka routing", abstract="A new paper about quokka routing."
+            )
+        ],
+    )
     session.commit()
     result = search_detailed(session, SearchQuery("quokka routing"))
     assert result.hits[0].arxiv_id == "2601.00001" and result.hits[0].ranks == {"keyword": 1}
@@ -321,6 +340,7 @@ def session_no_vectors(settings, engine):
 
 
 # --- the CLI -----------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def demo_cli(demo_dir):
@@ -353,16 +373,19 @@ def test_cli_queries_file_answers_one_line_per_query(demo_cli, tmp_path):
     assert done.returncode == 1 and done.stderr.strip().splitlines()[-1].startswith("error: 2 of 4 queries")
 
 
-@pytest.mark.parametrize("args, message", [
-    (("search", ""), "the search query is empty"),
-    (("search", "z" * 251), "251 characters long"),
-    (("search",), "give a query"),
-    (("search", "x", "--mode", "fuzzy"), "unknown search mode"),
-    (("search", "x", "--from", "yesterday"), "--from: not a date (YYYY-MM-DD): 'yesterday'"),
-    (("search", "--queries-file", "/nonexistent/queries.txt"), "queries.txt"),
-    (("related", "2101.99999"), "no paper 2101.99999"),
-    (("related", "not-an-id"), "not-an-id"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("search", ""), "the search query is empty"),
+        (("search", "z" * 251), "251 characters long"),
+        (("search",), "give a query"),
+        (("search", "x", "--mode", "fuzzy"), "unknown search mode"),
+        (("search", "x", "--from", "yesterday"), "--from: not a date (YYYY-MM-DD): 'yesterday'"),
+        (("search", "--queries-file", "/nonexistent/queries.txt"), "queries.txt"),
+        (("related", "2101.99999"), "no paper 2101.99999"),
+        (("related", "not-an-id"), "not-an-id"),
+    ],
+)
 def test_cli_errors_are_one_line(demo_cli, args, message):
     done = demo_cli(*args)
     assert done.returncode != 0
@@ -403,8 +426,13 @@ except OSError as exc:
 def test_a_semantic_search_never_opens_a_connection(demo_dir):
     """Embedding a query loads the packaged model from local files, even where nothing asks for offline mode."""
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
-    done = subprocess.run([sys.executable, "-c", NO_NETWORK], env={**env, "DAILYPAPERS_DATA_DIR": str(demo_dir)},
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", NO_NETWORK],
+        env={**env, "DAILYPAPERS_DATA_DIR": str(demo_dir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     found, guard = done.stdout.splitlines()
     assert set(found.split()) & BANDITS
@@ -468,14 +496,18 @@ def test_total_counts_every_page(session, mode):
 def test_total_without_filters_tells_why_a_filtered_search_is_empty(session):
     query = SearchQuery("video", mode="keyword", category="q-bio", date_from=date(2026, 1, 1))
     assert search_detailed(session, query).hits == []
-    assert total_without_filters(session, query) == search_detailed(session, replace(query, category=None,
-                                                                                      date_from=None)).total > 0
+    assert (
+        total_without_filters(session, query)
+        == search_detailed(session, replace(query, category=None, date_from=None)).total
+        > 0
+    )
     assert query.describe_filters() == "in q-bio since 2026-01-01"
 
 
-
-@pytest.mark.parametrize("typed", ["2410.06241", "arXiv:2410.06241v2", "https://arxiv.org/abs/2410.06241",
-                                   "https://arxiv.org/pdf/2410.06241v1"])
+@pytest.mark.parametrize(
+    "typed",
+    ["2410.06241", "arXiv:2410.06241v2", "https://arxiv.org/abs/2410.06241", "https://arxiv.org/pdf/2410.06241v1"],
+)
 def test_cli_search_for_an_arxiv_id_gives_that_paper(demo_cli, typed):
     done = demo_cli("search", typed, "--json")
     assert done.returncode == 0, done.stderr

@@ -59,9 +59,22 @@ def test_hnsw_recall_at_10_is_at_least_095_on_real_embeddings(settings):
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_scale_benchmark_runs_end_to_end_at_a_small_size():
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "search_scale.py"), "--sizes", "5k",
-                           "--postgres-sizes", "5k", "--queries", "20", "--rebuild"],
-                          capture_output=True, text=True, timeout=1700)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "search_scale.py"),
+            "--sizes",
+            "5k",
+            "--postgres-sizes",
+            "5k",
+            "--queries",
+            "20",
+            "--rebuild",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1700,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| 5,000 | sqlite | hybrid |" in done.stdout and "| 5,000 | postgresql | hybrid |" in done.stdout
     rows = json.loads(Path(ROOT / "benchmarks" / "out" / "search_scale-5k-5k-pg.json").read_text())

@@ -22,8 +22,11 @@ def _login_addresses(url: str, forwarded_for: str) -> set[str]:
     """Log in (wrongly) claiming to be `forwarded_for`; returns the addresses the login rate limit counted."""
     with httpx.Client(base_url=url) as web:
         token = csrf_from(web.get("/login").text)
-        web.post("/login", data={"username": "nobody", "password": PASSWORD, "csrf_token": token},
-                 headers={"X-Forwarded-For": forwarded_for})
+        web.post(
+            "/login",
+            data={"username": "nobody", "password": PASSWORD, "csrf_token": token},
+            headers={"X-Forwarded-For": forwarded_for},
+        )
     with session_scope() as session:
         keys = session.scalars(select(RateEvent.key).where(RateEvent.key.like("login:ip:%"))).all()
     return {key.removeprefix("login:ip:") for key in keys}
@@ -50,8 +53,10 @@ def short_body_time(settings, monkeypatch):
 def test_a_trickled_body_is_cut_off(short_body_time):
     length = 4000
     with live_server() as url, socket.create_connection(url.removeprefix("http://").split(":")) as sock:
-        sock.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded"
-                     b"\r\nContent-Length: %d\r\n\r\n" % length)
+        sock.sendall(
+            b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded"
+            b"\r\nContent-Length: %d\r\n\r\n" % length
+        )
         sent = 0
         while sent < length and not io_select.select([sock], [], [], 0.05)[0]:  # one byte, until the server answers
             sock.sendall(b"a")
@@ -72,7 +77,7 @@ def _trickle(sock, request: bytes) -> int:
     """Send `request` a byte each 50 ms until the server answers or closes; returns how many bytes went."""
     sent = 0
     while sent < len(request) and not io_select.select([sock], [], [], 0.05)[0]:
-        sock.sendall(request[sent:sent + 1])
+        sock.sendall(request[sent : sent + 1])
         sent += 1
     return sent
 

@@ -37,12 +37,20 @@ def test_the_schema_check_finds_alembics_heads(engine):
 def test_a_search_imports_neither_migrations_nor_index_building(settings):
     """`dailypapers search` in a process of its own; which heavy modules it loaded, it prints last."""
     get_engine()  # the test's database, migrated
-    code = ("import sys, json\n"
-            "from dailypapers.cli import main\n"
-            "code = main(['search', 'graph neural networks', '--limit', '3'])\n"
-            f"print(json.dumps([code] + sorted(m for m in {NOT_FOR_SEARCH!r} if m in sys.modules)))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)})
+    code = (
+        "import sys, json\n"
+        "from dailypapers.cli import main\n"
+        "code = main(['search', 'graph neural networks', '--limit', '3'])\n"
+        f"print(json.dumps([code] + sorted(m for m in {NOT_FOR_SEARCH!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)},
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [0]
 
@@ -58,11 +66,19 @@ def test_the_stop_words_are_scikit_learns():
 def test_the_site_starts_without_scikit_learn_or_torch(settings):
     """The web app, made as `serve` makes it, in a process of its own; scikit-learn loads at a reader's first
     "For you", not at start."""
-    code = ("import sys, json\n"
-            "from dailypapers.web.app import create_app\n"
-            "create_app()\n"
-            f"print(json.dumps(sorted(m for m in {NOT_AT_START!r} if m in sys.modules)))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)})
+    code = (
+        "import sys, json\n"
+        "from dailypapers.web.app import create_app\n"
+        "create_app()\n"
+        f"print(json.dumps(sorted(m for m in {NOT_AT_START!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)},
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -36,8 +36,14 @@ def subscriber(session, email: str = ADDRESS) -> Subscriber | None:
 
 
 def subscribe(c, email: str = ADDRESS, **fields):
-    data = {"email": email, "frequency": "daily", "interests": "graph networks\nspeech recognition",
-            "categories": "cs.LG eess.AS", "csrf_token": csrf(c, "/subscribe"), **fields}
+    data = {
+        "email": email,
+        "frequency": "daily",
+        "interests": "graph networks\nspeech recognition",
+        "categories": "cs.LG eess.AS",
+        "csrf_token": csrf(c, "/subscribe"),
+        **fields,
+    }
     return c.post("/subscribe", data=data)
 
 
@@ -103,7 +109,9 @@ def test_every_link_in_a_digest_works_and_unsubscribe_really_unsubscribes(site, 
     links = set(links_in(html))
     ours = {url for url in links if url.startswith("http://testserver")}
     assert {urlsplit(u).path.split("/")[2] for u in ours if u.startswith("http://testserver/subscriptions/")} == {
-        "manage", "unsubscribe"}
+        "manage",
+        "unsubscribe",
+    }
     assert len([u for u in ours if "/papers/" in u]) >= 8
     for url in ours:  # every link on this site answers
         response = site.get(local(url), follow_redirects=True)
@@ -117,8 +125,11 @@ def test_every_link_in_a_digest_works_and_unsubscribe_really_unsubscribes(site, 
     unsubscribe_url = digest["List-Unsubscribe"].strip("<>")
     assert unsubscribe_url in links  # the header and the visible link are the same
     with client() as mail_client:  # RFC 8058: a POST with no cookies and no CSRF token
-        one_click = mail_client.post(local(unsubscribe_url), content=b"List-Unsubscribe=One-Click",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        one_click = mail_client.post(
+            local(unsubscribe_url),
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
     assert one_click.status_code == 200 and "You are unsubscribed" in one_click.text
     assert subscriber(session).unsubscribed_at is not None
     next_day = send_period(parse_periods("daily:2026-11-23", ISSUE_DAY)[0])
@@ -150,18 +161,29 @@ def test_manage_page_changes_preferences_and_refuses_bad_ones(site, sink, sessio
     assert page.status_code == 200 and "graph networks" in page.text and "cs.LG eess.AS" in page.text
     assert page.headers["cache-control"] == "no-store"  # an address and its settings: no cache keeps them
     token = csrf(site, url)
-    saved = site.post(url, data={"action": "save", "frequency": "weekly", "interests": "galaxy clusters",
-                                 "categories": "astro-ph.co", "csrf_token": token})
+    saved = site.post(
+        url,
+        data={
+            "action": "save",
+            "frequency": "weekly",
+            "interests": "galaxy clusters",
+            "categories": "astro-ph.co",
+            "csrf_token": token,
+        },
+    )
     assert saved.status_code == 303
     assert "preferences are saved" in site.get(saved.headers["location"]).text
     stored = subscriber(session)
     assert (stored.frequency, stored.interests, stored.categories) == ("weekly", "galaxy clusters", "astro-ph.CO")
-    bad = site.post(url, data={"action": "save", "frequency": "hourly", "interests": "x", "categories": "",
-                               "csrf_token": token})
+    bad = site.post(
+        url, data={"action": "save", "frequency": "hourly", "interests": "x", "categories": "", "csrf_token": token}
+    )
     assert bad.status_code == 400 and "unknown frequency" in bad.text
     assert subscriber(session).frequency == "weekly"  # nothing half-written
-    assert site.post(url, data={"action": "save", "frequency": "daily", "interests": "", "categories": ""}
-                     ).status_code == 403  # no CSRF token
+    assert (
+        site.post(url, data={"action": "save", "frequency": "daily", "interests": "", "categories": ""}).status_code
+        == 403
+    )  # no CSRF token
     site.post(url, data={"action": "unsubscribe", "csrf_token": token})
     assert subscriber(session).unsubscribed_at is not None
     assert 'id="resubscribe-button"' in site.get(url).text
@@ -213,24 +235,28 @@ def test_subscribing_a_subscribed_address_changes_nothing_and_tells_its_owner(si
     stored = subscriber(session)
     assert (stored.frequency, stored.interests) == ("daily", "graph networks\nspeech recognition")
     note = sink.handler.to(ADDRESS)[-1].message
-    assert "already subscribed" in note["Subject"] and "/subscriptions/manage/" in note.get_body(
-        ("plain",)).get_content()
+    assert (
+        "already subscribed" in note["Subject"] and "/subscriptions/manage/" in note.get_body(("plain",)).get_content()
+    )
 
 
 def test_a_search_can_be_saved_as_an_interest(site, sink, session):
-    page = site.get("/subscribe", params={"q": '"speech recognition" streaming', "category": "eess.AS",
-                                          "frequency": "weekly"})
+    page = site.get(
+        "/subscribe", params={"q": '"speech recognition" streaming', "category": "eess.AS", "frequency": "weekly"}
+    )
     assert page.status_code == 200
-    assert '&#34;speech recognition&#34; streaming</textarea>' in page.text
+    assert "&#34;speech recognition&#34; streaming</textarea>" in page.text
     assert 'value="eess.AS"' in page.text and 'value="weekly" id="frequency-weekly" checked' in page.text
 
 
 def test_form_errors_are_shown_and_nothing_is_stored(site, sink, session):
-    for fields, message in [({"email": "not-an-address"}, "not an email address"),
-                            ({"email": "a@b.org\r\nBcc: victim@example.org"}, "not an email address"),
-                            ({"frequency": "monthly"}, "unknown frequency"),
-                            ({"categories": "Deep Learning"}, "not an arXiv category"),
-                            ({"interests": "x" * 300}, "the limit is 250")]:
+    for fields, message in [
+        ({"email": "not-an-address"}, "not an email address"),
+        ({"email": "a@b.org\r\nBcc: victim@example.org"}, "not an email address"),
+        ({"frequency": "monthly"}, "unknown frequency"),
+        ({"categories": "Deep Learning"}, "not an arXiv category"),
+        ({"interests": "x" * 300}, "the limit is 250"),
+    ]:
         response = subscribe(site, **fields)
         assert response.status_code == 400 and message in response.text, fields
     assert session.scalar(select(Subscriber.id)) is None and sink.received == []
@@ -238,24 +264,39 @@ def test_form_errors_are_shown_and_nothing_is_stored(site, sink, session):
 
 
 def test_the_api_subscribes_with_json_and_answers_errors_in_json(site, sink, session):
-    created = site.post("/api/subscriptions", json={"email": "api@example.org", "frequency": "weekly",
-                                                    "interests": ["graph networks"], "categories": ["cs.LG"]})
+    created = site.post(
+        "/api/subscriptions",
+        json={
+            "email": "api@example.org",
+            "frequency": "weekly",
+            "interests": ["graph networks"],
+            "categories": ["cs.LG"],
+        },
+    )
     assert created.status_code == 202 and created.json()["status"] == "confirmation_sent"
     stored = subscriber(session, "api@example.org")
     assert (stored.frequency, stored.interests, stored.categories, stored.confirmed_at) == (
-        "weekly", "graph networks", "cs.LG", None)
+        "weekly",
+        "graph networks",
+        "cs.LG",
+        None,
+    )
     assert len(sink.handler.to("api@example.org")) == 1
-    for body, status, message in [({"email": "nope"}, 400, "not an email address"),
-                                  ({"email": "b@example.org", "frequency": "hourly"}, 400, "unknown frequency"),
-                                  ({"email": "b@example.org", "interests": 5}, 400, "string or a list"),
-                                  ([1, 2], 400, "JSON object")]:
+    for body, status, message in [
+        ({"email": "nope"}, 400, "not an email address"),
+        ({"email": "b@example.org", "frequency": "hourly"}, 400, "unknown frequency"),
+        ({"email": "b@example.org", "interests": 5}, 400, "string or a list"),
+        ([1, 2], 400, "JSON object"),
+    ]:
         response = site.post("/api/subscriptions", json=body)
         assert response.status_code == status and message in response.json()["error"], body
-    wrong_type = site.post("/api/subscriptions", content=b"email=x@example.org",
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    wrong_type = site.post(
+        "/api/subscriptions",
+        content=b"email=x@example.org",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert wrong_type.status_code == 415 and "error" in wrong_type.json()
     assert subscriber(session, "b@example.org") is None
-
 
 
 def test_the_api_documents_its_body_as_the_model_that_checks_it(site):
@@ -266,14 +307,15 @@ def test_the_api_documents_its_body_as_the_model_that_checks_it(site):
     wrong = site.post("/api/subscriptions", json={"email": "b@example.org", "categories": {"cs": "LG"}})
     assert wrong.status_code == 400 and wrong.json()["error"].startswith("categories: ")
 
+
 def queued(session, email: str = ADDRESS) -> list[tuple[str, str]]:
     session.expire_all()
-    return session.execute(select(OutboxMail.kind, OutboxMail.status).where(OutboxMail.recipient == email)
-                           .order_by(OutboxMail.id)).all()
+    return session.execute(
+        select(OutboxMail.kind, OutboxMail.status).where(OutboxMail.recipient == email).order_by(OutboxMail.id)
+    ).all()
 
 
-def test_smtp_down_the_request_is_answered_and_the_queued_confirmation_goes_out_later(site, sink, session,
-                                                                                       monkeypatch):
+def test_smtp_down_the_request_is_answered_and_the_queued_confirmation_goes_out_later(site, sink, session, monkeypatch):
     use_smtp(monkeypatch, free_port(), DAILYPAPERS_SMTP_RETRIES="1")
     down = site.post("/api/subscriptions", json={"email": ADDRESS})
     assert down.status_code == 202  # the request never waits on the SMTP server

@@ -82,7 +82,11 @@ def test_a_failed_pdf_never_fails_the_ingest(server, engine, folder):
     assert "3 PDFs could not be fetched or rendered" in report.summary()
     assert [p.name for p in folder.iterdir()] == ["1403.5117v2.webp"]
     assert {i: t for i, (_, t) in versions(engine).items()} == {
-        "1710.08557": None, "math/0211159": None, "math/9501234": None, "1403.5117": 2}
+        "1710.08557": None,
+        "math/0211159": None,
+        "math/9501234": None,
+        "1403.5117": 2,
+    }
     # the next run tries the failed ones again
     server.pdf_replies.clear()
     assert ingest_ids(engine, IDS, thumbnails=True).thumbnails == 2
@@ -111,8 +115,10 @@ def test_a_new_version_gets_a_new_thumbnail_and_address(server, engine, folder):
 
 def test_the_address_comes_from_the_row_not_the_disk():
     assert thumbnail_url(Paper(arxiv_id="hep-th/9901001", version=3, thumbnail_version=None)) is None
-    assert thumbnail_url(Paper(arxiv_id="hep-th/9901001", version=3, thumbnail_version=2)) == \
-        "/thumbnails/hep-th_9901001v2.webp"
+    assert (
+        thumbnail_url(Paper(arxiv_id="hep-th/9901001", version=3, thumbnail_version=2))
+        == "/thumbnails/hep-th_9901001v2.webp"
+    )
     assert thumbnail_url({"arxiv_id": "2401.00001"}) is None  # a card of something else: no thumbnail
     assert thumbnail_name("2401.00001", 4) == "2401.00001v4.webp"
 
@@ -140,8 +146,9 @@ def test_the_paper_page_shows_the_first_page_when_there_is_one(server, engine):
     with client() as c:
         with_one = c.get("/papers/1710.08557").text
         without = c.get("/papers/math/0211159").text
-    assert ('<img src="/thumbnails/1710.08557v1.webp" width="120" height="160" loading="lazy" '
-            'alt="First page of the PDF">') in with_one
+    assert (
+        '<img src="/thumbnails/1710.08557v1.webp" width="120" height="160" loading="lazy" alt="First page of the PDF">'
+    ) in with_one
     assert "/thumbnails/" not in without and 'id="paper-title"' in without
 
 
@@ -183,6 +190,7 @@ def test_the_background_daily_ingest_follows_the_setting(monkeypatch):
 
 # --- the command line ------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.sqlite_only("the command line's flags and defaults; the store is tested on both backends above")
 def test_cli_ingest_on_by_default_import_and_harvest_only_when_asked(cli, server, settings, folder, tmp_path):
@@ -210,6 +218,5 @@ def test_cli_ingest_on_by_default_import_and_harvest_only_when_asked(cli, server
     rest = cli("import", str(export), "--thumbnails", env=env)
     assert rest.returncode == 0, rest.stderr
     assert "0 thumbnails made, 12 failed" in rest.stderr
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "1403.5117v2.webp", "1710.08557v1.webp", "math_0211159v1.webp"]
+    assert sorted(p.name for p in folder.iterdir()) == ["1403.5117v2.webp", "1710.08557v1.webp", "math_0211159v1.webp"]
     assert cli("thumbnails", "not-an-id").returncode != 0

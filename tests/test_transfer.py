@@ -45,14 +45,31 @@ def seed(session: Session) -> None:
     session.add(Comment(paper_id=papers[0].id, user_id=user.id, parent_id=first.id, body="a reply"))
     subscriber = add_subscriber(session, "ada@example.org", interests="graph networks", categories="cs.LG")
     period = parse_periods("daily:2026-11-24", WHEN.date())[0]
-    session.add(DigestDelivery(subscriber_id=subscriber.id, period=period.key, status="sent", message_id="<m@x>",
-                               num_papers=3, sent_at=WHEN))
-    session.add(OutboxMail(subscriber_id=subscriber.id, kind="confirm", recipient=subscriber.email,
-                           message_id="<c@x>", message=b"Subject: hi\r\n\r\nbody\r\n", status="pending"))
+    session.add(
+        DigestDelivery(
+            subscriber_id=subscriber.id,
+            period=period.key,
+            status="sent",
+            message_id="<m@x>",
+            num_papers=3,
+            sent_at=WHEN,
+        )
+    )
+    session.add(
+        OutboxMail(
+            subscriber_id=subscriber.id,
+            kind="confirm",
+            recipient=subscriber.email,
+            message_id="<c@x>",
+            message=b"Subject: hi\r\n\r\nbody\r\n",
+            status="pending",
+        )
+    )
     for n, paper in enumerate(papers):
         vector = np.arange(384, dtype="<f4") / (n + 1)
-        session.add(Embedding(paper_id=paper.id, model="minilm", content_hash=paper.content_hash,
-                              vector=vector.tobytes()))
+        session.add(
+            Embedding(paper_id=paper.id, model="minilm", content_hash=paper.content_hash, vector=vector.tobytes())
+        )
     session.add(KeyValue(key="harvest:cs", value={"token": "abc", "n": 3}))
     session.add(RateEvent(key="login:1.2.3.4", at=1764000000.25))
     session.commit()
@@ -89,8 +106,13 @@ def test_a_sqlite_instance_moves_to_postgresql_with_nothing_lost(session, cli, e
             assert np.array_equal(np.frombuffer(blob, dtype="<f4"), np.array(floats, dtype=np.float32))
         assert pg.scalar(select(Comment.created_at).where(Comment.parent_id.is_(None))) == WHEN
         # the sequences go on after the copied ids: a new row does not collide with a copied one
-        pg.add(Comment(paper_id=pg.scalar(select(func.min(Paper.id))), user_id=pg.scalar(select(func.min(User.id))),
-                       body="new on PostgreSQL"))
+        pg.add(
+            Comment(
+                paper_id=pg.scalar(select(func.min(Paper.id))),
+                user_id=pg.scalar(select(func.min(User.id))),
+                body="new on PostgreSQL",
+            )
+        )
         pg.commit()
     target.dispose()
 

@@ -27,9 +27,17 @@ PAPERS = [  # (id, title, first version): two papers in January, none in Februar
 
 
 def _record(arxiv_id: str, title: str, published: datetime) -> PaperRecord:
-    return PaperRecord(arxiv_id=arxiv_id, version=1, title=title, abstract=f"{title}.", authors=["Ada Lovelace"],
-                       categories=["cs.LG"], primary_category="cs.LG", published_at=published,
-                       updated_at=published)
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=1,
+        title=title,
+        abstract=f"{title}.",
+        authors=["Ada Lovelace"],
+        categories=["cs.LG"],
+        primary_category="cs.LG",
+        published_at=published,
+        updated_at=published,
+    )
 
 
 @pytest.fixture
@@ -65,9 +73,12 @@ def test_counts_and_shares_per_month(store, keyword_engine):
     assert trends.months == ["2025-01", "2025-02", "2025-03"]  # the store's span, the empty month too
     assert trends.totals == [2, 0, 3]  # the hidden paper counts nowhere
     counts = {s.query: s.counts for s in trends.series}
-    assert counts == {"graph neural": [1, 0, 1],  # every word: "neural graph diffusion" too
-                      '"graph neural"': [1, 0, 0],  # the phrase
-                      "diffusion": [1, 0, 1], "graph*": [1, 0, 2]}
+    assert counts == {
+        "graph neural": [1, 0, 1],  # every word: "neural graph diffusion" too
+        '"graph neural"': [1, 0, 0],  # the phrase
+        "diffusion": [1, 0, 1],
+        "graph*": [1, 0, 2],
+    }
     assert trends.series[0].shares == [0.5, 0.0, 0.333333]
     assert trends.as_json()["series"][2] == {"query": "diffusion", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]}
 
@@ -76,9 +87,13 @@ def test_counts_and_shares_per_month(store, keyword_engine):
     assert _trends(store, ["speech"], date(2025, 1, 1), date(2025, 1, 1)).series[0].counts == [0]
     assert not _trends(store, ["quantum"]).matched
 
-    for queries, first, last in ((["a", "b", "c", "d", "e", "f"], None, None), (["!!!"], None, None),
-                                 ([" "], None, None), (["graph"], date(2025, 3, 1), date(2025, 1, 1)),
-                                 (["graph"], date(2000, 1, 1), date(2025, 1, 1))):
+    for queries, first, last in (
+        (["a", "b", "c", "d", "e", "f"], None, None),
+        (["!!!"], None, None),
+        ([" "], None, None),
+        (["graph"], date(2025, 3, 1), date(2025, 1, 1)),
+        (["graph"], date(2000, 1, 1), date(2025, 1, 1)),
+    ):
         with pytest.raises(InvalidInput):
             _trends(store, queries, first, last)
 
@@ -89,9 +104,23 @@ def crowded(store):
     too many words of the index."""
     words = " ".join(f"zeta{i:04d}x" for i in range(MAX_EXPANSIONS + 1))
     published = datetime(2025, 3, 2, tzinfo=UTC)
-    add_papers(store, [PaperRecord(arxiv_id="2503.00007", version=1, title="Zeta functions", abstract=words,
-                                   authors=["Ada Lovelace"], categories=["math.NT"], primary_category="math.NT",
-                                   published_at=published, updated_at=published)], feed=False)
+    add_papers(
+        store,
+        [
+            PaperRecord(
+                arxiv_id="2503.00007",
+                version=1,
+                title="Zeta functions",
+                abstract=words,
+                authors=["Ada Lovelace"],
+                categories=["math.NT"],
+                primary_category="math.NT",
+                published_at=published,
+                updated_at=published,
+            )
+        ],
+        feed=False,
+    )
     return store
 
 
@@ -99,20 +128,33 @@ def test_the_work_of_a_query_is_bounded_not_only_its_length(crowded, keyword_eng
     """Five queries of 27 one-letter prefixes over 240 months took seconds: each part is a lookup over the
     window, and a prefix one per word it stands for. Each bound is named when it is passed."""
     for queries, first, last, message in (
-            (["graph"] * 6, None, None, "at most 5 queries at once, not 6"),
-            (["graph neural networks large molecules speech recognition"], None, None,
-             "has 7 words, phrases and prefixes; a query has at most 6"),
-            (["a* b* c*"], None, None, "a prefix needs at least 3 letters before the *, not “a*”"),
-            (["graph"], date(2005, 1, 1), date(2025, 1, 1), "at most 240 months at once, not 241"),
-            (["graph zeta*"], None, None,
-             f"“zeta*” (in “graph zeta*”) stands for more than {MAX_EXPANSIONS} words of the index; write more of "
-             "the word")):
+        (["graph"] * 6, None, None, "at most 5 queries at once, not 6"),
+        (
+            ["graph neural networks large molecules speech recognition"],
+            None,
+            None,
+            "has 7 words, phrases and prefixes; a query has at most 6",
+        ),
+        (["a* b* c*"], None, None, "a prefix needs at least 3 letters before the *, not “a*”"),
+        (["graph"], date(2005, 1, 1), date(2025, 1, 1), "at most 240 months at once, not 241"),
+        (
+            ["graph zeta*"],
+            None,
+            None,
+            f"“zeta*” (in “graph zeta*”) stands for more than {MAX_EXPANSIONS} words of the index; write more of "
+            "the word",
+        ),
+    ):
         with pytest.raises(InvalidInput) as refused:
             _trends(crowded, queries, first, last)
         assert message in str(refused.value)
     # at the bounds: six parts, a prefix of three letters, 240 months, a prefix of fewer words
-    trends = _trends(crowded, ["graph neural networks molecules transformers scale", "zeta0001*", "gra*"],
-                     date(2005, 4, 1), date(2025, 3, 1))
+    trends = _trends(
+        crowded,
+        ["graph neural networks molecules transformers scale", "zeta0001*", "gra*"],
+        date(2005, 4, 1),
+        date(2025, 3, 1),
+    )
     assert len(trends.months) == 240
     assert [s.counts[-1] for s in trends.series] == [0, 1, 2]  # March 2025
 
@@ -124,8 +166,10 @@ def test_over_a_bound_the_page_and_the_chart_answer_400_and_the_command_exits_2(
     assert "a prefix needs at least 3 letters before the *, not “a*”" in page.text
     assert c.get("/trends.svg", params={"q": "graph zeta*"}).status_code == 400
     assert c.get("/trends.svg", params={"q": "zeta01*"}).status_code == 200
-    for args, message in ((["a*"], "a prefix needs at least 3 letters before the *"),
-                          (["zeta*"], f"stands for more than {MAX_EXPANSIONS} words")):
+    for args, message in (
+        (["a*"], "a prefix needs at least 3 letters before the *"),
+        (["zeta*"], f"stands for more than {MAX_EXPANSIONS} words"),
+    ):
         done = cli("trends", *args)
         errors = done.stderr.strip().splitlines()
         assert done.returncode == 2 and len(errors) == 1 and errors[0].startswith("error: ") and message in errors[0]
@@ -152,8 +196,11 @@ def test_the_trends_page_draws_an_svg_above_the_numbers(store):
     assert "<script>alert" not in html
     rows = _table(html)
     assert rows[0][0] == "Month" and rows[0][-1] == "All papers"
-    assert rows[1:] == [["2025-01", "1", "50.0%", "0", "0.0%", "2"], ["2025-02", "0", "–", "0", "–", "0"],
-                        ["2025-03", "1", "33.3%", "0", "0.0%", "3"]]  # no papers that month: no share
+    assert rows[1:] == [
+        ["2025-01", "1", "50.0%", "0", "0.0%", "2"],
+        ["2025-02", "0", "–", "0", "–", "0"],
+        ["2025-03", "1", "33.3%", "0", "0.0%", "3"],
+    ]  # no papers that month: no share
 
     svg = c.get("/trends.svg", params={"q": "graph neural"})
     assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
@@ -177,8 +224,11 @@ def test_the_chart_leaves_gaps_follows_the_page_colours_and_says_what_it_shows(s
     dark mode, and a screen reader hears what it shows."""
     html = client().get("/trends", params={"q": ["graph neural", "diffusion"]}).text
     svg = html.split('id="trends-chart"', 1)[1].split("</svg>", 1)[0]
-    assert re.search(r'<svg[^>]* role="img" aria-label="Line chart: the share of each month&#x27;s papers matching '
-                     r'“graph neural”, “diffusion”, 2025-01 to 2025-03[^"]*"><title>Line chart', svg)
+    assert re.search(
+        r'<svg[^>]* role="img" aria-label="Line chart: the share of each month&#x27;s papers matching '
+        r'“graph neural”, “diffusion”, 2025-01 to 2025-03[^"]*"><title>Line chart',
+        svg,
+    )
     assert "currentColor" in svg and "var(--chart-1, " in svg and "var(--chart-2, " in svg
     assert not re.search(r"#(000000|ffffff)", svg, re.I)  # no black ink, no white background
     first_line = re.search(r'<path d="([^"]*)"[^>]*clip-path[^>]*stroke: var\(--chart-1', svg)[1]
@@ -196,9 +246,13 @@ def test_the_trends_command(store, cli, tmp_path):
     done = cli("trends", "graph neural", "diffusion", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
-        "months": ["2025-01", "2025-02", "2025-03"], "totals": [2, 0, 3],
-        "series": [{"query": "graph neural", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]},
-                   {"query": "diffusion", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]}]}
+        "months": ["2025-01", "2025-02", "2025-03"],
+        "totals": [2, 0, 3],
+        "series": [
+            {"query": "graph neural", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]},
+            {"query": "diffusion", "counts": [1, 0, 1], "shares": [0.5, 0.0, 0.333333]},
+        ],
+    }
 
     chart = tmp_path / "trends.png"
     done = cli("trends", "graph", "--from", "2025-01", "--to", "2025-03", "--png", str(chart))
@@ -208,8 +262,10 @@ def test_the_trends_command(store, cli, tmp_path):
     assert lines[0].split() == ["month", "graph", "share", "all", "papers"]
     assert lines[1].split() == ["2025-01", "1", "50.0%", "2"] and lines[3].split() == ["2025-03", "2", "66.7%", "3"]
 
-    for args, message in ((["a", "b", "c", "d", "e", "f"], "at most 5 queries"),
-                          (["graph", "--from", "2025-1"], "--from: not a month")):
+    for args, message in (
+        (["a", "b", "c", "d", "e", "f"], "at most 5 queries"),
+        (["graph", "--from", "2025-1"], "--from: not a month"),
+    ):
         done = cli("trends", *args)
         errors = done.stderr.strip().splitlines()
         assert done.returncode != 0 and len(errors) == 1 and errors[0].startswith("error: ") and message in errors[0]

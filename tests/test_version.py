@@ -18,8 +18,11 @@ def test_the_version_is_written_once():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
     assert read_configuration(ROOT / "pyproject.toml")["project"]["version"] == __version__  # what pip installs
-    written = [path.relative_to(ROOT) for path in (ROOT / "dailypapers").rglob("*.py")
-               if re.search(rf"[\"']{re.escape(__version__)}[\"']", path.read_text())]
+    written = [
+        path.relative_to(ROOT)
+        for path in (ROOT / "dailypapers").rglob("*.py")
+        if re.search(rf"[\"']{re.escape(__version__)}[\"']", path.read_text())
+    ]
     assert [str(path) for path in written] == ["dailypapers/__init__.py"]
 
 

@@ -63,18 +63,21 @@ def test_session_cookie_is_secure_behind_https(settings, monkeypatch):
     assert "Secure" in response.headers["set-cookie"]
 
 
-@pytest.mark.parametrize("username,password,message", [
-    ("a", PASSWORD, "a username has 3 to 40"),
-    ("bad name!", PASSWORD, "a username has 3 to 40"),
-    ("carol", "short", "at least 8 characters"),
-    ("carol", "password", "too easy to guess (this is a top-10 common password)"),
-    ("carol", "12345678", "too easy to guess"),
-    ("carol", "qwertyuiop", "too easy to guess"),
-    ("carol", " " * 8, "cannot be only spaces"),
-    ("carol", "\t \n  \t  ", "cannot be only spaces"),
-    ("caroline9", "caroline9", "must not contain the username"),
-    ("carol", "I am CAROL, hello world", "must not contain the username"),
-])
+@pytest.mark.parametrize(
+    "username,password,message",
+    [
+        ("a", PASSWORD, "a username has 3 to 40"),
+        ("bad name!", PASSWORD, "a username has 3 to 40"),
+        ("carol", "short", "at least 8 characters"),
+        ("carol", "password", "too easy to guess (this is a top-10 common password)"),
+        ("carol", "12345678", "too easy to guess"),
+        ("carol", "qwertyuiop", "too easy to guess"),
+        ("carol", " " * 8, "cannot be only spaces"),
+        ("carol", "\t \n  \t  ", "cannot be only spaces"),
+        ("caroline9", "caroline9", "must not contain the username"),
+        ("carol", "I am CAROL, hello world", "must not contain the username"),
+    ],
+)
 def test_signup_rejects_bad_input_with_a_message(settings, username, password, message):
     c = client()
     response = c.post("/signup", data={"username": username, "password": password, "csrf_token": csrf(c)})
@@ -95,8 +98,7 @@ def test_login_logout(settings):
     c = client()
     bad = c.post("/login", data={"username": "alice", "password": "wrong password", "csrf_token": csrf(c)})
     assert bad.status_code == 400 and "wrong username or password" in bad.text
-    good = c.post("/login", data={"username": "alice", "password": PASSWORD, "next": "/about",
-                                  "csrf_token": csrf(c)})
+    good = c.post("/login", data={"username": "alice", "password": PASSWORD, "next": "/about", "csrf_token": csrf(c)})
     assert good.status_code == 303 and good.headers["location"] == "/about"
     assert 'id="nav-user"' in c.get("/papers").text
     out = c.post("/logout", data={"csrf_token": csrf(c, "/papers")})
@@ -107,8 +109,9 @@ def test_login_logout(settings):
 def test_login_next_cannot_leave_the_site(settings):
     signup(client(), "alice")
     c = client()
-    response = c.post("/login", data={"username": "alice", "password": PASSWORD, "next": "//evil.example/x",
-                                      "csrf_token": csrf(c)})
+    response = c.post(
+        "/login", data={"username": "alice", "password": PASSWORD, "next": "//evil.example/x", "csrf_token": csrf(c)}
+    )
     assert response.headers["location"] == "/papers"
 
 
@@ -136,8 +139,10 @@ def test_login_attempts_are_rate_limited(settings, monkeypatch):
     signup(client(), "alice")
     c = client()
     token = csrf(c)
-    codes = [c.post("/login", data={"username": "alice", "password": "nope nope", "csrf_token": token}).status_code
-             for _ in range(4)]
+    codes = [
+        c.post("/login", data={"username": "alice", "password": "nope nope", "csrf_token": token}).status_code
+        for _ in range(4)
+    ]
     assert codes == [400, 400, 400, 429]
     blocked = c.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
@@ -168,11 +173,15 @@ def test_password_change_ends_other_sessions(settings):
     signup(laptop, "alice")
     phone.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf(phone)})
     assert 'id="nav-user"' in phone.get("/settings").text
-    wrong = laptop.post("/settings/password", data={"current": "nope nope", "new": "another password",
-                                                    "csrf_token": csrf(laptop, "/settings")})
+    wrong = laptop.post(
+        "/settings/password",
+        data={"current": "nope nope", "new": "another password", "csrf_token": csrf(laptop, "/settings")},
+    )
     assert wrong.status_code == 400 and "the current password is wrong" in wrong.text
-    changed = laptop.post("/settings/password", data={"current": PASSWORD, "new": "another password",
-                                                      "csrf_token": csrf(laptop, "/settings")})
+    changed = laptop.post(
+        "/settings/password",
+        data={"current": PASSWORD, "new": "another password", "csrf_token": csrf(laptop, "/settings")},
+    )
     assert changed.status_code == 200 and "Password changed." in changed.text
     assert laptop.get("/settings").status_code == 200  # this browser got a fresh cookie
     assert phone.get("/settings").status_code == 303  # the other one is logged out
@@ -286,8 +295,14 @@ def test_every_login_verifies_one_argon2_hash_of_the_same_cost(session, monkeypa
     users.verify_password(None, "warm up")  # any one-time set-up happens before counting
     hasher = CountingHasher()
     monkeypatch.setattr(users, "_hasher", hasher)
-    for username, password in [("alice", PASSWORD), ("alice", "wrong"), ("voter", ""), ("voter", "x"),
-                               ("nobody", PASSWORD), ("", "")]:
+    for username, password in [
+        ("alice", PASSWORD),
+        ("alice", "wrong"),
+        ("voter", ""),
+        ("voter", "x"),
+        ("nobody", PASSWORD),
+        ("", ""),
+    ]:
         hasher.verified.clear()
         found = authenticate(session, username, password)
         assert (found is not None) is (password == PASSWORD and username == "alice")

@@ -51,10 +51,10 @@ def test_a_write_empties_the_cache(short_cache, clock, session):
     page = other.post("/settings/tokens", data={"name": "t", "csrf_token": csrf(other, "/settings")})
     token = re.search(r'id="new-token">(dp_[^<]+)<', page.text)[1]
     c = client(clock=clock)
-    assert 'data-count>0<' in c.get("/papers/2501.00001").text  # now in c's cache
+    assert "data-count>0<" in c.get("/papers/2501.00001").text  # now in c's cache
     voted = c.post("/api/papers/2501.00001/upvote", headers={"Authorization": f"Bearer {token}"})
     assert voted.json()["upvotes"] == 1
-    assert 'data-count>1<' in c.get("/papers/2501.00001").text
+    assert "data-count>1<" in c.get("/papers/2501.00001").text
 
 
 def test_pages_with_forms_are_never_shared(short_cache, clock):
@@ -167,8 +167,14 @@ def test_a_streamed_response_too_large_for_the_cache_is_not_held_while_it_stream
     """A public collection's export streams 35 MB to an anonymous reader: the cache lets go of each piece
     once the response is past what it would keep, so its memory does not grow with the response."""
     micro = cache.MicroCache(Stream(chunks=200))  # 2 MB, the cache keeps at most 10 kB of one response
-    scope = {"type": "http", "method": "GET", "path": "/export.bib", "query_string": b"", "scheme": "http",
-             "headers": [(b"host", b"testserver")]}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/export.bib",
+        "query_string": b"",
+        "scheme": "http",
+        "headers": [(b"host", b"testserver")],
+    }
     received = []
 
     async def receive():
@@ -195,7 +201,6 @@ def test_a_quiet_cache_lets_go_of_expired_pages(small_cache, clock):
     clock.now += 2.5  # past the period, its jitter and grace period: nothing here can be served again
     c.get("/static/site.css")  # any request at all, even one the cache never keeps
     assert len(micro.entries) == 0 and micro.bytes == 0
-
 
 
 def test_pages_stored_together_expire_apart(small_cache, clock, monkeypatch):

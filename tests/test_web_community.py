@@ -33,20 +33,25 @@ def token_of(c, path="/papers") -> str:
 
 # --- submission -----------------------------------------------------------------------------------------
 
+
 def test_submit_a_stored_paper_puts_it_on_todays_feed(alice, session):
     add_papers(session, [record("2501.00101", "Stored paper", days_old=2)], feed=False)
-    response = alice.post("/submit", data={"paper": "https://arxiv.org/abs/2501.00101v1",
-                                           "csrf_token": token_of(alice, "/submit")})
+    response = alice.post(
+        "/submit", data={"paper": "https://arxiv.org/abs/2501.00101v1", "csrf_token": token_of(alice, "/submit")}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/papers/2501.00101"
     feed = alice.get("/papers").text
     assert "Stored paper" in feed and '<a class="submitter" href="/users/alice">' in feed
     assert "Stored paper" in alice.get("/users/alice").text
 
 
-@pytest.mark.parametrize("value,status,message", [
-    ("not an id", 400, "not an arXiv id or URL"),
-    ("2513.00001", 400, "month 13 does not exist"),
-])
+@pytest.mark.parametrize(
+    "value,status,message",
+    [
+        ("not an id", 400, "not an arXiv id or URL"),
+        ("2513.00001", 400, "month 13 does not exist"),
+    ],
+)
 def test_submit_rejects_bad_ids(alice, value, status, message):
     response = alice.post("/submit", data={"paper": value, "csrf_token": token_of(alice, "/submit")})
     assert response.status_code == status and message in response.text
@@ -105,8 +110,12 @@ def _submit_within_bound(alice, paper: str):
 
 
 def test_submit_answers_in_time_when_arxiv_hangs_and_adds_the_paper_when_it_answers(alice, monkeypatch):
-    with serving_settings(monkeypatch, DAILYPAPERS_FEED_WINDOW_DAYS=100000, DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2,
-                          DAILYPAPERS_ARXIV_TIMEOUT=60) as (fake, _):
+    with serving_settings(
+        monkeypatch,
+        DAILYPAPERS_FEED_WINDOW_DAYS=100000,
+        DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2,
+        DAILYPAPERS_ARXIV_TIMEOUT=60,
+    ) as (fake, _):
         fake.hang()
         response = _submit_within_bound(alice, "arXiv:1710.08557")
         assert response.status_code == 202 and 'id="submit-pending"' in response.text
@@ -158,11 +167,14 @@ def test_submit_when_arxiv_refuses_connections_is_a_quick_error_page(alice, monk
 
 
 def test_api_submission_is_accepted_for_later_when_arxiv_hangs(alice, monkeypatch):
-    with serving_settings(monkeypatch, DAILYPAPERS_FEED_WINDOW_DAYS=100000,
-                          DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2) as (fake, _):
+    with serving_settings(monkeypatch, DAILYPAPERS_FEED_WINDOW_DAYS=100000, DAILYPAPERS_ARXIV_SUBMIT_WAIT=0.2) as (
+        fake,
+        _,
+    ):
         fake.hang()
-        response = alice.post("/api/daily_papers", json={"arxivId": "1710.08557"},
-                              headers={"X-CSRF-Token": token_of(alice)})
+        response = alice.post(
+            "/api/daily_papers", json={"arxivId": "1710.08557"}, headers={"X-CSRF-Token": token_of(alice)}
+        )
         assert response.status_code == 202 and response.json() == {"id": "1710.08557", "status": "pending"}
         fake.release()
         wait_for_background_fetch("1710.08557", timeout=30)
@@ -170,19 +182,23 @@ def test_api_submission_is_accepted_for_later_when_arxiv_hangs(alice, monkeypatc
 
 # --- upvotes --------------------------------------------------------------------------------------------
 
+
 def test_upvote_toggle_without_javascript(alice, session):
     add_papers(session, [record("2501.00201", "Votable")])
     token = token_of(alice)
-    up = alice.post("/papers/2501.00201/upvote", data={"vote": "1", "csrf_token": token},
-                    headers={"referer": "http://testserver/papers"})
+    up = alice.post(
+        "/papers/2501.00201/upvote",
+        data={"vote": "1", "csrf_token": token},
+        headers={"referer": "http://testserver/papers"},
+    )
     assert up.status_code == 303 and up.headers["location"] == "/papers#paper-2501.00201"
     html = alice.get("/papers/2501.00201").text
-    assert 'aria-pressed="true"' in html and 'data-count>1<' in html
+    assert 'aria-pressed="true"' in html and "data-count>1<" in html
     again = alice.post("/papers/2501.00201/upvote", data={"vote": "1", "csrf_token": token})  # idempotent
     assert again.status_code == 303
-    assert 'data-count>1<' in alice.get("/papers/2501.00201").text
+    assert "data-count>1<" in alice.get("/papers/2501.00201").text
     alice.post("/papers/2501.00201/upvote", data={"vote": "0", "csrf_token": token})
-    assert 'data-count>0<' in alice.get("/papers/2501.00201").text
+    assert "data-count>0<" in alice.get("/papers/2501.00201").text
 
 
 def test_a_vote_without_javascript_returns_to_the_card_voted_on(alice, session):
@@ -191,15 +207,24 @@ def test_a_vote_without_javascript_returns_to_the_card_voted_on(alice, session):
     alice.post("/submit", data={"paper": "2501.00203", "csrf_token": token_of(alice, "/submit")})
     token = token_of(alice)
     for arxiv_id, anchor in [("2501.00203", "paper-2501.00203"), ("cs/0101001", "paper-cs-0101001")]:
-        up = alice.post(f"/papers/{arxiv_id}/upvote", data={"vote": "1", "csrf_token": token},
-                        headers={"referer": "http://testserver/papers/trending?p=1"})
+        up = alice.post(
+            f"/papers/{arxiv_id}/upvote",
+            data={"vote": "1", "csrf_token": token},
+            headers={"referer": "http://testserver/papers/trending?p=1"},
+        )
         assert up.headers["location"] == f"/papers/trending?p=1#{anchor}"
     assert 'id="paper-2501.00203"' in alice.get("/papers").text
-    on_its_page = alice.post("/papers/2501.00203/upvote", data={"vote": "0", "csrf_token": token},
-                             headers={"referer": "http://testserver/papers/2501.00203"})
+    on_its_page = alice.post(
+        "/papers/2501.00203/upvote",
+        data={"vote": "0", "csrf_token": token},
+        headers={"referer": "http://testserver/papers/2501.00203"},
+    )
     assert on_its_page.headers["location"] == "/papers/2501.00203"
-    saved = alice.post("/papers/2501.00203/save", data={"on": "1", "csrf_token": token},
-                       headers={"referer": "http://testserver/papers"})
+    saved = alice.post(
+        "/papers/2501.00203/save",
+        data={"on": "1", "csrf_token": token},
+        headers={"referer": "http://testserver/papers"},
+    )
     assert saved.headers["location"] == "/papers#paper-2501.00203"
 
 
@@ -214,14 +239,14 @@ def test_upvote_json_for_the_script(alice, session):
 
 def test_upvote_errors(alice, session):
     add_papers(session, [record("2501.00203", "Votable")])
-    assert alice.post("/papers/2501.99999/upvote", data={"csrf_token": token_of(alice)}, headers=JSON).status_code \
-        == 404
+    assert (
+        alice.post("/papers/2501.99999/upvote", data={"csrf_token": token_of(alice)}, headers=JSON).status_code == 404
+    )
     forged = alice.post("/papers/2501.00203/upvote", data={"csrf_token": "x"}, headers=JSON)
     assert forged.status_code == 403 and "CSRF" in forged.json()["error"]
     anonymous = client()
     anonymous.get("/papers")
-    response = anonymous.post("/papers/2501.00203/upvote", data={"csrf_token": csrf(anonymous, "/login")},
-                              headers=JSON)
+    response = anonymous.post("/papers/2501.00203/upvote", data={"csrf_token": csrf(anonymous, "/login")}, headers=JSON)
     assert response.status_code == 401
 
 
@@ -233,8 +258,12 @@ def test_concurrent_upvotes_stay_counted_exactly(settings, session):
         for n in range(8):
             b = httpx.Client(base_url=base, follow_redirects=False, timeout=60)
             token = csrf_from(b.get("/signup").text)
-            assert b.post("/signup", data={"username": f"user{n:02d}", "password": PASSWORD,
-                                           "csrf_token": token}).status_code == 303
+            assert (
+                b.post(
+                    "/signup", data={"username": f"user{n:02d}", "password": PASSWORD, "csrf_token": token}
+                ).status_code
+                == 303
+            )
             browsers.append((b, csrf_from(b.get("/papers").text)))
         barrier = threading.Barrier(24)
         codes, failures = [], []
@@ -267,12 +296,14 @@ def test_writes_are_rate_limited(settings, session, monkeypatch):
     c = client()
     signup(c)
     token = token_of(c)
-    codes = [c.post("/papers/2501.00205/upvote", data={"csrf_token": token}, headers=JSON).status_code
-             for _ in range(6)]
+    codes = [
+        c.post("/papers/2501.00205/upvote", data={"csrf_token": token}, headers=JSON).status_code for _ in range(6)
+    ]
     assert codes == [200] * 5 + [429]
 
 
 # --- comments -------------------------------------------------------------------------------------------
+
 
 def _comment(c, arxiv_id, body, **headers):
     return c.post(f"/papers/{arxiv_id}/comments", data={"body": body, "csrf_token": token_of(c)}, headers=headers)
@@ -280,12 +311,14 @@ def _comment(c, arxiv_id, body, **headers):
 
 def test_comment_markdown_is_rendered_and_sanitised(alice, session):
     add_papers(session, [record("2501.00301", "Discussed")])
-    body = ("**Bold** and `code` [ok](https://example.org) [bad](javascript:alert(1)) "
-            "<script>alert(2)</script> <img src=x onerror=alert(3)>\n\n- item")
+    body = (
+        "**Bold** and `code` [ok](https://example.org) [bad](javascript:alert(1)) "
+        "<script>alert(2)</script> <img src=x onerror=alert(3)>\n\n- item"
+    )
     response = _comment(alice, "2501.00301", body)
     assert response.status_code == 303 and response.headers["location"].startswith("/papers/2501.00301#comment-")
     html = alice.get("/papers/2501.00301").text
-    section = html[html.index('id="discussion"'):]
+    section = html[html.index('id="discussion"') :]
     assert "<strong>Bold</strong>" in section and "<code>code</code>" in section and "<li>item</li>" in section
     assert 'href="https://example.org" rel="nofollow noopener noreferrer ugc"' in section
     assert 'href="javascript' not in section.lower() and "<script>alert(2)" not in section and "<img" not in section
@@ -315,22 +348,27 @@ def test_bad_comments_are_refused(alice, session, body, message):
 def test_edit_and_delete_own_comment_only(alice, session):
     add_papers(session, [record("2501.00304", "Discussed")])
     cid = _comment(alice, "2501.00304", "first", **JSON).json()["id"]
-    edited = alice.post(f"/comments/{cid}/edit", data={"body": "second _take_", "csrf_token": token_of(alice)},
-                        headers=JSON)
+    edited = alice.post(
+        f"/comments/{cid}/edit", data={"body": "second _take_", "csrf_token": token_of(alice)}, headers=JSON
+    )
     assert edited.status_code == 200 and "<em>take</em>" in edited.json()["html"]
     bob = client()
     signup(bob, "bob")
-    assert bob.post(f"/comments/{cid}/edit", data={"body": "hijack", "csrf_token": token_of(bob)},
-                    headers=JSON).status_code == 403
+    assert (
+        bob.post(
+            f"/comments/{cid}/edit", data={"body": "hijack", "csrf_token": token_of(bob)}, headers=JSON
+        ).status_code
+        == 403
+    )
     assert bob.post(f"/comments/{cid}/delete", data={"csrf_token": token_of(bob)}, headers=JSON).status_code == 403
     deleted = alice.post(f"/comments/{cid}/delete", data={"csrf_token": token_of(alice)}, headers=JSON)
     assert deleted.json() == {"id": cid, "deleted": True, "numComments": 0}
     assert "second" not in alice.get("/papers/2501.00304").text
-    assert alice.post(f"/comments/{cid}/delete", data={"csrf_token": token_of(alice)}, headers=JSON).status_code \
-        == 404
+    assert alice.post(f"/comments/{cid}/delete", data={"csrf_token": token_of(alice)}, headers=JSON).status_code == 404
 
 
 # --- moderation -----------------------------------------------------------------------------------------
+
 
 def test_admin_hides_papers_and_comments(alice, session):
     add_papers(session, [record("2501.00401", "Spam paper"), record("2501.00402", "Good paper")])
@@ -353,8 +391,12 @@ def test_admin_hides_papers_and_comments(alice, session):
 
 def test_trending_feed_excludes_entries_older_than_the_window(settings, session):
     now = datetime.now(UTC)
-    add_papers(session, [record("2501.00501", "Ancient")], on=(now - timedelta(days=60)).date(),
-               submitted_at=now - timedelta(days=60))
+    add_papers(
+        session,
+        [record("2501.00501", "Ancient")],
+        on=(now - timedelta(days=60)).date(),
+        submitted_at=now - timedelta(days=60),
+    )
     assert "Ancient" not in client().get("/papers/trending").text
 
 
@@ -362,21 +404,30 @@ def test_replies_sit_under_what_they_answer(alice, session):
     add_papers(session, [record("2501.00305", "Discussed")])
     first = _comment(alice, "2501.00305", "first", **JSON).json()["id"]
     second = _comment(alice, "2501.00305", "second", **JSON).json()["id"]
-    reply = alice.post("/papers/2501.00305/comments", data={"body": "answer to first", "parent": str(first),
-                                                            "csrf_token": token_of(alice)}, headers=JSON)
+    reply = alice.post(
+        "/papers/2501.00305/comments",
+        data={"body": "answer to first", "parent": str(first), "csrf_token": token_of(alice)},
+        headers=JSON,
+    )
     assert reply.status_code == 201 and 'data-depth="1"' in reply.json()["html"]
     html = alice.get("/papers/2501.00305").text
     assert html.index(f'id="comment-{first}"') < html.index("answer to first") < html.index(f'id="comment-{second}"')
-    bad = alice.post("/papers/2501.00305/comments", data={"body": "x", "parent": "99999",
-                                                          "csrf_token": token_of(alice)}, headers=JSON)
+    bad = alice.post(
+        "/papers/2501.00305/comments",
+        data={"body": "x", "parent": "99999", "csrf_token": token_of(alice)},
+        headers=JSON,
+    )
     assert bad.status_code == 400 and "does not exist" in bad.json()["error"]
 
 
 def test_anonymous_form_post_goes_to_login_and_back(settings, session):
     add_papers(session, [record("2501.00601", "Votable")])
     c = client()
-    response = c.post("/papers/2501.00601/upvote", data={"csrf_token": csrf(c, "/login")},
-                      headers={"referer": "http://testserver/papers/2501.00601"})
+    response = c.post(
+        "/papers/2501.00601/upvote",
+        data={"csrf_token": csrf(c, "/login")},
+        headers={"referer": "http://testserver/papers/2501.00601"},
+    )
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/papers/2501.00601"
 
 
@@ -392,7 +443,7 @@ def test_moderation_page_lists_hidden_things_for_admins_only(alice, session):
     admin.post(f"/comments/{cid}/hide", data={"hidden": "1", "csrf_token": token})
     page = admin.get("/admin")
     assert page.status_code == 200 and 'id="nav-admin"' in page.text
-    hidden = page.text[page.text.index('id="hidden-papers"'):]
+    hidden = page.text[page.text.index('id="hidden-papers"') :]
     assert "Spam paper" in hidden and "Good paper" not in hidden.split("</ul>")[0]
     assert f'id="comment-{cid}"' in page.text and "<strong>hidden</strong>" in page.text
     assert client().get("/admin").status_code == 303  # anonymous: to the login page

@@ -18,8 +18,13 @@ def test_demo_serves_the_feed(demo):
     """On a copy of an indexed demo (`dailypapers demo` once already): the rerun finds it up to date and serves it."""
     port = free_port()
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(demo.data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "demo", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli", "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 240

@@ -18,10 +18,19 @@ from tests.web_helpers import add_papers, client, csrf, record, signup
 @pytest.fixture
 def site(session):
     today = datetime.now(UTC).date()
-    add_papers(session, [record("2501.00001", "Sparse attention for long documents", abstract="Attention is sparse."),
-                         record("2501.00002", "Tokenizers revisited", abstract="We revisit tokenizers.")], on=today)
-    add_papers(session, [record("2501.00003", "Older diffusion paper", abstract="Diffusion models denoise.")],
-               on=today - timedelta(days=3))
+    add_papers(
+        session,
+        [
+            record("2501.00001", "Sparse attention for long documents", abstract="Attention is sparse."),
+            record("2501.00002", "Tokenizers revisited", abstract="We revisit tokenizers."),
+        ],
+        on=today,
+    )
+    add_papers(
+        session,
+        [record("2501.00003", "Older diffusion paper", abstract="Diffusion models denoise.")],
+        on=today - timedelta(days=3),
+    )
 
     session.execute(update(Paper).where(Paper.arxiv_id == "2501.00002").values(upvotes=7))
     session.commit()
@@ -57,10 +66,21 @@ def test_day_week_month_pages_and_neighbours(site):
     assert empty.status_code == 200 and 'id="feed-empty"' in empty.text
 
 
-@pytest.mark.parametrize("path", ["/papers/date/2025-13-01", "/papers/date/2025-02-30", "/papers/date/yesterday",
-                                  "/papers/week/2025-W60", "/papers/week/2025-9", "/papers/month/2025-00",
-                                  "/papers/month/25-01", "/papers?sort=random", "/papers?date=2025/01/01",
-                                  "/papers?p=-1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/papers/date/2025-13-01",
+        "/papers/date/2025-02-30",
+        "/papers/date/yesterday",
+        "/papers/week/2025-W60",
+        "/papers/week/2025-9",
+        "/papers/month/2025-00",
+        "/papers/month/25-01",
+        "/papers?sort=random",
+        "/papers?date=2025/01/01",
+        "/papers?p=-1",
+    ],
+)
 def test_malformed_periods_and_options_are_400_pages(site, path):
     response = site.get(path)
     assert response.status_code == 400
@@ -70,8 +90,12 @@ def test_malformed_periods_and_options_are_400_pages(site, path):
 def test_trending_page_orders_by_score(session):
     now = datetime.now(UTC)
     add_papers(session, [record("2501.00011", "Fresh paper")], submitted_at=now - timedelta(hours=1))
-    add_papers(session, [record("2501.00012", "Old popular paper")], on=(now - timedelta(days=3)).date(),
-               submitted_at=now - timedelta(days=3))
+    add_papers(
+        session,
+        [record("2501.00012", "Old popular paper")],
+        on=(now - timedelta(days=3)).date(),
+        submitted_at=now - timedelta(days=3),
+    )
 
     # 10 votes at 72h: 10/74^1.5 = 0.016; 2 votes at 1h: 2/3^1.5 = 0.38 -> the fresh paper trends higher.
     session.execute(update(Paper).where(Paper.arxiv_id == "2501.00012").values(upvotes=10))
@@ -85,10 +109,16 @@ def test_paper_page_shows_everything(site):
     response = site.get("/papers/2501.00001")
     assert response.status_code == 200
     html = response.text
-    for needle in ("Sparse attention for long documents", '<a href="/authors/Ada%20Lovelace">Ada Lovelace</a>',
-                   '<a href="/authors/Alan%20Turing">Alan Turing</a>', "Attention is sparse.",
-                   'href="https://arxiv.org/abs/2501.00001"', 'href="https://arxiv.org/pdf/2501.00001"',
-                   'id="discussion"', 'class="upvote-count" data-count>0<'):
+    for needle in (
+        "Sparse attention for long documents",
+        '<a href="/authors/Ada%20Lovelace">Ada Lovelace</a>',
+        '<a href="/authors/Alan%20Turing">Alan Turing</a>',
+        "Attention is sparse.",
+        'href="https://arxiv.org/abs/2501.00001"',
+        'href="https://arxiv.org/pdf/2501.00001"',
+        'id="discussion"',
+        'class="upvote-count" data-count>0<',
+    ):
         assert needle in html
 
 
@@ -105,8 +135,17 @@ def test_markdown_view(site):
 
 
 def test_html_in_paper_metadata_is_escaped(session):
-    add_papers(session, [record("2501.00020", "<script>alert(1)</script> Title", authors=["<b>Eve</b>"],
-                                abstract="<img src=x onerror=alert(1)>")])
+    add_papers(
+        session,
+        [
+            record(
+                "2501.00020",
+                "<script>alert(1)</script> Title",
+                authors=["<b>Eve</b>"],
+                abstract="<img src=x onerror=alert(1)>",
+            )
+        ],
+    )
     c = client()
     for path in ("/papers", "/papers/2501.00020"):
         html = c.get(path).text
@@ -136,12 +175,17 @@ def test_nav_has_subscribe_link_and_static_files_are_served(site):
     assert site.get("/static/app.js").status_code == 200
 
 
-@pytest.mark.parametrize("path,root", [("/papers/feed.xml", "{http://www.w3.org/2005/Atom}feed"),
-                                       ("/papers/rss.xml", "rss"),
-                                       ("/papers/trending/feed.xml", "{http://www.w3.org/2005/Atom}feed"),
-                                       ("/papers/trending/rss.xml", "rss"),
-                                       ("/search/feed.xml?q=tokenizers", "{http://www.w3.org/2005/Atom}feed"),
-                                       ("/search/rss.xml?q=tokenizers", "rss")])
+@pytest.mark.parametrize(
+    "path,root",
+    [
+        ("/papers/feed.xml", "{http://www.w3.org/2005/Atom}feed"),
+        ("/papers/rss.xml", "rss"),
+        ("/papers/trending/feed.xml", "{http://www.w3.org/2005/Atom}feed"),
+        ("/papers/trending/rss.xml", "rss"),
+        ("/search/feed.xml?q=tokenizers", "{http://www.w3.org/2005/Atom}feed"),
+        ("/search/rss.xml?q=tokenizers", "rss"),
+    ],
+)
 def test_feeds_are_well_formed(site, path, root):
     response = site.get(path)
     assert response.status_code == 200
@@ -185,8 +229,7 @@ def test_pages_load_nothing_from_other_sites(site):
 def test_every_form_field_has_a_label(site):
     signup(site, "labeller")
     site.post("/papers/2501.00001/comments", data={"body": "hello", "csrf_token": _csrf(site)})
-    for path in ("/papers", "/papers/2501.00001", "/search?q=tokenizers", "/login", "/signup", "/submit",
-                 "/settings"):
+    for path in ("/papers", "/papers/2501.00001", "/search?q=tokenizers", "/login", "/signup", "/submit", "/settings"):
         html = site.get(path).text
         labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
         for field in re.findall(r"<(?:input|textarea|select)\b[^>]*>", html):
@@ -222,9 +265,14 @@ def test_head_requests_get_headers_without_a_body(site):
 
 
 def test_category_filter_on_feed_trending_and_api(session):
-    add_papers(session, [record("2501.00051", "Language paper"),
-                         PaperRecordLike("2501.00052", "Vision paper", ["cs.CV", "cs.LG"]),
-                         PaperRecordLike("2501.00053", "Physics paper", ["hep-th"])])
+    add_papers(
+        session,
+        [
+            record("2501.00051", "Language paper"),
+            PaperRecordLike("2501.00052", "Vision paper", ["cs.CV", "cs.LG"]),
+            PaperRecordLike("2501.00053", "Physics paper", ["hep-th"]),
+        ],
+    )
     c = client()
     cl = c.get("/papers", params={"category": "cs.CL"}).text
     assert "Language paper" in cl and "Vision paper" not in cl and 'value="cs.CL"' in cl
@@ -244,14 +292,17 @@ def PaperRecordLike(arxiv_id, title, categories):  # noqa: N802 - reads like the
 
 
 def test_feeds_filter_by_category(session):
-    add_papers(session, [record("2501.00061", "Language paper"),
-                         PaperRecordLike("2501.00062", "Vision paper", ["cs.CV"])])
+    add_papers(
+        session, [record("2501.00061", "Language paper"), PaperRecordLike("2501.00062", "Vision paper", ["cs.CV"])]
+    )
     c = client()
     rss = ET.fromstring(c.get("/papers/rss.xml", params={"category": "cs.CV"}).content)
     assert [i.text for i in rss.findall("channel/item/title")] == ["Vision paper"]
     assert rss.find("channel/title").text.endswith("daily papers in cs.CV")
     atom_feed = ET.fromstring(c.get("/papers/trending/feed.xml", params={"category": "cs.CL"}).content)
-    titles = [e.text for e in atom_feed.findall("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title")]
+    titles = [
+        e.text for e in atom_feed.findall("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title")
+    ]
     assert titles == ["Language paper"]
     assert c.get("/papers/rss.xml", params={"category": "bad category"}).status_code == 400
 
@@ -301,15 +352,29 @@ def test_only_a_feed_that_contains_today_invites_a_submission(session):
 # --- search: ids, counts, pages, empty states, feeds that keep the search ----------------------------------
 
 
-@pytest.mark.parametrize("typed", ["2501.00001", "arXiv:2501.00001v2", "https://arxiv.org/abs/2501.00001",
-                                   "https://arxiv.org/pdf/2501.00001v1", " 2501.00001 "])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "2501.00001",
+        "arXiv:2501.00001v2",
+        "https://arxiv.org/abs/2501.00001",
+        "https://arxiv.org/pdf/2501.00001v1",
+        " 2501.00001 ",
+    ],
+)
 def test_searching_an_arxiv_id_opens_its_paper(site, typed):
     response = site.get("/search", params={"q": typed})
     assert response.status_code == 303 and response.headers["location"] == "/papers/2501.00001"
 
 
-@pytest.mark.parametrize("typed,arxiv_id", [("2410.06241", "2410.06241"), ("hep-th/9901001", "hep-th/9901001"),
-                                            ("https://arxiv.org/pdf/2410.06241v1", "2410.06241")])
+@pytest.mark.parametrize(
+    "typed,arxiv_id",
+    [
+        ("2410.06241", "2410.06241"),
+        ("hep-th/9901001", "hep-th/9901001"),
+        ("https://arxiv.org/pdf/2410.06241v1", "2410.06241"),
+    ],
+)
 def test_searching_an_id_not_on_the_site_offers_to_fetch_it(site, typed, arxiv_id):
     anonymous = site.get("/search", params={"q": typed})
     assert anonymous.status_code == 200
@@ -330,10 +395,20 @@ def test_hidden_paper_id_is_not_opened(site, session):
 
 @pytest.fixture
 def many(session):
-    add_papers(session, [record(f"2502.{n:05d}", f"Tokenizer study number {n}", abstract="Tokenizer things.")
-                         for n in range(1, 26)])
-    add_papers(session, [replace(record("2502.00100", "Tokenizer for images", abstract="Tokenizer pixels."),
-                                 categories=["cs.CV"], primary_category="cs.CV")])
+    add_papers(
+        session,
+        [record(f"2502.{n:05d}", f"Tokenizer study number {n}", abstract="Tokenizer things.") for n in range(1, 26)],
+    )
+    add_papers(
+        session,
+        [
+            replace(
+                record("2502.00100", "Tokenizer for images", abstract="Tokenizer pixels."),
+                categories=["cs.CV"],
+                primary_category="cs.CV",
+            )
+        ],
+    )
     session.commit()
     return client()
 
@@ -357,11 +432,14 @@ def test_a_page_past_the_end_says_so_and_links_the_last_page(many):
 
 
 def test_filters_that_exclude_every_hit_say_so(many):
-    html = many.get("/search", params={"q": "tokenizer", "mode": "keyword", "category": "q-bio",
-                                       "from": "2001-01-01", "has_code": "true"}).text
+    html = many.get(
+        "/search",
+        params={"q": "tokenizer", "mode": "keyword", "category": "q-bio", "from": "2001-01-01", "has_code": "true"},
+    ).text
     assert "“tokenizer” matches 26 papers, but none in q-bio since 2001-01-01 with code — remove a filter" in html
-    assert 'href="/search?q=tokenizer&amp;mode=keyword&amp;from=2001-01-01&amp;has_code=true">remove the category' \
-        in html
+    assert (
+        'href="/search?q=tokenizer&amp;mode=keyword&amp;from=2001-01-01&amp;has_code=true">remove the category' in html
+    )
     nothing = many.get("/search", params={"q": "zzzqqqxyz", "mode": "keyword", "category": "q-bio"}).text
     assert 'id="no-results"' in nothing and "Nothing matched “zzzqqqxyz” in q-bio" in nothing
 
@@ -376,8 +454,9 @@ def test_search_feeds_and_exports_keep_the_query_mode_and_filters(many):
         feed = feedparser.parse(many.get(path, params=params).content)
         assert not feed.bozo and [e.link.rsplit("/", 1)[1] for e in feed.entries] == ["2502.00100"]
         assert "mode=keyword&category=cs.CV" in feed.feed.link and "in cs.CV" in feed.feed.title
-    assert re.findall(r"^TI  - (.*)$", many.get("/search/export.ris", params=params).text, re.M) == \
-        ["Tokenizer for images"]
+    assert re.findall(r"^TI  - (.*)$", many.get("/search/export.ris", params=params).text, re.M) == [
+        "Tokenizer for images"
+    ]
     bad = many.get("/search/feed.xml", params={**params, "category": "nonsense!"})
     assert bad.status_code == 400
 
@@ -398,7 +477,9 @@ def _heading_jumps(html: str) -> list[tuple[int, int]]:
 def test_search_and_saved_search_headings_go_in_order(site):
     assert _heading_jumps(site.get("/search", params={"q": "tokenizers", "mode": "keyword"}).text) == []
     signup(site)
-    saved = site.post("/saved-searches", data={"q": "tokenizers", "mode": "keyword", "name": "Tok",
-                                               "csrf_token": csrf(site, "/papers")})
+    saved = site.post(
+        "/saved-searches",
+        data={"q": "tokenizers", "mode": "keyword", "name": "Tok", "csrf_token": csrf(site, "/papers")},
+    )
     html = site.get(saved.headers["location"]).text
     assert "Tokenizers revisited" in html and _heading_jumps(html) == []

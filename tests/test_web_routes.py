@@ -25,10 +25,14 @@ def test_the_paper_page_comes_after_every_path_it_would_swallow():
     paths = paths_in_order()
     catch_all = paths.index(PAPER_PAGE)
     swallows = compile_path(PAPER_PAGE)[0].match
-    late = [path for path in paths[catch_all + 1:] if swallows(example(path))]
+    late = [path for path in paths[catch_all + 1 :] if swallows(example(path))]
     assert not late, f"list these routers before the paper page's in ROUTERS: {late}"
-    for path in ("/papers/feed.xml", "/papers/trending/feed.xml", "/papers/{arxiv_id:path}/upvote",
-                 "/papers/{arxiv_id:path}/save"):
+    for path in (
+        "/papers/feed.xml",
+        "/papers/trending/feed.xml",
+        "/papers/{arxiv_id:path}/upvote",
+        "/papers/{arxiv_id:path}/save",
+    ):
         assert paths.index(path) < catch_all, path
 
 

@@ -14,21 +14,28 @@ from dailypapers.store.models import DailyEntry, Paper
 from tests.web_helpers import add_papers, client, csrf, record, signup
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-CASES = [("2501.00001", 10, 0.0), ("2501.00002", 3, 5.5), ("2501.00003", 40, 72.0), ("2501.00004", 0, 1.0),
-         ("2501.00005", 7, -0.5)]  # submitted "after" now (a skewed clock): counts as age 0
+CASES = [
+    ("2501.00001", 10, 0.0),
+    ("2501.00002", 3, 5.5),
+    ("2501.00003", 40, 72.0),
+    ("2501.00004", 0, 1.0),
+    ("2501.00005", 7, -0.5),
+]  # submitted "after" now (a skewed clock): counts as age 0
 
 
 def seed(session):
     for arxiv_id, votes, hours in CASES:
-        add_papers(session, [record(arxiv_id, f"Paper {arxiv_id}")], on=NOW.date(),
-                   submitted_at=NOW - timedelta(hours=hours))
+        add_papers(
+            session, [record(arxiv_id, f"Paper {arxiv_id}")], on=NOW.date(), submitted_at=NOW - timedelta(hours=hours)
+        )
         session.execute(update(Paper).where(Paper.arxiv_id == arxiv_id).values(upvotes=votes))
     session.commit()
 
 
 def scores(session) -> dict[str, float]:
-    rows = session.execute(select(Paper.arxiv_id, trending_score(NOW, TRENDING))
-                           .join(DailyEntry, DailyEntry.paper_id == Paper.id))
+    rows = session.execute(
+        select(Paper.arxiv_id, trending_score(NOW, TRENDING)).join(DailyEntry, DailyEntry.paper_id == Paper.id)
+    )
     return {arxiv_id: score for arxiv_id, score in rows}
 
 
@@ -37,7 +44,7 @@ def test_sql_matches_the_formula(session):
     got = scores(session)
     for arxiv_id, votes, hours in CASES:
         assert got[arxiv_id] == pytest.approx(trending_score_value(votes, hours), rel=1e-6), arxiv_id
-    assert got["2501.00001"] == pytest.approx(10 / 2 ** 1.5)
+    assert got["2501.00001"] == pytest.approx(10 / 2**1.5)
 
 
 def test_site_api_and_votes(session):
@@ -52,9 +59,11 @@ def test_site_api_and_votes(session):
     signup(c)
     token = csrf(c, "/papers")
     for _ in range(2):
-        voted = c.post("/papers/2501.00001/upvote", data={"vote": "1", "csrf_token": token},
-                       headers={"Accept": "application/json"})
+        voted = c.post(
+            "/papers/2501.00001/upvote", data={"vote": "1", "csrf_token": token}, headers={"Accept": "application/json"}
+        )
         assert voted.json()["upvotes"] == 1
-    comment = c.post("/api/papers/2501.00001/comment", json={"comment": "on *the store*"},
-                     headers={"X-CSRF-Token": token})
+    comment = c.post(
+        "/api/papers/2501.00001/comment", json={"comment": "on *the store*"}, headers={"X-CSRF-Token": token}
+    )
     assert comment.status_code == 201 and "<em>the store</em>" in comment.json()["html"]

@@ -23,8 +23,14 @@ def cli(settings):
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
 
     def run(*args: str, input: str | None = None):
-        return subprocess.run([sys.executable, "-m", "dailypapers.cli", *args], input=input, capture_output=True,
-                              text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "dailypapers.cli", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     return run
 
@@ -63,8 +69,11 @@ def test_bad_input_is_one_line_errors(cli):
 def test_a_weak_password_is_a_usage_error(cli):
     """The web's check, through the same validator: one line, exit 2, no account made."""
     for password, message in [
-        ("12345678", "the password is too easy to guess (this is a top-10 common password): a few unrelated "
-                     "words make a strong one"),
+        (
+            "12345678",
+            "the password is too easy to guess (this is a top-10 common password): a few unrelated "
+            "words make a strong one",
+        ),
         ("bobby-tables", "the password must not contain the username"),
     ]:
         created = cli("users", "create", "bobby", "--password-stdin", input=password + "\n")

@@ -46,8 +46,9 @@ def csrf(c, path: str = "/login") -> str:
 
 
 def signup(c, username: str = "alice", password: str = PASSWORD, **extra):
-    response = c.post("/signup", data={"username": username, "password": password, "csrf_token": csrf(c, "/signup"),
-                                       **extra})
+    response = c.post(
+        "/signup", data={"username": username, "password": password, "csrf_token": csrf(c, "/signup"), **extra}
+    )
     assert response.status_code == 303, response.text
     return response
 
@@ -59,12 +60,28 @@ def token_for(c, username: str = "alice") -> str:
     return re.search(r'id="new-token">(dp_[^<]+)<', page.text)[1]
 
 
-def record(arxiv_id: str, title: str = "A paper", *, days_old: float = 1.0, abstract: str = "We study things.",
-           authors=("Ada Lovelace", "Alan Turing"), **extra) -> PaperRecord:
+def record(
+    arxiv_id: str,
+    title: str = "A paper",
+    *,
+    days_old: float = 1.0,
+    abstract: str = "We study things.",
+    authors=("Ada Lovelace", "Alan Turing"),
+    **extra,
+) -> PaperRecord:
     published = datetime.now(UTC) - timedelta(days=days_old)
-    return PaperRecord(arxiv_id=arxiv_id, version=1, title=title, abstract=abstract, authors=list(authors),
-                       categories=["cs.CL"], primary_category="cs.CL", published_at=published,
-                       updated_at=published, **extra)
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=1,
+        title=title,
+        abstract=abstract,
+        authors=list(authors),
+        categories=["cs.CL"],
+        primary_category="cs.CL",
+        published_at=published,
+        updated_at=published,
+        **extra,
+    )
 
 
 def add_papers(session, records, *, on: date | None = None, feed: bool = True, submitted_at=None):
@@ -103,8 +120,9 @@ def next_id_is(conn, table: str, row_id: int) -> None:
     from sqlalchemy import text
 
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :id, false)"),
-                     {"table": table, "id": row_id})
+        conn.execute(
+            text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :id, false)"), {"table": table, "id": row_id}
+        )
 
 
 def free_port() -> int:
@@ -122,8 +140,12 @@ def live_server(lifespan: str = "off"):
     from dailypapers.web.app import create_app
 
     port = free_port()
-    with uvicorn_in_thread(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
-                                          access_log=False, lifespan=lifespan), start_seconds=20):
+    with uvicorn_in_thread(
+        uvicorn.Config(
+            create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan=lifespan
+        ),
+        start_seconds=20,
+    ):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -159,7 +181,7 @@ def served(monkeypatch):
     monkeypatch.setattr(demo_commands.uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
     port = free_port()
     demo_commands.serve_command(host="127.0.0.1", port=port, workers=1)
-    (args, kwargs), = calls
+    ((args, kwargs),) = calls
     with uvicorn_in_thread(uvicorn.Config(*args, **kwargs)):
         yield f"http://127.0.0.1:{port}"
 
@@ -172,5 +194,4 @@ def touch_a_paper(engine) -> None:
 
     with engine.begin() as conn:
         seq = next_change_seq(conn)
-        conn.execute(text("UPDATE papers SET change_seq = :seq WHERE id = (SELECT min(id) FROM papers)"),
-                     {"seq": seq})
+        conn.execute(text("UPDATE papers SET change_seq = :seq WHERE id = (SELECT min(id) FROM papers)"), {"seq": seq})

@@ -28,8 +28,10 @@ def _locked(settings: Settings, mode: int) -> Iterator[Path]:
         except BlockingIOError:
             if mode == fcntl.LOCK_SH:
                 raise StoreError(f"a restore into {data_dir} is running; start again once it has finished") from None
-            raise StoreError(f"dailypapers is running on {data_dir} (serve, scheduler, worker or backup); "
-                             "stop it first (e.g. systemctl stop dailypapers-web dailypapers-worker)") from None
+            raise StoreError(
+                f"dailypapers is running on {data_dir} (serve, scheduler, worker or backup); "
+                "stop it first (e.g. systemctl stop dailypapers-web dailypapers-worker)"
+            ) from None
         try:
             yield data_dir
         finally:

@@ -60,8 +60,10 @@ class Manifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise InvalidInput(f"{path} is not the manifest of a dailypapers backup")
         if data.get("format_version") != FORMAT_VERSION:
-            raise InvalidInput(f"{folder} is a backup in format {data.get('format_version')!r}; this dailypapers "
-                               f"reads format {FORMAT_VERSION}: use the version that made it")
+            raise InvalidInput(
+                f"{folder} is a backup in format {data.get('format_version')!r}; this dailypapers "
+                f"reads format {FORMAT_VERSION}: use the version that made it"
+            )
         try:
             manifest = cls(**data)
         except TypeError as exc:

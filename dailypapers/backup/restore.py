@@ -41,17 +41,23 @@ def restore_backup(settings: Settings, folder: Path, force: bool = False) -> Res
     manifest = check_backup(folder)
     newer = sorted(set(manifest.schema) - known_revisions())
     if newer:
-        raise InvalidInput(f"the backup was made by a newer dailypapers ({manifest.version}, schema {newer[0]}); "
-                           "upgrade dailypapers, then restore")
+        raise InvalidInput(
+            f"the backup was made by a newer dailypapers ({manifest.version}, schema {newer[0]}); "
+            "upgrade dailypapers, then restore"
+        )
     engine = open_engine(settings)
     if engine.dialect.name != manifest.database:
-        raise InvalidInput(f"the backup holds a {manifest.database} database, but this instance uses "
-                           f"{engine.dialect.name} (see DAILYPAPERS_DATABASE_URL)")
+        raise InvalidInput(
+            f"the backup holds a {manifest.database} database, but this instance uses "
+            f"{engine.dialect.name} (see DAILYPAPERS_DATABASE_URL)"
+        )
     with sole_use(settings) as data_dir:
         if not force and holds_data(engine):
             where = settings.sqlite_file if manifest.database == "sqlite" else "the configured database"
-            raise InvalidInput(f"{where} already holds papers or accounts, which a restore replaces; "
-                               "check the settings, then add --force")
+            raise InvalidInput(
+                f"{where} already holds papers or accounts, which a restore replaces; "
+                "check the settings, then add --force"
+            )
         _restore_database(settings, engine, folder / manifest.database_file, manifest)
         migrate(settings)  # a backup of an older version comes up to this one
         signing_key = _restore_signing_key(folder, data_dir, manifest)
@@ -83,8 +89,11 @@ def _restore_database(settings: Settings, engine: Engine, database: Path, manife
     dispose_engines()  # connections opened before the restore must not serve from their caches
     with open_engine(settings).connect() as conn:
         counts = row_counts(conn, manifest.tables)
-    problems += [f"{name} has {counts.get(name)} rows, the backup {rows}" for name, rows in manifest.tables.items()
-                 if counts.get(name) != rows]
+    problems += [
+        f"{name} has {counts.get(name)} rows, the backup {rows}"
+        for name, rows in manifest.tables.items()
+        if counts.get(name) != rows
+    ]
     if problems:
         raise StoreError(f"the restored database differs from the backup: {problems[0]}")
 
@@ -101,8 +110,11 @@ def _restore_signing_key(folder: Path, data_dir: Path, manifest: Manifest) -> bo
 
 def _restore_thumbnails(folder: Path, target: Path, manifest: Manifest) -> int:
     """The backup's thumbnails replace the data dir's, all at once (a rename)."""
-    names = [name for name in manifest.files
-             if name.startswith(f"{THUMBNAILS}/") and THUMBNAIL_FILE.fullmatch(name.removeprefix(f"{THUMBNAILS}/"))]
+    names = [
+        name
+        for name in manifest.files
+        if name.startswith(f"{THUMBNAILS}/") and THUMBNAIL_FILE.fullmatch(name.removeprefix(f"{THUMBNAILS}/"))
+    ]
     incoming, replaced = target.with_name(f".{target.name}.restoring"), target.with_name(f".{target.name}.replaced")
     for leftover in (incoming, replaced):
         shutil.rmtree(leftover, ignore_errors=True)

@@ -32,8 +32,13 @@ THUMBNAILS = "thumbnails"
 THUMBNAIL_FILE = re.compile(r"[A-Za-z0-9._-]+v[0-9]+\.webp")  # finished thumbnails, not the drafts being written
 
 
-def take_backup(settings: Settings, dest: Path, progress: Progress | None = None,
-                on_snapshot: Snapshot | None = None, pages_per_step: int = sqlite.PAGES_PER_STEP) -> Manifest:
+def take_backup(
+    settings: Settings,
+    dest: Path,
+    progress: Progress | None = None,
+    on_snapshot: Snapshot | None = None,
+    pages_per_step: int = sqlite.PAGES_PER_STEP,
+) -> Manifest:
     """Back up the database and the data dir's own files into the new directory `dest`. `on_snapshot` is
     called with a connection that sees the database exactly as the backup holds it."""
     dest = Path(dest)
@@ -95,8 +100,11 @@ def check_backup(folder: Path) -> Manifest:
     problems = manifest.damage(folder)
     if not problems:
         database = folder / manifest.database_file
-        problems = (sqlite.integrity_problems(database) if manifest.database == "sqlite"
-                    else postgres.archive_problems(database))
+        problems = (
+            sqlite.integrity_problems(database)
+            if manifest.database == "sqlite"
+            else postgres.archive_problems(database)
+        )
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         raise InvalidInput(f"the backup at {folder} is damaged: {problems[0]}{more}")

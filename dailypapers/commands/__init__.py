@@ -10,7 +10,8 @@ from rich.console import Console
 # Typer's help gives a flag a value type ("--json <bool>"), though a flag takes no value: show none.
 _value_type = typer.core.TyperOption.display_type_rich
 typer.core.TyperOption.display_type_rich = (  # type: ignore[method-assign]  # replaced on purpose: Typer has no hook
-    lambda self, ctx: None if self.is_flag else _value_type(self, ctx))
+    lambda self, ctx: None if self.is_flag else _value_type(self, ctx)
+)
 
 app = typer.Typer(
     name="dailypapers",

@@ -24,16 +24,23 @@ THUMBNAILS_HELP = "Fetch each paper's PDF and keep a thumbnail of its first page
 @app.command("ingest")
 def ingest_command(
     ids: list[str] | None = typer.Argument(
-        None, help="arXiv ids or abs/pdf URLs, e.g. 2505.13508 or arXiv:2505.13508v2."),
-    category: list[str] | None = typer.Option(None, "--category", "-c",
-                                              help="A category such as cs.LG; repeat for several."),
-    since: str | None = typer.Option(None, help="With --category: submissions from this day on (YYYY-MM-DD, UTC; "
-                                                "default yesterday)."),
-    thumbnails: bool | None = typer.Option(None, "--thumbnails/--no-thumbnails",
-                                           help=f"{THUMBNAILS_HELP} (default: DAILYPAPERS_FETCH_PDFS, on)."),
+        None, help="arXiv ids or abs/pdf URLs, e.g. 2505.13508 or arXiv:2505.13508v2."
+    ),
+    category: list[str] | None = typer.Option(
+        None, "--category", "-c", help="A category such as cs.LG; repeat for several."
+    ),
+    since: str | None = typer.Option(
+        None, help="With --category: submissions from this day on (YYYY-MM-DD, UTC; default yesterday)."
+    ),
+    thumbnails: bool | None = typer.Option(
+        None, "--thumbnails/--no-thumbnails", help=f"{THUMBNAILS_HELP} (default: DAILYPAPERS_FETCH_PDFS, on)."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-    pending: bool = typer.Option(False, "--pending", help="Fetch the web submissions still waiting because arXiv "
-                                                          "did not answer in time (the scheduler runs it)."),
+    pending: bool = typer.Option(
+        False,
+        "--pending",
+        help="Fetch the web submissions still waiting because arXiv did not answer in time (the scheduler runs it).",
+    ),
 ) -> None:
     """Fetch papers from the arXiv API by id, or the new submissions of categories since a date."""
     if pending:
@@ -58,8 +65,9 @@ def ingest_command(
         normalize_categories(category)
         day = optional_day(since, "--since") or datetime.now(UTC).date() - timedelta(days=1)
         with progress_bar(f"ingesting {', '.join(category)} since {day.isoformat()}") as bar:
-            report = ingest_category(migrate(), category, day, settings=settings, progress=bar.update,
-                                     thumbnails=thumbnails)
+            report = ingest_category(
+                migrate(), category, day, settings=settings, progress=bar.update, thumbnails=thumbnails
+            )
     else:
         ids = ids or []  # never empty here (checked above); Typer gives None for no ids
         normalize_ids(ids)  # bad ids fail here, before the database or the network is touched
@@ -75,12 +83,14 @@ def ingest_command(
 
 @app.command("harvest")
 def harvest_command(
-    set_spec: str | None = typer.Option(None, "--set", help="OAI-PMH set, e.g. cs, math, physics:hep-th "
-                                                             "(default: all of arXiv)."),
+    set_spec: str | None = typer.Option(
+        None, "--set", help="OAI-PMH set, e.g. cs, math, physics:hep-th (default: all of arXiv)."
+    ),
     from_: str | None = typer.Option(None, "--from", help="Records changed on or after this day (YYYY-MM-DD)."),
     until: str | None = typer.Option(None, help="Records changed on or before this day (YYYY-MM-DD)."),
-    metadata_format: str = typer.Option("arXivRaw", "--format",
-                                        help="arXivRaw (exact versions, the default) or arXiv."),
+    metadata_format: str = typer.Option(
+        "arXivRaw", "--format", help="arXivRaw (exact versions, the default) or arXiv."
+    ),
     thumbnails: bool = typer.Option(False, "--thumbnails", help=f"{THUMBNAILS_HELP} (slow: one PDF a paper)."),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
@@ -89,14 +99,23 @@ def harvest_command(
     prefix = harvest_request(set_spec, start, end, metadata_format).metadata_prefix  # checked before the database
     engine = migrate()  # ingest and harvest may be the first commands run in a new data dir
     with progress_bar(f"harvesting {set_spec or 'arXiv'} ({prefix})") as bar:
-        report = harvest(engine, set_spec, start, prefix, until=end, settings=get_settings(), progress=bar.update,
-                         thumbnails=thumbnails)
+        report = harvest(
+            engine,
+            set_spec,
+            start,
+            prefix,
+            until=end,
+            settings=get_settings(),
+            progress=bar.update,
+            thumbnails=thumbnails,
+        )
     if json_output:
         print_json(report.as_dict())
     else:
         if report.resumed_from:
-            err.print(f"resumed from token {report.resumed_from}"
-                      + (" (expired; started over)" if report.restarted else ""))
+            err.print(
+                f"resumed from token {report.resumed_from}" + (" (expired; started over)" if report.restarted else "")
+            )
         err.print(report.summary())
 
 
@@ -114,5 +133,7 @@ def thumbnails_command(
     if json_output:
         print_json({"thumbnails": made.made, "failed": made.failed})
     else:
-        err.print(f"{made.made} thumbnail{'s' if made.made != 1 else ''} made, {made.failed} failed"
-                  + (" (PDFs that could not be fetched or rendered; run again to retry)" if made.failed else ""))
+        err.print(
+            f"{made.made} thumbnail{'s' if made.made != 1 else ''} made, {made.failed} failed"
+            + (" (PDFs that could not be fetched or rendered; run again to retry)" if made.failed else "")
+        )

@@ -14,16 +14,24 @@ from dailypapers.config import get_settings
 
 def summary(manifest) -> str:
     rows = manifest.tables
-    return (f"{manifest.database} database at {manifest.created_at}, dailypapers {manifest.version}: "
-            f"{rows.get('papers', 0)} papers, {rows.get('users', 0)} users, {len(manifest.files)} files")
+    return (
+        f"{manifest.database} database at {manifest.created_at}, dailypapers {manifest.version}: "
+        f"{rows.get('papers', 0)} papers, {rows.get('users', 0)} users, {len(manifest.files)} files"
+    )
 
 
 @app.command("backup")
 def backup_command(
-    dest: Path = typer.Argument(..., help="The new directory to write the backup into (it must not exist), "
-                                          "e.g. /var/backups/dailypapers/2026-12-01; with --check, a backup to check."),
-    check: bool = typer.Option(False, "--check", help="Check the backup at DEST against its manifest instead "
-                                                      "(every file's sha256, the database's integrity)."),
+    dest: Path = typer.Argument(
+        ...,
+        help="The new directory to write the backup into (it must not exist), "
+        "e.g. /var/backups/dailypapers/2026-12-01; with --check, a backup to check.",
+    ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Check the backup at DEST against its manifest instead (every file's sha256, the database's integrity).",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
 ) -> None:
     """Back up the database (a consistent snapshot, taken while the site serves) and the data dir's own files

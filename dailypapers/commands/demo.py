@@ -25,14 +25,16 @@ WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 def check_port_free(host: str, port: int) -> None:
     """Fail now, in one line, if the address is taken: not after minutes of loading and indexing."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
             probe.bind(address)
     except OSError as exc:  # busy, not ours, or no such address
-        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-                           f"choose another with --port (or --host)") from None
+        raise InvalidInput(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another with --port (or --host)"
+        ) from None
 
 
 def served_url(host: str, port: int) -> str:
@@ -63,8 +65,10 @@ def demo_command(
     migrate()
     with session_scope() as session:
         result, added = load_demo(session)
-    err.print(f"demo papers: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged; "
-              f"{added} new feed entries")
+    err.print(
+        f"demo papers: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged; "
+        f"{added} new feed entries"
+    )
     if index:
         for line in build_index().lines():
             err.print(line, soft_wrap=True)
@@ -96,8 +100,11 @@ def serve_command(
 # uvicorn's loggers hand their records to the root logger, where the site's handler is (config.py): one
 # format, and a request's error under its request id. Its access log stays off:
 # web/middleware/request_log.py writes one.
-UVICORN_LOGGING = {"version": 1, "disable_existing_loggers": False,
-                   "loggers": {"uvicorn": {"handlers": [], "propagate": True}}}
+UVICORN_LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"uvicorn": {"handlers": [], "propagate": True}},
+}
 
 
 def server_options(host: str, port: int, workers: int) -> dict:
@@ -105,6 +112,15 @@ def server_options(host: str, port: int, workers: int) -> dict:
     otherwise believes 127.0.0.1, and any local client could then name its own address. Its HTTP protocol
     gives a request's headers a deadline (`request_header_seconds`), which uvicorn's own does not."""
     proxies = get_settings().trusted_proxies.strip()
-    return {"factory": True, "host": host, "port": port, "workers": workers, "log_level": "warning",
-            "log_config": UVICORN_LOGGING, "access_log": False, "proxy_headers": bool(proxies),
-            "forwarded_allow_ips": proxies or None, "http": HeaderDeadlineProtocol}
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": "warning",
+        "log_config": UVICORN_LOGGING,
+        "access_log": False,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+        "http": HeaderDeadlineProtocol,
+    }

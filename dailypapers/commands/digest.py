@@ -25,8 +25,10 @@ from dailypapers.store.db import migrate, session_scope
 digest_app = typer.Typer(help="Email digests: send them, see what was sent, preview one.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 
-PERIOD_HELP = ("daily, weekly, daily:YYYY-MM-DD (the issue day, a weekday) or weekly:YYYY-Www; "
-               "default: every digest due today (daily on weekdays, and last week's weekly)")
+PERIOD_HELP = (
+    "daily, weekly, daily:YYYY-MM-DD (the issue day, a weekday) or weekly:YYYY-Www; "
+    "default: every digest due today (daily on weekdays, and last week's weekly)"
+)
 
 
 def say(text: str) -> None:
@@ -41,13 +43,18 @@ def _interrupt(signum, frame) -> None:
 @app.command("subscribe")
 def subscribe_command(
     email: str = typer.Argument(..., help="The subscriber's email address."),
-    interests: str | None = typer.Option(None, help="What to personalise on: free text; several searches "
-                                                    "separated by newlines or ';'."),
+    interests: str | None = typer.Option(
+        None, help="What to personalise on: free text; several searches separated by newlines or ';'."
+    ),
     frequency: str = typer.Option("daily", help="daily (weekdays) or weekly."),
-    category: list[str] | None = typer.Option(None, "--category", "-c", help="An arXiv category such as cs.LG; "
-                                                                              "repeat for several."),
-    confirmed: bool = typer.Option(False, "--confirmed", help="Subscribe at once, without the confirmation email "
-                                                              "(only when the owner of the address asked you to)."),
+    category: list[str] | None = typer.Option(
+        None, "--category", "-c", help="An arXiv category such as cs.LG; repeat for several."
+    ),
+    confirmed: bool = typer.Option(
+        False,
+        "--confirmed",
+        help="Subscribe at once, without the confirmation email (only when the owner of the address asked you to).",
+    ),
 ) -> None:
     """Add or update a subscriber. Without --confirmed, a confirmation email goes out first."""
     lines = (interests or "").replace(";", "\n")
@@ -65,13 +72,16 @@ def subscribe_command(
         with session_scope() as session:
             outcome, _ = status_of(session, queued)
         if outcome != "sent":
-            raise InvalidInput(f"{address}: the confirmation email was {outcome} by the SMTP server; "
-                               "rerun later or use --confirmed")
+            raise InvalidInput(
+                f"{address}: the confirmation email was {outcome} by the SMTP server; rerun later or use --confirmed"
+            )
         say(f"{address}: confirmation email sent; digests start once the link in it is followed")
     else:
-        say(f"{address}: {action}, {prefs.frequency} digest"
-                  + (f", interests: {'; '.join(prefs.interests)}" if prefs.interests else "")
-                  + (f", categories: {' '.join(prefs.categories)}" if prefs.categories else ""))
+        say(
+            f"{address}: {action}, {prefs.frequency} digest"
+            + (f", interests: {'; '.join(prefs.interests)}" if prefs.interests else "")
+            + (f", categories: {' '.join(prefs.categories)}" if prefs.categories else "")
+        )
 
 
 @app.command("unsubscribe")
@@ -88,12 +98,15 @@ def unsubscribe_command(email: str = typer.Argument(..., help="The subscriber's 
 @digest_app.command("send")
 def send_command(
     period: str | None = typer.Option(None, "--period", help=PERIOD_HELP),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Compose every digest and count them; send nothing, "
-                                                          "record nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Compose every digest and count them; send nothing, record nothing."
+    ),
     today: str | None = typer.Option(None, help="Pretend today is this day (YYYY-MM-DD), for catching up."),
-    resend_in_doubt: bool = typer.Option(False, "--resend-in-doubt",
-                                         help="Also send digests a killed run left in doubt (check the SMTP "
-                                              "server's log first: it may have them)."),
+    resend_in_doubt: bool = typer.Option(
+        False,
+        "--resend-in-doubt",
+        help="Also send digests a killed run left in doubt (check the SMTP server's log first: it may have them).",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Send the digests that are due, each exactly once; rerun freely, or after a crash, to send the rest.
@@ -102,9 +115,15 @@ def send_command(
     periods = parse_periods(period, optional_day(today, "--today") or datetime.now(UTC).date())
     # `kill` / a service manager's stop: unwind like Ctrl-C, so the message on the wire is settled cleanly.
     signal.signal(signal.SIGTERM, _interrupt)
-    results = send_due_digests(periods, settings=settings, dry_run=dry_run, resend_in_doubt=resend_in_doubt,
-                               progress=progress_bar, on_outbox=_say_outbox,
-                               on_result=None if json_output else lambda result: say(result.summary(dry_run)))
+    results = send_due_digests(
+        periods,
+        settings=settings,
+        dry_run=dry_run,
+        resend_in_doubt=resend_in_doubt,
+        progress=progress_bar,
+        on_outbox=_say_outbox,
+        on_result=None if json_output else lambda result: say(result.summary(dry_run)),
+    )
     if json_output:
         print_json([r.as_dict() for r in results])
 
@@ -138,8 +157,12 @@ def status_command(
 @digest_app.command("preview")
 def preview_command(
     email: str = typer.Argument(..., help="A subscriber's email address."),
-    period: str | None = typer.Option(None, "--period", help="daily:YYYY-MM-DD or weekly:YYYY-Www; default: the "
-                                      "latest digest of the subscriber's frequency (on a weekend, Friday's daily)"),
+    period: str | None = typer.Option(
+        None,
+        "--period",
+        help="daily:YYYY-MM-DD or weekly:YYYY-Www; default: the "
+        "latest digest of the subscriber's frequency (on a weekend, Friday's daily)",
+    ),
     html: bool = typer.Option(False, "--html", help="Print only the HTML part (to open in a browser)."),
 ) -> None:
     """Print the digest a subscriber would get (the whole email, or its HTML), without sending or recording."""

@@ -13,18 +13,21 @@ from dailypapers.index.build import build_index
 
 @app.command("index")
 def index_command(
-    model: list[str] = typer.Option(None, "--model", "-m",
-                                    help="Embedding model(s) to index (default: the embedding_model setting)."),
+    model: list[str] = typer.Option(
+        None, "--model", "-m", help="Embedding model(s) to index (default: the embedding_model setting)."
+    ),
     batch_size: int = typer.Option(256, min=1, max=4096, help="Papers embedded per committed batch."),
-    rebuild_keyword: bool = typer.Option(False, "--rebuild", "--rebuild-keyword",
-                                         help="Rebuild the keyword index from the database."),
+    rebuild_keyword: bool = typer.Option(
+        False, "--rebuild", "--rebuild-keyword", help="Rebuild the keyword index from the database."
+    ),
 ) -> None:
     """Build or refresh every search index: keyword (catch up), vectors of new or changed papers, vector index.
 
     Incremental and resumable: an interrupted run keeps its finished batches; rerun it to finish.
     """
-    report = build_index(models=model or None, batch_size=batch_size, rebuild_keyword=rebuild_keyword,
-                         progress=_progress)
+    report = build_index(
+        models=model or None, batch_size=batch_size, rebuild_keyword=rebuild_keyword, progress=_progress
+    )
     for line in report.lines():
         err.print(line, soft_wrap=True)
 

@@ -16,17 +16,22 @@ from dailypapers.jobs.scheduler import Scheduler
 from dailypapers.store.db import get_engine, migrate
 from dailypapers.store.jobs import recent_jobs
 
-CATEGORIES_HELP = ("Categories the ingest fetches from arXiv; repeat for several (or a space-separated list in the "
-                   "variable).")
+CATEGORIES_HELP = (
+    "Categories the ingest fetches from arXiv; repeat for several (or a space-separated list in the variable)."
+)
 DIGEST_AT_HELP = "When digests go out each day, HH:MM in UTC."
 
 
 @app.command("worker")
 def worker_command(
-    category: list[str] | None = typer.Option(None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES",
-                                              help=CATEGORIES_HELP),
-    ingest_cron: str = typer.Option(DEFAULT.ingest_cron, envvar="DAILYPAPERS_INGEST_CRON",
-                                    help="When the ingest (then the embedding of new papers) runs, cron in UTC."),
+    category: list[str] | None = typer.Option(
+        None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES", help=CATEGORIES_HELP
+    ),
+    ingest_cron: str = typer.Option(
+        DEFAULT.ingest_cron,
+        envvar="DAILYPAPERS_INGEST_CRON",
+        help="When the ingest (then the embedding of new papers) runs, cron in UTC.",
+    ),
     digest_at: str = typer.Option(DEFAULT.digest_clock, envvar="DAILYPAPERS_DIGEST_AT", help=DIGEST_AT_HELP),
     once: bool = typer.Option(False, "--once", help="Run the jobs waiting now, then exit (no schedule)."),
 ) -> None:
@@ -62,8 +67,9 @@ def jobs_command(
 
 @app.command("scheduler")
 def scheduler_command(
-    category: list[str] | None = typer.Option(None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES",
-                                              help=CATEGORIES_HELP),
+    category: list[str] | None = typer.Option(
+        None, "--category", "-c", envvar="DAILYPAPERS_INGEST_CATEGORIES", help=CATEGORIES_HELP
+    ),
     ingest_every: float = typer.Option(DEFAULT.ingest_every_hours, help="Hours between ingestion runs."),
     digest_at: str = typer.Option(DEFAULT.digest_clock, envvar="DAILYPAPERS_DIGEST_AT", help=DIGEST_AT_HELP),
     once: bool = typer.Option(False, "--once", help="Run every job once now, then exit (for cron)."),

@@ -13,8 +13,9 @@ from dailypapers.community.users import get_user
 from dailypapers.ranking.recommend import MAX_WINDOW_DAYS, recommend
 from dailypapers.store.db import session_scope
 
-library_app = typer.Typer(help="A user's library: save papers, mark them not interested, seed from BibTeX.",
-                          no_args_is_help=True)
+library_app = typer.Typer(
+    help="A user's library: save papers, mark them not interested, seed from BibTeX.", no_args_is_help=True
+)
 app.add_typer(library_app, name="library")
 
 
@@ -22,15 +23,24 @@ app.add_typer(library_app, name="library")
 def recommend_command(
     username: str = typer.Argument(..., help="The user whose feed to show."),
     limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many papers."),
-    days: int = typer.Option(7, "--days", min=1, max=MAX_WINDOW_DAYS,
-                             help="Only papers new on this site (arrived) in the last DAYS days."),
+    days: int = typer.Option(
+        7, "--days", min=1, max=MAX_WINDOW_DAYS, help="Only papers new on this site (arrived) in the last DAYS days."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of {id, title, score, because}."),
 ) -> None:
     """The papers For you ranks highest for USERNAME, each with the liked paper it is closest to."""
     with session_scope() as session:
         picks = recommend(session, get_user(session, username), days, limit=limit)
-        rows: list[dict[str, Any]] = [{"id": p.paper.arxiv_id, "title": p.paper.title, "score": round(p.score, 6),
-                 "because": p.because.arxiv_id if p.because else None, "terms": p.terms} for p in picks]
+        rows: list[dict[str, Any]] = [
+            {
+                "id": p.paper.arxiv_id,
+                "title": p.paper.title,
+                "score": round(p.score, 6),
+                "because": p.because.arxiv_id if p.because else None,
+                "terms": p.terms,
+            }
+            for p in picks
+        ]
     if as_json:
         print_json([{key: row[key] for key in ("id", "title", "score", "because")} for row in rows])
         return
@@ -58,8 +68,9 @@ def add(username: str = typer.Argument(...), ids: list[str] = typer.Argument(...
 
 
 @library_app.command("dismiss")
-def dismiss_command(username: str = typer.Argument(...),
-                    ids: list[str] = typer.Argument(..., help="arXiv ids.")) -> None:
+def dismiss_command(
+    username: str = typer.Argument(...), ids: list[str] = typer.Argument(..., help="arXiv ids.")
+) -> None:
     """Mark papers not interested for USERNAME (never recommended again, a negative signal)."""
     _mark(username, ids, dismiss, "marked not interested")
 

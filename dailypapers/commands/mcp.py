@@ -23,22 +23,27 @@ def check_store(settings: Settings) -> None:
     else:
         where = f"the data dir {settings.data_dir.resolve()}"
         if not settings.sqlite_file.is_file():  # checked first: opening it would create an empty one
-            raise StoreError(f"no dailypapers database in {where}; give --data-dir (or DAILYPAPERS_DATA_DIR) "
-                             "the data dir of your site")
+            raise StoreError(
+                f"no dailypapers database in {where}; give --data-dir (or DAILYPAPERS_DATA_DIR) "
+                "the data dir of your site"
+            )
     try:
         with session_scope(settings) as session:
             papers = count_papers(session)
     except StoreError as exc:
         raise StoreError(f"{where}: {exc}") from None
     if not papers:
-        raise StoreError(f"no papers in {where} yet: load some (dailypapers demo --no-serve, ingest or import) "
-                         "or give --data-dir the data dir of your site")
+        raise StoreError(
+            f"no papers in {where} yet: load some (dailypapers demo --no-serve, ingest or import) "
+            "or give --data-dir the data dir of your site"
+        )
 
 
 @app.command("mcp")
 def mcp_command(
-    data_dir: Path | None = typer.Option(None, "--data-dir", file_okay=False,
-                                         help="The site's data dir (default: DAILYPAPERS_DATA_DIR, else ./data)."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", file_okay=False, help="The site's data dir (default: DAILYPAPERS_DATA_DIR, else ./data)."
+    ),
 ) -> None:
     """Serve the read-only MCP tools (search, read, daily, trending, related papers) over stdio."""
     if data_dir is not None:  # through the environment, like every other setting, so it holds process-wide

@@ -14,8 +14,11 @@ from dailypapers.store.transfer import compare, copy_table, fix_sequences, table
 
 @app.command("migrate")
 def migrate_command(
-    to: str = typer.Option(..., "--to", help="The target database, e.g. postgresql+psycopg://user@host/dailypapers "
-                                             "(PostgreSQL >= 15 with pgvector)."),
+    to: str = typer.Option(
+        ...,
+        "--to",
+        help="The target database, e.g. postgresql+psycopg://user@host/dailypapers (PostgreSQL >= 15 with pgvector).",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
 ) -> None:
     """Copy every table (papers, users, votes, comments, subscribers, deliveries, vectors...) into the target,
@@ -36,8 +39,10 @@ def migrate_command(
     else:
         for c in checks:
             mark = "ok" if c.equal else "DIFFERENT"
-            out.print(f"{c.table:<18} {c.source_rows:>9} -> {c.target_rows:<9} {c.source_checksum[:16]} "
-                      f"{c.target_checksum[:16]}  {mark}")
+            out.print(
+                f"{c.table:<18} {c.source_rows:>9} -> {c.target_rows:<9} {c.source_checksum[:16]} "
+                f"{c.target_checksum[:16]}  {mark}"
+            )
     different = [c.table for c in checks if not c.equal]
     if different:
         raise StoreError(f"the copy differs from the source in: {', '.join(different)}")

@@ -26,19 +26,33 @@ def db_upgrade() -> None:
 
 @app.command("import")
 def import_command(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False,
-                                help="JSON lines: the arXiv metadata snapshot or a dailypapers export; .gz ok."),
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="JSON lines: the arXiv metadata snapshot or a dailypapers export; .gz ok.",
+    ),
     rejects: Path | None = typer.Option(None, help="Where malformed records go (default: data dir/rejects/)."),
     batch_size: int = typer.Option(5000, min=1, help="Records per transaction."),
-    thumbnails: bool = typer.Option(False, "--thumbnails", help="Then fetch the PDFs of the papers without a "
-                                    "first-page thumbnail, as `dailypapers thumbnails` does (slow: one PDF a paper)."),
+    thumbnails: bool = typer.Option(
+        False,
+        "--thumbnails",
+        help="Then fetch the PDFs of the papers without a "
+        "first-page thumbnail, as `dailypapers thumbnails` does (slow: one PDF a paper).",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import papers from a snapshot or export file. Idempotent; an interrupted import resumes on rerun."""
     engine = migrate()  # an import may be the first command run in a new data dir
     with progress_bar(f"importing {file.name}", in_bytes=True) as bar:
-        report = import_file(engine, file, rejects, batch_size=batch_size, progress=bar.update,
-                             stage=lambda name: bar.update_stage(name, 0, None))
+        report = import_file(
+            engine,
+            file,
+            rejects,
+            batch_size=batch_size,
+            progress=bar.update,
+            stage=lambda name: bar.update_stage(name, 0, None),
+        )
     made = None
     if thumbnails:
         with progress_bar("making thumbnails") as bar:
@@ -65,8 +79,9 @@ def stats_command(json_output: bool = typer.Option(False, "--json", help="Print 
     with session_scope() as session:
         data: dict[str, int | str] = {"papers": count_papers(session), "daily_entries": count_daily_entries(session)}
     data["embedding_model"] = model_label(settings.embedding_model)
-    data["embedding_runtime"] = runtime_of(settings.embedding_model, settings.embedding_device,
-                                           settings.embedding_precision)
+    data["embedding_runtime"] = runtime_of(
+        settings.embedding_model, settings.embedding_device, settings.embedding_precision
+    )
     if json_output:
         print_json(data)
     else:

@@ -21,13 +21,19 @@ from dailypapers.store.reads import get_paper
 
 
 def _hit_json(hit) -> dict:
-    return {"id": hit.arxiv_id, "title": hit.title, "score": round(hit.score, 6), "ranks": hit.ranks,
-            "snippet": hit.snippet, "url": f"https://arxiv.org/abs/{hit.arxiv_id}"}
+    return {
+        "id": hit.arxiv_id,
+        "title": hit.title,
+        "score": round(hit.score, 6),
+        "ranks": hit.ranks,
+        "snippet": hit.snippet,
+        "url": f"https://arxiv.org/abs/{hit.arxiv_id}",
+    }
 
 
 @app.command("search")
 def search_command(
-    query: str = typer.Argument(None, help="What to look for: words, \"a phrase\", or prefix*."),
+    query: str = typer.Argument(None, help='What to look for: words, "a phrase", or prefix*.'),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid | keyword | semantic"),
     limit: int = typer.Option(10, "--limit", "-n", help="Results per page (1-200)."),
     offset: int = typer.Option(0, "--offset", help="Skip this many results (pagination)."),
@@ -37,17 +43,29 @@ def search_command(
     until: str = typer.Option(None, "--to", help="Published on or before this day (YYYY-MM-DD)."),
     has_code: bool = typer.Option(False, "--has-code", help="Only papers with a code link."),
     model: str = typer.Option(None, "--model", help="Embedding model (default: the embedding_model setting)."),
-    queries_file: Path = typer.Option(None, "--queries-file", help="Answer one query per line of this file.",
-                                      exists=True, dir_okay=False),
+    queries_file: Path = typer.Option(
+        None, "--queries-file", help="Answer one query per line of this file.", exists=True, dir_okay=False
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of hits (one list per query line)."),
 ) -> None:
     """Search papers by words and by meaning."""
     if (query is None) == (queries_file is None):
-        raise click.UsageError("give a query or --queries-file, not both" if query is not None
-                           else "give a query, e.g. dailypapers search \"graph neural networks\"")
-    options = dict(mode=mode, limit=limit, offset=offset, category=category, author=author,
-                   date_from=optional_day(since, "--from"), date_to=optional_day(until, "--to"), has_code=has_code,
-                   model=model)
+        raise click.UsageError(
+            "give a query or --queries-file, not both"
+            if query is not None
+            else 'give a query, e.g. dailypapers search "graph neural networks"'
+        )
+    options = dict(
+        mode=mode,
+        limit=limit,
+        offset=offset,
+        category=category,
+        author=author,
+        date_from=optional_day(since, "--from"),
+        date_to=optional_day(until, "--to"),
+        has_code=has_code,
+        model=model,
+    )
     if queries_file is None:
         with session_scope() as session:
             typed = typed_id(session, query)
@@ -99,8 +117,10 @@ def _answer_file(path: Path, options: dict, as_json: bool) -> None:
     for note in sorted(notes):
         err.print(f"note: {note}")
     if failed:
-        raise InvalidInput(f"{len(failed)} of {len(lines)} queries could not be run (lines "
-                           f"{', '.join(map(str, failed[:10]))}{', ...' if len(failed) > 10 else ''})")
+        raise InvalidInput(
+            f"{len(failed)} of {len(lines)} queries could not be run (lines "
+            f"{', '.join(map(str, failed[:10]))}{', ...' if len(failed) > 10 else ''})"
+        )
 
 
 def _print_hits(hits) -> None:

@@ -29,8 +29,9 @@ from dailypapers.portable.format import MAX_BYTES, parse_export
 from dailypapers.portable.load import import_member
 from dailypapers.store.db import migrate, session_scope
 
-users_app = typer.Typer(help="User accounts: create, list, make administrators, API tokens, export and import.",
-                         no_args_is_help=True)
+users_app = typer.Typer(
+    help="User accounts: create, list, make administrators, API tokens, export and import.", no_args_is_help=True
+)
 app.add_typer(users_app, name="users")
 
 
@@ -72,8 +73,10 @@ def create(
 def list_accounts(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the accounts (demo voters left out)."""
     with session_scope() as session:
-        rows = [{"username": u.username, "email": u.email, "admin": u.is_admin, "created": u.created_at.isoformat()}
-                for u in list_users(session)]
+        rows = [
+            {"username": u.username, "email": u.email, "admin": u.is_admin, "created": u.created_at.isoformat()}
+            for u in list_users(session)
+        ]
     if json_output:
         print_json(rows)
         return
@@ -141,8 +144,11 @@ def export(
 @users_app.command("import")
 def import_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A file from 'users export' or the site."),
-    as_user: str | None = typer.Option(None, "--as", help="The account to import into (default: the file's own "
-                                                          "username). It must exist: 'users create' makes it."),
+    as_user: str | None = typer.Option(
+        None,
+        "--as",
+        help="The account to import into (default: the file's own username). It must exist: 'users create' makes it.",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import a member's export into an account: all or nothing, papers matched by arXiv id."""
@@ -160,9 +166,11 @@ def import_command(
     if json_output:
         print_json(report.as_json())
         return
-    err.print(f"imported into {username}: {report.saved} saved, {report.upvoted} upvoted, {report.dismissed} not "
-              f"interested, {report.collected} papers in {len(report.collections)} new and {len(report.merged)} "
-              f"merged collections, {len(report.saved_searches)} saved searches")
+    err.print(
+        f"imported into {username}: {report.saved} saved, {report.upvoted} upvoted, {report.dismissed} not "
+        f"interested, {report.collected} papers in {len(report.collections)} new and {len(report.merged)} "
+        f"merged collections, {len(report.saved_searches)} saved searches"
+    )
     for address in report.confirmations:
         err.print(f"a confirmation email went to {address}: digests start once its link is followed")
     for paper in report.unmatched:

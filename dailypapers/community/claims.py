@@ -40,13 +40,16 @@ def claim_author(session: Session, user: User, arxiv_id: str, author_index: int)
     if turned_down is not None:  # the user's rejected claim of this very author: renewed after the cooldown
         again = (turned_down.decided_at or turned_down.created_at) + RECLAIM_COOLDOWN
         if datetime.now(UTC) < again:
-            raise InvalidInput(f"an administrator turned down your claim of {name} on this paper; you may claim "
-                               f"it again from {again:%Y-%m-%d}")
+            raise InvalidInput(
+                f"an administrator turned down your claim of {name} on this paper; you may claim "
+                f"it again from {again:%Y-%m-%d}"
+            )
         turned_down.status, turned_down.created_at, turned_down.decided_at = PENDING, datetime.now(UTC), None
         session.flush()
         return turned_down
-    return store.add_claim(session, paper_id=paper.id, author_index=author_index, author_key=author_key(name),
-                           user_id=user.id)
+    return store.add_claim(
+        session, paper_id=paper.id, author_index=author_index, author_key=author_key(name), user_id=user.id
+    )
 
 
 def unclaim_author(session: Session, user: User, arxiv_id: str, author_index: int) -> None:
@@ -88,8 +91,9 @@ def paper_claims(session: Session, paper_ids: list[int]) -> dict[int, dict[int, 
     return found
 
 
-def claims_for_reader(session: Session, paper_id: int,
-                      reader: User | None) -> tuple[dict[int, AuthorClaim], AuthorClaim | None]:
+def claims_for_reader(
+    session: Session, paper_id: int, reader: User | None
+) -> tuple[dict[int, AuthorClaim], AuthorClaim | None]:
     """A paper's approved claims by author index, and the reader's own live (waiting or approved) claim on it,
     if any: one query for a paper page."""
     approved: dict[int, AuthorClaim] = {}

@@ -24,15 +24,23 @@ from dailypapers.validators import plain_text
 MAX_COMMENT_CHARS = 10_000
 _TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr", "del"}
 _ATTRIBUTES = {"a": {"href", "title"}}
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable(
-    ["image", "heading", "lheading", "html_block", "html_inline"]).enable("strikethrough")
+_md = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .disable(["image", "heading", "lheading", "html_block", "html_inline"])
+    .enable("strikethrough")
+)
 
 
 @lru_cache(maxsize=4096)
 def render_markdown(body: str) -> Markup:
     html = _md.render(body or "")
-    clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                      link_rel="nofollow noopener noreferrer ugc")
+    clean = nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer ugc",
+    )
     return Markup(clean)
 
 
@@ -118,4 +126,3 @@ def delete_comment(session: Session, user: User, comment_id: int) -> Comment:
         _own(comment, user)
     store.delete_comment(session, comment)
     return comment
-

@@ -37,8 +37,11 @@ _BIBTEX_BLOCK = re.compile(r"@\w*[ \t]*[{(]")
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
 # arXiv ids inside free text: a DOI 10.48550/arXiv.2501.01234, a URL, or "arXiv:2501.01234".
-_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[.:/]\s*|arxiv\.org/(?:abs|pdf)/)((?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})"
-                            r"(?:v\d+)?)", re.IGNORECASE)
+_ARXIV_IN_TEXT = re.compile(
+    r"(?:arxiv[.:/]\s*|arxiv\.org/(?:abs|pdf)/)((?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})"
+    r"(?:v\d+)?)",
+    re.IGNORECASE,
+)
 
 
 def _add_papers(session: Session, shelf: Shelf, paper_ids: list[int], what: str) -> None:
@@ -52,8 +55,10 @@ def _add_papers(session: Session, shelf: Shelf, paper_ids: list[int], what: str)
     size = store.shelf_size(session, shelf)
     if size + len(new) > limit:
         adding = f" and this adds {len(new):,} more" if len(new) > 1 else ""
-        raise InvalidInput(f"{what} already holds {size:,} paper{'s' if size != 1 else ''}{adding}; it may hold at "
-                           f"most {limit:,}: remove some first")
+        raise InvalidInput(
+            f"{what} already holds {size:,} paper{'s' if size != 1 else ''}{adding}; it may hold at "
+            f"most {limit:,}: remove some first"
+        )
     store.add_to_shelf(session, shelf, new)
 
 
@@ -62,8 +67,9 @@ def _save_papers(session: Session, user: User, paper_ids: list[int]) -> None:
     _add_papers(session, library_shelf(user.id), paper_ids, "your library")
 
 
-def _set_mark(session: Session, mark: Mark, user: User, arxiv_id: str, on: bool | None,
-              add: Callable[[int], None]) -> bool:
+def _set_mark(
+    session: Session, mark: Mark, user: User, arxiv_id: str, on: bool | None, add: Callable[[int], None]
+) -> bool:
     """Put the user's `mark` on the paper in the wanted state (None toggles), `add(paper_id)` adding it;
     returns the new state."""
     paper = load_paper(session, arxiv_id)
@@ -83,8 +89,9 @@ def save(session: Session, user: User, arxiv_id: str, on: bool | None = None) ->
 
 def dismiss(session: Session, user: User, arxiv_id: str, on: bool | None = None) -> bool:
     """Mark the paper "not interested" (or take the mark back)."""
-    return _set_mark(session, Dismissal, user, arxiv_id, on, lambda paper_id: store.add_dismissal(
-        session, user.id, paper_id))
+    return _set_mark(
+        session, Dismissal, user, arxiv_id, on, lambda paper_id: store.add_dismissal(session, user.id, paper_id)
+    )
 
 
 @dataclass
@@ -234,8 +241,9 @@ def user_collections(session: Session, user: User) -> list[Collection]:
     return store.collections_of(session, user.id)
 
 
-def collection_page(session: Session, collection: Collection, limit: int, offset: int = 0,
-                    after: ListKey | None = None) -> PaperPage:
+def collection_page(
+    session: Session, collection: Collection, limit: int, offset: int = 0, after: ListKey | None = None
+) -> PaperPage:
     """The collection's papers, newest addition first: `limit` of them, from `offset` or after `after`."""
     return _page(session, collection_shelf(collection.id), limit, offset, after)
 

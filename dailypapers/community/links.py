@@ -19,8 +19,9 @@ from dailypapers.validators import forge_url, http_url
 UNCHANGED = object()  # a link the request does not mention
 
 
-def may_edit_links(session: Session, user: User | None, paper: Paper,
-                   claims: Iterable[AuthorClaim] | None = None) -> bool:
+def may_edit_links(
+    session: Session, user: User | None, paper: Paper, claims: Iterable[AuthorClaim] | None = None
+) -> bool:
     """`claims`: the paper's approved claims, when the caller has read them already (a paper page shows them)."""
     if user is None:
         return False
@@ -44,8 +45,7 @@ def _checked(value: str | None, check, what: str, example: str) -> str | None:
     return url
 
 
-def set_links(session: Session, user: User, arxiv_id: str, *, github_repo=UNCHANGED,
-              project_page=UNCHANGED) -> Paper:
+def set_links(session: Session, user: User, arxiv_id: str, *, github_repo=UNCHANGED, project_page=UNCHANGED) -> Paper:
     """Set (a URL), clear (None or "") or keep (UNCHANGED) each link; NotAllowed for anyone else than the
     submitter, a claimed author or an administrator; InvalidInput for a URL that is not one."""
     paper = load_paper(session, arxiv_id, include_hidden=user.is_admin)
@@ -53,8 +53,9 @@ def set_links(session: Session, user: User, arxiv_id: str, *, github_repo=UNCHAN
         raise NotAllowed("only the submitter, a claimed author or an administrator can edit this paper's links")
     code_url, page = paper.code_url, paper.project_page
     if github_repo is not UNCHANGED:
-        code_url = _checked(github_repo, forge_url, "code repository",
-                            "https://github.com/OWNER/REPO or another forge's https URL")
+        code_url = _checked(
+            github_repo, forge_url, "code repository", "https://github.com/OWNER/REPO or another forge's https URL"
+        )
     if project_page is not UNCHANGED:
         page = _checked(project_page, http_url, "web page", "an http:// or https:// URL")
     store_links(session, paper, code_url=code_url, project_page=page)

@@ -50,8 +50,9 @@ def typed_id(session: Session, text: str) -> TypedId | None:
         return TypedId(arxiv_id, None)
 
 
-def paper_view(session: Session, arxiv_id: str, *, include_hidden: bool = False,
-               reader: User | None = None) -> PaperView:
+def paper_view(
+    session: Session, arxiv_id: str, *, include_hidden: bool = False, reader: User | None = None
+) -> PaperView:
     """A paper page's data: the paper (any spelling of its id), its feed entry and who submitted it, its
     approved claims and the `reader`'s own."""
     paper = load_paper(session, canonical_id(arxiv_id), include_hidden=include_hidden)

@@ -32,17 +32,28 @@ def _check_name_free(session: Session, user: User, name: str, keep_id: int | Non
         raise InvalidInput(f"you already have a saved search named {name!r}; choose another name")
 
 
-def create_saved_search(session: Session, user: User, name: str, query: SearchQuery,
-                        email: bool = False) -> SavedSearch:
+def create_saved_search(
+    session: Session, user: User, name: str, query: SearchQuery, email: bool = False
+) -> SavedSearch:
     """Keep `query` (validated here) under `name`; at most MAX_PER_USER per user, names unique per user."""
     name = _clean_name(name)
     query.validate()
     _check_name_free(session, user, name)
     if len(user_saved_searches(session, user)) >= MAX_PER_USER:
         raise InvalidInput(f"you have {MAX_PER_USER} saved searches, the most one can keep; delete one first")
-    return store.add_saved_search(session, user_id=user.id, name=name, query=query.text, mode=query.mode,
-                                  category=query.category, author=query.author, date_from=query.date_from,
-                                  date_to=query.date_to, has_code=query.has_code, email=email)
+    return store.add_saved_search(
+        session,
+        user_id=user.id,
+        name=name,
+        query=query.text,
+        mode=query.mode,
+        category=query.category,
+        author=query.author,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        has_code=query.has_code,
+        email=email,
+    )
 
 
 def user_saved_searches(session: Session, user: User) -> list[SavedSearch]:
@@ -88,16 +99,29 @@ def delete_saved_search(session: Session, user: User, saved_id: int) -> None:
 
 def search_query(saved: SavedSearch, limit: int = 20, offset: int = 0) -> SearchQuery:
     """The search it keeps, as `search()` takes it."""
-    return SearchQuery(text=saved.query, mode=saved.mode, limit=limit, offset=offset, category=saved.category,
-                       author=saved.author, date_from=saved.date_from, date_to=saved.date_to,
-                       has_code=saved.has_code)
+    return SearchQuery(
+        text=saved.query,
+        mode=saved.mode,
+        limit=limit,
+        offset=offset,
+        category=saved.category,
+        author=saved.author,
+        date_from=saved.date_from,
+        date_to=saved.date_to,
+        has_code=saved.has_code,
+    )
 
 
 def search_url(saved: SavedSearch) -> str:
     """The search page with the same query and filters."""
-    params = {"q": saved.query, "mode": saved.mode, "category": saved.category or "", "author": saved.author or "",
-              "from": saved.date_from.isoformat() if saved.date_from else "",
-              "to": saved.date_to.isoformat() if saved.date_to else ""}
+    params = {
+        "q": saved.query,
+        "mode": saved.mode,
+        "category": saved.category or "",
+        "author": saved.author or "",
+        "from": saved.date_from.isoformat() if saved.date_from else "",
+        "to": saved.date_to.isoformat() if saved.date_to else "",
+    }
     params = {key: value for key, value in params.items() if value}
     if saved.has_code:
         params["has_code"] = "true"

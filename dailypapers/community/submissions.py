@@ -86,24 +86,30 @@ def submit_paper(user: User, text: str, now: datetime | None = None) -> tuple[Pa
         if paper.hidden:
             raise InvalidInput(f"{arxiv_id} was hidden by an administrator and cannot be submitted")
         if paper.daily_entry is not None:
-            raise InvalidInput(f"{arxiv_id} is already on the daily feed of "
-                               f"{paper.daily_entry.date.isoformat()}; a paper enters the feed once")
+            raise InvalidInput(
+                f"{arxiv_id} is already on the daily feed of "
+                f"{paper.daily_entry.date.isoformat()}; a paper enters the feed once"
+            )
         if paper.published_at is None:
-            raise InvalidInput(f"arXiv gives no date for the first version of {arxiv_id}, so it cannot be "
-                               "checked against the submission window")
+            raise InvalidInput(
+                f"arXiv gives no date for the first version of {arxiv_id}, so it cannot be "
+                "checked against the submission window"
+            )
         age_days = (now - paper.published_at).total_seconds() / 86400
         if age_days > window:
             raise InvalidInput(
                 f"{arxiv_id} first appeared on arXiv on {paper.published_at.date().isoformat()}, "
-                f"{int(age_days)} days ago; only papers from the last {window} days can be submitted")
+                f"{int(age_days)} days ago; only papers from the last {window} days can be submitted"
+            )
         # another request submitting it a moment ago makes this an InvalidInput too (the store says so)
         entry = add_daily_entry(session, paper, now.date(), submitted_by_id=user.id, submitted_at=now)
         session.expunge_all()
         return paper, entry
 
 
-def submit_within(user: User, text: str, wait: float | None = None,
-                  now: datetime | None = None) -> tuple[Paper, DailyEntry] | PendingSubmission:
+def submit_within(
+    user: User, text: str, wait: float | None = None, now: datetime | None = None
+) -> tuple[Paper, DailyEntry] | PendingSubmission:
     """`submit_paper` for a person waiting on a page: the submission, or, when arXiv has not answered within
     `wait` seconds (`arxiv_submit_wait`), the pending record of a fetch that goes on in the background."""
     now = now or datetime.now(UTC)
@@ -118,8 +124,10 @@ def submit_within(user: User, text: str, wait: float | None = None,
     pending = PendingSubmission(arxiv_id, now)
     with _in_flight_lock:
         if arxiv_id in _in_flight:
-            raise InvalidInput(f"{arxiv_id} is being fetched from arXiv for another submission; "
-                               "it will be on the feed as soon as arXiv answers")
+            raise InvalidInput(
+                f"{arxiv_id} is being fetched from arXiv for another submission; "
+                "it will be on the feed as soon as arXiv answers"
+            )
         _record(pending, user.id)  # before the fetch starts, so that the fetch alone settles it
         _in_flight[arxiv_id] = fetch = _fetches.submit(_fetch_and_submit, user, pending)
     try:
@@ -168,8 +176,16 @@ def _forget_drawing(arxiv_id: str, done: Future) -> None:
 
 def _record(pending: PendingSubmission | None, user_id: int, arxiv_id: str = "") -> None:
     """Write (or, with None, clear) the durable record of a submission waiting for arXiv."""
-    value = None if pending is None else {"user": user_id, "at": pending.submitted_at.isoformat(),
-                                           "status": pending.status, "reason": pending.reason}
+    value = (
+        None
+        if pending is None
+        else {
+            "user": user_id,
+            "at": pending.submitted_at.isoformat(),
+            "status": pending.status,
+            "reason": pending.reason,
+        }
+    )
     key = arxiv_id if pending is None else pending.arxiv_id
     with session_scope() as session:
         set_state(session, PENDING_PREFIX + key, value)
@@ -184,9 +200,18 @@ def _clear_failed(user_id: int, arxiv_id: str) -> None:
 
 def _waiting(session) -> list[tuple[PendingSubmission, int]]:
     """Every recorded submission waiting for arXiv or failed, with the id of the member who made it."""
-    return [(PendingSubmission(key.removeprefix(PENDING_PREFIX), datetime.fromisoformat(value["at"]),
-                               value["status"], value.get("reason", "")), value["user"])
-            for key, value in states_with_prefix(session, PENDING_PREFIX)]
+    return [
+        (
+            PendingSubmission(
+                key.removeprefix(PENDING_PREFIX),
+                datetime.fromisoformat(value["at"]),
+                value["status"],
+                value.get("reason", ""),
+            ),
+            value["user"],
+        )
+        for key, value in states_with_prefix(session, PENDING_PREFIX)
+    ]
 
 
 def pending_submissions(user: User) -> list[PendingSubmission]:
@@ -201,8 +226,11 @@ def fetch_stale_submissions(now: datetime | None = None) -> list[tuple[str, str]
     started it stopped): `dailypapers ingest --pending`, run by the scheduler. (id, what happened) pairs."""
     now = now or datetime.now(UTC)
     with session_scope() as session:
-        stale = [(pending, user_id) for pending, user_id in _waiting(session)
-                 if pending.status == "pending" and now - pending.submitted_at > STALE_AFTER]
+        stale = [
+            (pending, user_id)
+            for pending, user_id in _waiting(session)
+            if pending.status == "pending" and now - pending.submitted_at > STALE_AFTER
+        ]
         users = people.users_by_ids(session, {user_id for _, user_id in stale})
         session.expunge_all()
     outcomes = []

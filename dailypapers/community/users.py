@@ -55,8 +55,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def validate_username(username: str) -> str:
     username = (username or "").strip()
     if not USERNAME.match(username):
-        raise InvalidInput("a username has 3 to 40 letters, digits, '-' or '_', and starts and ends with a "
-                           "letter or digit")
+        raise InvalidInput(
+            "a username has 3 to 40 letters, digits, '-' or '_', and starts and ends with a letter or digit"
+        )
     return username
 
 
@@ -82,8 +83,15 @@ def validate_password(password: str, username: str) -> str:
     return password
 
 
-def create_user(session: Session, username: str, password: str | None, *, email: str | None = None,
-                fullname: str | None = None, is_admin: bool = False) -> User:
+def create_user(
+    session: Session,
+    username: str,
+    password: str | None,
+    *,
+    email: str | None = None,
+    fullname: str | None = None,
+    is_admin: bool = False,
+) -> User:
     """A new account; raises InvalidInput for a bad or taken name or e-mail."""
     username = validate_username(username)
     email = email_address(email) if (email or "").strip() else None
@@ -93,8 +101,9 @@ def create_user(session: Session, username: str, password: str | None, *, email:
     if email and people.email_is_taken(session, email):
         raise InvalidInput("an account with this e-mail address exists already")
     password_hash = hash_password(validate_password(password, username)) if password is not None else None
-    return people.add_user(session, username=username, email=email, fullname=fullname, is_admin=is_admin,
-                           password_hash=password_hash)
+    return people.add_user(
+        session, username=username, email=email, fullname=fullname, is_admin=is_admin, password_hash=password_hash
+    )
 
 
 def get_user(session: Session, username: str) -> User:

@@ -45,8 +45,14 @@ def _wrap(text: str, width: int, indent: int) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
     env.filters["wrap"] = _wrap
     return env
 
@@ -64,8 +70,10 @@ def _rows(papers: list[DigestPaper], start: int, shared: bool) -> tuple[Markup, 
     key = (start, tuple((p.paper_id, p.url, p.upvotes, p.why) for p in papers)) if shared else None
     if key is not None and key in _ROWS_CACHE:
         return _ROWS_CACHE[key]
-    rendered = (Markup(_render("_rows.html", papers=papers, start=start)), _render("_rows.txt", papers=papers,
-                                                                                   start=start))
+    rendered = (
+        Markup(_render("_rows.html", papers=papers, start=start)),
+        _render("_rows.txt", papers=papers, start=start),
+    )
     if key is not None:
         if len(_ROWS_CACHE) > 64:
             _ROWS_CACHE.clear()
@@ -98,6 +106,7 @@ class DigestMessage(EmailMessage):
     def wire(self) -> bytes | None:
         """The bytes to send (CRLF lines), or None if the message was changed into something this cannot
         write (then the caller uses the email package's generator)."""
+
         def header_block(message: EmailMessage) -> list[str] | None:
             lines = []
             for name, value in message.raw_items():
@@ -133,8 +142,9 @@ def _text_part(content: str, subtype: str) -> DigestMessage:
     return part
 
 
-def _message(site: MailSite, to: str, subject: str, text: str, html: str, msgid: str,
-             now: datetime | None) -> EmailMessage:
+def _message(
+    site: MailSite, to: str, subject: str, text: str, html: str, msgid: str, now: datetime | None
+) -> EmailMessage:
     """multipart/alternative: plain text first, HTML last (clients show the last part they can render).
 
     Built from ready 7-bit header values and C-encoded quoted-printable parts rather than through the
@@ -177,9 +187,16 @@ def digest_subject(site: MailSite, period: DigestPeriod, count: int) -> str:
     return f"{site.name} {kind} · {period.label} · {count} {noun}"
 
 
-def compose(subscriber: Subscriber, period: DigestPeriod, trending: list[DigestPaper],
-            personal: list[DigestPaper], *, site: MailSite, now: datetime | None = None,
-            sections: list[DigestSection] | None = None) -> EmailMessage | None:
+def compose(
+    subscriber: Subscriber,
+    period: DigestPeriod,
+    trending: list[DigestPaper],
+    personal: list[DigestPaper],
+    *,
+    site: MailSite,
+    now: datetime | None = None,
+    sections: list[DigestSection] | None = None,
+) -> EmailMessage | None:
     """The digest of `period` for `subscriber`, or None when it would hold no paper (nothing is sent).
     `sections` come after the shared ones: an account's saved searches and For you."""
     shown = [DigestSection(TRENDING, trending), DigestSection(MATCHING_INTERESTS, personal), *(sections or [])]
@@ -196,15 +213,26 @@ def compose(subscriber: Subscriber, period: DigestPeriod, trending: list[DigestP
         rendered.append((section.title, rows_html, rows_text))
         start += len(section.papers)
     context = dict(
-        subject=subject, heading=heading, intro=_intro(period, site, shown, count),
-        preheader=_preheader(trending, personal), email=subscriber.email, site_name=site.name,
-        frequency_words=FREQUENCY_WORDS[period.frequency], home_url=site.base_url,
-        manage_url=links["manage"], unsubscribe_url=links["unsubscribe"],
+        subject=subject,
+        heading=heading,
+        intro=_intro(period, site, shown, count),
+        preheader=_preheader(trending, personal),
+        email=subscriber.email,
+        site_name=site.name,
+        frequency_words=FREQUENCY_WORDS[period.frequency],
+        home_url=site.base_url,
+        manage_url=links["manage"],
+        unsubscribe_url=links["unsubscribe"],
     )
-    message = _message(site, subscriber.email, subject,
-                       _render("digest.txt", sections=[(t, text) for t, _, text in rendered], **context),
-                       _render("digest.html", sections=[(t, html) for t, html, _ in rendered], **context),
-                       message_id(site, "digest", period.key, subscriber.id), now)
+    message = _message(
+        site,
+        subscriber.email,
+        subject,
+        _render("digest.txt", sections=[(t, text) for t, _, text in rendered], **context),
+        _render("digest.html", sections=[(t, html) for t, html, _ in rendered], **context),
+        message_id(site, "digest", period.key, subscriber.id),
+        now,
+    )
     _list_headers(message, site, links)
     return message
 
@@ -226,16 +254,27 @@ def _preheader(trending: list[DigestPaper], personal: list[DigestPaper]) -> str:
 def compose_confirmation(subscriber: Subscriber, *, site: MailSite, now: datetime | None = None) -> EmailMessage:
     """The double opt-in email: the only email an unconfirmed address ever gets."""
     subject = f"Confirm your {site.name} digest subscription"
-    context = dict(subject=subject, preheader="One click to start receiving papers; nothing is sent until then.",
-                   email=subscriber.email, site_name=site.name, home_url=site.base_url,
-                   frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
-                   confirm_url=confirm_link(subscriber, site.base_url, site.secret),
-                   confirm_days=MAX_AGE["confirm"] // 86400,
-                   manage_url=subscriber_links(subscriber, site.base_url, site.secret)["manage"])
+    context = dict(
+        subject=subject,
+        preheader="One click to start receiving papers; nothing is sent until then.",
+        email=subscriber.email,
+        site_name=site.name,
+        home_url=site.base_url,
+        frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
+        confirm_url=confirm_link(subscriber, site.base_url, site.secret),
+        confirm_days=MAX_AGE["confirm"] // 86400,
+        manage_url=subscriber_links(subscriber, site.base_url, site.secret)["manage"],
+    )
     now = now or datetime.now(UTC)
-    return _message(site, subscriber.email, subject, _render("confirm.txt", **context),
-                    _render("confirm.html", **context),
-                    message_id(site, "confirm", subscriber.id, subscriber.token_version, now.timestamp()), now)
+    return _message(
+        site,
+        subscriber.email,
+        subject,
+        _render("confirm.txt", **context),
+        _render("confirm.html", **context),
+        message_id(site, "confirm", subscriber.id, subscriber.token_version, now.timestamp()),
+        now,
+    )
 
 
 def compose_already_subscribed(subscriber: Subscriber, *, site: MailSite, now: datetime | None = None) -> EmailMessage:
@@ -243,13 +282,25 @@ def compose_already_subscribed(subscriber: Subscriber, *, site: MailSite, now: d
     attempt and gets the link to change preferences, the person at the form learns nothing."""
     links = subscriber_links(subscriber, site.base_url, site.secret)
     subject = f"You are already subscribed to {site.name}"
-    context = dict(subject=subject, preheader="Nothing changed; here is the link to your preferences.",
-                   email=subscriber.email, site_name=site.name, home_url=site.base_url,
-                   frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
-                   manage_url=links["manage"], unsubscribe_url=links["unsubscribe"])
+    context = dict(
+        subject=subject,
+        preheader="Nothing changed; here is the link to your preferences.",
+        email=subscriber.email,
+        site_name=site.name,
+        home_url=site.base_url,
+        frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
+        manage_url=links["manage"],
+        unsubscribe_url=links["unsubscribe"],
+    )
     now = now or datetime.now(UTC)
-    message = _message(site, subscriber.email, subject, _render("already.txt", **context),
-                       _render("already.html", **context),
-                       message_id(site, "notice", subscriber.id, now.timestamp()), now)
+    message = _message(
+        site,
+        subscriber.email,
+        subject,
+        _render("already.txt", **context),
+        _render("already.html", **context),
+        message_id(site, "notice", subscriber.id, now.timestamp()),
+        now,
+    )
     _list_headers(message, site, links)
     return message

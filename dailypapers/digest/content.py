@@ -83,9 +83,15 @@ def _teaser(text: str) -> str:
 
 def _digest_paper(paper: Paper, base_url: str) -> DigestPaper:
     return DigestPaper(
-        paper_id=paper.id, arxiv_id=paper.arxiv_id, title=" ".join(paper.title.split()),
-        authors=list(paper.authors or []), abstract=_teaser(paper.abstract), categories=paper.category_list,
-        upvotes=paper.upvotes or 0, url=f"{base_url}/papers/{paper.arxiv_id}", abs_url=paper.abs_url,
+        paper_id=paper.id,
+        arxiv_id=paper.arxiv_id,
+        title=" ".join(paper.title.split()),
+        authors=list(paper.authors or []),
+        abstract=_teaser(paper.abstract),
+        categories=paper.category_list,
+        upvotes=paper.upvotes or 0,
+        url=f"{base_url}/papers/{paper.arxiv_id}",
+        abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
     )
 
@@ -104,20 +110,22 @@ def load_period(session: Session, period: DigestPeriod, settings: Settings | Non
     settings = settings or get_settings()
     base_url = settings.origin()
     rows = feed.feed_entries_between(session, period.first_day, period.last_day)
-    ranked = sorted(rows, key=lambda r: (-_entry_score(r.DailyEntry, r.Paper.upvotes or 0), -(r.Paper.upvotes or 0),
-                                         r.Paper.id))
+    ranked = sorted(
+        rows, key=lambda r: (-_entry_score(r.DailyEntry, r.Paper.upvotes or 0), -(r.Paper.upvotes or 0), r.Paper.id)
+    )
     trending = [_digest_paper(r.Paper, base_url) for r in ranked[: settings.digest_trending]]
     taken = {p.paper_id for p in trending}
-    pool = {r.Paper.id: _digest_paper(r.Paper, base_url) for r in ranked[settings.digest_trending:]}
-    published = feed.published_between(session, period.starts_at, period.ends_at, period.first_day,
-                                       period.last_day)
+    pool = {r.Paper.id: _digest_paper(r.Paper, base_url) for r in ranked[settings.digest_trending :]}
+    published = feed.published_between(session, period.starts_at, period.ends_at, period.first_day, period.last_day)
     for paper in published:
         if paper.id not in taken and paper.id not in pool:
             pool[paper.id] = _digest_paper(paper, base_url)
     # Interests are searched among papers published from here on; feed papers published a little before
     # the period are in reach, a years-old one on the feed is not worth diluting every search for.
-    oldest = min((r.Paper.published_at.date() for r in ranked[settings.digest_trending:] if r.Paper.published_at),
-                 default=period.first_day)
+    oldest = min(
+        (r.Paper.published_at.date() for r in ranked[settings.digest_trending :] if r.Paper.published_at),
+        default=period.first_day,
+    )
     search_from = max(min(oldest, period.first_day), period.first_day - timedelta(days=SEARCH_LOOKBACK_DAYS))
     return PeriodPapers(period, trending, pool, search_from)
 
@@ -125,8 +133,14 @@ def load_period(session: Session, period: DigestPeriod, settings: Settings | Non
 def personaliser_for(session: Session, papers: PeriodPapers, settings: Settings | None = None) -> Personaliser:
     """Ranks the period's pool against interests, searching among the papers published in its reach."""
     settings = settings or get_settings()
-    return Personaliser(session, papers.pool, papers.search_from or papers.period.first_day, papers.period.last_day,
-                        mode=settings.digest_search_mode, limit=settings.digest_personal)
+    return Personaliser(
+        session,
+        papers.pool,
+        papers.search_from or papers.period.first_day,
+        papers.period.last_day,
+        mode=settings.digest_search_mode,
+        limit=settings.digest_personal,
+    )
 
 
 @dataclass
@@ -173,8 +187,10 @@ class AccountSections:
                 found.append(DigestSection(f"New for your saved search “{saved.name}”", papers))
                 shown.update(p.paper_id for p in papers)
         candidates = np.fromiter((pid for pid in self.period_papers if pid not in shown), dtype=np.int64)
-        picks = [replace(self.period_papers[p.paper.id], why=p.why)
-                 for p in rank_candidates(self.session, user, candidates, self.limit)]
+        picks = [
+            replace(self.period_papers[p.paper.id], why=p.why)
+            for p in rank_candidates(self.session, user, candidates, self.limit)
+        ]
         if picks:
             found.append(DigestSection("For you", picks))
         return found
@@ -184,8 +200,15 @@ class AccountSections:
         query = search_query(saved, SAVED_SEARCH_DEPTH)
         query.date_from = max(filter(None, (query.date_from, self.date_from)))
         query.date_to = min(filter(None, (query.date_to, self.date_to)))
-        key = (query.text.casefold(), query.mode, query.category, query.author, query.date_from, query.date_to,
-               query.has_code)
+        key = (
+            query.text.casefold(),
+            query.mode,
+            query.category,
+            query.author,
+            query.date_from,
+            query.date_to,
+            query.has_code,
+        )
         if key not in self._hits:
             try:
                 hits = search(self.session, query) if query.date_from <= query.date_to else []

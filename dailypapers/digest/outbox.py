@@ -28,8 +28,15 @@ log = logging.getLogger(__name__)
 def queue(session: Session, message: EmailMessage, kind: str, subscriber_id: int | None = None) -> OutboxMail:
     """Add `message` to the outbox in the session's transaction (the caller commits)."""
     item = Outgoing.of(message)
-    return mail.add_to_outbox(session, kind=kind, subscriber_id=subscriber_id, recipient=item.recipient,
-                              message_id=item.message_id, message=item.data, replacing=RETRYABLE)
+    return mail.add_to_outbox(
+        session,
+        kind=kind,
+        subscriber_id=subscriber_id,
+        recipient=item.recipient,
+        message_id=item.message_id,
+        message=item.data,
+        replacing=RETRYABLE,
+    )
 
 
 def queue_subscription_mail(session: Session, subscriber: Subscriber, action: str, site: MailSite) -> OutboxMail:
@@ -42,8 +49,7 @@ def queue_subscription_mail(session: Session, subscriber: Subscriber, action: st
 
 def waiting(session: Session) -> list[Outgoing]:
     rows = mail.outbox_waiting(session, RETRYABLE, MAX_ATTEMPTS)
-    return [Outgoing(r.recipient, r.message_id, r.message, subscriber_id=r.subscriber_id, outbox_id=r.id)
-            for r in rows]
+    return [Outgoing(r.recipient, r.message_id, r.message, subscriber_id=r.subscriber_id, outbox_id=r.id) for r in rows]
 
 
 def drain(settings: Settings | None = None, engine: Engine | None = None) -> DeliveryReport:

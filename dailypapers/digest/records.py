@@ -32,8 +32,9 @@ class Outgoing:
 
     @classmethod
     def of(cls, message: EmailMessage, **record) -> Outgoing:
-        return cls(parseaddr(_raw_header(message, "To"))[1], _raw_header(message, "Message-ID"), wire_bytes(message),
-                   **record)
+        return cls(
+            parseaddr(_raw_header(message, "To"))[1], _raw_header(message, "Message-ID"), wire_bytes(message), **record
+        )
 
 
 def _raw_header(message: EmailMessage, name: str) -> str:

@@ -52,18 +52,33 @@ class PeriodResult:
 
     def as_dict(self) -> dict:
         r = self.report
-        return dict(period=self.period, subscribers=self.subscribers, due=self.due, composed=self.composed,
-                    sent=r.sent, empty=self.empty, already_sent=self.already, in_doubt=self.in_doubt + len(r.unknown),
-                    bounced=len(r.bounced), failed=len(r.failed), attempts=r.attempts, searches=self.searches,
-                    search_errors=len(self.search_errors), empty_period=self.empty_period)
+        return dict(
+            period=self.period,
+            subscribers=self.subscribers,
+            due=self.due,
+            composed=self.composed,
+            sent=r.sent,
+            empty=self.empty,
+            already_sent=self.already,
+            in_doubt=self.in_doubt + len(r.unknown),
+            bounced=len(r.bounced),
+            failed=len(r.failed),
+            attempts=r.attempts,
+            searches=self.searches,
+            search_errors=len(self.search_errors),
+            empty_period=self.empty_period,
+        )
 
     def summary(self, dry_run: bool = False) -> str:
         """One line on what the period's run did, for people and logs."""
         if self.empty_period:
             return f"{self.period}: no papers in this period; nothing sent"
         r = self.report
-        parts = [f"{self.subscribers} subscribers", f"{self.already} sent before",
-                 f"{self.composed} would be sent" if dry_run else f"{r.sent} sent now"]
+        parts = [
+            f"{self.subscribers} subscribers",
+            f"{self.already} sent before",
+            f"{self.composed} would be sent" if dry_run else f"{r.sent} sent now",
+        ]
         if self.empty:
             parts.append(f"{self.empty} empty (skipped)")
         if r.bounced:
@@ -72,8 +87,10 @@ class PeriodResult:
             parts.append(f"{len(r.failed)} deferred by the server (retried on the next run)")
         if self.search_errors:
             interest, why = next(iter(self.search_errors.items()))
-            parts.append(f"{len(self.search_errors)} interests could not be searched (e.g. {interest!r}: {why}); "
-                         "those subscribers got the trending papers")
+            parts.append(
+                f"{len(self.search_errors)} interests could not be searched (e.g. {interest!r}: {why}); "
+                "those subscribers got the trending papers"
+            )
         in_doubt = self.in_doubt + len(r.unknown)
         if in_doubt:
             parts.append(f"{in_doubt} in doubt after an interrupted run (not resent; see `digest status`)")
@@ -100,8 +117,9 @@ def send_lock(settings: Settings) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "?"
-            raise DeliveryError(f"another `dailypapers digest send` is running (pid {holder}); "
-                                "wait for it to finish") from None
+            raise DeliveryError(
+                f"another `dailypapers digest send` is running (pid {holder}); wait for it to finish"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -126,24 +144,44 @@ def recorded(session: Session, period: DigestPeriod) -> dict[int, DeliveryState]
 
 def _mark_in_doubt(session: Session, period: DigestPeriod) -> None:
     """Rows a killed run left `sending` become `unknown`: the server may have the message."""
-    mail.mark_in_doubt(session, period.key, "sending", "unknown",
-                       "the run was interrupted after the message body was sent; the server may have accepted it, "
-                       "so it is not sent again")
+    mail.mark_in_doubt(
+        session,
+        period.key,
+        "sending",
+        "unknown",
+        "the run was interrupted after the message body was sent; the server may have accepted it, "
+        "so it is not sent again",
+    )
 
 
-def digest_of(subscriber: Subscriber, period: DigestPeriod, papers: PeriodPapers, personaliser: Personaliser,
-              site: MailSite, now: datetime | None = None,
-              accounts: AccountSections | None = None) -> tuple[EmailMessage | None, int]:
+def digest_of(
+    subscriber: Subscriber,
+    period: DigestPeriod,
+    papers: PeriodPapers,
+    personaliser: Personaliser,
+    site: MailSite,
+    now: datetime | None = None,
+    accounts: AccountSections | None = None,
+) -> tuple[EmailMessage | None, int]:
     """The subscriber's digest (None when it would be empty) and how many papers it holds."""
     personal = personaliser.picks(interest_lines(subscriber.interests), category_list(subscriber.categories))
     shown = {p.paper_id for p in papers.trending} | {p.paper_id for p in personal}
     sections = accounts.sections(subscriber.user_id, shown) if accounts is not None else []
-    return (compose(subscriber, period, papers.trending, personal, site=site, now=now, sections=sections),
-            len(shown) + sum(len(s.papers) for s in sections))
+    return (
+        compose(subscriber, period, papers.trending, personal, site=site, now=now, sections=sections),
+        len(shown) + sum(len(s.papers) for s in sections),
+    )
 
 
-def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, result: PeriodResult,
-                settings: Settings, now: datetime, resend_in_doubt: bool = False) -> Generator[Outgoing]:
+def due_digests(
+    session: Session,
+    period: DigestPeriod,
+    papers: PeriodPapers,
+    result: PeriodResult,
+    settings: Settings,
+    now: datetime,
+    resend_in_doubt: bool = False,
+) -> Generator[Outgoing]:
     """Compose each due subscriber's digest, one at a time."""
     personaliser = personaliser_for(session, papers, settings)
     accounts = AccountSections(session, papers, settings)
@@ -176,10 +214,16 @@ def due_digests(session: Session, period: DigestPeriod, papers: PeriodPapers, re
         result.search_errors = dict(personaliser.failed) | accounts.failed
 
 
-def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settings | None = None,
-                now: datetime | None = None, on_start: Callable[[int], None] | None = None,
-                on_done: Callable[[Outgoing, str], None] | None = None,
-                resend_in_doubt: bool = False) -> PeriodResult:
+def send_period(
+    period: DigestPeriod,
+    *,
+    dry_run: bool = False,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[Outgoing, str], None] | None = None,
+    resend_in_doubt: bool = False,
+) -> PeriodResult:
     """Send the period's due digests. `resend_in_doubt` also sends those a killed run left in doubt (the
     operator checked the server's log: it never got them); they keep their Message-ID."""
     settings = settings or get_settings()
@@ -206,18 +250,24 @@ def send_period(period: DigestPeriod, *, dry_run: bool = False, settings: Settin
                     if on_done:
                         on_done(item, "composed")
                 return result
-            result.report = deliver(stream, engine=engine, settings=settings, on_done=on_done,
-                                    resend_in_doubt=resend_in_doubt)
+            result.report = deliver(
+                stream, engine=engine, settings=settings, on_done=on_done, resend_in_doubt=resend_in_doubt
+            )
         finally:
             messages.close()  # stops the background searches too, if delivery stopped early
     return result
 
 
-def send_due_digests(periods: list[DigestPeriod] | None = None, *, settings: Settings | None = None,
-                     dry_run: bool = False, resend_in_doubt: bool = False,
-                     progress: Callable[[str], AbstractContextManager[Progress]] | None = None,
-                     on_outbox: Callable[[DeliveryReport], None] | None = None,
-                     on_result: Callable[[PeriodResult], None] | None = None) -> list[PeriodResult]:
+def send_due_digests(
+    periods: list[DigestPeriod] | None = None,
+    *,
+    settings: Settings | None = None,
+    dry_run: bool = False,
+    resend_in_doubt: bool = False,
+    progress: Callable[[str], AbstractContextManager[Progress]] | None = None,
+    on_outbox: Callable[[DeliveryReport], None] | None = None,
+    on_result: Callable[[PeriodResult], None] | None = None,
+) -> list[PeriodResult]:
     """Send the digests of these periods (default: every digest due today), each exactly once, one run at a
     time per data dir; the confirmations still queued go out first (`on_outbox` hears how that went). Each
     period's result goes to `on_result` as soon as it is done. `progress(label)` draws a bar per period."""
@@ -234,13 +284,19 @@ def send_due_digests(periods: list[DigestPeriod] | None = None, *, settings: Set
             label = f"{'composing' if dry_run else 'sending'} {period.key}"
             with progress(label) if progress else nullcontext(None) as bar:
                 try:
-                    result = send_period(period, dry_run=dry_run, settings=settings, resend_in_doubt=resend_in_doubt,
-                                         on_start=bar.set_total if bar else None,
-                                         on_done=(lambda item, outcome: bar.advance()) if bar else None)
+                    result = send_period(
+                        period,
+                        dry_run=dry_run,
+                        settings=settings,
+                        resend_in_doubt=resend_in_doubt,
+                        on_start=bar.set_total if bar else None,
+                        on_done=(lambda item, outcome: bar.advance()) if bar else None,
+                    )
                 except DeliveryError as exc:
                     sent = exc.report.sent if exc.report else 0
-                    raise DeliveryError(f"{period.key}: {exc} ({sent} digests sent before stopping; rerun to send "
-                                        "the rest)", exc.report) from None
+                    raise DeliveryError(
+                        f"{period.key}: {exc} ({sent} digests sent before stopping; rerun to send the rest)", exc.report
+                    ) from None
             results.append(result)
             if on_result:
                 on_result(result)
@@ -252,15 +308,23 @@ def _chain(first: Outgoing, rest: Iterator[Outgoing]) -> Iterator[Outgoing]:
     yield from rest
 
 
-def preview(session: Session, subscriber: Subscriber, period: DigestPeriod,
-            settings: Settings | None = None) -> EmailMessage:
+def preview(
+    session: Session, subscriber: Subscriber, period: DigestPeriod, settings: Settings | None = None
+) -> EmailMessage:
     """The digest `subscriber` would get for `period`, composed as `digest send` would; nothing sent or recorded."""
     settings = settings or get_settings()
     papers = load_period(session, period, settings)
     personaliser = personaliser_for(session, papers, settings)
     try:
-        message, _ = digest_of(subscriber, period, papers, personaliser, mail_site(settings), None,
-                               AccountSections(session, papers, settings))
+        message, _ = digest_of(
+            subscriber,
+            period,
+            papers,
+            personaliser,
+            mail_site(settings),
+            None,
+            AccountSections(session, papers, settings),
+        )
     finally:
         personaliser.close()
     if message is None:

@@ -63,8 +63,10 @@ class DigestPeriod:
 
 def daily_period(issue_day: date) -> DigestPeriod:
     if issue_day.weekday() >= 5:
-        raise InvalidInput(f"{issue_day.isoformat()} is a {issue_day:%A}: daily digests go out on weekdays only "
-                           "(Monday's covers the weekend)")
+        raise InvalidInput(
+            f"{issue_day.isoformat()} is a {issue_day:%A}: daily digests go out on weekdays only "
+            "(Monday's covers the weekend)"
+        )
     days_back = 3 if issue_day.weekday() == 0 else 1
     return DigestPeriod("daily", issue_day, issue_day - timedelta(days=days_back), issue_day - timedelta(days=1))
 
@@ -100,8 +102,10 @@ def parse_periods(text: str | None, today: date) -> list[DigestPeriod]:
     if text in FREQUENCIES:
         periods = current_periods(today, text)
         if not periods:
-            raise InvalidInput(f"no daily digest is due on {today:%A} {today.isoformat()} (weekdays only); "
-                               "name one with --period daily:YYYY-MM-DD")
+            raise InvalidInput(
+                f"no daily digest is due on {today:%A} {today.isoformat()} (weekdays only); "
+                "name one with --period daily:YYYY-MM-DD"
+            )
         return periods
     frequency, _, when = text.partition(":")
     if frequency == "daily" and when:

@@ -58,9 +58,15 @@ class DeliveryReport:
 Outcome = DeliveryState | Literal["skipped"]
 
 
-def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings: Settings | None = None,
-            client: SmtpClient | None = None, on_done: Callable[[Outgoing, str], None] | None = None,
-            resend_in_doubt: bool = False) -> DeliveryReport:
+def deliver(
+    items: Iterable[Outgoing],
+    *,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    client: SmtpClient | None = None,
+    on_done: Callable[[Outgoing, str], None] | None = None,
+    resend_in_doubt: bool = False,
+) -> DeliveryReport:
     """Send each message over one reused connection and record each digest's outcome.
 
     `items` may be a generator: messages are composed as they are sent. Raises DeliveryError when the
@@ -84,8 +90,10 @@ def deliver(items: Iterable[Outgoing], *, engine: Engine | None = None, settings
                 recorder.finish("failed", f"deferred after {client.retries} attempts: {exc}")
                 deferred_in_a_row += 1
                 if deferred_in_a_row >= MAX_DEFERRED_IN_A_ROW:
-                    raise DeliveryError(f"the SMTP server at {client.where} deferred {deferred_in_a_row} messages "
-                                        f"in a row ({exc}); stopped, rerun later to send the rest") from None
+                    raise DeliveryError(
+                        f"the SMTP server at {client.where} deferred {deferred_in_a_row} messages "
+                        f"in a row ({exc}); stopped, rerun later to send the rest"
+                    ) from None
             if outcome == "sent":
                 deferred_in_a_row = 0
             if on_done:

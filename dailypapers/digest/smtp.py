@@ -98,8 +98,13 @@ def dot_stuffed(data: bytes) -> bytes:
 class SmtpClient:
     """One reused connection to the configured SMTP server, with retries and backoff."""
 
-    def __init__(self, settings: Settings | None = None, *, retries: int | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        retries: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.settings = settings or get_settings()
         self.retries = max(1, retries if retries is not None else self.settings.smtp_retries)
         self.sleep = sleep
@@ -115,8 +120,9 @@ class SmtpClient:
         s = self.settings
         smtp: smtplib.SMTP
         if s.smtp_ssl:
-            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout,
-                                    context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
         try:
@@ -133,8 +139,10 @@ class SmtpClient:
                 smtp.login(s.smtp_user, s.smtp_password or "")
         except smtplib.SMTPAuthenticationError as exc:
             smtp.close()
-            raise DeliveryError(f"the SMTP server at {self.where} refused the login of {s.smtp_user!r}: "
-                                f"{exc.smtp_code} {_reply_text(exc.smtp_error)}") from None
+            raise DeliveryError(
+                f"the SMTP server at {self.where} refused the login of {s.smtp_user!r}: "
+                f"{exc.smtp_code} {_reply_text(exc.smtp_error)}"
+            ) from None
         except smtplib.SMTPNotSupportedError as exc:
             smtp.close()
             raise DeliveryError(f"the SMTP server at {self.where} does not support {exc}") from None
@@ -217,11 +225,15 @@ class SmtpClient:
         if exc.code in PROTOCOL_ERRORS:  # our conversation went wrong, not the address
             raise Refused(str(exc)) from None
         if exc.stage == "mail":
-            raise DeliveryError(f"the SMTP server at {self.where} refused the sender {self.sender!r}: "
-                                f"{exc}; check DAILYPAPERS_MAIL_FROM") from None
+            raise DeliveryError(
+                f"the SMTP server at {self.where} refused the sender {self.sender!r}: "
+                f"{exc}; check DAILYPAPERS_MAIL_FROM"
+            ) from None
         if exc.stage == "rcpt" and "relay" in exc.text.lower():
-            raise DeliveryError(f"the SMTP server at {self.where} does not relay for us: {exc}; "
-                                "check the SMTP settings (login, allowed senders)") from None
+            raise DeliveryError(
+                f"the SMTP server at {self.where} does not relay for us: {exc}; "
+                "check the SMTP settings (login, allowed senders)"
+            ) from None
         raise Bounced(str(exc)) from None
 
     def send(self, recipient: str, payload: bytes, recorder: Recorder | None = None) -> None:
@@ -249,8 +261,5 @@ class SmtpClient:
             if attempt < self.retries:
                 self.sleep(min(self.settings.smtp_backoff * 2 ** (attempt - 1), MAX_BACKOFF))
         if connection_failed:
-            raise DeliveryError(f"cannot reach the SMTP server at {self.where} after {self.retries} attempts "
-                                f"({last})")
+            raise DeliveryError(f"cannot reach the SMTP server at {self.where} after {self.retries} attempts ({last})")
         raise Deferred(last)
-
-

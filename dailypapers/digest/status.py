@@ -26,8 +26,12 @@ class DeliveryStatus:
     outbox: dict[str, int] = field(default_factory=dict)  # status -> one-off emails
 
     def as_dict(self) -> dict:
-        return {"active_subscribers": self.active_subscribers, "periods": self.periods,
-                "in_doubt": [vars(d) for d in self.in_doubt], "outbox": self.outbox}
+        return {
+            "active_subscribers": self.active_subscribers,
+            "periods": self.periods,
+            "in_doubt": [vars(d) for d in self.in_doubt],
+            "outbox": self.outbox,
+        }
 
 
 def delivery_status(session: Session, period_keys: list[str] | None = None) -> DeliveryStatus:

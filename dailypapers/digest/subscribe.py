@@ -54,8 +54,9 @@ def category_list(text: str | list[str] | None) -> list[str]:
     return [item.strip() for item in items if item and item.strip()]
 
 
-def validate_preferences(frequency: str | None, interests: str | list[str] | None,
-                         categories: str | list[str] | None) -> Preferences:
+def validate_preferences(
+    frequency: str | None, interests: str | list[str] | None, categories: str | list[str] | None
+) -> Preferences:
     frequency = (frequency or "daily").strip().lower()
     if frequency not in FREQUENCIES:
         raise InvalidInput(f"unknown frequency {frequency!r}; use daily (weekdays) or weekly")
@@ -81,12 +82,12 @@ def find_subscriber(session: Session, email: str) -> Subscriber | None:
 def is_active(subscriber: Subscriber) -> bool:
     """An active subscriber gets digests: confirmed, not unsubscribed, not bounced (store/mail.ACTIVE, the same
     rule as SQL)."""
-    return (subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None
-            and subscriber.bounced_at is None)
+    return subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None and subscriber.bounced_at is None
 
 
-def start_subscription(session: Session, email: str, prefs: Preferences,
-                       user_id: int | None = None) -> tuple[Subscriber, str]:
+def start_subscription(
+    session: Session, email: str, prefs: Preferences, user_id: int | None = None
+) -> tuple[Subscriber, str]:
     """Record a request to subscribe. Returns the subscriber and what to mail:
 
     - "confirm": a confirmation link (new, unconfirmed, unsubscribed or bounced address);
@@ -155,8 +156,9 @@ def resubscribe(subscriber: Subscriber, now: datetime | None = None) -> None:
     subscriber.bounce_reason = None
 
 
-def admin_subscribe(session: Session, email: str, prefs: Preferences, confirmed: bool,
-                    now: datetime | None = None) -> tuple[Subscriber, str]:
+def admin_subscribe(
+    session: Session, email: str, prefs: Preferences, confirmed: bool, now: datetime | None = None
+) -> tuple[Subscriber, str]:
     """`dailypapers subscribe`: create or update a subscriber with these preferences.
 
     Returns (subscriber, action) where action is "confirmed", "updated" or "confirm" (mail a confirmation).

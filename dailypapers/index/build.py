@@ -41,14 +41,17 @@ class IndexReport:
             rate = f", {m.embedded / m.embed_seconds:.0f}/s" if m.embedded and m.embed_seconds else ""
             kind = f"ANN ({m.ann_kind})" if m.ann else "exact scan"
             state = f"rebuilt in {m.index_seconds:.1f} s" if m.rebuilt else "up to date"
-            lines.append(f"{m.model}: {m.embedded} papers embedded ({m.embed_seconds:.1f} s{rate}); "
-                         f"vector index {m.vectors} vectors, {kind}, {state}")
+            lines.append(
+                f"{m.model}: {m.embedded} papers embedded ({m.embed_seconds:.1f} s{rate}); "
+                f"vector index {m.vectors} vectors, {kind}, {state}"
+            )
         lines.append(f"keywords and summary: {self.described} papers computed")
         return lines
 
 
-def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_keyword: bool = False,
-                progress=None, settings=None) -> IndexReport:
+def build_index(
+    models: list[str] | None = None, batch_size: int = 256, rebuild_keyword: bool = False, progress=None, settings=None
+) -> IndexReport:
     """Keyword index catch-up (or rebuild), then for each model: embed what is new or changed, refresh the vectors;
     last, the keywords and summary of new or changed papers (settings.keyphrase_model says how)."""
     settings = settings or get_settings()
@@ -65,8 +68,18 @@ def build_index(models: list[str] | None = None, batch_size: int = 256, rebuild_
             result = embed_pending(engine, embedder, batch_size=batch_size, advance=advance)
         started = time.perf_counter()
         built = refresh_vector_index(engine, embedder.name, embedder.dim, settings)
-        report.models.append(ModelReport(name, result.embedded, result.seconds, built.count, built.ann,
-                                         built.ann_kind, time.perf_counter() - started, built.rebuilt))
+        report.models.append(
+            ModelReport(
+                name,
+                result.embedded,
+                result.seconds,
+                built.count,
+                built.ann,
+                built.ann_kind,
+                time.perf_counter() - started,
+                built.rebuilt,
+            )
+        )
     method = keyphrase_method(settings.keyphrase_model, settings.data_dir)
     # about 2 ms a paper: at the scale of arXiv, hours of one core, so it has its own bar
     bar = progress("keywords and summaries", paper_total(engine)) if progress else nullcontext(None)
@@ -81,12 +94,17 @@ def rebuild_from_store(settings=None) -> IndexReport:
     settings = settings or get_settings()
     engine = get_engine(settings)
     started = time.perf_counter()
-    report = IndexReport(keyword_rows=keyword_index(engine, settings).refresh(rebuild=True),
-                         keyword_seconds=time.perf_counter() - started)
+    report = IndexReport(
+        keyword_rows=keyword_index(engine, settings).refresh(rebuild=True),
+        keyword_seconds=time.perf_counter() - started,
+    )
     if engine.dialect.name == "sqlite":
         for model, dim in stored_models(engine).items():
             started = time.perf_counter()
             built = refresh_vector_index(engine, model, dim, settings)
-            report.models.append(ModelReport(model, 0, 0.0, built.count, built.ann, built.ann_kind,
-                                             time.perf_counter() - started, built.rebuilt))
+            report.models.append(
+                ModelReport(
+                    model, 0, 0.0, built.count, built.ann, built.ann_kind, time.perf_counter() - started, built.rebuilt
+                )
+            )
     return report

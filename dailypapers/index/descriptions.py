@@ -24,8 +24,9 @@ def keyphrase_method(name: str, data_dir: Path) -> TokenVectors | Embedder:
     return get_embedder(name, data_dir)
 
 
-def describe_pending(engine: Engine, method: TokenVectors | Embedder, batch_size: int = 256,
-                     advance: Callable[[int], None] | None = None) -> int:
+def describe_pending(
+    engine: Engine, method: TokenVectors | Embedder, batch_size: int = 256, advance: Callable[[int], None] | None = None
+) -> int:
     """Compute and store keywords and summary where they are missing or stale; returns how many papers.
     `advance` is told of every paper looked at, computed or not: a progress bar over all papers."""
     done = 0
@@ -43,10 +44,14 @@ def describe_pending(engine: Engine, method: TokenVectors | Embedder, batch_size
             # the index step has just encoded the unchanged papers: reuse their vectors, not encode again
             stored = vectors_of(engine, method.name, [row.id for row, _ in stale], current=True)
             described = describe(papers, method, [stored.get(row.id) for row, _ in stale])
-        save_keyphrases(engine, [{"key": row.id, "keywords": d.keywords, "summary": d.summary, "source_hash": digest}
-                                 for (row, digest), d in zip(stale, described, strict=True)])
+        save_keyphrases(
+            engine,
+            [
+                {"key": row.id, "keywords": d.keywords, "summary": d.summary, "source_hash": digest}
+                for (row, digest), d in zip(stale, described, strict=True)
+            ],
+        )
         done += len(stale)
         if advance:
             advance(len(rows))
     return done
-

@@ -76,8 +76,10 @@ class SentenceTransformerEmbedder:
             import torch
             from sentence_transformers import SentenceTransformer
         except ImportError:
-            raise ModelUnavailable(f"the model {name} on device {device!r} needs torch, which the default install "
-                                   f"leaves out: {TORCH_EXTRA}") from None
+            raise ModelUnavailable(
+                f"the model {name} on device {device!r} needs torch, which the default install "
+                f"leaves out: {TORCH_EXTRA}"
+            ) from None
 
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
         self.model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
@@ -95,8 +97,13 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            vectors = self.model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
-                                        normalize_embeddings=True, show_progress_bar=False)
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         return _unit(vectors)
 
 

@@ -46,8 +46,13 @@ def keyword_index(engine: Engine, settings: Settings | None = None) -> KeywordIn
     key = (name, engine.url.render_as_string(hide_password=False), str(folder))
     with _lock:
         if key not in _indexes:
-            _indexes[key] = (TantivyIndex(engine, folder) if name == "tantivy"
-                             else Fts5Index(engine) if name == "fts5" else PostgresIndex(engine))
+            _indexes[key] = (
+                TantivyIndex(engine, folder)
+                if name == "tantivy"
+                else Fts5Index(engine)
+                if name == "fts5"
+                else PostgresIndex(engine)
+            )
         return _indexes[key]
 
 

@@ -42,10 +42,13 @@ MULTIWORD_BONUS = 0.2
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
 _BREAK = re.compile(r"[^A-Za-z0-9\s'-]|\s-\s|'s\b|'(?![A-Za-z0-9])|(?<![A-Za-z0-9])'")  # punctuation ends a phrase
 # "We propose X", "In this paper, we introduce X", "This work presents X": the sentence that says what the paper does.
-_WHAT_IT_DOES = re.compile(r"^(?:(?:here|in this (?:paper|work|study|article))\s+|[^,;:]{0,120},\s+)?"
-                           r"((?:we|this (?:paper|work|study|article))\s+(?:\w+ly\s+)?"
-                           r"(?:propose|present|introduce|develop|design|build|release|construct|create|formulate"
-                           r"|offer|describe)s?\b.*)", re.IGNORECASE | re.DOTALL)
+_WHAT_IT_DOES = re.compile(
+    r"^(?:(?:here|in this (?:paper|work|study|article))\s+|[^,;:]{0,120},\s+)?"
+    r"((?:we|this (?:paper|work|study|article))\s+(?:\w+ly\s+)?"
+    r"(?:propose|present|introduce|develop|design|build|release|construct|create|formulate"
+    r"|offer|describe)s?\b.*)",
+    re.IGNORECASE | re.DOTALL,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 
@@ -84,7 +87,7 @@ def candidate_spans(title: str, abstract: str = "") -> list[tuple[str, int, int]
                     continue
                 counts[key] = counts.get(key, 0) + 1
                 if key not in first:
-                    first[key] = (text[run[i].start():run[-1].end()], run[i].start(), run[-1].end())
+                    first[key] = (text[run[i].start() : run[-1].end()], run[i].start(), run[-1].end())
     order = sorted(counts, key=lambda key: -counts[key])  # stable: ties stay in reading order
     return [first[key] for key in order[:MAX_CANDIDATES]]
 
@@ -97,10 +100,14 @@ def title_fragments(title: str) -> set[str]:
         for run in _runs(list(_WORD.finditer(title, start, end))):
             words = [m.group().lower() for m in run]
             whole = len(words) <= MAX_WORDS
-            tails = {" ".join(words)} if whole else {" ".join(words[i:]) for i in range(len(words) - MAX_WORDS,
-                                                                                     len(words))}
-            fragments |= {" ".join(words[i:j]) for i in range(len(words))
-                          for j in range(i + 1, min(i + MAX_WORDS, len(words)) + 1)} - tails
+            tails = (
+                {" ".join(words)} if whole else {" ".join(words[i:]) for i in range(len(words) - MAX_WORDS, len(words))}
+            )
+            fragments |= {
+                " ".join(words[i:j])
+                for i in range(len(words))
+                for j in range(i + 1, min(i + MAX_WORDS, len(words)) + 1)
+            } - tails
     return fragments
 
 
@@ -133,8 +140,13 @@ def _abbreviates(word: str, run: list[re.Match]) -> bool:
 
 
 def _is_content(word: str) -> bool:
-    return len(word) > 1 and not word.isdigit() and word.lower() not in STOPWORDS and not is_verb(word) \
+    return (
+        len(word) > 1
+        and not word.isdigit()
+        and word.lower() not in STOPWORDS
+        and not is_verb(word)
         and not is_adverb(word)
+    )
 
 
 def _chunks(text: str):
@@ -177,7 +189,7 @@ def summary_of(sentence: str) -> str:
     else:
         connective = CONNECTIVE.match(sentence)
         if connective:
-            sentence = sentence[connective.end():].lstrip(" ,")
+            sentence = sentence[connective.end() :].lstrip(" ,")
     return trim(sentence[:1].upper() + sentence[1:])
 
 
@@ -185,12 +197,13 @@ def trim(sentence: str, limit: int = SUMMARY_CHARS) -> str:
     """At most `limit` characters, cut at a word boundary with an ellipsis."""
     if len(sentence) <= limit:
         return sentence
-    cut = sentence[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    cut = sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
     return f"{cut}…"
 
 
-def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray,
-                  bonus: np.ndarray | float = 0.0) -> list[str]:
+def pick_keywords(
+    phrases: list[str], vectors: np.ndarray, paper: np.ndarray, bonus: np.ndarray | float = 0.0
+) -> list[str]:
     """Maximal marginal relevance over unit vectors: relevant to the paper (plus `bonus`), unlike the ones kept."""
     relevance = vectors @ paper + bonus
     similarity = vectors @ vectors.T
@@ -212,8 +225,9 @@ def pick_keywords(phrases: list[str], vectors: np.ndarray, paper: np.ndarray,
     return [phrases[i] for i in picked]
 
 
-def describe(papers: list[tuple[str, str]], embedder: Embedder,
-             paper_vectors: Sequence[np.ndarray | None] | None = None) -> list[Description]:
+def describe(
+    papers: list[tuple[str, str]], embedder: Embedder, paper_vectors: Sequence[np.ndarray | None] | None = None
+) -> list[Description]:
     """Keywords and summary of each (title, abstract), with one embedding call for the whole batch.
 
     `paper_vectors` are the papers' own vectors where the index has them already (None: encode that paper).
@@ -249,9 +263,9 @@ def describe_with_tokens(papers: list[tuple[str, str]], tokens: TokenVectors) ->
         spans = span_vectors(starts, vectors, [(0, len(text)), *((a, b) for _, a, b in found), *parts])
         phrases = [p for p, _, _ in found]
         bonus = np.array([MULTIWORD_BONUS if " " in p else 0.0 for p in phrases])
-        keywords = pick_keywords(phrases, spans[1:len(found) + 1], spans[0], bonus) if found else []
+        keywords = pick_keywords(phrases, spans[1 : len(found) + 1], spans[0], bonus) if found else []
         written = [text[start:end] for start, end in parts]
-        summary = _summary(written, spans[len(found) + 1:]) if parts else ""
+        summary = _summary(written, spans[len(found) + 1 :]) if parts else ""
         described.append(Description(keywords, summary))
     return described
 

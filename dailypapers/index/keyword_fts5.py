@@ -22,8 +22,10 @@ FIELD_WEIGHTS = (10.0, 4.0, 1.0, 0.5)
 BM25 = "bm25(papers_fts, {}, {}, {}, {})".format(*FIELD_WEIGHTS)
 FTS_COLUMNS = "title, authors, abstract, categories"
 # A write statement first, so the transaction holds the write lock before it reads the watermark.
-_INDEX_CHANGED = (f"INSERT INTO papers_fts(rowid, {FTS_COLUMNS}) SELECT id, {FTS_COLUMNS} FROM papers "
-                  "WHERE change_seq > (SELECT seq FROM keyword_fts5_watermark)")
+_INDEX_CHANGED = (
+    f"INSERT INTO papers_fts(rowid, {FTS_COLUMNS}) SELECT id, {FTS_COLUMNS} FROM papers "
+    "WHERE change_seq > (SELECT seq FROM keyword_fts5_watermark)"
+)
 _WATERMARK = "SELECT seq FROM keyword_fts5_watermark"
 _MOVE_WATERMARK = "UPDATE keyword_fts5_watermark SET seq = :seq"
 _VOCABULARY = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_fts_vocab USING fts5vocab(main, papers_fts, row)"
@@ -53,26 +55,39 @@ class Fts5Index:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
-               with_snippets: bool = False) -> list[KeywordHit]:
+    def search(
+        self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0, with_snippets: bool = False
+    ) -> list[KeywordHit]:
         self.catch_up()
         where, params = conditions(filters)
-        extras = (", snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
-                  "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked") if with_snippets else ""
-        sql = (f"SELECT p.id, {BM25} AS rank{extras} FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
-               f"WHERE papers_fts MATCH :match {where} ORDER BY rank LIMIT :limit OFFSET :offset")
+        extras = (
+            (
+                ", snippet(papers_fts, 2, '\x02', '\x03', '…', 24) AS snip, "
+                "highlight(papers_fts, 0, '\x02', '\x03') AS title_marked"
+            )
+            if with_snippets
+            else ""
+        )
+        sql = (
+            f"SELECT p.id, {BM25} AS rank{extras} FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
+            f"WHERE papers_fts MATCH :match {where} ORDER BY rank LIMIT :limit OFFSET :offset"
+        )
         with self.engine.connect() as conn:
-            rows = conn.execute(text(sql), {**params, "match": match_expression(query, filters), "limit": limit,
-                                            "offset": offset}).all()
+            rows = conn.execute(
+                text(sql), {**params, "match": match_expression(query, filters), "limit": limit, "offset": offset}
+            ).all()
         return hits_from_rows(rows, with_snippets)
 
     def count(self, query: KeywordQuery, cap: int) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :t "
-                                     "LIMIT :cap)"), {"t": match_expression(query), "cap": cap + 1}).scalar_one()
+            return conn.execute(
+                text("SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :t LIMIT :cap)"),
+                {"t": match_expression(query), "cap": cap + 1},
+            ).scalar_one()
 
-    def matching(self, filters: Filters, among: np.ndarray | None = None,
-                 query: KeywordQuery | None = None) -> np.ndarray:
+    def matching(
+        self, filters: Filters, among: np.ndarray | None = None, query: KeywordQuery | None = None
+    ) -> np.ndarray:
         self.catch_up()
         match = match_expression(query, filters) if query is not None else author_match(filters)
         if query is not None and not match_expression(query):
@@ -86,9 +101,13 @@ class Fts5Index:
         self.catch_up()
         with self.engine.connect() as conn:
             conn.execute(text(_VOCABULARY))
-            return conn.execute(text("SELECT count(*) FROM (SELECT term FROM temp.papers_fts_vocab WHERE term >= :p "
-                                     "AND term < :p || char(1114111) LIMIT :cap)"),
-                                {"p": prefix.lower(), "cap": cap + 1}).scalar_one()
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT term FROM temp.papers_fts_vocab WHERE term >= :p "
+                    "AND term < :p || char(1114111) LIMIT :cap)"
+                ),
+                {"p": prefix.lower(), "cap": cap + 1},
+            ).scalar_one()
 
     def catch_up(self) -> None:
         """Before a read: index what the store has and the table lacks (another process's write, a crash)."""

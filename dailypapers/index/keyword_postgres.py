@@ -22,16 +22,20 @@ from dailypapers.index.protocols import Filters, KeywordHit, KeywordQuery
 WEIGHTS = "'{0.05, 0.1, 0.4, 1.0}'"
 RANK = f"ts_rank({WEIGHTS}, p.search_vector, to_tsquery('english', :tsquery))"
 COLUMN_WEIGHT = {"title": "A", "authors": "B", "abstract": "C", "categories": "D"}
-SNIPPET_COLUMNS = (", ts_headline('english', p.abstract, to_tsquery('english', :tsquery), "
-                   "'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=1, "
-                   "FragmentDelimiter=…') AS snip, "
-                   "ts_headline('english', p.title, to_tsquery('english', :tsquery), "
-                   "'StartSel=\x02, StopSel=\x03, HighlightAll=true') AS title_marked")
+SNIPPET_COLUMNS = (
+    ", ts_headline('english', p.abstract, to_tsquery('english', :tsquery), "
+    "'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=1, "
+    "FragmentDelimiter=…') AS snip, "
+    "ts_headline('english', p.title, to_tsquery('english', :tsquery), "
+    "'StartSel=\x02, StopSel=\x03, HighlightAll=true') AS title_marked"
+)
 
 # The lexemes starting with a prefix, in the papers its tsquery matches (the prefix stemmed as to_tsquery does).
-_PREFIX_WORDS = ("SELECT word FROM papers p, unnest(tsvector_to_array(p.search_vector)) AS word "
-                 "WHERE p.search_vector @@ to_tsquery('english', :tsquery) "
-                 "AND starts_with(word, (ts_lexize('english_stem', :prefix))[1])")
+_PREFIX_WORDS = (
+    "SELECT word FROM papers p, unnest(tsvector_to_array(p.search_vector)) AS word "
+    "WHERE p.search_vector @@ to_tsquery('english', :tsquery) "
+    "AND starts_with(word, (ts_lexize('english_stem', :prefix))[1])"
+)
 _TERM = re.compile(r'(?:(\w+)\s*:\s*)?"([^"]*)"(\*?)')
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -40,7 +44,7 @@ def to_tsquery_text(match: str) -> str:
     """Translate an FTS5 match expression into a to_tsquery() string."""
     out, pos = [], 0
     for found in _TERM.finditer(match):
-        between = match[pos:found.start()].strip(" ()")
+        between = match[pos : found.start()].strip(" ()")
         if between:
             out.append(_operator(between))
         column, words, prefix = found.groups()
@@ -67,27 +71,42 @@ class PostgresIndex:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
-               with_snippets: bool = False) -> list[KeywordHit]:
+    def search(
+        self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0, with_snippets: bool = False
+    ) -> list[KeywordHit]:
         where, params = conditions(filters)
         extras = SNIPPET_COLUMNS if with_snippets else ""
         # Negated so that, as with FTS5's bm25(), smaller is better.
-        sql = (f"SELECT p.id, -{RANK} AS rank{extras} FROM papers p "
-               f"WHERE p.search_vector @@ to_tsquery('english', :tsquery) {where} "
-               "ORDER BY rank, p.id LIMIT :limit OFFSET :offset")
+        sql = (
+            f"SELECT p.id, -{RANK} AS rank{extras} FROM papers p "
+            f"WHERE p.search_vector @@ to_tsquery('english', :tsquery) {where} "
+            "ORDER BY rank, p.id LIMIT :limit OFFSET :offset"
+        )
         with self.engine.connect() as conn:
-            rows = conn.execute(text(sql), {**params, "tsquery": to_tsquery_text(match_expression(query, filters)),
-                                            "limit": limit, "offset": offset}).all()
+            rows = conn.execute(
+                text(sql),
+                {
+                    **params,
+                    "tsquery": to_tsquery_text(match_expression(query, filters)),
+                    "limit": limit,
+                    "offset": offset,
+                },
+            ).all()
         return hits_from_rows(rows, with_snippets)
 
     def count(self, query: KeywordQuery, cap: int) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM papers WHERE search_vector @@ "
-                                     "to_tsquery('english', :t) LIMIT :cap) AS f"),
-                                {"t": to_tsquery_text(match_expression(query)), "cap": cap + 1}).scalar_one()
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT 1 FROM papers WHERE search_vector @@ "
+                    "to_tsquery('english', :t) LIMIT :cap) AS f"
+                ),
+                {"t": to_tsquery_text(match_expression(query)), "cap": cap + 1},
+            ).scalar_one()
 
-    def matching(self, filters: Filters, among: np.ndarray | None = None,
-                 query: KeywordQuery | None = None) -> np.ndarray:
+    def matching(
+        self, filters: Filters, among: np.ndarray | None = None, query: KeywordQuery | None = None
+    ) -> np.ndarray:
         match = match_expression(query, filters) if query is not None else author_match(filters)
         if query is not None and not match_expression(query):
             return np.array([], dtype=np.int64)
@@ -101,8 +120,9 @@ class PostgresIndex:
         words: set[str] = set()
         with self.engine.connect() as conn:
             rows = conn.execution_options(stream_results=True, yield_per=500).execute(
-                text(_PREFIX_WORDS), {"tsquery": to_tsquery_text(match_expression(KeywordQuery(prefixes=(prefix,)))),
-                                      "prefix": prefix})
+                text(_PREFIX_WORDS),
+                {"tsquery": to_tsquery_text(match_expression(KeywordQuery(prefixes=(prefix,)))), "prefix": prefix},
+            )
             for (word,) in rows:
                 words.add(word)
                 if len(words) > cap:

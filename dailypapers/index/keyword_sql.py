@@ -12,7 +12,7 @@ from dailypapers.index.protocols import Filters, KeywordHit
 
 
 def conditions(filters: Filters) -> tuple[str, dict]:
-    """" AND ..." conditions on p for everything but authors (each engine matches names its own way)."""
+    """ " AND ..." conditions on p for everything but authors (each engine matches names its own way)."""
     parts, params = [], {}
     if not filters.include_hidden:
         parts.append("NOT p.hidden")
@@ -42,8 +42,11 @@ def matching_ids(engine: Engine, filters: Filters, among: np.ndarray | None, ext
             return np.array([], dtype=np.int64)
         where += f" AND p.id IN ({','.join(str(int(i)) for i in among)})"
     with engine.connect() as conn:
-        rows = conn.execute(text(f"SELECT p.id FROM papers p WHERE 1=1 {where}{extra} ORDER BY p.id"),
-                            {**base, **params}).scalars().all()
+        rows = (
+            conn.execute(text(f"SELECT p.id FROM papers p WHERE 1=1 {where}{extra} ORDER BY p.id"), {**base, **params})
+            .scalars()
+            .all()
+        )
     return np.array(rows, dtype=np.int64)
 
 

@@ -48,8 +48,14 @@ log = logging.getLogger(__name__)
 
 
 def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
-    text = (TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40)).filter(Filter.lowercase())
-            .filter(Filter.stopword("english")).filter(Filter.stemmer("english")).build())
+    text = (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(40))
+        .filter(Filter.lowercase())
+        .filter(Filter.stopword("english"))
+        .filter(Filter.stemmer("english"))
+        .build()
+    )
     names = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.lowercase()).build()
     return {TEXT_ANALYZER: text, NAME_ANALYZER: names}
 
@@ -87,15 +93,21 @@ class TantivyIndex:
                     return self._open_as_is()  # another process repaired it meanwhile
                 except (ValueError, FileExistsError) as damage:
                     self.moved_aside = _move_aside(self.folder)
-                    log.warning("the keyword index at %s was damaged (%s); moved aside to %s, rebuilding it from "
-                                "the database", self.folder, str(damage).splitlines()[0][:200], self.moved_aside)
+                    log.warning(
+                        "the keyword index at %s was damaged (%s); moved aside to %s, rebuilding it from the database",
+                        self.folder,
+                        str(damage).splitlines()[0][:200],
+                        self.moved_aside,
+                    )
                 return self._open_as_is()  # empty: the first sync fills it from change number 0
 
     def _open_as_is(self) -> tantivy.Index:
         self.folder.mkdir(parents=True, exist_ok=True)
         if not os.access(self.folder, os.W_OK | os.X_OK):
-            raise IndexUnavailable(f"the keyword index folder {self.folder} is not writable by this user; "
-                                   "make it writable, or point DAILYPAPERS_DATA_DIR elsewhere")
+            raise IndexUnavailable(
+                f"the keyword index folder {self.folder} is not writable by this user; "
+                "make it writable, or point DAILYPAPERS_DATA_DIR elsewhere"
+            )
         index = tantivy.Index(self.schema, path=str(self.folder))
         for name, analyzer in self.analyzers.items():
             index.register_tokenizer(name, analyzer)
@@ -103,8 +115,9 @@ class TantivyIndex:
 
     # --- reading ---------------------------------------------------------------------------------------
 
-    def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
-               with_snippets: bool = False) -> list[KeywordHit]:
+    def search(
+        self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0, with_snippets: bool = False
+    ) -> list[KeywordHit]:
         self.catch_up()
         matched = self._text_query(query)
         if matched is None:
@@ -121,8 +134,9 @@ class TantivyIndex:
         found = self.index.searcher().search(matched, cap + 1)
         return min(found.count, cap + 1)  # type: ignore[attr-defined]  # tantivy's stubs leave out `count`
 
-    def matching(self, filters: Filters, among: np.ndarray | None = None,
-                 query: KeywordQuery | None = None) -> np.ndarray:
+    def matching(
+        self, filters: Filters, among: np.ndarray | None = None, query: KeywordQuery | None = None
+    ) -> np.ndarray:
         self.catch_up()
         if among is not None and len(among) == 0:
             return np.array([], dtype=np.int64)
@@ -150,8 +164,10 @@ class TantivyIndex:
 
     def _text_query(self, query: KeywordQuery):
         """The words ORed, as BM25 term queries on their stems: built directly, no query language involved."""
-        clauses = [Query.term_query(self.schema, "text", stem)
-                   for stem in dict.fromkeys(s for t in query.terms for s in self._stems(t))]
+        clauses = [
+            Query.term_query(self.schema, "text", stem)
+            for stem in dict.fromkeys(s for t in query.terms for s in self._stems(t))
+        ]
         for phrase in query.phrases:
             # Stopwords leave gaps in the indexed positions; the offsets keep them.
             words = [(offset, stems[0]) for offset, stems in enumerate(map(self._stems, phrase)) if stems]
@@ -171,13 +187,19 @@ class TantivyIndex:
         for author in filters.authors:
             tokens = self.analyzers[NAME_ANALYZER].analyze(author)  # as the names were indexed
             if tokens:
-                conditions.append(Query.phrase_query(self.schema, "authors", [*tokens]) if len(tokens) > 1
-                                  else Query.term_query(self.schema, "authors", tokens[0]))
+                conditions.append(
+                    Query.phrase_query(self.schema, "authors", [*tokens])
+                    if len(tokens) > 1
+                    else Query.term_query(self.schema, "authors", tokens[0])
+                )
         if filters.category:
             category = filters.category.strip().lower()
             # "cs" is an archive: every "cs.*" category (and the bare name, as indexes before 2026-12 held it)
-            conditions.append(Query.term_query(self.schema, "category", category) if "." in category
-                              else Query.regex_query(self.schema, "category", re.escape(category) + r"(\..*)?"))
+            conditions.append(
+                Query.term_query(self.schema, "category", category)
+                if "." in category
+                else Query.regex_query(self.schema, "category", re.escape(category) + r"(\..*)?")
+            )
         if filters.date_from or filters.date_to:
             low = filters.date_from.toordinal() if filters.date_from else None
             high = filters.date_to.toordinal() if filters.date_to else None

@@ -53,8 +53,10 @@ def verified(folder: Path, pinned: dict[str, str]) -> Path:
         except FileNotFoundError:
             raise ModelUnavailable(f"the model file {path} is missing; reinstall dailypapers") from None
         if found != digest:
-            raise ModelUnavailable(f"the model file {path} is not the one dailypapers shipped (its sha256 is "
-                                   f"{found[:12]}..., expected {digest[:12]}...); reinstall dailypapers")
+            raise ModelUnavailable(
+                f"the model file {path} is not the one dailypapers shipped (its sha256 is "
+                f"{found[:12]}..., expected {digest[:12]}...); reinstall dailypapers"
+            )
     return folder
 
 
@@ -99,7 +101,7 @@ class MiniLMEmbedder:
         order = np.argsort([sum(e.attention_mask) for e in encodings], kind="stable")
         with self._lock:
             for start in range(0, len(order), self.batch_size):
-                rows = order[start:start + self.batch_size]
+                rows = order[start : start + self.batch_size]
                 longest = max(sum(encodings[i].attention_mask) for i in rows)
                 ids = np.array([encodings[i].ids[:longest] for i in rows], dtype=np.int64)
                 mask = np.array([encodings[i].attention_mask[:longest] for i in rows], dtype=np.int64)

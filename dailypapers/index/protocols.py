@@ -71,15 +71,17 @@ class KeywordHit:
 
 
 class KeywordIndex(Protocol):
-    def search(self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0,
-               with_snippets: bool = False) -> list[KeywordHit]:
+    def search(
+        self, query: KeywordQuery, filters: Filters, limit: int, offset: int = 0, with_snippets: bool = False
+    ) -> list[KeywordHit]:
         """The best matches, best first. Snippets cost more than the ranking: candidate lists leave them out."""
 
     def count(self, query: KeywordQuery, cap: int) -> int:
         """How many visible papers match, counting stops past `cap` (cheap probes of common words)."""
 
-    def matching(self, filters: Filters, among: np.ndarray | None = None,
-                 query: KeywordQuery | None = None) -> np.ndarray:
+    def matching(
+        self, filters: Filters, among: np.ndarray | None = None, query: KeywordQuery | None = None
+    ) -> np.ndarray:
         """Sorted ids of the visible papers passing the filters (of `among`, when given) and, with `query`,
         having any part of it: semantic filtering, and every match of a query, unranked (topic trends)."""
 
@@ -120,9 +122,14 @@ class VectorIndex(Protocol):
         """`score(rows(positions))`, one number per row; an index holding its vectors in memory may score
         them all in place and pick the positions' scores, when that is cheaper than copying the rows."""
 
-    def search(self, query: np.ndarray, k: int, keep: Callable[[np.ndarray], np.ndarray] | None = None,
-               allowed: Callable[[], np.ndarray] | None = None,
-               filters: Filters | None = None) -> list[tuple[int, float]]:
+    def search(
+        self,
+        query: np.ndarray,
+        k: int,
+        keep: Callable[[np.ndarray], np.ndarray] | None = None,
+        allowed: Callable[[], np.ndarray] | None = None,
+        filters: Filters | None = None,
+    ) -> list[tuple[int, float]]:
         """The k best (paper id, similarity). `keep(ids) -> ids` drops candidates failing the filters;
         `allowed() -> ids` lists all that pass, for an exact scan when selective filters starve the graph.
         An index inside the database applies `filters` itself instead (then the callbacks are not called;

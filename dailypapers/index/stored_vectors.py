@@ -23,8 +23,13 @@ class EmbedResult:
     seconds: float = 0.0
 
 
-def embed_pending(engine: Engine, embedder: Embedder, batch_size: int = 256,
-                  advance: Callable[[int], None] | None = None, max_batches: int | None = None) -> EmbedResult:
+def embed_pending(
+    engine: Engine,
+    embedder: Embedder,
+    batch_size: int = 256,
+    advance: Callable[[int], None] | None = None,
+    max_batches: int | None = None,
+) -> EmbedResult:
     """Embed every paper without a current vector for this model; returns how many were embedded."""
     result = EmbedResult()
     started = time.perf_counter()
@@ -53,5 +58,3 @@ def embed_papers(engine: Engine, embedder: Embedder, paper_ids: list[int]) -> Em
 def _embed_rows(engine: Engine, embedder: Embedder, rows) -> None:
     vectors = embedder.embed([paper_text(row.title, row.abstract) for row in rows])
     save_vectors(engine, embedder.name, [(row.id, row.content_hash) for row in rows], vectors)
-
-

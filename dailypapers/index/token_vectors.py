@@ -26,8 +26,10 @@ class TokenVectors:
 
     def tokenize(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each text: the start offset of each token, and the tokens' vectors."""
-        return [(np.array([start for start, _ in encoding.offsets], dtype=np.int64), self.table[encoding.ids])
-                for encoding in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+        return [
+            (np.array([start for start, _ in encoding.offsets], dtype=np.int64), self.table[encoding.ids])
+            for encoding in self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        ]
 
 
 def span_vectors(starts: np.ndarray, vectors: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:

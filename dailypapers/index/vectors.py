@@ -59,8 +59,9 @@ def read_manifest(data_dir: Path, model: str) -> dict | None:
         return None
 
 
-def build_vector_index(engine: Engine, data_dir: Path, model: str, dim: int, force: bool = False,
-                       ann_min: int = ANN_MIN_VECTORS) -> BuiltIndex:
+def build_vector_index(
+    engine: Engine, data_dir: Path, model: str, dim: int, force: bool = False, ann_min: int = ANN_MIN_VECTORS
+) -> BuiltIndex:
     """Write the matrix (and the graph when large) from the embeddings table, unless it is already current."""
     folder = model_dir(data_dir, model)
     current = read_manifest(data_dir, model)
@@ -75,8 +76,15 @@ def build_vector_index(engine: Engine, data_dir: Path, model: str, dim: int, for
     ann = count >= ann_min
     if ann:
         _write_graph(staging, dim)
-    manifest = {"model": model, "dim": dim, "count": count, "ann": ann, "generation": generation,
-                "fingerprint": fingerprint, "built_at": time.time()}
+    manifest = {
+        "model": model,
+        "dim": dim,
+        "count": count,
+        "ann": ann,
+        "generation": generation,
+        "fingerprint": fingerprint,
+        "built_at": time.time(),
+    }
     tmp = folder / f".current-{os.getpid()}.json"
     tmp.write_text(json.dumps(manifest))
     os.replace(tmp, folder / "current.json")
@@ -93,8 +101,8 @@ def _write_matrix(conn, model: str, dim: int, folder: Path, expected: int) -> in
         page_ids, blobs = embeddings.vector_page(conn, model, after, min(_STREAM_CHUNK, expected - n))
         if not blobs:
             break
-        matrix[n:n + len(blobs)] = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim)
-        ids[n:n + len(blobs)] = page_ids
+        matrix[n : n + len(blobs)] = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim)
+        ids[n : n + len(blobs)] = page_ids
         n += len(blobs)
         after = int(page_ids[-1])
     matrix.flush()
@@ -115,11 +123,17 @@ def make_graph(ids: np.ndarray, matrix: np.ndarray):
     """An HNSW graph (usearch) over these vectors, keyed by paper id."""
     from usearch.index import Index  # deferred: only large collections build a graph
 
-    graph = Index(ndim=matrix.shape[1], metric="ip", dtype=HNSW_DTYPE, connectivity=HNSW_CONNECTIVITY,
-                  expansion_add=HNSW_EXPANSION_ADD, expansion_search=HNSW_EXPANSION_SEARCH)
+    graph = Index(
+        ndim=matrix.shape[1],
+        metric="ip",
+        dtype=HNSW_DTYPE,
+        connectivity=HNSW_CONNECTIVITY,
+        expansion_add=HNSW_EXPANSION_ADD,
+        expansion_search=HNSW_EXPANSION_SEARCH,
+    )
     step = 50_000
     for start in range(0, len(ids), step):
-        graph.add(ids[start:start + step].astype(np.uint64), np.ascontiguousarray(matrix[start:start + step]))
+        graph.add(ids[start : start + step].astype(np.uint64), np.ascontiguousarray(matrix[start : start + step]))
     return graph
 
 
@@ -167,10 +181,14 @@ class FileVectorIndex:
             return score(np.asarray(self.matrix, dtype=np.float32))[positions]
         return score(self.rows(positions))
 
-    def search(self, query: np.ndarray, k: int,
-               keep: Callable[[np.ndarray], np.ndarray] | None = None,
-               allowed: Callable[[], np.ndarray] | None = None,
-               filters: Filters | None = None) -> list[tuple[int, float]]:
+    def search(
+        self,
+        query: np.ndarray,
+        k: int,
+        keep: Callable[[np.ndarray], np.ndarray] | None = None,
+        allowed: Callable[[], np.ndarray] | None = None,
+        filters: Filters | None = None,
+    ) -> list[tuple[int, float]]:
         """The k best (paper id, similarity).
 
         `keep(ids) -> ids` drops candidates that fail the filters; `allowed() -> ids` lists every paper that

@@ -42,9 +42,11 @@ MAX_SCAN_TUPLES = 20_000  # how far an iterative scan goes looking for papers th
 IDS_TTL = 5.0  # seconds a snapshot of the ids is trusted before the table is checked again
 _BACKFILL_BATCH = 1000
 # For one transaction (SET LOCAL), in one round trip.
-_SCAN_SETTINGS = ("SELECT set_config('hnsw.ef_search', :ef, true), "
-                  "set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-                  f"set_config('hnsw.max_scan_tuples', '{MAX_SCAN_TUPLES}', true)")
+_SCAN_SETTINGS = (
+    "SELECT set_config('hnsw.ef_search', :ef, true), "
+    "set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+    f"set_config('hnsw.max_scan_tuples', '{MAX_SCAN_TUPLES}', true)"
+)
 
 
 def hnsw_index_name(model: str, dim: int) -> str:
@@ -60,12 +62,17 @@ def _quoted(model: str) -> str:
 def nearest_sql(model: str, dim: int, where: str = "", exact: bool = False) -> str:
     """The k nearest (:q, :k) of the model passing `where`, in exact order of their similarity."""
     # The HNSW index serves only its own expression; the distance on the bare column is an exact scan.
-    distance = "e.embedding <=> CAST(:q AS vector)" if exact else \
-        f"e.embedding::vector({int(dim)}) <=> CAST(:q AS vector({int(dim)}))"
-    return (f"WITH found AS MATERIALIZED (SELECT e.paper_id, {distance} AS distance "
-            f"FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = {_quoted(model)} "
-            f"AND e.embedding IS NOT NULL{where} ORDER BY {distance} LIMIT :k) "
-            "SELECT paper_id, 1 - distance AS similarity FROM found ORDER BY distance, paper_id")
+    distance = (
+        "e.embedding <=> CAST(:q AS vector)"
+        if exact
+        else f"e.embedding::vector({int(dim)}) <=> CAST(:q AS vector({int(dim)}))"
+    )
+    return (
+        f"WITH found AS MATERIALIZED (SELECT e.paper_id, {distance} AS distance "
+        f"FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = {_quoted(model)} "
+        f"AND e.embedding IS NOT NULL{where} ORDER BY {distance} LIMIT :k) "
+        "SELECT paper_id, 1 - distance AS similarity FROM found ORDER BY distance, paper_id"
+    )
 
 
 def refresh_pgvector(engine: Engine, model: str, dim: int) -> BuiltIndex:
@@ -79,12 +86,17 @@ def refresh_pgvector(engine: Engine, model: str, dim: int) -> BuiltIndex:
     with engine.begin() as conn:
         existed = conn.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}).scalar()
         if not existed:
-            conn.execute(text("SELECT set_config('maintenance_work_mem', :mem, true)"),
-                         {"mem": f"{max(64, int(settings.pgvector_build_memory_mb))}MB"})
-        conn.execute(text(
-            f"CREATE INDEX IF NOT EXISTS {name} ON embeddings USING hnsw ((embedding::vector({int(dim)})) "
-            f"vector_cosine_ops) WITH (m = {int(m)}, ef_construction = {int(ef_construction)}) "
-            f"WHERE model = {_quoted(model)}"))
+            conn.execute(
+                text("SELECT set_config('maintenance_work_mem', :mem, true)"),
+                {"mem": f"{max(64, int(settings.pgvector_build_memory_mb))}MB"},
+            )
+        conn.execute(
+            text(
+                f"CREATE INDEX IF NOT EXISTS {name} ON embeddings USING hnsw ((embedding::vector({int(dim)})) "
+                f"vector_cosine_ops) WITH (m = {int(m)}, ef_construction = {int(ef_construction)}) "
+                f"WHERE model = {_quoted(model)}"
+            )
+        )
         count = conn.execute(text(f"SELECT count(*) FROM embeddings WHERE model = {_quoted(model)}")).scalar()
     return BuiltIndex(int(count or 0), ann=True, rebuilt=not existed, ann_kind="pgvector HNSW")
 
@@ -94,15 +106,19 @@ def backfill(engine: Engine, model: str) -> int:
     done = 0
     while True:
         with engine.begin() as conn:
-            rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :model "
-                                     "AND embedding IS NULL LIMIT :limit"),
-                                {"model": model, "limit": _BACKFILL_BATCH}).all()
+            rows = conn.execute(
+                text("SELECT paper_id, vector FROM embeddings WHERE model = :model AND embedding IS NULL LIMIT :limit"),
+                {"model": model, "limit": _BACKFILL_BATCH},
+            ).all()
             if not rows:
                 return done
-            conn.execute(text("UPDATE embeddings SET embedding = CAST(:v AS vector) "
-                              "WHERE paper_id = :id AND model = :model"),
-                         [{"v": vector_literal(np.frombuffer(r.vector, dtype="<f4")), "id": r.paper_id,
-                           "model": model} for r in rows])
+            conn.execute(
+                text("UPDATE embeddings SET embedding = CAST(:v AS vector) WHERE paper_id = :id AND model = :model"),
+                [
+                    {"v": vector_literal(np.frombuffer(r.vector, dtype="<f4")), "id": r.paper_id, "model": model}
+                    for r in rows
+                ],
+            )
         done += len(rows)
 
 
@@ -145,10 +161,14 @@ class PgVectorIndex:
     def score_rows(self, score: Callable[[np.ndarray], np.ndarray], positions: np.ndarray) -> np.ndarray:
         return score(self.rows(positions))
 
-    def search(self, query: np.ndarray, k: int,
-               keep: Callable[[np.ndarray], np.ndarray] | None = None,
-               allowed: Callable[[], np.ndarray] | None = None,
-               filters: Filters | None = None) -> list[tuple[int, float]]:
+    def search(
+        self,
+        query: np.ndarray,
+        k: int,
+        keep: Callable[[np.ndarray], np.ndarray] | None = None,
+        allowed: Callable[[], np.ndarray] | None = None,
+        filters: Filters | None = None,
+    ) -> list[tuple[int, float]]:
         """The k best (paper id, similarity). With `filters`, they are applied in SQL and `keep`/`allowed`
         are not called; without, `keep` drops candidates and `allowed` lists the papers for an exact scan."""
         if k <= 0:
@@ -170,13 +190,15 @@ class PgVectorIndex:
             return self._nearest(literal, k, f" AND e.paper_id IN ({subset})", {}, exact=True)
         return found[:k]
 
-    def _nearest(self, literal: str, k: int, where: str = "", params: dict | None = None,
-                 exact: bool = False) -> list[tuple[int, float]]:
+    def _nearest(
+        self, literal: str, k: int, where: str = "", params: dict | None = None, exact: bool = False
+    ) -> list[tuple[int, float]]:
         with self.engine.begin() as conn:
             ef_search = min(max(get_settings().pgvector_ef_search, k), MAX_EF_SEARCH)
             conn.execute(text(_SCAN_SETTINGS), {"ef": str(ef_search)})
-            rows = conn.execute(text(nearest_sql(self.model, self.dim, where, exact)),
-                                {**(params or {}), "q": literal, "k": k}).all()
+            rows = conn.execute(
+                text(nearest_sql(self.model, self.dim, where, exact)), {**(params or {}), "q": literal, "k": k}
+            ).all()
         return [(int(r.paper_id), float(r.similarity)) for r in rows]
 
 
@@ -201,19 +223,30 @@ def load_pgvector_index(engine: Engine, model: str) -> PgVectorIndex | None:
     if cached and time.monotonic() - cached[2] < IDS_TTL:
         return cached[1]
     with engine.connect() as conn:
-        fingerprint = tuple(conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0) FROM embeddings "
-                                              f"WHERE model = {_quoted(model)}")).one())
+        fingerprint = tuple(
+            conn.execute(
+                text(f"SELECT count(*), coalesce(max(paper_id), 0) FROM embeddings WHERE model = {_quoted(model)}")
+            ).one()
+        )
         dim = None
         if not (cached and cached[0] == fingerprint) and fingerprint[0]:
-            dim = conn.execute(text("SELECT vector_dims(embedding) FROM embeddings "
-                                    f"WHERE model = {_quoted(model)} AND embedding IS NOT NULL LIMIT 1")).scalar()
+            dim = conn.execute(
+                text(
+                    "SELECT vector_dims(embedding) FROM embeddings "
+                    f"WHERE model = {_quoted(model)} AND embedding IS NOT NULL LIMIT 1"
+                )
+            ).scalar()
         if cached and cached[0] == fingerprint:
             index = cached[1]
         elif dim is None:
             index = None  # no vectors yet (or none copied into the column: `dailypapers index` fills it)
         else:
-            ids = np.fromiter(conn.execute(text(f"SELECT paper_id FROM embeddings WHERE model = {_quoted(model)} "
-                                                "ORDER BY paper_id")).scalars(), dtype=np.int64)
+            ids = np.fromiter(
+                conn.execute(
+                    text(f"SELECT paper_id FROM embeddings WHERE model = {_quoted(model)} ORDER BY paper_id")
+                ).scalars(),
+                dtype=np.int64,
+            )
             index = PgVectorIndex(engine, model, int(dim), ids)
     with _snapshots_lock:
         _snapshots[key] = (fingerprint, index, time.monotonic())

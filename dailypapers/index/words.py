@@ -11,7 +11,8 @@ import re
 
 # scikit-learn's ENGLISH_STOP_WORDS (BSD-3-Clause; the Glasgow Information Retrieval Group's list), kept here so
 # that starting the site does not import scikit-learn and SciPy for a word list (tests/test_start.py compares).
-ENGLISH_STOP_WORDS = frozenset("""
+ENGLISH_STOP_WORDS = frozenset(
+    """
 a about above across after afterwards again against all almost alone along already also although always am among
 amongst amoungst amount an and another any anyhow anyone anything anyway anywhere are around as at back be became
 because become becomes becoming been before beforehand behind being below beside besides between beyond bill both
@@ -29,9 +30,11 @@ thereupon these they thick thin third this those though three through throughout
 toward towards twelve twenty two un under until up upon us very via was we well were what whatever when whence
 whenever where whereafter whereas whereby wherein whereupon wherever whether which while whither who whoever whole
 whom whose why will with within without would yet you your yours yourself yourselves
-""".split())
+""".split()
+)
 # Words of any scientific abstract: never a topic two papers share.
-BOILERPLATE = frozenset("""
+BOILERPLATE = frozenset(
+    """
 abilities ability able abstract achieve achieved achieves achieving address addressed addresses addressing aim
 aims al allow allowed allows applied applies apply applying approach approaches aspect aspects attempt away
 based basic believe benefit benefits better called capabilities capability central certain challenge
@@ -53,19 +56,25 @@ respectively result results reveal reveals role scenarios second setting setting
 shows significant significantly simple specific specifically strong studied studies study substantial
 substantially success successful suggest suggests superior task tasks technique techniques terms third thus
 typically unlike use used useful uses using various way ways wide widely work works yield yields
-""".split())
+""".split()
+)
 
 # scikit-learn's English stop words hold a few nouns that name topics ("recommender system", "fire detection").
 TOPICAL = frozenset("bill bottom cry detail fire front interest mill move name part side system thick thin top".split())
-STOPWORDS = (ENGLISH_STOP_WORDS - TOPICAL) | BOILERPLATE | frozenset(
-    "did does doing especially having just theirs shall".split())
+STOPWORDS = (
+    (ENGLISH_STOP_WORDS - TOPICAL)
+    | BOILERPLATE
+    | frozenset("did does doing especially having just theirs shall".split())
+)
 
 # Nouns every paper has: a fine end of a chip ("language models"), but alone no topic two papers share.
-GENERIC_NOUNS = frozenset("""
+GENERIC_NOUNS = frozenset(
+    """
 accuracy algorithm algorithms analysis baseline baselines benchmark benchmarks data dataset datasets domain
 domains experiment information learning model models network networks output outputs process processes quality
 response responses solution solutions system systems tool tools training
-""".split())
+""".split()
+)
 
 # Verbs of abstracts (base forms; their -s, -es, -ed, -d and -ing forms follow): a chip never starts or ends
 # in one, so a run of content words stops at one ("method prunes temporal tokens").
@@ -92,8 +101,16 @@ _IRREGULAR = "termed built seen given known shown taken made done found brought 
 
 def _forms(stem: str) -> set[str]:
     base = stem[:-1] if stem.endswith("e") else stem
-    forms = {stem, stem + "s", stem + "es", stem + "d", stem + "ed", base + "ing",
-             stem + stem[-1] + "ing", stem + stem[-1] + "ed"}  # "outputting", "omitted"
+    forms = {
+        stem,
+        stem + "s",
+        stem + "es",
+        stem + "d",
+        stem + "ed",
+        base + "ing",
+        stem + stem[-1] + "ing",
+        stem + stem[-1] + "ed",
+    }  # "outputting", "omitted"
     if stem.endswith("y"):
         forms |= {stem[:-1] + "ies", stem[:-1] + "ied"}
     return forms
@@ -101,48 +118,133 @@ def _forms(stem: str) -> set[str]:
 
 VERBS = frozenset(_IRREGULAR).union(*(_forms(stem) for stem in _VERB_STEMS))
 # Words spelt like those verbs' forms that are common as nouns in topics: they stay.
-VERB_LOOKALIKES = frozenset("""
+VERB_LOOKALIKES = frozenset(
+    """
 answer answers control decoding denoising encoding fitting learning matching modeling modelling planning
 processing prompting ranking reasoning rendering scaling testing training tuning fine-tuning understanding
 computing conditioning update updates release releases transfer fit
-""".split())
+""".split()
+)
 _THIRD_PERSON = re.compile(r"[a-z]{2,}(?<![suiy])(?<!ic)s$")
 PLURAL_MODIFIERS = frozenset("series species news means sports systems".split())
 _ADVERB = re.compile(r"[a-z]{3,}ly$")
-ADVERB_LOOKALIKES = frozenset("anomaly assembly family supply monopoly reply butterfly rally ally italy early "
-                              "daily weekly friendly".split())
+ADVERB_LOOKALIKES = frozenset(
+    "anomaly assembly family supply monopoly reply butterfly rally ally italy early daily weekly friendly".split()
+)
 
 
 # Adjectives by their ending: a phrase ending in one has lost its noun ("prunes temporal").
 _ADJECTIVE_ENDING = re.compile(
-    r"(?:ous|ible|able|ful|less|ive|ic|al|(?<!e)ed|-free|-based|-driven|-oriented|-aware|-specific|-agnostic|-level|-scale|-like|-wise)$")
-ADJECTIVE_LOOKALIKES = frozenset("""
+    r"(?:ous|ible|able|ful|less|ive|ic|al|(?<!e)ed|-free|-based|-driven|-oriented|-aware|-specific|-agnostic|-level|-scale|-like|-wise)$"
+)
+ADJECTIVE_LOOKALIKES = frozenset(
+    """
 signal signals retrieval interval proposal journal tutorial animal material terminal removal arrival trial
 portal manual capital hospital metal crystal total goal deal global objective objectives alternative
 perspective incentive derivative primitive primitives narrative detective logic music topic topics metric
 metrics heuristic heuristics clinic graphic graphics traffic arithmetic rhetoric mechanic critic fabric
 physics robotics dynamics statistics linguistics mathematics semantics economics optics genomics kinetics
 mechanics electronics analytics ethics hypothesis rationale table tables variable variables cable label labels
-""".split()) | frozenset({"individual", "principal", "rival", "potential", "vocal", "rehearsal", "tactic",
-                          "tactics", "epidemic", "pandemic", "republic", "mosaic", "cubic"})
-ADJECTIVES = frozenset("""
+""".split()
+) | frozenset(
+    {
+        "individual",
+        "principal",
+        "rival",
+        "potential",
+        "vocal",
+        "rehearsal",
+        "tactic",
+        "tactics",
+        "epidemic",
+        "pandemic",
+        "republic",
+        "mosaic",
+        "cubic",
+    }
+)
+ADJECTIVES = frozenset(
+    """
 underlying corresponding surrounding leading emerging interesting remaining resulting missing outstanding
 able accurate adaptive aligned available broad coarse complex consistent dense diverse early easy entire
 fast faster fine free full hard hidden large larger latent long longer low lower main multiple open prior
 rich robust same short similar single small smaller sparse strong temporal unified unseen whole wide
-""".split())
+""".split()
+)
 
 # Openers that lean on the sentence before: a summary shown alone never starts with one.
-CONNECTIVE = re.compile(r"(?:" + "|".join([
-    "additionally", "also", "alternatively", "accordingly", "afterwards", "as a result", "besides", "by contrast",
-    "concretely", "consequently", "conversely", "crucially", "finally", "first", "firstly", "for example",
-    "for instance", "further", "furthermore", "hence", "importantly", "in addition", "in contrast",
-    "in particular", "in short", "in summary", "in turn", "in this way", "indeed", "instead", "lastly",
-    "likewise", "meanwhile", "moreover", "nevertheless", "next", "nonetheless", "notably",
-    "on the other hand", "otherwise", "overall", "second", "secondly", "similarly", "specifically", "still",
-    "subsequently", "then", "therefore", "third", "thirdly", "thus", "to this end", "together", "ultimately",
-    "yet", "however", "thereby", "here", "as such", "to that end", "in doing so", "by doing so",
-]) + r")\b", re.IGNORECASE)
+CONNECTIVE = re.compile(
+    r"(?:"
+    + "|".join(
+        [
+            "additionally",
+            "also",
+            "alternatively",
+            "accordingly",
+            "afterwards",
+            "as a result",
+            "besides",
+            "by contrast",
+            "concretely",
+            "consequently",
+            "conversely",
+            "crucially",
+            "finally",
+            "first",
+            "firstly",
+            "for example",
+            "for instance",
+            "further",
+            "furthermore",
+            "hence",
+            "importantly",
+            "in addition",
+            "in contrast",
+            "in particular",
+            "in short",
+            "in summary",
+            "in turn",
+            "in this way",
+            "indeed",
+            "instead",
+            "lastly",
+            "likewise",
+            "meanwhile",
+            "moreover",
+            "nevertheless",
+            "next",
+            "nonetheless",
+            "notably",
+            "on the other hand",
+            "otherwise",
+            "overall",
+            "second",
+            "secondly",
+            "similarly",
+            "specifically",
+            "still",
+            "subsequently",
+            "then",
+            "therefore",
+            "third",
+            "thirdly",
+            "thus",
+            "to this end",
+            "together",
+            "ultimately",
+            "yet",
+            "however",
+            "thereby",
+            "here",
+            "as such",
+            "to that end",
+            "in doing so",
+            "by doing so",
+        ]
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
 
 
 def starts_with_connective(sentence: str) -> bool:
@@ -156,8 +258,7 @@ def is_verb(word: str) -> bool:
     if "n't" in low:
         return True
     last = low.rsplit("-", 1)[-1]
-    return (low in VERBS or ("-" in low and last in VERBS and not last.endswith("ing"))) \
-        and low not in VERB_LOOKALIKES
+    return (low in VERBS or ("-" in low and last in VERBS and not last.endswith("ing"))) and low not in VERB_LOOKALIKES
 
 
 def is_verb_between(word: str) -> bool:

@@ -63,9 +63,15 @@ def _store_page(engine: Engine, page: AtomPage, report: IngestReport, rejects: R
     report.records += len(page.records)
 
 
-def ingest_ids(engine: Engine, ids: list[str], *, settings: Settings | None = None,
-               progress: Progress | None = None, client: ArxivAPI | None = None,
-               thumbnails: bool = False) -> IngestReport:
+def ingest_ids(
+    engine: Engine,
+    ids: list[str],
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    client: ArxivAPI | None = None,
+    thumbnails: bool = False,
+) -> IngestReport:
     """Fetch papers by id through the arXiv API (batched `id_list`) and store them.
 
     Ids arXiv does not know end in `report.not_found`. With `thumbnails`, each stored paper's PDF is fetched
@@ -73,8 +79,9 @@ def ingest_ids(engine: Engine, ids: list[str], *, settings: Settings | None = No
     """
     settings = settings or get_settings()
     wanted = normalize_ids(ids)
-    report = IngestReport(source="ids", requested=len(wanted),
-                          rejects_path=reject_path(settings.data_dir, "ingest-ids"))
+    report = IngestReport(
+        source="ids", requested=len(wanted), rejects_path=reject_path(settings.data_dir, "ingest-ids")
+    )
     api = client or arxiv_api(settings)
     done = 0
     with report.running(api, close=client is None) as rejects, thumbnailer(engine, settings, thumbnails) as thumbs:
@@ -90,9 +97,16 @@ def ingest_ids(engine: Engine, ids: list[str], *, settings: Settings | None = No
     return report
 
 
-def ingest_category(engine: Engine, categories: list[str], since: date, *, settings: Settings | None = None,
-                    progress: Progress | None = None, client: ArxivAPI | None = None,
-                    thumbnails: bool = False) -> IngestReport:
+def ingest_category(
+    engine: Engine,
+    categories: list[str],
+    since: date,
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    client: ArxivAPI | None = None,
+    thumbnails: bool = False,
+) -> IngestReport:
     """Store the new submissions of the categories from `since` (inclusive, UTC) until now (with
     `thumbnails`, and their first-page thumbnails)."""
     settings = settings or get_settings()

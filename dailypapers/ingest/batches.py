@@ -10,14 +10,16 @@ from dailypapers.store.papers import UpsertResult, paper_row, upsert_rows
 from dailypapers.store.state import set_state
 
 
-def write_batch(engine: Engine, records: list[PaperRecord],
-                state: tuple[str, dict | None] | None = None) -> UpsertResult:
+def write_batch(
+    engine: Engine, records: list[PaperRecord], state: tuple[str, dict | None] | None = None
+) -> UpsertResult:
     """Upsert the records and, optionally, the (key, value) state that points past them, together."""
     return write_rows(engine, [paper_row(record) for record in records], state)
 
 
-def write_rows(engine: Engine, rows: list[tuple], state: tuple[str, dict | None] | None = None,
-               index: bool = True) -> UpsertResult:
+def write_rows(
+    engine: Engine, rows: list[tuple], state: tuple[str, dict | None] | None = None, index: bool = True
+) -> UpsertResult:
     """`write_batch` of records already made rows; `index=False` leaves the keyword sync to the caller."""
     with Session(engine) as session, session.begin():
         result = upsert_rows(session.connection(), rows)

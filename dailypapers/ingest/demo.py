@@ -41,8 +41,9 @@ def load_demo(session: Session, today=None) -> tuple[UpsertResult, int]:
             continue
         day = today - timedelta(days=index // PAPERS_PER_DAY)
         # Submitted on that day (not all at load time), so trending ages older demo days as it would real ones.
-        add_daily_entry(session, paper, day, is_demo=True,
-                        submitted_at=min(datetime.now(UTC), datetime.combine(day, time(8), UTC)))
+        add_daily_entry(
+            session, paper, day, is_demo=True, submitted_at=min(datetime.now(UTC), datetime.combine(day, time(8), UTC))
+        )
         added += 1
         add_demo_votes(session, paper, [voter.id for voter in voters[: _demo_votes(record.arxiv_id)]])
     return result, added
@@ -52,7 +53,8 @@ def _demo_voters(session: Session) -> list[User]:
     voters = []
     for n in range(1, DEMO_VOTERS + 1):
         name = f"demo-voter-{n:02d}"
-        voters.append(people.user_by_name(session, name)
-                      or people.add_demo_user(session, username=name, fullname=f"Demo voter {n}"))
+        voters.append(
+            people.user_by_name(session, name)
+            or people.add_demo_user(session, username=name, fullname=f"Demo voter {n}")
+        )
     return voters
-

@@ -34,13 +34,18 @@ class HarvestRequest:
 
 def harvest_key(set_spec: str | None, from_date: date | None, until: date | None, metadata_prefix: str) -> str:
     """The state key of one harvest: the same command line resumes the same harvest."""
-    parts = [metadata_prefix, set_spec or "*", from_date.isoformat() if from_date else "",
-             until.isoformat() if until else ""]
+    parts = [
+        metadata_prefix,
+        set_spec or "*",
+        from_date.isoformat() if from_date else "",
+        until.isoformat() if until else "",
+    ]
     return "harvest:" + ":".join(parts)
 
 
-def harvest_request(set_spec: str | None, from_date: date | None, until: date | None,
-                    metadata_prefix: str) -> HarvestRequest:
+def harvest_request(
+    set_spec: str | None, from_date: date | None, until: date | None, metadata_prefix: str
+) -> HarvestRequest:
     """The checked request; bad arguments fail here, before any request or database write."""
     prefix = normalize_format(metadata_prefix)
     if from_date and until and until < from_date:
@@ -48,9 +53,18 @@ def harvest_request(set_spec: str | None, from_date: date | None, until: date | 
     return HarvestRequest(harvest_key(set_spec, from_date, until, prefix), prefix, set_spec, from_date, until)
 
 
-def harvest(engine: Engine, set_spec: str | None, from_date: date | None, metadata_prefix: str = "arXivRaw", *,
-            until: date | None = None, settings: Settings | None = None, progress: Progress | None = None,
-            client: OAIClient | None = None, thumbnails: bool = False) -> IngestReport:
+def harvest(
+    engine: Engine,
+    set_spec: str | None,
+    from_date: date | None,
+    metadata_prefix: str = "arXivRaw",
+    *,
+    until: date | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    client: OAIClient | None = None,
+    thumbnails: bool = False,
+) -> IngestReport:
     """OAI-PMH ListRecords into the store, following resumption tokens (with `thumbnails`, and each paper's
     first-page thumbnail).
 
@@ -81,22 +95,35 @@ def harvest(engine: Engine, set_spec: str | None, from_date: date | None, metada
     return report
 
 
-def _harvest_pages(engine: Engine, oai: OAIClient, request: HarvestRequest, token: str | None,
-                   report: IngestReport, rejects: RejectFile, thumbs: Thumbnailer, progress: Progress | None) -> None:
-    pages = oai.list_records(request.metadata_prefix, request.set_spec, request.from_date, request.until,
-                             resume_token=token)
+def _harvest_pages(
+    engine: Engine,
+    oai: OAIClient,
+    request: HarvestRequest,
+    token: str | None,
+    report: IngestReport,
+    rejects: RejectFile,
+    thumbs: Thumbnailer,
+    progress: Progress | None,
+) -> None:
+    pages = oai.list_records(
+        request.metadata_prefix, request.set_spec, request.from_date, request.until, resume_token=token
+    )
     for page in pages:
         report.pages += 1
         report.records += len(page.records)
         report.deleted += len(page.deleted)
-        state = None if not page.token else {
-            "token": page.token,
-            "pages": report.pages,
-            "records": report.records,
-            "complete_list_size": page.complete_list_size,
-            "cursor": page.cursor,
-            "updated_at": datetime.now(UTC).isoformat(),
-        }
+        state = (
+            None
+            if not page.token
+            else {
+                "token": page.token,
+                "pages": report.pages,
+                "records": report.records,
+                "complete_list_size": page.complete_list_size,
+                "cursor": page.cursor,
+                "updated_at": datetime.now(UTC).isoformat(),
+            }
+        )
         report.result += write_batch(engine, page.records, (request.key, state))
         rejects.add_errors(page.errors)
         thumbs.for_records(page.records)

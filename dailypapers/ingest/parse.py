@@ -36,6 +36,7 @@ def parse_chunk(first: int, lines: list[bytes]) -> ParsedChunk:
 
 def exit_with(parent: int) -> None:
     """In a pool process: exit when the import that started it is gone (killed), instead of waiting forever."""
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1)

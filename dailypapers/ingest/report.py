@@ -76,9 +76,11 @@ class IngestReport:
 
     def summary(self) -> str:
         r = self.result
-        text = (f"{self.records} papers from {self.pages} page{'s' if self.pages != 1 else ''} "
-                f"in {self.seconds:.1f}s: {r.inserted} new, {r.updated} updated, {r.unchanged} unchanged, "
-                f"{self.rejected} rejected")
+        text = (
+            f"{self.records} papers from {self.pages} page{'s' if self.pages != 1 else ''} "
+            f"in {self.seconds:.1f}s: {r.inserted} new, {r.updated} updated, {r.unchanged} unchanged, "
+            f"{self.rejected} rejected"
+        )
         if self.rejected:
             text += f" (reasons in {self.rejects_path})"
         if self.thumbnails is not None:

@@ -61,9 +61,11 @@ class ImportReport:
 
     def summary(self) -> str:
         r = self.result
-        return (f"{self.lines} records in {self.seconds:.1f}s ({self.rate:,.0f}/s): {r.inserted} new, "
-                f"{r.updated} updated, {r.unchanged} unchanged, {self.rejected} rejected"
-                + (f" (reasons in {self.rejects_path})" if self.rejected else ""))
+        return (
+            f"{self.lines} records in {self.seconds:.1f}s ({self.rate:,.0f}/s): {r.inserted} new, "
+            f"{r.updated} updated, {r.unchanged} unchanged, {self.rejected} rejected"
+            + (f" (reasons in {self.rejects_path})" if self.rejected else "")
+        )
 
 
 def _chunks(stream: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
@@ -79,8 +81,9 @@ def _parsed(stream: Iterable[bytes], parallel: bool) -> Iterator[ParsedChunk]:
         yield from (parse_chunk(*chunk) for chunk in _chunks(stream))
         return
     # spawn: a fresh interpreter, none of this process's threads and connections
-    with ProcessPoolExecutor(PARSE_WORKERS, mp_context=get_context("spawn"), initializer=exit_with,
-                             initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(
+        PARSE_WORKERS, mp_context=get_context("spawn"), initializer=exit_with, initargs=(os.getpid(),)
+    ) as pool:
         ahead: deque = deque()
         for chunk in _chunks(stream):
             ahead.append(pool.submit(parse_chunk, *chunk))
@@ -90,9 +93,16 @@ def _parsed(stream: Iterable[bytes], parallel: bool) -> Iterator[ParsedChunk]:
             yield ahead.popleft().result()
 
 
-def import_file(engine: Engine, path: Path, rejects_path: Path | None = None, batch_size: int = 5000,
-                progress: ByteProgress | None = None, *, settings: Settings | None = None,
-                stage: Callable[[str], None] | None = None) -> ImportReport:
+def import_file(
+    engine: Engine,
+    path: Path,
+    rejects_path: Path | None = None,
+    batch_size: int = 5000,
+    progress: ByteProgress | None = None,
+    *,
+    settings: Settings | None = None,
+    stage: Callable[[str], None] | None = None,
+) -> ImportReport:
     """Import every record of the file; malformed lines go to `rejects_path` (default: the data dir's).
     `stage` is told when the papers are in and the keyword index syncs (minutes for the whole of arXiv)."""
     if not path.is_file():

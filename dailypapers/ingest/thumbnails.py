@@ -138,8 +138,13 @@ def thumbnailer(engine: Engine, settings: Settings, enabled: bool) -> Iterator[T
             pdfs.close()
 
 
-def backfill_thumbnails(engine: Engine, settings: Settings, arxiv_ids: list[str] | None = None,
-                        limit: int | None = None, progress: Progress | None = None) -> Thumbnailer:
+def backfill_thumbnails(
+    engine: Engine,
+    settings: Settings,
+    arxiv_ids: list[str] | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> Thumbnailer:
     """Thumbnails for the stored papers that lack one (all, most recently added first, or those of the ids)."""
     papers = papers_lacking_thumbnails(engine, arxiv_ids, limit)
     with thumbnailer(engine, settings, enabled=True) as maker:

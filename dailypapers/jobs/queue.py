@@ -37,8 +37,10 @@ BATCHES_AHEAD = 32  # embedding jobs handed out at a time: work for as many work
 def require_postgresql(settings: Settings) -> str:
     url = settings.db_url
     if backend_of(url) != "postgresql":
-        raise InvalidInput("the job queue needs PostgreSQL (DAILYPAPERS_DATABASE_URL=postgresql+psycopg://...); "
-                           "on SQLite, `dailypapers scheduler` runs the background work")
+        raise InvalidInput(
+            "the job queue needs PostgreSQL (DAILYPAPERS_DATABASE_URL=postgresql+psycopg://...); "
+            "on SQLite, `dailypapers scheduler` runs the background work"
+        )
     return url
 
 
@@ -55,21 +57,22 @@ def job_app(settings: Settings, schedule: Schedule | None = None) -> App:
     @app.task(name=EMBED, queue=EMBED, lock=EMBED, queueing_lock=EMBED)
     def embed(timestamp: int | None = None) -> None:
         taken = [args["paper_ids"] for args in live_job_args(get_engine(settings), EMBED_BATCH)]
-        backlog = work.backlog(settings, {i for ids in taken for i in ids}, BATCHES_AHEAD - len(taken),
-                               settings.embed_job_papers)
+        backlog = work.backlog(
+            settings, {i for ids in taken for i in ids}, BATCHES_AHEAD - len(taken), settings.embed_job_papers
+        )
         if backlog.batches:
             jobs: list[JSONDict] = [{"paper_ids": list(ids)} for ids in backlog.batches]
             embed_batch.batch_defer(*jobs)
-            log.info("embedding: %d papers handed out in %d jobs", sum(map(len, backlog.batches)),
-                     len(backlog.batches))
+            log.info("embedding: %d papers handed out in %d jobs", sum(map(len, backlog.batches)), len(backlog.batches))
         elif backlog.empty:
             log.info("index: %s", "; ".join(work.index(settings)))
 
     @app.task(name=EMBED_BATCH, queue=EMBED, pass_context=True)
     def embed_batch(context: JobContext, paper_ids: list[int]) -> None:
         done = work.embed(settings, paper_ids)
-        log.info("%s embedded %d of %d papers in %.1f s", context.worker_name, done.embedded, len(paper_ids),
-                 done.seconds)
+        log.info(
+            "%s embedded %d of %d papers in %.1f s", context.worker_name, done.embedded, len(paper_ids), done.seconds
+        )
         defer_once(embed)  # more to hand out, or the index to finish
 
     @app.task(name=INGEST, queue=INGEST, queueing_lock=INGEST)
@@ -82,8 +85,9 @@ def job_app(settings: Settings, schedule: Schedule | None = None) -> App:
         log.info("digests: %s", "; ".join(work.digests(settings)))
 
     if schedule is not None:
-        app.periodic(cron=schedule.ingest_cron, periodic_id=INGEST,
-                     task_kwargs={"categories": list(schedule.categories)})(ingest)
+        app.periodic(
+            cron=schedule.ingest_cron, periodic_id=INGEST, task_kwargs={"categories": list(schedule.categories)}
+        )(ingest)
         app.periodic(cron=schedule.digest_cron, periodic_id=DIGESTS)(digests)
     return app
 

@@ -37,18 +37,26 @@ class Schedule:
         if not (math.isfinite(self.ingest_every_hours) and self.ingest_every_hours > 0):
             raise InvalidInput("--ingest-every must be more than 0 hours")
         if not croniter.is_valid(self.ingest_cron):
-            raise InvalidInput(f"not a cron schedule: {self.ingest_cron!r}; use five fields in UTC, "
-                               "e.g. '0 */6 * * *' (every 6 hours)")
+            raise InvalidInput(
+                f"not a cron schedule: {self.ingest_cron!r}; use five fields in UTC, e.g. '0 */6 * * *' (every 6 hours)"
+            )
 
     @classmethod
-    def read(cls, categories: Sequence[str] | None, digest_at: str, ingest_cron: str | None = None,
-             ingest_every_hours: float | None = None) -> Schedule:
+    def read(
+        cls,
+        categories: Sequence[str] | None,
+        digest_at: str,
+        ingest_cron: str | None = None,
+        ingest_every_hours: float | None = None,
+    ) -> Schedule:
         """The schedule the command line and the environment ask for, checked (unnamed: the defaults)."""
         default = cls()
-        return cls(categories=tuple(normalize_categories(list(categories))) if categories else (),
-                   ingest_cron=default.ingest_cron if ingest_cron is None else ingest_cron,
-                   ingest_every_hours=default.ingest_every_hours if ingest_every_hours is None else ingest_every_hours,
-                   digest_at=parse_clock(digest_at))
+        return cls(
+            categories=tuple(normalize_categories(list(categories))) if categories else (),
+            ingest_cron=default.ingest_cron if ingest_cron is None else ingest_cron,
+            ingest_every_hours=default.ingest_every_hours if ingest_every_hours is None else ingest_every_hours,
+            digest_at=parse_clock(digest_at),
+        )
 
     @property
     def digest_clock(self) -> str:

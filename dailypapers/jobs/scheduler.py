@@ -50,8 +50,10 @@ class Scheduler:
         for line in lines:
             say(f"  {line}")
         took = (self.now() - started).total_seconds()
-        say(f"{self.now():%Y-%m-%d %H:%M:%S}Z {'done' if failed is None else f'FAILED ({failed})'} in "
-            f"{took:.0f}s: {name}")
+        say(
+            f"{self.now():%Y-%m-%d %H:%M:%S}Z {'done' if failed is None else f'FAILED ({failed})'} in "
+            f"{took:.0f}s: {name}"
+        )
         return failed is None
 
     def ingest_and_index(self, say: Callable[[str], None]) -> bool:

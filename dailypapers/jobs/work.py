@@ -29,8 +29,9 @@ def ingest(settings: Settings, categories: Sequence[str]) -> list[str]:
     lines.append(f"{len(waiting)} waiting submission{'' if len(waiting) == 1 else 's'} fetched")
     if categories:
         since = datetime.now(UTC).date() - timedelta(days=1)
-        report = ingest_category(get_engine(settings), list(categories), since, settings=settings,
-                                 thumbnails=settings.fetch_pdfs)
+        report = ingest_category(
+            get_engine(settings), list(categories), since, settings=settings, thumbnails=settings.fetch_pdfs
+        )
         lines.append(report.summary())
     return lines
 
@@ -68,7 +69,7 @@ def backlog(settings: Settings, taken: Collection[int], batches: int, size: int)
     wanted = max(0, batches) * size
     found = pending_ids(get_engine(settings), model_label(settings.embedding_model), max(1, wanted + len(taken)))
     free = [paper_id for paper_id in found if paper_id not in taken][:wanted]
-    return Backlog([free[i:i + size] for i in range(0, len(free), size)], empty=not found)
+    return Backlog([free[i : i + size] for i in range(0, len(free), size)], empty=not found)
 
 
 def embed(settings: Settings, paper_ids: list[int]) -> EmbedResult:

@@ -42,8 +42,9 @@ UNEXPECTED = "something went wrong on our side; the error has been logged"
 
 # Every argument is bounded in the tool's schema, so the SDK refuses an oversized one before the tool runs;
 # what it means (an id, a category, a date) is then checked by the site's shared parsers in the tool.
-PaperId = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS,
-                               description="An arXiv id or URL, e.g. 2505.13508")]
+PaperId = Annotated[
+    str, Field(min_length=1, max_length=MAX_ID_CHARS, description="An arXiv id or URL, e.g. 2505.13508")
+]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
 Day = Annotated[str | None, Field(max_length=10, description="YYYY-MM-DD")]
 Week = Annotated[str | None, Field(max_length=8, description="YYYY-Www")]
@@ -62,6 +63,7 @@ def _tool(fn: Callable) -> Callable:
     """The tool, answering every error as a tool error, which the SDK logs as a refusal (below WARNING), never
     with a traceback. The site's expected errors (bad input, no such paper) tell the caller what was wrong; any
     other is logged here, once, in one line, and the caller learns only that it happened."""
+
     @functools.wraps(fn)
     def answer(*args, **kwargs):
         try:
@@ -71,6 +73,7 @@ def _tool(fn: Callable) -> Callable:
         except Exception as exc:
             log.error("MCP tool %s failed: %s", fn.__name__, _where(exc))
             raise ToolError(UNEXPECTED) from None
+
     return answer
 
 
@@ -86,21 +89,37 @@ def _where(exc: Exception) -> str:
 
 
 def _summary(paper: Paper) -> dict:
-    return {"id": paper.arxiv_id, "title": paper.title, "authors": list(paper.authors or []),
-            "publishedAt": hf_datetime(paper.published_at), "summary": paper.abstract, "upvotes": paper.upvotes,
-            "githubRepo": http_url(paper.code_url), "projectPage": http_url(paper.project_page),
-            "url": f"{get_settings().origin()}/papers/{paper.arxiv_id}"}
+    return {
+        "id": paper.arxiv_id,
+        "title": paper.title,
+        "authors": list(paper.authors or []),
+        "publishedAt": hf_datetime(paper.published_at),
+        "summary": paper.abstract,
+        "upvotes": paper.upvotes,
+        "githubRepo": http_url(paper.code_url),
+        "projectPage": http_url(paper.project_page),
+        "url": f"{get_settings().origin()}/papers/{paper.arxiv_id}",
+    }
 
 
-def search_papers(query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS)],
-                  mode: Literal["hybrid", "keyword", "semantic"] = "hybrid", limit: Limit = 10,
-                  filters: SearchFilters | None = None) -> list[dict]:
+def search_papers(
+    query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS)],
+    mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
+    limit: Limit = 10,
+    filters: SearchFilters | None = None,
+) -> list[dict]:
     """Search papers by keywords and meaning. mode: hybrid, keyword or semantic."""
     filters = filters or SearchFilters()
-    wanted = SearchQuery(text=query, mode=mode, limit=limit, category=filters.category,
-                         author=filters.author, has_code=filters.has_code,
-                         date_from=parse_day(filters.date_from) if filters.date_from else None,
-                         date_to=parse_day(filters.date_to) if filters.date_to else None).validate()
+    wanted = SearchQuery(
+        text=query,
+        mode=mode,
+        limit=limit,
+        category=filters.category,
+        author=filters.author,
+        has_code=filters.has_code,
+        date_from=parse_day(filters.date_from) if filters.date_from else None,
+        date_to=parse_day(filters.date_to) if filters.date_to else None,
+    ).validate()
     with session_scope() as session:
         hits = search(session, wanted)
         papers = papers_for_hits(session, hits)
@@ -154,9 +173,12 @@ def build_server() -> MCPServer:
     configure_logging()  # first: the SDK installs its own (Rich) handler on a root logger that has none
     # subscriptions=False: no `subscriptions/listen` streams. Nothing here ever changes (the tools are fixed,
     # there are no resources), so such a stream would carry nothing and stay open for good.
-    server = MCPServer("dailypapers", instructions="Read-only access to a dailypapers site: search papers by "
-                       "keywords or meaning, read them, browse the daily feed and what is trending.",
-                       subscriptions=False)
+    server = MCPServer(
+        "dailypapers",
+        instructions="Read-only access to a dailypapers site: search papers by "
+        "keywords or meaning, read them, browse the daily feed and what is trending.",
+        subscriptions=False,
+    )
     for tool in TOOLS:
         server.tool()(_tool(tool))
     return server
@@ -169,6 +191,9 @@ def http_routes(server: MCPServer) -> list[Route]:
     so it would stay open for good (the spec lets a server refuse it so; the SDK's client then goes without).
     The data is public and read-only, so requests from any host are served (no DNS-rebinding guard)."""
     app = server.streamable_http_app(
-        streamable_http_path="/mcp", stateless_http=True, json_response=True,
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
     return [Route(route.path, route.endpoint, methods=["POST"]) for route in app.routes if isinstance(route, Route)]

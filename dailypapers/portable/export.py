@@ -23,30 +23,69 @@ from dailypapers.store.models import CollectionItem, Dismissal, Save, User, Vote
 
 
 def _signals(rows: store.Timed) -> list[Signal]:
-    return [Signal(arxiv_id=paper.arxiv_id, version=paper.version, title=" ".join(paper.title.split()), at=at)
-            for paper, at in rows]
+    return [
+        Signal(arxiv_id=paper.arxiv_id, version=paper.version, title=" ".join(paper.title.split()), at=at)
+        for paper, at in rows
+    ]
 
 
 def export_member(session: Session, user: User, site: str | None = None) -> MemberExport:
     settings = feed_settings(session, user)
-    collections = [CollectionEntry(name=c.name, public=c.public, created_at=c.created_at,
-                                   items=_signals(store.marked(session, CollectionItem, c.id)))
-                   for c in shelves.collections_of(session, user.id)]
-    searches = [SavedSearchEntry.model_validate(
-        {"name": s.name, "query": s.query, "mode": s.mode, "category": s.category, "author": s.author,
-         "date_from": s.date_from, "date_to": s.date_to, "has_code": s.has_code, "email": s.email,
-         "created_at": s.created_at}) for s in shelves.saved_searches_of(session, user.id)]
-    subscriptions = [Subscription.model_validate(
-        {"email": s.email, "frequency": s.frequency, "interests": interest_lines(s.interests),
-         "categories": category_list(s.categories), "active": is_active(s)})
-        for s in store.subscriptions_of(session, user.id)]
+    collections = [
+        CollectionEntry(
+            name=c.name,
+            public=c.public,
+            created_at=c.created_at,
+            items=_signals(store.marked(session, CollectionItem, c.id)),
+        )
+        for c in shelves.collections_of(session, user.id)
+    ]
+    searches = [
+        SavedSearchEntry.model_validate(
+            {
+                "name": s.name,
+                "query": s.query,
+                "mode": s.mode,
+                "category": s.category,
+                "author": s.author,
+                "date_from": s.date_from,
+                "date_to": s.date_to,
+                "has_code": s.has_code,
+                "email": s.email,
+                "created_at": s.created_at,
+            }
+        )
+        for s in shelves.saved_searches_of(session, user.id)
+    ]
+    subscriptions = [
+        Subscription.model_validate(
+            {
+                "email": s.email,
+                "frequency": s.frequency,
+                "interests": interest_lines(s.interests),
+                "categories": category_list(s.categories),
+                "active": is_active(s),
+            }
+        )
+        for s in store.subscriptions_of(session, user.id)
+    ]
     return MemberExport(
-        exported_at=datetime.now(UTC), site=site,
-        profile=Profile(username=user.username, fullname=user.fullname, member_since=user.created_at,
-                        feed_reset_at=settings.reset_at, feed_seed=settings.seed),
-        library=_signals(store.marked(session, Save, user.id)), upvotes=_signals(store.marked(session, Vote, user.id)),
-        dismissals=_signals(store.marked(session, Dismissal, user.id)), collections=collections,
-        saved_searches=searches, subscriptions=subscriptions)
+        exported_at=datetime.now(UTC),
+        site=site,
+        profile=Profile(
+            username=user.username,
+            fullname=user.fullname,
+            member_since=user.created_at,
+            feed_reset_at=settings.reset_at,
+            feed_seed=settings.seed,
+        ),
+        library=_signals(store.marked(session, Save, user.id)),
+        upvotes=_signals(store.marked(session, Vote, user.id)),
+        dismissals=_signals(store.marked(session, Dismissal, user.id)),
+        collections=collections,
+        saved_searches=searches,
+        subscriptions=subscriptions,
+    )
 
 
 def export_json(session: Session, user: User, site: str | None = None) -> str:

@@ -111,8 +111,11 @@ class MemberExport(Strict):
 
 def json_schema() -> dict:
     """The format as JSON Schema (docs/member-export.schema.json)."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{FORMAT}/v{VERSION}",
-            **MemberExport.model_json_schema(mode="serialization")}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{FORMAT}/v{VERSION}",
+        **MemberExport.model_json_schema(mode="serialization"),
+    }
 
 
 def parse_export(data: bytes) -> MemberExport:
@@ -141,5 +144,7 @@ def _check_kind(raw: object) -> None:
         raise InvalidInput(f"not a dailypapers export: its format is {str(kind)[:60]!r}, not {FORMAT!r}")
     version = raw.get("version")
     if version != VERSION:
-        raise InvalidInput(f"this export is version {str(version)[:20]} of {FORMAT}; this site reads version "
-                           f"{VERSION}: upgrade it (or export again from a site of the same version)")
+        raise InvalidInput(
+            f"this export is version {str(version)[:20]} of {FORMAT}; this site reads version "
+            f"{VERSION}: upgrade it (or export again from a site of the same version)"
+        )

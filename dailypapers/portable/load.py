@@ -56,8 +56,12 @@ class _Matcher:
     """The file's papers that this site shows, by arXiv id; what it lacks goes to the report once."""
 
     def __init__(self, session: Session, export: MemberExport, report: ImportReport):
-        signals = [*export.library, *export.upvotes, *export.dismissals,
-                   *(item for c in export.collections for item in c.items)]
+        signals = [
+            *export.library,
+            *export.upvotes,
+            *export.dismissals,
+            *(item for c in export.collections for item in c.items),
+        ]
         self.papers: dict[str, Paper] = shelves.visible_papers_by_arxiv_id(session, {s.arxiv_id for s in signals})
         self.report, self.missing = report, set[str]()
 
@@ -103,8 +107,10 @@ def _clean(name: str) -> str:
 
 
 def _refuse_repeated_names(export: MemberExport) -> None:
-    for what, names in (("collection", [c.name for c in export.collections]),
-                        ("saved search", [s.name for s in export.saved_searches])):
+    for what, names in (
+        ("collection", [c.name for c in export.collections]),
+        ("saved search", [s.name for s in export.saved_searches]),
+    ):
         seen: set[str] = set()
         for name in map(_clean, names):
             if name in seen:
@@ -118,8 +124,10 @@ def _fill(session: Session, shelf: Shelf, model: type, rows: list[tuple[int, dat
     new = [row for row in rows if row[0] not in held]
     limit, size = get_settings().library_max_papers, shelves.shelf_size(session, shelf)
     if size + len(new) > limit:
-        raise InvalidInput(f"{what} holds {size:,} papers and the file adds {len(new):,}; it may hold at most "
-                           f"{limit:,}: nothing was imported")
+        raise InvalidInput(
+            f"{what} holds {size:,} papers and the file adds {len(new):,}; it may hold at most "
+            f"{limit:,}: nothing was imported"
+        )
     store.add_marked(session, model, shelf.owner_id, new)
     return len(new)
 
@@ -136,8 +144,9 @@ def _collection(session: Session, user: User, entry: CollectionEntry, match: _Ma
     else:
         report.merged.append(name)
     rows = match.rows(entry.items)
-    report.collected += _fill(session, collection_shelf(collection.id), CollectionItem, rows,
-                              f"the collection “{name}”")
+    report.collected += _fill(
+        session, collection_shelf(collection.id), CollectionItem, rows, f"the collection “{name}”"
+    )
 
 
 def _saved_search(session: Session, user: User, entry: SavedSearchEntry, report: ImportReport) -> None:
@@ -145,8 +154,15 @@ def _saved_search(session: Session, user: User, entry: SavedSearchEntry, report:
     if shelves.saved_search_id_named(session, user.id, name) is not None:
         report.kept_searches.append(name)
         return
-    query = SearchQuery(text=entry.query, mode=entry.mode, category=entry.category, author=entry.author,
-                        date_from=entry.date_from, date_to=entry.date_to, has_code=entry.has_code)
+    query = SearchQuery(
+        text=entry.query,
+        mode=entry.mode,
+        category=entry.category,
+        author=entry.author,
+        date_from=entry.date_from,
+        date_to=entry.date_to,
+        has_code=entry.has_code,
+    )
     saved = create_saved_search(session, user, name, query, entry.email)
     saved.created_at = entry.created_at
     report.saved_searches.append(name)

@@ -17,13 +17,30 @@ API_SORTS = ("publishedAt", "trending")
 TRENDING_WINDOW_DAYS = 30  # older entries have decayed to nothing; the bound keeps the sort small
 TRENDING = Trending(GRAVITY, OFFSET_HOURS)
 
-__all__ = ["API_SORTS", "PAGE_SORTS", "TRENDING_WINDOW_DAYS", "FeedDates", "FeedRow", "feed_rows",
-           "latest_feed_dates", "neighbour_dates", "submitted_rows"]
+__all__ = [
+    "API_SORTS",
+    "PAGE_SORTS",
+    "TRENDING_WINDOW_DAYS",
+    "FeedDates",
+    "FeedRow",
+    "feed_rows",
+    "latest_feed_dates",
+    "neighbour_dates",
+    "submitted_rows",
+]
 
 
-def feed_rows(session: Session, *, period: Period | None = None, sort: str = "upvotes", limit: int = 50,
-              offset: int = 0, submitter: str | None = None, category: str | None = None,
-              now: datetime | None = None) -> list[FeedRow]:
+def feed_rows(
+    session: Session,
+    *,
+    period: Period | None = None,
+    sort: str = "upvotes",
+    limit: int = 50,
+    offset: int = 0,
+    submitter: str | None = None,
+    category: str | None = None,
+    now: datetime | None = None,
+) -> list[FeedRow]:
     """Entries of the daily feed in `period` (all days when None), sorted by `sort`.
 
     `category` keeps papers listed in it (cs.CL), or in any of an archive's categories (cs).
@@ -34,8 +51,18 @@ def feed_rows(session: Session, *, period: Period | None = None, sort: str = "up
     first, last = (period.start, period.end) if period is not None else (None, None)
     if sort == "trending" and period is None:
         first = (now - timedelta(days=TRENDING_WINDOW_DAYS)).date()
-    return feed.feed_rows(session, now=now, trending=TRENDING, sort=sort, limit=limit, offset=offset, first=first,
-                          last=last, submitter=submitter, category=category)
+    return feed.feed_rows(
+        session,
+        now=now,
+        trending=TRENDING,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        first=first,
+        last=last,
+        submitter=submitter,
+        category=category,
+    )
 
 
 def latest_feed_dates(session: Session, day: date) -> FeedDates:

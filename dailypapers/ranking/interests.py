@@ -74,8 +74,15 @@ class Personaliser(Generic[P]):
     with composing and sending on the main thread.
     """
 
-    def __init__(self, session: Session, pool: Mapping[int, P], date_from: date, date_to: date,
-                 mode: str = "hybrid", limit: int = 10):
+    def __init__(
+        self,
+        session: Session,
+        pool: Mapping[int, P],
+        date_from: date,
+        date_to: date,
+        mode: str = "hybrid",
+        limit: int = 10,
+    ):
         self.session = session
         self.pool = pool
         self.date_from, self.date_to = date_from, date_to
@@ -91,8 +98,9 @@ class Personaliser(Generic[P]):
         self.failed: dict[str, str] = {}  # interest -> why the search engine refused it
 
     def _search(self, session: Session, interest: str) -> list[Hit]:
-        query = SearchQuery(text=interest, mode=self.mode, limit=SEARCH_DEPTH, date_from=self.date_from,
-                            date_to=self.date_to)
+        query = SearchQuery(
+            text=interest, mode=self.mode, limit=SEARCH_DEPTH, date_from=self.date_from, date_to=self.date_to
+        )
         try:
             hits = search(session, query)
         except (DailyPapersError, DatabaseError) as exc:
@@ -170,5 +178,7 @@ class Personaliser(Generic[P]):
         """No interests, only categories: the pool's most upvoted papers in them."""
         matching = [p for p in self.pool.values() if in_categories(p.categories, wanted)]
         matching.sort(key=lambda p: (-p.upvotes, p.paper_id))
-        return [replace(p, why="New in " + ", ".join(in_categories(p.categories, wanted)) + ", which you follow")
-                for p in matching[:limit]]
+        return [
+            replace(p, why="New in " + ", ".join(in_categories(p.categories, wanted)) + ", which you follow")
+            for p in matching[:limit]
+        ]

@@ -106,8 +106,7 @@ class UserModel:
         return self.positive_ids[np.argmax(matrix @ self.positives.T, axis=1)]
 
 
-def fit_user_model(vectors: VectorIndex, positives: list[int], negatives: list[int],
-                   seed: int = 0) -> UserModel | None:
+def fit_user_model(vectors: VectorIndex, positives: list[int], negatives: list[int], seed: int = 0) -> UserModel | None:
     """Train on the papers' vectors; None when no positive has a vector.
 
     The scorer adds two directions, each scaled to unit spread over the sampled corpus: the classifier's
@@ -198,16 +197,22 @@ def _window_ids(session: Session, days: int | None, now: datetime) -> np.ndarray
     return arrived_since(session, None if days is None else now - timedelta(days=days))
 
 
-def recommend(session: Session, user: User, window: str | int | None = DEFAULT_WINDOW, limit: int = 50,
-              now: datetime | None = None) -> list[Pick]:
+def recommend(
+    session: Session,
+    user: User,
+    window: str | int | None = DEFAULT_WINDOW,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> list[Pick]:
     """The papers that arrived on this site in the window that the user's model ranks highest, best first, without
     the papers the user already upvoted, saved, collected or dismissed."""
     days = window_days(window)
     return rank_candidates(session, user, lambda: _window_ids(session, days, now or datetime.now(UTC)), limit)
 
 
-def rank_candidates(session: Session, user: User, candidates: Callable[[], np.ndarray] | np.ndarray,
-                    limit: int = 50) -> list[Pick]:
+def rank_candidates(
+    session: Session, user: User, candidates: Callable[[], np.ndarray] | np.ndarray, limit: int = 50
+) -> list[Pick]:
     """The user's best papers among `candidates` (paper ids, or a function that reads them only if the user
     has a model), best first, without the papers the user already acted on; [] without signals or vectors."""
     vectors = paper_vectors()

@@ -27,12 +27,21 @@ from dailypapers.search.neighbours import nearest_papers, related_papers
 from dailypapers.search.query import Hit, SearchQuery, SearchResult
 from dailypapers.store.db import OperationalError, Session
 
-__all__ = ["Hit", "SearchQuery", "SearchResult", "related", "related_ids", "search", "search_detailed",
-           "total_without_filters"]
+__all__ = [
+    "Hit",
+    "SearchQuery",
+    "SearchResult",
+    "related",
+    "related_ids",
+    "search",
+    "search_detailed",
+    "total_without_filters",
+]
 
 # Per mode asked for (keyword, semantic, hybrid), whoever asks: pages, the API, feeds, agents, digests.
-SEARCH_SECONDS = Histogram("dailypapers_search_duration_seconds", "Time to answer one search, by the mode asked for",
-                           ["mode"])
+SEARCH_SECONDS = Histogram(
+    "dailypapers_search_duration_seconds", "Time to answer one search, by the mode asked for", ["mode"]
+)
 
 
 def search(session: Session, query: SearchQuery) -> list[Hit]:

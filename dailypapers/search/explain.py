@@ -25,8 +25,9 @@ def _pattern(query: str) -> re.Pattern[str] | None:
         stems.add(token if len(token) <= 4 else token[: max(4, len(token) - 3)])
     if not stems:
         return None
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, stems), key=len, reverse=True)) + r")\w*",
-                      re.IGNORECASE)
+    return re.compile(
+        r"\b(?:" + "|".join(sorted(map(re.escape, stems), key=len, reverse=True)) + r")\w*", re.IGNORECASE
+    )
 
 
 def highlight(query: str, title: str, abstract: str) -> str | None:
@@ -43,7 +44,7 @@ def highlight(query: str, title: str, abstract: str) -> str | None:
     # the window holding the most matches
     best = max(hits, key=lambda start: sum(1 for h in hits if start <= h < start + WINDOW))
     start = max(0, min(best - 3, len(words) - WINDOW))
-    shown = " ".join(words[start:start + WINDOW])
+    shown = " ".join(words[start : start + WINDOW])
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + WINDOW < len(words) else ""
     return prefix + _mark(shown, pattern) + suffix
@@ -52,7 +53,7 @@ def highlight(query: str, title: str, abstract: str) -> str | None:
 def _mark(text: str, pattern: re.Pattern[str]) -> str:
     out, last = [], 0
     for match in pattern.finditer(text):
-        out.append(html.escape(text[last:match.start()]))
+        out.append(html.escape(text[last : match.start()]))
         out.append(f"<mark>{html.escape(match.group(0))}</mark>")
         last = match.end()
     out.append(html.escape(text[last:]))

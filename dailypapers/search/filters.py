@@ -9,6 +9,10 @@ from dailypapers.search.query import SearchQuery
 
 def build_filters(query: SearchQuery) -> Filters:
     """Filters of a validated SearchQuery."""
-    return Filters(authors=(query.author.strip(),) if query.author else (),
-                   category=query.category.strip() if query.category else None,
-                   date_from=query.date_from, date_to=query.date_to, has_code=bool(query.has_code))
+    return Filters(
+        authors=(query.author.strip(),) if query.author else (),
+        category=query.category.strip() if query.category else None,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        has_code=bool(query.has_code),
+    )

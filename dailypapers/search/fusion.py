@@ -44,16 +44,19 @@ def fusion_for(model: str) -> Fusion:
     measured = FUSION_BY_MODEL.get(model, DEFAULT_FUSION)
     method, k = settings.search_fusion_method, settings.search_fusion_k
     weight = settings.search_fusion_semantic_weight
-    return Fusion(method if method is not None else measured.method,
-                  weight if weight is not None else measured.semantic_weight,
-                  k if k is not None else measured.k)
+    return Fusion(
+        method if method is not None else measured.method,
+        weight if weight is not None else measured.semantic_weight,
+        k if k is not None else measured.k,
+    )
 
 
 Ranked = list[tuple[int, float]]
 
 
-def fuse(keyword: Ranked, semantic: Ranked, fusion: Fusion,
-         unembedded: set[int] | frozenset[int] = frozenset()) -> Ranked:
+def fuse(
+    keyword: Ranked, semantic: Ranked, fusion: Fusion, unembedded: set[int] | frozenset[int] = frozenset()
+) -> Ranked:
     """(paper id, fused score), best first. Each input is (paper id, retriever score), best first.
 
     Papers in `unembedded` have no vector yet (added since the last index run): the semantic retriever cannot

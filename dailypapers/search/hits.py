@@ -8,8 +8,13 @@ from dailypapers.store.db import Session
 from dailypapers.store.reads import visible_papers
 
 
-def load_hits(session: Session, scored: list[tuple[int, float]], ranks: dict[str, dict[int, int]],
-              snippets: dict[int, str | None] | None = None, highlight_query: str | None = None) -> list[Hit]:
+def load_hits(
+    session: Session,
+    scored: list[tuple[int, float]],
+    ranks: dict[str, dict[int, int]],
+    snippets: dict[int, str | None] | None = None,
+    highlight_query: str | None = None,
+) -> list[Hit]:
     """Hits for (paper id, score) pairs in that order, skipping papers that are gone or hidden.
 
     With `highlight_query`, a hit without an engine's snippet shows that query's words in its abstract

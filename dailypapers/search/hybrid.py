@@ -17,8 +17,7 @@ from dailypapers.search.semantic import coverage_notes, semantic_candidates, sem
 from dailypapers.store.db import Session, engine_of
 from dailypapers.store.reads import newest_paper_id
 
-NO_VECTORS = ("the semantic index is not built yet, so these are keyword matches only "
-              "(run `dailypapers index`)")
+NO_VECTORS = "the semantic index is not built yet, so these are keyword matches only (run `dailypapers index`)"
 
 
 def run(session: Session, query: SearchQuery) -> SearchResult:
@@ -39,10 +38,15 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
     close = [(pid, score) for pid, score in semantic if score >= similarity_floor(index.model)]
     more_close = len(close) == depth
     if query.mode == "semantic" or words is None:
-        page = close[query.offset:query.offset + query.limit]
+        page = close[query.offset : query.offset + query.limit]
         ranks = {"semantic": {pid: i + 1 for i, (pid, _) in enumerate(close)}}
-        return SearchResult(load_hits(session, page, ranks, highlight_query=query.text),
-                            "semantic" if query.mode == "semantic" else "hybrid", notes, len(close), more_close)
+        return SearchResult(
+            load_hits(session, page, ranks, highlight_query=query.text),
+            "semantic" if query.mode == "semantic" else "hybrid",
+            notes,
+            len(close),
+            more_close,
+        )
 
     share = get_settings().search_keyword_max_share
     if share < 1.0:  # opt-in speed for very large collections; costs relevance (benchmarks/RESULTS.md)
@@ -50,13 +54,21 @@ def run(session: Session, query: SearchQuery) -> SearchResult:
     kw_hits = keywords.search(words, filters, depth) if words else []
     kw = [(h.paper_id, h.score) for h in kw_hits]
     unembedded = {pid for pid, _ in kw if not index.contains(pid)}
-    fused = fuse_matches(kw, semantic, query.fusion or fusion_for(index.model), similarity_floor(index.model),
-                         unembedded)
-    page = fused[query.offset:query.offset + query.limit]
-    ranks = {"keyword": {pid: i + 1 for i, (pid, _) in enumerate(kw)},
-             "semantic": {pid: i + 1 for i, (pid, _) in enumerate(close)}}
-    return SearchResult(load_hits(session, page, ranks, highlight_query=query.text), "hybrid", notes,
-                        len(fused), len(kw) == depth or more_close)
+    fused = fuse_matches(
+        kw, semantic, query.fusion or fusion_for(index.model), similarity_floor(index.model), unembedded
+    )
+    page = fused[query.offset : query.offset + query.limit]
+    ranks = {
+        "keyword": {pid: i + 1 for i, (pid, _) in enumerate(kw)},
+        "semantic": {pid: i + 1 for i, (pid, _) in enumerate(close)},
+    }
+    return SearchResult(
+        load_hits(session, page, ranks, highlight_query=query.text),
+        "hybrid",
+        notes,
+        len(fused),
+        len(kw) == depth or more_close,
+    )
 
 
 def _words(query: SearchQuery) -> KeywordQuery | None:
@@ -70,8 +82,9 @@ def _words(query: SearchQuery) -> KeywordQuery | None:
         return None
 
 
-def _without_vectors(session: Session, keywords: KeywordIndex, query: SearchQuery, words: KeywordQuery | None,
-                     filters: Filters) -> SearchResult:
+def _without_vectors(
+    session: Session, keywords: KeywordIndex, query: SearchQuery, words: KeywordQuery | None, filters: Filters
+) -> SearchResult:
     """A semantic or hybrid search before the semantic index is built: keyword matches, and a note saying so."""
     if words is None:
         raise InvalidInput(f"{NO_VECTORS.split(',')[0]}, and the query has no words to look for")
@@ -80,8 +93,9 @@ def _without_vectors(session: Session, keywords: KeywordIndex, query: SearchQuer
     return result
 
 
-def fuse_matches(kw: Ranked, semantic: Ranked, fusion: Fusion, floor: float,
-                 unembedded: set[int] | frozenset[int] = frozenset()) -> Ranked:
+def fuse_matches(
+    kw: Ranked, semantic: Ranked, fusion: Fusion, floor: float, unembedded: set[int] | frozenset[int] = frozenset()
+) -> Ranked:
     """The two lists fused, less the papers that only meaning found and that are below the similarity floor.
 
     Fused over the whole semantic list, as measured (benchmarks/relevance.py calls this too); the floor then
@@ -98,15 +112,20 @@ def _without_common_terms(keywords: KeywordIndex, words: KeywordQuery, max_docs:
     words carry the lexical evidence that meaning-based search lacks. Counting stops at the cap.
     """
     rare = [t for t in single_terms(words) if keywords.count(t, max_docs) <= max_docs]
-    return replace(words, terms=tuple(t for q in rare for t in q.terms),
-                   prefixes=tuple(p for q in rare for p in q.prefixes))
+    return replace(
+        words, terms=tuple(t for q in rare for t in q.terms), prefixes=tuple(p for q in rare for p in q.prefixes)
+    )
 
 
-def _keyword_only(session: Session, keywords: KeywordIndex, query: SearchQuery, words: KeywordQuery,
-                  filters: Filters) -> SearchResult:
+def _keyword_only(
+    session: Session, keywords: KeywordIndex, query: SearchQuery, words: KeywordQuery, filters: Filters
+) -> SearchResult:
     kw_hits = keywords.search(words, filters, query.limit, query.offset, with_snippets=True)
     scored = [(h.paper_id, h.score) for h in kw_hits]
     ranks = {"keyword": {h.paper_id: query.offset + i + 1 for i, h in enumerate(kw_hits)}}
     total = len(keywords.matching(filters, query=words))
-    return SearchResult(load_hits(session, scored, ranks, {h.paper_id: h.snippet for h in kw_hits},
-                                  highlight_query=query.text), "keyword", total=total)
+    return SearchResult(
+        load_hits(session, scored, ranks, {h.paper_id: h.snippet for h in kw_hits}, highlight_query=query.text),
+        "keyword",
+        total=total,
+    )

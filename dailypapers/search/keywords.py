@@ -12,14 +12,16 @@ from dailypapers.errors import InvalidInput
 from dailypapers.index.protocols import KeywordQuery
 
 # Words so common in abstracts that they only slow the OR query down and blur the ranking.
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being below between
 both but by can could did do does doing down during each few for from further had has have having he her here
 hers how i if in into is it its itself just me more most my no nor not now of off on once only or other our out
 over own same she should so some such than that the their them then there these they this those through to too
 under until up very was we were what when where which while who whom why will with would you your via using use
 used based new towards toward paper study approach method methods
-""".split())
+""".split()
+)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _PART = re.compile(r'"([^"]*)"|(\S+)')

@@ -23,8 +23,9 @@ def related_papers(session: Session, paper_id: int, limit: int = 5, model: str |
     return load_hits(session, scored, {retriever: {pid: i + 1 for i, (pid, _) in enumerate(scored)}})
 
 
-def nearest_papers(session: Session, paper_id: int, limit: int = 5,
-                   model: str | None = None) -> tuple[str, list[tuple[int, float]]]:
+def nearest_papers(
+    session: Session, paper_id: int, limit: int = 5, model: str | None = None
+) -> tuple[str, list[tuple[int, float]]]:
     """The retriever that found them ("semantic", or "keyword" before vectors exist) and the (paper id, score)
     of the visible papers nearest this one."""
     if limit <= 0:
@@ -44,12 +45,18 @@ def nearest_papers(session: Session, paper_id: int, limit: int = 5,
         # index would mean bringing it up to date with the store first, at twice the cost of the page's query.
         return np.array([pid for pid in visible_papers(session.connection(), ids) if pid != paper_id], dtype=np.int64)
 
-    return "semantic", index.search(vector, limit, keep=visible, filters=not_itself,
-                                    allowed=lambda: keyword_index(engine_of(session)).matching(not_itself))
+    return "semantic", index.search(
+        vector,
+        limit,
+        keep=visible,
+        filters=not_itself,
+        allowed=lambda: keyword_index(engine_of(session)).matching(not_itself),
+    )
 
 
-def _by_title_words(session: Session, keywords: KeywordIndex, paper_id: int, not_itself: Filters,
-                    limit: int) -> list[tuple[int, float]]:
+def _by_title_words(
+    session: Session, keywords: KeywordIndex, paper_id: int, not_itself: Filters, limit: int
+) -> list[tuple[int, float]]:
     """Before vectors exist: papers sharing the title's longer words, by keyword score."""
     title = paper_title(session.connection(), paper_id)
     if title is None:

@@ -58,9 +58,13 @@ class SearchQuery:
 
     def describe_filters(self) -> str:
         """The filters in words, e.g. "in cs.CL since 2026-01-01 with code"; "" without filters."""
-        parts = [f"in {self.category}" if self.category else "", f"by {self.author}" if self.author else "",
-                 f"since {self.date_from.isoformat()}" if self.date_from else "",
-                 f"until {self.date_to.isoformat()}" if self.date_to else "", "with code" if self.has_code else ""]
+        parts = [
+            f"in {self.category}" if self.category else "",
+            f"by {self.author}" if self.author else "",
+            f"since {self.date_from.isoformat()}" if self.date_from else "",
+            f"until {self.date_to.isoformat()}" if self.date_to else "",
+            "with code" if self.has_code else "",
+        ]
         return " ".join(part for part in parts if part)
 
     def without_filters(self) -> SearchQuery:

@@ -37,15 +37,22 @@ def embed_query(text_: str, model: str | None = None) -> np.ndarray:
     return np.asarray(vectors[0], dtype=np.float32)
 
 
-def nearest(index: VectorIndex, vector: np.ndarray, k: int, keywords: KeywordIndex,
-            filters: Filters) -> list[tuple[int, float]]:
+def nearest(
+    index: VectorIndex, vector: np.ndarray, k: int, keywords: KeywordIndex, filters: Filters
+) -> list[tuple[int, float]]:
     """The k nearest visible papers passing the filters (an index inside the database applies them itself)."""
-    return index.search(vector, k, keep=lambda ids: keywords.matching(filters, ids),
-                        allowed=lambda: keywords.matching(filters), filters=filters)
+    return index.search(
+        vector,
+        k,
+        keep=lambda ids: keywords.matching(filters, ids),
+        allowed=lambda: keywords.matching(filters),
+        filters=filters,
+    )
 
 
-def semantic_candidates(index: VectorIndex, query: SearchQuery, keywords: KeywordIndex, filters: Filters,
-                        depth: int) -> list[tuple[int, float]]:
+def semantic_candidates(
+    index: VectorIndex, query: SearchQuery, keywords: KeywordIndex, filters: Filters, depth: int
+) -> list[tuple[int, float]]:
     return nearest(index, embed_query(query.text, query.model), depth, keywords, filters)
 
 

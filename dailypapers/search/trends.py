@@ -54,12 +54,17 @@ class Trends:
     def lines(self) -> list[tuple[str, list[float | None]]]:
         """What a chart draws: (query, shares) per series; None for a month without papers (a gap: no share
         of nothing is 0 %)."""
-        return [(s.query, [share if total else None for share, total in zip(s.shares, self.totals, strict=True)])
-                for s in self.series]
+        return [
+            (s.query, [share if total else None for share, total in zip(s.shares, self.totals, strict=True)])
+            for s in self.series
+        ]
 
     def as_json(self) -> dict[str, object]:
-        return {"months": self.months, "series": [{"query": s.query, "counts": s.counts, "shares": s.shares}
-                                                  for s in self.series], "totals": self.totals}
+        return {
+            "months": self.months,
+            "series": [{"query": s.query, "counts": s.counts, "shares": s.shares} for s in self.series],
+            "totals": self.totals,
+        }
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,10 @@ class TrendQuery:
         for text, query in zip(self.texts, self.queries, strict=True):
             for prefix in query.prefixes:
                 if keywords.expansions(prefix, MAX_EXPANSIONS) > MAX_EXPANSIONS:
-                    raise InvalidInput(f"“{prefix}*” (in “{text}”) stands for more than {MAX_EXPANSIONS} words of "
-                                       "the index; write more of the word")
+                    raise InvalidInput(
+                        f"“{prefix}*” (in “{text}”) stands for more than {MAX_EXPANSIONS} words of "
+                        "the index; write more of the word"
+                    )
 
 
 def _parse_query(text: str) -> KeywordQuery:
@@ -165,8 +172,9 @@ def topic_trends(session: Session, ask: TrendQuery) -> Trends:
     ids, month_of = published_months(session.connection(), _month_start(start), _month_start(end + 1))
     count = end - start + 1
     totals = np.bincount(month_of - start, minlength=count)
-    filters = Filters(date_from=_month_start(start).date(),
-                      date_to=(_month_start(end + 1) - timedelta(days=1)).date())  # inclusive
+    filters = Filters(
+        date_from=_month_start(start).date(), date_to=(_month_start(end + 1) - timedelta(days=1)).date()
+    )  # inclusive
     series = []
     for text, query in zip(ask.texts, ask.queries, strict=True):
         found = _matching(keywords, query, filters) if len(ids) else np.array([], dtype=np.int64)

@@ -142,13 +142,12 @@ class ArxivAPI(PagedSource[AtomPage]):
         ids = list(ids)
         size = batch_size or self.batch_size
         for start in range(0, len(ids), size):
-            batch = ids[start:start + size]
+            batch = ids[start : start + size]
             # max_results must cover the batch: the API's default page is 10 entries.
             params: dict[str, str | int] = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
             yield IdBatch(batch, self.fetch(params))
 
-    def list_category(self, categories: Iterable[str], since: date,
-                      page_size: int | None = None) -> Iterator[AtomPage]:
+    def list_category(self, categories: Iterable[str], since: date, page_size: int | None = None) -> Iterator[AtomPage]:
         """New submissions of the categories from `since` (UTC day, inclusive) on, newest first.
 
         We sort by submittedDate descending and stop at the first entry older than `since`, rather than
@@ -161,8 +160,13 @@ class ArxivAPI(PagedSource[AtomPage]):
         cutoff = datetime.combine(since, datetime.min.time(), UTC)
         start, empty_tries = 0, 0
         while True:
-            params: dict[str, str | int] = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending",
-                      "start": start, "max_results": size}
+            params: dict[str, str | int] = {
+                "search_query": query,
+                "sortBy": "submittedDate",
+                "sortOrder": "descending",
+                "start": start,
+                "max_results": size,
+            }
             page = self.fetch(params)
             total = page.total_results or 0
             if page.entries == 0:
@@ -172,7 +176,8 @@ class ArxivAPI(PagedSource[AtomPage]):
                 if empty_tries >= EMPTY_PAGE_TRIES:
                     raise SourceError(
                         f"the arXiv API keeps returning an empty page at {start} of {total} results; "
-                        "try again later, or use `dailypapers harvest` for large backfills")
+                        "try again later, or use `dailypapers harvest` for large backfills"
+                    )
                 continue
             empty_tries = 0
             older = [r for r in page.records if r.published_at and r.published_at < cutoff]

@@ -104,7 +104,7 @@ class PoliteClient:
     def _backoff(self, attempt: int) -> float:
         # Starts at the polite delay (at least 0.1 s) and doubles; jitter keeps clients from retrying in step.
         base = max(self.delay, 0.1)
-        return min(MAX_BACKOFF, base * 2.0 ** attempt) * random.uniform(0.75, 1.25)
+        return min(MAX_BACKOFF, base * 2.0**attempt) * random.uniform(0.75, 1.25)
 
     def get(self, url: str, params: Mapping[str, str | int] | None = None) -> bytes:
         """The body of a 2xx answer. Raises SourceError when it gives up, UpstreamHTTPError on a 4xx."""
@@ -127,7 +127,9 @@ class PoliteClient:
                 if not _retryable_status(status):
                     raise UpstreamHTTPError(
                         f"{host} answered HTTP {status} {response.reason_phrase} for {response.url}",
-                        status, response.content)
+                        status,
+                        response.content,
+                    )
                 problem = f"HTTP {status} {response.reason_phrase}"
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
                 if wait is not None and wait > MAX_RETRY_AFTER:
@@ -137,8 +139,14 @@ class PoliteClient:
             if wait is None:
                 wait = self._backoff(attempt)
             # The CLI shows this line on stderr: a long wait says what it is waiting for.
-            log.info("arXiv at %s: %s; retrying in %.1f s, attempt %d of %d", host, problem, wait, attempt + 2,
-                     self.retries + 1)
+            log.info(
+                "arXiv at %s: %s; retrying in %.1f s, attempt %d of %d",
+                host,
+                problem,
+                wait,
+                attempt + 2,
+                self.retries + 1,
+            )
             time.sleep(wait)
         attempts = self.retries + 1
         raise SourceError(f"{host}: {problem} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})")
@@ -151,8 +159,9 @@ class PagedSource(Generic[Page]):
     """One parsed page per polite GET of `url`. Some servers send their own error document with a 4xx:
     when the body parses to an error that `explains` accepts, that error is raised instead, for it says why."""
 
-    def __init__(self, url: str, http: PoliteClient, parse: Callable[[bytes], Page],
-                 explains: Callable[[SourceError], bool]):
+    def __init__(
+        self, url: str, http: PoliteClient, parse: Callable[[bytes], Page], explains: Callable[[SourceError], bool]
+    ):
         self.url = url
         self.http = http
         self._parse = parse

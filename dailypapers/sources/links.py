@@ -27,7 +27,11 @@ def suggested_links(comments: str | None, abstract: str | None) -> tuple[str | N
             host = (urlsplit(url).hostname or "").lower()
             if code is None and host in FORGE_HOSTS and forge_url(url):
                 code = forge_url(url)
-            elif project is None and host not in FORGE_HOSTS and http_url(url) and (
-                    host.endswith(".github.io") or _PROJECT_CUE.search(text[max(0, start - 40):start])):
+            elif (
+                project is None
+                and host not in FORGE_HOSTS
+                and http_url(url)
+                and (host.endswith(".github.io") or _PROJECT_CUE.search(text[max(0, start - 40) : start]))
+            ):
                 project = http_url(url)
     return code, project

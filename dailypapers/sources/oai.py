@@ -198,8 +198,14 @@ class OAIClient(PagedSource[OAIPage]):
         # Some OAI servers send their <error> with a 4xx status: prefer the OAI explanation.
         super().__init__(url, http, parse_list_records, lambda error: isinstance(error, OAIError))
 
-    def list_records(self, metadata_prefix: str, set_spec: str | None = None, from_date: date | None = None,
-                     until: date | None = None, resume_token: str | None = None) -> Iterator[OAIPage]:
+    def list_records(
+        self,
+        metadata_prefix: str,
+        set_spec: str | None = None,
+        from_date: date | None = None,
+        until: date | None = None,
+        resume_token: str | None = None,
+    ) -> Iterator[OAIPage]:
         """Pages of ListRecords; starts from `resume_token` when given (the other arguments are then
         carried by the token, as OAI-PMH requires)."""
         token = resume_token

@@ -145,8 +145,9 @@ def _group(name: str) -> tuple[str, ...]:
 FIELDS = tuple(f.name for f in fields(PaperRecord))  # in the dataclass's order
 DATES, LINES, LINKS = _group("date"), _group("line"), _group("link")
 # The bounded fields and their columns' widths: a longer value would fail the whole batch on PostgreSQL.
-MAX_CHARS: dict[str, int] = {f.name: f.metadata["max_chars"] for f in fields(PaperRecord)
-                             if f.metadata.get("max_chars")}
+MAX_CHARS: dict[str, int] = {
+    f.name: f.metadata["max_chars"] for f in fields(PaperRecord) if f.metadata.get("max_chars")
+}
 # Everything arXiv says about a paper: the links are our users'.
 _HASHED_FIELDS = tuple(name for name in FIELDS if name not in LINKS)
 # json.dumps with options builds an encoder per call; one built once writes the same text.

@@ -39,8 +39,12 @@ def parse_date(value: Any, field: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-_MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1
+    )
+}
 
 
 def _arxiv_date(value: str) -> datetime | None:
@@ -52,8 +56,9 @@ def _arxiv_date(value: str) -> datetime | None:
     clock = parts[4].split(":")
     if len(clock) != 3 or not (parts[1] + parts[3] + "".join(clock)).isdigit():
         return None
-    return datetime(int(parts[3]), _MONTHS[parts[2]], int(parts[1]), int(clock[0]), int(clock[1]), int(clock[2]),
-                    tzinfo=UTC)
+    return datetime(
+        int(parts[3]), _MONTHS[parts[2]], int(parts[1]), int(clock[0]), int(clock[1]), int(clock[2]), tzinfo=UTC
+    )
 
 
 def _version_number(text: Any) -> int:
@@ -118,8 +123,7 @@ def _snapshot_versions(obj: dict[str, Any]) -> list[tuple[int, Any]]:
     versions = obj.get("versions") or []
     if not isinstance(versions, list) or not versions or not all(isinstance(v, dict) for v in versions):
         raise InvalidInput("no versions")
-    return sorted(((_version_number(v.get("version")), v.get("created")) for v in versions),
-                  key=lambda pair: pair[0])
+    return sorted(((_version_number(v.get("version")), v.get("created")) for v in versions), key=lambda pair: pair[0])
 
 
 def _snapshot_authors(obj: dict[str, Any]) -> list[str]:

@@ -51,16 +51,22 @@ def set_comment_hidden(session: Session, comment: Comment, hidden: bool) -> None
 
 
 def _recount(session: Session, paper_id: int) -> None:
-    count = (select(func.count()).select_from(Comment)
-             .where(Comment.paper_id == paper_id, Comment.deleted.is_(False), Comment.hidden.is_(False))
-             .scalar_subquery())
+    count = (
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.paper_id == paper_id, Comment.deleted.is_(False), Comment.hidden.is_(False))
+        .scalar_subquery()
+    )
     session.execute(update(Paper).where(Paper.id == paper_id).values(num_comments=count))
 
 
 # asked on every paper page: built once, the paper bound at each call; administrators see hidden ones
-_COMMENTS = (select(Comment).options(joinedload(Comment.user))
-             .where(Comment.paper_id == bindparam("paper_id"), Comment.deleted.is_(False))
-             .order_by(Comment.created_at, Comment.id))
+_COMMENTS = (
+    select(Comment)
+    .options(joinedload(Comment.user))
+    .where(Comment.paper_id == bindparam("paper_id"), Comment.deleted.is_(False))
+    .order_by(Comment.created_at, Comment.id)
+)
 _SHOWN_COMMENTS = _COMMENTS.where(Comment.hidden.is_(False))
 
 
@@ -71,6 +77,12 @@ def visible_comments(session: Session, paper_id: int, *, include_hidden: bool = 
 
 def recent_comments(session: Session, limit: int) -> list[Comment]:
     """The latest comments not deleted, hidden ones first (the moderation queue)."""
-    return list(session.scalars(
-        select(Comment).options(joinedload(Comment.user)).where(Comment.deleted.is_(False))
-        .order_by(Comment.hidden.desc(), Comment.created_at.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Comment)
+            .options(joinedload(Comment.user))
+            .where(Comment.deleted.is_(False))
+            .order_by(Comment.hidden.desc(), Comment.created_at.desc())
+            .limit(limit)
+        )
+    )

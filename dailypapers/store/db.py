@@ -171,15 +171,18 @@ def schema_problem(engine: Engine) -> str | None:
     """None when every migration of this version is applied; else what is wrong, in words (no names, no paths).
     Raises OperationalError when the database cannot be reached."""
     with engine.connect() as conn:
-        applied = (set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
-                   if inspect(conn).has_table("alembic_version") else set())
+        applied = (
+            set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+            if inspect(conn).has_table("alembic_version")
+            else set()
+        )
     if applied == migration_heads():
         return None
     return "is not set up yet" if not applied else "was made by another version of dailypapers"
 
 
 def backend_of(url: str) -> str:
-    """"sqlite" or "postgresql": the database a URL names, whatever its driver."""
+    """ "sqlite" or "postgresql": the database a URL names, whatever its driver."""
     return make_url(url).get_backend_name()
 
 
@@ -203,8 +206,10 @@ def probe_engine(url: str, seconds: float) -> Engine:
             arguments = {"check_same_thread": False, "timeout": seconds}
         else:
             millis = max(1, round(seconds * 1000))
-            arguments = {"connect_timeout": max(2, math.ceil(seconds)),  # whole seconds, at least 2 (libpq's rule)
-                         "options": f"-c statement_timeout={millis} -c lock_timeout={millis}"}
+            arguments = {
+                "connect_timeout": max(2, math.ceil(seconds)),  # whole seconds, at least 2 (libpq's rule)
+                "options": f"-c statement_timeout={millis} -c lock_timeout={millis}",
+            }
         engine = _probe_engines[(url, seconds)] = create_engine(url, poolclass=NullPool, connect_args=arguments)
     return engine
 
@@ -231,8 +236,13 @@ def migration_heads() -> frozenset[str]:
     revisions: set[str] = set()
     revised: set[str] = set()
     for file in (_MIGRATIONS / "versions").glob("*.py"):
-        names = {target.id: node.value for node in ast.parse(file.read_text(encoding="utf-8")).body
-                 if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)}
+        names = {
+            target.id: node.value
+            for node in ast.parse(file.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
         revisions.add(ast.literal_eval(names["revision"]))
         down = ast.literal_eval(names["down_revision"])
         revised.update(down if isinstance(down, tuple) else [down] if down else [])

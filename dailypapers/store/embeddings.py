@@ -20,8 +20,10 @@ from dailypapers.store.pgvector import EMBEDDINGS_PG
 
 EMBEDDINGS = Embedding.__table__
 
-_WITHOUT_VECTOR = ("FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = :model "
-                   "WHERE (e.paper_id IS NULL OR e.content_hash != p.content_hash)")
+_WITHOUT_VECTOR = (
+    "FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = :model "
+    "WHERE (e.paper_id IS NULL OR e.content_hash != p.content_hash)"
+)
 _TO_EMBED = f"SELECT p.id, p.title, p.abstract, p.content_hash {_WITHOUT_VECTOR}"
 _PENDING = f"{_TO_EMBED} AND p.id > :after ORDER BY p.id LIMIT :limit"
 _PENDING_IDS = f"SELECT p.id {_WITHOUT_VECTOR} ORDER BY p.id LIMIT :limit"
@@ -82,9 +84,16 @@ def pending_among(engine: Engine, model: str, paper_ids: list[int]) -> Sequence[
 def save_vectors(engine: Engine, model: str, keys: list[tuple[int, str]], vectors: np.ndarray) -> None:
     """Insert or replace the vectors of these (paper id, content hash) pairs in one transaction."""
     now = utcnow()
-    rows = [{"paper_id": pid, "model": model, "content_hash": digest, "created_at": now,
-             "vector": np.ascontiguousarray(vec, dtype="<f4").tobytes()}
-            for (pid, digest), vec in zip(keys, vectors, strict=True)]
+    rows = [
+        {
+            "paper_id": pid,
+            "model": model,
+            "content_hash": digest,
+            "created_at": now,
+            "vector": np.ascontiguousarray(vec, dtype="<f4").tobytes(),
+        }
+        for (pid, digest), vec in zip(keys, vectors, strict=True)
+    ]
     if not rows:
         return
     changed = ["content_hash", "vector", "created_at"]
@@ -94,14 +103,16 @@ def save_vectors(engine: Engine, model: str, keys: list[tuple[int, str]], vector
         for row in rows:
             row["embedding"] = row["vector"]
     stmt = postgresql.insert(EMBEDDINGS_PG) if postgres else sqlite.insert(EMBEDDINGS)
-    stmt = stmt.on_conflict_do_update(index_elements=["paper_id", "model"],
-                                      set_={name: stmt.excluded[name] for name in changed})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["paper_id", "model"], set_={name: stmt.excluded[name] for name in changed}
+    )
     with engine.begin() as conn:
         conn.execute(stmt, rows)
 
 
-def vectors_of(bind: Engine | Connection, model: str, paper_ids: list[int], *,
-               current: bool = False) -> dict[int, np.ndarray]:
+def vectors_of(
+    bind: Engine | Connection, model: str, paper_ids: list[int], *, current: bool = False
+) -> dict[int, np.ndarray]:
     """The stored vectors of these papers under this model (papers without one are left out); with `current`,
     only those embedded from the paper's present text."""
     if not paper_ids:
@@ -119,8 +130,9 @@ def vector_of(bind: Engine | Connection, paper_id: int, model: str) -> np.ndarra
 def stored_models(engine: Engine) -> dict[str, int]:
     """{model: dimensions} of every model with vectors stored (float32: four bytes a dimension)."""
     with engine.connect() as conn:
-        rows = conn.execute(select(EMBEDDINGS.c.model, func.max(func.length(EMBEDDINGS.c.vector)))
-                            .group_by(EMBEDDINGS.c.model)).all()
+        rows = conn.execute(
+            select(EMBEDDINGS.c.model, func.max(func.length(EMBEDDINGS.c.vector))).group_by(EMBEDDINGS.c.model)
+        ).all()
     return {model: size // 4 for model, size in rows}
 
 
@@ -132,15 +144,22 @@ class Fingerprint(TypedDict):
 
 def fingerprint(conn: Connection, model: str) -> Fingerprint:
     """What changes whenever this model's vectors do: their count, the newest paper and the latest write."""
-    row = conn.execute(text("SELECT count(*), coalesce(max(paper_id), 0), max(created_at) "
-                            "FROM embeddings WHERE model = :model"), {"model": model}).one()
+    row = conn.execute(
+        text("SELECT count(*), coalesce(max(paper_id), 0), max(created_at) FROM embeddings WHERE model = :model"),
+        {"model": model},
+    ).one()
     return {"count": int(row[0]), "max_paper_id": int(row[1]), "last_embedded": str(row[2] or "")}
 
 
 def vector_page(conn: Connection, model: str, after: int, limit: int) -> tuple[np.ndarray, list[bytes]]:
     """(paper ids, blobs) of this model's vectors after paper `after`, in id order: a page of a streamed read."""
-    rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :model AND paper_id > :after "
-                             "ORDER BY paper_id LIMIT :limit"), {"model": model, "after": after, "limit": limit}).all()
+    rows = conn.execute(
+        text(
+            "SELECT paper_id, vector FROM embeddings WHERE model = :model AND paper_id > :after "
+            "ORDER BY paper_id LIMIT :limit"
+        ),
+        {"model": model, "after": after, "limit": limit},
+    ).all()
     return np.array([r.paper_id for r in rows], dtype=np.int64), [r.vector for r in rows]
 
 
@@ -151,7 +170,8 @@ def all_vectors(engine: Engine, model: str, at_most: int) -> tuple[np.ndarray, n
         count = conn.execute(text("SELECT count(*) FROM embeddings WHERE model = :model"), {"model": model}).scalar()
         if not count or count > at_most:
             return None
-        rows = conn.execute(text("SELECT paper_id, vector FROM embeddings WHERE model = :model ORDER BY paper_id"),
-                            {"model": model}).all()
+        rows = conn.execute(
+            text("SELECT paper_id, vector FROM embeddings WHERE model = :model ORDER BY paper_id"), {"model": model}
+        ).all()
     ids = np.array([r.paper_id for r in rows], dtype=np.int64)
     return ids, _unpack(b"".join(r.vector for r in rows)).reshape(len(rows), -1)

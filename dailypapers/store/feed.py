@@ -68,15 +68,18 @@ def trending_score(now: datetime | ColumnElement[float], weights: Trending) -> C
 
 
 @lru_cache(maxsize=64)
-def _feed_statement(weights: Trending, sort: str, first: bool, last: bool, submitter: bool,
-                    category: str | None) -> Select[*tuple[Any, ...]]:
+def _feed_statement(
+    weights: Trending, sort: str, first: bool, last: bool, submitter: bool, category: str | None
+) -> Select[*tuple[Any, ...]]:
     """The feed query of one shape, built once: building a statement and its cache key cost more than running
     it on a page of papers. `category` is None, "category" (cs.CL) or "archive" (cs); every value is bound."""
     score = trending_score(bindparam("now_epoch", type_=Float), weights).label("trending")
-    stmt = (select(Paper, DailyEntry.date, DailyEntry.submitted_at, SUBMITTER, score)
-            .join(DailyEntry, DailyEntry.paper_id == Paper.id)
-            .outerjoin(SUBMITTER, SUBMITTER.id == DailyEntry.submitted_by_id)
-            .where(Paper.hidden.is_(False)))
+    stmt = (
+        select(Paper, DailyEntry.date, DailyEntry.submitted_at, SUBMITTER, score)
+        .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .outerjoin(SUBMITTER, SUBMITTER.id == DailyEntry.submitted_by_id)
+        .where(Paper.hidden.is_(False))
+    )
     if first:
         stmt = stmt.where(DailyEntry.date >= bindparam("first", type_=Date))
     if last:
@@ -89,12 +92,13 @@ def _feed_statement(weights: Trending, sort: str, first: bool, last: bool, submi
         if category == "archive":
             wanted = wanted | padded.like(bindparam("archive", type_=String), escape="/")
         stmt = stmt.where(wanted)
-    order = {"upvotes": (Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc()),
-             "newest": (Paper.published_at.desc(), Paper.id.desc()),
-             "publishedAt": (DailyEntry.date.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc()),
-             "trending": (score.desc(), Paper.upvotes.desc(), Paper.id.desc())}[sort]
-    return (stmt.order_by(*order).limit(bindparam("limit", type_=Integer))
-            .offset(bindparam("offset", type_=Integer)))
+    order = {
+        "upvotes": (Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc()),
+        "newest": (Paper.published_at.desc(), Paper.id.desc()),
+        "publishedAt": (DailyEntry.date.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc()),
+        "trending": (score.desc(), Paper.upvotes.desc(), Paper.id.desc()),
+    }[sort]
+    return stmt.order_by(*order).limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
 
 
 def _containing(text: str) -> str:
@@ -102,16 +106,30 @@ def _containing(text: str) -> str:
     return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
-def feed_rows(session: Session, *, now: datetime, trending: Trending, sort: str, limit: int, offset: int = 0,
-              first: date | None = None, last: date | None = None, submitter: str | None = None,
-              category: str | None = None) -> list[FeedRow]:
+def feed_rows(
+    session: Session,
+    *,
+    now: datetime,
+    trending: Trending,
+    sort: str,
+    limit: int,
+    offset: int = 0,
+    first: date | None = None,
+    last: date | None = None,
+    submitter: str | None = None,
+    category: str | None = None,
+) -> list[FeedRow]:
     """Visible entries of the daily feed dated `first` to `last` (either open), sorted by one of SORTS.
 
     `category` keeps papers listed in it (cs.CL), or in any of an archive's categories (cs).
     """
     given = {"first": first, "last": last, "submitter": submitter or None}
-    params = {"now_epoch": now.astimezone(UTC).timestamp(), "limit": limit, "offset": offset,
-              **{name: value for name, value in given.items() if value is not None}}
+    params = {
+        "now_epoch": now.astimezone(UTC).timestamp(),
+        "limit": limit,
+        "offset": offset,
+        **{name: value for name, value in given.items() if value is not None},
+    }
     shape = None
     if category:
         shape = "category" if "." in category else "archive"
@@ -142,8 +160,9 @@ _LATEST = select(func.max(DailyEntry.date)).where(DailyEntry.date <= _DAY).scala
 # days with papers around that one.
 _SHOWN = func.coalesce(_LATEST, _DAY)
 _LATEST_DATES = select(_LATEST, _nearest_before(_SHOWN), _nearest_after(_SHOWN))
-_NEIGHBOUR_DATES = select(_nearest_before(bindparam("first", type_=Date)),
-                          _nearest_after(bindparam("last", type_=Date)))
+_NEIGHBOUR_DATES = select(
+    _nearest_before(bindparam("first", type_=Date)), _nearest_after(bindparam("last", type_=Date))
+)
 
 
 def latest_feed_dates(session: Session, day: date) -> FeedDates:
@@ -175,17 +194,28 @@ def arrived_since(session: Session, since: datetime | None) -> np.ndarray:
 
 def feed_entries_between(session: Session, first: date, last: date) -> Sequence[Row[Paper, DailyEntry]]:
     """(Paper, DailyEntry) rows of the visible papers on the daily feed from `first` to `last`."""
-    return session.execute(select(Paper, DailyEntry).join(DailyEntry, DailyEntry.paper_id == Paper.id)
-                           .where(DailyEntry.date >= first, DailyEntry.date <= last, Paper.hidden.is_(False))).all()
+    return session.execute(
+        select(Paper, DailyEntry)
+        .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(DailyEntry.date >= first, DailyEntry.date <= last, Paper.hidden.is_(False))
+    ).all()
 
 
 def published_between(session: Session, starts: datetime, ends: datetime, first: date, last: date) -> list[Paper]:
     """Visible papers first published in [starts, ends) that are on no daily feed, or on one from `first` to
     `last`."""
-    return list(session.scalars(
-        select(Paper).outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .where(Paper.published_at >= starts, Paper.published_at < ends, Paper.hidden.is_(False),
-               or_(DailyEntry.id.is_(None), and_(DailyEntry.date >= first, DailyEntry.date <= last)))))
+    return list(
+        session.scalars(
+            select(Paper)
+            .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+            .where(
+                Paper.published_at >= starts,
+                Paper.published_at < ends,
+                Paper.hidden.is_(False),
+                or_(DailyEntry.id.is_(None), and_(DailyEntry.date >= first, DailyEntry.date <= last)),
+            )
+        )
+    )
 
 
 def count_daily_entries(session: Session) -> int:

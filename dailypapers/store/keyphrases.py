@@ -17,8 +17,12 @@ def iter_paper_texts(engine: Engine, batch_size: int) -> Iterator[Sequence[Row[i
     after = 0
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(select(PAPERS.c.id, PAPERS.c.title, PAPERS.c.abstract, PAPERS.c.ai_source_hash)
-                                .where(PAPERS.c.id > after).order_by(PAPERS.c.id).limit(batch_size)).all()
+            rows = conn.execute(
+                select(PAPERS.c.id, PAPERS.c.title, PAPERS.c.abstract, PAPERS.c.ai_source_hash)
+                .where(PAPERS.c.id > after)
+                .order_by(PAPERS.c.id)
+                .limit(batch_size)
+            ).all()
         if not rows:
             return
         yield rows
@@ -36,6 +40,13 @@ def save_keyphrases(engine: Engine, values: list[dict[str, Any]]) -> None:
     if not values:
         return
     with engine.begin() as conn:
-        conn.execute(update(PAPERS).where(PAPERS.c.id == bindparam("key")).values(
-            ai_keywords=bindparam("keywords"), ai_summary=bindparam("summary"),
-            ai_source_hash=bindparam("source_hash")), values)
+        conn.execute(
+            update(PAPERS)
+            .where(PAPERS.c.id == bindparam("key"))
+            .values(
+                ai_keywords=bindparam("keywords"),
+                ai_summary=bindparam("summary"),
+                ai_source_hash=bindparam("source_hash"),
+            ),
+            values,
+        )

@@ -96,37 +96,54 @@ def shelf_size(session: Session, shelf: Shelf) -> int:
 def visible_shelf_size(session: Session, shelf: Shelf) -> int:
     """How many papers of the shelf anyone but an administrator sees."""
     model = shelf.model
-    return session.scalar(select(func.count()).select_from(model).join(Paper, Paper.id == model.paper_id)
-                          .where(shelf.rows, Paper.hidden.is_(False))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(model)
+            .join(Paper, Paper.id == model.paper_id)
+            .where(shelf.rows, Paper.hidden.is_(False))
+        )
+        or 0
+    )
 
 
 def add_to_shelf(session: Session, shelf: Shelf, paper_ids: list[int]) -> None:
     """Put the papers on the shelf, added now; one there already keeps its time."""
     if paper_ids:
-        _insert_once(session, shelf.model, [{shelf.owner.key: shelf.owner_id, "paper_id": paper_id,
-                                             "created_at": utcnow()} for paper_id in paper_ids])
+        _insert_once(
+            session,
+            shelf.model,
+            [{shelf.owner.key: shelf.owner_id, "paper_id": paper_id, "created_at": utcnow()} for paper_id in paper_ids],
+        )
 
 
 def remove_from_shelf(session: Session, shelf: Shelf, paper_id: int) -> None:
     session.execute(delete(shelf.model).where(shelf.rows, shelf.model.paper_id == paper_id))
 
 
-def shelf_page(session: Session, shelf: Shelf, limit: int, offset: int = 0,
-               after: Position | None = None) -> list[tuple[Paper, datetime]]:
+def shelf_page(
+    session: Session, shelf: Shelf, limit: int, offset: int = 0, after: Position | None = None
+) -> list[tuple[Paper, datetime]]:
     """Newest first: (paper, time of adding) of up to `limit` visible papers of the shelf, from `offset` or after
     `after`."""
     model = shelf.model
-    stmt = (select(Paper, model.created_at).join(model, model.paper_id == Paper.id)
-            .where(shelf.rows, Paper.hidden.is_(False)).order_by(model.created_at.desc(), model.paper_id.desc()))
+    stmt = (
+        select(Paper, model.created_at)
+        .join(model, model.paper_id == Paper.id)
+        .where(shelf.rows, Paper.hidden.is_(False))
+        .order_by(model.created_at.desc(), model.paper_id.desc())
+    )
     if after is not None:
         added_at, paper_id = after
-        stmt = stmt.where(or_(model.created_at < added_at,
-                              and_(model.created_at == added_at, model.paper_id < paper_id)))
+        stmt = stmt.where(
+            or_(model.created_at < added_at, and_(model.created_at == added_at, model.paper_id < paper_id))
+        )
     return [(paper, added) for paper, added in session.execute(stmt.offset(offset).limit(limit))]
 
 
-def _insert_once(session: Session, model: type[Save] | type[CollectionItem] | type[Dismissal],
-                 rows: list[dict[str, object]]) -> None:
+def _insert_once(
+    session: Session, model: type[Save] | type[CollectionItem] | type[Dismissal], rows: list[dict[str, object]]
+) -> None:
     """Insert the rows; one there already stays as it is."""
     keys = [column.name for column in model.__table__.primary_key]
     session.execute(insert_or_else(session, model).values(rows).on_conflict_do_nothing(index_elements=keys))
@@ -155,12 +172,15 @@ def _card_marks_statement() -> CompoundSelect[str, int, int, str]:
     no_id, no_name = cast(null(), Integer), cast(null(), String)
 
     def marks(kind: str, model: type[Save] | type[Dismissal] | type[Vote]) -> Select[str, int, int, str]:
-        return select(literal(kind), model.paper_id, no_id, no_name).where(model.user_id == user,
-                                                                           model.paper_id.in_(ids))
+        return select(literal(kind), model.paper_id, no_id, no_name).where(
+            model.user_id == user, model.paper_id.in_(ids)
+        )
 
-    collected = (select(literal("collected"), CollectionItem.paper_id, CollectionItem.collection_id, no_name)
-                 .join(Collection, Collection.id == CollectionItem.collection_id)
-                 .where(Collection.user_id == user, CollectionItem.paper_id.in_(ids)))
+    collected = (
+        select(literal("collected"), CollectionItem.paper_id, CollectionItem.collection_id, no_name)
+        .join(Collection, Collection.id == CollectionItem.collection_id)
+        .where(Collection.user_id == user, CollectionItem.paper_id.in_(ids))
+    )
     collections = select(literal("collection"), no_id, Collection.id, Collection.name).where(Collection.user_id == user)
     rows = union_all(marks("saved", Save), marks("dismissed", Dismissal), marks("voted", Vote), collected, collections)
     return rows.order_by(literal_column("4"))  # the collections by name, in the database's collation
@@ -182,11 +202,14 @@ def marks_of(session: Session, user_id: int) -> tuple[list[tuple[int, datetime]]
     liked: list[tuple[int, datetime]] = []
     for model in (Vote, Save):
         liked += session.execute(select(model.paper_id, model.created_at).where(model.user_id == user_id)).all()
-    liked += session.execute(select(CollectionItem.paper_id, CollectionItem.created_at)
-                             .join(Collection, Collection.id == CollectionItem.collection_id)
-                             .where(Collection.user_id == user_id)).all()
-    dismissed: list[tuple[int, datetime]] = list(session.execute(select(Dismissal.paper_id, Dismissal.created_at)
-                                     .where(Dismissal.user_id == user_id)).all())
+    liked += session.execute(
+        select(CollectionItem.paper_id, CollectionItem.created_at)
+        .join(Collection, Collection.id == CollectionItem.collection_id)
+        .where(Collection.user_id == user_id)
+    ).all()
+    dismissed: list[tuple[int, datetime]] = list(
+        session.execute(select(Dismissal.paper_id, Dismissal.created_at).where(Dismissal.user_id == user_id)).all()
+    )
     return liked, dismissed
 
 
@@ -194,8 +217,10 @@ def visible_papers_by_arxiv_id(session: Session, arxiv_ids: Many[str]) -> dict[s
     """{arXiv id: paper} of those ids the store holds and shows (what a seed can save)."""
     if not arxiv_ids:
         return {}
-    return {paper.arxiv_id: paper for paper in session.scalars(
-        select(Paper).where(Paper.arxiv_id.in_(arxiv_ids), Paper.hidden.is_(False)))}
+    return {
+        paper.arxiv_id: paper
+        for paper in session.scalars(select(Paper).where(Paper.arxiv_id.in_(arxiv_ids), Paper.hidden.is_(False)))
+    }
 
 
 # --- collections ------------------------------------------------------------------------------------------
@@ -240,15 +265,40 @@ def saved_search_id_named(session: Session, user_id: int, name: str) -> int | No
 
 def saved_searches_of(session: Session, user_id: int) -> list[SavedSearch]:
     """The user's saved searches, by name."""
-    return list(session.scalars(select(SavedSearch).where(SavedSearch.user_id == user_id)
-                                .order_by(SavedSearch.name, SavedSearch.id)))
+    return list(
+        session.scalars(
+            select(SavedSearch).where(SavedSearch.user_id == user_id).order_by(SavedSearch.name, SavedSearch.id)
+        )
+    )
 
 
-def add_saved_search(session: Session, *, user_id: int, name: str, query: str, mode: str, category: str | None,
-                     author: str | None, date_from: date | None, date_to: date | None, has_code: bool,
-                     email: bool) -> SavedSearch:
-    saved = SavedSearch(user_id=user_id, name=name, query=query, mode=mode, category=category, author=author,
-                        date_from=date_from, date_to=date_to, has_code=has_code, email=email, created_at=utcnow())
+def add_saved_search(
+    session: Session,
+    *,
+    user_id: int,
+    name: str,
+    query: str,
+    mode: str,
+    category: str | None,
+    author: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    has_code: bool,
+    email: bool,
+) -> SavedSearch:
+    saved = SavedSearch(
+        user_id=user_id,
+        name=name,
+        query=query,
+        mode=mode,
+        category=category,
+        author=author,
+        date_from=date_from,
+        date_to=date_to,
+        has_code=has_code,
+        email=email,
+        created_at=utcnow(),
+    )
     session.add(saved)
     session.flush()
     return saved
@@ -260,8 +310,11 @@ def delete_saved_search(session: Session, saved: SavedSearch) -> None:
 
 def emailed_saved_searches(session: Session) -> list[SavedSearch]:
     """Every saved search its owner wants in their digest, by name."""
-    return list(session.scalars(select(SavedSearch).where(SavedSearch.email.is_(True))
-                                .order_by(SavedSearch.name, SavedSearch.id)))
+    return list(
+        session.scalars(
+            select(SavedSearch).where(SavedSearch.email.is_(True)).order_by(SavedSearch.name, SavedSearch.id)
+        )
+    )
 
 
 # --- author claims ----------------------------------------------------------------------------------------
@@ -278,8 +331,9 @@ def claims_on_paper(session: Session, paper_id: int) -> list[AuthorClaim]:
 
 def live_claim(session: Session, user_id: int, paper_id: int, author_index: int | None = None) -> AuthorClaim | None:
     """The user's live claim on the paper (of the author at `author_index`, when given)."""
-    stmt = select(AuthorClaim).where(AuthorClaim.paper_id == paper_id, AuthorClaim.user_id == user_id,
-                                     AuthorClaim.status.in_(LIVE))
+    stmt = select(AuthorClaim).where(
+        AuthorClaim.paper_id == paper_id, AuthorClaim.user_id == user_id, AuthorClaim.status.in_(LIVE)
+    )
     if author_index is not None:
         stmt = stmt.where(AuthorClaim.author_index == author_index)
     return session.scalar(stmt)
@@ -287,8 +341,9 @@ def live_claim(session: Session, user_id: int, paper_id: int, author_index: int 
 
 def add_claim(session: Session, *, paper_id: int, author_index: int, author_key: str, user_id: int) -> AuthorClaim:
     """A new claim, waiting for an administrator."""
-    claim = AuthorClaim(paper_id=paper_id, author_index=author_index, user_id=user_id, author_key=author_key,
-                        status=PENDING)
+    claim = AuthorClaim(
+        paper_id=paper_id, author_index=author_index, user_id=user_id, author_key=author_key, status=PENDING
+    )
     session.add(claim)
     session.flush()
     return claim
@@ -301,23 +356,42 @@ def delete_claim(session: Session, claim: AuthorClaim) -> None:
 
 def reject_rivals(session: Session, claim: AuthorClaim, decided_at: datetime) -> None:
     """Turn down every other live claim of the same author of the same paper."""
-    session.execute(update(AuthorClaim).where(
-        AuthorClaim.paper_id == claim.paper_id, AuthorClaim.author_index == claim.author_index,
-        AuthorClaim.id != claim.id, AuthorClaim.status.in_(LIVE)).values(status=REJECTED, decided_at=decided_at))
+    session.execute(
+        update(AuthorClaim)
+        .where(
+            AuthorClaim.paper_id == claim.paper_id,
+            AuthorClaim.author_index == claim.author_index,
+            AuthorClaim.id != claim.id,
+            AuthorClaim.status.in_(LIVE),
+        )
+        .values(status=REJECTED, decided_at=decided_at)
+    )
 
 
 def pending_claims(session: Session) -> list[AuthorClaim]:
     """Claims waiting for an administrator, oldest first, with their user and paper."""
-    return list(session.scalars(
-        select(AuthorClaim).options(joinedload(AuthorClaim.user), joinedload(AuthorClaim.paper))
-        .where(AuthorClaim.status == PENDING).order_by(AuthorClaim.created_at, AuthorClaim.id)))
+    return list(
+        session.scalars(
+            select(AuthorClaim)
+            .options(joinedload(AuthorClaim.user), joinedload(AuthorClaim.paper))
+            .where(AuthorClaim.status == PENDING)
+            .order_by(AuthorClaim.created_at, AuthorClaim.id)
+        )
+    )
 
 
 # asked on every paper page: built once, the values bound per call (a user id of None matches no claim)
-_SHOWN_CLAIMS = select(AuthorClaim).options(joinedload(AuthorClaim.user)).where(
-    AuthorClaim.paper_id.in_(bindparam("ids", expanding=True)),
-    or_(AuthorClaim.status == APPROVED,
-        and_(AuthorClaim.user_id == bindparam("user_id"), AuthorClaim.status.in_(LIVE))))
+_SHOWN_CLAIMS = (
+    select(AuthorClaim)
+    .options(joinedload(AuthorClaim.user))
+    .where(
+        AuthorClaim.paper_id.in_(bindparam("ids", expanding=True)),
+        or_(
+            AuthorClaim.status == APPROVED,
+            and_(AuthorClaim.user_id == bindparam("user_id"), AuthorClaim.status.in_(LIVE)),
+        ),
+    )
+)
 
 
 def approved_claims(session: Session, paper_ids: Many[int], also_of: int | None = None) -> list[AuthorClaim]:
@@ -330,12 +404,22 @@ def approved_claims(session: Session, paper_ids: Many[int], also_of: int | None 
 
 def has_approved_claim(session: Session, user_id: int, paper_id: int) -> bool:
     """True when the user is a verified author of the paper."""
-    return session.scalar(select(AuthorClaim.id).where(
-        AuthorClaim.paper_id == paper_id, AuthorClaim.user_id == user_id, AuthorClaim.status == APPROVED)) is not None
+    return (
+        session.scalar(
+            select(AuthorClaim.id).where(
+                AuthorClaim.paper_id == paper_id, AuthorClaim.user_id == user_id, AuthorClaim.status == APPROVED
+            )
+        )
+        is not None
+    )
 
 
 def approved_claimant(session: Session, author_key: str) -> User | None:
     """The user the earliest approved claim links to this author name, if any."""
-    return session.scalar(select(User).join(AuthorClaim, AuthorClaim.user_id == User.id).where(
-        AuthorClaim.author_key == author_key, AuthorClaim.status == APPROVED)
-        .order_by(AuthorClaim.decided_at).limit(1))
+    return session.scalar(
+        select(User)
+        .join(AuthorClaim, AuthorClaim.user_id == User.id)
+        .where(AuthorClaim.author_key == author_key, AuthorClaim.status == APPROVED)
+        .order_by(AuthorClaim.decided_at)
+        .limit(1)
+    )

@@ -21,8 +21,9 @@ SUBSCRIBERS = Subscriber.__table__
 
 # An active subscriber gets digests: confirmed, not unsubscribed, not bounced (digest/subscribe.is_active says
 # the same of a loaded row).
-ACTIVE = and_(Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None),
-              Subscriber.bounced_at.is_(None))
+ACTIVE = and_(
+    Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None), Subscriber.bounced_at.is_(None)
+)
 
 # --- subscribers -----------------------------------------------------------------------------------------
 
@@ -45,9 +46,13 @@ def add_subscriber(session: Session, address: str, token_version: int) -> Subscr
 
 def active_subscribers(session: Session, frequency: str, confirmed_before: datetime) -> list[Subscriber]:
     """The active subscribers of this frequency confirmed before the moment, in id order."""
-    return list(session.scalars(select(Subscriber).where(ACTIVE, Subscriber.frequency == frequency,
-                                                         Subscriber.confirmed_at < confirmed_before)
-                                .order_by(Subscriber.id)))
+    return list(
+        session.scalars(
+            select(Subscriber)
+            .where(ACTIVE, Subscriber.frequency == frequency, Subscriber.confirmed_at < confirmed_before)
+            .order_by(Subscriber.id)
+        )
+    )
 
 
 def count_active(session: Session) -> int:
@@ -65,24 +70,31 @@ def linked_accounts(session: Session) -> dict[int, User]:
 
 def delivery_states(session: Session, period_key: str) -> dict[int, DeliveryState]:
     """{subscriber id: status} of the digests recorded for a period."""
-    rows = session.execute(select(DigestDelivery.subscriber_id, DigestDelivery.status)
-                           .where(DigestDelivery.period == period_key))
+    rows = session.execute(
+        select(DigestDelivery.subscriber_id, DigestDelivery.status).where(DigestDelivery.period == period_key)
+    )
     return {row.subscriber_id: row.status for row in rows}
 
 
-def mark_in_doubt(session: Session, period_key: str, from_state: DeliveryState, to_state: DeliveryState,
-                  error: str) -> None:
+def mark_in_doubt(
+    session: Session, period_key: str, from_state: DeliveryState, to_state: DeliveryState, error: str
+) -> None:
     """Move a period's digests in `from_state` to `to_state`, saying why, and commit."""
-    session.execute(update(DigestDelivery).where(DigestDelivery.period == period_key,
-                                                 DigestDelivery.status == from_state)
-                    .values(status=to_state, error=error))
+    session.execute(
+        update(DigestDelivery)
+        .where(DigestDelivery.period == period_key, DigestDelivery.status == from_state)
+        .values(status=to_state, error=error)
+    )
     session.commit()
 
 
 def deliveries_per_period(session: Session, period_keys: list[str] | None = None) -> list[tuple[str, str, int]]:
     """(period, status, digests), by period (only these periods, if given)."""
-    query = (select(DigestDelivery.period, DigestDelivery.status, func.count())
-             .group_by(DigestDelivery.period, DigestDelivery.status).order_by(DigestDelivery.period))
+    query = (
+        select(DigestDelivery.period, DigestDelivery.status, func.count())
+        .group_by(DigestDelivery.period, DigestDelivery.status)
+        .order_by(DigestDelivery.period)
+    )
     if period_keys:
         query = query.where(DigestDelivery.period.in_(period_keys))
     return list(session.execute(query).all())
@@ -90,15 +102,21 @@ def deliveries_per_period(session: Session, period_keys: list[str] | None = None
 
 def deliveries_in(session: Session, states: Collection[DeliveryState]) -> list[tuple[str, str, str | None]]:
     """(period, address, error) of the digests in these states."""
-    return list(session.execute(select(DigestDelivery.period, Subscriber.email, DigestDelivery.error)
-                                .join(Subscriber, Subscriber.id == DigestDelivery.subscriber_id)
-                                .where(DigestDelivery.status.in_(states))).all())
+    return list(
+        session.execute(
+            select(DigestDelivery.period, Subscriber.email, DigestDelivery.error)
+            .join(Subscriber, Subscriber.id == DigestDelivery.subscriber_id)
+            .where(DigestDelivery.status.in_(states))
+        ).all()
+    )
 
 
 def states_count(session: Session) -> dict[str, dict[str, int]]:
     """{"digest": {status: n}, "outbox": {status: n}}: the mails of each table per status."""
-    return {kind: dict(session.execute(select(table.status, func.count()).group_by(table.status)).all())
-            for kind, table in (("digest", DigestDelivery), ("outbox", OutboxMail))}
+    return {
+        kind: dict(session.execute(select(table.status, func.count()).group_by(table.status)).all())
+        for kind, table in (("digest", DigestDelivery), ("outbox", OutboxMail))
+    }
 
 
 # --- a message's row, written at each step of its sending (digest/records.py) ------------------------------
@@ -126,8 +144,11 @@ class MailRow:
 def claim_row(conn: Connection, row: MailRow, claimable: Collection[DeliveryState], values: dict[str, Any]) -> bool:
     """Set `values` on the row and count an attempt, if it is in a claimable state; False when none was."""
     table = row.table
-    return bool(conn.execute(update(table).where(row.key, table.c.status.in_(claimable))
-                             .values(attempts=table.c.attempts + 1, **values)).rowcount)
+    return bool(
+        conn.execute(
+            update(table).where(row.key, table.c.status.in_(claimable)).values(attempts=table.c.attempts + 1, **values)
+        ).rowcount
+    )
 
 
 def update_row(conn: Connection, row: MailRow, values: dict[str, Any]) -> bool:
@@ -138,8 +159,11 @@ def update_row(conn: Connection, row: MailRow, values: dict[str, Any]) -> bool:
 def insert_delivery(conn: Connection, row: MailRow, created_at: datetime, values: dict[str, Any]) -> bool:
     """A digest's row, its first attempt; False (the transaction rolled back) when another run has one."""
     try:
-        conn.execute(insert(DELIVERIES).values(subscriber_id=row.subscriber_id, period=row.period, attempts=1,
-                                               created_at=created_at, **values))
+        conn.execute(
+            insert(DELIVERIES).values(
+                subscriber_id=row.subscriber_id, period=row.period, attempts=1, created_at=created_at, **values
+            )
+        )
     except IntegrityError:
         conn.rollback()
         return False
@@ -147,21 +171,40 @@ def insert_delivery(conn: Connection, row: MailRow, created_at: datetime, values
 
 
 def mark_bounced(conn: Connection, subscriber_id: int, when: datetime, reason: str | None) -> None:
-    conn.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == subscriber_id)
-                 .values(bounced_at=when, bounce_reason=reason))
+    conn.execute(
+        update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == subscriber_id).values(bounced_at=when, bounce_reason=reason)
+    )
 
 
 # --- the outbox ------------------------------------------------------------------------------------------
 
 
-def add_to_outbox(session: Session, *, kind: str, subscriber_id: int | None, recipient: str, message_id: str,
-                  message: bytes, replacing: Collection[str]) -> OutboxMail:
+def add_to_outbox(
+    session: Session,
+    *,
+    kind: str,
+    subscriber_id: int | None,
+    recipient: str,
+    message_id: str,
+    message: bytes,
+    replacing: Collection[str],
+) -> OutboxMail:
     """Queue an email; one of the same kind to the same subscriber in a `replacing` state leaves the queue."""
     if subscriber_id is not None:
-        session.execute(delete(OutboxMail).where(OutboxMail.subscriber_id == subscriber_id, OutboxMail.kind == kind,
-                                                 OutboxMail.status.in_(replacing)))
-    row = OutboxMail(subscriber_id=subscriber_id, kind=kind, recipient=recipient, message_id=message_id,
-                     message=message, status="pending", attempts=0)
+        session.execute(
+            delete(OutboxMail).where(
+                OutboxMail.subscriber_id == subscriber_id, OutboxMail.kind == kind, OutboxMail.status.in_(replacing)
+            )
+        )
+    row = OutboxMail(
+        subscriber_id=subscriber_id,
+        kind=kind,
+        recipient=recipient,
+        message_id=message_id,
+        message=message,
+        status="pending",
+        attempts=0,
+    )
     session.add(row)
     session.flush()
     return row
@@ -169,8 +212,13 @@ def add_to_outbox(session: Session, *, kind: str, subscriber_id: int | None, rec
 
 def outbox_waiting(session: Session, states: Collection[DeliveryState], max_attempts: int) -> list[OutboxMail]:
     """The queued emails in these states tried fewer than `max_attempts` times, oldest first."""
-    return list(session.scalars(select(OutboxMail).where(OutboxMail.status.in_(states),
-                                                         OutboxMail.attempts < max_attempts).order_by(OutboxMail.id)))
+    return list(
+        session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.status.in_(states), OutboxMail.attempts < max_attempts)
+            .order_by(OutboxMail.id)
+        )
+    )
 
 
 def outbox_row(session: Session, outbox_id: int) -> OutboxMail | None:

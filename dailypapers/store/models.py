@@ -108,8 +108,10 @@ class Paper(Base):
     daily_entry: Mapped[DailyEntry | None] = relationship(back_populates="paper", uselist=False)
 
     # published_at first: date ranges; hidden and id too, so trends' month counts need no table reads
-    __table_args__ = (Index("ix_papers_published_hidden_id", "published_at", "hidden", "id"),
-                      Index("ix_papers_change_seq", "change_seq"))
+    __table_args__ = (
+        Index("ix_papers_published_hidden_id", "published_at", "hidden", "id"),
+        Index("ix_papers_change_seq", "change_seq"),
+    )
 
     @property
     def abs_url(self) -> str:
@@ -206,7 +208,7 @@ class Save(Base):
 
 
 class Dismissal(Base):
-    """"Not interested": a paper the user does not want recommended, and a negative for their model."""
+    """ "Not interested": a paper the user does not want recommended, and a negative for their model."""
 
     __tablename__ = "dismissals"
 

@@ -28,8 +28,18 @@ from dailypapers.validators import http_url
 
 PAPERS = Paper.__table__
 # Metadata arXiv may omit in one source but give in another: a missing value never erases a known one.
-_KEEP_IF_MISSING = ("comments", "journal_ref", "doi", "license", "submitter", "report_no", "primary_category",
-                    "published_at", "code_url", "project_page")
+_KEEP_IF_MISSING = (
+    "comments",
+    "journal_ref",
+    "doi",
+    "license",
+    "submitter",
+    "report_no",
+    "primary_category",
+    "published_at",
+    "code_url",
+    "project_page",
+)
 _LOOKUP_CHUNK = 500
 
 
@@ -52,8 +62,9 @@ class UpsertResult:
 
 # What a record writes, in this order: `paper_row` computes it once (in the import's parsing processes).
 ROW_COLUMNS = (*FIELDS, "suggested_code_url", "suggested_project_page", "author_keys", "content_hash")
-_ARXIV_ID, _VERSION, _UPDATED_AT, _HASH = (ROW_COLUMNS.index(c) for c in ("arxiv_id", "version", "updated_at",
-                                                                          "content_hash"))
+_ARXIV_ID, _VERSION, _UPDATED_AT, _HASH = (
+    ROW_COLUMNS.index(c) for c in ("arxiv_id", "version", "updated_at", "content_hash")
+)
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 PaperRow = tuple[Any, ...]  # the values of ROW_COLUMNS
 
@@ -65,8 +76,13 @@ def paper_row(record: PaperRecord) -> PaperRow:
     # Links are checked again here, whatever built the record: only http(s) links get into the store.
     values.update((name, http_url(values[name])) for name in LINKS)
     suggested_code, suggested_project = suggested_links(record.comments, record.abstract)
-    return (*values.values(), suggested_code, suggested_project, author_keys_text(record.authors),
-            record.content_hash())
+    return (
+        *values.values(),
+        suggested_code,
+        suggested_project,
+        author_keys_text(record.authors),
+        record.content_hash(),
+    )
 
 
 def _is_newer(row: PaperRow, existing: Row[Any]) -> bool:
@@ -94,8 +110,10 @@ def upsert_rows(conn: Connection, rows: Iterable[PaperRow]) -> UpsertResult:
     latest: dict[str, PaperRow] = {}
     for row in rows:
         seen = latest.get(row[_ARXIV_ID])
-        if seen is None or (row[_VERSION], row[_UPDATED_AT] or _OLDEST) >= (seen[_VERSION],
-                                                                           seen[_UPDATED_AT] or _OLDEST):
+        if seen is None or (row[_VERSION], row[_UPDATED_AT] or _OLDEST) >= (
+            seen[_VERSION],
+            seen[_UPDATED_AT] or _OLDEST,
+        ):
             latest[row[_ARXIV_ID]] = row
     result = UpsertResult(unchanged=0)
     if not latest:
@@ -117,12 +135,15 @@ def upsert_rows(conn: Connection, rows: Iterable[PaperRow]) -> UpsertResult:
         if conn.dialect.name == "sqlite":
             _sqlite_insert(conn, inserts, now, seq)
         else:
-            conn.execute(_insert_ignoring_conflicts(conn),
-                         [_params(row, created_at=now, modified_at=now, change_seq=seq) for row in inserts])
+            conn.execute(
+                _insert_ignoring_conflicts(conn),
+                [_params(row, created_at=now, modified_at=now, change_seq=seq) for row in inserts],
+            )
         result.inserted = len(inserts)
     if updates:
-        conn.execute(_update_statement(), [_params(row, key=row[_ARXIV_ID], modified_at=now, change_seq=seq)
-                                           for row in updates])
+        conn.execute(
+            _update_statement(), [_params(row, key=row[_ARXIV_ID], modified_at=now, change_seq=seq) for row in updates]
+        )
         result.updated = len(updates)
     return result
 
@@ -136,8 +157,9 @@ def _existing(conn: Connection, arxiv_ids: list[str]) -> dict[str, Row[Any]]:
     found: dict[str, Row[Any]] = {}
     for start in range(0, len(arxiv_ids), _LOOKUP_CHUNK):
         rows = conn.execute(
-            select(PAPERS.c.arxiv_id, PAPERS.c.version, PAPERS.c.content_hash, PAPERS.c.updated_at)
-            .where(PAPERS.c.arxiv_id.in_(arxiv_ids[start:start + _LOOKUP_CHUNK]))
+            select(PAPERS.c.arxiv_id, PAPERS.c.version, PAPERS.c.content_hash, PAPERS.c.updated_at).where(
+                PAPERS.c.arxiv_id.in_(arxiv_ids[start : start + _LOOKUP_CHUNK])
+            )
         )
         found.update({row.arxiv_id: row for row in rows})
     return found
@@ -179,8 +201,10 @@ def _sqlite_insert(conn: Connection, rows: list[PaperRow], now: datetime, seq: i
     Values are written in exactly the forms the SQLAlchemy types write, so the ORM reads them back alike.
     """
     names = (*ROW_COLUMNS, "created_at", "modified_at", "change_seq")
-    sql = (f"INSERT INTO papers ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-           "ON CONFLICT(arxiv_id) DO NOTHING")
+    sql = (
+        f"INSERT INTO papers ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        "ON CONFLICT(arxiv_id) DO NOTHING"
+    )
     stamp = _sqlite_time(now)
     authors, published, updated = (ROW_COLUMNS.index(c) for c in ("authors", "published_at", "updated_at"))
 
@@ -206,8 +230,15 @@ def _update_statement() -> Update:
     values: dict[str, ColumnElement[Any]] = {}
     for column in PAPERS.c:
         name = column.name
-        if name in ("id", "arxiv_id", "upvotes", "num_comments", "hidden", "created_at", "thumbnail_version") \
-                or name.startswith("ai_"):
+        if name in (
+            "id",
+            "arxiv_id",
+            "upvotes",
+            "num_comments",
+            "hidden",
+            "created_at",
+            "thumbnail_version",
+        ) or name.startswith("ai_"):
             continue  # the site's own columns; ai_* are the index run's (store/keyphrases.py)
         if name in _KEEP_IF_MISSING:
             values[name] = func.coalesce(bindparam(name, type_=column.type), column)
@@ -236,8 +267,14 @@ def iter_records(session: Session, batch: int = 1000) -> Iterator[PaperRecord]:
         session.expunge_all()
 
 
-def add_daily_entry(session: Session, paper: Paper, on: date, submitted_by_id: int | None = None,
-                    is_demo: bool = False, submitted_at: datetime | None = None) -> DailyEntry:
+def add_daily_entry(
+    session: Session,
+    paper: Paper,
+    on: date,
+    submitted_by_id: int | None = None,
+    is_demo: bool = False,
+    submitted_at: datetime | None = None,
+) -> DailyEntry:
     """Put a paper on the daily feed (submitted now, unless `submitted_at`); a paper enters the feed once."""
     if paper.daily_entry is not None:
         raise InvalidInput(f"{paper.arxiv_id} is already on the daily feed of {paper.daily_entry.date.isoformat()}")

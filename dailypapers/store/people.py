@@ -48,8 +48,15 @@ def email_is_taken(session: Session, email: str) -> bool:
     return session.scalar(select(User.id).where(func.lower(User.email) == email.lower())) is not None
 
 
-def add_user(session: Session, *, username: str, email: str | None, fullname: str | None, is_admin: bool,
-             password_hash: str | None) -> User:
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    email: str | None,
+    fullname: str | None,
+    is_admin: bool,
+    password_hash: str | None,
+) -> User:
     user = User(username=username, email=email, fullname=fullname, is_admin=is_admin, password_hash=password_hash)
     session.add(user)
     session.flush()
@@ -78,8 +85,11 @@ def add_session(session: Session, user_id: int, token_hash: str) -> None:
 
 
 # Every signed-in request asks: the session and its user in one statement, built once.
-_SESSION_USER = (select(User, LoginSession.created_at).join(LoginSession, LoginSession.user_id == User.id)
-                 .where(LoginSession.token_hash == bindparam("token_hash")))
+_SESSION_USER = (
+    select(User, LoginSession.created_at)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
 
 
 def session_user_by_hash(session: Session, token_hash: str) -> tuple[User, datetime] | None:
@@ -136,13 +146,20 @@ def delete_tokens_of(session: Session, user_id: int) -> None:
 
 def note_address(session: Session, user_id: int, address_hash: str, seen: datetime, keep: int) -> None:
     """The user signed in from this address at `seen`; only their `keep` most recent addresses stay."""
-    session.execute(insert_or_else(session, LoginAddress)
-                    .values(user_id=user_id, address_hash=address_hash, last_seen=seen)
-                    .on_conflict_do_update(index_elements=["user_id", "address_hash"], set_={"last_seen": seen}))
-    recent = (select(LoginAddress.address_hash).where(LoginAddress.user_id == user_id)
-              .order_by(LoginAddress.last_seen.desc()).limit(keep))
-    session.execute(delete(LoginAddress).where(LoginAddress.user_id == user_id,
-                                               LoginAddress.address_hash.not_in(recent)))
+    session.execute(
+        insert_or_else(session, LoginAddress)
+        .values(user_id=user_id, address_hash=address_hash, last_seen=seen)
+        .on_conflict_do_update(index_elements=["user_id", "address_hash"], set_={"last_seen": seen})
+    )
+    recent = (
+        select(LoginAddress.address_hash)
+        .where(LoginAddress.user_id == user_id)
+        .order_by(LoginAddress.last_seen.desc())
+        .limit(keep)
+    )
+    session.execute(
+        delete(LoginAddress).where(LoginAddress.user_id == user_id, LoginAddress.address_hash.not_in(recent))
+    )
 
 
 def has_address(session: Session, user_id: int, address_hash: str) -> bool:
@@ -156,8 +173,7 @@ def has_address(session: Session, user_id: int, address_hash: str) -> bool:
 
 def add_rate_events(conn: Connection, keys: Sequence[str], at: float) -> list[int]:
     """One event at `at` under each key; their ids, in the keys' order."""
-    return [conn.execute(insert(RateEvent).values(key=key, at=at).returning(RateEvent.id)).scalar_one()
-            for key in keys]
+    return [conn.execute(insert(RateEvent).values(key=key, at=at).returning(RateEvent.id)).scalar_one() for key in keys]
 
 
 def forget_rate_events(conn: Connection, keys: Sequence[str], before: float) -> None:
@@ -182,14 +198,19 @@ def note_rate_event(conn: Connection, key: str, at: float, since: float) -> tupl
     """Write an event of `key` at `at`; how many events the key has from `since` on, this one included, and
     when the oldest of them was."""
     add_rate_events(conn, [key], at)
-    count, oldest = conn.execute(select(func.count(), func.min(RateEvent.at))
-                                 .where(RateEvent.key == key, RateEvent.at >= since)).one()
+    count, oldest = conn.execute(
+        select(func.count(), func.min(RateEvent.at)).where(RateEvent.key == key, RateEvent.at >= since)
+    ).one()
     return int(count), float(oldest)
 
 
-def rate_events_per_key(conn: Connection, keys: Sequence[str],
-                        excluding: Sequence[int] = ()) -> dict[str, tuple[int, float]]:
+def rate_events_per_key(
+    conn: Connection, keys: Sequence[str], excluding: Sequence[int] = ()
+) -> dict[str, tuple[int, float]]:
     """{key: (how many events, when the last was)} of the keys that have any, leaving out the events `excluding`."""
-    rows = conn.execute(select(RateEvent.key, func.count(), func.max(RateEvent.at))
-                        .where(RateEvent.key.in_(keys), RateEvent.id.not_in(excluding)).group_by(RateEvent.key))
+    rows = conn.execute(
+        select(RateEvent.key, func.count(), func.max(RateEvent.at))
+        .where(RateEvent.key.in_(keys), RateEvent.id.not_in(excluding))
+        .group_by(RateEvent.key)
+    )
     return {key: (int(count), float(last)) for key, count, last in rows}

@@ -35,6 +35,9 @@ def vector_literal(vector: npt.ArrayLike) -> str:
     return "[" + ",".join(map(repr, np.asarray(vector, dtype=np.float32).tolist())) + "]"
 
 
-EMBEDDINGS_PG = Table("embeddings", MetaData(),
-                      *(Column(c.name, c.type, primary_key=c.primary_key) for c in Embedding.__table__.columns),
-                      Column("embedding", PgVector()))
+EMBEDDINGS_PG = Table(
+    "embeddings",
+    MetaData(),
+    *(Column(c.name, c.type, primary_key=c.primary_key) for c in Embedding.__table__.columns),
+    Column("embedding", PgVector()),
+)

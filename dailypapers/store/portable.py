@@ -19,7 +19,11 @@ Mark = type[Vote] | type[Save] | type[Dismissal] | type[CollectionItem]
 
 
 _OWNERS: dict[Mark, InstrumentedAttribute[int]] = {  # the column naming whose mark a row is
-    Vote: Vote.user_id, Save: Save.user_id, Dismissal: Dismissal.user_id, CollectionItem: CollectionItem.collection_id}
+    Vote: Vote.user_id,
+    Save: Save.user_id,
+    Dismissal: Dismissal.user_id,
+    CollectionItem: CollectionItem.collection_id,
+}
 
 
 def _owner(model: Mark) -> InstrumentedAttribute[int]:
@@ -29,8 +33,12 @@ def _owner(model: Mark) -> InstrumentedAttribute[int]:
 def marked(session: Session, model: Mark, owner_id: int) -> Timed:
     """Every paper the user (or, for collection items, the collection) marked, hidden ones too: they are still
     the member's, and another instance may show them."""
-    rows = session.execute(select(Paper, model.created_at).join(model, model.paper_id == Paper.id)
-                           .where(_owner(model) == owner_id).order_by(model.created_at, model.paper_id))
+    rows = session.execute(
+        select(Paper, model.created_at)
+        .join(model, model.paper_id == Paper.id)
+        .where(_owner(model) == owner_id)
+        .order_by(model.created_at, model.paper_id)
+    )
     return [(paper, at) for paper, at in rows]
 
 
@@ -47,10 +55,15 @@ def add_marked(session: Session, model: Mark, owner_id: int, rows: list[tuple[in
 
 def _recount_upvotes(session: Session, paper_ids: Many[int]) -> None:
     """`papers.upvotes` equal to count(votes) again, in the votes' transaction (as store/votes.py keeps it)."""
-    count: ColumnElement[int] = (select(func.count()).select_from(Vote).where(Vote.paper_id == Paper.id)
-                                 .scalar_subquery())
-    session.execute(update(Paper).where(Paper.id.in_(sorted(set(paper_ids)))).values(upvotes=count)
-                    .execution_options(synchronize_session=False))
+    count: ColumnElement[int] = (
+        select(func.count()).select_from(Vote).where(Vote.paper_id == Paper.id).scalar_subquery()
+    )
+    session.execute(
+        update(Paper)
+        .where(Paper.id.in_(sorted(set(paper_ids))))
+        .values(upvotes=count)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def subscriptions_of(session: Session, user_id: int) -> list[Subscriber]:

@@ -42,8 +42,11 @@ class HasPaperId(Protocol):
 
 # Statements a page runs on every request are built once, the values bound at each call: building a statement
 # cost more than running it.
-_BY_ARXIV_ID = (select(Paper).options(joinedload(Paper.daily_entry).joinedload(DailyEntry.submitted_by))
-                .where(Paper.arxiv_id == bindparam("arxiv_id")))
+_BY_ARXIV_ID = (
+    select(Paper)
+    .options(joinedload(Paper.daily_entry).joinedload(DailyEntry.submitted_by))
+    .where(Paper.arxiv_id == bindparam("arxiv_id"))
+)
 
 
 def paper_by_arxiv_id(session: Session, arxiv_id: str) -> Paper | None:
@@ -82,15 +85,23 @@ def papers_for_hits(session: Session, hits: Iterable[HasPaperId]) -> dict[int, P
 
 def papers_page(session: Session, *, after_id: int, limit: int) -> list[Paper]:
     """All visible papers in id order, keyset-paged (for the API's cursor listing)."""
-    return list(session.scalars(
-        select(Paper).where(Paper.id > after_id, Paper.hidden.is_(False)).order_by(Paper.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(Paper).where(Paper.id > after_id, Paper.hidden.is_(False)).order_by(Paper.id).limit(limit)
+        )
+    )
 
 
 def papers_by_author(session: Session, key: str, limit: int) -> list[Paper]:
     """The visible papers whose author keys hold `key` (names.author_key), newest first."""
-    return list(session.scalars(
-        select(Paper).where(Paper.hidden.is_(False), Paper.author_keys.contains(f"|{key}|", autoescape=True))
-        .order_by(Paper.published_at.desc(), Paper.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Paper)
+            .where(Paper.hidden.is_(False), Paper.author_keys.contains(f"|{key}|", autoescape=True))
+            .order_by(Paper.published_at.desc(), Paper.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def hidden_papers(session: Session) -> list[Paper]:
@@ -103,8 +114,9 @@ def count_papers(session: Session) -> int:
 
 
 # Rows, not papers: a related list shows four columns of six papers, and objects cost more than the query.
-_LISTED = (select(Paper.id, Paper.arxiv_id, Paper.title, Paper.upvotes)
-           .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False)))
+_LISTED = select(Paper.id, Paper.arxiv_id, Paper.title, Paper.upvotes).where(
+    Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False)
+)
 
 
 def listed_papers(session: Session, ids: Iterable[int]) -> list[Row[int, str, str, int]]:
@@ -118,7 +130,8 @@ def listed_papers(session: Session, ids: Iterable[int]) -> list[Row[int, str, st
 
 def _visible(*columns: Any) -> Select[Any]:
     return select(PAPERS.c.id, PAPERS.c.arxiv_id, PAPERS.c.title, *columns).where(
-        PAPERS.c.id.in_(bindparam("ids", expanding=True)), PAPERS.c.hidden.is_(False))
+        PAPERS.c.id.in_(bindparam("ids", expanding=True)), PAPERS.c.hidden.is_(False)
+    )
 
 
 # asked on every paper page (its related papers): built once, the ids bound per call
@@ -155,8 +168,10 @@ def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator
     fields = _DOCUMENT[dialect]
     with_day = fields.format(published=f", 'published', {_DAY_NUMBER[dialect]}")  # tantivy refuses a null
     document = f"CASE WHEN published_at IS NULL THEN {fields.format(published='')} ELSE {with_day} END"
-    page = text(f"SELECT id, change_seq, hidden, {document} AS document FROM papers "
-                "WHERE change_seq > :seq OR (change_seq = :seq AND id > :id) ORDER BY change_seq, id LIMIT :batch")
+    page = text(
+        f"SELECT id, change_seq, hidden, {document} AS document FROM papers "
+        "WHERE change_seq > :seq OR (change_seq = :seq AND id > :id) ORDER BY change_seq, id LIMIT :batch"
+    )
     after = (seq, 0)
     while True:
         rows = conn.execute(page, {"seq": after[0], "id": after[1], "batch": batch}).all()
@@ -168,20 +183,26 @@ def changed_documents(conn: Connection, seq: int, batch: int = 5000) -> Iterator
 
 def published_span(conn: Connection) -> tuple[datetime | None, datetime | None]:
     """When the first and the latest visible paper first appeared (None, None for an empty store)."""
-    row = conn.execute(select(func.min(PAPERS.c.published_at), func.max(PAPERS.c.published_at))
-                       .where(PAPERS.c.hidden.is_(False))).one()
+    row = conn.execute(
+        select(func.min(PAPERS.c.published_at), func.max(PAPERS.c.published_at)).where(PAPERS.c.hidden.is_(False))
+    ).one()
     return row[0], row[1]
 
 
 def published_months(conn: Connection, start: datetime, before: datetime) -> tuple[np.ndarray, np.ndarray]:
     """(ids, months) of the visible papers first published on or after `start`, before `before`: sorted ids
     and each one's month as year * 12 + month - 1, computed by the database (a million rows in a second)."""
-    month = {"sqlite": "CAST(strftime('%Y', published_at) AS INTEGER) * 12 + CAST(strftime('%m', published_at) "
-                       "AS INTEGER) - 1",
-             "postgresql": "CAST(extract(year FROM published_at AT TIME ZONE 'UTC') * 12 "
-                           "+ extract(month FROM published_at AT TIME ZONE 'UTC') - 1 AS integer)"}[conn.dialect.name]
-    rows = conn.execute(select(PAPERS.c.id, text(month)).where(
-        PAPERS.c.hidden.is_(False), PAPERS.c.published_at >= start, PAPERS.c.published_at < before)).all()
+    month = {
+        "sqlite": "CAST(strftime('%Y', published_at) AS INTEGER) * 12 + CAST(strftime('%m', published_at) "
+        "AS INTEGER) - 1",
+        "postgresql": "CAST(extract(year FROM published_at AT TIME ZONE 'UTC') * 12 "
+        "+ extract(month FROM published_at AT TIME ZONE 'UTC') - 1 AS integer)",
+    }[conn.dialect.name]
+    rows = conn.execute(
+        select(PAPERS.c.id, text(month)).where(
+            PAPERS.c.hidden.is_(False), PAPERS.c.published_at >= start, PAPERS.c.published_at < before
+        )
+    ).all()
     pairs = np.fromiter((value for row in rows for value in row), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
     order = np.argsort(pairs[:, 0], kind="stable")  # sorted here: cheaper than the database's sort
     return pairs[order, 0], pairs[order, 1]

@@ -25,8 +25,10 @@ Snapshot = Callable[[Connection], None]
 def program(name: str) -> str:
     found = shutil.which(name)
     if not found:
-        raise StoreError(f"{name} is not on the PATH; install the PostgreSQL client programs of the server's "
-                         "major version or newer (e.g. postgresql-client-18) or put their bin directory on the PATH")
+        raise StoreError(
+            f"{name} is not on the PATH; install the PostgreSQL client programs of the server's "
+            "major version or newer (e.g. postgresql-client-18) or put their bin directory on the PATH"
+        )
     return found
 
 
@@ -56,8 +58,11 @@ def dump_snapshot(engine: Engine, target: Path, on_snapshot: Snapshot) -> None:
         with conn.begin():
             snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
             on_snapshot(conn)
-            _run("pg_dump", ["--format=custom", f"--snapshot={snapshot}", f"--file={target}", _libpq(engine.url)],
-                 engine.url)
+            _run(
+                "pg_dump",
+                ["--format=custom", f"--snapshot={snapshot}", f"--file={target}", _libpq(engine.url)],
+                engine.url,
+            )
 
 
 def archive_problems(path: Path) -> list[str]:
@@ -81,11 +86,25 @@ def restore(engine: Engine, archive: Path) -> None:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
     except DBAPIError as exc:
-        raise StoreError(f"cannot create the pgvector extension ({str(exc.orig).strip().splitlines()[0]}); "
-                         "create it as a superuser: CREATE EXTENSION vector") from None
+        raise StoreError(
+            f"cannot create the pgvector extension ({str(exc.orig).strip().splitlines()[0]}); "
+            "create it as a superuser: CREATE EXTENSION vector"
+        ) from None
     with tempfile.NamedTemporaryFile("w", suffix=".list") as listing:
         listing.write(wanted)
         listing.flush()
-        _run("pg_restore", ["--single-transaction", "--exit-on-error", "--clean", "--if-exists", "--no-owner",
-                            "--no-privileges", f"--use-list={listing.name}", f"--dbname={_libpq(engine.url)}",
-                            str(archive)], engine.url)
+        _run(
+            "pg_restore",
+            [
+                "--single-transaction",
+                "--exit-on-error",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                f"--use-list={listing.name}",
+                f"--dbname={_libpq(engine.url)}",
+                str(archive),
+            ],
+            engine.url,
+        )

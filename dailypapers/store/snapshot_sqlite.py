@@ -18,8 +18,13 @@ Progress = Callable[[int, int], None]  # (done, total)
 Snapshot = Callable[[Connection], None]
 
 
-def copy_snapshot(engine: Engine, target: Path, on_snapshot: Snapshot, progress: Progress | None = None,
-                  pages_per_step: int = PAGES_PER_STEP) -> None:
+def copy_snapshot(
+    engine: Engine,
+    target: Path,
+    on_snapshot: Snapshot,
+    progress: Progress | None = None,
+    pages_per_step: int = PAGES_PER_STEP,
+) -> None:
     """Copy the database as of one moment into the new file `target`. `on_snapshot` is called first with a
     connection that sees that very moment (the manifest reads its counts there)."""
     with engine.connect() as conn:
@@ -32,8 +37,11 @@ def copy_snapshot(engine: Engine, target: Path, on_snapshot: Snapshot, progress:
             copy = sqlite3.connect(target)
             try:
                 # The backup reads through the open transaction, so it copies the same snapshot, step by step.
-                raw.backup(copy, pages=pages_per_step,
-                           progress=(lambda _status, left, total: progress(total - left, total)) if progress else None)
+                raw.backup(
+                    copy,
+                    pages=pages_per_step,
+                    progress=(lambda _status, left, total: progress(total - left, total)) if progress else None,
+                )
                 copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
             finally:
                 copy.close()
@@ -47,8 +55,10 @@ def integrity_problems(path: Path) -> list[str]:
     try:
         found = [row[0] for row in conn.execute("PRAGMA integrity_check")]
         problems = [] if found == ["ok"] else found
-        problems += [f"a row of {table} points at a missing {parent} row"
-                     for table, _rowid, parent, _key in conn.execute("PRAGMA foreign_key_check")]
+        problems += [
+            f"a row of {table} points at a missing {parent} row"
+            for table, _rowid, parent, _key in conn.execute("PRAGMA foreign_key_check")
+        ]
     except sqlite3.DatabaseError as exc:
         problems = [f"not a readable SQLite database ({exc})"]
     finally:

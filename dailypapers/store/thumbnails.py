@@ -14,8 +14,9 @@ def _lacking() -> ColumnElement[bool]:
     return or_(PAPERS.c.thumbnail_version.is_(None), PAPERS.c.thumbnail_version < PAPERS.c.version)
 
 
-def papers_lacking_thumbnails(engine: Engine, arxiv_ids: list[str] | None = None,
-                              limit: int | None = None) -> list[tuple[str, int]]:
+def papers_lacking_thumbnails(
+    engine: Engine, arxiv_ids: list[str] | None = None, limit: int | None = None
+) -> list[tuple[str, int]]:
     """(arxiv_id, version) of the papers with no thumbnail of their latest version: all of them (the most
     recently added first), or those among `arxiv_ids`."""
     query = select(PAPERS.c.arxiv_id, PAPERS.c.version).where(_lacking())
@@ -25,7 +26,7 @@ def papers_lacking_thumbnails(engine: Engine, arxiv_ids: list[str] | None = None
             return [(row.arxiv_id, row.version) for row in conn.execute(newest_first)]
         found: list[tuple[str, int]] = []
         for start in range(0, len(arxiv_ids), _LOOKUP_CHUNK):
-            chunk = arxiv_ids[start:start + _LOOKUP_CHUNK]
+            chunk = arxiv_ids[start : start + _LOOKUP_CHUNK]
             found += [(row.arxiv_id, row.version) for row in conn.execute(query.where(PAPERS.c.arxiv_id.in_(chunk)))]
     return found[:limit]
 

@@ -38,8 +38,14 @@ class TableCheck:
         return self.source_rows == self.target_rows and self.source_checksum == self.target_checksum
 
     def as_dict(self) -> dict[str, object]:
-        return dict(table=self.table, source_rows=self.source_rows, target_rows=self.target_rows,
-                    source_checksum=self.source_checksum, target_checksum=self.target_checksum, equal=self.equal)
+        return dict(
+            table=self.table,
+            source_rows=self.source_rows,
+            target_rows=self.target_rows,
+            source_checksum=self.source_checksum,
+            target_checksum=self.target_checksum,
+            equal=self.equal,
+        )
 
 
 def tables() -> list[Table]:
@@ -49,8 +55,11 @@ def tables() -> list[Table]:
 def row_counts(conn: Connection, names: Iterable[str] | None = None) -> dict[str, int]:
     """{table: rows} of every table of the schema (only these, if given), as `conn` sees them."""
     wanted = None if names is None else set(names)
-    return {t.name: conn.scalar(select(func.count()).select_from(t)) or 0
-            for t in tables() if wanted is None or t.name in wanted}
+    return {
+        t.name: conn.scalar(select(func.count()).select_from(t)) or 0
+        for t in tables()
+        if wanted is None or t.name in wanted
+    }
 
 
 def holds_rows(engine: Engine, ignoring: Iterable[str] = ()) -> bool:
@@ -58,12 +67,16 @@ def holds_rows(engine: Engine, ignoring: Iterable[str] = ()) -> bool:
     be opened)."""
     with engine.connect() as conn:
         present = set(inspect(conn).get_table_names())
-        return any(conn.scalar(select(literal(1)).select_from(t).limit(1)) for t in tables()
-                   if t.name in present and t.name not in set(ignoring))
+        return any(
+            conn.scalar(select(literal(1)).select_from(t).limit(1))
+            for t in tables()
+            if t.name in present and t.name not in set(ignoring)
+        )
 
 
-def copy_table(source: Engine, target: Engine, table: Table, progress: Progress | None = None,
-               batch: int = BATCH) -> None:
+def copy_table(
+    source: Engine, target: Engine, table: Table, progress: Progress | None = None, batch: int = BATCH
+) -> None:
     """Upsert every row of `table` from `source` into `target` (migrated already), ids kept."""
     with_vectors = table.name == EMBEDDINGS_PG.name and target.dialect.name == "postgresql"
     upsert = _upsert(target, EMBEDDINGS_PG if with_vectors else table)
@@ -107,8 +120,13 @@ def fix_sequences(engine: Engine) -> None:
                 continue
             sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": key[0].name})
             if sequence:
-                conn.execute(text(f'SELECT setval(:s, coalesce(max("{key[0].name}"), 1), max("{key[0].name}") '
-                                  f'IS NOT NULL) FROM "{table.name}"'), {"s": sequence})
+                conn.execute(
+                    text(
+                        f'SELECT setval(:s, coalesce(max("{key[0].name}"), 1), max("{key[0].name}") '
+                        f'IS NOT NULL) FROM "{table.name}"'
+                    ),
+                    {"s": sequence},
+                )
 
 
 def compare(source: Engine, target: Engine) -> list[TableCheck]:

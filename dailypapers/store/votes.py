@@ -22,8 +22,11 @@ def set_vote(session: Session, user_id: int, paper: Paper, up: bool) -> int:
     # racing vote that commits meanwhile is missed by the count (SQLite runs one writer at a time anyway).
     session.execute(select(Paper.id).where(Paper.id == paper.id).with_for_update())
     if up:
-        session.execute(insert_or_else(session, Vote).values(user_id=user_id, paper_id=paper.id)
-                        .on_conflict_do_nothing(index_elements=["user_id", "paper_id"]))
+        session.execute(
+            insert_or_else(session, Vote)
+            .values(user_id=user_id, paper_id=paper.id)
+            .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
+        )
     else:
         session.execute(delete(Vote).where(Vote.user_id == user_id, Vote.paper_id == paper.id))
     return _recount(session, paper)
@@ -52,6 +55,12 @@ def voted_among(session: Session, user_id: int | None, paper_ids: Collection[int
 
 def upvoted_papers(session: Session, user_id: int, limit: int = 100) -> list[Paper]:
     """The visible papers the user upvoted, the latest vote first."""
-    return list(session.scalars(
-        select(Paper).join(Vote, Vote.paper_id == Paper.id)
-        .where(Vote.user_id == user_id, Paper.hidden.is_(False)).order_by(Vote.created_at.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Paper)
+            .join(Vote, Vote.paper_id == Paper.id)
+            .where(Vote.user_id == user_id, Paper.hidden.is_(False))
+            .order_by(Vote.created_at.desc())
+            .limit(limit)
+        )
+    )

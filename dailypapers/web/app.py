@@ -41,17 +41,33 @@ from dailypapers.web.routes import ROUTERS, portable
 from dailypapers.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
-TITLES = {400: "Bad request", 401: "Please log in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
-          409: "Conflict", 422: "Bad request", 429: "Slow down", 500: "Server error", 502: "Source unavailable",
-          503: "Unavailable"}
+TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Conflict",
+    422: "Bad request",
+    429: "Slow down",
+    500: "Server error",
+    502: "Source unavailable",
+    503: "Unavailable",
+}
 
 
 def error_response(request: Request, status: int, message: str, headers: dict | None = None):
     if wants_json(request):
         return json_error(status, message, headers)
     try:
-        return render(request, "error.html", status_code=status, headers=headers,
-                      title=TITLES.get(status, "Error"), message=message)
+        return render(
+            request,
+            "error.html",
+            status_code=status,
+            headers=headers,
+            title=TITLES.get(status, "Error"),
+            message=message,
+        )
     except HTTPException:  # e.g. a bad Bearer token while rendering the page's header
         return json_error(status, message, headers)
 
@@ -68,8 +84,11 @@ def allowed_methods(request: Request) -> str | None:
     """The methods this path answers, for a 405's Allow header (RFC 9110). Starlette's names only the first
     route it tried; this unites the routes of the most specific path template that matches (a
     `{arxiv_id:path}` route also matches `.../upvote`, but that is another resource), and adds HEAD to GET."""
-    matching = [(route.path, route.methods) for route in iter_route_contexts(request.app.router.routes)
-                if route.methods and route.path and compile_path(route.path)[0].match(request.url.path)]
+    matching = [
+        (route.path, route.methods)
+        for route in iter_route_contexts(request.app.router.routes)
+        if route.methods and route.path and compile_path(route.path)[0].match(request.url.path)
+    ]
     if not matching:
         return None
     specific = max((_literal_chars(path) for path, _ in matching))
@@ -110,14 +129,21 @@ async def disk_full(request: Request, exc: Exception):
 async def unexpected_error(request: Request, exc: Exception):
     # uvicorn logs the traceback after this handler answers, under the request's id; the visitor gets a
     # page, not a stack, and the id to quote (the answer is sent from outside RequestLog, which adds it).
-    return error_response(request, 500, "something went wrong on our side; the error has been logged",
-                          {"X-Request-ID": REQUEST_ID.get() or ""})
+    return error_response(
+        request,
+        500,
+        "something went wrong on our side; the error has been logged",
+        {"X-Request-ID": REQUEST_ID.get() or ""},
+    )
 
 
 async def login_required(request: Request, exc: LoginRequired):
     if wants_json(request):
-        return json_error(401, "log in, or send a personal API token as 'Authorization: Bearer <token>'",
-                          {"WWW-Authenticate": "Bearer"})
+        return json_error(
+            401,
+            "log in, or send a personal API token as 'Authorization: Bearer <token>'",
+            {"WWW-Authenticate": "Bearer"},
+        )
     if request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     else:  # back to the page the form was on, once logged in
@@ -152,10 +178,15 @@ def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
         async with mcp.session_manager.run():  # the MCP endpoint's task group lives as long as the app
             yield
 
-    app = FastAPI(title="dailypapers", version=__version__, docs_url=None, redoc_url=None,  # /docs: no CDN
-                  lifespan=lifespan,
-                  description="Daily papers feed, search and discussion. The read endpoints follow the Hugging "
-                              "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.")
+    app = FastAPI(
+        title="dailypapers",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,  # /docs: no CDN
+        lifespan=lifespan,
+        description="Daily papers feed, search and discussion. The read endpoints follow the Hugging "
+        "Face papers API, so `huggingface_hub.HfApi(endpoint=...)` works against it.",
+    )
     get_engine()  # open and check the database now, not inside the first requests' threads
     get_settings().signing_key  # noqa: B018  read (or created) at start: a request never writes the key file
     app.openapi = lambda: truthful_openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way

@@ -40,8 +40,15 @@ def log_in(request: Request, response: Response, user: User) -> None:
     with session_scope() as session:
         value = start_session(session, user)
         remember_address(session, user.id, client_ip(request))
-    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_SECONDS, httponly=True,
-                        samesite="lax", secure=is_https(request.scope), path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request.scope),
+        path="/",
+    )
 
 
 def log_out(request: Request, response: Response) -> None:

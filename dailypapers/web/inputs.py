@@ -67,7 +67,6 @@ def _storable(value: object) -> object:
 Text = Annotated[str, AfterValidator(_storable)]
 
 
-
 class Input(BaseModel):
     """Every body and form: no text field may hold what no database can store (PostgreSQL refuses NUL) and no
     page or feed can show (the other characters XML 1.0 forbids, lone surrogates)."""
@@ -230,8 +229,14 @@ class SearchForm(Input):
     @property
     def filters(self) -> dict:
         """What the search form shows again, by field name."""
-        return {"mode": self.mode, "category": self.category.strip(), "author": self.author.strip(),
-                "from": self.date_from.strip(), "to": self.date_to.strip(), "has_code": self.has_code}
+        return {
+            "mode": self.mode,
+            "category": self.category.strip(),
+            "author": self.author.strip(),
+            "from": self.date_from.strip(),
+            "to": self.date_to.strip(),
+            "has_code": self.has_code,
+        }
 
     def params(self, without: str | None = None) -> dict[str, str]:
         """The query string of this search (the filters that are set), less `without`: for its feeds, exports,
@@ -246,10 +251,17 @@ class SearchForm(Input):
     def query(self, limit: int, offset: int = 0) -> SearchQuery:
         """The search asked for; InvalidInput when a date, the category or the query is not acceptable."""
         f = self.filters
-        return SearchQuery(text=self.q, mode=self.mode, limit=limit, offset=offset,
-                           category=arxiv_category(f["category"]) if f["category"] else None,
-                           author=f["author"] or None, date_from=parse_day(f["from"]) if f["from"] else None,
-                           date_to=parse_day(f["to"]) if f["to"] else None, has_code=self.has_code).validate()
+        return SearchQuery(
+            text=self.q,
+            mode=self.mode,
+            limit=limit,
+            offset=offset,
+            category=arxiv_category(f["category"]) if f["category"] else None,
+            author=f["author"] or None,
+            date_from=parse_day(f["from"]) if f["from"] else None,
+            date_to=parse_day(f["to"]) if f["to"] else None,
+            has_code=self.has_code,
+        ).validate()
 
 
 class SavedSearchForm(SearchForm):

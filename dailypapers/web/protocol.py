@@ -56,6 +56,8 @@ class HeaderDeadlineProtocol(H11Protocol):
             return
         if self.conn.trailing_data[0]:  # part of a request: say why it goes unanswered
             body = json.dumps({"error": f"the request headers took longer than {self.header_seconds:g} seconds"})
-            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
-                                 b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body.encode()))
+            self.transport.write(
+                b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+                b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body.encode())
+            )
         self.transport.close()

@@ -85,8 +85,9 @@ def status_for(exc) -> int:
     return 503
 
 
-DISK_FULL_MESSAGE = ("the server's disk is full, so nothing can be saved right now (reading still works); "
-                     "please try again later")
+DISK_FULL_MESSAGE = (
+    "the server's disk is full, so nothing can be saved right now (reading still works); please try again later"
+)
 _PG_DISK_FULL = "53100"
 
 
@@ -98,8 +99,10 @@ def is_disk_full(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None)
     if orig is None:
         return False
-    return ("database or disk is full" in str(orig)
-            or _PG_DISK_FULL in (getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None)))
+    return "database or disk is full" in str(orig) or _PG_DISK_FULL in (
+        getattr(orig, "sqlstate", None),
+        getattr(orig, "pgcode", None),
+    )
 
 
 def json_error(status: int, message: str, headers: dict | None = None) -> JSONResponse:

@@ -27,8 +27,15 @@ def user_json(user: User | None) -> dict[str, Any] | None: ...
 def user_json(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
-    return {"_id": str(user.id), "avatarUrl": "/static/avatar.svg", "fullname": user.fullname or user.username,
-            "name": user.username, "user": user.username, "type": "user", "isPro": False}
+    return {
+        "_id": str(user.id),
+        "avatarUrl": "/static/avatar.svg",
+        "fullname": user.fullname or user.username,
+        "name": user.username,
+        "user": user.username,
+        "type": "user",
+        "isPro": False,
+    }
 
 
 def authors_json(paper: Paper, claims: dict[int, AuthorClaim] | None = None) -> list[dict]:
@@ -38,8 +45,9 @@ def authors_json(paper: Paper, claims: dict[int, AuthorClaim] | None = None) -> 
         author = {"_id": f"{paper.id}-{i}", "name": name, "hidden": False}
         claim = (claims or {}).get(i)
         if claim is not None and claim.status == APPROVED:
-            author.update(user=user_json(claim.user), status="claimed_verified",
-                          statusLastChangedAt=hf_datetime(claim.decided_at))
+            author.update(
+                user=user_json(claim.user), status="claimed_verified", statusLastChangedAt=hf_datetime(claim.decided_at)
+            )
         authors.append(author)
     return authors
 
@@ -52,8 +60,14 @@ def ai_fields(paper: Paper) -> dict:
     return {"ai_keywords": list(paper.ai_keywords or []), "ai_summary": paper.ai_summary or ""}
 
 
-def paper_json(paper: Paper, *, submitted_at: datetime | None = None, submitter: User | None = None,
-               trending: float | None = None, claims: dict[int, AuthorClaim] | None = None) -> dict:
+def paper_json(
+    paper: Paper,
+    *,
+    submitted_at: datetime | None = None,
+    submitter: User | None = None,
+    trending: float | None = None,
+    claims: dict[int, AuthorClaim] | None = None,
+) -> dict:
     """The paper object (inside a daily entry, and the whole answer of /api/papers/{id})."""
     data = {
         "id": paper.arxiv_id,
@@ -91,16 +105,18 @@ def _trending_now(upvotes: int, submitted_at: datetime) -> float:
 
 def paper_view_json(view: PaperView) -> dict:
     entry = view.entry
-    return paper_json(view.paper, submitted_at=entry.submitted_at if entry else None, submitter=view.submitter,
-                      claims=view.claims)
+    return paper_json(
+        view.paper, submitted_at=entry.submitted_at if entry else None, submitter=view.submitter, claims=view.claims
+    )
 
 
 def daily_json(row: FeedRow, claims: dict[int, AuthorClaim] | None = None) -> dict:
     """One entry of /api/daily_papers; `claims` (by author index) name the authors who claimed the paper."""
     paper = row.paper
     return {
-        "paper": paper_json(paper, submitted_at=row.submitted_at, submitter=row.submitter, trending=row.trending,
-                            claims=claims),
+        "paper": paper_json(
+            paper, submitted_at=row.submitted_at, submitter=row.submitter, trending=row.trending, claims=claims
+        ),
         "publishedAt": hf_datetime(row.submitted_at),
         "title": paper.title,
         "summary": paper.abstract,
@@ -116,8 +132,9 @@ def daily_json(row: FeedRow, claims: dict[int, AuthorClaim] | None = None) -> di
     }
 
 
-def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict,
-                claims: dict[int, AuthorClaim] | None = None) -> dict:
+def search_json(
+    paper: Paper, *, score: float, snippet: str | None, ranks: dict, claims: dict[int, AuthorClaim] | None = None
+) -> dict:
     """One search result: shaped like a daily entry, plus how it matched."""
     return {
         "paper": paper_json(paper, claims=claims),
@@ -135,6 +152,13 @@ def search_json(paper: Paper, *, score: float, snippet: str | None, ranks: dict,
 
 
 def comment_json(comment: Comment, html: str) -> dict:
-    return {"id": str(comment.id), "author": user_json(comment.user), "body": comment.body,
-            "html": html, "createdAt": hf_datetime(comment.created_at), "editedAt": hf_datetime(comment.edited_at),
-            "parentId": str(comment.parent_id) if comment.parent_id else None, "hidden": comment.hidden}
+    return {
+        "id": str(comment.id),
+        "author": user_json(comment.user),
+        "body": comment.body,
+        "html": html,
+        "createdAt": hf_datetime(comment.created_at),
+        "editedAt": hf_datetime(comment.edited_at),
+        "parentId": str(comment.parent_id) if comment.parent_id else None,
+        "hidden": comment.hidden,
+    }

@@ -63,8 +63,9 @@ def teaser(paper) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _card_text(arxiv_id: str, title: str, authors: tuple[str, ...], line: str, keywords: tuple[str, ...],
-               level: int) -> Markup:
+def _card_text(
+    arxiv_id: str, title: str, authors: tuple[str, ...], line: str, keywords: tuple[str, ...], level: int
+) -> Markup:
     macro = templates.get_template("_macros.html").module.card_text  # type: ignore[attr-defined]  # a macro: Jinja types none
     result: Markup = macro(arxiv_id, title, list(authors), line, list(keywords), level)
     return result
@@ -74,14 +75,22 @@ def cached_card_text(paper, level: int = 2, with_teaser: bool = True) -> Markup:
     """A card's title, authors, one line and keywords. They read the same for every visitor, so each is
     rendered once per content rather than once per card per request; the key is everything they show, so a
     paper whose title, authors, summary or keywords change gets a new one."""
-    return _card_text(paper.arxiv_id, paper.title, tuple(paper.authors or ()),
-                      teaser(paper) if with_teaser else "", tuple((paper.ai_keywords or ())[:4]), level)
+    return _card_text(
+        paper.arxiv_id,
+        paper.title,
+        tuple(paper.authors or ()),
+        teaser(paper) if with_teaser else "",
+        tuple((paper.ai_keywords or ())[:4]),
+        level,
+    )
 
 
 def code_host(url: str) -> str:
     """The name of the site a code link points at ("GitHub", "GitLab", "Hugging Face"), or "" for others."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     return CODE_HOSTS.get(host, "")
+
+
 def _inline_code(text: str | None) -> Markup:
     """Plain text (an API summary, say) escaped, with its `backticked` spans shown as code."""
     pieces = (text or "").split("`")
@@ -120,16 +129,22 @@ def _context(request: Request, context: dict) -> dict:
             field.append(Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request)))
         return field[0]
 
-    context.update(request=request, settings=settings, site_name=settings.site_name,
-                   csrf_token=lambda: csrf_token(request), csrf_field=csrf_field,
-                   absolute_url=lambda path="": absolute_url(request, path))
+    context.update(
+        request=request,
+        settings=settings,
+        site_name=settings.site_name,
+        csrf_token=lambda: csrf_token(request),
+        csrf_field=csrf_field,
+        absolute_url=lambda path="": absolute_url(request, path),
+    )
     return context
 
 
 def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
     """A TemplateResponse with the shared context filled in."""
-    return templates.TemplateResponse(request, name, _context(request, context), status_code=status_code,
-                                      headers=headers)
+    return templates.TemplateResponse(
+        request, name, _context(request, context), status_code=status_code, headers=headers
+    )
 
 
 def render_fragment(request: Request, name: str, **context) -> str:

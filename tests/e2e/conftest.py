@@ -53,8 +53,10 @@ def pytest_runtest_makereport(item, call):
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:  # a failure, never a skip: a run without the browser tests must not look like a whole one
-        pytest.fail("Debian's chromium is not installed (make test-deps installs it as root; `make check` runs "
-                    "the tests that need no browser)")
+        pytest.fail(
+            "Debian's chromium is not installed (make test-deps installs it as root; `make check` runs "
+            "the tests that need no browser)"
+        )
     return path
 
 
@@ -144,12 +146,16 @@ def fresh_paper(site, tmp_path_factory) -> PaperRecord:
     """
     now = datetime.now(UTC)
     record = PaperRecord(
-        arxiv_id=f"{now:%y%m}.{secrets.randbelow(90000) + 10000:05d}", version=1,
+        arxiv_id=f"{now:%y%m}.{secrets.randbelow(90000) + 10000:05d}",
+        version=1,
         title="Submitting Papers Through the Browser: an End-to-End Check of the Daily Feed",
         abstract="A record made by the dailypapers browser tests. It is published today, so it may enter "
-                 "the daily feed, and nobody has submitted it yet.",
-        authors=["Ada Tester", "Grace Checker"], categories=["cs.SE"], primary_category="cs.SE",
-        published_at=now, updated_at=now,
+        "the daily feed, and nobody has submitted it yet.",
+        authors=["Ada Tester", "Grace Checker"],
+        categories=["cs.SE"],
+        primary_category="cs.SE",
+        published_at=now,
+        updated_at=now,
     )
     path = tmp_path_factory.mktemp("import") / "fresh.jsonl"
     path.write_text(json.dumps(record_to_export(record)) + "\n")

@@ -28,11 +28,19 @@ from tests.web_helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                  "--disable-dev-shm-usage",  # containers often give /dev/shm only 64 MB
-                  # Offline by construction: every host name but the local servers' fails to resolve.
-                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",  # containers often give /dev/shm only 64 MB
+    # Offline by construction: every host name but the local servers' fails to resolve.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 
 
@@ -51,6 +59,7 @@ def find_chromium() -> str | None:
 
 
 # --- mail -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Mail:
@@ -116,25 +125,33 @@ class Mailbox:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                found = [m for m in self._mails if address.lower() in (r.lower() for r in m.recipients)
-                         and subject_contains.lower() in m.subject.lower()]
+                found = [
+                    m
+                    for m in self._mails
+                    if address.lower() in (r.lower() for r in m.recipients)
+                    and subject_contains.lower() in m.subject.lower()
+                ]
                 if len(found) >= count:
                     return found[count - 1]
                 left = deadline - time.monotonic()
                 if left <= 0:
                     got = [(m.recipients, m.subject) for m in self._mails]
-                    raise AssertionError(f"no mail #{count} to {address} with {subject_contains!r} in its subject "
-                                         f"after {timeout}s; received: {got}")
+                    raise AssertionError(
+                        f"no mail #{count} to {address} with {subject_contains!r} in its subject "
+                        f"after {timeout}s; received: {got}"
+                    )
                 self._cond.wait(left)
 
 
 # --- the site ---------------------------------------------------------------------------------------
 
+
 class LiveSite:
     """`dailypapers serve` in a subprocess, on a free port, against `data_dir`."""
 
-    def __init__(self, data_dir: Path, mailbox: Mailbox, log_path: Path, command: str = "serve",
-                 configured_base_url: bool = True):
+    def __init__(
+        self, data_dir: Path, mailbox: Mailbox, log_path: Path, command: str = "serve", configured_base_url: bool = True
+    ):
         """`command` is "serve" or "demo"; without a configured base URL the site links to where it is served."""
         self.command = command
         self.port = free_port()
@@ -165,11 +182,19 @@ class LiveSite:
             self.env.pop("DAILYPAPERS_BASE_URL")
         self.process: subprocess.Popen | None = None
 
-    def cli(self, *args: str, input: str | None = None, timeout: float = 300,
-            check: bool = True) -> subprocess.CompletedProcess:
+    def cli(
+        self, *args: str, input: str | None = None, timeout: float = 300, check: bool = True
+    ) -> subprocess.CompletedProcess:
         """The real `dailypapers` command against the site's data dir and mail server."""
-        done = subprocess.run([sys.executable, "-m", "dailypapers.cli", *args], capture_output=True, text=True,
-                              input=input, env=self.env, cwd=ROOT, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "dailypapers.cli", *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            env=self.env,
+            cwd=ROOT,
+            timeout=timeout,
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"dailypapers {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
         return done
@@ -178,7 +203,11 @@ class LiveSite:
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dailypapers.cli", self.command, "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self._log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=ROOT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -239,6 +268,7 @@ def log_in(page, username: str) -> None:
 
 # --- what every page must satisfy -------------------------------------------------------------------
 
+
 class PageProblems:
     """Console errors, uncaught script errors and 5xx answers seen by one page, kept for an assertion."""
 
@@ -294,8 +324,10 @@ _AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"label-content-name-mis
 def accessibility_violations(page) -> list[str]:
     """What axe-core finds wrong on the page as it is now, one line per rule broken, naming where."""
     found = _AXE.run(page, options=_AXE_OPTIONS).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {v['help']} at "
-            + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5]) for v in found]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at " + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in found
+    ]
 
 
 def assert_accessible(page) -> None:

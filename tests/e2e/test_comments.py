@@ -11,8 +11,10 @@ pytestmark = pytest.mark.browser
 
 PAPER = "2410.06241"  # demo papers
 OTHER_PAPER = "2402.15567"
-HOSTILE = ('Worth reading, *really*. <img src=x onerror="window.__injected=1">'
-           '<script>window.__injected=2</script><b id="injected">bold?</b>')
+HOSTILE = (
+    'Worth reading, *really*. <img src=x onerror="window.__injected=1">'
+    '<script>window.__injected=2</script><b id="injected">bold?</b>'
+)
 LITERAL = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script><b id="injected">bold?</b>'
 
 

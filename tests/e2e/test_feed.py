@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def demo_titles_of_day(days_ago: int) -> set[str]:
     """The demo puts its papers on the feed PAPERS_PER_DAY a day, newest day first."""
-    records = demo_records()[days_ago * PAPERS_PER_DAY:(days_ago + 1) * PAPERS_PER_DAY]
+    records = demo_records()[days_ago * PAPERS_PER_DAY : (days_ago + 1) * PAPERS_PER_DAY]
     return {r.title for r in records}
 
 
@@ -71,7 +71,7 @@ def test_sort_by_newest_and_open_a_paper(page):
 
 def test_category_filter_follows_the_day_navigation(page):
     def demo_titles_in(days_ago: int, category: str) -> set[str]:
-        records = demo_records()[days_ago * PAPERS_PER_DAY:(days_ago + 1) * PAPERS_PER_DAY]
+        records = demo_records()[days_ago * PAPERS_PER_DAY : (days_ago + 1) * PAPERS_PER_DAY]
         return {r.title for r in records if category in r.categories}
 
     page.goto("/papers")

@@ -40,8 +40,12 @@ def visit(browser, demo_site):
     contexts, watched = [], []
 
     def open_page(width: int = 1366, scheme: str = "light", storage_state=None):
-        context = browser.new_context(base_url=demo_site.url, viewport={"width": width, "height": 900},
-                                      color_scheme=scheme, storage_state=storage_state)
+        context = browser.new_context(
+            base_url=demo_site.url,
+            viewport={"width": width, "height": 900},
+            color_scheme=scheme,
+            storage_state=storage_state,
+        )
         contexts.append(context)
         page = context.new_page()
         watched.append(PageProblems(page))
@@ -148,5 +152,5 @@ def test_the_first_ten_minutes(visit, demo_site):
 
 def _luminance(css_colour: str) -> float:
     """0 (black) to 1 (white) for an `rgb(r, g, b)` colour, close enough to tell light text from dark."""
-    r, g, b = (int(part) for part in css_colour[css_colour.index("(") + 1:].rstrip(")").split(",")[:3])
+    r, g, b = (int(part) for part in css_colour[css_colour.index("(") + 1 :].rstrip(")").split(",")[:3])
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255

@@ -43,7 +43,10 @@ def test_seed_for_you_dismiss_and_export(page, tmp_path):
     why = cards.first.locator(".why")
     expect(why).to_contain_text("Because you liked")
     assert why.locator("a.because").get_attribute("href") in {
-        "/papers/2310.00533", "/papers/2404.12253", "/papers/2409.12917"}
+        "/papers/2310.00533",
+        "/papers/2404.12253",
+        "/papers/2409.12917",
+    }
     terms = [t.strip() for t in ", ".join(page.locator("#for-you .terms").all_inner_texts()).split(",") if t.strip()]
     assert terms and not {"work", "propose", "paper", "process", "recent", "incorrect"} & set(terms), terms
     screenshot(page, "for-you")

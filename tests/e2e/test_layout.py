@@ -16,8 +16,9 @@ DESKTOP, PHONE = 1366, 390
 
 
 def _signed_in(new_context, account, width: int, scheme: str = "light", **options):
-    context = new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
-                          storage_state=account["state"], **options)
+    context = new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme, storage_state=account["state"], **options
+    )
     return context.new_page()
 
 

@@ -18,8 +18,11 @@ PAGES = {
     "/script-error": (200, "<main><h1>Daily papers</h1></main><script>undefinedFunction()</script>"),
     "/no-heading": (200, "<main><p>A template that lost its heading</p></main>"),
     "/failing-asset": (200, '<main><h1>Daily papers</h1></main><script src="/missing.js"></script>'),
-    "/inaccessible": (200, '<main><h1>Daily papers</h1><h3>Skipped a level</h3><img src="data:,">'
-                           '<button></button><button aria-label="Upvote">12</button></main>'),
+    "/inaccessible": (
+        200,
+        '<main><h1>Daily papers</h1><h3>Skipped a level</h3><img src="data:,">'
+        '<button></button><button aria-label="Upvote">12</button></main>',
+    ),
 }
 
 
@@ -63,12 +66,15 @@ def test_a_healthy_page_passes(browser, broken_site):
     assert _check(browser, broken_site + "/ok") == "Daily papers"
 
 
-@pytest.mark.parametrize("path, reason", [
-    ("/server-error", "answered 500"),
-    ("/script-error", "uncaught script error"),
-    ("/no-heading", "has 0 main headings"),
-    ("/failing-asset", "console error"),
-])
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/server-error", "answered 500"),
+        ("/script-error", "uncaught script error"),
+        ("/no-heading", "has 0 main headings"),
+        ("/failing-asset", "console error"),
+    ],
+)
 def test_a_broken_page_fails(browser, broken_site, path, reason):
     with pytest.raises(AssertionError, match=reason):
         _check(browser, broken_site + path)

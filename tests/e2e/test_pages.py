@@ -86,8 +86,9 @@ def test_main_page(request, new_context, account, name, path, signed_in, width):
 def test_main_page_is_accessible(request, new_context, account, name, path, signed_in, scheme):
     """axe-core over the whole page: contrast (in both colour schemes), names, landmarks, heading order."""
     user = _user(request, account, signed_in)
-    context = new_context(viewport={"width": DESKTOP, "height": 800}, color_scheme=scheme,
-                          storage_state=user["state"] if user else None)
+    context = new_context(
+        viewport={"width": DESKTOP, "height": 800}, color_scheme=scheme, storage_state=user["state"] if user else None
+    )
     page = context.new_page()
     problems = PageProblems(page)
     page.goto(_path(path, account["username"]))

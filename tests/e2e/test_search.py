@@ -38,7 +38,8 @@ def test_search_page_filters_and_empty_results(page):
     page.get_by_label("Mode").select_option("keyword")
     page.locator("#search-submit").click()
     expect(page.locator("#no-results")).to_have_text(
-        "Nothing matched “zyxwvut qqqxj”. Try other words, or fewer of them.")
+        "Nothing matched “zyxwvut qqqxj”. Try other words, or fewer of them."
+    )
     expect(page.get_by_label("Mode")).to_have_value("keyword")
 
 
@@ -66,9 +67,13 @@ def test_a_search_feed_keeps_the_mode_and_filters(page):
     assert all(any(t.term.startswith("cs.CV") for t in entry.tags) for entry in feed.entries)
 
 
-SHOTS = {"results": "/search?q=video&mode=keyword", "missing-id": "/search?q=2501.99999",
-         "filtered-out": "/search?q=video&mode=keyword&category=q-bio", "past-end": "/search?q=video&p=9",
-         "nothing": "/search?q=zzzqqqxyz"}
+SHOTS = {
+    "results": "/search?q=video&mode=keyword",
+    "missing-id": "/search?q=2501.99999",
+    "filtered-out": "/search?q=video&mode=keyword&category=q-bio",
+    "past-end": "/search?q=video&p=9",
+    "nothing": "/search?q=zzzqqqxyz",
+}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

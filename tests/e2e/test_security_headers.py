@@ -13,8 +13,10 @@ pytestmark = pytest.mark.browser
 def test_an_injected_inline_script_does_not_run(new_context):
     page = new_context().new_page()
     violations = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     response = page.goto("/papers")
     assert response.headers["x-frame-options"] == "DENY"
     try:

@@ -29,7 +29,7 @@ def demo_ids_of(days) -> set[str]:
     for day in days:
         ago = (today - day).days
         if 0 <= ago < len(records) // PAPERS_PER_DAY:
-            ids |= {r.arxiv_id for r in records[ago * PAPERS_PER_DAY:(ago + 1) * PAPERS_PER_DAY]}
+            ids |= {r.arxiv_id for r in records[ago * PAPERS_PER_DAY : (ago + 1) * PAPERS_PER_DAY]}
     return ids
 
 

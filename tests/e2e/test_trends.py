@@ -17,8 +17,11 @@ BLUE, ORANGE = (37, 99, 235), (180, 83, 9)  # the page's first two chart colours
 
 
 def _pixels_near(image: Image.Image, colour: tuple[int, int, int], tolerance: int = 40) -> int:
-    return sum(count for count, pixel in image.getcolors(image.width * image.height)
-               if all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=True)))
+    return sum(
+        count
+        for count, pixel in image.getcolors(image.width * image.height)
+        if all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=True))
+    )
 
 
 def test_a_paper_links_its_topics_over_time_and_the_chart_is_drawn(page):

@@ -32,8 +32,9 @@ def test_download_your_data_and_import_it_into_another_account(new_context, widt
         page.locator("#export-data").click()
     exported = json.loads(download.value.path().read_text())
     assert [s["arxiv_id"] for s in exported["library"]] == [PAPER]
-    exported["library"].append({"arxiv_id": "2509.99999", "version": 2, "title": "A paper from elsewhere",
-                                "at": "2025-01-01T00:00:00Z"})
+    exported["library"].append(
+        {"arxiv_id": "2509.99999", "version": 2, "title": "A paper from elsewhere", "at": "2025-01-01T00:00:00Z"}
+    )
     file = tmp_path / "my-data.json"
     file.write_text(json.dumps(exported))
 

@@ -41,8 +41,9 @@ class BodyLimit:
     a JSON body nested deeper than MAX_JSON_DEPTH; 408 when the body has not all arrived in time. A write's
     body is read here whole (it is small), so the routes behind never wait on a slow client."""
 
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, seconds: float | None = None,
-                 larger: dict[str, int] | None = None):
+    def __init__(
+        self, app, max_bytes: int = MAX_BODY_BYTES, seconds: float | None = None, larger: dict[str, int] | None = None
+    ):
         self.app = app
         self.max_bytes = max_bytes
         self.larger = larger or {}  # path -> its own cap: the few writes that carry a file
@@ -51,9 +52,17 @@ class BodyLimit:
     @staticmethod
     async def _refuse(send, status: int, message: str) -> None:
         body = json.dumps({"error": message}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})  # what is left of the body is not read
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )  # what is left of the body is not read
         await send({"type": "http.response.body", "body": body})
 
     async def _read(self, receive, max_bytes: int, too_big: str) -> bytes | None:

@@ -29,8 +29,16 @@ from dailypapers.config import get_settings
 MAX_ENTRIES = 4096
 LARGEST_SHARE = 16  # no single response above 1/16 of the byte bound is kept
 JITTER = 0.25  # an entry's period is stretched by up to this share of it, at random
-_SKIP_PREFIXES = ("/static/", "/thumbnails/", "/docs", "/openapi.json", "/redoc",  # files, cached by browsers
-                  "/healthz", "/readyz", "/metrics")  # probes and scrapes must see the state of now
+_SKIP_PREFIXES = (
+    "/static/",
+    "/thumbnails/",
+    "/docs",
+    "/openapi.json",
+    "/redoc",  # files, cached by browsers
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)  # probes and scrapes must see the state of now
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
 jitter = random.random  # in [0, 1): how far an entry's period is stretched; the tests fix it
 
@@ -38,8 +46,13 @@ jitter = random.random  # in [0, 1): how far an entry's period is stretched; the
 class MicroCache:
     """Pure ASGI middleware (no per-request task switching, unlike BaseHTTPMiddleware)."""
 
-    def __init__(self, app, seconds: float | None = None, max_bytes: int | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        app,
+        seconds: float | None = None,
+        max_bytes: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.app = app
         self.clock = clock  # what ages the entries; the tests move one of their own
         settings = get_settings()
@@ -58,8 +71,11 @@ class MicroCache:
     @staticmethod
     def _size(key: tuple, headers: list, body: bytes) -> int:
         """The bytes an entry holds (its body, headers and key), near enough to bound the memory."""
-        return (len(body) + sum(len(name) + len(value) for name, value in headers)
-                + sum(len(part) for part in key if isinstance(part, (bytes, str))))
+        return (
+            len(body)
+            + sum(len(name) + len(value) for name, value in headers)
+            + sum(len(part) for part in key if isinstance(part, (bytes, str)))
+        )
 
     def _drop(self, key: tuple) -> None:
         entry = self.entries.pop(key, None)
@@ -97,8 +113,14 @@ class MicroCache:
         headers = dict(scope["headers"])
         # Pages and feeds link to the origin they were asked on: a page asked for under one Host is never
         # served to a visitor who came under another.
-        key = (method, scope.get("scheme"), headers.get(b"host", b""), path, scope["query_string"],
-               headers.get(b"accept", b""))
+        key = (
+            method,
+            scope.get("scheme"),
+            headers.get(b"host", b""),
+            path,
+            scope["query_string"],
+            headers.get(b"accept", b""),
+        )
         now = self.clock()
         hit = self.entries.get(key)
         if hit is not None:

@@ -55,8 +55,10 @@ def verify_csrf(request: Request, token: str | None) -> None:
     """Raise 403 unless `token` was made by `csrf_token` for this browser's cookie."""
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not token or not hmac.compare_digest(_sign(cookie), str(token)):
-        raise HTTPException(403, "the form has expired or did not come from this site (CSRF check failed); "
-                                 "reload the page and try again")
+        raise HTTPException(
+            403,
+            "the form has expired or did not come from this site (CSRF check failed); reload the page and try again",
+        )
 
 
 async def csrf_from_request(request: Request) -> str | None:

@@ -32,8 +32,9 @@ def rate_limit(key: str, limit: int, per_seconds: float) -> None:
         count, oldest = people.note_rate_event(conn, key, now, since)
         if count > limit:  # raising inside the block rolls this attempt back
             retry = max(1, math.ceil((oldest + per_seconds) - now))
-            raise HTTPException(429, f"too many requests; try again in {retry} seconds",
-                                headers={"Retry-After": str(retry)})
+            raise HTTPException(
+                429, f"too many requests; try again in {retry} seconds", headers={"Retry-After": str(retry)}
+            )
 
 
 def client_ip(request: Request) -> str:

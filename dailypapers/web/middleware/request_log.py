@@ -44,8 +44,9 @@ class RouteTemplates:
     def __init__(self, app):
         self.routes = []
         for route in iter_route_contexts(app.router.routes):
-            template = f"{route.path.rstrip('/')}/{{path:path}}" if isinstance(route.original_route, Mount) \
-                else route.path
+            template = (
+                f"{route.path.rstrip('/')}/{{path:path}}" if isinstance(route.original_route, Mount) else route.path
+            )
             self.routes.append((compile_path(template)[0], template, frozenset(route.methods or ())))
 
     def match(self, method: str, path: str) -> str:
@@ -101,5 +102,11 @@ class RequestLog:
         raw = scope.get("raw_path")
         path = safe_path(raw.decode("latin-1") if raw else quote(scope["path"]))
         ms = round(seconds * 1000, 1)
-        access.info("%s %s %s %.1f ms", method, path, status, ms,
-                    extra={"method": method, "route": route, "path": path, "status": status, "duration_ms": ms})
+        access.info(
+            "%s %s %s %.1f ms",
+            method,
+            path,
+            status,
+            ms,
+            extra={"method": method, "route": route, "path": path, "status": status, "duration_ms": ms},
+        )

@@ -56,8 +56,9 @@ def wait_after(failures: int, last: float | None, limit: Limit, now: float) -> f
 
 def too_many(seconds: float) -> HTTPException:
     retry = max(1, math.ceil(seconds))
-    return HTTPException(429, f"too many failed attempts; try again in {retry} seconds",
-                         headers={"Retry-After": str(retry)})
+    return HTTPException(
+        429, f"too many failed attempts; try again in {retry} seconds", headers={"Retry-After": str(retry)}
+    )
 
 
 def begin_attempt(enforced: Sequence[Limit], watched: Sequence[Limit] = ()) -> Attempt:

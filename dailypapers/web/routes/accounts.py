@@ -42,8 +42,14 @@ def signup(request: Request, form: Annotated[SignupForm, Form()]):
         with session_scope() as session:
             user = create_user(session, form.username, form.password, email=form.email, fullname=form.fullname)
     except InvalidInput as exc:
-        return render(request, "signup.html", status_code=400, error=str(exc), next=safe_next(form.next),
-                      form=form.model_dump(include={"username", "email", "fullname"}))
+        return render(
+            request,
+            "signup.html",
+            status_code=400,
+            error=str(exc),
+            next=safe_next(form.next),
+            form=form.model_dump(include={"username", "email", "fullname"}),
+        )
     response = RedirectResponse(safe_next(form.next), status_code=303)
     log_in(request, response, user)
     return response
@@ -63,8 +69,10 @@ def login(request: Request, form: Annotated[LoginForm, Form()]):
     allowed, address, name = get_settings().rate_limit_logins, client_ip(request), form.username.strip().lower()[:64]
     pair = f"login:pair:{address}:{name}"
     account = f"login:user:{name}"
-    attempt = begin_attempt([Limit(f"login:ip:{address}", allowed * ADDRESS_SHARE, LOGIN_WINDOW),
-                             Limit(pair, allowed, LOGIN_WINDOW)], [Limit(account, allowed, LOGIN_WINDOW)])
+    attempt = begin_attempt(
+        [Limit(f"login:ip:{address}", allowed * ADDRESS_SHARE, LOGIN_WINDOW), Limit(pair, allowed, LOGIN_WINDOW)],
+        [Limit(account, allowed, LOGIN_WINDOW)],
+    )
     closed = attempt.waits[account]
     with session_scope() as session:
         user = authenticate(session, form.username, form.password)
@@ -78,8 +86,14 @@ def login(request: Request, form: Annotated[LoginForm, Form()]):
         attempt.succeeded()  # a right password is no failure, though this address must wait
     if closed:  # right or wrong, the same answer: a stranger learns nothing of the password
         raise too_many(closed)
-    return render(request, "login.html", status_code=400, error="wrong username or password",
-                  next=safe_next(form.next), username=form.username)
+    return render(
+        request,
+        "login.html",
+        status_code=400,
+        error="wrong username or password",
+        next=safe_next(form.next),
+        username=form.username,
+    )
 
 
 @router.post("/logout", dependencies=CSRF_CHECKED)
@@ -131,8 +145,9 @@ def change_password_form(request: Request, user: Writer, form: Annotated[Passwor
     if not isinstance(error, WrongPassword):
         attempt.succeeded(limit.key)  # the current password was right, whatever became of the new one
     if error is not None or account is None:
-        return render(request, "settings.html", status_code=400, tokens=tokens, new_token=None,
-                      password_error=str(error))
+        return render(
+            request, "settings.html", status_code=400, tokens=tokens, new_token=None, password_error=str(error)
+        )
     response = render(request, "settings.html", tokens=tokens, new_token=None, flash="Password changed.")
     log_in(request, response, account)
     return response

@@ -21,8 +21,14 @@ router = APIRouter(include_in_schema=False)
 def moderation(request: Request, session: DbSession):
     require_admin(request)
     queue = moderation_queue(session)
-    return render(request, "admin.html", hidden_papers=queue.hidden_papers, comments=queue.comments,
-                  papers=queue.papers, rendered={c.id: render_markdown(c.body) for c in queue.comments})
+    return render(
+        request,
+        "admin.html",
+        hidden_papers=queue.hidden_papers,
+        comments=queue.comments,
+        papers=queue.papers,
+        rendered={c.id: render_markdown(c.body) for c in queue.comments},
+    )
 
 
 @router.get("/admin/claims")

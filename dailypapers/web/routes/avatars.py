@@ -26,10 +26,12 @@ def avatar_colour(username: str) -> str:
 
 def avatar_svg(username: str) -> str:
     initial = username[0].upper()  # usernames are ASCII letters and digits first: nothing to escape
-    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32">'
-            f'<circle cx="16" cy="16" r="16" fill="{avatar_colour(username)}"/>'
-            '<text x="16" y="21.5" text-anchor="middle" font-family="system-ui, sans-serif" font-size="16" '
-            f'font-weight="600" fill="#fff">{initial}</text></svg>')
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32">'
+        f'<circle cx="16" cy="16" r="16" fill="{avatar_colour(username)}"/>'
+        '<text x="16" y="21.5" text-anchor="middle" font-family="system-ui, sans-serif" font-size="16" '
+        f'font-weight="600" fill="#fff">{initial}</text></svg>'
+    )
 
 
 @router.get("/avatars/{username}.svg")

@@ -29,13 +29,27 @@ def endpoints(spec: dict) -> list[dict]:
             op = item.get(method)
             if op is None:
                 continue
-            params = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                       "type": _type(p.get("schema", {})), "description": p.get("description", "")}
-                      for p in op.get("parameters", [])]
+            params = [
+                {
+                    "name": p["name"],
+                    "in": p["in"],
+                    "required": p.get("required", False),
+                    "type": _type(p.get("schema", {})),
+                    "description": p.get("description", ""),
+                }
+                for p in op.get("parameters", [])
+            ]
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            rows.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                         "description": op.get("description", ""), "params": params,
-                         "body": _type(body) if body else None})
+            rows.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": params,
+                    "body": _type(body) if body else None,
+                }
+            )
     return rows
 
 
@@ -43,6 +57,9 @@ def endpoints(spec: dict) -> list[dict]:
 def api_docs(request: Request):
     spec = request.app.openapi()
     schemas = spec.get("components", {}).get("schemas", {})
-    bodies = {name: schema.get("properties", {}) for name, schema in schemas.items()
-              if name in {"PaperRef", "CommentIn", "HiddenIn"}}
+    bodies = {
+        name: schema.get("properties", {})
+        for name, schema in schemas.items()
+        if name in {"PaperRef", "CommentIn", "HiddenIn"}
+    }
     return render(request, "docs.html", spec=spec, endpoints=endpoints(spec), bodies=bodies)

@@ -33,8 +33,9 @@ def _check(name: str, reason: str, probe) -> dict:
     try:
         problem = probe()
     except Exception as exc:
-        log.warning("readiness check %s failed: %s: %.200s", name, type(exc).__name__,
-                    (str(exc).splitlines() or [""])[0])
+        log.warning(
+            "readiness check %s failed: %s: %.200s", name, type(exc).__name__, (str(exc).splitlines() or [""])[0]
+        )
         problem = reason
     return {"check": name, "status": "failed", "reason": problem} if problem else {"check": name, "status": "ok"}
 
@@ -50,12 +51,21 @@ def readyz():
     probe = probe_engine(settings.db_url, settings.ready_check_seconds)
     checks = [_check("database", "cannot reach the database", lambda: ping(probe))]
     if checks[0]["status"] == "ok":
-        checks.append(_check("schema", "cannot read the schema version",
-                             lambda: schema_problem(probe) and "migrations are not current"))
+        checks.append(
+            _check(
+                "schema",
+                "cannot read the schema version",
+                lambda: schema_problem(probe) and "migrations are not current",
+            )
+        )
         checks.append(_check("keyword_index", "cannot read the keyword index", lambda: _keyword_lag(open_engine())))
     else:
-        checks += [{"check": name, "status": "failed", "reason": "needs the database"}
-                   for name in ("schema", "keyword_index")]
+        checks += [
+            {"check": name, "status": "failed", "reason": "needs the database"} for name in ("schema", "keyword_index")
+        ]
     ready = all(check["status"] == "ok" for check in checks)
-    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
-                        status_code=200 if ready else 503, headers=NO_STORE)
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+        headers=NO_STORE,
+    )

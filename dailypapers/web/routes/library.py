@@ -80,8 +80,9 @@ def _export(papers: list[Paper], fmt: str, name: str) -> Response:
     return Response(export.write(papers), media_type=export.media_type, headers=_attachment(export, name))
 
 
-def _export_stream(export: ExportFormat, name: str,
-                   read: Callable[[Session, int, ListKey | None], PaperPage]) -> Response:
+def _export_stream(
+    export: ExportFormat, name: str, read: Callable[[Session, int, ListKey | None], PaperPage]
+) -> Response:
     """A library or a collection as a file, sent as it is read: `read(session, limit, after)` gives each batch,
     in a session of its own, so no connection is held while a slow client downloads."""
 
@@ -95,8 +96,7 @@ def _export_stream(export: ExportFormat, name: str,
                 return
             after = page.next
 
-    return StreamingResponse(export.stream(batches()), media_type=export.media_type,
-                             headers=_attachment(export, name))
+    return StreamingResponse(export.stream(batches()), media_type=export.media_type, headers=_attachment(export, name))
 
 
 def _limit_exports(request: Request, user: User | None) -> None:
@@ -125,19 +125,25 @@ def dismiss(request: Request, arxiv_id: str, user: Writer, form: Annotated[MarkF
 
 
 @router.post("/collections/{collection_id}/papers")
-def collect(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectItemForm, Form()],
-            session: DbSession):
+def collect(
+    request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectItemForm, Form()], session: DbSession
+):
     inside = library.set_in_collection(session, user, collection_id, form.paper, form.on == "1")
-    return answer(request, {"collection": collection_id, "id": form.paper, "inside": inside},
-                  back(request, f"/collections/{collection_id}", card_anchor(form.paper)))
+    return answer(
+        request,
+        {"collection": collection_id, "id": form.paper, "inside": inside},
+        back(request, f"/collections/{collection_id}", card_anchor(form.paper)),
+    )
 
 
 @router.post("/papers/{arxiv_id:path}/collect-new")
-def collect_new(request: Request, arxiv_id: str, user: Writer, form: Annotated[CollectionForm, Form()],
-                session: DbSession):
+def collect_new(
+    request: Request, arxiv_id: str, user: Writer, form: Annotated[CollectionForm, Form()], session: DbSession
+):
     collection_id = library.collect_into_new(session, user, form.name, arxiv_id).id
-    return answer(request, {"collection": collection_id, "id": arxiv_id, "inside": True},
-                  back_to_card(request, arxiv_id))
+    return answer(
+        request, {"collection": collection_id, "id": arxiv_id, "inside": True}, back_to_card(request, arxiv_id)
+    )
 
 
 # --- library and collections ----------------------------------------------------------------------------
@@ -150,8 +156,16 @@ def library_page(request: Request, session: DbSession, p: int = 1):
     size = library.library_size(session, user)
     papers = library.library_page(session, user, LIST_PAGE_SIZE, (p - 1) * LIST_PAGE_SIZE).papers
     collections = library.user_collections(session, user)
-    return render(request, "library.html", papers=papers, collections=collections, size=size, p=p,
-                  pages=_pages(size), **_cards(session, user, papers))
+    return render(
+        request,
+        "library.html",
+        papers=papers,
+        collections=collections,
+        size=size,
+        p=p,
+        pages=_pages(size),
+        **_cards(session, user, papers),
+    )
 
 
 @router.get("/library/export.{fmt}")
@@ -159,8 +173,11 @@ def library_export(request: Request, fmt: str):
     user = require_user(request)
     export = _format(fmt)
     _limit_exports(request, user)
-    return _export_stream(export, f"{user.username}-library",
-                          lambda session, limit, after: library.library_page(session, user, limit, after=after))
+    return _export_stream(
+        export,
+        f"{user.username}-library",
+        lambda session, limit, after: library.library_page(session, user, limit, after=after),
+    )
 
 
 @router.post("/collections")
@@ -178,9 +195,18 @@ def collection_page(request: Request, collection_id: DbId, session: DbSession, p
     size = library.collection_size(session, collection)
     papers = library.collection_page(session, collection, LIST_PAGE_SIZE, (p - 1) * LIST_PAGE_SIZE).papers
     owner = collection.owner
-    return render(request, "collection.html", collection=collection, owner=owner, papers=papers, size=size,
-                  p=p, pages=_pages(size), is_owner=bool(user and user.id == collection.user_id),
-                  **_cards(session, user, papers))
+    return render(
+        request,
+        "collection.html",
+        collection=collection,
+        owner=owner,
+        papers=papers,
+        size=size,
+        p=p,
+        pages=_pages(size),
+        is_owner=bool(user and user.id == collection.user_id),
+        **_cards(session, user, papers),
+    )
 
 
 @router.get("/collections/{collection_id}/export.{fmt}")
@@ -190,13 +216,17 @@ def collection_export(request: Request, collection_id: DbId, fmt: str):
     with session_scope() as session:
         collection = library.get_collection(session, user, collection_id)
     _limit_exports(request, user)
-    return _export_stream(export, f"collection-{collection_id}", lambda session, limit, after:
-                          library.collection_page(session, collection, limit, after=after))
+    return _export_stream(
+        export,
+        f"collection-{collection_id}",
+        lambda session, limit, after: library.collection_page(session, collection, limit, after=after),
+    )
 
 
 @router.post("/collections/{collection_id}/visibility")
-def collection_visibility(request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectionForm,
-                          Form()], session: DbSession):
+def collection_visibility(
+    request: Request, collection_id: DbId, user: Writer, form: Annotated[CollectionForm, Form()], session: DbSession
+):
     library.update_collection(session, user, collection_id, form.is_public)
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
@@ -209,15 +239,20 @@ def collections_page(request: Request):
 
 
 @router.post("/collections/{collection_id}/delete")
-def collection_delete(request: Request, collection_id: DbId, user: Writer,
-                      session: DbSession, confirmed: Annotated[bool, Form()] = False):
+def collection_delete(
+    request: Request, collection_id: DbId, user: Writer, session: DbSession, confirmed: Annotated[bool, Form()] = False
+):
     if not confirmed:  # without the script's confirm(): ask on a page of its own
         collection = library.own_collection(session, user, collection_id)
-        return render(request, "confirm.html", title=f"Delete the collection “{collection.name}”?",
-                      message="The papers stay on the site and in your library; only the list goes. "
-                              "This cannot be undone.",
-                      action=f"/collections/{collection_id}/delete", button="Delete the collection",
-                      cancel=f"/collections/{collection_id}")
+        return render(
+            request,
+            "confirm.html",
+            title=f"Delete the collection “{collection.name}”?",
+            message="The papers stay on the site and in your library; only the list goes. This cannot be undone.",
+            action=f"/collections/{collection_id}/delete",
+            button="Delete the collection",
+            cancel=f"/collections/{collection_id}",
+        )
     library.delete_collection(session, user, collection_id)
     return RedirectResponse("/library", status_code=303)
 
@@ -242,19 +277,32 @@ def for_you_page(request: Request, session: DbSession, window: str = DEFAULT_WIN
         raise InvalidInput(f"unknown window {window!r}; use {', '.join(WINDOWS)}")
     picks = recommend(session, user, window, limit=FOR_YOU_SIZE)
     has_signals = bool(user_signals(session, user).positives)
-    return render(request, "for_you.html", picks=picks, window=window, windows=list(WINDOWS),
-                  has_signals=has_signals, **_cards(session, user, [p.paper for p in picks]))
+    return render(
+        request,
+        "for_you.html",
+        picks=picks,
+        window=window,
+        windows=list(WINDOWS),
+        has_signals=has_signals,
+        **_cards(session, user, [p.paper for p in picks]),
+    )
 
 
 @router.post("/for-you/seed")
-def seed(request: Request, user: Writer, session: DbSession, references: Annotated[str, Form()] = "",
-         bibfile: Annotated[UploadFile | None, File()] = None):
+def seed(
+    request: Request,
+    user: Writer,
+    session: DbSession,
+    references: Annotated[str, Form()] = "",
+    bibfile: Annotated[UploadFile | None, File()] = None,
+):
     text = references
     if bibfile is not None and bibfile.filename:
         content = bibfile.file.read(library.MAX_SEED_CHARS + 1)
         if len(content) > library.MAX_SEED_CHARS:  # refused, not cut short: a cut file would seed half its papers
-            raise InvalidInput(f"the file is larger than {library.MAX_SEED_CHARS // 1000} KB; split it, and seed "
-                               "each part")
+            raise InvalidInput(
+                f"the file is larger than {library.MAX_SEED_CHARS // 1000} KB; split it, and seed each part"
+            )
         text += "\n" + content.decode("utf-8", errors="replace")
     if not text.strip():
         raise InvalidInput("paste arXiv ids or links, or choose a .bib file")
@@ -274,13 +322,21 @@ def reset(request: Request, user: Writer, session: DbSession):
 
 
 def _pick_json(pick: Pick) -> dict:
-    return {"id": pick.paper.arxiv_id, "title": pick.paper.title, "score": round(pick.score, 6),
-            "because": pick.because.arxiv_id if pick.because else None}
+    return {
+        "id": pick.paper.arxiv_id,
+        "title": pick.paper.title,
+        "score": round(pick.score, 6),
+        "because": pick.because.arxiv_id if pick.because else None,
+    }
 
 
 @api.get("/recommendations", summary="Your For you papers, best first, each with the paper of yours it is closest to")
-def recommendations(request: Request, session: DbSession, limit: int = Query(20, ge=1, le=MAX_RECOMMENDATIONS),
-                    days: int = Query(7, ge=1, le=MAX_WINDOW_DAYS)):
+def recommendations(
+    request: Request,
+    session: DbSession,
+    limit: int = Query(20, ge=1, le=MAX_RECOMMENDATIONS),
+    days: int = Query(7, ge=1, le=MAX_WINDOW_DAYS),
+):
     user = require_user(request)
     return [_pick_json(p) for p in recommend(session, user, days, limit=limit)]
 
@@ -297,12 +353,15 @@ def _paged_json(request: Request, response: Response, page: PaperPage, limit: in
 
 
 @api.get("/library", summary="Your saved papers, newest first, cursor-paged (Link: rel=next), and your collections")
-def library_json(request: Request, response: Response, session: DbSession, cursor: PageCursor = None,
-                 limit: PageLimit = 50):
+def library_json(
+    request: Request, response: Response, session: DbSession, cursor: PageCursor = None, limit: PageLimit = 50
+):
     user = require_user(request)
     page = library.library_page(session, user, limit, after=cursor)
-    return {"saved": _paged_json(request, response, page, limit),
-            "collections": [_collection_json(c) for c in library.user_collections(session, user)]}
+    return {
+        "saved": _paged_json(request, response, page, limit),
+        "collections": [_collection_json(c) for c in library.user_collections(session, user)],
+    }
 
 
 @api.post("/library/seed", summary="Save the papers named in arXiv ids, links or a BibTeX file's text")
@@ -324,8 +383,12 @@ def dismiss_json(request: Request, arxiv_id: str, user: Writer, session: DbSessi
 
 
 def _collection_json(collection: Collection, papers: list[Paper] | None = None) -> dict:
-    data = {"id": collection.id, "name": collection.name, "public": collection.public,
-            "url": f"/collections/{collection.id}"}
+    data = {
+        "id": collection.id,
+        "name": collection.name,
+        "public": collection.public,
+        "url": f"/collections/{collection.id}",
+    }
     if papers is not None:
         data["papers"] = [schemas.paper_json(p) for p in papers]
     return data
@@ -348,11 +411,18 @@ def delete_collection_json(collection_id: DbId, user: Writer, session: DbSession
     return Response(status_code=204)
 
 
-@api.get("/collections/{collection_id}",
-         summary="A collection (public, or yours), its papers newest first, cursor-paged (Link: rel=next)")
-def collection_json(request: Request, response: Response, collection_id: DbId, session: DbSession,
-                    cursor: PageCursor = None,
-                    limit: PageLimit = 50):
+@api.get(
+    "/collections/{collection_id}",
+    summary="A collection (public, or yours), its papers newest first, cursor-paged (Link: rel=next)",
+)
+def collection_json(
+    request: Request,
+    response: Response,
+    collection_id: DbId,
+    session: DbSession,
+    cursor: PageCursor = None,
+    limit: PageLimit = 50,
+):
     collection = library.get_collection(session, current_user(request), collection_id)
     page = library.collection_page(session, collection, limit, after=cursor)
     return {**_collection_json(collection), "papers": _paged_json(request, response, page, limit)}
@@ -360,11 +430,17 @@ def collection_json(request: Request, response: Response, collection_id: DbId, s
 
 @api.post("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Add a paper to your collection")
 def collect_json(collection_id: DbId, arxiv_id: str, user: Writer, session: DbSession):
-    return {"collection": collection_id, "id": arxiv_id,
-            "inside": library.set_in_collection(session, user, collection_id, arxiv_id, True)}
+    return {
+        "collection": collection_id,
+        "id": arxiv_id,
+        "inside": library.set_in_collection(session, user, collection_id, arxiv_id, True),
+    }
 
 
 @api.delete("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Take a paper out of your collection")
 def uncollect_json(collection_id: DbId, arxiv_id: str, user: Writer, session: DbSession):
-    return {"collection": collection_id, "id": arxiv_id,
-            "inside": library.set_in_collection(session, user, collection_id, arxiv_id, False)}
+    return {
+        "collection": collection_id,
+        "id": arxiv_id,
+        "inside": library.set_in_collection(session, user, collection_id, arxiv_id, False),
+    }

@@ -36,10 +36,14 @@ log = logging.getLogger(__name__)
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}  # any other is counted as "other"
 LABELS = ["method", "route", "status"]  # route: the template (/papers/{arxiv_id:path}), or "unmatched"
-REQUESTS = Counter("dailypapers_http_requests", "Requests answered, per route template, method and status class",
-                   LABELS)
-REQUEST_SECONDS = Histogram("dailypapers_http_request_duration_seconds",
-                            "Time to answer a request, per route template, method and status class", LABELS)
+REQUESTS = Counter(
+    "dailypapers_http_requests", "Requests answered, per route template, method and status class", LABELS
+)
+REQUEST_SECONDS = Histogram(
+    "dailypapers_http_request_duration_seconds",
+    "Time to answer a request, per route template, method and status class",
+    LABELS,
+)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -55,25 +59,34 @@ class StoreGauges(Collector):
     def collect(self):
         engine = open_engine()
         settings = get_settings()
-        parts = [("embedding backlog", self._backlog, engine, settings.embedding_model),
-                 ("mail states", self._mail, engine),
-                 ("keyword index lag", self._keyword_lag, engine)]
+        parts = [
+            ("embedding backlog", self._backlog, engine, settings.embedding_model),
+            ("mail states", self._mail, engine),
+            ("keyword index lag", self._keyword_lag, engine),
+        ]
         if engine.dialect.name == "postgresql":
             parts.append(("job queue", self._jobs, engine))
         for name, part, *args in parts:
             try:
                 families = list(part(*args))
             except Exception as exc:
-                log.warning("metrics: cannot read the %s: %s: %.200s", name, type(exc).__name__,
-                            (str(exc).splitlines() or [""])[0])
+                log.warning(
+                    "metrics: cannot read the %s: %s: %.200s",
+                    name,
+                    type(exc).__name__,
+                    (str(exc).splitlines() or [""])[0],
+                )
                 continue
             yield from families
 
     @staticmethod
     def _backlog(engine, model: str):
         label = model_label(model)
-        family = GaugeMetricFamily("dailypapers_embedding_backlog",
-                                   "Papers without a current vector for the configured model", labels=["model"])
+        family = GaugeMetricFamily(
+            "dailypapers_embedding_backlog",
+            "Papers without a current vector for the configured model",
+            labels=["model"],
+        )
         family.add_metric([label], count_pending(engine, label))
         yield family
 
@@ -82,16 +95,22 @@ class StoreGauges(Collector):
         with Session(engine) as session:
             states = mail_states(session)
         for kind, what in (("digest", "Digests recorded"), ("outbox", "One-off emails (confirmations, notices)")):
-            family = GaugeMetricFamily(f"dailypapers_{kind}_mails", f"{what} per state (in_doubt: the server may "
-                                       "have it; never resent automatically)", labels=["state"])
+            family = GaugeMetricFamily(
+                f"dailypapers_{kind}_mails",
+                f"{what} per state (in_doubt: the server may have it; never resent automatically)",
+                labels=["state"],
+            )
             for state, n in sorted(states[kind].items()):
                 family.add_metric([state], n)
             yield family
 
     @staticmethod
     def _keyword_lag(engine):
-        yield GaugeMetricFamily("dailypapers_keyword_index_lag", "Paper changes the keyword index has not applied",
-                                value=keyword_index(engine).lag())
+        yield GaugeMetricFamily(
+            "dailypapers_keyword_index_lag",
+            "Paper changes the keyword index has not applied",
+            value=keyword_index(engine).lag(),
+        )
 
     @staticmethod
     def _jobs(engine):
@@ -133,7 +152,9 @@ def metrics(request: Request):
     if token is None:
         raise HTTPException(404)
     if not _authorized(request, token.get_secret_value()):
-        return json_error(401, "send the metrics token as 'Authorization: Bearer <token>'",
-                          {"WWW-Authenticate": "Bearer"})
-    return Response(generate_latest(Scrape()), media_type=CONTENT_TYPE_PLAIN_0_0_4,
-                    headers={"Cache-Control": "no-store"})
+        return json_error(
+            401, "send the metrics token as 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"}
+        )
+    return Response(
+        generate_latest(Scrape()), media_type=CONTENT_TYPE_PLAIN_0_0_4, headers={"Cache-Control": "no-store"}
+    )

@@ -31,8 +31,15 @@ router = APIRouter(include_in_schema=False)
 
 def _submit_page(request: Request, user, status_code: int = 200, **context):
     settings = get_settings()
-    return render(request, "submit.html", status_code=status_code, window=settings.feed_window_days,
-                  wait=settings.arxiv_submit_wait, waiting=pending_submissions(user), **context)
+    return render(
+        request,
+        "submit.html",
+        status_code=status_code,
+        window=settings.feed_window_days,
+        wait=settings.arxiv_submit_wait,
+        waiting=pending_submissions(user),
+        **context,
+    )
 
 
 @router.get("/submit")
@@ -61,8 +68,9 @@ def submit(request: Request, user: Writer, form: Annotated[SubmitForm, Form()]):
 @router.post("/papers/{arxiv_id:path}/upvote")
 def upvote(request: Request, arxiv_id: str, user: Writer, form: Annotated[VoteForm, Form()], session: DbSession):
     state = vote(session, user, arxiv_id, form.up)
-    return answer(request, {"id": arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes},
-                  back_to_card(request, arxiv_id))
+    return answer(
+        request, {"id": arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes}, back_to_card(request, arxiv_id)
+    )
 
 
 @router.post("/papers/{arxiv_id:path}/comments")
@@ -78,13 +86,20 @@ def comment(request: Request, arxiv_id: str, user: Writer, form: Annotated[Comme
 
 def _comment_html(request: Request, comment: Comment, paper: Paper, depth: int) -> str:
     """The comment's list item, rendered by the same template as the page, for the script to insert."""
-    return render_fragment(request, "_comment.html", comment=comment, paper=paper, depth=depth,
-                           rendered={comment.id: comments.render_markdown(comment.body)})
+    return render_fragment(
+        request,
+        "_comment.html",
+        comment=comment,
+        paper=paper,
+        depth=depth,
+        rendered={comment.id: comments.render_markdown(comment.body)},
+    )
 
 
 @router.post("/comments/{comment_id}/edit")
-def edit_comment(request: Request, comment_id: DbId, user: Writer, form: Annotated[CommentForm, Form()],
-                 session: DbSession):
+def edit_comment(
+    request: Request, comment_id: DbId, user: Writer, form: Annotated[CommentForm, Form()], session: DbSession
+):
     edited = comments.edit_comment(session, user, comment_id, form.body)
     arxiv_id = comments.paper_of(session, edited).arxiv_id
     html = str(comments.render_markdown(edited.body))
@@ -100,8 +115,9 @@ def delete_comment(request: Request, comment_id: DbId, user: Writer, session: Db
 
 
 @router.post("/comments/{comment_id}/hide")
-def hide_comment(request: Request, comment_id: DbId, user: Writer, form: Annotated[HideForm, Form()],
-                 session: DbSession):
+def hide_comment(
+    request: Request, comment_id: DbId, user: Writer, form: Annotated[HideForm, Form()], session: DbSession
+):
     moderated = moderation.set_comment_hidden(session, user, comment_id, form.is_hidden)
     arxiv_id = comments.paper_of(session, moderated).arxiv_id
     return answer(request, {"id": comment_id, "hidden": form.is_hidden}, f"/papers/{arxiv_id}#comment-{comment_id}")
@@ -111,7 +127,6 @@ def hide_comment(request: Request, comment_id: DbId, user: Writer, form: Annotat
 def hide_paper(request: Request, arxiv_id: str, user: Writer, form: Annotated[HideForm, Form()], session: DbSession):
     moderation.set_paper_hidden(session, user, arxiv_id, form.is_hidden)
     return answer(request, {"id": arxiv_id, "hidden": form.is_hidden}, f"/papers/{arxiv_id}")
-
 
 
 @router.post("/papers/{arxiv_id:path}/links")
@@ -127,13 +142,15 @@ def claim_author(request: Request, arxiv_id: str, user: Writer, form: Annotated[
         claims.claim_author(session, user, arxiv_id, form.author)
     else:
         claims.unclaim_author(session, user, arxiv_id, form.author)
-    return answer(request, {"id": arxiv_id, "author": form.author, "claimed": form.wanted},
-                  f"/papers/{arxiv_id}#paper-authors")
+    return answer(
+        request, {"id": arxiv_id, "author": form.author, "claimed": form.wanted}, f"/papers/{arxiv_id}#paper-authors"
+    )
 
 
 @router.post("/admin/claims/{claim_id}")
-def decide_claim(request: Request, claim_id: DbId, user: Writer, form: Annotated[DecisionForm, Form()],
-                 session: DbSession):
+def decide_claim(
+    request: Request, claim_id: DbId, user: Writer, form: Annotated[DecisionForm, Form()], session: DbSession
+):
     claim = claims.decide_claim(session, user, claim_id, form.decision == "approve")
     status = claim.status
     return answer(request, {"id": claim_id, "status": status}, "/admin/claims")

@@ -87,8 +87,7 @@ def atom(channel: Channel, base: str) -> Response:
             _element(entry, "category", {"term": category})
         _text(entry, "summary", _summary(paper), type="text")
     body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
-    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
-                    media_type="application/atom+xml; charset=utf-8")
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body, media_type="application/atom+xml; charset=utf-8")
 
 
 def rss(channel: Channel, base: str) -> Response:
@@ -110,8 +109,7 @@ def rss(channel: Channel, base: str) -> Response:
         for category in paper.category_list:
             _text(node, "category", category)
     body = ET.tostring(root, encoding="unicode", xml_declaration=False)
-    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
-                    media_type="application/rss+xml; charset=utf-8")
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body, media_type="application/rss+xml; charset=utf-8")
 
 
 def _suffix(category: str | None) -> tuple[str, str]:
@@ -125,8 +123,13 @@ def daily_channel(feed_path: str, category: str | None = None) -> Channel:
         rows = feed_rows(session, sort="publishedAt", limit=FEED_SIZE, category=category)
     site = get_settings().site_name
     query, suffix = _suffix(category)
-    return Channel(f"{site}: daily papers{suffix}", f"/papers{query}", feed_path + query,
-                   f"Papers{suffix} as they enter the daily feed", [Item(r.paper, r.submitted_at) for r in rows])
+    return Channel(
+        f"{site}: daily papers{suffix}",
+        f"/papers{query}",
+        feed_path + query,
+        f"Papers{suffix} as they enter the daily feed",
+        [Item(r.paper, r.submitted_at) for r in rows],
+    )
 
 
 def trending_channel(feed_path: str, category: str | None = None) -> Channel:
@@ -135,8 +138,13 @@ def trending_channel(feed_path: str, category: str | None = None) -> Channel:
         rows = feed_rows(session, sort="trending", limit=FEED_SIZE, category=category)
     site = get_settings().site_name
     query, suffix = _suffix(category)
-    return Channel(f"{site}: trending papers{suffix}", f"/papers/trending{query}", feed_path + query,
-                   f"The papers{suffix} with the highest trending score", [Item(r.paper, r.submitted_at) for r in rows])
+    return Channel(
+        f"{site}: trending papers{suffix}",
+        f"/papers/trending{query}",
+        feed_path + query,
+        f"The papers{suffix} with the highest trending score",
+        [Item(r.paper, r.submitted_at) for r in rows],
+    )
 
 
 def search_items(query: SearchQuery) -> list[Item]:
@@ -144,8 +152,11 @@ def search_items(query: SearchQuery) -> list[Item]:
     with session_scope() as session:
         hits = search(session, query)
         papers = papers_for_hits(session, hits)
-    return [Item(papers[h.paper_id], papers[h.paper_id].published_at or papers[h.paper_id].created_at)
-            for h in hits if h.paper_id in papers]
+    return [
+        Item(papers[h.paper_id], papers[h.paper_id].published_at or papers[h.paper_id].created_at)
+        for h in hits
+        if h.paper_id in papers
+    ]
 
 
 def search_channel(feed_path: str, form: SearchForm) -> Channel:
@@ -155,8 +166,9 @@ def search_channel(feed_path: str, form: SearchForm) -> Channel:
     site = get_settings().site_name
     params = urlencode(form.params())
     about = f"“{query.text}”" + (f" {query.describe_filters()}" if query.filtered else "")
-    return Channel(f"{site}: search {about}", f"/search?{params}", f"{feed_path}?{params}",
-                   f"Papers matching {about}", items)
+    return Channel(
+        f"{site}: search {about}", f"/search?{params}", f"{feed_path}?{params}", f"Papers matching {about}", items
+    )
 
 
 @router.get("/papers/feed.xml")

@@ -70,8 +70,9 @@ def favicon():
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, latest: bool = False,
-               category: str | None = None):
+def _feed_page(
+    request: Request, period: Period | None, sort: str, p: int, *, latest: bool = False, category: str | None = None
+):
     user = current_user(request)
     category = queries.parse_category(category)
     today = datetime.now(UTC).date()
@@ -81,25 +82,42 @@ def _feed_page(request: Request, period: Period | None, sort: str, p: int, *, la
             period, before, after = day_period(dates.latest or today), dates.before, dates.after
         else:
             before, after = neighbour_dates(session, period)
-        rows = feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
-                         category=category)
+        rows = feed_rows(
+            session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE, category=category
+        )
         marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
     # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
     prev_path = _period_of(period.kind, before).path if before else None
     next_path = _period_of(period.kind, after).path if after else None
-    return render(request, "feed.html", rows=rows[:PAGE_SIZE], period=period, sort=sort, p=p, more=more,
-                  prev_path=prev_path, next_path=next_path, voted=marks.voted, marks=marks, latest=latest,
-                  category=category or "", base_path=request.url.path, tabs=_period_tabs(period, today),
-                  takes_submissions=takes_submissions(period, today))
+    return render(
+        request,
+        "feed.html",
+        rows=rows[:PAGE_SIZE],
+        period=period,
+        sort=sort,
+        p=p,
+        more=more,
+        prev_path=prev_path,
+        next_path=next_path,
+        voted=marks.voted,
+        marks=marks,
+        latest=latest,
+        category=category or "",
+        base_path=request.url.path,
+        tabs=_period_tabs(period, today),
+        takes_submissions=takes_submissions(period, today),
+    )
 
 
 def _period_tabs(period: Period, today) -> list[tuple[str, str, bool]]:
     """Daily / Weekly / Monthly: (label, path, current), each landing on the period around the same day."""
     day = period.anchor_day(today)
-    return [("Daily", day_period(day).path, period.kind == "date"),
-            ("Weekly", week_period(day).path, period.kind == "week"),
-            ("Monthly", period.month_path if period.kind != "month" else period.path, period.kind == "month")]
+    return [
+        ("Daily", day_period(day).path, period.kind == "date"),
+        ("Weekly", week_period(day).path, period.kind == "week"),
+        ("Monthly", period.month_path if period.kind != "month" else period.path, period.kind == "month"),
+    ]
 
 
 def _period_of(kind: str, day) -> Period:
@@ -111,8 +129,15 @@ def _period_of(kind: str, day) -> Period:
 
 
 @router.get("/papers")
-def feed_latest(request: Request, sort: str | None = None, p: int = 0, date: str | None = None,
-                week: str | None = None, month: str | None = None, category: str | None = None):
+def feed_latest(
+    request: Request,
+    sort: str | None = None,
+    p: int = 0,
+    date: str | None = None,
+    week: str | None = None,
+    month: str | None = None,
+    category: str | None = None,
+):
     # Hugging Face style /papers?date=YYYY-MM-DD, and the date picker's ?week=YYYY-Www and ?month=YYYY-MM
     for kind, value in (("date", date), ("week", week), ("month", month)):
         if value:
@@ -141,23 +166,40 @@ def trending_page(request: Request, session: DbSession, p: int = 0, category: st
     p = _page(p)
     category = queries.parse_category(category)
     user = current_user(request)
-    rows = feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE,
-                             category=category)
+    rows = feed_rows(session, sort="trending", limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE, category=category)
     marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
-    return render(request, "trending.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, p=p, voted=marks.voted,
-                  marks=marks,
-                  category=category or "")
+    return render(
+        request,
+        "trending.html",
+        rows=rows[:PAGE_SIZE],
+        more=len(rows) > PAGE_SIZE,
+        p=p,
+        voted=marks.voted,
+        marks=marks,
+        category=category or "",
+    )
 
 
 @router.get("/about")
 def about_page(request: Request):
-    return render(request, "about.html", gravity=GRAVITY, offset=OFFSET_HOURS,
-                  window=get_settings().feed_window_days, trending_window=TRENDING_WINDOW_DAYS)
+    return render(
+        request,
+        "about.html",
+        gravity=GRAVITY,
+        offset=OFFSET_HOURS,
+        window=get_settings().feed_window_days,
+        trending_window=TRENDING_WINDOW_DAYS,
+    )
 
 
 MODES = ("hybrid", "keyword", "semantic")
-FILTER_NAMES = {"category": "category", "author": "author", "from": "start date", "to": "end date",
-                "has_code": "code filter"}
+FILTER_NAMES = {
+    "category": "category",
+    "author": "author",
+    "from": "start date",
+    "to": "end date",
+    "has_code": "code filter",
+}
 
 
 @router.get("/search")
@@ -166,11 +208,28 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
     p = page_number(p)
     user = current_user(request)
     page: dict[str, Any] = {
-            "q": form.q, "nav_query": form.q, "filters": form.filters, "p": p, "modes": MODES, "args": form.params(),
-            "hits": [], "papers": {}, "marks": None, "voted": set(), "error": None, "result": None,
-            "missing_id": None, "filter_words": "", "unfiltered": 0, "pages": 0,
-            "remove_filters": [(label, urlencode(form.params(without=name)))
-                               for name, label in FILTER_NAMES.items() if form.filters.get(name)]}
+        "q": form.q,
+        "nav_query": form.q,
+        "filters": form.filters,
+        "p": p,
+        "modes": MODES,
+        "args": form.params(),
+        "hits": [],
+        "papers": {},
+        "marks": None,
+        "voted": set(),
+        "error": None,
+        "result": None,
+        "missing_id": None,
+        "filter_words": "",
+        "unfiltered": 0,
+        "pages": 0,
+        "remove_filters": [
+            (label, urlencode(form.params(without=name)))
+            for name, label in FILTER_NAMES.items()
+            if form.filters.get(name)
+        ],
+    }
     if not form.q.strip():
         return render(request, "search.html", **page)
     with session_scope() as session:
@@ -188,10 +247,21 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
             unfiltered = total_without_filters(session, query) if not result.total and query.filtered else 0
     except InvalidInput as exc:
         return render(request, "search.html", status_code=400, **{**page, "error": str(exc)})
-    return render(request, "search.html", **{
-        **page, "result": result, "papers": papers, "marks": marks, "voted": marks.voted, "unfiltered": unfiltered,
-        "hits": [h for h in result.hits if h.paper_id in papers], "filter_words": query.describe_filters(),
-        "pages": -(-result.total // SEARCH_PAGE_SIZE)})
+    return render(
+        request,
+        "search.html",
+        **{
+            **page,
+            "result": result,
+            "papers": papers,
+            "marks": marks,
+            "voted": marks.voted,
+            "unfiltered": unfiltered,
+            "hits": [h for h in result.hits if h.paper_id in papers],
+            "filter_words": query.describe_filters(),
+            "pages": -(-result.total // SEARCH_PAGE_SIZE),
+        },
+    )
 
 
 @router.get("/users/{username}")
@@ -223,9 +293,21 @@ def paper_page(request: Request, arxiv_id: str):
     with session_scope() as session:
         related = listed_papers(session, related_ids(session, view.paper.id, 6))
     rendered = {c.id: render_markdown(c.body) for c in comments}
-    return render(request, "paper.html", view=view, paper=view.paper, comments=comments, rendered=rendered,
-                  thread=thread_order(comments), voted=view.paper.id in marks.voted, marks=marks,
-                  related=related, is_admin=is_admin, edits_links=edits_links, my_claim=view.my_claim)
+    return render(
+        request,
+        "paper.html",
+        view=view,
+        paper=view.paper,
+        comments=comments,
+        rendered=rendered,
+        thread=thread_order(comments),
+        voted=view.paper.id in marks.voted,
+        marks=marks,
+        related=related,
+        is_admin=is_admin,
+        edits_links=edits_links,
+        my_claim=view.my_claim,
+    )
 
 
 def paper_markdown_page(request: Request, arxiv_id: str):
@@ -244,4 +326,3 @@ def paper_or_markdown(request: Request, arxiv_id: str):
     if canonical != raw:  # a version or a prefix: one address per paper
         return RedirectResponse(f"/papers/{canonical}{'.md' if markdown else ''}", status_code=301)
     return paper_markdown_page(request, canonical) if markdown else paper_page(request, canonical)
-

@@ -53,7 +53,8 @@ def _daily_entries(session, rows) -> list[dict]:
 
 @router.get("/daily_papers", summary="The daily feed (Hugging Face compatible)")
 def daily_papers(
-    session: DbSession, p: int = Query(0, ge=0, le=100_000, description="Page number, from 0"),
+    session: DbSession,
+    p: int = Query(0, ge=0, le=100_000, description="Page number, from 0"),
     limit: int = Query(50, ge=1, le=MAX_DAILY_LIMIT, description="Papers per page"),
     date: str | None = Query(None, description="A day, YYYY-MM-DD"),
     week: str | None = Query(None, description="An ISO week, YYYY-Www"),
@@ -69,8 +70,15 @@ def daily_papers(
     if sort is not None and sort not in API_SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use publishedAt or trending")
     order = sort or ("upvotes" if period else "publishedAt")
-    rows = feed_rows(session, period=period, sort=order, limit=limit, offset=p * limit,
-                     submitter=submitter, category=queries.parse_category(category))
+    rows = feed_rows(
+        session,
+        period=period,
+        sort=order,
+        limit=limit,
+        offset=p * limit,
+        submitter=submitter,
+        category=queries.parse_category(category),
+    )
     return JSONResponse(_daily_entries(session, rows))  # plain JSON types: no encoder pass
 
 
@@ -93,24 +101,45 @@ def search_papers(
         if typed is not None:  # an arXiv id or URL asks for that paper alone
             found = [typed.paper] if typed.paper else []
             claims = paper_claims(session, [p.id for p in found])
-            return JSONResponse([schemas.search_json(p, score=1.0, snippet=None, ranks={"id": 1},
-                                                     claims=claims.get(p.id)) for p in found])
-    query = SearchQuery(text=q, mode=mode, limit=limit, category=queries.parse_category(category),
-                        author=author or None,
-                        date_from=parse_day(date_from) if date_from else None,
-                        date_to=parse_day(date_to) if date_to else None, has_code=has_code).validate()
+            return JSONResponse(
+                [
+                    schemas.search_json(p, score=1.0, snippet=None, ranks={"id": 1}, claims=claims.get(p.id))
+                    for p in found
+                ]
+            )
+    query = SearchQuery(
+        text=q,
+        mode=mode,
+        limit=limit,
+        category=queries.parse_category(category),
+        author=author or None,
+        date_from=parse_day(date_from) if date_from else None,
+        date_to=parse_day(date_to) if date_to else None,
+        has_code=has_code,
+    ).validate()
     with session_scope() as session:
         hits = search(session, query)
         papers = papers_for_hits(session, hits)
         claims = paper_claims(session, list(papers))
-        return JSONResponse([schemas.search_json(papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks,
-                                                 claims=claims.get(h.paper_id)) for h in hits if h.paper_id in papers])
+        return JSONResponse(
+            [
+                schemas.search_json(
+                    papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks, claims=claims.get(h.paper_id)
+                )
+                for h in hits
+                if h.paper_id in papers
+            ]
+        )
 
 
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")
-def list_papers(request: Request, response: Response,
-                session: DbSession, cursor: Annotated[Cursor, Query(description="From the previous page's Link")] = 0,
-                limit: int = Query(50, ge=1, le=MAX_LIST_LIMIT, description="Papers per page")):
+def list_papers(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    cursor: Annotated[Cursor, Query(description="From the previous page's Link")] = 0,
+    limit: int = Query(50, ge=1, le=MAX_LIST_LIMIT, description="Papers per page"),
+):
     papers = papers_page(session, after_id=cursor, limit=limit)
     body = [schemas.paper_json(paper) for paper in papers]
     if len(papers) == limit:
@@ -118,8 +147,12 @@ def list_papers(request: Request, response: Response,
     return body
 
 
-@router.post("/papers/index", status_code=201, summary="Fetch a paper from arXiv into the store",
-             responses={502: error_response(502)})
+@router.post(
+    "/papers/index",
+    status_code=201,
+    summary="Fetch a paper from arXiv into the store",
+    responses={502: error_response(502)},
+)
 def index_paper(ref: PaperRef, _user: Writer, session: DbSession):
     arxiv_id = parse_arxiv_id(ref.arxivId).id
     fetched = ensure_paper(arxiv_id)
@@ -127,9 +160,17 @@ def index_paper(ref: PaperRef, _user: Writer, session: DbSession):
     return JSONResponse(schemas.paper_view_json(view), status_code=201 if fetched else 200)
 
 
-@router.post("/daily_papers", status_code=201, summary="Submit a paper to today's daily feed",
-             responses={202: {"description": "arXiv did not answer in time: `{\"id\", \"status\": \"pending\"}`; "
-                                             "the paper is fetched in the background and added when arXiv answers"}})
+@router.post(
+    "/daily_papers",
+    status_code=201,
+    summary="Submit a paper to today's daily feed",
+    responses={
+        202: {
+            "description": 'arXiv did not answer in time: `{"id", "status": "pending"}`; '
+            "the paper is fetched in the background and added when arXiv answers"
+        }
+    },
+)
 def submit_daily(ref: PaperRef, user: Writer, session: DbSession):
     outcome = submit_within(user, ref.arxivId)
     if isinstance(outcome, PendingSubmission):  # arXiv is slow: the fetch goes on in the background
@@ -216,6 +257,8 @@ def paper_info(arxiv_id: str, request: Request, session: DbSession):
 @router.get("/users/{username}", summary="A user's submissions and upvotes")
 def user_info(username: str, session: DbSession):
     user = public_user(session, username)
-    return {**schemas.user_json(user),
-            "submitted": _daily_entries(session, submitted_rows(session, user)),
-            "upvoted": [schemas.paper_json(p) for p in upvoted_papers(session, user.id)]}
+    return {
+        **schemas.user_json(user),
+        "submitted": _daily_entries(session, submitted_rows(session, user)),
+        "upvoted": [schemas.paper_json(p) for p in upvoted_papers(session, user.id)],
+    }

@@ -39,8 +39,11 @@ def _export(request: Request) -> Response:
     with session_scope() as session:
         body = export_json(session, user, get_settings().origin())
     name = f"dailypapers-{user.username}-{datetime.now(UTC):%Y-%m-%d}.json"
-    return Response(body, media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 def _import(user: User, data: bytes) -> ImportReport:
@@ -54,14 +57,20 @@ def _mail_after(report: ImportReport) -> BackgroundTask | None:
     return BackgroundTask(drain_quietly) if report.confirmations else None
 
 
-@api.get("/export", summary="Everything you have here (library, signals with their times, collections, saved "
-                            "searches, subscriptions, For you settings) as one JSON file another site imports")
+@api.get(
+    "/export",
+    summary="Everything you have here (library, signals with their times, collections, saved "
+    "searches, subscriptions, For you settings) as one JSON file another site imports",
+)
 def export_api(request: Request):
     return _export(request)
 
 
-@api.post("/import", summary="Import a file from GET /api/me/export (of this or another site): all or nothing; "
-                             "papers this site lacks are listed under `unmatched`")
+@api.post(
+    "/import",
+    summary="Import a file from GET /api/me/export (of this or another site): all or nothing; "
+    "papers this site lacks are listed under `unmatched`",
+)
 async def import_api(request: Request, user: Writer):
     report = await run_in_threadpool(_import, user, await request.body())
     return JSONResponse(report.as_json(), background=_mail_after(report))

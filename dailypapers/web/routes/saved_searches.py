@@ -44,16 +44,28 @@ def _subject(saved: SavedSearch) -> TokenSubject:
 def feed_paths(saved: SavedSearch) -> dict[str, str]:
     """The signed Atom and RSS addresses of a saved search (paths; the site's base URL goes in front)."""
     key = quote(make_token(_subject(saved), FEED_PURPOSE, get_settings().signing_key))
-    return {"atom": f"/saved-searches/{saved.id}/feed.xml?key={key}",
-            "rss": f"/saved-searches/{saved.id}/rss.xml?key={key}"}
+    return {
+        "atom": f"/saved-searches/{saved.id}/feed.xml?key={key}",
+        "rss": f"/saved-searches/{saved.id}/rss.xml?key={key}",
+    }
 
 
 def _json(saved: SavedSearch) -> dict:
-    return {"id": saved.id, "name": saved.name, "q": saved.query, "mode": saved.mode, "category": saved.category,
-            "author": saved.author, "from": saved.date_from.isoformat() if saved.date_from else None,
-            "to": saved.date_to.isoformat() if saved.date_to else None, "has_code": saved.has_code,
-            "email": saved.email, "url": f"/saved-searches/{saved.id}", "search_url": search_url(saved),
-            "feeds": feed_paths(saved)}
+    return {
+        "id": saved.id,
+        "name": saved.name,
+        "q": saved.query,
+        "mode": saved.mode,
+        "category": saved.category,
+        "author": saved.author,
+        "from": saved.date_from.isoformat() if saved.date_from else None,
+        "to": saved.date_to.isoformat() if saved.date_to else None,
+        "has_code": saved.has_code,
+        "email": saved.email,
+        "url": f"/saved-searches/{saved.id}",
+        "search_url": search_url(saved),
+        "feeds": feed_paths(saved),
+    }
 
 
 # --- pages and forms -------------------------------------------------------------------------------------
@@ -61,8 +73,7 @@ def _json(saved: SavedSearch) -> dict:
 
 @router.post("/saved-searches")
 def create(request: Request, user: Writer, form: Annotated[SavedSearchForm, Form()], session: DbSession):
-    saved = saved_searches.create_saved_search(session, user, form.name, form.query(PAGE_SIZE),
-                                               form.wants_email)
+    saved = saved_searches.create_saved_search(session, user, form.name, form.query(PAGE_SIZE), form.wants_email)
     data = _json(saved)
     return answer(request, data, data["url"])
 
@@ -71,8 +82,7 @@ def create(request: Request, user: Writer, form: Annotated[SavedSearchForm, Form
 def list_page(request: Request, session: DbSession):
     user = require_user(request)
     found = saved_searches.user_saved_searches(session, user)
-    return render(request, "saved_searches.html", saved_searches=found,
-                  links={s.id: search_url(s) for s in found})
+    return render(request, "saved_searches.html", saved_searches=found, links={s.id: search_url(s) for s in found})
 
 
 @router.get("/saved-searches/{saved_id}")
@@ -82,9 +92,17 @@ def page(request: Request, saved_id: DbId, session: DbSession):
     hits = search(session, search_query(saved, PAGE_SIZE))
     papers = papers_for_hits(session, hits)
     marks = card_state(session, user.id, list(papers))
-    return render(request, "saved_search.html", saved=saved, feeds=feed_paths(saved),
-                  search_url=search_url(saved), hits=[h for h in hits if h.paper_id in papers], papers=papers,
-                  marks=marks, voted=marks.voted)
+    return render(
+        request,
+        "saved_search.html",
+        saved=saved,
+        feeds=feed_paths(saved),
+        search_url=search_url(saved),
+        hits=[h for h in hits if h.paper_id in papers],
+        papers=papers,
+        marks=marks,
+        voted=marks.voted,
+    )
 
 
 @router.post("/saved-searches/{saved_id}/email")
@@ -121,8 +139,13 @@ def _channel(saved_id: int, key: str, kind: str) -> feeds.Channel:
         query, name, path = search_query(saved, feeds.FEED_SIZE), saved.name, search_url(saved)
         feed_path = feed_paths(saved)[kind]
     site = get_settings().site_name
-    return feeds.Channel(f"{site}: saved search “{name}”", path, feed_path,
-                         f"Papers matching your saved search “{name}”, best first", feeds.search_items(query))
+    return feeds.Channel(
+        f"{site}: saved search “{name}”",
+        path,
+        feed_path,
+        f"Papers matching your saved search “{name}”, best first",
+        feeds.search_items(query),
+    )
 
 
 @router.get("/saved-searches/{saved_id}/feed.xml")
@@ -146,8 +169,7 @@ def list_json(request: Request, session: DbSession):
 
 @api.post("/saved-searches", status_code=201, summary="Save a search (query plus the search page's filters)")
 def create_json(body: SavedSearchIn, user: Writer, session: DbSession):
-    return _json(saved_searches.create_saved_search(session, user, body.name, body.query(PAGE_SIZE),
-                                                    body.email))
+    return _json(saved_searches.create_saved_search(session, user, body.name, body.query(PAGE_SIZE), body.email))
 
 
 @api.delete("/saved-searches/{saved_id}", summary="Delete one of your saved searches")

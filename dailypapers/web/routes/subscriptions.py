@@ -43,8 +43,10 @@ from dailypapers.web.templating import absolute_url, render
 router = APIRouter()
 SUBSCRIBES_PER_IP_HOUR = 20
 MAILS_PER_ADDRESS_HOUR = 3  # confirmation mails to one address: the form must not become a mail bomb
-SENT_MESSAGE = ("If this address can be subscribed, a confirmation email is on its way to it. Follow the link in "
-                "it to start your digest; nothing is sent before that.")
+SENT_MESSAGE = (
+    "If this address can be subscribed, a confirmation email is on its way to it. Follow the link in "
+    "it to start your digest; nothing is sent before that."
+)
 
 
 def _secret() -> str:
@@ -77,8 +79,14 @@ def _send_queued() -> BackgroundTask:
 
 def _form_context(prefs: Preferences | None = None, **extra) -> dict:
     prefs = prefs or Preferences()
-    return dict(frequencies=FREQUENCIES, max_interests=MAX_INTERESTS, frequency=prefs.frequency,
-                interests="\n".join(prefs.interests), categories=" ".join(prefs.categories), **extra)
+    return dict(
+        frequencies=FREQUENCIES,
+        max_interests=MAX_INTERESTS,
+        frequency=prefs.frequency,
+        interests="\n".join(prefs.interests),
+        categories=" ".join(prefs.categories),
+        **extra,
+    )
 
 
 @router.get("/subscribe", include_in_schema=False)
@@ -86,10 +94,12 @@ def subscribe_form(request: Request, q: str = "", category: str = "", frequency:
     """The form; `?q=...&category=...` (the search page's own parameters) fills it in, so a search can be
     saved as an interest: "get these by email"."""
     user = current_user(request)
-    form = Preferences(frequency if frequency in FREQUENCIES else "daily", [q[:250]] if q.strip() else [],
-                       category.split()[:5])
-    return render(request, "subscriptions/subscribe.html", **_form_context(form, email=(user.email if user else "")
-                                                                           or ""))
+    form = Preferences(
+        frequency if frequency in FREQUENCIES else "daily", [q[:250]] if q.strip() else [], category.split()[:5]
+    )
+    return render(
+        request, "subscriptions/subscribe.html", **_form_context(form, email=(user.email if user else "") or "")
+    )
 
 
 @router.post("/subscribe", include_in_schema=False, dependencies=[Depends(checked_csrf)])
@@ -98,8 +108,12 @@ def subscribe_submit(request: Request, form: Annotated[SubscriptionForm, Form()]
         prefs = validate_preferences(form.frequency, form.interests, form.categories)
         _request_subscription(request, form.email, prefs)
     except InvalidInput as exc:
-        return render(request, "subscriptions/subscribe.html", status_code=400,
-                      **_form_context(_as_typed(form), email=form.email, error=str(exc)))
+        return render(
+            request,
+            "subscriptions/subscribe.html",
+            status_code=400,
+            **_form_context(_as_typed(form), email=form.email, error=str(exc)),
+        )
     page = render(request, "subscriptions/notice.html", title="Check your inbox", message=SENT_MESSAGE)
     page.background = _send_queued()
     return page
@@ -107,8 +121,11 @@ def subscribe_submit(request: Request, form: Annotated[SubscriptionForm, Form()]
 
 def _as_typed(form: SubscriptionForm) -> Preferences:
     """The preferences as typed, to show the form again beside what is wrong with them."""
-    return Preferences(form.frequency if form.frequency in FREQUENCIES else "daily", form.interests.splitlines(),
-                       form.categories.split())
+    return Preferences(
+        form.frequency if form.frequency in FREQUENCIES else "daily",
+        form.interests.splitlines(),
+        form.categories.split(),
+    )
 
 
 def _json_body(request: Request) -> None:
@@ -117,18 +134,25 @@ def _json_body(request: Request) -> None:
         raise HTTPException(415, "send a JSON body with Content-Type: application/json")
 
 
-@router.post("/api/subscriptions", status_code=202, tags=["subscriptions"],
-             dependencies=[Depends(checked_csrf),  # the session cookie links the subscription to its member
-                           Depends(_json_body)],
-             responses={403: error_response(403), 415: error_response(415), 429: error_response(429)})
+@router.post(
+    "/api/subscriptions",
+    status_code=202,
+    tags=["subscriptions"],
+    dependencies=[
+        Depends(checked_csrf),  # the session cookie links the subscription to its member
+        Depends(_json_body),
+    ],
+    responses={403: error_response(403), 415: error_response(415), 429: error_response(429)},
+)
 async def subscribe_api(request: Request, body: SubscriptionIn):
     """Subscribe an address to the digest: `{"email", "frequency": "daily"|"weekly", "interests": [..] or
     text, "categories": [..] or text}`. A confirmation email goes out; nothing else is sent before it is
     followed. The answer is the same whether or not the address was subscribed already."""
     prefs = validate_preferences(body.frequency, body.interests, body.categories)
     await run_in_threadpool(_request_subscription, request, body.email, prefs)
-    return JSONResponse({"status": "confirmation_sent", "message": SENT_MESSAGE}, status_code=202,
-                        background=_send_queued())
+    return JSONResponse(
+        {"status": "confirmation_sent", "message": SENT_MESSAGE}, status_code=202, background=_send_queued()
+    )
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context):
@@ -139,11 +163,20 @@ def _page(request: Request, name: str, status_code: int = 200, **context):
 
 
 def _bad_link(request: Request, exc: BadToken):
-    message = str(exc) + (". Your newest email has a fresh link; or subscribe again with the same address and, if "
-                          "it is subscribed, we email you a new link to manage or stop your digest."
-                          if exc.expired else ".")
-    return _page(request, "subscriptions/notice.html", status_code=410 if exc.expired else 400,
-                  title="This link does not work", message=message, error=True)
+    message = str(exc) + (
+        ". Your newest email has a fresh link; or subscribe again with the same address and, if "
+        "it is subscribed, we email you a new link to manage or stop your digest."
+        if exc.expired
+        else "."
+    )
+    return _page(
+        request,
+        "subscriptions/notice.html",
+        status_code=410 if exc.expired else 400,
+        title="This link does not work",
+        message=message,
+        error=True,
+    )
 
 
 @router.get("/subscriptions/confirm/{token}", include_in_schema=False)
@@ -156,11 +189,21 @@ def confirm_page(request: Request, token: str):
     except BadToken as exc:
         return _bad_link(request, exc)
     if done:
-        return _page(request, "subscriptions/notice.html", title="You are subscribed",
-                      message=f"{email} is subscribed already; nothing to do.")
-    return _page(request, "subscriptions/notice.html", title="Confirm your subscription",
-                  message=f"Start sending the paper digest to {email}?", action=request.url.path,
-                  button="Confirm my subscription", button_id="confirm-button")
+        return _page(
+            request,
+            "subscriptions/notice.html",
+            title="You are subscribed",
+            message=f"{email} is subscribed already; nothing to do.",
+        )
+    return _page(
+        request,
+        "subscriptions/notice.html",
+        title="Confirm your subscription",
+        message=f"Start sending the paper digest to {email}?",
+        action=request.url.path,
+        button="Confirm my subscription",
+        button_id="confirm-button",
+    )
 
 
 @router.post("/subscriptions/confirm/{token}", include_in_schema=False)
@@ -174,8 +217,13 @@ def confirm_submit(request: Request, token: str):
     except BadToken as exc:
         return _bad_link(request, exc)
     when = "each weekday" if frequency == "daily" else "each Monday"
-    return _page(request, "subscriptions/notice.html", title="You are subscribed",
-                  message=f"{email} will get the {frequency} digest {when}.", manage_url=manage)
+    return _page(
+        request,
+        "subscriptions/notice.html",
+        title="You are subscribed",
+        message=f"{email} will get the {frequency} digest {when}.",
+        manage_url=manage,
+    )
 
 
 @router.get("/subscriptions/manage/{token}", include_in_schema=False)
@@ -188,9 +236,17 @@ def manage_page(request: Request, token: str, saved: int = 0):
             email = subscriber.email
     except BadToken as exc:
         return _bad_link(request, exc)
-    return _page(request, "subscriptions/manage.html",
-                  **_form_context(prefs, email=email, state=state, action=request.url.path,
-                                  flash="Your preferences are saved." if saved else None))
+    return _page(
+        request,
+        "subscriptions/manage.html",
+        **_form_context(
+            prefs,
+            email=email,
+            state=state,
+            action=request.url.path,
+            flash="Your preferences are saved." if saved else None,
+        ),
+    )
 
 
 def _state(subscriber) -> str:
@@ -215,9 +271,18 @@ def manage_submit(request: Request, token: str, form: Annotated[SubscriptionForm
                 try:
                     validate_preferences(form.frequency, form.interests, form.categories).apply(subscriber)
                 except InvalidInput as exc:
-                    return _page(request, "subscriptions/manage.html", status_code=400,
-                                  **_form_context(_as_typed(form), email=email, state=_state(subscriber),
-                                                  action=request.url.path, error=str(exc)))
+                    return _page(
+                        request,
+                        "subscriptions/manage.html",
+                        status_code=400,
+                        **_form_context(
+                            _as_typed(form),
+                            email=email,
+                            state=_state(subscriber),
+                            action=request.url.path,
+                            error=str(exc),
+                        ),
+                    )
             else:
                 raise InvalidInput(f"unknown action {form.action!r}")
     except BadToken as exc:
@@ -234,11 +299,19 @@ def unsubscribe_page(request: Request, token: str):
     except BadToken as exc:
         return _bad_link(request, exc)
     if gone:
-        return _page(request, "subscriptions/notice.html", title="You are unsubscribed",
-                      message=f"{email} gets no more digests.")
-    return _page(request, "subscriptions/notice.html", title="Unsubscribe",
-                  message=f"Stop sending the paper digest to {email}?", action=request.url.path,
-                  button="Unsubscribe", button_id="unsubscribe-button", one_click=True)
+        return _page(
+            request, "subscriptions/notice.html", title="You are unsubscribed", message=f"{email} gets no more digests."
+        )
+    return _page(
+        request,
+        "subscriptions/notice.html",
+        title="Unsubscribe",
+        message=f"Stop sending the paper digest to {email}?",
+        action=request.url.path,
+        button="Unsubscribe",
+        button_id="unsubscribe-button",
+        one_click=True,
+    )
 
 
 @router.post("/subscriptions/unsubscribe/{token}", include_in_schema=False)
@@ -252,6 +325,10 @@ def unsubscribe_submit(request: Request, token: str):
             manage = _manage_link(request, subscriber)
     except BadToken as exc:
         return _bad_link(request, exc)
-    return _page(request, "subscriptions/notice.html", title="You are unsubscribed",
-                  message=f"{email} gets no more digests. Changed your mind? You can subscribe again from "
-                          "the preferences page.", manage_url=manage)
+    return _page(
+        request,
+        "subscriptions/notice.html",
+        title="You are unsubscribed",
+        message=f"{email} gets no more digests. Changed your mind? You can subscribe again from the preferences page.",
+        manage_url=manage,
+    )

@@ -27,14 +27,20 @@ def _trends(q: list[str], date_from: str, date_to: str) -> Trends:
 
 def _chart(trends: Trends) -> bytes:
     queries = ", ".join(f"“{s.query}”" for s in trends.series)
-    title = (f"Line chart: the share of each month's papers matching {queries}, "
-             f"{trends.months[0]} to {trends.months[-1]}; the table below gives the numbers")
+    title = (
+        f"Line chart: the share of each month's papers matching {queries}, "
+        f"{trends.months[0]} to {trends.months[-1]}; the table below gives the numbers"
+    )
     return trend_chart(trends.months, trends.lines, title=title)
 
 
 @router.get("/trends")
-def trends_page(request: Request, q: list[Text] = Query([]), date_from: str = Query("", alias="from"),
-                date_to: str = Query("", alias="to")):
+def trends_page(
+    request: Request,
+    q: list[Text] = Query([]),
+    date_from: str = Query("", alias="from"),
+    date_to: str = Query("", alias="to"),
+):
     asked = [text for text in q if text.strip()]
     trends, chart, error = None, None, None
     if asked:
@@ -43,15 +49,28 @@ def trends_page(request: Request, q: list[Text] = Query([]), date_from: str = Qu
             chart = _chart(trends).decode() if trends.matched else None
         except InvalidInput as exc:
             error = str(exc)
-    fields = (asked + [""] * MAX_QUERIES)[:max(MAX_QUERIES, len(asked))]
-    return render(request, "trends.html", status_code=400 if error else 200, fields=fields, trends=trends,
-                  chart=chart, error=error, max_queries=MAX_QUERIES, max_parts=MAX_PARTS, min_prefix=MIN_PREFIX,
-                  date_from=date_from.strip(), date_to=date_to.strip(), svg_query=request.url.query)
+    fields = (asked + [""] * MAX_QUERIES)[: max(MAX_QUERIES, len(asked))]
+    return render(
+        request,
+        "trends.html",
+        status_code=400 if error else 200,
+        fields=fields,
+        trends=trends,
+        chart=chart,
+        error=error,
+        max_queries=MAX_QUERIES,
+        max_parts=MAX_PARTS,
+        min_prefix=MIN_PREFIX,
+        date_from=date_from.strip(),
+        date_to=date_to.strip(),
+        svg_query=request.url.query,
+    )
 
 
 @router.get("/trends.svg")
-def trends_svg(q: list[Text] = Query([]), date_from: str = Query("", alias="from"),
-               date_to: str = Query("", alias="to")):
+def trends_svg(
+    q: list[Text] = Query([]), date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to")
+):
     trends = _trends(q, date_from, date_to)
     if not trends.matched:
         raise NotFound("no papers match these queries in these months: nothing to draw")

@@ -158,9 +158,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("daily_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_daily_entries_date"), ["date"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_daily_entries_submitted_by_id"), ["submitted_by_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_daily_entries_submitted_by_id"), ["submitted_by_id"], unique=False)
 
     op.create_table(
         "embeddings",

@@ -24,23 +24,40 @@ BATCH = 1000
 def _backfill() -> None:
     """Fill the new columns of the papers already stored, a batch at a time."""
     conn = op.get_bind()
-    papers = sa.table("papers", sa.column("id", sa.Integer), sa.column("authors", sa.JSON),
-                      sa.column("comments", sa.Text), sa.column("abstract", sa.Text),
-                      sa.column("suggested_code_url", sa.String), sa.column("suggested_project_page", sa.String),
-                      sa.column("author_keys", sa.Text))
+    papers = sa.table(
+        "papers",
+        sa.column("id", sa.Integer),
+        sa.column("authors", sa.JSON),
+        sa.column("comments", sa.Text),
+        sa.column("abstract", sa.Text),
+        sa.column("suggested_code_url", sa.String),
+        sa.column("suggested_project_page", sa.String),
+        sa.column("author_keys", sa.Text),
+    )
     last = 0
     while True:
-        rows = conn.execute(sa.select(papers.c.id, papers.c.authors, papers.c.comments, papers.c.abstract)
-                            .where(papers.c.id > last).order_by(papers.c.id).limit(BATCH)).all()
+        rows = conn.execute(
+            sa.select(papers.c.id, papers.c.authors, papers.c.comments, papers.c.abstract)
+            .where(papers.c.id > last)
+            .order_by(papers.c.id)
+            .limit(BATCH)
+        ).all()
         if not rows:
             return
         values = []
         for row in rows:
             code, project = suggested_links(row.comments, row.abstract)
             values.append({"key": row.id, "code": code, "project": project, "keys": author_keys_text(row.authors)})
-        conn.execute(papers.update().where(papers.c.id == sa.bindparam("key")).values(
-            suggested_code_url=sa.bindparam("code"), suggested_project_page=sa.bindparam("project"),
-            author_keys=sa.bindparam("keys")), values)
+        conn.execute(
+            papers.update()
+            .where(papers.c.id == sa.bindparam("key"))
+            .values(
+                suggested_code_url=sa.bindparam("code"),
+                suggested_project_page=sa.bindparam("project"),
+                author_keys=sa.bindparam("keys"),
+            ),
+            values,
+        )
         last = rows[-1].id
 
 

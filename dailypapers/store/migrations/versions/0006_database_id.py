@@ -21,17 +21,18 @@ down_revision = "0003_mail_outbox"
 branch_labels = None
 depends_on = None
 
-_STATE = sa.table("state", sa.column("key", sa.String), sa.column("value", sa.JSON),
-                  sa.column("updated_at", sa.DateTime(timezone=True)))
+_STATE = sa.table(
+    "state",
+    sa.column("key", sa.String),
+    sa.column("value", sa.JSON),
+    sa.column("updated_at", sa.DateTime(timezone=True)),
+)
 
 
 def upgrade() -> None:
     op.execute(_STATE.delete().where(_STATE.c.key == "database_id"))
-    op.bulk_insert(_STATE, [{"key": "database_id", "value": {"id": uuid.uuid4().hex},
-                             "updated_at": datetime.now(UTC)}])
+    op.bulk_insert(_STATE, [{"key": "database_id", "value": {"id": uuid.uuid4().hex}, "updated_at": datetime.now(UTC)}])
 
 
 def downgrade() -> None:
     op.execute(_STATE.delete().where(_STATE.c.key == "database_id"))
-
-

@@ -35,8 +35,10 @@ def upgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     op.execute("CREATE TABLE keyword_fts5_watermark (seq BIGINT NOT NULL)")
     op.execute("INSERT INTO keyword_fts5_watermark (seq) SELECT coalesce(max(change_seq), 0) FROM papers")
-    op.execute(f"CREATE TRIGGER papers_fts_forget_update AFTER UPDATE OF change_seq ON papers "
-               f"WHEN {INDEXED} BEGIN {FORGET} END")
+    op.execute(
+        f"CREATE TRIGGER papers_fts_forget_update AFTER UPDATE OF change_seq ON papers "
+        f"WHEN {INDEXED} BEGIN {FORGET} END"
+    )
     op.execute(f"CREATE TRIGGER papers_fts_forget_delete AFTER DELETE ON papers WHEN {INDEXED} BEGIN {FORGET} END")
 
 
@@ -46,9 +48,13 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER papers_fts_forget_update")
     op.execute("DROP TRIGGER papers_fts_forget_delete")
     op.execute("DROP TABLE keyword_fts5_watermark")
-    op.execute(f"CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN "
-               f"INSERT INTO papers_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {NEW}); END")
+    op.execute(
+        f"CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN "
+        f"INSERT INTO papers_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {NEW}); END"
+    )
     op.execute(f"CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN {FORGET} END")
-    op.execute(f"CREATE TRIGGER papers_fts_update AFTER UPDATE OF {FTS_COLUMNS} ON papers BEGIN {FORGET} "
-               f"INSERT INTO papers_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {NEW}); END")
+    op.execute(
+        f"CREATE TRIGGER papers_fts_update AFTER UPDATE OF {FTS_COLUMNS} ON papers BEGIN {FORGET} "
+        f"INSERT INTO papers_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {NEW}); END"
+    )
     op.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")  # the old triggers expect it whole

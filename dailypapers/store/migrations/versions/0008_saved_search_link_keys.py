@@ -27,11 +27,12 @@ def upgrade() -> None:
     with op.batch_alter_table("saved_searches") as batch:
         batch.add_column(sa.Column("link_key", sa.Integer(), nullable=True))
     conn = op.get_bind()
-    keys = [{"row": row_id, "key": secrets.randbelow(2**30) + 1}  # as models.new_link_key, frozen here
-            for row_id in conn.execute(sa.select(SAVED.c.id)).scalars()]
+    keys = [
+        {"row": row_id, "key": secrets.randbelow(2**30) + 1}  # as models.new_link_key, frozen here
+        for row_id in conn.execute(sa.select(SAVED.c.id)).scalars()
+    ]
     if keys:
-        conn.execute(SAVED.update().where(SAVED.c.id == sa.bindparam("row")).values(link_key=sa.bindparam("key")),
-                     keys)
+        conn.execute(SAVED.update().where(SAVED.c.id == sa.bindparam("row")).values(link_key=sa.bindparam("key")), keys)
     with op.batch_alter_table("saved_searches") as batch:
         batch.alter_column("link_key", existing_type=sa.Integer(), nullable=False)
 
