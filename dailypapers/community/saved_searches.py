@@ -5,6 +5,8 @@ or get its new papers in the email digest. Private to their owner; the feeds are
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
+from typing import Protocol
 from urllib.parse import urlencode
 
 from dailypapers.errors import InvalidInput, NotFound
@@ -97,7 +99,26 @@ def delete_saved_search(session: Session, user: User, saved_id: int) -> None:
     store.delete_saved_search(session, get_saved_search(session, user, saved_id))
 
 
-def search_query(saved: SavedSearch, limit: int = 20, offset: int = 0) -> SearchQuery:
+class KeptSearch(Protocol):
+    """What a saved search keeps: a stored row, or the same fields in a member's export."""
+
+    @property
+    def query(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def date_from(self) -> date | None: ...
+    @property
+    def date_to(self) -> date | None: ...
+    @property
+    def has_code(self) -> bool: ...
+
+
+def search_query(saved: KeptSearch, limit: int = 20, offset: int = 0) -> SearchQuery:
     """The search it keeps, as `search()` takes it."""
     return SearchQuery(
         text=saved.query,

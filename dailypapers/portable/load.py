@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dailypapers.community.library import MAX_COLLECTION_NAME, create_collection
-from dailypapers.community.saved_searches import create_saved_search
+from dailypapers.community.saved_searches import create_saved_search, search_query
 from dailypapers.config import get_settings
 from dailypapers.digest.compose import MailSite
 from dailypapers.digest.outbox import queue_subscription_mail
@@ -26,7 +26,6 @@ from dailypapers.digest.subscribe import find_subscriber, is_active, start_subsc
 from dailypapers.errors import InvalidInput
 from dailypapers.portable.format import CollectionEntry, MemberExport, SavedSearchEntry, Signal, Subscription
 from dailypapers.ranking.signals import FeedSettings, set_feed_settings
-from dailypapers.search import SearchQuery
 from dailypapers.store import library as shelves
 from dailypapers.store import people
 from dailypapers.store import portable as store
@@ -154,16 +153,7 @@ def _saved_search(session: Session, user: User, entry: SavedSearchEntry, report:
     if shelves.saved_search_id_named(session, user.id, name) is not None:
         report.kept_searches.append(name)
         return
-    query = SearchQuery(
-        text=entry.query,
-        mode=entry.mode,
-        category=entry.category,
-        author=entry.author,
-        date_from=entry.date_from,
-        date_to=entry.date_to,
-        has_code=entry.has_code,
-    )
-    saved = create_saved_search(session, user, name, query, entry.email)
+    saved = create_saved_search(session, user, name, search_query(entry), entry.email)
     saved.created_at = entry.created_at
     report.saved_searches.append(name)
 

@@ -118,31 +118,33 @@ def _suffix(category: str | None) -> tuple[str, str]:
 
 
 def daily_channel(feed_path: str, category: str | None = None) -> Channel:
-    category = queries.parse_category(category)
-    with session_scope() as session:
-        rows = feed_rows(session, sort="publishedAt", limit=FEED_SIZE, category=category)
-    site = get_settings().site_name
-    query, suffix = _suffix(category)
-    return Channel(
-        f"{site}: daily papers{suffix}",
-        f"/papers{query}",
-        feed_path + query,
-        f"Papers{suffix} as they enter the daily feed",
-        [Item(r.paper, r.submitted_at) for r in rows],
+    return _feed_channel(
+        feed_path, category, "publishedAt", "daily papers", "/papers", "Papers{} as they enter the daily feed"
     )
 
 
 def trending_channel(feed_path: str, category: str | None = None) -> Channel:
+    return _feed_channel(
+        feed_path,
+        category,
+        "trending",
+        "trending papers",
+        "/papers/trending",
+        "The papers{} with the highest trending score",
+    )
+
+
+def _feed_channel(feed_path: str, category: str | None, sort: str, name: str, page: str, about: str) -> Channel:
+    """The feed's newest papers in `sort` order as a channel; `about` takes the category's suffix."""
     category = queries.parse_category(category)
     with session_scope() as session:
-        rows = feed_rows(session, sort="trending", limit=FEED_SIZE, category=category)
-    site = get_settings().site_name
+        rows = feed_rows(session, sort=sort, limit=FEED_SIZE, category=category)
     query, suffix = _suffix(category)
     return Channel(
-        f"{site}: trending papers{suffix}",
-        f"/papers/trending{query}",
+        f"{get_settings().site_name}: {name}{suffix}",
+        page + query,
         feed_path + query,
-        f"The papers{suffix} with the highest trending score",
+        about.format(suffix),
         [Item(r.paper, r.submitted_at) for r in rows],
     )
 
