@@ -13,6 +13,7 @@ from dailypapers import USER_AGENT
 from dailypapers.config import get_settings, reset_settings
 from dailypapers.errors import SourceError
 from dailypapers.ingest.clients import arxiv_api, polite_client
+from dailypapers.sources import http
 from dailypapers.sources.arxiv_api import ArxivAPI, parse_feed
 from dailypapers.sources.http import UpstreamHTTPError, retry_after_seconds
 from tests.arxiv_server import API, Reply, atom_feed, recorded_entries, serving_settings
@@ -205,14 +206,48 @@ def test_retry_after_beyond_the_cap_gives_up_at_once(server):
     assert len(server.requests) == 1
 
 
+class FakeTime:
+    """A monotonic clock that moves only when the pacer sleeps: the pace is checked without waiting for it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 def test_requests_keep_the_configured_delay(settings, monkeypatch):
+    fake_time = FakeTime()
+    starts: list[float] = []
+
+    class RecordingPacer(http._Pacer):
+        def wait(self, interval: float) -> None:
+            super().wait(interval)
+            starts.append(fake_time.now)
+
+    pacer = RecordingPacer(fake_time.clock, fake_time.sleep)
+    monkeypatch.setattr(http, "_pacer_for", lambda host: pacer)
     with serving_settings(monkeypatch, DAILYPAPERS_ARXIV_DELAY=0.2) as (fake, _):
         client = api()
         for _ in range(4):
             list(client.fetch_ids(["1710.08557"]))
-        times = [r.at for r in fake.requests]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        assert len(gaps) == 3 and min(gaps) >= 0.19
+        assert len(fake.requests) == 4
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert gaps == pytest.approx([0.2, 0.2, 0.2]) and fake_time.sleeps == pytest.approx([0.2, 0.2, 0.2])
+
+
+def test_one_pacer_spaces_two_clients_of_the_same_host():
+    fake_time = FakeTime()
+    pacer = http._Pacer(fake_time.clock, fake_time.sleep)
+    pacer.wait(3.0)  # the first request goes at once
+    fake_time.now += 1.0  # a second client asks one second later
+    pacer.wait(3.0)
+    assert fake_time.sleeps == pytest.approx([2.0]) and http._pacer_for("a.example") is http._pacer_for("a.example")
 
 
 def test_unreachable_server_is_a_source_error(settings, monkeypatch):

@@ -40,19 +40,23 @@ class UpstreamHTTPError(SourceError):
 
 
 class _Pacer:
-    """Spaces the starts of requests to one host at least `interval` seconds apart (monotonic clock)."""
+    """Spaces the starts of requests to one host at least `interval` seconds apart (monotonic clock; tests give
+    a clock and a sleep of their own, so they check the pace without waiting for it)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.lock = threading.Lock()
         self.last: float | None = None
+        self.clock, self.sleep = clock, sleep
 
     def wait(self, interval: float) -> None:
         with self.lock:
             if self.last is not None:
-                remaining = self.last + interval - time.monotonic()
+                remaining = self.last + interval - self.clock()
                 if remaining > 0:
-                    time.sleep(remaining)
-            self.last = time.monotonic()
+                    self.sleep(remaining)
+            self.last = self.clock()
 
 
 _pacers: dict[str, _Pacer] = {}
