@@ -16,6 +16,7 @@ from dailypapers.ingest.clients import arxiv_api, polite_client
 from dailypapers.sources import http
 from dailypapers.sources.arxiv_api import ArxivAPI, parse_feed
 from dailypapers.sources.http import UpstreamHTTPError, retry_after_seconds
+from dailypapers.sources.oai import parse_list_records
 from tests.arxiv_server import API, Reply, atom_feed, recorded_entries, serving_settings
 
 
@@ -269,3 +270,18 @@ def test_retry_after_values():
     assert retry_after_seconds(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30
     assert retry_after_seconds(format_datetime(now - timedelta(seconds=30), usegmt=True), now) == 0
     assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None
+
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE feed [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>&lol2;</title></feed>"""
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE feed [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>&secret;</title></feed>"""
+
+
+@pytest.mark.parametrize("answer", [LAUGHS, EXTERNAL], ids=["entity-expansion", "external-entity"])
+@pytest.mark.parametrize("parse", [parse_feed, parse_list_records], ids=["api", "oai-pmh"])
+def test_an_answer_with_entities_is_refused_as_unsafe_xml(parse, answer):
+    with pytest.raises(SourceError, match="refused as unsafe XML"):
+        parse(answer)

@@ -15,10 +15,10 @@ def parse_root(data: bytes, tag: str, server: str, expected: str) -> ET.Element:
     """The root element of `server`'s answer, which must be `tag` (`expected` names it); SourceError else."""
     try:
         root = SafeET.fromstring(data)
+    except DefusedXmlException as exc:  # before ValueError: defusedxml's refusals are ValueErrors too
+        raise SourceError(f"{server}'s answer was refused as unsafe XML ({type(exc).__name__})") from exc
     except (ET.ParseError, ValueError) as exc:
         raise SourceError(f"{server} answered with something that is not XML ({exc})") from exc
-    except DefusedXmlException as exc:
-        raise SourceError(f"{server}'s answer was refused as unsafe XML ({type(exc).__name__})") from exc
     if root.tag != tag:
         raise SourceError(f"{server} answered with <{root.tag}>, not {expected}")
     return root
