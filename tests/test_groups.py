@@ -16,6 +16,8 @@ import pytest
 from mcp import Client
 from sqlalchemy import select, update
 
+from dailypapers.cli import main as dailypapers
+from dailypapers.community.sessions import start_session
 from dailypapers.config import get_settings
 from dailypapers.digest.run import send_due_digests
 from dailypapers.digest.schedule import weekly_period
@@ -24,8 +26,10 @@ from dailypapers.mcp_server.server import build_server
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.embeddings import save_vectors
 from dailypapers.store.models import DigestDelivery, GroupInvite, Paper, User
+from dailypapers.store.people import add_user
+from dailypapers.web.auth import SESSION_COOKIE
 from tests.digest_helpers import add_subscriber
-from tests.web_helpers import add_papers, client, csrf, record, signup
+from tests.web_helpers import add_papers, client, csrf, record
 
 JSON = {"Accept": "application/json"}
 GRAPHS = [f"2501.001{i:02d}" for i in range(6)]  # one topic
@@ -39,7 +43,9 @@ SECRET = "okapiwhisper thoughts for members"
 def corpus(backend, settings):
     """Six papers on one topic and eight others, each with a vector, all new on the site this week."""
     rng = np.random.default_rng(0)
-    records = [record(a, f"Graph neural networks for traffic {i}", abstract="Message passing.") for i, a in enumerate(GRAPHS)]
+    records = [
+        record(a, f"Graph neural networks for traffic {i}", abstract="Message passing.") for i, a in enumerate(GRAPHS)
+    ]
     records += [record(a, f"Assorted topic {i}", abstract="Something else entirely.") for i, a in enumerate(NOISE)]
     with session_scope() as session:
         add_papers(session, records, feed=False)
@@ -61,14 +67,21 @@ def _api(c, method: str, path: str, **kwargs):
 
 
 def _member(username: str):
+    """A signed-in browser of a new account (made in the store: a password's argon2 costs a second a user)."""
+    with session_scope() as session:
+        user = add_user(session, username=username, email=None, fullname=None, is_admin=False, password_hash=None)
+        cookie = start_session(session, user)
     c = client()
-    signup(c, username)
+    c.cookies.set(SESSION_COOKIE, cookie)
     return c
 
 
 def _group_with(alice, *others) -> str:
     """Alice's group 'thursday' that each of `others` joined through an invite link; returns the link's path."""
-    assert _post(alice, "/groups", name="Thursday reading group", slug="thursday").headers["location"] == "/groups/thursday"
+    assert (
+        _post(alice, "/groups", name="Thursday reading group", slug="thursday").headers["location"]
+        == "/groups/thursday"
+    )
     link = _api(alice, "POST", "/api/groups/thursday/invites", json={"days": 7}).json()["url"]
     path = link.removeprefix("http://testserver")
     for other in others:
@@ -105,7 +118,11 @@ def test_invite_join_remove_revoke_and_expire(corpus):
     assert _api(carol, "POST", "/api/groups/join", json={"invite": invite.removeprefix("/invites/")}).status_code == 404
 
     # an expired link opens nothing; a forged one neither
-    fresh = _api(alice, "POST", "/api/groups/thursday/invites", json={"days": 1}).json()["url"].removeprefix("http://testserver")
+    fresh = (
+        _api(alice, "POST", "/api/groups/thursday/invites", json={"days": 1})
+        .json()["url"]
+        .removeprefix("http://testserver")
+    )
     with session_scope() as session:
         session.execute(update(GroupInvite).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert _post(dave, fresh).status_code == 404 and dave.get("/groups/thursday").status_code == 404
@@ -124,7 +141,9 @@ def test_the_page_shows_the_collection_notes_threads_week_and_the_groups_for_you
     assert comment.status_code == 201 and f"<strong>{SECRET}</strong>" in comment.json()["html"]
     reply = {"paper": GRAPHS[0], "comment": "agreed", "parentId": comment.json()["id"]}
     assert _api(alice, "POST", "/api/groups/thursday/comments", json=reply).status_code == 201
-    assert _api(bob, "POST", "/api/groups/thursday/comments", json={"paper": NOISE[0], "comment": "x"}).status_code == 404
+    assert (
+        _api(bob, "POST", "/api/groups/thursday/comments", json={"paper": NOISE[0], "comment": "x"}).status_code == 404
+    )
     # bob's upvote shows in the week only once he shares his signals
     _post(bob, f"/papers/{NOISE[1]}/upvote", vote="1")
     assert alice.get("/api/groups/thursday", headers=JSON).json()["week"][0]["kind"] == "added"
@@ -246,25 +265,29 @@ def test_the_weekly_email_reaches_each_member_once_through_smtp(corpus, sink):
     assert rows == ["sent", "sent"]
 
 
-def test_cli_creates_invites_lists_and_removes(corpus, cli):
-    for name in ("alice", "bob"):
-        client_ = _member(name)
-        del client_
-    created = cli("groups", "create", "lab", "The lab", "--owner", "alice")
-    assert created.returncode == 0, created.stderr
-    link = cli("groups", "invite", "lab", "--as", "alice", "--days", "0").stdout.strip()
-    path = re.sub(r"^https?://[^/]+", "", link)
-    bob = client()
-    bob.post("/login", data={"username": "bob", "password": "correct horse battery", "csrf_token": csrf(bob)})
-    assert _post(bob, path).headers["location"] == "/groups/lab"
-    assert json.loads(cli("groups", "members", "lab", "--json").stdout) == [
+def _cli(capsys, *args: str) -> tuple[int, str, str]:
+    """The `dailypapers` command, run in this process (as a subprocess would, without its start-up)."""
+    capsys.readouterr()
+    code = dailypapers(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_creates_invites_lists_and_removes(corpus, capsys):
+    _member("alice")
+    bob = _member("bob")
+    assert _cli(capsys, "groups", "create", "lab", "The lab", "--owner", "alice")[0] == 0
+    code, link, _ = _cli(capsys, "groups", "invite", "lab", "--as", "alice", "--days", "0")
+    assert code == 0 and "/invites/" in link
+    assert _post(bob, re.sub(r"^https?://[^/]+", "", link.strip())).headers["location"] == "/groups/lab"
+    assert json.loads(_cli(capsys, "groups", "members", "lab", "--json")[1]) == [
         {"username": "alice", "role": "owner"},
         {"username": "bob", "role": "member"},
     ]
-    assert json.loads(cli("groups", "list", "--json").stdout)[0]["members"] == 2
-    refused = cli("groups", "remove", "lab", "alice", "--as", "bob")
-    assert refused.returncode != 0 and refused.stderr.count("\n") == 1 and "owners" in refused.stderr
-    assert cli("groups", "remove", "lab", "bob", "--as", "alice").returncode == 0
+    assert json.loads(_cli(capsys, "groups", "list", "--json")[1])[0]["members"] == 2
+    code, _, err = _cli(capsys, "groups", "remove", "lab", "alice", "--as", "bob")
+    assert code == 1 and err.count("\n") == 1 and "owners" in err
+    assert _cli(capsys, "groups", "remove", "lab", "bob", "--as", "alice")[0] == 0
     assert bob.get("/groups/lab").status_code == 404
-    bad = cli("groups", "create", "Bad Slug", "x", "--owner", "alice")
-    assert bad.returncode != 0 and "slug" in bad.stderr and "Traceback" not in bad.stderr
+    code, _, err = _cli(capsys, "groups", "create", "Bad Slug", "x", "--owner", "alice")
+    assert code == 1 and "slug" in err and err.count("\n") == 1
