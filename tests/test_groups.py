@@ -183,7 +183,10 @@ def test_nothing_of_a_group_reaches_a_stranger_a_former_member_or_a_visitor(corp
     assert NOTE not in bob.get(feeds["atom"]).text  # the feed lists the papers, not the notes
     assert feedparser.parse(bob.get(feeds["atom"]).text).entries[0].link.endswith(GRAPHS[0])
     comment_id = bob.get("/api/groups/thursday/comments").json()[0]["id"]
+    reader = client()  # bob's feed reader: no cookie, another worker than the one bob leaves through
+    assert reader.get(feeds["rss"]).status_code == 200
     assert _api(bob, "POST", "/api/groups/thursday/leave").json()["left"] is True
+    assert reader.get(feeds["rss"]).status_code == 404  # at once: no worker's cache keeps a group's feed
 
     reads = [
         "/groups/thursday",
