@@ -3,6 +3,8 @@ and members, remove a member. The same functions as the web pages, acting as the
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from dailypapers.commands import app, out, print_json
@@ -44,7 +46,7 @@ def invite(
 def list_groups(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Every reading group, with its owners and its number of members."""
     with session_scope() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "slug": group.slug,
                 "name": group.name,

@@ -293,7 +293,7 @@ def threads(session: Session, group: ReadingGroup) -> dict[int, list[tuple[Group
     by_paper: dict[int, list[GroupComment]] = {}
     for comment in store.group_comments(session, group.id):
         by_paper.setdefault(comment.paper_id, []).append(comment)
-    return {paper_id: thread_order(comments) for paper_id, comments in by_paper.items()}  # type: ignore[arg-type]
+    return {paper_id: thread_order(comments) for paper_id, comments in by_paper.items()}  # type: ignore[misc,arg-type]
 
 
 # --- the week, and the group's feed ----------------------------------------------------------------------

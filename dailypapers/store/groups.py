@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, delete, func, literal_column, select, union_all, update
+from sqlalchemy import Row, Select, delete, func, literal_column, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
 from dailypapers.store.db import insert_or_else
@@ -87,7 +88,7 @@ def count_owners(session: Session, group_id: int) -> int:
     )
 
 
-def groups_of(session: Session, user_id: int) -> Sequence[Row[tuple[ReadingGroup, GroupMember]]]:
+def groups_of(session: Session, user_id: int) -> Sequence[Row[ReadingGroup, GroupMember]]:
     """(group, the user's membership) of each group the user is in, by name."""
     return session.execute(
         select(ReadingGroup, GroupMember)
@@ -157,7 +158,7 @@ def remove_group_paper(session: Session, row: GroupPaper) -> None:
     session.flush()
 
 
-def group_papers(session: Session, group_id: int) -> Sequence[Row[tuple[GroupPaper, Paper]]]:
+def group_papers(session: Session, group_id: int) -> Sequence[Row[GroupPaper, Paper]]:
     """(item, paper) of the group's visible papers, newest first."""
     return session.execute(
         select(GroupPaper, Paper)
@@ -209,17 +210,19 @@ def group_comments(session: Session, group_id: int) -> list[GroupComment]:
 # --- what members did: the week, and the group's feed ----------------------------------------------------
 
 
-def shared_activity(session: Session, group_id: int, since: datetime | None) -> Sequence[Row]:
+def shared_activity(
+    session: Session, group_id: int, since: datetime | None
+) -> Sequence[Row[str, int, int | None, datetime]]:
     """(kind, paper id, user id, when) of the upvotes and saves of the members who share them, and of the papers
     added to the group, from `since` on (all when None), newest first."""
     sharing = select(GroupMember.user_id).where(GroupMember.group_id == group_id, GroupMember.shares.is_(True))
-    parts = []
+    parts: list[Select[Any, Any, Any, Any]] = []
     for kind, model, at in (("upvoted", Vote, Vote.created_at), ("saved", Save, Save.created_at)):
-        stmt = select(literal_column(f"'{kind}'").label("kind"), model.paper_id, model.user_id, at.label("at")).where(
-            model.user_id.in_(sharing)
-        )
+        stmt: Select[Any, Any, Any, Any] = select(
+            literal_column(f"'{kind}'").label("kind"), model.paper_id, model.user_id, at.label("at")
+        ).where(model.user_id.in_(sharing))
         parts.append(stmt.where(at >= since) if since is not None else stmt)
-    added = select(
+    added: Select[Any, Any, Any, Any] = select(
         literal_column("'added'").label("kind"),
         GroupPaper.paper_id,
         GroupPaper.added_by_id,

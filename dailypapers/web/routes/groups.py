@@ -35,6 +35,7 @@ from dailypapers.web.inputs import (
     InviteIn,
     JoinIn,
 )
+from dailypapers.web.openapi import error_response
 from dailypapers.web.responses import answer
 from dailypapers.web.routes import paper_feeds as feeds
 from dailypapers.web.templating import absolute_url, render
@@ -347,7 +348,11 @@ def revoke_json(slug: str, invite_id: DbId, user: Writer, session: DbSession):
     return {"id": invite_id, "revoked": True}
 
 
-@api.post("/groups/join", summary="Join a group with the token of an invite link")
+@api.post(
+    "/groups/join",
+    summary="Join a group with the token of an invite link",
+    responses={404: error_response(404)},
+)
 def join_json(body: JoinIn, user: Writer, session: DbSession):
     group = groups.join(session, user, body.invite)
     return _group(groups.membership(session, user, group.slug))
