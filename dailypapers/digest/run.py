@@ -305,9 +305,10 @@ def send_due_digests(
                 groups_result = send_group_digests(
                     period, PeriodResult(f"groups:{period.key}"), settings=settings, dry_run=dry_run
                 )
-                results.append(groups_result)
-                if on_result:
-                    on_result(groups_result)
+                if groups_result.subscribers:  # a site without groups reports nothing of them
+                    results.append(groups_result)
+                    if on_result:
+                        on_result(groups_result)
     return results
 
 
