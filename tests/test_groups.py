@@ -108,6 +108,10 @@ def test_invite_join_remove_revoke_and_expire(corpus):
     taken = _api(carol, "POST", "/api/groups", json={"name": "Mine", "slug": "thursday"})
     assert taken.status_code == 400 and "taken" in taken.json()["error"]
     assert _api(carol, "POST", "/api/groups", json={"name": "Mine", "slug": "No Spaces"}).status_code == 400
+    # what no group can be named or no database can hold is refused before any query (PostgreSQL refuses NUL)
+    assert alice.get("/groups/th%00ursday").status_code == 404
+    assert alice.get("/groups/thursday/feed.xml?key=%00").status_code == 404
+    assert _api(alice, "DELETE", "/api/groups/thursday/members/b%00b").status_code == 400
 
     # removed: access ends at once; the link still lets a new member in until it is revoked
     assert _post(alice, "/groups/thursday/members/bob/remove").status_code == 303

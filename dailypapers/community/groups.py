@@ -103,9 +103,17 @@ class Membership:
         return self.member.role == OWNER
 
 
+def _group_named(session: Session, slug: str) -> ReadingGroup | None:
+    """The group at /groups/{slug}; None for a slug no group can have (checked before any query)."""
+    try:
+        return store.group_by_slug(session, valid_slug(slug))
+    except InvalidInput:
+        return None
+
+
 def membership(session: Session, user: User | None, slug: str) -> Membership:
     """The user's membership of the group; NotFound for anyone who is not a member (the group stays unseen)."""
-    group = store.group_by_slug(session, slug) if user is not None else None
+    group = _group_named(session, slug) if user is not None else None
     member = store.member_row(session, group.id, user.id) if group is not None and user is not None else None
     if group is None or member is None:
         raise NotFound(f"no group {slug}")
@@ -209,7 +217,7 @@ def join(session: Session, user: User, token: str) -> ReadingGroup:
 def feed_group(session: Session, slug: str, token: str) -> ReadingGroup:
     """The group a member's feed link opens, while they are a member; NotFound otherwise."""
     group_id, user_id, key = _read("feed", token, 3)
-    group = store.group_by_slug(session, slug)
+    group = _group_named(session, slug)
     if (
         group is None
         or group.id != group_id
@@ -344,7 +352,7 @@ def all_groups(session: Session) -> list[tuple[ReadingGroup, list[GroupMember]]]
 
 
 def group_members(session: Session, slug: str) -> list[GroupMember]:
-    group = store.group_by_slug(session, slug)
+    group = _group_named(session, slug)
     if group is None:
         raise NotFound(f"no group {slug}")
     return store.members_of(session, group.id)

@@ -34,6 +34,7 @@ from dailypapers.web.inputs import (
     InviteForm,
     InviteIn,
     JoinIn,
+    Text,
 )
 from dailypapers.web.openapi import error_response
 from dailypapers.web.responses import answer
@@ -193,7 +194,7 @@ def revoke(request: Request, slug: str, invite_id: DbId, user: Writer, session: 
 
 
 @router.post("/groups/{slug}/members/{username}/remove")
-def remove_member(request: Request, slug: str, username: str, user: Writer, session: DbSession):
+def remove_member(request: Request, slug: str, username: Text, user: Writer, session: DbSession):
     groups.remove_member(session, user, slug, username)
     return answer(request, {"group": slug, "username": username, "removed": True}, f"/groups/{slug}#members")
 
@@ -327,7 +328,7 @@ def members_json(request: Request, slug: str, session: DbSession):
 
 
 @api.delete("/groups/{slug}/members/{username}", summary="Remove a member (owners only)")
-def remove_member_json(slug: str, username: str, user: Writer, session: DbSession):
+def remove_member_json(slug: str, username: Text, user: Writer, session: DbSession):
     groups.remove_member(session, user, slug, username)
     return {"username": username, "removed": True}
 
