@@ -41,6 +41,7 @@ COMMAND_MODULES = {
     "related": "search",
     "trends": "trends",
     "users": "users",
+    "groups": "groups",
     "thumbnails": "arxiv",
     "backup": "backup",
     "restore": "restore",

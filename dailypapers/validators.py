@@ -131,3 +131,16 @@ def arxiv_category(text: str) -> str:
 def in_categories(paper_categories: list[str], wanted: set[str]) -> list[str]:
     """The paper's categories that `wanted` asks for: named exactly (cs.LG), or by their archive (cs)."""
     return [c for c in paper_categories if c in wanted or c.partition(".")[0] in wanted]
+
+
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])")
+
+
+def slug(text: str, what: str = "the slug") -> str:
+    """A lower-case name for an address (/groups/{slug}): 3 to 40 letters, digits or '-', not at either end."""
+    value = (text or "").strip()
+    if not _SLUG.fullmatch(value):
+        raise InvalidInput(
+            f"{what} has 3 to 40 lower-case letters, digits or '-', and starts and ends with a letter or digit"
+        )
+    return value

@@ -75,7 +75,7 @@ def depth_of(session: Session, comment: Comment) -> int:
     return depth
 
 
-def _validate_body(body: str) -> str:
+def validate_body(body: str) -> str:
     body = plain_text((body or "").replace("\r\n", "\n"), "the comment").strip()
     if not body:
         raise InvalidInput("the comment is empty")
@@ -87,7 +87,7 @@ def _validate_body(body: str) -> str:
 def add_comment(session: Session, user: User, arxiv_id: str, body: str, parent_id: int | None = None) -> Comment:
     """A new comment on a visible paper, or a reply to one of its comments."""
     paper = load_paper(session, arxiv_id)
-    body = _validate_body(body)
+    body = validate_body(body)
     if parent_id is not None:
         parent = store.comment_by_id(session, parent_id)
         if parent is None or parent.paper_id != paper.id or parent.deleted or parent.hidden:
@@ -115,7 +115,7 @@ def _own(comment: Comment, user: User) -> None:
 def edit_comment(session: Session, user: User, comment_id: int, body: str) -> Comment:
     comment = get_comment(session, comment_id)
     _own(comment, user)
-    store.edit_comment(session, comment, _validate_body(body), datetime.now(UTC))
+    store.edit_comment(session, comment, validate_body(body), datetime.now(UTC))
     return comment
 
 

@@ -13,4 +13,5 @@ outbox.py     one-off emails (confirmations, notices): queued with the change th
 run.py        `send_due_digests` (`digest send`, the queue, the scheduler) and `digest preview`: pick who is
               due, compose lazily, deliver
 status.py     `digest status`: what the delivery records say
+group_digest.py  the reading groups' weekly email, sent with the weekly digest through the same delivery
 """

@@ -22,6 +22,7 @@ from typing import Protocol
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.compose import compose
 from dailypapers.digest.content import AccountSections, PeriodPapers, load_period, personaliser_for
+from dailypapers.digest.group_digest import send_group_digests
 from dailypapers.digest.identity import MailSite, mail_site
 from dailypapers.digest.outbox import drain
 from dailypapers.digest.records import IN_DOUBT, RETRYABLE, DeliveryState, Outgoing
@@ -300,6 +301,14 @@ def send_due_digests(
             results.append(result)
             if on_result:
                 on_result(result)
+            if period.frequency == "weekly":  # the reading groups' email goes out with the weekly digest
+                groups_result = send_group_digests(
+                    period, PeriodResult(f"groups:{period.key}"), settings=settings, dry_run=dry_run
+                )
+                if groups_result.subscribers:  # a site without groups reports nothing of them
+                    results.append(groups_result)
+                    if on_result:
+                        on_result(groups_result)
     return results
 
 

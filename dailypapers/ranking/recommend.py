@@ -224,7 +224,14 @@ def rank_candidates(
         return []
     ids = np.asarray(candidates() if callable(candidates) else candidates, dtype=np.int64)
     ids = ids[~np.isin(ids, np.fromiter(signals.seen, dtype=np.int64, count=len(signals.seen)))]
-    return _picks(session, vectors, model, _best(vectors, model, np.sort(ids), limit))
+    return best_picks(session, vectors, model, np.sort(ids), limit)
+
+
+def best_picks(
+    session: Session, vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit: int
+) -> list[Pick]:
+    """The model's best papers among `candidates` (sorted paper ids), best first, each with its reason."""
+    return _picks(session, vectors, model, _best(vectors, model, candidates, limit))
 
 
 def _best(vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:

@@ -55,6 +55,11 @@ def active_subscribers(session: Session, frequency: str, confirmed_before: datet
     )
 
 
+def account_subscriber(session: Session, user_id: int) -> Subscriber | None:
+    """The active subscription linked to this account, if any."""
+    return session.scalar(select(Subscriber).where(ACTIVE, Subscriber.user_id == user_id).order_by(Subscriber.id))
+
+
 def count_active(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Subscriber).where(ACTIVE)) or 0
 

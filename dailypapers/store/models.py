@@ -396,3 +396,80 @@ class RateEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(255), index=True)
     at: Mapped[float] = mapped_column(Float, index=True)  # unix time
+
+
+class ReadingGroup(Base):
+    """A reading group: a few members who share a collection, a discussion and a feed (community/groups.py)."""
+
+    __tablename__ = "reading_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)  # its page is /groups/{slug}
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    link_key: Mapped[int] = mapped_column(Integer, default=new_link_key)  # signed into its invite and feed links
+
+
+class GroupMember(Base):
+    """A user in a group. `shares`: their upvotes and saves show in the group's week and train its feed."""
+
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("reading_groups.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")  # owner | member
+    shares: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest: Mapped[bool] = mapped_column(Boolean, default=True)  # the group's weekly email
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class GroupInvite(Base):
+    """An invite link: it names this row (id and random key), so revoking the row retires the link."""
+
+    __tablename__ = "group_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("reading_groups.id", ondelete="CASCADE"), index=True)
+    link_key: Mapped[int] = mapped_column(Integer, default=new_link_key)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: until revoked
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class GroupPaper(Base):
+    """A paper in a group's shared collection, with the note of the member who added it."""
+
+    __tablename__ = "group_papers"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("reading_groups.id", ondelete="CASCADE"), primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    added_by: Mapped[User | None] = relationship()
+
+
+class GroupComment(Base):
+    """A comment in a group's thread on one of its papers: shaped as Comment, kept apart so that no query of the
+    public comments can ever show it."""
+
+    __tablename__ = "group_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("reading_groups.id", ondelete="CASCADE"))
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("group_comments.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # never set: the shape thread_order reads
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_group_comments_group_paper", "group_id", "paper_id"),)

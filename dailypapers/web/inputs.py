@@ -319,3 +319,64 @@ class SubscriptionIn(Input):
 
 class SeedIn(Input):
     references: str = Field(..., max_length=MAX_SEED_CHARS, description="arXiv ids or URLs, or the text of a .bib file")
+
+
+# --- reading groups (web/routes/groups.py) -------------------------------------------------------------------
+
+
+class GroupForm(Input):
+    name: str = Field("", max_length=300)
+    slug: str = Field("", max_length=100)
+
+
+class GroupIn(Input):
+    name: str = Field(..., max_length=300, description="What members call the group")
+    slug: str = Field(..., max_length=100, description="Its address: /groups/{slug}; lower case, digits, '-'")
+
+
+class GroupPaperForm(Input):
+    paper: str = Field("", max_length=300)
+    note: str = Field("", max_length=10_000)
+
+
+class GroupPaperIn(Input):
+    paper: str = Field(..., max_length=300, description="An arXiv id or URL")
+    note: str = Field("", max_length=10_000, description="Why the group should read it")
+
+
+class GroupCommentForm(CommentForm):
+    paper: str = Field("", max_length=300)
+
+
+class GroupCommentIn(CommentIn):
+    paper: str = Field(..., max_length=300, description="A paper of the group's collection")
+
+
+class InviteForm(Input):
+    days: Annotated[int, Ge(0), Le(365), BeforeValidator(_ascii_int)] = 14  # 0: until revoked
+
+    @property
+    def lasts(self) -> int | None:
+        return self.days or None
+
+
+class InviteIn(InviteForm):
+    pass
+
+
+class JoinIn(Input):
+    invite: str = Field(..., max_length=500, description="The token of an invite link (the part after /invites/)")
+
+
+class GroupPreferencesForm(Input):
+    shares: str | None = None  # "1" or "0"; absent keeps
+    digest: str | None = None
+
+    @property
+    def changes(self) -> dict[str, bool | None]:
+        return {"shares": VoteForm(vote=self.shares).up, "digest": VoteForm(vote=self.digest).up}
+
+
+class GroupPreferencesIn(Input):
+    shares: bool | None = Field(None, description="Show my upvotes and saves to the group and let them train its feed")
+    digest: bool | None = Field(None, description="Send me the group's weekly email")

@@ -38,6 +38,7 @@ _SKIP_PREFIXES = (
     "/healthz",
     "/readyz",
     "/metrics",
+    "/groups/",  # a group's feed: a member who leaves loses it at once, on every worker
 )  # probes and scrapes must see the state of now
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
 jitter = random.random  # in [0, 1): how far an entry's period is stretched; the tests fix it

@@ -16,6 +16,7 @@ from dailypapers.web.routes import (
     admin,
     avatars,
     docs,
+    groups,
     health,
     library,
     metrics,
@@ -42,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     library.api,
     saved_searches.api,
     portable.api,
+    groups.api,
     docs.router,
     accounts.router,
     portable.router,
@@ -51,4 +53,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     trends.router,
     thumbnails.router,
     avatars.router,
+    groups.router,
 )
