@@ -13,6 +13,14 @@ One more case: a user who likes 5 papers of a topic and marks 3 papers of the ne
 interested". The product never shows dismissed papers again; here they are ranked anyway, to check that
 the model itself pushes them (and their topic) out of the top 20.
 
+A feed per collection (`collection_feeds_case`): a member with two collections of different fields, 20 papers
+each drawn from the sample by primary arXiv category (speech and audio, eess.AS and cs.SD; biology, q-bio.*).
+Each collection's own model (ranking/collection_feed.py) ranks the corpus; precision@20 is the share of its top 20
+whose primary category is in the collection's field. The baseline, in the same run, is the single-profile
+model trained on both collections together (For you), its top 20 judged against each field.
+
+    .venv/bin/python benchmarks/recommend.py --collections-only [--draws 10]
+
 The database and vectors live under benchmarks/out/ (git-ignored) and are reused on later runs.
 """
 
@@ -242,6 +250,63 @@ def fit_score(corpus: Corpus, liked: list[int], dismissed: list[int], seed: int 
     return fit_user_model(vectors, liked, dismissed, seed=seed).score(corpus.matrix)
 
 
+# --- a feed per collection: two fields kept apart -------------------------------------------------------------
+
+FIELDS = {
+    "speech and audio (eess.AS, cs.SD)": lambda category: category in ("eess.AS", "cs.SD"),
+    "biology (q-bio.*)": lambda category: category.startswith("q-bio."),
+}
+COLLECTION_SIZE = 20
+
+
+def load_primary_categories() -> dict[int, str]:
+    with session_scope() as session:
+        return {pid: category or "" for pid, category in session.execute(select(Paper.id, Paper.primary_category))}
+
+
+def collection_feeds_case(corpus: Corpus, primary: dict[int, str], draws: int) -> dict[str, dict[str, float]]:
+    """Per field: precision@20 in the field of the collection's own feed, and of the single-profile model trained
+    on both collections (the baseline), averaged over `draws` members; and how much of the other field each
+    top 20 holds."""
+    members = {
+        name: [pid for pid in corpus.ids.tolist() if keep(primary.get(pid, ""))] for name, keep in FIELDS.items()
+    }
+    found: dict[str, dict[str, list[float]]] = {
+        name: {"feed": [], "baseline": [], "feed other field": [], "baseline other field": []} for name in FIELDS
+    }
+    rng = np.random.default_rng(22)
+    for draw in range(draws):
+        collections = {
+            name: rng.choice(ids, size=COLLECTION_SIZE, replace=False).tolist() for name, ids in members.items()
+        }
+        both = [pid for items in collections.values() for pid in items]
+        baseline = corpus.top(fit_score(corpus, both, [], seed=draw), both)
+        for name, items in collections.items():
+            own = corpus.top(fit_score(corpus, items, [], seed=draw), both)
+            in_field = FIELDS[name]
+            other = next(keep for other_name, keep in FIELDS.items() if other_name != name)
+            found[name]["feed"].append(np.mean([in_field(primary[p]) for p in own]))
+            found[name]["baseline"].append(np.mean([in_field(primary[p]) for p in baseline]))
+            found[name]["feed other field"].append(np.mean([other(primary[p]) for p in own]))
+            found[name]["baseline other field"].append(np.mean([other(primary[p]) for p in baseline]))
+    return {
+        name: {key: float(np.mean(values)) for key, values in scores.items()} | {"papers in field": len(members[name])}
+        for name, scores in found.items()
+    }
+
+
+def print_collection_feeds(case: dict[str, dict[str, float]], model: str, papers: int, draws: int) -> None:
+    print(f"\n### A feed per collection, {papers} papers, vectors {model}, {draws} members of two collections\n")
+    print("| collection (20 papers) | papers in field | feed precision@20 | single-profile precision@20 |", end="")
+    print(" feed: other field in top 20 | single profile: other field in top 20 |")
+    print("|---|---|---|---|---|---|")
+    for name, r in case.items():
+        print(
+            f"| {name} | {r['papers in field']} | {r['feed']:.3f} | {r['baseline']:.3f} | "
+            f"{r['feed other field']:.3f} | {r['baseline other field']:.3f} |"
+        )
+
+
 def print_results(results: dict, case: dict, model: str, papers: int) -> None:
     print(f"\n### Personal feed, {papers} papers, vectors {model}\n")
     print("| liked k | ranker | recall@20 | nDCG@20 | users | ms/user |")
@@ -257,11 +322,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="minilm-static", help="embedding model of the vectors")
     parser.add_argument("--draws", type=int, default=10, help="simulated users per topic and k")
+    parser.add_argument("--collections-only", action="store_true", help="only the feed-per-collection case")
     args = parser.parse_args()
     path = OUT / f"recommend-{args.model}"
     path.mkdir(parents=True, exist_ok=True)
     prepare(path, args.model)
     corpus, by_arxiv = load_corpus(args.model)
+    case = collection_feeds_case(corpus, load_primary_categories(), args.draws)
+    print_collection_feeds(case, args.model, len(corpus.ids), args.draws)
+    if args.collections_only:
+        return
     topics = {name: [by_arxiv[a] for a in ids] for name, ids in TOPICS.items()}
     results = evaluate(corpus, topics, args.draws)
     print_results(results, not_interested_case(corpus, topics), args.model, len(corpus.ids))
