@@ -14,10 +14,11 @@ interested". The product never shows dismissed papers again; here they are ranke
 the model itself pushes them (and their topic) out of the top 20.
 
 A feed per collection (`collection_feeds_case`): a member with two collections of different fields, 20 papers
-each drawn from the sample by primary arXiv category (speech and audio, eess.AS and cs.SD; biology, q-bio.*).
-Each collection's own model (ranking/collection_feed.py) ranks the corpus; precision@20 is the share of its top 20
+each drawn from the sample by primary arXiv category (speech and audio, eess.AS and cs.SD, beside biology,
+q-bio.*; and robotics, cs.RO, beside security, cs.CR). Each collection's own model (ranking/collection_feed.py,
+the For you model trained on that collection alone) ranks the corpus; precision@20 is the share of its top 20
 whose primary category is in the collection's field. The baseline, in the same run, is the single-profile
-model trained on both collections together (For you), its top 20 judged against each field.
+model trained on both collections together (as For you learns), its top 20 judged against each field.
 
     .venv/bin/python benchmarks/recommend.py --collections-only [--draws 10]
 
@@ -252,58 +253,67 @@ def fit_score(corpus: Corpus, liked: list[int], dismissed: list[int], seed: int 
 
 # --- a feed per collection: two fields kept apart -------------------------------------------------------------
 
-FIELDS = {
-    "speech and audio (eess.AS, cs.SD)": lambda category: category in ("eess.AS", "cs.SD"),
-    "biology (q-bio.*)": lambda category: category.startswith("q-bio."),
-}
+Field = tuple[str, tuple[str, ...]]  # a name, and the categories (or archives, ending in ".") it is made of
+PAIRS: list[tuple[Field, Field]] = [
+    (("speech and audio", ("eess.AS", "cs.SD")), ("biology", ("q-bio.",))),
+    (("robotics", ("cs.RO",)), ("security", ("cs.CR",))),
+]
 COLLECTION_SIZE = 20
 
 
-def load_primary_categories() -> dict[int, str]:
+def in_field(category: str, field: Field) -> bool:
+    return any(category == c or (c.endswith(".") and category.startswith(c)) for c in field[1])
+
+
+def load_categories() -> dict[int, list[str]]:
+    """Each paper's categories, primary first."""
     with session_scope() as session:
-        return {pid: category or "" for pid, category in session.execute(select(Paper.id, Paper.primary_category))}
+        rows = session.execute(select(Paper.id, Paper.categories))
+        return {pid: (categories or "").split() or [""] for pid, categories in rows}
 
 
-def collection_feeds_case(corpus: Corpus, primary: dict[int, str], draws: int) -> dict[str, dict[str, float]]:
-    """Per field: precision@20 in the field of the collection's own feed, and of the single-profile model trained
-    on both collections (the baseline), averaged over `draws` members; and how much of the other field each
-    top 20 holds."""
-    members = {
-        name: [pid for pid in corpus.ids.tolist() if keep(primary.get(pid, ""))] for name, keep in FIELDS.items()
-    }
-    found: dict[str, dict[str, list[float]]] = {
-        name: {"feed": [], "baseline": [], "feed other field": [], "baseline other field": []} for name in FIELDS
-    }
-    rng = np.random.default_rng(22)
-    for draw in range(draws):
-        collections = {
-            name: rng.choice(ids, size=COLLECTION_SIZE, replace=False).tolist() for name, ids in members.items()
+def collection_feeds_case(corpus: Corpus, categories: dict[int, list[str]], draws: int) -> list[dict]:
+    """For each pair of fields and each of its two collections (20 papers of the field by primary category, drawn
+    `draws` times): precision@20 of the collection's own feed and of the single-profile model trained on both
+    collections (the baseline), a ranked paper counting when its primary category is in the field (and, in the
+    "any" columns, when any of its categories is); and the share of the other field in each top 20."""
+    rows = []
+    for pair in PAIRS:
+        members = {f: [p for p in corpus.ids.tolist() if in_field(categories[p][0], f)] for f in pair}
+        found = {
+            f: {key: [] for key in ("feed", "baseline", "feed any", "baseline any", "feed other", "baseline other")}
+            for f in pair
         }
-        both = [pid for items in collections.values() for pid in items]
-        baseline = corpus.top(fit_score(corpus, both, [], seed=draw), both)
-        for name, items in collections.items():
-            own = corpus.top(fit_score(corpus, items, [], seed=draw), both)
-            in_field = FIELDS[name]
-            other = next(keep for other_name, keep in FIELDS.items() if other_name != name)
-            found[name]["feed"].append(np.mean([in_field(primary[p]) for p in own]))
-            found[name]["baseline"].append(np.mean([in_field(primary[p]) for p in baseline]))
-            found[name]["feed other field"].append(np.mean([other(primary[p]) for p in own]))
-            found[name]["baseline other field"].append(np.mean([other(primary[p]) for p in baseline]))
-    return {
-        name: {key: float(np.mean(values)) for key, values in scores.items()} | {"papers in field": len(members[name])}
-        for name, scores in found.items()
-    }
+        rng = np.random.default_rng(22)
+        for draw in range(draws):
+            collections = {f: rng.choice(members[f], size=COLLECTION_SIZE, replace=False).tolist() for f in pair}
+            both = [p for items in collections.values() for p in items]
+            baseline = corpus.top(fit_score(corpus, both, [], seed=draw), both)
+            for f, items in collections.items():
+                other = pair[1] if f is pair[0] else pair[0]
+                own = corpus.top(fit_score(corpus, items, [], seed=draw), both)
+                for name, top in (("feed", own), ("baseline", baseline)):
+                    found[f][name].append(np.mean([in_field(categories[p][0], f) for p in top]))
+                    found[f][f"{name} any"].append(np.mean([any(in_field(c, f) for c in categories[p]) for p in top]))
+                    found[f][f"{name} other"].append(np.mean([in_field(categories[p][0], other) for p in top]))
+        for f in pair:
+            rows.append(
+                {"field": f"{f[0]} ({', '.join(f[1])})", "papers": len(members[f])}
+                | {key: float(np.mean(values)) for key, values in found[f].items()}
+            )
+    return rows
 
 
-def print_collection_feeds(case: dict[str, dict[str, float]], model: str, papers: int, draws: int) -> None:
-    print(f"\n### A feed per collection, {papers} papers, vectors {model}, {draws} members of two collections\n")
-    print("| collection (20 papers) | papers in field | feed precision@20 | single-profile precision@20 |", end="")
-    print(" feed: other field in top 20 | single profile: other field in top 20 |")
+def print_collection_feeds(rows: list[dict], model: str, papers: int, draws: int) -> None:
+    print(f"\n### A feed per collection, {papers} papers, vectors {model}, {draws} members per pair of collections\n")
+    print("precision@20 in the collection's field: by primary category (any category); other: the other field's share")
+    print("\n| collection (20 papers of the field) | papers in field | feed | single profile |", end="")
+    print(" feed: other | single profile: other |")
     print("|---|---|---|---|---|---|")
-    for name, r in case.items():
+    for r in rows:
         print(
-            f"| {name} | {r['papers in field']} | {r['feed']:.3f} | {r['baseline']:.3f} | "
-            f"{r['feed other field']:.3f} | {r['baseline other field']:.3f} |"
+            f"| {r['field']} | {r['papers']} | {r['feed']:.3f} ({r['feed any']:.3f}) | "
+            f"{r['baseline']:.3f} ({r['baseline any']:.3f}) | {r['feed other']:.3f} | {r['baseline other']:.3f} |"
         )
 
 
@@ -328,7 +338,7 @@ def main() -> None:
     path.mkdir(parents=True, exist_ok=True)
     prepare(path, args.model)
     corpus, by_arxiv = load_corpus(args.model)
-    case = collection_feeds_case(corpus, load_primary_categories(), args.draws)
+    case = collection_feeds_case(corpus, load_categories(), args.draws)
     print_collection_feeds(case, args.model, len(corpus.ids), args.draws)
     if args.collections_only:
         return
