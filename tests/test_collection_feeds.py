@@ -84,10 +84,11 @@ def _key(path: str) -> str:
     return parse_qs(urlsplit(path).query)["key"][0]
 
 
-def test_the_rss_and_atom_feeds_open_by_a_signed_link_that_a_new_link_revokes(owner):
+def test_the_rss_and_atom_feeds_open_by_a_signed_link_that_a_new_link_or_turning_off_revokes(owner):
     graphs = _collection(owner, "Graphs", *GRAPHS[:3])
     other = _collection(owner, "Other", PROTEINS[0])
     links = _feed_on(owner, graphs)["feeds"]
+    assert _feed_on(owner, graphs, in_digest=True)["in_digest"] is True  # on again: the same feed; `links` open it
     other_links = _feed_on(owner, other)["feeds"]
     now = [0.0]
     anonymous = client(clock=lambda: now[0])  # a feed reader: no cookie, so its reads are micro-cached
@@ -106,6 +107,10 @@ def test_the_rss_and_atom_feeds_open_by_a_signed_link_that_a_new_link_revokes(ow
     _api(owner, "PUT", f"/api/collections/{graphs}/feed", json={"enabled": False})
     now[0] += 60
     assert anonymous.get(fresh["atom"]).status_code == 404  # turned off: the link goes with it
+    answer = _api(owner, "POST", f"/api/collections/{graphs}/feed/link")
+    assert answer.status_code == 404 and "turn it on first" in answer.json()["error"]
+    bad = _api(owner, "PUT", f"/api/collections/{graphs}/feed", json={"enabled": "maybe"})
+    assert bad.status_code == 400 and "enabled" in bad.json()["error"]
 
 
 def test_a_private_collections_feed_is_its_owners_alone_through_every_route(owner):
@@ -139,14 +144,3 @@ def test_a_private_collections_feed_is_its_owners_alone_through_every_route(owne
     public = client().get(f"/api/collections/{graphs}/feed")
     assert public.status_code == 200 and "settings" not in public.json()  # no signed links for visitors
     assert 'id="feed-atom"' not in client().get(f"/collections/{graphs}/feed").text
-
-
-def test_turning_a_feed_on_twice_or_a_new_link_without_a_feed(owner):
-    graphs = _collection(owner, "Graphs", *GRAPHS[:3])
-    first = _feed_on(owner, graphs)
-    assert _feed_on(owner, graphs, in_digest=True)["feeds"] == first["feeds"]  # same feed, same link
-    _api(owner, "PUT", f"/api/collections/{graphs}/feed", json={"enabled": False})
-    answer = _api(owner, "POST", f"/api/collections/{graphs}/feed/link")
-    assert answer.status_code == 404 and "turn it on first" in answer.json()["error"]
-    bad = _api(owner, "PUT", f"/api/collections/{graphs}/feed", json={"enabled": "maybe"})
-    assert bad.status_code in (400, 422) and "enabled" in bad.text
