@@ -15,6 +15,18 @@ pytestmark = pytest.mark.browser
 REASONING = ("2310.00533", "2404.12253", "2409.12917")
 
 
+def _look(page, name: str) -> None:
+    """The page at 1366 and 390 px, light and dark: it fits its width, axe finds nothing, a screenshot each."""
+    for width, scheme in [(1366, "light"), (1366, "dark"), (390, "light"), (390, "dark")]:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.emulate_media(color_scheme=scheme)
+        assert horizontal_overflow(page) <= 0, (width, scheme)
+        assert_accessible(page)
+        screenshot(page, f"{name}-{width}-{scheme}")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.emulate_media(color_scheme="light")
+
+
 def test_a_collection_becomes_a_feed_of_papers_like_it(page, browser, base_url):
     sign_up(page, unique_name("curator"))
     page.goto("/library")
@@ -29,6 +41,8 @@ def test_a_collection_becomes_a_feed_of_papers_like_it(page, browser, base_url):
         )
         assert added.status == 303
     page.reload()
+    expect(page.locator("#collection-feed-link")).to_have_text("Turn it into a feed of papers like it")
+    _look(page, "collection-owner")
 
     page.locator("#collection-feed-link").click()
     expect(page.locator("#collection-feed-off")).to_be_visible()
@@ -47,12 +61,7 @@ def test_a_collection_becomes_a_feed_of_papers_like_it(page, browser, base_url):
     shown = page.locator("#collection-feed .card-title").all_inner_texts()
     assert len(shown) == len(set(shown))
 
-    for width, scheme in [(1366, "light"), (1366, "dark"), (390, "light"), (390, "dark")]:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.emulate_media(color_scheme=scheme)
-        assert horizontal_overflow(page) <= 0, (width, scheme)
-        assert_accessible(page)
-        screenshot(page, f"collection-feed-{width}-{scheme}")
+    _look(page, "collection-feed")
 
     reader = browser.new_context(base_url=base_url)  # a feed reader: no cookie
     atom = reader.request.get(page.locator("#feed-atom").get_attribute("href"))
