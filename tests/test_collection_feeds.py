@@ -42,11 +42,21 @@ def _feed(c, collection_id: int, **params) -> list[dict]:
     return response.json()["papers"]
 
 
-def test_two_collections_keep_their_fields_apart_where_for_you_mixes_them(owner):
+def test_two_collections_become_feeds_that_keep_their_fields_apart_where_for_you_mixes_them(owner):
     graphs = _collection(owner, "Graphs", *GRAPHS[:3])
     proteins = _collection(owner, "Proteins", *PROTEINS[:3])
-    for collection_id in (graphs, proteins):
-        _feed_on(owner, collection_id)
+    # One turned on from its page, the other through the API.
+    assert "Turn it into a feed" in owner.get(f"/collections/{graphs}").text
+    page = owner.get(f"/collections/{graphs}/feed")
+    assert page.status_code == 200 and 'id="feed-on"' in page.text and 'id="collection-feed"' not in page.text
+    assert _post(owner, f"/collections/{graphs}/feed", on="1", in_digest="1").headers["location"].endswith("/feed")
+    _feed_on(owner, proteins)
+
+    page = owner.get(f"/collections/{graphs}/feed").text
+    assert 'id="collection-feed"' in page and 'Like <a href="/papers/2501.001' in page and "in this collection" in page
+    assert 'id="feed-in-digest" checked' in page and 'id="feed-atom"' in page
+    assert "Papers like this collection" in owner.get(f"/collections/{graphs}").text
+    assert _api(owner, "GET", f"/api/collections/{graphs}/feed").json()["settings"]["in_digest"] is True
 
     graph_feed, protein_feed = _feed(owner, graphs, limit=5), _feed(owner, proteins, limit=5)
     assert [p["id"] for p in graph_feed] and all(p["id"] in GRAPHS[3:] for p in graph_feed)
@@ -59,20 +69,6 @@ def test_two_collections_keep_their_fields_apart_where_for_you_mixes_them(owner)
 
     _post(owner, f"/papers/{graph_feed[0]['id']}/dismiss", on="1")  # the owner's dismissals stay out
     assert graph_feed[0]["id"] not in [p["id"] for p in _feed(owner, graphs, limit=10)]
-
-
-def test_the_owner_turns_a_collection_into_a_feed_on_its_page(owner):
-    graphs = _collection(owner, "Graphs", *GRAPHS[:3])
-    assert "Turn it into a feed" in owner.get(f"/collections/{graphs}").text
-    page = owner.get(f"/collections/{graphs}/feed")
-    assert page.status_code == 200 and 'id="feed-on"' in page.text and 'id="collection-feed"' not in page.text
-
-    assert _post(owner, f"/collections/{graphs}/feed", on="1", in_digest="1").headers["location"].endswith("/feed")
-    page = owner.get(f"/collections/{graphs}/feed").text
-    assert 'id="collection-feed"' in page and 'Like <a href="/papers/2501.001' in page and "in this collection" in page
-    assert 'id="feed-in-digest" checked' in page and 'id="feed-atom"' in page
-    assert "Papers like this collection" in owner.get(f"/collections/{graphs}").text
-    assert _api(owner, "GET", f"/api/collections/{graphs}/feed").json()["settings"]["in_digest"] is True
 
     _post(owner, f"/collections/{graphs}/feed", on="0")
     assert 'id="feed-on"' in owner.get(f"/collections/{graphs}/feed").text
