@@ -54,8 +54,10 @@ def viewable_feed(session: Session, viewer: User | None, collection_id: int) -> 
     return collection, feed
 
 
-def linked_feed(session: Session, collection_id: int, linked_id: int, link_key: int) -> Collection:
-    """The collection a signed feed link opens: NotFound unless the link names this collection and its feed's
+def linked_feed(
+    session: Session, collection_id: int, linked_id: int, link_key: int
+) -> tuple[Collection, CollectionFeed]:
+    """The collection and feed a signed feed link opens: NotFound unless the link names this collection and its feed's
     current key (a revoked link, a feed turned off, or a deleted collection's id given to another opens nothing)."""
     feed = store.feed_of(session, collection_id)
     if feed is None or linked_id != collection_id or link_key != feed.link_key:
@@ -63,4 +65,4 @@ def linked_feed(session: Session, collection_id: int, linked_id: int, link_key: 
     collection = collection_by_id(session, collection_id)
     if collection is None:
         raise NotFound(f"no feed at this address for collection {collection_id}")
-    return collection
+    return collection, feed

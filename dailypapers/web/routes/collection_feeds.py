@@ -125,9 +125,7 @@ def _channel(collection_id: int, key: str, kind: str) -> feeds.Channel:
     except BadToken:
         raise NotFound(f"no feed at this address for collection {collection_id}") from None
     with session_scope() as session:
-        collection = collection_feeds.linked_feed(session, collection_id, token_id, link_key)
-        feed = collection_feeds.feed_settings(session, collection)
-        assert feed is not None  # linked_feed found it
+        collection, feed = collection_feeds.linked_feed(session, collection_id, token_id, link_key)
         picks = collection_feed(session, collection, "month", limit=feeds.FEED_SIZE)
         items = [feeds.Item(p.paper, p.paper.published_at or p.paper.created_at) for p in picks]
         name, feed_path = collection.name, feed_paths(collection, feed)[kind]
