@@ -13,6 +13,15 @@ One more case: a user who likes 5 papers of a topic and marks 3 papers of the ne
 interested". The product never shows dismissed papers again; here they are ranked anyway, to check that
 the model itself pushes them (and their topic) out of the top 20.
 
+A feed per collection (`collection_feeds_case`): a member with two collections of different fields, 20 papers
+each drawn from the sample by primary arXiv category (speech and audio, eess.AS and cs.SD, beside biology,
+q-bio.*; and robotics, cs.RO, beside security, cs.CR). Each collection's own model (ranking/collection_feed.py,
+the For you model trained on that collection alone) ranks the corpus; precision@20 is the share of its top 20
+whose primary category is in the collection's field. The baseline, in the same run, is the single-profile
+model trained on both collections together (as For you learns), its top 20 judged against each field.
+
+    .venv/bin/python benchmarks/recommend.py --collections-only [--draws 10]
+
 The database and vectors live under benchmarks/out/ (git-ignored) and are reused on later runs.
 """
 
@@ -242,6 +251,72 @@ def fit_score(corpus: Corpus, liked: list[int], dismissed: list[int], seed: int 
     return fit_user_model(vectors, liked, dismissed, seed=seed).score(corpus.matrix)
 
 
+# --- a feed per collection: two fields kept apart -------------------------------------------------------------
+
+Field = tuple[str, tuple[str, ...]]  # a name, and the categories (or archives, ending in ".") it is made of
+PAIRS: list[tuple[Field, Field]] = [
+    (("speech and audio", ("eess.AS", "cs.SD")), ("biology", ("q-bio.",))),
+    (("robotics", ("cs.RO",)), ("security", ("cs.CR",))),
+]
+COLLECTION_SIZE = 20
+
+
+def in_field(category: str, field: Field) -> bool:
+    return any(category == c or (c.endswith(".") and category.startswith(c)) for c in field[1])
+
+
+def load_categories() -> dict[int, list[str]]:
+    """Each paper's categories, primary first."""
+    with session_scope() as session:
+        rows = session.execute(select(Paper.id, Paper.categories))
+        return {pid: (categories or "").split() or [""] for pid, categories in rows}
+
+
+def collection_feeds_case(corpus: Corpus, categories: dict[int, list[str]], draws: int) -> list[dict]:
+    """For each pair of fields and each of its two collections (20 papers of the field by primary category, drawn
+    `draws` times): precision@20 of the collection's own feed and of the single-profile model trained on both
+    collections (the baseline), a ranked paper counting when its primary category is in the field (and, in the
+    "any" columns, when any of its categories is); and the share of the other field in each top 20."""
+    rows = []
+    for pair in PAIRS:
+        members = {f: [p for p in corpus.ids.tolist() if in_field(categories[p][0], f)] for f in pair}
+        found = {
+            f: {key: [] for key in ("feed", "baseline", "feed any", "baseline any", "feed other", "baseline other")}
+            for f in pair
+        }
+        rng = np.random.default_rng(22)
+        for draw in range(draws):
+            collections = {f: rng.choice(members[f], size=COLLECTION_SIZE, replace=False).tolist() for f in pair}
+            both = [p for items in collections.values() for p in items]
+            baseline = corpus.top(fit_score(corpus, both, [], seed=draw), both)
+            for f, items in collections.items():
+                other = pair[1] if f is pair[0] else pair[0]
+                own = corpus.top(fit_score(corpus, items, [], seed=draw), both)
+                for name, top in (("feed", own), ("baseline", baseline)):
+                    found[f][name].append(np.mean([in_field(categories[p][0], f) for p in top]))
+                    found[f][f"{name} any"].append(np.mean([any(in_field(c, f) for c in categories[p]) for p in top]))
+                    found[f][f"{name} other"].append(np.mean([in_field(categories[p][0], other) for p in top]))
+        for f in pair:
+            rows.append(
+                {"field": f"{f[0]} ({', '.join(f[1])})", "papers": len(members[f])}
+                | {key: float(np.mean(values)) for key, values in found[f].items()}
+            )
+    return rows
+
+
+def print_collection_feeds(rows: list[dict], model: str, papers: int, draws: int) -> None:
+    print(f"\n### A feed per collection, {papers} papers, vectors {model}, {draws} members per pair of collections\n")
+    print("precision@20 in the collection's field: by primary category (any category); other: the other field's share")
+    print("\n| collection (20 papers of the field) | papers in field | feed | single profile |", end="")
+    print(" feed: other | single profile: other |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['field']} | {r['papers']} | {r['feed']:.3f} ({r['feed any']:.3f}) | "
+            f"{r['baseline']:.3f} ({r['baseline any']:.3f}) | {r['feed other']:.3f} | {r['baseline other']:.3f} |"
+        )
+
+
 def print_results(results: dict, case: dict, model: str, papers: int) -> None:
     print(f"\n### Personal feed, {papers} papers, vectors {model}\n")
     print("| liked k | ranker | recall@20 | nDCG@20 | users | ms/user |")
@@ -257,11 +332,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="minilm-static", help="embedding model of the vectors")
     parser.add_argument("--draws", type=int, default=10, help="simulated users per topic and k")
+    parser.add_argument("--collections-only", action="store_true", help="only the feed-per-collection case")
     args = parser.parse_args()
     path = OUT / f"recommend-{args.model}"
     path.mkdir(parents=True, exist_ok=True)
     prepare(path, args.model)
     corpus, by_arxiv = load_corpus(args.model)
+    case = collection_feeds_case(corpus, load_categories(), args.draws)
+    print_collection_feeds(case, args.model, len(corpus.ids), args.draws)
+    if args.collections_only:
+        return
     topics = {name: [by_arxiv[a] for a in ids] for name, ids in TOPICS.items()}
     results = evaluate(corpus, topics, args.draws)
     print_results(results, not_interested_case(corpus, topics), args.model, len(corpus.ids))

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from dailypapers.community import library, saved_searches
+from dailypapers.community.collection_feeds import set_collection_feed
 from dailypapers.community.users import create_user
 from dailypapers.config import get_settings
 from dailypapers.digest.run import send_period
@@ -17,7 +18,7 @@ from dailypapers.index.embedders import model_label
 from dailypapers.search import SearchQuery
 from dailypapers.store.db import get_engine
 from dailypapers.store.embeddings import save_vectors
-from dailypapers.store.models import Paper
+from dailypapers.store.models import Paper, User
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed
 
 LIKED = "2611.00004"  # galaxy clusters: the account's one saved paper
@@ -79,3 +80,21 @@ def test_an_account_gets_its_saved_searches_and_for_you_others_do_not(accounts, 
     for other in ("alan@example.org", "grace@example.org"):
         text, _ = _parts(sink, other)
         assert "SAVED SEARCH" not in text and "FOR YOU" not in text
+
+
+def test_a_collection_feed_in_the_digest_is_its_own_section_before_for_you(accounts, sink):
+    ada = accounts.scalar(select(User).where(User.username == "ada"))
+    galaxies = library.create_collection(accounts, ada, "Galaxies <3>")
+    library.set_in_collection(accounts, ada, galaxies.id, LIKED)
+    quiet = library.create_collection(accounts, ada, "Not mailed")
+    library.set_in_collection(accounts, ada, quiet.id, LIKED)
+    set_collection_feed(accounts, ada, galaxies.id, enabled=True, in_digest=True)
+    set_collection_feed(accounts, ada, quiet.id, enabled=True, in_digest=False)
+    accounts.commit()
+    send_period(parse_periods(PERIOD, ISSUE_DAY)[0])
+    text, html = _parts(sink, "ada@example.org")
+    assert "New for “Galaxies &lt;3&gt;”" in html and "“NOT MAILED”" not in text
+    section = text.split("NEW FOR “GALAXIES <3>”")[1].split("\nFOR YOU\n")[0]
+    assert "Graph neural networks for molecular property prediction" in section.strip().split("\n\n")[0]
+    assert "Like “Galaxy cluster masses from weak lensing” in “Galaxies <3>”" in " ".join(section.split())
+    assert text.count("Graph neural networks for molecular property prediction") == 1  # once per digest

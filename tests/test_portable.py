@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from dailypapers.community import library
+from dailypapers.community.collection_feeds import set_collection_feed
 from dailypapers.community.saved_searches import create_saved_search
 from dailypapers.community.users import create_user, get_user
 from dailypapers.community.votes import vote
@@ -24,11 +25,13 @@ from dailypapers.index.embedders import model_label
 from dailypapers.portable.export import export_json, export_member
 from dailypapers.portable.format import MAX_BYTES, json_schema, parse_export
 from dailypapers.portable.load import import_member
+from dailypapers.ranking.collection_feed import collection_feed
 from dailypapers.ranking.recommend import recommend
 from dailypapers.ranking.signals import reset_feed
 from dailypapers.search import SearchQuery
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.embeddings import save_vectors
+from dailypapers.store.library import collection_named
 from dailypapers.store.models import Paper
 from tests.web_helpers import PASSWORD, add_papers, client, csrf, record, signup, token_for
 
@@ -81,6 +84,7 @@ def make_member(session, username: str = "alice"):
     private = library.create_collection(session, user, "Reading group", public=False)
     library.set_in_collection(session, user, private.id, GRAPHS[3])
     library.set_in_collection(session, user, private.id, PROTEINS[2])
+    set_collection_feed(session, user, private.id, enabled=True, in_digest=True)
     public = library.create_collection(session, user, "Traffic", public=True)
     library.set_in_collection(session, user, public.id, GRAPHS[4])
     create_saved_search(session, user, "gnn", SearchQuery(text="graph networks", category="cs.LG"), email=True)
@@ -91,6 +95,11 @@ def ranked(session, username: str) -> list[tuple[str, float]]:
     return [
         (p.paper.arxiv_id, round(p.score, 5)) for p in recommend(session, get_user(session, username), "all", limit=30)
     ]
+
+
+def ranked_collection(session, username: str, name: str) -> list[tuple[str, float]]:
+    collection = collection_named(session, get_user(session, username).id, name)
+    return [(p.paper.arxiv_id, round(p.score, 5)) for p in collection_feed(session, collection, "all", limit=10)]
 
 
 # --- the format ------------------------------------------------------------------------------------------
@@ -111,7 +120,7 @@ def test_an_export_holds_everything_the_member_has_with_times(backend, settings)
         library.create_collection(session, other, "Bob's secret", public=False)
     with session_scope() as session:
         data = json.loads(export_json(session, get_user(session, "alice"), "https://papers.example"))
-    assert (data["format"], data["version"], data["site"]) == ("dailypapers.member", 1, "https://papers.example")
+    assert (data["format"], data["version"], data["site"]) == ("dailypapers.member", 2, "https://papers.example")
     assert data["profile"]["username"] == "alice" and data["profile"]["fullname"] == "Alice Liddell"
     assert data["profile"]["feed_reset_at"] and data["profile"]["feed_seed"] == 1
     assert [s["arxiv_id"] for s in data["library"]] == [GRAPHS[0], GRAPHS[1], PROTEINS[0]]
@@ -124,6 +133,8 @@ def test_an_export_holds_everything_the_member_has_with_times(backend, settings)
     assert set(collections) == {"Reading group", "Traffic"}  # bob's private one is bob's alone
     assert collections["Reading group"]["public"] is False
     assert [i["arxiv_id"] for i in collections["Reading group"]["items"]] == [GRAPHS[3], PROTEINS[2]]
+    assert collections["Reading group"]["feed"] == {"enabled": True, "in_digest": True}
+    assert collections["Traffic"]["feed"] == {"enabled": False, "in_digest": False}
     assert data["saved_searches"][0] | {"created_at": None} == {
         "name": "gnn",
         "query": "graph networks",
@@ -143,13 +154,17 @@ def test_an_export_holds_everything_the_member_has_with_times(backend, settings)
     ("change", "message"),
     [
         (lambda d: d | {"format": "something.else"}, "its format is 'something.else'"),
-        (lambda d: d | {"version": 2}, "this export is version 2"),
+        (
+            lambda d: d | {"version": 3},
+            "this export is version 3 of dailypapers.member; this site reads versions 1 and 2",
+        ),
+        (lambda d: d | {"version": True}, "this export is version True"),
         (lambda d: d | {"surprise": 1}, "surprise: Extra inputs are not permitted"),
         (lambda d: d | {"library": [{"arxiv_id": "not an id", "at": "2025-01-01T00:00:00Z"}]}, "library.0.arxiv_id"),
         (lambda d: d | {"upvotes": [{"arxiv_id": "2501.00100", "at": "2025-01-01T00:00:00"}]}, "timezone"),
     ],
 )
-def test_a_file_that_is_not_a_version_1_export_is_refused_in_one_line(change, message):
+def test_a_file_that_is_not_a_version_1_or_2_export_is_refused_in_one_line(change, message):
     good = {
         "format": "dailypapers.member",
         "version": 1,
@@ -157,6 +172,11 @@ def test_a_file_that_is_not_a_version_1_export_is_refused_in_one_line(change, me
         "profile": {"username": "alice", "member_since": "2025-01-01T00:00:00Z", "feed_seed": 3},
     }
     assert parse_export(json.dumps(good).encode()).profile.feed_seed == 3
+    collection = {"name": "Speech", "created_at": "2025-01-01T00:00:00Z"}  # version 1 had no feeds: off
+    assert parse_export(json.dumps(good | {"collections": [collection]}).encode()).collections[0].feed.enabled is False
+    feed = {"enabled": True, "in_digest": True}
+    version_2 = good | {"version": 2, "collections": [collection | {"feed": feed}]}
+    assert parse_export(json.dumps(version_2).encode()).collections[0].feed.in_digest is True
     with pytest.raises(InvalidInput, match=message) as refused:
         parse_export(json.dumps(change(good)).encode())
     assert "\n" not in str(refused.value)
@@ -176,6 +196,7 @@ def test_a_round_trip_to_another_instance_ranks_for_you_exactly_alike(backend, s
         make_member(session)
     with session_scope() as session:
         before = ranked(session, "alice")
+        before_collection = ranked_collection(session, "alice", "Reading group")
         exported = export_json(session, get_user(session, "alice"))
     assert len(before) == 30
 
@@ -191,10 +212,15 @@ def test_a_round_trip_to_another_instance_ranks_for_you_exactly_alike(backend, s
     assert report.unmatched == [] and report.saved == 3 and report.collected == 3
     with session_scope() as session:
         assert ranked(session, "alice") == before
+        assert ranked_collection(session, "alice", "Reading group") == before_collection and before_collection
         again = json.loads(export_json(session, get_user(session, "alice")))
     first = json.loads(exported)
     for part in ("library", "upvotes", "dismissals", "collections", "saved_searches"):
         assert again[part] == first[part], part
+    assert {c["name"]: c["feed"]["in_digest"] for c in again["collections"]} == {
+        "Reading group": True,
+        "Traffic": False,
+    }
 
 
 def test_papers_the_other_instance_lacks_are_listed_and_come_in_on_a_second_import(backend, settings, other_site):

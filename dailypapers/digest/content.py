@@ -1,6 +1,7 @@
 """The papers of a digest: the period's top trending papers, then a section ranked against the
 subscriber's interests (ranking/interests.py), each with a one-line "why you got this"; and for subscribers
-whose subscription is linked to an account, their saved searches' new papers and "For you" (`AccountSections`).
+whose subscription is linked to an account, their saved searches' new papers, their collection feeds' ("New for
+<collection>") and "For you" (`AccountSections`).
 
 The period's papers are read once per period (`load_period`) and shared by every digest of the period.
 """
@@ -16,11 +17,13 @@ from dailypapers.community.saved_searches import emailed_searches, search_query
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.schedule import DigestPeriod
 from dailypapers.errors import DailyPapersError
+from dailypapers.ranking.collection_feed import rank_for_collection, reason
 from dailypapers.ranking.interests import Personaliser
 from dailypapers.ranking.recommend import rank_candidates
 from dailypapers.ranking.trending import trending_score_value
 from dailypapers.search import search
 from dailypapers.store import feed, mail
+from dailypapers.store.collection_feeds import digest_feeds
 from dailypapers.store.db import DatabaseError, Session
 from dailypapers.store.models import DailyEntry, Paper, SavedSearch
 
@@ -171,6 +174,7 @@ class AccountSections:
         # an account's email is not verified, so it must not pull someone else's inbox into its digest.
         self.users = mail.linked_accounts(session)
         self.saved = emailed_searches(session) if self.users else {}
+        self.collections = digest_feeds(session) if self.users else {}
         self._hits: dict[tuple, list[int]] = {}
         self.failed: dict[str, str] = {}  # saved search name -> why it could not be searched
 
@@ -186,6 +190,15 @@ class AccountSections:
             if papers:
                 found.append(DigestSection(f"New for your saved search “{saved.name}”", papers))
                 shown.update(p.paper_id for p in papers)
+        for collection in self.collections.get(user.id, []):
+            candidates = np.fromiter((pid for pid in self.period_papers if pid not in shown), dtype=np.int64)
+            picks = [
+                replace(self.period_papers[p.paper.id], why=reason(p, collection.name))
+                for p in rank_for_collection(self.session, collection, candidates, self.limit)
+            ]
+            if picks:
+                found.append(DigestSection(f"New for “{collection.name}”", picks))
+                shown.update(p.paper_id for p in picks)
         candidates = np.fromiter((pid for pid in self.period_papers if pid not in shown), dtype=np.int64)
         picks = [
             replace(self.period_papers[p.paper.id], why=p.why)

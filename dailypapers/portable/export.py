@@ -9,6 +9,7 @@ from dailypapers.digest.subscribe import category_list, interest_lines, is_activ
 from dailypapers.exports import FORMATS
 from dailypapers.portable.format import (
     CollectionEntry,
+    CollectionFeedEntry,
     MemberExport,
     Profile,
     SavedSearchEntry,
@@ -18,6 +19,7 @@ from dailypapers.portable.format import (
 from dailypapers.ranking.signals import feed_settings
 from dailypapers.store import library as shelves
 from dailypapers.store import portable as store
+from dailypapers.store.collection_feeds import feeds_of
 from dailypapers.store.db import Session
 from dailypapers.store.models import CollectionItem, Dismissal, Save, User, Vote
 
@@ -31,12 +33,14 @@ def _signals(rows: store.Timed) -> list[Signal]:
 
 def export_member(session: Session, user: User, site: str | None = None) -> MemberExport:
     settings = feed_settings(session, user)
+    feeds = feeds_of(session, user.id)
     collections = [
         CollectionEntry(
             name=c.name,
             public=c.public,
             created_at=c.created_at,
             items=_signals(store.marked(session, CollectionItem, c.id)),
+            feed=CollectionFeedEntry(enabled=c.id in feeds, in_digest=c.id in feeds and feeds[c.id].in_digest),
         )
         for c in shelves.collections_of(session, user.id)
     ]

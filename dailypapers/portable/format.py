@@ -18,7 +18,8 @@ from dailypapers.errors import InvalidInput
 from dailypapers.sources.ids import parse_arxiv_id
 
 FORMAT: Final = "dailypapers.member"
-VERSION: Final = 1
+VERSION: Final = 2  # what an export writes
+READS: Final = (1, 2)  # what an import reads: version 2 added collections' feeds (absent in 1: off)
 MAX_BYTES = 16 * 1024 * 1024  # a full library (20,000 papers) with as many collection items is about 8 MB
 MAX_SUBSCRIPTIONS = 5  # each one mails a confirmation to its address: a file cannot mail a crowd
 Text = Annotated[str, Field(max_length=2000)]
@@ -55,11 +56,19 @@ class Signal(Strict):
         return data
 
 
+class CollectionFeedEntry(Strict):
+    """A collection turned into a feed of papers like it (version 2)."""
+
+    enabled: bool = False
+    in_digest: bool = False  # a "New for <collection>" section in the member's digest
+
+
 class CollectionEntry(Strict):
     name: Annotated[str, Field(max_length=500)]
     public: bool = False
     created_at: AwareDatetime
     items: list[Signal] = []
+    feed: CollectionFeedEntry = CollectionFeedEntry()
 
 
 class SavedSearchEntry(Strict):
@@ -97,7 +106,7 @@ class MemberExport(Strict):
     """Everything a member has on a dailypapers instance."""
 
     format: Literal["dailypapers.member"] = FORMAT
-    version: Literal[1] = VERSION
+    version: Literal[1, 2] = VERSION
     exported_at: AwareDatetime
     site: Annotated[str, Field(max_length=500)] | None = None  # where it came from
     profile: Profile
@@ -143,8 +152,8 @@ def _check_kind(raw: object) -> None:
     if not isinstance(raw, dict) or kind != FORMAT:
         raise InvalidInput(f"not a dailypapers export: its format is {str(kind)[:60]!r}, not {FORMAT!r}")
     version = raw.get("version")
-    if version != VERSION:
+    if version not in READS or isinstance(version, bool):
         raise InvalidInput(
-            f"this export is version {str(version)[:20]} of {FORMAT}; this site reads version "
-            f"{VERSION}: upgrade it (or export again from a site of the same version)"
+            f"this export is version {str(version)[:20]} of {FORMAT}; this site reads versions "
+            f"{' and '.join(map(str, READS))}: upgrade it (or export again from a site of the same version)"
         )

@@ -4,8 +4,8 @@ nothing.
 It merges. Papers are matched by arXiv id, whatever version either side holds; the rest are listed in the
 report, and come in by importing the same file again once the site has them (`dailypapers ingest ID`, or a
 member's submission): what is there already keeps its own time, so a second import adds only what is new. A
-collection whose name the account has already takes the file's papers into it (its privacy stays as the
-account has it); a saved search whose name is taken stays as the account has it, and the report says so. The
+collection whose name the account has already takes the file's papers into it (its privacy and its feed stay as
+the account has them); a saved search whose name is taken stays as the account has it, and the report says so. The
 file's For you settings (its reset and its seed) replace the account's: with the signals' times they make the
 same model, so the feed ranks as it did where the file came from. A digest subscription asks its address to
 confirm again (it is mailed after the commit); the account's email address is not moved.
@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dailypapers.community.collection_feeds import set_collection_feed
 from dailypapers.community.library import MAX_COLLECTION_NAME, create_collection
 from dailypapers.community.saved_searches import create_saved_search, search_query
 from dailypapers.config import get_settings
@@ -139,6 +140,8 @@ def _collection(session: Session, user: User, entry: CollectionEntry, match: _Ma
     if collection is None:
         collection = create_collection(session, user, name, entry.public)
         collection.created_at = entry.created_at
+        if entry.feed.enabled:
+            set_collection_feed(session, user, collection.id, True, entry.feed.in_digest)
         report.collections.append(name)
     else:
         report.merged.append(name)

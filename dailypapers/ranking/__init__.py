@@ -6,4 +6,5 @@ interests.py  a pool of papers ranked against a reader's interests and categorie
 signals.py    what the personal feed learns from: upvotes, saves, collections, "not interested" marks
 recommend.py  the personal feed: a per-reader linear model over the paper embeddings
 group_feed.py  a reading group's feed: the same model, fitted on the group's collection and shared signals
+collection_feed.py  a collection's own feed: the same model, trained on that collection's papers alone
 """

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from dailypapers.ranking.recommend import Pick, best_picks, fit_user_model, paper_vectors, window_days
+from dailypapers.ranking.recommend import Pick, top_picks, fit_user_model, paper_vectors, window_days
 from dailypapers.store.db import Session
 from dailypapers.store.feed import arrived_since
 from dailypapers.store.groups import shared_activity
@@ -36,4 +36,4 @@ def group_picks(
     since = None if days is None else (now or datetime.now(UTC)) - timedelta(days=days)
     ids = arrived_since(session, since)
     ids = ids[~np.isin(ids, np.asarray(positives, dtype=np.int64))]
-    return best_picks(session, vectors, model, ids, limit)
+    return top_picks(session, vectors, model, ids, limit)

@@ -224,14 +224,12 @@ def rank_candidates(
         return []
     ids = np.asarray(candidates() if callable(candidates) else candidates, dtype=np.int64)
     ids = ids[~np.isin(ids, np.fromiter(signals.seen, dtype=np.int64, count=len(signals.seen)))]
-    return best_picks(session, vectors, model, np.sort(ids), limit)
+    return top_picks(session, vectors, model, ids, limit)
 
 
-def best_picks(
-    session: Session, vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit: int
-) -> list[Pick]:
-    """The model's best papers among `candidates` (sorted paper ids), best first, each with its reason."""
-    return _picks(session, vectors, model, _best(vectors, model, candidates, limit))
+def top_picks(session: Session, vectors: VectorIndex, model: UserModel, ids: np.ndarray, limit: int) -> list[Pick]:
+    """The `limit` papers among `ids` that `model` scores highest, best first, each with its closest positive."""
+    return _picks(session, vectors, model, _best(vectors, model, np.sort(ids), limit))
 
 
 def _best(vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:

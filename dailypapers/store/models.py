@@ -241,6 +241,20 @@ class CollectionItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class CollectionFeed(Base):
+    """A collection turned into a feed of papers like it (ranking/collection_feed.py): present while the feed is
+    on. Turning it off deletes the row, and with it the key its signed links carry."""
+
+    __tablename__ = "collection_feeds"
+
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
+    in_digest: Mapped[bool] = mapped_column(Boolean, default=False)  # a "New for <collection>" digest section
+    link_key: Mapped[int] = mapped_column(
+        Integer, default=new_link_key
+    )  # signed into its feed links; a new one revokes
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class SavedSearch(Base):
     """A search (query plus filters) a user keeps under a name: its own page, signed feeds, and optionally
     a section of their email digest."""

@@ -212,6 +212,21 @@ class CollectionIn(Input):
     public: bool = False
 
 
+class CollectionFeedForm(MarkForm):
+    """The collection page's feed switch: `on` ("1"/"0") and its digest checkbox."""
+
+    in_digest: str | None = None  # a checkbox: present when ticked
+
+    @property
+    def wants_digest(self) -> bool:
+        return self.in_digest in ("1", "on", "true")
+
+
+class CollectionFeedIn(Input):
+    enabled: bool = Field(..., description="Whether the collection is a feed of papers like it")
+    in_digest: bool = Field(False, description="A “New for <collection>” section in your email digest")
+
+
 class SearchForm(Input):
     """The search page's query and filters (GET /search), the search export's, and what a saved search keeps.
     `query()` checks the values (the search page shows what is wrong beside the form)."""

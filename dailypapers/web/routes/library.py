@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from dailypapers.community import library
+from dailypapers.community import collection_feeds, library
 from dailypapers.community.library import ListKey, PaperPage
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.exports import FORMATS, ExportFormat
@@ -205,6 +205,7 @@ def collection_page(request: Request, collection_id: DbId, session: DbSession, p
         p=p,
         pages=_pages(size),
         is_owner=bool(user and user.id == collection.user_id),
+        has_feed=collection_feeds.feed_settings(session, collection) is not None,
         **_cards(session, user, papers),
     )
 
