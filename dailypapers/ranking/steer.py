@@ -1,0 +1,60 @@
+"""The profile's two ranking controls, applied to the candidates the member's model scored.
+
+Community weight `c` (0 to 1) mixes the model's score with the community's upvotes, both as standard scores
+over the candidates: (1 - c) * personal + c * log(1 + upvotes). At 0 the feed is personal fit only.
+
+Diversity `d` (0 to 1) reorders the best candidates by maximal marginal relevance: each next pick maximises
+(1 - d) * relevance - d * its cosine similarity to the closest paper already picked, so breadth is bought with
+closeness. The pool is the best `POOL_FACTOR` times the page, so a broad feed stays among papers the member's
+model rates highly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dailypapers.index.protocols import VectorIndex
+from dailypapers.ranking.signals import FeedSettings
+from dailypapers.store.db import Session
+from dailypapers.store.reads import upvote_counts
+
+POOL_FACTOR = 5
+MIN_POOL = 100
+
+
+def steer(
+    session: Session, vectors: VectorIndex, ids: np.ndarray, scores: np.ndarray, settings: FeedSettings, limit: int
+) -> list[tuple[int, float]]:
+    """The best `limit` of the candidates `ids` (scored by the model), best first, as (paper id, steered score)."""
+    relevance = standard(scores)
+    if settings.community:
+        counts = upvote_counts(session)
+        votes = np.log1p(np.array([counts.get(int(pid), 0) for pid in ids], dtype=np.float64))
+        relevance = (1 - settings.community) * relevance + settings.community * standard(votes)
+    order = np.lexsort((ids, -relevance))  # best first; ties by paper order
+    if settings.diversity:
+        pool = order[: max(limit * POOL_FACTOR, MIN_POOL)]
+        order = pool[mmr(vectors, ids[pool], relevance[pool], settings.diversity, limit)]
+    return [(int(ids[i]), float(relevance[i])) for i in order[:limit]]
+
+
+def standard(values: np.ndarray) -> np.ndarray:
+    spread = float(np.std(values))
+    return (values - np.mean(values)) / spread if spread > 0 else np.zeros(len(values))
+
+
+def mmr(vectors: VectorIndex, ids: np.ndarray, relevance: np.ndarray, diversity: float, limit: int) -> np.ndarray:
+    """Positions into `ids` (sorted best first by `relevance`) in the order maximal marginal relevance picks them."""
+    positions = np.searchsorted(vectors.ids, ids)
+    matrix = vectors.rows(positions).astype(np.float32)
+    span = float(relevance.max() - relevance.min()) or 1.0
+    gain = (1 - diversity) * (relevance - relevance.min()) / span  # relevance on the scale of a similarity
+    closest = np.full(len(ids), -np.inf)
+    picked: list[int] = []
+    for _ in range(min(limit, len(ids))):
+        value = gain - diversity * np.where(np.isfinite(closest), closest, 0.0)
+        value[picked] = -np.inf
+        best = int(np.argmax(value))
+        picked.append(best)
+        closest = np.maximum(closest, matrix @ matrix[best])
+    return np.array(picked, dtype=np.int64)
