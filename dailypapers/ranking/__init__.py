@@ -5,4 +5,6 @@ feed.py       the daily feed read: entries of a period (or all), sorted by upvot
 interests.py  a pool of papers ranked against a reader's interests and categories (digests; "For you")
 signals.py    what the personal feed learns from: upvotes, saves, collections, "not interested" marks
 recommend.py  the personal feed: a per-reader linear model over the paper embeddings
+steer.py      the profile's ranking controls: the community's upvotes, diversity (MMR)
+profile.py    what a reader's model learned, as they read it: topics and papers with their weights
 """
