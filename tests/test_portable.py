@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from dailypapers.community import library
+from dailypapers.community.profile import ignore_signal, set_controls
 from dailypapers.community.saved_searches import create_saved_search
 from dailypapers.community.users import create_user, get_user
 from dailypapers.community.votes import vote
@@ -111,7 +112,7 @@ def test_an_export_holds_everything_the_member_has_with_times(backend, settings)
         library.create_collection(session, other, "Bob's secret", public=False)
     with session_scope() as session:
         data = json.loads(export_json(session, get_user(session, "alice"), "https://papers.example"))
-    assert (data["format"], data["version"], data["site"]) == ("dailypapers.member", 1, "https://papers.example")
+    assert (data["format"], data["version"], data["site"]) == ("dailypapers.member", 2, "https://papers.example")
     assert data["profile"]["username"] == "alice" and data["profile"]["fullname"] == "Alice Liddell"
     assert data["profile"]["feed_reset_at"] and data["profile"]["feed_seed"] == 1
     assert [s["arxiv_id"] for s in data["library"]] == [GRAPHS[0], GRAPHS[1], PROTEINS[0]]
@@ -143,7 +144,8 @@ def test_an_export_holds_everything_the_member_has_with_times(backend, settings)
     ("change", "message"),
     [
         (lambda d: d | {"format": "something.else"}, "its format is 'something.else'"),
-        (lambda d: d | {"version": 2}, "this export is version 2"),
+        (lambda d: d | {"version": 3}, "this export is version 3"),
+        (lambda d: d | {"version": True}, "this export is version True"),
         (lambda d: d | {"surprise": 1}, "surprise: Extra inputs are not permitted"),
         (lambda d: d | {"library": [{"arxiv_id": "not an id", "at": "2025-01-01T00:00:00Z"}]}, "library.0.arxiv_id"),
         (lambda d: d | {"upvotes": [{"arxiv_id": "2501.00100", "at": "2025-01-01T00:00:00"}]}, "timezone"),
@@ -173,7 +175,11 @@ def test_a_round_trip_to_another_instance_ranks_for_you_exactly_alike(backend, s
     build_site()
     with session_scope() as session:
         create_user(session, "zed", PASSWORD)  # alice is user 2 here, and will be user 1 there
-        make_member(session)
+        alice = make_member(session)
+        # the profile's controls travel too: a signal taken out, the community's weight, diversity, a pause
+        ignore_signal(session, alice, GRAPHS[2], True)
+        set_controls(session, alice, paused=True, community=0.3, diversity=0.4)
+        vote(session, alice, PROTEINS[3], True)  # after the pause: waits
     with session_scope() as session:
         before = ranked(session, "alice")
         exported = export_json(session, get_user(session, "alice"))
@@ -195,6 +201,13 @@ def test_a_round_trip_to_another_instance_ranks_for_you_exactly_alike(backend, s
     first = json.loads(exported)
     for part in ("library", "upvotes", "dismissals", "collections", "saved_searches"):
         assert again[part] == first[part], part
+    assert again["profile"]["for_you"] == first["profile"]["for_you"]
+    assert first["profile"]["for_you"] | {"paused_at": None} == {
+        "ignored": [GRAPHS[2]],
+        "paused_at": None,
+        "community": 0.3,
+        "diversity": 0.4,
+    }
 
 
 def test_papers_the_other_instance_lacks_are_listed_and_come_in_on_a_second_import(backend, settings, other_site):

@@ -4,6 +4,9 @@ and docs/member-export.schema.json is their JSON Schema (a test keeps the two eq
 A file names papers by arXiv id (without the version) plus the version and title the member saw, so another
 instance matches them by id whatever version it holds. Unknown fields are refused rather than dropped: a file
 from a later version says so by its `version`, and nothing in it is silently lost.
+
+Version 2 adds the For-you profile's settings (`profile.for_you`); a version 1 file, which has none, still
+imports.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from dailypapers.errors import InvalidInput
 from dailypapers.sources.ids import parse_arxiv_id
 
 FORMAT: Final = "dailypapers.member"
-VERSION: Final = 1
+VERSION: Final = 2
+READS: Final = (1, 2)  # the versions an import accepts
 MAX_BYTES = 16 * 1024 * 1024  # a full library (20,000 papers) with as many collection items is about 8 MB
 MAX_SUBSCRIPTIONS = 5  # each one mails a confirmation to its address: a file cannot mail a crowd
 Text = Annotated[str, Field(max_length=2000)]
@@ -85,19 +89,33 @@ class Subscription(Strict):
     active: bool = True  # confirmed, and not unsubscribed, when exported
 
 
+ArxivId = Annotated[str, Field(max_length=300), AfterValidator(_bare_id)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ForYou(Strict):
+    """The For-you profile's controls (version 2)."""
+
+    ignored: list[ArxivId] = []  # papers whose signals do not train the model (the marks themselves stay)
+    paused_at: AwareDatetime | None = None  # learning paused then: later signals wait until it resumes
+    community: Share = 0.0  # how much the community's upvotes count against personal fit
+    diversity: Share = 0.0  # how much closeness is traded for breadth
+
+
 class Profile(Strict):
     username: Annotated[str, Field(max_length=40)]
     fullname: Annotated[str, Field(max_length=120)] | None = None
     member_since: AwareDatetime
     feed_reset_at: AwareDatetime | None = None  # For you learns only from signals since then
     feed_seed: int = Field(ge=0, le=2**31 - 1)  # its sample of the corpus: with the signals, the model itself
+    for_you: ForYou = ForYou()  # version 2
 
 
 class MemberExport(Strict):
     """Everything a member has on a dailypapers instance."""
 
     format: Literal["dailypapers.member"] = FORMAT
-    version: Literal[1] = VERSION
+    version: Literal[1, 2] = VERSION
     exported_at: AwareDatetime
     site: Annotated[str, Field(max_length=500)] | None = None  # where it came from
     profile: Profile
@@ -143,8 +161,8 @@ def _check_kind(raw: object) -> None:
     if not isinstance(raw, dict) or kind != FORMAT:
         raise InvalidInput(f"not a dailypapers export: its format is {str(kind)[:60]!r}, not {FORMAT!r}")
     version = raw.get("version")
-    if version != VERSION:
+    if version not in READS or isinstance(version, bool):
         raise InvalidInput(
-            f"this export is version {str(version)[:20]} of {FORMAT}; this site reads version "
-            f"{VERSION}: upgrade it (or export again from a site of the same version)"
+            f"this export is version {str(version)[:20]} of {FORMAT}; this site reads versions "
+            f"{' and '.join(map(str, READS))}: upgrade it (or export again from a site of the same version)"
         )
