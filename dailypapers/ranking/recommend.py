@@ -52,7 +52,8 @@ COLD_START_MAX = 2  # up to this many positives: nearest-positive similarity, no
 NEGATIVE_SAMPLE = 400  # corpus papers sampled as negatives
 REGULARISATION = 1.0  # logistic regression C
 DISMISSED_WEIGHT = 20.0  # one "not interested" paper counts as this many sampled negatives
-DISMISSED_PUSH = 1.0  # spreads of the score a paper loses per spread of closeness to a dismissed paper
+DISMISSED_PUSH = 0.5  # spreads of the score a paper loses per spread of closeness to a dismissed paper
+DISMISSED_NEAR = 1.0  # closeness (in spreads above the corpus mean) from which the push starts: near ones only
 EXACT_MAX = 50_000  # candidates scored exactly; above it, approximate search by the model's weights
 SHARED_TERMS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -119,7 +120,8 @@ class UserModel:
 @dataclass
 class Push:
     """What "not interested" takes off a paper's score: its closeness to the nearest dismissed paper, counted
-    from the corpus's mean closeness in the corpus's spreads, times `weight` (in spreads of the score)."""
+    from the corpus's mean closeness in the corpus's spreads, beyond DISMISSED_NEAR of them, times `weight`
+    (in spreads of the score). Only the dismissed papers' near neighbours lose anything."""
 
     dismissed: np.ndarray
     mean: float
@@ -128,7 +130,7 @@ class Push:
 
     def penalty(self, matrix: np.ndarray) -> np.ndarray:
         near = (matrix @ self.dismissed.T).max(axis=1)
-        return self.weight * np.maximum(near - self.mean, 0.0) / self.spread
+        return self.weight * np.maximum((near - self.mean) / self.spread - DISMISSED_NEAR, 0.0)
 
     @classmethod
     def fit(cls, dismissed: np.ndarray, corpus: np.ndarray, score_spread: float) -> Push:

@@ -26,11 +26,25 @@ def steer(
     session: Session, vectors: VectorIndex, ids: np.ndarray, scores: np.ndarray, settings: FeedSettings, limit: int
 ) -> list[tuple[int, float]]:
     """The best `limit` of the candidates `ids` (scored by the model), best first, as (paper id, steered score)."""
-    relevance = standard(scores)
+    upvotes = None
     if settings.community:
         counts = upvote_counts(session)
-        votes = np.log1p(np.array([counts.get(int(pid), 0) for pid in ids], dtype=np.float64))
-        relevance = (1 - settings.community) * relevance + settings.community * standard(votes)
+        upvotes = np.array([counts.get(int(pid), 0) for pid in ids], dtype=np.float64)
+    return steered(vectors, ids, scores, settings, limit, upvotes)
+
+
+def steered(
+    vectors: VectorIndex,
+    ids: np.ndarray,
+    scores: np.ndarray,
+    settings: FeedSettings,
+    limit: int,
+    upvotes: np.ndarray | None = None,
+) -> list[tuple[int, float]]:
+    """`steer` with the candidates' upvotes given (benchmarks/recommend.py calls it on its own corpus)."""
+    relevance = standard(scores)
+    if settings.community and upvotes is not None:
+        relevance = (1 - settings.community) * relevance + settings.community * standard(np.log1p(upvotes))
     order = np.lexsort((ids, -relevance))  # best first; ties by paper order
     if settings.diversity:
         pool = order[: max(limit * POOL_FACTOR, MIN_POOL)]
