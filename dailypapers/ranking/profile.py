@@ -116,13 +116,19 @@ def _topics(papers: dict[int, Paper], weights: dict[int, float]) -> tuple[list[W
         if paper is None:
             continue
         keywords, phrases = paper_topics(paper)
-        for term in dict.fromkeys([*keywords, *phrases]):
+        for term in dict.fromkeys([*keywords, *(p for p in phrases if _names_a_topic(p))]):
             if " " in term or term.lower() not in GENERIC_NOUNS:
                 named[term].append(weight)
     means = [Weight(term, float(np.mean(w))) for term, w in named.items() if len(w) >= MIN_TOPIC_PAPERS]
     pulls = _distinct(sorted((t for t in means if t.weight > 0), key=lambda t: (-t.weight, t.name)))
     pushes = _distinct(sorted((t for t in means if t.weight < 0), key=lambda t: (t.weight, t.name)))
     return pulls, pushes
+
+
+def _names_a_topic(phrase: str) -> bool:
+    """A phrase of several words, a hyphenated term or an acronym ("graph neural networks", "self-correction",
+    "MCTS"): a lone word of prose ("traces", "forms") says nothing of a field."""
+    return " " in phrase or "-" in phrase or any(c.isupper() for c in phrase)
 
 
 def _distinct(terms: list[Weight]) -> list[Weight]:

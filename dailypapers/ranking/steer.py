@@ -4,8 +4,8 @@ Community weight `c` (0 to 1) mixes the model's score with the community's upvot
 over the candidates: (1 - c) * personal + c * log(1 + upvotes). At 0 the feed is personal fit only.
 
 Diversity `d` (0 to 1) reorders the best candidates by maximal marginal relevance: each next pick maximises
-(1 - d) * relevance - d * its cosine similarity to the closest paper already picked, so breadth is bought with
-closeness. The pool is the best `POOL_FACTOR` times the page, so a broad feed stays among papers the member's
+(1 - d) * relevance - d * its cosine similarity to the closest paper already picked (both as standard scores
+within the pool), so breadth is bought with closeness. The pool is the best `POOL_FACTOR` times the page, so a broad feed stays among papers the member's
 model rates highly.
 """
 
@@ -58,17 +58,21 @@ def standard(values: np.ndarray) -> np.ndarray:
 
 
 def mmr(vectors: VectorIndex, ids: np.ndarray, relevance: np.ndarray, diversity: float, limit: int) -> np.ndarray:
-    """Positions into `ids` (sorted best first by `relevance`) in the order maximal marginal relevance picks them."""
-    positions = np.searchsorted(vectors.ids, ids)
-    matrix = vectors.rows(positions).astype(np.float32)
-    span = float(relevance.max() - relevance.min()) or 1.0
-    gain = (1 - diversity) * (relevance - relevance.min()) / span  # relevance on the scale of a similarity
+    """Positions into `ids` (sorted best first by `relevance`) in the order maximal marginal relevance picks them.
+
+    Both terms are standard scores within the pool (relevance, and the pool's pairwise similarities), so the
+    control means the same with an embedding model whose similarities all lie between 0.8 and 0.9."""
+    matrix = vectors.rows(np.searchsorted(vectors.ids, ids)).astype(np.float32)
+    similarity = matrix @ matrix.T
+    pairs = similarity[~np.eye(len(ids), dtype=bool)]
+    middle, spread = (float(pairs.mean()), float(pairs.std()) or 1.0) if len(pairs) else (0.0, 1.0)
+    gain = (1 - diversity) * standard(relevance)
     closest = np.full(len(ids), -np.inf)
     picked: list[int] = []
     for _ in range(min(limit, len(ids))):
-        value = gain - diversity * np.where(np.isfinite(closest), closest, 0.0)
+        value = gain - diversity * np.where(np.isfinite(closest), (closest - middle) / spread, 0.0)
         value[picked] = -np.inf
         best = int(np.argmax(value))
         picked.append(best)
-        closest = np.maximum(closest, matrix @ matrix[best])
+        closest = np.maximum(closest, similarity[best])
     return np.array(picked, dtype=np.int64)
