@@ -5,8 +5,8 @@ over the candidates: (1 - c) * personal + c * log(1 + upvotes). At 0 the feed is
 
 Diversity `d` (0 to 1) reorders the best candidates by maximal marginal relevance: each next pick maximises
 (1 - d) * relevance - d * its cosine similarity to the closest paper already picked (both as standard scores
-within the pool), so breadth is bought with closeness. The pool is the best `POOL_FACTOR` times the page, so a broad feed stays among papers the member's
-model rates highly.
+within the pool), so breadth is bought with closeness. The pool is the best `POOL_FACTOR` times the page (at
+least `MIN_POOL`), so a broad feed stays among papers the member's model rates highly.
 """
 
 from __future__ import annotations
