@@ -22,6 +22,13 @@ model trained on both collections together (as For you learns), its top 20 judge
 
     .venv/bin/python benchmarks/recommend.py --collections-only [--draws 10]
 
+The profile's controls (ranking/steer.py, the For-you profile): for the same users (5 liked papers of a
+topic), the top 20 before and after each control, against the ranking with no control in the same run:
+overlap@20 with it, mean pairwise cosine similarity of the top 20, mean upvotes of the top 20, held-out
+recall@20, and the share of the top 20 near a paper the control is about (among its 50 nearest papers): a
+liked paper of another topic taken out of the profile, or a paper marked "not interested" (also in cold start,
+one liked paper of each of two topics).
+
 The database and vectors live under benchmarks/out/ (git-ignored) and are reused on later runs.
 """
 
@@ -50,6 +57,8 @@ from dailypapers.index.vectors import FileVectorIndex, load_vector_index  # noqa
 from dailypapers.ingest.demo import load_demo  # noqa: E402
 from dailypapers.ingest.snapshot import import_file  # noqa: E402
 from dailypapers.ranking.recommend import fit_user_model  # noqa: E402
+from dailypapers.ranking.signals import FeedSettings  # noqa: E402
+from dailypapers.ranking.steer import steered  # noqa: E402
 from dailypapers.store.db import get_engine, migrate, session_scope  # noqa: E402
 from dailypapers.store.models import Paper  # noqa: E402
 
@@ -317,6 +326,94 @@ def print_collection_feeds(rows: list[dict], model: str, papers: int, draws: int
         )
 
 
+# --- the profile's controls ------------------------------------------------------------------------------
+
+NEAR = 50  # a paper's neighbourhood: its nearest papers
+
+
+def steered_top(corpus: Corpus, liked: list[int], dismissed: list[int], settings: FeedSettings) -> list[int]:
+    """The product's ranking with the profile's settings: the model, then ranking/steer.py."""
+    vectors = FileVectorIndex("corpus", corpus.ids, corpus.matrix)
+    scores = fit_user_model(vectors, liked, dismissed, seed=1).score(corpus.matrix)
+    keep = ~np.isin(corpus.ids, liked + dismissed)
+    ranked = steered(vectors, corpus.ids[keep], scores[keep], settings, K, corpus.upvotes[keep])
+    return [pid for pid, _ in ranked]
+
+
+def near(corpus: Corpus, papers: list[int]) -> set[int]:
+    """The NEAR nearest papers of each of `papers` (themselves excluded)."""
+    found: set[int] = set()
+    for row in corpus.rows(papers):
+        similarity = corpus.matrix @ corpus.matrix[row]
+        found |= set(corpus.ids[np.argsort(-similarity)[1 : NEAR + 1]].tolist())
+    return found
+
+
+def measure(corpus: Corpus, top: list[int], baseline: list[int], held_out: set[int], around: set[int]) -> dict:
+    rows = corpus.matrix[corpus.rows(top)]
+    pairs = rows @ rows.T
+    return {
+        "overlap@20": len(set(top) & set(baseline)) / K,
+        "mean similarity": float((pairs.sum() - np.trace(pairs)) / (len(top) * (len(top) - 1))),
+        "mean upvotes": float(corpus.upvotes[corpus.rows(top)].mean()),
+        "recall@20": recall(top, held_out),
+        "near share": len(set(top) & around) / K,
+    }
+
+
+def controls_case(corpus: Corpus, topics: dict[str, list[int]]) -> list[tuple[str, dict]]:
+    """Each control against no control, averaged over one user per topic (5 liked papers, as above)."""
+    rng = np.random.default_rng(7)
+    names = list(topics)
+    rows: dict[str, list[dict]] = {}
+
+    def add(label: str, values: dict) -> None:
+        rows.setdefault(label, []).append(values)
+
+    plain = FeedSettings(None, 1)
+    for i, name in enumerate(names):
+        liked = rng.choice(topics[name], size=5, replace=False).tolist()
+        held_out = set(topics[name]) - set(liked)
+        other = topics[names[(i + 1) % len(names)]]
+        base = steered_top(corpus, liked, [], plain)
+        add("no control", measure(corpus, base, base, held_out, set()))
+        for c in (0.25, 0.5, 1.0):
+            top = steered_top(corpus, liked, [], FeedSettings(None, 1, community=c))
+            add(f"community weight {c}", measure(corpus, top, base, held_out, set()))
+        for d in (0.25, 0.5, 0.75):
+            top = steered_top(corpus, liked, [], FeedSettings(None, 1, diversity=d))
+            add(f"diversity {d}", measure(corpus, top, base, held_out, set()))
+        # pause: 3 papers of another topic saved after it do not train; without the pause they would
+        add("paused, 3 new signals", measure(corpus, base, base, held_out, set()))
+        learning = steered_top(corpus, liked + other[:3], [], plain)
+        add("not paused, 3 new signals", measure(corpus, learning, base, held_out, set()))
+        # take out: a liked paper of another topic, taken out of the profile
+        stray = other[:1]
+        with_stray = steered_top(corpus, liked + stray, [], plain)
+        around = near(corpus, stray)
+        add("with a stray liked paper", measure(corpus, with_stray, with_stray, held_out, around))
+        add("stray paper taken out", measure(corpus, base, with_stray, held_out, around))
+        # not interested: the paper of another topic that ranks highest for this user, dismissed
+        for label, likes in (("", liked), (" (cold start: 1 + 1 liked)", liked[:1] + stray)):
+            before = steered_top(corpus, likes, [], plain)
+            intruder = next((p for p in before if p not in set(topics[name])), before[-1])
+            around = near(corpus, [intruder])
+            add(f"before not interested{label}", measure(corpus, before, before, held_out, around))
+            after = steered_top(corpus, likes, [intruder], plain)
+            add(f"after not interested{label}", measure(corpus, after, before, held_out, around))
+    return [(label, {key: float(np.mean([r[key] for r in runs])) for key in runs[0]}) for label, runs in rows.items()]
+
+
+def print_controls(rows: list[tuple[str, dict]]) -> None:
+    print("\n| control | overlap@20 with no control | mean similarity of top 20 | mean upvotes of top 20 |", end="")
+    print(" held-out recall@20 | share of top 20 near the paper |\n|---|---|---|---|---|---|")
+    for label, r in rows:
+        print(
+            f"| {label} | {r['overlap@20']:.2f} | {r['mean similarity']:.3f} | {r['mean upvotes']:.1f} |"
+            f" {r['recall@20']:.3f} | {r['near share']:.2f} |"
+        )
+
+
 def print_results(results: dict, case: dict, model: str, papers: int) -> None:
     print(f"\n### Personal feed, {papers} papers, vectors {model}\n")
     print("| liked k | ranker | recall@20 | nDCG@20 | users | ms/user |")
@@ -345,6 +442,7 @@ def main() -> None:
     topics = {name: [by_arxiv[a] for a in ids] for name, ids in TOPICS.items()}
     results = evaluate(corpus, topics, args.draws)
     print_results(results, not_interested_case(corpus, topics), args.model, len(corpus.ids))
+    print_controls(controls_case(corpus, topics))
 
 
 if __name__ == "__main__":

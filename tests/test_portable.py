@@ -13,6 +13,7 @@ import pytest
 
 from dailypapers.community import library
 from dailypapers.community.collection_feeds import set_collection_feed
+from dailypapers.community.profile import ignore_signal, set_controls
 from dailypapers.community.saved_searches import create_saved_search
 from dailypapers.community.users import create_user, get_user
 from dailypapers.community.votes import vote
@@ -193,7 +194,11 @@ def test_a_round_trip_to_another_instance_ranks_for_you_exactly_alike(backend, s
     build_site()
     with session_scope() as session:
         create_user(session, "zed", PASSWORD)  # alice is user 2 here, and will be user 1 there
-        make_member(session)
+        alice = make_member(session)
+        # the profile's controls travel too: a signal taken out, the community's weight, diversity, a pause
+        ignore_signal(session, alice, GRAPHS[2], True)
+        set_controls(session, alice, paused=True, community=0.3, diversity=0.4)
+        vote(session, alice, PROTEINS[3], True)  # after the pause: waits
     with session_scope() as session:
         before = ranked(session, "alice")
         before_collection = ranked_collection(session, "alice", "Reading group")
@@ -220,6 +225,13 @@ def test_a_round_trip_to_another_instance_ranks_for_you_exactly_alike(backend, s
     assert {c["name"]: c["feed"]["in_digest"] for c in again["collections"]} == {
         "Reading group": True,
         "Traffic": False,
+    }
+    assert again["profile"]["for_you"] == first["profile"]["for_you"]
+    assert first["profile"]["for_you"] | {"paused_at": None} == {
+        "ignored": [GRAPHS[2]],
+        "paused_at": None,
+        "community": 0.3,
+        "diversity": 0.4,
     }
 
 

@@ -10,6 +10,7 @@ from dailypapers.exports import FORMATS
 from dailypapers.portable.format import (
     CollectionEntry,
     CollectionFeedEntry,
+    ForYou,
     MemberExport,
     Profile,
     SavedSearchEntry,
@@ -82,6 +83,12 @@ def export_member(session: Session, user: User, site: str | None = None) -> Memb
             member_since=user.created_at,
             feed_reset_at=settings.reset_at,
             feed_seed=settings.seed,
+            for_you=ForYou(
+                ignored=store.arxiv_ids(session, settings.ignored),
+                paused_at=settings.paused_at,
+                community=settings.community,
+                diversity=settings.diversity,
+            ),
         ),
         library=_signals(store.marked(session, Save, user.id)),
         upvotes=_signals(store.marked(session, Vote, user.id)),

@@ -4,6 +4,9 @@ and docs/member-export.schema.json is their JSON Schema (a test keeps the two eq
 A file names papers by arXiv id (without the version) plus the version and title the member saw, so another
 instance matches them by id whatever version it holds. Unknown fields are refused rather than dropped: a file
 from a later version says so by its `version`, and nothing in it is silently lost.
+
+Version 2 adds the For-you profile's settings (`profile.for_you`); a version 1 file, which has none, still
+imports.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from dailypapers.sources.ids import parse_arxiv_id
 
 FORMAT: Final = "dailypapers.member"
 VERSION: Final = 2  # what an export writes
-READS: Final = (1, 2)  # what an import reads: version 2 added collections' feeds (absent in 1: off)
+READS: Final = (1, 2)  # what an import reads: version 2 added collections' feeds (absent in 1: off) and the
+# For-you profile's controls (absent in 1: none)
 MAX_BYTES = 16 * 1024 * 1024  # a full library (20,000 papers) with as many collection items is about 8 MB
 MAX_SUBSCRIPTIONS = 5  # each one mails a confirmation to its address: a file cannot mail a crowd
 Text = Annotated[str, Field(max_length=2000)]
@@ -94,12 +98,26 @@ class Subscription(Strict):
     active: bool = True  # confirmed, and not unsubscribed, when exported
 
 
+ArxivId = Annotated[str, Field(max_length=300), AfterValidator(_bare_id)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ForYou(Strict):
+    """The For-you profile's controls (version 2)."""
+
+    ignored: list[ArxivId] = []  # papers whose signals do not train the model (the marks themselves stay)
+    paused_at: AwareDatetime | None = None  # learning paused then: later signals wait until it resumes
+    community: Share = 0.0  # how much the community's upvotes count against personal fit
+    diversity: Share = 0.0  # how much closeness is traded for breadth
+
+
 class Profile(Strict):
     username: Annotated[str, Field(max_length=40)]
     fullname: Annotated[str, Field(max_length=120)] | None = None
     member_since: AwareDatetime
     feed_reset_at: AwareDatetime | None = None  # For you learns only from signals since then
     feed_seed: int = Field(ge=0, le=2**31 - 1)  # its sample of the corpus: with the signals, the model itself
+    for_you: ForYou = ForYou()  # version 2
 
 
 class MemberExport(Strict):

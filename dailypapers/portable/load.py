@@ -96,10 +96,18 @@ def import_member(session: Session, user: User, export: MemberExport, site: Mail
     account = people.user_by_id(session, user.id)
     if account is not None and not account.fullname and export.profile.fullname:
         account.fullname = " ".join(export.profile.fullname.split())
-    set_feed_settings(session, user, FeedSettings(export.profile.feed_reset_at, export.profile.feed_seed))
+    set_feed_settings(session, user, _feed_settings(export, match))
     for subscription in export.subscriptions:
         _subscription(session, user, subscription, site, report)
     return report
+
+
+def _feed_settings(export: MemberExport, match: _Matcher) -> FeedSettings:
+    profile, steer = export.profile, export.profile.for_you
+    ignored = frozenset(match.papers[a].id for a in steer.ignored if a in match.papers)  # a signal's paper, or none
+    return FeedSettings(
+        profile.feed_reset_at, profile.feed_seed, ignored, steer.paused_at, steer.community, steer.diversity
+    )
 
 
 def _clean(name: str) -> str:

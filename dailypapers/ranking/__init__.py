@@ -7,4 +7,6 @@ signals.py    what the personal feed learns from: upvotes, saves, collections, "
 recommend.py  the personal feed: a per-reader linear model over the paper embeddings
 group_feed.py  a reading group's feed: the same model, fitted on the group's collection and shared signals
 collection_feed.py  a collection's own feed: the same model, trained on that collection's papers alone
+steer.py      the profile's ranking controls: the community's upvotes, diversity (MMR)
+profile.py    what a reader's model learned, as they read it: topics and papers with their weights
 """

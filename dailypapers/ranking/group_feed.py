@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from dailypapers.ranking.recommend import Pick, top_picks, fit_user_model, paper_vectors, window_days
+from dailypapers.ranking.recommend import Pick, fit_user_model, paper_vectors, top_picks, window_days
 from dailypapers.store.db import Session
 from dailypapers.store.feed import arrived_since
 from dailypapers.store.groups import shared_activity

@@ -4,7 +4,12 @@ Training: the user's positives (upvotes, saves, collection items) against their 
 plus a sample of the corpus as negatives, a logistic regression on the unit vectors (a few milliseconds:
 a few hundred rows), blended with the positives' centroid (see `fit_user_model`). With one or two
 positives a classifier would only learn noise, so the score is the similarity to the nearest positive.
-Models are cached per user and retrained when the signals change.
+Models are cached per user and retrained when the signals or the feed's settings change.
+
+"Not interested" pushes twice: the dismissed papers are the classifier's heavy negatives, and every paper drops
+by its closeness to the nearest dismissed one (beyond the corpus's usual closeness), so a dismissed paper's
+neighbours leave the top even in cold start, where there is no classifier. The profile's controls (the
+community's upvotes, diversity) steer the ranking of the candidates afterwards (ranking/steer.py).
 
 Scoring is a dot product, w·x + b. Up to `EXACT_MAX` candidates it is one matrix product (about a
 millisecond at 20k papers); beyond it (a 1M-paper window), `w` is the query of the vector index's
@@ -33,7 +38,8 @@ from dailypapers.index.engines import vector_index
 from dailypapers.index.keyphrases import candidates
 from dailypapers.index.protocols import VectorIndex
 from dailypapers.index.words import GENERIC_NOUNS
-from dailypapers.ranking.signals import Signals, user_signals
+from dailypapers.ranking.signals import FeedSettings, Signals, user_signals
+from dailypapers.ranking.steer import steer
 from dailypapers.store.db import Session, get_engine
 from dailypapers.store.feed import arrived_since
 from dailypapers.store.models import Paper, User
@@ -46,6 +52,8 @@ COLD_START_MAX = 2  # up to this many positives: nearest-positive similarity, no
 NEGATIVE_SAMPLE = 400  # corpus papers sampled as negatives
 REGULARISATION = 1.0  # logistic regression C
 DISMISSED_WEIGHT = 20.0  # one "not interested" paper counts as this many sampled negatives
+DISMISSED_PUSH = 0.5  # spreads of the score a paper loses per spread of closeness to a dismissed paper
+DISMISSED_NEAR = 1.0  # closeness (in spreads above the corpus mean) from which the push starts: near ones only
 EXACT_MAX = 50_000  # candidates scored exactly; above it, approximate search by the model's weights
 SHARED_TERMS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -89,6 +97,7 @@ class UserModel:
         self.positive_ids = positive_ids
         self.weights = weights  # None in cold start
         self.bias = bias
+        self.push: Push | None = None  # set when the user dismissed papers
 
     @property
     def query(self) -> np.ndarray:
@@ -98,15 +107,53 @@ class UserModel:
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
         if self.weights is None:
-            return (matrix @ self.positives.T).max(axis=1)
-        return matrix @ self.weights + self.bias
+            scores = (matrix @ self.positives.T).max(axis=1)
+        else:
+            scores = matrix @ self.weights + self.bias
+        return scores if self.push is None else scores - self.push.penalty(matrix)
 
     def closest(self, matrix: np.ndarray) -> np.ndarray:
         """The paper id of the nearest positive, per row."""
         return self.positive_ids[np.argmax(matrix @ self.positives.T, axis=1)]
 
 
+@dataclass
+class Push:
+    """What "not interested" takes off a paper's score: its closeness to the nearest dismissed paper, counted
+    from the corpus's mean closeness in the corpus's spreads, beyond DISMISSED_NEAR of them, times `weight`
+    (in spreads of the score). Only the dismissed papers' near neighbours lose anything."""
+
+    dismissed: np.ndarray
+    mean: float
+    spread: float
+    weight: float
+
+    def penalty(self, matrix: np.ndarray) -> np.ndarray:
+        near = (matrix @ self.dismissed.T).max(axis=1)
+        return self.weight * np.maximum((near - self.mean) / self.spread - DISMISSED_NEAR, 0.0)
+
+    @classmethod
+    def fit(cls, dismissed: np.ndarray, corpus: np.ndarray, score_spread: float) -> Push:
+        near = (corpus @ dismissed.T).max(axis=1)
+        return cls(dismissed, float(near.mean()), float(near.std()) or 1.0, DISMISSED_PUSH * score_spread)
+
+
 def fit_user_model(vectors: VectorIndex, positives: list[int], negatives: list[int], seed: int = 0) -> UserModel | None:
+    """Train; None when no positive has a vector. With dismissed papers, the model also pushes their
+    neighbours down (`Push`)."""
+    model = _fit(vectors, positives, negatives, seed)
+    neg_rows = _rows(vectors.ids, negatives)
+    if model is not None and len(neg_rows):
+        rng = np.random.default_rng(seed)
+        corpus = vectors.rows(
+            np.sort(rng.choice(len(vectors.ids), size=min(NEGATIVE_SAMPLE, len(vectors.ids)), replace=False))
+        )
+        spread = float(np.std(model.score(corpus))) or 1.0
+        model.push = Push.fit(vectors.rows(neg_rows), corpus, spread)
+    return model
+
+
+def _fit(vectors: VectorIndex, positives: list[int], negatives: list[int], seed: int = 0) -> UserModel | None:
     """Train on the papers' vectors; None when no positive has a vector.
 
     The scorer adds two directions, each scaled to unit spread over the sampled corpus: the classifier's
@@ -224,15 +271,23 @@ def rank_candidates(
         return []
     ids = np.asarray(candidates() if callable(candidates) else candidates, dtype=np.int64)
     ids = ids[~np.isin(ids, np.fromiter(signals.seen, dtype=np.int64, count=len(signals.seen)))]
-    return top_picks(session, vectors, model, ids, limit)
+    return _picks(session, vectors, model, _best(vectors, model, np.sort(ids), limit, signals.settings, session))
 
 
 def top_picks(session: Session, vectors: VectorIndex, model: UserModel, ids: np.ndarray, limit: int) -> list[Pick]:
-    """The `limit` papers among `ids` that `model` scores highest, best first, each with its closest positive."""
+    """The `limit` papers among `ids` that `model` scores highest, best first, each with its closest positive
+    (the collection and group feeds: no member's steering applies)."""
     return _picks(session, vectors, model, _best(vectors, model, np.sort(ids), limit))
 
 
-def _best(vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:
+def _best(
+    vectors: VectorIndex,
+    model: UserModel,
+    candidates: np.ndarray,
+    limit: int,
+    settings: FeedSettings | None = None,
+    session: Session | None = None,
+) -> list[tuple[int, float]]:
     rows = _rows(vectors.ids, candidates)
     if len(rows) > EXACT_MAX and vectors.approximate:
         found = vectors.search(model.query, limit * 4, keep=lambda ids: ids[np.isin(ids, candidates)])
@@ -241,6 +296,8 @@ def _best(vectors: VectorIndex, model: UserModel, candidates: np.ndarray, limit:
         return []
     with one_blas_thread():
         scores = vectors.score_rows(model.score, rows)
+    if settings is not None and session is not None and (settings.community or settings.diversity):
+        return steer(session, vectors, vectors.ids[rows], scores, settings, limit)
     top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
     order = top[np.lexsort((rows[top], -scores[top]))]  # best first; ties by paper order, as a stable sort
     return [(int(vectors.ids[rows[i]]), float(scores[i])) for i in order]
@@ -264,7 +321,7 @@ def _picks(session: Session, vectors: VectorIndex, model: UserModel, best: list[
 def shared_terms(paper: Paper, other: Paper, limit: int = SHARED_TERMS) -> list[str]:
     """Topics the two papers share, as a reader would name them: the keyword phrases of either that the other
     writes too, then the topic phrases both write (longest first), never a word of scientific prose."""
-    ours, theirs = _topics(paper), _topics(other)
+    ours, theirs = paper_topics(paper), paper_topics(other)
     our_text, their_text = _plain(f"{paper.title} {paper.abstract}"), _plain(f"{other.title} {other.abstract}")
     found = [t for t in ours[0] if _writes(their_text, t)] + [t for t in theirs[0] if _writes(our_text, t)]
     found += sorted((t for t in ours[1] if t in set(theirs[1])), key=lambda t: -len(t.split()))
@@ -277,7 +334,7 @@ def shared_terms(paper: Paper, other: Paper, limit: int = SHARED_TERMS) -> list[
     return terms[:limit]
 
 
-def _topics(paper: Paper) -> tuple[list[str], tuple[str, ...]]:
+def paper_topics(paper: Paper) -> tuple[list[str], tuple[str, ...]]:
     """The paper's keyword chips and its topic phrases, in lower case but for acronyms ("LLMs")."""
     return [_reading_case(k) for k in paper.ai_keywords or []], _phrases(paper.title, paper.abstract or "")
 

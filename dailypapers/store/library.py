@@ -213,6 +213,21 @@ def marks_of(session: Session, user_id: int) -> tuple[list[tuple[int, datetime]]
     return liked, dismissed
 
 
+def marks_by_kind(session: Session, user_id: int) -> list[tuple[str, int, datetime]]:
+    """Every signal of the user as (kind, paper id, when): kind "upvote", "save", "dismissal", or
+    "collection:NAME" for an item of the collection NAME (the profile names each)."""
+    rows: list[tuple[str, int, datetime]] = []
+    for kind, model in (("upvote", Vote), ("save", Save), ("dismissal", Dismissal)):
+        found = session.execute(select(model.paper_id, model.created_at).where(model.user_id == user_id))
+        rows += [(kind, pid, at) for pid, at in found]
+    items = session.execute(
+        select(Collection.name, CollectionItem.paper_id, CollectionItem.created_at)
+        .join(Collection, Collection.id == CollectionItem.collection_id)
+        .where(Collection.user_id == user_id)
+    )
+    return rows + [(f"collection:{name}", pid, at) for name, pid, at in items]
+
+
 def visible_papers_by_arxiv_id(session: Session, arxiv_ids: Many[str]) -> dict[str, Paper]:
     """{arXiv id: paper} of those ids the store holds and shows (what a seed can save)."""
     if not arxiv_ids:

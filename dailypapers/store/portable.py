@@ -66,6 +66,13 @@ def _recount_upvotes(session: Session, paper_ids: Many[int]) -> None:
     )
 
 
+def arxiv_ids(session: Session, paper_ids: Many[int]) -> list[str]:
+    """The arXiv ids of these papers, sorted (how a file names them)."""
+    if not paper_ids:
+        return []
+    return sorted(session.scalars(select(Paper.arxiv_id).where(Paper.id.in_(list(paper_ids)))))
+
+
 def subscriptions_of(session: Session, user_id: int) -> list[Subscriber]:
     """The digest subscriptions linked to the user's account, by address."""
     return list(session.scalars(select(Subscriber).where(Subscriber.user_id == user_id).order_by(Subscriber.email)))

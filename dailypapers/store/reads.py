@@ -206,3 +206,9 @@ def published_months(conn: Connection, start: datetime, before: datetime) -> tup
     pairs = np.fromiter((value for row in rows for value in row), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
     order = np.argsort(pairs[:, 0], kind="stable")  # sorted here: cheaper than the database's sort
     return pairs[order, 0], pairs[order, 1]
+
+
+def upvote_counts(session: Session) -> dict[int, int]:
+    """{paper id: upvotes} of every paper with any (few, beside the corpus): the community's side of For you."""
+    rows = session.execute(select(Paper.id, Paper.upvotes).where(Paper.upvotes > 0))
+    return {paper_id: upvotes for paper_id, upvotes in rows}

@@ -193,6 +193,24 @@ class MarkForm(Input):
         return VoteForm(vote=self.on).up
 
 
+Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]  # a control of the For-you profile
+
+
+class ProfileForm(Input):
+    """The profile page's two sliders, sent together."""
+
+    community: Share = 0.0
+    diversity: Share = 0.0
+
+
+class ProfileIn(Input):
+    """The profile's controls by API: each one given changes, each one left out stays."""
+
+    paused: bool | None = Field(None, description="true: new signals wait (do not train) until false")
+    community: Share | None = Field(None, description="How much the community's upvotes count: 0 personal only")
+    diversity: Share | None = Field(None, description="0: the closest papers; 1: the broadest among the best")
+
+
 class CollectionForm(Input):
     name: str = ""
     public: str | None = None  # a checkbox: present when ticked

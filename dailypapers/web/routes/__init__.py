@@ -26,6 +26,7 @@ from dailypapers.web.routes import (
     papers,
     papers_api,
     portable,
+    profile,
     saved_searches,
     subscriptions,
     thumbnails,
@@ -37,12 +38,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     paper_feeds.router,  # before the paper page
     paper_actions.router,  # before the paper page
     library.router,  # before the paper page
+    profile.router,
     papers.paper_router,  # /papers/{arxiv_id:path}: every path under /papers/ the routers above did not take
     health.router,
     metrics.router,
     papers_api.router,
     library.api,
     collection_feeds.api,
+    profile.api,
     saved_searches.api,
     portable.api,
     groups.api,
