@@ -22,6 +22,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.names import author_keys_text
 from dailypapers.sources.links import suggested_links
 from dailypapers.sources.records import FIELDS, LINKS, PaperRecord
+from dailypapers.store import versions
 from dailypapers.store.db import insert_or_else
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.validators import http_url
@@ -141,9 +142,13 @@ def upsert_rows(conn: Connection, rows: Iterable[PaperRow]) -> UpsertResult:
             )
         result.inserted = len(inserts)
     if updates:
+        # A newer version keeps the state it replaces as the paper's history (store/versions.py).
+        newer = {row[_ARXIV_ID]: row[_VERSION] for row in updates if row[_VERSION] > existing[row[_ARXIV_ID]].version}
+        before = versions.old_states(conn, newer) if newer else []
         conn.execute(
             _update_statement(), [_params(row, key=row[_ARXIV_ID], modified_at=now, change_seq=seq) for row in updates]
         )
+        versions.keep_history(conn, before, [row[_ARXIV_ID] for row in updates if row[_ARXIV_ID] not in newer], now)
         result.updated = len(updates)
     return result
 
