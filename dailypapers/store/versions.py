@@ -178,7 +178,12 @@ def mark_seen(session: Session, user_id: int, paper: Paper) -> None:
 def current_versions(session: Session, paper_ids: Iterable[int]) -> dict[int, int]:
     """paper id -> its current version: what a new save or collection item remembers."""
     ids = list(paper_ids)
-    return dict(session.execute(select(Paper.id, Paper.version).where(Paper.id.in_(ids))).tuples().all()) if ids else {}
+    if not ids:
+        return {}
+    return {
+        paper_id: version
+        for paper_id, version in session.execute(select(Paper.id, Paper.version).where(Paper.id.in_(ids)))
+    }
 
 
 def papers_with_ids(session: Session, paper_ids: list[int]) -> list[Paper]:
