@@ -6,25 +6,31 @@ arXiv changes them."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 
 import pytest
 
+from dailypapers.community import library
+from dailypapers.community.users import create_user
+from dailypapers.digest.run import send_period
+from dailypapers.digest.schedule import parse_periods
 from dailypapers.sources.arxiv_api import parse_feed
 from dailypapers.store.db import session_scope
 from dailypapers.store.papers import upsert_papers
 from tests.arxiv_server import atom_feed, recorded_entries
+from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed
 from tests.test_paper_versions import JOURNAL, PERELMAN, arxiv_v2, arxiv_v3_withdrawn
 from tests.web_helpers import client, csrf, signup
 
 FLAG = f"v2 since you saved v1: abstract changed, now published in {JOURNAL}"
 
 
-def publish(*entries: bytes) -> None:
-    """What an ingest of these arXiv entries stores."""
+def publish(*entries: bytes, now: datetime | None = None) -> None:
+    """What an ingest of these arXiv entries stores (at `now`)."""
     page = parse_feed(atom_feed(list(entries), len(entries), 0, 10))
     assert not page.errors
     with session_scope() as session:
-        upsert_papers(session.connection(), page.records)
+        upsert_papers(session.connection(), page.records, now)
 
 
 @pytest.fixture
@@ -96,3 +102,29 @@ def test_the_diff_escapes_what_the_abstract_says(settings):
     publish(arxiv_v2(v1).replace(b"Several new", b"Several &lt;script&gt;alert(1)&lt;/script&gt; new"))
     html = client().get(f"/papers/{PERELMAN}").text
     assert "<ins>&lt;script&gt;alert(1)&lt;/script&gt; new</ins>" in html and "<script>alert(1)" not in html
+
+
+def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink):
+    """A v2 seen during Monday's digest period is in that digest; the next day's digest has a feed too but no
+    word of it."""
+    seed_feed(session)
+    monday, tuesday = parse_periods("daily:2026-11-23", date(2026, 11, 23))[0], parse_periods(PERIOD, ISSUE_DAY)[0]
+    v1 = recorded_entries()[PERELMAN]
+    publish(v1, now=datetime(2026, 11, 1, tzinfo=UTC))
+    ada = create_user(session, "ada", None, email="ada@example.org")
+    library.save(session, ada, PERELMAN)
+    add_subscriber(session, "ada@example.org").user_id = ada.id
+    session.commit()
+
+    def updated_section(period) -> str | None:
+        before = len(sink.handler.to("ada@example.org"))
+        send_period(period)
+        [message] = sink.handler.to("ada@example.org")[before:]
+        text = message.message.get_body(("plain",)).get_content()
+        section = text.replace("\r\n", "\n").partition("UPDATED PAPERS YOU SAVED")[2]
+        return " ".join(section.split()) or None
+
+    publish(arxiv_v2(v1), now=monday.starts_at.replace(hour=15))
+    told = updated_section(monday)
+    assert told and "The entropy formula for the Ricci flow" in told and FLAG in told
+    assert updated_section(tuesday) is None  # a feed that day, but the v2 was told already

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import datetime
 
 from dailypapers.community.papers import load_paper
 from dailypapers.store import versions as store
@@ -103,6 +104,15 @@ def updated_papers(session: Session, user: User) -> list[UpdateFlag]:
     seen = store.updated_since_seen(session, user.id)
     papers = store.papers_with_ids(session, list(seen))
     return [update_flag(session, paper, seen[paper.id]) for paper in papers]
+
+
+def updates_between(session: Session, user: User, start: datetime, end: datetime) -> list[tuple[Paper, UpdateFlag]]:
+    """The user's kept papers whose current version this site first saw in [start, end) and the user has not
+    marked seen: each new version is in one digest period only, so it is told once."""
+    return [
+        (paper, update_flag(session, paper, seen))
+        for paper, seen in store.updated_between(session, user.id, start, end)
+    ]
 
 
 def mark_update_seen(session: Session, user: User, arxiv_id: str) -> None:

@@ -98,15 +98,16 @@ def _is_newer(row: PaperRow, existing: Row[Any]) -> bool:
     return True
 
 
-def upsert_papers(conn: Connection, records: Iterable[PaperRecord]) -> UpsertResult:
+def upsert_papers(conn: Connection, records: Iterable[PaperRecord], now: datetime | None = None) -> UpsertResult:
     """Insert new papers, update changed ones, leave the rest untouched (so a re-run writes nothing).
 
-    Runs inside the caller's transaction: a batch is written whole or not at all.
+    Runs inside the caller's transaction: a batch is written whole or not at all. `now` (the clock's time by
+    default) stamps the rows, and the versions this site sees for the first time.
     """
-    return upsert_rows(conn, [paper_row(record) for record in records])
+    return upsert_rows(conn, [paper_row(record) for record in records], now)
 
 
-def upsert_rows(conn: Connection, rows: Iterable[PaperRow]) -> UpsertResult:
+def upsert_rows(conn: Connection, rows: Iterable[PaperRow], now: datetime | None = None) -> UpsertResult:
     """`upsert_papers` of records already made `paper_row`s."""
     latest: dict[str, PaperRow] = {}
     for row in rows:
@@ -120,7 +121,7 @@ def upsert_rows(conn: Connection, rows: Iterable[PaperRow]) -> UpsertResult:
     if not latest:
         return result
     existing = _existing(conn, list(latest))
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     seq = next_change_seq(conn)
     inserts: list[PaperRow] = []
     updates: list[PaperRow] = []
