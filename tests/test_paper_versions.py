@@ -7,14 +7,17 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dailypapers.community.updates import version_history, word_diff
+from dailypapers.config import reset_settings
 from dailypapers.ingest.arxiv import ingest_ids
 from dailypapers.ingest.snapshot import import_file
-from dailypapers.store.models import Paper, PaperVersion
-from dailypapers.store.versions import history
+from dailypapers.store.db import _alembic_config, dispose_engines, migrate, open_engine, session_scope
+from dailypapers.store.models import CollectionItem, Paper, PaperVersion, Save
+from dailypapers.store.versions import history, updated_since_seen
 from tests.arxiv_server import serving_settings
 from tests.test_snapshot import NATIVE
 
@@ -146,3 +149,37 @@ def test_word_diff_marks_inserted_and_deleted_words():
         ("ins", "sparse"),
         ("same", "graphs"),
     ]
+
+
+@pytest.fixture
+def unmigrated(backend, settings, request, monkeypatch):
+    """This test's database, empty: not migrated yet."""
+    dispose_engines()
+    if backend == "sqlite":
+        (settings.data_dir / "dailypapers.db").unlink()
+    else:
+        monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", request.getfixturevalue("empty_postgres"))
+        reset_settings()
+
+
+def test_upgrading_gives_existing_saves_and_collection_items_the_current_version(unmigrated):
+    config = _alembic_config()
+    with open_engine().begin() as conn:  # the release before versions were kept
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004_library")
+        for statement in (
+            "INSERT INTO users (id, username, created_at) VALUES (1, 'alice', '2026-12-01')",
+            "INSERT INTO papers (id, arxiv_id, version, title, abstract, authors, categories, content_hash, "
+            "created_at, modified_at) VALUES (7, '2612.00001', 3, 'A paper', '', '[]', '', 'x', '2026-12-01', "
+            "'2026-12-01')",
+            "INSERT INTO saves (user_id, paper_id, created_at) VALUES (1, 7, '2026-12-02')",
+            "INSERT INTO collections (id, user_id, name, public, created_at) "
+            "VALUES (1, 1, 'Mine', false, '2026-12-02')",
+            "INSERT INTO collection_items (collection_id, paper_id, created_at) VALUES (1, 7, '2026-12-02')",
+        ):
+            conn.execute(text(statement))
+    migrate()
+    with session_scope() as session:
+        assert session.scalars(select(Save.seen_version)).all() == [3]
+        assert session.scalars(select(CollectionItem.seen_version)).all() == [3]
+        assert updated_since_seen(session, 1) == {}
