@@ -16,9 +16,10 @@ from dailypapers.digest.run import send_period
 from dailypapers.digest.schedule import parse_periods
 from dailypapers.sources.arxiv_api import parse_feed
 from dailypapers.store.db import session_scope
-from dailypapers.store.papers import upsert_papers
+from dailypapers.store.papers import add_daily_entry, upsert_papers
+from dailypapers.store.reads import get_paper
 from tests.arxiv_server import atom_feed, recorded_entries
-from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber, seed_feed
+from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber
 from tests.test_paper_versions import JOURNAL, PERELMAN, arxiv_v2, arxiv_v3_withdrawn
 from tests.web_helpers import client, csrf, signup
 
@@ -105,12 +106,14 @@ def test_the_diff_escapes_what_the_abstract_says(settings):
 
 
 def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink):
-    """A v2 seen during Monday's digest period is in that digest; the next day's digest has a feed too but no
-    word of it."""
-    seed_feed(session)
+    """A v2 seen during Monday's digest period is in that digest; the next day's digest (another paper on the
+    feed) has no word of it."""
     monday, tuesday = parse_periods("daily:2026-11-23", date(2026, 11, 23))[0], parse_periods(PERIOD, ISSUE_DAY)[0]
-    v1 = recorded_entries()[PERELMAN]
-    publish(v1, now=datetime(2026, 11, 1, tzinfo=UTC))
+    entries = recorded_entries()
+    v1 = entries[PERELMAN]
+    publish(v1, entries["1710.08557"], now=datetime(2026, 11, 1, tzinfo=UTC))
+    for arxiv_id, day in ((PERELMAN, monday.last_day), ("1710.08557", tuesday.last_day)):
+        add_daily_entry(session, get_paper(session, arxiv_id), day)
     ada = create_user(session, "ada", None, email="ada@example.org")
     library.save(session, ada, PERELMAN)
     add_subscriber(session, "ada@example.org").user_id = ada.id
