@@ -14,6 +14,7 @@ from dailypapers.community import library
 from dailypapers.community.users import create_user
 from dailypapers.digest.run import send_period
 from dailypapers.digest.schedule import parse_periods
+from dailypapers.mcp_server.server import get_paper as mcp_get_paper
 from dailypapers.sources.arxiv_api import parse_feed
 from dailypapers.store.db import session_scope
 from dailypapers.store.papers import add_daily_entry, upsert_papers
@@ -79,6 +80,7 @@ def test_a_saved_paper_changed_since_is_flagged_until_marked_seen_and_shows_its_
         (2, JOURNAL, ["abstract changed", f"now published in {JOURNAL}"]),
         (1, None, []),
     ]
+    assert [v["changes"] for v in mcp_get_paper(PERELMAN)["versions"]] == [versions[0]["changes"], []]
 
     # Marking seen takes CSRF, and then the flag goes everywhere.
     assert c.post(f"/papers/{PERELMAN}/update-seen").status_code == 403
