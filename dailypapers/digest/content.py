@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from dailypapers.community.saved_searches import emailed_searches, search_query
+from dailypapers.community.updates import updates_between
 from dailypapers.config import Settings, get_settings
 from dailypapers.digest.schedule import DigestPeriod
 from dailypapers.errors import DailyPapersError
@@ -29,6 +30,7 @@ from dailypapers.store.models import DailyEntry, Paper, SavedSearch
 
 ABSTRACT_CHARS = 280
 SEARCH_LOOKBACK_DAYS = 30
+UPDATED_SAVED = "Updated papers you saved"  # kept papers with a version their member has not seen
 SAVED_SEARCH_DEPTH = 100  # hits asked per saved search, before keeping the period's papers
 
 
@@ -167,6 +169,7 @@ class AccountSections:
         settings = settings or get_settings()
         self.session = session
         self.limit = settings.digest_personal
+        self.period, self.base_url = papers.period, settings.origin()
         self.period_papers = {p.paper_id: p for p in papers.trending} | dict(papers.pool)
         self.date_from = papers.search_from or papers.period.first_day
         self.date_to = papers.period.last_day
@@ -206,6 +209,10 @@ class AccountSections:
         ]
         if picks:
             found.append(DigestSection("For you", picks))
+        updated = updates_between(self.session, user, self.period.starts_at, self.period.ends_at)
+        if updated:
+            cards = [replace(_digest_paper(paper, self.base_url), why=flag.summary) for paper, flag in updated]
+            found.append(DigestSection(UPDATED_SAVED, cards[: self.limit]))
         return found
 
     def _matching(self, saved: SavedSearch) -> list[int]:

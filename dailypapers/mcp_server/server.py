@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from dailypapers.community.papers import load_paper
 from dailypapers.community.reading import canonical_id, paper_view
+from dailypapers.community.updates import version_history
 from dailypapers.config import configure_logging, get_settings
 from dailypapers.dates import hf_datetime, parse_day
 from dailypapers.errors import InvalidInput, NotFound
@@ -127,10 +128,20 @@ def search_papers(
 
 
 def get_paper(id: PaperId) -> dict:  # noqa: A002  the tool's argument name, as agents see it
-    """One paper's metadata by arXiv id, with its keywords and extractive summary (empty until indexed)."""
+    """One paper's metadata by arXiv id, with its keywords and extractive summary (empty until indexed), and
+    the arXiv versions this site has seen, newest first, each with what changed from the one before."""
     with session_scope() as session:
         paper = paper_view(session, id).paper
-        return {**_summary(paper), "ai_keywords": list(paper.ai_keywords or []), "ai_summary": paper.ai_summary or ""}
+        versions = [
+            {"version": v.state.version, "date": hf_datetime(v.state.date), "changes": v.changes}
+            for v in version_history(session, paper)
+        ]
+        return {
+            **_summary(paper),
+            "ai_keywords": list(paper.ai_keywords or []),
+            "ai_summary": paper.ai_summary or "",
+            "versions": versions,
+        }
 
 
 def read_paper(id: PaperId) -> str:  # noqa: A002

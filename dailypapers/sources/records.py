@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -152,3 +153,13 @@ MAX_CHARS: dict[str, int] = {
 _HASHED_FIELDS = tuple(name for name in FIELDS if name not in LINKS)
 # json.dumps with options builds an encoder per call; one built once writes the same text.
 _HASH_ENCODER = json.JSONEncoder(default=datetime.isoformat, ensure_ascii=False)
+
+
+# How arXiv's comments line says a version was withdrawn ("This paper has been withdrawn by the author",
+# "Withdrawn: ...", "This submission has been withdrawn by arXiv administrators ...").
+_WITHDRAWN = re.compile(r"^\W*withdrawn\b|\b(?:has been|is|was|been)\s+withdrawn\b", re.IGNORECASE)
+
+
+def is_withdrawn(comments: str | None) -> bool:
+    """Whether arXiv's comments line of a version says the version was withdrawn."""
+    return bool(comments and _WITHDRAWN.search(comments))

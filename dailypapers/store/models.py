@@ -126,6 +126,28 @@ class Paper(Base):
         return self.categories.split() if self.categories else []
 
 
+class PaperVersion(Base):
+    """A paper's metadata as one arXiv version had it (its last known state), with when the store learned of it.
+
+    Written by `upsert_papers` once a paper has more than one version (store/versions.py): a paper seen at one
+    version only has no rows, its `papers` row is its whole history, so an import of new papers writes nothing
+    here."""
+
+    __tablename__ = "paper_versions"
+
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date: Mapped[datetime | None] = mapped_column(UTCDateTime())  # arXiv's date of the version
+    title: Mapped[str] = mapped_column(Text)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comments: Mapped[str | None] = mapped_column(Text)
+    journal_ref: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(String(255))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # when this site first saw it
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -205,6 +227,8 @@ class Save(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The paper's arXiv version when saved, or when its user last marked its update seen; None: not known.
+    seen_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class Dismissal(Base):
@@ -239,6 +263,7 @@ class CollectionItem(Base):
     collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_version: Mapped[int | None] = mapped_column(Integer)  # as `Save.seen_version`
 
 
 class CollectionFeed(Base):

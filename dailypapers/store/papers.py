@@ -22,6 +22,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.names import author_keys_text
 from dailypapers.sources.links import suggested_links
 from dailypapers.sources.records import FIELDS, LINKS, PaperRecord
+from dailypapers.store import versions
 from dailypapers.store.db import insert_or_else
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.validators import http_url
@@ -97,15 +98,16 @@ def _is_newer(row: PaperRow, existing: Row[Any]) -> bool:
     return True
 
 
-def upsert_papers(conn: Connection, records: Iterable[PaperRecord]) -> UpsertResult:
+def upsert_papers(conn: Connection, records: Iterable[PaperRecord], now: datetime | None = None) -> UpsertResult:
     """Insert new papers, update changed ones, leave the rest untouched (so a re-run writes nothing).
 
-    Runs inside the caller's transaction: a batch is written whole or not at all.
+    Runs inside the caller's transaction: a batch is written whole or not at all. `now` (the clock's time by
+    default) stamps the rows, and the versions this site sees for the first time.
     """
-    return upsert_rows(conn, [paper_row(record) for record in records])
+    return upsert_rows(conn, [paper_row(record) for record in records], now)
 
 
-def upsert_rows(conn: Connection, rows: Iterable[PaperRow]) -> UpsertResult:
+def upsert_rows(conn: Connection, rows: Iterable[PaperRow], now: datetime | None = None) -> UpsertResult:
     """`upsert_papers` of records already made `paper_row`s."""
     latest: dict[str, PaperRow] = {}
     for row in rows:
@@ -119,7 +121,7 @@ def upsert_rows(conn: Connection, rows: Iterable[PaperRow]) -> UpsertResult:
     if not latest:
         return result
     existing = _existing(conn, list(latest))
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     seq = next_change_seq(conn)
     inserts: list[PaperRow] = []
     updates: list[PaperRow] = []
@@ -141,9 +143,13 @@ def upsert_rows(conn: Connection, rows: Iterable[PaperRow]) -> UpsertResult:
             )
         result.inserted = len(inserts)
     if updates:
+        # A newer version keeps the state it replaces as the paper's history (store/versions.py).
+        newer = {row[_ARXIV_ID]: row[_VERSION] for row in updates if row[_VERSION] > existing[row[_ARXIV_ID]].version}
+        before = versions.old_states(conn, newer) if newer else []
         conn.execute(
             _update_statement(), [_params(row, key=row[_ARXIV_ID], modified_at=now, change_seq=seq) for row in updates]
         )
+        versions.keep_history(conn, before, [row[_ARXIV_ID] for row in updates if row[_ARXIV_ID] not in newer], now)
         result.updated = len(updates)
     return result
 

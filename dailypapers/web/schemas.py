@@ -13,6 +13,7 @@ from typing import Any, overload
 
 from dailypapers.community.claims import APPROVED
 from dailypapers.community.reading import PaperView
+from dailypapers.community.updates import UpdateFlag, VersionView
 from dailypapers.dates import hf_datetime
 from dailypapers.ranking.feed import FeedRow
 from dailypapers.ranking.trending import trending_score_value
@@ -161,4 +162,34 @@ def comment_json(comment: Comment, html: str) -> dict:
         "editedAt": hf_datetime(comment.edited_at),
         "parentId": str(comment.parent_id) if comment.parent_id else None,
         "hidden": comment.hidden,
+    }
+
+
+def version_json(view: VersionView) -> dict:
+    """One arXiv version of a paper: what it said, and what changed from the version before."""
+    state = view.state
+    return {
+        "version": state.version,
+        "date": hf_datetime(state.date),
+        "title": state.title,
+        "summary": state.abstract,
+        "authors": state.authors,
+        "comments": state.comments,
+        "journalRef": state.journal_ref,
+        "doi": state.doi,
+        "withdrawn": state.withdrawn,
+        "changes": view.changes,
+    }
+
+
+def update_json(flag: UpdateFlag | None) -> dict | None:
+    """A kept paper's newer version than its member saw: {"id", "seenVersion", "version", "changes", "summary"}."""
+    if flag is None:
+        return None
+    return {
+        "id": flag.arxiv_id,
+        "seenVersion": flag.seen_version,
+        "version": flag.version,
+        "changes": flag.changes,
+        "summary": flag.summary,
     }

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from dailypapers.community import collection_feeds, library
+from dailypapers.community import collection_feeds, library, updates
 from dailypapers.community.library import ListKey, PaperPage
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.exports import FORMATS, ExportFormat
@@ -61,7 +61,7 @@ def _cards(session, user: User | None, papers: list[Paper]) -> dict:
     ids = [p.id for p in papers]
     user_id = user.id if user else None
     marks = library.card_state(session, user_id, ids)
-    return {"voted": marks.voted, "marks": marks}
+    return {"voted": marks.voted, "marks": marks, "updates": updates.update_flags(session, user, papers)}
 
 
 def _format(fmt: str) -> ExportFormat:
@@ -110,6 +110,12 @@ def _pages(size: int) -> int:
 
 
 # --- save, not interested, collect: one click on every card ---------------------------------------------
+
+
+@router.post("/papers/{arxiv_id:path}/update-seen")
+def update_seen(request: Request, arxiv_id: str, user: Writer, session: DbSession):
+    updates.mark_update_seen(session, user, arxiv_id)
+    return answer(request, {"id": arxiv_id, "update": None}, back_to_card(request, arxiv_id))
 
 
 @router.post("/papers/{arxiv_id:path}/save")
@@ -346,11 +352,15 @@ PageLimit = Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT, description="Papers pe
 PageCursor = Annotated[ListCursor | None, Query(description="From the previous page's Link")]
 
 
-def _paged_json(request: Request, response: Response, page: PaperPage, limit: int) -> list[dict]:
-    """A page of papers as JSON; the Link header leads to the next page."""
+def _paged_json(
+    request: Request, response: Response, page: PaperPage, limit: int, session: Session, user: User | None
+) -> list[dict]:
+    """A page of papers as JSON, each with its `update` for the reader (null unless it changed since they saved
+    it); the Link header leads to the next page."""
     if page.next is not None:
         link_next(request, response, page.next.token, limit)
-    return [schemas.paper_json(p) for p in page.papers]
+    flags = updates.update_flags(session, user, page.papers)
+    return [{**schemas.paper_json(p), "update": schemas.update_json(flags.get(p.id))} for p in page.papers]
 
 
 @api.get("/library", summary="Your saved papers, newest first, cursor-paged (Link: rel=next), and your collections")
@@ -360,9 +370,21 @@ def library_json(
     user = require_user(request)
     page = library.library_page(session, user, limit, after=cursor)
     return {
-        "saved": _paged_json(request, response, page, limit),
+        "saved": _paged_json(request, response, page, limit, session, user),
         "collections": [_collection_json(c) for c in library.user_collections(session, user)],
     }
+
+
+@api.get("/library/updates", summary="Your saved papers that have a newer arXiv version than the one you saw")
+def library_updates(request: Request, session: DbSession):
+    user = require_user(request)
+    return [schemas.update_json(flag) for flag in updates.updated_papers(session, user)]
+
+
+@api.post("/papers/{arxiv_id:path}/update-seen", summary="Mark a saved paper's new version seen (idempotent)")
+def update_seen_json(arxiv_id: str, user: Writer, session: DbSession):
+    updates.mark_update_seen(session, user, arxiv_id)
+    return {"id": arxiv_id, "update": None}
 
 
 @api.post("/library/seed", summary="Save the papers named in arXiv ids, links or a BibTeX file's text")
@@ -424,9 +446,10 @@ def collection_json(
     cursor: PageCursor = None,
     limit: PageLimit = 50,
 ):
-    collection = library.get_collection(session, current_user(request), collection_id)
+    user = current_user(request)
+    collection = library.get_collection(session, user, collection_id)
     page = library.collection_page(session, collection, limit, after=cursor)
-    return {**_collection_json(collection), "papers": _paged_json(request, response, page, limit)}
+    return {**_collection_json(collection), "papers": _paged_json(request, response, page, limit, session, user)}
 
 
 @api.post("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Add a paper to your collection")

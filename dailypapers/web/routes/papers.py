@@ -16,6 +16,7 @@ from dailypapers.community.library import card_state
 from dailypapers.community.links import may_edit_links
 from dailypapers.community.reading import canonical_id, paper_view, typed_id
 from dailypapers.community.submissions import takes_submissions
+from dailypapers.community.updates import update_flags, version_history
 from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
@@ -288,6 +289,8 @@ def paper_page(request: Request, arxiv_id: str):
         comments = visible_comments(session, view.paper.id, include_hidden=is_admin)
         edits_links = may_edit_links(session, user, view.paper, view.claims.values())
         marks = card_state(session, user.id if user else None, [view.paper.id])
+        versions = version_history(session, view.paper)
+        update = update_flags(session, user, [view.paper]).get(view.paper.id)
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
@@ -307,6 +310,8 @@ def paper_page(request: Request, arxiv_id: str):
         is_admin=is_admin,
         edits_links=edits_links,
         my_claim=view.my_claim,
+        versions=versions,
+        update=update,
     )
 
 

@@ -18,6 +18,7 @@ from dailypapers.community.links import set_links
 from dailypapers.community.papers import load_paper
 from dailypapers.community.reading import paper_view, typed_id
 from dailypapers.community.submissions import PendingSubmission, ensure_paper, submit_within
+from dailypapers.community.updates import update_flags, version_history
 from dailypapers.community.users import public_user
 from dailypapers.community.votes import vote
 from dailypapers.dates import parse_day
@@ -244,6 +245,13 @@ def related_papers(arxiv_id: str, session: DbSession, limit: int = Query(5, ge=1
     return [schemas.paper_json(papers[h.paper_id]) for h in hits if h.paper_id in papers]
 
 
+@router.get("/papers/{arxiv_id:path}/versions", summary="A paper's arXiv versions, newest first, with what changed")
+def paper_versions(arxiv_id: str, request: Request, session: DbSession):
+    user = current_user(request)
+    view = paper_view(session, arxiv_id, include_hidden=bool(user and user.is_admin))
+    return [schemas.version_json(v) for v in version_history(session, view.paper)]
+
+
 @router.get("/papers/{arxiv_id:path}", summary="One paper (Hugging Face compatible)")
 def paper_info(arxiv_id: str, request: Request, session: DbSession):
     user = current_user(request)
@@ -251,6 +259,8 @@ def paper_info(arxiv_id: str, request: Request, session: DbSession):
     data = schemas.paper_view_json(view)
     if user is not None:
         data["isUpvoted"] = bool(voted_among(session, user.id, [view.paper.id]))
+        # A paper the reader keeps that has a newer version than they saw (null otherwise).
+        data["update"] = schemas.update_json(update_flags(session, user, [view.paper]).get(view.paper.id))
     return JSONResponse(data)
 
 

@@ -1,0 +1,135 @@
+"""Updates of saved papers on the web: a paper a member saved (or collected) gets a v2 from arXiv, and the flag
+shows on /library, the collection, the paper page (with the version history and the abstract's word diff) and
+in the library API, until the member marks it seen. The versions are real recorded arXiv entries, changed as
+arXiv changes them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from dailypapers.community import library
+from dailypapers.community.users import create_user
+from dailypapers.digest.run import send_period
+from dailypapers.digest.schedule import parse_periods
+from dailypapers.mcp_server.server import get_paper as mcp_get_paper
+from dailypapers.sources.arxiv_api import parse_feed
+from dailypapers.store.db import session_scope
+from dailypapers.store.papers import add_daily_entry, upsert_papers
+from dailypapers.store.reads import get_paper
+from tests.arxiv_server import atom_feed, recorded_entries
+from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber
+from tests.test_paper_versions import JOURNAL, PERELMAN, arxiv_v2, arxiv_v3_withdrawn
+from tests.web_helpers import client, csrf, signup
+
+FLAG = f"v2 since you saved v1: abstract changed, now published in {JOURNAL}"
+
+
+def publish(*entries: bytes, now: datetime | None = None) -> None:
+    """What an ingest of these arXiv entries stores (at `now`)."""
+    page = parse_feed(atom_feed(list(entries), len(entries), 0, 10))
+    assert not page.errors
+    with session_scope() as session:
+        upsert_papers(session.connection(), page.records, now)
+
+
+@pytest.fixture
+def member(settings):
+    """A member who saved Perelman's v1 and collected it, then arXiv published a v2."""
+    v1 = recorded_entries()[PERELMAN]
+    publish(v1)
+    c = client()
+    signup(c, "grisha")
+    token = csrf(c, "/library")
+    assert c.post(f"/papers/{PERELMAN}/save", data={"on": "1", "csrf_token": token}).status_code == 303
+    made = c.post("/collections", data={"name": "Geometry", "csrf_token": token})
+    collection = made.headers["location"]
+    c.post(f"{collection}/papers", data={"paper": PERELMAN, "on": "1", "csrf_token": token})
+    assert "update-note" not in c.get("/library").text  # nothing changed yet
+    publish(arxiv_v2(v1))
+    return c, collection, v1
+
+
+def flag_text(html: str) -> str | None:
+    match = re.search(r'<div class="update-note"[^>]*>\s*<p><span class="update-label">Updated</span> ([^<]*)\.', html)
+    return match[1] if match else None
+
+
+def test_a_saved_paper_changed_since_is_flagged_until_marked_seen_and_shows_its_versions(member):
+    c, collection, v1 = member
+    for path in ("/library", collection, f"/papers/{PERELMAN}"):
+        assert flag_text(c.get(path).text) == FLAG, path
+    api = c.get("/api/library").json()["saved"][0]["update"]
+    assert (api["seenVersion"], api["version"], api["summary"]) == (1, 2, FLAG)
+    assert [u["id"] for u in c.get("/api/library/updates").json()] == [PERELMAN]
+    assert c.get(f"/api/papers/{PERELMAN}").json()["update"]["version"] == 2
+    # Someone else sees no flag of hers, on the paper page or in the API.
+    other = client()
+    signup(other, "visitor")
+    assert flag_text(other.get(f"/papers/{PERELMAN}").text) is None
+    assert other.get(f"/api/papers/{PERELMAN}").json()["update"] is None
+
+    # The paper page shows the versions, the newest with its abstract's word diff; the API lists them too.
+    html = c.get(f"/papers/{PERELMAN}").text
+    assert 'id="versions-heading">Versions</h2>' in html
+    assert "<ins>new</ins>" in html and f"now published in {JOURNAL}" in html
+    versions = c.get(f"/api/papers/{PERELMAN}/versions").json()
+    assert [(v["version"], v["journalRef"], v["changes"]) for v in versions] == [
+        (2, JOURNAL, ["abstract changed", f"now published in {JOURNAL}"]),
+        (1, None, []),
+    ]
+    assert [v["changes"] for v in mcp_get_paper(PERELMAN)["versions"]] == [versions[0]["changes"], []]
+
+    # Marking seen takes CSRF, and then the flag goes everywhere.
+    assert c.post(f"/papers/{PERELMAN}/update-seen").status_code == 403
+    assert flag_text(c.get("/library").text) == FLAG
+    seen = c.post(f"/papers/{PERELMAN}/update-seen", data={"csrf_token": csrf(c, "/library")})
+    assert seen.status_code == 303
+    for path in ("/library", collection, f"/papers/{PERELMAN}"):
+        assert flag_text(c.get(path).text) is None, path
+    assert c.get("/api/library/updates").json() == []
+
+    # A withdrawn v3 flags it again, from the version she saw.
+    publish(arxiv_v3_withdrawn(arxiv_v2(v1)))
+    assert flag_text(c.get("/library").text) == "v3 since you saved v2: withdrawn"
+    marked = c.post(f"/api/papers/{PERELMAN}/update-seen", headers={"X-CSRF-Token": csrf(c, "/library")})
+    assert marked.json() == {"id": PERELMAN, "update": None}
+    assert c.get("/api/library/updates").json() == []
+
+
+def test_the_diff_escapes_what_the_abstract_says(settings):
+    v1 = recorded_entries()[PERELMAN]
+    publish(v1)
+    publish(arxiv_v2(v1).replace(b"Several new", b"Several &lt;script&gt;alert(1)&lt;/script&gt; new"))
+    html = client().get(f"/papers/{PERELMAN}").text
+    assert "<ins>&lt;script&gt;alert(1)&lt;/script&gt; new</ins>" in html and "<script>alert(1)" not in html
+
+
+def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink):
+    """A v2 seen during Monday's digest period is in that digest; the next day's digest (another paper on the
+    feed) has no word of it."""
+    monday, tuesday = parse_periods("daily:2026-11-23", date(2026, 11, 23))[0], parse_periods(PERIOD, ISSUE_DAY)[0]
+    entries = recorded_entries()
+    v1 = entries[PERELMAN]
+    publish(v1, entries["1710.08557"], now=datetime(2026, 11, 1, tzinfo=UTC))
+    for arxiv_id, day in ((PERELMAN, monday.last_day), ("1710.08557", tuesday.last_day)):
+        add_daily_entry(session, get_paper(session, arxiv_id), day)
+    ada = create_user(session, "ada", None, email="ada@example.org")
+    library.save(session, ada, PERELMAN)
+    add_subscriber(session, "ada@example.org").user_id = ada.id
+    session.commit()
+
+    def updated_section(period) -> str | None:
+        before = len(sink.handler.to("ada@example.org"))
+        send_period(period)
+        [message] = sink.handler.to("ada@example.org")[before:]
+        text = message.message.get_body(("plain",)).get_content()
+        section = text.replace("\r\n", "\n").partition("UPDATED PAPERS YOU SAVED")[2]
+        return " ".join(section.split()) or None
+
+    publish(arxiv_v2(v1), now=monday.starts_at.replace(hour=15))
+    told = updated_section(monday)
+    assert told and "The entropy formula for the Ricci flow" in told and FLAG in told
+    assert updated_section(tuesday) is None  # a feed that day, but the v2 was told already
