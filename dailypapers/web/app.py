@@ -38,7 +38,7 @@ from dailypapers.web.middleware.security_headers import SecurityHeaders
 from dailypapers.web.openapi import truthful_openapi
 from dailypapers.web.responses import DISK_FULL_MESSAGE, is_disk_full, json_error, safe_next, status_for, wants_json
 from dailypapers.web.routes import ROUTERS, portable
-from dailypapers.web.templating import render
+from dailypapers.web.templating import compile_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
 TITLES = {
@@ -175,6 +175,7 @@ def create_app(clock: Callable[[], float] = time.monotonic) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        compile_templates()  # before the first visitors, who would each compile them at once
         async with mcp.session_manager.run():  # the MCP endpoint's task group lives as long as the app
             yield
 

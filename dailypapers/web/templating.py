@@ -140,6 +140,15 @@ def _context(request: Request, context: dict) -> dict:
     return context
 
 
+def compile_templates() -> None:
+    """Compile every template now, before the first request. Jinja compiles a template on first use, with no
+    lock: a burst of first visitors after a start would compile the same page once per request thread, each
+    compile holding the GIL while the others wait (seen under load as a visitor's page costing twice a
+    member's)."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
+
+
 def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
     """A TemplateResponse with the shared context filled in."""
     return templates.TemplateResponse(
