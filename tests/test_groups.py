@@ -21,10 +21,12 @@ from dailypapers.community.sessions import start_session
 from dailypapers.config import get_settings
 from dailypapers.digest.run import send_due_digests
 from dailypapers.digest.schedule import weekly_period
+from dailypapers.errors import InvalidInput
 from dailypapers.index.embedders import model_label
 from dailypapers.mcp_server.server import build_server
 from dailypapers.store.db import get_engine, session_scope
 from dailypapers.store.embeddings import save_vectors
+from dailypapers.store.groups import add_group, group_by_slug
 from dailypapers.store.models import DigestDelivery, GroupInvite, Paper, User
 from dailypapers.store.people import add_user
 from dailypapers.web.auth import SESSION_COOKIE
@@ -88,6 +90,19 @@ def _group_with(alice, *others) -> str:
         assert "Join “Thursday reading group”" in other.get(path).text
         assert _post(other, path).headers["location"] == "/groups/thursday"
     return path
+
+
+def test_two_members_taking_one_slug_at_once_get_a_taken_message_not_an_error(backend, settings):
+    with session_scope() as session:
+        ada, bo = (
+            add_user(session, username=n, email=None, fullname=None, is_admin=False, password_hash=None)
+            for n in ("ada", "bo")
+        )
+        add_group(session, "thursday", "Ada's group", ada.id)
+    with pytest.raises(InvalidInput, match="/groups/thursday is taken"), session_scope() as session:
+        add_group(session, "thursday", "Bo's group", bo.id)  # bo checked before ada's group existed
+    with session_scope() as session:
+        assert group_by_slug(session, "thursday").name == "Ada's group"
 
 
 def test_invite_join_remove_revoke_and_expire(corpus):

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, func, literal_column, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
-from dailypapers.store.db import insert_or_else
+from dailypapers.errors import InvalidInput
+from dailypapers.store.db import IntegrityError, insert_or_else
 from dailypapers.store.models import (
     GroupComment,
     GroupInvite,
@@ -30,7 +31,10 @@ from dailypapers.store.models import (
 def add_group(session: Session, slug: str, name: str, owner_id: int) -> ReadingGroup:
     group = ReadingGroup(slug=slug, name=name)
     session.add(group)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another member took the slug a moment after the caller checked it
+        raise InvalidInput(f"the address /groups/{slug} is taken; choose another slug") from exc
     session.add(GroupMember(group_id=group.id, user_id=owner_id, role="owner"))
     session.flush()
     return group
