@@ -19,10 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from threading import Lock
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.neighbors import NearestNeighbors
 
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import model_label
@@ -128,6 +124,10 @@ def compute_map(papers: list[MapPaper], vectors: np.ndarray, seed: int = 0) -> P
 
 def project(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
     """(n, 2) positions of the rows of `vectors`: near rows land near each other."""
+    # deferred: scikit-learn (and scipy under it) cost the site's start a second; only a map needs them
+    from sklearn.decomposition import PCA
+    from sklearn.neighbors import NearestNeighbors
+
     n = len(vectors)
     if n == 0:
         return np.zeros((0, 2))
@@ -188,6 +188,9 @@ def cluster_count(n: int) -> int:
 
 def clusters_of(xy: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(cluster number of each point, the clusters' centres), numbered from the largest."""
+    # deferred: scikit-learn, as in project()
+    from sklearn.cluster import KMeans
+
     k = cluster_count(len(xy))
     if k <= 1:
         return np.zeros(len(xy), dtype=np.int64), xy.mean(axis=0, keepdims=True) if len(xy) else np.zeros((1, 2))
@@ -204,6 +207,9 @@ def label_clusters(cluster: np.ndarray, keywords: list[tuple[str, ...]], top: in
     The weight of a phrase is its share of the cluster's phrases times the log of how much more often it comes
     in this cluster than in all papers, so that a phrase every cluster uses ("large language models") names none.
     """
+    # deferred: scikit-learn, as in project()
+    from sklearn.feature_extraction.text import CountVectorizer
+
     k = int(cluster.max()) + 1 if len(cluster) else 0
     documents: list[list[str]] = [[] for _ in range(k)]
     for number, phrases in zip(cluster, keywords, strict=True):
