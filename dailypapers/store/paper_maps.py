@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from dailypapers.store.models import Dismissal, Paper, Save
+from dailypapers.store.models import CollectionItem, Dismissal, Paper, Save
 
 _COLUMNS = (Paper.id, Paper.arxiv_id, Paper.title, Paper.ai_keywords, Paper.content_hash)
 
@@ -47,3 +47,8 @@ def reader_marks(session: Session, user_id: int, paper_ids: Many[int]) -> dict[i
     for pid in session.scalars(select(Save.paper_id).where(Save.user_id == user_id, Save.paper_id.in_(ids))):
         marks[pid] = "library"
     return marks
+
+
+def collection_paper_ids(session: Session, collection_id: int) -> list[int]:
+    """Every paper of a collection (who may see it is community's to decide, before)."""
+    return list(session.scalars(select(CollectionItem.paper_id).where(CollectionItem.collection_id == collection_id)))

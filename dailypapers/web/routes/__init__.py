@@ -18,6 +18,7 @@ from dailypapers.web.routes import (
     docs,
     health,
     library,
+    maps,
     metrics,
     paper_actions,
     paper_feeds,
@@ -49,6 +50,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     subscriptions.router,
     trends.router,
+    maps.router,
+    maps.api,
     thumbnails.router,
     avatars.router,
 )
