@@ -62,13 +62,13 @@ class PaperMap:
     xy: np.ndarray  # (n, 2), scaled to [0, 1]
     cluster: np.ndarray  # (n,) the cluster number of each paper
     clusters: list[Cluster]
-    total: int  # papers asked for, with a vector; more than len(papers) when sampled
+    total: int  # papers asked for, with a vector or not
     without_vector: int = 0  # papers asked for that have no stored vector yet
     marks: dict[int, str] = field(default_factory=dict)  # paper id -> "library" | "dismissed", per reader
 
     @property
     def sampled(self) -> bool:
-        return self.total > len(self.papers)
+        return self.total > len(self.papers) + self.without_vector
 
 
 def content_key(model: str, papers: list[MapPaper]) -> str:
@@ -267,4 +267,4 @@ def _map_of_rows(session: Session, rows: Sequence, model: str | None) -> PaperMa
     without = len(rows) - len(papers)
     vectors = np.stack([found[p.paper_id] for p in papers]) if papers else np.zeros((0, 1), dtype=np.float32)
     made = build_map(label, papers, vectors)
-    return replace(made, total=total - without if total <= MAX_POINTS else total, without_vector=without)
+    return replace(made, total=total, without_vector=without)
