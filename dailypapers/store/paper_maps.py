@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection as Many
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from dailypapers.store.models import CollectionItem, Dismissal, Paper, Save
 _COLUMNS = (Paper.id, Paper.arxiv_id, Paper.title, Paper.ai_keywords, Paper.content_hash)
 
 
-def map_rows_published(session: Session, starts: datetime, ends: datetime) -> Sequence[Row]:
+def map_rows_published(session: Session, starts: datetime, ends: datetime) -> Sequence[Row[Any]]:
     """(id, arxiv_id, title, ai_keywords, content_hash) of the visible papers first published in [starts, ends)."""
     return session.execute(
         select(*_COLUMNS)
@@ -24,7 +25,7 @@ def map_rows_published(session: Session, starts: datetime, ends: datetime) -> Se
     ).all()
 
 
-def map_rows_of(session: Session, paper_ids: Many[int]) -> Sequence[Row]:
+def map_rows_of(session: Session, paper_ids: Many[int]) -> Sequence[Row[Any]]:
     """The same rows for these papers, the visible ones only."""
     if not paper_ids:
         return []

@@ -23,10 +23,25 @@
     fragment.appendChild(dot);
   });
   svg.appendChild(fragment);
+  // Each cluster's first keyphrase at the middle of its points; it keeps its size on screen as the map zooms.
+  const labels = map.clusters.map((c) => {
+    const members = map.points.filter((p) => p.cluster === c.number);
+    const text = document.createElementNS(NS, "text");
+    text.setAttribute("x", members.reduce((sum, p) => sum + p.x, 0) / members.length);
+    text.setAttribute("y", members.reduce((sum, p) => sum + p.y, 0) / members.length);
+    text.setAttribute("text-anchor", "middle");
+    text.textContent = c.keyphrases[0] || c.label;
+    svg.appendChild(text);
+    return text;
+  });
 
   function show() {
     svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" "));
     svg.style.setProperty("--stroke", (view.w / 400).toString());
+    labels.forEach((text) => {
+      text.setAttribute("font-size", view.w * 0.026);
+      text.setAttribute("stroke-width", view.w * 0.006);
+    });
   }
   function zoom(factor, cx, cy) {
     const w = Math.min(home.w * 2, Math.max(home.w / 40, view.w * factor));
