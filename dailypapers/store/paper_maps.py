@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Collection as Many
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from dailypapers.store.models import CollectionItem, Dismissal, Paper, Save
 
+MapRow = Row[int, str, str, list[str] | None, str]  # id, arxiv_id, title, ai_keywords, content_hash
 _COLUMNS = (Paper.id, Paper.arxiv_id, Paper.title, Paper.ai_keywords, Paper.content_hash)
 
 
-def map_rows_published(session: Session, starts: datetime, ends: datetime) -> Sequence[Row[Any]]:
+def map_rows_published(session: Session, starts: datetime, ends: datetime) -> Sequence[MapRow]:
     """(id, arxiv_id, title, ai_keywords, content_hash) of the visible papers first published in [starts, ends)."""
     return session.execute(
         select(*_COLUMNS)
@@ -25,7 +25,7 @@ def map_rows_published(session: Session, starts: datetime, ends: datetime) -> Se
     ).all()
 
 
-def map_rows_of(session: Session, paper_ids: Many[int]) -> Sequence[Row[Any]]:
+def map_rows_of(session: Session, paper_ids: Many[int]) -> Sequence[MapRow]:
     """The same rows for these papers, the visible ones only."""
     if not paper_ids:
         return []
