@@ -12,8 +12,8 @@ Methods, each in a fresh process held to 2 threads (wall and CPU seconds, peak m
   pacmap are not dependencies of dailypapers: install them to measure them.
 Quality: the share of each paper's 10 nearest neighbours (cosine, in the embedding space) that stay among its
 10 nearest on the map, and sklearn's trustworthiness (10 neighbours, on 3,000 papers). Agreement: adjusted
-mutual information and purity of the clusters (KMeans on the 2D map, the product's count) against the
-papers' primary categories.
+mutual information and purity of the clusters against the papers' primary categories: the product's own
+(KMeans in the PCA space), and for the libraries KMeans on their 2D map (as many clusters).
 
     PYTHONPATH=. .venv/bin/python benchmarks/map.py [--methods product,opentsne,umap,pacmap]
 """

@@ -3,9 +3,10 @@
 The projection is openTSNE's t-SNE (chosen over UMAP and PaCMAP by time, memory, quality and install size:
 benchmarks/map.py). t-SNE runs on at most `FIT_POINTS` papers, after PCA to `PCA_DIMS`; every other paper is
 placed at the weighted mean of its nearest fitted neighbours, which keeps 20,000 papers within seconds on 2
-cores. Sets over `MAX_POINTS` are sampled, and the map says so. Clusters are KMeans on the 2D layout (what the
-eye sees as groups); a cluster's label is its most telling keyphrases by class-based TF-IDF (c-TF-IDF) over
-the papers' stored keyphrases. Maps are cached by content: the model and the papers' ids and content hashes.
+cores. Sets over `MAX_POINTS` are sampled, and the map says so. Clusters are KMeans in the reduced embedding
+space (they agree better with the papers' categories than clusters of the 2D layout); a cluster's label is its
+most telling keyphrases by class-based TF-IDF over the papers' stored keyphrases. Maps are cached by content:
+the model and the papers' ids and content hashes.
 """
 
 from __future__ import annotations
@@ -108,42 +109,48 @@ def compute_map(papers: list[MapPaper], vectors: np.ndarray, seed: int = 0) -> P
     if total > MAX_POINTS:
         keep = np.sort(rng.choice(total, MAX_POINTS, replace=False))
         papers, vectors = [papers[i] for i in keep], vectors[keep]
-    xy = _scaled(project(vectors, seed))
-    cluster, centres = clusters_of(xy, seed)
-    clusters = []
+    reduced = reduce(vectors, seed)
+    fit = np.sort(rng.choice(len(papers), FIT_POINTS, replace=False)) if len(papers) > FIT_POINTS else None
+    xy = _scaled(project(reduced, fit, seed))
+    cluster, distance = clusters_of(reduced, fit, seed)
     phrases = label_clusters(cluster, [p.keywords for p in papers])
-    for number in range(len(centres)):
+    clusters = []
+    for number, words in enumerate(phrases):
         members = np.flatnonzero(cluster == number)
-        nearest = members[np.argsort(np.linalg.norm(xy[members] - centres[number], axis=1))][:TOP_PAPERS]
-        words = phrases[number]
+        if not len(members):
+            continue
+        nearest = members[np.argsort(distance[members], kind="stable")][:TOP_PAPERS]
         label = ", ".join(words) if words else f"cluster {number + 1}"
         clusters.append(Cluster(number, label, words, len(members), [int(i) for i in nearest]))
-    clusters.sort(key=lambda c: -c.count)
     return PaperMap(papers, xy, cluster, clusters, total)
 
 
-def project(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
-    """(n, 2) positions of the rows of `vectors`: near rows land near each other."""
+def reduce(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The vectors on their first `PCA_DIMS` principal axes: what both the layout and the clusters work on."""
     # deferred: scikit-learn (and scipy under it) cost the site's start a second; only a map needs them
     from sklearn.decomposition import PCA
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    n = len(vectors)
+    if n <= 2:
+        return vectors
+    return PCA(min(PCA_DIMS, n, vectors.shape[1]), random_state=seed % 2**32).fit_transform(vectors).astype(np.float32)
+
+
+def project(reduced: np.ndarray, fit: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
+    """(n, 2) positions of the rows of `reduced`: near rows land near each other. t-SNE fits the rows `fit`
+    (all when None); every other row is placed at the weighted mean of its nearest fitted rows."""
+    # deferred: scikit-learn, as in reduce()
     from sklearn.neighbors import NearestNeighbors
 
-    n = len(vectors)
-    if n == 0:
-        return np.zeros((0, 2))
-    vectors = np.asarray(vectors, dtype=np.float32)
-    dims = min(PCA_DIMS, n, vectors.shape[1])
-    reduced = PCA(dims, random_state=seed % 2**32).fit_transform(vectors) if n > 2 else vectors[:, :2]
-    reduced = reduced.astype(np.float32)
+    n = len(reduced)
     if n < 10:  # too few for t-SNE's neighbourhoods: the first two principal axes say enough
         out = np.zeros((n, 2))
         out[:, : min(2, reduced.shape[1])] = reduced[:, :2]
         return out
-    rng = np.random.default_rng(seed)
-    fit = np.sort(rng.choice(n, FIT_POINTS, replace=False)) if n > FIT_POINTS else np.arange(n)
+    if fit is None:
+        return _tsne(reduced, seed)
     fitted = _tsne(reduced[fit], seed)
-    if len(fit) == n:
-        return fitted
     rest = np.setdiff1d(np.arange(n), fit)
     distances, neighbours = NearestNeighbors(n_neighbors=PLACE_NEIGHBOURS).fit(reduced[fit]).kneighbors(reduced[rest])
     weights = 1.0 / (distances + 1e-6)
@@ -186,19 +193,25 @@ def cluster_count(n: int) -> int:
     return max(1, min(MAX_CLUSTERS, round(math.sqrt(n / 4)), n))
 
 
-def clusters_of(xy: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(cluster number of each point, the clusters' centres), numbered from the largest."""
-    # deferred: scikit-learn, as in project()
+def clusters_of(points: np.ndarray, fit: np.ndarray | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(cluster number of each point, its distance to its cluster's centre), numbered from the largest.
+
+    KMeans in the reduced embedding space, where clusters follow the papers' topics better than on the 2D
+    layout (benchmarks/map.py), fitted on the rows `fit` (all when None), every point then given its nearest.
+    """
+    # deferred: scikit-learn, as in reduce()
     from sklearn.cluster import KMeans
 
-    k = cluster_count(len(xy))
+    k = cluster_count(len(points))
     if k <= 1:
-        return np.zeros(len(xy), dtype=np.int64), xy.mean(axis=0, keepdims=True) if len(xy) else np.zeros((1, 2))
-    model = KMeans(n_clusters=k, n_init=3, random_state=seed % 2**32).fit(xy)
-    order = np.argsort(-np.bincount(model.labels_, minlength=k), kind="stable")
+        return np.zeros(len(points), dtype=np.int64), np.linalg.norm(points - points.mean(axis=0), axis=1)
+    model = KMeans(n_clusters=k, n_init=3, random_state=seed % 2**32).fit(points if fit is None else points[fit])
+    distances = model.transform(points)
+    labels = distances.argmin(axis=1)
+    order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
     renumber = np.empty(k, dtype=np.int64)
     renumber[order] = np.arange(k)
-    return renumber[model.labels_], model.cluster_centers_[order]
+    return renumber[labels], distances[np.arange(len(points)), labels]
 
 
 def label_clusters(cluster: np.ndarray, keywords: list[tuple[str, ...]], top: int = LABEL_PHRASES) -> list[list[str]]:
