@@ -97,9 +97,16 @@ def test_the_map_draws_a_weeks_papers_in_clusters_named_by_their_keyphrases(pape
         assert {papers[arxiv_id] for arxiv_id in cluster["top"]} == {topic}
 
 
-def test_the_map_page_holds_the_points_and_a_table_of_the_clusters(papers):
+def test_the_map_page_holds_the_points_and_a_table_of_the_clusters_and_the_pictures_are_drawn(papers):
     with client() as c:
         page = c.get("/map", params={"period": WEEK})
+        svg = c.get("/map.svg", params={"period": WEEK})
+        png = c.get("/map.png", params={"period": WEEK})
+        other = c.get("/map.gif", params={"period": WEEK})
+    assert svg.headers["content-type"] == "image/svg+xml" and 'role="img"' in svg.text
+    assert "graph neural networks" in svg.text
+    assert png.headers["content-type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    assert other.status_code == 404
     assert page.status_code == 200
     assert 'id="map-data"' in page.text and "/static/map.js" in page.text
     assert page.text.count('<th scope="row">') == 3  # a row per cluster: the text alternative

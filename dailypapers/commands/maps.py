@@ -18,18 +18,6 @@ from dailypapers.ranking.paper_map import PaperMap, map_of_dates
 from dailypapers.store.db import session_scope
 
 
-def map_picture(paper_map: PaperMap, fmt: str, title: str) -> bytes:
-    """The map as a PNG or SVG: the dots coloured by cluster, each cluster's label at its centre."""
-    centres = [(*paper_map.xy[paper_map.cluster == c.number].mean(axis=0), c.label) for c in paper_map.clusters]
-    return map_chart(
-        [(float(x), float(y)) for x, y in paper_map.xy],
-        [int(c) for c in paper_map.cluster],
-        [(float(x), float(y), label) for x, y, label in centres],
-        fmt=fmt,
-        title=title,
-    )
-
-
 @app.command("map")
 def map_command(
     period: str = typer.Option(
@@ -72,7 +60,7 @@ def map_command(
     title = f"Map of {len(paper_map.papers)} papers of {what}"
     for path, fmt in ((png, "png"), (svg, "svg")):
         if path is not None:
-            path.write_bytes(map_picture(paper_map, fmt, title))
+            path.write_bytes(map_chart(*paper_map.drawing(), fmt=fmt, title=title))
             err.print(f"map written to {path}")
 
 

@@ -71,6 +71,11 @@ class PaperMap:
     def sampled(self) -> bool:
         return self.total > len(self.papers) + self.without_vector
 
+    def drawing(self) -> tuple[list[tuple[float, float]], list[int], list[tuple[float, float, str]]]:
+        """What charts.map_chart draws: the points, their clusters, and each cluster's label at its middle."""
+        labels = [(*(float(v) for v in self.xy[self.cluster == c.number].mean(axis=0)), c.label) for c in self.clusters]
+        return [(float(x), float(y)) for x, y in self.xy], [int(c) for c in self.cluster], labels
+
 
 def content_key(model: str, papers: list[MapPaper]) -> str:
     """What a map is computed from: the model, and each paper's id and text version."""

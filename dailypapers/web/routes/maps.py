@@ -1,7 +1,8 @@
 """The map of the papers: /map draws the papers of a period (this week by default, a month, a day, a date
 range), of a collection or of a search as points (static/map.js draws them from the JSON in the page: hover
 names a paper, a click opens it, it pans and zooms) above its text alternative, a table of the clusters with
-their counts and top papers; /api/map is the same map as JSON. A reading group's map is `map_of_papers` of the
+their counts and top papers; /api/map is the same map as JSON, /map.svg and /map.png the same as a picture
+(drawn with matplotlib: for a digest or a slide). A reading group's map is `map_of_papers` of the
 group's shelf, one more source here when groups exist.
 """
 
@@ -11,10 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
+from dailypapers.charts import map_chart
 from dailypapers.community.library import get_collection
 from dailypapers.dates import parse_day
-from dailypapers.errors import InvalidInput
+from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.periods import Period, month_period, period_of_key, week_period
 from dailypapers.ranking.paper_map import PaperMap, map_of_dates, map_of_papers, mark_for_reader
 from dailypapers.search import SearchQuery, search
@@ -143,3 +146,24 @@ def map_api(
     """The papers of a period (this week when nothing is asked), a date range, a collection or a search,
     projected to 2D from their embeddings, with clusters named by their keyphrases."""
     return map_json(*_map(request, session, period, date_from, date_to, collection, q))
+
+
+@router.get("/map.{fmt}")
+def map_picture(
+    request: Request,
+    session: DbSession,
+    fmt: str,
+    period: Text = "",
+    date_from: Text = Query("", alias="from"),
+    date_to: Text = Query("", alias="to"),
+    collection: DbId | None = None,
+    q: Text = "",
+):
+    if fmt not in ("svg", "png"):
+        raise NotFound(f"no map as {fmt[:10]!r}: ask for /map.svg or /map.png")
+    source, paper_map = _source(session, current_user(request), period, date_from, date_to, collection, q)
+    if not paper_map.papers:
+        raise NotFound("no paper here has an embedding yet: nothing to draw")
+    title = f"{source.title}: a map of {len(paper_map.papers)} papers in {len(paper_map.clusters)} clusters"
+    media = "image/svg+xml" if fmt == "svg" else "image/png"
+    return Response(map_chart(*paper_map.drawing(), fmt=fmt, title=title), media_type=media)
