@@ -27,6 +27,7 @@ from dailypapers.store.paper_maps import collection_paper_ids
 from dailypapers.web.auth import current_user
 from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import DbId, Text
+from dailypapers.web.openapi import error_response
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -133,7 +134,7 @@ def map_page(
     )
 
 
-@api.get("/map", summary="A map of papers: 2D positions and labelled clusters")
+@api.get("/map", summary="A map of papers: 2D positions and labelled clusters", responses={404: error_response(404)})
 def map_api(
     request: Request,
     session: DbSession,
