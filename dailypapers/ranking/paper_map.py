@@ -3,8 +3,8 @@
 The projection is openTSNE's t-SNE (chosen over UMAP and PaCMAP by time, memory, quality and install size:
 benchmarks/map.py). t-SNE runs on at most `FIT_POINTS` papers, after PCA to `PCA_DIMS`; every other paper is
 placed at the weighted mean of its nearest fitted neighbours, which keeps 20,000 papers within seconds on 2
-cores. Sets over `MAX_POINTS` are sampled, and the map says so. Clusters are KMeans in the reduced embedding
-space (they agree better with the papers' categories than clusters of the 2D layout); a cluster's label is its
+cores. Sets over `MAX_POINTS` are sampled, and the map says so. Clusters are KMeans on the layout of a small
+map, in the reduced embedding space of a large one (closer to the papers' categories); a cluster's label is its
 most telling keyphrases by class-based TF-IDF over the papers' stored keyphrases. Maps are cached by content:
 the model and the papers' ids and content hashes.
 """
@@ -117,7 +117,9 @@ def compute_map(papers: list[MapPaper], vectors: np.ndarray, seed: int = 0) -> P
     reduced = reduce(vectors, seed)
     fit = np.sort(rng.choice(len(papers), FIT_POINTS, replace=False)) if len(papers) > FIT_POINTS else None
     xy = _scaled(project(reduced, fit, seed))
-    cluster, distance = clusters_of(reduced, fit, seed)
+    # Clusters of the layout itself where t-SNE placed every paper (what the eye sees as groups, a small map);
+    # of the PCA space where most papers were only placed (closer to their topics: benchmarks/map.py).
+    cluster, distance = clusters_of(xy if fit is None else reduced, fit, seed)
     phrases = label_clusters(cluster, [p.keywords for p in papers])
     clusters = []
     for number, words in enumerate(phrases):
@@ -199,11 +201,8 @@ def cluster_count(n: int) -> int:
 
 
 def clusters_of(points: np.ndarray, fit: np.ndarray | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(cluster number of each point, its distance to its cluster's centre), numbered from the largest.
-
-    KMeans in the reduced embedding space, where clusters follow the papers' topics better than on the 2D
-    layout (benchmarks/map.py), fitted on the rows `fit` (all when None), every point then given its nearest.
-    """
+    """(cluster number of each point, its distance to its cluster's centre), numbered from the largest: KMeans
+    fitted on the rows `fit` (all when None), every point then given its nearest centre."""
     # deferred: scikit-learn, as in reduce()
     from sklearn.cluster import KMeans
 
@@ -244,7 +243,8 @@ def label_clusters(cluster: np.ndarray, keywords: list[tuple[str, ...]], top: in
     score = share * np.log(np.maximum(share, 1e-12) / overall)
     labels = []
     for row, counted in zip(score, tf, strict=True):
-        best = [i for i in np.argsort(-row, kind="stable") if counted[i] > 0][:top]
+        ranked = [i for i in np.argsort(-row, kind="stable") if counted[i] > 0]
+        best = sorted(ranked, key=lambda i: counted[i] < 2)[:top]  # a phrase of one paper only comes last
         labels.append([str(words[i]) for i in best])
     return labels
 
