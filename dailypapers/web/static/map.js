@@ -23,14 +23,17 @@
     fragment.appendChild(dot);
   });
   svg.appendChild(fragment);
-  // Each cluster's first keyphrase at the middle of its points; it keeps its size on screen as the map zooms.
+  // Each cluster's first keyphrase that a larger cluster has not taken, at the middle of its points; it keeps
+  // its size on screen as the map zooms.
+  const taken = new Set();
   const labels = map.clusters.map((c) => {
     const members = map.points.filter((p) => p.cluster === c.number);
     const text = document.createElementNS(NS, "text");
     text.setAttribute("x", members.reduce((sum, p) => sum + p.x, 0) / members.length);
     text.setAttribute("y", members.reduce((sum, p) => sum + p.y, 0) / members.length);
     text.setAttribute("text-anchor", "middle");
-    text.textContent = c.keyphrases[0] || c.label;
+    text.textContent = c.keyphrases.find((phrase) => !taken.has(phrase)) || c.label;
+    taken.add(text.textContent);
     svg.appendChild(text);
     return text;
   });
