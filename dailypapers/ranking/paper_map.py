@@ -73,7 +73,10 @@ class PaperMap:
 
     def drawing(self) -> tuple[list[tuple[float, float]], list[int], list[tuple[float, float, str]]]:
         """What charts.map_chart draws: the points, their clusters, and each cluster's label at its middle."""
-        labels = [(*(float(v) for v in self.xy[self.cluster == c.number].mean(axis=0)), c.label) for c in self.clusters]
+        labels = []
+        for c in self.clusters:
+            x, y = self.xy[self.cluster == c.number].mean(axis=0)
+            labels.append((float(x), float(y), c.label))
         return [(float(x), float(y)) for x, y in self.xy], [int(c) for c in self.cluster], labels
 
 
