@@ -216,3 +216,16 @@ def test_hidden_papers_never_reach_a_map_of_ids(papers, session):
     shown = session.scalar(select(Paper).where(Paper.arxiv_id == "2501.00001"))
     made = paper_map.map_of_papers(session, [hidden.id, shown.id])
     assert [p.arxiv_id for p in made.papers] == ["2501.00001"]
+
+
+def test_maps_are_rate_limited_per_reader(settings, monkeypatch):
+    from dailypapers.web.routes import maps
+
+    monkeypatch.setattr(maps, "MAPS_PER_MINUTE", 2)
+    with client() as c:
+        # three different maps: the same one again would come from the site's micro-cache
+        answers = [
+            c.get("/api/map", params={"period": week}).status_code for week in ("2025-W02", "2025-W03", "2025-W04")
+        ]
+        page = c.get("/map", params={"period": "2025-W05"})
+    assert answers == [200, 200, 429] and page.status_code == 429

@@ -27,12 +27,14 @@ from dailypapers.store.paper_maps import collection_paper_ids
 from dailypapers.web.auth import current_user
 from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import DbId, Text
+from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
 from dailypapers.web.openapi import error_response
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["map"])
 SEARCH_RESULTS = 200  # a search's map: its best results, as many as one search returns
+MAPS_PER_MINUTE = 30  # a new map costs up to seconds of CPU: a reader (or an address) asks a few a minute
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,13 @@ def map_json(source: MapSource, paper_map: PaperMap) -> dict:
     }
 
 
+def _limit(request: Request, viewer: User | None) -> None:
+    rate_limit(f"map:{f'user:{viewer.id}' if viewer else f'ip:{client_ip(request)}'}", MAPS_PER_MINUTE, 60)
+
+
 def _map(request: Request, session: Session, period, date_from, date_to, collection, q):
     viewer = current_user(request)
+    _limit(request, viewer)
     source, paper_map = _source(session, viewer, period, date_from, date_to, collection, q)
     if viewer is not None:
         paper_map = mark_for_reader(session, paper_map, viewer.id)
@@ -134,7 +141,11 @@ def map_page(
     )
 
 
-@api.get("/map", summary="A map of papers: 2D positions and labelled clusters", responses={404: error_response(404)})
+@api.get(
+    "/map",
+    summary="A map of papers: 2D positions and labelled clusters",
+    responses={404: error_response(404), 429: error_response(429)},
+)
 def map_api(
     request: Request,
     session: DbSession,
@@ -162,7 +173,9 @@ def map_picture(
 ):
     if fmt not in ("svg", "png"):
         raise NotFound(f"no map as {fmt[:10]!r}: ask for /map.svg or /map.png")
-    source, paper_map = _source(session, current_user(request), period, date_from, date_to, collection, q)
+    viewer = current_user(request)
+    _limit(request, viewer)
+    source, paper_map = _source(session, viewer, period, date_from, date_to, collection, q)
     if not paper_map.papers:
         raise NotFound("no paper here has an embedding yet: nothing to draw")
     title = f"{source.title}: a map of {len(paper_map.papers)} papers in {len(paper_map.clusters)} clusters"
