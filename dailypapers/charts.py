@@ -124,3 +124,44 @@ def trend_chart(
         svg_text = _STYLE_ELEMENT.sub("", _PROLOGUE.sub("", data.decode(), count=1), count=1)
         data = _label_svg(_colour_svg(svg_text), title or "Topic trends chart").encode()
     return data
+
+
+def map_chart(
+    xy: list[tuple[float, float]],
+    cluster: list[int],
+    labels: list[tuple[float, float, str]],
+    fmt: str = "svg",
+    title: str = "",
+) -> bytes:
+    """A map of papers: a dot per paper at `xy` coloured by its cluster, each cluster's label (x, y, text) at its
+    centre; `fmt` is svg or png; `title` names the SVG for screen readers."""
+    # deferred: matplotlib takes a noticeable time to import, and only charts need it
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    matplotlib.use("Agg")
+    svg = fmt == "svg"
+    ink = _INK if svg else "#16181d"
+    colours = [_STAND_INS[i % len(_STAND_INS)] if svg else PALETTE[i % len(PALETTE)] for i in cluster]
+    with matplotlib.rc_context({**STYLE, "text.color": ink}):
+        figure = Figure(figsize=(8, 8), dpi=100, layout="constrained")
+        if svg:
+            figure.patch.set_alpha(0)
+        axes = figure.subplots()
+        axes.set_axis_off()
+        if xy:
+            xs, ys = zip(*xy, strict=True)
+            axes.scatter(xs, ys, s=6 if len(xy) > 2000 else 14, c=colours, alpha=0.75, linewidths=0)
+        for x, y, text in labels:
+            label = axes.text(x, y, _label(text), ha="center", va="center", fontsize=9, fontweight="bold")
+            label.set_parse_math(False)
+        axes.set_xlim(-0.02, 1.02)
+        axes.set_ylim(-0.02, 1.02)
+        axes.invert_yaxis()  # the same way up as the page's map, whose y grows downwards
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=fmt, metadata={"Date": None} if svg else {"Software": None})
+    data = buffer.getvalue()
+    if svg:
+        svg_text = _STYLE_ELEMENT.sub("", _PROLOGUE.sub("", data.decode(), count=1), count=1)
+        data = _label_svg(_colour_svg(svg_text), title or "Map of papers").encode()
+    return data

@@ -40,6 +40,7 @@ COMMAND_MODULES = {
     "search": "search",
     "related": "search",
     "trends": "trends",
+    "map": "maps",
     "users": "users",
     "groups": "groups",
     "thumbnails": "arxiv",

@@ -95,3 +95,15 @@ def parse_period(kind: str, text: str) -> Period:
         first = parse_month(text)
         return month_period(first.year, first.month)
     raise InvalidInput(f"unknown period {kind!r}; use date, week or month")
+
+
+def period_of_key(text: str) -> Period:
+    """A period from its key alone: YYYY-MM-DD a day, YYYY-Www an ISO week, YYYY-MM a month."""
+    text = text.strip()
+    kinds = {10: "date", 8: "week", 7: "month"}
+    kind = "week" if "W" in text.upper() else kinds.get(len(text))
+    if kind is None:
+        raise InvalidInput(
+            f"not a period: {text[:40]!r}; use a day (YYYY-MM-DD), a week (YYYY-Www) or a month (YYYY-MM)"
+        )
+    return parse_period(kind, text)

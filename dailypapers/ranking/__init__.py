@@ -9,4 +9,5 @@ group_feed.py  a reading group's feed: the same model, fitted on the group's col
 collection_feed.py  a collection's own feed: the same model, trained on that collection's papers alone
 steer.py      the profile's ranking controls: the community's upvotes, diversity (MMR)
 profile.py    what a reader's model learned, as they read it: topics and papers with their weights
+paper_map.py  a map of papers: embeddings projected to 2D (openTSNE), clusters named by their keyphrases
 """
