@@ -75,7 +75,7 @@ check: test-install lint
 	$(BIN)/pytest -q -n 2 -m "$(FAST)"
 
 test: test-install test-deps lint
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --durations=20
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) build *.egg-info

@@ -141,6 +141,13 @@ def test_nothing_imports_the_cli():
             assert not targets & {"cli", "commands"}, f"{file} imports the CLI"
 
 
+def test_web_middleware_never_imports_the_routes():
+    """A middleware wraps every route; what both need (the request metrics) lives beside them in web/."""
+    for file in (PACKAGE / "web" / "middleware").glob("*.py"):
+        routes = [name for name in imported_modules(file) if name.startswith("dailypapers.web.routes")]
+        assert not routes, f"{file.relative_to(ROOT)} imports {routes}"
+
+
 def test_an_import_inside_a_function_defers_a_heavy_library_and_says_so():
     for file in PACKAGE.rglob("*.py"):
         lines = file.read_text().splitlines()

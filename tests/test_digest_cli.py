@@ -115,12 +115,13 @@ def test_killed_between_end_of_data_and_the_reply_the_digest_is_not_sent_twice(c
 
 
 def test_killed_between_recording_sending_and_the_final_dot_that_digest_is_in_doubt_and_nobody_gets_two(
-    crowd, sink, cli
+    crowd, sink, cli, cli_process
 ):
     """The one window where a digest can go missing: its row says `sending` and the "." that makes the server
     accept the message is not yet written. The server throws the message away; the rerun does not send it (for
     all it knows the "." went out) and reports it in doubt; everyone else gets exactly one."""
-    killed = cli("digest", "send", "--period", PERIOD, env={**subprocess_env(), FAULT_ENV: f"{SENDING_RECORDED}:9"})
+    fault = {FAULT_ENV: f"{SENDING_RECORDED}:9"}
+    killed = cli_process("digest", "send", "--period", PERIOD, env={**subprocess_env(), **fault})
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert len(sink.received) == 8
     rerun = cli("digest", "send", "--period", PERIOD, env=subprocess_env())

@@ -159,12 +159,12 @@ def test_full_real_sample_imports_and_reimports_unchanged(cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_import_keeps_whole_batches_and_the_rerun_gives_exact_counts(cli, engine, tmp_path):
+def test_a_killed_import_keeps_whole_batches_and_the_rerun_gives_exact_counts(cli, cli_process, engine, tmp_path):
     """SIGKILLed with its fourth batch written but not committed: the three committed batches stay, the fourth
     leaves no row, and the rerun ends with exactly the right rows."""
     src = write_lines(tmp_path / "big.jsonl", [snapshot_line(f"2402.{n:05d}") for n in range(6000)])
     args = ("import", str(src), "--batch-size", "1000")
-    killed = cli(*args, env={FAULT_ENV: f"{BATCH_UNCOMMITTED}:4"})
+    killed = cli_process(*args, env={FAULT_ENV: f"{BATCH_UNCOMMITTED}:4"})
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM papers")).scalar() == 3000

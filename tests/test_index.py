@@ -103,11 +103,11 @@ def test_vectors_are_kept_per_model_so_changing_the_model_reembeds(engine, setti
 
 
 @pytest.mark.slow
-def test_index_command_resumes_after_a_kill(cli, settings, engine):
+def test_index_command_resumes_after_a_kill(cli, cli_process, settings, engine):
     """A real `dailypapers index` SIGKILLed after its second batch keeps both batches; the rerun embeds only the
     rest."""
     assert cli("demo", "--no-serve", "--no-index").returncode == 0
-    killed = cli("index", "--batch-size", "2", env={FAULT_ENV: f"{VECTORS_SAVED}:2"})
+    killed = cli_process("index", "--batch-size", "2", env={FAULT_ENV: f"{VECTORS_SAVED}:2"})
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM embeddings")).scalar() == 4

@@ -29,7 +29,7 @@ from dailypapers.sources.records import PaperRecord
 from dailypapers.store.db import dispose_engines, get_engine
 from dailypapers.store.papers import paper_to_record, set_links, upsert_papers
 from dailypapers.store.reads import get_paper
-from tests.conftest import SAMPLE_20K, run_cli
+from tests.conftest import SAMPLE_20K, run_in_process
 
 
 @pytest.fixture(scope="module")
@@ -345,7 +345,7 @@ def session_no_vectors(settings, engine):
 @pytest.fixture
 def demo_cli(demo_dir):
     def _run(*args: str):
-        return run_cli(*args, env={"DAILYPAPERS_DATA_DIR": str(demo_dir)})
+        return run_in_process(*args, env={"DAILYPAPERS_DATA_DIR": str(demo_dir)})
 
     return _run
 

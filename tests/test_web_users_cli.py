@@ -1,38 +1,14 @@
-"""`dailypapers users ...` through the real CLI."""
+"""`dailypapers users ...` through the CLI (`cli` in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-import pytest
 from sqlalchemy import select
 
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import User
 from tests.web_helpers import PASSWORD, client, csrf
-
-pytestmark = pytest.mark.slow  # every test runs the command in subprocesses
-
-
-@pytest.fixture
-def cli(settings):
-    """The real CLI in a subprocess against this test's data dir, with text for its standard input."""
-    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir)}
-
-    def run(*args: str, input: str | None = None):
-        return subprocess.run(
-            [sys.executable, "-m", "dailypapers.cli", *args],
-            input=input,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-
-    return run
 
 
 def test_create_admin_and_token(cli):

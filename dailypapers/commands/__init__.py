@@ -28,5 +28,10 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
 
 
+def json_option(help: str):
+    """The `--json` flag of a command that reports something; `help` says what it prints."""
+    return typer.Option(False, "--json", help=help)
+
+
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import click
 import typer
 
-from dailypapers.commands import app, err, print_json
+from dailypapers.commands import app, err, json_option, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.community.submissions import fetch_stale_submissions
 from dailypapers.config import get_settings
@@ -35,7 +35,7 @@ def ingest_command(
     thumbnails: bool | None = typer.Option(
         None, "--thumbnails/--no-thumbnails", help=f"{THUMBNAILS_HELP} (default: DAILYPAPERS_FETCH_PDFS, on)."
     ),
-    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    json_output: bool = json_option("Print the report as JSON."),
     pending: bool = typer.Option(
         False,
         "--pending",
@@ -92,7 +92,7 @@ def harvest_command(
         "arXivRaw", "--format", help="arXivRaw (exact versions, the default) or arXiv."
     ),
     thumbnails: bool = typer.Option(False, "--thumbnails", help=f"{THUMBNAILS_HELP} (slow: one PDF a paper)."),
-    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    json_output: bool = json_option("Print the report as JSON."),
 ) -> None:
     """Harvest papers over OAI-PMH. Interrupted? Run the same command again to resume where it stopped."""
     start, end = optional_day(from_, "--from"), optional_day(until, "--until")
@@ -123,7 +123,7 @@ def harvest_command(
 def thumbnails_command(
     ids: list[str] | None = typer.Argument(None, help="Only these papers (arXiv ids); default: every paper."),
     limit: int | None = typer.Option(None, min=1, help="At most this many papers, the most recently added first."),
-    json_output: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+    json_output: bool = json_option("Print the counts as JSON."),
 ) -> None:
     """Make the first-page thumbnails that stored papers lack (or that show an older version)."""
     wanted = normalize_ids(ids) if ids else None

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from dailypapers.backup.take import check_backup, take_backup
-from dailypapers.commands import app, err, print_json
+from dailypapers.commands import app, err, json_option, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 
@@ -32,7 +32,7 @@ def backup_command(
         "--check",
         help="Check the backup at DEST against its manifest instead (every file's sha256, the database's integrity).",
     ),
-    json_output: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+    json_output: bool = json_option("Print the manifest as JSON."),
 ) -> None:
     """Back up the database (a consistent snapshot, taken while the site serves) and the data dir's own files
     (signing key, thumbnails) into a new directory, with a manifest. Indexes are left out: a restore rebuilds them."""

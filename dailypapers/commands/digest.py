@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import typer
 
-from dailypapers.commands import app, err, print_json
+from dailypapers.commands import app, err, json_option, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.dates import optional_day
@@ -107,7 +107,7 @@ def send_command(
         "--resend-in-doubt",
         help="Also send digests a killed run left in doubt (check the SMTP server's log first: it may have them).",
     ),
-    json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    json_output: bool = json_option("Print the results as JSON."),
 ) -> None:
     """Send the digests that are due, each exactly once; rerun freely, or after a crash, to send the rest.
     Confirmations still queued (the SMTP server was down when they were asked for) go out first."""
@@ -136,7 +136,7 @@ def _say_outbox(queued: DeliveryReport) -> None:
 @digest_app.command("status")
 def status_command(
     period: str | None = typer.Option(None, "--period", help=PERIOD_HELP),
-    json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
+    json_output: bool = json_option("Print as JSON."),
 ) -> None:
     """What was recorded for each period: sent, failed, bounced, in doubt."""
     keys = [p.key for p in parse_periods(period, datetime.now(UTC).date())] if period else None

@@ -8,7 +8,7 @@ import logging
 import typer
 
 from dailypapers.backup.lock import in_use
-from dailypapers.commands import app, err, out, print_json
+from dailypapers.commands import app, err, json_option, out, print_json
 from dailypapers.config import get_settings
 from dailypapers.jobs.queue import job_app, require_postgresql
 from dailypapers.jobs.schedule import DEFAULT, Schedule
@@ -49,7 +49,7 @@ def worker_command(
 @app.command("jobs")
 def jobs_command(
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many of the newest jobs."),
-    json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
+    json_output: bool = json_option("Print as JSON."),
 ) -> None:
     """Recent jobs of the PostgreSQL queue, newest first, and their status."""
     settings = get_settings()

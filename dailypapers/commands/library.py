@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from dailypapers.commands import app, err, out, print_json
+from dailypapers.commands import app, err, json_option, out, print_json
 from dailypapers.community.library import dismiss, save, seed_library
 from dailypapers.community.users import get_user
 from dailypapers.ranking.recommend import MAX_WINDOW_DAYS, recommend
@@ -26,7 +26,7 @@ def recommend_command(
     days: int = typer.Option(
         7, "--days", min=1, max=MAX_WINDOW_DAYS, help="Only papers new on this site (arrived) in the last DAYS days."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of {id, title, score, because}."),
+    as_json: bool = json_option("Print JSON: a list of {id, title, score, because}."),
 ) -> None:
     """The papers For you ranks highest for USERNAME, each with the liked paper it is closest to."""
     with session_scope() as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dailypapers.commands import app, out, print_json
+from dailypapers.commands import app, json_option, out, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput, StoreError
@@ -19,7 +19,7 @@ def migrate_command(
         "--to",
         help="The target database, e.g. postgresql+psycopg://user@host/dailypapers (PostgreSQL >= 15 with pgvector).",
     ),
-    json_output: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+    json_output: bool = json_option("Print the comparison as JSON."),
 ) -> None:
     """Copy every table (papers, users, votes, comments, subscribers, deliveries, vectors...) into the target,
     ids kept, then compare row counts and checksums on both sides; non-zero exit if anything differs.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from dailypapers.commands import app, db_app, err, print_json
+from dailypapers.commands import app, db_app, err, json_option, print_json
 from dailypapers.commands.progress import progress_bar
 from dailypapers.config import get_settings
 from dailypapers.index.embedders import model_label, runtime_of
@@ -40,7 +40,7 @@ def import_command(
         help="Then fetch the PDFs of the papers without a "
         "first-page thumbnail, as `dailypapers thumbnails` does (slow: one PDF a paper).",
     ),
-    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    json_output: bool = json_option("Print the report as JSON."),
 ) -> None:
     """Import papers from a snapshot or export file. Idempotent; an interrupted import resumes on rerun."""
     engine = migrate()  # an import may be the first command run in a new data dir
@@ -73,7 +73,7 @@ def export_command(file: Path = typer.Argument(..., help="Where to write the JSO
 
 
 @app.command("stats")
-def stats_command(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def stats_command(json_output: bool = json_option("Print JSON.")) -> None:
     """Counts of what the store holds, and what embeds papers here."""
     settings = get_settings()
     with session_scope() as session:

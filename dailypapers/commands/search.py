@@ -10,7 +10,7 @@ import click
 import typer
 from rich.markup import escape
 
-from dailypapers.commands import app, err, out, print_json
+from dailypapers.commands import app, err, json_option, out, print_json
 from dailypapers.community.reading import TypedId, typed_id
 from dailypapers.dates import optional_day
 from dailypapers.errors import InvalidInput
@@ -46,7 +46,7 @@ def search_command(
     queries_file: Path = typer.Option(
         None, "--queries-file", help="Answer one query per line of this file.", exists=True, dir_okay=False
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of hits (one list per query line)."),
+    as_json: bool = json_option("Print JSON: a list of hits (one list per query line)."),
 ) -> None:
     """Search papers by words and by meaning."""
     if (query is None) == (queries_file is None):
@@ -138,7 +138,7 @@ def _print_hits(hits) -> None:
 def related_command(
     paper: str = typer.Argument(..., help="arXiv id or URL of a paper in the store."),
     limit: int = typer.Option(5, "--limit", "-n", min=1, max=100, help="How many related papers."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of papers."),
+    as_json: bool = json_option("Print JSON: a list of papers."),
 ) -> None:
     """Papers most similar in meaning to this one (itself excluded)."""
     arxiv_id = parse_arxiv_id(paper).id

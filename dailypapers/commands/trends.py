@@ -8,7 +8,7 @@ import click
 import typer
 
 from dailypapers.charts import trend_chart
-from dailypapers.commands import app, err, print_json
+from dailypapers.commands import app, err, json_option, print_json
 from dailypapers.dates import parse_month
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.search.trends import MAX_PARTS, MAX_QUERIES, MIN_PREFIX, TrendQuery, Trends, topic_trends
@@ -27,7 +27,7 @@ def trends_command(
     ),
     until: str = typer.Option(None, "--to", help="The last month (YYYY-MM)."),
     png: Path = typer.Option(None, "--png", help="Also draw the chart into this PNG file.", dir_okay=False),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: months, series (query, counts, shares), totals."),
+    as_json: bool = json_option("Print JSON: months, series (query, counts, shares), totals."),
 ) -> None:
     """How often topics appear, month by month: papers having every word of each query, by first version."""
     try:  # a query over a bound is a usage error: one line, exit 2

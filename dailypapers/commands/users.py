@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import typer
 
-from dailypapers.commands import app, err, out, print_json
+from dailypapers.commands import app, err, json_option, out, print_json
 from dailypapers.community.tokens import create_api_token
 from dailypapers.community.users import (
     create_user,
@@ -70,7 +70,7 @@ def create(
 
 
 @users_app.command("list")
-def list_accounts(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_accounts(json_output: bool = json_option("Print JSON.")) -> None:
     """List the accounts (demo voters left out)."""
     with session_scope() as session:
         rows = [
@@ -149,7 +149,7 @@ def import_command(
         "--as",
         help="The account to import into (default: the file's own username). It must exist: 'users create' makes it.",
     ),
-    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    json_output: bool = json_option("Print the report as JSON."),
 ) -> None:
     """Import a member's export into an account: all or nothing, papers matched by arXiv id."""
     with file.open("rb") as handle:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from dailypapers.errors import InvalidInput, NotFound
@@ -17,6 +17,12 @@ from dailypapers.store.models import SavedSearch, User
 
 MAX_NAME = 120
 MAX_PER_USER = 50
+# The search's mode and filters: named alike on SearchQuery, the SavedSearch row and a member's export.
+KEPT_FIELDS = ("mode", "category", "author", "date_from", "date_to", "has_code")
+
+
+def _kept(search: KeptSearch | SearchQuery) -> dict[str, Any]:
+    return {name: getattr(search, name) for name in KEPT_FIELDS}
 
 
 def _clean_name(name: str) -> str:
@@ -43,19 +49,8 @@ def create_saved_search(
     _check_name_free(session, user, name)
     if len(user_saved_searches(session, user)) >= MAX_PER_USER:
         raise InvalidInput(f"you have {MAX_PER_USER} saved searches, the most one can keep; delete one first")
-    return store.add_saved_search(
-        session,
-        user_id=user.id,
-        name=name,
-        query=query.text,
-        mode=query.mode,
-        category=query.category,
-        author=query.author,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        has_code=query.has_code,
-        email=email,
-    )
+    saved = SavedSearch(user_id=user.id, name=name, query=query.text, email=email, **_kept(query))
+    return store.add_saved_search(session, saved)
 
 
 def user_saved_searches(session: Session, user: User) -> list[SavedSearch]:
@@ -120,17 +115,7 @@ class KeptSearch(Protocol):
 
 def search_query(saved: KeptSearch, limit: int = 20, offset: int = 0) -> SearchQuery:
     """The search it keeps, as `search()` takes it."""
-    return SearchQuery(
-        text=saved.query,
-        mode=saved.mode,
-        limit=limit,
-        offset=offset,
-        category=saved.category,
-        author=saved.author,
-        date_from=saved.date_from,
-        date_to=saved.date_to,
-        has_code=saved.has_code,
-    )
+    return SearchQuery(text=saved.query, limit=limit, offset=offset, **_kept(saved))
 
 
 def search_url(saved: SavedSearch) -> str:

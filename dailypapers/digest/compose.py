@@ -251,16 +251,27 @@ def _preheader(trending: list[DigestPaper], personal: list[DigestPaper]) -> str:
     return " · ".join(titles)[:140]
 
 
-def compose_confirmation(subscriber: Subscriber, *, site: MailSite, now: datetime | None = None) -> EmailMessage:
-    """The double opt-in email: the only email an unconfirmed address ever gets."""
-    subject = f"Confirm your {site.name} digest subscription"
-    context = dict(
+def _notice_context(subscriber: Subscriber, site: MailSite, subject: str, preheader: str, **links: str | int) -> dict:
+    """What the one-off emails to a subscriber (confirm, already subscribed) show besides their links."""
+    return dict(
         subject=subject,
-        preheader="One click to start receiving papers; nothing is sent until then.",
+        preheader=preheader,
         email=subscriber.email,
         site_name=site.name,
         home_url=site.base_url,
         frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
+        **links,
+    )
+
+
+def compose_confirmation(subscriber: Subscriber, *, site: MailSite, now: datetime | None = None) -> EmailMessage:
+    """The double opt-in email: the only email an unconfirmed address ever gets."""
+    subject = f"Confirm your {site.name} digest subscription"
+    context = _notice_context(
+        subscriber,
+        site,
+        subject,
+        "One click to start receiving papers; nothing is sent until then.",
         confirm_url=confirm_link(subscriber, site.base_url, site.secret),
         confirm_days=MAX_AGE["confirm"] // 86400,
         manage_url=subscriber_links(subscriber, site.base_url, site.secret)["manage"],
@@ -282,13 +293,11 @@ def compose_already_subscribed(subscriber: Subscriber, *, site: MailSite, now: d
     attempt and gets the link to change preferences, the person at the form learns nothing."""
     links = subscriber_links(subscriber, site.base_url, site.secret)
     subject = f"You are already subscribed to {site.name}"
-    context = dict(
-        subject=subject,
-        preheader="Nothing changed; here is the link to your preferences.",
-        email=subscriber.email,
-        site_name=site.name,
-        home_url=site.base_url,
-        frequency_words=FREQUENCY_WORDS.get(subscriber.frequency, subscriber.frequency),
+    context = _notice_context(
+        subscriber,
+        site,
+        subject,
+        "Nothing changed; here is the link to your preferences.",
         manage_url=links["manage"],
         unsubscribe_url=links["unsubscribe"],
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection as Many  # any sized group of ids; `Collection` is the model
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BindParameter,
@@ -297,33 +297,9 @@ def saved_searches_of(session: Session, user_id: int) -> list[SavedSearch]:
     )
 
 
-def add_saved_search(
-    session: Session,
-    *,
-    user_id: int,
-    name: str,
-    query: str,
-    mode: str,
-    category: str | None,
-    author: str | None,
-    date_from: date | None,
-    date_to: date | None,
-    has_code: bool,
-    email: bool,
-) -> SavedSearch:
-    saved = SavedSearch(
-        user_id=user_id,
-        name=name,
-        query=query,
-        mode=mode,
-        category=category,
-        author=author,
-        date_from=date_from,
-        date_to=date_to,
-        has_code=has_code,
-        email=email,
-        created_at=utcnow(),
-    )
+def add_saved_search(session: Session, saved: SavedSearch) -> SavedSearch:
+    """Keep a new saved search (its id is set when this returns)."""
+    saved.created_at = utcnow()
     session.add(saved)
     session.flush()
     return saved

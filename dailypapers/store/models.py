@@ -210,35 +210,33 @@ class DailyEntry(Base):
     submitted_by: Mapped[User | None] = relationship()
 
 
-class Vote(Base):
-    __tablename__ = "votes"
+class PaperMark:
+    """A user's mark on a paper, at most one per pair, and when it was made."""
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Vote(PaperMark, Base):
+    __tablename__ = "votes"
+
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)  # added by `dailypapers demo`
 
 
-class Save(Base):
+class Save(PaperMark, Base):
     """A paper in a user's private library."""
 
     __tablename__ = "saves"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The paper's arXiv version when saved, or when its user last marked its update seen; None: not known.
     seen_version: Mapped[int | None] = mapped_column(Integer)
 
 
-class Dismissal(Base):
+class Dismissal(PaperMark, Base):
     """ "Not interested": a paper the user does not want recommended, and a negative for their model."""
 
     __tablename__ = "dismissals"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Collection(Base):

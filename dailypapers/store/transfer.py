@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, Integer, Table, func, inspect, literal, select, text
@@ -38,14 +38,7 @@ class TableCheck:
         return self.source_rows == self.target_rows and self.source_checksum == self.target_checksum
 
     def as_dict(self) -> dict[str, object]:
-        return dict(
-            table=self.table,
-            source_rows=self.source_rows,
-            target_rows=self.target_rows,
-            source_checksum=self.source_checksum,
-            target_checksum=self.target_checksum,
-            equal=self.equal,
-        )
+        return {**asdict(self), "equal": self.equal}
 
 
 def tables() -> list[Table]:

@@ -24,6 +24,7 @@ from starlette.routing import compile_path
 
 from dailypapers import __version__
 from dailypapers.config import configure_logging, get_settings
+from dailypapers.digest.tokens import BadToken
 from dailypapers.errors import DailyPapersError
 from dailypapers.logs import REQUEST_ID
 from dailypapers.mcp_server.server import build_server, http_routes
@@ -37,7 +38,7 @@ from dailypapers.web.middleware.request_log import RequestLog
 from dailypapers.web.middleware.security_headers import SecurityHeaders
 from dailypapers.web.openapi import truthful_openapi
 from dailypapers.web.responses import DISK_FULL_MESSAGE, is_disk_full, json_error, safe_next, status_for, wants_json
-from dailypapers.web.routes import ROUTERS, portable
+from dailypapers.web.routes import ROUTERS, portable, subscriptions
 from dailypapers.web.templating import compile_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -160,6 +161,7 @@ ERROR_HANDLERS: tuple[tuple[type[Exception], Callable[..., Any]], ...] = (
     (OSError, disk_full),
     (Exception, unexpected_error),
     (LoginRequired, login_required),
+    (BadToken, subscriptions.bad_link),  # a digest email's link: a page that says what to do instead
 )
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from fastapi import HTTPException, Request
 
 from dailypapers.config import get_settings
+from dailypapers.web.middleware.added_headers import AddedHeaders, Headers
 
 CSRF_COOKIE = "dp_csrf"
 CSRF_FIELD = "csrf_token"  # form field name
@@ -74,27 +75,15 @@ async def csrf_from_request(request: Request) -> str | None:
     return None
 
 
-class CsrfCookieMiddleware:
-    """Pure ASGI: when a handler minted a CSRF cookie for a new browser, set it on the response."""
+class CsrfCookieMiddleware(AddedHeaders):
+    """When a handler minted a CSRF cookie for a new browser, set it on the response."""
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def send_with_cookie(message):
-            if message["type"] == "http.response.start":
-                value = scope.get("state", {}).get(_STATE_NEW_COOKIE)
-                if value:
-                    secure = "; Secure" if is_https(scope) else ""
-                    cookie = f"{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
-                    message.setdefault("headers", [])
-                    message["headers"] = [*message["headers"], (b"set-cookie", cookie.encode())]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
+    def added(self, scope, headers: Headers) -> Headers:
+        value = scope.get("state", {}).get(_STATE_NEW_COOKIE)
+        if not value:
+            return []
+        secure = "; Secure" if is_https(scope) else ""
+        return [(b"set-cookie", f"{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}".encode())]
 
 
 def is_https(scope) -> bool:

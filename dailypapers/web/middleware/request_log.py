@@ -23,7 +23,7 @@ from starlette.routing import Mount, compile_path
 
 from dailypapers.config import ACCESS_LOGGER
 from dailypapers.logs import REQUEST_ID
-from dailypapers.web.routes.metrics import observe_request
+from dailypapers.web.request_metrics import observe_request
 
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 TOKEN_LIKE = 24  # characters: a secret of 128 bits takes 22 in base64, so no token is shorter than this

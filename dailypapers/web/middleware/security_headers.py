@@ -8,6 +8,8 @@ style cannot run code, and every user's text is escaped before it reaches a page
 
 from __future__ import annotations
 
+from dailypapers.web.middleware.added_headers import AddedHeaders, Headers
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -28,21 +30,9 @@ SECURITY_HEADERS = (
 )
 
 
-class SecurityHeaders:
-    """Pure ASGI: add the headers above to each response that does not set them itself."""
+class SecurityHeaders(AddedHeaders):
+    """Add the headers above to each response that does not set them itself."""
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def added(self, scope, headers: Headers) -> Headers:
+        present = {name.lower() for name, _ in headers}
+        return [(name, value) for name, value in SECURITY_HEADERS if name not in present]

@@ -1,4 +1,9 @@
-"""Sign up, log in, log out, and the settings page with personal API tokens."""
+"""Sign up, log in, log out, and the settings page with personal API tokens.
+
+The routes that sign someone in or out open `session_scope()` themselves, not the request's `DbSession`:
+`log_in` and `log_out` (web/auth.py) write the browser's session in a transaction of their own, which must
+commit before the cookie goes out, and on SQLite it would wait on a request's session still holding a write.
+"""
 
 from __future__ import annotations
 

@@ -10,13 +10,14 @@ store a batch at a time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from dailypapers.community import collection_feeds, library, updates
-from dailypapers.community.library import ListKey, PaperPage
+from dailypapers.community.library import PaperPage
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.exports import FORMATS, ExportFormat
 from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS, Pick, recommend
@@ -81,16 +82,19 @@ def _export(papers: list[Paper], fmt: str, name: str) -> Response:
 
 
 def _export_stream(
-    export: ExportFormat, name: str, read: Callable[[Session, int, ListKey | None], PaperPage]
+    request: Request, user: User | None, fmt: str, name: str, read: Callable[..., PaperPage]
 ) -> Response:
-    """A library or a collection as a file, sent as it is read: `read(session, limit, after)` gives each batch,
-    in a session of its own, so no connection is held while a slow client downloads."""
+    """A library or a collection as a file, sent as it is read: `read(session, limit=, after=)` gives each batch,
+    in a session of its own (not the request's, closed before the body is sent), so no connection is held
+    while a slow client downloads."""
+    export = _format(fmt)
+    _limit_exports(request, user)
 
     def batches() -> Iterator[list[Paper]]:
         after = None
         while True:
             with session_scope() as session:
-                page = read(session, EXPORT_BATCH, after)
+                page = read(session, limit=EXPORT_BATCH, after=after)
             yield page.papers
             if page.next is None:
                 return
@@ -177,13 +181,7 @@ def library_page(request: Request, session: DbSession, p: int = 1):
 @router.get("/library/export.{fmt}")
 def library_export(request: Request, fmt: str):
     user = require_user(request)
-    export = _format(fmt)
-    _limit_exports(request, user)
-    return _export_stream(
-        export,
-        f"{user.username}-library",
-        lambda session, limit, after: library.library_page(session, user, limit, after=after),
-    )
+    return _export_stream(request, user, fmt, f"{user.username}-library", partial(library.library_page, user=user))
 
 
 @router.post("/collections")
@@ -217,17 +215,11 @@ def collection_page(request: Request, collection_id: DbId, session: DbSession, p
 
 
 @router.get("/collections/{collection_id}/export.{fmt}")
-def collection_export(request: Request, collection_id: DbId, fmt: str):
+def collection_export(request: Request, collection_id: DbId, fmt: str, session: DbSession):
     user = current_user(request)
-    export = _format(fmt)
-    with session_scope() as session:
-        collection = library.get_collection(session, user, collection_id)
-    _limit_exports(request, user)
-    return _export_stream(
-        export,
-        f"collection-{collection_id}",
-        lambda session, limit, after: library.collection_page(session, collection, limit, after=after),
-    )
+    collection = library.get_collection(session, user, collection_id)
+    read = partial(library.collection_page, collection=collection)
+    return _export_stream(request, user, fmt, f"collection-{collection_id}", read)
 
 
 @router.post("/collections/{collection_id}/visibility")
@@ -453,18 +445,7 @@ def collection_json(
 
 
 @api.post("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Add a paper to your collection")
-def collect_json(collection_id: DbId, arxiv_id: str, user: Writer, session: DbSession):
-    return {
-        "collection": collection_id,
-        "id": arxiv_id,
-        "inside": library.set_in_collection(session, user, collection_id, arxiv_id, True),
-    }
-
-
 @api.delete("/collections/{collection_id}/papers/{arxiv_id:path}", summary="Take a paper out of your collection")
-def uncollect_json(collection_id: DbId, arxiv_id: str, user: Writer, session: DbSession):
-    return {
-        "collection": collection_id,
-        "id": arxiv_id,
-        "inside": library.set_in_collection(session, user, collection_id, arxiv_id, False),
-    }
+def collect_json(request: Request, collection_id: DbId, arxiv_id: str, user: Writer, session: DbSession):
+    inside = library.set_in_collection(session, user, collection_id, arxiv_id, request.method == "POST")
+    return {"collection": collection_id, "id": arxiv_id, "inside": inside}

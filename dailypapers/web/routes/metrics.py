@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -34,22 +34,6 @@ from dailypapers.web.responses import json_error
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
-METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}  # any other is counted as "other"
-LABELS = ["method", "route", "status"]  # route: the template (/papers/{arxiv_id:path}), or "unmatched"
-REQUESTS = Counter(
-    "dailypapers_http_requests", "Requests answered, per route template, method and status class", LABELS
-)
-REQUEST_SECONDS = Histogram(
-    "dailypapers_http_request_duration_seconds",
-    "Time to answer a request, per route template, method and status class",
-    LABELS,
-)
-
-
-def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    labels = (method if method in METHODS else "other", route, f"{status // 100}xx")
-    REQUESTS.labels(*labels).inc()
-    REQUEST_SECONDS.labels(*labels).observe(seconds)
 
 
 class StoreGauges(Collector):

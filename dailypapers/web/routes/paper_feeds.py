@@ -16,11 +16,12 @@ from fastapi.responses import Response
 from dailypapers.config import get_settings
 from dailypapers.ranking.feed import feed_rows
 from dailypapers.search import SearchQuery, search
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import Session
 from dailypapers.store.models import Paper
 from dailypapers.store.reads import papers_for_hits
 from dailypapers.validators import xml_safe
 from dailypapers.web import queries
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import SearchForm
 from dailypapers.web.templating import absolute_url
 
@@ -117,14 +118,15 @@ def _suffix(category: str | None) -> tuple[str, str]:
     return (f"?{urlencode({'category': category})}", f" in {category}") if category else ("", "")
 
 
-def daily_channel(feed_path: str, category: str | None = None) -> Channel:
+def daily_channel(session: Session, feed_path: str, category: str | None = None) -> Channel:
     return _feed_channel(
-        feed_path, category, "publishedAt", "daily papers", "/papers", "Papers{} as they enter the daily feed"
+        session, feed_path, category, "publishedAt", "daily papers", "/papers", "Papers{} as they enter the daily feed"
     )
 
 
-def trending_channel(feed_path: str, category: str | None = None) -> Channel:
+def trending_channel(session: Session, feed_path: str, category: str | None = None) -> Channel:
     return _feed_channel(
+        session,
         feed_path,
         category,
         "trending",
@@ -134,11 +136,12 @@ def trending_channel(feed_path: str, category: str | None = None) -> Channel:
     )
 
 
-def _feed_channel(feed_path: str, category: str | None, sort: str, name: str, page: str, about: str) -> Channel:
+def _feed_channel(
+    session: Session, feed_path: str, category: str | None, sort: str, name: str, page: str, about: str
+) -> Channel:
     """The feed's newest papers in `sort` order as a channel; `about` takes the category's suffix."""
     category = queries.parse_category(category)
-    with session_scope() as session:
-        rows = feed_rows(session, sort=sort, limit=FEED_SIZE, category=category)
+    rows = feed_rows(session, sort=sort, limit=FEED_SIZE, category=category)
     query, suffix = _suffix(category)
     return Channel(
         f"{get_settings().site_name}: {name}{suffix}",
@@ -149,11 +152,10 @@ def _feed_channel(feed_path: str, category: str | None, sort: str, name: str, pa
     )
 
 
-def search_items(query: SearchQuery) -> list[Item]:
+def search_items(session: Session, query: SearchQuery) -> list[Item]:
     """The hits of a search as feed items, best first, each dated by its first publication."""
-    with session_scope() as session:
-        hits = search(session, query)
-        papers = papers_for_hits(session, hits)
+    hits = search(session, query)
+    papers = papers_for_hits(session, hits)
     return [
         Item(papers[h.paper_id], papers[h.paper_id].published_at or papers[h.paper_id].created_at)
         for h in hits
@@ -161,10 +163,10 @@ def search_items(query: SearchQuery) -> list[Item]:
     ]
 
 
-def search_channel(feed_path: str, form: SearchForm) -> Channel:
+def search_channel(session: Session, feed_path: str, form: SearchForm) -> Channel:
     """The search page's papers, with its query, mode and filters (the same query string as the page)."""
     query = form.query(FEED_SIZE)
-    items = search_items(query)
+    items = search_items(session, query)
     site = get_settings().site_name
     params = urlencode(form.params())
     about = f"“{query.text}”" + (f" {query.describe_filters()}" if query.filtered else "")
@@ -173,31 +175,25 @@ def search_channel(feed_path: str, form: SearchForm) -> Channel:
     )
 
 
+def _answer(request: Request, channel: Channel) -> Response:
+    """The channel in the format its address names: RSS at `.../rss.xml`, Atom at `.../feed.xml`."""
+    write = rss if request.url.path.endswith("/rss.xml") else atom
+    return write(channel, absolute_url(request, ""))
+
+
 @router.get("/papers/feed.xml")
-def daily_atom(request: Request, category: str | None = None):
-    return atom(daily_channel("/papers/feed.xml", category), absolute_url(request, ""))
-
-
 @router.get("/papers/rss.xml")
-def daily_rss(request: Request, category: str | None = None):
-    return rss(daily_channel("/papers/rss.xml", category), absolute_url(request, ""))
+def daily_feed(request: Request, session: DbSession, category: str | None = None):
+    return _answer(request, daily_channel(session, request.url.path, category))
 
 
 @router.get("/papers/trending/feed.xml")
-def trending_atom(request: Request, category: str | None = None):
-    return atom(trending_channel("/papers/trending/feed.xml", category), absolute_url(request, ""))
-
-
 @router.get("/papers/trending/rss.xml")
-def trending_rss(request: Request, category: str | None = None):
-    return rss(trending_channel("/papers/trending/rss.xml", category), absolute_url(request, ""))
+def trending_feed(request: Request, session: DbSession, category: str | None = None):
+    return _answer(request, trending_channel(session, request.url.path, category))
 
 
 @router.get("/search/feed.xml")
-def search_atom(request: Request, form: Annotated[SearchForm, Query()]):
-    return atom(search_channel("/search/feed.xml", form), absolute_url(request, ""))
-
-
 @router.get("/search/rss.xml")
-def search_rss(request: Request, form: Annotated[SearchForm, Query()]):
-    return rss(search_channel("/search/rss.xml", form), absolute_url(request, ""))
+def search_feed(request: Request, session: DbSession, form: Annotated[SearchForm, Query()]):
+    return _answer(request, search_channel(session, request.url.path, form))

@@ -32,7 +32,7 @@ from dailypapers.ranking.feed import (
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
 from dailypapers.search import related_ids, search_detailed, total_without_filters
 from dailypapers.store.comments import visible_comments
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import Session, session_scope
 from dailypapers.store.reads import listed_papers, papers_for_hits
 from dailypapers.store.votes import upvoted_papers
 from dailypapers.web import queries
@@ -71,22 +71,19 @@ def favicon():
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-def _feed_page(
-    request: Request, period: Period | None, sort: str, p: int, *, latest: bool = False, category: str | None = None
-):
+def _feed_page(request: Request, session: Session, period: Period | None, sort: str, p: int, category: str | None):
+    """The feed of `period`; none: the latest day with papers, at /papers."""
+    latest = period is None
     user = current_user(request)
     category = queries.parse_category(category)
     today = datetime.now(UTC).date()
-    with session_scope() as session:
-        if period is None:  # today, or the latest day that has papers
-            dates = latest_feed_dates(session, today)
-            period, before, after = day_period(dates.latest or today), dates.before, dates.after
-        else:
-            before, after = neighbour_dates(session, period)
-        rows = feed_rows(
-            session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE, category=category
-        )
-        marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
+    if period is None:  # today, or the latest day that has papers
+        dates = latest_feed_dates(session, today)
+        period, before, after = day_period(dates.latest or today), dates.before, dates.after
+    else:
+        before, after = neighbour_dates(session, period)
+    rows = feed_rows(session, period=period, sort=sort, limit=PAGE_SIZE + 1, offset=p * PAGE_SIZE, category=category)
+    marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
     # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
     prev_path = _period_of(period.kind, before).path if before else None
@@ -132,6 +129,7 @@ def _period_of(kind: str, day) -> Period:
 @router.get("/papers")
 def feed_latest(
     request: Request,
+    session: DbSession,
     sort: str | None = None,
     p: int = 0,
     date: str | None = None,
@@ -144,22 +142,28 @@ def feed_latest(
         if value:
             query = f"?category={quote(category)}" if category else ""
             return RedirectResponse(parse_period(kind, value).path + query, status_code=307)
-    return _feed_page(request, None, _sort(sort), _page(p), latest=True, category=category)
+    return _feed_page(request, session, None, _sort(sort), _page(p), category)
 
 
 @router.get("/papers/date/{value}")
-def feed_day(request: Request, value: str, sort: str | None = None, p: int = 0, category: str | None = None):
-    return _feed_page(request, parse_period("date", value), _sort(sort), _page(p), category=category)
+def feed_day(
+    request: Request, session: DbSession, value: str, sort: str | None = None, p: int = 0, category: str | None = None
+):
+    return _feed_page(request, session, parse_period("date", value), _sort(sort), _page(p), category)
 
 
 @router.get("/papers/week/{value}")
-def feed_week(request: Request, value: str, sort: str | None = None, p: int = 0, category: str | None = None):
-    return _feed_page(request, parse_period("week", value), _sort(sort), _page(p), category=category)
+def feed_week(
+    request: Request, session: DbSession, value: str, sort: str | None = None, p: int = 0, category: str | None = None
+):
+    return _feed_page(request, session, parse_period("week", value), _sort(sort), _page(p), category)
 
 
 @router.get("/papers/month/{value}")
-def feed_month(request: Request, value: str, sort: str | None = None, p: int = 0, category: str | None = None):
-    return _feed_page(request, parse_period("month", value), _sort(sort), _page(p), category=category)
+def feed_month(
+    request: Request, session: DbSession, value: str, sort: str | None = None, p: int = 0, category: str | None = None
+):
+    return _feed_page(request, session, parse_period("month", value), _sort(sort), _page(p), category)
 
 
 @router.get("/papers/trending")
@@ -204,7 +208,7 @@ FILTER_NAMES = {
 
 
 @router.get("/search")
-def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int = 1):
+def search_page(request: Request, session: DbSession, form: Annotated[SearchForm, Query()], p: int = 1):
     """A typed arXiv id opens its paper (or offers to fetch it); words are searched, a page at a time."""
     p = page_number(p)
     user = current_user(request)
@@ -233,19 +237,17 @@ def search_page(request: Request, form: Annotated[SearchForm, Query()], p: int =
     }
     if not form.q.strip():
         return render(request, "search.html", **page)
-    with session_scope() as session:
-        typed = typed_id(session, form.q)
+    typed = typed_id(session, form.q)
     if typed and typed.paper:
         return RedirectResponse(f"/papers/{typed.arxiv_id}", status_code=303)
     if typed:
         return render(request, "search.html", **{**page, "missing_id": typed.arxiv_id})
     try:
         query = form.query(SEARCH_PAGE_SIZE, (p - 1) * SEARCH_PAGE_SIZE)
-        with session_scope() as session:
-            result = search_detailed(session, query)
-            papers = papers_for_hits(session, result.hits)
-            marks = card_state(session, user.id if user else None, list(papers))
-            unfiltered = total_without_filters(session, query) if not result.total and query.filtered else 0
+        result = search_detailed(session, query)
+        papers = papers_for_hits(session, result.hits)
+        marks = card_state(session, user.id if user else None, list(papers))
+        unfiltered = total_without_filters(session, query) if not result.total and query.filtered else 0
     except InvalidInput as exc:
         return render(request, "search.html", status_code=400, **{**page, "error": str(exc)})
     return render(
@@ -282,6 +284,7 @@ def author(request: Request, name: str, session: DbSession):
 
 
 def paper_page(request: Request, arxiv_id: str):
+    """Two sessions of its own, one after the other, rather than the request's (see the second's comment)."""
     user = current_user(request)
     is_admin = bool(user and user.is_admin)
     with session_scope() as session:
@@ -315,19 +318,18 @@ def paper_page(request: Request, arxiv_id: str):
     )
 
 
-def paper_markdown_page(request: Request, arxiv_id: str):
-    with session_scope() as session:
-        view = paper_view(session, arxiv_id)
-        text = paper_markdown(view.paper, absolute_url(request, ""))
+def paper_markdown_page(request: Request, session: Session, arxiv_id: str):
+    text = paper_markdown(paper_view(session, arxiv_id).paper, absolute_url(request, ""))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
 @paper_router.get("/papers/{arxiv_id:path}")
-def paper_or_markdown(request: Request, arxiv_id: str):
-    """`/papers/{id}` is the page, `/papers/{id}.md` its Markdown; old-style ids contain a slash."""
+def paper_or_markdown(request: Request, arxiv_id: str, session: DbSession):
+    """`/papers/{id}` is the page, `/papers/{id}.md` its Markdown; old-style ids contain a slash. The request's
+    session takes a connection only when used: the page opens its own (see `paper_page`)."""
     markdown = arxiv_id.endswith(".md")
     raw = arxiv_id[:-3] if markdown else arxiv_id
     canonical = canonical_id(raw)
     if canonical != raw:  # a version or a prefix: one address per paper
         return RedirectResponse(f"/papers/{canonical}{'.md' if markdown else ''}", status_code=301)
-    return paper_markdown_page(request, canonical) if markdown else paper_page(request, canonical)
+    return paper_markdown_page(request, session, canonical) if markdown else paper_page(request, canonical)

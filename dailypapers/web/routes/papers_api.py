@@ -29,7 +29,6 @@ from dailypapers.search import SearchQuery, related, search
 from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.sources.ids import parse_arxiv_id
 from dailypapers.store.comments import visible_comments
-from dailypapers.store.db import session_scope
 from dailypapers.store.reads import papers_for_hits, papers_page
 from dailypapers.store.votes import upvoted_papers, voted_among
 from dailypapers.web import queries, schemas
@@ -85,6 +84,7 @@ def daily_papers(
 
 @router.get("/papers/search", summary="Search papers (Hugging Face compatible, plus mode and filters)")
 def search_papers(
+    session: DbSession,
     q: str = Query("", max_length=MAX_QUERY_CHARS, description="The query; none lists the newest feed papers"),
     limit: int = Query(50, ge=1, le=MAX_SEARCH_LIMIT, description="Results"),
     mode: str = Query("hybrid", description="hybrid, keyword or semantic"),
@@ -95,19 +95,14 @@ def search_papers(
     has_code: bool = False,
 ):
     if not q.strip():  # `HfApi.list_papers()` without a query: the newest papers of the feed
-        with session_scope() as session:
-            return JSONResponse(_daily_entries(session, feed_rows(session, sort="publishedAt", limit=limit)))
-    with session_scope() as session:
-        typed = typed_id(session, q)
-        if typed is not None:  # an arXiv id or URL asks for that paper alone
-            found = [typed.paper] if typed.paper else []
-            claims = paper_claims(session, [p.id for p in found])
-            return JSONResponse(
-                [
-                    schemas.search_json(p, score=1.0, snippet=None, ranks={"id": 1}, claims=claims.get(p.id))
-                    for p in found
-                ]
-            )
+        return JSONResponse(_daily_entries(session, feed_rows(session, sort="publishedAt", limit=limit)))
+    typed = typed_id(session, q)
+    if typed is not None:  # an arXiv id or URL asks for that paper alone
+        found = [typed.paper] if typed.paper else []
+        claims = paper_claims(session, [p.id for p in found])
+        return JSONResponse(
+            [schemas.search_json(p, score=1.0, snippet=None, ranks={"id": 1}, claims=claims.get(p.id)) for p in found]
+        )
     query = SearchQuery(
         text=q,
         mode=mode,
@@ -118,19 +113,18 @@ def search_papers(
         date_to=parse_day(date_to) if date_to else None,
         has_code=has_code,
     ).validate()
-    with session_scope() as session:
-        hits = search(session, query)
-        papers = papers_for_hits(session, hits)
-        claims = paper_claims(session, list(papers))
-        return JSONResponse(
-            [
-                schemas.search_json(
-                    papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks, claims=claims.get(h.paper_id)
-                )
-                for h in hits
-                if h.paper_id in papers
-            ]
-        )
+    hits = search(session, query)
+    papers = papers_for_hits(session, hits)
+    claims = paper_claims(session, list(papers))
+    return JSONResponse(
+        [
+            schemas.search_json(
+                papers[h.paper_id], score=h.score, snippet=h.snippet, ranks=h.ranks, claims=claims.get(h.paper_id)
+            )
+            for h in hits
+            if h.paper_id in papers
+        ]
+    )
 
 
 @router.get("/papers", summary="Every paper in the store, cursor-paged (Link: rel=next)")

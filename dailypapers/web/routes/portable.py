@@ -20,9 +20,10 @@ from dailypapers.errors import InvalidInput
 from dailypapers.portable.export import export_json
 from dailypapers.portable.format import MAX_BYTES, parse_export
 from dailypapers.portable.load import ImportReport, import_member
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import Session, session_scope
 from dailypapers.store.models import User
 from dailypapers.web.auth import Writer, require_user
+from dailypapers.web.database import DbSession
 from dailypapers.web.middleware.rate_limits import rate_limit
 from dailypapers.web.templating import render
 
@@ -33,11 +34,10 @@ EXPORTS_PER_MINUTE = 6  # an export reads everything the member has
 BODY_LIMITS = {"/api/me/import": MAX_BYTES + 64 * 1024, "/settings/import": MAX_BYTES + 64 * 1024}
 
 
-def _export(request: Request) -> Response:
+def _export(request: Request, session: Session) -> Response:
     user = require_user(request)
     rate_limit(f"export:me:{user.id}", EXPORTS_PER_MINUTE, 60)
-    with session_scope() as session:
-        body = export_json(session, user, get_settings().origin())
+    body = export_json(session, user, get_settings().origin())
     name = f"dailypapers-{user.username}-{datetime.now(UTC):%Y-%m-%d}.json"
     return Response(
         body,
@@ -47,6 +47,8 @@ def _export(request: Request) -> Response:
 
 
 def _import(user: User, data: bytes) -> ImportReport:
+    """In a transaction of its own, not the request's: a refused file rolls back all it wrote, and the page
+    that says why is still rendered (a caught error in the request's session would commit the half)."""
     export = parse_export(data)
     with session_scope() as session:
         return import_member(session, user, export, mail_site(get_settings()))
@@ -62,8 +64,8 @@ def _mail_after(report: ImportReport) -> BackgroundTask | None:
     summary="Everything you have here (library, signals with their times, collections, saved "
     "searches, subscriptions, For you settings) as one JSON file another site imports",
 )
-def export_api(request: Request):
-    return _export(request)
+def export_api(request: Request, session: DbSession):
+    return _export(request, session)
 
 
 @api.post(
@@ -77,24 +79,25 @@ async def import_api(request: Request, user: Writer):
 
 
 @router.get("/settings/export")
-def export_download(request: Request):
-    return _export(request)
+def export_download(request: Request, session: DbSession):
+    return _export(request, session)
 
 
 @router.post("/settings/import")
-async def import_upload(request: Request, user: Writer, file: Annotated[UploadFile | None, File()] = None):
+async def import_upload(
+    request: Request, user: Writer, session: DbSession, file: Annotated[UploadFile | None, File()] = None
+):
     try:
         if file is None or not file.filename:
             raise InvalidInput("choose the file you exported (a .json file)")
         report = await run_in_threadpool(_import, user, await file.read(MAX_BYTES + 1))
     except InvalidInput as exc:
-        return await run_in_threadpool(_settings, request, user, 400, import_error=str(exc))
-    page = await run_in_threadpool(_settings, request, user, 200, import_report=report)
+        return await run_in_threadpool(_settings, request, session, user, 400, import_error=str(exc))
+    page = await run_in_threadpool(_settings, request, session, user, 200, import_report=report)
     page.background = _mail_after(report)
     return page
 
 
-def _settings(request: Request, user: User, status: int, **context) -> Response:
-    with session_scope() as session:
-        tokens = list_api_tokens(session, user)
+def _settings(request: Request, session: Session, user: User, status: int, **context) -> Response:
+    tokens = list_api_tokens(session, user)
     return render(request, "settings.html", status_code=status, tokens=tokens, new_token=None, **context)

@@ -21,7 +21,7 @@ from dailypapers.config import get_settings
 from dailypapers.digest.tokens import BadToken, TokenSubject, make_token, read_token
 from dailypapers.errors import NotFound
 from dailypapers.search import search
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import Session
 from dailypapers.store.models import SavedSearch
 from dailypapers.store.reads import papers_for_hits
 from dailypapers.web.auth import Writer, require_user
@@ -128,34 +128,33 @@ def delete(request: Request, saved_id: DbId, user: Writer, session: DbSession):
 # --- feeds: a signed link, no cookie ---------------------------------------------------------------------
 
 
-def _channel(saved_id: int, key: str, kind: str) -> feeds.Channel:
+def _channel(session: Session, saved_id: int, key: str, kind: str) -> feeds.Channel:
     """The feed of the saved search the link was signed for; 404 for a bad, foreign or retired link."""
     try:
         token_id, link_key = read_token(key, FEED_PURPOSE, get_settings().signing_key)
     except BadToken:
         raise NotFound(f"no feed at this address for saved search {saved_id}") from None
-    with session_scope() as session:
-        saved = saved_searches.feed_saved_search(session, saved_id, token_id, link_key)
-        query, name, path = search_query(saved, feeds.FEED_SIZE), saved.name, search_url(saved)
-        feed_path = feed_paths(saved)[kind]
+    saved = saved_searches.feed_saved_search(session, saved_id, token_id, link_key)
+    query, name, path = search_query(saved, feeds.FEED_SIZE), saved.name, search_url(saved)
+    feed_path = feed_paths(saved)[kind]
     site = get_settings().site_name
     return feeds.Channel(
         f"{site}: saved search “{name}”",
         path,
         feed_path,
         f"Papers matching your saved search “{name}”, best first",
-        feeds.search_items(query),
+        feeds.search_items(session, query),
     )
 
 
 @router.get("/saved-searches/{saved_id}/feed.xml")
-def atom(request: Request, saved_id: DbId, key: str = Query("")):
-    return feeds.atom(_channel(saved_id, key, "atom"), absolute_url(request, ""))
+def atom(request: Request, saved_id: DbId, session: DbSession, key: str = Query("")):
+    return feeds.atom(_channel(session, saved_id, key, "atom"), absolute_url(request, ""))
 
 
 @router.get("/saved-searches/{saved_id}/rss.xml")
-def rss(request: Request, saved_id: DbId, key: str = Query("")):
-    return feeds.rss(_channel(saved_id, key, "rss"), absolute_url(request, ""))
+def rss(request: Request, saved_id: DbId, session: DbSession, key: str = Query("")):
+    return feeds.rss(_channel(session, saved_id, key, "rss"), absolute_url(request, ""))
 
 
 # --- the JSON API ----------------------------------------------------------------------------------------

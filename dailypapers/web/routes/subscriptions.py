@@ -8,6 +8,7 @@ the page's button or, for unsubscribing, straight from the mail client (RFC 8058
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -32,8 +33,10 @@ from dailypapers.digest.subscribe import (
 )
 from dailypapers.digest.tokens import BadToken, subscriber_for_token, subscriber_links
 from dailypapers.errors import InvalidInput
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import Session
+from dailypapers.store.models import Subscriber
 from dailypapers.web.auth import checked_csrf, current_user
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import SubscriptionForm, SubscriptionIn
 from dailypapers.web.middleware.csrf import csrf_token
 from dailypapers.web.middleware.rate_limits import client_ip, rate_limit
@@ -58,7 +61,7 @@ def _manage_link(request: Request, subscriber) -> str:
     return subscriber_links(subscriber, absolute_url(request, ""), _secret())["manage"]
 
 
-def _request_subscription(request: Request, email: str, prefs: Preferences) -> None:
+def _request_subscription(request: Request, session: Session, email: str, prefs: Preferences) -> None:
     """Record the request and queue the confirmation (or, to a subscribed address, its manage link) in the
     same transaction; the response's background task sends it (`_send_queued`), `digest send` retries it.
 
@@ -66,10 +69,9 @@ def _request_subscription(request: Request, email: str, prefs: Preferences) -> N
     address = normalize_email(email)
     rate_limit(f"subscribe:ip:{client_ip(request)}", SUBSCRIBES_PER_IP_HOUR, 3600)
     rate_limit(f"subscribe:mail:{address}", MAILS_PER_ADDRESS_HOUR, 3600)
-    with session_scope() as session:
-        user = current_user(request)
-        subscriber, action = start_subscription(session, address, prefs, user.id if user else None)
-        queue_subscription_mail(session, subscriber, action, mail_site(get_settings()))
+    user = current_user(request)
+    subscriber, action = start_subscription(session, address, prefs, user.id if user else None)
+    queue_subscription_mail(session, subscriber, action, mail_site(get_settings()))
 
 
 def _send_queued() -> BackgroundTask:
@@ -103,10 +105,10 @@ def subscribe_form(request: Request, q: str = "", category: str = "", frequency:
 
 
 @router.post("/subscribe", include_in_schema=False, dependencies=[Depends(checked_csrf)])
-def subscribe_submit(request: Request, form: Annotated[SubscriptionForm, Form()]):
+def subscribe_submit(request: Request, form: Annotated[SubscriptionForm, Form()], session: DbSession):
     try:
         prefs = validate_preferences(form.frequency, form.interests, form.categories)
-        _request_subscription(request, form.email, prefs)
+        _request_subscription(request, session, form.email, prefs)
     except InvalidInput as exc:
         return render(
             request,
@@ -144,12 +146,12 @@ def _json_body(request: Request) -> None:
     ],
     responses={403: error_response(403), 415: error_response(415), 429: error_response(429)},
 )
-async def subscribe_api(request: Request, body: SubscriptionIn):
+async def subscribe_api(request: Request, body: SubscriptionIn, session: DbSession):
     """Subscribe an address to the digest: `{"email", "frequency": "daily"|"weekly", "interests": [..] or
     text, "categories": [..] or text}`. A confirmation email goes out; nothing else is sent before it is
     followed. The answer is the same whether or not the address was subscribed already."""
     prefs = validate_preferences(body.frequency, body.interests, body.categories)
-    await run_in_threadpool(_request_subscription, request, body.email, prefs)
+    await run_in_threadpool(_request_subscription, request, session, body.email, prefs)
     return JSONResponse(
         {"status": "confirmation_sent", "message": SENT_MESSAGE}, status_code=202, background=_send_queued()
     )
@@ -162,87 +164,74 @@ def _page(request: Request, name: str, status_code: int = 200, **context):
     return render(request, name, status_code=status_code, headers={"Cache-Control": "no-store"}, **context)
 
 
-def _bad_link(request: Request, exc: BadToken):
+def _notice(request: Request, title: str, message: str, **context):
+    """A signed link's notice page: what happened, or (with `button`) what its button would do: the button
+    posts back to the same address, as mail scanners only fetch."""
+    if "button" in context:
+        context["action"] = request.url.path
+    return _page(request, "subscriptions/notice.html", title=title, message=message, **context)
+
+
+def bad_link(request: Request, exc: BadToken):
+    """The answer to a forged, damaged, retired or expired link (the app's handler for `BadToken`)."""
     message = str(exc) + (
         ". Your newest email has a fresh link; or subscribe again with the same address and, if "
         "it is subscribed, we email you a new link to manage or stop your digest."
         if exc.expired
         else "."
     )
-    return _page(
-        request,
-        "subscriptions/notice.html",
-        status_code=410 if exc.expired else 400,
-        title="This link does not work",
-        message=message,
-        error=True,
-    )
+    return _notice(request, "This link does not work", message, status_code=410 if exc.expired else 400, error=True)
+
+
+def _linked(purpose: str) -> Callable[[str, Session], Subscriber]:
+    """A dependency: the subscriber the signed `{token}` in the path was made for, in the request's session.
+    A bad link raises `BadToken`, which `bad_link` answers."""
+
+    def subscriber(token: str, session: DbSession) -> Subscriber:
+        return subscriber_for_token(session, token, purpose, _secret())
+
+    return subscriber
+
+
+ConfirmLink = Annotated[Subscriber, Depends(_linked("confirm"))]
+ManageLink = Annotated[Subscriber, Depends(_linked("manage"))]
+UnsubscribeLink = Annotated[Subscriber, Depends(_linked("unsubscribe"))]
 
 
 @router.get("/subscriptions/confirm/{token}", include_in_schema=False)
-def confirm_page(request: Request, token: str):
-    try:
-        with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "confirm", _secret())
-            done = is_active(subscriber)
-            email = subscriber.email
-    except BadToken as exc:
-        return _bad_link(request, exc)
-    if done:
-        return _page(
-            request,
-            "subscriptions/notice.html",
-            title="You are subscribed",
-            message=f"{email} is subscribed already; nothing to do.",
-        )
-    return _page(
+def confirm_page(request: Request, subscriber: ConfirmLink):
+    if is_active(subscriber):
+        return _notice(request, "You are subscribed", f"{subscriber.email} is subscribed already; nothing to do.")
+    return _notice(
         request,
-        "subscriptions/notice.html",
-        title="Confirm your subscription",
-        message=f"Start sending the paper digest to {email}?",
-        action=request.url.path,
+        "Confirm your subscription",
+        f"Start sending the paper digest to {subscriber.email}?",
         button="Confirm my subscription",
         button_id="confirm-button",
     )
 
 
 @router.post("/subscriptions/confirm/{token}", include_in_schema=False)
-def confirm_submit(request: Request, token: str):
-    try:
-        with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "confirm", _secret())
-            confirm(subscriber)
-            email, frequency = subscriber.email, subscriber.frequency
-            manage = _manage_link(request, subscriber)
-    except BadToken as exc:
-        return _bad_link(request, exc)
-    when = "each weekday" if frequency == "daily" else "each Monday"
-    return _page(
+def confirm_submit(request: Request, subscriber: ConfirmLink):
+    confirm(subscriber)
+    when = "each weekday" if subscriber.frequency == "daily" else "each Monday"
+    return _notice(
         request,
-        "subscriptions/notice.html",
-        title="You are subscribed",
-        message=f"{email} will get the {frequency} digest {when}.",
-        manage_url=manage,
+        "You are subscribed",
+        f"{subscriber.email} will get the {subscriber.frequency} digest {when}.",
+        manage_url=_manage_link(request, subscriber),
     )
 
 
 @router.get("/subscriptions/manage/{token}", include_in_schema=False)
-def manage_page(request: Request, token: str, saved: int = 0):
-    try:
-        with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "manage", _secret())
-            state = _state(subscriber)
-            prefs = Preferences.of(subscriber)
-            email = subscriber.email
-    except BadToken as exc:
-        return _bad_link(request, exc)
+def manage_page(request: Request, subscriber: ManageLink, saved: int = 0):
     return _page(
         request,
         "subscriptions/manage.html",
         **_form_context(
-            prefs,
-            email=email,
-            state=state,
+            Preferences.of(subscriber),
+            email=subscriber.email,
+            state=_state(subscriber),
             action=request.url.path,
             flash="Your preferences are saved." if saved else None,
         ),
@@ -258,56 +247,41 @@ def _state(subscriber) -> str:
 
 
 @router.post("/subscriptions/manage/{token}", include_in_schema=False, dependencies=[Depends(checked_csrf)])
-def manage_submit(request: Request, token: str, form: Annotated[SubscriptionForm, Form()]):
-    try:
-        with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "manage", _secret())
-            email = subscriber.email
-            if form.action == "unsubscribe":
-                unsubscribe(subscriber)
-            elif form.action == "resubscribe":
-                resubscribe(subscriber)
-            elif form.action == "save":
-                try:
-                    validate_preferences(form.frequency, form.interests, form.categories).apply(subscriber)
-                except InvalidInput as exc:
-                    return _page(
-                        request,
-                        "subscriptions/manage.html",
-                        status_code=400,
-                        **_form_context(
-                            _as_typed(form),
-                            email=email,
-                            state=_state(subscriber),
-                            action=request.url.path,
-                            error=str(exc),
-                        ),
-                    )
-            else:
-                raise InvalidInput(f"unknown action {form.action!r}")
-    except BadToken as exc:
-        return _bad_link(request, exc)
+def manage_submit(request: Request, subscriber: ManageLink, form: Annotated[SubscriptionForm, Form()]):
+    if form.action == "unsubscribe":
+        unsubscribe(subscriber)
+    elif form.action == "resubscribe":
+        resubscribe(subscriber)
+    elif form.action == "save":
+        try:
+            validate_preferences(form.frequency, form.interests, form.categories).apply(subscriber)
+        except InvalidInput as exc:  # checked before anything changes: the form again, beside its error
+            return _page(
+                request,
+                "subscriptions/manage.html",
+                status_code=400,
+                **_form_context(
+                    _as_typed(form),
+                    email=subscriber.email,
+                    state=_state(subscriber),
+                    action=request.url.path,
+                    error=str(exc),
+                ),
+            )
+    else:
+        raise InvalidInput(f"unknown action {form.action!r}")
     return RedirectResponse(f"{request.url.path}?saved=1", status_code=303)
 
 
 @router.get("/subscriptions/unsubscribe/{token}", include_in_schema=False)
-def unsubscribe_page(request: Request, token: str):
-    try:
-        with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "unsubscribe", _secret())
-            email, gone = subscriber.email, subscriber.unsubscribed_at is not None
-    except BadToken as exc:
-        return _bad_link(request, exc)
-    if gone:
-        return _page(
-            request, "subscriptions/notice.html", title="You are unsubscribed", message=f"{email} gets no more digests."
-        )
-    return _page(
+def unsubscribe_page(request: Request, subscriber: UnsubscribeLink):
+    email = subscriber.email
+    if subscriber.unsubscribed_at is not None:
+        return _notice(request, "You are unsubscribed", f"{email} gets no more digests.")
+    return _notice(
         request,
-        "subscriptions/notice.html",
-        title="Unsubscribe",
-        message=f"Stop sending the paper digest to {email}?",
-        action=request.url.path,
+        "Unsubscribe",
+        f"Stop sending the paper digest to {email}?",
         button="Unsubscribe",
         button_id="unsubscribe-button",
         one_click=True,
@@ -315,20 +289,13 @@ def unsubscribe_page(request: Request, token: str):
 
 
 @router.post("/subscriptions/unsubscribe/{token}", include_in_schema=False)
-def unsubscribe_submit(request: Request, token: str):
+def unsubscribe_submit(request: Request, subscriber: UnsubscribeLink):
     """The page's button and RFC 8058 one-click both land here; answering 200 (no redirect) either way."""
-    try:
-        with session_scope() as session:
-            subscriber = subscriber_for_token(session, token, "unsubscribe", _secret())
-            unsubscribe(subscriber)
-            email = subscriber.email
-            manage = _manage_link(request, subscriber)
-    except BadToken as exc:
-        return _bad_link(request, exc)
-    return _page(
+    unsubscribe(subscriber)
+    return _notice(
         request,
-        "subscriptions/notice.html",
-        title="You are unsubscribed",
-        message=f"{email} gets no more digests. Changed your mind? You can subscribe again from the preferences page.",
-        manage_url=manage,
+        "You are unsubscribed",
+        f"{subscriber.email} gets no more digests. Changed your mind? You can subscribe again from the "
+        "preferences page.",
+        manage_url=_manage_link(request, subscriber),
     )

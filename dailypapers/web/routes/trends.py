@@ -10,19 +10,19 @@ from dailypapers.charts import trend_chart
 from dailypapers.dates import parse_month
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.search.trends import MAX_PARTS, MAX_QUERIES, MIN_PREFIX, TrendQuery, Trends, topic_trends
-from dailypapers.store.db import session_scope
+from dailypapers.store.db import Session
+from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import Text
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _trends(q: list[str], date_from: str, date_to: str) -> Trends:
+def _trends(session: Session, q: list[str], date_from: str, date_to: str) -> Trends:
     first = parse_month(date_from, "from") if date_from.strip() else None
     last = parse_month(date_to, "to") if date_to.strip() else None
     ask = TrendQuery.parse(q, first, last)  # over a bound: a 400 before the store is read
-    with session_scope() as session:
-        return topic_trends(session, ask)
+    return topic_trends(session, ask)
 
 
 def _chart(trends: Trends) -> bytes:
@@ -37,6 +37,7 @@ def _chart(trends: Trends) -> bytes:
 @router.get("/trends")
 def trends_page(
     request: Request,
+    session: DbSession,
     q: list[Text] = Query([]),
     date_from: str = Query("", alias="from"),
     date_to: str = Query("", alias="to"),
@@ -45,7 +46,7 @@ def trends_page(
     trends, chart, error = None, None, None
     if asked:
         try:
-            trends = _trends(asked, date_from, date_to)
+            trends = _trends(session, asked, date_from, date_to)
             chart = _chart(trends).decode() if trends.matched else None
         except InvalidInput as exc:
             error = str(exc)
@@ -69,9 +70,12 @@ def trends_page(
 
 @router.get("/trends.svg")
 def trends_svg(
-    q: list[Text] = Query([]), date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to")
+    session: DbSession,
+    q: list[Text] = Query([]),
+    date_from: str = Query("", alias="from"),
+    date_to: str = Query("", alias="to"),
 ):
-    trends = _trends(q, date_from, date_to)
+    trends = _trends(session, q, date_from, date_to)
     if not trends.matched:
         raise NotFound("no papers match these queries in these months: nothing to draw")
     return Response(_chart(trends), media_type="image/svg+xml")
