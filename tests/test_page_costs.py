@@ -53,8 +53,10 @@ def test_the_feed_reads_the_latest_day_and_its_cards_in_two_statements(site):
 
 
 def test_a_paper_page_reads_few_statements(site):
-    # the paper with its feed entry, its claims, its comments; then the related papers: with no vectors yet, the
+    # the paper with its feed entry, its claims, its comments (a v1 paper has no older versions to read); then
+    # the related papers: with no vectors yet, the
     # title (its words are searched), the store's change number (the keyword index follows it) and the papers
     visitor = statements_for(client(), "/papers/2501.00503")
     assert visitor == 6
-    assert statements_for(site, "/papers/2501.00503") == visitor + 2  # the session, and the member's marks
+    # the session, the member's marks, and whether the paper changed on arXiv since they saved it
+    assert statements_for(site, "/papers/2501.00503") == visitor + 3

@@ -98,6 +98,8 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> None
 
 def history(session: Session, paper: Paper) -> list[VersionState]:
     """Every version the site knows of the paper, oldest first; the last is the paper as it stands."""
+    if paper.version <= 1:  # nothing came before it: no statement (most papers on a feed are at v1)
+        return [_state(paper, paper.version, paper.updated_at)]
     rows = session.scalars(
         select(PaperVersion).where(PaperVersion.paper_id == paper.id).order_by(PaperVersion.version)
     ).all()
