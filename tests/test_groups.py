@@ -217,6 +217,9 @@ def test_nothing_of_a_group_reaches_a_stranger_a_former_member_or_a_visitor(corp
         feeds["atom"],
         feeds["rss"],
         "/groups/thursday/feed.xml",
+        "/map?group=thursday",
+        "/api/map?group=thursday",
+        "/map.svg?group=thursday",
     ]
     writes = [
         ("POST", "/api/groups/thursday/papers", {"paper": GRAPHS[1]}),
@@ -261,6 +264,9 @@ def test_nothing_of_a_group_reaches_a_stranger_a_former_member_or_a_visitor(corp
         text = _mcp(tool, arguments)
         assert NOTE not in text and SECRET not in text and "Thursday" not in text
     assert "Thursday" in alice.get("/groups/thursday").text  # the owner still sees it all
+    mapped = alice.get("/api/map?group=thursday", headers=JSON).json()  # and its map: the shelf's papers
+    assert mapped["title"] == "The reading group “Thursday reading group”"
+    assert [point["id"] for point in mapped["points"]] == [GRAPHS[0]]
 
 
 def test_the_weekly_email_reaches_each_member_once_through_smtp(corpus, sink):

@@ -1,20 +1,21 @@
 """The map of the papers: /map draws the papers of a period (this week by default, a month, a day, a date
-range), of a collection or of a search as points (static/map.js draws them from the JSON in the page: hover
-names a paper, a click opens it, it pans and zooms) above its text alternative, a table of the clusters with
-their counts and top papers; /api/map is the same map as JSON, /map.svg and /map.png the same as a picture
-(drawn with matplotlib: for a digest or a slide). A reading group's map is `map_of_papers` of the
-group's shelf, one more source here when groups exist.
+range), of a collection, of a reading group's shelf (for its members) or of a search as points (static/map.js
+draws them from the JSON in the page: hover names a paper, a click opens it, it pans and zooms) above its text
+alternative, a table of the clusters with their counts and top papers; /api/map is the same map as JSON,
+/map.svg and /map.png the same as a picture (drawn with matplotlib: for a digest or a slide).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.charts import map_chart
+from dailypapers.community.groups import group_papers, membership
 from dailypapers.community.library import get_collection
 from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput, NotFound
@@ -45,9 +46,35 @@ class MapSource:
     period: Period | None = None
 
 
-def _source(
-    session: Session, viewer: User | None, period: str, date_from: str, date_to: str, collection: int | None, q: str
-) -> tuple[MapSource, PaperMap]:
+@dataclass(frozen=True)
+class MapQuery:
+    """What a map is asked for, as every route of the map reads it: one source, the first given of a search, a
+    collection, a group, a date range and a period (this week when none is)."""
+
+    period: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    collection: int | None = None
+    group: str = ""
+    q: str = ""
+
+
+def map_query(
+    period: Text = Query("", description="A day (YYYY-MM-DD), ISO week (YYYY-Www) or month (YYYY-MM)"),
+    date_from: Text = Query("", alias="from", description="First day of a date range (YYYY-MM-DD)"),
+    date_to: Text = Query("", alias="to", description="Last day of a date range (YYYY-MM-DD)"),
+    collection: DbId | None = Query(None, description="A collection's id: its papers"),
+    group: Text = Query("", description="A reading group's slug: its shared papers (members only)"),
+    q: Text = Query("", description="A search: the map of its best results"),
+) -> MapQuery:
+    return MapQuery(period, date_from, date_to, collection, group, q)
+
+
+AskedMap = Annotated[MapQuery, Depends(map_query)]
+
+
+def _source(session: Session, viewer: User | None, asked: MapQuery) -> tuple[MapSource, PaperMap]:
+    period, date_from, date_to, collection, q = asked.period, asked.date_from, asked.date_to, asked.collection, asked.q
     if q.strip():
         hits = search(session, SearchQuery(text=q, limit=SEARCH_RESULTS))
         return MapSource(f"Search results for “{q.strip()}”"), map_of_papers(session, [h.paper_id for h in hits])
@@ -55,6 +82,10 @@ def _source(
         found = get_collection(session, viewer, collection)  # a private one is another's: NotFound
         ids = collection_paper_ids(session, found.id)
         return MapSource(f"The collection “{found.name}”"), map_of_papers(session, ids)
+    if asked.group.strip():
+        group = membership(session, viewer, asked.group.strip()).group  # NotFound for anyone but its members
+        ids = [paper.id for _, paper in group_papers(session, group)]
+        return MapSource(f"The reading group “{group.name}”"), map_of_papers(session, ids)
     if date_from.strip() or date_to.strip():
         first, last = parse_day(date_from, "from"), parse_day(date_to, "to")
         if first > last:
@@ -101,28 +132,20 @@ def _limit(request: Request, viewer: User | None) -> None:
     rate_limit(f"map:{f'user:{viewer.id}' if viewer else f'ip:{client_ip(request)}'}", MAPS_PER_MINUTE, 60)
 
 
-def _map(request: Request, session: Session, period, date_from, date_to, collection, q):
+def _map(request: Request, session: Session, asked: MapQuery):
     viewer = current_user(request)
     _limit(request, viewer)
-    source, paper_map = _source(session, viewer, period, date_from, date_to, collection, q)
+    source, paper_map = _source(session, viewer, asked)
     if viewer is not None:
         paper_map = mark_for_reader(session, paper_map, viewer.id)
     return source, paper_map
 
 
 @router.get("/map")
-def map_page(
-    request: Request,
-    session: DbSession,
-    period: Text = "",
-    date_from: Text = Query("", alias="from"),
-    date_to: Text = Query("", alias="to"),
-    collection: DbId | None = None,
-    q: Text = "",
-):
+def map_page(request: Request, session: DbSession, asked: AskedMap):
     error, source, paper_map = None, None, None
     try:
-        source, paper_map = _map(request, session, period, date_from, date_to, collection, q)
+        source, paper_map = _map(request, session, asked)
     except InvalidInput as exc:
         error = str(exc)
     today = datetime.now(UTC).date()
@@ -136,8 +159,8 @@ def map_page(
         data=map_json(source, paper_map) if source and paper_map else None,
         this_week=week_period(today),
         this_month=month_period(today.year, today.month),
-        date_from=date_from.strip(),
-        date_to=date_to.strip(),
+        date_from=asked.date_from.strip(),
+        date_to=asked.date_to.strip(),
     )
 
 
@@ -146,36 +169,19 @@ def map_page(
     summary="A map of papers: 2D positions and labelled clusters",
     responses={404: error_response(404), 429: error_response(429)},
 )
-def map_api(
-    request: Request,
-    session: DbSession,
-    period: Text = Query("", description="A day (YYYY-MM-DD), ISO week (YYYY-Www) or month (YYYY-MM)"),
-    date_from: Text = Query("", alias="from", description="First day of a date range (YYYY-MM-DD)"),
-    date_to: Text = Query("", alias="to", description="Last day of a date range (YYYY-MM-DD)"),
-    collection: DbId | None = Query(None, description="A collection's id: its papers"),
-    q: Text = Query("", description="A search: the map of its best results"),
-) -> dict:
-    """The papers of a period (this week when nothing is asked), a date range, a collection or a search,
-    projected to 2D from their embeddings, with clusters named by their keyphrases."""
-    return map_json(*_map(request, session, period, date_from, date_to, collection, q))
+def map_api(request: Request, session: DbSession, asked: AskedMap) -> dict:
+    """The papers of a period (this week when nothing is asked), a date range, a collection, a reading group
+    or a search, projected to 2D from their embeddings, with clusters named by their keyphrases."""
+    return map_json(*_map(request, session, asked))
 
 
 @router.get("/map.{fmt}")
-def map_picture(
-    request: Request,
-    session: DbSession,
-    fmt: str,
-    period: Text = "",
-    date_from: Text = Query("", alias="from"),
-    date_to: Text = Query("", alias="to"),
-    collection: DbId | None = None,
-    q: Text = "",
-):
+def map_picture(request: Request, session: DbSession, fmt: str, asked: AskedMap):
     if fmt not in ("svg", "png"):
         raise NotFound(f"no map as {fmt[:10]!r}: ask for /map.svg or /map.png")
     viewer = current_user(request)
     _limit(request, viewer)
-    source, paper_map = _source(session, viewer, period, date_from, date_to, collection, q)
+    source, paper_map = _source(session, viewer, asked)
     if not paper_map.papers:
         raise NotFound("no paper here has an embedding yet: nothing to draw")
     title = f"{source.title}: a map of {len(paper_map.papers)} papers in {len(paper_map.clusters)} clusters"
