@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -56,6 +57,7 @@ def _result(key: Key, future: Future[list[Description]] | None) -> tuple[Key, li
 
 def _start(tokens: TokenVectors) -> None:
     global _tokens
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the pool, saved batches kept
     os.environ["TOKENIZERS_PARALLELISM"] = "false"  # one core per worker: the pool is the parallelism
     threadpool_limits(1)  # and BLAS's threads likewise
     _tokens = tokens
