@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # keywords and summaries: minilm-tokens (static token vectors, default, fast) | minilm-static | any embedding
     # model name (minilm: the transformer, as before; ~400x slower)
     keyphrase_model: str = "minilm-tokens"
+    # processes that compute them with static token vectors (one core each); None: as many as the cores
+    keyphrase_workers: PositiveInt | None = None
     # PostgreSQL's maintenance_work_mem while `dailypapers index` builds an HNSW index: pgvector builds the graph
     # in memory, many times faster, while it fits (about 2 GB for 1M 384-d vectors); the server must have it.
     pgvector_build_memory_mb: int = 1024

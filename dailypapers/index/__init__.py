@@ -12,6 +12,7 @@ token_vectors.py     static token vectors: any stretch of a text embeds as the s
 keyphrases.py        keywords and a one-sentence summary of a paper (pure functions)
 words.py             word lists for the words a reader sees (keyword chips, summaries), without a tagger
 descriptions.py      keeps every paper's keywords and summary current with its title and abstract
+token_pool.py        the static-vector keywords and summaries on a pool of processes, one per core
 stored_vectors.py    the `embeddings` table: embed new or changed papers, in committed batches
 vectors.py           FileVectorIndex: vector index files (exact scan, or an HNSW graph when large), beside SQLite
 vectors_pgvector.py  PgVectorIndex: the vector index inside PostgreSQL (pgvector HNSW per model, filters in SQL)

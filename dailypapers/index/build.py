@@ -11,6 +11,7 @@ from dailypapers.index.descriptions import describe_pending, keyphrase_method
 from dailypapers.index.embedders import get_embedder
 from dailypapers.index.engines import keyword_index, refresh_vector_index
 from dailypapers.index.stored_vectors import embed_pending
+from dailypapers.index.token_pool import cores
 from dailypapers.store.db import get_engine
 from dailypapers.store.embeddings import count_pending, stored_models
 from dailypapers.store.keyphrases import paper_total
@@ -82,9 +83,12 @@ def build_index(
         )
     method = keyphrase_method(settings.keyphrase_model, settings.data_dir)
     # about 2 ms a paper: at the scale of arXiv, hours of one core, so it has its own bar
-    bar = progress("keywords and summaries", paper_total(engine)) if progress else nullcontext(None)
+    total = paper_total(engine)
+    bar = progress("keywords and summaries", total) if progress else nullcontext(None)
+    # a process per core, but no more than there are batches: a database of one batch (the demo) stays here
+    workers = min(settings.keyphrase_workers or cores(), -(-total // batch_size))
     with bar as advance:
-        report.described = describe_pending(engine, method, batch_size=batch_size, advance=advance)
+        report.described = describe_pending(engine, method, batch_size=batch_size, advance=advance, workers=workers)
     return report
 
 
