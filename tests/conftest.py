@@ -94,14 +94,14 @@ def run_log(tmp_path_factory):
 
 def forget_process_state() -> None:
     """Let go of everything dailypapers keeps per process: the settings, the engines, the open keyword indexes and
-    vector snapshots, the loaded vector files, the readers' fitted models, the login's stand-in hash (its cost
-    follows the test's hasher). Models read from files (embedders, tokenizers) stay: they depend on nothing a
-    test changes, and loading them again would cost seconds per test."""
+    vector snapshots, the loaded vector files, the readers' and collections' fitted models, the computed maps,
+    the login's stand-in hash (its cost follows the test's hasher). Models read from files (embedders,
+    tokenizers) stay: they depend on nothing a test changes, and loading them again would cost seconds per test."""
     from dailypapers.community import users
     from dailypapers.config import reset_settings
     from dailypapers.index.engines import forget_indexes
     from dailypapers.index.vectors import clear_cache
-    from dailypapers.ranking import recommend
+    from dailypapers.ranking import collection_feed, paper_map, recommend
     from dailypapers.store.db import dispose_engines
 
     reset_settings()
@@ -110,6 +110,10 @@ def forget_process_state() -> None:
     clear_cache()
     with recommend._models_lock:  # keyed by the vectors' id(), which a later test's vectors may reuse
         recommend._models.clear()
+    with collection_feed._models_lock:
+        collection_feed._models.clear()
+    with paper_map._cache_lock:  # keyed by paper ids, which the other backend's test gives the same papers
+        paper_map._cache.clear()
     users._dummy_hash.cache_clear()
 
 

@@ -218,14 +218,20 @@ def test_hidden_papers_never_reach_a_map_of_ids(papers, session):
     assert [p.arxiv_id for p in made.papers] == ["2501.00001"]
 
 
-def test_maps_are_rate_limited_per_reader(settings, monkeypatch):
+def test_maps_are_rate_limited_per_reader_when_they_must_be_computed(papers, monkeypatch):
     from dailypapers.web.routes import maps
 
     monkeypatch.setattr(maps, "MAPS_PER_MINUTE", 2)
+    week, december, both = ("2025-01-06", "2025-01-12"), ("2024-12-15", "2024-12-25"), ("2024-12-15", "2025-01-12")
     with client() as c:
-        # three different maps: the same one again would come from the site's micro-cache
-        answers = [
-            c.get("/api/map", params={"period": week}).status_code for week in ("2025-W02", "2025-W03", "2025-W04")
-        ]
-        page = c.get("/map", params={"period": "2025-W05"})
+        # three maps of different papers (the same papers again would be a map computed already)
+        answers = [c.get("/api/map", params={"from": a, "to": b}).status_code for a, b in (week, december, both)]
+        page = c.get("/map", params={"from": "2024-01-01", "to": "2024-01-02"})
     assert answers == [200, 200, 429] and page.status_code == 429
+    # a map computed already costs nothing: a digest's picture, read by every subscriber's mail client
+    monkeypatch.setattr(maps, "MAPS_PER_MINUTE", 1)
+    with client(address="mail-proxy") as reader:
+        for _ in range(3):
+            assert reader.get("/map.png", params={"from": week[0], "to": week[1]}).status_code == 200
+        assert reader.get("/map.png", params={"from": both[0], "to": both[1]}).status_code == 200
+        assert reader.get("/map.png", params={"from": "2024-01-01", "to": "2024-01-02"}).status_code == 429

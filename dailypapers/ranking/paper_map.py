@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from threading import Lock
@@ -92,15 +92,20 @@ _cache: OrderedDict[str, PaperMap] = OrderedDict()
 _cache_lock = Lock()
 
 
-def build_map(model: str, papers: list[MapPaper], vectors: np.ndarray) -> PaperMap:
+def build_map(
+    model: str, papers: list[MapPaper], vectors: np.ndarray, before_computing: Callable[[], None] | None = None
+) -> PaperMap:
     """The map of these papers (row i of `vectors` is papers[i]'s), from the cache when the same content was
-    mapped before; a copy, so that one reader's marks stay theirs."""
+    mapped before; a copy, so that one reader's marks stay theirs. `before_computing` runs only when the map
+    must be computed (the web's rate limit: a cached map costs nothing, however often a digest's image is read)."""
     key = content_key(model, papers)
     with _cache_lock:
         found = _cache.get(key)
         if found is not None:
             _cache.move_to_end(key)
     if found is None:
+        if before_computing is not None:
+            before_computing()
         found = compute_map(papers, vectors, seed=int(key[:8], 16))
         with _cache_lock:
             _cache[key] = found
@@ -255,16 +260,27 @@ def label_clusters(cluster: np.ndarray, keywords: list[tuple[str, ...]], top: in
 # --- the papers of a map, from the store ----------------------------------------------------------------
 
 
-def map_of_dates(session: Session, first: date, last: date, model: str | None = None) -> PaperMap:
+def map_of_dates(
+    session: Session,
+    first: date,
+    last: date,
+    model: str | None = None,
+    before_computing: Callable[[], None] | None = None,
+) -> PaperMap:
     """The map of the visible papers first published from `first` to `last`, inclusive."""
     starts = datetime.combine(first, time(), UTC)
     ends = datetime.combine(last + timedelta(days=1), time(), UTC)
-    return _map_of_rows(session, map_rows_published(session, starts, ends), model)
+    return _map_of_rows(session, map_rows_published(session, starts, ends), model, before_computing)
 
 
-def map_of_papers(session: Session, paper_ids: Sequence[int], model: str | None = None) -> PaperMap:
+def map_of_papers(
+    session: Session,
+    paper_ids: Sequence[int],
+    model: str | None = None,
+    before_computing: Callable[[], None] | None = None,
+) -> PaperMap:
     """The map of these papers (a collection, search results, a group's shelf), the visible ones."""
-    return _map_of_rows(session, map_rows_of(session, set(paper_ids)), model)
+    return _map_of_rows(session, map_rows_of(session, set(paper_ids)), model, before_computing)
 
 
 def mark_for_reader(session: Session, paper_map: PaperMap, user_id: int) -> PaperMap:
@@ -273,7 +289,9 @@ def mark_for_reader(session: Session, paper_map: PaperMap, user_id: int) -> Pape
     return paper_map
 
 
-def _map_of_rows(session: Session, rows: Sequence, model: str | None) -> PaperMap:
+def _map_of_rows(
+    session: Session, rows: Sequence, model: str | None, before_computing: Callable[[], None] | None
+) -> PaperMap:
     label = model_label(model or get_settings().embedding_model)
     total = len(rows)
     if total > MAX_POINTS:  # sample before reading vectors: a year of papers need not be read whole
@@ -287,5 +305,5 @@ def _map_of_rows(session: Session, rows: Sequence, model: str | None) -> PaperMa
     ]
     without = len(rows) - len(papers)
     vectors = np.stack([found[p.paper_id] for p in papers]) if papers else np.zeros((0, 1), dtype=np.float32)
-    made = build_map(label, papers, vectors)
+    made = build_map(label, papers, vectors, before_computing)
     return replace(made, total=total, without_vector=without)

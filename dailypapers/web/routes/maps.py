@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -73,26 +74,31 @@ def map_query(
 AskedMap = Annotated[MapQuery, Depends(map_query)]
 
 
-def _source(session: Session, viewer: User | None, asked: MapQuery) -> tuple[MapSource, PaperMap]:
+def _source(request: Request, session: Session, viewer: User | None, asked: MapQuery) -> tuple[MapSource, PaperMap]:
+    """The map asked for; a reader (or an address) is counted against MAPS_PER_MINUTE only when it must be
+    computed: a map in the cache (a digest's picture, read by every subscriber's mail client) costs nothing."""
     period, date_from, date_to, collection, q = asked.period, asked.date_from, asked.date_to, asked.collection, asked.q
+    limit = partial(_limit, request, viewer)
     if q.strip():
         hits = search(session, SearchQuery(text=q, limit=SEARCH_RESULTS))
-        return MapSource(f"Search results for “{q.strip()}”"), map_of_papers(session, [h.paper_id for h in hits])
+        paper_ids = [h.paper_id for h in hits]
+        return MapSource(f"Search results for “{q.strip()}”"), map_of_papers(session, paper_ids, None, limit)
     if collection is not None:
         found = get_collection(session, viewer, collection)  # a private one is another's: NotFound
         ids = collection_paper_ids(session, found.id)
-        return MapSource(f"The collection “{found.name}”"), map_of_papers(session, ids)
+        return MapSource(f"The collection “{found.name}”"), map_of_papers(session, ids, None, limit)
     if asked.group.strip():
         group = membership(session, viewer, asked.group.strip()).group  # NotFound for anyone but its members
         ids = [paper.id for _, paper in group_papers(session, group)]
-        return MapSource(f"The reading group “{group.name}”"), map_of_papers(session, ids)
+        return MapSource(f"The reading group “{group.name}”"), map_of_papers(session, ids, None, limit)
     if date_from.strip() or date_to.strip():
         first, last = parse_day(date_from, "from"), parse_day(date_to, "to")
         if first > last:
             raise InvalidInput("from must not be after to")
-        return MapSource(f"Papers first published {first} to {last}"), map_of_dates(session, first, last)
+        return MapSource(f"Papers first published {first} to {last}"), map_of_dates(session, first, last, None, limit)
     chosen = period_of_key(period) if period.strip() else week_period(datetime.now(UTC).date())
-    return MapSource(f"Papers of {chosen.label}", chosen), map_of_dates(session, chosen.start, chosen.end)
+    paper_map = map_of_dates(session, chosen.start, chosen.end, None, limit)
+    return MapSource(f"Papers of {chosen.label}", chosen), paper_map
 
 
 def map_json(source: MapSource, paper_map: PaperMap) -> dict:
@@ -134,8 +140,7 @@ def _limit(request: Request, viewer: User | None) -> None:
 
 def _map(request: Request, session: Session, asked: MapQuery):
     viewer = current_user(request)
-    _limit(request, viewer)
-    source, paper_map = _source(session, viewer, asked)
+    source, paper_map = _source(request, session, viewer, asked)
     if viewer is not None:
         paper_map = mark_for_reader(session, paper_map, viewer.id)
     return source, paper_map
@@ -179,9 +184,7 @@ def map_api(request: Request, session: DbSession, asked: AskedMap) -> dict:
 def map_picture(request: Request, session: DbSession, fmt: str, asked: AskedMap):
     if fmt not in ("svg", "png"):
         raise NotFound(f"no map as {fmt[:10]!r}: ask for /map.svg or /map.png")
-    viewer = current_user(request)
-    _limit(request, viewer)
-    source, paper_map = _source(session, viewer, asked)
+    source, paper_map = _source(request, session, current_user(request), asked)
     if not paper_map.papers:
         raise NotFound("no paper here has an embedding yet: nothing to draw")
     title = f"{source.title}: a map of {len(paper_map.papers)} papers in {len(paper_map.clusters)} clusters"
