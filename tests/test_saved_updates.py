@@ -5,11 +5,13 @@ arXiv changes them."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 
 import pytest
 
+from dailypapers.cli import main as dailypapers
 from dailypapers.community import library
 from dailypapers.community.users import create_user
 from dailypapers.digest.run import send_period
@@ -133,3 +135,18 @@ def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink):
     told = updated_section(monday)
     assert told and "The entropy formula for the Ricci flow" in told and FLAG in told
     assert updated_section(tuesday) is None  # a feed that day, but the v2 was told already
+
+
+def test_the_cli_lists_a_members_updated_papers_one_a_line(member, capsys):
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = dailypapers(["library", "updates", *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    assert run("grisha") == (0, f"{PERELMAN}  {FLAG}\n", "")
+    code, printed, _ = run("grisha", "--json")
+    assert (code, json.loads(printed)) == (0, [{"id": PERELMAN, "seenVersion": 1, "version": 2, "summary": FLAG}])
+    assert run("nobody") == (1, "", "error: no user 'nobody'\n")
+    code, printed, said = run()
+    assert (code, printed, said.count("\n")) == (2, "", 1) and "Missing argument" in said
