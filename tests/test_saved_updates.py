@@ -23,10 +23,26 @@ from dailypapers.store.papers import add_daily_entry, upsert_papers
 from dailypapers.store.reads import get_paper
 from tests.arxiv_server import atom_feed, recorded_entries
 from tests.digest_helpers import ISSUE_DAY, PERIOD, add_subscriber
-from tests.test_paper_versions import JOURNAL, PERELMAN, arxiv_v2, arxiv_v3_withdrawn
+from tests.test_paper_versions import JOURNAL, NS, PERELMAN, WITHDRAWN, arxiv_v2, arxiv_v3_withdrawn
 from tests.web_helpers import client, csrf, signup
 
 FLAG = f"v2 since you saved v1: abstract changed, now published in {JOURNAL}"
+DOI = "10.2140/gt.2003.7.1"
+PUBLISHED = f"since you saved v1: now published in {JOURNAL}, DOI {DOI}"
+
+
+def arxiv_published(entry: bytes) -> bytes:
+    """The recorded entry as arXiv serves it once the paper is published: a journal reference and a DOI on the
+    same version, its id and dates as they were."""
+    return entry.replace(
+        b"<arxiv:comment",
+        f"<arxiv:journal_ref {NS}>{JOURNAL}</arxiv:journal_ref>"
+        f"<arxiv:doi {NS}>{DOI}</arxiv:doi><arxiv:comment".encode(),
+    )
+
+
+def arxiv_withdrawn_in_place(entry: bytes) -> bytes:
+    return entry.replace(b">39 pages</arxiv:comment>", f">{WITHDRAWN}</arxiv:comment>".encode())
 
 
 def publish(*entries: bytes, now: datetime | None = None) -> None:
@@ -38,8 +54,8 @@ def publish(*entries: bytes, now: datetime | None = None) -> None:
 
 
 @pytest.fixture
-def member(settings):
-    """A member who saved Perelman's v1 and collected it, then arXiv published a v2."""
+def keeper(settings):
+    """A member who saved Perelman's v1 and collected it."""
     v1 = recorded_entries()[PERELMAN]
     publish(v1)
     c = client()
@@ -50,8 +66,14 @@ def member(settings):
     collection = made.headers["location"]
     c.post(f"{collection}/papers", data={"paper": PERELMAN, "on": "1", "csrf_token": token})
     assert "update-note" not in c.get("/library").text  # nothing changed yet
-    publish(arxiv_v2(v1))
     return c, collection, v1
+
+
+@pytest.fixture
+def member(keeper):
+    """The member, after arXiv published a v2."""
+    publish(arxiv_v2(keeper[2]))
+    return keeper
 
 
 def flag_text(html: str) -> str | None:
@@ -101,6 +123,23 @@ def test_a_saved_paper_changed_since_is_flagged_until_marked_seen_and_shows_its_
     assert c.get("/api/library/updates").json() == []
 
 
+def test_a_journal_reference_doi_or_withdrawal_on_the_same_version_flags_it_too(keeper):
+    c, collection, v1 = keeper
+    publish(v1)  # the same answer again is no news
+    assert flag_text(c.get("/library").text) is None
+    publish(arxiv_published(v1))
+    for path in ("/library", collection, f"/papers/{PERELMAN}"):
+        assert flag_text(c.get(path).text) == PUBLISHED, path
+    api = c.get(f"/api/papers/{PERELMAN}").json()["update"]
+    assert (api["seenVersion"], api["version"], api["summary"]) == (1, 1, PUBLISHED)
+    assert [u["id"] for u in c.get("/api/library/updates").json()] == [PERELMAN]
+
+    c.post(f"/papers/{PERELMAN}/update-seen", data={"csrf_token": csrf(c, "/library")})
+    assert flag_text(c.get("/library").text) is None and c.get("/api/library/updates").json() == []
+    publish(arxiv_withdrawn_in_place(arxiv_published(v1)))
+    assert flag_text(c.get(collection).text) == "since you saved v1: withdrawn"
+
+
 def test_the_diff_escapes_what_the_abstract_says(settings):
     v1 = recorded_entries()[PERELMAN]
     publish(v1)
@@ -109,9 +148,10 @@ def test_the_diff_escapes_what_the_abstract_says(settings):
     assert "<ins>&lt;script&gt;alert(1)&lt;/script&gt; new</ins>" in html and "<script>alert(1)" not in html
 
 
-def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink):
-    """A v2 seen during Monday's digest period is in that digest; the next day's digest (another paper on the
-    feed) has no word of it."""
+@pytest.mark.parametrize(("change", "flag"), [(arxiv_v2, FLAG), (arxiv_published, PUBLISHED)], ids=["v2", "published"])
+def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink, change, flag):
+    """A v2 (or a journal reference and DOI on v1) seen during Monday's digest period is in that digest; the
+    next day's digest (another paper on the feed) has no word of it."""
     monday, tuesday = parse_periods("daily:2026-11-23", date(2026, 11, 23))[0], parse_periods(PERIOD, ISSUE_DAY)[0]
     entries = recorded_entries()
     v1 = entries[PERELMAN]
@@ -131,9 +171,9 @@ def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink):
         section = text.replace("\r\n", "\n").partition("UPDATED PAPERS YOU SAVED")[2]
         return " ".join(section.split()) or None
 
-    publish(arxiv_v2(v1), now=monday.starts_at.replace(hour=15))
+    publish(change(v1), now=monday.starts_at.replace(hour=15))
     told = updated_section(monday)
-    assert told and "The entropy formula for the Ricci flow" in told and FLAG in told
+    assert told and "The entropy formula for the Ricci flow" in told and flag in told
     assert updated_section(tuesday) is None  # a feed that day, but the v2 was told already
 
 
