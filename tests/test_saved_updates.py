@@ -148,6 +148,16 @@ def test_the_diff_escapes_what_the_abstract_says(settings):
     assert "<ins>&lt;script&gt;alert(1)&lt;/script&gt; new</ins>" in html and "<script>alert(1)" not in html
 
 
+def updated_section(sink, period) -> str | None:
+    """The "Updated papers you saved" section of ada's digest of the period, sent now."""
+    before = len(sink.handler.to("ada@example.org"))
+    send_period(period)
+    [message] = sink.handler.to("ada@example.org")[before:]
+    text = message.message.get_body(("plain",)).get_content()
+    section = text.replace("\r\n", "\n").partition("UPDATED PAPERS YOU SAVED")[2]
+    return " ".join(section.split()) or None
+
+
 @pytest.mark.parametrize(("change", "flag"), [(arxiv_v2, FLAG), (arxiv_published, PUBLISHED)], ids=["v2", "published"])
 def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink, change, flag):
     """A v2 (or a journal reference and DOI on v1) seen during Monday's digest period is in that digest; the
@@ -163,18 +173,10 @@ def test_the_digest_tells_each_new_version_of_a_saved_paper_once(session, sink, 
     add_subscriber(session, "ada@example.org").user_id = ada.id
     session.commit()
 
-    def updated_section(period) -> str | None:
-        before = len(sink.handler.to("ada@example.org"))
-        send_period(period)
-        [message] = sink.handler.to("ada@example.org")[before:]
-        text = message.message.get_body(("plain",)).get_content()
-        section = text.replace("\r\n", "\n").partition("UPDATED PAPERS YOU SAVED")[2]
-        return " ".join(section.split()) or None
-
     publish(change(v1), now=monday.starts_at.replace(hour=15))
-    told = updated_section(monday)
+    told = updated_section(sink, monday)
     assert told and "The entropy formula for the Ricci flow" in told and flag in told
-    assert updated_section(tuesday) is None  # a feed that day, but the v2 was told already
+    assert updated_section(sink, tuesday) is None  # a feed that day, but the v2 was told already
 
 
 def test_the_cli_lists_a_members_updated_papers_one_a_line(member, capsys):
@@ -190,3 +192,23 @@ def test_the_cli_lists_a_members_updated_papers_one_a_line(member, capsys):
     assert run("nobody") == (1, "", "error: no user 'nobody'\n")
     code, printed, said = run()
     assert (code, printed, said.count("\n")) == (2, "", 1) and "Missing argument" in said
+
+
+def test_an_update_seen_while_the_feed_was_empty_is_told_in_the_next_digest_once(session, sink):
+    """Monday's period had no papers, so no digest went out: the v2 seen then is in Tuesday's digest, and not in
+    Wednesday's."""
+    entries = recorded_entries()
+    monday, tuesday = parse_periods("daily:2026-11-23", date(2026, 11, 23))[0], parse_periods(PERIOD, ISSUE_DAY)[0]
+    wednesday = parse_periods("daily:2026-11-25", date(2026, 11, 25))[0]
+    publish(entries[PERELMAN], entries["1710.08557"], entries["1501.04914"], now=datetime(2026, 11, 1, tzinfo=UTC))
+    for arxiv_id, day in (("1710.08557", tuesday.last_day), ("1501.04914", wednesday.last_day)):
+        add_daily_entry(session, get_paper(session, arxiv_id), day)
+    ada = create_user(session, "ada", None, email="ada@example.org")
+    library.save(session, ada, PERELMAN)
+    add_subscriber(session, "ada@example.org").user_id = ada.id
+    session.commit()
+    publish(arxiv_v2(entries[PERELMAN]), now=monday.starts_at.replace(hour=15))
+
+    assert send_period(monday).empty_period and not sink.handler.to("ada@example.org")
+    told = [updated_section(sink, period) for period in (tuesday, wednesday)]
+    assert told[0] and FLAG in told[0] and told[1] is None
