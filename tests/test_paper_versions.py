@@ -170,8 +170,8 @@ def test_upgrading_gives_existing_saves_and_collection_items_the_current_version
         for statement in (
             "INSERT INTO users (id, username, created_at) VALUES (1, 'alice', '2026-12-01')",
             "INSERT INTO papers (id, arxiv_id, version, title, abstract, authors, categories, content_hash, "
-            "created_at, modified_at) VALUES (7, '2612.00001', 3, 'A paper', '', '[]', '', 'x', '2026-12-01', "
-            "'2026-12-01')",
+            "created_at, modified_at, journal_ref, doi) VALUES (7, '2612.00001', 3, 'A paper', '', '[]', '', 'x', "
+            "'2026-12-01', '2026-12-01', 'J. Graphs 1 (2026)', '10.1/x')",
             "INSERT INTO saves (user_id, paper_id, created_at) VALUES (1, 7, '2026-12-02')",
             "INSERT INTO collections (id, user_id, name, public, created_at) "
             "VALUES (1, 1, 'Mine', false, '2026-12-02')",
@@ -182,4 +182,8 @@ def test_upgrading_gives_existing_saves_and_collection_items_the_current_version
     with session_scope() as session:
         assert session.scalars(select(Save.seen_version)).all() == [3]
         assert session.scalars(select(CollectionItem.seen_version)).all() == [3]
+        for kept in (Save, CollectionItem):  # what they saw is the paper as it stands: no news to tell
+            assert session.execute(select(kept.seen_journal_ref, kept.seen_doi)).all() == [
+                ("J. Graphs 1 (2026)", "10.1/x")
+            ]
         assert updated_since_seen(session, 1) == {}

@@ -9,6 +9,7 @@ import typer
 
 from dailypapers.commands import app, err, json_option, out, print_json
 from dailypapers.community.library import dismiss, save, seed_library
+from dailypapers.community.updates import updated_papers
 from dailypapers.community.users import get_user
 from dailypapers.ranking.recommend import MAX_WINDOW_DAYS, recommend
 from dailypapers.store.db import session_scope
@@ -86,3 +87,25 @@ def seed(
     err.print(f"saved {len(report.added)} paper{'' if len(report.added) == 1 else 's'} for {username}")
     for label in report.unmatched:
         out.print(f"not matched: {label}")
+
+
+@library_app.command("updates")
+def updates_command(
+    username: str = typer.Argument(..., help="The user whose saved and collected papers to look at."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of {id, seenVersion, version, summary}."),
+) -> None:
+    """The papers USERNAME keeps (library, collections) that changed since they saw them, one a line."""
+    with session_scope() as session:
+        flags = updated_papers(session, get_user(session, username))
+    if as_json:
+        print_json(
+            [
+                {"id": f.arxiv_id, "seenVersion": f.seen_version, "version": f.version, "summary": f.summary}
+                for f in flags
+            ]
+        )
+        return
+    if not flags:
+        err.print(f"no updates of papers {username} keeps")
+    for flag in flags:
+        out.print(f"{flag.arxiv_id}  {flag.summary}", markup=False)  # a journal reference may hold [brackets]

@@ -6,14 +6,15 @@ member's one write here, called by the page and the API alike.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dailypapers.community.papers import load_paper
+from dailypapers.sources.records import is_withdrawn
 from dailypapers.store import versions as store
 from dailypapers.store.db import Session
 from dailypapers.store.models import Paper, User
-from dailypapers.store.versions import VersionState
+from dailypapers.store.versions import Seen, VersionState
 
 DiffPart = tuple[str, str]  # ("same" | "ins" | "del", words)
 
@@ -77,17 +78,29 @@ class UpdateFlag:
 
     @property
     def summary(self) -> str:
-        """'v3 since you saved v1: abstract changed, now published in …'"""
-        head = f"v{self.version} since you saved v{self.seen_version}"
+        """'v3 since you saved v1: abstract changed, now published in …'; news on the version saw:
+        'since you saved v1: now published in …'."""
+        head = f"since you saved v{self.seen_version}"
+        head = f"v{self.version} {head}" if self.version > self.seen_version else head
         return f"{head}: {', '.join(self.changes)}" if self.changes else head
 
 
-def update_flag(session: Session, paper: Paper, seen_version: int) -> UpdateFlag:
+def update_flag(session: Session, paper: Paper, seen: Seen) -> UpdateFlag:
     states = store.history(session, paper)
-    # The version the member saw, else the newest one before it the site knows (it may have skipped some).
-    seen = next((s for s in reversed(states) if s.version <= seen_version), None)
-    said = changes(seen, states[-1]) if seen is not None and seen is not states[-1] else []
-    return UpdateFlag(paper.arxiv_id, seen_version, paper.version, said)
+    # The version the member saw, else the newest one before it the site knows (it may have skipped some), as
+    # published when they saw it.
+    base = next((s for s in reversed(states) if s.version <= seen.version), None)
+    said = []
+    if base is not None:
+        was = replace(
+            base,
+            journal_ref=seen.journal_ref,
+            doi=seen.doi,
+            comments=seen.comments,
+            withdrawn=is_withdrawn(seen.comments),
+        )
+        said = changes(was, states[-1])
+    return UpdateFlag(paper.arxiv_id, seen.version, paper.version, said)
 
 
 def update_flags(session: Session, user: User | None, papers: list[Paper]) -> dict[int, UpdateFlag]:
@@ -96,7 +109,7 @@ def update_flags(session: Session, user: User | None, papers: list[Paper]) -> di
         return {}
     by_id = {paper.id: paper for paper in papers}
     seen = store.updated_since_seen(session, user.id, list(by_id))
-    return {paper_id: update_flag(session, by_id[paper_id], version) for paper_id, version in seen.items()}
+    return {paper_id: update_flag(session, by_id[paper_id], what) for paper_id, what in seen.items()}
 
 
 def updated_papers(session: Session, user: User) -> list[UpdateFlag]:

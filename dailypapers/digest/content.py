@@ -16,7 +16,7 @@ import numpy as np
 from dailypapers.community.saved_searches import emailed_searches, search_query
 from dailypapers.community.updates import updates_between
 from dailypapers.config import Settings, get_settings
-from dailypapers.digest.schedule import DigestPeriod
+from dailypapers.digest.schedule import DigestPeriod, previous_period
 from dailypapers.errors import DailyPapersError
 from dailypapers.ranking.collection_feed import rank_for_collection, reason
 from dailypapers.ranking.interests import Personaliser
@@ -135,6 +135,21 @@ def load_period(session: Session, period: DigestPeriod, settings: Settings | Non
     return PeriodPapers(period, trending, pool, search_from)
 
 
+MAX_CARRIED_PERIODS = 14  # how far back updates seen in periods that sent no digest are carried
+
+
+def updates_carried_from(session: Session, period: DigestPeriod) -> datetime:
+    """Where the period's "Updated papers you saved" starts: its own start, or that of the periods just before it
+    that had no papers, so sent no digest (a weekend, a holiday), whose updates are told here, once."""
+    start = period
+    for _ in range(MAX_CARRIED_PERIODS):
+        before = previous_period(start)
+        if feed.has_papers_between(session, before.starts_at, before.ends_at, before.first_day, before.last_day):
+            break
+        start = before
+    return start.starts_at
+
+
 def personaliser_for(session: Session, papers: PeriodPapers, settings: Settings | None = None) -> Personaliser:
     """Ranks the period's pool against interests, searching among the papers published in its reach."""
     settings = settings or get_settings()
@@ -179,6 +194,7 @@ class AccountSections:
         self.saved = emailed_searches(session) if self.users else {}
         self.collections = digest_feeds(session) if self.users else {}
         self._hits: dict[tuple, list[int]] = {}
+        self.updates_from = updates_carried_from(session, papers.period)
         self.failed: dict[str, str] = {}  # saved search name -> why it could not be searched
 
     def sections(self, user_id: int | None, shown: set[int]) -> list[DigestSection]:
@@ -209,7 +225,7 @@ class AccountSections:
         ]
         if picks:
             found.append(DigestSection("For you", picks))
-        updated = updates_between(self.session, user, self.period.starts_at, self.period.ends_at)
+        updated = updates_between(self.session, user, self.updates_from, self.period.ends_at)
         if updated:
             cards = [replace(_digest_paper(paper, self.base_url), why=flag.summary) for paper, flag in updated]
             found.append(DigestSection(UPDATED_SAVED, cards[: self.limit]))

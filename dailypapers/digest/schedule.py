@@ -76,6 +76,13 @@ def weekly_period(any_day_of_week: date) -> DigestPeriod:
     return DigestPeriod("weekly", monday + timedelta(days=7), monday, monday + timedelta(days=6))
 
 
+def previous_period(period: DigestPeriod) -> DigestPeriod:
+    """The period of the same frequency that ends where this one starts."""
+    if period.frequency == "weekly":
+        return weekly_period(period.first_day - timedelta(days=7))
+    return daily_period(period.first_day)  # issued the day this one's first covers (Friday for Monday's)
+
+
 def current_periods(today: date, frequency: str | None = None) -> list[DigestPeriod]:
     """The digests due on `today`: daily (weekdays) and last week's weekly."""
     periods = []

@@ -218,5 +218,25 @@ def published_between(session: Session, starts: datetime, ends: datetime, first:
     )
 
 
+def has_papers_between(session: Session, starts: datetime, ends: datetime, first: date, last: date) -> bool:
+    """Whether `feed_entries_between(first, last)` or `published_between(...)` would find any paper."""
+    on_feed = (
+        select(DailyEntry.id)
+        .join(Paper, Paper.id == DailyEntry.paper_id)
+        .where(DailyEntry.date >= first, DailyEntry.date <= last, Paper.hidden.is_(False))
+    )
+    published = (
+        select(Paper.id)
+        .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(
+            Paper.published_at >= starts,
+            Paper.published_at < ends,
+            Paper.hidden.is_(False),
+            or_(DailyEntry.id.is_(None), and_(DailyEntry.date >= first, DailyEntry.date <= last)),
+        )
+    )
+    return bool(session.scalar(select(or_(on_feed.exists(), published.exists()))))
+
+
 def count_daily_entries(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(DailyEntry)) or 0

@@ -48,7 +48,7 @@ from dailypapers.store.models import (
     Vote,
     utcnow,
 )
-from dailypapers.store.versions import current_versions
+from dailypapers.store.versions import UNSEEN, seen_now
 
 # A claim's states. A live claim (waiting or approved) is one its user holds; a rejected one stays, dated.
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -111,7 +111,7 @@ def visible_shelf_size(session: Session, shelf: Shelf) -> int:
 def add_to_shelf(session: Session, shelf: Shelf, paper_ids: list[int]) -> None:
     """Put the papers on the shelf, added now at their current versions; one there already keeps its time."""
     if paper_ids:
-        seen = current_versions(session, paper_ids)
+        seen = seen_now(session, paper_ids)
         _insert_once(
             session,
             shelf.model,
@@ -120,7 +120,7 @@ def add_to_shelf(session: Session, shelf: Shelf, paper_ids: list[int]) -> None:
                     shelf.owner.key: shelf.owner_id,
                     "paper_id": paper_id,
                     "created_at": utcnow(),
-                    "seen_version": seen.get(paper_id),
+                    **seen.get(paper_id, UNSEEN),
                 }
                 for paper_id in paper_ids
             ],

@@ -231,6 +231,10 @@ class Save(PaperMark, Base):
 
     # The paper's arXiv version when saved, or when its user last marked its update seen; None: not known.
     seen_version: Mapped[int | None] = mapped_column(Integer)
+    # Its journal reference, DOI and comments line then: news on the same version flags it too.
+    seen_journal_ref: Mapped[str | None] = mapped_column(Text)
+    seen_doi: Mapped[str | None] = mapped_column(String(255))
+    seen_comments: Mapped[str | None] = mapped_column(Text)
 
 
 class Dismissal(PaperMark, Base):
@@ -261,7 +265,10 @@ class CollectionItem(Base):
     collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    seen_version: Mapped[int | None] = mapped_column(Integer)  # as `Save.seen_version`
+    seen_version: Mapped[int | None] = mapped_column(Integer)  # as `Save.seen_version`, and the rest
+    seen_journal_ref: Mapped[str | None] = mapped_column(Text)
+    seen_doi: Mapped[str | None] = mapped_column(String(255))
+    seen_comments: Mapped[str | None] = mapped_column(Text)
 
 
 class CollectionFeed(Base):

@@ -146,10 +146,11 @@ def upsert_rows(conn: Connection, rows: Iterable[PaperRow], now: datetime | None
         # A newer version keeps the state it replaces as the paper's history (store/versions.py).
         newer = {row[_ARXIV_ID]: row[_VERSION] for row in updates if row[_VERSION] > existing[row[_ARXIV_ID]].version}
         before = versions.old_states(conn, newer) if newer else []
+        same_before = versions.old_states(conn, [row[_ARXIV_ID] for row in updates if row[_ARXIV_ID] not in newer])
         conn.execute(
             _update_statement(), [_params(row, key=row[_ARXIV_ID], modified_at=now, change_seq=seq) for row in updates]
         )
-        versions.keep_history(conn, before, [row[_ARXIV_ID] for row in updates if row[_ARXIV_ID] not in newer], now)
+        versions.keep_history(conn, before, same_before, now)
         result.updated = len(updates)
     return result
 

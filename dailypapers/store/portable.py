@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from dailypapers.store.db import insert_or_else
 from dailypapers.store.models import CollectionItem, Dismissal, Paper, Save, Subscriber, Vote
-from dailypapers.store.versions import current_versions
+from dailypapers.store.versions import UNSEEN, seen_now
 
 Timed = list[tuple[Paper, datetime]]  # papers with the time each was marked, oldest first
 Mark = type[Vote] | type[Save] | type[Dismissal] | type[CollectionItem]
@@ -49,10 +49,8 @@ def add_marked(session: Session, model: Mark, owner_id: int, rows: list[tuple[in
         return
     values = [{_owner(model).key: owner_id, "paper_id": paper_id, "created_at": at} for paper_id, at in rows]
     if model is Save or model is CollectionItem:  # kept papers remember the version they came in at
-        seen = current_versions(session, [paper_id for paper_id, _ in rows])
-        values = [
-            {**value, "seen_version": seen.get(paper_id)} for value, (paper_id, _) in zip(values, rows, strict=True)
-        ]
+        seen = seen_now(session, [paper_id for paper_id, _ in rows])
+        values = [{**value, **seen.get(paper_id, UNSEEN)} for value, (paper_id, _) in zip(values, rows, strict=True)]
     keys = [column.name for column in model.__table__.primary_key]
     session.execute(insert_or_else(session, model).values(values).on_conflict_do_nothing(index_elements=keys))
     if model is Vote:

@@ -3,8 +3,13 @@
 `upsert_papers` (store/papers.py) calls `keep_history` around its update: when a newer arXiv version comes in,
 the state the paper had is kept as its old version's row and the new state as the new version's, stamped with
 the moment this site saw it (what the digest's "Updated papers you saved" reads). A later change of the same
-version (arXiv adds a journal reference without a new version) refreshes that version's row. A paper seen at
-one version only has no rows: its `papers` row is its whole history, so importing new papers costs nothing here.
+version refreshes that version's row; when the change is news to a reader (arXiv adds a journal reference or a
+DOI, or withdraws the paper, usually without a new version) the row is written, and stamped again, even for a
+paper seen at one version only. Otherwise such a paper has no rows: its `papers` row is its whole history, so
+importing new papers costs nothing here.
+
+Saves and collection items remember the version their member saw and its publication state (journal
+reference, DOI, comments line), so news on the same version flags the paper too.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, select, union_all, update
+from sqlalchemy import Connection, Row, and_, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from dailypapers.sources.records import is_withdrawn
@@ -24,7 +29,28 @@ from dailypapers.store.models import Collection, CollectionItem, Paper, PaperVer
 
 PAPERS, VERSIONS = Paper.__table__, PaperVersion.__table__
 STATE = ("title", "abstract", "authors", "comments", "journal_ref", "doi")  # what a version row copies
+PUBLICATION = ("journal_ref", "doi", "comments")  # what a kept paper remembers besides its version
 _CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a member saw of a paper they keep: its version and publication state then."""
+
+    version: int
+    journal_ref: str | None
+    doi: str | None
+    comments: str | None
+
+
+def is_news(old: Any, new: Any) -> bool:
+    """Whether `new` (a paper, a version, a `Seen`) tells a reader of `old` something: a new journal reference
+    or DOI, or a withdrawal."""
+    return bool(
+        (new.journal_ref and new.journal_ref != old.journal_ref)
+        or (new.doi and new.doi != old.doi)
+        or (is_withdrawn(new.comments) and not is_withdrawn(old.comments))
+    )
 
 
 @dataclass(frozen=True)
@@ -45,19 +71,26 @@ class VersionState:
 # --- writes, from upsert_papers --------------------------------------------------------------------------
 
 
-def old_states(conn: Connection, newer: Many[str]) -> list[Row[Any]]:
-    """The stored state of the papers (arXiv ids) about to get a newer version: read before the
-    update, kept by `keep_history` after it."""
-    return _states(conn, list(newer))
+def old_states(conn: Connection, arxiv_ids: Many[str]) -> list[Row[Any]]:
+    """The stored state of the papers (arXiv ids) about to be updated: read before the update, kept by
+    `keep_history` after it."""
+    return _states(conn, list(arxiv_ids))
 
 
-def keep_history(conn: Connection, before: list[Row[Any]], same_version: list[str], now: datetime) -> None:
-    """After the papers' update: keep each bumped paper's old state (`before`) and its new one, and refresh the
-    row of papers updated at the same version that already have a history."""
+def keep_history(conn: Connection, before: list[Row[Any]], same_before: list[Row[Any]], now: datetime) -> None:
+    """After the papers' update: keep each bumped paper's old state (`before`) and its new one; of the papers
+    updated at the same version (`same_before`, their state before), write the row of those with news (stamped
+    now) and refresh the row of the others that already have a history."""
     if before:
         _upsert(conn, [_values(row) for row in before], now)
-    bumped = [row.arxiv_id for row in before]
-    current = _states(conn, bumped) + _states(conn, same_version, with_history_only=True)
+    current = _states(conn, [row.arxiv_id for row in before])
+    was = {row.arxiv_id: row for row in same_before}
+    after = _states(conn, list(was))
+    news = [row for row in after if is_news(was[row.arxiv_id], row)]
+    if news:
+        _upsert(conn, [_values(row) for row in news], now, stamp=True)
+    told = {row.arxiv_id for row in news}
+    current += _states(conn, [arxiv_id for arxiv_id in was if arxiv_id not in told], with_history_only=True)
     if current:
         _upsert(conn, [_values(row) for row in current], now)
 
@@ -83,10 +116,11 @@ def _values(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _upsert(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> None:
-    """Insert each version's row, seen now; a row there already takes the new values and keeps when it was seen."""
+def _upsert(conn: Connection, rows: list[dict[str, Any]], now: datetime, stamp: bool = False) -> None:
+    """Insert each version's row, seen now; a row there already takes the new values and keeps when it was seen,
+    unless `stamp` (news on that version: the digest tells it as of now)."""
     insert = insert_or_else(conn, PaperVersion)
-    kept = {name: insert.excluded[name] for name in (*STATE, "date", "withdrawn")}
+    kept = {name: insert.excluded[name] for name in (*STATE, "date", "withdrawn", *(("seen_at",) if stamp else ()))}
     conn.execute(
         insert.on_conflict_do_update(index_elements=["paper_id", "version"], set_=kept),
         [{**row, "seen_at": now} for row in rows],
@@ -122,36 +156,44 @@ def _state(source: Paper | PaperVersion, version: int, when: datetime | None) ->
 
 
 def _kept_by(user_id: int) -> Any:
-    """(paper id, seen version) of every save and collection item of the user."""
-    saves = select(Save.paper_id, Save.seen_version).where(Save.user_id == user_id)
+    """(paper id, what the user saw) of every save and collection item of the user."""
+    seen = [f"seen_{name}" for name in ("version", *PUBLICATION)]
+    saves = select(Save.paper_id, *(getattr(Save, name) for name in seen)).where(Save.user_id == user_id)
     items = (
-        select(CollectionItem.paper_id, CollectionItem.seen_version)
+        select(CollectionItem.paper_id, *(getattr(CollectionItem, name) for name in seen))
         .join(Collection, Collection.id == CollectionItem.collection_id)
         .where(Collection.user_id == user_id)
     )
     return union_all(saves, items).subquery()
 
 
-def updated_since_seen(session: Session, user_id: int, paper_ids: Many[int] | None = None) -> dict[int, int]:
-    """paper id -> the oldest version the user saw, of the user's kept papers that have a newer version now
-    (all of them, or those of `paper_ids`)."""
+def updated_since_seen(session: Session, user_id: int, paper_ids: Many[int] | None = None) -> dict[int, Seen]:
+    """paper id -> what the user saw first, of the user's kept papers with news since: a newer version, or a
+    journal reference, DOI or withdrawal on the same one (all of them, or those of `paper_ids`)."""
     if paper_ids is not None and not paper_ids:
         return {}
     kept = _kept_by(user_id)
+    changed = [kept.c[f"seen_{name}"].is_distinct_from(Paper.__table__.c[name]) for name in PUBLICATION]
     stmt = (
-        select(kept.c.paper_id, func.min(kept.c.seen_version))
+        select(kept, Paper.version, *(Paper.__table__.c[name] for name in PUBLICATION))
         .join(Paper, Paper.id == kept.c.paper_id)
-        .where(kept.c.seen_version < Paper.version, Paper.hidden.is_(False))
-        .group_by(kept.c.paper_id)
+        .where(kept.c.seen_version.is_not(None), Paper.hidden.is_(False))
+        .where(or_(kept.c.seen_version < Paper.version, *changed))
+        .order_by(kept.c.paper_id, kept.c.seen_version)
     )
     if paper_ids is not None:
         stmt = stmt.where(kept.c.paper_id.in_(list(paper_ids)))
-    return {paper_id: seen for paper_id, seen in session.execute(stmt)}
+    found: dict[int, Seen] = {}
+    for row in session.execute(stmt):
+        seen = Seen(row.seen_version, row.seen_journal_ref, row.seen_doi, row.seen_comments)
+        if row.paper_id not in found and (seen.version < row.version or is_news(seen, row)):
+            found[row.paper_id] = seen
+    return found
 
 
-def updated_between(session: Session, user_id: int, start: datetime, end: datetime) -> list[tuple[Paper, int]]:
-    """(paper, oldest version seen) of the user's kept papers whose current version this site first saw in
-    [start, end) and the user has not marked seen: a digest's "Updated papers you saved"."""
+def updated_between(session: Session, user_id: int, start: datetime, end: datetime) -> list[tuple[Paper, Seen]]:
+    """(paper, what the user saw first) of the user's kept papers whose current version (or its news) this site
+    first saw in [start, end) and the user has not marked seen: a digest's "Updated papers you saved"."""
     seen = updated_since_seen(session, user_id)
     if not seen:
         return []
@@ -166,26 +208,30 @@ def updated_between(session: Session, user_id: int, start: datetime, end: dateti
 
 def mark_seen(session: Session, user_id: int, paper: Paper) -> None:
     """The user has seen the paper's current version: its saves and collection items stop flagging it."""
-    session.execute(
-        update(Save).where(Save.user_id == user_id, Save.paper_id == paper.id).values(seen_version=paper.version)
-    )
+    seen = _seen_values(paper)
+    session.execute(update(Save).where(Save.user_id == user_id, Save.paper_id == paper.id).values(seen))
     own = select(Collection.id).where(Collection.user_id == user_id)
     session.execute(
         update(CollectionItem)
         .where(CollectionItem.paper_id == paper.id, CollectionItem.collection_id.in_(own))
-        .values(seen_version=paper.version)
+        .values(seen)
     )
 
 
-def current_versions(session: Session, paper_ids: Iterable[int]) -> dict[int, int]:
-    """paper id -> its current version: what a new save or collection item remembers."""
+def seen_now(session: Session, paper_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """paper id -> its `seen_*` column values as it stands: what a new save or collection item remembers."""
     ids = list(paper_ids)
     if not ids:
         return {}
-    return {
-        paper_id: version
-        for paper_id, version in session.execute(select(Paper.id, Paper.version).where(Paper.id.in_(ids)))
-    }
+    columns = [Paper.id, Paper.version, *(Paper.__table__.c[name] for name in PUBLICATION)]
+    return {row.id: _seen_values(row) for row in session.execute(select(*columns).where(Paper.id.in_(ids)))}
+
+
+UNSEEN: dict[str, Any] = {"seen_version": None, **{f"seen_{name}": None for name in PUBLICATION}}  # not known
+
+
+def _seen_values(paper: Paper | Row[Any]) -> dict[str, Any]:
+    return {"seen_version": paper.version, **{f"seen_{name}": getattr(paper, name) for name in PUBLICATION}}
 
 
 def papers_with_ids(session: Session, paper_ids: list[int]) -> list[Paper]:
