@@ -144,6 +144,13 @@ def test_one_paper_subject_and_weekly_label(feed):
     subscriber = add_subscriber(feed, "ada@example.org", frequency="weekly")
     message, papers, _ = digest_for(feed, subscriber, "weekly:2026-W47")
     assert message["Subject"] == f"dailypapers weekly · Nov 16 – Nov 22, 2026 · {len(papers.trending)} papers"
+    # the week's papers on the site's map: a picture linked to the map, and the link in the text part
+    html, text = (message.get_body((kind,)).get_content() for kind in ("html", "plain"))
+    week = "from=2026-11-16&amp;to=2026-11-22"
+    assert f'<a href="http://testserver/map?{week}"' in html and f'<img src="http://testserver/map.png?{week}"' in html
+    assert "The week's papers on a map: http://testserver/map?from=2026-11-16&to=2026-11-22" in text
+    daily, _, _ = digest_for(feed, subscriber, PERIOD)
+    assert "/map" not in daily.get_body(("html",)).get_content()  # a daily digest stays rows of papers
     period = parse_periods(PERIOD, ISSUE_DAY)[0]
     one = compose(subscriber, period, papers.trending[:1], [], site=mail_site(get_settings()))
     assert one["Subject"].endswith("· 1 paper")

@@ -21,7 +21,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -223,6 +223,7 @@ def compose(
         home_url=site.base_url,
         manage_url=links["manage"],
         unsubscribe_url=links["unsubscribe"],
+        **_week_map(site, period),
     )
     message = _message(
         site,
@@ -235,6 +236,16 @@ def compose(
     )
     _list_headers(message, site, links)
     return message
+
+
+def _week_map(site: MailSite, period: DigestPeriod) -> dict[str, str | None]:
+    """A weekly digest shows the week's papers on the site's map: a picture the site draws (and keeps: however many
+    mail clients fetch it, it is computed once), linked to the map itself. A daily digest stays text and rows."""
+    if period.frequency != "weekly":
+        return {"map_url": None, "map_image_url": None}
+    days = urlencode({"from": period.first_day.isoformat(), "to": period.last_day.isoformat()})
+    base = site.base_url.rstrip("/")
+    return {"map_url": f"{base}/map?{days}", "map_image_url": f"{base}/map.png?{days}"}
 
 
 def _intro(period: DigestPeriod, site: MailSite, shown: list[DigestSection], count: int) -> str:
