@@ -16,9 +16,21 @@ from dailypapers.community.reading import PaperView
 from dailypapers.community.updates import UpdateFlag, VersionView
 from dailypapers.dates import hf_datetime
 from dailypapers.ranking.feed import FeedRow
+from dailypapers.ranking.recommend import Pick
 from dailypapers.ranking.trending import trending_score_value
 from dailypapers.store.models import AuthorClaim, Comment, Paper, User
 from dailypapers.validators import http_url
+
+
+def pick_json(pick: Pick) -> dict:
+    """A personal pick (For you, a collection's feed): the paper, its score and why it is there."""
+    return {
+        "id": pick.paper.arxiv_id,
+        "title": pick.paper.title,
+        "score": round(pick.score, 6),
+        "because": pick.because.arxiv_id if pick.because else None,
+        "shared_terms": pick.terms,
+    }
 
 
 @overload

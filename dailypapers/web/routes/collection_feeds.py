@@ -19,9 +19,10 @@ from dailypapers.config import get_settings
 from dailypapers.digest.tokens import BadToken, TokenSubject, make_token, read_token
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ranking.collection_feed import collection_feed
-from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS, Pick
+from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS
 from dailypapers.store.db import session_scope
 from dailypapers.store.models import Collection, CollectionFeed
+from dailypapers.web import schemas
 from dailypapers.web.auth import Writer, current_user
 from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import CollectionFeedForm, CollectionFeedIn, DbId
@@ -54,16 +55,6 @@ def _settings_json(collection: Collection, feed: CollectionFeed | None) -> dict:
         "in_digest": bool(feed and feed.in_digest),
         "url": f"/collections/{collection.id}/feed",
         "feeds": feed_paths(collection, feed) if feed else None,
-    }
-
-
-def _pick_json(pick: Pick) -> dict:
-    return {
-        "id": pick.paper.arxiv_id,
-        "title": pick.paper.title,
-        "score": round(pick.score, 6),
-        "because": pick.because.arxiv_id if pick.because else None,
-        "shared_terms": pick.terms,
     }
 
 
@@ -167,7 +158,7 @@ def feed_json(
     data = {"collection": collection.id, "name": collection.name, "url": f"/collections/{collection.id}/feed"}
     if user is not None and user.id == collection.user_id:
         data["settings"] = _settings_json(collection, feed)
-    return data | {"papers": [_pick_json(p) for p in collection_feed(session, collection, days, limit=limit)]}
+    return data | {"papers": [schemas.pick_json(p) for p in collection_feed(session, collection, days, limit=limit)]}
 
 
 @api.put("/collections/{collection_id}/feed", summary="Turn your collection's feed on or off, in your digest or not")

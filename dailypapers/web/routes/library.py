@@ -20,7 +20,7 @@ from dailypapers.community import collection_feeds, library, updates
 from dailypapers.community.library import PaperPage
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.exports import FORMATS, ExportFormat
-from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS, Pick, recommend
+from dailypapers.ranking.recommend import DEFAULT_WINDOW, MAX_WINDOW_DAYS, WINDOWS, recommend
 from dailypapers.ranking.signals import reset_feed, user_signals
 from dailypapers.search import search
 from dailypapers.store.db import Session, session_scope
@@ -320,15 +320,6 @@ def reset(request: Request, user: Writer, session: DbSession):
 # --- the JSON API ----------------------------------------------------------------------------------------
 
 
-def _pick_json(pick: Pick) -> dict:
-    return {
-        "id": pick.paper.arxiv_id,
-        "title": pick.paper.title,
-        "score": round(pick.score, 6),
-        "because": pick.because.arxiv_id if pick.because else None,
-    }
-
-
 @api.get("/recommendations", summary="Your For you papers, best first, each with the paper of yours it is closest to")
 def recommendations(
     request: Request,
@@ -337,7 +328,7 @@ def recommendations(
     days: int = Query(7, ge=1, le=MAX_WINDOW_DAYS),
 ):
     user = require_user(request)
-    return [_pick_json(p) for p in recommend(session, user, days, limit=limit)]
+    return [schemas.pick_json(p) for p in recommend(session, user, days, limit=limit)]
 
 
 PageLimit = Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT, description="Papers per page")]
