@@ -20,7 +20,7 @@ FORGED = "203.0.113.9"
 
 def _login_addresses(url: str, forwarded_for: str) -> set[str]:
     """Log in (wrongly) claiming to be `forwarded_for`; returns the addresses the login rate limit counted."""
-    with httpx.Client(base_url=url) as web:
+    with httpx.Client(base_url=url, timeout=30) as web:  # a loaded machine: argon2 on a busy core
         token = csrf_from(web.get("/login").text)
         web.post(
             "/login",
