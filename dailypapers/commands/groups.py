@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from dailypapers.commands import app, out, print_rows
+from dailypapers.commands import app, json_option, out, print_rows
 from dailypapers.community import groups
 from dailypapers.community.users import get_user
 from dailypapers.config import get_settings
@@ -43,7 +43,7 @@ def invite(
 
 
 @groups_app.command("list")
-def list_groups(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_groups(as_json: bool = json_option("Print JSON.")) -> None:
     """Every reading group, with its owners and its number of members."""
     with session_scope() as session:
         rows: list[dict[str, Any]] = [
@@ -67,7 +67,7 @@ def list_groups(as_json: bool = typer.Option(False, "--json", help="Print JSON."
 @groups_app.command("members")
 def members(
     slug: str = typer.Argument(..., help="The group."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = json_option("Print JSON."),
 ) -> None:
     """The group's members and their roles."""
     with session_scope() as session:
