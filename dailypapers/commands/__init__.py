@@ -2,6 +2,8 @@
 
 import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 import typer.core
@@ -35,3 +37,12 @@ def json_option(help: str):
 
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+def print_rows(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """A listing's rows: one JSON list with --json, else `line(row)` each, one a line."""
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        out.print(line(row))

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from dailypapers.commands import app, out, print_json
+from dailypapers.commands import app, json_option, out, print_rows
 from dailypapers.community import groups
 from dailypapers.community.users import get_user
 from dailypapers.config import get_settings
@@ -43,7 +43,7 @@ def invite(
 
 
 @groups_app.command("list")
-def list_groups(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_groups(as_json: bool = json_option("Print JSON.")) -> None:
     """Every reading group, with its owners and its number of members."""
     with session_scope() as session:
         rows: list[dict[str, Any]] = [
@@ -55,28 +55,24 @@ def list_groups(as_json: bool = typer.Option(False, "--json", help="Print JSON."
             }
             for group, members in groups.all_groups(session)
         ]
-    if as_json:
-        print_json(rows)
-        return
-    for row in rows:
-        out.print(f"{row['slug']}  {row['name']}  ({row['members']} members; owner {', '.join(row['owners'])})")
-    if not rows:
+    print_rows(
+        rows,
+        as_json,
+        lambda row: f"{row['slug']}  {row['name']}  ({row['members']} members; owner {', '.join(row['owners'])})",
+    )
+    if not rows and not as_json:
         out.print("no reading groups yet: `dailypapers groups create SLUG NAME --owner USER`")
 
 
 @groups_app.command("members")
 def members(
     slug: str = typer.Argument(..., help="The group."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = json_option("Print JSON."),
 ) -> None:
     """The group's members and their roles."""
     with session_scope() as session:
         rows = [{"username": m.user.username, "role": m.role} for m in groups.group_members(session, slug)]
-    if as_json:
-        print_json(rows)
-        return
-    for row in rows:
-        out.print(f"{row['username']}  {row['role']}")
+    print_rows(rows, as_json, lambda row: f"{row['username']}  {row['role']}")
 
 
 @groups_app.command("remove")

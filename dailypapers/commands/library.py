@@ -92,7 +92,7 @@ def seed(
 @library_app.command("updates")
 def updates_command(
     username: str = typer.Argument(..., help="The user whose saved and collected papers to look at."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: a list of {id, seenVersion, version, summary}."),
+    as_json: bool = json_option("Print JSON: a list of {id, seenVersion, version, summary}."),
 ) -> None:
     """The papers USERNAME keeps (library, collections) that changed since they saw them, one a line."""
     with session_scope() as session:

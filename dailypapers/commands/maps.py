@@ -10,7 +10,7 @@ import click
 import typer
 
 from dailypapers.charts import map_chart
-from dailypapers.commands import app, err, print_json
+from dailypapers.commands import app, err, json_option, print_json
 from dailypapers.dates import parse_day
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.periods import period_of_key, week_period
@@ -27,7 +27,7 @@ def map_command(
     until: str = typer.Option(None, "--to", help="The date range's last day (YYYY-MM-DD)."),
     png: Path = typer.Option(None, "--png", help="Draw the map into this PNG file.", dir_okay=False),
     svg: Path = typer.Option(None, "--svg", help="Draw the map into this SVG file.", dir_okay=False),
-    as_json: bool = typer.Option(False, "--json", help="Print the clusters as JSON."),
+    as_json: bool = json_option("Print the clusters as JSON."),
 ) -> None:
     """A map of the papers first published in a period: their embeddings in 2D, in clusters named by keyphrases."""
     try:  # a bad period is a usage error: one line, exit 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import typer
 
-from dailypapers.commands import app, err, json_option, out, print_json
+from dailypapers.commands import app, err, json_option, out, print_json, print_rows
 from dailypapers.community.tokens import create_api_token
 from dailypapers.community.users import (
     create_user,
@@ -77,11 +77,9 @@ def list_accounts(json_output: bool = json_option("Print JSON.")) -> None:
             {"username": u.username, "email": u.email, "admin": u.is_admin, "created": u.created_at.isoformat()}
             for u in list_users(session)
         ]
-    if json_output:
-        print_json(rows)
-        return
-    for row in rows:
-        out.print(f"{row['username']}{' (admin)' if row['admin'] else ''}  {row['email'] or ''}")
+    print_rows(
+        rows, json_output, lambda row: f"{row['username']}{' (admin)' if row['admin'] else ''}  {row['email'] or ''}"
+    )
 
 
 @users_app.command("admin")

@@ -27,7 +27,7 @@ from dailypapers.digest.tokens import subscriber_links
 from dailypapers.ranking.recommend import Pick
 from dailypapers.store import mail
 from dailypapers.store.db import Session, get_engine
-from dailypapers.store.models import ReadingGroup, Subscriber
+from dailypapers.store.models import Paper, ReadingGroup, Subscriber
 
 if TYPE_CHECKING:  # run.py calls this module, with the result it reports
     from dailypapers.digest.run import PeriodResult
@@ -58,22 +58,10 @@ def compose_group_digest(
     lines = [f"This week in {group.name} ({period.label})", page, ""]
     html = [f"<h1>This week in {escape(group.name)}</h1>", f'<p><a href="{escape(page)}">{escape(page)}</a></p>']
     if week:
-        lines.append("What members shared:")
-        html.append("<h2>What members shared</h2><ul>")
-        for a in week:
-            url = f"{site.base_url}/papers/{a.paper.arxiv_id}"
-            lines.append(f"- {a.who} {a.kind}: {a.paper.title}\n  {url}")
-            html.append(f'<li>{escape(a.who)} {a.kind} <a href="{escape(url)}">{escape(a.paper.title)}</a></li>')
+        _section(lines, html, "What members shared", [(f"{a.who} {a.kind}", a.paper) for a in week], site)
         lines.append("")
-        html.append("</ul>")
     if picks:
-        lines.append("For the group:")
-        html.append("<h2>For the group</h2><ul>")
-        for p in picks:
-            url = f"{site.base_url}/papers/{p.paper.arxiv_id}"
-            lines.append(f"- {p.paper.title}\n  {url}")
-            html.append(f'<li><a href="{escape(url)}">{escape(p.paper.title)}</a></li>')
-        html.append("</ul>")
+        _section(lines, html, "For the group", [("", p.paper) for p in picks], site)
     why = f"You get this as a member of {group.name}; turn it off on the group's page."
     lines += ["", why, f"Unsubscribe: {links['unsubscribe']}"]
     html.append(f'<p>{escape(why)} <a href="{escape(links["unsubscribe"])}">Unsubscribe</a></p>')
@@ -88,6 +76,17 @@ def compose_group_digest(
     )
     _list_headers(message, site, links)
     return message
+
+
+def _section(lines: list[str], html: list[str], heading: str, papers: list[tuple[str, Paper]], site: MailSite):
+    """A heading and its papers, in both parts of the email; each paper after its lead ("Ada saved"), if any."""
+    lines.append(f"{heading}:")
+    html.append(f"<h2>{heading}</h2><ul>")
+    for lead, paper in papers:
+        url = f"{site.base_url}/papers/{paper.arxiv_id}"
+        lines.append(f"- {lead + ': ' if lead else ''}{paper.title}\n  {url}")
+        html.append(f'<li>{escape(lead) + " " if lead else ""}<a href="{escape(url)}">{escape(paper.title)}</a></li>')
+    html.append("</ul>")
 
 
 def _due(

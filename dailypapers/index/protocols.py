@@ -32,6 +32,11 @@ from typing import Protocol
 
 import numpy as np
 
+# A vector search's callbacks and answer, named once for the protocol and every index.
+Keep = Callable[[np.ndarray], np.ndarray] | None  # keep(ids) -> the ids that pass the filters
+Allowed = Callable[[], np.ndarray] | None  # allowed() -> every id that passes them
+VectorHits = list[tuple[int, float]]  # (paper id, similarity), best first
+
 
 @dataclass(frozen=True)
 class KeywordQuery:
@@ -123,13 +128,8 @@ class VectorIndex(Protocol):
         them all in place and pick the positions' scores, when that is cheaper than copying the rows."""
 
     def search(
-        self,
-        query: np.ndarray,
-        k: int,
-        keep: Callable[[np.ndarray], np.ndarray] | None = None,
-        allowed: Callable[[], np.ndarray] | None = None,
-        filters: Filters | None = None,
-    ) -> list[tuple[int, float]]:
+        self, query: np.ndarray, k: int, keep: Keep = None, allowed: Allowed = None, filters: Filters | None = None
+    ) -> VectorHits:
         """The k best (paper id, similarity). `keep(ids) -> ids` drops candidates failing the filters;
         `allowed() -> ids` lists all that pass, for an exact scan when selective filters starve the graph.
         An index inside the database applies `filters` itself instead (then the callbacks are not called;

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dailypapers.index.protocols import Filters
+from dailypapers.index.protocols import Allowed, Filters, Keep, VectorHits
 from dailypapers.store import embeddings
 from dailypapers.store.db import Engine
 
@@ -182,13 +182,8 @@ class FileVectorIndex:
         return score(self.rows(positions))
 
     def search(
-        self,
-        query: np.ndarray,
-        k: int,
-        keep: Callable[[np.ndarray], np.ndarray] | None = None,
-        allowed: Callable[[], np.ndarray] | None = None,
-        filters: Filters | None = None,
-    ) -> list[tuple[int, float]]:
+        self, query: np.ndarray, k: int, keep: Keep = None, allowed: Allowed = None, filters: Filters | None = None
+    ) -> VectorHits:
         """The k best (paper id, similarity).
 
         `keep(ids) -> ids` drops candidates that fail the filters; `allowed() -> ids` lists every paper that

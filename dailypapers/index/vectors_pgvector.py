@@ -30,7 +30,7 @@ from dailypapers.config import get_settings
 from dailypapers.index.keyword_fts5 import author_match
 from dailypapers.index.keyword_postgres import to_tsquery_text
 from dailypapers.index.keyword_sql import conditions
-from dailypapers.index.protocols import Filters
+from dailypapers.index.protocols import Allowed, Filters, Keep, VectorHits
 from dailypapers.index.vectors import BuiltIndex
 from dailypapers.store.embeddings import vector_of, vectors_of
 from dailypapers.store.pgvector import vector_literal
@@ -162,13 +162,8 @@ class PgVectorIndex:
         return score(self.rows(positions))
 
     def search(
-        self,
-        query: np.ndarray,
-        k: int,
-        keep: Callable[[np.ndarray], np.ndarray] | None = None,
-        allowed: Callable[[], np.ndarray] | None = None,
-        filters: Filters | None = None,
-    ) -> list[tuple[int, float]]:
+        self, query: np.ndarray, k: int, keep: Keep = None, allowed: Allowed = None, filters: Filters | None = None
+    ) -> VectorHits:
         """The k best (paper id, similarity). With `filters`, they are applied in SQL and `keep`/`allowed`
         are not called; without, `keep` drops candidates and `allowed` lists the papers for an exact scan."""
         if k <= 0:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from dailypapers.store.db import added
 from dailypapers.store.models import Collection, CollectionFeed, CollectionItem, Dismissal, utcnow
 
 
@@ -16,9 +17,7 @@ def feed_of(session: Session, collection_id: int) -> CollectionFeed | None:
 
 def add_feed(session: Session, collection_id: int, in_digest: bool) -> CollectionFeed:
     feed = CollectionFeed(collection_id=collection_id, in_digest=in_digest, created_at=utcnow())
-    session.add(feed)
-    session.flush()
-    return feed
+    return added(session, feed)
 
 
 def delete_feed(session: Session, collection_id: int) -> None:

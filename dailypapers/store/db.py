@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection as Connection  # the store's types and errors: callers name them from here
 from sqlalchemy import Engine as Engine
@@ -123,6 +123,22 @@ def engine_of(session: Session) -> Engine:
     """The engine under a session, also when the session was opened on one of its connections."""
     bind = session.get_bind()
     return bind if isinstance(bind, Engine) else bind.engine
+
+
+ModelRow = TypeVar("ModelRow", bound=DeclarativeBase)
+
+
+def added(session: Session, row: ModelRow) -> ModelRow:
+    """`row`, new in the session and flushed: its id and the database's defaults are set."""
+    session.add(row)
+    session.flush()
+    return row
+
+
+def deleted(session: Session, row: DeclarativeBase) -> None:
+    """`row` deleted at once, so the statements that follow no longer see it."""
+    session.delete(row)
+    session.flush()
 
 
 def insert_or_else(bind: Session | Connection, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:

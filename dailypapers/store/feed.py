@@ -204,18 +204,7 @@ def feed_entries_between(session: Session, first: date, last: date) -> Sequence[
 def published_between(session: Session, starts: datetime, ends: datetime, first: date, last: date) -> list[Paper]:
     """Visible papers first published in [starts, ends) that are on no daily feed, or on one from `first` to
     `last`."""
-    return list(
-        session.scalars(
-            select(Paper)
-            .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
-            .where(
-                Paper.published_at >= starts,
-                Paper.published_at < ends,
-                Paper.hidden.is_(False),
-                or_(DailyEntry.id.is_(None), and_(DailyEntry.date >= first, DailyEntry.date <= last)),
-            )
-        )
-    )
+    return list(session.scalars(_published_between(Paper, starts, ends, first, last)))
 
 
 def has_papers_between(session: Session, starts: datetime, ends: datetime, first: date, last: date) -> bool:
@@ -225,8 +214,15 @@ def has_papers_between(session: Session, starts: datetime, ends: datetime, first
         .join(Paper, Paper.id == DailyEntry.paper_id)
         .where(DailyEntry.date >= first, DailyEntry.date <= last, Paper.hidden.is_(False))
     )
-    published = (
-        select(Paper.id)
+    published = _published_between(Paper.id, starts, ends, first, last)
+    return bool(session.scalar(select(or_(on_feed.exists(), published.exists()))))
+
+
+def _published_between(what: Any, starts: datetime, ends: datetime, first: date, last: date) -> Select[Any]:
+    """`what` of the visible papers first published in [starts, ends), on no daily feed or on one from `first`
+    to `last`."""
+    return (
+        select(what)
         .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
         .where(
             Paper.published_at >= starts,
@@ -235,7 +231,6 @@ def has_papers_between(session: Session, starts: datetime, ends: datetime, first
             or_(DailyEntry.id.is_(None), and_(DailyEntry.date >= first, DailyEntry.date <= last)),
         )
     )
-    return bool(session.scalar(select(or_(on_feed.exists(), published.exists()))))
 
 
 def count_daily_entries(session: Session) -> int:

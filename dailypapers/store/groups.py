@@ -12,7 +12,7 @@ from sqlalchemy import Row, Select, delete, func, literal_column, select, union_
 from sqlalchemy.orm import Session, joinedload
 
 from dailypapers.errors import InvalidInput
-from dailypapers.store.db import IntegrityError, insert_or_else
+from dailypapers.store.db import IntegrityError, added, deleted, insert_or_else
 from dailypapers.store.models import (
     GroupComment,
     GroupInvite,
@@ -53,8 +53,7 @@ def group_by_id(session: Session, group_id: int) -> ReadingGroup | None:
 
 
 def delete_group(session: Session, group: ReadingGroup) -> None:
-    session.delete(group)
-    session.flush()
+    deleted(session, group)
 
 
 def member_row(session: Session, group_id: int, user_id: int) -> GroupMember | None:
@@ -115,9 +114,7 @@ def all_groups(session: Session) -> list[ReadingGroup]:
 
 def add_invite(session: Session, group_id: int, created_by_id: int | None, expires_at: datetime | None) -> GroupInvite:
     invite = GroupInvite(group_id=group_id, created_by_id=created_by_id, expires_at=expires_at)
-    session.add(invite)
-    session.flush()
-    return invite
+    return added(session, invite)
 
 
 def invite_by_id(session: Session, invite_id: int) -> GroupInvite | None:
@@ -152,14 +149,11 @@ def group_paper(session: Session, group_id: int, paper_id: int) -> GroupPaper | 
 
 def add_group_paper(session: Session, group_id: int, paper_id: int, user_id: int, note: str) -> GroupPaper:
     row = GroupPaper(group_id=group_id, paper_id=paper_id, added_by_id=user_id, note=note)
-    session.add(row)
-    session.flush()
-    return row
+    return added(session, row)
 
 
 def remove_group_paper(session: Session, row: GroupPaper) -> None:
-    session.delete(row)
-    session.flush()
+    deleted(session, row)
 
 
 def group_papers(session: Session, group_id: int) -> Sequence[Row[GroupPaper, Paper]]:

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
-from dailypapers.store.db import insert_or_else
+from dailypapers.store.db import added, deleted, insert_or_else
 from dailypapers.store.models import (
     AuthorClaim,
     Collection,
@@ -261,9 +261,7 @@ def collection_named(session: Session, user_id: int, name: str) -> Collection | 
 
 def add_collection(session: Session, user_id: int, name: str, public: bool) -> Collection:
     collection = Collection(user_id=user_id, name=name, public=public, created_at=utcnow())
-    session.add(collection)
-    session.flush()
-    return collection
+    return added(session, collection)
 
 
 def delete_collection(session: Session, collection: Collection) -> None:
@@ -300,9 +298,7 @@ def saved_searches_of(session: Session, user_id: int) -> list[SavedSearch]:
 def add_saved_search(session: Session, saved: SavedSearch) -> SavedSearch:
     """Keep a new saved search (its id is set when this returns)."""
     saved.created_at = utcnow()
-    session.add(saved)
-    session.flush()
-    return saved
+    return added(session, saved)
 
 
 def delete_saved_search(session: Session, saved: SavedSearch) -> None:
@@ -345,14 +341,11 @@ def add_claim(session: Session, *, paper_id: int, author_index: int, author_key:
     claim = AuthorClaim(
         paper_id=paper_id, author_index=author_index, user_id=user_id, author_key=author_key, status=PENDING
     )
-    session.add(claim)
-    session.flush()
-    return claim
+    return added(session, claim)
 
 
 def delete_claim(session: Session, claim: AuthorClaim) -> None:
-    session.delete(claim)
-    session.flush()
+    deleted(session, claim)
 
 
 def reject_rivals(session: Session, claim: AuthorClaim, decided_at: datetime) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, ins
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dailypapers.store.db import added
 from dailypapers.store.models import DeliveryState, DigestDelivery, OutboxMail, Subscriber, User
 
 DELIVERIES = DigestDelivery.__table__
@@ -210,9 +211,7 @@ def add_to_outbox(
         status="pending",
         attempts=0,
     )
-    session.add(row)
-    session.flush()
-    return row
+    return added(session, row)
 
 
 def outbox_waiting(session: Session, states: Collection[DeliveryState], max_attempts: int) -> list[OutboxMail]:
