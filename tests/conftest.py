@@ -323,7 +323,7 @@ def run_in_process(*args: str, env: dict | None = None, input: str | None = None
     root = logging.getLogger()
     handlers = root.handlers[:]
     forget_process_state()
-    root.handlers[:] = []  # as in a process of its own: the site's stderr handler, added by an earlier app, is not there
+    root.handlers[:] = []  # as in a process of its own: no stderr handler left by an earlier app
     try:
         with CliRunner().isolation(input=input, env=env) as (stdout, stderr, _mixed):
             try:
