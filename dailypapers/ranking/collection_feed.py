@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
@@ -21,11 +21,11 @@ from dailypapers.ranking.recommend import (
     paper_vectors,
     top_picks,
     window_days,
+    window_ids,
 )
 from dailypapers.ranking.signals import feed_settings
 from dailypapers.store.collection_feeds import training_ids
 from dailypapers.store.db import Session
-from dailypapers.store.feed import arrived_since
 from dailypapers.store.models import Collection
 
 _models: OrderedDict[tuple, UserModel | None] = OrderedDict()
@@ -74,9 +74,7 @@ def collection_feed(
     now: datetime | None = None,
 ) -> list[Pick]:
     """The papers that arrived on this site in the window most like the collection, best first."""
-    days = window_days(window)
-    since = None if days is None else (now or datetime.now(UTC)) - timedelta(days=days)
-    return rank_for_collection(session, collection, arrived_since(session, since), limit)
+    return rank_for_collection(session, collection, window_ids(session, window_days(window), now), limit)
 
 
 def reason(pick: Pick, collection_name: str) -> str | None:

@@ -6,13 +6,12 @@ window, without those the group already has.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
-from dailypapers.ranking.recommend import Pick, fit_user_model, paper_vectors, top_picks, window_days
+from dailypapers.ranking.recommend import Pick, fit_user_model, paper_vectors, top_picks, window_days, window_ids
 from dailypapers.store.db import Session
-from dailypapers.store.feed import arrived_since
 from dailypapers.store.groups import shared_activity
 
 
@@ -32,8 +31,6 @@ def group_picks(
     model = fit_user_model(vectors, positives, [], seed=group_id)
     if model is None:
         return []
-    days = window_days(window)
-    since = None if days is None else (now or datetime.now(UTC)) - timedelta(days=days)
-    ids = arrived_since(session, since)
+    ids = window_ids(session, window_days(window), now)
     ids = ids[~np.isin(ids, np.asarray(positives, dtype=np.int64))]
     return top_picks(session, vectors, model, ids, limit)

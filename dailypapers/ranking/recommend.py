@@ -237,11 +237,12 @@ def user_model(user: User, signals: Signals, vectors: VectorIndex) -> UserModel 
     return model
 
 
-def _window_ids(session: Session, days: int | None, now: datetime) -> np.ndarray:
-    """The papers that arrived on this site in the window: "new" in For you means new to the site (on the daily
-    feed, else harvested, imported or submitted), not the arXiv date, so a site that imported older papers still
-    has a feed, and a reader is shown what is new to the site since they last looked."""
-    return arrived_since(session, None if days is None else now - timedelta(days=days))
+def window_ids(session: Session, days: int | None, now: datetime | None = None) -> np.ndarray:
+    """The papers that arrived on this site in the `days` days before `now` (default: this moment; no `days`: all
+    of them). "New" in For you, a collection's feed and a group's means new to the site (on the daily feed, else
+    harvested, imported or submitted), not the arXiv date, so a site that imported older papers still has a feed,
+    and a reader is shown what is new to the site since they last looked."""
+    return arrived_since(session, None if days is None else (now or datetime.now(UTC)) - timedelta(days=days))
 
 
 def recommend(
@@ -254,7 +255,7 @@ def recommend(
     """The papers that arrived on this site in the window that the user's model ranks highest, best first, without
     the papers the user already upvoted, saved, collected or dismissed."""
     days = window_days(window)
-    return rank_candidates(session, user, lambda: _window_ids(session, days, now or datetime.now(UTC)), limit)
+    return rank_candidates(session, user, lambda: window_ids(session, days, now), limit)
 
 
 def rank_candidates(
