@@ -85,16 +85,23 @@ def month_period(year: int, month: int) -> Period:
     return Period("month", start, following - timedelta(days=1))
 
 
+def period_around(kind: str, day: date) -> Period:
+    """The period of `kind` (week, month, else a day) that holds `day`."""
+    if kind == "week":
+        return week_period(day)
+    if kind == "month":
+        return month_period(day.year, day.month)
+    return day_period(day)
+
+
+_PARSERS = {"date": parse_day, "week": parse_week, "month": parse_month}
+
+
 def parse_period(kind: str, text: str) -> Period:
     """Parse `text` as a period of `kind` (date, week or month); InvalidInput names the bad value."""
-    if kind == "date":
-        return day_period(parse_day(text))
-    if kind == "week":
-        return week_period(parse_week(text))
-    if kind == "month":
-        first = parse_month(text)
-        return month_period(first.year, first.month)
-    raise InvalidInput(f"unknown period {kind!r}; use date, week or month")
+    if kind not in _PARSERS:
+        raise InvalidInput(f"unknown period {kind!r}; use date, week or month")
+    return period_around(kind, _PARSERS[kind](text))
 
 
 def period_of_key(text: str) -> Period:

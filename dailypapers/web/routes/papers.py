@@ -21,7 +21,7 @@ from dailypapers.community.users import public_user
 from dailypapers.config import get_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.paper_markdown import paper_markdown
-from dailypapers.periods import Period, day_period, month_period, parse_period, week_period
+from dailypapers.periods import Period, day_period, parse_period, period_around, week_period
 from dailypapers.ranking.feed import (
     TRENDING_WINDOW_DAYS,
     feed_rows,
@@ -86,8 +86,8 @@ def _feed_page(request: Request, session: Session, period: Period | None, sort: 
     marks = card_state(session, user.id if user else None, [r.paper.id for r in rows])
     more = len(rows) > PAGE_SIZE
     # Previous/next jump to the nearest period that has papers, skipping empty days, weeks or months.
-    prev_path = _period_of(period.kind, before).path if before else None
-    next_path = _period_of(period.kind, after).path if after else None
+    prev_path = period_around(period.kind, before).path if before else None
+    next_path = period_around(period.kind, after).path if after else None
     return render(
         request,
         "feed.html",
@@ -116,14 +116,6 @@ def _period_tabs(period: Period, today) -> list[tuple[str, str, bool]]:
         ("Weekly", week_period(day).path, period.kind == "week"),
         ("Monthly", period.month_path if period.kind != "month" else period.path, period.kind == "month"),
     ]
-
-
-def _period_of(kind: str, day) -> Period:
-    if kind == "week":
-        return week_period(day)
-    if kind == "month":
-        return month_period(day.year, day.month)
-    return day_period(day)
 
 
 @router.get("/papers")
