@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test-install lock demo check test test-deps lint serve clean
+.PHONY: install test-install lock demo check test test-deps lint serve gpu-check clean
 
 # Installs come from the lock files only, every file checked against its hash: `make demo` the site's
 # packages (no torch), `make test` the test tools as well. `make lock` refreshes both from pyproject.toml.
@@ -44,6 +44,7 @@ lock:
 	  $(LOCK_VENV)/bin/pip install --quiet --isolated --index-url $(INDEX) uv==$(UV_VERSION))
 	$(COMPILE) --upgrade -o requirements/demo.txt
 	$(COMPILE) --upgrade --extra test -o requirements/test.txt
+	$(COMPILE) --extra torch --constraint requirements/demo.txt -o requirements/torch.txt
 
 demo: install
 	$(BIN)/dailypapers demo --host $(HOST) --port $(PORT)
@@ -76,6 +77,14 @@ check: test-install lint
 
 test: test-install test-deps lint
 	$(BIN)/pytest -q -n 2 --durations=20
+
+# MiniLM on a GPU: the [torch] extra (PyPI's torch is its CUDA build; the lock adds it to the demo's packages
+# without moving them) into .venv, then benchmarks/gpu_check.py: agreement with the fp32 reference vectors, speed
+# against the CPU default, and `dailypapers index` + a semantic search on the device. Needs a CUDA GPU.
+gpu-check: install
+	$(BIN)/pip install --quiet --require-hashes -r requirements/torch.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python benchmarks/gpu_check.py
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) build *.egg-info
