@@ -1,6 +1,7 @@
 """The whole of arXiv, rehearsed on SQLite: import 2.9M records, index their keywords, embed what time allows.
 
     .venv/bin/python benchmarks/arxiv_rehearsal.py [--records 2900000] [--embed 20000] [--embed-minutes 30]
+    .venv/bin/python benchmarks/arxiv_rehearsal.py --backend postgresql --records 1000000 ...
 
 The records are the 19,995 real papers of benchmarks/data/arxiv-sample-20k.jsonl.gz resampled under new ids
 (seed 7), as benchmarks/import_speed.py makes them, with benchmarks/synthetic.py's ids (months of the 1990s
@@ -16,6 +17,11 @@ For each: wall seconds, CPU seconds (the stage's processes and their threads: th
 included), peak RSS of its largest process, the data dir's size after it. The embedding rate is measured
 between the first and the last vector stored (model loading left out) and extrapolated to every record.
 Results go to benchmarks/out/rehearsal-N.json.
+
+With `--backend postgresql` the same stages run against an embedded PostgreSQL 18 + pgvector server kept in
+benchmarks/out/pg-rehearsal-N (tests/postgres.py's); the data dir then holds only the keyword index. The
+server's CPU seconds (its postmaster and every backend it reaped, from /proc) and the database's size are
+reported beside the stage's own, since the stage's processes do not include the server.
 """
 
 from __future__ import annotations
@@ -67,7 +73,54 @@ def disk_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
+class Server:
+    """The PostgreSQL server of a `--backend postgresql` run: its URL, its CPU so far, the database's size."""
+
+    def __init__(self, url: str, root: Path):
+        from sqlalchemy import create_engine
+
+        self.url, self.root = url, root
+        self.engine = create_engine(url, pool_size=1)
+
+    def scalar(self, sql: str) -> int:
+        from sqlalchemy import text
+
+        try:
+            with self.engine.connect() as conn:
+                return int(conn.execute(text(sql)).scalar() or 0)
+        except Exception as exc:  # the table is not made yet
+            if "does not exist" in str(exc):
+                return 0
+            raise
+
+    def cpu_s(self) -> float:
+        """The postmaster's CPU, that of the children it reaped (finished backends), and its live children's."""
+        postmaster = int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+        total = _stat_cpu(postmaster, reaped=True)
+        for child in Path("/proc").glob("[0-9]*"):
+            try:
+                if int((child / "stat").read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    total += _stat_cpu(int(child.name))
+            except (FileNotFoundError, ProcessLookupError):  # it ended meanwhile: its CPU is in the reaped sum
+                pass
+        return total
+
+    def database_mb(self) -> float:
+        return self.scalar("SELECT pg_database_size(current_database())") / 1e6
+
+
+def _stat_cpu(pid: int, reaped: bool = False) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+SERVER: Server | None = None  # set by main() for a PostgreSQL run
+
+
 def count(data_dir: Path, table: str) -> int:
+    if SERVER is not None:
+        return SERVER.scalar(f"SELECT count(*) FROM {table}")
     try:
         with sqlite3.connect(f"file:{data_dir / 'dailypapers.db'}?mode=ro", uri=True, timeout=30) as db:
             return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -80,6 +133,9 @@ def run(data_dir: Path, args: list[str], stop=None) -> dict:
     threads, and every process it waited for), the data dir's size after. `stop(started, pid)` is asked every
     5 s; when it says so, the process gets SIGINT, as Ctrl-C."""
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    if SERVER is not None:
+        env["DAILYPAPERS_DATABASE_URL"] = SERVER.url
+        server_cpu = SERVER.cpu_s()
     started = time.perf_counter()
     stopped = False
     with open(data_dir.with_name(data_dir.name + ".log"), "ab") as log:
@@ -104,7 +160,7 @@ def run(data_dir: Path, args: list[str], stop=None) -> dict:
     wall = time.perf_counter() - started
     if proc.returncode and not stopped:
         raise SystemExit(f"stage {args} failed with {proc.returncode}: see {log.name}")
-    return {
+    row = {
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": usage.ru_maxrss / 1024,
@@ -112,6 +168,9 @@ def run(data_dir: Path, args: list[str], stop=None) -> dict:
         "interrupted": stopped,
         "load_average_after": os.getloadavg()[0],
     }
+    if SERVER is not None:
+        row.update(server_cpu_s=SERVER.cpu_s() - server_cpu, database_mb=SERVER.database_mb())
+    return row
 
 
 def interruptible() -> None:
@@ -160,17 +219,33 @@ def resume_stage(data_dir: Path) -> dict:
 
 
 def main() -> None:
+    global SERVER
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=ARXIV)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--embed", type=int, default=20_000, help="Stop embedding after this many vectors.")
     parser.add_argument("--embed-minutes", type=float, default=30.0, help="... or after this many minutes.")
     parser.add_argument("--stages", default="import,keyword,embed", help="Which stages to run, in order.")
     parser.add_argument("--keep-file", action="store_true", help="Keep the records file (GBs) after the import.")
     args = parser.parse_args()
+    name = f"rehearsal-{args.records}" + ("" if args.backend == "sqlite" else "-postgresql")
+    if args.backend == "sqlite":
+        rehearse(args, name)
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.postgres import postgres_server
+
+    root = OUT / f"pg-{name}"
+    with postgres_server(keep=root) as url:
+        SERVER = Server(url, root.resolve())
+        rehearse(args, name)
+
+
+def rehearse(args: argparse.Namespace, name: str) -> None:
     n, stages = args.records, args.stages.split(",")
-    data_dir = OUT / f"rehearsal-{n}"
-    record = OUT / f"rehearsal-{n}.json"
-    results = json.loads(record.read_text()) if record.exists() else {"records": n}
+    data_dir = OUT / name
+    record = OUT / f"{name}.json"
+    results = json.loads(record.read_text()) if record.exists() else {"records": n, "backend": args.backend}
     data_dir.mkdir(parents=True, exist_ok=True)
 
     def save(stage: str, row: dict) -> None:
