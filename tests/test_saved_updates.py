@@ -123,6 +123,13 @@ def test_a_saved_paper_changed_since_is_flagged_until_marked_seen_and_shows_its_
     assert c.get("/api/library/updates").json() == []
 
 
+def test_a_paper_kept_only_in_a_collection_is_flagged_on_its_page_too(keeper):
+    c, collection, v1 = keeper
+    assert c.post(f"/papers/{PERELMAN}/save", data={"on": "0", "csrf_token": csrf(c, "/library")}).status_code == 303
+    publish(arxiv_published(v1))
+    assert flag_text(c.get(f"/papers/{PERELMAN}").text) == PUBLISHED  # the page asks for a collected paper too
+
+
 def test_a_journal_reference_doi_or_withdrawal_on_the_same_version_flags_it_too(keeper):
     c, collection, v1 = keeper
     publish(v1)  # the same answer again is no news

@@ -104,6 +104,10 @@ class CardState:
     collected: set[tuple[int, int]] = field(default_factory=set)  # (collection id, paper id)
     voted: set[int] = field(default_factory=set)  # the papers the user has upvoted
 
+    def keeps(self, paper_id: int) -> bool:
+        """Whether the user saved the paper or put it in one of their collections."""
+        return paper_id in self.saved or any(kept == paper_id for _, kept in self.collected)
+
 
 def card_state(session: Session, user_id: int | None, paper_ids: list[int]) -> CardState:
     state = CardState()

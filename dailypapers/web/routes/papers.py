@@ -285,7 +285,8 @@ def paper_page(request: Request, arxiv_id: str):
         edits_links = may_edit_links(session, user, view.paper, view.claims.values())
         marks = card_state(session, user.id if user else None, [view.paper.id])
         versions = version_history(session, view.paper)
-        update = update_flags(session, user, [view.paper]).get(view.paper.id)
+        # Only a paper the reader keeps can have changed since they saw it: most pages skip the query.
+        update = update_flags(session, user, [view.paper]).get(view.paper.id) if marks.keeps(view.paper.id) else None
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
