@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     # Failed logins per account, and per account and address (three times as many per address), before each
     # further try waits 5 minutes, doubling with every failure; an owner signing in from a known address passes.
     rate_limit_logins: int = 10
+    rate_limit_signups: int = 20  # new accounts per address per hour (a lab behind one NAT may want more)
     page_cache_seconds: float = 1.0  # anonymous reads served from memory this long (0: off)
     page_cache_bytes: int = 64_000_000  # at most this much memory per worker for those reads
     # Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks, comma-separated).

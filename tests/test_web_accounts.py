@@ -46,6 +46,18 @@ def test_signup_hashes_password_with_argon2_and_logs_in(settings):
     assert 'id="nav-user">alice<' in c.get("/papers").text
 
 
+def test_signups_from_one_address_are_limited_per_hour(settings, monkeypatch):
+    monkeypatch.setenv("DAILYPAPERS_RATE_LIMIT_SIGNUPS", "2")
+    reset_settings()
+    for name in ("ann", "bob"):
+        signup(client(), name)
+    c = client()
+    third = c.post("/signup", data={"username": "cat", "password": PASSWORD, "csrf_token": csrf(c, "/signup")})
+    assert third.status_code == 429
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(User).where(User.username == "cat")) == 0
+
+
 def test_session_cookie_flags(settings):
     c = client()
     cookie = signup(c).headers["set-cookie"]

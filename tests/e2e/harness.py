@@ -168,6 +168,7 @@ class LiveSite:
             "DAILYPAPERS_SMTP_BACKOFF": "0.1",
             "DAILYPAPERS_MAIL_FROM": "dailypapers <digest@example.org>",
             "DAILYPAPERS_SECRET_KEY": "browser-tests-" + "k" * 40,
+            "DAILYPAPERS_RATE_LIMIT_SIGNUPS": "1000",  # every browser test signs up from 127.0.0.1
             # Nothing may reach the internet: any arXiv fetch goes to a closed local port and fails fast.
             "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{free_port()}/api/query",
             "DAILYPAPERS_ARXIV_OAI_URL": f"http://127.0.0.1:{free_port()}/oai",

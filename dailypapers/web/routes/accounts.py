@@ -31,7 +31,6 @@ from dailypapers.web.templating import render
 router = APIRouter(include_in_schema=False)
 LOGIN_WINDOW = 300.0  # the first wait once a limit is reached; it doubles with each further failure
 ADDRESS_SHARE = 3  # one address may be a whole office behind NAT: it may fail this many accounts' worth
-SIGNUPS_PER_HOUR = 20
 CSRF_CHECKED = [Depends(checked_csrf)]  # a form post by someone not signed in (yet)
 
 
@@ -42,7 +41,7 @@ def signup_form(request: Request, next: str = "/papers"):
 
 @router.post("/signup", dependencies=CSRF_CHECKED)
 def signup(request: Request, form: Annotated[SignupForm, Form()]):
-    rate_limit(f"signup:ip:{client_ip(request)}", SIGNUPS_PER_HOUR, 3600)
+    rate_limit(f"signup:ip:{client_ip(request)}", get_settings().rate_limit_signups, 3600)
     try:
         with session_scope() as session:
             user = create_user(session, form.username, form.password, email=form.email, fullname=form.fullname)
