@@ -13,8 +13,10 @@ Debian's `wrk` over loopback, for each --workers count:
 The baseline comes from the same run and the same server: /healthz, answered on the event loop with no
 database and no template, the floor set by uvicorn and the middleware. Each page's rate is also given as a
 share of it, and with the server's CPU per request (every server process, read with psutil before and after),
-the figure that other load on a shared machine moves least. Paper pages rotate through all the feed's papers
-(a Lua script), so one hot row cannot flatter them.
+the figure that other load on a shared machine moves least. A virtual machine's cores also change speed from
+one minute to the next (a fixed loop on both cores took 0.19 to 0.39 s over half a minute here), so each row
+also gives a probe taken right before it: the CPU ms of one fixed pure-Python loop run on both cores at once.
+Paper pages rotate through all the feed's papers (a Lua script), so one hot row cannot flatter them.
 
 Usage: .venv/bin/python benchmarks/load.py [--workers 1 2] [--seconds 10] [--sample]
 Needs wrk on PATH (`apt-get install wrk`).
@@ -131,6 +133,15 @@ def rotating_script(directory: Path, paths: list[str]) -> Path:
     return script
 
 
+PROBE = "import time\nt = time.process_time()\nfor i in range(1_000_000): i * i\nprint(time.process_time() - t)"
+
+
+def speed_probe() -> float:
+    """CPU ms of a fixed loop, run on both cores at once (the mean of the two): how fast the machine is now."""
+    runs = [subprocess.Popen([sys.executable, "-c", PROBE], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    return sum(float(run.communicate()[0]) for run in runs) / len(runs) * 1000
+
+
 def server_cpu(server: psutil.Process) -> float:
     """CPU seconds used so far by the server and its worker processes."""
     total = 0.0
@@ -213,9 +224,11 @@ def measure(tmp: Path, env: dict, workers: int, connections: int, args, member: 
         results = []
         for name, url, lua, cookie in targets:
             run_wrk(url, connections, 2, args.threads, lua, cookie)  # warm every worker: compiled queries, templates
+            probe = speed_probe()
             before = server_cpu(process)
             result = run_wrk(url, connections, args.seconds, args.threads, lua, cookie)
             result["cpu_ms"] = (server_cpu(process) - before) / result["requests"] * 1000
+            result["probe_ms"] = probe
             results.append((name, result))
         return results
     except RuntimeError as exc:
@@ -234,7 +247,7 @@ def report(title: str, results: list[tuple[str, dict]], goal: str) -> None:
     print(f"\n{title}")
     print(
         f"{'target':32} {'req/s':>8} {'x base':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} "
-        f"{'non-2xx':>7}  goal"
+        f"{'non-2xx':>7} {'probe ms':>8}  goal"
     )
     for i, (name, r) in enumerate(results):
         met = r["rps"] >= TARGET_RPS if goal == "rps" else r["p99"] <= TARGET_P99_MS
@@ -243,7 +256,7 @@ def report(title: str, results: list[tuple[str, dict]], goal: str) -> None:
         )
         print(
             f"{name:32} {r['rps']:8.0f} {r['rps'] / baseline:7.2f} {r['p50']:7.1f} {r['p90']:7.1f} "
-            f"{r['p99']:7.1f} {r['cpu_ms']:10.2f} {r['non2xx']:7d}  {verdict}"
+            f"{r['p99']:7.1f} {r['cpu_ms']:10.2f} {r['non2xx']:7d} {r['probe_ms']:8.0f}  {verdict}"
             + (f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else "")
         )
 
