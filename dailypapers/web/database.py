@@ -20,7 +20,7 @@ from dailypapers.store.db import Session, session_scope
 async def request_session() -> AsyncIterator[Session]:
     """Opened on the event loop, since a new session touches no connection until it is used; its end (commit
     or rollback) goes to a worker thread only when the route used it. A sync generator here cost every
-    request two thread hops, the route's own besides: a fifth of a paper page's CPU under load."""
+    request two thread hops besides the route's own, and each hop is a hand-off of Python's lock."""
     scope = session_scope()
     session = scope.__enter__()
     try:
