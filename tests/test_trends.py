@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from dailypapers.config import reset_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.search.trends import MAX_EXPANSIONS, TrendQuery, topic_trends
 from dailypapers.sources.records import PaperRecord
@@ -185,7 +186,11 @@ def _table(html: str) -> list[list[str]]:
     return [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
 
-def test_the_trends_page_draws_an_svg_above_the_numbers(store):
+def test_the_trends_page_draws_an_svg_above_the_numbers(store, monkeypatch):
+    # Every request renders: the chart's second fetch below must be drawn again to show it is deterministic (a
+    # cache hit proves nothing).
+    monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")
+    reset_settings()
     c = client()
     page = c.get("/trends", params={"q": ["graph neural", "<script>alert(1)</script> $x_"]})
     assert page.status_code == 200
