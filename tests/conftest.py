@@ -20,9 +20,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.postgres import postgres_server
+from tests.postgres import DatabaseCopies, admin, postgres_server, with_database
 from tests.web_helpers import PASSWORD
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -117,6 +116,22 @@ def forget_process_state() -> None:
     users._dummy_hash.cache_clear()
 
 
+QUICK_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+@pytest.fixture(autouse=True)
+def quick_argon2(request, monkeypatch):
+    """argon2 at its lowest cost in this process: a hash at the real cost takes 0.2 s here, and the suite signs
+    up and logs in hundreds of users to test what comes after. Tests of the hashing itself are marked
+    `real_argon2`; servers and commands the tests start as processes of their own keep the real cost."""
+    if request.node.get_closest_marker("real_argon2") is None:
+        from argon2 import PasswordHasher
+
+        from dailypapers.community import users
+
+        monkeypatch.setattr(users, "_hasher", PasswordHasher(**QUICK_ARGON2))
+
+
 @pytest.fixture(autouse=True)
 def fresh_process_state():
     """Each test starts with nothing kept from another, and leaves nothing behind: the one place that resets."""
@@ -151,33 +166,26 @@ def migrated_postgres(postgres_url) -> str:
     from dailypapers.store.db import dispose_engines, migrate
 
     name = f"template_{os.getpid()}"
-    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-    migrate(Settings(database_url=_with_database(postgres_url, name)))
+    admin(postgres_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    migrate(Settings(database_url=with_database(postgres_url, name)))
     dispose_engines()  # CREATE DATABASE ... TEMPLATE needs the template without connections
     return name
 
 
-def _with_database(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def _admin(url: str, *statements: str) -> None:
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        admin.dispose()
+@pytest.fixture(scope="session")
+def database_copies(postgres_url) -> DatabaseCopies:
+    copies = DatabaseCopies(postgres_url)
+    yield copies
+    copies.close()
 
 
 @pytest.fixture
 def empty_postgres(postgres_url) -> str:
     """The URL of an empty database on the test server (not migrated), dropped after the test."""
     name = f"empty_{os.getpid()}_{next(_databases)}"
-    _admin(postgres_url, f"CREATE DATABASE {name}")
-    yield _with_database(postgres_url, name)
-    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin(postgres_url, f"CREATE DATABASE {name}")
+    yield with_database(postgres_url, name)
+    admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
@@ -190,14 +198,12 @@ def backend(request, tmp_path, migrated_sqlite) -> str:
         shutil.copyfile(migrated_sqlite, data_dir / "dailypapers.db")
         yield "sqlite"
         return
-    server = request.getfixturevalue("postgres_url")
-    template = request.getfixturevalue("migrated_postgres")
-    name = f"t_{os.getpid()}_{next(_databases)}"
-    _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    copies = request.getfixturevalue("database_copies")
+    name = copies.take(request.getfixturevalue("migrated_postgres"))
     monkeypatch = request.getfixturevalue("monkeypatch")
-    monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", _with_database(server, name))
+    monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", with_database(copies.server, name))
     yield "postgresql"
-    _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    copies.drop(name)
 
 
 def build_demo(data_dir: Path, database_url: str | None = None) -> None:
@@ -231,10 +237,10 @@ def demo_sqlite(tmp_path_factory, migrated_sqlite) -> Path:
 def demo_postgres(tmp_path_factory, postgres_url, migrated_postgres) -> tuple[Path, str]:
     """The same on PostgreSQL: the data dir (vector files) and the name of the database, used as a template."""
     name = f"demo_{os.getpid()}"
-    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name} TEMPLATE {migrated_postgres}")
+    admin(postgres_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name} TEMPLATE {migrated_postgres}")
     data_dir = tmp_path_factory.mktemp("demo-postgres") / "data"
     data_dir.mkdir()
-    build_demo(data_dir, _with_database(postgres_url, name))
+    build_demo(data_dir, with_database(postgres_url, name))
     return data_dir, name
 
 
@@ -250,11 +256,9 @@ def demo(request, backend, settings):
     data_dir, template = request.getfixturevalue("demo_postgres")
     shutil.copytree(data_dir, settings.data_dir, dirs_exist_ok=True)
     name = settings.database_url.rsplit("/", 1)[1]  # the same database name: the settings stay true
-    _admin(
-        request.getfixturevalue("postgres_url"),
-        f"DROP DATABASE {name} WITH (FORCE)",
-        f"CREATE DATABASE {name} TEMPLATE {template}",
-    )
+    copies = request.getfixturevalue("database_copies")
+    ready = copies.take(template)
+    admin(copies.server, f"DROP DATABASE {name} WITH (FORCE)", f"ALTER DATABASE {ready} RENAME TO {name}")
     return settings
 
 
@@ -386,8 +390,8 @@ def other_site(request, backend, settings, tmp_path, monkeypatch, migrated_sqlit
     else:
         server = request.getfixturevalue("postgres_url")
         name = f"other_{os.getpid()}_{next(_databases)}"
-        _admin(server, f"CREATE DATABASE {name} TEMPLATE {request.getfixturevalue('migrated_postgres')}")
-        other_url = _with_database(server, name)
+        admin(server, f"CREATE DATABASE {name} TEMPLATE {request.getfixturevalue('migrated_postgres')}")
+        other_url = with_database(server, name)
 
     def use(other: bool) -> None:
         forget_process_state()
@@ -399,4 +403,4 @@ def other_site(request, backend, settings, tmp_path, monkeypatch, migrated_sqlit
     forget_process_state()
     if other_url:
         name = other_url.rsplit("/", 1)[1]
-        _admin(request.getfixturevalue("postgres_url"), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin(request.getfixturevalue("postgres_url"), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

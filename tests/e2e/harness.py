@@ -341,6 +341,30 @@ def horizontal_overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+SCHEMES = ("light", "dark")
+WIDTHS = (1366, 390)
+
+
+def looks_right(page, name: str, widths=WIDTHS, schemes=SCHEMES, axe: bool = True) -> None:
+    """The page as it is now, at each width and colour scheme in turn: no sideways scroll, a full-page screenshot
+    (test-artifacts/screenshots/<name>-<width>-<scheme>.png) and, unless `axe` is False (a page another test
+    already runs axe on), nothing axe-core finds wrong. One load serves
+    every look, as the CSS follows the viewport and the scheme when they change; a load per look cost the suite
+    minutes."""
+    height = page.viewport_size["height"] if page.viewport_size else 900
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": height})
+        for scheme in schemes:
+            page.emulate_media(color_scheme=scheme)
+            look = f"{name} at {width}px, {scheme}"
+            assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is (scheme == "dark"), look
+            overflow = horizontal_overflow(page)
+            assert overflow <= 0, f"{look} scrolls sideways by {overflow}px"
+            screenshot(page, f"{name}-{width}-{scheme}")
+            violations = accessibility_violations(page) if axe else []
+            assert not violations, f"{look} ({page.url}) breaks axe's rules:\n" + "\n".join(violations)
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

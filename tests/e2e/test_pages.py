@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.harness import PageProblems, assert_accessible, assert_page_ok, horizontal_overflow, screenshot
+from tests.e2e.harness import PageProblems, accessibility_violations, assert_page_ok, horizontal_overflow, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +60,13 @@ def _path(template: str, username: str) -> str:
     return template.format(week=f"{year}-W{week:02d}", month=f"{day:%Y-%m}", username=username)
 
 
-@pytest.mark.parametrize("width", [PHONE, DESKTOP])
 @pytest.mark.parametrize("name, path, signed_in", PAGES)
-def test_main_page(request, new_context, account, name, path, signed_in, width):
+def test_main_page(request, new_context, account, name, path, signed_in):
+    """Loaded once at a phone's width, then looked at as a desktop, and by axe-core over the whole page in both
+    colour schemes: contrast, names, landmarks, heading order. One load serves all four looks (the CSS follows
+    the viewport and the scheme as they change); a load per look cost the suite a minute."""
     user = _user(request, account, signed_in)
-    context = new_context(viewport={"width": width, "height": 800}, storage_state=user["state"] if user else None)
+    context = new_context(viewport={"width": PHONE, "height": 800}, storage_state=user["state"] if user else None)
     page = context.new_page()
     problems = PageProblems(page)
     response = page.goto(_path(path, account["username"]))
@@ -72,29 +74,20 @@ def test_main_page(request, new_context, account, name, path, signed_in, width):
     assert_page_ok(page, response, problems)
     if user:
         assert page.locator("#nav-user").inner_text() == user["username"]
-    screenshot(page, f"{name}-{width}")
-    if width == PHONE:
-        overflow = horizontal_overflow(page)
-        if name in SIDEWAYS_ON_PHONE:
-            assert overflow > 0, f"{name} no longer scrolls sideways: remove it from SIDEWAYS_ON_PHONE"
-            pytest.xfail(SIDEWAYS_ON_PHONE[name])
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {PHONE}px wide"
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name, path, signed_in", PAGES)
-def test_main_page_is_accessible(request, new_context, account, name, path, signed_in, scheme):
-    """axe-core over the whole page: contrast (in both colour schemes), names, landmarks, heading order."""
-    user = _user(request, account, signed_in)
-    context = new_context(
-        viewport={"width": DESKTOP, "height": 800}, color_scheme=scheme, storage_state=user["state"] if user else None
-    )
-    page = context.new_page()
-    problems = PageProblems(page)
-    page.goto(_path(path, account["username"]))
-    page.wait_for_load_state("load")
-    assert_accessible(page)
+    screenshot(page, f"{name}-{PHONE}")
+    overflow = horizontal_overflow(page)
+    page.set_viewport_size({"width": DESKTOP, "height": 800})
+    screenshot(page, f"{name}-{DESKTOP}")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is (scheme == "dark")
+        violations = accessibility_violations(page)
+        assert not violations, f"{page.url} in the {scheme} scheme breaks axe's rules:\n" + "\n".join(violations)
     problems.check()
+    if name in SIDEWAYS_ON_PHONE:
+        assert overflow > 0, f"{name} no longer scrolls sideways: remove it from SIDEWAYS_ON_PHONE"
+        pytest.xfail(SIDEWAYS_ON_PHONE[name])
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {PHONE}px wide"
 
 
 def test_not_found_page(new_context):
