@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     request_body_seconds: float = 30.0  # a request body must arrive within this long, or 408
     request_header_seconds: float = 20.0  # and its headers (`serve`, web/protocol.py), or 408 and the connection closes
+    # Threads per worker process for the feed and paper pages (web/page_threads.py); None: 1 on SQLite, 4 on
+    # PostgreSQL, whose pages also wait on the network
+    page_threads: PositiveInt | None = None
     ready_check_seconds: float = 5.0  # /readyz waits this long for the database (to connect, per query), or 503
 
     # The most papers one library (and one collection) may hold. A reading list of years (ten papers a day for

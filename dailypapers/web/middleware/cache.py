@@ -41,6 +41,7 @@ _SKIP_PREFIXES = (
     "/groups/",  # a group's feed: a member who leaves loses it at once, on every worker
 )  # probes and scrapes must see the state of now
 _CSRF_USED = "csrf_used"  # set in request.state by security.csrf_token
+BACKGROUND_REFRESH = "background_refresh"  # in the state of a render nobody waits on (web/page_threads.py)
 jitter = random.random  # in [0, 1): how far an entry's period is stretched; the tests fix it
 
 
@@ -137,7 +138,7 @@ class MicroCache:
         """Start (once) a background render of `key`; True while the stale copy may still be served."""
         if key not in self.refreshing:
             self.refreshing.add(key)
-            background = {**scope, "state": {}}  # a request of its own, nobody waiting on it
+            background = {**scope, "state": {BACKGROUND_REFRESH: True}}  # a request of its own, nobody waiting
 
             async def no_body():
                 return {"type": "http.request", "body": b"", "more_body": False}

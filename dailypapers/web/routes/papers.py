@@ -39,6 +39,7 @@ from dailypapers.web import queries
 from dailypapers.web.auth import current_user
 from dailypapers.web.database import DbSession
 from dailypapers.web.inputs import SearchForm
+from dailypapers.web.page_threads import on_page_thread
 from dailypapers.web.responses import page_number
 from dailypapers.web.templating import absolute_url, render
 
@@ -119,6 +120,7 @@ def _period_tabs(period: Period, today) -> list[tuple[str, str, bool]]:
 
 
 @router.get("/papers")
+@on_page_thread
 def feed_latest(
     request: Request,
     session: DbSession,
@@ -138,6 +140,7 @@ def feed_latest(
 
 
 @router.get("/papers/date/{value}")
+@on_page_thread
 def feed_day(
     request: Request, session: DbSession, value: str, sort: str | None = None, p: int = 0, category: str | None = None
 ):
@@ -145,6 +148,7 @@ def feed_day(
 
 
 @router.get("/papers/week/{value}")
+@on_page_thread
 def feed_week(
     request: Request, session: DbSession, value: str, sort: str | None = None, p: int = 0, category: str | None = None
 ):
@@ -152,6 +156,7 @@ def feed_week(
 
 
 @router.get("/papers/month/{value}")
+@on_page_thread
 def feed_month(
     request: Request, session: DbSession, value: str, sort: str | None = None, p: int = 0, category: str | None = None
 ):
@@ -159,6 +164,7 @@ def feed_month(
 
 
 @router.get("/papers/trending")
+@on_page_thread
 def trending_page(request: Request, session: DbSession, p: int = 0, category: str | None = None):
     p = _page(p)
     category = queries.parse_category(category)
@@ -317,6 +323,7 @@ def paper_markdown_page(request: Request, session: Session, arxiv_id: str):
 
 
 @paper_router.get("/papers/{arxiv_id:path}")
+@on_page_thread
 def paper_or_markdown(request: Request, arxiv_id: str, session: DbSession):
     """`/papers/{id}` is the page, `/papers/{id}.md` its Markdown; old-style ids contain a slash. The request's
     session takes a connection only when used: the page opens its own (see `paper_page`)."""
