@@ -199,7 +199,10 @@ def backend(request, tmp_path, migrated_sqlite) -> str:
         yield "sqlite"
         return
     copies = request.getfixturevalue("database_copies")
-    name = copies.take(request.getfixturevalue("migrated_postgres"))
+    if "demo" in request.fixturenames:  # a copy of the demo's database at once, rather than one copy, then another
+        name = copies.take(request.getfixturevalue("demo_postgres")[1])
+    else:
+        name = copies.take(request.getfixturevalue("migrated_postgres"))
     monkeypatch = request.getfixturevalue("monkeypatch")
     monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", with_database(copies.server, name))
     yield "postgresql"
@@ -253,12 +256,8 @@ def demo(request, backend, settings):
     if backend == "sqlite":
         shutil.copytree(request.getfixturevalue("demo_sqlite"), settings.data_dir, dirs_exist_ok=True)
         return settings
-    data_dir, template = request.getfixturevalue("demo_postgres")
+    data_dir, _ = request.getfixturevalue("demo_postgres")  # `backend` made the database a copy of the demo's
     shutil.copytree(data_dir, settings.data_dir, dirs_exist_ok=True)
-    name = settings.database_url.rsplit("/", 1)[1]  # the same database name: the settings stay true
-    copies = request.getfixturevalue("database_copies")
-    ready = copies.take(template)
-    admin(copies.server, f"DROP DATABASE {name} WITH (FORCE)", f"ALTER DATABASE {ready} RENAME TO {name}")
     return settings
 
 
