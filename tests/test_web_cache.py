@@ -216,3 +216,56 @@ def test_pages_stored_together_expire_apart(small_cache, clock, monkeypatch):
     assert pages.renders == renders and not micro.refreshing  # still fresh: no render, none started
     c.get("/100")
     assert pages.renders == renders + 1 or micro.refreshing  # stale: served, and rendered again behind it
+
+
+class GatedPages(Pages):
+    """`Pages` whose renders of /100 wait at a gate while one is set (an asyncio.Event of the client's loop)."""
+
+    gate: asyncio.Event | None = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":  # the client's `with` block starts and stops the app
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            return await send({"type": "lifespan.shutdown.complete"})
+        if self.gate is not None and scope["path"] == "/100":
+            await self.gate.wait()
+        await super().__call__(scope, receive, send)
+
+
+def test_a_refresh_that_runs_late_keeps_its_page_served_until_it_lands(monkeypatch, clock):
+    """Under load a refresh can take longer than the grace period: readers keep the stale page meanwhile, rather
+    than each of them rendering it again, and once the refresh lands its page is the one served."""
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "1")
+    monkeypatch.setattr(cache, "jitter", lambda: 0.0)
+    reset_settings()
+    pages = GatedPages()
+    micro = cache.MicroCache(pages, clock=clock)
+    with TestClient(micro) as c:  # one event loop: the refresh outlives the request that started it
+        assert c.get("/100").content == b"x" * 100
+        pages.gate = c.portal.call(_new_event)
+        clock.now += 1.5  # stale, within the grace period: served, and a refresh starts (held at the gate)
+        refresh_began = clock.now
+        assert c.get("/100").status_code == 200 and micro.refreshing
+        clock.now += 5.0  # long past the grace period, the refresh still running
+        c.get("/other")  # any request sweeps the expired entries: this one stays, its refresh running
+        for _ in range(3):
+            assert c.get("/100").content == b"x" * 100
+        assert pages.renders == 2  # the first render and "/other" (the refresh waits): no reader rendered "/100"
+        c.portal.call(pages.gate.set)
+        c.portal.call(_tasks_done, micro)
+        assert not micro.refreshing and pages.renders == 3
+        # the refresh's page replaced the stale one, born when the refresh began to read
+        assert [started for key, (started, *_) in micro.entries.items() if key[3] == "/100"] == [refresh_began]
+        clock.now += 10.0  # long expired, and no refresh running: a reader renders it
+        assert c.get("/100").content == b"x" * 100 and pages.renders == 4
+
+
+async def _new_event() -> asyncio.Event:
+    return asyncio.Event()
+
+
+async def _tasks_done(micro) -> None:
+    await asyncio.gather(*micro.tasks)

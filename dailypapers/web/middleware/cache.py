@@ -4,16 +4,18 @@ Signed-in visitors (session cookie or Bearer token) always get a fresh page, sin
 votes. For everyone else a GET of a page, feed or API read is served from memory for `page_cache_seconds`
 (default 1 s; 0 turns it off), so a burst of visitors costs one render per worker per second. When an entry
 expires, visitors keep getting it for up to one more period while a background task renders the new one
-(stale-while-revalidate), so no reader waits for a render. Each entry's period is stretched by up to a
-quarter at random (jitter), so pages first stored in the same second drift apart and are not all rendered
-again in the same instant, each render holding a thread while cached answers wait. A write through this
+(stale-while-revalidate), so no reader waits for a render; a refresh that takes longer than that (a machine
+under load) keeps its entry served until it lands, rather than every reader of the page rendering it at once.
+Each entry's period is stretched by up to a quarter at random (jitter), so pages first stored in the same
+second drift apart and are not all rendered again in the same instant, each render holding a thread while
+cached answers wait. A write through this
 worker empties its cache at once; other workers catch up within the period. Responses that set a cookie
 or carry a per-browser CSRF token are never stored.
 
 Memory is bounded by bytes as well as entries: at most `page_cache_bytes` (default 64 MB) per worker, the
 oldest entries going first, and no single response above a sixteenth of it is kept (a huge collection page
-would push out everything else). An entry older than two (stretched) periods can never be served again, so
-every request first drops those from the old end: a quiet site lets go of its pages.
+would push out everything else). An entry older than two (stretched) periods is never served again once no
+refresh of it is running, so every request first drops those from the old end: a quiet site lets go of its pages.
 """
 
 from __future__ import annotations
@@ -88,11 +90,16 @@ class MicroCache:
         """Drop the entries past their grace period, from the old end: each is dropped once, so the sweep
         costs O(1) per request, amortised. The jitter may leave one behind a newer entry a little longer; it
         is never served, since a hit checks its age."""
-        while self.entries:
+        kept = 0
+        while len(self.entries) > kept:
             key, (started, *_) = next(iter(self.entries.items()))
             if now - started < 2 * self.seconds:
                 return
-            self._drop(key)
+            if key in self.refreshing:  # served until its refresh lands, which replaces it
+                self.entries.move_to_end(key)
+                kept += 1
+            else:
+                self._drop(key)
 
     @staticmethod
     def _anonymous(scope) -> bool:
@@ -127,7 +134,8 @@ class MicroCache:
         hit = self.entries.get(key)
         if hit is not None:
             age = now - hit[0]
-            if age < self.seconds or (age < 2 * self.seconds and self._revalidate(scope, key)):
+            fresh = age < self.seconds
+            if fresh or key in self.refreshing or (age < 2 * self.seconds and self._revalidate(scope, key)):
                 _, status, headers, body = hit
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
