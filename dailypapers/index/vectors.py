@@ -32,6 +32,7 @@ HNSW_EXPANSION_ADD = 128
 HNSW_EXPANSION_SEARCH = 400  # recall@10 0.97 at 200, 0.99 at 400 on 1M synthetic vectors; under 1 ms
 HNSW_DTYPE = "i8"
 RESCORE_FACTOR = 4  # approximate candidates fetched per wanted result, then re-scored exactly
+DETERMINISTIC_BUILD_MAX = 5_000  # vectors up to which the graph is built on one thread (about a second)
 # A collection without index files, but with vectors in the database, is read straight from it up to this size.
 DB_FALLBACK_MAX = 50_000
 _STREAM_CHUNK = 5_000
@@ -131,9 +132,16 @@ def make_graph(ids: np.ndarray, matrix: np.ndarray):
         expansion_add=HNSW_EXPANSION_ADD,
         expansion_search=HNSW_EXPANSION_SEARCH,
     )
+    # Threads add nodes in whatever order they run, so the graph (and which neighbour a search can miss) changes
+    # from one build to the next; a small collection builds in moments on one thread, the same graph every time.
+    threads = 1 if len(ids) <= DETERMINISTIC_BUILD_MAX else 0
     step = 50_000
     for start in range(0, len(ids), step):
-        graph.add(ids[start : start + step].astype(np.uint64), np.ascontiguousarray(matrix[start : start + step]))
+        graph.add(
+            ids[start : start + step].astype(np.uint64),
+            np.ascontiguousarray(matrix[start : start + step]),
+            threads=threads,
+        )
     return graph
 
 
