@@ -219,7 +219,8 @@ def test_pages_stored_together_expire_apart(small_cache, clock, monkeypatch):
 
 
 class GatedPages(Pages):
-    """`Pages` whose renders of /100 wait at a gate while one is set (an asyncio.Event of the client's loop)."""
+    """`Pages` whose background refreshes wait at a gate while one is set (an asyncio.Event of the client's loop);
+    a reader's render never waits, so a reader who renders shows in the count at once."""
 
     gate: asyncio.Event | None = None
 
@@ -228,7 +229,7 @@ class GatedPages(Pages):
             while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
             return await send({"type": "lifespan.shutdown.complete"})
-        if self.gate is not None and scope["path"] == "/100":
+        if self.gate is not None and scope.get("state", {}).get(cache.BACKGROUND_REFRESH):
             await self.gate.wait()
         await super().__call__(scope, receive, send)
 
