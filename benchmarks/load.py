@@ -37,6 +37,8 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -196,43 +198,22 @@ def main() -> None:
         print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 
-def measure(tmp: Path, env: dict, workers: int, connections: int, args, member: bool) -> list[tuple[str, dict]]:
+@contextmanager
+def served(tmp: Path, env: dict, workers: int, cwd: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`dailypapers serve --workers N` on a free port, answering; yields its base URL and process, stops it after
+    (killed if it has not stopped in 30 s). Its log goes to tmp/server.log."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=(tmp / "server.log").open("w"),
     )
     try:
         wait_up(base)
-        papers = paper_paths(base)
-        script = rotating_script(tmp, papers)
-        targets = [
-            ("baseline: /healthz", base + "/healthz", None, None),
-            ("feed /papers", base + "/papers", None, None),
-            (f"paper pages ({len(papers)} rotating)", base, script, None),
-        ]
-        if member:
-            cookie = log_in(base)
-            targets += [
-                ("feed, signed-in member", base + "/papers", None, cookie),
-                ("paper pages, signed-in member", base, script, cookie),
-            ]
-        process = psutil.Process(server.pid)
-        results = []
-        for name, url, lua, cookie in targets:
-            run_wrk(url, connections, 2, args.threads, lua, cookie)  # warm every worker: compiled queries, templates
-            probe = speed_probe()
-            before = server_cpu(process)
-            result = run_wrk(url, connections, args.seconds, args.threads, lua, cookie)
-            result["cpu_ms"] = (server_cpu(process) - before) / result["requests"] * 1000
-            result["probe_ms"] = probe
-            results.append((name, result))
-        return results
-    except RuntimeError as exc:
-        raise SystemExit(f"{exc}\nserver log:\n{(tmp / 'server.log').read_text()[-3000:]}") from None
+        yield base, server
     finally:
         server.terminate()
         try:
@@ -240,6 +221,43 @@ def measure(tmp: Path, env: dict, workers: int, connections: int, args, member: 
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def measure(tmp: Path, env: dict, workers: int, connections: int, args, member: bool) -> list[tuple[str, dict]]:
+    with served(tmp, env, workers) as (base, server):
+        try:
+            return _load_targets(base, server, tmp, connections, args, member)
+        except RuntimeError as exc:
+            raise SystemExit(f"{exc}\nserver log:\n{(tmp / 'server.log').read_text()[-3000:]}") from None
+
+
+def _load_targets(
+    base: str, server: subprocess.Popen, tmp: Path, connections: int, args, member: bool
+) -> list[tuple[str, dict]]:
+    papers = paper_paths(base)
+    script = rotating_script(tmp, papers)
+    targets = [
+        ("baseline: /healthz", base + "/healthz", None, None),
+        ("feed /papers", base + "/papers", None, None),
+        (f"paper pages ({len(papers)} rotating)", base, script, None),
+    ]
+    if member:
+        cookie = log_in(base)
+        targets += [
+            ("feed, signed-in member", base + "/papers", None, cookie),
+            ("paper pages, signed-in member", base, script, cookie),
+        ]
+    process = psutil.Process(server.pid)
+    results = []
+    for name, url, lua, cookie in targets:
+        run_wrk(url, connections, 2, args.threads, lua, cookie)  # warm every worker: compiled queries, templates
+        probe = speed_probe()
+        before = server_cpu(process)
+        result = run_wrk(url, connections, args.seconds, args.threads, lua, cookie)
+        result["cpu_ms"] = (server_cpu(process) - before) / result["requests"] * 1000
+        result["probe_ms"] = probe
+        results.append((name, result))
+    return results
 
 
 def report(title: str, results: list[tuple[str, dict]], goal: str) -> None:

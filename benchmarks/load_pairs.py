@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 import psutil
-from load import MEMBER, PASSWORD, cli, free_port, log_in, paper_paths, rotating_script, run_wrk, server_cpu, wait_up
+from load import MEMBER, PASSWORD, cli, log_in, paper_paths, rotating_script, run_wrk, served, server_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 # target: (cache seconds, clients, signed in, paper pages rather than the feed)
@@ -44,17 +44,8 @@ TARGETS = {
 
 def measure(tree: Path, env: dict, tmp: Path, cache: int, targets: list[str], args) -> dict[str, dict]:
     """Start the version in `tree` with this cache setting and load each target in turn."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-        env={**env, "PYTHONPATH": str(tree), "DAILYPAPERS_PAGE_CACHE_SECONDS": str(cache)},
-        cwd=tree,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp / "server.log").open("w"),
-    )
-    try:
-        wait_up(base)
+    env = {**env, "PYTHONPATH": str(tree), "DAILYPAPERS_PAGE_CACHE_SECONDS": str(cache)}
+    with served(tmp, env, args.workers, cwd=tree) as (base, server):
         script = rotating_script(tmp, paper_paths(base))
         cookie = log_in(base) if any(TARGETS[name][2] for name in targets) else None
         process = psutil.Process(server.pid)
@@ -68,13 +59,6 @@ def measure(tree: Path, env: dict, tmp: Path, cache: int, targets: list[str], ar
             result["cpu_ms"] = (server_cpu(process) - before) / result["requests"] * 1000
             results[name] = result
         return results
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def main() -> None:

@@ -8,9 +8,8 @@ expires, visitors keep getting it for up to one more period while a background t
 under load) keeps its entry served until it lands, rather than every reader of the page rendering it at once.
 Each entry's period is stretched by up to a quarter at random (jitter), so pages first stored in the same
 second drift apart and are not all rendered again in the same instant, each render holding a thread while
-cached answers wait. A write through this
-worker empties its cache at once; other workers catch up within the period. Responses that set a cookie
-or carry a per-browser CSRF token are never stored.
+cached answers wait. A write through this worker empties its cache at once; other workers catch up within the
+period. Responses that set a cookie or carry a per-browser CSRF token are never stored.
 
 Memory is bounded by bytes as well as entries: at most `page_cache_bytes` (default 64 MB) per worker, the
 oldest entries going first, and no single response above a sixteenth of it is kept (a huge collection page
@@ -89,7 +88,8 @@ class MicroCache:
     def _drop_expired(self, now: float) -> None:
         """Drop the entries past their grace period, from the old end: each is dropped once, so the sweep
         costs O(1) per request, amortised. The jitter may leave one behind a newer entry a little longer; it
-        is never served, since a hit checks its age."""
+        is never served, since a hit checks its age. One whose refresh is still running goes to the new end
+        instead, served until the refresh replaces it."""
         kept = 0
         while len(self.entries) > kept:
             key, (started, *_) = next(iter(self.entries.items()))
