@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, Engine] = {}
 _checked: set[str] = set()  # URLs whose schema was found current in this process
 _probe_engines: dict[tuple[str, float], Engine] = {}  # pool-less: nothing to dispose
+_watchers: dict[str, tuple[threading.Lock, sqlite3.Connection]] = {}  # data_version's, by SQLite file
 _engines_lock = threading.Lock()  # web workers serve requests in threads: open and check once, not per thread
 # The engine of the current settings, checked: nearly every call asks for it, and finding it by URL costs a
 # path resolution (a system call per folder) on each call.
@@ -103,6 +105,35 @@ def dispose_engines() -> None:
         engine.dispose()
     _engines.clear()
     _checked.clear()
+    for _lock, watcher in _watchers.values():
+        watcher.close()
+    _watchers.clear()
+
+
+def data_version(settings: Settings | None = None) -> str | None:
+    """A value that changes whenever a transaction that wrote to the database commits, in any process: equal
+    values read at two moments mean no data changed in between, so what was read in between is still current.
+    None when the database cannot tell (an in-memory SQLite database).
+
+    SQLite: `PRAGMA data_version` on a connection of its own that never writes (the pragma counts the commits
+    of every other connection). PostgreSQL: the current snapshot (`xmin:xmax:in-progress`), which moves when a
+    transaction that wrote commits or takes a transaction id, and not for reads."""
+    engine = get_engine(settings)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return str(conn.execute(text("SELECT pg_current_snapshot()::text")).scalar_one())
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    watcher = _watchers.get(path)
+    if watcher is None:
+        with _engines_lock:
+            if path not in _watchers:
+                _watchers[path] = (threading.Lock(), sqlite3.connect(path, check_same_thread=False))
+            watcher = _watchers[path]
+    lock, watching = watcher
+    with lock:
+        return str(watching.execute("PRAGMA data_version").fetchone()[0])
 
 
 @contextmanager
