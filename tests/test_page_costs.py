@@ -61,3 +61,17 @@ def test_a_paper_page_reads_few_statements(site):
     # the session and the member's marks; a paper they keep adds whether it changed on arXiv since they saved it
     assert statements_for(site, "/papers/2501.00503") == visitor + 2
     assert statements_for(site, "/papers/2501.00502") == statements_for(client(), "/papers/2501.00502") + 3
+
+
+def test_a_paper_page_with_vectors_reads_its_related_papers_once(demo, settings, monkeypatch):
+    """With vectors, the related papers' links come from the rows that the nearest neighbours' visibility check
+    read: the paper, its claims, its comments and that one statement. On PostgreSQL the search runs inside the
+    database (the paper's vector, the search's settings, the search), and the rows follow it."""
+    monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")
+    reset_settings()
+    visitor = client()
+    arxiv_id = visitor.get("/api/daily_papers?limit=1").json()[0]["paper"]["id"]
+    expected = 4 if settings.db_url.startswith("sqlite") else 7
+    assert statements_for(visitor, f"/papers/{arxiv_id}") == expected
+    related = visitor.get(f"/papers/{arxiv_id}").text.split('<ul id="related">')[1].split("</ul>")[0]
+    assert related.count("<li>") == 6 and related.count(" ▲</span>") == 6  # each with its title and upvotes

@@ -18,6 +18,7 @@ an import, before `dailypapers index`), semantic and hybrid searches fall back t
 """
 
 from dataclasses import replace
+from typing import Any
 
 from prometheus_client import Histogram
 
@@ -25,14 +26,15 @@ from dailypapers.errors import InvalidInput
 from dailypapers.search import hybrid
 from dailypapers.search.neighbours import nearest_papers, related_papers
 from dailypapers.search.query import Hit, SearchQuery, SearchResult
-from dailypapers.store.db import OperationalError, Session
+from dailypapers.store.db import OperationalError, Row, Session
+from dailypapers.store.reads import visible_papers
 
 __all__ = [
     "Hit",
     "SearchQuery",
     "SearchResult",
     "related",
-    "related_ids",
+    "related_rows",
     "search",
     "search_detailed",
     "total_without_filters",
@@ -67,6 +69,12 @@ def related(session: Session, paper_id: int, limit: int = 5) -> list[Hit]:
     return related_papers(session, paper_id, limit)
 
 
-def related_ids(session: Session, paper_id: int, limit: int = 5) -> list[int]:
-    """The ids of `related`, for a caller that loads the papers itself (hidden ones among them: it drops them)."""
-    return [pid for pid, _ in nearest_papers(session, paper_id, limit)[1]]
+def related_rows(session: Session, paper_id: int, limit: int = 5) -> list[Row[Any]]:
+    """(id, arxiv_id, title, upvotes) of the visible papers of `related`, nearest first, for a list of links:
+    mostly the rows its visibility check read, so a paper page asks no query of its own for them."""
+    rows: dict[int, Row[Any]] = {}
+    scored = nearest_papers(session, paper_id, limit, rows=rows)[1]
+    missing = [pid for pid, _ in scored if pid not in rows]
+    if missing:  # found by title words, or by an index that filters inside the database
+        rows.update(visible_papers(session.connection(), missing))
+    return [rows[pid] for pid, _ in scored if pid in rows]

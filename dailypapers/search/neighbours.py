@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from dailypapers.index.protocols import Filters, KeywordIndex, KeywordQuery
 from dailypapers.search.hits import load_hits
 from dailypapers.search.query import Hit
 from dailypapers.search.semantic import semantic_index
-from dailypapers.store.db import Session, engine_of
+from dailypapers.store.db import Row, Session, engine_of
 from dailypapers.store.embeddings import vector_of
 from dailypapers.store.reads import paper_title, visible_papers
 
@@ -24,10 +25,11 @@ def related_papers(session: Session, paper_id: int, limit: int = 5, model: str |
 
 
 def nearest_papers(
-    session: Session, paper_id: int, limit: int = 5, model: str | None = None
+    session: Session, paper_id: int, limit: int = 5, model: str | None = None, rows: dict[int, Row[Any]] | None = None
 ) -> tuple[str, list[tuple[int, float]]]:
     """The retriever that found them ("semantic", or "keyword" before vectors exist) and the (paper id, score)
-    of the visible papers nearest this one."""
+    of the visible papers nearest this one. `rows`, when given, gets the rows (`visible_papers`) that the
+    visibility check read: most of the papers found, often all."""
     if limit <= 0:
         return "semantic", []
     index = semantic_index(session, model)
@@ -43,7 +45,10 @@ def nearest_papers(
     def visible(ids: np.ndarray) -> np.ndarray:
         # Only hidden papers and this one are left out, and the store knows which those are: asking the keyword
         # index would mean bringing it up to date with the store first, at twice the cost of the page's query.
-        return np.array([pid for pid in visible_papers(session.connection(), ids) if pid != paper_id], dtype=np.int64)
+        found = visible_papers(session.connection(), ids)
+        if rows is not None:
+            rows.update(found)
+        return np.array([pid for pid in found if pid != paper_id], dtype=np.int64)
 
     return "semantic", index.search(
         vector,

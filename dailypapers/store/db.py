@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection as Connection  # the store's types and errors: callers name them from here
 from sqlalchemy import Engine as Engine
+from sqlalchemy import Row as Row  # what a column query gives
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url

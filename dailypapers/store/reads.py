@@ -113,23 +113,8 @@ def count_papers(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Paper)) or 0
 
 
-# Rows, not papers: a related list shows four columns of six papers, and objects cost more than the query.
-_LISTED = select(Paper.id, Paper.arxiv_id, Paper.title, Paper.upvotes).where(
-    Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False)
-)
-
-
-def listed_papers(session: Session, ids: Iterable[int]) -> list[Row[int, str, str, int]]:
-    """(id, arxiv_id, title, upvotes) of the visible papers among `ids`, in the order of `ids`."""
-    ids = list(ids)
-    if not ids:
-        return []
-    rows: dict[int, Row[int, str, str, int]] = {row.id: row for row in session.execute(_LISTED, {"ids": ids})}
-    return [rows[pid] for pid in ids if pid in rows]
-
-
 def _visible(*columns: Any) -> Select[Any]:
-    return select(PAPERS.c.id, PAPERS.c.arxiv_id, PAPERS.c.title, *columns).where(
+    return select(PAPERS.c.id, PAPERS.c.arxiv_id, PAPERS.c.title, PAPERS.c.upvotes, *columns).where(
         PAPERS.c.id.in_(bindparam("ids", expanding=True)), PAPERS.c.hidden.is_(False)
     )
 
@@ -139,7 +124,7 @@ _VISIBLE = {False: _visible(), True: _visible(PAPERS.c.abstract)}
 
 
 def visible_papers(conn: Connection, paper_ids: Iterable[int], with_abstract: bool = False) -> dict[int, Row[Any]]:
-    """id -> row (id, arxiv_id, title[, abstract]) of those papers that exist and are not hidden."""
+    """id -> row (id, arxiv_id, title, upvotes[, abstract]) of those papers that exist and are not hidden."""
     ids = [int(pid) for pid in paper_ids]
     if not ids:
         return {}

@@ -30,10 +30,10 @@ from dailypapers.ranking.feed import (
     submitted_rows,
 )
 from dailypapers.ranking.trending import GRAVITY, OFFSET_HOURS
-from dailypapers.search import related_ids, search_detailed, total_without_filters
+from dailypapers.search import related_rows, search_detailed, total_without_filters
 from dailypapers.store.comments import visible_comments
 from dailypapers.store.db import Session, session_scope
-from dailypapers.store.reads import listed_papers, papers_for_hits
+from dailypapers.store.reads import papers_for_hits
 from dailypapers.store.votes import upvoted_papers
 from dailypapers.web import queries
 from dailypapers.web.auth import current_user
@@ -296,7 +296,7 @@ def paper_page(request: Request, arxiv_id: str):
     # A second session, opened with no connection held: the vector index may read the database through a
     # connection of its own, and holding one here while waiting for another can starve the pool under load.
     with session_scope() as session:
-        related = listed_papers(session, related_ids(session, view.paper.id, 6))
+        related = related_rows(session, view.paper.id, 6)
     rendered = {c.id: render_markdown(c.body) for c in comments}
     return render(
         request,
