@@ -53,25 +53,34 @@ def test_the_feed_reads_the_latest_day_and_its_cards_in_two_statements(site):
 
 
 def test_a_paper_page_reads_few_statements(site):
-    # the paper with its feed entry, its claims, its comments (a v1 paper has no older versions to read); then
-    # the related papers: with no vectors yet, the
-    # title (its words are searched), the store's change number (the keyword index follows it) and the papers
+    # the paper with its feed entry, its claims (a paper with no comments shown has none to read, a v1 paper no
+    # older versions); then the related papers: with no vectors yet, the title (its words are searched), the
+    # store's change number (the keyword index follows it) and the papers
     visitor = statements_for(client(), "/papers/2501.00503")
-    assert visitor == 6
+    assert visitor == 5
     # the session and the member's marks; a paper they keep adds whether it changed on arXiv since they saved it
     assert statements_for(site, "/papers/2501.00503") == visitor + 2
     assert statements_for(site, "/papers/2501.00502") == statements_for(client(), "/papers/2501.00502") + 3
 
 
+def test_a_paper_page_reads_its_comments_only_when_it_shows_some(site):
+    without = statements_for(client(), "/papers/2501.00504")
+    token = csrf(site, "/papers/2501.00504")
+    said = site.post("/papers/2501.00504/comments", data={"body": "Section 3 is the heart of it.", "csrf_token": token})
+    assert said.status_code == 303
+    assert statements_for(client(), "/papers/2501.00504") == without + 1
+    assert "Section 3 is the heart of it." in client().get("/papers/2501.00504").text
+
+
 def test_a_paper_page_with_vectors_reads_its_related_papers_once(demo, settings, monkeypatch):
     """With vectors, the related papers' links come from the rows that the nearest neighbours' visibility check
-    read: the paper, its claims, its comments and that one statement. On PostgreSQL the search runs inside the
+    read: the paper, its claims and that one statement. On PostgreSQL the search runs inside the
     database (the paper's vector, the search's settings, the search), and the rows follow it."""
     monkeypatch.setenv("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")
     reset_settings()
     visitor = client()
     arxiv_id = visitor.get("/api/daily_papers?limit=1").json()[0]["paper"]["id"]
-    expected = 4 if settings.db_url.startswith("sqlite") else 7
+    expected = 3 if settings.db_url.startswith("sqlite") else 6
     assert statements_for(visitor, f"/papers/{arxiv_id}") == expected
     related = visitor.get(f"/papers/{arxiv_id}").text.split('<ul id="related">')[1].split("</ul>")[0]
     assert related.count("<li>") == 6 and related.count(" ▲</span>") == 6  # each with its title and upvotes

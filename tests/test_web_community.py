@@ -387,6 +387,7 @@ def test_admin_hides_papers_and_comments(alice, session):
     assert "Spam paper" in admin.get("/papers/2501.00401").text  # admins still see it, marked hidden
     with session_scope() as s:
         assert s.scalar(select(Paper.num_comments).where(Paper.arxiv_id == "2501.00402")) == 0
+    assert "buy pills" in admin.get("/papers/2501.00402").text  # no comment counted, and admins still see it
 
 
 def test_trending_feed_excludes_entries_older_than_the_window(settings, session):

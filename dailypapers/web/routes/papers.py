@@ -287,7 +287,9 @@ def paper_page(request: Request, arxiv_id: str):
     is_admin = bool(user and user.is_admin)
     with session_scope() as session:
         view = paper_view(session, arxiv_id, include_hidden=is_admin, reader=user)
-        comments = visible_comments(session, view.paper.id, include_hidden=is_admin)
+        # `num_comments` counts the comments everyone sees, recounted with each change: most pages have none to read.
+        shown = is_admin or view.paper.num_comments > 0
+        comments = visible_comments(session, view.paper.id, include_hidden=is_admin) if shown else []
         edits_links = may_edit_links(session, user, view.paper, view.claims.values())
         marks = card_state(session, user.id if user else None, [view.paper.id])
         versions = version_history(session, view.paper)
