@@ -13,11 +13,10 @@ period. Responses that set a cookie or carry a per-browser CSRF token are never 
 
 Every render of an entry first reads the store's data version (`data_version`, which moves with every commit
 in any process), and a refresh compares it with the version now: when nothing was written since the render,
-the entry is renewed for another period without a render. A quiet site then renders a
-popular page once every RENEWAL_LIMIT periods instead of once a period in every worker, and the renders no
-longer take Python's lock from the event loop that answers the cached requests (the paper page's p99 at 50
-clients, benchmarks/RESULTS.md). The limit is for what changes with the clock alone ("3 hours ago", the
-latest day's feed after midnight).
+the entry is renewed for another period without a render. A quiet site then renders a popular page once every
+RENEWAL_LIMIT periods instead of once a period in every worker, and the renders no longer take Python's lock
+from the event loop that answers the cached requests (the paper page's p99 at 50 clients, RESULTS.md). The
+limit is for what changes with the clock alone ("3 hours ago", the latest day's feed after midnight).
 
 Memory is bounded by bytes as well as entries: at most `page_cache_bytes` (default 64 MB) per worker, the
 oldest entries going first, and no single response above a sixteenth of it is kept (a huge collection page
