@@ -16,7 +16,8 @@ from dailypapers.config import reset_settings
 from dailypapers.ingest.arxiv import ingest_category, ingest_ids
 from dailypapers.ingest.thumbnails import HEIGHT, WIDTH, thumbnail_name, thumbnails_dir
 from dailypapers.store.models import Paper
-from dailypapers.web.routes.thumbnails import IMMUTABLE, thumbnail_url
+from dailypapers.web.routes.thumbnails import IMMUTABLE
+from dailypapers.web.templating import thumbnail_url
 from tests.arxiv_server import Reply, serving_settings
 from tests.web_helpers import client, csrf, signup
 

@@ -18,11 +18,11 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from dailypapers.config import get_settings
+from dailypapers.ingest.thumbnails import thumbnail_name
 from dailypapers.validators import http_url
 from dailypapers.web.auth import current_user
 from dailypapers.web.middleware.csrf import CSRF_FIELD, csrf_token
 from dailypapers.web.responses import card_anchor
-from dailypapers.web.routes.thumbnails import thumbnail_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -85,6 +85,24 @@ def cached_card_text(paper, level: int = 2, with_teaser: bool = True) -> Markup:
     )
 
 
+def thumbnail_url(paper) -> str | None:
+    """The address of a paper's thumbnail (served by routes/thumbnails.py), or None: read from the paper's row,
+    never from the disk. Here, not with its route: importing a router would import every router, and they
+    import this module."""
+    version = getattr(paper, "thumbnail_version", None)
+    return f"/thumbnails/{thumbnail_name(paper.arxiv_id, version)}" if version else None
+
+
+@lru_cache(maxsize=64)
+def icon(name: str) -> Markup:
+    """An icon of static/icons.svg: a Python function, not a macro, since a card shows two or three and a macro
+    call costs more than the markup (the names are few, so each is made once)."""
+    return Markup(
+        '<svg class="icon" aria-hidden="true" focusable="false" width="16" height="16">'
+        '<use href="/static/icons.svg#{}"/></svg>'
+    ).format(name)
+
+
 def code_host(url: str) -> str:
     """The name of the site a code link points at ("GitHub", "GitLab", "Hugging Face"), or "" for others."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
@@ -111,6 +129,7 @@ templates.env.filters["card_anchor"] = card_anchor
 templates.env.filters["author_path"] = lambda name: "/authors/" + quote(name, safe="")
 templates.env.filters["thumbnail_url"] = thumbnail_url  # None when the paper has none: cards stay complete
 templates.env.globals["cached_card_text"] = cached_card_text
+templates.env.globals["icon"] = icon
 
 
 def absolute_url(request: Request, path: str) -> str:

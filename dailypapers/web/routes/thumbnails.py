@@ -10,18 +10,12 @@ from fastapi.responses import FileResponse
 
 from dailypapers.config import get_settings
 from dailypapers.errors import NotFound
-from dailypapers.ingest.thumbnails import thumbnail_name, thumbnails_dir
+from dailypapers.ingest.thumbnails import thumbnails_dir
 
 router = APIRouter(include_in_schema=False)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 _NAME = re.compile(r"[A-Za-z0-9._-]+v[0-9]+\.webp")  # thumbnail_name's alphabet: no slash, so no way out
-
-
-def thumbnail_url(paper) -> str | None:
-    """The address of a paper's thumbnail, or None: read from the paper's row, never from the disk."""
-    version = getattr(paper, "thumbnail_version", None)
-    return f"/thumbnails/{thumbnail_name(paper.arxiv_id, version)}" if version else None
 
 
 @router.get("/thumbnails/{name}")
