@@ -212,10 +212,9 @@ class MicroCache:
         self.entries.move_to_end(key)  # oldest first, as _drop_expired expects
         return True
 
-    async def _render(
-        self, scope, receive, send, key, version: str | None = None, started: float | None = None
-    ) -> None:
-        started = self.clock() if started is None else started
+    async def _render(self, scope, receive, send, key, version: str | None, started: float) -> None:
+        """Render `key` to `send`, keeping the answer when it may be shared: `version` is the store's data version
+        read at `started`, before the render read anything."""
         captured: dict = {"body": [], "bytes": 0}
 
         async def capture(message):
