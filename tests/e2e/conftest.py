@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-from datetime import UTC, datetime
+import sqlite3
+from datetime import UTC, date, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -84,6 +85,14 @@ def site(tmp_path_factory, mailbox, chromium_path, demo_sqlite):
     yield live
     _running_sites.remove(live)
     live.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_day(demo_sqlite) -> date:
+    """The demo's newest feed day, the day it was loaded: the feed's days count back from it. A test reads its
+    dates from here, not from the clock, which may pass midnight between the loading and the test."""
+    with sqlite3.connect(demo_sqlite / "dailypapers.db") as db:
+        return date.fromisoformat(db.execute("SELECT max(date) FROM daily_entries").fetchone()[0])
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -23,8 +23,8 @@ def card_titles(page) -> set[str]:
     return {t.strip() for t in page.locator("#feed .card-title").all_inner_texts()}
 
 
-def test_feed_moves_between_days(page):
-    today = datetime.now(UTC).date()
+def test_feed_moves_between_days(page, demo_day):
+    today = demo_day
     yesterday = today - timedelta(days=1)
 
     page.goto("/")
@@ -43,8 +43,8 @@ def test_feed_moves_between_days(page):
     assert card_titles(page) == shown_today
 
 
-def test_first_day_has_no_previous_and_week_collects_days(page):
-    first = datetime.now(UTC).date() - timedelta(days=7)  # the demo fills 8 days
+def test_first_day_has_no_previous_and_week_collects_days(page, demo_day):
+    first = demo_day - timedelta(days=7)  # the demo fills 8 days
     page.goto(f"/papers/date/{first.isoformat()}")
     assert card_titles(page) == demo_titles_of_day(7)
     expect(page.locator("#prev-period")).to_have_count(0)
@@ -95,8 +95,8 @@ def test_category_filter_follows_the_day_navigation(page):
     assert card_titles(page) == demo_titles_of_day(1)
 
 
-def test_period_tabs_and_the_date_picker(page):
-    today = datetime.now(UTC).date()
+def test_period_tabs_and_the_date_picker(page, demo_day):
+    today = demo_day
     first = today - timedelta(days=7)  # the demo's first day
     page.goto(f"/papers/date/{today.isoformat()}")
     page.locator("#tab-weekly").click()
@@ -114,11 +114,11 @@ def test_period_tabs_and_the_date_picker(page):
     assert card_titles(page) == demo_titles_of_day(7)
 
 
-def test_feed_navigation_looks_right(new_context, base_url):
+def test_feed_navigation_looks_right(new_context, base_url, demo_day):
     from tests.e2e.harness import WIDTHS, looks_right
 
     page = new_context(viewport={"width": 1366, "height": 900}).new_page()
-    year, week, _ = datetime.now(UTC).date().isocalendar()
+    year, week, _ = demo_day.isocalendar()
     for path, name in (("/papers", "feed-day"), (f"/papers/week/{year}-W{week:02d}", "feed-week")):
         page.goto(path)
         for width in WIDTHS:

@@ -8,7 +8,7 @@ full-page screenshot under test-artifacts/screenshots/<page>-<width>.png.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -17,11 +17,10 @@ from tests.e2e.harness import PageProblems, accessibility_violations, assert_pag
 pytestmark = pytest.mark.browser
 
 PHONE, DESKTOP = 375, 1280
-YESTERDAY = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
 # (name, path, signed in: as `account`, or as the named fixture's user)
 PAGE_LIST = [
     ("feed", "/papers", False),
-    ("feed-day", f"/papers/date/{YESTERDAY}", False),
+    ("feed-day", "/papers/date/{yesterday}", False),
     ("feed-week", "/papers/week/{week}", False),
     ("feed-month", "/papers/month/{month}", False),
     ("trending", "/papers/trending", False),
@@ -54,14 +53,15 @@ def _user(request, account: dict, signed_in: bool | str) -> dict | None:
     return account if signed_in else None
 
 
-def _path(template: str, username: str) -> str:
-    day = datetime.now(UTC).date()
+def _path(template: str, username: str, day: date) -> str:
+    """The page's path, its dates those of the demo's newest day."""
     year, week, _ = day.isocalendar()
-    return template.format(week=f"{year}-W{week:02d}", month=f"{day:%Y-%m}", username=username)
+    yesterday = (day - timedelta(days=1)).isoformat()
+    return template.format(week=f"{year}-W{week:02d}", month=f"{day:%Y-%m}", yesterday=yesterday, username=username)
 
 
 @pytest.mark.parametrize("name, path, signed_in", PAGES)
-def test_main_page(request, new_context, account, name, path, signed_in):
+def test_main_page(request, new_context, account, demo_day, name, path, signed_in):
     """Loaded once at a phone's width, then looked at as a desktop, and by axe-core over the whole page in both
     colour schemes: contrast, names, landmarks, heading order. One load serves all four looks (the CSS follows
     the viewport and the scheme as they change); a load per look cost the suite a minute."""
@@ -69,7 +69,7 @@ def test_main_page(request, new_context, account, name, path, signed_in):
     context = new_context(viewport={"width": PHONE, "height": 800}, storage_state=user["state"] if user else None)
     page = context.new_page()
     problems = PageProblems(page)
-    response = page.goto(_path(path, account["username"]))
+    response = page.goto(_path(path, account["username"], demo_day))
     page.wait_for_load_state("load")
     assert_page_ok(page, response, problems)
     if user:
