@@ -3,10 +3,10 @@
 `make demo` installs with --no-compile: pip would otherwise write bytecode for every module of every package
 (150 MB more, mostly SciPy's and scikit-learn's, which only background jobs load). Python writes a module's
 bytecode when it first imports it, unless PYTHONDONTWRITEBYTECODE is set, as many container images and CI
-machines do: then every command compiles its modules again, and `dailypapers search` on the demo took 2.0 s
-instead of 0.9 s. This imports what the CLI and the site load at start and compiles every module of those
-packages, dailypapers' own included (so the ones they import later, lazily, are covered too), their test
-folders left out: about 50 MB.
+machines do: then every command compiles its modules again, and `dailypapers search` on the demo took 2.5 s
+instead of 1.3 s (benchmarks/RESULTS.md). This imports what the CLI and the site load at start and compiles
+every module of those packages, dailypapers' own included (so the ones they import later, lazily, are covered
+too), their test folders left out: about 50 MB.
 
 Usage: .venv/bin/python scripts/compile_bytecode.py [--list]   (--list: print the folders, compile nothing)
 """
