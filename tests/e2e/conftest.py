@@ -7,6 +7,7 @@ import json
 import secrets
 import shutil
 import sqlite3
+from contextlib import closing
 from datetime import UTC, date, datetime
 
 import pytest
@@ -91,7 +92,7 @@ def site(tmp_path_factory, mailbox, chromium_path, demo_sqlite):
 def demo_day(demo_sqlite) -> date:
     """The demo's newest feed day, the day it was loaded: the feed's days count back from it. A test reads its
     dates from here, not from the clock, which may pass midnight between the loading and the test."""
-    with sqlite3.connect(demo_sqlite / "dailypapers.db") as db:
+    with closing(sqlite3.connect(demo_sqlite / "dailypapers.db")) as db:
         return date.fromisoformat(db.execute("SELECT max(date) FROM daily_entries").fetchone()[0])
 
 
