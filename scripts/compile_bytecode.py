@@ -24,7 +24,6 @@ from pathlib import Path
 # What `dailypapers search` and `dailypapers serve` import before they answer; the model runtime is imported
 # lazily, on the first embedding, so it is named here.
 START = ("dailypapers.cli", "dailypapers.web.app", "dailypapers.index.minilm", "openvino", "tokenizers", "uvicorn")
-TEST_FOLDERS = re.compile(r"[/\\]tests?[/\\]")
 
 
 def started_packages() -> list[Path]:
@@ -45,12 +44,18 @@ def started_packages() -> list[Path]:
     return sorted(found)
 
 
+def test_folders(package: Path) -> re.Pattern[str]:
+    """A file in a `test` or `tests` folder inside `package`: compileall matches the whole path, and a clone kept
+    in a folder named `tests` must not lose everything."""
+    return re.compile(re.escape(str(package)) + r"[/\\](?:.+[/\\])?tests?[/\\]")
+
+
 def compile_packages(paths: list[Path]) -> bool:
     """Byte-compile each folder (recursively, test folders left out) or module file; False if one failed."""
     ok = True
     for path in paths:
         if path.is_dir():
-            ok = bool(compileall.compile_dir(path, quiet=1, rx=TEST_FOLDERS, workers=0)) and ok
+            ok = bool(compileall.compile_dir(path, quiet=1, rx=test_folders(path), workers=0)) and ok
         elif path.suffix == ".py":
             ok = bool(compileall.compile_file(path, quiet=1)) and ok
     return ok

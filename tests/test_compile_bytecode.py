@@ -26,7 +26,7 @@ def test_it_compiles_the_packages_the_commands_load_at_start_and_not_the_jobs_on
 
 
 def test_bytecode_is_written_even_where_python_would_not_write_it(tmp_path):
-    package = tmp_path / "package"
+    package = tmp_path / "tests" / "package"  # a clone kept in a folder named tests: only the package's own skipped
     (package / "tests").mkdir(parents=True)
     (package / "module.py").write_text("VALUE = 1\n")
     (package / "tests" / "test_module.py").write_text("def test(): pass\n")
