@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import sqlite3
-from contextlib import closing
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,6 +14,8 @@ from playwright.sync_api import expect
 from dailypapers.ingest.demo import demo_records
 from dailypapers.sources.records import PaperRecord
 from dailypapers.sources.snapshot import record_to_export
+from dailypapers.store.db import Session, make_engine
+from dailypapers.store.feed import latest_feed_dates
 from tests.e2e.harness import (
     CHROMIUM_FLAGS,
     PASSWORD,
@@ -92,8 +92,12 @@ def site(tmp_path_factory, mailbox, chromium_path, demo_sqlite):
 def demo_day(demo_sqlite) -> date:
     """The demo's newest feed day, the day it was loaded: the feed's days count back from it. A test reads its
     dates from here, not from the clock, which may pass midnight between the loading and the test."""
-    with closing(sqlite3.connect(demo_sqlite / "dailypapers.db")) as db:
-        return date.fromisoformat(db.execute("SELECT max(date) FROM daily_entries").fetchone()[0])
+    engine = make_engine(f"sqlite:///{demo_sqlite / 'dailypapers.db'}")
+    try:
+        with Session(engine) as session:
+            return latest_feed_dates(session, date.max).latest
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
